@@ -1,0 +1,622 @@
+//! Routing policies: the extension point, and the built-in policies.
+//!
+//! A [`RoutingPolicy`] sees a read-only [`RouterView`] and proposes offers. The
+//! router calls it with a [`Trigger`] saying what changed:
+//!
+//! * [`Trigger::ContactWaiting`] — a contact arrived or came back to the queue, or
+//!   its eligibility widened (a relaxation step, a cool-down ended);
+//! * [`Trigger::AgentAvailable`] — an agent got a free slot;
+//! * [`Trigger::Rebalance`] — re-plan everything (asked for by the caller).
+//!
+//! If a policy is *non-idling* — it never leaves a waiting contact beside an
+//! eligible free slot — then before each event no such pair exists, so for the
+//! first two triggers the best pair involving the changed vertex is the optimum
+//! of the whole problem: a policy need only scan `view.eligible_agents(c)` or
+//! `view.eligible_contacts(a)`, which costs O(degree). All built-ins do this.
+//!
+//! Policies propose; the router disposes: every [`Proposal`] is checked against
+//! the state, and one that is not feasible (agent not eligible, no free slot…) is
+//! skipped and counted, never applied.
+//!
+//! | policy | contact arrives: which agent | agent frees: which contact |
+//! | --- | --- | --- |
+//! | [`LongestIdleAgent`] | the longest idle | the longest waiting (FIFO) |
+//! | [`PriorityAging`] | the longest idle | the highest priority after aging; past its tier's maximum wait, first |
+//! | [`SkillExpansion`] | the most skilled, then longest idle | FIFO; requirements relax in steps as the contact waits |
+//! | [`CMu`] | the fastest (speed × skill) | the largest cost × wait × speed (generalized cμ) |
+//! | [`OptimalAssignment`] | the best total score | the best total score; re-plans solve the bipartite assignment |
+
+use std::cmp::Ordering;
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+use crate::assign::{self, Mode, SparseGraph};
+use crate::model::{AgentId, Contact, ContactId, Outcome, TierId};
+pub use crate::state::{AgentRef, ContactRef, RouterView};
+
+/// What changed, and so what the policy is asked to decide.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[non_exhaustive]
+pub enum Trigger {
+    /// This contact waits and may have an eligible free agent.
+    ContactWaiting(ContactId),
+    /// This agent has a free slot.
+    AgentAvailable(AgentId),
+    /// Re-plan the whole problem.
+    Rebalance,
+}
+
+/// A policy's wish: offer `contact` to `agent`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Proposal {
+    /// The contact to offer.
+    pub contact: ContactId,
+    /// The agent to offer it to.
+    pub agent: AgentId,
+}
+
+/// How urgent a contact is for a policy: compared by `class` first, then `value`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Urgency {
+    /// Contacts of a higher class always go first (e.g. past their maximum wait).
+    pub class: u32,
+    /// Within a class, higher goes first.
+    pub value: f64,
+}
+
+impl Urgency {
+    /// Total order: class, then value (`f64::total_cmp`).
+    pub fn cmp(&self, other: &Urgency) -> Ordering {
+        self.class
+            .cmp(&other.class)
+            .then(self.value.total_cmp(&other.value))
+    }
+}
+
+/// The extension point: decides which contacts to offer to which agents.
+///
+/// One required method, [`decide`](RoutingPolicy::decide). The provided methods
+/// let a policy relax skill requirements over time, order contacts for a
+/// re-plan, plan globally, and learn from outcomes.
+pub trait RoutingPolicy {
+    /// Proposes offers for `trigger`, appending them to `out`. Called by the
+    /// router after every event that may create a feasible pair; the router
+    /// calls again for the same agent while it has free slots and the last call
+    /// led to an offer, so proposing one offer per call is enough.
+    fn decide(&mut self, view: &RouterView<'_>, trigger: Trigger, out: &mut Vec<Proposal>);
+
+    /// A short name for reports.
+    fn name(&self) -> &str {
+        "custom"
+    }
+
+    /// How urgent a waiting contact is; a re-plan by a policy that does not
+    /// [`plan_globally`](RoutingPolicy::plans_globally) visits contacts in this
+    /// order. Default: the longest waiting first.
+    fn urgency(&self, contact: &ContactRef<'_>) -> Urgency {
+        Urgency {
+            class: 0,
+            value: contact.waited(),
+        }
+    }
+
+    /// Whether [`Trigger::Rebalance`] goes to [`decide`](RoutingPolicy::decide)
+    /// as one global problem. If false (the default), the router re-plans by
+    /// calling `decide` with [`Trigger::ContactWaiting`] for each waiting
+    /// contact, most urgent first. If the router had to skip a proposal of a
+    /// global plan, it repairs the plan the same way.
+    fn plans_globally(&self) -> bool {
+        false
+    }
+
+    /// By how many levels a contact's minimum proficiencies are lowered after
+    /// waiting `waited` seconds (never below level 1). Default: none.
+    fn relaxation(&self, _contact: &Contact, _waited: f64) -> u8 {
+        0
+    }
+
+    /// The waiting time at which [`relaxation`](RoutingPolicy::relaxation) next
+    /// grows, if it does; the router wakes up then. Default: never.
+    fn next_relaxation(&self, _contact: &Contact, _waited: f64) -> Option<f64> {
+        None
+    }
+
+    /// Told when a contact this policy routed was completed, with its outcome.
+    fn observe_outcome(&mut self, _contact: &Contact, _agent: AgentId, _outcome: &Outcome) {}
+}
+
+impl<P: RoutingPolicy + ?Sized> RoutingPolicy for Box<P> {
+    fn decide(&mut self, view: &RouterView<'_>, trigger: Trigger, out: &mut Vec<Proposal>) {
+        (**self).decide(view, trigger, out)
+    }
+    fn name(&self) -> &str {
+        (**self).name()
+    }
+    fn urgency(&self, contact: &ContactRef<'_>) -> Urgency {
+        (**self).urgency(contact)
+    }
+    fn plans_globally(&self) -> bool {
+        (**self).plans_globally()
+    }
+    fn relaxation(&self, contact: &Contact, waited: f64) -> u8 {
+        (**self).relaxation(contact, waited)
+    }
+    fn next_relaxation(&self, contact: &Contact, waited: f64) -> Option<f64> {
+        (**self).next_relaxation(contact, waited)
+    }
+    fn observe_outcome(&mut self, contact: &Contact, agent: AgentId, outcome: &Outcome) {
+        (**self).observe_outcome(contact, agent, outcome)
+    }
+}
+
+/// Errors in a policy's configuration.
+#[derive(Debug, Clone, PartialEq, Error)]
+#[non_exhaustive]
+pub enum PolicyError {
+    /// A parameter that must be finite (and maybe non-negative) is not.
+    #[error("policy parameter `{field}` must be finite and >= 0, got {value}")]
+    BadParameter {
+        /// The parameter.
+        field: &'static str,
+        /// Its value.
+        value: f64,
+    },
+    /// Relaxation steps must have increasing times and increasing relaxations.
+    #[error("relaxation step {index} does not come after the previous one (times and levels must increase)")]
+    UnorderedSteps {
+        /// The offending step.
+        index: usize,
+    },
+}
+
+fn check(field: &'static str, value: f64) -> Result<(), PolicyError> {
+    if value.is_finite() && value >= 0.0 {
+        Ok(())
+    } else {
+        Err(PolicyError::BadParameter { field, value })
+    }
+}
+
+/// How a policy ranks agents for one contact: `primary` first, then the longest
+/// idle, then the most free capacity, then the smaller id (for determinism).
+struct AgentKey {
+    primary: f64,
+    idle: f64,
+    free: f64,
+    id: AgentId,
+}
+
+impl AgentKey {
+    fn new(primary: f64, a: &AgentRef<'_>) -> AgentKey {
+        AgentKey {
+            primary,
+            idle: a.idle_seconds(),
+            free: a.free_share(),
+            id: a.id(),
+        }
+    }
+    fn beats(&self, o: &AgentKey) -> bool {
+        self.primary
+            .total_cmp(&o.primary)
+            .then(self.idle.total_cmp(&o.idle))
+            .then(self.free.total_cmp(&o.free))
+            .then(o.id.cmp(&self.id))
+            == Ordering::Greater
+    }
+}
+
+/// How a policy ranks contacts for one agent: the [`Urgency`]-like `(class,
+/// primary)` first, then the earliest arrival (FIFO), then the earliest at the router.
+struct ContactKey {
+    class: u32,
+    primary: f64,
+    arrival: f64,
+    seq: u64,
+}
+
+impl ContactKey {
+    fn new((class, primary): (u32, f64), c: &ContactRef<'_>) -> ContactKey {
+        ContactKey {
+            class,
+            primary,
+            arrival: c.arrival(),
+            seq: c.sequence(),
+        }
+    }
+    fn beats(&self, o: &ContactKey) -> bool {
+        self.class
+            .cmp(&o.class)
+            .then(self.primary.total_cmp(&o.primary))
+            .then(o.arrival.total_cmp(&self.arrival))
+            .then(o.seq.cmp(&self.seq))
+            == Ordering::Greater
+    }
+}
+
+/// Shared shape of the built-ins: for a waiting contact, the eligible agent with
+/// the best [`AgentKey`] (primary from `agent_primary`); for a free agent, the
+/// eligible contact with the best [`ContactKey`] (from `contact_primary`). Each
+/// candidate's key is computed once: O(degree) per call.
+fn decide_pairwise(
+    view: &RouterView<'_>,
+    trigger: Trigger,
+    out: &mut Vec<Proposal>,
+    mut agent_primary: impl FnMut(&ContactRef<'_>, &AgentRef<'_>) -> f64,
+    mut contact_primary: impl FnMut(&AgentRef<'_>, &ContactRef<'_>) -> (u32, f64),
+) {
+    match trigger {
+        Trigger::ContactWaiting(id) => {
+            let Some(c) = view.waiting_contact(id) else { return };
+            let mut best: Option<AgentKey> = None;
+            for a in view.eligible_agents(c) {
+                let k = AgentKey::new(agent_primary(&c, &a), &a);
+                if best.as_ref().is_none_or(|b| k.beats(b)) {
+                    best = Some(k);
+                }
+            }
+            if let Some(b) = best {
+                out.push(Proposal {
+                    contact: id,
+                    agent: b.id,
+                });
+            }
+        }
+        Trigger::AgentAvailable(id) => {
+            let Some(a) = view.agent(id) else { return };
+            let mut best: Option<(ContactKey, ContactId)> = None;
+            for c in view.eligible_contacts(a) {
+                let k = ContactKey::new(contact_primary(&a, &c), &c);
+                if best.as_ref().is_none_or(|(b, _)| k.beats(b)) {
+                    best = Some((k, c.id()));
+                }
+            }
+            if let Some((_, contact)) = best {
+                out.push(Proposal { contact, agent: id });
+            }
+        }
+        Trigger::Rebalance => {}
+    }
+}
+
+/// The classic ACD: contacts first come, first served; each goes to the eligible
+/// agent that has been idle longest.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LongestIdleAgent;
+
+impl RoutingPolicy for LongestIdleAgent {
+    fn decide(&mut self, view: &RouterView<'_>, trigger: Trigger, out: &mut Vec<Proposal>) {
+        decide_pairwise(view, trigger, out, |_, _| 0.0, |_, _| (0, 0.0))
+    }
+    fn name(&self) -> &str {
+        "longest-idle-agent"
+    }
+}
+
+/// Priority with aging, bounded by a maximum wait per value tier.
+///
+/// A contact's urgency is `priority + tier_boost · tier + aging_per_second · waited`;
+/// a contact that has waited past its tier's maximum goes before every contact
+/// that has not, the most overdue first. So valuable customers go first, but no
+/// tier waits forever: no two-class service.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PriorityAging {
+    /// Priority points gained per second of waiting.
+    pub aging_per_second: f64,
+    /// Priority points per tier level.
+    pub tier_boost: f64,
+    /// Maximum wait in seconds per tier; tiers not listed use `default_max_wait`.
+    pub max_wait: BTreeMap<TierId, f64>,
+    /// Maximum wait of tiers not listed (`f64::INFINITY`: none).
+    pub default_max_wait: f64,
+}
+
+impl Default for PriorityAging {
+    fn default() -> Self {
+        PriorityAging {
+            aging_per_second: 1.0 / 60.0,
+            tier_boost: 1.0,
+            max_wait: BTreeMap::new(),
+            default_max_wait: f64::INFINITY,
+        }
+    }
+}
+
+impl PriorityAging {
+    /// Checks the parameters (finite, non-negative; maximum waits non-negative and not NaN).
+    pub fn validate(&self) -> Result<(), PolicyError> {
+        check("aging_per_second", self.aging_per_second)?;
+        check("tier_boost", self.tier_boost)?;
+        for &w in self.max_wait.values().chain([&self.default_max_wait]) {
+            if w.is_nan() || w < 0.0 {
+                return Err(PolicyError::BadParameter {
+                    field: "max_wait",
+                    value: w,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    fn max_wait_of(&self, tier: TierId) -> f64 {
+        self.max_wait
+            .get(&tier)
+            .copied()
+            .unwrap_or(self.default_max_wait)
+    }
+}
+
+impl RoutingPolicy for PriorityAging {
+    fn decide(&mut self, view: &RouterView<'_>, trigger: Trigger, out: &mut Vec<Proposal>) {
+        let this = &*self;
+        decide_pairwise(
+            view,
+            trigger,
+            out,
+            |_, _| 0.0,
+            |_, c| {
+                let u = this.urgency(c);
+                (u.class, u.value)
+            },
+        )
+    }
+    fn name(&self) -> &str {
+        "priority-aging"
+    }
+    fn urgency(&self, c: &ContactRef<'_>) -> Urgency {
+        let waited = c.waited();
+        let over = waited - self.max_wait_of(c.tier());
+        if over >= 0.0 {
+            Urgency { class: 1, value: over }
+        } else {
+            Urgency {
+                class: 0,
+                value: c.priority() as f64
+                    + self.tier_boost * c.tier().0 as f64
+                    + self.aging_per_second * waited,
+            }
+        }
+    }
+}
+
+/// One ring of the bullseye: after waiting `after` seconds, minimum proficiencies
+/// are lowered by `relax` levels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RelaxStep {
+    /// Seconds of waiting after which the step applies.
+    pub after: u32,
+    /// Levels by which every minimum proficiency is lowered (never below 1).
+    pub relax: u8,
+}
+
+/// Skill expansion (bullseye routing): first the most skilled agent; as a
+/// contact waits, its minimum proficiencies relax in configured steps so that
+/// more agents become eligible. The router wakes up at each step.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SkillExpansion {
+    steps: Vec<RelaxStep>,
+}
+
+impl SkillExpansion {
+    /// A bullseye with these steps; times and relaxations must both increase.
+    pub fn new(steps: Vec<RelaxStep>) -> Result<SkillExpansion, PolicyError> {
+        for (i, w) in steps.windows(2).enumerate() {
+            if w[1].after <= w[0].after || w[1].relax <= w[0].relax {
+                return Err(PolicyError::UnorderedSteps { index: i + 1 });
+            }
+        }
+        Ok(SkillExpansion { steps })
+    }
+
+    /// The steps.
+    pub fn steps(&self) -> &[RelaxStep] {
+        &self.steps
+    }
+}
+
+impl Default for SkillExpansion {
+    /// One level lower after 20 s, two after 60 s, nine (any level) after 180 s.
+    fn default() -> Self {
+        SkillExpansion {
+            steps: vec![
+                RelaxStep { after: 20, relax: 1 },
+                RelaxStep { after: 60, relax: 2 },
+                RelaxStep { after: 180, relax: 9 },
+            ],
+        }
+    }
+}
+
+impl RoutingPolicy for SkillExpansion {
+    fn decide(&mut self, view: &RouterView<'_>, trigger: Trigger, out: &mut Vec<Proposal>) {
+        decide_pairwise(
+            view,
+            trigger,
+            out,
+            |c, a| crate::score::skill_match(c, a),
+            |_, _| (0, 0.0),
+        )
+    }
+    fn name(&self) -> &str {
+        "skill-expansion"
+    }
+    fn relaxation(&self, _: &Contact, waited: f64) -> u8 {
+        self.steps
+            .iter()
+            .take_while(|s| waited >= s.after as f64)
+            .last()
+            .map_or(0, |s| s.relax)
+    }
+    fn next_relaxation(&self, _: &Contact, waited: f64) -> Option<f64> {
+        self.steps
+            .iter()
+            .map(|s| s.after as f64)
+            .find(|&t| t > waited)
+    }
+}
+
+/// Generalized cμ (van Mieghem 1995), the research baseline: a free agent takes
+/// the contact with the largest `cost · waited · μ`, where `cost = 1 +
+/// cost_per_priority · priority` and `μ = speed · skill match` estimates the
+/// agent's service rate for it; an arriving contact goes to the agent with the
+/// largest `μ` (ties: longest idle). With linear waiting costs this is the cμ
+/// rule; weighting by the wait makes it the quadratic-cost Gcμ, which is
+/// asymptotically optimal in heavy traffic.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CMu {
+    /// Cost-rate increase per priority point.
+    pub cost_per_priority: f64,
+}
+
+impl Default for CMu {
+    fn default() -> Self {
+        CMu {
+            cost_per_priority: 1.0,
+        }
+    }
+}
+
+impl CMu {
+    /// Checks the parameter.
+    pub fn validate(&self) -> Result<(), PolicyError> {
+        check("cost_per_priority", self.cost_per_priority)
+    }
+
+    fn mu(c: &Contact, a: &AgentRef<'_>) -> f64 {
+        a.speed() * crate::score::skill_match(c, a)
+    }
+
+    fn index(&self, c: &ContactRef<'_>, a: &AgentRef<'_>) -> f64 {
+        (1.0 + self.cost_per_priority * c.priority() as f64) * c.waited() * Self::mu(c, a)
+    }
+}
+
+impl RoutingPolicy for CMu {
+    fn decide(&mut self, view: &RouterView<'_>, trigger: Trigger, out: &mut Vec<Proposal>) {
+        let this = *self;
+        decide_pairwise(
+            view,
+            trigger,
+            out,
+            |c, a| Self::mu(c, a),
+            |a, c| (0, this.index(c, a)),
+        )
+    }
+    fn name(&self) -> &str {
+        "c-mu"
+    }
+    fn urgency(&self, c: &ContactRef<'_>) -> Urgency {
+        Urgency {
+            class: 0,
+            value: (1.0 + self.cost_per_priority * c.priority() as f64) * c.waited(),
+        }
+    }
+}
+
+/// The weighted bipartite assignment over all score terms.
+///
+/// For one event it takes the best-scoring eligible pair of the changed vertex —
+/// the exact optimum when the state was non-idling before it. On a re-plan it
+/// builds the sparse graph of waiting contacts × free agent slots, weights from
+/// [`RouterView::score`], and solves it exactly with [`crate::assign`] in the
+/// configured [`Mode`] (by default non-idling: the most offers, then the best
+/// total score).
+#[derive(Debug)]
+pub struct OptimalAssignment {
+    mode: Mode,
+    solver: assign::Solver,
+    rows: Vec<ContactId>,
+    cols: Vec<AgentId>,
+    edges: Vec<(usize, usize, f64)>,
+}
+
+impl Default for OptimalAssignment {
+    /// Re-plans in [`Mode::NonIdling`]: the most offers, then the best total score.
+    fn default() -> Self {
+        OptimalAssignment::new(Mode::NonIdling)
+    }
+}
+
+impl OptimalAssignment {
+    /// A policy that solves re-plans in `mode`.
+    pub fn new(mode: Mode) -> OptimalAssignment {
+        OptimalAssignment {
+            mode,
+            solver: assign::Solver::default(),
+            rows: Vec::new(),
+            cols: Vec::new(),
+            edges: Vec::new(),
+        }
+    }
+
+    fn plan(&mut self, view: &RouterView<'_>, out: &mut Vec<Proposal>) {
+        self.rows.clear();
+        self.cols.clear();
+        self.edges.clear();
+        // One column per free slot of each agent, so a chat agent with two free
+        // slots can take two contacts. A contact only reaches the first
+        // `free_capacity(its channel)` slots of an agent, so no plan exceeds a
+        // channel's cap (1 call + 3 chats within a total of 3 is solved exactly;
+        // two channels both capped below the total may leave a slot unused).
+        let mut first_col = std::collections::HashMap::new();
+        for a in view.available_agents() {
+            first_col.insert(a.id(), (self.cols.len(), a.free_total() as usize));
+            for _ in 0..a.free_total() {
+                self.cols.push(a.id());
+            }
+        }
+        for c in view.waiting() {
+            let row = self.rows.len();
+            let mut any = false;
+            for a in view.eligible_agents(c) {
+                let w = view.score(&c, &a).total;
+                if let Some(&(start, n)) = first_col.get(&a.id()) {
+                    let n = n.min(a.free_capacity(c.channel()) as usize);
+                    for k in 0..n {
+                        self.edges.push((row, start + k, w));
+                    }
+                    any = true;
+                }
+            }
+            if any {
+                self.rows.push(c.id());
+            }
+        }
+        let graph = match SparseGraph::from_edges(self.rows.len(), self.cols.len(), self.edges.iter().copied()) {
+            Ok(g) => g,
+            Err(_) => return, // scores are finite by construction; nothing to offer otherwise
+        };
+        if let Ok(m) = self.solver.solve(&graph, self.mode) {
+            for (r, c) in m.pairs() {
+                out.push(Proposal {
+                    contact: self.rows[r],
+                    agent: self.cols[c],
+                });
+            }
+        }
+    }
+}
+
+impl RoutingPolicy for OptimalAssignment {
+    fn decide(&mut self, view: &RouterView<'_>, trigger: Trigger, out: &mut Vec<Proposal>) {
+        match trigger {
+            Trigger::Rebalance => self.plan(view, out),
+            _ => decide_pairwise(
+                view,
+                trigger,
+                out,
+                |c, a| view.score(c, a).total,
+                |a, c| (0, view.score(c, a).total),
+            ),
+        }
+    }
+    fn name(&self) -> &str {
+        "optimal-assignment"
+    }
+    fn plans_globally(&self) -> bool {
+        true
+    }
+}

@@ -1,0 +1,899 @@
+//! The [`Router`]: what an ACD embeds.
+//!
+//! The caller feeds events with the time they happened; the router answers with
+//! offers (contact → agent, with the score breakdown and what triggered them).
+//! No threads, no I/O, no clock of its own: the same events give the same offers.
+//!
+//! Illegal input (an unknown id, an offer answered twice, time going backwards…)
+//! returns a [`RouterError`] and leaves the state exactly as it was.
+
+use std::cmp::{Ordering, Reverse};
+use std::collections::BinaryHeap;
+
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+use crate::model::{
+    Agent, AgentId, AgentState, ContactState, ChannelId, Contact, ContactId, ModelError, Outcome,
+    Presence,
+};
+use crate::policy::{Proposal, RoutingPolicy, Trigger};
+use crate::score::{FitModel, NeutralFit, ScoreBreakdown, ScoreError, ScoreWeights};
+pub use crate::state::Counts;
+use crate::state::{AgentRec, Held, RouterView, State};
+
+/// Something that happened in the contact center, fed to [`Router::handle`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub enum Event {
+    /// An agent logged in (not ready yet) with this profile; a known agent that
+    /// is logged out may log in with a changed profile.
+    AgentLogin {
+        /// The agent's profile.
+        agent: Agent,
+    },
+    /// An agent logged out; it must hold no contact.
+    AgentLogout {
+        /// The agent.
+        agent: AgentId,
+    },
+    /// A logged-in agent is ready for work.
+    AgentReady {
+        /// The agent.
+        agent: AgentId,
+    },
+    /// A logged-in agent takes no new work (it keeps what it holds).
+    AgentNotReady {
+        /// The agent.
+        agent: AgentId,
+    },
+    /// A contact arrived (or was escalated from self-service, keeping its arrival time).
+    ContactArrived {
+        /// The contact.
+        contact: Contact,
+    },
+    /// The agent accepted the offered contact; service starts.
+    OfferAccepted {
+        /// The contact.
+        contact: ContactId,
+        /// The agent it was offered to.
+        agent: AgentId,
+    },
+    /// The agent declined the offer; the contact is routed again, not to this
+    /// agent during the cool-down.
+    OfferDeclined {
+        /// The contact.
+        contact: ContactId,
+        /// The agent it was offered to.
+        agent: AgentId,
+    },
+    /// The agent did not answer in time; handled like a decline.
+    OfferTimedOut {
+        /// The contact.
+        contact: ContactId,
+        /// The agent it was offered to.
+        agent: AgentId,
+    },
+    /// The customer left while waiting or while the offer rang.
+    ContactAbandoned {
+        /// The contact.
+        contact: ContactId,
+    },
+    /// Service ended; the agent starts after-contact work (wrap-up). Send
+    /// [`Event::WrapUpDone`] at once if there is none.
+    WorkCompleted {
+        /// The contact.
+        contact: ContactId,
+        /// What came of it, for learning policies.
+        outcome: Outcome,
+    },
+    /// Wrap-up ended; the agent's slot is free again.
+    WrapUpDone {
+        /// The contact.
+        contact: ContactId,
+    },
+    /// Nothing happened but time passed: lets the router act on what time alone
+    /// changes (see [`Router::next_wakeup`]).
+    Tick,
+    /// Re-plan every waiting contact against every free slot (after an outage,
+    /// at the start of a shift, or on a batching policy's schedule).
+    Rebalance,
+}
+
+/// A decision: offer `contact` to `agent`, with the reasons.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Offer {
+    /// The contact to offer.
+    pub contact: ContactId,
+    /// The agent to offer it to.
+    pub agent: AgentId,
+    /// The pair's score, term by term, at the time of the decision.
+    pub score: ScoreBreakdown,
+    /// What caused the decision.
+    pub trigger: Trigger,
+}
+
+/// Why the router refused an event or a configuration. The state is unchanged.
+#[derive(Debug, Clone, PartialEq, Error)]
+#[non_exhaustive]
+pub enum RouterError {
+    /// The time is NaN or infinite.
+    #[error("time {0} is not finite")]
+    NonFiniteTime(f64),
+    /// The time is earlier than the last event's.
+    #[error("time went backwards: {now} is before the last event at {last}")]
+    TimeWentBackwards {
+        /// The time given.
+        now: f64,
+        /// The time of the last event.
+        last: f64,
+    },
+    /// The agent is not known (never logged in).
+    #[error("unknown agent {0}")]
+    UnknownAgent(AgentId),
+    /// The contact is not in the system (never arrived, or already left).
+    #[error("unknown contact {0} (never arrived, or already completed or abandoned)")]
+    UnknownContact(ContactId),
+    /// A contact with this id is already in the system.
+    #[error("contact {0} is already in the system")]
+    DuplicateContact(ContactId),
+    /// The contact arrived later than now.
+    #[error("contact {contact} has arrival time {arrival}, after now ({now})")]
+    ArrivalInFuture {
+        /// The contact.
+        contact: ContactId,
+        /// Its arrival time.
+        arrival: f64,
+        /// The event's time.
+        now: f64,
+    },
+    /// No known agent has capacity on the contact's channel.
+    #[error("contact {contact}: no agent serves {channel}")]
+    ChannelNotServed {
+        /// The contact.
+        contact: ContactId,
+        /// Its channel.
+        channel: ChannelId,
+    },
+    /// The agent is logged in already.
+    #[error("agent {0} is already logged in")]
+    AlreadyLoggedIn(AgentId),
+    /// The agent is not logged in.
+    #[error("agent {0} is not logged in")]
+    NotLoggedIn(AgentId),
+    /// The agent still holds contacts.
+    #[error("agent {agent} still holds {held} contact(s)")]
+    AgentHoldsWork {
+        /// The agent.
+        agent: AgentId,
+        /// How many contacts it holds.
+        held: u16,
+    },
+    /// The event does not fit the contact's state (e.g. an offer accepted twice).
+    #[error("contact {contact} is {state:?}; {event} does not apply")]
+    WrongContactState {
+        /// The contact.
+        contact: ContactId,
+        /// Its state.
+        state: ContactState,
+        /// The event's name.
+        event: &'static str,
+    },
+    /// The offer was made to another agent.
+    #[error("contact {contact} was offered to {offered_to}, not {agent}")]
+    WrongAgent {
+        /// The contact.
+        contact: ContactId,
+        /// The agent it was offered to.
+        offered_to: AgentId,
+        /// The agent named in the event.
+        agent: AgentId,
+    },
+    /// Invalid score weights or fit configuration.
+    #[error("invalid scoring configuration: {0}")]
+    Score(#[from] ScoreError),
+    /// Invalid router configuration.
+    #[error("router parameter `{field}` must be finite and >= 0, got {value}")]
+    BadParameter {
+        /// The parameter.
+        field: &'static str,
+        /// Its value.
+        value: f64,
+    },
+    /// An invalid agent or contact.
+    #[error("invalid model: {0}")]
+    Model(#[from] ModelError),
+}
+
+/// The router's configuration (serde-ready).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RouterConfig {
+    /// Weights of the score terms.
+    pub weights: ScoreWeights,
+    /// Seconds during which a contact is not offered again to an agent that
+    /// declined it or let the offer time out.
+    pub decline_cooldown: f64,
+}
+
+impl Default for RouterConfig {
+    fn default() -> Self {
+        RouterConfig {
+            weights: ScoreWeights::default(),
+            decline_cooldown: 30.0,
+        }
+    }
+}
+
+impl RouterConfig {
+    /// Checks every field.
+    pub fn validate(&self) -> Result<(), RouterError> {
+        self.weights.validate()?;
+        let v = self.decline_cooldown;
+        if !(v.is_finite() && v >= 0.0) {
+            return Err(RouterError::BadParameter {
+                field: "decline_cooldown",
+                value: v,
+            });
+        }
+        Ok(())
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Wakeup {
+    at: f64,
+    seq: u64,
+    contact: ContactId,
+}
+
+impl Eq for Wakeup {}
+impl PartialOrd for Wakeup {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Wakeup {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.at.total_cmp(&other.at).then(self.seq.cmp(&other.seq))
+    }
+}
+
+/// The embeddable router: feed it events, get offers.
+///
+/// # Cost
+/// In steady state (a non-idling policy, one event at a time) an event costs
+/// O(eligible pairs of the changed contact or agent) plus O(log n) index and
+/// timer upkeep; only [`Event::Rebalance`] looks at the whole problem.
+pub struct Router<P: RoutingPolicy = Box<dyn RoutingPolicy>> {
+    st: State,
+    policy: P,
+    fit: Box<dyn FitModel>,
+    config: RouterConfig,
+    now: f64,
+    wakeups: BinaryHeap<Reverse<Wakeup>>,
+    wake_seq: u64,
+    proposals: Vec<Proposal>,
+    due: Vec<ContactId>,
+    rejected: u64,
+}
+
+/// Builds a [`Router`] with a validated configuration.
+pub struct RouterBuilder<P: RoutingPolicy> {
+    policy: P,
+    fit: Box<dyn FitModel>,
+    config: RouterConfig,
+}
+
+impl<P: RoutingPolicy> RouterBuilder<P> {
+    /// Sets the whole configuration.
+    pub fn config(mut self, config: RouterConfig) -> Self {
+        self.config = config;
+        self
+    }
+    /// Sets the score weights.
+    pub fn weights(mut self, weights: ScoreWeights) -> Self {
+        self.config.weights = weights;
+        self
+    }
+    /// Sets the decline / time-out cool-down in seconds.
+    pub fn decline_cooldown(mut self, seconds: f64) -> Self {
+        self.config.decline_cooldown = seconds;
+        self
+    }
+    /// Sets the customer-fit model (default [`NeutralFit`]).
+    pub fn fit_model(mut self, fit: impl FitModel + 'static) -> Self {
+        self.fit = Box::new(fit);
+        self
+    }
+    /// Validates the configuration and builds the router.
+    pub fn build(self) -> Result<Router<P>, RouterError> {
+        self.config.validate()?;
+        Ok(Router {
+            st: State::default(),
+            policy: self.policy,
+            fit: self.fit,
+            config: self.config,
+            now: f64::NEG_INFINITY,
+            wakeups: BinaryHeap::new(),
+            wake_seq: 0,
+            proposals: Vec::new(),
+            due: Vec::new(),
+            rejected: 0,
+        })
+    }
+}
+
+fn state_of(st: &State, held: Held) -> ContactState {
+    let id = |a: u32| st.agent(a).agent.id();
+    match held {
+        Held::Waiting => ContactState::Waiting,
+        Held::Offered(a) => ContactState::Offered(id(a)),
+        Held::InService(a) => ContactState::InService(id(a)),
+        Held::WrapUp(a) => ContactState::WrapUp(id(a)),
+    }
+}
+
+impl<P: RoutingPolicy> Router<P> {
+    /// A router with the default configuration and a neutral fit model.
+    pub fn new(policy: P) -> Router<P> {
+        Router::builder(policy)
+            .build()
+            .expect("the default configuration is valid")
+    }
+
+    /// Starts a router with `policy`; set weights, cool-down and fit model, then build.
+    pub fn builder(policy: P) -> RouterBuilder<P> {
+        RouterBuilder {
+            policy,
+            fit: Box::new(NeutralFit),
+            config: RouterConfig::default(),
+        }
+    }
+
+    /// The policy.
+    pub fn policy(&self) -> &P {
+        &self.policy
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &RouterConfig {
+        &self.config
+    }
+
+    /// The time of the last event (`-inf` before the first).
+    pub fn now(&self) -> f64 {
+        self.now
+    }
+
+    /// How many contacts are in each state.
+    pub fn counts(&self) -> Counts {
+        self.st.counts
+    }
+
+    /// Proposals from the policy that were not feasible and so were skipped.
+    pub fn rejected_proposals(&self) -> u64 {
+        self.rejected
+    }
+
+    /// Where a contact is; `None` if it never arrived or has left
+    /// (completed and abandoned contacts are counted, not kept).
+    pub fn contact_state(&self, id: ContactId) -> Option<ContactState> {
+        let ix = *self.st.contact_ix.get(&id)?;
+        self.st.contact(ix).map(|r| state_of(&self.st, r.held))
+    }
+
+    /// An agent's state; `None` if the agent is unknown.
+    pub fn agent_state(&self, id: AgentId) -> Option<AgentState> {
+        self.st.agent_ix.get(&id).map(|&ix| self.st.agent(ix).state())
+    }
+
+    /// How many contacts an agent holds (offered, in service or wrap-up) now.
+    pub fn agent_load(&self, id: AgentId) -> Option<u16> {
+        self.st.agent_ix.get(&id).map(|&ix| self.st.agent(ix).used_total)
+    }
+
+    /// The ids of the contacts in the system (not completed or abandoned), in no
+    /// particular but deterministic order.
+    pub fn contacts(&self) -> impl Iterator<Item = (ContactId, ContactState)> + '_ {
+        self.st
+            .contacts
+            .iter()
+            .flatten()
+            .map(|r| (r.contact.id(), state_of(&self.st, r.held)))
+    }
+
+    /// The known agents, in order of first login.
+    pub fn agents(&self) -> impl Iterator<Item = (&Agent, AgentState)> + '_ {
+        self.st.agents.iter().map(|r| (&r.agent, r.state()))
+    }
+
+    /// A read-only view, as policies see it, at the last event's time.
+    pub fn view(&self) -> RouterView<'_> {
+        RouterView {
+            st: &self.st,
+            fit: &*self.fit,
+            weights: &self.config.weights,
+            now: self.now,
+        }
+    }
+
+    /// When the router next needs to be called even if nothing happens (a
+    /// relaxation step opens, a cool-down ends): send [`Event::Tick`] then.
+    /// `None` if time alone changes nothing.
+    pub fn next_wakeup(&self) -> Option<f64> {
+        self.wakeups.peek().map(|w| w.0.at)
+    }
+
+    /// Handles one event at time `now` (seconds, any origin, never decreasing)
+    /// and appends the resulting offers to `out`.
+    ///
+    /// On error nothing changed and nothing was appended.
+    pub fn handle(&mut self, now: f64, event: Event, out: &mut Vec<Offer>) -> Result<(), RouterError> {
+        if !now.is_finite() {
+            return Err(RouterError::NonFiniteTime(now));
+        }
+        if now < self.now {
+            return Err(RouterError::TimeWentBackwards {
+                now,
+                last: self.now,
+            });
+        }
+        let triggers = self.apply(now, event)?;
+        self.now = now;
+        self.pop_due(now);
+        for t in triggers.into_iter().flatten() {
+            self.run(t, out);
+        }
+        let due = std::mem::take(&mut self.due);
+        for &c in &due {
+            self.run(Trigger::ContactWaiting(c), out);
+        }
+        self.due = due;
+        self.due.clear();
+        self.drop_stale_wakeups();
+        Ok(())
+    }
+
+    fn agent_ix(&self, id: AgentId) -> Result<u32, RouterError> {
+        self.st
+            .agent_ix
+            .get(&id)
+            .copied()
+            .ok_or(RouterError::UnknownAgent(id))
+    }
+
+    fn contact_ix(&self, id: ContactId) -> Result<(u32, Held), RouterError> {
+        let ix = *self
+            .st
+            .contact_ix
+            .get(&id)
+            .ok_or(RouterError::UnknownContact(id))?;
+        let rec = self.st.contact(ix).ok_or(RouterError::UnknownContact(id))?;
+        Ok((ix, rec.held))
+    }
+
+    fn wrong_state(&self, contact: ContactId, held: Held, event: &'static str) -> RouterError {
+        RouterError::WrongContactState {
+            contact,
+            state: state_of(&self.st, held),
+            event,
+        }
+    }
+
+    /// The offered contact's agent, checking it is `agent`.
+    fn offered_to(&self, contact: ContactId, agent: AgentId, event: &'static str) -> Result<(u32, u32), RouterError> {
+        let (ix, held) = self.contact_ix(contact)?;
+        let Held::Offered(a) = held else {
+            return Err(self.wrong_state(contact, held, event));
+        };
+        let offered_to = self.st.agent(a).agent.id();
+        if offered_to != agent {
+            return Err(RouterError::WrongAgent {
+                contact,
+                offered_to,
+                agent,
+            });
+        }
+        Ok((ix, a))
+    }
+
+    fn logged_in(&self, id: AgentId) -> Result<u32, RouterError> {
+        let a = self.agent_ix(id)?;
+        if self.st.agent(a).presence == Presence::LoggedOut {
+            return Err(RouterError::NotLoggedIn(id));
+        }
+        Ok(a)
+    }
+
+    /// Validates `event` against the state and, only if it is legal, applies it.
+    /// Returns what the policy must be asked about.
+    fn apply(&mut self, now: f64, event: Event) -> Result<[Option<Trigger>; 2], RouterError> {
+        let mut triggers = [None, None];
+        match event {
+            Event::AgentLogin { agent } => {
+                let id = agent.id();
+                match self.st.agent_ix.get(&id) {
+                    Some(&a) if self.st.agent(a).presence != Presence::LoggedOut => {
+                        return Err(RouterError::AlreadyLoggedIn(id));
+                    }
+                    Some(&a) => {
+                        self.count_channels(a, -1);
+                        let rec = &mut self.st.agents[a as usize];
+                        rec.used = vec![0; agent.capacities().len()];
+                        rec.free_pos = vec![u32::MAX; agent.skills().len()];
+                        rec.agent = agent;
+                        rec.presence = Presence::NotReady;
+                        self.count_channels(a, 1);
+                    }
+                    None => {
+                        let a = self.st.agents.len() as u32;
+                        self.st.agents.push(AgentRec {
+                            used: vec![0; agent.capacities().len()],
+                            used_total: 0,
+                            wrapping: 0,
+                            idle_since: now,
+                            free_pos: vec![u32::MAX; agent.skills().len()],
+                            all_pos: u32::MAX,
+                            presence: Presence::NotReady,
+                            agent,
+                        });
+                        self.st.agent_ix.insert(id, a);
+                        self.count_channels(a, 1);
+                    }
+                }
+            }
+            Event::AgentLogout { agent } => {
+                let a = self.logged_in(agent)?;
+                let held = self.st.agent(a).used_total;
+                if held > 0 {
+                    return Err(RouterError::AgentHoldsWork { agent, held });
+                }
+                self.st.agents[a as usize].presence = Presence::LoggedOut;
+                self.st.refresh_agent(a);
+            }
+            Event::AgentReady { agent } => {
+                let a = self.logged_in(agent)?;
+                let rec = &mut self.st.agents[a as usize];
+                if rec.presence != Presence::Ready {
+                    rec.presence = Presence::Ready;
+                    if rec.used_total == 0 {
+                        rec.idle_since = now;
+                    }
+                }
+                self.st.refresh_agent(a);
+                triggers[0] = Some(Trigger::AgentAvailable(agent));
+            }
+            Event::AgentNotReady { agent } => {
+                let a = self.logged_in(agent)?;
+                self.st.agents[a as usize].presence = Presence::NotReady;
+                self.st.refresh_agent(a);
+            }
+            Event::ContactArrived { contact } => {
+                let id = contact.id();
+                if self.st.contact_ix.contains_key(&id) {
+                    return Err(RouterError::DuplicateContact(id));
+                }
+                if contact.arrival() > now {
+                    return Err(RouterError::ArrivalInFuture {
+                        contact: id,
+                        arrival: contact.arrival(),
+                        now,
+                    });
+                }
+                let channel = contact.channel();
+                if self.st.channel_agents.get(&channel).copied().unwrap_or(0) == 0 {
+                    return Err(RouterError::ChannelNotServed { contact: id, channel });
+                }
+                let ix = self.st.insert_contact(contact, 0);
+                self.st.count_held(Held::Waiting, 1);
+                self.st.enqueue(ix);
+                self.arm(ix, now);
+                triggers[0] = Some(Trigger::ContactWaiting(id));
+            }
+            Event::OfferAccepted { contact, agent } => {
+                let (ix, a) = self.offered_to(contact, agent, "OfferAccepted")?;
+                self.set_held(ix, Held::InService(a));
+            }
+            Event::OfferDeclined { contact, agent } | Event::OfferTimedOut { contact, agent } => {
+                let (ix, a) = self.offered_to(contact, agent, "OfferDeclined/OfferTimedOut")?;
+                self.release_slot(a, ix, now);
+                let cool = self.config.decline_cooldown;
+                if cool > 0.0
+                    && let Some(rec) = self.st.contact_mut(ix)
+                {
+                    rec.cooldowns.push((a, now + cool));
+                }
+                self.set_held(ix, Held::Waiting);
+                self.st.enqueue(ix);
+                // Back in the queue: its relaxation may have moved on, and its
+                // wake-ups may have been dropped while it was offered.
+                self.arm(ix, now);
+                triggers = [
+                    Some(Trigger::ContactWaiting(contact)),
+                    Some(Trigger::AgentAvailable(agent)),
+                ];
+            }
+            Event::ContactAbandoned { contact } => {
+                let (ix, held) = self.contact_ix(contact)?;
+                match held {
+                    Held::Waiting => {
+                        self.st.dequeue(ix);
+                    }
+                    Held::Offered(a) => {
+                        self.release_slot(a, ix, now);
+                        triggers[0] = Some(Trigger::AgentAvailable(self.st.agent(a).agent.id()));
+                    }
+                    _ => return Err(self.wrong_state(contact, held, "ContactAbandoned")),
+                }
+                self.st.count_held(held, -1);
+                self.st.counts.abandoned += 1;
+                self.st.remove_contact(ix);
+            }
+            Event::WorkCompleted { contact, outcome } => {
+                let (ix, held) = self.contact_ix(contact)?;
+                let Held::InService(a) = held else {
+                    return Err(self.wrong_state(contact, held, "WorkCompleted"));
+                };
+                self.set_held(ix, Held::WrapUp(a));
+                self.st.agents[a as usize].wrapping += 1;
+                let agent_id = self.st.agent(a).agent.id();
+                if let Some(rec) = self.st.contact(ix) {
+                    self.policy.observe_outcome(&rec.contact, agent_id, &outcome);
+                }
+            }
+            Event::WrapUpDone { contact } => {
+                let (ix, held) = self.contact_ix(contact)?;
+                let Held::WrapUp(a) = held else {
+                    return Err(self.wrong_state(contact, held, "WrapUpDone"));
+                };
+                let rec = &mut self.st.agents[a as usize];
+                rec.wrapping = rec.wrapping.saturating_sub(1);
+                self.release_slot(a, ix, now);
+                self.st.count_held(held, -1);
+                self.st.counts.completed += 1;
+                self.st.remove_contact(ix);
+                triggers[0] = Some(Trigger::AgentAvailable(self.st.agent(a).agent.id()));
+            }
+            Event::Tick => {}
+            Event::Rebalance => triggers[0] = Some(Trigger::Rebalance),
+        }
+        Ok(triggers)
+    }
+
+    fn count_channels(&mut self, a: u32, delta: i32) {
+        let chans: Vec<ChannelId> = self.st.agent(a).agent.capacities().iter().map(|c| c.channel).collect();
+        for ch in chans {
+            let n = self.st.channel_agents.entry(ch).or_default();
+            *n = n.saturating_add_signed(delta);
+        }
+    }
+
+    fn set_held(&mut self, ix: u32, held: Held) {
+        let Some(old) = self.st.contact(ix).map(|r| r.held) else { return };
+        self.st.count_held(old, -1);
+        self.st.count_held(held, 1);
+        if let Some(rec) = self.st.contact_mut(ix) {
+            rec.held = held;
+        }
+    }
+
+    /// Frees the slot agent `a` used for contact `ix`.
+    fn release_slot(&mut self, a: u32, ix: u32, now: f64) {
+        let Some(channel) = self.st.contact(ix).map(|r| r.contact.channel()) else { return };
+        let rec = &mut self.st.agents[a as usize];
+        if let Some(k) = rec.agent.capacities().iter().position(|c| c.channel == channel) {
+            rec.used[k] = rec.used[k].saturating_sub(1);
+        }
+        rec.used_total = rec.used_total.saturating_sub(1);
+        if rec.used_total == 0 {
+            rec.idle_since = now;
+        }
+        self.st.refresh_agent(a);
+    }
+
+    /// The relaxation of `contact` at `now`, and the absolute time of its next
+    /// step. A step counts as reached once `now >= arrival + step`, even where
+    /// `now - arrival` rounds to just below `step` (e.g. arrival 4.1, step 60):
+    /// the wake-up is scheduled at `arrival + step`, and must find the step open.
+    fn relaxation_at(&self, contact: &Contact, now: f64) -> (u8, Option<f64>) {
+        let arrival = contact.arrival();
+        let mut waited = now - arrival;
+        // Bounded, in case a policy's steps are absurdly fine.
+        for _ in 0..64 {
+            match self.policy.next_relaxation(contact, waited) {
+                Some(n) if n.is_finite() && n > waited && arrival + n <= now => waited = n,
+                _ => break,
+            }
+        }
+        let next = self
+            .policy
+            .next_relaxation(contact, waited)
+            .filter(|n| n.is_finite() && *n > waited)
+            .map(|n| arrival + n)
+            .filter(|&t| t > now);
+        (self.policy.relaxation(contact, waited), next)
+    }
+
+    /// For a waiting contact: brings its relaxation up to date, forgets ended
+    /// cool-downs, and makes sure one wake-up is queued for the next moment time
+    /// alone widens its eligibility (a relaxation step or a cool-down end).
+    fn arm(&mut self, ix: u32, now: f64) {
+        let Some(rec) = self.st.contact(ix) else { return };
+        let (relax, step) = self.relaxation_at(&rec.contact, now);
+        let id = rec.contact.id();
+        self.st.set_relax(ix, relax);
+        let Some(rec) = self.st.contact_mut(ix) else { return };
+        rec.cooldowns.retain(|&(_, u)| u > now);
+        let cool = rec.cooldowns.iter().map(|&(_, u)| u).min_by(f64::total_cmp);
+        let at = match (step, cool) {
+            (Some(s), Some(c)) => Some(s.min(c)),
+            (s, c) => s.or(c),
+        };
+        if at != rec.wake_at {
+            rec.wake_at = at;
+            if let Some(at) = at {
+                self.wakeups.push(Reverse(Wakeup {
+                    at,
+                    seq: self.wake_seq,
+                    contact: id,
+                }));
+                self.wake_seq += 1;
+            }
+        }
+    }
+
+    /// Whether a queued wake-up is its contact's live one: `Some(ix)` if so.
+    fn live_wakeup(&self, w: &Wakeup) -> Option<u32> {
+        let ix = *self.st.contact_ix.get(&w.contact)?;
+        let rec = self.st.contact(ix)?;
+        (rec.wake_at == Some(w.at)).then_some(ix)
+    }
+
+    /// Takes the wake-ups that are due, updates those contacts' relaxation and
+    /// queues them for a [`Trigger::ContactWaiting`].
+    fn pop_due(&mut self, now: f64) {
+        while let Some(Reverse(w)) = self.wakeups.peek().copied() {
+            if w.at > now {
+                break;
+            }
+            self.wakeups.pop();
+            let Some(ix) = self.live_wakeup(&w) else { continue };
+            let Some(rec) = self.st.contact_mut(ix) else { continue };
+            rec.wake_at = None;
+            if rec.held != Held::Waiting {
+                // re-armed when it comes back to the queue
+                continue;
+            }
+            self.arm(ix, now);
+            if !self.due.contains(&w.contact) {
+                self.due.push(w.contact);
+            }
+        }
+    }
+
+    /// Keeps `next_wakeup` honest: drops stale wake-ups and those of contacts
+    /// no longer waiting (re-armed if they come back to the queue).
+    fn drop_stale_wakeups(&mut self) {
+        while let Some(Reverse(w)) = self.wakeups.peek().copied() {
+            if let Some(ix) = self.live_wakeup(&w) {
+                let Some(rec) = self.st.contact_mut(ix) else { break };
+                if rec.held == Held::Waiting {
+                    break;
+                }
+                rec.wake_at = None;
+            }
+            self.wakeups.pop();
+        }
+    }
+
+    /// Asks the policy about `trigger` and applies the feasible proposals.
+    fn run(&mut self, trigger: Trigger, out: &mut Vec<Offer>) {
+        match trigger {
+            Trigger::Rebalance => self.rebalance(out),
+            Trigger::AgentAvailable(agent) => {
+                // Ask again while the agent has room and the last answer placed work,
+                // so that a policy may propose one offer per call.
+                let Some(&a) = self.st.agent_ix.get(&agent) else { return };
+                let cap = self.st.agent(a).agent.total_capacity();
+                for _ in 0..cap {
+                    if self.st.agent(a).all_pos == u32::MAX || self.ask(trigger, out) == 0 {
+                        break;
+                    }
+                }
+            }
+            Trigger::ContactWaiting(_) => {
+                self.ask(trigger, out);
+            }
+        }
+    }
+
+    /// One call of the policy; returns how many offers were made.
+    fn ask(&mut self, trigger: Trigger, out: &mut Vec<Offer>) -> usize {
+        let mut props = std::mem::take(&mut self.proposals);
+        props.clear();
+        let view = RouterView {
+            st: &self.st,
+            fit: &*self.fit,
+            weights: &self.config.weights,
+            now: self.now,
+        };
+        self.policy.decide(&view, trigger, &mut props);
+        let mut made = 0;
+        for p in &props {
+            made += usize::from(self.offer(*p, trigger, out));
+        }
+        self.proposals = props;
+        made
+    }
+
+    fn rebalance(&mut self, out: &mut Vec<Offer>) {
+        if self.policy.plans_globally() {
+            let rejected = self.rejected;
+            self.ask(Trigger::Rebalance, out);
+            if self.rejected == rejected {
+                return; // the plan stands as the policy made it
+            }
+        }
+        // Visit contacts most urgent first: re-plans policies that do not plan
+        // globally, and repairs a global plan the router could not apply whole
+        // (e.g. two chats planned for one agent's single free chat slot).
+        let view = self.view();
+        let mut order: Vec<_> = view
+            .waiting()
+            .map(|c| (self.policy.urgency(&c), c.sequence(), c.id()))
+            .collect();
+        order.sort_by(|x, y| y.0.cmp(&x.0).then(x.1.cmp(&y.1)));
+        for (_, _, c) in order {
+            self.ask(Trigger::ContactWaiting(c), out);
+        }
+    }
+
+    /// Applies one proposal if feasible; returns whether it was.
+    fn offer(&mut self, p: Proposal, trigger: Trigger, out: &mut Vec<Offer>) -> bool {
+        let (Some(&ix), Some(&a)) = (self.st.contact_ix.get(&p.contact), self.st.agent_ix.get(&p.agent)) else {
+            self.rejected += 1;
+            return false;
+        };
+        let Some(rec) = self.st.contact(ix) else {
+            self.rejected += 1;
+            return false;
+        };
+        if rec.held != Held::Waiting || !self.st.eligible(rec, a, self.now) {
+            self.rejected += 1;
+            return false;
+        }
+        let view = self.view();
+        let score = match (view.waiting_contact(p.contact), view.agent(p.agent)) {
+            (Some(c), Some(ag)) => view.score(&c, &ag),
+            _ => ScoreBreakdown::default(),
+        };
+        let channel = rec.contact.channel();
+        self.st.dequeue(ix);
+        self.set_held(ix, Held::Offered(a));
+        let arec = &mut self.st.agents[a as usize];
+        if let Some(k) = arec.agent.capacities().iter().position(|c| c.channel == channel) {
+            arec.used[k] += 1;
+        }
+        arec.used_total += 1;
+        self.st.refresh_agent(a);
+        out.push(Offer {
+            contact: p.contact,
+            agent: p.agent,
+            score,
+            trigger,
+        });
+        true
+    }
+}
+
+impl<P: RoutingPolicy> std::fmt::Debug for Router<P> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Router")
+            .field("policy", &self.policy.name())
+            .field("now", &self.now)
+            .field("counts", &self.st.counts)
+            .field("agents", &self.st.agents.len())
+            .finish_non_exhaustive()
+    }
+}

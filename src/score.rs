@@ -1,0 +1,347 @@
+//! Scoring a (contact, agent) pair: a sum of named, weighted terms.
+//!
+//! ```text
+//! w(c, a) = skill·skill(c, a) + fit·fit(c, a) + preference·[a is c's preferred agent]
+//!         + idle·idle(a) + load·free(a) + wait·wait(c) + priority·priority(c)
+//! ```
+//!
+//! Every term is kept in a [`ScoreBreakdown`] so that an embedding system can show
+//! why an agent was chosen. The terms, each before its weight:
+//!
+//! | term | value |
+//! | --- | --- |
+//! | `skill` | mean over the contact's requirements of the agent's level / 10, in `0.1..=1` (1 when there are none) |
+//! | `fit` | the [`FitModel`]'s value for the pair (customer–agent affinity) |
+//! | `preference` | 1 if the agent is the contact's preferred agent, else 0 |
+//! | `idle` | `t / (t + idle_scale)` for an agent idle for `t` seconds, in `0..1` |
+//! | `load` | the agent's free share of its total capacity, in `0..=1` |
+//! | `wait` | seconds waited / `wait_scale` (linear, so long waits always win in the end) |
+//! | `priority` | the contact's priority (0, 1, 2…) |
+
+use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+use crate::model::{Agent, AgentId, Contact, SegmentId};
+
+/// Errors in scoring configuration.
+#[derive(Debug, Clone, PartialEq, Error)]
+#[non_exhaustive]
+pub enum ScoreError {
+    /// A weight or scale that must be finite (scales also > 0) is not.
+    #[error("score parameter `{field}` must be finite{extra}, got {value}")]
+    BadParameter {
+        /// The parameter.
+        field: &'static str,
+        /// Its value.
+        value: f64,
+        /// Further condition.
+        extra: &'static str,
+    },
+    /// An affinity value that is NaN or infinite.
+    #[error("affinity of {segment} with {agent} is not finite: {value}")]
+    BadAffinity {
+        /// The segment.
+        segment: SegmentId,
+        /// The agent.
+        agent: AgentId,
+        /// The value given.
+        value: f64,
+    },
+}
+
+/// The weight of each score term, and the scales that normalise time.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ScoreWeights {
+    /// Weight of the skill-match term.
+    pub skill: f64,
+    /// Weight of the customer-fit term.
+    pub fit: f64,
+    /// Weight of the preferred-agent term.
+    pub preference: f64,
+    /// Weight of the agent idle-time term.
+    pub idle: f64,
+    /// Weight of the agent free-capacity term.
+    pub load: f64,
+    /// Weight of the contact wait term.
+    pub wait: f64,
+    /// Weight of the contact priority term.
+    pub priority: f64,
+    /// Seconds of idle time at which the idle term reaches one half (> 0).
+    pub idle_scale: f64,
+    /// Seconds of waiting that add 1 to the wait term (> 0).
+    pub wait_scale: f64,
+}
+
+impl Default for ScoreWeights {
+    fn default() -> Self {
+        ScoreWeights {
+            skill: 1.0,
+            fit: 1.0,
+            preference: 0.5,
+            idle: 0.5,
+            load: 0.25,
+            wait: 1.0,
+            priority: 1.0,
+            idle_scale: 60.0,
+            wait_scale: 60.0,
+        }
+    }
+}
+
+impl ScoreWeights {
+    /// Checks that every weight is finite and every scale finite and positive.
+    pub fn validate(&self) -> Result<(), ScoreError> {
+        for (field, value) in [
+            ("skill", self.skill),
+            ("fit", self.fit),
+            ("preference", self.preference),
+            ("idle", self.idle),
+            ("load", self.load),
+            ("wait", self.wait),
+            ("priority", self.priority),
+        ] {
+            if !value.is_finite() {
+                return Err(ScoreError::BadParameter {
+                    field,
+                    value,
+                    extra: "",
+                });
+            }
+        }
+        for (field, value) in [("idle_scale", self.idle_scale), ("wait_scale", self.wait_scale)] {
+            if !(value.is_finite() && value > 0.0) {
+                return Err(ScoreError::BadParameter {
+                    field,
+                    value,
+                    extra: " and > 0",
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A pair's score, term by term (each already multiplied by its weight), and the total.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+pub struct ScoreBreakdown {
+    /// Weighted skill-match term.
+    pub skill: f64,
+    /// Weighted customer-fit term.
+    pub fit: f64,
+    /// Weighted preferred-agent term.
+    pub preference: f64,
+    /// Weighted agent idle-time term.
+    pub idle: f64,
+    /// Weighted agent free-capacity term.
+    pub load: f64,
+    /// Weighted contact wait term.
+    pub wait: f64,
+    /// Weighted contact priority term.
+    pub priority: f64,
+    /// The sum of the terms.
+    pub total: f64,
+}
+
+/// The agent's side of a score that changes with time and work.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct AgentLoad {
+    /// Seconds since the agent last became free of all work (0 if it holds work).
+    pub idle_seconds: f64,
+    /// Free share of the agent's total capacity, `0..=1`.
+    pub free_share: f64,
+}
+
+/// Supplies the customer-fit term: how well an agent suits a customer.
+///
+/// Must return a finite value (the router treats anything else as 0). Values in
+/// `-1..=1` keep the term comparable with the others at weight 1.
+pub trait FitModel {
+    /// The fit of `agent` for `contact`.
+    fn fit(&self, contact: &Contact, agent: &Agent) -> f64;
+}
+
+impl<F: FitModel + ?Sized> FitModel for Box<F> {
+    fn fit(&self, contact: &Contact, agent: &Agent) -> f64 {
+        (**self).fit(contact, agent)
+    }
+}
+
+/// A fit model with no opinion: every pair fits 0.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NeutralFit;
+
+impl FitModel for NeutralFit {
+    fn fit(&self, _: &Contact, _: &Agent) -> f64 {
+        0.0
+    }
+}
+
+/// A static affinity table: segment × agent → fit, with a default for pairs not listed.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct AffinityTable {
+    table: HashMap<(SegmentId, AgentId), f64>,
+    default: f64,
+}
+
+impl AffinityTable {
+    /// An empty table whose unlisted pairs fit `default`.
+    pub fn new(default: f64) -> Result<AffinityTable, ScoreError> {
+        if !default.is_finite() {
+            return Err(ScoreError::BadParameter {
+                field: "affinity default",
+                value: default,
+                extra: "",
+            });
+        }
+        Ok(AffinityTable {
+            table: HashMap::new(),
+            default,
+        })
+    }
+
+    /// Sets the affinity of `segment` with `agent`; rejects NaN and infinities.
+    pub fn set(&mut self, segment: SegmentId, agent: AgentId, value: f64) -> Result<(), ScoreError> {
+        if !value.is_finite() {
+            return Err(ScoreError::BadAffinity {
+                segment,
+                agent,
+                value,
+            });
+        }
+        self.table.insert((segment, agent), value);
+        Ok(())
+    }
+
+    /// The affinity of `segment` with `agent`.
+    pub fn get(&self, segment: SegmentId, agent: AgentId) -> f64 {
+        self.table
+            .get(&(segment, agent))
+            .copied()
+            .unwrap_or(self.default)
+    }
+}
+
+impl FitModel for AffinityTable {
+    fn fit(&self, contact: &Contact, agent: &Agent) -> f64 {
+        self.get(contact.segment(), agent.id())
+    }
+}
+
+/// The mean level / 10 of `agent` over `contact`'s requirements (1 when it has none,
+/// 0 for a skill the agent lacks).
+pub fn skill_match(contact: &Contact, agent: &Agent) -> f64 {
+    let reqs = contact.requirements();
+    if reqs.is_empty() {
+        return 1.0;
+    }
+    let sum: u32 = reqs
+        .iter()
+        .map(|r| agent.level(r.skill).map_or(0, |l| l.get() as u32))
+        .sum();
+    sum as f64 / (10.0 * reqs.len() as f64)
+}
+
+/// Scores a pair at time `now`. `fit` is the fit model's raw value.
+pub fn score(
+    weights: &ScoreWeights,
+    contact: &Contact,
+    agent: &Agent,
+    load: AgentLoad,
+    fit: f64,
+    now: f64,
+) -> ScoreBreakdown {
+    let fit = if fit.is_finite() { fit } else { 0.0 };
+    let waited = (now - contact.arrival()).max(0.0);
+    let idle = load.idle_seconds.max(0.0);
+    let mut b = ScoreBreakdown {
+        skill: weights.skill * skill_match(contact, agent),
+        fit: weights.fit * fit,
+        preference: if contact.preferred_agent() == Some(agent.id()) {
+            weights.preference
+        } else {
+            0.0
+        },
+        idle: weights.idle * idle / (idle + weights.idle_scale),
+        load: weights.load * load.free_share,
+        wait: weights.wait * waited / weights.wait_scale,
+        priority: weights.priority * contact.priority() as f64,
+        total: 0.0,
+    };
+    b.total = b.skill + b.fit + b.preference + b.idle + b.load + b.wait + b.priority;
+    b
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{ChannelId, ContactId, SkillId};
+
+    fn agent() -> Agent {
+        Agent::builder(AgentId(3))
+            .skill(SkillId(1), 8)
+            .skill(SkillId(2), 4)
+            .channel(ChannelId::VOICE, 1)
+            .build()
+            .unwrap()
+    }
+
+    #[test]
+    fn breakdown_adds_up() {
+        let c = Contact::builder(ContactId(1), ChannelId::VOICE, 10.0)
+            .requires(SkillId(1), 5)
+            .requires(SkillId(2), 2)
+            .priority(2)
+            .preferred_agent(AgentId(3))
+            .build()
+            .unwrap();
+        let w = ScoreWeights::default();
+        let s = score(
+            &w,
+            &c,
+            &agent(),
+            AgentLoad {
+                idle_seconds: 60.0,
+                free_share: 1.0,
+            },
+            0.4,
+            70.0,
+        );
+        assert!((s.skill - 0.6).abs() < 1e-12);
+        assert!((s.fit - 0.4).abs() < 1e-12);
+        assert_eq!(s.preference, 0.5);
+        assert!((s.idle - 0.25).abs() < 1e-12);
+        assert_eq!(s.load, 0.25);
+        assert!((s.wait - 1.0).abs() < 1e-12);
+        assert_eq!(s.priority, 2.0);
+        let sum = s.skill + s.fit + s.preference + s.idle + s.load + s.wait + s.priority;
+        assert!((s.total - sum).abs() < 1e-12);
+        let nan = score(&w, &c, &agent(), AgentLoad { idle_seconds: 0.0, free_share: 0.0 }, f64::NAN, 70.0);
+        assert!(nan.total.is_finite());
+    }
+
+    #[test]
+    fn weights_and_affinity_validate() {
+        let w = ScoreWeights {
+            fit: f64::NAN,
+            ..Default::default()
+        };
+        assert!(matches!(w.validate(), Err(ScoreError::BadParameter { field: "fit", .. })));
+        let w = ScoreWeights {
+            wait_scale: 0.0,
+            ..Default::default()
+        };
+        assert!(w.validate().is_err());
+        let mut t = AffinityTable::new(0.1).unwrap();
+        assert!(t.set(SegmentId(1), AgentId(3), f64::INFINITY).is_err());
+        t.set(SegmentId(1), AgentId(3), 0.9).unwrap();
+        let c = Contact::builder(ContactId(1), ChannelId::VOICE, 0.0)
+            .segment(SegmentId(1))
+            .build()
+            .unwrap();
+        assert_eq!(t.fit(&c, &agent()), 0.9);
+        assert_eq!(t.get(SegmentId(2), AgentId(3)), 0.1);
+    }
+}

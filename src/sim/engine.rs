@@ -1,0 +1,876 @@
+//! The event engine: one replication of a [`Plan`] driving a [`Router`].
+//!
+//! See the [module docs](super) for the events and their order.
+
+use std::cmp::Ordering;
+use std::collections::BinaryHeap;
+
+use rand_distr::{Distribution, Exp1};
+use rand_pcg::Pcg64Mcg;
+
+use super::rng::{Purpose, stream};
+use super::scenario::{ArrivalPlan, Plan};
+use super::stats::{QueueAcc, StaffAcc};
+use super::{ContactRecord, ContactEnd, SimError, SimObserver};
+use crate::model::{AgentId, Contact, ContactId, Outcome, SegmentId, TierId};
+use crate::policy::RoutingPolicy;
+use crate::router::{Event, Offer, Router};
+use rand::RngExt;
+
+/// What happens at an instant. Contact events name a slot and its generation:
+/// an event whose generation is not the slot's current one is stale (its
+/// contact left) and is dropped when popped (lazy cancellation).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Ev {
+    /// The next contact of a type arrives.
+    Arrival(u32),
+    /// A contact's patience runs out.
+    Abandon(u32, u32),
+    /// The agent answers a ringing offer.
+    Answer(u32, u32),
+    /// A ringing offer times out.
+    Timeout(u32, u32),
+    /// Service ends.
+    ServiceEnd(u32, u32),
+    /// Wrap-up ends.
+    WrapEnd(u32, u32),
+    /// A group's shift starts.
+    ShiftStart(u32),
+    /// A group's shift ends.
+    ShiftEnd(u32),
+    /// Report interval `i` starts.
+    Boundary(u32),
+    /// The router asked to be called now (`Router::next_wakeup`).
+    Tick,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Entry {
+    pub t: f64,
+    pub seq: u64,
+    pub ev: Ev,
+}
+
+impl PartialEq for Entry {
+    fn eq(&self, o: &Self) -> bool {
+        self.cmp(o) == Ordering::Equal
+    }
+}
+impl Eq for Entry {}
+impl PartialOrd for Entry {
+    fn partial_cmp(&self, o: &Self) -> Option<Ordering> {
+        Some(self.cmp(o))
+    }
+}
+impl Ord for Entry {
+    /// Reversed, so that `BinaryHeap` (a max-heap) pops the earliest time,
+    /// then the earliest scheduled.
+    fn cmp(&self, o: &Self) -> Ordering {
+        o.t.total_cmp(&self.t).then(o.seq.cmp(&self.seq))
+    }
+}
+
+/// The future event list: a binary heap keyed by `(time, insertion sequence)`.
+#[derive(Debug, Default)]
+pub(crate) struct EventQueue {
+    heap: BinaryHeap<Entry>,
+    seq: u64,
+    pub peak: usize,
+}
+
+impl EventQueue {
+    #[inline]
+    pub fn push(&mut self, t: f64, ev: Ev) {
+        self.heap.push(Entry { t, seq: self.seq, ev });
+        self.seq += 1;
+        self.peak = self.peak.max(self.heap.len());
+    }
+    #[inline]
+    pub fn pop(&mut self) -> Option<Entry> {
+        self.heap.pop()
+    }
+    #[cfg(test)]
+    pub fn len(&self) -> usize {
+        self.heap.len()
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SlotState {
+    Free,
+    Waiting,
+    Offered,
+    InService,
+    WrapUp,
+}
+
+/// A contact in the system. Slots are reused; `generation` tells incarnations apart.
+#[derive(Debug, Clone, Copy)]
+struct Slot {
+    generation: u32,
+    state: SlotState,
+    ctype: u32,
+    segment: u32,
+    agent: u32,
+    counted: bool,
+    arrival: f64,
+    answered_at: f64,
+    work: f64,
+    wrap: f64,
+    serial: u64,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct AgentSim {
+    group: u32,
+    held: u16,
+    capacity: u16,
+    logged_in: bool,
+    on_shift: bool,
+    speed: f64,
+    last: f64,
+    busy: f64,
+    idle: f64,
+    staffed: f64,
+    answered: u64,
+}
+
+struct TypeStreams {
+    arrivals: Pcg64Mcg,
+    service: Pcg64Mcg,
+    patience: Pcg64Mcg,
+    wrap: Pcg64Mcg,
+    attributes: Pcg64Mcg,
+    trace_pos: usize,
+}
+
+/// What one replication measured, before it becomes a
+/// [`Replication`](super::Replication).
+pub(crate) struct Raw {
+    pub arrived: u64,
+    pub events: u64,
+    pub end_time: f64,
+    pub peak_contacts: usize,
+    pub peak_events: usize,
+    pub queue_area: f64,
+    pub system_area: f64,
+    /// (type × segment) rows.
+    pub type_seg: Vec<QueueAcc>,
+    pub interval: Vec<QueueAcc>,
+    pub group: Vec<QueueAcc>,
+    /// (interval × group) agent-time.
+    pub staff: Vec<StaffAcc>,
+    /// Per agent: (group, busy, idle, staffed, answered).
+    pub agents: Vec<(u32, f64, f64, f64, u64)>,
+    pub counts: crate::router::Counts,
+    pub rejected: u64,
+}
+
+fn encode(slot: u32, generation: u32) -> ContactId {
+    ContactId((generation as u64) << 32 | slot as u64)
+}
+
+fn decode(id: ContactId) -> u32 {
+    id.0 as u32
+}
+
+pub(crate) struct Engine<'a, P: RoutingPolicy, O: SimObserver> {
+    plan: &'a Plan,
+    rep: u32,
+    router: Router<P>,
+    queue: EventQueue,
+    slots: Vec<Slot>,
+    free: Vec<u32>,
+    agents: Vec<AgentSim>,
+    offers: Vec<Offer>,
+    streams: Vec<TypeStreams>,
+    ring: Pcg64Mcg,
+    obs: &'a mut O,
+    now: f64,
+    tick_at: f64,
+    interval: usize,
+    shift_ix: Vec<usize>,
+    serial: u64,
+    events: u64,
+    in_queue: u32,
+    in_system: u32,
+    area_last: f64,
+    queue_area: f64,
+    system_area: f64,
+    peak_contacts: usize,
+    type_seg: Vec<QueueAcc>,
+    by_interval: Vec<QueueAcc>,
+    by_group: Vec<QueueAcc>,
+    staff: Vec<StaffAcc>,
+}
+
+impl<'a, P: RoutingPolicy, O: SimObserver> Engine<'a, P, O> {
+    pub fn new(plan: &'a Plan, policy: P, rep: u32, obs: &'a mut O) -> Result<Self, SimError> {
+        let router = Router::builder(policy)
+            .config(plan.router)
+            .build()
+            .map_err(|error| SimError::Router {
+                replication: rep,
+                time: 0.0,
+                error,
+            })?;
+        let streams = (0..plan.types.len() as u32)
+            .map(|k| TypeStreams {
+                arrivals: stream(plan.seed, rep, Purpose::Arrivals, k),
+                service: stream(plan.seed, rep, Purpose::Service, k),
+                patience: stream(plan.seed, rep, Purpose::Patience, k),
+                wrap: stream(plan.seed, rep, Purpose::WrapUp, k),
+                attributes: stream(plan.seed, rep, Purpose::Attributes, k),
+                trace_pos: 0,
+            })
+            .collect();
+        let agents = plan
+            .agents
+            .iter()
+            .zip(&plan.agent_group)
+            .map(|(a, &g)| AgentSim {
+                group: g,
+                held: 0,
+                capacity: a.total_capacity(),
+                logged_in: false,
+                on_shift: false,
+                speed: a.speed(),
+                last: 0.0,
+                busy: 0.0,
+                idle: 0.0,
+                staffed: 0.0,
+                answered: 0,
+            })
+            .collect();
+        let g = plan.groups.len();
+        Ok(Engine {
+            plan,
+            rep,
+            router,
+            queue: EventQueue::default(),
+            slots: Vec::new(),
+            free: Vec::new(),
+            agents,
+            offers: Vec::with_capacity(16),
+            streams,
+            ring: stream(plan.seed, rep, Purpose::Ring, 0),
+            obs,
+            now: 0.0,
+            tick_at: f64::INFINITY,
+            interval: 0,
+            shift_ix: vec![0; g],
+            serial: 0,
+            events: 0,
+            in_queue: 0,
+            in_system: 0,
+            area_last: 0.0,
+            queue_area: 0.0,
+            system_area: 0.0,
+            peak_contacts: 0,
+            type_seg: vec![QueueAcc::default(); plan.types.len() * plan.segments.len()],
+            by_interval: vec![QueueAcc::default(); plan.intervals],
+            by_group: vec![QueueAcc::default(); g],
+            staff: vec![StaffAcc::default(); plan.intervals * g],
+        })
+    }
+
+    fn err(&self, error: crate::router::RouterError) -> SimError {
+        SimError::Router {
+            replication: self.rep,
+            time: self.now,
+            error,
+        }
+    }
+
+    #[inline]
+    fn handle(&mut self, ev: Event) -> Result<(), SimError> {
+        let now = self.now;
+        match self.router.handle(now, ev, &mut self.offers) {
+            Ok(()) => Ok(()),
+            Err(e) => Err(self.err(e)),
+        }
+    }
+
+    /// Runs the replication to its end.
+    pub fn run(mut self) -> Result<Raw, SimError> {
+        let plan = self.plan;
+        // Every agent logs in once at time 0 (so that the router knows who can
+        // serve each channel) and out again; shifts log them in for real.
+        for a in 0..self.agents.len() {
+            self.handle(Event::AgentLogin {
+                agent: plan.agents[a].clone(),
+            })?;
+            self.handle(Event::AgentLogout { agent: AgentId(a as u32) })?;
+        }
+        for (g, grp) in plan.groups.iter().enumerate() {
+            if let Some(&(start, _)) = grp.shifts.first()
+                && start < plan.horizon
+            {
+                self.queue.push(start, Ev::ShiftStart(g as u32));
+            }
+        }
+        if plan.intervals > 1 {
+            self.queue.push(plan.interval, Ev::Boundary(1));
+        }
+        for k in 0..plan.types.len() {
+            if let Some(t) = self.next_arrival(k, 0.0) {
+                self.queue.push(t, Ev::Arrival(k as u32));
+            }
+        }
+
+        let horizon = plan.horizon;
+        while let Some(e) = self.queue.pop() {
+            if e.t >= horizon && (!plan.drain || self.in_system == 0) {
+                break;
+            }
+            self.now = e.t;
+            self.events += 1;
+            match e.ev {
+                Ev::Arrival(k) => self.arrival(k as usize)?,
+                Ev::Abandon(s, g) => self.abandon(s, g)?,
+                Ev::Answer(s, g) => {
+                    if self.live(s, g, SlotState::Offered) {
+                        self.accept(s)?;
+                        self.drain_offers()?;
+                    }
+                }
+                Ev::Timeout(s, g) => self.timeout(s, g)?,
+                Ev::ServiceEnd(s, g) => self.service_end(s, g)?,
+                Ev::WrapEnd(s, g) => {
+                    if self.live(s, g, SlotState::WrapUp) {
+                        self.handle(Event::WrapUpDone {
+                            contact: encode(s, g),
+                        })?;
+                        self.finish(s)?;
+                        self.drain_offers()?;
+                    }
+                }
+                Ev::ShiftStart(g) => self.shift_start(g as usize)?,
+                Ev::ShiftEnd(g) => self.shift_end(g as usize)?,
+                Ev::Boundary(i) => self.boundary(i as usize),
+                Ev::Tick => {
+                    if e.t >= self.tick_at {
+                        self.tick_at = f64::INFINITY;
+                    }
+                    self.handle(Event::Tick)?;
+                    self.drain_offers()?;
+                }
+            }
+            if let Some(w) = self.router.next_wakeup()
+                && w < self.tick_at
+            {
+                self.tick_at = w;
+                self.queue.push(w.max(self.now), Ev::Tick);
+            }
+            if self.events & 0xffff == 0 {
+                self.obs.on_progress(self.rep, self.now, horizon);
+            }
+            if plan.drain && self.now >= horizon && self.in_system == 0 {
+                break;
+            }
+        }
+        let end_time = if plan.drain { self.now.max(horizon) } else { horizon };
+        self.now = end_time;
+        self.close(end_time)
+    }
+
+    fn close(mut self, end: f64) -> Result<Raw, SimError> {
+        for a in 0..self.agents.len() {
+            self.touch(a, end);
+        }
+        self.areas(end);
+        // Contacts still in the system.
+        for s in 0..self.slots.len() {
+            let slot = self.slots[s];
+            if slot.state != SlotState::Free {
+                self.obs.on_contact(&self.record(&slot, ContactEnd::InSystem, end));
+            }
+        }
+        self.obs.on_progress(self.rep, end, self.plan.horizon);
+        Ok(Raw {
+            arrived: self.serial,
+            events: self.events,
+            end_time: end,
+            peak_contacts: self.peak_contacts,
+            peak_events: self.queue.peak,
+            queue_area: self.queue_area,
+            system_area: self.system_area,
+            type_seg: self.type_seg,
+            interval: self.by_interval,
+            group: self.by_group,
+            staff: self.staff,
+            agents: self
+                .agents
+                .iter()
+                .map(|a| (a.group, a.busy, a.idle, a.staffed, a.answered))
+                .collect(),
+            counts: self.router.counts(),
+            rejected: self.router.rejected_proposals(),
+        })
+    }
+
+    fn record(&self, slot: &Slot, end: ContactEnd, at: f64) -> ContactRecord {
+        let answered = slot.answered_at.is_finite();
+        ContactRecord {
+            serial: slot.serial,
+            contact_type: slot.ctype,
+            segment: slot.segment,
+            arrival: slot.arrival,
+            answered: answered.then_some(slot.answered_at),
+            agent: answered.then_some(AgentId(slot.agent)),
+            end,
+            left: at,
+        }
+    }
+
+    // ---- time integrals -------------------------------------------------
+
+    /// Integrates queue and system sizes up to `now` (after the warm-up).
+    #[inline]
+    fn areas(&mut self, now: f64) {
+        let from = self.area_last.max(self.plan.warm_up);
+        if now > from {
+            let dt = now - from;
+            self.queue_area += self.in_queue as f64 * dt;
+            self.system_area += self.in_system as f64 * dt;
+        }
+        self.area_last = now;
+    }
+
+    /// Integrates agent `a`'s time up to `now` (after the warm-up) into the
+    /// current interval's row of its group and its own totals.
+    #[inline]
+    fn touch(&mut self, a: usize, now: f64) {
+        let warm = self.plan.warm_up;
+        let ag = &mut self.agents[a];
+        let from = ag.last.max(warm);
+        if ag.logged_in && now > from {
+            let dt = now - from;
+            let acc = &mut self.staff[self.interval * self.plan.groups.len() + ag.group as usize];
+            acc.staffed += dt;
+            acc.capacity += ag.capacity as f64 * dt;
+            acc.slots += ag.held as f64 * dt;
+            ag.staffed += dt;
+            if ag.held > 0 {
+                acc.busy += dt;
+                ag.busy += dt;
+            } else if ag.on_shift {
+                acc.idle += dt;
+                ag.idle += dt;
+            }
+        }
+        ag.last = now;
+    }
+
+    fn boundary(&mut self, i: usize) {
+        let now = self.now;
+        for a in 0..self.agents.len() {
+            self.touch(a, now);
+        }
+        self.interval = i.min(self.plan.intervals - 1);
+        if i + 1 < self.plan.intervals {
+            self.queue.push((i + 1) as f64 * self.plan.interval, Ev::Boundary(i as u32 + 1));
+        }
+    }
+
+    // ---- arrivals ------------------------------------------------------
+
+    /// The next arrival of type `k` after `t`, if before the horizon.
+    fn next_arrival(&mut self, k: usize, t: f64) -> Option<f64> {
+        let ty = &self.plan.types[k];
+        let st = &mut self.streams[k];
+        let next = match &ty.arrivals {
+            ArrivalPlan::Poisson(rate) => {
+                if *rate <= 0.0 {
+                    return None;
+                }
+                let e: f64 = Exp1.sample(&mut st.arrivals);
+                t + e / rate
+            }
+            ArrivalPlan::Piecewise { interval, rates } => {
+                // Inversion of the integrated rate: one Exp(1) per arrival.
+                let mut e: f64 = Exp1.sample(&mut st.arrivals);
+                let mut j = (t / interval).floor() as usize;
+                let mut at = t;
+                loop {
+                    let &r = rates.get(j)?;
+                    let end = (j + 1) as f64 * interval;
+                    if r > 0.0 {
+                        let need = e / r;
+                        if at + need < end {
+                            break at + need;
+                        }
+                        e -= r * (end - at);
+                    }
+                    at = end;
+                    j += 1;
+                }
+            }
+            ArrivalPlan::Trace(times) => {
+                let &x = times.get(st.trace_pos)?;
+                st.trace_pos += 1;
+                x
+            }
+        };
+        (next < self.plan.horizon).then_some(next)
+    }
+
+    fn arrival(&mut self, k: usize) -> Result<(), SimError> {
+        let now = self.now;
+        if let Some(t) = self.next_arrival(k, now) {
+            self.queue.push(t, Ev::Arrival(k as u32));
+        }
+        let plan = self.plan;
+        let ty = &plan.types[k];
+        let st = &mut self.streams[k];
+        // Every attribute of the customer is drawn now, from the type's own
+        // streams, in arrival order: the same customers under every policy.
+        let segment = if ty.segments.len() > 1 {
+            let u: f64 = st.attributes.random();
+            ty.segments
+                .iter()
+                .find(|(cum, _)| u < *cum)
+                .unwrap_or(&ty.segments[ty.segments.len() - 1])
+                .1
+        } else {
+            ty.segments[0].1
+        };
+        let work = ty.service.sample(&mut st.service);
+        let patience = ty.patience.as_ref().map(|p| p.sample(&mut st.patience));
+        let wrap = ty.wrap.as_ref().map_or(0.0, |w| w.sample(&mut st.wrap));
+
+        let s = match self.free.pop() {
+            Some(s) => s,
+            None => {
+                self.slots.push(Slot {
+                    generation: 0,
+                    state: SlotState::Free,
+                    ctype: 0,
+                    segment: 0,
+                    agent: 0,
+                    counted: false,
+                    arrival: 0.0,
+                    answered_at: f64::NAN,
+                    work: 0.0,
+                    wrap: 0.0,
+                    serial: 0,
+                });
+                (self.slots.len() - 1) as u32
+            }
+        };
+        let counted = now >= plan.warm_up;
+        let slot = &mut self.slots[s as usize];
+        slot.state = SlotState::Waiting;
+        slot.ctype = k as u32;
+        slot.segment = segment;
+        slot.counted = counted;
+        slot.arrival = now;
+        slot.answered_at = f64::NAN;
+        slot.work = work;
+        slot.wrap = wrap;
+        slot.serial = self.serial;
+        let generation = slot.generation;
+        self.serial += 1;
+
+        let mut b = Contact::builder(encode(s, generation), ty.channel, now)
+            .priority(ty.priority)
+            .tier(TierId(ty.tier))
+            .segment(SegmentId(segment));
+        for &(skill, level) in &ty.requires {
+            b = b.requires(skill, level);
+        }
+        let contact = b.build().map_err(|e| self.err(e.into()))?;
+
+        self.areas(now);
+        self.in_queue += 1;
+        self.in_system += 1;
+        self.peak_contacts = self.peak_contacts.max(self.in_system as usize);
+        if counted {
+            self.type_seg[k * plan.segments.len() + segment as usize].offered += 1;
+            let i = self.interval_of(now);
+            self.by_interval[i].offered += 1;
+        }
+        if let Some(p) = patience {
+            self.queue.push(now + p, Ev::Abandon(s, generation));
+        }
+        self.handle(Event::ContactArrived { contact })?;
+        self.drain_offers()
+    }
+
+    #[inline]
+    fn interval_of(&self, t: f64) -> usize {
+        ((t / self.plan.interval) as usize).min(self.plan.intervals - 1)
+    }
+
+    // ---- offers and service ---------------------------------------------
+
+    #[inline]
+    fn live(&self, s: u32, generation: u32, state: SlotState) -> bool {
+        let slot = &self.slots[s as usize];
+        slot.generation == generation && slot.state == state
+    }
+
+    /// Applies every offer the router made, including those made while
+    /// applying them (an index walk over the one reused vector).
+    fn drain_offers(&mut self) -> Result<(), SimError> {
+        let mut i = 0;
+        while i < self.offers.len() {
+            let o = self.offers[i];
+            i += 1;
+            self.offer(o)?;
+        }
+        self.offers.clear();
+        Ok(())
+    }
+
+    fn offer(&mut self, o: Offer) -> Result<(), SimError> {
+        let now = self.now;
+        let s = decode(o.contact);
+        let a = o.agent.0 as usize;
+        self.touch(a, now);
+        self.agents[a].held += 1;
+        let slot = &mut self.slots[s as usize];
+        slot.state = SlotState::Offered;
+        slot.agent = a as u32;
+        let generation = slot.generation;
+        match &self.plan.ring {
+            None => self.accept(s),
+            Some(ring) => {
+                let d = ring.sample(&mut self.ring);
+                match self.plan.offer_timeout {
+                    Some(to) if d >= to => {
+                        self.queue.push(now + to, Ev::Timeout(s, generation));
+                        Ok(())
+                    }
+                    _ if d <= 0.0 => self.accept(s),
+                    _ => {
+                        self.queue.push(now + d, Ev::Answer(s, generation));
+                        Ok(())
+                    }
+                }
+            }
+        }
+    }
+
+    /// The agent answers: service starts.
+    fn accept(&mut self, s: u32) -> Result<(), SimError> {
+        let now = self.now;
+        let slot = self.slots[s as usize];
+        self.handle(Event::OfferAccepted {
+            contact: encode(s, slot.generation),
+            agent: AgentId(slot.agent),
+        })?;
+        let a = slot.agent as usize;
+        let service = slot.work / self.agents[a].speed;
+        {
+            let sl = &mut self.slots[s as usize];
+            sl.state = SlotState::InService;
+            sl.answered_at = now;
+        }
+        self.areas(now);
+        self.in_queue -= 1;
+        if slot.counted {
+            let plan = self.plan;
+            let wait = now - slot.arrival;
+            let k = slot.ctype as usize;
+            let within = wait <= plan.types[k].sl_threshold;
+            let handle = service + slot.wrap;
+            let g = self.agents[a].group as usize;
+            self.agents[a].answered += 1;
+            self.type_seg[k * plan.segments.len() + slot.segment as usize].answer(wait, within, handle);
+            let i = self.interval_of(slot.arrival);
+            self.by_interval[i].answer(wait, within, handle);
+            self.by_group[g].answer(wait, within, handle);
+        }
+        self.queue.push(now + service, Ev::ServiceEnd(s, slot.generation));
+        Ok(())
+    }
+
+    fn timeout(&mut self, s: u32, generation: u32) -> Result<(), SimError> {
+        if !self.live(s, generation, SlotState::Offered) {
+            return Ok(());
+        }
+        let a = self.slots[s as usize].agent;
+        self.handle(Event::OfferTimedOut {
+            contact: encode(s, generation),
+            agent: AgentId(a),
+        })?;
+        self.slots[s as usize].state = SlotState::Waiting;
+        self.release(a as usize)?;
+        self.drain_offers()
+    }
+
+    fn abandon(&mut self, s: u32, generation: u32) -> Result<(), SimError> {
+        let slot = self.slots[s as usize];
+        if slot.generation != generation || !matches!(slot.state, SlotState::Waiting | SlotState::Offered) {
+            return Ok(()); // answered meanwhile, or left: a cancelled timer
+        }
+        let now = self.now;
+        self.handle(Event::ContactAbandoned {
+            contact: encode(s, generation),
+        })?;
+        if slot.state == SlotState::Offered {
+            self.release(slot.agent as usize)?;
+        }
+        self.areas(now);
+        self.in_queue -= 1;
+        self.in_system -= 1;
+        if slot.counted {
+            let wait = now - slot.arrival;
+            let k = slot.ctype as usize;
+            self.type_seg[k * self.plan.segments.len() + slot.segment as usize].abandon(wait);
+            let i = self.interval_of(slot.arrival);
+            self.by_interval[i].abandon(wait);
+        }
+        let rec = self.record(&slot, ContactEnd::Abandoned, now);
+        self.obs.on_contact(&rec);
+        self.free_slot(s);
+        self.drain_offers()
+    }
+
+    fn service_end(&mut self, s: u32, generation: u32) -> Result<(), SimError> {
+        if !self.live(s, generation, SlotState::InService) {
+            return Ok(());
+        }
+        let contact = encode(s, generation);
+        self.handle(Event::WorkCompleted {
+            contact,
+            outcome: Outcome::default(),
+        })?;
+        let wrap = self.slots[s as usize].wrap;
+        if wrap > 0.0 {
+            self.slots[s as usize].state = SlotState::WrapUp;
+            self.queue.push(self.now + wrap, Ev::WrapEnd(s, generation));
+        } else {
+            self.handle(Event::WrapUpDone { contact })?;
+            self.finish(s)?;
+        }
+        self.drain_offers()
+    }
+
+    /// A served contact leaves; its agent's slot is free.
+    fn finish(&mut self, s: u32) -> Result<(), SimError> {
+        let now = self.now;
+        let slot = self.slots[s as usize];
+        self.release(slot.agent as usize)?;
+        self.areas(now);
+        self.in_system -= 1;
+        let rec = self.record(&slot, ContactEnd::Completed, now);
+        self.obs.on_contact(&rec);
+        self.free_slot(s);
+        Ok(())
+    }
+
+    fn free_slot(&mut self, s: u32) {
+        let slot = &mut self.slots[s as usize];
+        slot.state = SlotState::Free;
+        slot.generation = slot.generation.wrapping_add(1);
+        self.free.push(s);
+    }
+
+    /// The router freed one of agent `a`'s slots; an agent past its shift
+    /// logs out once it holds nothing.
+    fn release(&mut self, a: usize) -> Result<(), SimError> {
+        self.touch(a, self.now);
+        let ag = &mut self.agents[a];
+        ag.held -= 1;
+        if ag.held == 0 && !ag.on_shift && ag.logged_in {
+            ag.logged_in = false;
+            self.handle(Event::AgentLogout { agent: AgentId(a as u32) })?;
+        }
+        Ok(())
+    }
+
+    // ---- shifts ---------------------------------------------------------
+
+    fn shift_start(&mut self, g: usize) -> Result<(), SimError> {
+        let grp = &self.plan.groups[g];
+        let (_, end) = grp.shifts[self.shift_ix[g]];
+        if end.is_finite() {
+            self.queue.push(end, Ev::ShiftEnd(g as u32));
+        }
+        let now = self.now;
+        for a in grp.first_agent as usize..(grp.first_agent + grp.count) as usize {
+            self.touch(a, now);
+            if !self.agents[a].logged_in {
+                self.agents[a].logged_in = true;
+                self.handle(Event::AgentLogin {
+                    agent: self.plan.agents[a].clone(),
+                })?;
+            }
+            self.agents[a].on_shift = true;
+            self.handle(Event::AgentReady { agent: AgentId(a as u32) })?;
+            self.drain_offers()?;
+        }
+        Ok(())
+    }
+
+    fn shift_end(&mut self, g: usize) -> Result<(), SimError> {
+        let plan = self.plan;
+        let grp = &plan.groups[g];
+        self.shift_ix[g] += 1;
+        if let Some(&(start, _)) = grp.shifts.get(self.shift_ix[g])
+            && start < plan.horizon
+        {
+            self.queue.push(start, Ev::ShiftStart(g as u32));
+        }
+        let now = self.now;
+        for a in grp.first_agent as usize..(grp.first_agent + grp.count) as usize {
+            self.touch(a, now);
+            let id = AgentId(a as u32);
+            self.agents[a].on_shift = false;
+            self.handle(Event::AgentNotReady { agent: id })?;
+            if self.agents[a].held == 0 {
+                self.agents[a].logged_in = false;
+                self.handle(Event::AgentLogout { agent: id })?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::{Rng, SeedableRng};
+
+    /// Shadow model: the queue pops exactly what a sorted vector says, for a
+    /// million random operations with many equal times.
+    #[test]
+    fn queue_matches_a_sorted_vector() {
+        let mut rng = Pcg64Mcg::seed_from_u64(5);
+        let mut q = EventQueue::default();
+        let mut shadow: Vec<(f64, u64, u32)> = Vec::new();
+        let mut seq = 0u64;
+        for _ in 0..1_000_000 {
+            if rng.next_u32() % 3 != 0 || shadow.is_empty() {
+                let t = (rng.next_u32() % 50) as f64 * 0.5;
+                let tag = rng.next_u32();
+                q.push(t, Ev::Arrival(tag));
+                shadow.push((t, seq, tag));
+                seq += 1;
+            } else {
+                let (i, _) = shadow
+                    .iter()
+                    .enumerate()
+                    .min_by(|a, b| a.1.0.total_cmp(&b.1.0).then(a.1.1.cmp(&b.1.1)))
+                    .unwrap();
+                let want = shadow.swap_remove(i);
+                let got = q.pop().unwrap();
+                assert_eq!((got.t, got.seq, got.ev), (want.0, want.1, Ev::Arrival(want.2)));
+            }
+            // Keep the shadow small so the linear scan stays cheap.
+            while shadow.len() > 64 {
+                let (i, _) = shadow
+                    .iter()
+                    .enumerate()
+                    .min_by(|a, b| a.1.0.total_cmp(&b.1.0).then(a.1.1.cmp(&b.1.1)))
+                    .unwrap();
+                let want = shadow.swap_remove(i);
+                let got = q.pop().unwrap();
+                assert_eq!((got.t, got.seq), (want.0, want.1));
+            }
+        }
+        assert_eq!(q.len(), shadow.len());
+    }
+}

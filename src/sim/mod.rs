@@ -1,0 +1,447 @@
+//! The discrete-event simulator: a contact center described by a [`Scenario`],
+//! routed by the very [`Router`](crate::Router) an ACD embeds, measured in a
+//! [`Report`].
+//!
+//! * [Quick start](#quick-start)
+//! * [What is simulated](#what-is-simulated)
+//! * [When events coincide](#when-events-coincide)
+//! * [Statistics](#statistics)
+//! * [Random numbers and reproducibility](#random-numbers-and-reproducibility)
+//! * [Cost](#cost)
+//!
+//! # Quick start
+//!
+//! ```
+//! use skillroute::sim::{RunOptions, Scenario, Simulation};
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let scenario = Scenario::from_toml_str(r#"
+//!     horizon = 3600.0
+//!     warm_up = 600.0
+//!     replications = 4
+//!     skills = ["billing"]
+//!     [[groups]]
+//!     name = "agents"
+//!     count = 10
+//!     skills = { billing = 5 }
+//!     capacity = { voice = 1 }
+//!     [[contact_types]]
+//!     name = "billing"
+//!     channel = "voice"
+//!     requires = { billing = 3 }
+//!     arrivals = { kind = "poisson", rate = 0.04 }
+//!     service = { kind = "exponential", mean = 200.0 }
+//!     patience = { kind = "exponential", mean = 300.0 }
+//! "#)?;
+//! let sim = Simulation::new(scenario)?;
+//! let report = sim.run()?; // the scenario's policy, replications in parallel
+//! let sl = report.total.service_level;
+//! println!("service level {:.3} ± {:.3}", sl.mean, sl.half_width);
+//! assert_eq!(report.replications, 4);
+//!
+//! // Any policy, on the same customers (common random numbers):
+//! let lia = sim.run_with(|| skillroute::LongestIdleAgent, RunOptions::default())?;
+//! assert_eq!(lia.total.offered, report.total.offered);
+//! # Ok(()) }
+//! ```
+//!
+//! The pieces: [`Scenario`] (serde; checked whole, errors name the field) →
+//! [`Simulation::new`] (compiled once) → [`Simulation::replicate`] (one
+//! replication, a [`Replication`]) or [`Simulation::run_with`] (all of them,
+//! in parallel or not) → [`Report`] (means and confidence intervals; JSON and
+//! CSV). A [`SimObserver`] sees each contact as it leaves (an opt-in trace,
+//! e.g. [`TraceWriter`]) and the progress of long runs.
+//!
+//! # What is simulated
+//!
+//! Contacts of each type arrive (Poisson, piecewise-constant Poisson, or a
+//! trace); each draws, on arrival, its segment, its work (service time at
+//! speed 1), its patience and its wrap-up time. It is handed to the router as
+//! [`Event::ContactArrived`](crate::Event::ContactArrived), and every
+//! [`Offer`](crate::Offer) the router makes is played out: the agent answers
+//! after a ring delay (none by default; an offer not answered within the
+//! timeout is [`Event::OfferTimedOut`](crate::Event::OfferTimedOut)), serves
+//! for `work / speed`, wraps up, and frees the slot. A customer whose patience
+//! ends while waiting or while the offer rings abandons. Agent groups log in
+//! and become ready at each shift start; at a shift end they go not-ready,
+//! finish what they hold, and log out. The router's
+//! [`next_wakeup`](crate::Router::next_wakeup) is honoured with
+//! [`Event::Tick`](crate::Event::Tick). The simulator has no routing logic of
+//! its own: one code path, the router's.
+//!
+//! The events (a closed enum): arrival, abandonment, answer of a
+//! ringing offer, offer time-out, end of service, end of wrap-up, shift start,
+//! shift end, report-interval boundary, router tick.
+//!
+//! # When events coincide
+//!
+//! The future event list is a binary heap ordered by time (`f64::total_cmp`)
+//! and then by the order in which events were scheduled: events at the same
+//! instant happen first-scheduled, first-served, and nothing else breaks
+//! ties. Concretely:
+//!
+//! * **Everything an event causes happens at once, before the next event.**
+//!   The router answers an event with offers; each is played out immediately
+//!   (with no ring delay the offer is accepted at the same instant), and so
+//!   are the offers those answers cause, before the next event is taken. A
+//!   contact that arrives while an agent is free therefore waits exactly 0.
+//! * **A completion and an arrival at the same instant**: whichever was
+//!   scheduled first goes first. (With continuous distributions this has
+//!   probability 0; with constant service times and traces it does not.)
+//!   If the completion goes first, the freed agent takes a waiting contact
+//!   before the newcomer is seen, as in Ciw.
+//! * **Patience ending at the instant of an answer**: if the abandonment was
+//!   scheduled first (it is scheduled at arrival, so usually it was) the
+//!   customer leaves; otherwise the answer stands and the abandonment timer
+//!   finds the contact in service and does nothing. Timers are cancelled
+//!   lazily: an abandonment, answer, time-out or end of service whose contact
+//!   has moved on (checked by slot generation and state) is dropped when popped.
+//! * **A shift end and the next shift start at the same instant**: the end
+//!   (scheduled when the previous shift started) goes first; agents still
+//!   holding work are made ready again by the start instead of logging out.
+//! * **Time-driven routing** (a relaxation step, a cool-down end): the router
+//!   names the instant via `next_wakeup`; a tick is scheduled then, after the
+//!   events already scheduled for that instant.
+//! * **The horizon**: events at or after it are not processed (unless the
+//!   scenario says `drain = true`, in which case arrivals stop and the run goes
+//!   on until the system is empty).
+//!
+//! # Statistics
+//!
+//! Streamed into fixed accumulators (counts, sums, log-linear histograms for
+//! wait percentiles, time integrals for agents): memory depends on the
+//! scenario's shape and the contacts in the system, never on the horizon.
+//! Contacts are counted if they arrive at or after the warm-up, in the report
+//! interval of their arrival; agent time is integrated from the warm-up on,
+//! in the interval where it is spent. Definitions are on [`Metrics`] and
+//! [`Fairness`]. Across replications each metric gets a mean and a Student-t
+//! confidence interval ([`Estimate`]).
+//!
+//! # Random numbers and reproducibility
+//!
+//! One stream per (seed, replication, purpose, contact type), mixed as
+//! documented in [`rng`]; never from the policy or the thread. Customers draw
+//! everything on arrival from their type's streams, so two policies run on
+//! the same replication see the same customers: the same arrival times, work,
+//! patience, wrap-up and segment (common random numbers). Only ring delays,
+//! drawn when an offer is made, depend on the policy. Replications in
+//! parallel give the same [`Report`], bit for bit, as in series: each is a
+//! pure function of the scenario, the policy and its index, and they are
+//! reduced in index order.
+//!
+//! # Cost
+//!
+//! Per event: O(log pending events) for the heap, plus the router's work, with
+//! no allocation by the simulator (contact slots and the offers vector are
+//! reused; the router's [`Contact`](crate::Contact) owns its requirement list).
+//! Memory: O(contacts in the system + agents + pending events + report rows).
+
+mod dist;
+mod engine;
+mod report;
+pub mod rng;
+mod scenario;
+mod stats;
+
+use std::io::Write;
+
+use serde::{Deserialize, Serialize};
+
+pub use dist::{Dist, DistError, Sampler};
+pub use report::{FairnessRow, IntervalRow, Replication, Report, Row};
+pub use scenario::{
+    ArrivalSpec, ContactTypeSpec, DEFAULT_CHANNELS, GroupSpec, OfferSpec, PolicySpec, Scenario, ScenarioError,
+    ServiceTarget, Shift,
+};
+pub use stats::{Estimate, Fairness, MetricValue, Metrics, nan_null, t_quantile};
+
+use crate::assign::Mode;
+use crate::model::AgentId;
+use crate::policy::{LongestIdleAgent, OptimalAssignment, RoutingPolicy, SkillExpansion};
+use crate::router::RouterError;
+use scenario::Plan;
+
+/// Why a simulation stopped. Both are fatal for the run.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SimError {
+    /// The scenario is invalid (nothing ran).
+    #[error("invalid scenario: {0}")]
+    Scenario(#[from] ScenarioError),
+    /// The router refused an event the simulator sent: a bug in the
+    /// simulator or the router, reported with where it happened.
+    #[error("replication {replication} at t = {time}: the router refused an event: {error}")]
+    Router {
+        /// The replication.
+        replication: u32,
+        /// Simulated time.
+        time: f64,
+        /// The router's error.
+        error: RouterError,
+    },
+}
+
+/// How a contact left, in a [`ContactRecord`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ContactEnd {
+    /// Served and wrapped up.
+    Completed,
+    /// Left before being answered.
+    Abandoned,
+    /// Still in the system when the replication ended.
+    InSystem,
+}
+
+/// One contact's life, for an opt-in per-contact trace.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct ContactRecord {
+    /// Arrival order within the replication (0, 1, 2…).
+    pub serial: u64,
+    /// Index of its contact type in the scenario.
+    pub contact_type: u32,
+    /// Index of its segment ([`Simulation::segments`]).
+    pub segment: u32,
+    /// Arrival time.
+    pub arrival: f64,
+    /// When an agent answered, if one did.
+    pub answered: Option<f64>,
+    /// Who answered.
+    pub agent: Option<AgentId>,
+    /// How it left.
+    pub end: ContactEnd,
+    /// When it left (end of wrap-up, abandonment, or the end of the run).
+    pub left: f64,
+}
+
+/// Watches a replication. Every method does nothing by default; the
+/// simulator is monomorphised over the observer, so `()` costs nothing.
+pub trait SimObserver {
+    /// A contact left (or was still in the system at the end).
+    fn on_contact(&mut self, _record: &ContactRecord) {}
+    /// Simulated time reached `now` (called every 65,536 events and at the end).
+    fn on_progress(&mut self, _replication: u32, _now: f64, _horizon: f64) {}
+}
+
+impl SimObserver for () {}
+
+/// Writes a per-contact trace as CSV:
+/// `serial,contact_type,segment,arrival,answered,agent,end,left`.
+#[derive(Debug)]
+pub struct TraceWriter<W: Write> {
+    out: W,
+    error: Option<std::io::Error>,
+}
+
+impl<W: Write> TraceWriter<W> {
+    /// Starts a trace (writes the header).
+    pub fn new(mut out: W) -> std::io::Result<Self> {
+        writeln!(out, "serial,contact_type,segment,arrival,answered,agent,end,left")?;
+        Ok(TraceWriter { out, error: None })
+    }
+
+    /// Flushes, and returns the writer or the first write error.
+    pub fn finish(mut self) -> std::io::Result<W> {
+        if let Some(e) = self.error {
+            return Err(e);
+        }
+        self.out.flush()?;
+        Ok(self.out)
+    }
+}
+
+impl<W: Write> SimObserver for TraceWriter<W> {
+    fn on_contact(&mut self, r: &ContactRecord) {
+        if self.error.is_some() {
+            return;
+        }
+        let end = match r.end {
+            ContactEnd::Completed => "completed",
+            ContactEnd::Abandoned => "abandoned",
+            ContactEnd::InSystem => "in-system",
+        };
+        let answered = r.answered.map_or(String::new(), |t| t.to_string());
+        let agent = r.agent.map_or(String::new(), |a| a.0.to_string());
+        if let Err(e) = writeln!(
+            self.out,
+            "{},{},{},{},{answered},{agent},{end},{}",
+            r.serial, r.contact_type, r.segment, r.arrival, r.left
+        ) {
+            self.error = Some(e);
+        }
+    }
+}
+
+/// Progress of a run, for a progress bar.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Progress {
+    /// The replication.
+    pub replication: u32,
+    /// Its simulated time.
+    pub now: f64,
+    /// Its horizon (`now >= horizon` once it is finished).
+    pub horizon: f64,
+}
+
+/// How [`Simulation::run_with`] runs the replications.
+#[derive(Clone, Copy)]
+pub struct RunOptions<'a> {
+    /// Replications in parallel on rayon's pool (default), or one after the
+    /// other. The results are the same, bit for bit.
+    pub parallel: bool,
+    /// Confidence level of the report's intervals (default 0.95).
+    pub confidence: f64,
+    /// Called with each replication's progress (from worker threads).
+    pub progress: Option<&'a (dyn Fn(Progress) + Sync)>,
+}
+
+impl Default for RunOptions<'_> {
+    fn default() -> Self {
+        RunOptions {
+            parallel: true,
+            confidence: 0.95,
+            progress: None,
+        }
+    }
+}
+
+impl std::fmt::Debug for RunOptions<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RunOptions")
+            .field("parallel", &self.parallel)
+            .field("confidence", &self.confidence)
+            .field("progress", &self.progress.is_some())
+            .finish()
+    }
+}
+
+struct ProgressObserver<'a>(&'a (dyn Fn(Progress) + Sync));
+
+impl SimObserver for ProgressObserver<'_> {
+    fn on_progress(&mut self, replication: u32, now: f64, horizon: f64) {
+        (self.0)(Progress {
+            replication,
+            now,
+            horizon,
+        })
+    }
+}
+
+/// A validated, compiled scenario, ready to simulate under any policy.
+#[derive(Debug, Clone)]
+pub struct Simulation {
+    scenario: Scenario,
+    plan: Plan,
+}
+
+impl Simulation {
+    /// Checks and compiles the scenario (reading trace files, if any).
+    pub fn new(scenario: Scenario) -> Result<Simulation, ScenarioError> {
+        let plan = Plan::compile(&scenario)?;
+        Ok(Simulation { scenario, plan })
+    }
+
+    /// The scenario.
+    pub fn scenario(&self) -> &Scenario {
+        &self.scenario
+    }
+
+    /// Contact type names, in [`Replication::by_type`] order.
+    pub fn contact_types(&self) -> Vec<&str> {
+        self.plan.types.iter().map(|t| t.name.as_str()).collect()
+    }
+
+    /// Segment names, in [`Replication::by_segment`] order (first appearance in the scenario).
+    pub fn segments(&self) -> &[String] {
+        &self.plan.segments
+    }
+
+    /// Group names, in [`Replication::by_group`] order.
+    pub fn groups(&self) -> Vec<&str> {
+        self.plan.groups.iter().map(|g| g.name.as_str()).collect()
+    }
+
+    /// The agents' profiles (`AgentId(i)` is the `i`-th; groups are consecutive).
+    pub fn agents(&self) -> &[crate::Agent] {
+        &self.plan.agents
+    }
+
+    /// Runs replication `replication` under `policy`.
+    pub fn replicate<P: RoutingPolicy>(&self, policy: P, replication: u32) -> Result<Replication, SimError> {
+        self.replicate_observed(policy, replication, &mut ())
+    }
+
+    /// Runs replication `replication` under `policy`, telling `observer` about
+    /// each contact and the progress.
+    pub fn replicate_observed<P: RoutingPolicy, O: SimObserver>(
+        &self,
+        policy: P,
+        replication: u32,
+        observer: &mut O,
+    ) -> Result<Replication, SimError> {
+        let name = policy.name().to_string();
+        let raw = engine::Engine::new(&self.plan, policy, replication, observer)?.run()?;
+        Ok(Replication::from_raw(&self.plan, replication, name, raw))
+    }
+
+    /// Runs every replication under a fresh policy from `make`.
+    pub fn replications<P, F>(&self, make: F, opts: RunOptions<'_>) -> Result<Vec<Replication>, SimError>
+    where
+        P: RoutingPolicy,
+        F: Fn() -> P + Sync,
+    {
+        let one = |r: u32| match opts.progress {
+            Some(p) => self.replicate_observed(make(), r, &mut ProgressObserver(p)),
+            None => self.replicate(make(), r),
+        };
+        let n = self.plan.replications;
+        if opts.parallel {
+            use rayon::prelude::*;
+            (0..n).into_par_iter().map(one).collect()
+        } else {
+            (0..n).map(one).collect()
+        }
+    }
+
+    /// Runs every replication under policies from `make` and reports.
+    pub fn run_with<P, F>(&self, make: F, opts: RunOptions<'_>) -> Result<Report, SimError>
+    where
+        P: RoutingPolicy,
+        F: Fn() -> P + Sync,
+    {
+        let reps = self.replications(make, opts)?;
+        Ok(self.report(&reps, opts.confidence))
+    }
+
+    /// Runs every replication under a built-in policy and reports.
+    pub fn run_policy(&self, spec: &PolicySpec, opts: RunOptions<'_>) -> Result<Report, SimError> {
+        spec.validate()?;
+        match spec {
+            PolicySpec::LongestIdleAgent => self.run_with(|| LongestIdleAgent, opts),
+            PolicySpec::PriorityAging(p) => self.run_with(|| p.clone(), opts),
+            PolicySpec::SkillExpansion { steps } => {
+                let p = SkillExpansion::new(steps.clone()).map_err(|e| ScenarioError::Invalid {
+                    field: "policy".into(),
+                    rule: e.to_string(),
+                })?;
+                self.run_with(|| p.clone(), opts)
+            }
+            PolicySpec::CMu(p) => self.run_with(|| *p, opts),
+            PolicySpec::OptimalAssignment { non_idling } => {
+                let mode = if *non_idling { Mode::NonIdling } else { Mode::MaxWeight };
+                self.run_with(|| OptimalAssignment::new(mode), opts)
+            }
+        }
+    }
+
+    /// Runs the scenario's own policy, replications in parallel, 95% intervals.
+    pub fn run(&self) -> Result<Report, SimError> {
+        self.run_policy(&self.plan.policy, RunOptions::default())
+    }
+
+    /// Means and `confidence` intervals over `replications` (in the order
+    /// given: pass them in index order for reproducible sums).
+    pub fn report(&self, replications: &[Replication], confidence: f64) -> Report {
+        Report::build(&self.plan, replications, confidence)
+    }
+}

@@ -1,0 +1,407 @@
+//! Results: one [`Replication`]'s numbers, and a [`Report`] of means and
+//! confidence intervals over replications (serde: JSON; CSV by hand).
+
+use std::fmt::Write as _;
+
+use serde::{Deserialize, Serialize};
+
+use super::engine::Raw;
+use super::scenario::Plan;
+use super::stats::{Estimate, Fairness, Metrics, QueueAcc, StaffAcc};
+use crate::router::Counts;
+
+/// What one replication measured. Vectors are parallel to the scenario's
+/// contact types, channels, segments, groups and report intervals. Serde-ready,
+/// so that replications run as separate tasks (one JSON line each) can be
+/// merged later with [`Simulation::report`](super::Simulation::report).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Replication {
+    /// The replication's index (which random streams it used).
+    pub replication: u32,
+    /// The policy's name.
+    pub policy: String,
+    /// Contacts that arrived, warm-up included.
+    pub arrived: u64,
+    /// Events processed.
+    pub events: u64,
+    /// When the replication ended (the horizon, or later when draining).
+    pub end_time: f64,
+    /// Most contacts in the system at once.
+    pub peak_contacts: u64,
+    /// Most events pending at once.
+    pub peak_events: u64,
+    /// Time-average number of contacts waiting (not yet answered) after the warm-up.
+    pub mean_in_queue: f64,
+    /// Time-average number of contacts in the system after the warm-up.
+    pub mean_in_system: f64,
+    /// The router's own counts at the end (every contact, warm-up included).
+    pub router_counts: Counts,
+    /// Policy proposals the router refused.
+    pub rejected_proposals: u64,
+    /// Everything together.
+    pub total: Metrics<f64>,
+    /// Per contact type.
+    pub by_type: Vec<Metrics<f64>>,
+    /// Per channel.
+    pub by_channel: Vec<Metrics<f64>>,
+    /// Per customer segment.
+    pub by_segment: Vec<Metrics<f64>>,
+    /// Per agent group (contacts answered by the group, and its agents' time).
+    pub by_group: Vec<Metrics<f64>>,
+    /// Per report interval (contacts by arrival time, agent time within it).
+    pub by_interval: Vec<Metrics<f64>>,
+    /// Fairness over all agents, then per group.
+    pub fairness: Vec<Fairness<f64>>,
+}
+
+fn ratio(a: f64, b: f64) -> f64 {
+    if b > 0.0 { a / b } else { f64::NAN }
+}
+
+fn metrics(q: &QueueAcc, staff: Option<(&StaffAcc, f64)>) -> Metrics<f64> {
+    let handled = (q.answered + q.abandoned) as f64;
+    let answered = q.answered as f64;
+    let (agents, occupancy, utilisation) = match staff {
+        Some((s, duration)) => (
+            ratio(s.staffed, duration),
+            ratio(s.busy, s.busy + s.idle),
+            ratio(s.slots, s.capacity),
+        ),
+        None => (f64::NAN, f64::NAN, f64::NAN),
+    };
+    Metrics {
+        offered: q.offered as f64,
+        answered,
+        abandoned: q.abandoned as f64,
+        waiting_at_end: q.offered.saturating_sub(q.answered + q.abandoned) as f64,
+        service_level: ratio(q.within as f64, handled),
+        asa: ratio(q.wait_answered, answered),
+        mean_wait: ratio(q.wait_answered + q.wait_abandoned, handled),
+        p_wait: ratio(q.waited as f64, handled),
+        p_abandon: ratio(q.abandoned as f64, handled),
+        wait_p50: q.hist.quantile(0.5),
+        wait_p90: q.hist.quantile(0.9),
+        wait_p95: q.hist.quantile(0.95),
+        wait_p99: q.hist.quantile(0.99),
+        handle_time: ratio(q.handle, answered),
+        agents,
+        occupancy,
+        utilisation,
+    }
+}
+
+fn mean_sd(xs: impl Iterator<Item = f64> + Clone) -> (f64, f64) {
+    let n = xs.clone().count() as f64;
+    if n == 0.0 {
+        return (f64::NAN, f64::NAN);
+    }
+    let m = xs.clone().sum::<f64>() / n;
+    let v = xs.map(|x| (x - m).powi(2)).sum::<f64>() / n;
+    (m, v.sqrt())
+}
+
+fn fairness(agents: &[&(u32, f64, f64, f64, u64)]) -> Fairness<f64> {
+    let present: Vec<_> = agents.iter().filter(|a| a.3 > 0.0).collect();
+    let occ = present
+        .iter()
+        .filter(|a| a.1 + a.2 > 0.0)
+        .map(|a| a.1 / (a.1 + a.2));
+    let (occupancy_mean, occupancy_sd) = mean_sd(occ.clone());
+    let (idle_mean, idle_sd) = mean_sd(present.iter().map(|a| a.2));
+    let (answered_mean, answered_sd) = mean_sd(present.iter().map(|a| a.4 as f64));
+    Fairness {
+        agents: present.len() as f64,
+        occupancy_mean,
+        occupancy_sd,
+        occupancy_min: occ.clone().reduce(f64::min).unwrap_or(f64::NAN),
+        occupancy_max: occ.reduce(f64::max).unwrap_or(f64::NAN),
+        idle_mean,
+        idle_sd,
+        answered_mean,
+        answered_sd,
+    }
+}
+
+impl Replication {
+    pub(crate) fn from_raw(plan: &Plan, replication: u32, policy: String, raw: Raw) -> Replication {
+        let segs = plan.segments.len();
+        let groups = plan.groups.len();
+        let sum = |it: &mut dyn Iterator<Item = &QueueAcc>| {
+            let mut acc = QueueAcc::default();
+            for q in it {
+                acc.merge(q);
+            }
+            acc
+        };
+        let by_type_acc: Vec<QueueAcc> = (0..plan.types.len())
+            .map(|k| sum(&mut raw.type_seg[k * segs..(k + 1) * segs].iter()))
+            .collect();
+        let by_channel: Vec<Metrics<f64>> = (0..plan.channels.len())
+            .map(|c| {
+                let acc = sum(&mut by_type_acc
+                    .iter()
+                    .zip(&plan.types)
+                    .filter(|(_, t)| t.channel.0 as usize == c)
+                    .map(|(q, _)| q));
+                metrics(&acc, None)
+            })
+            .collect();
+        let by_segment: Vec<Metrics<f64>> = (0..segs)
+            .map(|s| metrics(&sum(&mut raw.type_seg.iter().skip(s).step_by(segs)), None))
+            .collect();
+        let total_q = sum(&mut by_type_acc.iter());
+
+        let warm = plan.warm_up;
+        let end = raw.end_time;
+        let run = (end - warm).max(0.0);
+        let mut total_staff = StaffAcc::default();
+        for s in &raw.staff {
+            total_staff.merge(s);
+        }
+        let by_group: Vec<Metrics<f64>> = (0..groups)
+            .map(|g| {
+                let mut st = StaffAcc::default();
+                for i in 0..plan.intervals {
+                    st.merge(&raw.staff[i * groups + g]);
+                }
+                let mut q = raw.group[g].clone();
+                q.offered = q.answered;
+                metrics(&q, Some((&st, run)))
+            })
+            .collect();
+        let by_interval: Vec<Metrics<f64>> = (0..plan.intervals)
+            .map(|i| {
+                let mut st = StaffAcc::default();
+                for g in 0..groups {
+                    st.merge(&raw.staff[i * groups + g]);
+                }
+                let start = (i as f64 * plan.interval).max(warm);
+                let stop = if i + 1 == plan.intervals {
+                    end
+                } else {
+                    ((i + 1) as f64 * plan.interval).min(end)
+                };
+                metrics(&raw.interval[i], Some((&st, (stop - start).max(0.0))))
+            })
+            .collect();
+        let all: Vec<_> = raw.agents.iter().collect();
+        let mut fair = vec![fairness(&all)];
+        for g in 0..groups as u32 {
+            let of: Vec<_> = raw.agents.iter().filter(|a| a.0 == g).collect();
+            fair.push(fairness(&of));
+        }
+        Replication {
+            replication,
+            policy,
+            arrived: raw.arrived,
+            events: raw.events,
+            end_time: end,
+            peak_contacts: raw.peak_contacts as u64,
+            peak_events: raw.peak_events as u64,
+            mean_in_queue: ratio(raw.queue_area, run),
+            mean_in_system: ratio(raw.system_area, run),
+            router_counts: raw.counts,
+            rejected_proposals: raw.rejected,
+            total: metrics(&total_q, Some((&total_staff, run))),
+            by_type: by_type_acc.iter().map(|q| metrics(q, None)).collect(),
+            by_channel,
+            by_segment,
+            by_group,
+            by_interval,
+            fairness: fair,
+        }
+    }
+}
+
+/// A named row of estimates.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Row {
+    /// The contact type, channel, segment or group.
+    pub name: String,
+    /// Its metrics.
+    pub metrics: Metrics<Estimate>,
+}
+
+/// A report interval's row.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IntervalRow {
+    /// Start (s).
+    pub start: f64,
+    /// End (s).
+    pub end: f64,
+    /// Its metrics.
+    pub metrics: Metrics<Estimate>,
+}
+
+/// Fairness over a set of agents (`all`, or a group).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FairnessRow {
+    /// `all`, or the group's name.
+    pub name: String,
+    /// The estimates.
+    pub fairness: Fairness<Estimate>,
+}
+
+/// Means and confidence intervals over replications, for one policy on one
+/// scenario. Built by [`Simulation::report`](super::Simulation::report).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Report {
+    /// The scenario's name.
+    pub scenario: String,
+    /// The policy's name.
+    pub policy: String,
+    /// The scenario's seed.
+    pub seed: u64,
+    /// Replications averaged.
+    pub replications: u32,
+    /// Confidence level of the intervals (e.g. 0.95).
+    pub confidence: f64,
+    /// Simulated horizon (s).
+    pub horizon: f64,
+    /// Warm-up (s).
+    pub warm_up: f64,
+    /// Contacts simulated in all replications, warm-up included.
+    pub contacts: u64,
+    /// Time-average number waiting.
+    pub mean_in_queue: Estimate,
+    /// Everything together.
+    pub total: Metrics<Estimate>,
+    /// Per contact type.
+    pub by_type: Vec<Row>,
+    /// Per channel.
+    pub by_channel: Vec<Row>,
+    /// The service-level target of each channel, parallel to `by_channel`.
+    pub targets: Vec<super::ServiceTarget>,
+    /// Per customer segment.
+    pub by_segment: Vec<Row>,
+    /// Per agent group.
+    pub by_group: Vec<Row>,
+    /// Per report interval.
+    pub by_interval: Vec<IntervalRow>,
+    /// Agent fairness: `all`, then each group.
+    pub fairness: Vec<FairnessRow>,
+}
+
+fn rows(names: &[String], reps: &[Replication], pick: impl Fn(&Replication) -> &Vec<Metrics<f64>>, c: f64) -> Vec<Row> {
+    names
+        .iter()
+        .enumerate()
+        .map(|(i, name)| {
+            let ms: Vec<&Metrics<f64>> = reps.iter().map(|r| &pick(r)[i]).collect();
+            Row {
+                name: name.clone(),
+                metrics: Metrics::estimate(&ms, c),
+            }
+        })
+        .collect()
+}
+
+impl Report {
+    pub(crate) fn build(plan: &Plan, reps: &[Replication], confidence: f64) -> Report {
+        let types: Vec<String> = plan.types.iter().map(|t| t.name.clone()).collect();
+        let groups: Vec<String> = plan.groups.iter().map(|g| g.name.clone()).collect();
+        let totals: Vec<&Metrics<f64>> = reps.iter().map(|r| &r.total).collect();
+        let by_interval = (0..plan.intervals)
+            .map(|i| {
+                let ms: Vec<&Metrics<f64>> = reps.iter().map(|r| &r.by_interval[i]).collect();
+                IntervalRow {
+                    start: i as f64 * plan.interval,
+                    end: ((i + 1) as f64 * plan.interval).min(plan.horizon),
+                    metrics: Metrics::estimate(&ms, confidence),
+                }
+            })
+            .collect();
+        let fairness = std::iter::once("all".to_string())
+            .chain(groups.iter().cloned())
+            .enumerate()
+            .map(|(i, name)| {
+                let fs: Vec<&Fairness<f64>> = reps.iter().map(|r| &r.fairness[i]).collect();
+                FairnessRow {
+                    name,
+                    fairness: Fairness::estimate(&fs, confidence),
+                }
+            })
+            .collect();
+        let q: Vec<f64> = reps.iter().map(|r| r.mean_in_queue).collect();
+        Report {
+            scenario: plan.name.clone(),
+            policy: reps.first().map(|r| r.policy.clone()).unwrap_or_default(),
+            seed: plan.seed,
+            replications: reps.len() as u32,
+            confidence,
+            horizon: plan.horizon,
+            warm_up: plan.warm_up,
+            contacts: reps.iter().map(|r| r.arrived).sum(),
+            mean_in_queue: Estimate::from_samples(&q, confidence),
+            total: Metrics::estimate(&totals, confidence),
+            by_type: rows(&types, reps, |r| &r.by_type, confidence),
+            by_channel: rows(&plan.channels, reps, |r| &r.by_channel, confidence),
+            targets: plan.targets.clone(),
+            by_segment: rows(&plan.segments, reps, |r| &r.by_segment, confidence),
+            by_group: rows(&groups, reps, |r| &r.by_group, confidence),
+            by_interval,
+            fairness,
+        }
+    }
+
+    /// The report as pretty JSON (undefined values as `null`).
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).expect("a report is always representable in JSON")
+    }
+
+    /// The report as CSV in long form, one line per row and metric:
+    /// `section,name,start,end,metric,mean,half_width,low,high,n`
+    /// (`section` is `total`, `type`, `channel`, `segment`, `group`,
+    /// `interval` or `fairness`; undefined values are empty).
+    pub fn to_csv(&self) -> String {
+        fn num(x: f64) -> String {
+            if x.is_finite() { format!("{x}") } else { String::new() }
+        }
+        fn quote(s: &str) -> String {
+            if s.contains([',', '"', '\n']) {
+                format!("\"{}\"", s.replace('"', "\"\""))
+            } else {
+                s.to_string()
+            }
+        }
+        let mut out = String::from("section,name,start,end,metric,mean,half_width,low,high,n\n");
+        let mut line = |section: &str, name: &str, span: Option<(f64, f64)>, metric: &str, e: &Estimate| {
+            let (s, t) = span.map_or((String::new(), String::new()), |(a, b)| (num(a), num(b)));
+            let _ = writeln!(
+                out,
+                "{section},{},{s},{t},{metric},{},{},{},{},{}",
+                quote(name),
+                num(e.mean),
+                num(e.half_width),
+                num(e.low()),
+                num(e.high()),
+                e.n
+            );
+        };
+        let mut metrics = |section: &str, name: &str, span: Option<(f64, f64)>, m: &Metrics<Estimate>| {
+            for (metric, e) in Metrics::<Estimate>::NAMES.iter().zip(m.values()) {
+                line(section, name, span, metric, e);
+            }
+        };
+        metrics("total", "all", None, &self.total);
+        for (section, rows) in [
+            ("type", &self.by_type),
+            ("channel", &self.by_channel),
+            ("segment", &self.by_segment),
+            ("group", &self.by_group),
+        ] {
+            for r in rows {
+                metrics(section, &r.name, None, &r.metrics);
+            }
+        }
+        for (i, r) in self.by_interval.iter().enumerate() {
+            metrics("interval", &i.to_string(), Some((r.start, r.end)), &r.metrics);
+        }
+        for f in &self.fairness {
+            for (metric, e) in Fairness::<Estimate>::NAMES.iter().zip(f.fairness.values()) {
+                line("fairness", &f.name, None, metric, e);
+            }
+        }
+        out
+    }
+}

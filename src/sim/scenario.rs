@@ -1,0 +1,958 @@
+//! Scenarios: what a simulated contact center looks like (serde: TOML and JSON).
+//!
+//! A [`Scenario`] is plain data, read from a file or built in code. It is
+//! checked as a whole before anything runs: [`Scenario::validate`] (called by
+//! every loader and by [`crate::sim::Simulation::new`]) returns the first
+//! problem as a [`ScenarioError`] naming the field, e.g.
+//! `contact_types[2].requires.tehc: unknown skill "tehc"`.
+//!
+//! # Format
+//!
+//! Times are in seconds, rates per second. A minimal TOML scenario:
+//!
+//! ```toml
+//! seed = 7
+//! horizon = 28800.0        # simulated seconds
+//! warm_up = 1800.0         # statistics over contacts arriving after this
+//! replications = 10
+//! interval = 1800.0        # report rows per 30 minutes (default: one row)
+//! skills = ["billing", "tech"]
+//!
+//! [[groups]]
+//! name = "generalists"
+//! count = 25
+//! skills = { billing = 7, tech = 5 }   # levels 1..=10
+//! capacity = { voice = 1 }             # concurrent contacts per channel
+//! shifts = [{ start = 0.0, end = 28800.0 }]   # none: on for the whole run
+//!
+//! [[contact_types]]
+//! name = "billing-call"
+//! channel = "voice"
+//! requires = { billing = 5 }
+//! segments = { standard = 0.9, gold = 0.1 }
+//! arrivals = { kind = "poisson", rate = 0.05 }
+//! service = { kind = "lognormal", mean = 240.0, sd = 120.0 }
+//! patience = { kind = "exponential", mean = 180.0 }   # none: never abandons
+//! wrap_up = { kind = "constant", value = 20.0 }
+//!
+//! [policy]
+//! kind = "optimal-assignment"
+//!
+//! [service_levels]
+//! voice = { threshold = 20.0, fraction = 0.8 }
+//! ```
+//!
+//! Channels are named `voice`, `chat`, `messaging`, `email`, `social` (the
+//! conventional [`ChannelId`]s 0–4) unless the scenario lists its own
+//! `channels`. Arrival processes: `poisson` (`rate`), `piecewise` (`interval`
+//! and one `rates` entry per interval from time 0; 0 after the last), `trace`
+//! (`times`, or a CSV `file` of `time[,type]` rows, relative to the scenario
+//! file). Distributions are described in [`Dist`].
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+use super::dist::{Dist, Sampler};
+use crate::assign::Mode;
+use crate::model::{Agent, AgentId, ChannelId, SkillId};
+use crate::policy::{CMu, LongestIdleAgent, OptimalAssignment, PriorityAging, RelaxStep, RoutingPolicy, SkillExpansion};
+use crate::router::RouterConfig;
+
+/// Why a scenario cannot run. Every variant names the field at fault, as a
+/// path like `groups[1].skills.tech`. Fatal: nothing is simulated.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ScenarioError {
+    /// A file could not be read.
+    #[error("cannot read {path}: {message}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The operating system's message.
+        message: String,
+    },
+    /// The text is not valid TOML or JSON, or does not have the scenario's shape.
+    #[error("{format} scenario does not parse: {message}")]
+    Parse {
+        /// `"TOML"` or `"JSON"`.
+        format: &'static str,
+        /// The parser's message (with line and column).
+        message: String,
+    },
+    /// A value breaks a rule (a negative rate, an empty list…).
+    #[error("{field}: {rule}")]
+    Invalid {
+        /// The field.
+        field: String,
+        /// What it must be.
+        rule: String,
+    },
+    /// A skill that is not in the scenario's `skills`.
+    #[error("{field}: unknown skill {skill:?}")]
+    UnknownSkill {
+        /// The field.
+        field: String,
+        /// The name given.
+        skill: String,
+    },
+    /// A channel that is not in the scenario's `channels`.
+    #[error("{field}: unknown channel {channel:?}")]
+    UnknownChannel {
+        /// The field.
+        field: String,
+        /// The name given.
+        channel: String,
+    },
+    /// An agent group with no agents.
+    #[error("{field}: the group has no agents (count must be >= 1)")]
+    EmptyGroup {
+        /// The field (the group's `count`).
+        field: String,
+    },
+    /// A contact type that no agent group can serve (channel or skills).
+    #[error("{field}: no agent group can serve contact type {contact_type:?} (channel and every required skill at its level)")]
+    Unservable {
+        /// The field (the contact type).
+        field: String,
+        /// The contact type's name.
+        contact_type: String,
+    },
+}
+
+fn invalid(field: impl Into<String>, rule: impl Into<String>) -> ScenarioError {
+    ScenarioError::Invalid {
+        field: field.into(),
+        rule: rule.into(),
+    }
+}
+
+/// The built-in channel names, in [`ChannelId`] order.
+pub const DEFAULT_CHANNELS: [&str; 5] = ["voice", "chat", "messaging", "email", "social"];
+
+fn default_channels() -> Vec<String> {
+    DEFAULT_CHANNELS.iter().map(|s| s.to_string()).collect()
+}
+fn one_u32() -> u32 {
+    1
+}
+fn one_f64() -> f64 {
+    1.0
+}
+fn default_seed() -> u64 {
+    1
+}
+
+/// A whole simulated contact center. See the [module docs](self) for the format.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    /// A name for reports.
+    #[serde(default)]
+    pub name: String,
+    /// The master seed; every random stream derives from it (see [`crate::sim::rng`]).
+    #[serde(default = "default_seed")]
+    pub seed: u64,
+    /// Simulated seconds; no contact arrives at or after it.
+    pub horizon: f64,
+    /// Statistics cover contacts arriving at or after this time, and agent
+    /// time after it.
+    #[serde(default)]
+    pub warm_up: f64,
+    /// Independent replications (each with its own random streams).
+    #[serde(default = "one_u32")]
+    pub replications: u32,
+    /// Length of a report interval in seconds (default: one interval, the horizon).
+    #[serde(default)]
+    pub interval: Option<f64>,
+    /// After the horizon, keep simulating (without arrivals) until every
+    /// contact has left or nothing more can happen. Default: stop at the horizon.
+    #[serde(default)]
+    pub drain: bool,
+    /// Channel names; a channel's [`ChannelId`] is its position.
+    #[serde(default = "default_channels")]
+    pub channels: Vec<String>,
+    /// Skill names; a skill's [`SkillId`] is its position.
+    #[serde(default)]
+    pub skills: Vec<String>,
+    /// Agent groups.
+    pub groups: Vec<GroupSpec>,
+    /// Contact types.
+    pub contact_types: Vec<ContactTypeSpec>,
+    /// The routing policy (default: longest idle agent).
+    #[serde(default)]
+    pub policy: PolicySpec,
+    /// Score weights and the decline cool-down of the router.
+    #[serde(default)]
+    pub router: RouterConfig,
+    /// Service-level targets per channel name (default for a channel not
+    /// listed: 80% within 20 s).
+    #[serde(default)]
+    pub service_levels: BTreeMap<String, ServiceTarget>,
+    /// How agents answer offers (default: at once).
+    #[serde(default)]
+    pub offers: OfferSpec,
+    /// Directory that relative trace files are read from (set by [`Scenario::load`]).
+    #[serde(skip)]
+    pub base_dir: Option<PathBuf>,
+}
+
+/// A group of identical agents.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GroupSpec {
+    /// The group's name.
+    pub name: String,
+    /// How many agents (≥ 1).
+    pub count: u32,
+    /// Skill name → proficiency level `1..=10`.
+    #[serde(default)]
+    pub skills: BTreeMap<String, u8>,
+    /// Channel name → concurrent contacts (e.g. `{ voice = 1 }` or `{ chat = 3 }`).
+    pub capacity: BTreeMap<String, u16>,
+    /// Cap on concurrent contacts over all channels (default: the largest per channel).
+    #[serde(default)]
+    pub total_capacity: Option<u16>,
+    /// Service speed: service time = sampled work / speed (default 1).
+    #[serde(default = "one_f64")]
+    pub speed: f64,
+    /// When the agents work: sorted, non-overlapping `[start, end)` intervals.
+    /// Empty: the whole run.
+    #[serde(default)]
+    pub shifts: Vec<Shift>,
+}
+
+/// A working interval `[start, end)` in seconds.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Shift {
+    /// Agents log in and become ready.
+    pub start: f64,
+    /// Agents stop taking work, finish what they hold, and log out.
+    pub end: f64,
+}
+
+/// A kind of contact: channel, needs, customers and arrival process.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ContactTypeSpec {
+    /// The type's name.
+    pub name: String,
+    /// Channel name.
+    pub channel: String,
+    /// Skill name → minimum level `1..=10`.
+    #[serde(default)]
+    pub requires: BTreeMap<String, u8>,
+    /// Priority (higher first under priority policies).
+    #[serde(default)]
+    pub priority: u8,
+    /// Value tier.
+    #[serde(default)]
+    pub tier: u8,
+    /// Segment name → weight (default: one segment, `default`).
+    #[serde(default)]
+    pub segments: BTreeMap<String, f64>,
+    /// The arrival process.
+    pub arrivals: ArrivalSpec,
+    /// Service-time distribution (work at speed 1).
+    pub service: Dist,
+    /// Patience distribution; none: customers never abandon.
+    #[serde(default)]
+    pub patience: Option<Dist>,
+    /// Wrap-up (after-contact work) distribution; none: no wrap-up.
+    #[serde(default)]
+    pub wrap_up: Option<Dist>,
+}
+
+/// How contacts of a type arrive.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "lowercase", deny_unknown_fields)]
+pub enum ArrivalSpec {
+    /// A Poisson process with a constant rate.
+    Poisson {
+        /// Arrivals per second (≥ 0).
+        rate: f64,
+    },
+    /// A Poisson process whose rate is constant over each interval.
+    Piecewise {
+        /// Length of each interval in seconds (> 0).
+        interval: f64,
+        /// Arrivals per second in each interval from time 0 (≥ 0); 0 after the last.
+        rates: Vec<f64>,
+    },
+    /// Arrivals at given times, the same in every replication.
+    Trace {
+        /// Arrival times in seconds (non-decreasing, ≥ 0).
+        #[serde(default)]
+        times: Vec<f64>,
+        /// A CSV file of `time` or `time,type` rows (a header line is
+        /// allowed; with a `type` column only this type's rows are used).
+        #[serde(default)]
+        file: Option<PathBuf>,
+    },
+}
+
+/// A service-level target: `fraction` of contacts answered within `threshold` seconds.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceTarget {
+    /// Seconds.
+    pub threshold: f64,
+    /// Target fraction in `0..=1`.
+    pub fraction: f64,
+}
+
+impl Default for ServiceTarget {
+    fn default() -> Self {
+        ServiceTarget {
+            threshold: 20.0,
+            fraction: 0.8,
+        }
+    }
+}
+
+/// How agents answer offers.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OfferSpec {
+    /// Time from offer to answer (default: 0, answered at once).
+    #[serde(default)]
+    pub ring_delay: Option<Dist>,
+    /// An offer not answered within this many seconds times out and the
+    /// contact is routed again (default: never).
+    #[serde(default)]
+    pub timeout: Option<f64>,
+}
+
+/// A built-in routing policy and its parameters (serde, tagged by `kind`).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum PolicySpec {
+    /// [`LongestIdleAgent`].
+    #[default]
+    LongestIdleAgent,
+    /// [`PriorityAging`] with its parameters.
+    PriorityAging(PriorityAging),
+    /// [`SkillExpansion`] with its relaxation steps (default steps if omitted).
+    SkillExpansion {
+        /// The bullseye's rings.
+        #[serde(default = "default_steps")]
+        steps: Vec<RelaxStep>,
+    },
+    /// [`CMu`] with its parameter.
+    CMu(CMu),
+    /// [`OptimalAssignment`]; re-plans maximise weight, or (with
+    /// `non_idling = true`) the number of offers first.
+    OptimalAssignment {
+        /// Solve re-plans in [`Mode::NonIdling`].
+        #[serde(default)]
+        non_idling: bool,
+    },
+}
+
+fn default_steps() -> Vec<RelaxStep> {
+    SkillExpansion::default().steps().to_vec()
+}
+
+impl PolicySpec {
+    /// Every built-in policy with its default parameters.
+    pub fn builtins() -> Vec<PolicySpec> {
+        vec![
+            PolicySpec::LongestIdleAgent,
+            PolicySpec::PriorityAging(PriorityAging::default()),
+            PolicySpec::SkillExpansion { steps: default_steps() },
+            PolicySpec::CMu(CMu::default()),
+            PolicySpec::OptimalAssignment { non_idling: false },
+        ]
+    }
+
+    /// The policy's name, as its [`RoutingPolicy::name`].
+    pub fn name(&self) -> &'static str {
+        match self {
+            PolicySpec::LongestIdleAgent => "longest-idle-agent",
+            PolicySpec::PriorityAging(_) => "priority-aging",
+            PolicySpec::SkillExpansion { .. } => "skill-expansion",
+            PolicySpec::CMu(_) => "c-mu",
+            PolicySpec::OptimalAssignment { .. } => "optimal-assignment",
+        }
+    }
+
+    /// Checks the parameters.
+    pub fn validate(&self) -> Result<(), ScenarioError> {
+        let err = |e: crate::policy::PolicyError| invalid("policy", e.to_string());
+        match self {
+            PolicySpec::PriorityAging(p) => p.validate().map_err(err),
+            PolicySpec::SkillExpansion { steps } => SkillExpansion::new(steps.clone()).map(|_| ()).map_err(err),
+            PolicySpec::CMu(p) => p.validate().map_err(err),
+            _ => Ok(()),
+        }
+    }
+
+    /// Builds the policy as a trait object (the simulator itself monomorphises
+    /// the built-ins instead).
+    pub fn build(&self) -> Result<Box<dyn RoutingPolicy>, ScenarioError> {
+        self.validate()?;
+        Ok(match self {
+            PolicySpec::LongestIdleAgent => Box::new(LongestIdleAgent),
+            PolicySpec::PriorityAging(p) => Box::new(p.clone()),
+            PolicySpec::SkillExpansion { steps } => {
+                Box::new(SkillExpansion::new(steps.clone()).map_err(|e| invalid("policy", e.to_string()))?)
+            }
+            PolicySpec::CMu(p) => Box::new(*p),
+            PolicySpec::OptimalAssignment { non_idling } => Box::new(OptimalAssignment::new(if *non_idling {
+                Mode::NonIdling
+            } else {
+                Mode::MaxWeight
+            })),
+        })
+    }
+}
+
+impl fmt::Display for PolicySpec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl Scenario {
+    /// Parses and validates a TOML scenario.
+    pub fn from_toml_str(text: &str) -> Result<Scenario, ScenarioError> {
+        let s: Scenario = toml::from_str(text).map_err(|e| ScenarioError::Parse {
+            format: "TOML",
+            message: e.to_string(),
+        })?;
+        s.validate()?;
+        Ok(s)
+    }
+
+    /// Parses and validates a JSON scenario.
+    pub fn from_json_str(text: &str) -> Result<Scenario, ScenarioError> {
+        let s: Scenario = serde_json::from_str(text).map_err(|e| ScenarioError::Parse {
+            format: "JSON",
+            message: e.to_string(),
+        })?;
+        s.validate()?;
+        Ok(s)
+    }
+
+    /// Reads a scenario file (`.json` is JSON, anything else TOML) and
+    /// validates it; relative trace files are read from the file's directory.
+    pub fn load(path: impl AsRef<Path>) -> Result<Scenario, ScenarioError> {
+        let path = path.as_ref();
+        let text = std::fs::read_to_string(path).map_err(|e| ScenarioError::Io {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        })?;
+        let json = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json"));
+        let mut s: Scenario = if json {
+            serde_json::from_str(&text).map_err(|e| ScenarioError::Parse {
+                format: "JSON",
+                message: e.to_string(),
+            })?
+        } else {
+            toml::from_str(&text).map_err(|e| ScenarioError::Parse {
+                format: "TOML",
+                message: e.to_string(),
+            })?
+        };
+        s.base_dir = path.parent().map(Path::to_path_buf);
+        s.validate()?;
+        Ok(s)
+    }
+
+    /// The scenario as TOML.
+    pub fn to_toml_string(&self) -> String {
+        toml::to_string(self).expect("a scenario is always representable in TOML")
+    }
+
+    /// The scenario as pretty JSON.
+    pub fn to_json_string(&self) -> String {
+        serde_json::to_string_pretty(self).expect("a scenario is always representable in JSON")
+    }
+
+    /// Checks everything; the first problem is returned, naming its field.
+    pub fn validate(&self) -> Result<(), ScenarioError> {
+        Plan::compile(self).map(|_| ())
+    }
+}
+
+/// One compiled contact type.
+#[derive(Debug, Clone)]
+pub(crate) struct TypePlan {
+    pub name: String,
+    pub channel: ChannelId,
+    pub requires: Vec<(SkillId, u8)>,
+    pub priority: u8,
+    pub tier: u8,
+    /// Cumulative segment weights (normalised to end at 1) and segment indexes.
+    pub segments: Vec<(f64, u32)>,
+    pub arrivals: ArrivalPlan,
+    pub service: Sampler,
+    pub patience: Option<Sampler>,
+    pub wrap: Option<Sampler>,
+    pub sl_threshold: f64,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) enum ArrivalPlan {
+    Poisson(f64),
+    Piecewise { interval: f64, rates: Arc<[f64]> },
+    Trace(Arc<[f64]>),
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct GroupPlan {
+    pub name: String,
+    pub first_agent: u32,
+    pub count: u32,
+    /// `[start, end)` intervals; `end` may be infinite.
+    pub shifts: Vec<(f64, f64)>,
+}
+
+/// A validated, compiled scenario: indexes instead of names, samplers instead
+/// of distribution descriptions.
+#[derive(Debug, Clone)]
+pub(crate) struct Plan {
+    pub name: String,
+    pub seed: u64,
+    pub horizon: f64,
+    pub warm_up: f64,
+    pub replications: u32,
+    pub interval: f64,
+    pub intervals: usize,
+    pub drain: bool,
+    pub channels: Vec<String>,
+    pub segments: Vec<String>,
+    pub groups: Vec<GroupPlan>,
+    pub agents: Vec<Agent>,
+    pub agent_group: Vec<u32>,
+    pub types: Vec<TypePlan>,
+    pub policy: PolicySpec,
+    pub router: RouterConfig,
+    pub ring: Option<Sampler>,
+    pub offer_timeout: Option<f64>,
+    pub targets: Vec<ServiceTarget>,
+}
+
+fn finite_pos(field: impl Into<String>, v: f64) -> Result<(), ScenarioError> {
+    if v.is_finite() && v > 0.0 {
+        Ok(())
+    } else {
+        Err(invalid(field, format!("must be finite and > 0, got {v}")))
+    }
+}
+
+fn finite_nonneg(field: impl Into<String>, v: f64) -> Result<(), ScenarioError> {
+    if v.is_finite() && v >= 0.0 {
+        Ok(())
+    } else {
+        Err(invalid(field, format!("must be finite and >= 0, got {v}")))
+    }
+}
+
+fn dist(field: &str, d: &Dist) -> Result<Sampler, ScenarioError> {
+    d.sampler().map_err(|e| invalid(format!("{field}.{}", e.field), e.rule))
+}
+
+fn unique_names<'a>(field: &str, names: impl Iterator<Item = &'a str>) -> Result<(), ScenarioError> {
+    let mut seen = std::collections::BTreeSet::new();
+    for (i, n) in names.enumerate() {
+        if n.is_empty() {
+            return Err(invalid(format!("{field}[{i}]"), "must not be empty"));
+        }
+        if !seen.insert(n) {
+            return Err(invalid(format!("{field}[{i}]"), format!("duplicate name {n:?}")));
+        }
+    }
+    Ok(())
+}
+
+fn level(field: &str, l: u8) -> Result<u8, ScenarioError> {
+    if (1..=10).contains(&l) {
+        Ok(l)
+    } else {
+        Err(invalid(field, format!("level must be in 1..=10, got {l}")))
+    }
+}
+
+fn read_trace(field: &str, path: &Path, type_name: &str) -> Result<Vec<f64>, ScenarioError> {
+    let text = std::fs::read_to_string(path).map_err(|e| ScenarioError::Io {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    })?;
+    let mut times = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let mut cols = line.split(',').map(str::trim);
+        let t = cols.next().unwrap_or("");
+        let ty = cols.next();
+        let Ok(t) = t.parse::<f64>() else {
+            if n == 0 {
+                continue; // a header
+            }
+            return Err(invalid(
+                format!("{field}.file"),
+                format!("{}:{}: {t:?} is not a number", path.display(), n + 1),
+            ));
+        };
+        if ty.is_none_or(|ty| ty == type_name) {
+            times.push(t);
+        }
+    }
+    Ok(times)
+}
+
+impl Plan {
+    pub(crate) fn compile(s: &Scenario) -> Result<Plan, ScenarioError> {
+        finite_pos("horizon", s.horizon)?;
+        finite_nonneg("warm_up", s.warm_up)?;
+        if s.warm_up >= s.horizon {
+            return Err(invalid("warm_up", format!("must be < horizon ({}), got {}", s.horizon, s.warm_up)));
+        }
+        if s.replications == 0 {
+            return Err(invalid("replications", "must be >= 1"));
+        }
+        let interval = match s.interval {
+            Some(l) => {
+                finite_pos("interval", l)?;
+                l
+            }
+            None => s.horizon,
+        };
+        let intervals = (s.horizon / interval).ceil().max(1.0);
+        if intervals > 1e6 {
+            return Err(invalid("interval", format!("gives {intervals} report rows; at most 1,000,000")));
+        }
+        let intervals = intervals as usize;
+
+        // Names.
+        if s.channels.is_empty() || s.channels.len() > 256 {
+            return Err(invalid("channels", "must list 1 to 256 channels"));
+        }
+        unique_names("channels", s.channels.iter().map(String::as_str))?;
+        if s.skills.len() > u16::MAX as usize {
+            return Err(invalid("skills", "at most 65535 skills"));
+        }
+        unique_names("skills", s.skills.iter().map(String::as_str))?;
+        let skill = |field: String, name: &str| -> Result<SkillId, ScenarioError> {
+            s.skills
+                .iter()
+                .position(|k| k == name)
+                .map(|i| SkillId(i as u16))
+                .ok_or(ScenarioError::UnknownSkill {
+                    field,
+                    skill: name.to_string(),
+                })
+        };
+        let channel = |field: String, name: &str| -> Result<ChannelId, ScenarioError> {
+            s.channels
+                .iter()
+                .position(|k| k == name)
+                .map(|i| ChannelId(i as u8))
+                .ok_or(ScenarioError::UnknownChannel {
+                    field,
+                    channel: name.to_string(),
+                })
+        };
+
+        // Service levels.
+        let mut targets = vec![ServiceTarget::default(); s.channels.len()];
+        for (name, t) in &s.service_levels {
+            let f = format!("service_levels.{name}");
+            let c = channel(f.clone(), name)?;
+            finite_nonneg(format!("{f}.threshold"), t.threshold)?;
+            if !(0.0..=1.0).contains(&t.fraction) {
+                return Err(invalid(format!("{f}.fraction"), format!("must be in 0..=1, got {}", t.fraction)));
+            }
+            targets[c.0 as usize] = *t;
+        }
+
+        // Groups and agents.
+        if s.groups.is_empty() {
+            return Err(invalid("groups", "must list at least one agent group"));
+        }
+        unique_names("groups", s.groups.iter().map(|g| g.name.as_str()))?;
+        let mut groups = Vec::with_capacity(s.groups.len());
+        let mut agents = Vec::new();
+        let mut agent_group = Vec::new();
+        for (gi, g) in s.groups.iter().enumerate() {
+            let f = format!("groups[{gi}]");
+            if g.count == 0 {
+                return Err(ScenarioError::EmptyGroup {
+                    field: format!("{f}.count"),
+                });
+            }
+            finite_pos(format!("{f}.speed"), g.speed)?;
+            let mut skills = Vec::new();
+            for (name, &l) in &g.skills {
+                let fs = format!("{f}.skills.{name}");
+                skills.push((skill(fs.clone(), name)?, level(&fs, l)?));
+            }
+            let mut caps = Vec::new();
+            for (name, &m) in &g.capacity {
+                caps.push((channel(format!("{f}.capacity.{name}"), name)?, m));
+            }
+            if caps.iter().all(|&(_, m)| m == 0) {
+                return Err(invalid(format!("{f}.capacity"), "needs a channel with a capacity of at least 1"));
+            }
+            if g.total_capacity == Some(0) {
+                return Err(invalid(format!("{f}.total_capacity"), "must be >= 1"));
+            }
+            let mut shifts = Vec::new();
+            let mut last_end = 0.0f64;
+            for (si, sh) in g.shifts.iter().enumerate() {
+                let fs = format!("{f}.shifts[{si}]");
+                finite_nonneg(format!("{fs}.start"), sh.start)?;
+                if !(sh.end > sh.start) || sh.end.is_nan() {
+                    return Err(invalid(format!("{fs}.end"), format!("must be after start ({}), got {}", sh.start, sh.end)));
+                }
+                if sh.start < last_end {
+                    return Err(invalid(
+                        format!("{fs}.start"),
+                        format!("shifts must be sorted and not overlap: starts at {} before the previous end {last_end}", sh.start),
+                    ));
+                }
+                last_end = sh.end;
+                shifts.push((sh.start, sh.end));
+            }
+            if shifts.is_empty() {
+                shifts.push((0.0, f64::INFINITY));
+            }
+            let first = agents.len();
+            if first + g.count as usize > u32::MAX as usize / 2 {
+                return Err(invalid(format!("{f}.count"), "too many agents"));
+            }
+            for k in 0..g.count {
+                let id = AgentId((first + k as usize) as u32);
+                let mut b = Agent::builder(id).speed(g.speed).attribute("group", g.name.clone());
+                for &(sk, l) in &skills {
+                    b = b.skill(sk, l);
+                }
+                for &(c, m) in &caps {
+                    b = b.channel(c, m);
+                }
+                if let Some(t) = g.total_capacity {
+                    b = b.total_capacity(t);
+                }
+                agents.push(b.build().map_err(|e| invalid(f.clone(), e.to_string()))?);
+                agent_group.push(gi as u32);
+            }
+            groups.push(GroupPlan {
+                name: g.name.clone(),
+                first_agent: first as u32,
+                count: g.count,
+                shifts,
+            });
+        }
+
+        // Contact types.
+        if s.contact_types.is_empty() {
+            return Err(invalid("contact_types", "must list at least one contact type"));
+        }
+        if s.contact_types.len() > u16::MAX as usize {
+            return Err(invalid("contact_types", "at most 65535 contact types"));
+        }
+        unique_names("contact_types", s.contact_types.iter().map(|t| t.name.as_str()))?;
+        let mut segments: Vec<String> = Vec::new();
+        let mut types = Vec::with_capacity(s.contact_types.len());
+        for (ti, t) in s.contact_types.iter().enumerate() {
+            let f = format!("contact_types[{ti}]");
+            let ch = channel(format!("{f}.channel"), &t.channel)?;
+            let mut requires = Vec::new();
+            for (name, &l) in &t.requires {
+                let fr = format!("{f}.requires.{name}");
+                requires.push((skill(fr.clone(), name)?, level(&fr, l)?));
+            }
+            // Who can serve it?
+            let servable = groups.iter().any(|g| {
+                let agent = &agents[g.first_agent as usize];
+                agent.capacity(ch) > 0
+                    && requires
+                        .iter()
+                        .all(|&(sk, l)| agent.level(sk).is_some_and(|x| x.get() >= l))
+            });
+            if !servable {
+                return Err(ScenarioError::Unservable {
+                    field: f,
+                    contact_type: t.name.clone(),
+                });
+            }
+            let mut mix: Vec<(String, f64)> = t.segments.iter().map(|(k, v)| (k.clone(), *v)).collect();
+            if mix.is_empty() {
+                mix.push(("default".into(), 1.0));
+            }
+            let mut total = 0.0;
+            for (name, w) in &mix {
+                finite_nonneg(format!("{f}.segments.{name}"), *w)?;
+                total += w;
+            }
+            if total <= 0.0 {
+                return Err(invalid(format!("{f}.segments"), "weights must add up to more than 0"));
+            }
+            let mut cum = 0.0;
+            let mut seg = Vec::with_capacity(mix.len());
+            for (name, w) in mix {
+                if w == 0.0 {
+                    continue;
+                }
+                cum += w / total;
+                let ix = match segments.iter().position(|x| *x == name) {
+                    Some(i) => i,
+                    None => {
+                        segments.push(name);
+                        segments.len() - 1
+                    }
+                };
+                seg.push((cum, ix as u32));
+            }
+            if let Some(last) = seg.last_mut() {
+                last.0 = 1.0;
+            }
+            let arrivals = match &t.arrivals {
+                ArrivalSpec::Poisson { rate } => {
+                    finite_nonneg(format!("{f}.arrivals.rate"), *rate)?;
+                    ArrivalPlan::Poisson(*rate)
+                }
+                ArrivalSpec::Piecewise { interval, rates } => {
+                    finite_pos(format!("{f}.arrivals.interval"), *interval)?;
+                    for (i, r) in rates.iter().enumerate() {
+                        finite_nonneg(format!("{f}.arrivals.rates[{i}]"), *r)?;
+                    }
+                    ArrivalPlan::Piecewise {
+                        interval: *interval,
+                        rates: rates.as_slice().into(),
+                    }
+                }
+                ArrivalSpec::Trace { times, file } => {
+                    let mut all = times.clone();
+                    if let Some(file) = file {
+                        let path = match &s.base_dir {
+                            Some(d) if file.is_relative() => d.join(file),
+                            _ => file.clone(),
+                        };
+                        all.extend(read_trace(&format!("{f}.arrivals"), &path, &t.name)?);
+                    }
+                    for (i, w) in all.windows(2).enumerate() {
+                        if w[1] < w[0] {
+                            return Err(invalid(
+                                format!("{f}.arrivals"),
+                                format!("trace times must not decrease: entry {} ({}) is before {}", i + 1, w[1], w[0]),
+                            ));
+                        }
+                    }
+                    if let Some(bad) = all.iter().find(|x| !(x.is_finite() && **x >= 0.0)) {
+                        return Err(invalid(format!("{f}.arrivals"), format!("trace time {bad} is not finite and >= 0")));
+                    }
+                    ArrivalPlan::Trace(all.into())
+                }
+            };
+            types.push(TypePlan {
+                name: t.name.clone(),
+                channel: ch,
+                requires,
+                priority: t.priority,
+                tier: t.tier,
+                segments: seg,
+                arrivals,
+                service: dist(&format!("{f}.service"), &t.service)?,
+                patience: t.patience.as_ref().map(|d| dist(&format!("{f}.patience"), d)).transpose()?,
+                wrap: t.wrap_up.as_ref().map(|d| dist(&format!("{f}.wrap_up"), d)).transpose()?,
+                sl_threshold: targets[ch.0 as usize].threshold,
+            });
+        }
+        if segments.len() > u16::MAX as usize {
+            return Err(invalid("contact_types", "at most 65535 segments"));
+        }
+
+        s.policy.validate()?;
+        s.router.validate().map_err(|e| invalid("router", e.to_string()))?;
+        let ring = s.offers.ring_delay.as_ref().map(|d| dist("offers.ring_delay", d)).transpose()?;
+        if let Some(t) = s.offers.timeout {
+            finite_pos("offers.timeout", t)?;
+        }
+
+        Ok(Plan {
+            name: s.name.clone(),
+            seed: s.seed,
+            horizon: s.horizon,
+            warm_up: s.warm_up,
+            replications: s.replications,
+            interval,
+            intervals,
+            drain: s.drain,
+            channels: s.channels.clone(),
+            segments,
+            groups,
+            agents,
+            agent_group,
+            types,
+            policy: s.policy.clone(),
+            router: s.router,
+            ring,
+            offer_timeout: s.offers.timeout,
+            targets,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MINI: &str = r#"
+        horizon = 3600.0
+        skills = ["billing", "tech"]
+        [[groups]]
+        name = "a"
+        count = 3
+        skills = { billing = 5 }
+        capacity = { voice = 1 }
+        [[contact_types]]
+        name = "bill"
+        channel = "voice"
+        requires = { billing = 3 }
+        arrivals = { kind = "poisson", rate = 0.01 }
+        service = { kind = "exponential", mean = 100.0 }
+    "#;
+
+    #[test]
+    fn minimal_toml_loads_with_defaults() {
+        let s = Scenario::from_toml_str(MINI).unwrap();
+        assert_eq!(s.replications, 1);
+        assert_eq!(s.policy, PolicySpec::LongestIdleAgent);
+        let p = Plan::compile(&s).unwrap();
+        assert_eq!(p.agents.len(), 3);
+        assert_eq!(p.segments, vec!["default".to_string()]);
+        assert_eq!(p.intervals, 1);
+        let back = Scenario::from_json_str(&s.to_json_string()).unwrap();
+        assert_eq!(back, s);
+        let back = Scenario::from_toml_str(&s.to_toml_string()).unwrap();
+        assert_eq!(back, s);
+    }
+
+    #[test]
+    fn policies_parse_by_kind() {
+        for (text, name) in [
+            ("kind = \"longest-idle-agent\"", "longest-idle-agent"),
+            ("kind = \"priority-aging\"\naging_per_second = 0.1", "priority-aging"),
+            ("kind = \"skill-expansion\"", "skill-expansion"),
+            ("kind = \"c-mu\"\ncost_per_priority = 2.0", "c-mu"),
+            ("kind = \"optimal-assignment\"\nnon_idling = true", "optimal-assignment"),
+        ] {
+            let s = Scenario::from_toml_str(&format!("{MINI}\n[policy]\n{text}\n")).unwrap();
+            assert_eq!(s.policy.name(), name);
+            assert_eq!(s.policy.build().unwrap().name(), name);
+        }
+        let bad = format!("{MINI}\n[policy]\nkind = \"priority-aging\"\naging_per_second = -1.0\n");
+        assert!(matches!(Scenario::from_toml_str(&bad), Err(ScenarioError::Invalid { field, .. }) if field == "policy"));
+        let bad = format!("{MINI}\n[policy]\nkind = \"skill-expansion\"\nsteps = [{{after = 5, relax = 2}}, {{after = 3, relax = 3}}]\n");
+        assert!(Scenario::from_toml_str(&bad).is_err());
+    }
+}

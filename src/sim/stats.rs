@@ -1,0 +1,472 @@
+//! Streaming statistics: counts, sums and fixed-bin histograms, never a list
+//! of contacts. Memory depends on the scenario's shape (contact types,
+//! segments, groups, report intervals), not on how many contacts pass.
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// Sub-buckets per octave of the wait histogram (2^5 = 32: bins 2.2% wide, so
+/// a quantile read at a bin's midpoint is within ±1.1% of a value in the bin).
+const SUB_BITS: u32 = 5;
+const SUB: usize = 1 << SUB_BITS;
+/// The histogram covers waits from 2^MIN_EXP s (about 1 ms) to 2^MAX_EXP s (34 years).
+const MIN_EXP: i32 = -10;
+const MAX_EXP: i32 = 30;
+const BINS: usize = 2 + (MAX_EXP - MIN_EXP) as usize * SUB;
+
+/// A log-linear histogram of waiting times: bin 0 holds waits below 1 ms
+/// (read as 0: most are exactly 0, contacts answered at once), then 32 bins
+/// per power of two up to 2^30 s, then an overflow bin.
+#[derive(Clone, PartialEq, Eq)]
+pub(crate) struct Histogram {
+    bins: Box<[u64]>,
+    count: u64,
+}
+
+impl std::fmt::Debug for Histogram {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Histogram").field("count", &self.count).finish_non_exhaustive()
+    }
+}
+
+impl Default for Histogram {
+    fn default() -> Self {
+        Histogram {
+            bins: vec![0; BINS].into_boxed_slice(),
+            count: 0,
+        }
+    }
+}
+
+impl Histogram {
+    #[inline]
+    fn bin(x: f64) -> usize {
+        if !(x >= f64::from_bits(((MIN_EXP + 1023) as u64) << 52)) {
+            return 0; // below 2^MIN_EXP, and NaN
+        }
+        let bits = x.to_bits();
+        let exp = ((bits >> 52) & 0x7ff) as i32 - 1023;
+        if exp >= MAX_EXP {
+            return BINS - 1;
+        }
+        let sub = ((bits >> (52 - SUB_BITS)) as usize) & (SUB - 1);
+        1 + (exp - MIN_EXP) as usize * SUB + sub
+    }
+
+    /// The value a bin stands for: 0 for the first, the midpoint otherwise.
+    fn value(bin: usize) -> f64 {
+        if bin == 0 {
+            return 0.0;
+        }
+        if bin == BINS - 1 {
+            return 2f64.powi(MAX_EXP);
+        }
+        let b = bin - 1;
+        let exp = (b / SUB) as i32 + MIN_EXP;
+        let sub = (b % SUB) as f64;
+        2f64.powi(exp) * (1.0 + (sub + 0.5) / SUB as f64)
+    }
+
+    #[inline]
+    pub fn add(&mut self, x: f64) {
+        self.bins[Self::bin(x)] += 1;
+        self.count += 1;
+    }
+
+    pub fn merge(&mut self, other: &Histogram) {
+        for (a, b) in self.bins.iter_mut().zip(other.bins.iter()) {
+            *a += b;
+        }
+        self.count += other.count;
+    }
+
+    /// The `q` quantile (the smallest bin whose cumulative count reaches
+    /// `ceil(q·n)`), NaN when empty.
+    pub fn quantile(&self, q: f64) -> f64 {
+        if self.count == 0 {
+            return f64::NAN;
+        }
+        let rank = ((q * self.count as f64).ceil() as u64).clamp(1, self.count);
+        let mut cum = 0;
+        for (i, &c) in self.bins.iter().enumerate() {
+            cum += c;
+            if cum >= rank {
+                return Self::value(i);
+            }
+        }
+        Self::value(BINS - 1)
+    }
+}
+
+/// Contacts' side of a report row, streamed.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct QueueAcc {
+    pub offered: u64,
+    pub answered: u64,
+    pub abandoned: u64,
+    /// Answered after a positive wait, or abandoned.
+    pub waited: u64,
+    /// Answered within the channel's service-level threshold.
+    pub within: u64,
+    pub wait_answered: f64,
+    pub wait_abandoned: f64,
+    /// Service (at the agent's speed) plus wrap-up of answered contacts.
+    pub handle: f64,
+    pub hist: Histogram,
+}
+
+impl QueueAcc {
+    #[inline]
+    pub fn answer(&mut self, wait: f64, within: bool, handle: f64) {
+        self.answered += 1;
+        self.waited += u64::from(wait > 0.0);
+        self.within += u64::from(within);
+        self.wait_answered += wait;
+        self.handle += handle;
+        self.hist.add(wait);
+    }
+
+    #[inline]
+    pub fn abandon(&mut self, wait: f64) {
+        self.abandoned += 1;
+        self.waited += 1;
+        self.wait_abandoned += wait;
+    }
+
+    pub fn merge(&mut self, o: &QueueAcc) {
+        self.offered += o.offered;
+        self.answered += o.answered;
+        self.abandoned += o.abandoned;
+        self.waited += o.waited;
+        self.within += o.within;
+        self.wait_answered += o.wait_answered;
+        self.wait_abandoned += o.wait_abandoned;
+        self.handle += o.handle;
+        self.hist.merge(&o.hist);
+    }
+}
+
+/// Agents' side of a report row: agent-seconds, integrated as states change.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct StaffAcc {
+    /// Logged in.
+    pub staffed: f64,
+    /// Logged in and holding at least one contact (offered, in service, wrap-up).
+    pub busy: f64,
+    /// Ready (on shift) and holding nothing.
+    pub idle: f64,
+    /// Contacts held × time.
+    pub slots: f64,
+    /// Total capacity × time logged in.
+    pub capacity: f64,
+}
+
+impl StaffAcc {
+    pub fn merge(&mut self, o: &StaffAcc) {
+        self.staffed += o.staffed;
+        self.busy += o.busy;
+        self.idle += o.idle;
+        self.slots += o.slots;
+        self.capacity += o.capacity;
+    }
+}
+
+/// Serialisation of one metric value: `f64` (NaN, "undefined", as `null`)
+/// or an [`Estimate`].
+pub trait MetricValue: Sized {
+    /// Writes the value.
+    fn ser<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error>;
+    /// Reads the value.
+    fn de<'de, D: Deserializer<'de>>(d: D) -> Result<Self, D::Error>;
+}
+
+impl MetricValue for f64 {
+    fn ser<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        nan_null::serialize(self, s)
+    }
+    fn de<'de, D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        nan_null::deserialize(d)
+    }
+}
+
+impl MetricValue for Estimate {
+    fn ser<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.serialize(s)
+    }
+    fn de<'de, D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Estimate::deserialize(d)
+    }
+}
+
+fn ser_metric<T: MetricValue, S: Serializer>(v: &T, s: S) -> Result<S::Ok, S::Error> {
+    v.ser(s)
+}
+
+fn de_metric<'de, T: MetricValue, D: Deserializer<'de>>(d: D) -> Result<T, D::Error> {
+    T::de(d)
+}
+
+/// `f64` with NaN written as `null` and read back from it.
+pub mod nan_null {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    /// Writes NaN and infinities as `null`.
+    pub fn serialize<S: Serializer>(v: &f64, s: S) -> Result<S::Ok, S::Error> {
+        if v.is_finite() { s.serialize_f64(*v) } else { s.serialize_none() }
+    }
+
+    /// Reads `null` as NaN.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+        Ok(Option::<f64>::deserialize(d)?.unwrap_or(f64::NAN))
+    }
+}
+
+macro_rules! metric_struct {
+    ($(#[$m:meta])* $name:ident { $($(#[$fm:meta])* $f:ident),* $(,)? }) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+        #[serde(bound = "T: MetricValue")]
+        pub struct $name<T> {
+            $(
+                $(#[$fm])*
+                #[serde(serialize_with = "ser_metric", deserialize_with = "de_metric")]
+                pub $f: T,
+            )*
+        }
+
+        impl<T> $name<T> {
+            /// The metrics' names, in field order.
+            pub const NAMES: &'static [&'static str] = &[$(stringify!($f)),*];
+
+            /// The values, in field order.
+            pub fn values(&self) -> impl Iterator<Item = &T> {
+                [$(&self.$f),*].into_iter()
+            }
+
+            /// Builds a value from its fields' indexes (in field order).
+            #[allow(unused_assignments)]
+            pub fn from_fn(mut f: impl FnMut(usize) -> T) -> Self {
+                let mut i = 0;
+                $name {
+                    $($f: {
+                        let v = f(i);
+                        i += 1;
+                        v
+                    },)*
+                }
+            }
+        }
+
+        impl $name<f64> {
+            /// Mean and confidence interval of each metric over replications.
+            pub fn estimate(reps: &[&$name<f64>], confidence: f64) -> $name<Estimate> {
+                let mut xs = Vec::with_capacity(reps.len());
+                $name::from_fn(|i| {
+                    xs.clear();
+                    xs.extend(reps.iter().map(|r| *r.values().nth(i).expect("same fields")));
+                    Estimate::from_samples(&xs, confidence)
+                })
+            }
+        }
+    };
+}
+
+metric_struct! {
+    /// Waiting and service statistics of one report row (a contact type,
+    /// channel, segment, agent group, interval, or everything). Contacts are
+    /// those arriving after the warm-up (in the row's interval for an interval
+    /// row; answered by the row's agents for a group row). A ratio with a zero
+    /// denominator is NaN (`null` in JSON). Agent metrics are NaN for rows
+    /// without agents (types, channels, segments).
+    Metrics {
+        /// Contacts that arrived.
+        offered,
+        /// Contacts answered (service started).
+        answered,
+        /// Contacts that abandoned (waiting or while the offer rang).
+        abandoned,
+        /// Contacts still waiting at the end (`offered − answered − abandoned`).
+        waiting_at_end,
+        /// Answered within the channel's threshold / (answered + abandoned).
+        service_level,
+        /// Average speed of answer: mean wait of answered contacts (s).
+        asa,
+        /// Mean wait of answered and abandoned contacts (s).
+        mean_wait,
+        /// Share of answered + abandoned that waited (wait > 0, or abandoned).
+        p_wait,
+        /// Abandoned / (answered + abandoned).
+        p_abandon,
+        /// Median wait of answered contacts (s; histogram, ±1.1%).
+        wait_p50,
+        /// 90th percentile wait of answered contacts (s).
+        wait_p90,
+        /// 95th percentile wait of answered contacts (s).
+        wait_p95,
+        /// 99th percentile wait of answered contacts (s).
+        wait_p99,
+        /// Mean handle time (service at the agent's speed + wrap-up) of answered contacts (s).
+        handle_time,
+        /// Mean number of agents logged in over the row's time.
+        agents,
+        /// Busy time / (busy + ready idle time) of the row's agents.
+        occupancy,
+        /// Contacts held / capacity, time-averaged while logged in (differs
+        /// from occupancy for agents who hold several chats).
+        utilisation,
+    }
+}
+
+metric_struct! {
+    /// How evenly work and idle time are spread over agents (those logged in
+    /// for some time after the warm-up).
+    Fairness {
+        /// Agents counted.
+        agents,
+        /// Mean of agents' occupancy (busy / (busy + idle)).
+        occupancy_mean,
+        /// Standard deviation of agents' occupancy.
+        occupancy_sd,
+        /// Lowest agent occupancy.
+        occupancy_min,
+        /// Highest agent occupancy.
+        occupancy_max,
+        /// Mean idle (ready, holding nothing) seconds per agent.
+        idle_mean,
+        /// Standard deviation of idle seconds over agents.
+        idle_sd,
+        /// Mean contacts answered per agent.
+        answered_mean,
+        /// Standard deviation of contacts answered per agent.
+        answered_sd,
+    }
+}
+
+/// A mean over replications with a two-sided confidence interval
+/// (Student's t with `n − 1` degrees of freedom). Replications where the
+/// metric is undefined (NaN) are left out; `n` says how many count.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Estimate {
+    /// The mean (NaN, `null` in JSON, if no replication defines the metric).
+    #[serde(with = "nan_null")]
+    pub mean: f64,
+    /// Half the interval's width (NaN if fewer than two replications).
+    #[serde(with = "nan_null")]
+    pub half_width: f64,
+    /// Replications that define the metric.
+    pub n: u32,
+}
+
+impl Estimate {
+    /// Mean and `confidence` interval (e.g. 0.95) of the finite `samples`.
+    pub fn from_samples(samples: &[f64], confidence: f64) -> Estimate {
+        let mut n = 0u32;
+        let mut sum = 0.0;
+        for &x in samples {
+            if x.is_finite() {
+                n += 1;
+                sum += x;
+            }
+        }
+        if n == 0 {
+            return Estimate {
+                mean: f64::NAN,
+                half_width: f64::NAN,
+                n,
+            };
+        }
+        let mean = sum / n as f64;
+        if n < 2 {
+            return Estimate {
+                mean,
+                half_width: f64::NAN,
+                n,
+            };
+        }
+        let ss: f64 = samples
+            .iter()
+            .filter(|x| x.is_finite())
+            .map(|x| (x - mean).powi(2))
+            .sum();
+        let sd = (ss / (n - 1) as f64).sqrt();
+        let half_width = t_quantile(1.0 - (1.0 - confidence) / 2.0, n - 1) * sd / (n as f64).sqrt();
+        Estimate { mean, half_width, n }
+    }
+
+    /// Lower end of the interval.
+    pub fn low(&self) -> f64 {
+        self.mean - self.half_width
+    }
+
+    /// Upper end of the interval.
+    pub fn high(&self) -> f64 {
+        self.mean + self.half_width
+    }
+
+    /// Whether `x` is inside the interval (ends included).
+    pub fn contains(&self, x: f64) -> bool {
+        self.low() <= x && x <= self.high()
+    }
+}
+
+/// The `p` quantile of Student's t with `dof` degrees of freedom (statrs).
+pub fn t_quantile(p: f64, dof: u32) -> f64 {
+    use statrs::distribution::{ContinuousCDF, StudentsT};
+    match StudentsT::new(0.0, 1.0, dof as f64) {
+        Ok(t) => t.inverse_cdf(p),
+        Err(_) => f64::NAN,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn histogram_quantiles_are_within_a_bin() {
+        let mut h = Histogram::default();
+        for i in 0..10_000 {
+            h.add(i as f64 * 0.01); // uniform on [0, 100)
+        }
+        h.add(0.0);
+        for q in [0.5, 0.9, 0.99] {
+            let x = h.quantile(q);
+            let truth = q * 100.0;
+            assert!((x - truth).abs() / truth < 0.025, "q={q}: {x} vs {truth}");
+        }
+        let mut z = Histogram::default();
+        z.add(0.0);
+        z.add(0.0);
+        z.add(5.0);
+        assert_eq!(z.quantile(0.5), 0.0);
+        assert!((z.quantile(1.0) - 5.0).abs() < 0.06);
+        assert!(Histogram::default().quantile(0.5).is_nan());
+        let mut big = Histogram::default();
+        big.add(1e12);
+        assert_eq!(big.quantile(0.5), 2f64.powi(30));
+    }
+
+    #[test]
+    fn estimate_matches_a_hand_computation() {
+        // mean 2, sd 1, n = 3: t_{0.975, 2} = 4.302653
+        let e = Estimate::from_samples(&[1.0, 2.0, 3.0, f64::NAN], 0.95);
+        assert_eq!(e.n, 3);
+        assert!((e.mean - 2.0).abs() < 1e-12);
+        assert!((e.half_width - 4.302_653 / 3f64.sqrt()).abs() < 1e-5);
+        assert!(Estimate::from_samples(&[], 0.95).mean.is_nan());
+        let js = serde_json::to_string(&Estimate::from_samples(&[1.0], 0.95)).unwrap();
+        assert_eq!(js, r#"{"mean":1.0,"half_width":null,"n":1}"#);
+        let back: Estimate = serde_json::from_str(&js).unwrap();
+        assert!(back.half_width.is_nan());
+    }
+
+    #[test]
+    fn metrics_round_trip_with_nan() {
+        let m = Metrics::from_fn(|i| if i == 5 { f64::NAN } else { i as f64 });
+        let js = serde_json::to_string(&m).unwrap();
+        assert!(js.contains("\"asa\":null"));
+        let back: Metrics<f64> = serde_json::from_str(&js).unwrap();
+        assert!(back.asa.is_nan());
+        assert_eq!(back.offered, 0.0);
+        assert_eq!(Metrics::<f64>::NAMES[5], "asa");
+    }
+}

@@ -1,0 +1,832 @@
+//! What each built-in policy decides, on small hand-built situations, and how the
+//! router treats declines, time-outs, multi-chat agents and a policy that
+//! proposes nonsense. Each assertion says why its expected value is right.
+
+use proptest::prelude::*;
+use skillroute::score::{self, AgentLoad};
+use skillroute::{
+    AffinityTable, Agent, AgentId, AgentState, CMu, ChannelId, Contact, ContactId, ContactState,
+    Event, LongestIdleAgent, Offer, OptimalAssignment, Outcome, PriorityAging, Proposal, RelaxStep,
+    Router, RouterView, RoutingPolicy, ScoreWeights, SegmentId, SkillExpansion, SkillId, TierId,
+    Trigger,
+};
+
+const S1: SkillId = SkillId(1);
+const S2: SkillId = SkillId(2);
+
+fn agent(id: u32, skills: &[(SkillId, u8)]) -> Agent {
+    let mut b = Agent::builder(AgentId(id)).channel(ChannelId::VOICE, 1);
+    for &(s, l) in skills {
+        b = b.skill(s, l);
+    }
+    b.build().unwrap()
+}
+
+fn contact(id: u64, arrival: f64, reqs: &[(SkillId, u8)]) -> Contact {
+    let mut b = Contact::builder(ContactId(id), ChannelId::VOICE, arrival);
+    for &(s, l) in reqs {
+        b = b.requires(s, l);
+    }
+    b.build().unwrap()
+}
+
+/// Handles one event that must be accepted; returns the offers it made.
+fn ev<P: RoutingPolicy>(r: &mut Router<P>, t: f64, e: Event) -> Vec<Offer> {
+    let mut out = Vec::new();
+    let dbg = format!("{e:?}");
+    r.handle(t, e, &mut out)
+        .unwrap_or_else(|err| panic!("{dbg} at {t}: {err}"));
+    out
+}
+
+/// Logs `a` in and makes it ready at `t`; returns the offers that made.
+fn ready<P: RoutingPolicy>(r: &mut Router<P>, t: f64, a: Agent) -> Vec<Offer> {
+    let id = a.id();
+    assert!(ev(r, t, Event::AgentLogin { agent: a }).is_empty());
+    ev(r, t, Event::AgentReady { agent: id })
+}
+
+fn arrive<P: RoutingPolicy>(r: &mut Router<P>, t: f64, c: Contact) -> Vec<Offer> {
+    ev(r, t, Event::ContactArrived { contact: c })
+}
+
+/// Accepts, completes and wraps up `c` (held by `a`) at `t`; returns the
+/// offers made when the agent's slot frees.
+fn finish<P: RoutingPolicy>(r: &mut Router<P>, t: f64, c: u64, a: u32) -> Vec<Offer> {
+    let (contact, agent) = (ContactId(c), AgentId(a));
+    if r.contact_state(contact) == Some(ContactState::Offered(agent)) {
+        assert!(ev(r, t, Event::OfferAccepted { contact, agent }).is_empty());
+    }
+    let outcome = Outcome::default();
+    assert!(ev(r, t, Event::WorkCompleted { contact, outcome }).is_empty());
+    ev(r, t, Event::WrapUpDone { contact })
+}
+
+fn pairs(offers: &[Offer]) -> Vec<(u64, u32)> {
+    offers.iter().map(|o| (o.contact.0, o.agent.0)).collect()
+}
+
+// ---------------------------------------------------------------------------
+// LongestIdleAgent
+// ---------------------------------------------------------------------------
+
+#[test]
+fn longest_idle_agent_gives_an_arrival_to_the_agent_idle_longest() {
+    let mut r = Router::new(LongestIdleAgent);
+    // Ready in the order 3, 2, 1: the reverse of the id order, so that a
+    // tie-break by id cannot pass for "longest idle".
+    ready(&mut r, 0.0, agent(3, &[(S1, 5)]));
+    ready(&mut r, 5.0, agent(2, &[(S1, 5)]));
+    ready(&mut r, 10.0, agent(1, &[(S1, 5)]));
+    // At t = 20 agent 3 has idled 20 s, agent 2 15 s, agent 1 10 s.
+    let o = arrive(&mut r, 20.0, contact(1, 20.0, &[(S1, 3)]));
+    assert_eq!(pairs(&o), [(1, 3)]);
+    assert_eq!(o[0].trigger, Trigger::ContactWaiting(ContactId(1)));
+    // Agent 3 is busy now; of the others, agent 2 has idled longer.
+    let o = arrive(&mut r, 21.0, contact(2, 21.0, &[(S1, 3)]));
+    assert_eq!(pairs(&o), [(2, 2)]);
+}
+
+#[test]
+fn longest_idle_agent_gives_a_freed_agent_the_oldest_contact() {
+    let mut r = Router::new(LongestIdleAgent);
+    ready(&mut r, 0.0, agent(1, &[(S1, 5)]));
+    assert_eq!(
+        pairs(&arrive(&mut r, 1.0, contact(10, 1.0, &[]))),
+        [(10, 1)]
+    );
+    // Three contacts queue behind it. Contact 7 reaches the router second but
+    // arrived first (escalated from self-service at t = 0.5, keeping its
+    // arrival time); contact 1 has the smallest id but arrived last.
+    assert!(arrive(&mut r, 2.0, contact(5, 2.0, &[])).is_empty());
+    assert!(arrive(&mut r, 3.0, contact(7, 0.5, &[])).is_empty());
+    assert!(arrive(&mut r, 4.0, contact(1, 4.0, &[])).is_empty());
+    let o = finish(&mut r, 10.0, 10, 1);
+    assert_eq!(
+        pairs(&o),
+        [(7, 1)],
+        "FIFO by arrival time, not by router order or id"
+    );
+    assert_eq!(o[0].trigger, Trigger::AgentAvailable(AgentId(1)));
+    assert_eq!(pairs(&finish(&mut r, 20.0, 7, 1)), [(5, 1)]);
+    assert_eq!(pairs(&finish(&mut r, 30.0, 5, 1)), [(1, 1)]);
+}
+
+// ---------------------------------------------------------------------------
+// PriorityAging
+// ---------------------------------------------------------------------------
+
+fn tiered(id: u64, arrival: f64, priority: u8, tier: u8) -> Contact {
+    Contact::builder(ContactId(id), ChannelId::VOICE, arrival)
+        .priority(priority)
+        .tier(TierId(tier))
+        .build()
+        .unwrap()
+}
+
+/// One agent serves, in turn, a priority-3 tier-0 contact P, a tier-2 contact
+/// B, and then either the tier-0 contact A or a tier-2 contact D; returns the
+/// order of service.
+fn priority_aging_order(policy: PriorityAging) -> Vec<u64> {
+    let mut r = Router::new(policy);
+    ready(&mut r, 0.0, agent(1, &[]));
+    let mut served = pairs(&arrive(&mut r, 0.0, tiered(100, 0.0, 0, 0)));
+    assert!(arrive(&mut r, 1.0, tiered(1, 1.0, 0, 0)).is_empty()); // A
+    assert!(arrive(&mut r, 2.0, tiered(2, 2.0, 3, 0)).is_empty()); // P
+    assert!(arrive(&mut r, 3.0, tiered(3, 3.0, 0, 2)).is_empty()); // B
+    served.extend(pairs(&finish(&mut r, 10.0, 100, 1)));
+    let next = served.last().unwrap().0;
+    served.extend(pairs(&finish(&mut r, 20.0, next, 1)));
+    assert!(arrive(&mut r, 30.0, tiered(4, 30.0, 0, 2)).is_empty()); // D
+    let next = served.last().unwrap().0;
+    served.extend(pairs(&finish(&mut r, 62.0, next, 1)));
+    served.iter().map(|p| p.0).collect()
+}
+
+#[test]
+fn priority_aging_serves_higher_priority_and_tier_first() {
+    // Urgency = priority + 1·tier + waited/60. At t = 10: P = 3 + 8/60,
+    // B = 2 + 7/60, A = 9/60: P, then B (at t = 20). At t = 62: D = 2 + 32/60
+    // beats A = 61/60, as nobody has a maximum wait.
+    assert_eq!(
+        priority_aging_order(PriorityAging::default()),
+        [100, 2, 3, 4]
+    );
+}
+
+#[test]
+fn priority_aging_lets_a_lower_tier_past_its_maximum_wait_go_first() {
+    let mut p = PriorityAging::default();
+    p.max_wait.insert(TierId(0), 60.0);
+    p.validate().unwrap();
+    // Same events; at t = 62 tier-0 contact A has waited 61 s > 60 s, so it
+    // goes before D (which won in the test above). Before that the maximum
+    // changes nothing: P and B are served first exactly as there.
+    assert_eq!(priority_aging_order(p), [100, 2, 3, 1]);
+}
+
+// ---------------------------------------------------------------------------
+// SkillExpansion
+// ---------------------------------------------------------------------------
+
+#[test]
+fn skill_expansion_waits_then_relaxes_at_the_announced_time() {
+    // Default rings: 1 level lower after 20 s, 2 after 60 s, any after 180 s.
+    let mut r = Router::new(SkillExpansion::default());
+    ready(&mut r, 0.0, agent(1, &[(S1, 6)]));
+    // Level 8 needed, only a level-6 agent is ready: the contact waits.
+    assert!(arrive(&mut r, 0.0, contact(1, 0.0, &[(S1, 8)])).is_empty());
+    assert_eq!(r.next_wakeup(), Some(20.0), "the first ring opens at 20 s");
+    // At 20 s the minimum is 7: still above 6.
+    assert!(ev(&mut r, 20.0, Event::Tick).is_empty());
+    let view = r.view();
+    let c = view.waiting_contact(ContactId(1)).unwrap();
+    assert_eq!(c.relaxation(), 1);
+    assert_eq!(r.next_wakeup(), Some(60.0), "the second ring opens at 60 s");
+    // Half a second early, nothing changes.
+    assert!(ev(&mut r, 59.5, Event::Tick).is_empty());
+    assert_eq!(r.contact_state(ContactId(1)), Some(ContactState::Waiting));
+    // At 60 s the minimum is 6: the agent qualifies and gets the offer.
+    let o = ev(&mut r, 60.0, Event::Tick);
+    assert_eq!(pairs(&o), [(1, 1)]);
+    assert_eq!(o[0].trigger, Trigger::ContactWaiting(ContactId(1)));
+    assert_eq!(r.next_wakeup(), None, "nothing waits any more");
+}
+
+#[test]
+fn skill_expansion_relaxes_on_time_whatever_the_rounding_of_the_arrival() {
+    // Arrival 4.1: the second ring's wake-up is at 4.1 + 60 = 64.1, where
+    // 64.1 - 4.1 rounds to 59.99999999999999. The step must still open then.
+    let mut r = Router::new(SkillExpansion::default());
+    ready(&mut r, 0.0, agent(1, &[(S1, 6)]));
+    assert!(arrive(&mut r, 4.1, contact(1, 4.1, &[(S1, 8)])).is_empty());
+    let first = r.next_wakeup().unwrap();
+    assert_eq!(first, 4.1 + 20.0);
+    assert!(ev(&mut r, first, Event::Tick).is_empty());
+    let second = r.next_wakeup().expect("a second ring is due");
+    assert_eq!(second, 4.1 + 60.0);
+    assert_eq!(pairs(&ev(&mut r, second, Event::Tick)), [(1, 1)]);
+}
+
+#[test]
+fn skill_expansion_never_relaxes_away_a_missing_skill() {
+    let mut r = Router::new(SkillExpansion::default());
+    // Agent 1 masters skill 1 but lacks skill 2 entirely.
+    ready(&mut r, 0.0, agent(1, &[(S1, 10)]));
+    assert!(arrive(&mut r, 0.0, contact(1, 0.0, &[(S1, 8), (S2, 1)])).is_empty());
+    for t in [20.0, 60.0, 180.0] {
+        assert_eq!(r.next_wakeup(), Some(t));
+        assert!(ev(&mut r, t, Event::Tick).is_empty(), "no offer at {t}");
+    }
+    // Fully relaxed (9 levels), it still needs skill 2 at level 1 at least.
+    let view = r.view();
+    assert_eq!(view.waiting_contact(ContactId(1)).unwrap().relaxation(), 9);
+    assert_eq!(r.contact_state(ContactId(1)), Some(ContactState::Waiting));
+    assert_eq!(r.next_wakeup(), None, "no ring is left to open");
+    // An agent with skill 2 at level 1 is eligible at once.
+    assert_eq!(
+        pairs(&ready(&mut r, 200.0, agent(2, &[(S1, 2), (S2, 1)]))),
+        [(1, 2)]
+    );
+}
+
+#[test]
+fn skill_expansion_prefers_the_most_skilled_agent() {
+    let mut r = Router::new(
+        SkillExpansion::new(vec![RelaxStep {
+            after: 30,
+            relax: 2,
+        }])
+        .unwrap(),
+    );
+    // Agent 1 (level 7) has idled longer than agent 2 (level 9).
+    ready(&mut r, 0.0, agent(1, &[(S1, 7)]));
+    ready(&mut r, 10.0, agent(2, &[(S1, 9)]));
+    assert_eq!(
+        pairs(&arrive(&mut r, 20.0, contact(1, 20.0, &[(S1, 5)]))),
+        [(1, 2)]
+    );
+}
+
+// ---------------------------------------------------------------------------
+// CMu
+// ---------------------------------------------------------------------------
+
+#[test]
+fn cmu_gives_an_arrival_to_the_fastest_agent() {
+    let fast = |id, speed, level| {
+        Agent::builder(AgentId(id))
+            .skill(S1, level)
+            .channel(ChannelId::VOICE, 1)
+            .speed(speed)
+            .build()
+            .unwrap()
+    };
+    let mut r = Router::new(CMu::default());
+    // μ = speed × skill match: agent 1 = 1.0 × 0.5, agent 2 = 2.0 × 0.5,
+    // agent 3 = 1.5 × 0.5. Agent 1 has idled longest, agent 2 shortest, so
+    // only μ can explain choosing agent 2.
+    ready(&mut r, 0.0, fast(1, 1.0, 5));
+    ready(&mut r, 5.0, fast(3, 1.5, 5));
+    ready(&mut r, 10.0, fast(2, 2.0, 5));
+    assert_eq!(
+        pairs(&arrive(&mut r, 20.0, contact(1, 20.0, &[(S1, 5)]))),
+        [(1, 2)]
+    );
+    // Skill counts as much as speed: agent 4 (1.0 × 1.0) beats agent 3 (0.75).
+    ready(&mut r, 30.0, fast(4, 1.0, 10));
+    assert_eq!(
+        pairs(&arrive(&mut r, 40.0, contact(2, 40.0, &[(S1, 5)]))),
+        [(2, 4)]
+    );
+}
+
+/// One busy agent; low-priority L arrives at 0, priority-2 H at `h_arrival`;
+/// the agent frees at 100. Returns who it serves first.
+fn cmu_first_served(h_arrival: f64) -> u64 {
+    let mut r = Router::new(CMu::default());
+    ready(&mut r, 0.0, agent(1, &[]));
+    assert_eq!(pairs(&arrive(&mut r, 0.0, tiered(100, 0.0, 0, 0))).len(), 1);
+    assert!(arrive(&mut r, 0.0, tiered(1, 0.0, 0, 0)).is_empty()); // L
+    assert!(arrive(&mut r, h_arrival, tiered(2, h_arrival, 2, 0)).is_empty()); // H
+    let o = finish(&mut r, 100.0, 100, 1);
+    assert_eq!(o.len(), 1);
+    o[0].contact.0
+}
+
+#[test]
+fn cmu_gives_a_freed_agent_the_largest_cost_times_wait() {
+    // cost = 1 + priority. H arrived at 40: 3 × 60 = 180 > L's 1 × 100.
+    assert_eq!(cmu_first_served(40.0), 2);
+    // H arrived at 70: 3 × 30 = 90 < 100, so L goes first despite priority.
+    assert_eq!(cmu_first_served(70.0), 1);
+}
+
+// ---------------------------------------------------------------------------
+// OptimalAssignment
+// ---------------------------------------------------------------------------
+
+#[test]
+fn optimal_assignment_explains_its_offer_term_by_term() {
+    let mut fit = AffinityTable::new(0.1).unwrap();
+    fit.set(SegmentId(7), AgentId(2), 0.8).unwrap();
+    let weights = ScoreWeights::default();
+    let mut r = Router::builder(OptimalAssignment::default())
+        .weights(weights)
+        .fit_model(fit)
+        .build()
+        .unwrap();
+    let a1 = agent(1, &[(S1, 9)]);
+    let a2 = agent(2, &[(S1, 6)]);
+    ready(&mut r, 0.0, a1);
+    ready(&mut r, 30.0, a2.clone());
+    let c = Contact::builder(ContactId(1), ChannelId::VOICE, 40.0)
+        .requires(S1, 5)
+        .priority(1)
+        .segment(SegmentId(7))
+        .preferred_agent(AgentId(2))
+        .build()
+        .unwrap();
+    let o = arrive(&mut r, 50.0, c.clone());
+    // Agent 1: skill .9 + fit .1 + idle .5·50/110 + load .25 + wait 10/60 + 1 ≈ 2.644.
+    // Agent 2: skill .6 + fit .8 + preferred .5 + idle .5·20/80 + load .25
+    //          + wait 10/60 + 1 ≈ 3.442: fit and preference outweigh skill.
+    assert_eq!(pairs(&o), [(1, 2)]);
+    let s = o[0].score;
+    let close = |x: f64, y: f64| (x - y).abs() < 1e-12;
+    assert!(close(s.skill, 0.6), "{s:?}");
+    assert!(close(s.fit, 0.8), "{s:?}");
+    assert!(close(s.preference, 0.5), "{s:?}");
+    assert!(close(s.idle, 0.125), "{s:?}");
+    assert!(close(s.load, 0.25), "{s:?}");
+    assert!(close(s.wait, 10.0 / 60.0), "{s:?}");
+    assert!(close(s.priority, 1.0), "{s:?}");
+    let sum = s.skill + s.fit + s.preference + s.idle + s.load + s.wait + s.priority;
+    assert!(close(s.total, sum), "the terms add up to the total: {s:?}");
+    // And it is exactly what score::score says for the pair at that moment.
+    let load = AgentLoad {
+        idle_seconds: 20.0,
+        free_share: 1.0,
+    };
+    assert_eq!(s, score::score(&weights, &c, &a2, load, 0.8, 50.0));
+}
+
+/// A batching policy: holds all work until a re-plan, then solves it with
+/// [`OptimalAssignment`]. This is how several contacts and several free agents
+/// come to wait side by side for one global decision.
+#[derive(Debug, Default)]
+struct Batch(OptimalAssignment);
+
+impl RoutingPolicy for Batch {
+    fn decide(&mut self, view: &RouterView<'_>, trigger: Trigger, out: &mut Vec<Proposal>) {
+        if trigger == Trigger::Rebalance {
+            self.0.decide(view, trigger, out);
+        }
+    }
+    fn plans_globally(&self) -> bool {
+        true
+    }
+}
+
+/// The best (most pairs, then largest total) matching of a small bipartite
+/// graph, by enumerating every matching. `w[c][a]` is `None` for no edge.
+fn brute_force(w: &[Vec<Option<f64>>]) -> (usize, f64) {
+    fn go(
+        w: &[Vec<Option<f64>>],
+        i: usize,
+        used: &mut Vec<bool>,
+        n: usize,
+        t: f64,
+        best: &mut (usize, f64),
+    ) {
+        if i == w.len() {
+            if n > best.0 || (n == best.0 && t > best.1) {
+                *best = (n, t);
+            }
+            return;
+        }
+        go(w, i + 1, used, n, t, best);
+        for (a, e) in w[i].iter().enumerate() {
+            if let (Some(x), false) = (e, used[a]) {
+                used[a] = true;
+                go(w, i + 1, used, n + 1, t + x, best);
+                used[a] = false;
+            }
+        }
+    }
+    let cols = w.first().map_or(0, Vec::len);
+    let mut best = (0, f64::NEG_INFINITY);
+    go(w, 0, &mut vec![false; cols], 0, 0.0, &mut best);
+    best
+}
+
+/// (skill, level) pairs.
+type Skills = Vec<(u16, u8)>;
+
+/// A random small re-plan: agents (skills, time they became ready), contacts
+/// and a segment × agent affinity table (3 segments × 6 agents, in -1..1, so
+/// some pairs score below zero).
+#[derive(Debug, Clone)]
+struct Instance {
+    agents: Vec<(Skills, f64)>,
+    contacts: Vec<WaitingContact>,
+    affinity: Vec<f64>,
+}
+
+#[derive(Debug, Clone)]
+struct WaitingContact {
+    reqs: Skills,
+    priority: u8,
+    segment: u32,
+    arrival: f64,
+}
+
+fn instance() -> impl Strategy<Value = Instance> {
+    let skills = || prop::collection::btree_map(1u16..=3, 1u8..=10, 0..=2);
+    let waiting =
+        (skills(), 0u8..=2, 0u32..3, 0.0..50.0).prop_map(|(reqs, priority, segment, arrival)| {
+            WaitingContact {
+                reqs: reqs.into_iter().collect(),
+                priority,
+                segment,
+                arrival,
+            }
+        });
+    (
+        prop::collection::vec(
+            (skills().prop_map(|m| m.into_iter().collect()), 0.0..50.0),
+            1..=6,
+        ),
+        prop::collection::vec(waiting, 1..=6),
+        prop::collection::vec(-1.0..1.0f64, 18),
+    )
+        .prop_map(|(agents, contacts, affinity)| Instance {
+            agents,
+            contacts,
+            affinity,
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig {
+        cases: 200,
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    })]
+
+    /// A re-plan offers a maximum-cardinality matching of waiting contacts to
+    /// free agents, and among those one of maximum total score, as found by
+    /// enumerating every matching.
+    #[test]
+    fn rebalance_is_the_best_matching_by_brute_force(inst in instance()) {
+        let mut fit = AffinityTable::new(0.0).unwrap();
+        for (k, &v) in inst.affinity.iter().enumerate() {
+            fit.set(SegmentId(k as u32 / 6), AgentId(k as u32 % 6 + 1), v).unwrap();
+        }
+        let mut r = Router::builder(Batch::default()).fit_model(fit).build().unwrap();
+        // Agents become ready at staggered times (so idle terms differ), in
+        // time order; the batching policy offers nothing before the re-plan.
+        let mut order: Vec<usize> = (0..inst.agents.len()).collect();
+        order.sort_by(|&i, &j| inst.agents[i].1.total_cmp(&inst.agents[j].1));
+        for i in order {
+            let (skills, t) = &inst.agents[i];
+            let skills: Vec<(SkillId, u8)> = skills.iter().map(|&(s, l)| (SkillId(s), l)).collect();
+            prop_assert!(ready(&mut r, *t, agent(i as u32 + 1, &skills)).is_empty());
+        }
+        for (i, w) in inst.contacts.iter().enumerate() {
+            let mut b = Contact::builder(ContactId(i as u64 + 1), ChannelId::VOICE, w.arrival)
+                .priority(w.priority)
+                .segment(SegmentId(w.segment));
+            for &(s, l) in &w.reqs {
+                b = b.requires(SkillId(s), l);
+            }
+            prop_assert!(arrive(&mut r, 50.0, b.build().unwrap()).is_empty());
+        }
+        // The graph the re-plan must solve, built by brute force over the view.
+        let view = r.view();
+        let contacts: Vec<_> = view.waiting().collect();
+        let agents: Vec<_> = view.available_agents().collect();
+        prop_assert_eq!(contacts.len(), inst.contacts.len());
+        prop_assert_eq!(agents.len(), inst.agents.len());
+        let w: Vec<Vec<Option<f64>>> = contacts
+            .iter()
+            .map(|c| {
+                let listed: Vec<AgentId> = view.eligible_agents(*c).map(|a| a.id()).collect();
+                agents
+                    .iter()
+                    .map(|a| {
+                        let ok = view.is_eligible(c, a);
+                        assert_eq!(ok, listed.contains(&a.id()), "eligible_agents agrees with is_eligible");
+                        ok.then(|| view.score(c, a).total)
+                    })
+                    .collect()
+            })
+            .collect();
+        let c_ix: Vec<ContactId> = contacts.iter().map(|c| c.id()).collect();
+        let a_ix: Vec<AgentId> = agents.iter().map(|a| a.id()).collect();
+        let (best_n, best_total) = brute_force(&w);
+
+        let offers = ev(&mut r, 50.0, Event::Rebalance);
+        prop_assert_eq!(r.rejected_proposals(), 0);
+        let mut total = 0.0;
+        let mut seen_c = std::collections::BTreeSet::new();
+        let mut seen_a = std::collections::BTreeSet::new();
+        for o in &offers {
+            prop_assert!(seen_c.insert(o.contact) && seen_a.insert(o.agent), "a vertex used twice");
+            let i = c_ix.iter().position(|&c| c == o.contact).unwrap();
+            let j = a_ix.iter().position(|&a| a == o.agent).unwrap();
+            let e = w[i][j];
+            prop_assert!(e.is_some(), "offer on a pair that is not eligible");
+            prop_assert!((o.score.total - e.unwrap()).abs() < 1e-9);
+            total += e.unwrap();
+        }
+        prop_assert_eq!(offers.len(), best_n, "not a maximum-cardinality matching");
+        if best_n > 0 {
+            prop_assert!(
+                (total - best_total).abs() <= 1e-9 * (1.0 + best_total.abs()),
+                "total {} but the best matching of {} pairs has {}", total, best_n, best_total
+            );
+        }
+    }
+}
+
+#[test]
+fn rebalance_fills_a_multi_chat_agent_within_its_channel_capacities() {
+    // One agent: 1 call or 3 chats, 3 contacts in all. Two calls (waiting
+    // longest, so scoring highest) and two chats wait for a batch re-plan.
+    let mut r = Router::new(Batch::default());
+    let a = Agent::builder(AgentId(1))
+        .channel(ChannelId::VOICE, 1)
+        .channel(ChannelId::CHAT, 3)
+        .total_capacity(3)
+        .build()
+        .unwrap();
+    ready(&mut r, 0.0, a);
+    for (id, ch, arrival) in [
+        (1, ChannelId::VOICE, 0.0),
+        (2, ChannelId::VOICE, 1.0),
+        (3, ChannelId::CHAT, 50.0),
+        (4, ChannelId::CHAT, 51.0),
+    ] {
+        let c = Contact::builder(ContactId(id), ch, arrival)
+            .build()
+            .unwrap();
+        assert!(arrive(&mut r, 60.0, c).is_empty());
+    }
+    let o = ev(&mut r, 60.0, Event::Rebalance);
+    // The best plan fills all three slots: one call (the voice cap) and both
+    // chats. Proposing both calls would waste a slot on an infeasible pair.
+    let mut got = pairs(&o);
+    got.sort();
+    assert_eq!(got, [(1, 1), (3, 1), (4, 1)]);
+    assert_eq!(r.rejected_proposals(), 0);
+    assert_eq!(r.agent_load(AgentId(1)), Some(3));
+}
+
+// ---------------------------------------------------------------------------
+// Declines and time-outs
+// ---------------------------------------------------------------------------
+
+fn decline(contact: u64, agent: u32, timed_out: bool) -> Event {
+    let (contact, agent) = (ContactId(contact), AgentId(agent));
+    if timed_out {
+        Event::OfferTimedOut { contact, agent }
+    } else {
+        Event::OfferDeclined { contact, agent }
+    }
+}
+
+/// Agent 1 (level 9) and agent 2 (level 5) are ready; a contact goes to agent
+/// 1, the more skilled, who declines it (or lets it time out). Returns the
+/// offers that follow.
+fn after_a_decline(cooldown: f64, timed_out: bool) -> Vec<Offer> {
+    let policy = SkillExpansion::new(Vec::new()).unwrap();
+    let mut r = Router::builder(policy)
+        .decline_cooldown(cooldown)
+        .build()
+        .unwrap();
+    ready(&mut r, 0.0, agent(1, &[(S1, 9)]));
+    ready(&mut r, 5.0, agent(2, &[(S1, 5)]));
+    assert_eq!(
+        pairs(&arrive(&mut r, 10.0, contact(1, 10.0, &[(S1, 3)]))),
+        [(1, 1)]
+    );
+    ev(&mut r, 12.0, decline(1, 1, timed_out))
+}
+
+#[test]
+fn a_declined_contact_goes_to_another_agent_not_back() {
+    for timed_out in [false, true] {
+        // Agent 1 is free again and still the most skilled, but it is in its
+        // cool-down for contact 1: the contact goes to agent 2.
+        let o = after_a_decline(30.0, timed_out);
+        assert_eq!(pairs(&o), [(1, 2)]);
+        assert_eq!(o[0].trigger, Trigger::ContactWaiting(ContactId(1)));
+        // Control: without a cool-down the very same events send it back to agent 1.
+        assert_eq!(pairs(&after_a_decline(0.0, timed_out)), [(1, 1)]);
+    }
+}
+
+#[test]
+fn a_declined_contact_returns_to_the_same_agent_after_the_cooldown() {
+    for timed_out in [false, true] {
+        let mut r = Router::builder(LongestIdleAgent)
+            .decline_cooldown(30.0)
+            .build()
+            .unwrap();
+        ready(&mut r, 0.0, agent(1, &[]));
+        assert_eq!(
+            pairs(&arrive(&mut r, 10.0, contact(1, 10.0, &[]))),
+            [(1, 1)]
+        );
+        // The only agent declines: the contact waits out the cool-down.
+        assert!(ev(&mut r, 12.0, decline(1, 1, timed_out)).is_empty());
+        assert_eq!(r.contact_state(ContactId(1)), Some(ContactState::Waiting));
+        assert_eq!(r.next_wakeup(), Some(42.0), "the cool-down ends at 12 + 30");
+        assert!(
+            ev(&mut r, 41.5, Event::Tick).is_empty(),
+            "still cooling at 41.5"
+        );
+        assert_eq!(pairs(&ev(&mut r, 42.0, Event::Tick)), [(1, 1)]);
+    }
+}
+
+#[test]
+fn a_cooldown_only_blocks_the_declined_contact() {
+    let mut r = Router::new(LongestIdleAgent);
+    ready(&mut r, 0.0, agent(1, &[]));
+    arrive(&mut r, 10.0, contact(1, 10.0, &[]));
+    assert!(ev(&mut r, 12.0, decline(1, 1, false)).is_empty());
+    // Contact 1 keeps waiting; contact 2 may have agent 1 at once.
+    assert_eq!(
+        pairs(&arrive(&mut r, 13.0, contact(2, 13.0, &[]))),
+        [(2, 1)]
+    );
+    assert_eq!(r.contact_state(ContactId(1)), Some(ContactState::Waiting));
+}
+
+#[test]
+fn every_cooldown_end_is_honoured_after_several_declines() {
+    let mut r = Router::builder(LongestIdleAgent)
+        .decline_cooldown(30.0)
+        .build()
+        .unwrap();
+    ready(&mut r, 0.0, agent(1, &[]));
+    ready(&mut r, 1.0, agent(2, &[]));
+    assert_eq!(
+        pairs(&arrive(&mut r, 10.0, contact(1, 10.0, &[]))),
+        [(1, 1)]
+    );
+    // Agent 1 declines at 10 (cooling until 40): the contact goes to agent 2...
+    assert_eq!(pairs(&ev(&mut r, 10.0, decline(1, 1, false))), [(1, 2)]);
+    // ...who declines at 20 (cooling until 50). Nobody may take it now.
+    assert!(ev(&mut r, 20.0, decline(1, 2, false)).is_empty());
+    // Agent 1's cool-down ends first, at 40: the router must wake up then,
+    // although the contact was away (offered to agent 2) when it was set.
+    assert_eq!(r.next_wakeup(), Some(40.0));
+    assert_eq!(pairs(&ev(&mut r, 40.0, Event::Tick)), [(1, 1)]);
+}
+
+// ---------------------------------------------------------------------------
+// A policy that proposes nonsense
+// ---------------------------------------------------------------------------
+
+/// Proposes the same list on every call, mostly infeasible.
+#[derive(Debug, Default)]
+struct Garbage {
+    proposed: u64,
+}
+
+impl RoutingPolicy for Garbage {
+    fn decide(&mut self, _: &RouterView<'_>, _: Trigger, out: &mut Vec<Proposal>) {
+        let p = |c, a| Proposal {
+            contact: ContactId(c),
+            agent: AgentId(a),
+        };
+        let list = [
+            p(999, 1), // unknown contact
+            p(1, 999), // unknown agent
+            p(1, 2),   // agent 2 lacks skill 1
+            p(1, 3),   // agent 3 is not ready
+            p(1, 1),   // feasible while contact 1 waits and agent 1 is free
+            p(1, 1),   // the same contact again: no longer waiting
+            p(2, 1),   // agent 1 is full once it holds contact 1
+            p(2, 2),   // agent 2 lacks skill 1
+        ];
+        self.proposed += list.len() as u64;
+        out.extend(list);
+    }
+    fn plans_globally(&self) -> bool {
+        true
+    }
+}
+
+#[test]
+fn garbage_proposals_are_only_counted_as_rejected() {
+    let mut r = Router::new(Garbage::default());
+    let mut made = 0u64;
+    made += ready(&mut r, 0.0, agent(1, &[(S1, 5)])).len() as u64;
+    made += ready(&mut r, 0.0, agent(2, &[(S2, 5)])).len() as u64;
+    assert!(
+        ev(
+            &mut r,
+            0.0,
+            Event::AgentLogin {
+                agent: agent(3, &[(S1, 9)])
+            }
+        )
+        .is_empty()
+    );
+    assert_eq!(made, 0, "nothing waits yet, so nothing is feasible");
+    // Contact 1 arrives: exactly one proposal on the list is feasible.
+    let o = arrive(&mut r, 1.0, contact(1, 1.0, &[(S1, 3)]));
+    assert_eq!(pairs(&o), [(1, 1)]);
+    // Contact 2 (needs skill 1) arrives; agent 1 is full, so it waits.
+    assert!(arrive(&mut r, 2.0, contact(2, 2.0, &[(S1, 3)])).is_empty());
+    // A re-plan asks the policy globally and then per waiting contact: more garbage.
+    assert!(ev(&mut r, 3.0, Event::Rebalance).is_empty());
+    made += 1;
+    // The policy was asked 6 times (agent 1 ready, agent 2 ready, contact 1,
+    // contact 2, the global re-plan, the re-plan's sweep over contact 2), 8
+    // proposals each; one made an offer, every other one is counted.
+    assert_eq!(r.policy().proposed, 6 * 8);
+    assert_eq!(r.rejected_proposals(), r.policy().proposed - made);
+    // The state is intact: one offer to agent 1, contact 2 waiting, agents 2
+    // and 3 holding nothing.
+    let counts = r.counts();
+    assert_eq!((counts.arrived, counts.offered, counts.waiting), (2, 1, 1));
+    assert_eq!(
+        r.contact_state(ContactId(1)),
+        Some(ContactState::Offered(AgentId(1)))
+    );
+    assert_eq!(r.contact_state(ContactId(2)), Some(ContactState::Waiting));
+    assert_eq!(r.agent_load(AgentId(1)), Some(1));
+    assert_eq!(r.agent_load(AgentId(2)), Some(0));
+    assert_eq!(r.agent_load(AgentId(3)), Some(0));
+    assert_eq!(r.agent_state(AgentId(3)), Some(AgentState::NotReady));
+    // Once agent 1 is free, the list's (2, 1) becomes feasible.
+    let o = finish(&mut r, 4.0, 1, 1);
+    assert_eq!(pairs(&o), [(2, 1)]);
+}
+
+// ---------------------------------------------------------------------------
+// Multi-chat agents
+// ---------------------------------------------------------------------------
+
+fn voice_and_chat(id: u32) -> Agent {
+    Agent::builder(AgentId(id))
+        .channel(ChannelId::VOICE, 1)
+        .channel(ChannelId::CHAT, 3)
+        .total_capacity(3)
+        .build()
+        .unwrap()
+}
+
+fn on(id: u64, channel: ChannelId, t: f64) -> Contact {
+    Contact::builder(ContactId(id), channel, t).build().unwrap()
+}
+
+#[test]
+fn a_chat_agent_takes_up_to_three_chats_at_once() {
+    let mut r = Router::new(LongestIdleAgent);
+    assert!(
+        ev(
+            &mut r,
+            0.0,
+            Event::AgentLogin {
+                agent: voice_and_chat(1)
+            }
+        )
+        .is_empty()
+    );
+    // Four chats queue while the agent is not ready.
+    for id in 1..=4 {
+        assert!(arrive(&mut r, id as f64, on(id, ChannelId::CHAT, id as f64)).is_empty());
+    }
+    // Ready: the three oldest chats are offered in that one event; the
+    // fourth would exceed the chat capacity.
+    let o = ev(&mut r, 10.0, Event::AgentReady { agent: AgentId(1) });
+    assert_eq!(pairs(&o), [(1, 1), (2, 1), (3, 1)]);
+    assert_eq!(r.agent_load(AgentId(1)), Some(3));
+    assert_eq!(r.contact_state(ContactId(4)), Some(ContactState::Waiting));
+    // One chat ends: the fourth takes its slot.
+    assert_eq!(pairs(&finish(&mut r, 20.0, 2, 1)), [(4, 1)]);
+}
+
+#[test]
+fn a_voice_and_chat_agent_never_takes_a_second_call() {
+    let mut r = Router::new(LongestIdleAgent);
+    ready(&mut r, 0.0, voice_and_chat(1));
+    assert_eq!(
+        pairs(&arrive(&mut r, 1.0, on(1, ChannelId::VOICE, 1.0))),
+        [(1, 1)]
+    );
+    // A second call waits although the agent has two free slots in total:
+    // its voice capacity is 1.
+    assert!(arrive(&mut r, 2.0, on(2, ChannelId::VOICE, 2.0)).is_empty());
+    let view = r.view();
+    let a = view.agent(AgentId(1)).unwrap();
+    assert_eq!(
+        (
+            a.free_capacity(ChannelId::VOICE),
+            a.free_capacity(ChannelId::CHAT)
+        ),
+        (0, 2)
+    );
+    // Chats still fit, up to the total of 3.
+    assert_eq!(
+        pairs(&arrive(&mut r, 3.0, on(3, ChannelId::CHAT, 3.0))),
+        [(3, 1)]
+    );
+    assert_eq!(
+        pairs(&arrive(&mut r, 4.0, on(4, ChannelId::CHAT, 4.0))),
+        [(4, 1)]
+    );
+    assert!(arrive(&mut r, 5.0, on(5, ChannelId::CHAT, 5.0)).is_empty());
+    assert_eq!(r.agent_load(AgentId(1)), Some(3));
+    // A chat ends: the voice cap still bars call 2, so chat 5 takes the slot.
+    assert_eq!(pairs(&finish(&mut r, 6.0, 3, 1)), [(5, 1)]);
+    // The call ends: call 2 (older than anything else) gets the voice slot.
+    assert_eq!(pairs(&finish(&mut r, 7.0, 1, 1)), [(2, 1)]);
+    assert_eq!(r.agent_load(AgentId(1)), Some(3));
+}

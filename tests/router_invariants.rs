@@ -1,0 +1,1280 @@
+//! The router's bookkeeping against a naive shadow model, on random event
+//! sequences, under every built-in policy.
+//!
+//! A random sequence mixes every [`Event`] variant, legal and illegal (unknown
+//! ids, offers answered twice or by the wrong agent, logging out while holding
+//! work, time going backwards, NaN time, duplicate contacts, arrivals in the
+//! future, channels nobody serves, ticks, re-plans). The *same* abstract
+//! sequence is run under each of the five built-in policies; each abstract step
+//! is made concrete against that run's shadow ("accept the 3rd outstanding
+//! offer"), so that legal events are frequent whatever the policy decided.
+//!
+//! The shadow is a plain model written here: contacts in a `BTreeMap` with their
+//! state, agents with their presence and the contacts they hold, cool-downs as a
+//! list. It predicts whether each event is accepted (and which error it gets
+//! otherwise), then checks every offer the router makes before applying it.
+//!
+//! After EVERY event, for every policy:
+//! * each contact is in exactly one state, the same in router and shadow, and
+//!   the counts add up;
+//! * no agent holds more than its capacity, per channel and in total;
+//! * every offer went to a ready agent eligible for a waiting contact (skills
+//!   after the policy's relaxation, a free slot on the channel, no cool-down);
+//! * an event refused with `Err` changed nothing and made no offer;
+//! * non-idling: no waiting contact has an eligible available agent (checked
+//!   both with the router's own `is_eligible` and with the shadow's rules);
+//! * `next_wakeup` is in the future and no later than the next relaxation step
+//!   or cool-down end of any waiting contact;
+//! * built-in policies never propose an infeasible pair.
+//!
+//! Then the concrete events are replayed into a fresh router, which must give
+//! identical offers and identical errors (determinism). Panics fail the test.
+//!
+//! Times are multiples of 0.5 s so that every sum and difference is exact.
+
+use std::cell::Cell;
+use std::collections::{BTreeMap, BTreeSet};
+use std::rc::Rc;
+
+use proptest::prelude::*;
+use proptest::test_runner::TestCaseError;
+use skillroute::{
+    Agent, AgentId, AgentState, CMu, ChannelId, Contact, ContactId, ContactRef, ContactState,
+    Counts, Event, LongestIdleAgent, Offer, OptimalAssignment, Outcome, PriorityAging, Proposal,
+    Router, RouterError, RouterView, RoutingPolicy, SkillExpansion, SkillId, TierId, Trigger,
+    Urgency,
+};
+
+// ---------------------------------------------------------------------------
+// The random input
+// ---------------------------------------------------------------------------
+
+/// Agents are `AgentId(1..=8)`; pick index 8 names an agent that never exists.
+const AGENTS: usize = 8;
+const UNKNOWN_AGENT: AgentId = AgentId(99);
+const CHANNELS: [ChannelId; 4] = [
+    ChannelId::VOICE,
+    ChannelId::CHAT,
+    ChannelId::EMAIL,
+    ChannelId::SOCIAL,
+];
+
+#[derive(Debug, Clone)]
+struct AgentSpec {
+    skills: BTreeMap<u16, u8>,
+    voice: u16,
+    chat: u16,
+    email: u16,
+    total: Option<u16>,
+    speed: f64,
+}
+
+impl AgentSpec {
+    fn build(&self, id: AgentId) -> Agent {
+        let mut b = Agent::builder(id)
+            .channel(ChannelId::VOICE, self.voice)
+            .channel(ChannelId::CHAT, self.chat)
+            .channel(ChannelId::EMAIL, self.email)
+            .speed(self.speed);
+        for (&s, &l) in &self.skills {
+            b = b.skill(SkillId(s), l);
+        }
+        if let Some(t) = self.total {
+            b = b.total_capacity(t);
+        }
+        b.build().expect("the strategy only makes valid agents")
+    }
+}
+
+fn agent_spec() -> impl Strategy<Value = AgentSpec> {
+    (
+        prop::collection::btree_map(1u16..=4, 1u8..=10, 0..=4),
+        0u16..=1,
+        0u16..=3,
+        prop::bool::weighted(0.15),
+        prop::option::of(1u16..=4),
+        prop::sample::select(vec![0.5, 1.0, 2.0]),
+    )
+        .prop_map(|(skills, voice, chat, email, total, speed)| AgentSpec {
+            skills,
+            // at least one channel, so that the profile is valid
+            voice: if voice == 0 && chat == 0 { 1 } else { voice },
+            chat,
+            email: u16::from(email),
+            total,
+            speed,
+        })
+}
+
+#[derive(Debug, Clone)]
+struct ContactSpec {
+    channel: ChannelId,
+    reqs: BTreeMap<u16, u8>,
+    priority: u8,
+    tier: u8,
+    /// Seconds between the arrival time and the event time; negative: in the future.
+    back: f64,
+    preferred: Option<usize>,
+}
+
+fn contact_spec() -> impl Strategy<Value = ContactSpec> {
+    (
+        prop::sample::select(vec![
+            ChannelId::VOICE,
+            ChannelId::VOICE,
+            ChannelId::VOICE,
+            ChannelId::CHAT,
+            ChannelId::CHAT,
+            ChannelId::EMAIL,
+            ChannelId::SOCIAL,
+        ]),
+        prop::collection::btree_map(
+            1u16..=4,
+            prop::sample::select(vec![1u8, 1, 2, 3, 4, 5, 6, 8, 10]),
+            0..=2,
+        ),
+        0u8..=3,
+        0u8..=2,
+        prop::sample::select(vec![0.0, 0.0, 0.0, 0.0, 0.5, 10.0, 65.0, 200.0, -1.0]),
+        prop::option::of(0usize..=AGENTS),
+    )
+        .prop_map(
+            |(channel, reqs, priority, tier, back, preferred)| ContactSpec {
+                channel,
+                reqs,
+                priority,
+                tier,
+                back,
+                preferred,
+            },
+        )
+}
+
+#[derive(Debug, Clone)]
+enum IdPick {
+    /// A fresh id.
+    New,
+    /// The id of a contact in the system (a duplicate).
+    InSystem(usize),
+    /// The id of a contact that has left (legal: ids may be reused).
+    Departed(usize),
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Answer {
+    Accept,
+    Decline,
+    TimeOut,
+}
+
+#[derive(Debug, Clone)]
+enum OfferPick {
+    /// The k-th outstanding offer, answered by its agent.
+    Outstanding(usize),
+    /// The k-th outstanding offer, answered by some agent (maybe the wrong one).
+    AnyAgent(usize, usize),
+    /// Any ids at all.
+    Raw(u64, usize),
+}
+
+#[derive(Debug, Clone)]
+enum ContactPick {
+    /// The k-th contact in the state the event expects.
+    Fitting(usize),
+    /// The k-th contact in the system, whatever its state.
+    Any(usize),
+    /// Any id at all.
+    Raw(u64),
+}
+
+#[derive(Debug, Clone, Copy)]
+enum AgentPick {
+    /// The k-th agent for which the event is legal (unknown or logged out for
+    /// a login, logged in for ready…), if there is one.
+    Fitting(usize),
+    /// Agent index 0..=8 (8: an agent that never exists).
+    Raw(usize),
+}
+
+#[derive(Debug, Clone)]
+enum Op {
+    Login(AgentPick, bool),
+    Logout(AgentPick),
+    Ready(AgentPick),
+    NotReady(AgentPick),
+    Arrive(ContactSpec, IdPick),
+    Answer(Answer, OfferPick),
+    Abandon(ContactPick),
+    Complete(ContactPick),
+    WrapDone(ContactPick),
+    Tick,
+    TickAtWakeup,
+    Rebalance,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Dt {
+    Forward(f64),
+    Backwards,
+    NaN,
+    Infinite,
+}
+
+fn dt() -> impl Strategy<Value = Dt> {
+    prop_oneof![
+        40 => prop::sample::select(vec![0.0, 0.0, 0.5, 1.0, 2.5, 10.0, 20.0, 30.0, 45.5, 65.0, 200.0])
+            .prop_map(Dt::Forward),
+        1 => Just(Dt::Backwards),
+        1 => Just(Dt::NaN),
+        1 => Just(Dt::Infinite),
+    ]
+}
+
+fn contact_pick() -> impl Strategy<Value = ContactPick> {
+    prop_oneof![
+        6 => any::<usize>().prop_map(ContactPick::Fitting),
+        1 => any::<usize>().prop_map(ContactPick::Any),
+        1 => (1u64..=40).prop_map(ContactPick::Raw),
+    ]
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    let agent = || {
+        prop_oneof![
+            3 => any::<usize>().prop_map(AgentPick::Fitting),
+            1 => (0usize..=AGENTS).prop_map(AgentPick::Raw),
+        ]
+    };
+    let answer = prop::sample::select(vec![
+        Answer::Accept,
+        Answer::Accept,
+        Answer::Accept,
+        Answer::Decline,
+        Answer::TimeOut,
+    ]);
+    let offer_pick = prop_oneof![
+        8 => any::<usize>().prop_map(OfferPick::Outstanding),
+        1 => (any::<usize>(), 0usize..=AGENTS).prop_map(|(k, a)| OfferPick::AnyAgent(k, a)),
+        1 => (1u64..=40, 0usize..=AGENTS).prop_map(|(c, a)| OfferPick::Raw(c, a)),
+    ];
+    let id_pick = prop_oneof![
+        12 => Just(IdPick::New),
+        1 => any::<usize>().prop_map(IdPick::InSystem),
+        1 => any::<usize>().prop_map(IdPick::Departed),
+    ];
+    prop_oneof![
+        5 => (agent(), any::<bool>()).prop_map(|(a, v)| Op::Login(a, v)),
+        1 => agent().prop_map(Op::Logout),
+        6 => agent().prop_map(Op::Ready),
+        2 => agent().prop_map(Op::NotReady),
+        12 => (contact_spec(), id_pick).prop_map(|(c, i)| Op::Arrive(c, i)),
+        10 => (answer, offer_pick).prop_map(|(a, p)| Op::Answer(a, p)),
+        2 => contact_pick().prop_map(Op::Abandon),
+        6 => contact_pick().prop_map(Op::Complete),
+        6 => contact_pick().prop_map(Op::WrapDone),
+        1 => Just(Op::Tick),
+        3 => Just(Op::TickAtWakeup),
+        1 => Just(Op::Rebalance),
+    ]
+}
+
+#[derive(Debug, Clone)]
+struct Scenario {
+    /// Two profiles per agent: a logged-out agent may log in with another one.
+    agents: Vec<(AgentSpec, AgentSpec)>,
+    cooldown: f64,
+    steps: Vec<(Dt, Op)>,
+}
+
+fn scenario() -> impl Strategy<Value = Scenario> {
+    (
+        prop::collection::vec((agent_spec(), agent_spec()), AGENTS),
+        prop::sample::select(vec![0.0, 7.5, 30.0]),
+        prop::collection::vec((dt(), op()), 1..200),
+    )
+        .prop_map(|(agents, cooldown, steps)| Scenario {
+            agents,
+            cooldown,
+            steps,
+        })
+}
+
+// ---------------------------------------------------------------------------
+// The policies under test
+// ---------------------------------------------------------------------------
+
+/// A policy to run, and for a user-defined one the count of its proposals.
+struct Subject {
+    policy: Box<dyn RoutingPolicy>,
+    proposed: Option<Rc<Cell<u64>>>,
+}
+
+type Factory = fn() -> Subject;
+
+fn builtin(p: impl RoutingPolicy + 'static) -> Subject {
+    Subject {
+        policy: Box::new(p),
+        proposed: None,
+    }
+}
+
+fn priority_aging() -> Subject {
+    let mut p = PriorityAging::default();
+    p.max_wait.insert(TierId(0), 40.0);
+    p.max_wait.insert(TierId(1), 90.0);
+    builtin(p)
+}
+
+/// A user-defined policy that wraps a built-in and proposes garbage around
+/// its proposals: three random pairs first (unknown contacts and agents,
+/// contacts not waiting, agents ineligible or full — and now and then a
+/// feasible pair, which the router may apply), then the built-in's proposals,
+/// each twice. Only the router's checks stand between this and the state.
+struct Noisy {
+    inner: Box<dyn RoutingPolicy>,
+    rng: u64,
+    proposed: Rc<Cell<u64>>,
+}
+
+impl Noisy {
+    fn subject(inner: impl RoutingPolicy + 'static) -> Subject {
+        let proposed = Rc::new(Cell::new(0));
+        Subject {
+            policy: Box::new(Noisy {
+                inner: Box::new(inner),
+                rng: 0x853c_49e6_748f_ea9b,
+                proposed: Rc::clone(&proposed),
+            }),
+            proposed: Some(proposed),
+        }
+    }
+
+    fn next(&mut self) -> u64 {
+        self.rng = self
+            .rng
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        self.rng >> 33
+    }
+}
+
+impl RoutingPolicy for Noisy {
+    fn decide(&mut self, view: &RouterView<'_>, trigger: Trigger, out: &mut Vec<Proposal>) {
+        let start = out.len();
+        for _ in 0..3 {
+            let contact = ContactId(self.next() % 45 + 1);
+            let agent = AgentId(self.next() as u32 % 10 + 1);
+            out.push(Proposal { contact, agent });
+        }
+        let mid = out.len();
+        self.inner.decide(view, trigger, out);
+        for k in mid..out.len() {
+            out.push(out[k]);
+        }
+        self.proposed
+            .set(self.proposed.get() + (out.len() - start) as u64);
+    }
+    fn urgency(&self, c: &ContactRef<'_>) -> Urgency {
+        self.inner.urgency(c)
+    }
+    fn plans_globally(&self) -> bool {
+        self.inner.plans_globally()
+    }
+    fn relaxation(&self, c: &Contact, waited: f64) -> u8 {
+        self.inner.relaxation(c, waited)
+    }
+    fn next_relaxation(&self, c: &Contact, waited: f64) -> Option<f64> {
+        self.inner.next_relaxation(c, waited)
+    }
+}
+
+const POLICIES: [(&str, Factory); 7] = [
+    ("LongestIdleAgent", || builtin(LongestIdleAgent)),
+    ("PriorityAging", priority_aging),
+    ("SkillExpansion", || builtin(SkillExpansion::default())),
+    ("CMu", || builtin(CMu::default())),
+    (
+        "OptimalAssignment",
+        || builtin(OptimalAssignment::default()),
+    ),
+    ("Noisy(SkillExpansion)", || {
+        Noisy::subject(SkillExpansion::default())
+    }),
+    ("Noisy(OptimalAssignment)", || {
+        Noisy::subject(OptimalAssignment::default())
+    }),
+];
+
+// ---------------------------------------------------------------------------
+// The shadow model
+// ---------------------------------------------------------------------------
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Presence {
+    LoggedOut,
+    NotReady,
+    Ready,
+}
+
+#[derive(Debug, Clone)]
+struct ShAgent {
+    profile: Agent,
+    presence: Presence,
+    /// Contacts held (offered, in service or in wrap-up).
+    held: BTreeSet<ContactId>,
+}
+
+#[derive(Debug, Clone)]
+struct ShContact {
+    contact: Contact,
+    state: ContactState,
+    /// (agent, end of its cool-down) for every decline or time-out.
+    cooldowns: Vec<(AgentId, f64)>,
+}
+
+#[derive(Debug, Clone)]
+struct Shadow {
+    now: f64,
+    cooldown: f64,
+    agents: BTreeMap<AgentId, ShAgent>,
+    contacts: BTreeMap<ContactId, ShContact>,
+    departed: Vec<ContactId>,
+    arrived: u64,
+    completed: u64,
+    abandoned: u64,
+}
+
+impl Shadow {
+    fn new(cooldown: f64) -> Shadow {
+        Shadow {
+            now: f64::NEG_INFINITY,
+            cooldown,
+            agents: BTreeMap::new(),
+            contacts: BTreeMap::new(),
+            departed: Vec::new(),
+            arrived: 0,
+            completed: 0,
+            abandoned: 0,
+        }
+    }
+
+    fn counts(&self) -> Counts {
+        let mut c = Counts {
+            arrived: self.arrived,
+            completed: self.completed,
+            abandoned: self.abandoned,
+            ..Counts::default()
+        };
+        for sc in self.contacts.values() {
+            match sc.state {
+                ContactState::Waiting => c.waiting += 1,
+                ContactState::Offered(_) => c.offered += 1,
+                ContactState::InService(_) => c.in_service += 1,
+                ContactState::WrapUp(_) => c.wrap_up += 1,
+                other => panic!("a contact in the system cannot be {other:?}"),
+            }
+        }
+        c
+    }
+
+    fn used(&self, a: &ShAgent, channel: ChannelId) -> u16 {
+        a.held
+            .iter()
+            .filter(|c| self.contacts[c].contact.channel() == channel)
+            .count() as u16
+    }
+
+    /// Free slots of `a` on `channel`, counting the total cap (0 unless ready).
+    fn free_for(&self, a: &ShAgent, channel: ChannelId) -> u16 {
+        if a.presence != Presence::Ready {
+            return 0;
+        }
+        let total_free = a
+            .profile
+            .total_capacity()
+            .saturating_sub(a.held.len() as u16);
+        a.profile
+            .capacity(channel)
+            .saturating_sub(self.used(a, channel))
+            .min(total_free)
+    }
+
+    fn available(&self, a: &ShAgent) -> bool {
+        CHANNELS.iter().any(|&ch| self.free_for(a, ch) > 0)
+    }
+
+    fn agent_state(&self, a: &ShAgent) -> AgentState {
+        let wrapping = a
+            .held
+            .iter()
+            .filter(|c| matches!(self.contacts[c].state, ContactState::WrapUp(_)))
+            .count();
+        match a.presence {
+            Presence::LoggedOut => AgentState::LoggedOut,
+            _ if a.held.len() > wrapping => AgentState::Busy,
+            _ if wrapping > 0 => AgentState::WrapUp,
+            Presence::NotReady => AgentState::NotReady,
+            Presence::Ready => AgentState::Ready,
+        }
+    }
+
+    /// Whether `agent` may be offered the waiting contact `c` now, by the
+    /// rules written out naively: ready, a free slot on the channel, every
+    /// required skill at its relaxed minimum, no cool-down running.
+    fn eligible(&self, c: &ShContact, agent: AgentId, relax: u8) -> bool {
+        let a = &self.agents[&agent];
+        let skilled = c.contact.requirements().iter().all(|r| {
+            let min = r.min_level.get().saturating_sub(relax).max(1);
+            a.profile.level(r.skill).is_some_and(|l| l.get() >= min)
+        });
+        let cooling = c
+            .cooldowns
+            .iter()
+            .any(|&(who, until)| who == agent && until > self.now);
+        self.free_for(a, c.contact.channel()) > 0 && skilled && !cooling
+    }
+
+    fn served(&self, channel: ChannelId) -> bool {
+        self.agents
+            .values()
+            .any(|a| a.profile.capacity(channel) > 0)
+    }
+
+    fn logged_in(&self, id: AgentId) -> Result<(), RouterError> {
+        match self.agents.get(&id) {
+            None => Err(RouterError::UnknownAgent(id)),
+            Some(a) if a.presence == Presence::LoggedOut => Err(RouterError::NotLoggedIn(id)),
+            Some(_) => Ok(()),
+        }
+    }
+
+    fn in_system(&self, id: ContactId) -> Result<ContactState, RouterError> {
+        self.contacts
+            .get(&id)
+            .map(|c| c.state)
+            .ok_or(RouterError::UnknownContact(id))
+    }
+
+    fn wrong(contact: ContactId, state: ContactState) -> RouterError {
+        RouterError::WrongContactState {
+            contact,
+            state,
+            event: "",
+        }
+    }
+
+    fn offered_to(&self, contact: ContactId, agent: AgentId) -> Result<(), RouterError> {
+        match self.in_system(contact)? {
+            ContactState::Offered(a) if a == agent => Ok(()),
+            ContactState::Offered(a) => Err(RouterError::WrongAgent {
+                contact,
+                offered_to: a,
+                agent,
+            }),
+            s => Err(Self::wrong(contact, s)),
+        }
+    }
+
+    fn leave(&mut self, contact: ContactId) {
+        let c = self.contacts.remove(&contact).expect("in the system");
+        if let ContactState::Offered(a) | ContactState::InService(a) | ContactState::WrapUp(a) =
+            c.state
+        {
+            self.agents.get_mut(&a).unwrap().held.remove(&contact);
+        }
+        self.departed.push(contact);
+    }
+
+    /// What the router must answer to `event` at `now`; applies it if legal.
+    fn apply(&mut self, now: f64, event: &Event) -> Result<(), RouterError> {
+        if !now.is_finite() {
+            return Err(RouterError::NonFiniteTime(now));
+        }
+        if now < self.now {
+            return Err(RouterError::TimeWentBackwards {
+                now,
+                last: self.now,
+            });
+        }
+        match event {
+            Event::AgentLogin { agent } => {
+                let id = agent.id();
+                match self.agents.get_mut(&id) {
+                    Some(a) if a.presence != Presence::LoggedOut => {
+                        return Err(RouterError::AlreadyLoggedIn(id));
+                    }
+                    Some(a) => {
+                        a.profile = agent.clone();
+                        a.presence = Presence::NotReady;
+                    }
+                    None => {
+                        self.agents.insert(
+                            id,
+                            ShAgent {
+                                profile: agent.clone(),
+                                presence: Presence::NotReady,
+                                held: BTreeSet::new(),
+                            },
+                        );
+                    }
+                }
+            }
+            Event::AgentLogout { agent } => {
+                self.logged_in(*agent)?;
+                let a = self.agents.get_mut(agent).unwrap();
+                if !a.held.is_empty() {
+                    return Err(RouterError::AgentHoldsWork {
+                        agent: *agent,
+                        held: a.held.len() as u16,
+                    });
+                }
+                a.presence = Presence::LoggedOut;
+            }
+            Event::AgentReady { agent } => {
+                self.logged_in(*agent)?;
+                self.agents.get_mut(agent).unwrap().presence = Presence::Ready;
+            }
+            Event::AgentNotReady { agent } => {
+                self.logged_in(*agent)?;
+                self.agents.get_mut(agent).unwrap().presence = Presence::NotReady;
+            }
+            Event::ContactArrived { contact } => {
+                let id = contact.id();
+                if self.contacts.contains_key(&id) {
+                    return Err(RouterError::DuplicateContact(id));
+                }
+                if contact.arrival() > now {
+                    return Err(RouterError::ArrivalInFuture {
+                        contact: id,
+                        arrival: contact.arrival(),
+                        now,
+                    });
+                }
+                if !self.served(contact.channel()) {
+                    return Err(RouterError::ChannelNotServed {
+                        contact: id,
+                        channel: contact.channel(),
+                    });
+                }
+                self.arrived += 1;
+                self.contacts.insert(
+                    id,
+                    ShContact {
+                        contact: contact.clone(),
+                        state: ContactState::Waiting,
+                        cooldowns: Vec::new(),
+                    },
+                );
+            }
+            Event::OfferAccepted { contact, agent } => {
+                self.offered_to(*contact, *agent)?;
+                self.contacts.get_mut(contact).unwrap().state = ContactState::InService(*agent);
+            }
+            Event::OfferDeclined { contact, agent } | Event::OfferTimedOut { contact, agent } => {
+                self.offered_to(*contact, *agent)?;
+                self.agents.get_mut(agent).unwrap().held.remove(contact);
+                let c = self.contacts.get_mut(contact).unwrap();
+                c.state = ContactState::Waiting;
+                if self.cooldown > 0.0 {
+                    c.cooldowns.push((*agent, now + self.cooldown));
+                }
+            }
+            Event::ContactAbandoned { contact } => match self.in_system(*contact)? {
+                ContactState::Waiting | ContactState::Offered(_) => {
+                    self.leave(*contact);
+                    self.abandoned += 1;
+                }
+                s => return Err(Self::wrong(*contact, s)),
+            },
+            Event::WorkCompleted { contact, .. } => match self.in_system(*contact)? {
+                ContactState::InService(a) => {
+                    self.contacts.get_mut(contact).unwrap().state = ContactState::WrapUp(a);
+                }
+                s => return Err(Self::wrong(*contact, s)),
+            },
+            Event::WrapUpDone { contact } => match self.in_system(*contact)? {
+                ContactState::WrapUp(_) => {
+                    self.leave(*contact);
+                    self.completed += 1;
+                }
+                s => return Err(Self::wrong(*contact, s)),
+            },
+            Event::Tick | Event::Rebalance => {}
+            other => panic!("the generator makes no {other:?}"),
+        }
+        self.now = now;
+        Ok(())
+    }
+
+    fn ids_in(&self, pred: impl Fn(ContactState) -> bool) -> Vec<ContactId> {
+        self.contacts
+            .iter()
+            .filter(|(_, c)| pred(c.state))
+            .map(|(&id, _)| id)
+            .collect()
+    }
+
+    fn offers(&self) -> Vec<(ContactId, AgentId)> {
+        self.contacts
+            .iter()
+            .filter_map(|(&id, c)| match c.state {
+                ContactState::Offered(a) => Some((id, a)),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
+/// Errors are equal up to the event name of `WrongContactState` (and NaN
+/// times are equal to each other).
+fn same_error(expected: &RouterError, got: &RouterError) -> bool {
+    match (expected, got) {
+        (RouterError::NonFiniteTime(a), RouterError::NonFiniteTime(b)) => {
+            a == b || (a.is_nan() && b.is_nan())
+        }
+        (
+            RouterError::WrongContactState {
+                contact: c1,
+                state: s1,
+                ..
+            },
+            RouterError::WrongContactState {
+                contact: c2,
+                state: s2,
+                ..
+            },
+        ) => c1 == c2 && s1 == s2,
+        _ => expected == got,
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Making the abstract steps concrete
+// ---------------------------------------------------------------------------
+
+struct Gen<'s> {
+    scenario: &'s Scenario,
+    next_id: u64,
+}
+
+fn agent_id(pick: usize) -> AgentId {
+    if pick < AGENTS {
+        AgentId(pick as u32 + 1)
+    } else {
+        UNKNOWN_AGENT
+    }
+}
+
+fn nth<T: Copy>(v: &[T], k: usize) -> Option<T> {
+    (!v.is_empty()).then(|| v[k % v.len()])
+}
+
+impl Gen<'_> {
+    fn event(
+        &mut self,
+        step: &(Dt, Op),
+        sh: &Shadow,
+        router: &Router<Box<dyn RoutingPolicy>>,
+    ) -> (f64, Event) {
+        let base = if sh.now.is_finite() { sh.now } else { 0.0 };
+        let (dt, op) = step;
+        let mut now = match *dt {
+            Dt::Forward(d) => base + d,
+            Dt::Backwards => base - 1.0,
+            Dt::NaN => f64::NAN,
+            Dt::Infinite => f64::INFINITY,
+        };
+        let contact_pick = |pick: &ContactPick, fits: &dyn Fn(ContactState) -> bool| {
+            let id = match *pick {
+                ContactPick::Fitting(k) => nth(&sh.ids_in(fits), k),
+                ContactPick::Any(k) => nth(&sh.ids_in(|_| true), k),
+                ContactPick::Raw(c) => Some(ContactId(c)),
+            };
+            id.unwrap_or(ContactId(1000))
+        };
+        let agent_pick = |pick: AgentPick, fits: &dyn Fn(Option<&ShAgent>) -> bool| match pick {
+            AgentPick::Fitting(k) => {
+                let fitting: Vec<usize> = (0..AGENTS)
+                    .filter(|&i| fits(sh.agents.get(&agent_id(i))))
+                    .collect();
+                nth(&fitting, k).unwrap_or(k % (AGENTS + 1))
+            }
+            AgentPick::Raw(i) => i,
+        };
+        let logged_in = |a: Option<&ShAgent>| a.is_some_and(|a| a.presence != Presence::LoggedOut);
+        let event = match op {
+            Op::Login(pick, variant) => {
+                let a = agent_pick(*pick, &|a| !logged_in(a)) % AGENTS;
+                let (p, q) = &self.scenario.agents[a];
+                let id = agent_id(a);
+                let agent = if *variant { q.build(id) } else { p.build(id) };
+                Event::AgentLogin { agent }
+            }
+            Op::Logout(pick) => Event::AgentLogout {
+                agent: agent_id(agent_pick(*pick, &|a| logged_in(a))),
+            },
+            Op::Ready(pick) => Event::AgentReady {
+                agent: agent_id(agent_pick(*pick, &|a| {
+                    a.is_some_and(|a| a.presence == Presence::NotReady)
+                })),
+            },
+            Op::NotReady(pick) => Event::AgentNotReady {
+                agent: agent_id(agent_pick(*pick, &|a| {
+                    a.is_some_and(|a| a.presence == Presence::Ready)
+                })),
+            },
+            Op::Arrive(spec, pick) => {
+                let id = match *pick {
+                    IdPick::New => None,
+                    IdPick::InSystem(k) => nth(&sh.ids_in(|_| true), k),
+                    IdPick::Departed(k) => {
+                        nth(&sh.departed, k).filter(|id| !sh.contacts.contains_key(id))
+                    }
+                };
+                let id = id.unwrap_or_else(|| {
+                    self.next_id += 1;
+                    ContactId(self.next_id)
+                });
+                let at = if now.is_finite() { now } else { base };
+                let mut b = Contact::builder(id, spec.channel, at - spec.back)
+                    .priority(spec.priority)
+                    .tier(TierId(spec.tier));
+                for (&s, &l) in &spec.reqs {
+                    b = b.requires(SkillId(s), l);
+                }
+                if let Some(p) = spec.preferred {
+                    b = b.preferred_agent(agent_id(p));
+                }
+                Event::ContactArrived {
+                    contact: b.build().expect("the strategy only makes valid contacts"),
+                }
+            }
+            Op::Answer(kind, pick) => {
+                let offers = sh.offers();
+                let (contact, agent) = match *pick {
+                    OfferPick::Outstanding(k) => {
+                        nth(&offers, k).unwrap_or((ContactId(1), UNKNOWN_AGENT))
+                    }
+                    OfferPick::AnyAgent(k, a) => nth(&offers, k)
+                        .map_or((ContactId(2), agent_id(a)), |(c, _)| (c, agent_id(a))),
+                    OfferPick::Raw(c, a) => (ContactId(c), agent_id(a)),
+                };
+                match kind {
+                    Answer::Accept => Event::OfferAccepted { contact, agent },
+                    Answer::Decline => Event::OfferDeclined { contact, agent },
+                    Answer::TimeOut => Event::OfferTimedOut { contact, agent },
+                }
+            }
+            Op::Abandon(p) => Event::ContactAbandoned {
+                contact: contact_pick(p, &|s| {
+                    matches!(s, ContactState::Waiting | ContactState::Offered(_))
+                }),
+            },
+            Op::Complete(p) => Event::WorkCompleted {
+                contact: contact_pick(p, &|s| matches!(s, ContactState::InService(_))),
+                outcome: Outcome {
+                    resolved: Some(true),
+                    satisfaction: Some(0.8),
+                },
+            },
+            Op::WrapDone(p) => Event::WrapUpDone {
+                contact: contact_pick(p, &|s| matches!(s, ContactState::WrapUp(_))),
+            },
+            Op::Tick => Event::Tick,
+            Op::TickAtWakeup => {
+                if let Some(w) = router.next_wakeup() {
+                    now = w;
+                }
+                Event::Tick
+            }
+            Op::Rebalance => Event::Rebalance,
+        };
+        (now, event)
+    }
+}
+
+// ---------------------------------------------------------------------------
+// The checks
+// ---------------------------------------------------------------------------
+
+type R = Router<Box<dyn RoutingPolicy>>;
+
+/// Everything observable about a router, to show that a refused event changed nothing.
+#[derive(Debug, Clone, PartialEq)]
+struct Snapshot {
+    now: f64,
+    counts: Counts,
+    contacts: Vec<(ContactId, ContactState)>,
+    agents: Vec<(Agent, AgentState, Option<u16>, Vec<u16>)>,
+    waiting: Vec<(ContactId, u8)>,
+    available: Vec<AgentId>,
+    next_wakeup: Option<f64>,
+    rejected: u64,
+}
+
+fn snapshot(r: &R) -> Snapshot {
+    let view = r.view();
+    Snapshot {
+        now: r.now(),
+        counts: r.counts(),
+        contacts: r.contacts().collect(),
+        agents: r
+            .agents()
+            .map(|(a, s)| {
+                let free = view.agent(a.id()).map_or(Vec::new(), |ar| {
+                    CHANNELS.iter().map(|&ch| ar.free_capacity(ch)).collect()
+                });
+                (a.clone(), s, r.agent_load(a.id()), free)
+            })
+            .collect(),
+        waiting: view.waiting().map(|c| (c.id(), c.relaxation())).collect(),
+        available: view.available_agents().map(|a| a.id()).collect(),
+        next_wakeup: r.next_wakeup(),
+        rejected: r.rejected_proposals(),
+    }
+}
+
+/// The relaxation the policy asks for a contact waiting at `now`.
+fn expected_relax(r: &R, c: &Contact, now: f64) -> u8 {
+    r.policy().relaxation(c, now - c.arrival())
+}
+
+/// Checks the offers of one accepted event against the shadow and applies them.
+/// `builtin`: whether the policy is a built-in, whose offers always name the
+/// trigger's contact or agent.
+fn check_offers(
+    r: &R,
+    sh: &mut Shadow,
+    event: &Event,
+    offers: &[Offer],
+    builtin: bool,
+) -> Result<(), TestCaseError> {
+    let now = sh.now;
+    for o in offers {
+        let c = sh.contacts.get(&o.contact);
+        prop_assert!(c.is_some(), "offer of a contact not in the system: {o:?}");
+        let c = c.unwrap();
+        prop_assert_eq!(
+            c.state,
+            ContactState::Waiting,
+            "offered contact was not waiting: {:?}",
+            o
+        );
+        let a = sh.agents.get(&o.agent);
+        prop_assert!(a.is_some(), "offer to an unknown agent: {o:?}");
+        prop_assert_eq!(
+            a.unwrap().presence,
+            Presence::Ready,
+            "offer to an agent that is not ready: {:?}",
+            o
+        );
+        let relax = expected_relax(r, &c.contact, now);
+        prop_assert!(
+            sh.eligible(c, o.agent, relax),
+            "offer to an ineligible agent (relaxation {}): {:?} after {:?}\ncontact {:?}\nagent {:?}",
+            relax,
+            o,
+            event,
+            c,
+            sh.agents[&o.agent]
+        );
+        // The breakdown adds up, and the trigger names the pair's contact or agent.
+        let s = o.score;
+        let sum = s.skill + s.fit + s.preference + s.idle + s.load + s.wait + s.priority;
+        prop_assert!(
+            (s.total - sum).abs() <= 1e-9 * (1.0 + sum.abs()),
+            "score terms do not add up: {s:?}"
+        );
+        match o.trigger {
+            Trigger::ContactWaiting(id) => prop_assert_eq!(id, o.contact, "{:?}", o),
+            Trigger::AgentAvailable(id) => prop_assert_eq!(id, o.agent, "{:?}", o),
+            _ => {}
+        }
+        sh.contacts.get_mut(&o.contact).unwrap().state = ContactState::Offered(o.agent);
+        sh.agents.get_mut(&o.agent).unwrap().held.insert(o.contact);
+    }
+    Ok(())
+}
+
+/// Everything that must hold after every event.
+/// `proposed`: how many proposals a user-defined policy made so far (`None`
+/// for a built-in); `offered`: how many offers the router made so far.
+fn check_state(
+    r: &R,
+    sh: &Shadow,
+    proposed: Option<u64>,
+    offered: u64,
+) -> Result<(), TestCaseError> {
+    let now = sh.now;
+    let builtin = proposed.is_none();
+    // Each contact in exactly one state, the same as in the shadow.
+    let counts = r.counts();
+    prop_assert_eq!(counts, sh.counts());
+    prop_assert_eq!(
+        counts.arrived,
+        counts.waiting
+            + counts.offered
+            + counts.in_service
+            + counts.wrap_up
+            + counts.completed
+            + counts.abandoned
+    );
+    let listed: Vec<(ContactId, ContactState)> = r.contacts().collect();
+    let ids: BTreeSet<ContactId> = listed.iter().map(|x| x.0).collect();
+    prop_assert_eq!(ids.len(), listed.len(), "a contact is listed twice");
+    let listed: BTreeMap<ContactId, ContactState> = listed.into_iter().collect();
+    let expected: BTreeMap<ContactId, ContactState> =
+        sh.contacts.iter().map(|(&id, c)| (id, c.state)).collect();
+    prop_assert_eq!(&listed, &expected);
+    for (&id, &state) in &expected {
+        prop_assert_eq!(r.contact_state(id), Some(state));
+    }
+    for id in &sh.departed {
+        if !sh.contacts.contains_key(id) {
+            prop_assert_eq!(r.contact_state(*id), None);
+        }
+    }
+
+    // Agents: state, load, capacity per channel and in total.
+    let view = r.view();
+    let known: Vec<AgentId> = r.agents().map(|(a, _)| a.id()).collect();
+    prop_assert_eq!(known.len(), sh.agents.len());
+    for (id, a) in &sh.agents {
+        prop_assert_eq!(r.agent_state(*id), Some(sh.agent_state(a)), "agent {}", id);
+        prop_assert_eq!(r.agent_load(*id), Some(a.held.len() as u16), "agent {}", id);
+        prop_assert!(
+            a.held.len() as u16 <= a.profile.total_capacity(),
+            "agent {id} over its total capacity"
+        );
+        let ar = view.agent(*id).unwrap();
+        for ch in CHANNELS {
+            prop_assert!(
+                sh.used(a, ch) <= a.profile.capacity(ch),
+                "agent {id} over capacity on {ch}"
+            );
+            prop_assert_eq!(
+                ar.free_capacity(ch),
+                sh.free_for(a, ch),
+                "agent {} {}",
+                id,
+                ch
+            );
+        }
+    }
+    prop_assert_eq!(r.agent_state(UNKNOWN_AGENT), None);
+
+    // The view lists exactly the waiting contacts and the available agents.
+    let waiting: BTreeSet<ContactId> = view.waiting().map(|c| c.id()).collect();
+    prop_assert_eq!(view.waiting_len(), waiting.len());
+    prop_assert_eq!(
+        waiting,
+        sh.ids_in(|s| s == ContactState::Waiting)
+            .into_iter()
+            .collect::<BTreeSet<_>>()
+    );
+    let available: BTreeSet<AgentId> = view.available_agents().map(|a| a.id()).collect();
+    let expected_available: BTreeSet<AgentId> = sh
+        .agents
+        .iter()
+        .filter(|(_, a)| sh.available(a))
+        .map(|(&id, _)| id)
+        .collect();
+    prop_assert_eq!(available, expected_available);
+
+    // Relaxation is up to date; the router's eligibility test agrees with the
+    // shadow's rules on every waiting contact × known agent; and under a
+    // built-in, non-idling holds: no such pair is eligible at all. (A policy
+    // that proposes garbage may keep work and capacity apart; that is its own
+    // business, not the router's.)
+    for c in view.waiting() {
+        let relax = expected_relax(r, c.contact(), now);
+        prop_assert_eq!(
+            c.relaxation(),
+            relax,
+            "{} waited {} s: relaxation is stale",
+            c.id(),
+            c.waited()
+        );
+        let sc = &sh.contacts[&c.id()];
+        for &aid in sh.agents.keys() {
+            let a = view.agent(aid).unwrap();
+            let by_router = view.is_eligible(&c, &a);
+            prop_assert_eq!(
+                by_router,
+                sh.eligible(sc, aid, relax),
+                "router and shadow disagree on {} for {}",
+                aid,
+                c.id()
+            );
+            prop_assert!(
+                !(builtin && by_router),
+                "idling: {} waits beside eligible {}",
+                c.id(),
+                aid
+            );
+        }
+        if builtin {
+            for a in view.available_agents() {
+                prop_assert!(
+                    !view.is_eligible(&c, &a),
+                    "idling: {} waits beside eligible available {}",
+                    c.id(),
+                    a.id()
+                );
+            }
+        }
+    }
+
+    // next_wakeup: in the future, and no later than the next moment that time
+    // alone widens a waiting contact's eligibility.
+    let wake = r.next_wakeup();
+    if let Some(w) = wake {
+        prop_assert!(w > now, "next_wakeup {w} is not after now {now}");
+    }
+    for c in sh.contacts.values() {
+        if c.state != ContactState::Waiting {
+            continue;
+        }
+        let waited = now - c.contact.arrival();
+        let mut due = Vec::new();
+        if let Some(step) = r.policy().next_relaxation(&c.contact, waited) {
+            due.push(c.contact.arrival() + step);
+        }
+        due.extend(
+            c.cooldowns
+                .iter()
+                .map(|&(_, until)| until)
+                .filter(|&u| u > now),
+        );
+        for t in due {
+            prop_assert!(
+                wake.is_some_and(|w| w <= t),
+                "{} needs a wake-up at {t}, next_wakeup is {wake:?}",
+                c.contact.id()
+            );
+        }
+    }
+
+    // Built-in policies only propose feasible pairs; a user-defined policy's
+    // infeasible proposals are counted, and nothing else is.
+    match proposed {
+        None => prop_assert_eq!(
+            r.rejected_proposals(),
+            0,
+            "a built-in proposed an infeasible pair"
+        ),
+        Some(n) => prop_assert_eq!(
+            r.rejected_proposals(),
+            n - offered,
+            "rejected proposals are not proposals minus offers"
+        ),
+    }
+    Ok(())
+}
+
+type Trace = Vec<(f64, Event, Result<(), RouterError>, Vec<Offer>)>;
+
+fn build_router(factory: Factory, cooldown: f64) -> (R, Option<Rc<Cell<u64>>>) {
+    let subject = factory();
+    let router = Router::builder(subject.policy)
+        .decline_cooldown(cooldown)
+        .build()
+        .expect("valid configuration");
+    (router, subject.proposed)
+}
+
+/// Runs the scenario under one policy, checking every event; returns the trace.
+fn run(scenario: &Scenario, name: &str, factory: Factory) -> Result<Trace, TestCaseError> {
+    let (mut router, proposed) = build_router(factory, scenario.cooldown);
+    let mut offered = 0u64;
+    let mut shadow = Shadow::new(scenario.cooldown);
+    let mut gen_ = Gen {
+        scenario,
+        next_id: 0,
+    };
+    let mut trace = Trace::new();
+    for (i, step) in scenario.steps.iter().enumerate() {
+        let (now, event) = gen_.event(step, &shadow, &router);
+        let before = snapshot(&router);
+        let mut next = shadow.clone();
+        let expected = next.apply(now, &event);
+        let mut out = Vec::new();
+        let got = router.handle(now, event.clone(), &mut out);
+        let at = format!("{name}, step {i}: {event:?} at {now}");
+        match (&expected, &got) {
+            (Ok(()), Ok(())) => {
+                check_offers(&router, &mut next, &event, &out, proposed.is_none())
+                    .map_err(|e| TestCaseError::fail(format!("{at}: {e}")))?;
+                shadow = next;
+            }
+            (Err(e), Err(g)) => {
+                prop_assert!(same_error(e, g), "{at}: expected {e:?}, got {g:?}");
+                prop_assert!(out.is_empty(), "{at}: offers after an error: {out:?}");
+                prop_assert_eq!(
+                    &snapshot(&router),
+                    &before,
+                    "{}: an error changed the state",
+                    at
+                );
+            }
+            _ => prop_assert!(false, "{at}: expected {expected:?}, got {got:?}"),
+        }
+        offered += out.len() as u64;
+        check_state(
+            &router,
+            &shadow,
+            proposed.as_ref().map(|p| p.get()),
+            offered,
+        )
+        .map_err(|e| TestCaseError::fail(format!("{at}: {e}")))?;
+        trace.push((now, event, got, out));
+    }
+    Ok(trace)
+}
+
+/// Replays the concrete events into a fresh router: same offers, same errors.
+fn replay(
+    scenario: &Scenario,
+    name: &str,
+    factory: Factory,
+    trace: &Trace,
+) -> Result<(), TestCaseError> {
+    let (mut router, _) = build_router(factory, scenario.cooldown);
+    for (i, (now, event, result, offers)) in trace.iter().enumerate() {
+        let mut out = Vec::new();
+        let got = router.handle(*now, event.clone(), &mut out);
+        let same = match (&got, result) {
+            (Ok(()), Ok(())) => true,
+            // the exact same error, including the event name
+            (Err(g), Err(e)) => same_error(e, g) && g.to_string() == e.to_string(),
+            _ => false,
+        };
+        prop_assert!(
+            same,
+            "{} replay, step {}: {:?}: {:?} then {:?}",
+            name,
+            i,
+            event,
+            result,
+            got
+        );
+        prop_assert_eq!(&out, offers, "{} replay, step {}: {:?}", name, i, event);
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig {
+        cases: 256,
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    })]
+
+    #[test]
+    fn router_matches_shadow_model_under_every_policy(s in scenario()) {
+        for (name, factory) in POLICIES {
+            let trace = run(&s, name, factory)?;
+            replay(&s, name, factory, &trace)?;
+        }
+    }
+}
