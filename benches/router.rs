@@ -54,9 +54,19 @@ fn event_bench<P: RoutingPolicy>(c: &mut Criterion, kind: Kind, label: &str, pol
 
 fn events(c: &mut Criterion) {
     event_bench(c, Kind::AgentFrees, "agent_frees", LongestIdleAgent);
-    event_bench(c, Kind::AgentFrees, "agent_frees", OptimalAssignment::default());
+    event_bench(
+        c,
+        Kind::AgentFrees,
+        "agent_frees",
+        OptimalAssignment::default(),
+    );
     event_bench(c, Kind::ContactArrives, "contact_arrives", LongestIdleAgent);
-    event_bench(c, Kind::ContactArrives, "contact_arrives", OptimalAssignment::default());
+    event_bench(
+        c,
+        Kind::ContactArrives,
+        "contact_arrives",
+        OptimalAssignment::default(),
+    );
 }
 
 /// A policy that offers nothing until it is opened: lets contacts and ready
@@ -89,7 +99,10 @@ impl<P: RoutingPolicy> RoutingPolicy for Hold<P> {
     }
 }
 
-fn rebalance_bench<P: RoutingPolicy>(g: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>, make: impl Fn() -> P) {
+fn rebalance_bench<P: RoutingPolicy>(
+    g: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+    make: impl Fn() -> P,
+) {
     let name = make().name().to_string();
     let shape = Shape::default();
     g.bench_function(name, |b| {
@@ -104,7 +117,9 @@ fn rebalance_bench<P: RoutingPolicy>(g: &mut criterion::BenchmarkGroup<'_, crite
                 (router, now, Vec::with_capacity(shape.waiting))
             },
             |(mut router, now, mut out)| {
-                router.handle(now, Event::Rebalance, &mut out).expect("rebalance");
+                router
+                    .handle(now, Event::Rebalance, &mut out)
+                    .expect("rebalance");
                 (router, out)
             },
             BatchSize::PerIteration,

@@ -95,14 +95,15 @@ fn main() {
         }
     };
     let seconds = start.elapsed().as_secs_f64();
-    let line = serde_json::json!({
-        "tool": "skillroute",
-        "contacts": rep.arrived,
-        "seconds": (seconds * 1e4).round() / 1e4,
-        "contacts_per_second": (rep.arrived as f64 / seconds).round(),
-        "p_wait": rep.total.p_wait,
-        "p_abandon": rep.total.p_abandon,
-        "mean_wait_served": rep.total.asa,
-    });
-    println!("{line}");
+    // The peers' key order and separators (Python's json.dumps).
+    let num = |x: f64| serde_json::to_string(&x).unwrap_or_else(|_| "null".into());
+    println!(
+        "{{\"tool\": \"skillroute\", \"contacts\": {}, \"seconds\": {}, \"contacts_per_second\": {}, \"p_wait\": {}, \"p_abandon\": {}, \"mean_wait_served\": {}}}",
+        rep.arrived,
+        num((seconds * 1e4).round() / 1e4),
+        (rep.arrived as f64 / seconds).round() as u64,
+        num(rep.total.p_wait),
+        num(rep.total.p_abandon),
+        num(rep.total.asa),
+    );
 }

@@ -214,13 +214,17 @@ pub fn start_of_shift<P: RoutingPolicy>(router: &mut Router<P>, shape: &Shape) -
     let mut out = Vec::new();
     for id in 0..shape.agents {
         let agent = g.agent(AgentId(id));
-        router.handle(0.0, Event::AgentLogin { agent }, &mut out).expect("login");
+        router
+            .handle(0.0, Event::AgentLogin { agent }, &mut out)
+            .expect("login");
     }
     let step = 600.0 / (shape.waiting.max(1) as f64);
     for i in 0..shape.waiting {
         let now = i as f64 * step;
         let contact = g.contact(now);
-        router.handle(now, Event::ContactArrived { contact }, &mut out).expect("arrival");
+        router
+            .handle(now, Event::ContactArrived { contact }, &mut out)
+            .expect("arrival");
     }
     for id in 0..shape.agents {
         let ready = Event::AgentReady { agent: AgentId(id) };
@@ -272,7 +276,9 @@ impl<P: RoutingPolicy> Center<P> {
         let mut out = Vec::new();
         for id in 0..shape.agents {
             let agent = c.draw.agent(AgentId(id));
-            c.router.handle(0.0, Event::AgentLogin { agent }, &mut out).expect("login");
+            c.router
+                .handle(0.0, Event::AgentLogin { agent }, &mut out)
+                .expect("login");
             let ready = Event::AgentReady { agent: AgentId(id) };
             c.router.handle(0.0, ready, &mut out).expect("ready");
         }
@@ -353,7 +359,10 @@ impl<P: RoutingPolicy> Center<P> {
         if self.waiting.len() > self.shape.waiting {
             let id = self.waiting[self.draw.rng.random_range(0..self.waiting.len())];
             self.remove_waiting(id);
-            return (Kind::Abandoned, self.handle(Event::ContactAbandoned { contact: id }));
+            return (
+                Kind::Abandoned,
+                self.handle(Event::ContactAbandoned { contact: id }),
+            );
         }
         let pending = self.pending.peek().map_or(f64::INFINITY, |t| t.0.at);
         let wake = self.router.next_wakeup().unwrap_or(f64::INFINITY);
@@ -366,7 +375,10 @@ impl<P: RoutingPolicy> Center<P> {
             self.next_arrival += self.draw.exp(1.0 / self.arrival_rate);
             let contact = self.draw.contact(self.now);
             self.add_waiting(contact.id());
-            return (Kind::ContactArrives, self.handle(Event::ContactArrived { contact }));
+            return (
+                Kind::ContactArrives,
+                self.handle(Event::ContactArrived { contact }),
+            );
         }
         let Reverse(t) = self.pending.pop().expect("something is always scheduled");
         self.now = t.at;
@@ -374,20 +386,31 @@ impl<P: RoutingPolicy> Center<P> {
             Pending::Answer(contact, agent) => {
                 if self.draw.rng.random_bool(DECLINE) {
                     self.add_waiting(contact);
-                    (Kind::Declined, self.handle(Event::OfferDeclined { contact, agent }))
+                    (
+                        Kind::Declined,
+                        self.handle(Event::OfferDeclined { contact, agent }),
+                    )
                 } else {
                     let done = self.now + self.draw.exp(SERVICE);
                     self.schedule(done, Pending::Complete(contact));
-                    (Kind::Accepted, self.handle(Event::OfferAccepted { contact, agent }))
+                    (
+                        Kind::Accepted,
+                        self.handle(Event::OfferAccepted { contact, agent }),
+                    )
                 }
             }
             Pending::Complete(contact) => {
                 let done = self.now + self.draw.exp(WRAP_UP);
                 self.schedule(done, Pending::WrapUpDone(contact));
                 let outcome = Outcome::default();
-                (Kind::WorkCompleted, self.handle(Event::WorkCompleted { contact, outcome }))
+                (
+                    Kind::WorkCompleted,
+                    self.handle(Event::WorkCompleted { contact, outcome }),
+                )
             }
-            Pending::WrapUpDone(contact) => (Kind::AgentFrees, self.handle(Event::WrapUpDone { contact })),
+            Pending::WrapUpDone(contact) => {
+                (Kind::AgentFrees, self.handle(Event::WrapUpDone { contact }))
+            }
         }
     }
 }
@@ -498,7 +521,11 @@ fn run_once<P: RoutingPolicy>(policy: P, args: &Args) -> (f64, [f64; STATS.len()
         q(&arrivals, 0.5),
         q(&arrivals, 0.99),
     ];
-    (waiting_sum / args.events as f64, stats, center.offers_digest())
+    (
+        waiting_sum / args.events as f64,
+        stats,
+        center.offers_digest(),
+    )
 }
 
 /// The 1-minute load average, if the system tells it (timings are noisy when
@@ -556,11 +583,19 @@ fn main() {
             ran = true;
         }
     };
-    run("longest-idle-agent", &mut |a| measure(|| LongestIdleAgent, a));
-    run("priority-aging", &mut |a| measure(PriorityAging::default, a));
-    run("skill-expansion", &mut |a| measure(SkillExpansion::default, a));
+    run("longest-idle-agent", &mut |a| {
+        measure(|| LongestIdleAgent, a)
+    });
+    run("priority-aging", &mut |a| {
+        measure(PriorityAging::default, a)
+    });
+    run("skill-expansion", &mut |a| {
+        measure(SkillExpansion::default, a)
+    });
     run("c-mu", &mut |a| measure(CMu::default, a));
-    run("optimal-assignment", &mut |a| measure(OptimalAssignment::default, a));
+    run("optimal-assignment", &mut |a| {
+        measure(OptimalAssignment::default, a)
+    });
     if !ran {
         eprintln!(
             "router_latency: unknown policy {}; use longest-idle-agent, priority-aging, \

@@ -68,7 +68,7 @@ pub struct Urgency {
 
 impl Urgency {
     /// Total order: class, then value (`f64::total_cmp`).
-    pub fn cmp(&self, other: &Urgency) -> Ordering {
+    pub fn total_cmp(&self, other: &Urgency) -> Ordering {
         self.class
             .cmp(&other.class)
             .then(self.value.total_cmp(&other.value))

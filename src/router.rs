@@ -843,7 +843,7 @@ impl<P: RoutingPolicy> Router<P> {
             .waiting()
             .map(|c| (self.policy.urgency(&c), c.sequence(), c.id()))
             .collect();
-        order.sort_by(|x, y| y.0.cmp(&x.0).then(x.1.cmp(&y.1)));
+        order.sort_by(|x, y| y.0.total_cmp(&x.0).then(x.1.cmp(&y.1)));
         for (_, _, c) in order {
             self.ask(Trigger::ContactWaiting(c), out);
         }

@@ -445,7 +445,8 @@ impl State {
         };
         debug_assert_eq!(
             verdict.is_some(),
-            self.contact(q.ix).is_some_and(|rec| self.eligible(rec, a, now)),
+            self.contact(q.ix)
+                .is_some_and(|rec| self.eligible(rec, a, now)),
             "a queued entry out of step with its contact record"
         );
         verdict
@@ -677,12 +678,10 @@ impl<'a> RouterView<'a> {
                 .filter_map(move |s| st.waiting_by_skill.get(&s.skill))
                 .chain(std::iter::once(&st.waiting_any))
         });
-        buckets
-            .flat_map(|b| b.iter())
-            .filter_map(move |q| {
-                let rec = st.eligible_queued(q, a, view.now)?;
-                Some(ContactRef { rec, now: view.now })
-            })
+        buckets.flat_map(|b| b.iter()).filter_map(move |q| {
+            let rec = st.eligible_queued(q, a, view.now)?;
+            Some(ContactRef { rec, now: view.now })
+        })
     }
 
     /// The pair's score with its breakdown, at the current time.

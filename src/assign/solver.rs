@@ -13,7 +13,7 @@ use super::{AssignError, Mode, SparseGraph};
 use std::fmt::Debug;
 
 /// Number of cheapest edges remembered per row.
-const K: usize = 8;
+const K: usize = 12;
 /// Row state / column owner: not assigned (yet).
 const FREE: u32 = u32::MAX;
 /// Row state: settled on its "stay unmatched" option for good. Also the column
@@ -183,7 +183,7 @@ struct Col<C> {
     d: C,
     /// Owner row, or `FREE`.
     row: u32,
-    /// Position in the heap, or `OUT` / `DONE`.
+    /// Search state: `OUT` (untouched), `DONE` (label final), else queued.
     pos: u32,
     /// Row and edge through which the current search reached the column.
     pred_row: u32,
@@ -295,8 +295,10 @@ enum Sink {
     Drop(u32),
 }
 
-/// The shortest-path search state that is not per column: an indexed binary
-/// heap with the keys stored inline, and the lists of columns to reset.
+/// The shortest-path search state that is not per column: a `D`-ary min-heap
+/// of `(label, column)` with lazy deletion (a column whose label improves is
+/// pushed again; stale entries are skipped when popped), and the lists of
+/// columns to reset.
 #[derive(Clone, Debug, Default)]
 struct Search<C> {
     heap: Vec<(C, u32)>,
@@ -305,6 +307,9 @@ struct Search<C> {
     best: C,
     sink: Option<Sink>,
 }
+
+/// Arity of the heap.
+const D: usize = 4;
 
 impl<C: Cost> Search<C> {
     #[inline(always)]
@@ -321,74 +326,87 @@ impl<C: Cost> Search<C> {
             c.pred_edge = e;
             return;
         }
-        let p = c.pos;
-        if p == DONE || !nd.lt(c.d) {
+        if c.pos == DONE || !nd.lt(c.d) {
             return;
+        }
+        if c.pos == OUT {
+            c.pos = 0;
+            self.touched.push(k);
         }
         c.d = nd;
         c.pred_row = i;
         c.pred_edge = e;
-        if p == OUT {
-            self.touched.push(k);
-            let q = self.heap.len();
-            self.heap.push((nd, k));
-            self.sift_up(cols, q, nd, k);
-        } else {
-            self.sift_up(cols, p as usize, nd, k);
-        }
+        self.push(nd, k);
     }
 
     #[inline(always)]
-    fn sift_up(&mut self, cols: &mut [Col<C>], mut p: usize, key: C, k: u32) {
+    fn push(&mut self, key: C, k: u32) {
+        let mut p = self.heap.len();
+        self.heap.push((key, k));
         while p > 0 {
-            let q = (p - 1) / 2;
+            let q = (p - 1) / D;
             let hq = self.heap[q];
             if key.lt(hq.0) {
                 self.heap[p] = hq;
-                cols[hq.1 as usize].pos = p as u32;
                 p = q;
             } else {
                 break;
             }
         }
         self.heap[p] = (key, k);
-        cols[k as usize].pos = p as u32;
     }
 
-    /// Pops the column of smallest label if that label is below `best`.
-    #[inline]
-    fn pop_below(&mut self, cols: &mut [Col<C>]) -> Option<u32> {
-        let &(key, top) = self.heap.first()?;
-        if !key.lt(self.best) {
-            return None;
-        }
-        let last = self.heap.pop().unwrap_or((key, top));
+    /// Removes the heap's top.
+    #[inline(always)]
+    fn pop_top(&mut self) {
+        let Some(last) = self.heap.pop() else {
+            return;
+        };
         let n = self.heap.len();
-        if n > 0 {
-            let mut p = 0;
-            loop {
-                let mut c = 2 * p + 1;
-                if c >= n {
-                    break;
-                }
-                if c + 1 < n && self.heap[c + 1].0.lt(self.heap[c].0) {
-                    c += 1;
-                }
-                let hc = self.heap[c];
-                if hc.0.lt(last.0) {
-                    self.heap[p] = hc;
-                    cols[hc.1 as usize].pos = p as u32;
-                    p = c;
-                } else {
-                    break;
+        if n == 0 {
+            return;
+        }
+        let mut p = 0;
+        loop {
+            let first = D * p + 1;
+            if first >= n {
+                break;
+            }
+            let mut c = first;
+            let mut ck = self.heap[first].0;
+            for t in first + 1..(first + D).min(n) {
+                if self.heap[t].0.lt(ck) {
+                    c = t;
+                    ck = self.heap[t].0;
                 }
             }
-            self.heap[p] = last;
-            cols[last.1 as usize].pos = p as u32;
+            if ck.lt(last.0) {
+                self.heap[p] = self.heap[c];
+                p = c;
+            } else {
+                break;
+            }
         }
-        cols[top as usize].pos = DONE;
-        self.scanned.push(top);
-        Some(top)
+        self.heap[p] = last;
+    }
+
+    /// Pops the column of smallest label if that label is below `best`,
+    /// skipping stale entries, and marks it scanned.
+    #[inline]
+    fn pop_below(&mut self, cols: &mut [Col<C>]) -> Option<u32> {
+        loop {
+            let &(key, k) = self.heap.first()?;
+            if !key.lt(self.best) {
+                return None;
+            }
+            self.pop_top();
+            let c = &mut cols[k as usize];
+            if c.pos != DONE && !c.d.lt(key) {
+                c.pos = DONE;
+                self.scanned.push(k);
+                return Some(k);
+            }
+        }
     }
 
     /// Relaxes the edges of row `i`, reached at label `base` (= label of its
@@ -516,7 +534,14 @@ impl<C: Cost> Core<C> {
             return t;
         }
         stats.full_row_scans += 1;
-        scan_row(g, i, &mut self.cols, &mut self.lists, false, |_, _, _, _| {});
+        scan_row(
+            g,
+            i,
+            &mut self.cols,
+            &mut self.lists,
+            false,
+            |_, _, _, _| {},
+        );
         // After a fresh scan the list is exact by construction.
         self.query(i).unwrap_or(Two::UNMATCHED)
     }
@@ -565,7 +590,7 @@ impl<C: Cost> Core<C> {
         let mut budget = std::env::var("ARRB")
             .ok()
             .and_then(|s| s.parse().ok())
-            .unwrap_or(ARR_STEPS_PER_ROW)
+            .unwrap_or(32)
             * self.free.len()
             + 64;
         for _pass in 0..2 {

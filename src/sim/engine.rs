@@ -44,16 +44,32 @@ pub(crate) enum Ev {
     Tick,
 }
 
+/// A scheduled event. The key packs the time's bits (times are never
+/// negative, and for non-negative floats the bit patterns sort like the
+/// numbers) above the insertion sequence, so that one integer comparison
+/// orders by time, then by scheduling order.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Entry {
-    pub t: f64,
-    pub seq: u64,
+    key: u128,
     pub ev: Ev,
+}
+
+impl Entry {
+    /// The event's time.
+    #[inline]
+    pub fn t(&self) -> f64 {
+        f64::from_bits((self.key >> 64) as u64)
+    }
+    /// Its position in scheduling order.
+    #[cfg(test)]
+    pub fn seq(&self) -> u64 {
+        self.key as u64
+    }
 }
 
 impl PartialEq for Entry {
     fn eq(&self, o: &Self) -> bool {
-        self.cmp(o) == Ordering::Equal
+        self.key == o.key
     }
 }
 impl Eq for Entry {}
@@ -65,8 +81,9 @@ impl PartialOrd for Entry {
 impl Ord for Entry {
     /// Reversed, so that `BinaryHeap` (a max-heap) pops the earliest time,
     /// then the earliest scheduled.
+    #[inline]
     fn cmp(&self, o: &Self) -> Ordering {
-        o.t.total_cmp(&self.t).then(o.seq.cmp(&self.seq))
+        o.key.cmp(&self.key)
     }
 }
 
@@ -79,9 +96,15 @@ pub(crate) struct EventQueue {
 }
 
 impl EventQueue {
+    /// Schedules `ev` at `t` (finite, >= 0; -0 counts as 0).
     #[inline]
     pub fn push(&mut self, t: f64, ev: Ev) {
-        self.heap.push(Entry { t, seq: self.seq, ev });
+        debug_assert!(t >= 0.0 && t.is_finite(), "event time {t}");
+        let bits = (t + 0.0).to_bits();
+        self.heap.push(Entry {
+            key: (bits as u128) << 64 | self.seq as u128,
+            ev,
+        });
         self.seq += 1;
         self.peak = self.peak.max(self.heap.len());
     }
@@ -320,10 +343,10 @@ impl<'a, P: RoutingPolicy, O: SimObserver> Engine<'a, P, O> {
 
         let horizon = plan.horizon;
         while let Some(e) = self.queue.pop() {
-            if e.t >= horizon && (!plan.drain || self.in_system == 0) {
+            if e.t() >= horizon && (!plan.drain || self.in_system == 0) {
                 break;
             }
-            self.now = e.t;
+            self.now = e.t();
             self.events += 1;
             match e.ev {
                 Ev::Arrival(k) => self.arrival(k as usize)?,
@@ -349,7 +372,7 @@ impl<'a, P: RoutingPolicy, O: SimObserver> Engine<'a, P, O> {
                 Ev::ShiftEnd(g) => self.shift_end(g as usize)?,
                 Ev::Boundary(i) => self.boundary(i as usize),
                 Ev::Tick => {
-                    if e.t >= self.tick_at {
+                    if e.t() >= self.tick_at {
                         self.tick_at = f64::INFINITY;
                     }
                     self.handle(Event::Tick)?;
@@ -416,6 +439,7 @@ impl<'a, P: RoutingPolicy, O: SimObserver> Engine<'a, P, O> {
             contact_type: slot.ctype,
             segment: slot.segment,
             arrival: slot.arrival,
+            work: slot.work,
             answered: answered.then_some(slot.answered_at),
             agent: answered.then_some(AgentId(slot.agent)),
             end,
@@ -857,7 +881,7 @@ mod tests {
                     .unwrap();
                 let want = shadow.swap_remove(i);
                 let got = q.pop().unwrap();
-                assert_eq!((got.t, got.seq, got.ev), (want.0, want.1, Ev::Arrival(want.2)));
+                assert_eq!((got.t(), got.seq(), got.ev), (want.0, want.1, Ev::Arrival(want.2)));
             }
             // Keep the shadow small so the linear scan stays cheap.
             while shadow.len() > 64 {
@@ -868,7 +892,7 @@ mod tests {
                     .unwrap();
                 let want = shadow.swap_remove(i);
                 let got = q.pop().unwrap();
-                assert_eq!((got.t, got.seq), (want.0, want.1));
+                assert_eq!((got.t(), got.seq()), (want.0, want.1));
             }
         }
         assert_eq!(q.len(), shadow.len());

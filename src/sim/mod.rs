@@ -204,6 +204,8 @@ pub struct ContactRecord {
     pub segment: u32,
     /// Arrival time.
     pub arrival: f64,
+    /// Its work: the service time at speed 1, drawn on arrival.
+    pub work: f64,
     /// When an agent answered, if one did.
     pub answered: Option<f64>,
     /// Who answered.
@@ -226,7 +228,7 @@ pub trait SimObserver {
 impl SimObserver for () {}
 
 /// Writes a per-contact trace as CSV:
-/// `serial,contact_type,segment,arrival,answered,agent,end,left`.
+/// `serial,contact_type,segment,arrival,work,answered,agent,end,left`.
 #[derive(Debug)]
 pub struct TraceWriter<W: Write> {
     out: W,
@@ -236,7 +238,7 @@ pub struct TraceWriter<W: Write> {
 impl<W: Write> TraceWriter<W> {
     /// Starts a trace (writes the header).
     pub fn new(mut out: W) -> std::io::Result<Self> {
-        writeln!(out, "serial,contact_type,segment,arrival,answered,agent,end,left")?;
+        writeln!(out, "serial,contact_type,segment,arrival,work,answered,agent,end,left")?;
         Ok(TraceWriter { out, error: None })
     }
 
@@ -264,8 +266,8 @@ impl<W: Write> SimObserver for TraceWriter<W> {
         let agent = r.agent.map_or(String::new(), |a| a.0.to_string());
         if let Err(e) = writeln!(
             self.out,
-            "{},{},{},{},{answered},{agent},{end},{}",
-            r.serial, r.contact_type, r.segment, r.arrival, r.left
+            "{},{},{},{},{},{answered},{agent},{end},{}",
+            r.serial, r.contact_type, r.segment, r.arrival, r.work, r.left
         ) {
             self.error = Some(e);
         }

@@ -1,0 +1,447 @@
+//! Erlang C / Erlang A staffing calculator: one JSON line, or a table per
+//! interval of a daily profile.
+//!
+//! ```text
+//! cargo run --release --example staffing -- --arrival-rate L --service-rate M \
+//!     (--agents N | --target-sl F --threshold T | --target-asa S | --target-abandon P) \
+//!     [--threshold T] [--abandon-rate A]
+//! cargo run --release --example staffing -- --profile FILE \
+//!     (--target-sl F --threshold T | --target-asa S | --target-abandon P) \
+//!     [--abandon-rate A] [--json]
+//! ```
+//!
+//! All rates, the threshold and the ASA are in one time unit of your choosing
+//! (per second and seconds, per minute and minutes…). Without `--abandon-rate`
+//! the model is Erlang C (customers wait as long as it takes); with it, Erlang A
+//! (each waiting customer hangs up at rate A, i.e. after 1/A on average).
+//!
+//! One line of JSON:
+//!
+//! ```text
+//! {"model":"erlang_c","agents":13,"p_wait":…,"service_level":…,"asa":…,"p_abandon":0.0,"occupancy":…,…}
+//! ```
+//!
+//! `service_level` is the fraction answered within `--threshold` (of all
+//! arrivals, under Erlang A); it is `null` when `--agents` is given without a
+//! threshold. `asa` is the mean wait of the answered customers.
+//!
+//! `--profile FILE` reads a CSV of `interval,arrival_rate,mean_handle_time`
+//! (a header line, blank lines and `#` comments are skipped; see
+//! `tests/data/staffing/profile.csv`) and prints the smallest staffing per
+//! interval that meets the target, with its measures — as a table, or one JSON
+//! line per interval with `--json`. The `agents_sim` column is reserved for the
+//! simulation-based staffing search (see [`simulated_agents`]).
+//!
+//! Bad arguments or a bad file print a message on stderr and exit with code 2.
+
+use skillroute::staffing::{ErlangA, ErlangC, Target, staff_erlang_a, staff_erlang_c};
+use std::io::Write;
+use std::process::ExitCode;
+
+const USAGE: &str = "usage: staffing --arrival-rate L --service-rate M \
+(--agents N | --target-sl F --threshold T | --target-asa S | --target-abandon P) \
+[--threshold T] [--abandon-rate A]
+       staffing --profile FILE (--target-sl F --threshold T | --target-asa S | --target-abandon P) \
+[--abandon-rate A] [--json]
+Rates, threshold and ASA in one time unit of your choosing.";
+
+#[derive(Debug, Default)]
+struct Args {
+    arrival_rate: Option<f64>,
+    service_rate: Option<f64>,
+    abandon_rate: Option<f64>,
+    agents: Option<u32>,
+    target_sl: Option<f64>,
+    threshold: Option<f64>,
+    target_asa: Option<f64>,
+    target_abandon: Option<f64>,
+    profile: Option<String>,
+    json: bool,
+}
+
+/// Why the program stops early.
+enum Failure {
+    /// Bad arguments or a bad file: exit code 2.
+    Input(String),
+    /// Writing the output failed (e.g. a closed pipe).
+    Output(std::io::Error),
+}
+
+impl From<String> for Failure {
+    fn from(e: String) -> Self {
+        Failure::Input(e)
+    }
+}
+
+impl From<&str> for Failure {
+    fn from(e: &str) -> Self {
+        Failure::Input(e.to_string())
+    }
+}
+
+impl From<std::io::Error> for Failure {
+    fn from(e: std::io::Error) -> Self {
+        Failure::Output(e)
+    }
+}
+
+/// What to compute.
+enum Goal {
+    Agents(u32),
+    Target(Target),
+}
+
+fn number<T: std::str::FromStr>(flag: &str, value: &str) -> Result<T, String> {
+    value
+        .trim()
+        .parse()
+        .map_err(|_| format!("{flag}: not a valid number: {value:?}"))
+}
+
+fn set<T>(slot: &mut Option<T>, flag: &str, value: T) -> Result<(), String> {
+    if slot.is_some() {
+        return Err(format!("{flag} given twice"));
+    }
+    *slot = Some(value);
+    Ok(())
+}
+
+fn parse_args(raw: impl IntoIterator<Item = String>) -> Result<Option<Args>, String> {
+    let mut args = Args::default();
+    let mut it = raw.into_iter();
+    while let Some(arg) = it.next() {
+        if arg == "--help" || arg == "-h" {
+            return Ok(None);
+        }
+        if arg == "--json" {
+            args.json = true;
+            continue;
+        }
+        let (flag, inline) = match arg.split_once('=') {
+            Some((f, v)) if f.starts_with("--") => (f.to_string(), Some(v.to_string())),
+            _ => (arg.clone(), None),
+        };
+        let known = [
+            "--arrival-rate",
+            "--service-rate",
+            "--abandon-rate",
+            "--agents",
+            "--target-sl",
+            "--threshold",
+            "--target-asa",
+            "--target-abandon",
+            "--profile",
+        ];
+        if !known.contains(&flag.as_str()) {
+            return Err(format!("unknown argument {arg:?}"));
+        }
+        let value = match inline {
+            Some(v) => v,
+            None => it.next().ok_or_else(|| format!("{flag} needs a value"))?,
+        };
+        let f = flag.as_str();
+        match f {
+            "--arrival-rate" => set(&mut args.arrival_rate, f, number(f, &value)?)?,
+            "--service-rate" => set(&mut args.service_rate, f, number(f, &value)?)?,
+            "--abandon-rate" => set(&mut args.abandon_rate, f, number(f, &value)?)?,
+            "--agents" => set(&mut args.agents, f, number(f, &value)?)?,
+            "--target-sl" => set(&mut args.target_sl, f, number(f, &value)?)?,
+            "--threshold" => set(&mut args.threshold, f, number(f, &value)?)?,
+            "--target-asa" => set(&mut args.target_asa, f, number(f, &value)?)?,
+            "--target-abandon" => set(&mut args.target_abandon, f, number(f, &value)?)?,
+            "--profile" => set(&mut args.profile, f, value)?,
+            _ => unreachable!("checked above"),
+        }
+    }
+    Ok(Some(args))
+}
+
+fn goal(args: &Args) -> Result<Goal, String> {
+    let given = [
+        args.agents.is_some(),
+        args.target_sl.is_some(),
+        args.target_asa.is_some(),
+        args.target_abandon.is_some(),
+    ];
+    match given.iter().filter(|&&g| g).count() {
+        0 => {
+            return Err(
+                "give one of --agents, --target-sl (with --threshold), --target-asa, --target-abandon"
+                    .into(),
+            );
+        }
+        1 => {}
+        _ => {
+            return Err(
+                "give only one of --agents, --target-sl, --target-asa, --target-abandon".into(),
+            );
+        }
+    }
+    if let Some(n) = args.agents {
+        return Ok(Goal::Agents(n));
+    }
+    if let Some(fraction) = args.target_sl {
+        let threshold = args
+            .threshold
+            .ok_or("--target-sl needs --threshold (the time within which to answer)")?;
+        return Ok(Goal::Target(Target::ServiceLevel {
+            fraction,
+            threshold,
+        }));
+    }
+    if let Some(asa) = args.target_asa {
+        return Ok(Goal::Target(Target::Asa(asa)));
+    }
+    let p = args.target_abandon.expect("one goal is given");
+    if args.abandon_rate.is_none() {
+        return Err("--target-abandon needs --abandon-rate (Erlang C has no abandonment)".into());
+    }
+    Ok(Goal::Target(Target::Abandonment(p)))
+}
+
+/// The measures at one staffing level.
+struct Measures {
+    model: &'static str,
+    agents: u32,
+    p_wait: f64,
+    service_level: Option<f64>,
+    asa: f64,
+    p_abandon: f64,
+    occupancy: f64,
+}
+
+/// Staffs (if asked) and evaluates one interval.
+fn evaluate(
+    arrival_rate: f64,
+    service_rate: f64,
+    abandon_rate: Option<f64>,
+    goal: &Goal,
+    threshold: Option<f64>,
+) -> Result<Measures, String> {
+    let err = |e: skillroute::StaffingError| e.to_string();
+    match abandon_rate {
+        None => {
+            let agents = match goal {
+                Goal::Agents(n) => *n,
+                Goal::Target(t) => staff_erlang_c(arrival_rate, service_rate, *t).map_err(err)?,
+            };
+            let m = ErlangC::new(arrival_rate, service_rate, agents).map_err(err)?;
+            Ok(Measures {
+                model: "erlang_c",
+                agents,
+                p_wait: m.prob_wait(),
+                service_level: threshold.map(|t| m.service_level(t)),
+                asa: m.asa(),
+                p_abandon: 0.0,
+                occupancy: m.occupancy(),
+            })
+        }
+        Some(theta) => {
+            let agents = match goal {
+                Goal::Agents(n) => *n,
+                Goal::Target(t) => {
+                    staff_erlang_a(arrival_rate, service_rate, theta, *t).map_err(err)?
+                }
+            };
+            let m = ErlangA::new(arrival_rate, service_rate, theta, agents).map_err(err)?;
+            Ok(Measures {
+                model: "erlang_a",
+                agents,
+                p_wait: m.prob_wait(),
+                service_level: threshold.map(|t| m.service_level(t)),
+                asa: m.asa(),
+                p_abandon: m.prob_abandon(),
+                occupancy: m.occupancy(),
+            })
+        }
+    }
+}
+
+/// The staffing found by the simulation-based search, for the `agents_sim`
+/// column.
+///
+/// Placeholder: the simulation-based staffing search (the simulator driving
+/// the real router, searching the smallest staffing per interval that meets
+/// the target) is not written yet. When it is, call it here with the
+/// interval's rates, the abandonment rate, the target and the Erlang answer
+/// (a good starting point), and return its staffing; the table and the JSON
+/// lines already have the column.
+fn simulated_agents(
+    _arrival_rate: f64,
+    _service_rate: f64,
+    _abandon_rate: Option<f64>,
+    _goal: &Goal,
+    _erlang_agents: u32,
+) -> Option<u32> {
+    None
+}
+
+fn single(args: &Args, out: &mut impl Write) -> Result<(), Failure> {
+    let lambda = args.arrival_rate.ok_or("--arrival-rate is required")?;
+    let mu = args.service_rate.ok_or("--service-rate is required")?;
+    let goal = goal(args)?;
+    let m = evaluate(lambda, mu, args.abandon_rate, &goal, args.threshold)?;
+    let line = serde_json::json!({
+        "model": m.model,
+        "arrival_rate": lambda,
+        "service_rate": mu,
+        "abandon_rate": args.abandon_rate,
+        "offered_load": lambda / mu,
+        "threshold": args.threshold,
+        "agents": m.agents,
+        "p_wait": m.p_wait,
+        "service_level": m.service_level,
+        "asa": m.asa,
+        "p_abandon": m.p_abandon,
+        "occupancy": m.occupancy,
+    });
+    writeln!(out, "{line}")?;
+    Ok(())
+}
+
+/// One row of the profile: interval name, arrival rate, mean handle time.
+fn read_profile(path: &str) -> Result<Vec<(String, f64, f64)>, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))?;
+    let mut rows = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let fields: Vec<&str> = line.split(',').map(str::trim).collect();
+        if fields.len() != 3 {
+            return Err(format!(
+                "{path}:{}: expected 3 fields (interval,arrival_rate,mean_handle_time), got {}",
+                i + 1,
+                fields.len()
+            ));
+        }
+        let (Ok(rate), Ok(aht)) = (fields[1].parse::<f64>(), fields[2].parse::<f64>()) else {
+            if rows.is_empty() && fields[1].parse::<f64>().is_err() {
+                continue; // a header line
+            }
+            return Err(format!("{path}:{}: not a number in {line:?}", i + 1));
+        };
+        if !(aht > 0.0 && aht.is_finite()) {
+            return Err(format!(
+                "{path}:{}: mean_handle_time must be finite and > 0, got {aht}",
+                i + 1
+            ));
+        }
+        rows.push((fields[0].to_string(), rate, aht));
+    }
+    if rows.is_empty() {
+        return Err(format!("{path}: no intervals"));
+    }
+    Ok(rows)
+}
+
+fn profile(args: &Args, path: &str, out: &mut impl Write) -> Result<(), Failure> {
+    if args.arrival_rate.is_some() || args.service_rate.is_some() {
+        return Err("--profile gives the rates per interval: drop --arrival-rate/--service-rate".into());
+    }
+    let goal = goal(args)?;
+    if let Goal::Agents(_) = goal {
+        return Err("--profile needs a target (--target-sl, --target-asa or --target-abandon), not --agents".into());
+    }
+    let rows = read_profile(path)?;
+    let fmt = |v: Option<f64>, digits: usize| match v {
+        Some(v) => format!("{v:.digits$}"),
+        None => "-".to_string(),
+    };
+    if !args.json {
+        writeln!(
+            out,
+            "{:<12} {:>12} {:>10} {:>10} {:>13} {:>8} {:>8} {:>10} {:>9} {:>9} {:>10}",
+            "interval",
+            "arrival_rate",
+            "aht",
+            "load",
+            "agents_erlang",
+            "p_wait",
+            "sl",
+            "asa",
+            "p_abandon",
+            "occupancy",
+            "agents_sim"
+        )?;
+    }
+    for (i, (name, rate, aht)) in rows.iter().enumerate() {
+        let mu = 1.0 / aht;
+        let m = evaluate(*rate, mu, args.abandon_rate, &goal, args.threshold)
+            .map_err(|e| format!("{path}: interval {:?} (row {}): {e}", name, i + 1))?;
+        let sim = simulated_agents(*rate, mu, args.abandon_rate, &goal, m.agents);
+        if args.json {
+            let line = serde_json::json!({
+                "interval": name,
+                "arrival_rate": rate,
+                "mean_handle_time": aht,
+                "offered_load": rate * aht,
+                "model": m.model,
+                "agents": m.agents,
+                "p_wait": m.p_wait,
+                "service_level": m.service_level,
+                "asa": m.asa,
+                "p_abandon": m.p_abandon,
+                "occupancy": m.occupancy,
+                "agents_sim": sim,
+            });
+            writeln!(out, "{line}")?;
+        } else {
+            writeln!(
+                out,
+                "{:<12} {:>12} {:>10} {:>10.2} {:>13} {:>8.4} {:>8} {:>10.3} {:>9.4} {:>9.4} {:>10}",
+                name,
+                rate,
+                aht,
+                rate * aht,
+                m.agents,
+                m.p_wait,
+                fmt(m.service_level, 4),
+                m.asa,
+                m.p_abandon,
+                m.occupancy,
+                sim.map_or("-".to_string(), |n| n.to_string()),
+            )?;
+        }
+    }
+    Ok(())
+}
+
+fn run(args: &Args) -> Result<(), Failure> {
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    match &args.profile {
+        Some(path) => profile(args, path, &mut out)?,
+        None => single(args, &mut out)?,
+    }
+    out.flush()?;
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    let args = match parse_args(std::env::args().skip(1)) {
+        Ok(Some(a)) => a,
+        Ok(None) => {
+            println!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        Err(e) => {
+            eprintln!("staffing: {e}\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    match run(&args) {
+        Ok(()) => ExitCode::SUCCESS,
+        // The reader went away (e.g. `| head`): nothing more to say.
+        Err(Failure::Output(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(Failure::Output(e)) => {
+            eprintln!("staffing: cannot write the output: {e}");
+            ExitCode::FAILURE
+        }
+        Err(Failure::Input(e)) => {
+            eprintln!("staffing: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
