@@ -15,7 +15,9 @@ use std::collections::BTreeMap;
 use std::time::Instant;
 
 use skillroute::LongestIdleAgent;
-use skillroute::sim::{ArrivalSpec, ContactTypeSpec, Dist, GroupSpec, PolicySpec, Scenario, Simulation};
+use skillroute::sim::{
+    ArrivalSpec, ContactTypeSpec, Dist, GroupSpec, PolicySpec, Scenario, Simulation,
+};
 
 fn usage() -> ! {
     eprintln!(
@@ -40,7 +42,9 @@ fn main() {
             _ => usage(),
         }
     }
-    let (Some(l), Some(m), Some(n), Some(h)) = (l, m, n, h) else { usage() };
+    let (Some(l), Some(m), Some(n), Some(h)) = (l, m, n, h) else {
+        usage()
+    };
 
     let scenario = Scenario {
         name: "mmn".into(),

@@ -46,23 +46,63 @@ fn the_base_is_valid() {
 #[test]
 fn errors_name_the_field() {
     let cases: &[(&str, &str, &str)] = &[
-        ("billing = 5, tech = 2", "billing = 5, tehc = 2", "groups[0].skills.tehc"),
-        ("requires = { billing = 3 }", "requires = { biling = 3 }", "contact_types[0].requires.biling"),
-        ("rate = 0.01", "rate = -0.01", "contact_types[0].arrivals.rate"),
+        (
+            "billing = 5, tech = 2",
+            "billing = 5, tehc = 2",
+            "groups[0].skills.tehc",
+        ),
+        (
+            "requires = { billing = 3 }",
+            "requires = { biling = 3 }",
+            "contact_types[0].requires.biling",
+        ),
+        (
+            "rate = 0.01",
+            "rate = -0.01",
+            "contact_types[0].arrivals.rate",
+        ),
         (
             "{ kind = \"poisson\", rate = 0.01 }",
             "{ kind = \"piecewise\", interval = 600.0, rates = [0.1, 0.2, -1.0] }",
             "contact_types[0].arrivals.rates[2]",
         ),
         ("count = 3", "count = 0", "groups[0].count"),
-        ("requires = { billing = 3 }", "requires = { billing = 3, tech = 8 }", "contact_types[0]"),
-        ("channel = \"voice\"", "channel = \"email\"", "contact_types[0]"),
-        ("channel = \"voice\"", "channel = \"fax\"", "contact_types[0].channel"),
-        ("capacity = { voice = 1, chat = 2 }", "capacity = { voice = 1, pigeon = 2 }", "groups[0].capacity.pigeon"),
-        ("mean = 100.0", "mean = 0.0", "contact_types[0].service.mean"),
-        ("horizon = 3600.0", "horizon = 3600.0\nwarm_up = 4000.0", "warm_up"),
+        (
+            "requires = { billing = 3 }",
+            "requires = { billing = 3, tech = 8 }",
+            "contact_types[0]",
+        ),
+        (
+            "channel = \"voice\"",
+            "channel = \"email\"",
+            "contact_types[0]",
+        ),
+        (
+            "channel = \"voice\"",
+            "channel = \"fax\"",
+            "contact_types[0].channel",
+        ),
+        (
+            "capacity = { voice = 1, chat = 2 }",
+            "capacity = { voice = 1, pigeon = 2 }",
+            "groups[0].capacity.pigeon",
+        ),
+        (
+            "mean = 100.0",
+            "mean = 0.0",
+            "contact_types[0].service.mean",
+        ),
+        (
+            "horizon = 3600.0",
+            "horizon = 3600.0\nwarm_up = 4000.0",
+            "warm_up",
+        ),
         ("horizon = 3600.0", "horizon = -1.0", "horizon"),
-        ("billing = 5, tech = 2", "billing = 11, tech = 2", "groups[0].skills.billing"),
+        (
+            "billing = 5, tech = 2",
+            "billing = 11, tech = 2",
+            "groups[0].skills.billing",
+        ),
         (
             "capacity = { voice = 1, chat = 2 }",
             "capacity = { voice = 1 }\nshifts = [{ start = 0.0, end = 100.0 }, { start = 50.0, end = 200.0 }]",
@@ -77,9 +117,15 @@ fn errors_name_the_field() {
     for &(from, to, field) in cases {
         let e = with(from, to).expect_err(to);
         assert_eq!(field_of(&e), field, "{to}: {e}");
-        assert!(e.to_string().contains(field), "the message names the field: {e}");
+        assert!(
+            e.to_string().contains(field),
+            "the message names the field: {e}"
+        );
     }
-    assert!(matches!(with("count = 3", "count = 0"), Err(ScenarioError::EmptyGroup { .. })));
+    assert!(matches!(
+        with("count = 3", "count = 0"),
+        Err(ScenarioError::EmptyGroup { .. })
+    ));
     assert!(matches!(
         with("requires = { billing = 3 }", "requires = { billing = 3, tech = 8 }"),
         Err(ScenarioError::Unservable { contact_type, .. }) if contact_type == "bill"
@@ -89,11 +135,17 @@ fn errors_name_the_field() {
 #[test]
 fn typos_and_bad_syntax_fail_to_parse() {
     let e = with("horizon = 3600.0", "horizn = 3600.0").unwrap_err();
-    assert!(matches!(e, ScenarioError::Parse { format: "TOML", .. }), "{e}");
+    assert!(
+        matches!(e, ScenarioError::Parse { format: "TOML", .. }),
+        "{e}"
+    );
     let e = with("count = 3", "count = 3\nsped = 2.0").unwrap_err();
     assert!(e.to_string().contains("sped"), "{e}");
     let e = Scenario::from_json_str("{\"horizon\": 10").unwrap_err();
-    assert!(matches!(e, ScenarioError::Parse { format: "JSON", .. }), "{e}");
+    assert!(
+        matches!(e, ScenarioError::Parse { format: "JSON", .. }),
+        "{e}"
+    );
     let e = Scenario::load("/nonexistent/scenario.toml").unwrap_err();
     assert!(matches!(e, ScenarioError::Io { .. }), "{e}");
 }
@@ -107,7 +159,11 @@ fn toml_and_json_files_load_the_same_scenario() {
     // JSON written next to the trace file, read back through the .json loader.
     let tmp = std::env::temp_dir().join(format!("skillroute-sim-{}", std::process::id()));
     std::fs::create_dir_all(&tmp).unwrap();
-    std::fs::copy(format!("{dir}/spanish-arrivals.csv"), tmp.join("spanish-arrivals.csv")).unwrap();
+    std::fs::copy(
+        format!("{dir}/spanish-arrivals.csv"),
+        tmp.join("spanish-arrivals.csv"),
+    )
+    .unwrap();
     std::fs::write(tmp.join("multiskill.json"), toml.to_json_string()).unwrap();
     let mut json = Scenario::load(tmp.join("multiskill.json")).unwrap();
     assert_eq!(json.base_dir.as_deref(), Some(tmp.as_path()));
@@ -124,7 +180,11 @@ fn toml_and_json_files_load_the_same_scenario() {
 fn traces_are_read_and_checked() {
     let dir = std::env::temp_dir().join(format!("skillroute-trace-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join("ok.csv"), "time,type\n1.5,bill\n2.0,other\n7.25,bill\n").unwrap();
+    std::fs::write(
+        dir.join("ok.csv"),
+        "time,type\n1.5,bill\n2.0,other\n7.25,bill\n",
+    )
+    .unwrap();
     std::fs::write(dir.join("bad.csv"), "time,type\n1.5,bill\nsoon,bill\n").unwrap();
     std::fs::write(dir.join("unsorted.csv"), "3.0\n1.0\n").unwrap();
     let trace = |file: &str| {
@@ -136,10 +196,16 @@ fn traces_are_read_and_checked() {
         Scenario::from_toml_str(&text)
     };
     let s = trace("ok.csv").unwrap();
-    let r = Simulation::new(s).unwrap().replicate(skillroute::LongestIdleAgent, 0).unwrap();
+    let r = Simulation::new(s)
+        .unwrap()
+        .replicate(skillroute::LongestIdleAgent, 0)
+        .unwrap();
     assert_eq!(r.arrived, 2, "only this type's rows");
     let e = trace("bad.csv").unwrap_err();
-    assert!(e.to_string().contains("contact_types[0].arrivals.file") && e.to_string().contains(":3:"), "{e}");
+    assert!(
+        e.to_string().contains("contact_types[0].arrivals.file") && e.to_string().contains(":3:"),
+        "{e}"
+    );
     let e = trace("unsorted.csv").unwrap_err();
     assert_eq!(field_of(&e), "contact_types[0].arrivals");
     let e = trace("missing.csv").unwrap_err();

@@ -25,8 +25,8 @@
 use std::collections::BTreeMap;
 
 use skillroute::sim::{
-    ArrivalSpec, ContactTypeSpec, Dist, GroupSpec, PolicySpec, Replication, RunOptions, Scenario, ServiceTarget,
-    Simulation,
+    ArrivalSpec, ContactTypeSpec, Dist, GroupSpec, PolicySpec, Replication, RunOptions, Scenario,
+    ServiceTarget, Simulation,
 };
 use skillroute::{ErlangA, ErlangC, LongestIdleAgent};
 
@@ -42,7 +42,15 @@ fn scale() -> f64 {
 }
 
 /// A single-skill M/M/n(+M) scenario, the same shape as `examples/mmn.rs`.
-fn mmn(lambda: f64, mu: f64, theta: Option<f64>, n: u32, horizon: f64, warm_up: f64, seed: u64) -> Simulation {
+fn mmn(
+    lambda: f64,
+    mu: f64,
+    theta: Option<f64>,
+    n: u32,
+    horizon: f64,
+    warm_up: f64,
+    seed: u64,
+) -> Simulation {
     let s = Scenario {
         name: format!("M/M/{n}"),
         seed,
@@ -90,7 +98,8 @@ fn mmn(lambda: f64, mu: f64, theta: Option<f64>, n: u32, horizon: f64, warm_up: 
 }
 
 fn run(sim: &Simulation) -> Vec<Replication> {
-    sim.replications(|| LongestIdleAgent, RunOptions::default()).expect("runs")
+    sim.replications(|| LongestIdleAgent, RunOptions::default())
+        .expect("runs")
 }
 
 struct Check {
@@ -99,11 +108,21 @@ struct Check {
     analytic: f64,
 }
 
-fn check(out: &mut Vec<Check>, what: String, reps: &[Replication], f: impl Fn(&Replication) -> f64, analytic: f64) {
+fn check(
+    out: &mut Vec<Check>,
+    what: String,
+    reps: &[Replication],
+    f: impl Fn(&Replication) -> f64,
+    analytic: f64,
+) {
     let xs: Vec<f64> = reps.iter().map(f).collect();
     let sim = skillroute::sim::Estimate::from_samples(&xs, 1.0 - ALPHA);
     assert_eq!(sim.n, REPS, "{what}: undefined in some replication");
-    out.push(Check { what, sim, analytic });
+    out.push(Check {
+        what,
+        sim,
+        analytic,
+    });
 }
 
 fn verdict(checks: &[Check]) {
@@ -122,7 +141,11 @@ fn verdict(checks: &[Check]) {
             bad.push(c.what.clone());
         }
     }
-    assert!(bad.is_empty(), "outside the {}% interval: {bad:?}", 100.0 * (1.0 - ALPHA));
+    assert!(
+        bad.is_empty(),
+        "outside the {}% interval: {bad:?}",
+        100.0 * (1.0 - ALPHA)
+    );
 }
 
 /// (λ, μ, n, horizon, warm-up) in units of 1/μ; about 1.5 million contacts per point.
@@ -142,8 +165,20 @@ fn mmn_matches_erlang_c() {
         let reps = run(&sim);
         let ec = ErlangC::new(l, m, n).expect("stable point");
         let p = format!("λ={l} μ={m} n={n}");
-        check(&mut checks, format!("{p} P(wait)"), &reps, |r| r.total.p_wait, ec.prob_wait());
-        check(&mut checks, format!("{p} mean wait"), &reps, |r| r.total.asa, ec.asa());
+        check(
+            &mut checks,
+            format!("{p} P(wait)"),
+            &reps,
+            |r| r.total.p_wait,
+            ec.prob_wait(),
+        );
+        check(
+            &mut checks,
+            format!("{p} mean wait"),
+            &reps,
+            |r| r.total.asa,
+            ec.asa(),
+        );
         check(
             &mut checks,
             format!("{p} SL({})", SL_THRESHOLD / m),
@@ -183,7 +218,13 @@ fn birth_death(l: f64, m: f64, t: f64, n: u32) -> (f64, f64) {
     }
     let z: f64 = p.iter().sum();
     let wait: f64 = p[n as usize..].iter().sum::<f64>() / z;
-    let queue: f64 = p.iter().enumerate().skip(n as usize).map(|(k, x)| (k - n as usize) as f64 * x).sum::<f64>() / z;
+    let queue: f64 = p
+        .iter()
+        .enumerate()
+        .skip(n as usize)
+        .map(|(k, x)| (k - n as usize) as f64 * x)
+        .sum::<f64>()
+        / z;
     (wait, t * queue / l)
 }
 
@@ -195,11 +236,31 @@ fn mmn_m_matches_erlang_a() {
         let reps = run(&sim);
         let ea = ErlangA::new(l, m, t, n).expect("valid point");
         let (bd_wait, bd_ab) = birth_death(l, m, t, n);
-        assert!((ea.prob_wait() - bd_wait).abs() < 1e-9, "Erlang A vs chain: {} {bd_wait}", ea.prob_wait());
-        assert!((ea.prob_abandon() - bd_ab).abs() < 1e-9, "Erlang A vs chain: {} {bd_ab}", ea.prob_abandon());
+        assert!(
+            (ea.prob_wait() - bd_wait).abs() < 1e-9,
+            "Erlang A vs chain: {} {bd_wait}",
+            ea.prob_wait()
+        );
+        assert!(
+            (ea.prob_abandon() - bd_ab).abs() < 1e-9,
+            "Erlang A vs chain: {} {bd_ab}",
+            ea.prob_abandon()
+        );
         let p = format!("λ={l} μ={m} θ={t} n={n}");
-        check(&mut checks, format!("{p} P(wait)"), &reps, |r| r.total.p_wait, ea.prob_wait());
-        check(&mut checks, format!("{p} P(abandon)"), &reps, |r| r.total.p_abandon, ea.prob_abandon());
+        check(
+            &mut checks,
+            format!("{p} P(wait)"),
+            &reps,
+            |r| r.total.p_wait,
+            ea.prob_wait(),
+        );
+        check(
+            &mut checks,
+            format!("{p} P(abandon)"),
+            &reps,
+            |r| r.total.p_abandon,
+            ea.prob_abandon(),
+        );
     }
     verdict(&checks);
 }
@@ -211,18 +272,30 @@ fn mmn_m_matches_erlang_a() {
 #[test]
 fn littles_law_holds() {
     for (sim, what) in [
-        (mmn(45.0, 1.0, None, 50, 2_000.0 * scale(), 100.0, 301), "M/M/50"),
-        (mmn(48.0, 1.0, Some(0.2), 50, 2_000.0 * scale(), 100.0, 302), "M/M/50+M"),
+        (
+            mmn(45.0, 1.0, None, 50, 2_000.0 * scale(), 100.0, 301),
+            "M/M/50",
+        ),
+        (
+            mmn(48.0, 1.0, Some(0.2), 50, 2_000.0 * scale(), 100.0, 302),
+            "M/M/50+M",
+        ),
     ] {
         for r in run(&sim) {
             let span = r.end_time - sim.scenario().warm_up;
             let lambda = r.total.offered / span;
             let l_q = r.mean_in_queue;
             let lw = lambda * r.total.mean_wait;
-            assert!((l_q - lw).abs() / l_q < 0.01, "{what} queue: L = {l_q}, λW = {lw}");
+            assert!(
+                (l_q - lw).abs() / l_q < 0.01,
+                "{what} queue: L = {l_q}, λW = {lw}"
+            );
             let busy = r.total.agents * r.total.occupancy;
             let served = r.total.answered / span * r.total.handle_time;
-            assert!((busy - served).abs() / busy < 0.01, "{what} agents: L = {busy}, λW = {served}");
+            assert!(
+                (busy - served).abs() / busy < 0.01,
+                "{what} agents: L = {busy}, λW = {served}"
+            );
         }
     }
 }

@@ -13,7 +13,7 @@ use super::{AssignError, Mode, SparseGraph};
 use std::fmt::Debug;
 
 /// Number of cheapest edges remembered per row.
-const K: usize = 12;
+const K: usize = 8;
 /// Row state / column owner: not assigned (yet).
 const FREE: u32 = u32::MAX;
 /// Row state: settled on its "stay unmatched" option for good. Also the column
@@ -25,7 +25,7 @@ const OUT: u32 = u32::MAX;
 const DONE: u32 = u32::MAX - 1;
 /// Augmenting row reduction steps allowed per row before handing the remaining
 /// free rows to the shortest-path phase (a guard against slow float cycling).
-const ARR_STEPS_PER_ROW: usize = 8;
+const ARR_STEPS_PER_ROW: usize = 32;
 
 /// A cost in the internal minimisation: `f64` in [`Mode::MaxWeight`], a
 /// lexicographic pair in [`Mode::NonIdling`]. Values are never NaN.
@@ -216,9 +216,10 @@ fn scan_row<C: Cost>(
     mut visit: impl FnMut(&mut [Col<C>], u32, u32, C),
 ) {
     let mut buf = [Cand::<C>::default(); K];
-    let mut red = [C::ZERO; K];
     let mut n = 0usize;
-    let mut theta = C::ZERO;
+    // Insertion threshold: 0 until the list is full, then its largest entry.
+    // Every edge left out has a reduced cost ≥ the final threshold, which is
+    // therefore the row's bound `theta` (≤ 0).
     let mut lim = C::ZERO;
     let (lo, hi) = (g.ptr[i], g.ptr[i + 1]);
     for (e, (&k, &w)) in (lo..hi).zip(g.col[lo..hi].iter().zip(&g.w[lo..hi])) {
@@ -230,18 +231,14 @@ fn scan_row<C: Cost>(
         };
         visit(cols, k, e as u32, r);
         if r.lt(lim) {
-            if n == K {
-                theta = theta.min(red[K - 1]);
-            } else {
+            if n < K {
                 n += 1;
             }
             let mut p = n - 1;
-            while p > 0 && r.lt(red[p - 1]) {
-                red[p] = red[p - 1];
+            while p > 0 && r.lt(buf[p - 1].lb) {
                 buf[p] = buf[p - 1];
                 p -= 1;
             }
-            red[p] = r;
             buf[p] = Cand {
                 col: k,
                 edge: e as u32,
@@ -249,15 +246,13 @@ fn scan_row<C: Cost>(
                 lb: r,
             };
             if n == K {
-                lim = red[K - 1];
+                lim = buf[K - 1].lb;
             }
-        } else {
-            theta = theta.min(r);
         }
     }
     lists.cand[i * K..i * K + n].copy_from_slice(&buf[..n]);
     lists.len[i] = n as u8;
-    lists.theta[i] = theta;
+    lists.theta[i] = lim;
 }
 
 /// The two best options of a row (`DUMMY` = stay unmatched).
@@ -431,7 +426,7 @@ impl<C: Cost> Search<C> {
             let nd = base.add(cd.cost.sub(cols[cd.col as usize].v));
             self.relax(cols, cd.col, cd.edge, i as u32, nd);
         }
-        if base.add(lists.theta[i]).lt(self.best) {
+        if base.add(lists.theta[i]).lt(self.best) && lists.len[i] == 0 {
             stats.full_row_scans += 1;
             scan_row(g, i, cols, lists, false, |cols, k, e, r| {
                 self.relax(cols, k, e, i as u32, base.add(r))
@@ -546,14 +541,19 @@ impl<C: Cost> Core<C> {
         self.query(i).unwrap_or(Two::UNMATCHED)
     }
 
-    /// Greedy start: every row takes its best column if that column is free.
-    fn greedy(&mut self, g: &View, stats: &mut SolveStats) {
+    /// Greedy start: every row takes its best column if that column is free
+    /// (with `warm` off, no row does: all go to the searches).
+    fn greedy(&mut self, g: &View, warm: bool, stats: &mut SolveStats) {
         for i in 0..g.rows {
             scan_row(g, i, &mut self.cols, &mut self.lists, true, |_, _, _, _| {});
             let n = self.lists.len[i] as usize;
             if n == 0 {
                 // No edge beats staying unmatched, and none ever will.
                 self.row_col[i] = DUMMY;
+                continue;
+            }
+            if !warm {
+                self.free.push(i as u32);
                 continue;
             }
             let off = i * K;
@@ -587,12 +587,7 @@ impl<C: Cost> Core<C> {
     /// rows. Only the price of the column being taken is lowered, which keeps
     /// free columns at price 0 (valid for rectangular problems).
     fn row_reduction(&mut self, g: &View, stats: &mut SolveStats) {
-        let mut budget = std::env::var("ARRB")
-            .ok()
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(32)
-            * self.free.len()
-            + 64;
+        let mut budget = ARR_STEPS_PER_ROW * self.free.len() + 64;
         for _pass in 0..2 {
             let prev = self.free.len();
             let mut k = 0;
@@ -712,10 +707,10 @@ impl<C: Cost> Core<C> {
         search.heap.clear();
     }
 
-    fn run(&mut self, g: &View, stats: &mut SolveStats) {
+    fn run(&mut self, g: &View, warm: bool, stats: &mut SolveStats) {
         self.prepare(g.rows, g.cols);
-        self.greedy(g, stats);
-        if !self.free.is_empty() {
+        self.greedy(g, warm, stats);
+        if warm && !self.free.is_empty() {
             self.row_reduction(g, stats);
         }
         let free = std::mem::take(&mut self.free);
@@ -855,6 +850,7 @@ pub struct Solver {
     tcol: Vec<u32>,
     tw: Vec<f64>,
     stats: SolveStats,
+    cold: bool,
 }
 
 impl Solver {
@@ -907,7 +903,7 @@ impl Solver {
     ) -> Result<(), AssignError> {
         let transposed = graph.rows() > graph.cols();
         let (ptr, col, w) = graph.as_csr();
-        let scale = weight_scale(graph.max_abs_weight());
+        let scale = weight_scale(graph.max_abs_weight(), graph.rows() + graph.cols());
         let view = if transposed {
             transpose(graph, &mut self.tptr, &mut self.tcol, &mut self.tw);
             View {
@@ -934,16 +930,24 @@ impl Solver {
         };
         match mode {
             Mode::MaxWeight => {
-                self.real.run(&view, &mut stats);
+                self.real.run(&view, !self.cold, &mut stats);
                 self.real.extract(&view, graph, transposed, mode, out);
             }
             Mode::NonIdling => {
-                self.lex.run(&view, &mut stats);
+                self.lex.run(&view, !self.cold, &mut stats);
                 self.lex.extract(&view, graph, transposed, mode, out);
             }
         }
         self.stats = stats;
         Ok(())
+    }
+
+    /// Turns the warm start (greedy start and augmenting row reduction) on (the
+    /// default) or off. The result is optimal either way — off, every row is
+    /// matched by a shortest augmenting path search — so this exists for tests
+    /// and measurements of the phases, not for users.
+    pub fn set_warm_start(&mut self, on: bool) {
+        self.cold = !on;
     }
 
     /// Counters of the last solve.
@@ -973,17 +977,23 @@ pub fn solve(graph: &SparseGraph, mode: Mode) -> Result<Matching, AssignError> {
     Solver::new().solve(graph, mode)
 }
 
-/// A power of two bringing extreme weights back to a safe range: sums along
-/// augmenting paths then neither overflow nor lose precision to subnormals.
-fn weight_scale(max_abs: f64) -> f64 {
+/// A power of two bringing extreme weights back to a safe range, or 1. Labels
+/// and prices are sums along alternating paths, bounded by `4 (rows + cols + 1)
+/// max|w|`; weights are scaled down only if that bound could pass 2^1000, and
+/// scaled up only if `max|w| < 2^-800` (where subnormals would cost precision).
+/// Scaling by a power of two is exact, except for weights that underflow, which
+/// are below the tolerance anyway.
+fn weight_scale(max_abs: f64, vertices: usize) -> f64 {
     if max_abs == 0.0 {
         return 1.0;
     }
-    let e = max_abs.log2().ceil() as i32;
-    if e > 800 {
-        2f64.powi(-(e - 32))
-    } else if e < -800 {
-        2f64.powi((-e).min(1000))
+    // log2 of the bound, computed in the log domain (the bound may overflow).
+    let e = (max_abs.log2() + (4.0 * (vertices as f64 + 1.0)).log2()).ceil() as i32;
+    let m = max_abs.log2().floor() as i32;
+    if e > 1000 {
+        2f64.powi(1000 - e)
+    } else if m < -800 {
+        2f64.powi((-m).min(1000))
     } else {
         1.0
     }
@@ -1036,12 +1046,15 @@ mod tests {
 
     #[test]
     fn scale_is_a_power_of_two_and_only_for_extremes() {
-        assert_eq!(weight_scale(1.0), 1.0);
-        assert_eq!(weight_scale(1e200), 1.0);
-        let s = weight_scale(f64::MAX);
-        assert!(s > 0.0 && (f64::MAX * s).is_finite() && f64::MAX * s < 1e12);
+        assert_eq!(weight_scale(1.0, 10), 1.0);
+        assert_eq!(weight_scale(1e299, 10), 1.0);
+        let s = weight_scale(1e300, 1_000_000);
+        assert!(s < 1.0 && 1e300 * s * 4e6 <= 2f64.powi(1000));
+        let s = weight_scale(f64::MAX, 2);
+        assert!(s > 0.0 && (f64::MAX * s * 12.0).is_finite());
         assert_eq!(s.log2().fract(), 0.0);
-        let s = weight_scale(f64::MIN_POSITIVE / 1e10);
-        assert!(s.is_finite() && (1.0 / s) > 0.0);
+        let s = weight_scale(f64::MIN_POSITIVE / 1e10, 2);
+        assert!(s > 1.0 && s.is_finite() && (1.0 / s) > 0.0);
+        assert_eq!(s.log2().fract(), 0.0);
     }
 }

@@ -1,16 +1,4 @@
 //! Time distributions for service, patience, wrap-up and ring delays.
-//!
-//! A [`Dist`] is what a scenario file says (serde, tagged by `kind`); it is
-//! checked once by [`Dist::sampler`], which returns a [`Sampler`] that cannot
-//! fail afterwards (the pattern of `rand_distr`'s constructors).
-//!
-//! | `kind` | fields | mean |
-//! | --- | --- | --- |
-//! | `exponential` | `mean` > 0 | `mean` |
-//! | `lognormal` | `mean` > 0, `sd` ≥ 0 (of the variable itself, not of its log) | `mean` |
-//! | `gamma` | `shape` > 0, `scale` > 0 | `shape · scale` |
-//! | `constant` | `value` ≥ 0 | `value` |
-//! | `empirical` | `samples`: non-empty, each ≥ 0 (drawn uniformly with replacement) | their mean |
 
 use std::sync::Arc;
 
@@ -18,7 +6,19 @@ use rand::{Rng, RngExt};
 use rand_distr::{Distribution, Exp1, Gamma, LogNormal};
 use serde::{Deserialize, Serialize};
 
-/// A distribution of durations in seconds, as written in a scenario.
+/// A distribution of durations in seconds (service, patience, wrap-up, ring delay).
+///
+/// A [`Dist`] is what a scenario file says (serde, tagged by `kind`); it is
+/// checked once by [`Dist::sampler`], which returns a [`Sampler`] that cannot
+/// fail afterwards (the pattern of `rand_distr`'s constructors).
+///
+/// | `kind` | fields | mean |
+/// | --- | --- | --- |
+/// | `exponential` | `mean` > 0 | `mean` |
+/// | `lognormal` | `mean` > 0, `sd` ≥ 0 (of the variable itself, not of its log) | `mean` |
+/// | `gamma` | `shape` > 0, `scale` > 0 | `shape · scale` |
+/// | `constant` | `value` ≥ 0 | `value` |
+/// | `empirical` | `samples`: non-empty, each ≥ 0 (drawn uniformly with replacement) | their mean |
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "lowercase", deny_unknown_fields)]
 pub enum Dist {
@@ -153,7 +153,9 @@ impl Dist {
             Dist::Exponential { mean } | Dist::Lognormal { mean, .. } => *mean,
             Dist::Gamma { shape, scale } => shape * scale,
             Dist::Constant { value } => *value,
-            Dist::Empirical { samples } => samples.iter().sum::<f64>() / samples.len().max(1) as f64,
+            Dist::Empirical { samples } => {
+                samples.iter().sum::<f64>() / samples.len().max(1) as f64
+            }
         }
     }
 }
@@ -192,22 +194,72 @@ mod tests {
     #[test]
     fn parameters_give_the_stated_moments() {
         // n = 200k: the sample mean's relative standard error is <= 0.3% for cv <= 1.5.
-        let (m, sd) = moments(&Dist::Lognormal { mean: 200.0, sd: 100.0 }, 200_000);
+        let (m, sd) = moments(
+            &Dist::Lognormal {
+                mean: 200.0,
+                sd: 100.0,
+            },
+            200_000,
+        );
         assert!((m - 200.0).abs() < 2.0, "{m}");
         assert!((sd - 100.0).abs() < 3.0, "{sd}");
-        let (m, _) = moments(&Dist::Gamma { shape: 2.0, scale: 50.0 }, 200_000);
+        let (m, _) = moments(
+            &Dist::Gamma {
+                shape: 2.0,
+                scale: 50.0,
+            },
+            200_000,
+        );
         assert!((m - 100.0).abs() < 1.0, "{m}");
         let (m, sd) = moments(&Dist::Exponential { mean: 30.0 }, 200_000);
-        assert!((m - 30.0).abs() < 0.3 && (sd - 30.0).abs() < 0.5, "{m} {sd}");
-        let (m, _) = moments(&Dist::Empirical { samples: vec![1.0, 2.0, 6.0] }, 200_000);
+        assert!(
+            (m - 30.0).abs() < 0.3 && (sd - 30.0).abs() < 0.5,
+            "{m} {sd}"
+        );
+        let (m, _) = moments(
+            &Dist::Empirical {
+                samples: vec![1.0, 2.0, 6.0],
+            },
+            200_000,
+        );
         assert!((m - 3.0).abs() < 0.05, "{m}");
     }
 
     #[test]
     fn bad_parameters_name_the_field() {
-        assert_eq!(Dist::Exponential { mean: -1.0 }.sampler().unwrap_err().field, "mean");
-        assert_eq!(Dist::Gamma { shape: 1.0, scale: f64::NAN }.sampler().unwrap_err().field, "scale");
-        assert_eq!(Dist::Empirical { samples: vec![] }.sampler().unwrap_err().field, "samples");
-        assert_eq!(Dist::Lognormal { mean: 1.0, sd: -2.0 }.sampler().unwrap_err().field, "sd");
+        assert_eq!(
+            Dist::Exponential { mean: -1.0 }
+                .sampler()
+                .unwrap_err()
+                .field,
+            "mean"
+        );
+        assert_eq!(
+            Dist::Gamma {
+                shape: 1.0,
+                scale: f64::NAN
+            }
+            .sampler()
+            .unwrap_err()
+            .field,
+            "scale"
+        );
+        assert_eq!(
+            Dist::Empirical { samples: vec![] }
+                .sampler()
+                .unwrap_err()
+                .field,
+            "samples"
+        );
+        assert_eq!(
+            Dist::Lognormal {
+                mean: 1.0,
+                sd: -2.0
+            }
+            .sampler()
+            .unwrap_err()
+            .field,
+            "sd"
+        );
     }
 }

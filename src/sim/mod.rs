@@ -150,8 +150,8 @@ use serde::{Deserialize, Serialize};
 pub use dist::{Dist, DistError, Sampler};
 pub use report::{FairnessRow, IntervalRow, Replication, Report, Row};
 pub use scenario::{
-    ArrivalSpec, ContactTypeSpec, DEFAULT_CHANNELS, GroupSpec, OfferSpec, PolicySpec, Scenario, ScenarioError,
-    ServiceTarget, Shift,
+    ArrivalSpec, ContactTypeSpec, DEFAULT_CHANNELS, GroupSpec, OfferSpec, PolicySpec, Scenario,
+    ScenarioError, ServiceTarget, Shift,
 };
 pub use stats::{Estimate, Fairness, MetricValue, Metrics, nan_null, t_quantile};
 
@@ -238,7 +238,10 @@ pub struct TraceWriter<W: Write> {
 impl<W: Write> TraceWriter<W> {
     /// Starts a trace (writes the header).
     pub fn new(mut out: W) -> std::io::Result<Self> {
-        writeln!(out, "serial,contact_type,segment,arrival,work,answered,agent,end,left")?;
+        writeln!(
+            out,
+            "serial,contact_type,segment,arrival,work,answered,agent,end,left"
+        )?;
         Ok(TraceWriter { out, error: None })
     }
 
@@ -369,7 +372,11 @@ impl Simulation {
     }
 
     /// Runs replication `replication` under `policy`.
-    pub fn replicate<P: RoutingPolicy>(&self, policy: P, replication: u32) -> Result<Replication, SimError> {
+    pub fn replicate<P: RoutingPolicy>(
+        &self,
+        policy: P,
+        replication: u32,
+    ) -> Result<Replication, SimError> {
         self.replicate_observed(policy, replication, &mut ())
     }
 
@@ -387,7 +394,11 @@ impl Simulation {
     }
 
     /// Runs every replication under a fresh policy from `make`.
-    pub fn replications<P, F>(&self, make: F, opts: RunOptions<'_>) -> Result<Vec<Replication>, SimError>
+    pub fn replications<P, F>(
+        &self,
+        make: F,
+        opts: RunOptions<'_>,
+    ) -> Result<Vec<Replication>, SimError>
     where
         P: RoutingPolicy,
         F: Fn() -> P + Sync,
@@ -430,7 +441,11 @@ impl Simulation {
             }
             PolicySpec::CMu(p) => self.run_with(|| *p, opts),
             PolicySpec::OptimalAssignment { non_idling } => {
-                let mode = if *non_idling { Mode::NonIdling } else { Mode::MaxWeight };
+                let mode = if *non_idling {
+                    Mode::NonIdling
+                } else {
+                    Mode::MaxWeight
+                };
                 self.run_with(|| OptimalAssignment::new(mode), opts)
             }
         }

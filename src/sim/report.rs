@@ -282,7 +282,12 @@ pub struct Report {
     pub fairness: Vec<FairnessRow>,
 }
 
-fn rows(names: &[String], reps: &[Replication], pick: impl Fn(&Replication) -> &Vec<Metrics<f64>>, c: f64) -> Vec<Row> {
+fn rows(
+    names: &[String],
+    reps: &[Replication],
+    pick: impl Fn(&Replication) -> &Vec<Metrics<f64>>,
+    c: f64,
+) -> Vec<Row> {
     names
         .iter()
         .enumerate()
@@ -355,7 +360,11 @@ impl Report {
     /// `interval` or `fairness`; undefined values are empty).
     pub fn to_csv(&self) -> String {
         fn num(x: f64) -> String {
-            if x.is_finite() { format!("{x}") } else { String::new() }
+            if x.is_finite() {
+                format!("{x}")
+            } else {
+                String::new()
+            }
         }
         fn quote(s: &str) -> String {
             if s.contains([',', '"', '\n']) {
@@ -365,24 +374,26 @@ impl Report {
             }
         }
         let mut out = String::from("section,name,start,end,metric,mean,half_width,low,high,n\n");
-        let mut line = |section: &str, name: &str, span: Option<(f64, f64)>, metric: &str, e: &Estimate| {
-            let (s, t) = span.map_or((String::new(), String::new()), |(a, b)| (num(a), num(b)));
-            let _ = writeln!(
-                out,
-                "{section},{},{s},{t},{metric},{},{},{},{},{}",
-                quote(name),
-                num(e.mean),
-                num(e.half_width),
-                num(e.low()),
-                num(e.high()),
-                e.n
-            );
-        };
-        let mut metrics = |section: &str, name: &str, span: Option<(f64, f64)>, m: &Metrics<Estimate>| {
-            for (metric, e) in Metrics::<Estimate>::NAMES.iter().zip(m.values()) {
-                line(section, name, span, metric, e);
-            }
-        };
+        let mut line =
+            |section: &str, name: &str, span: Option<(f64, f64)>, metric: &str, e: &Estimate| {
+                let (s, t) = span.map_or((String::new(), String::new()), |(a, b)| (num(a), num(b)));
+                let _ = writeln!(
+                    out,
+                    "{section},{},{s},{t},{metric},{},{},{},{},{}",
+                    quote(name),
+                    num(e.mean),
+                    num(e.half_width),
+                    num(e.low()),
+                    num(e.high()),
+                    e.n
+                );
+            };
+        let mut metrics =
+            |section: &str, name: &str, span: Option<(f64, f64)>, m: &Metrics<Estimate>| {
+                for (metric, e) in Metrics::<Estimate>::NAMES.iter().zip(m.values()) {
+                    line(section, name, span, metric, e);
+                }
+            };
         metrics("total", "all", None, &self.total);
         for (section, rows) in [
             ("type", &self.by_type),
@@ -395,7 +406,12 @@ impl Report {
             }
         }
         for (i, r) in self.by_interval.iter().enumerate() {
-            metrics("interval", &i.to_string(), Some((r.start, r.end)), &r.metrics);
+            metrics(
+                "interval",
+                &i.to_string(),
+                Some((r.start, r.end)),
+                &r.metrics,
+            );
         }
         for f in &self.fairness {
             for (metric, e) in Fairness::<Estimate>::NAMES.iter().zip(f.fairness.values()) {

@@ -1,53 +1,4 @@
 //! Scenarios: what a simulated contact center looks like (serde: TOML and JSON).
-//!
-//! A [`Scenario`] is plain data, read from a file or built in code. It is
-//! checked as a whole before anything runs: [`Scenario::validate`] (called by
-//! every loader and by [`crate::sim::Simulation::new`]) returns the first
-//! problem as a [`ScenarioError`] naming the field, e.g.
-//! `contact_types[2].requires.tehc: unknown skill "tehc"`.
-//!
-//! # Format
-//!
-//! Times are in seconds, rates per second. A minimal TOML scenario:
-//!
-//! ```toml
-//! seed = 7
-//! horizon = 28800.0        # simulated seconds
-//! warm_up = 1800.0         # statistics over contacts arriving after this
-//! replications = 10
-//! interval = 1800.0        # report rows per 30 minutes (default: one row)
-//! skills = ["billing", "tech"]
-//!
-//! [[groups]]
-//! name = "generalists"
-//! count = 25
-//! skills = { billing = 7, tech = 5 }   # levels 1..=10
-//! capacity = { voice = 1 }             # concurrent contacts per channel
-//! shifts = [{ start = 0.0, end = 28800.0 }]   # none: on for the whole run
-//!
-//! [[contact_types]]
-//! name = "billing-call"
-//! channel = "voice"
-//! requires = { billing = 5 }
-//! segments = { standard = 0.9, gold = 0.1 }
-//! arrivals = { kind = "poisson", rate = 0.05 }
-//! service = { kind = "lognormal", mean = 240.0, sd = 120.0 }
-//! patience = { kind = "exponential", mean = 180.0 }   # none: never abandons
-//! wrap_up = { kind = "constant", value = 20.0 }
-//!
-//! [policy]
-//! kind = "optimal-assignment"
-//!
-//! [service_levels]
-//! voice = { threshold = 20.0, fraction = 0.8 }
-//! ```
-//!
-//! Channels are named `voice`, `chat`, `messaging`, `email`, `social` (the
-//! conventional [`ChannelId`]s 0–4) unless the scenario lists its own
-//! `channels`. Arrival processes: `poisson` (`rate`), `piecewise` (`interval`
-//! and one `rates` entry per interval from time 0; 0 after the last), `trace`
-//! (`times`, or a CSV `file` of `time[,type]` rows, relative to the scenario
-//! file). Distributions are described in [`Dist`].
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -59,7 +10,10 @@ use serde::{Deserialize, Serialize};
 use super::dist::{Dist, Sampler};
 use crate::assign::Mode;
 use crate::model::{Agent, AgentId, ChannelId, SkillId};
-use crate::policy::{CMu, LongestIdleAgent, OptimalAssignment, PriorityAging, RelaxStep, RoutingPolicy, SkillExpansion};
+use crate::policy::{
+    CMu, LongestIdleAgent, OptimalAssignment, PriorityAging, RelaxStep, RoutingPolicy,
+    SkillExpansion,
+};
 use crate::router::RouterConfig;
 
 /// Why a scenario cannot run. Every variant names the field at fault, as a
@@ -114,7 +68,9 @@ pub enum ScenarioError {
         field: String,
     },
     /// A contact type that no agent group can serve (channel or skills).
-    #[error("{field}: no agent group can serve contact type {contact_type:?} (channel and every required skill at its level)")]
+    #[error(
+        "{field}: no agent group can serve contact type {contact_type:?} (channel and every required skill at its level)"
+    )]
     Unservable {
         /// The field (the contact type).
         field: String,
@@ -146,7 +102,56 @@ fn default_seed() -> u64 {
     1
 }
 
-/// A whole simulated contact center. See the [module docs](self) for the format.
+/// A whole simulated contact center (serde: TOML and JSON).
+///
+/// A [`Scenario`] is plain data, read from a file or built in code. It is
+/// checked as a whole before anything runs: [`Scenario::validate`] (called by
+/// every loader and by [`crate::sim::Simulation::new`]) returns the first
+/// problem as a [`ScenarioError`] naming the field, e.g.
+/// `contact_types[2].requires.tehc: unknown skill "tehc"`.
+///
+/// # Format
+///
+/// Times are in seconds, rates per second. A minimal TOML scenario:
+///
+/// ```toml
+/// seed = 7
+/// horizon = 28800.0        # simulated seconds
+/// warm_up = 1800.0         # statistics over contacts arriving after this
+/// replications = 10
+/// interval = 1800.0        # report rows per 30 minutes (default: one row)
+/// skills = ["billing", "tech"]
+///
+/// [[groups]]
+/// name = "generalists"
+/// count = 25
+/// skills = { billing = 7, tech = 5 }   # levels 1..=10
+/// capacity = { voice = 1 }             # concurrent contacts per channel
+/// shifts = [{ start = 0.0, end = 28800.0 }]   # none: on for the whole run
+///
+/// [[contact_types]]
+/// name = "billing-call"
+/// channel = "voice"
+/// requires = { billing = 5 }
+/// segments = { standard = 0.9, gold = 0.1 }
+/// arrivals = { kind = "poisson", rate = 0.05 }
+/// service = { kind = "lognormal", mean = 240.0, sd = 120.0 }
+/// patience = { kind = "exponential", mean = 180.0 }   # none: never abandons
+/// wrap_up = { kind = "constant", value = 20.0 }
+///
+/// [policy]
+/// kind = "optimal-assignment"
+///
+/// [service_levels]
+/// voice = { threshold = 20.0, fraction = 0.8 }
+/// ```
+///
+/// Channels are named `voice`, `chat`, `messaging`, `email`, `social` (the
+/// conventional [`ChannelId`]s 0–4) unless the scenario lists its own
+/// `channels`. Arrival processes: `poisson` (`rate`), `piecewise` (`interval`
+/// and one `rates` entry per interval from time 0; 0 after the last), `trace`
+/// (`times`, or a CSV `file` of `time[,type]` rows, relative to the scenario
+/// file). Distributions are described in [`Dist`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Scenario {
@@ -364,7 +369,9 @@ impl PolicySpec {
         vec![
             PolicySpec::LongestIdleAgent,
             PolicySpec::PriorityAging(PriorityAging::default()),
-            PolicySpec::SkillExpansion { steps: default_steps() },
+            PolicySpec::SkillExpansion {
+                steps: default_steps(),
+            },
             PolicySpec::CMu(CMu::default()),
             PolicySpec::OptimalAssignment { non_idling: false },
         ]
@@ -386,7 +393,9 @@ impl PolicySpec {
         let err = |e: crate::policy::PolicyError| invalid("policy", e.to_string());
         match self {
             PolicySpec::PriorityAging(p) => p.validate().map_err(err),
-            PolicySpec::SkillExpansion { steps } => SkillExpansion::new(steps.clone()).map(|_| ()).map_err(err),
+            PolicySpec::SkillExpansion { steps } => {
+                SkillExpansion::new(steps.clone()).map(|_| ()).map_err(err)
+            }
             PolicySpec::CMu(p) => p.validate().map_err(err),
             _ => Ok(()),
         }
@@ -399,15 +408,17 @@ impl PolicySpec {
         Ok(match self {
             PolicySpec::LongestIdleAgent => Box::new(LongestIdleAgent),
             PolicySpec::PriorityAging(p) => Box::new(p.clone()),
-            PolicySpec::SkillExpansion { steps } => {
-                Box::new(SkillExpansion::new(steps.clone()).map_err(|e| invalid("policy", e.to_string()))?)
-            }
+            PolicySpec::SkillExpansion { steps } => Box::new(
+                SkillExpansion::new(steps.clone()).map_err(|e| invalid("policy", e.to_string()))?,
+            ),
             PolicySpec::CMu(p) => Box::new(*p),
-            PolicySpec::OptimalAssignment { non_idling } => Box::new(OptimalAssignment::new(if *non_idling {
-                Mode::NonIdling
-            } else {
-                Mode::MaxWeight
-            })),
+            PolicySpec::OptimalAssignment { non_idling } => {
+                Box::new(OptimalAssignment::new(if *non_idling {
+                    Mode::NonIdling
+                } else {
+                    Mode::MaxWeight
+                }))
+            }
         })
     }
 }
@@ -447,7 +458,9 @@ impl Scenario {
             path: path.to_path_buf(),
             message: e.to_string(),
         })?;
-        let json = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json"));
+        let json = path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("json"));
         let mut s: Scenario = if json {
             serde_json::from_str(&text).map_err(|e| ScenarioError::Parse {
                 format: "JSON",
@@ -555,17 +568,24 @@ fn finite_nonneg(field: impl Into<String>, v: f64) -> Result<(), ScenarioError> 
 }
 
 fn dist(field: &str, d: &Dist) -> Result<Sampler, ScenarioError> {
-    d.sampler().map_err(|e| invalid(format!("{field}.{}", e.field), e.rule))
+    d.sampler()
+        .map_err(|e| invalid(format!("{field}.{}", e.field), e.rule))
 }
 
-fn unique_names<'a>(field: &str, names: impl Iterator<Item = &'a str>) -> Result<(), ScenarioError> {
+fn unique_names<'a>(
+    field: &str,
+    names: impl Iterator<Item = &'a str>,
+) -> Result<(), ScenarioError> {
     let mut seen = std::collections::BTreeSet::new();
     for (i, n) in names.enumerate() {
         if n.is_empty() {
             return Err(invalid(format!("{field}[{i}]"), "must not be empty"));
         }
         if !seen.insert(n) {
-            return Err(invalid(format!("{field}[{i}]"), format!("duplicate name {n:?}")));
+            return Err(invalid(
+                format!("{field}[{i}]"),
+                format!("duplicate name {n:?}"),
+            ));
         }
     }
     Ok(())
@@ -614,7 +634,10 @@ impl Plan {
         finite_pos("horizon", s.horizon)?;
         finite_nonneg("warm_up", s.warm_up)?;
         if s.warm_up >= s.horizon {
-            return Err(invalid("warm_up", format!("must be < horizon ({}), got {}", s.horizon, s.warm_up)));
+            return Err(invalid(
+                "warm_up",
+                format!("must be < horizon ({}), got {}", s.horizon, s.warm_up),
+            ));
         }
         if s.replications == 0 {
             return Err(invalid("replications", "must be >= 1"));
@@ -628,7 +651,10 @@ impl Plan {
         };
         let intervals = (s.horizon / interval).ceil().max(1.0);
         if intervals > 1e6 {
-            return Err(invalid("interval", format!("gives {intervals} report rows; at most 1,000,000")));
+            return Err(invalid(
+                "interval",
+                format!("gives {intervals} report rows; at most 1,000,000"),
+            ));
         }
         let intervals = intervals as usize;
 
@@ -669,7 +695,10 @@ impl Plan {
             let c = channel(f.clone(), name)?;
             finite_nonneg(format!("{f}.threshold"), t.threshold)?;
             if !(0.0..=1.0).contains(&t.fraction) {
-                return Err(invalid(format!("{f}.fraction"), format!("must be in 0..=1, got {}", t.fraction)));
+                return Err(invalid(
+                    format!("{f}.fraction"),
+                    format!("must be in 0..=1, got {}", t.fraction),
+                ));
             }
             targets[c.0 as usize] = *t;
         }
@@ -700,7 +729,10 @@ impl Plan {
                 caps.push((channel(format!("{f}.capacity.{name}"), name)?, m));
             }
             if caps.iter().all(|&(_, m)| m == 0) {
-                return Err(invalid(format!("{f}.capacity"), "needs a channel with a capacity of at least 1"));
+                return Err(invalid(
+                    format!("{f}.capacity"),
+                    "needs a channel with a capacity of at least 1",
+                ));
             }
             if g.total_capacity == Some(0) {
                 return Err(invalid(format!("{f}.total_capacity"), "must be >= 1"));
@@ -710,13 +742,19 @@ impl Plan {
             for (si, sh) in g.shifts.iter().enumerate() {
                 let fs = format!("{f}.shifts[{si}]");
                 finite_nonneg(format!("{fs}.start"), sh.start)?;
-                if !(sh.end > sh.start) || sh.end.is_nan() {
-                    return Err(invalid(format!("{fs}.end"), format!("must be after start ({}), got {}", sh.start, sh.end)));
+                if sh.end.is_nan() || sh.end <= sh.start {
+                    return Err(invalid(
+                        format!("{fs}.end"),
+                        format!("must be after start ({}), got {}", sh.start, sh.end),
+                    ));
                 }
                 if sh.start < last_end {
                     return Err(invalid(
                         format!("{fs}.start"),
-                        format!("shifts must be sorted and not overlap: starts at {} before the previous end {last_end}", sh.start),
+                        format!(
+                            "shifts must be sorted and not overlap: starts at {} before the previous end {last_end}",
+                            sh.start
+                        ),
                     ));
                 }
                 last_end = sh.end;
@@ -731,7 +769,9 @@ impl Plan {
             }
             for k in 0..g.count {
                 let id = AgentId((first + k as usize) as u32);
-                let mut b = Agent::builder(id).speed(g.speed).attribute("group", g.name.clone());
+                let mut b = Agent::builder(id)
+                    .speed(g.speed)
+                    .attribute("group", g.name.clone());
                 for &(sk, l) in &skills {
                     b = b.skill(sk, l);
                 }
@@ -754,12 +794,18 @@ impl Plan {
 
         // Contact types.
         if s.contact_types.is_empty() {
-            return Err(invalid("contact_types", "must list at least one contact type"));
+            return Err(invalid(
+                "contact_types",
+                "must list at least one contact type",
+            ));
         }
         if s.contact_types.len() > u16::MAX as usize {
             return Err(invalid("contact_types", "at most 65535 contact types"));
         }
-        unique_names("contact_types", s.contact_types.iter().map(|t| t.name.as_str()))?;
+        unique_names(
+            "contact_types",
+            s.contact_types.iter().map(|t| t.name.as_str()),
+        )?;
         let mut segments: Vec<String> = Vec::new();
         let mut types = Vec::with_capacity(s.contact_types.len());
         for (ti, t) in s.contact_types.iter().enumerate() {
@@ -784,7 +830,8 @@ impl Plan {
                     contact_type: t.name.clone(),
                 });
             }
-            let mut mix: Vec<(String, f64)> = t.segments.iter().map(|(k, v)| (k.clone(), *v)).collect();
+            let mut mix: Vec<(String, f64)> =
+                t.segments.iter().map(|(k, v)| (k.clone(), *v)).collect();
             if mix.is_empty() {
                 mix.push(("default".into(), 1.0));
             }
@@ -794,7 +841,10 @@ impl Plan {
                 total += w;
             }
             if total <= 0.0 {
-                return Err(invalid(format!("{f}.segments"), "weights must add up to more than 0"));
+                return Err(invalid(
+                    format!("{f}.segments"),
+                    "weights must add up to more than 0",
+                ));
             }
             let mut cum = 0.0;
             let mut seg = Vec::with_capacity(mix.len());
@@ -843,12 +893,20 @@ impl Plan {
                         if w[1] < w[0] {
                             return Err(invalid(
                                 format!("{f}.arrivals"),
-                                format!("trace times must not decrease: entry {} ({}) is before {}", i + 1, w[1], w[0]),
+                                format!(
+                                    "trace times must not decrease: entry {} ({}) is before {}",
+                                    i + 1,
+                                    w[1],
+                                    w[0]
+                                ),
                             ));
                         }
                     }
                     if let Some(bad) = all.iter().find(|x| !(x.is_finite() && **x >= 0.0)) {
-                        return Err(invalid(format!("{f}.arrivals"), format!("trace time {bad} is not finite and >= 0")));
+                        return Err(invalid(
+                            format!("{f}.arrivals"),
+                            format!("trace time {bad} is not finite and >= 0"),
+                        ));
                     }
                     ArrivalPlan::Trace(all.into())
                 }
@@ -862,8 +920,16 @@ impl Plan {
                 segments: seg,
                 arrivals,
                 service: dist(&format!("{f}.service"), &t.service)?,
-                patience: t.patience.as_ref().map(|d| dist(&format!("{f}.patience"), d)).transpose()?,
-                wrap: t.wrap_up.as_ref().map(|d| dist(&format!("{f}.wrap_up"), d)).transpose()?,
+                patience: t
+                    .patience
+                    .as_ref()
+                    .map(|d| dist(&format!("{f}.patience"), d))
+                    .transpose()?,
+                wrap: t
+                    .wrap_up
+                    .as_ref()
+                    .map(|d| dist(&format!("{f}.wrap_up"), d))
+                    .transpose()?,
                 sl_threshold: targets[ch.0 as usize].threshold,
             });
         }
@@ -872,8 +938,15 @@ impl Plan {
         }
 
         s.policy.validate()?;
-        s.router.validate().map_err(|e| invalid("router", e.to_string()))?;
-        let ring = s.offers.ring_delay.as_ref().map(|d| dist("offers.ring_delay", d)).transpose()?;
+        s.router
+            .validate()
+            .map_err(|e| invalid("router", e.to_string()))?;
+        let ring = s
+            .offers
+            .ring_delay
+            .as_ref()
+            .map(|d| dist("offers.ring_delay", d))
+            .transpose()?;
         if let Some(t) = s.offers.timeout {
             finite_pos("offers.timeout", t)?;
         }
@@ -941,18 +1014,28 @@ mod tests {
     fn policies_parse_by_kind() {
         for (text, name) in [
             ("kind = \"longest-idle-agent\"", "longest-idle-agent"),
-            ("kind = \"priority-aging\"\naging_per_second = 0.1", "priority-aging"),
+            (
+                "kind = \"priority-aging\"\naging_per_second = 0.1",
+                "priority-aging",
+            ),
             ("kind = \"skill-expansion\"", "skill-expansion"),
             ("kind = \"c-mu\"\ncost_per_priority = 2.0", "c-mu"),
-            ("kind = \"optimal-assignment\"\nnon_idling = true", "optimal-assignment"),
+            (
+                "kind = \"optimal-assignment\"\nnon_idling = true",
+                "optimal-assignment",
+            ),
         ] {
             let s = Scenario::from_toml_str(&format!("{MINI}\n[policy]\n{text}\n")).unwrap();
             assert_eq!(s.policy.name(), name);
             assert_eq!(s.policy.build().unwrap().name(), name);
         }
         let bad = format!("{MINI}\n[policy]\nkind = \"priority-aging\"\naging_per_second = -1.0\n");
-        assert!(matches!(Scenario::from_toml_str(&bad), Err(ScenarioError::Invalid { field, .. }) if field == "policy"));
-        let bad = format!("{MINI}\n[policy]\nkind = \"skill-expansion\"\nsteps = [{{after = 5, relax = 2}}, {{after = 3, relax = 3}}]\n");
+        assert!(
+            matches!(Scenario::from_toml_str(&bad), Err(ScenarioError::Invalid { field, .. }) if field == "policy")
+        );
+        let bad = format!(
+            "{MINI}\n[policy]\nkind = \"skill-expansion\"\nsteps = [{{after = 5, relax = 2}}, {{after = 3, relax = 3}}]\n"
+        );
         assert!(Scenario::from_toml_str(&bad).is_err());
     }
 }

@@ -25,7 +25,9 @@ pub(crate) struct Histogram {
 
 impl std::fmt::Debug for Histogram {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Histogram").field("count", &self.count).finish_non_exhaustive()
+        f.debug_struct("Histogram")
+            .field("count", &self.count)
+            .finish_non_exhaustive()
     }
 }
 
@@ -41,7 +43,7 @@ impl Default for Histogram {
 impl Histogram {
     #[inline]
     fn bin(x: f64) -> usize {
-        if !(x >= f64::from_bits(((MIN_EXP + 1023) as u64) << 52)) {
+        if x.is_nan() || x < f64::from_bits(((MIN_EXP + 1023) as u64) << 52) {
             return 0; // below 2^MIN_EXP, and NaN
         }
         let bits = x.to_bits();
@@ -212,7 +214,11 @@ pub mod nan_null {
 
     /// Writes NaN and infinities as `null`.
     pub fn serialize<S: Serializer>(v: &f64, s: S) -> Result<S::Ok, S::Error> {
-        if v.is_finite() { s.serialize_f64(*v) } else { s.serialize_none() }
+        if v.is_finite() {
+            s.serialize_f64(*v)
+        } else {
+            s.serialize_none()
+        }
     }
 
     /// Reads `null` as NaN.
@@ -390,7 +396,11 @@ impl Estimate {
             .sum();
         let sd = (ss / (n - 1) as f64).sqrt();
         let half_width = t_quantile(1.0 - (1.0 - confidence) / 2.0, n - 1) * sd / (n as f64).sqrt();
-        Estimate { mean, half_width, n }
+        Estimate {
+            mean,
+            half_width,
+            n,
+        }
     }
 
     /// Lower end of the interval.

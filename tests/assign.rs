@@ -1,0 +1,626 @@
+//! Integration tests of the assignment solver, checked against references
+//! nobody here wrote: exhaustive enumeration of all matchings, LP duality
+//! certificates, `pathfinding::kuhn_munkres`, and scipy's objectives on
+//! fixtures in `tests/data/assign/`.
+
+use proptest::prelude::*;
+use rand::{RngExt, SeedableRng};
+use rand_pcg::Pcg64;
+use skillroute::assign::{Matching, Mode, Solver, SparseGraph, TOLERANCE, solve};
+
+type Edges = Vec<(usize, usize, f64)>;
+
+// ---------------------------------------------------------------- helpers
+
+/// Every structural property of a matching: pairs are edges, each row and
+/// column used at most once, the accessors agree, the total is the sum.
+fn check_valid(g: &SparseGraph, m: &Matching) {
+    let mut row_used = vec![false; g.rows()];
+    let mut col_used = vec![false; g.cols()];
+    let mut total = 0.0;
+    let mut last_row = None;
+    for (r, c) in m.pairs() {
+        assert!(last_row < Some(r), "pairs not in ascending row order");
+        last_row = Some(r);
+        let w = g
+            .weight(r, c)
+            .unwrap_or_else(|| panic!("({r}, {c}) is not an edge"));
+        assert!(!row_used[r] && !col_used[c], "vertex used twice");
+        row_used[r] = true;
+        col_used[c] = true;
+        assert_eq!(m.col_of(r), Some(c));
+        assert_eq!(m.row_of(c), Some(r));
+        total += w;
+    }
+    assert_eq!(m.len(), m.pairs().count());
+    assert_eq!(m.is_empty(), m.len() == 0);
+    assert_eq!(
+        m.total(),
+        total,
+        "total is the sum of matched weights, rows ascending"
+    );
+    let ur: Vec<usize> = (0..g.rows()).filter(|&r| !row_used[r]).collect();
+    let uc: Vec<usize> = (0..g.cols()).filter(|&c| !col_used[c]).collect();
+    assert_eq!(m.unmatched_rows().collect::<Vec<_>>(), ur);
+    assert_eq!(m.unmatched_cols().collect::<Vec<_>>(), uc);
+    for &r in &ur {
+        assert_eq!(m.col_of(r), None);
+    }
+    for &c in &uc {
+        assert_eq!(m.row_of(c), None);
+    }
+    assert_eq!(m.col_of(g.rows()), None);
+    assert_eq!(m.row_of(g.cols()), None);
+    assert_eq!(m.row_duals().len(), g.rows());
+    assert_eq!(m.col_duals().len(), g.cols());
+}
+
+fn tol(g: &SparseGraph) -> f64 {
+    TOLERANCE * g.max_abs_weight().max(f64::MIN_POSITIVE)
+}
+
+/// LP duality certificate of a maximum-weight matching: u, v ≥ 0,
+/// u_i + v_j ≥ w_ij on every edge, equality on matched edges, zero duals on
+/// unmatched vertices, primal = dual.
+fn check_max_weight_certificate(g: &SparseGraph, m: &Matching) {
+    let t = tol(g);
+    let (u, v) = (m.row_duals(), m.col_duals());
+    assert!(m.row_dual_counts().is_none());
+    for (i, &x) in u.iter().enumerate() {
+        assert!(x.is_finite() && x >= -t, "u[{i}] = {x}");
+    }
+    for (j, &x) in v.iter().enumerate() {
+        assert!(x.is_finite() && x >= -t, "v[{j}] = {x}");
+    }
+    for (i, j, w) in g.edges() {
+        let s = u[i] + v[j];
+        assert!(s >= w - t, "edge ({i}, {j}) w = {w}: u + v = {s}");
+        if m.col_of(i) == Some(j) {
+            assert!(
+                (s - w).abs() <= t,
+                "matched ({i}, {j}) w = {w}: u + v = {s}"
+            );
+        }
+    }
+    for i in m.unmatched_rows() {
+        assert!(u[i].abs() <= t, "unmatched row {i} has u = {}", u[i]);
+    }
+    for j in m.unmatched_cols() {
+        assert!(v[j].abs() <= t, "unmatched col {j} has v = {}", v[j]);
+    }
+    let dual: f64 = u.iter().chain(v).sum();
+    let n = (g.rows() + g.cols()).max(1) as f64;
+    assert!(
+        (dual - m.total()).abs() <= t * n,
+        "dual {dual} != primal {}",
+        m.total()
+    );
+}
+
+/// The lexicographic certificate of [`Mode::NonIdling`]: each vertex has a dual
+/// (k, y) = k·M + y for an infinite M, and every edge is worth (1, w).
+fn check_non_idling_certificate(g: &SparseGraph, m: &Matching) {
+    let t = tol(g);
+    let (u, v) = (m.row_duals(), m.col_duals());
+    let (ku, kv) = (m.row_dual_counts().unwrap(), m.col_dual_counts().unwrap());
+    assert_eq!((ku.len(), kv.len()), (g.rows(), g.cols()));
+    let nonneg = |k: i64, y: f64| k > 0 || (k == 0 && y >= -t);
+    for i in 0..g.rows() {
+        assert!(nonneg(ku[i], u[i]), "row {i}: ({}, {})", ku[i], u[i]);
+    }
+    for j in 0..g.cols() {
+        assert!(nonneg(kv[j], v[j]), "col {j}: ({}, {})", kv[j], v[j]);
+    }
+    for (i, j, w) in g.edges() {
+        let (k, y) = (ku[i] + kv[j], u[i] + v[j]);
+        assert!(
+            k > 1 || (k == 1 && y >= w - t),
+            "edge ({i}, {j}) w = {w}: ({k}, {y})"
+        );
+        if m.col_of(i) == Some(j) {
+            assert!(
+                k == 1 && (y - w).abs() <= t,
+                "matched ({i}, {j}) w = {w}: ({k}, {y})"
+            );
+        }
+    }
+    for i in m.unmatched_rows() {
+        assert!(ku[i] == 0 && u[i].abs() <= t);
+    }
+    for j in m.unmatched_cols() {
+        assert!(kv[j] == 0 && v[j].abs() <= t);
+    }
+    let k: i64 = ku.iter().chain(kv).sum();
+    assert_eq!(k, m.len() as i64);
+    let y: f64 = u.iter().chain(v).sum();
+    let n = (g.rows() + g.cols()).max(1) as f64;
+    assert!(
+        (y - m.total()).abs() <= t * n,
+        "dual {y} != primal {}",
+        m.total()
+    );
+}
+
+/// Enumerates every matching; returns the best (total) for MaxWeight and the
+/// best (cardinality, total) for NonIdling.
+fn brute_force(rows: usize, cols: usize, edges: &Edges) -> (f64, (usize, f64)) {
+    let mut adj = vec![Vec::new(); rows];
+    for &(r, c, w) in edges {
+        adj[r].push((c, w));
+    }
+    struct St {
+        best_w: f64,
+        best_lex: (usize, f64),
+    }
+    fn rec(adj: &[Vec<(usize, f64)>], r: usize, used: u32, n: usize, sum: f64, st: &mut St) {
+        if r == adj.len() {
+            st.best_w = st.best_w.max(sum);
+            if n > st.best_lex.0 || (n == st.best_lex.0 && sum > st.best_lex.1) {
+                st.best_lex = (n, sum);
+            }
+            return;
+        }
+        rec(adj, r + 1, used, n, sum, st);
+        for &(c, w) in &adj[r] {
+            if used & (1 << c) == 0 {
+                rec(adj, r + 1, used | (1 << c), n + 1, sum + w, st);
+            }
+        }
+    }
+    assert!(cols <= 32);
+    let mut st = St {
+        best_w: 0.0,
+        best_lex: (0, 0.0),
+    };
+    rec(&adj, 0, 0, 0, 0.0, &mut st);
+    (st.best_w, st.best_lex)
+}
+
+fn close(a: f64, b: f64, scale: f64) -> bool {
+    (a - b).abs() <= 1e-9 * scale.max(a.abs()).max(b.abs()).max(f64::MIN_POSITIVE)
+}
+
+/// Solves in both modes, checks validity, certificates and brute force.
+fn check_small(rows: usize, cols: usize, edges: &Edges) {
+    let g = SparseGraph::from_edges(rows, cols, edges.iter().copied()).unwrap();
+    let (bw, (bn, bl)) = brute_force(rows, cols, edges);
+    let mw = solve(&g, Mode::MaxWeight).unwrap();
+    check_valid(&g, &mw);
+    check_max_weight_certificate(&g, &mw);
+    assert!(
+        close(mw.total(), bw, g.max_abs_weight()),
+        "MaxWeight: {} vs brute force {bw} on {rows}x{cols} {edges:?}",
+        mw.total()
+    );
+    let ni = solve(&g, Mode::NonIdling).unwrap();
+    check_valid(&g, &ni);
+    check_non_idling_certificate(&g, &ni);
+    assert_eq!(
+        ni.len(),
+        bn,
+        "NonIdling cardinality on {rows}x{cols} {edges:?}"
+    );
+    assert!(
+        close(ni.total(), bl, g.max_abs_weight()),
+        "NonIdling: {} vs brute force {bl} on {rows}x{cols} {edges:?}",
+        ni.total()
+    );
+}
+
+fn random_graph(rng: &mut Pcg64, rows: usize, cols: usize, density: f64, neg: bool) -> Edges {
+    let mut e = Vec::new();
+    for r in 0..rows {
+        for c in 0..cols {
+            if rng.random::<f64>() < density {
+                let w = if neg {
+                    rng.random::<f64>() * 2.0 - 0.7
+                } else {
+                    rng.random::<f64>() * 0.999 + 0.001
+                };
+                e.push((r, c, w));
+            }
+        }
+    }
+    e
+}
+
+/// A contact-center shaped instance like `assignment.py skills`.
+fn skills_graph(
+    rng: &mut Pcg64,
+    contacts: usize,
+    agents: usize,
+    nskills: usize,
+    per_agent: usize,
+) -> Edges {
+    let mut by_skill = vec![Vec::new(); nskills];
+    for a in 0..agents {
+        let mut chosen = Vec::new();
+        while chosen.len() < per_agent.min(nskills) {
+            let s = rng.random_range(0..nskills);
+            if !chosen.contains(&s) {
+                chosen.push(s);
+                by_skill[s].push((a, rng.random_range(1..=10) as f64 / 10.0));
+            }
+        }
+    }
+    let mut e = Vec::new();
+    for c in 0..contacts {
+        let need = rng.random_range(0..nskills);
+        let wait = rng.random::<f64>();
+        for &(a, p) in &by_skill[need] {
+            e.push((
+                c,
+                a,
+                0.5 * p + 0.3 * rng.random::<f64>() + 0.2 * wait + 0.001,
+            ));
+        }
+    }
+    e
+}
+
+// ---------------------------------------------------------------- brute force
+
+fn weight() -> impl Strategy<Value = f64> {
+    prop_oneof![
+        (-3i32..=6).prop_map(f64::from), // ties, zero and negative
+        -1.0f64..2.0,
+        (0u32..4).prop_map(|k| 0.5 + 0.25 * f64::from(k)),
+    ]
+}
+
+/// Every shape up to 7×7 (empty ones included) with random sparse edges in a
+/// random order.
+fn small_instance() -> impl Strategy<Value = (usize, usize, Edges)> {
+    (0usize..=7, 0usize..=7, 0.0f64..=1.0)
+        .prop_flat_map(|(r, c, p)| {
+            let cells = proptest::collection::vec((proptest::bool::weighted(p), weight()), r * c);
+            (Just(r), Just(c), cells)
+        })
+        .prop_flat_map(|(r, c, cells)| {
+            let edges: Edges = cells
+                .into_iter()
+                .enumerate()
+                .filter(|(_, (on, _))| *on)
+                .map(|(k, (_, w))| (k / c.max(1), k % c.max(1), w))
+                .collect();
+            (Just(r), Just(c), Just(edges).prop_shuffle())
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(1000))]
+
+    #[test]
+    fn matches_brute_force_up_to_7x7((rows, cols, edges) in small_instance()) {
+        check_small(rows, cols, &edges);
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(40))]
+
+    /// Certificates on larger instances of every orientation and density.
+    #[test]
+    fn certificates_on_larger_random_instances(
+        rows in 1usize..320,
+        cols in 1usize..320,
+        density in 0.002f64..0.3,
+        neg in any::<bool>(),
+        seed in any::<u64>(),
+    ) {
+        let mut rng = Pcg64::seed_from_u64(seed);
+        let edges = random_graph(&mut rng, rows, cols, density, neg);
+        let g = SparseGraph::from_edges(rows, cols, edges).unwrap();
+        let mut solver = Solver::new();
+        solver.set_warm_start(seed % 3 != 0);
+        let m = solver.solve(&g, Mode::MaxWeight).unwrap();
+        check_valid(&g, &m);
+        check_max_weight_certificate(&g, &m);
+        let m = solver.solve(&g, Mode::NonIdling).unwrap();
+        check_valid(&g, &m);
+        check_non_idling_certificate(&g, &m);
+    }
+}
+
+#[test]
+fn certificates_on_fixed_shapes() {
+    let mut rng = Pcg64::seed_from_u64(7);
+    let mut solver = Solver::new();
+    let shapes = [
+        (200, 300, 0.05, false),
+        (300, 200, 0.05, false),
+        (200, 300, 0.3, true),
+        (500, 500, 0.01, false),
+        (400, 400, 0.004, true),
+        (1, 300, 0.5, false),
+        (300, 1, 0.5, true),
+    ];
+    for (rows, cols, density, neg) in shapes {
+        let edges = random_graph(&mut rng, rows, cols, density, neg);
+        let g = SparseGraph::from_edges(rows, cols, edges).unwrap();
+        for mode in [Mode::MaxWeight, Mode::NonIdling] {
+            let m = solver.solve(&g, mode).unwrap();
+            check_valid(&g, &m);
+            match mode {
+                Mode::MaxWeight => check_max_weight_certificate(&g, &m),
+                _ => check_non_idling_certificate(&g, &m),
+            }
+        }
+    }
+    for (contacts, agents) in [(150, 400), (400, 150), (300, 300)] {
+        let edges = skills_graph(&mut rng, contacts, agents, 12, 3);
+        let g = SparseGraph::from_edges(contacts, agents, edges).unwrap();
+        let m = solver.solve(&g, Mode::MaxWeight).unwrap();
+        check_valid(&g, &m);
+        check_max_weight_certificate(&g, &m);
+        let m = solver.solve(&g, Mode::NonIdling).unwrap();
+        check_valid(&g, &m);
+        check_non_idling_certificate(&g, &m);
+    }
+}
+
+// ---------------------------------------------------------------- kuhn_munkres
+
+/// Dense complete instances against `pathfinding::kuhn_munkres` (integer
+/// weights, rows ≤ cols since it panics otherwise). On a complete graph with
+/// weights ≥ 0, a maximum-weight matching may as well saturate the rows, so the
+/// objectives agree; with negative weights, NonIdling is the comparison.
+#[test]
+fn agrees_with_kuhn_munkres_on_dense_instances() {
+    use pathfinding::prelude::{Matrix, kuhn_munkres};
+    let mut rng = Pcg64::seed_from_u64(11);
+    let mut solver = Solver::new();
+    for case in 0..60 {
+        let rows = rng.random_range(1..=30usize);
+        let cols = rng.random_range(rows..=40usize);
+        let lo = if case % 2 == 0 { 0 } else { -500 };
+        let w: Vec<i64> = (0..rows * cols)
+            .map(|_| rng.random_range(lo..=1000))
+            .collect();
+        let (km_total, km_assign) = kuhn_munkres(&Matrix::from_vec(rows, cols, w.clone()).unwrap());
+        assert_eq!(km_assign.len(), rows);
+        let edges = (0..rows * cols).map(|k| (k / cols, k % cols, w[k] as f64));
+        let g = SparseGraph::from_edges(rows, cols, edges).unwrap();
+        let mode = if lo == 0 {
+            Mode::MaxWeight
+        } else {
+            Mode::NonIdling
+        };
+        let m = solver.solve(&g, mode).unwrap();
+        check_valid(&g, &m);
+        assert_eq!(m.total(), km_total as f64, "case {case}: {rows}x{cols}");
+        if mode == Mode::NonIdling {
+            assert_eq!(m.len(), rows);
+        }
+        // Transposed, our solver must find the same optimum.
+        let gt = SparseGraph::from_edges(cols, rows, g.edges().map(|(r, c, w)| (c, r, w))).unwrap();
+        assert_eq!(solver.solve(&gt, mode).unwrap().total(), km_total as f64);
+    }
+}
+
+// ---------------------------------------------------------------- fixtures
+
+fn read_instance(path: &std::path::Path) -> SparseGraph {
+    let text = std::fs::read_to_string(path).unwrap();
+    let mut tok = text.split_ascii_whitespace();
+    let mut next = || tok.next().unwrap();
+    let (rows, cols, m): (usize, usize, usize) = (
+        next().parse().unwrap(),
+        next().parse().unwrap(),
+        next().parse().unwrap(),
+    );
+    let edges: Edges = (0..m)
+        .map(|_| {
+            (
+                next().parse().unwrap(),
+                next().parse().unwrap(),
+                next().parse().unwrap(),
+            )
+        })
+        .collect();
+    SparseGraph::from_edges(rows, cols, edges).unwrap()
+}
+
+/// Every fixture in `tests/data/assign/` against scipy's objective recorded in
+/// `expected.json` (see its `_note` for the commands that produced them).
+#[test]
+fn fixtures_match_scipy() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/assign");
+    let expected: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("expected.json")).unwrap()).unwrap();
+    let instances = expected["instances"].as_object().unwrap();
+    let mut files = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().and_then(|e| e.to_str()) != Some("txt") {
+            continue;
+        }
+        files += 1;
+        let name = path.file_stem().unwrap().to_str().unwrap();
+        let want = instances[name]["objective"]
+            .as_f64()
+            .unwrap_or_else(|| panic!("{name}: no expected objective"));
+        let g = read_instance(&path);
+        let m = solve(&g, Mode::MaxWeight).unwrap();
+        check_valid(&g, &m);
+        check_max_weight_certificate(&g, &m);
+        assert!(
+            (m.total() - want).abs() <= 1e-9 * want.abs(),
+            "{name}: {} vs scipy {want}",
+            m.total()
+        );
+        // All weights are positive, so NonIdling may only add pairs.
+        let n = solve(&g, Mode::NonIdling).unwrap();
+        check_non_idling_certificate(&g, &n);
+        assert!(n.len() >= m.len() && n.total() <= m.total() + 1e-9);
+    }
+    assert_eq!(
+        files,
+        instances.len(),
+        "every fixture has an expected value and vice versa"
+    );
+}
+
+// ---------------------------------------------------------------- behaviour
+
+#[test]
+fn empty_graphs_solve_to_empty_matchings() {
+    for (r, c) in [(0, 0), (0, 4), (4, 0), (3, 5), (5, 3)] {
+        let g = SparseGraph::from_edges(r, c, []).unwrap();
+        for mode in [Mode::MaxWeight, Mode::NonIdling] {
+            let m = solve(&g, mode).unwrap();
+            check_valid(&g, &m);
+            assert!(m.is_empty());
+            assert_eq!(m.total(), 0.0);
+            assert_eq!(m.unmatched_rows().count(), r);
+            assert_eq!(m.unmatched_cols().count(), c);
+        }
+    }
+}
+
+#[test]
+fn max_weight_skips_non_positive_edges_but_non_idling_takes_them() {
+    let g = SparseGraph::from_edges(3, 3, [(0, 0, 2.0), (1, 1, 0.0), (2, 2, -1.0), (2, 0, 5.0)])
+        .unwrap();
+    let m = solve(&g, Mode::MaxWeight).unwrap();
+    assert_eq!(m.pairs().collect::<Vec<_>>(), vec![(2, 0)]);
+    assert_eq!(m.total(), 5.0);
+    let n = solve(&g, Mode::NonIdling).unwrap();
+    assert_eq!(n.pairs().collect::<Vec<_>>(), vec![(0, 0), (1, 1), (2, 2)]);
+    assert_eq!(n.total(), 1.0);
+    check_non_idling_certificate(&g, &n);
+}
+
+/// The case a row-by-row search without "give up a column" options gets wrong:
+/// the second row must take the column from the first.
+#[test]
+fn a_later_row_may_displace_an_earlier_one() {
+    let g = SparseGraph::from_edges(2, 1, [(0, 0, 1.0), (1, 0, 10.0)]).unwrap();
+    for mode in [Mode::MaxWeight, Mode::NonIdling] {
+        let m = solve(&g, mode).unwrap();
+        assert_eq!(m.pairs().collect::<Vec<_>>(), vec![(1, 0)]);
+        assert_eq!(m.unmatched_rows().collect::<Vec<_>>(), vec![0]);
+    }
+}
+
+/// Same input, same output, bit for bit; a reused solver gives what a fresh
+/// one gives, whatever it solved before.
+#[test]
+fn deterministic_and_reuse_safe() {
+    let mut rng = Pcg64::seed_from_u64(3);
+    let graphs: Vec<SparseGraph> = [(60, 90, 0.1), (90, 60, 0.1), (5, 5, 1.0), (120, 120, 0.03)]
+        .iter()
+        .map(|&(r, c, d)| {
+            SparseGraph::from_edges(r, c, random_graph(&mut rng, r, c, d, true)).unwrap()
+        })
+        .collect();
+    let mut reused = Solver::new();
+    let mut out = Matching::default();
+    for round in 0..3 {
+        for g in graphs.iter().rev().skip(round % 2) {
+            for mode in [Mode::MaxWeight, Mode::NonIdling] {
+                let fresh = solve(g, mode).unwrap();
+                let again = reused.solve(g, mode).unwrap();
+                assert_eq!(fresh, again);
+                reused.solve_into(g, mode, &mut out).unwrap();
+                assert_eq!(fresh, out);
+            }
+        }
+    }
+}
+
+#[test]
+fn sorted_unsorted_and_csr_inputs_agree() {
+    let mut rng = Pcg64::seed_from_u64(5);
+    let edges = random_graph(&mut rng, 50, 70, 0.2, false);
+    let a = SparseGraph::from_edges(50, 70, edges.iter().copied()).unwrap();
+    let mut rev = edges.clone();
+    rev.reverse();
+    let b = SparseGraph::from_edges(50, 70, rev).unwrap();
+    let (p, c, w) = a.as_csr();
+    let csr = SparseGraph::from_csr(50, 70, p.to_vec(), c.to_vec(), w.to_vec()).unwrap();
+    let ta = solve(&a, Mode::MaxWeight).unwrap().total();
+    let tb = solve(&b, Mode::MaxWeight).unwrap().total();
+    assert!((ta - tb).abs() <= 1e-12 * ta);
+    assert_eq!(
+        solve(&csr, Mode::MaxWeight).unwrap(),
+        solve(&a, Mode::MaxWeight).unwrap()
+    );
+}
+
+// ---------------------------------------------------------------- tolerance
+
+/// Near-ties far below the tolerance, and differences just above it: the
+/// solver stays exact within `TOLERANCE × max|w|`, certificate included.
+#[test]
+fn near_ties_within_tolerance() {
+    let mut rng = Pcg64::seed_from_u64(9);
+    for case in 0..300 {
+        let rows = rng.random_range(1..=7usize);
+        let cols = rng.random_range(1..=7usize);
+        let eps = [1e-15, 1e-12, 3e-9, 1e-7][case % 4];
+        let edges: Edges = (0..rows * cols)
+            .filter_map(|k| {
+                (rng.random::<f64>() < 0.7).then(|| {
+                    let d = f64::from(rng.random_range(-3i32..=3));
+                    (k / cols, k % cols, 1.0 + eps * d)
+                })
+            })
+            .collect();
+        check_small(rows, cols, &edges);
+    }
+}
+
+/// Extreme magnitudes are scaled internally by an exact power of two: no
+/// overflow to ∞ or NaN, the same optimum as the brute force, relatively.
+#[test]
+fn extreme_magnitudes() {
+    let mut rng = Pcg64::seed_from_u64(13);
+    for scale in [1e300, f64::MAX / 16.0, 1e-300, 1e-310, 1e-320] {
+        for _ in 0..40 {
+            let rows = rng.random_range(1..=6usize);
+            let cols = rng.random_range(1..=6usize);
+            let edges: Edges = (0..rows * cols)
+                .filter_map(|k| {
+                    (rng.random::<f64>() < 0.6).then(|| {
+                        let x = rng.random::<f64>() * 2.0 - 0.5;
+                        (k / cols, k % cols, scale * x)
+                    })
+                })
+                .collect();
+            check_small(rows, cols, &edges);
+        }
+    }
+    // Mixed magnitudes: the tiny weights only matter relative to the largest.
+    let g = SparseGraph::from_edges(
+        2,
+        2,
+        [(0, 0, 1e300), (0, 1, 1e-300), (1, 1, 1e-300), (1, 0, 1e299)],
+    )
+    .unwrap();
+    let m = solve(&g, Mode::MaxWeight).unwrap();
+    assert_eq!(m.pairs().collect::<Vec<_>>(), vec![(0, 0), (1, 1)]);
+    check_max_weight_certificate(&g, &m);
+}
+
+/// The documented tolerance is what the certificate check uses; a violation
+/// just above it is detected (the check is not vacuous).
+#[test]
+fn tolerance_is_tight_enough_to_catch_a_wrong_matching() {
+    let g = SparseGraph::from_edges(
+        2,
+        2,
+        [(0, 0, 1.0), (0, 1, 1.0 + 1e-8), (1, 0, 1.0), (1, 1, 1.0)],
+    )
+    .unwrap();
+    let m = solve(&g, Mode::MaxWeight).unwrap();
+    assert!(
+        m.total() > 2.0 + 0.5e-8,
+        "the better pair was found: {}",
+        m.total()
+    );
+    check_max_weight_certificate(&g, &m);
+    // A deliberately wrong matching of weight 2.0 cannot carry a valid certificate:
+    // any u, v with u_0 + v_1 ≥ 1 + 1e-8 and sum 2.0 breaks an inequality by > tol.
+    assert!(1e-8 > TOLERANCE * g.max_abs_weight());
+}
