@@ -46,9 +46,11 @@ fn inverses(c: &mut Criterion) {
         });
         // patient customers (θ = μ/10): longer tail sums
         let n = staff_erlang_a(lambda, MU, theta / 10.0, SL).unwrap();
-        g.bench_with_input(BenchmarkId::new("erlang_a_sl_patient", n), &lambda, |b, &l| {
-            b.iter(|| staff_erlang_a(black_box(l), MU, theta / 10.0, SL).unwrap())
-        });
+        g.bench_with_input(
+            BenchmarkId::new("erlang_a_sl_patient", n),
+            &lambda,
+            |b, &l| b.iter(|| staff_erlang_a(black_box(l), MU, theta / 10.0, SL).unwrap()),
+        );
     }
     g.finish();
 }
@@ -62,10 +64,18 @@ fn forward(c: &mut Criterion) {
             b.iter(|| erlang_b(black_box(a), n).unwrap())
         });
         g.bench_with_input(BenchmarkId::new("erlang_c_new", n), &lambda, |b, &l| {
-            b.iter(|| ErlangC::new(black_box(l), MU, n).unwrap().service_level(20.0))
+            b.iter(|| {
+                ErlangC::new(black_box(l), MU, n)
+                    .unwrap()
+                    .service_level(20.0)
+            })
         });
         g.bench_with_input(BenchmarkId::new("erlang_a_new", n), &lambda, |b, &l| {
-            b.iter(|| ErlangA::new(black_box(l), MU, MU, n).unwrap().prob_abandon())
+            b.iter(|| {
+                ErlangA::new(black_box(l), MU, MU, n)
+                    .unwrap()
+                    .prob_abandon()
+            })
         });
         let m = ErlangA::new(lambda, MU, MU, n).unwrap();
         g.bench_with_input(BenchmarkId::new("erlang_a_service_level", n), &m, |b, m| {

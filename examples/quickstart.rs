@@ -1,7 +1,9 @@
 //! Route five contacts to three agents, and show why each agent was chosen.
 //!
 //! `cargo run --example quickstart`
-use skillroute::{Agent, AgentId, ChannelId, Contact, ContactId, Event, OptimalAssignment, Router, SkillId};
+use skillroute::{
+    Agent, AgentId, ChannelId, Contact, ContactId, Event, OptimalAssignment, Router, SkillId,
+};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let (english, billing) = (SkillId(1), SkillId(2));

@@ -61,7 +61,9 @@ fn main() {
         }
     }
     let Some(policy) = policy(&name) else {
-        fail(&format!("unknown policy {name:?}: longest-idle, priority-aging, skill-expansion, c-mu, optimal"))
+        fail(&format!(
+            "unknown policy {name:?}: longest-idle, priority-aging, skill-expansion, c-mu, optimal"
+        ))
     };
     let text = match &file {
         Some(f) => std::fs::read_to_string(f).unwrap_or_else(|e| fail(&format!("{f}: {e}"))),
@@ -84,7 +86,8 @@ fn main() {
         };
         offers.clear();
         if let Err(e) = router.handle(entry.time, entry.event, &mut offers) {
-            let msg = serde_json::json!({"line": n + 1, "time": entry.time, "error": e.to_string()});
+            let msg =
+                serde_json::json!({"line": n + 1, "time": entry.time, "error": e.to_string()});
             writeln!(out, "{msg}").ok();
         }
         for o in &offers {

@@ -338,7 +338,9 @@ fn read_profile(path: &str) -> Result<Vec<(String, f64, f64)>, String> {
 
 fn profile(args: &Args, path: &str, out: &mut impl Write) -> Result<(), Failure> {
     if args.arrival_rate.is_some() || args.service_rate.is_some() {
-        return Err("--profile gives the rates per interval: drop --arrival-rate/--service-rate".into());
+        return Err(
+            "--profile gives the rates per interval: drop --arrival-rate/--service-rate".into(),
+        );
     }
     let goal = goal(args)?;
     if let Goal::Agents(_) = goal {

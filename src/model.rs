@@ -634,11 +634,17 @@ mod tests {
     #[test]
     fn agent_validation() {
         assert_eq!(
-            Agent::builder(AgentId(1)).skill(SkillId(1), 11).channel(ChannelId::VOICE, 1).build(),
+            Agent::builder(AgentId(1))
+                .skill(SkillId(1), 11)
+                .channel(ChannelId::VOICE, 1)
+                .build(),
             Err(ModelError::LevelOutOfRange(11))
         );
         assert_eq!(
-            Agent::builder(AgentId(1)).skill(SkillId(1), 0).channel(ChannelId::VOICE, 1).build(),
+            Agent::builder(AgentId(1))
+                .skill(SkillId(1), 0)
+                .channel(ChannelId::VOICE, 1)
+                .build(),
             Err(ModelError::LevelOutOfRange(0))
         );
         assert_eq!(
@@ -654,7 +660,10 @@ mod tests {
             Err(ModelError::NoCapacity(AgentId(1)))
         );
         assert!(matches!(
-            Agent::builder(AgentId(1)).channel(ChannelId::VOICE, 1).speed(f64::NAN).build(),
+            Agent::builder(AgentId(1))
+                .channel(ChannelId::VOICE, 1)
+                .speed(f64::NAN)
+                .build(),
             Err(ModelError::BadNumber { field: "speed", .. })
         ));
         let a = Agent::builder(AgentId(1))
@@ -686,7 +695,10 @@ mod tests {
         assert!(a.meets(&[r(1, 5), r(2, 9)], 0));
         assert!(!a.meets(&[r(1, 6)], 0));
         assert!(a.meets(&[r(1, 6)], 1));
-        assert!(!a.meets(&[r(3, 1)], 9), "relaxation never removes the skill itself");
+        assert!(
+            !a.meets(&[r(3, 1)], 9),
+            "relaxation never removes the skill itself"
+        );
         assert!(a.meets(&[], 0));
     }
 
@@ -694,16 +706,22 @@ mod tests {
     fn contact_validation_and_serde() {
         assert!(matches!(
             Contact::builder(ContactId(1), ChannelId::VOICE, f64::INFINITY).build(),
-            Err(ModelError::BadNumber { field: "arrival", .. })
+            Err(ModelError::BadNumber {
+                field: "arrival",
+                ..
+            })
         ));
-        let json = r#"{"id":7,"channel":1,"arrival":2.5,"requirements":[{"skill":3,"min_level":11}]}"#;
+        let json =
+            r#"{"id":7,"channel":1,"arrival":2.5,"requirements":[{"skill":3,"min_level":11}]}"#;
         assert!(serde_json::from_str::<Contact>(json).is_err());
-        let json = r#"{"id":7,"channel":1,"arrival":2.5,"requirements":[{"skill":3,"min_level":4}]}"#;
+        let json =
+            r#"{"id":7,"channel":1,"arrival":2.5,"requirements":[{"skill":3,"min_level":4}]}"#;
         let c: Contact = serde_json::from_str(json).unwrap();
         assert_eq!(c.requirements()[0].min_level.get(), 4);
         let back: Contact = serde_json::from_str(&serde_json::to_string(&c).unwrap()).unwrap();
         assert_eq!(back, c);
-        let json = r#"{"id":1,"skills":[{"skill":1,"level":4}],"capacity":[{"channel":0,"max":1}]}"#;
+        let json =
+            r#"{"id":1,"skills":[{"skill":1,"level":4}],"capacity":[{"channel":0,"max":1}]}"#;
         let a: Agent = serde_json::from_str(json).unwrap();
         let back: Agent = serde_json::from_str(&serde_json::to_string(&a).unwrap()).unwrap();
         assert_eq!(back, a);

@@ -164,7 +164,9 @@ pub enum PolicyError {
         value: f64,
     },
     /// Relaxation steps must have increasing times and increasing relaxations.
-    #[error("relaxation step {index} does not come after the previous one (times and levels must increase)")]
+    #[error(
+        "relaxation step {index} does not come after the previous one (times and levels must increase)"
+    )]
     UnorderedSteps {
         /// The offending step.
         index: usize,
@@ -248,7 +250,9 @@ fn decide_pairwise(
 ) {
     match trigger {
         Trigger::ContactWaiting(id) => {
-            let Some(c) = view.waiting_contact(id) else { return };
+            let Some(c) = view.waiting_contact(id) else {
+                return;
+            };
             let mut best: Option<AgentKey> = None;
             for a in view.eligible_agents(c) {
                 let k = AgentKey::new(agent_primary(&c, &a), &a);
@@ -369,7 +373,10 @@ impl RoutingPolicy for PriorityAging {
         let waited = c.waited();
         let over = waited - self.max_wait_of(c.tier());
         if over >= 0.0 {
-            Urgency { class: 1, value: over }
+            Urgency {
+                class: 1,
+                value: over,
+            }
         } else {
             Urgency {
                 class: 0,
@@ -421,9 +428,18 @@ impl Default for SkillExpansion {
     fn default() -> Self {
         SkillExpansion {
             steps: vec![
-                RelaxStep { after: 20, relax: 1 },
-                RelaxStep { after: 60, relax: 2 },
-                RelaxStep { after: 180, relax: 9 },
+                RelaxStep {
+                    after: 20,
+                    relax: 1,
+                },
+                RelaxStep {
+                    after: 60,
+                    relax: 2,
+                },
+                RelaxStep {
+                    after: 180,
+                    relax: 9,
+                },
             ],
         }
     }
@@ -585,7 +601,11 @@ impl OptimalAssignment {
                 self.rows.push(c.id());
             }
         }
-        let graph = match SparseGraph::from_edges(self.rows.len(), self.cols.len(), self.edges.iter().copied()) {
+        let graph = match SparseGraph::from_edges(
+            self.rows.len(),
+            self.cols.len(),
+            self.edges.iter().copied(),
+        ) {
             Ok(g) => g,
             Err(_) => return, // scores are finite by construction; nothing to offer otherwise
         };

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use crate::model::{
-    Agent, AgentId, AgentState, ContactState, ChannelId, Contact, ContactId, ModelError, Outcome,
+    Agent, AgentId, AgentState, ChannelId, Contact, ContactId, ContactState, ModelError, Outcome,
     Presence,
 };
 use crate::policy::{Proposal, RoutingPolicy, Trigger};
@@ -385,12 +385,18 @@ impl<P: RoutingPolicy> Router<P> {
 
     /// An agent's state; `None` if the agent is unknown.
     pub fn agent_state(&self, id: AgentId) -> Option<AgentState> {
-        self.st.agent_ix.get(&id).map(|&ix| self.st.agent(ix).state())
+        self.st
+            .agent_ix
+            .get(&id)
+            .map(|&ix| self.st.agent(ix).state())
     }
 
     /// How many contacts an agent holds (offered, in service or wrap-up) now.
     pub fn agent_load(&self, id: AgentId) -> Option<u16> {
-        self.st.agent_ix.get(&id).map(|&ix| self.st.agent(ix).used_total)
+        self.st
+            .agent_ix
+            .get(&id)
+            .map(|&ix| self.st.agent(ix).used_total)
     }
 
     /// The ids of the contacts in the system (not completed or abandoned), in no
@@ -429,7 +435,12 @@ impl<P: RoutingPolicy> Router<P> {
     /// and appends the resulting offers to `out`.
     ///
     /// On error nothing changed and nothing was appended.
-    pub fn handle(&mut self, now: f64, event: Event, out: &mut Vec<Offer>) -> Result<(), RouterError> {
+    pub fn handle(
+        &mut self,
+        now: f64,
+        event: Event,
+        out: &mut Vec<Offer>,
+    ) -> Result<(), RouterError> {
         if !now.is_finite() {
             return Err(RouterError::NonFiniteTime(now));
         }
@@ -482,7 +493,12 @@ impl<P: RoutingPolicy> Router<P> {
     }
 
     /// The offered contact's agent, checking it is `agent`.
-    fn offered_to(&self, contact: ContactId, agent: AgentId, event: &'static str) -> Result<(u32, u32), RouterError> {
+    fn offered_to(
+        &self,
+        contact: ContactId,
+        agent: AgentId,
+        event: &'static str,
+    ) -> Result<(u32, u32), RouterError> {
         let (ix, held) = self.contact_ix(contact)?;
         let Held::Offered(a) = held else {
             return Err(self.wrong_state(contact, held, event));
@@ -583,7 +599,10 @@ impl<P: RoutingPolicy> Router<P> {
                 }
                 let channel = contact.channel();
                 if self.st.channel_agents.get(&channel).copied().unwrap_or(0) == 0 {
-                    return Err(RouterError::ChannelNotServed { contact: id, channel });
+                    return Err(RouterError::ChannelNotServed {
+                        contact: id,
+                        channel,
+                    });
                 }
                 let ix = self.st.insert_contact(contact, 0);
                 self.st.count_held(Held::Waiting, 1);
@@ -639,7 +658,8 @@ impl<P: RoutingPolicy> Router<P> {
                 self.st.agents[a as usize].wrapping += 1;
                 let agent_id = self.st.agent(a).agent.id();
                 if let Some(rec) = self.st.contact(ix) {
-                    self.policy.observe_outcome(&rec.contact, agent_id, &outcome);
+                    self.policy
+                        .observe_outcome(&rec.contact, agent_id, &outcome);
                 }
             }
             Event::WrapUpDone { contact } => {
@@ -662,7 +682,14 @@ impl<P: RoutingPolicy> Router<P> {
     }
 
     fn count_channels(&mut self, a: u32, delta: i32) {
-        let chans: Vec<ChannelId> = self.st.agent(a).agent.capacities().iter().map(|c| c.channel).collect();
+        let chans: Vec<ChannelId> = self
+            .st
+            .agent(a)
+            .agent
+            .capacities()
+            .iter()
+            .map(|c| c.channel)
+            .collect();
         for ch in chans {
             let n = self.st.channel_agents.entry(ch).or_default();
             *n = n.saturating_add_signed(delta);
@@ -670,7 +697,9 @@ impl<P: RoutingPolicy> Router<P> {
     }
 
     fn set_held(&mut self, ix: u32, held: Held) {
-        let Some(old) = self.st.contact(ix).map(|r| r.held) else { return };
+        let Some(old) = self.st.contact(ix).map(|r| r.held) else {
+            return;
+        };
         self.st.count_held(old, -1);
         self.st.count_held(held, 1);
         if let Some(rec) = self.st.contact_mut(ix) {
@@ -680,9 +709,16 @@ impl<P: RoutingPolicy> Router<P> {
 
     /// Frees the slot agent `a` used for contact `ix`.
     fn release_slot(&mut self, a: u32, ix: u32, now: f64) {
-        let Some(channel) = self.st.contact(ix).map(|r| r.contact.channel()) else { return };
+        let Some(channel) = self.st.contact(ix).map(|r| r.contact.channel()) else {
+            return;
+        };
         let rec = &mut self.st.agents[a as usize];
-        if let Some(k) = rec.agent.capacities().iter().position(|c| c.channel == channel) {
+        if let Some(k) = rec
+            .agent
+            .capacities()
+            .iter()
+            .position(|c| c.channel == channel)
+        {
             rec.used[k] = rec.used[k].saturating_sub(1);
         }
         rec.used_total = rec.used_total.saturating_sub(1);
@@ -719,11 +755,15 @@ impl<P: RoutingPolicy> Router<P> {
     /// cool-downs, and makes sure one wake-up is queued for the next moment time
     /// alone widens its eligibility (a relaxation step or a cool-down end).
     fn arm(&mut self, ix: u32, now: f64) {
-        let Some(rec) = self.st.contact(ix) else { return };
+        let Some(rec) = self.st.contact(ix) else {
+            return;
+        };
         let (relax, step) = self.relaxation_at(&rec.contact, now);
         let id = rec.contact.id();
         self.st.set_relax(ix, relax);
-        let Some(rec) = self.st.contact_mut(ix) else { return };
+        let Some(rec) = self.st.contact_mut(ix) else {
+            return;
+        };
         rec.cooldowns.retain(|&(_, u)| u > now);
         let cool = rec.cooldowns.iter().map(|&(_, u)| u).min_by(f64::total_cmp);
         let at = match (step, cool) {
@@ -758,8 +798,12 @@ impl<P: RoutingPolicy> Router<P> {
                 break;
             }
             self.wakeups.pop();
-            let Some(ix) = self.live_wakeup(&w) else { continue };
-            let Some(rec) = self.st.contact_mut(ix) else { continue };
+            let Some(ix) = self.live_wakeup(&w) else {
+                continue;
+            };
+            let Some(rec) = self.st.contact_mut(ix) else {
+                continue;
+            };
             rec.wake_at = None;
             if rec.held != Held::Waiting {
                 // re-armed when it comes back to the queue
@@ -777,7 +821,9 @@ impl<P: RoutingPolicy> Router<P> {
     fn drop_stale_wakeups(&mut self) {
         while let Some(Reverse(w)) = self.wakeups.peek().copied() {
             if let Some(ix) = self.live_wakeup(&w) {
-                let Some(rec) = self.st.contact_mut(ix) else { break };
+                let Some(rec) = self.st.contact_mut(ix) else {
+                    break;
+                };
                 if rec.held == Held::Waiting {
                     break;
                 }
@@ -794,7 +840,9 @@ impl<P: RoutingPolicy> Router<P> {
             Trigger::AgentAvailable(agent) => {
                 // Ask again while the agent has room and the last answer placed work,
                 // so that a policy may propose one offer per call.
-                let Some(&a) = self.st.agent_ix.get(&agent) else { return };
+                let Some(&a) = self.st.agent_ix.get(&agent) else {
+                    return;
+                };
                 let cap = self.st.agent(a).agent.total_capacity();
                 for _ in 0..cap {
                     if self.st.agent(a).all_pos == u32::MAX || self.ask(trigger, out) == 0 {
@@ -851,7 +899,10 @@ impl<P: RoutingPolicy> Router<P> {
 
     /// Applies one proposal if feasible; returns whether it was.
     fn offer(&mut self, p: Proposal, trigger: Trigger, out: &mut Vec<Offer>) -> bool {
-        let (Some(&ix), Some(&a)) = (self.st.contact_ix.get(&p.contact), self.st.agent_ix.get(&p.agent)) else {
+        let (Some(&ix), Some(&a)) = (
+            self.st.contact_ix.get(&p.contact),
+            self.st.agent_ix.get(&p.agent),
+        ) else {
             self.rejected += 1;
             return false;
         };
@@ -872,7 +923,12 @@ impl<P: RoutingPolicy> Router<P> {
         self.st.dequeue(ix);
         self.set_held(ix, Held::Offered(a));
         let arec = &mut self.st.agents[a as usize];
-        if let Some(k) = arec.agent.capacities().iter().position(|c| c.channel == channel) {
+        if let Some(k) = arec
+            .agent
+            .capacities()
+            .iter()
+            .position(|c| c.channel == channel)
+        {
             arec.used[k] += 1;
         }
         arec.used_total += 1;

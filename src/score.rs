@@ -111,7 +111,10 @@ impl ScoreWeights {
                 });
             }
         }
-        for (field, value) in [("idle_scale", self.idle_scale), ("wait_scale", self.wait_scale)] {
+        for (field, value) in [
+            ("idle_scale", self.idle_scale),
+            ("wait_scale", self.wait_scale),
+        ] {
             if !(value.is_finite() && value > 0.0) {
                 return Err(ScoreError::BadParameter {
                     field,
@@ -203,7 +206,12 @@ impl AffinityTable {
     }
 
     /// Sets the affinity of `segment` with `agent`; rejects NaN and infinities.
-    pub fn set(&mut self, segment: SegmentId, agent: AgentId, value: f64) -> Result<(), ScoreError> {
+    pub fn set(
+        &mut self,
+        segment: SegmentId,
+        agent: AgentId,
+        value: f64,
+    ) -> Result<(), ScoreError> {
         if !value.is_finite() {
             return Err(ScoreError::BadAffinity {
                 segment,
@@ -318,7 +326,17 @@ mod tests {
         assert_eq!(s.priority, 2.0);
         let sum = s.skill + s.fit + s.preference + s.idle + s.load + s.wait + s.priority;
         assert!((s.total - sum).abs() < 1e-12);
-        let nan = score(&w, &c, &agent(), AgentLoad { idle_seconds: 0.0, free_share: 0.0 }, f64::NAN, 70.0);
+        let nan = score(
+            &w,
+            &c,
+            &agent(),
+            AgentLoad {
+                idle_seconds: 0.0,
+                free_share: 0.0,
+            },
+            f64::NAN,
+            70.0,
+        );
         assert!(nan.total.is_finite());
     }
 
@@ -328,7 +346,10 @@ mod tests {
             fit: f64::NAN,
             ..Default::default()
         };
-        assert!(matches!(w.validate(), Err(ScoreError::BadParameter { field: "fit", .. })));
+        assert!(matches!(
+            w.validate(),
+            Err(ScoreError::BadParameter { field: "fit", .. })
+        ));
         let w = ScoreWeights {
             wait_scale: 0.0,
             ..Default::default()

@@ -198,7 +198,9 @@ impl ContactRec {
     }
 
     pub fn cooling(&self, agent: u32, now: f64) -> bool {
-        self.cooldowns.iter().any(|&(a, until)| a == agent && until > now)
+        self.cooldowns
+            .iter()
+            .any(|&(a, until)| a == agent && until > now)
     }
 }
 
@@ -653,7 +655,10 @@ impl<'a> RouterView<'a> {
 
     /// The available agents eligible for `contact`. O(agents in the smallest
     /// available bucket of its skills).
-    pub fn eligible_agents(&self, contact: ContactRef<'a>) -> impl Iterator<Item = AgentRef<'a>> + 'a {
+    pub fn eligible_agents(
+        &self,
+        contact: ContactRef<'a>,
+    ) -> impl Iterator<Item = AgentRef<'a>> + 'a {
         let view = *self;
         let st: &'a State = self.st;
         st.agent_candidates(contact.rec)
@@ -664,7 +669,10 @@ impl<'a> RouterView<'a> {
 
     /// The waiting contacts `agent` is eligible for (empty if it is not
     /// available). O(waiting contacts keyed by its skills).
-    pub fn eligible_contacts(&self, agent: AgentRef<'a>) -> impl Iterator<Item = ContactRef<'a>> + 'a {
+    pub fn eligible_contacts(
+        &self,
+        agent: AgentRef<'a>,
+    ) -> impl Iterator<Item = ContactRef<'a>> + 'a {
         let view = *self;
         let st: &'a State = self.st;
         let a = agent.ix;
@@ -687,6 +695,13 @@ impl<'a> RouterView<'a> {
     /// The pair's score with its breakdown, at the current time.
     pub fn score(&self, contact: &Contact, agent: &AgentRef<'_>) -> ScoreBreakdown {
         let fit = self.fit.fit(contact, agent.agent());
-        score::score(self.weights, contact, agent.agent(), agent.load(), fit, self.now)
+        score::score(
+            self.weights,
+            contact,
+            agent.agent(),
+            agent.load(),
+            fit,
+            self.now,
+        )
     }
 }

@@ -176,14 +176,64 @@ fn brute_force(rows: usize, cols: usize, edges: &Edges) -> (f64, (usize, f64)) {
     (st.best_w, st.best_lex)
 }
 
+/// Exhaustive dynamic programme over the subsets of the smaller side (up to
+/// ~12 vertices), for shapes too large to enumerate: the same optima as
+/// [`brute_force`], in O(large side × 2^small side × degree).
+fn subset_dp(rows: usize, cols: usize, edges: &Edges) -> (f64, (usize, f64)) {
+    let flip = rows < cols; // index the subsets by the smaller side
+    let (small, large) = if flip { (rows, cols) } else { (cols, rows) };
+    assert!(small <= 14);
+    let mut adj = vec![Vec::new(); large];
+    for &(r, c, w) in edges {
+        let (l, s) = if flip { (c, r) } else { (r, c) };
+        adj[l].push((s, w));
+    }
+    let states = 1usize << small;
+    let mut best_w = vec![f64::NEG_INFINITY; states];
+    let mut best_lex = vec![(0usize, f64::NEG_INFINITY); states];
+    best_w[0] = 0.0;
+    best_lex[0] = (0, 0.0);
+    let better = |a: (usize, f64), b: (usize, f64)| a.0 > b.0 || (a.0 == b.0 && a.1 > b.1);
+    for l in 0..large {
+        let (prev_w, prev_lex) = (best_w.clone(), best_lex.clone());
+        for mask in 0..states {
+            if prev_lex[mask].1 == f64::NEG_INFINITY {
+                continue;
+            }
+            for &(s, w) in &adj[l] {
+                if mask & (1 << s) == 0 {
+                    let to = mask | (1 << s);
+                    best_w[to] = best_w[to].max(prev_w[mask] + w);
+                    let cand = (prev_lex[mask].0 + 1, prev_lex[mask].1 + w);
+                    if better(cand, best_lex[to]) {
+                        best_lex[to] = cand;
+                    }
+                }
+            }
+        }
+    }
+    let bw = best_w.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let bl =
+        best_lex.iter().copied().fold(
+            (0, f64::NEG_INFINITY),
+            |a, b| if better(b, a) { b } else { a },
+        );
+    (bw, bl)
+}
+
 fn close(a: f64, b: f64, scale: f64) -> bool {
     (a - b).abs() <= 1e-9 * scale.max(a.abs()).max(b.abs()).max(f64::MIN_POSITIVE)
 }
 
 /// Solves in both modes, checks validity, certificates and brute force.
 fn check_small(rows: usize, cols: usize, edges: &Edges) {
+    check_against(rows, cols, edges, brute_force(rows, cols, edges));
+}
+
+/// Solves in both modes, with and without warm start, and checks validity,
+/// certificates and the exhaustive optimum `(best weight, (pairs, weight))`.
+fn check_against(rows: usize, cols: usize, edges: &Edges, (bw, (bn, bl)): (f64, (usize, f64))) {
     let g = SparseGraph::from_edges(rows, cols, edges.iter().copied()).unwrap();
-    let (bw, (bn, bl)) = brute_force(rows, cols, edges);
     let mw = solve(&g, Mode::MaxWeight).unwrap();
     check_valid(&g, &mw);
     check_max_weight_certificate(&g, &mw);
@@ -271,17 +321,48 @@ fn weight() -> impl Strategy<Value = f64> {
 /// Every shape up to 7×7 (empty ones included) with random sparse edges in a
 /// random order.
 fn small_instance() -> impl Strategy<Value = (usize, usize, Edges)> {
-    (0usize..=7, 0usize..=7, 0.0f64..=1.0)
-        .prop_flat_map(|(r, c, p)| {
+    instance((0usize..=7, 0usize..=7))
+}
+
+/// Shapes up to 12×24 and 24×12: more rows, and rows longer, than the
+/// solver's per-row candidate lists (8 edges), so that the lists' bounds are
+/// exercised, in both orientations.
+fn long_row_instance() -> impl Strategy<Value = (usize, usize, Edges)> {
+    instance(
+        (6usize..=12, 9usize..=24).prop_flat_map(|(a, b)| prop_oneof![Just((a, b)), Just((b, a))]),
+    )
+}
+
+/// Random edges (each pair present with a random probability) in a random
+/// order. Half the time the weights are dominated by a per-column popularity,
+/// so that all rows want the same few columns (long augmenting paths, rows
+/// pushed beyond their favourite columns).
+fn instance(
+    shape: impl Strategy<Value = (usize, usize)>,
+) -> impl Strategy<Value = (usize, usize, Edges)> {
+    (shape, 0.0f64..=1.0, any::<bool>())
+        .prop_flat_map(|((r, c), p, popular)| {
             let cells = proptest::collection::vec((proptest::bool::weighted(p), weight()), r * c);
-            (Just(r), Just(c), cells)
+            let pop = proptest::collection::vec(0u32..8, r.max(c));
+            (Just(r), Just(c), cells, Just(popular), pop)
         })
-        .prop_flat_map(|(r, c, cells)| {
+        .prop_flat_map(|(r, c, cells, popular, pop)| {
             let edges: Edges = cells
                 .into_iter()
                 .enumerate()
                 .filter(|(_, (on, _))| *on)
-                .map(|(k, (_, w))| (k / c.max(1), k % c.max(1), w))
+                .map(|(k, (_, w))| {
+                    let (i, j) = (k / c.max(1), k % c.max(1));
+                    // Popularity of the larger side: what the smaller side competes
+                    // for; the weight only breaks ties within a popularity level.
+                    let p = f64::from(pop[if r <= c { j } else { i }]);
+                    let w = if popular {
+                        p + 0.25 * w.abs().fract()
+                    } else {
+                        w
+                    };
+                    (i, j, w)
+                })
                 .collect();
             (Just(r), Just(c), Just(edges).prop_shuffle())
         })
@@ -293,6 +374,22 @@ proptest! {
     #[test]
     fn matches_brute_force_up_to_7x7((rows, cols, edges) in small_instance()) {
         check_small(rows, cols, &edges);
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    #[test]
+    fn matches_exhaustive_search_with_long_rows((rows, cols, edges) in long_row_instance()) {
+        check_against(rows, cols, &edges, subset_dp(rows, cols, &edges));
+    }
+
+    #[test]
+    fn subset_dp_agrees_with_enumeration((rows, cols, edges) in small_instance()) {
+        let (a, (an, al)) = brute_force(rows, cols, &edges);
+        let (b, (bn, bl)) = subset_dp(rows, cols, &edges);
+        prop_assert!(close(a, b, 1.0) && an == bn && close(al, bl, 1.0));
     }
 }
 
@@ -356,6 +453,34 @@ fn certificates_on_fixed_shapes() {
         let m = solver.solve(&g, Mode::NonIdling).unwrap();
         check_valid(&g, &m);
         check_non_idling_certificate(&g, &m);
+    }
+}
+
+/// All rows want the same columns, in the same order: most rows must go
+/// beyond the 8 edges the solver keeps per row, through its per-row bounds.
+#[test]
+fn popular_columns_push_rows_beyond_their_candidate_lists() {
+    let mut rng = Pcg64::seed_from_u64(17);
+    for case in 0..200 {
+        let (a, b) = (
+            rng.random_range(9..=12usize),
+            rng.random_range(10..=24usize),
+        );
+        let (rows, cols) = if case % 2 == 0 { (a, b) } else { (b, a) };
+        let pop: Vec<f64> = (0..rows.max(cols))
+            .map(|_| f64::from(rng.random_range(0..8u32)))
+            .collect();
+        let density = [1.0, 0.8, 0.5][case % 3];
+        let edges: Edges = (0..rows * cols)
+            .filter_map(|k| {
+                (rng.random::<f64>() < density).then(|| {
+                    let (i, j) = (k / cols, k % cols);
+                    let p = if rows <= cols { pop[j] } else { pop[i] };
+                    (i, j, p + 0.25 * rng.random::<f64>())
+                })
+            })
+            .collect();
+        check_against(rows, cols, &edges, subset_dp(rows, cols, &edges));
     }
 }
 

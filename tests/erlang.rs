@@ -128,7 +128,12 @@ impl Chain {
     /// Erlang C: E[W | wait] = Σ_j P(j ahead | wait)·(j+1)/(nμ).
     fn wait_given_wait(&self) -> f64 {
         let rate = self.n as f64 * self.mu;
-        ksum(self.queue_given_wait.iter().enumerate().map(|(j, p)| p * (j as f64 + 1.0) / rate))
+        ksum(
+            self.queue_given_wait
+                .iter()
+                .enumerate()
+                .map(|(j, p)| p * (j as f64 + 1.0) / rate),
+        )
     }
 
     fn occupancy(&self) -> f64 {
@@ -295,9 +300,22 @@ fn erlang_b_matches_the_loss_chain() {
         }
     }
     // Loads in the thousands at n = 10,000 and beyond.
-    for &(a, n) in &[(5000.0, 10_000), (9000.0, 10_000), (12_000.0, 10_000), (1234.5, 1300), (20_000.0, 20_000)] {
+    for &(a, n) in &[
+        (5000.0, 10_000),
+        (9000.0, 10_000),
+        (12_000.0, 10_000),
+        (1234.5, 1300),
+        (20_000.0, 20_000),
+    ] {
         let at = format!("n={n}, a={a}");
-        errs.check("erlang_b", erlang_b(a, n as u32).unwrap(), erlang_b_reference(a, n), 1e-11, 0.0, &at);
+        errs.check(
+            "erlang_b",
+            erlang_b(a, n as u32).unwrap(),
+            erlang_b_reference(a, n),
+            1e-11,
+            0.0,
+            &at,
+        );
     }
     errs.print("Erlang B vs loss chain");
 }
@@ -340,12 +358,33 @@ fn erlang_c_matches_the_chain() {
             errs.check("prob_wait", c.prob_wait(), pw, 1e-10, 0.0, &at);
             // ASA: E[W] = Σ_j π_{n+j}(j+1)/(nμ), first-step analysis.
             errs.check("asa", c.asa(), chain.wait_answered(), 1e-10, 0.0, &at);
-            errs.check("mean_wait_given_wait", c.mean_wait_given_wait(), chain.wait_given_wait(), 1e-10, 0.0, &at);
-            errs.check("occupancy", c.occupancy(), chain.occupancy(), 1e-12, 0.0, &at);
+            errs.check(
+                "mean_wait_given_wait",
+                c.mean_wait_given_wait(),
+                chain.wait_given_wait(),
+                1e-10,
+                0.0,
+                &at,
+            );
+            errs.check(
+                "occupancy",
+                c.occupancy(),
+                chain.occupancy(),
+                1e-12,
+                0.0,
+                &at,
+            );
             let scale = 1.0 / (mu * (n as f64).sqrt());
             for &t in &[0.2 * scale, scale] {
                 let at = format!("n={n}, rho={rho}, t={t:.4}");
-                errs.check("service_level", c.service_level(t), chain.answered_within(t), 1e-10, 1e-14, &at);
+                errs.check(
+                    "service_level",
+                    c.service_level(t),
+                    chain.answered_within(t),
+                    1e-10,
+                    1e-14,
+                    &at,
+                );
             }
         }
     }
@@ -362,9 +401,21 @@ fn erlang_c_published_example() {
     let lambda = 100.0 / 1800.0; // per second
     let mu = 1.0 / 180.0;
     let c = |n| ErlangC::new(lambda, mu, n).unwrap();
-    assert!((c(11).prob_wait() - 0.6821).abs() < 5e-5, "{}", c(11).prob_wait());
-    assert!((c(12).prob_wait() - 0.4494).abs() < 5e-5, "{}", c(12).prob_wait());
-    assert!((c(14).prob_wait() - 0.1741).abs() < 5e-5, "{}", c(14).prob_wait());
+    assert!(
+        (c(11).prob_wait() - 0.6821).abs() < 5e-5,
+        "{}",
+        c(11).prob_wait()
+    );
+    assert!(
+        (c(12).prob_wait() - 0.4494).abs() < 5e-5,
+        "{}",
+        c(12).prob_wait()
+    );
+    assert!(
+        (c(14).prob_wait() - 0.1741).abs() < 5e-5,
+        "{}",
+        c(14).prob_wait()
+    );
     // Hand-checkable from those: SL(20 s) = 1 − C·e^(−(14−10)·20/180), ASA = C·180/4.
     let c14 = c(14);
     let sl = 1.0 - c14.prob_wait() * (-4.0_f64 * 20.0 / 180.0).exp();
@@ -396,17 +447,55 @@ fn erlang_a_matches_the_chain() {
                 // balance) and 1 − P(answered) by first-step analysis.
                 let p_ab = theta * chain.mean_queue() / lambda;
                 let answered = chain.prob_answered();
-                assert!((p_ab - (1.0 - answered)).abs() < 1e-12, "reference disagrees with itself at {at}");
+                assert!(
+                    (p_ab - (1.0 - answered)).abs() < 1e-12,
+                    "reference disagrees with itself at {at}"
+                );
                 errs.check("prob_abandon", m.prob_abandon(), p_ab, 1e-10, 0.0, &at);
-                errs.check("prob_answered", m.prob_answered(), answered, 1e-10, 0.0, &at);
-                errs.check("mean_wait (all)", m.mean_wait(), chain.mean_queue() / lambda, 1e-10, 0.0, &at);
-                errs.check("asa (answered)", m.asa(), chain.wait_answered() / answered, 1e-9, 0.0, &at);
-                errs.check("occupancy", m.occupancy(), chain.occupancy(), 1e-10, 0.0, &at);
+                errs.check(
+                    "prob_answered",
+                    m.prob_answered(),
+                    answered,
+                    1e-10,
+                    0.0,
+                    &at,
+                );
+                errs.check(
+                    "mean_wait (all)",
+                    m.mean_wait(),
+                    chain.mean_queue() / lambda,
+                    1e-10,
+                    0.0,
+                    &at,
+                );
+                errs.check(
+                    "asa (answered)",
+                    m.asa(),
+                    chain.wait_answered() / answered,
+                    1e-9,
+                    0.0,
+                    &at,
+                );
+                errs.check(
+                    "occupancy",
+                    m.occupancy(),
+                    chain.occupancy(),
+                    1e-10,
+                    0.0,
+                    &at,
+                );
                 let scale = 1.0 / (mu * (n as f64).sqrt());
                 for &t in &[0.2 * scale, scale] {
                     let at = format!("{at}, t={t:.4}");
                     let reference = chain.answered_within(t);
-                    errs.check("service_level (all)", m.service_level(t), reference, 1e-10, 1e-14, &at);
+                    errs.check(
+                        "service_level (all)",
+                        m.service_level(t),
+                        reference,
+                        1e-10,
+                        1e-14,
+                        &at,
+                    );
                     errs.check(
                         "service_level (answered)",
                         m.service_level_of_answered(t),
@@ -435,14 +524,22 @@ fn erlang_a_special_cases() {
             ln_p += a.ln() - f64::from(k + 1).ln();
         }
         let poisson_tail = 1.0 - ksum(below);
-        assert!(((m.prob_wait() - poisson_tail) / poisson_tail).abs() < 1e-9, "a={a}, n={n}");
+        assert!(
+            ((m.prob_wait() - poisson_tail) / poisson_tail).abs() < 1e-9,
+            "a={a}, n={n}"
+        );
     }
     // θ → 0: Erlang A tends to Erlang C.
     for &(lambda, n) in &[(8.0, 10u32), (950.0, 1000)] {
         let c = ErlangC::new(lambda, 1.0, n).unwrap();
         let m = ErlangA::new(lambda, 1.0, 1e-7, n).unwrap();
         assert!(((m.prob_wait() - c.prob_wait()) / c.prob_wait()).abs() < 1e-5);
-        assert!(((m.asa() - c.asa()) / c.asa()).abs() < 1e-5, "{} vs {}", m.asa(), c.asa());
+        assert!(
+            ((m.asa() - c.asa()) / c.asa()).abs() < 1e-5,
+            "{} vs {}",
+            m.asa(),
+            c.asa()
+        );
         assert!((m.service_level(0.1) - c.service_level(0.1)).abs() < 1e-5);
         assert!(m.prob_abandon() < 1e-5);
     }
@@ -469,7 +566,12 @@ fn no_nan_anywhere() {
             assert!((0.0..=1.0).contains(&b), "B({a},{n}) = {b}");
             if a < f64::from(n) {
                 let c = ErlangC::new(a, 1.0, n).unwrap();
-                for v in [c.prob_wait(), c.service_level(0.0), c.service_level(1.0), c.occupancy()] {
+                for v in [
+                    c.prob_wait(),
+                    c.service_level(0.0),
+                    c.service_level(1.0),
+                    c.occupancy(),
+                ] {
                     assert!((0.0..=1.0).contains(&v), "C a={a} n={n}: {v}");
                 }
                 assert!(c.asa().is_finite() && c.asa() >= 0.0);
@@ -495,7 +597,11 @@ fn no_nan_anywhere() {
                 ] {
                     assert!((0.0..=1.0).contains(&v), "{at}: {v}");
                 }
-                assert!(m.asa().is_finite() && m.asa() >= 0.0, "{at}: asa {}", m.asa());
+                assert!(
+                    m.asa().is_finite() && m.asa() >= 0.0,
+                    "{at}: asa {}",
+                    m.asa()
+                );
                 assert!(m.mean_wait().is_finite() && m.mean_wait() >= 0.0, "{at}");
             }
         }
@@ -506,31 +612,64 @@ fn no_nan_anywhere() {
 fn invalid_input_is_a_typed_error() {
     assert!(matches!(
         ErlangC::new(-1.0, 1.0, 3),
-        Err(StaffingError::InvalidRate { field: "arrival_rate", .. })
+        Err(StaffingError::InvalidRate {
+            field: "arrival_rate",
+            ..
+        })
     ));
     assert!(matches!(
         ErlangC::new(1.0, f64::NAN, 3),
-        Err(StaffingError::InvalidRate { field: "service_rate", .. })
+        Err(StaffingError::InvalidRate {
+            field: "service_rate",
+            ..
+        })
     ));
-    assert!(matches!(ErlangC::new(1.0, 1.0, 0), Err(StaffingError::NoAgents)));
+    assert!(matches!(
+        ErlangC::new(1.0, 1.0, 0),
+        Err(StaffingError::NoAgents)
+    ));
     assert_eq!(
         ErlangC::new(5.0, 1.0, 5),
-        Err(StaffingError::Unstable { offered_load: 5.0, agents: 5 })
+        Err(StaffingError::Unstable {
+            offered_load: 5.0,
+            agents: 5
+        })
     );
     assert!(matches!(
         ErlangA::new(5.0, 1.0, 0.0, 5),
-        Err(StaffingError::InvalidRate { field: "abandon_rate", .. })
+        Err(StaffingError::InvalidRate {
+            field: "abandon_rate",
+            ..
+        })
     ));
-    assert!(matches!(ErlangA::new(5.0, 1.0, 1e-12, 5), Err(StaffingError::OutOfRange { .. })));
-    assert!(matches!(erlang_b(f64::INFINITY, 5), Err(StaffingError::InvalidRate { field: "offered_load", .. })));
-    let sl = |fraction, threshold| Target::ServiceLevel { fraction, threshold };
+    assert!(matches!(
+        ErlangA::new(5.0, 1.0, 1e-12, 5),
+        Err(StaffingError::OutOfRange { .. })
+    ));
+    assert!(matches!(
+        erlang_b(f64::INFINITY, 5),
+        Err(StaffingError::InvalidRate {
+            field: "offered_load",
+            ..
+        })
+    ));
+    let sl = |fraction, threshold| Target::ServiceLevel {
+        fraction,
+        threshold,
+    };
     assert!(matches!(
         staff_erlang_c(1.0, 1.0, sl(1.0, 1.0)),
-        Err(StaffingError::InvalidTarget { field: "fraction", .. })
+        Err(StaffingError::InvalidTarget {
+            field: "fraction",
+            ..
+        })
     ));
     assert!(matches!(
         staff_erlang_c(1.0, 1.0, sl(0.8, -1.0)),
-        Err(StaffingError::InvalidTarget { field: "threshold", .. })
+        Err(StaffingError::InvalidTarget {
+            field: "threshold",
+            ..
+        })
     ));
     assert!(matches!(
         staff_erlang_c(1.0, 1.0, Target::Asa(0.0)),
@@ -542,9 +681,15 @@ fn invalid_input_is_a_typed_error() {
     ));
     assert!(matches!(
         staff_erlang_a(1.0, 1.0, 1.0, Target::Abandonment(f64::NAN)),
-        Err(StaffingError::InvalidTarget { field: "abandonment", .. })
+        Err(StaffingError::InvalidTarget {
+            field: "abandonment",
+            ..
+        })
     ));
-    assert!(matches!(halfin_whitt_beta(1.0), Err(StaffingError::InvalidTarget { .. })));
+    assert!(matches!(
+        halfin_whitt_beta(1.0),
+        Err(StaffingError::InvalidTarget { .. })
+    ));
     // Errors carry a readable message naming the field and value.
     let msg = ErlangC::new(1.0, -2.0, 3).unwrap_err().to_string();
     assert!(msg.contains("service_rate") && msg.contains("-2"), "{msg}");
@@ -559,7 +704,10 @@ fn c_meets(lambda: f64, mu: f64, n: u32, target: Target) -> bool {
         return false; // unstable or no agents
     };
     match target {
-        Target::ServiceLevel { fraction, threshold } => c.service_level(threshold) >= fraction,
+        Target::ServiceLevel {
+            fraction,
+            threshold,
+        } => c.service_level(threshold) >= fraction,
         Target::Asa(v) => c.asa() <= v,
         _ => unreachable!(),
     }
@@ -571,7 +719,10 @@ fn a_meets(lambda: f64, mu: f64, theta: f64, n: u32, target: Target) -> bool {
     }
     let m = ErlangA::new(lambda, mu, theta, n).unwrap();
     match target {
-        Target::ServiceLevel { fraction, threshold } => m.service_level(threshold) >= fraction,
+        Target::ServiceLevel {
+            fraction,
+            threshold,
+        } => m.service_level(threshold) >= fraction,
         Target::Asa(v) => m.asa() <= v,
         Target::Abandonment(p) => m.prob_abandon() <= p,
         _ => unreachable!(),
@@ -584,19 +735,39 @@ fn erlang_c_inverse_is_the_smallest_staffing() {
         let mu = 1.0 / 240.0; // per second
         let lambda = a * mu;
         for target in [
-            Target::ServiceLevel { fraction: 0.8, threshold: 20.0 },
-            Target::ServiceLevel { fraction: 0.95, threshold: 0.0 },
-            Target::ServiceLevel { fraction: 0.999, threshold: 60.0 },
+            Target::ServiceLevel {
+                fraction: 0.8,
+                threshold: 20.0,
+            },
+            Target::ServiceLevel {
+                fraction: 0.95,
+                threshold: 0.0,
+            },
+            Target::ServiceLevel {
+                fraction: 0.999,
+                threshold: 60.0,
+            },
             Target::Asa(15.0),
             Target::Asa(0.01),
         ] {
             let n = staff_erlang_c(lambda, mu, target).unwrap();
-            assert!(c_meets(lambda, mu, n, target), "a={a}, {target:?}: n={n} fails");
-            assert!(!c_meets(lambda, mu, n - 1, target), "a={a}, {target:?}: n-1={} meets", n - 1);
+            assert!(
+                c_meets(lambda, mu, n, target),
+                "a={a}, {target:?}: n={n} fails"
+            );
+            assert!(
+                !c_meets(lambda, mu, n - 1, target),
+                "a={a}, {target:?}: n-1={} meets",
+                n - 1
+            );
             // and the independent chain agrees (away from a tie)
             if n <= 1000 {
                 let chain = Chain::new(lambda, mu, 0.0, n as usize);
-                if let Target::ServiceLevel { fraction, threshold } = target {
+                if let Target::ServiceLevel {
+                    fraction,
+                    threshold,
+                } = target
+                {
                     let sl = chain.answered_within(threshold);
                     assert!(sl >= fraction - 1e-9, "a={a}: chain SL {sl} at n={n}");
                 }
@@ -613,8 +784,14 @@ fn erlang_a_inverse_is_the_smallest_staffing() {
             let theta = theta_over_mu * mu;
             let lambda = a * mu;
             for target in [
-                Target::ServiceLevel { fraction: 0.8, threshold: 20.0 },
-                Target::ServiceLevel { fraction: 0.5, threshold: 0.0 },
+                Target::ServiceLevel {
+                    fraction: 0.8,
+                    threshold: 20.0,
+                },
+                Target::ServiceLevel {
+                    fraction: 0.5,
+                    threshold: 0.0,
+                },
                 Target::Asa(15.0),
                 Target::Asa(0.5),
                 Target::Abandonment(0.05),
@@ -624,7 +801,11 @@ fn erlang_a_inverse_is_the_smallest_staffing() {
                 let n = staff_erlang_a(lambda, mu, theta, target).unwrap();
                 let at = format!("a={a}, theta/mu={theta_over_mu}, {target:?}");
                 assert!(a_meets(lambda, mu, theta, n, target), "{at}: n={n} fails");
-                assert!(!a_meets(lambda, mu, theta, n - 1, target), "{at}: n-1={} meets", n - 1);
+                assert!(
+                    !a_meets(lambda, mu, theta, n - 1, target),
+                    "{at}: n-1={} meets",
+                    n - 1
+                );
             }
         }
     }
@@ -634,12 +815,21 @@ fn erlang_a_inverse_is_the_smallest_staffing() {
 fn erlang_a_measures_improve_with_agents() {
     // The inverse search relies on monotonicity; ASA is the one measure
     // without a coupling proof, so check it over whole ranges.
-    for &(lambda, theta) in &[(10.0, 0.1), (10.0, 1.0), (10.0, 10.0), (500.0, 0.2), (500.0, 5.0)] {
+    for &(lambda, theta) in &[
+        (10.0, 0.1),
+        (10.0, 1.0),
+        (10.0, 10.0),
+        (500.0, 0.2),
+        (500.0, 5.0),
+    ] {
         let mut last: Option<ErlangA> = None;
         for n in 1..=(2.0 * lambda) as u32 {
             let m = ErlangA::new(lambda, 1.0, theta, n).unwrap();
             if let Some(p) = &last {
-                assert!(m.asa() <= p.asa(), "asa rises at n={n}, lambda={lambda}, theta={theta}");
+                assert!(
+                    m.asa() <= p.asa(),
+                    "asa rises at n={n}, lambda={lambda}, theta={theta}"
+                );
                 assert!(m.prob_abandon() <= p.prob_abandon());
                 assert!(m.prob_wait() <= p.prob_wait());
                 assert!(
@@ -661,8 +851,19 @@ fn square_root_staffing_is_close_for_large_loads() {
             let beta = halfin_whitt_beta(p).unwrap();
             let n_sqrt = square_root_staffing(a, 1.0, beta);
             // exact smallest n with P(wait) ≤ p (service level at t = 0)
-            let n_exact = staff_erlang_c(a, 1.0, Target::ServiceLevel { fraction: 1.0 - p, threshold: 0.0 }).unwrap();
-            assert!(n_sqrt.abs_diff(n_exact) <= 2, "a={a}, p={p}: {n_sqrt} vs {n_exact}");
+            let n_exact = staff_erlang_c(
+                a,
+                1.0,
+                Target::ServiceLevel {
+                    fraction: 1.0 - p,
+                    threshold: 0.0,
+                },
+            )
+            .unwrap();
+            assert!(
+                n_sqrt.abs_diff(n_exact) <= 2,
+                "a={a}, p={p}: {n_sqrt} vs {n_exact}"
+            );
             // and the limit formula is close to the exact P(wait) there
             let pw = ErlangC::new(a, 1.0, n_sqrt).unwrap().prob_wait();
             let hw = halfin_whitt_prob_wait((f64::from(n_sqrt) - a) / a.sqrt());
@@ -674,4 +875,3 @@ fn square_root_staffing_is_close_for_large_loads() {
     assert_eq!(square_root_staffing(f64::NAN, 1.0, 1.0), 1);
     assert_eq!(square_root_staffing(0.5, 1.0, 0.0), 1);
 }
-

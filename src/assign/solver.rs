@@ -426,7 +426,7 @@ impl<C: Cost> Search<C> {
             let nd = base.add(cd.cost.sub(cols[cd.col as usize].v));
             self.relax(cols, cd.col, cd.edge, i as u32, nd);
         }
-        if base.add(lists.theta[i]).lt(self.best) && lists.len[i] == 0 {
+        if base.add(lists.theta[i]).lt(self.best) {
             stats.full_row_scans += 1;
             scan_row(g, i, cols, lists, false, |cols, k, e, r| {
                 self.relax(cols, k, e, i as u32, base.add(r))

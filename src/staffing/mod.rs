@@ -76,13 +76,22 @@
 //!   served customers is a one-dimensional integral of a log-concave function,
 //!   integrated by adaptive Gauss–Kronrod (7–15) quadrature (Piessens et al.
 //!   1983) around its located peak.
-//! * **Inverses** search upwards from a lower bound that follows from the offered
-//!   load (`n > a` for Erlang C; `n ≥ f·a` for a service level `f`, `n ≥ a(1−p)`
-//!   for an abandonment `p` under Erlang A), advancing the Erlang B recursion
-//!   incrementally, so the whole search costs about as much as one evaluation at
-//!   the answer: O(n) recursion steps, plus O(√a) closed-form evaluations for
-//!   Erlang C or O(log √a) (galloping, then bisection) for Erlang A. All the
-//!   measures improve monotonically with `n`, which the search relies on.
+//! * **Inverses** start from a lower bound that follows from the offered load
+//!   (`n > a` for Erlang C; `n ≥ f·a` for a service level `f` and `n ≥ a(1−p)`
+//!   for an abandonment `p` under Erlang A, since the answered load cannot
+//!   exceed the capacity). Erlang C steps up one agent at a time, advancing
+//!   the Erlang B recursion and evaluating its O(1) formulas. Erlang A, whose
+//!   evaluations cost more, gallops from `n ≈ a` in strides of `√a/4, √a/2, …`
+//!   until the target is bracketed and closes the bracket by regula falsi
+//!   (Illinois) with a bisection safeguard, typically 6–12 evaluations; Erlang
+//!   B comes from snapshots of the recursion. All the measures improve
+//!   monotonically with `n`, which both searches rely on; the answer `n` meets
+//!   the target and `n − 1` does not, exactly as the forward types report.
+//!
+//! Checked in `tests/erlang.rs` against the birth–death chain solved
+//! numerically, a uniformization of the waiting-time chain and first-step
+//! analysis, at n from 1 to 10,000, ρ from 0.5 to 1.2 and θ/μ from 0.1 to 10:
+//! relative errors stay below ~10⁻¹², tiny probabilities (10⁻⁸⁰) included.
 //!
 //! # References
 //!
