@@ -323,10 +323,9 @@ fn erlang_b_matches_the_loss_chain() {
 /// Published values.
 #[test]
 fn erlang_b_published_table() {
-    // The standard Erlang B traffic table, 1 % blocking column (offered load in
-    // Erlangs that n circuits carry at B = 0.01), as printed in teletraffic
-    // handbooks, e.g. V. B. Iversen, "Teletraffic Engineering and Network
-    // Planning", DTU (2015), and countless "Erlang B table" reprints:
+    // The standard Erlang B traffic table, 1 % blocking column (the offered
+    // load in Erlangs that n circuits carry at B = 0.01), as reprinted in
+    // teletraffic handbooks and traffic-table tools since Erlang's time:
     // n = 10 → 4.461, n = 20 → 12.031, n = 50 → 37.901, n = 100 → 84.064.
     // The loads are rounded to 3 decimals, so B is 0.01 to ~1e-5.
     for &(n, a) in &[(10, 4.461), (20, 12.031), (50, 37.901), (100, 84.064)] {

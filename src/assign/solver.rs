@@ -169,8 +169,23 @@ struct Cand<C> {
 #[derive(Clone, Debug, Default)]
 struct Lists<C> {
     cand: Vec<Cand<C>>,
-    len: Vec<u8>,
-    theta: Vec<C>,
+    head: Vec<Head<C>>,
+}
+
+/// Everything the solver keeps per row but the candidates, together so that a
+/// search touches one cache line per row.
+#[derive(Clone, Copy, Debug, Default)]
+struct Head<C> {
+    /// Lower bound on the reduced cost of the row's unlisted edges (≤ 0).
+    theta: C,
+    /// Cost of the row's matched edge.
+    cost: C,
+    /// Matched column, `FREE`, or `DUMMY` (settled unmatched).
+    col: u32,
+    /// Index of the matched edge.
+    edge: u32,
+    /// Number of candidates.
+    len: u32,
 }
 
 /// Everything the solver keeps per column, together so that one relaxation
@@ -251,8 +266,8 @@ fn scan_row<C: Cost>(
         }
     }
     lists.cand[i * K..i * K + n].copy_from_slice(&buf[..n]);
-    lists.len[i] = n as u8;
-    lists.theta[i] = lim;
+    lists.head[i].len = n as u32;
+    lists.head[i].theta = lim;
 }
 
 /// The two best options of a row (`DUMMY` = stay unmatched).
@@ -418,7 +433,7 @@ impl<C: Cost> Search<C> {
         stats: &mut SolveStats,
     ) {
         let off = i * K;
-        let n = lists.len[i] as usize;
+        let n = lists.head[i].len as usize;
         for cd in &lists.cand[off..off + n] {
             if !base.add(cd.lb).lt(self.best) {
                 break; // this and every later candidate ends at or beyond best
@@ -426,7 +441,7 @@ impl<C: Cost> Search<C> {
             let nd = base.add(cd.cost.sub(cols[cd.col as usize].v));
             self.relax(cols, cd.col, cd.edge, i as u32, nd);
         }
-        if base.add(lists.theta[i]).lt(self.best) {
+        if base.add(lists.head[i].theta).lt(self.best) {
             stats.full_row_scans += 1;
             scan_row(g, i, cols, lists, false, |cols, k, e, r| {
                 self.relax(cols, k, e, i as u32, base.add(r))
@@ -458,12 +473,6 @@ pub struct SolveStats {
 /// The solver's per-mode state, kept between solves to reuse its buffers.
 #[derive(Clone, Debug, Default)]
 struct Core<C> {
-    /// Column of each row, `FREE`, or `DUMMY` (settled unmatched).
-    row_col: Vec<u32>,
-    /// Edge index of each matched row's edge.
-    row_edge: Vec<u32>,
-    /// Cost of each matched row's edge (a dense copy: read on every scan).
-    row_cost: Vec<C>,
     cols: Vec<Col<C>>,
     lists: Lists<C>,
     search: Search<C>,
@@ -477,15 +486,21 @@ fn reset<T: Copy>(v: &mut Vec<T>, n: usize, x: T) {
 
 impl<C: Cost> Core<C> {
     fn prepare(&mut self, rows: usize, cols: usize) {
-        reset(&mut self.row_col, rows, FREE);
-        reset(&mut self.row_edge, rows, 0);
-        reset(&mut self.row_cost, rows, C::ZERO);
         reset(&mut self.cols, cols, Col::default());
         if self.lists.cand.len() < rows * K {
             self.lists.cand.resize(rows * K, Cand::default());
         }
-        reset(&mut self.lists.len, rows, 0);
-        reset(&mut self.lists.theta, rows, C::ZERO);
+        reset(
+            &mut self.lists.head,
+            rows,
+            Head {
+                theta: C::ZERO,
+                cost: C::ZERO,
+                col: FREE,
+                edge: 0,
+                len: 0,
+            },
+        );
         self.search.heap.clear();
         self.search.scanned.clear();
         self.search.touched.clear();
@@ -494,9 +509,10 @@ impl<C: Cost> Core<C> {
 
     #[inline]
     fn assign(&mut self, i: usize, j: u32, e: u32, c: C) {
-        self.row_col[i] = j;
-        self.row_edge[i] = e;
-        self.row_cost[i] = c;
+        let h = &mut self.lists.head[i];
+        h.col = j;
+        h.edge = e;
+        h.cost = c;
         self.cols[j as usize].row = i as u32;
     }
 
@@ -506,7 +522,7 @@ impl<C: Cost> Core<C> {
     fn query(&self, i: usize) -> Option<Two<C>> {
         let mut t = Two::UNMATCHED;
         let off = i * K;
-        for cd in &self.lists.cand[off..off + self.lists.len[i] as usize] {
+        for cd in &self.lists.cand[off..off + self.lists.head[i].len as usize] {
             let r = cd.cost.sub(self.cols[cd.col as usize].v);
             if r.lt(t.u1) {
                 (t.u2, t.j2, t.e2, t.c2) = (t.u1, t.j1, t.e1, t.c1);
@@ -517,7 +533,7 @@ impl<C: Cost> Core<C> {
         }
         // Every unlisted edge has reduced cost ≥ theta; the listed pair is exact
         // if its second value (or 0, when only "stay unmatched" matters) ≤ theta.
-        if self.lists.theta[i].lt(t.u2.min0()) {
+        if self.lists.head[i].theta.lt(t.u2.min0()) {
             None
         } else {
             Some(t)
@@ -546,10 +562,10 @@ impl<C: Cost> Core<C> {
     fn greedy(&mut self, g: &View, warm: bool, stats: &mut SolveStats) {
         for i in 0..g.rows {
             scan_row(g, i, &mut self.cols, &mut self.lists, true, |_, _, _, _| {});
-            let n = self.lists.len[i] as usize;
+            let n = self.lists.head[i].len as usize;
             if n == 0 {
                 // No edge beats staying unmatched, and none ever will.
-                self.row_col[i] = DUMMY;
+                self.lists.head[i].col = DUMMY;
                 continue;
             }
             if !warm {
@@ -604,7 +620,7 @@ impl<C: Cost> Core<C> {
                 k += 1;
                 let t = self.query_or_scan(g, i, stats);
                 if t.j1 == DUMMY {
-                    self.row_col[i] = DUMMY;
+                    self.lists.head[i].col = DUMMY;
                     continue;
                 }
                 let (mut j, mut e, mut c) = (t.j1, t.e1, t.c1);
@@ -615,14 +631,14 @@ impl<C: Cost> Core<C> {
                 } else if self.cols[j as usize].row != FREE {
                     (j, e, c) = (t.j2, t.e2, t.c2);
                     if j == DUMMY {
-                        self.row_col[i] = DUMMY;
+                        self.lists.head[i].col = DUMMY;
                         continue;
                     }
                 }
                 let i0 = self.cols[j as usize].row;
                 self.assign(i, j, e, c);
                 if i0 != FREE {
-                    self.row_col[i0 as usize] = FREE;
+                    self.lists.head[i0 as usize].col = FREE;
                     if strict {
                         k -= 1;
                         self.free[k] = i0;
@@ -644,9 +660,6 @@ impl<C: Cost> Core<C> {
     fn augment(&mut self, g: &View, r: usize, stats: &mut SolveStats) {
         stats.searches += 1;
         let Core {
-            row_col,
-            row_edge,
-            row_cost,
             cols,
             lists,
             search,
@@ -659,7 +672,7 @@ impl<C: Cost> Core<C> {
         while let Some(j) = search.pop_below(cols) {
             let c = &cols[j as usize];
             let i = c.row as usize;
-            let base = c.d.sub(row_cost[i].sub(c.v));
+            let base = c.d.sub(lists.head[i].cost.sub(c.v));
             // Row i may give its column up and stay unmatched.
             if base.lt(search.best) {
                 search.best = base;
@@ -677,8 +690,9 @@ impl<C: Cost> Core<C> {
         let mut k = match search.sink {
             Some(Sink::Col(k)) => k,
             Some(Sink::Drop(i)) => {
-                let k = row_col[i as usize];
-                row_col[i as usize] = DUMMY;
+                let h = &mut lists.head[i as usize];
+                let k = h.col;
+                h.col = DUMMY;
                 if i as usize == r { FREE } else { k }
             }
             None => FREE,
@@ -688,10 +702,11 @@ impl<C: Cost> Core<C> {
             let i = c.pred_row as usize;
             let e = c.pred_edge;
             c.row = i as u32;
-            let old = row_col[i];
-            row_col[i] = k;
-            row_edge[i] = e;
-            row_cost[i] = g.cost(e);
+            let h = &mut lists.head[i];
+            let old = h.col;
+            h.col = k;
+            h.edge = e;
+            h.cost = g.cost(e);
             if i == r {
                 break;
             }
@@ -715,7 +730,7 @@ impl<C: Cost> Core<C> {
         }
         let free = std::mem::take(&mut self.free);
         for &r in &free {
-            if self.row_col[r as usize] == FREE {
+            if self.lists.head[r as usize].col == FREE {
                 self.augment(g, r as usize, stats);
             }
         }
@@ -766,12 +781,12 @@ impl<C: Cost> Core<C> {
         }
         let mut len = 0;
         for i in 0..g.rows {
-            let j = self.row_col[i];
+            let j = self.lists.head[i].col;
             if j >= DUMMY {
                 continue;
             }
             len += 1;
-            let val = self.cols[j as usize].v.sub(self.row_cost[i]).max0();
+            let val = self.cols[j as usize].v.sub(self.lists.head[i].cost).max0();
             udual[i] = val.value() * inv;
             if lex {
                 ucount[i] = val.count();
@@ -791,7 +806,7 @@ impl<C: Cost> Core<C> {
             let c = out.row_match[r];
             if c != NONE {
                 let oriented_row = if transposed { c as usize } else { r };
-                total += g.w[self.row_edge[oriented_row] as usize];
+                total += g.w[self.lists.head[oriented_row].edge as usize];
             }
         }
         out.total = total;
