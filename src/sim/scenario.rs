@@ -350,13 +350,18 @@ pub enum PolicySpec {
     },
     /// [`CMu`] with its parameter.
     CMu(CMu),
-    /// [`OptimalAssignment`]; re-plans maximise weight, or (with
-    /// `non_idling = true`) the number of offers first.
+    /// [`OptimalAssignment`]; re-plans place the most offers first, then the
+    /// best total score (as the library's default), or with `non_idling = false`
+    /// maximise the total score only.
     OptimalAssignment {
-        /// Solve re-plans in [`Mode::NonIdling`].
-        #[serde(default)]
+        /// Solve re-plans in [`Mode::NonIdling`] (default true).
+        #[serde(default = "yes")]
         non_idling: bool,
     },
+}
+
+fn yes() -> bool {
+    true
 }
 
 fn default_steps() -> Vec<RelaxStep> {
@@ -373,7 +378,7 @@ impl PolicySpec {
                 steps: default_steps(),
             },
             PolicySpec::CMu(CMu::default()),
-            PolicySpec::OptimalAssignment { non_idling: false },
+            PolicySpec::OptimalAssignment { non_idling: true },
         ]
     }
 
