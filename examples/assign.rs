@@ -16,7 +16,7 @@
 //! solver's counters of the last solve on stderr. A bad file or bad arguments
 //! print a message on stderr and exit with code 2.
 
-use skillroute::assign::{Mode, Solver, SparseGraph};
+use skillroute::assign::{MAX_DIMENSION, Mode, Solver, SparseGraph};
 use std::process::ExitCode;
 use std::time::Instant;
 
@@ -82,9 +82,17 @@ fn read_instance(path: &str) -> Result<SparseGraph, String> {
             .map_err(|_| format!("{path}: bad {what} {t:?} in the header"))
     };
     let (rows, cols, m) = (header("rows")?, header("cols")?, header("edge count")?);
-    let mut row_ptr = Vec::with_capacity(rows.min(1 << 26) + 1);
-    let mut col_idx = Vec::with_capacity(m.min(1 << 28));
-    let mut weight = Vec::with_capacity(m.min(1 << 28));
+    if rows.max(cols).max(m) > MAX_DIMENSION {
+        return Err(format!(
+            "{path}: {rows} rows, {cols} cols, {m} edges: each must be ≤ {MAX_DIMENSION}"
+        ));
+    }
+    // Capacities trust the header only as far as the file's size allows (an edge
+    // takes at least 6 bytes), so a bad header cannot reserve gigabytes.
+    let cap = m.min(text.len() / 6 + 1);
+    let mut row_ptr = Vec::with_capacity(rows.min(cap) + 1);
+    let mut col_idx = Vec::with_capacity(cap);
+    let mut weight = Vec::with_capacity(cap);
     let mut edges: Vec<(usize, usize, f64)> = Vec::new();
     let mut sorted = true;
     row_ptr.push(0);
@@ -114,7 +122,7 @@ fn read_instance(path: &str) -> Result<SparseGraph, String> {
         } else {
             if sorted {
                 sorted = false;
-                edges.reserve(m);
+                edges.reserve(cap);
                 for i in 0..row_ptr.len() {
                     let end = row_ptr.get(i + 1).copied().unwrap_or(col_idx.len());
                     for k in row_ptr[i]..end {

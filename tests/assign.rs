@@ -680,6 +680,67 @@ fn sorted_unsorted_and_csr_inputs_agree() {
     );
 }
 
+/// Counts the allocations of the current thread (tests run in parallel threads).
+struct CountingAlloc;
+
+thread_local! {
+    static ALLOCATIONS: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+// SAFETY: forwards every call to the system allocator unchanged.
+unsafe impl std::alloc::GlobalAlloc for CountingAlloc {
+    unsafe fn alloc(&self, layout: std::alloc::Layout) -> *mut u8 {
+        let _ = ALLOCATIONS.try_with(|c| c.set(c.get() + 1));
+        // SAFETY: same contract as the caller's.
+        unsafe { std::alloc::System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: std::alloc::Layout) {
+        // SAFETY: same contract as the caller's.
+        unsafe { std::alloc::System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: std::alloc::Layout, new_size: usize) -> *mut u8 {
+        let _ = ALLOCATIONS.try_with(|c| c.set(c.get() + 1));
+        // SAFETY: same contract as the caller's.
+        unsafe { std::alloc::System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: CountingAlloc = CountingAlloc;
+
+fn allocations() -> usize {
+    ALLOCATIONS.with(|c| c.get())
+}
+
+/// The workspace promise: once a solver (and the output matching) have seen a
+/// problem of some size, solving problems up to that size allocates nothing,
+/// in either mode and either orientation.
+#[test]
+fn repeated_solves_do_not_allocate() {
+    let mut rng = Pcg64::seed_from_u64(21);
+    let big =
+        SparseGraph::from_edges(300, 400, random_graph(&mut rng, 300, 400, 0.05, true)).unwrap();
+    let tall =
+        SparseGraph::from_edges(400, 300, random_graph(&mut rng, 400, 300, 0.05, true)).unwrap();
+    let small =
+        SparseGraph::from_edges(200, 250, random_graph(&mut rng, 200, 250, 0.08, false)).unwrap();
+    let mut solver = Solver::new();
+    let mut out = Matching::default();
+    for g in [&big, &tall] {
+        for mode in [Mode::MaxWeight, Mode::NonIdling] {
+            solver.solve_into(g, mode, &mut out).unwrap();
+        }
+    }
+    let before = allocations();
+    for g in [&small, &big, &tall, &small] {
+        for mode in [Mode::MaxWeight, Mode::NonIdling] {
+            solver.solve_into(g, mode, &mut out).unwrap();
+        }
+    }
+    assert_eq!(allocations() - before, 0, "allocations during warm solves");
+    assert_eq!(out, solve(&small, Mode::NonIdling).unwrap());
+}
+
 // ---------------------------------------------------------------- tolerance
 
 /// Near-ties far below the tolerance, and differences just above it: the

@@ -73,6 +73,7 @@ impl SparseGraph {
         // Row of every edge, only kept once the input turns out to be unsorted.
         let mut row_of: Option<Vec<u32>> = None;
         let mut last_row = 0usize;
+        let mut mark = vec![u32::MAX; cols];
         for (e, (r, c, w)) in iter.enumerate() {
             check_edge(e, r, c, w, rows, cols)?;
             if e >= MAX_DIMENSION {
@@ -89,6 +90,15 @@ impl SparseGraph {
                         row_ptr.push(col_idx.len());
                     }
                     last_row = r;
+                    // Sorted so far: check duplicates on the fly.
+                    if mark[c] == r as u32 {
+                        return Err(AssignError::DuplicateEdge {
+                            edge: e,
+                            row: r,
+                            col: c,
+                        });
+                    }
+                    mark[c] = r as u32;
                 }
                 None => {
                     // First out-of-order edge: recover the rows of the edges so far.
@@ -149,17 +159,6 @@ impl SparseGraph {
         while row_ptr.len() <= rows {
             row_ptr.push(m);
         }
-        if let Some((r, c)) = find_duplicate(rows, cols, &row_ptr, &col_idx) {
-            let edge = (row_ptr[r]..row_ptr[r + 1])
-                .filter(|&e| col_idx[e] as usize == c)
-                .nth(1)
-                .unwrap_or(0);
-            return Err(AssignError::DuplicateEdge {
-                edge,
-                row: r,
-                col: c,
-            });
-        }
         Ok(SparseGraph {
             rows,
             cols,
@@ -219,24 +218,42 @@ impl SparseGraph {
         if row_ptr[rows] != col_idx.len() {
             return Err(AssignError::InvalidRowPtr { index: rows });
         }
+        // One pass: range, finiteness, duplicates (a per-column marker of the
+        // last row that used it), and the largest |w|.
         let mut max_abs = 0.0f64;
+        let mut mark = vec![u32::MAX; cols];
         for r in 0..rows {
-            for e in row_ptr[r]..row_ptr[r + 1] {
-                let (c, w) = (col_idx[e] as usize, weight[e]);
-                check_edge(e, r, c, w, rows, cols)?;
+            let span = row_ptr[r]..row_ptr[r + 1];
+            for (e, (&c, &w)) in span
+                .clone()
+                .zip(col_idx[span.clone()].iter().zip(&weight[span]))
+            {
+                let cu = c as usize;
+                let Some(m) = mark.get_mut(cu) else {
+                    return Err(AssignError::ColOutOfRange {
+                        edge: e,
+                        col: cu,
+                        cols,
+                    });
+                };
+                if !w.is_finite() {
+                    return Err(AssignError::NonFiniteWeight {
+                        edge: e,
+                        row: r,
+                        col: cu,
+                        weight: w,
+                    });
+                }
+                if *m == r as u32 {
+                    return Err(AssignError::DuplicateEdge {
+                        edge: e,
+                        row: r,
+                        col: cu,
+                    });
+                }
+                *m = r as u32;
                 max_abs = max_abs.max(w.abs());
             }
-        }
-        if let Some((r, c)) = find_duplicate(rows, cols, &row_ptr, &col_idx) {
-            let edge = (row_ptr[r]..row_ptr[r + 1])
-                .filter(|&e| col_idx[e] as usize == c)
-                .nth(1)
-                .unwrap_or(0);
-            return Err(AssignError::DuplicateEdge {
-                edge,
-                row: r,
-                col: c,
-            });
         }
         Ok(SparseGraph {
             rows,

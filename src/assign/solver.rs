@@ -237,8 +237,11 @@ fn scan_row<C: Cost>(
     // therefore the row's bound `theta` (≤ 0).
     let mut lim = C::ZERO;
     let (lo, hi) = (g.ptr[i], g.ptr[i + 1]);
-    for (e, (&k, &w)) in (lo..hi).zip(g.col[lo..hi].iter().zip(&g.w[lo..hi])) {
-        let cost = C::edge(w * g.scale);
+    let ks = &g.col[lo..hi];
+    let ws = &g.w[lo..lo + ks.len()];
+    for t in 0..ks.len() {
+        let (k, e) = (ks[t], lo + t);
+        let cost = C::edge(ws[t] * g.scale);
         let r = if zero_prices {
             cost
         } else {
@@ -516,10 +519,10 @@ impl<C: Cost> Core<C> {
         self.cols[j as usize].row = i as u32;
     }
 
-    /// The two best options of row `i` from its candidate list, or `None` when
-    /// the list's bound cannot vouch for them.
+    /// The two best options of row `i` from its candidate list, and whether the
+    /// list's bound vouches for them.
     #[inline]
-    fn query(&self, i: usize) -> Option<Two<C>> {
+    fn query(&self, i: usize) -> (Two<C>, bool) {
         let mut t = Two::UNMATCHED;
         let off = i * K;
         for cd in &self.lists.cand[off..off + self.lists.head[i].len as usize] {
@@ -533,15 +536,15 @@ impl<C: Cost> Core<C> {
         }
         // Every unlisted edge has reduced cost ≥ theta; the listed pair is exact
         // if its second value (or 0, when only "stay unmatched" matters) ≤ theta.
-        if self.lists.head[i].theta.lt(t.u2.min0()) {
-            None
-        } else {
-            Some(t)
-        }
+        let valid = !self.lists.head[i].theta.lt(t.u2.min0());
+        (t, valid)
     }
 
+    /// The two best options of row `i`, rescanning the row if its list cannot
+    /// vouch for them (a fresh list is exact by construction).
     fn query_or_scan(&mut self, g: &View, i: usize, stats: &mut SolveStats) -> Two<C> {
-        if let Some(t) = self.query(i) {
+        let (t, valid) = self.query(i);
+        if valid {
             return t;
         }
         stats.full_row_scans += 1;
@@ -553,8 +556,7 @@ impl<C: Cost> Core<C> {
             false,
             |_, _, _, _| {},
         );
-        // After a fresh scan the list is exact by construction.
-        self.query(i).unwrap_or(Two::UNMATCHED)
+        self.query(i).0
     }
 
     /// Greedy start: every row takes its best column if that column is free
@@ -890,11 +892,11 @@ impl Solver {
     /// ```
     /// use skillroute::assign::{Mode, Solver, SparseGraph};
     ///
-    /// // Two contacts, two agents: contact 1 can only go to agent 0.
+    /// // Two contacts, two agents; contact 1 can only go to agent 0.
     /// let g = SparseGraph::from_edges(2, 2, [(0, 0, 3.0), (0, 1, 1.0), (1, 0, 1.0)])?;
     /// let mut solver = Solver::new();
     /// let best = solver.solve(&g, Mode::MaxWeight)?;
-    /// assert_eq!(best.pairs().collect::<Vec<_>>(), vec![(0, 0)]); // 3 > 1 + 1? no: 3 > 2
+    /// assert_eq!(best.pairs().collect::<Vec<_>>(), vec![(0, 0)]); // 3 beats 1 + 1
     /// let busy = solver.solve(&g, Mode::NonIdling)?;
     /// assert_eq!(busy.pairs().collect::<Vec<_>>(), vec![(0, 1), (1, 0)]);
     /// # Ok::<(), skillroute::assign::AssignError>(())
@@ -1049,6 +1051,68 @@ fn transpose(graph: &SparseGraph, tptr: &mut Vec<usize>, tcol: &mut Vec<u32>, tw
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Largest violation of the max-weight certificate, relative to max |w|.
+    fn certificate_error(g: &SparseGraph, m: &Matching) -> f64 {
+        let (u, v) = (m.row_duals(), m.col_duals());
+        let mut err = 0.0f64;
+        for (i, j, w) in g.edges() {
+            err = err.max(w - (u[i] + v[j]));
+            if m.col_of(i) == Some(j) {
+                err = err.max((u[i] + v[j] - w).abs());
+            }
+        }
+        err / g.max_abs_weight()
+    }
+
+    #[test]
+    fn certificate_holds_within_tolerance_on_near_ties() {
+        // Weights 1 ± k·1e-15 (a few ulps): the reduced costs the solver compares
+        // differ by rounding-sized amounts only.
+        let mut solver = Solver::new();
+        for n in [2usize, 5, 9, 17] {
+            let edges: Vec<_> = (0..n * n)
+                .map(|k| (k / n, k % n, 1.0 + ((k * 7919) % 13) as f64 * 1e-15))
+                .collect();
+            let g = SparseGraph::from_edges(n, n, edges).unwrap();
+            for warm in [true, false] {
+                solver.set_warm_start(warm);
+                let m = solver.solve(&g, Mode::MaxWeight).unwrap();
+                assert_eq!(m.len(), n);
+                let err = certificate_error(&g, &m);
+                assert!(err <= crate::assign::TOLERANCE, "n = {n}: error {err:e}");
+                assert!(m.row_duals().iter().chain(m.col_duals()).all(|&x| x >= 0.0));
+            }
+        }
+    }
+
+    #[test]
+    fn prices_never_rise_and_free_columns_stay_at_zero() {
+        // 40 rows want the same 8 columns (plus a private one each, worth less),
+        // so prices move a lot; afterwards every price is ≤ 0 and every free
+        // column's is exactly 0 (the rectangular optimality condition).
+        let mut edges = Vec::new();
+        for r in 0..40 {
+            for c in 0..8 {
+                edges.push((r, c, 10.0 + ((r * 31 + c * 17) % 23) as f64 / 7.0));
+            }
+            edges.push((r, 8 + r, 1.0 + (r % 5) as f64));
+        }
+        let g = SparseGraph::from_edges(40, 48, edges).unwrap();
+        let mut solver = Solver::new();
+        for warm in [true, false] {
+            solver.set_warm_start(warm);
+            let m = solver.solve(&g, Mode::MaxWeight).unwrap();
+            assert_eq!(m.len(), 40);
+            for (k, c) in solver.real.cols[..48].iter().enumerate() {
+                assert!(c.v <= 0.0, "price of column {k} rose to {}", c.v);
+                if m.row_of(k).is_none() {
+                    assert_eq!(c.v, 0.0, "free column {k} has a price");
+                }
+            }
+            assert!(certificate_error(&g, &m) <= crate::assign::TOLERANCE);
+        }
+    }
 
     #[test]
     fn lex_order() {
