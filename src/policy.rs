@@ -241,10 +241,16 @@ impl ContactKey {
 /// the best [`AgentKey`] (primary from `agent_primary`); for a free agent, the
 /// eligible contact with the best [`ContactKey`] (from `contact_primary`). Each
 /// candidate's key is computed once: O(degree) per call.
+///
+/// With `heads`, a free agent looks only at the head of each group of
+/// identical waiting contacts ([`RouterView::eligible_heads`]): exact when
+/// `contact_primary` never ranks a contact above an identical one that has
+/// waited longer, and O(groups) rather than O(queue).
 fn decide_pairwise(
     view: &RouterView<'_>,
     trigger: Trigger,
     out: &mut Vec<Proposal>,
+    heads: bool,
     mut agent_primary: impl FnMut(&ContactRef<'_>, &AgentRef<'_>) -> f64,
     mut contact_primary: impl FnMut(&AgentRef<'_>, &ContactRef<'_>) -> (u32, f64),
 ) {
@@ -270,11 +276,16 @@ fn decide_pairwise(
         Trigger::AgentAvailable(id) => {
             let Some(a) = view.agent(id) else { return };
             let mut best: Option<(ContactKey, ContactId)> = None;
-            for c in view.eligible_contacts(a) {
+            let mut consider = |c: ContactRef<'_>| {
                 let k = ContactKey::new(contact_primary(&a, &c), &c);
                 if best.as_ref().is_none_or(|(b, _)| k.beats(b)) {
                     best = Some((k, c.id()));
                 }
+            };
+            if heads {
+                view.eligible_heads(a).for_each(&mut consider);
+            } else {
+                view.eligible_contacts(a).for_each(&mut consider);
             }
             if let Some((_, contact)) = best {
                 out.push(Proposal { contact, agent: id });
@@ -291,7 +302,8 @@ pub struct LongestIdleAgent;
 
 impl RoutingPolicy for LongestIdleAgent {
     fn decide(&mut self, view: &RouterView<'_>, trigger: Trigger, out: &mut Vec<Proposal>) {
-        decide_pairwise(view, trigger, out, |_, _| 0.0, |_, _| (0, 0.0))
+        // FIFO: the heads suffice.
+        decide_pairwise(view, trigger, out, true, |_, _| 0.0, |_, _| (0, 0.0))
     }
     fn name(&self) -> &str {
         "longest-idle-agent"
@@ -355,10 +367,13 @@ impl PriorityAging {
 impl RoutingPolicy for PriorityAging {
     fn decide(&mut self, view: &RouterView<'_>, trigger: Trigger, out: &mut Vec<Proposal>) {
         let this = &*self;
+        // Urgency grows with the wait among contacts of one priority and tier
+        // (aging is validated non-negative): the heads suffice.
         decide_pairwise(
             view,
             trigger,
             out,
+            true,
             |_, _| 0.0,
             |_, c| {
                 let u = this.urgency(c);
@@ -451,6 +466,7 @@ impl RoutingPolicy for SkillExpansion {
             view,
             trigger,
             out,
+            true,
             |c, a| crate::score::skill_match(c, a),
             |_, _| (0, 0.0),
         )
@@ -513,10 +529,13 @@ impl CMu {
 impl RoutingPolicy for CMu {
     fn decide(&mut self, view: &RouterView<'_>, trigger: Trigger, out: &mut Vec<Proposal>) {
         let this = *self;
+        // The index grows with the wait among identical contacts (cost and μ
+        // are the same): the heads suffice.
         decide_pairwise(
             view,
             trigger,
             out,
+            true,
             |c, a| Self::mu(c, a),
             |a, c| (0, this.index(c, a)),
         )
@@ -624,10 +643,13 @@ impl RoutingPolicy for OptimalAssignment {
     fn decide(&mut self, view: &RouterView<'_>, trigger: Trigger, out: &mut Vec<Proposal>) {
         match trigger {
             Trigger::Rebalance => self.plan(view, out),
+            // Identical contacts differ in score only by the wait term, so
+            // the heads suffice unless waiting is penalised.
             _ => decide_pairwise(
                 view,
                 trigger,
                 out,
+                view.weights().wait >= 0.0,
                 |c, a| view.score(c, a).total,
                 |a, c| (0, view.score(c, a).total),
             ),

@@ -161,6 +161,13 @@ pub struct AgentLoad {
 ///
 /// Must return a finite value (the router treats anything else as 0). Values in
 /// `-1..=1` keep the term comparable with the others at weight 1.
+///
+/// The fit must depend on the contact only through what describes the
+/// customer — channel, requirements, priority, tier, segment, preferred agent
+/// and attributes — not on its id or arrival time: a freed agent compares only
+/// the longest-waiting of contacts alike in all of these
+/// ([`RouterView::eligible_heads`](crate::RouterView::eligible_heads)). Put
+/// anything else a fit needs in the contact's attributes.
 pub trait FitModel {
     /// The fit of `agent` for `contact`.
     fn fit(&self, contact: &Contact, agent: &Agent) -> f64;

@@ -14,13 +14,13 @@
 //! for the contacts the agent is skilled for. Maps keyed by ids use [`IdHasher`],
 //! and nothing is allocated when an agent frees or takes a slot.
 
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
+use std::collections::{BTreeMap, HashMap};
+use std::hash::{BuildHasherDefault, Hash, Hasher};
 use std::ops::Deref;
 
 use crate::model::{
-    Agent, AgentId, AgentState, ChannelId, Contact, ContactId, Level, Presence, Requirement,
-    SkillId,
+    Agent, AgentId, AgentState, ChannelId, Contact, ContactId, Presence, Requirement, SegmentId,
+    SkillId, TierId,
 };
 use crate::score::{self, AgentLoad, FitModel, ScoreBreakdown, ScoreWeights};
 
@@ -65,48 +65,72 @@ impl Hasher for IdHasher {
 /// A map keyed by an id, hashed with [`IdHasher`].
 pub(crate) type IdMap<K, V> = HashMap<K, V, BuildHasherDefault<IdHasher>>;
 
-/// Requirements copied into a [`Queued`] entry; contacts with more are checked
-/// against their record.
-const INLINE_REQS: usize = 2;
-
-/// A waiting contact as its bucket holds it: its slot, plus a copy of what
-/// decides whether an agent is skilled for it (channel, requirements, current
-/// relaxation), so that a freed agent's scan reads the contact record only for
-/// the contacts it may take. `enqueue` fills it and `set_relax` keeps `relax`
-/// in step with the record (the only other field that changes while queued).
-#[derive(Debug, Clone, Copy)]
-struct Queued {
-    ix: u32,
+/// A group of waiting contacts that no agent can tell apart: the same channel,
+/// requirements, relaxation, priority, tier, segment, preferred agent and
+/// attributes. Its members form a linked list in FIFO order (arrival time,
+/// then order of first arrival at the router), so whichever agent looks at a
+/// group decides eligibility once for all of them, and a policy that prefers
+/// the longer-waiting of two otherwise identical contacts need only look at
+/// the first eligible member ([`RouterView::eligible_heads`]).
+#[derive(Debug, Clone)]
+struct Group {
+    hash: u64,
+    /// Next group with the same hash; NONE ends the chain.
+    chain: u32,
     channel: ChannelId,
+    reqs: Vec<Requirement>,
     relax: u8,
-    /// The contact's number of requirements (saturating); only the first
-    /// `INLINE_REQS` are copied.
-    n_reqs: u8,
-    reqs: [Requirement; INLINE_REQS],
+    priority: u8,
+    tier: TierId,
+    segment: SegmentId,
+    preferred: Option<AgentId>,
+    attributes: BTreeMap<String, String>,
+    head: u32,
+    tail: u32,
+    len: u32,
+    /// Position in its active list (`active_by_skill[first skill]` or
+    /// `active_any`); NONE while empty.
+    active_pos: u32,
 }
 
-impl Queued {
-    fn new(ix: u32, rec: &ContactRec) -> Queued {
-        let all = rec.contact.requirements();
-        let mut reqs = [Requirement {
-            skill: SkillId(0),
-            min_level: Level::MIN,
-        }; INLINE_REQS];
-        let n = all.len().min(INLINE_REQS);
-        reqs[..n].copy_from_slice(&all[..n]);
-        Queued {
-            ix,
-            channel: rec.contact.channel(),
-            relax: rec.relax,
-            n_reqs: u8::try_from(all.len()).unwrap_or(u8::MAX),
-            reqs,
-        }
+impl Group {
+    fn key(&self) -> Option<SkillId> {
+        self.reqs.first().map(|r| r.skill)
     }
 
-    /// The contact's requirements, if all of them are copied here.
-    fn inline_reqs(&self) -> Option<&[Requirement]> {
-        self.reqs.get(..usize::from(self.n_reqs))
+    fn matches(&self, hash: u64, c: &Contact, relax: u8) -> bool {
+        self.hash == hash
+            && self.channel == c.channel()
+            && self.relax == relax
+            && self.priority == c.priority()
+            && self.tier == c.tier()
+            && self.segment == c.segment()
+            && self.preferred == c.preferred_agent()
+            && self.reqs == c.requirements()
+            && &self.attributes == c.attributes()
     }
+
+    /// Whether an agent may take a member of this group, cool-downs aside.
+    fn open_to(&self, a: &AgentRec) -> bool {
+        a.free_for(self.channel) > 0 && a.agent.meets(&self.reqs, self.relax)
+    }
+}
+
+fn signature_hash(c: &Contact, relax: u8) -> u64 {
+    let mut h = IdHasher::default();
+    h.add(u64::from(c.channel().0));
+    h.add(u64::from(relax));
+    h.add(u64::from(c.priority()));
+    h.add(u64::from(c.tier().0));
+    h.add(u64::from(c.segment().0));
+    h.add(c.preferred_agent().map_or(u64::MAX, |a| u64::from(a.0)));
+    for r in c.requirements() {
+        h.add(u64::from(r.skill.0) << 8 | u64::from(r.min_level.get()));
+    }
+    if !c.attributes().is_empty() {
+        c.attributes().hash(&mut h);
+    }
+    h.finish()
 }
 
 /// Where a contact held by the router is (internal form of [`crate::model::ContactState`]).
@@ -187,14 +211,24 @@ pub(crate) struct ContactRec {
     /// next relaxation step or cool-down end); queued entries at other times
     /// are stale and ignored.
     pub wake_at: Option<f64>,
-    /// Position in its waiting bucket and in `waiting_all`; NONE if not waiting.
-    pub bucket_pos: u32,
+    /// Its group while waiting, and its neighbours in the group's FIFO list
+    /// (NONE at the ends, or if not waiting).
+    group: u32,
+    prev: u32,
+    next: u32,
+    /// Position in `waiting_all`; NONE if not waiting.
     pub all_pos: u32,
 }
 
 impl ContactRec {
-    fn key(&self) -> Option<SkillId> {
-        self.contact.requirements().first().map(|r| r.skill)
+    /// The FIFO order of a group: arrival time, then order of first arrival
+    /// at the router.
+    fn fifo_before(&self, other: &ContactRec) -> bool {
+        self.contact
+            .arrival()
+            .total_cmp(&other.contact.arrival())
+            .then(self.seq.cmp(&other.seq))
+            .is_lt()
     }
 
     pub fn cooling(&self, agent: u32, now: f64) -> bool {
@@ -214,8 +248,15 @@ pub(crate) struct State {
     pub contact_ix: IdMap<ContactId, u32>,
     free_by_skill: IdMap<SkillId, Vec<u32>>,
     free_all: Vec<u32>,
-    waiting_by_skill: IdMap<SkillId, Vec<Queued>>,
-    waiting_any: Vec<Queued>,
+    groups: Vec<Group>,
+    /// First group of each hash chain.
+    group_by_hash: IdMap<u64, u32>,
+    /// Non-empty groups by their first required skill.
+    active_by_skill: IdMap<SkillId, Vec<u32>>,
+    /// Non-empty groups with no requirement.
+    active_any: Vec<u32>,
+    /// Non-empty groups.
+    live_groups: usize,
     waiting_all: Vec<u32>,
     /// Known agents (any presence) able to take each channel.
     pub channel_agents: IdMap<ChannelId, u32>,
@@ -333,7 +374,9 @@ impl State {
             relax,
             cooldowns: Vec::new(),
             wake_at: None,
-            bucket_pos: NONE,
+            group: NONE,
+            prev: NONE,
+            next: NONE,
             all_pos: NONE,
             contact,
         };
@@ -362,23 +405,108 @@ impl State {
         }
     }
 
-    /// Puts a contact into the waiting indexes.
+    /// The group for a contact at relaxation `relax`, made if it does not exist.
+    fn group_for(&mut self, c: &Contact, relax: u8) -> u32 {
+        let hash = signature_hash(c, relax);
+        let first = self.group_by_hash.get(&hash).copied().unwrap_or(NONE);
+        let mut g = first;
+        while g != NONE {
+            let grp = &self.groups[g as usize];
+            if grp.matches(hash, c, relax) {
+                return g;
+            }
+            g = grp.chain;
+        }
+        let id = self.groups.len() as u32;
+        self.groups.push(Group {
+            hash,
+            chain: first,
+            channel: c.channel(),
+            reqs: c.requirements().to_vec(),
+            relax,
+            priority: c.priority(),
+            tier: c.tier(),
+            segment: c.segment(),
+            preferred: c.preferred_agent(),
+            attributes: c.attributes().clone(),
+            head: NONE,
+            tail: NONE,
+            len: 0,
+            active_pos: NONE,
+        });
+        self.group_by_hash.insert(hash, id);
+        id
+    }
+
+    fn active_list(&mut self, key: Option<SkillId>) -> &mut Vec<u32> {
+        match key {
+            Some(s) => self.active_by_skill.entry(s).or_default(),
+            None => &mut self.active_any,
+        }
+    }
+
+    /// Puts a contact into the waiting indexes, at its FIFO place in its group.
     pub fn enqueue(&mut self, ix: u32) {
         let Some(rec) = self.contact(ix) else { return };
         if rec.all_pos != NONE {
             return;
         }
-        let entry = Queued::new(ix, rec);
-        let bucket = match rec.key() {
-            Some(s) => self.waiting_by_skill.entry(s).or_default(),
-            None => &mut self.waiting_any,
+        let relax = rec.relax;
+        // The record is moved out while the group is found, so that its
+        // contact can be read while the group table is mutated.
+        let Some(rec) = self.contacts[ix as usize].take() else {
+            return;
         };
-        let bpos = bucket.len() as u32;
-        bucket.push(entry);
+        let g = self.group_for(&rec.contact, relax);
+        self.contacts[ix as usize] = Some(rec);
+        // Walk back from the tail: a new arrival goes last in O(1); a contact
+        // coming back to the queue (declined, timed out) finds its old place.
+        let mut after = self.groups[g as usize].tail;
+        while after != NONE {
+            let (Some(prev), Some(me)) = (self.contact(after), self.contact(ix)) else {
+                break;
+            };
+            if prev.fifo_before(me) {
+                break;
+            }
+            after = prev.prev;
+        }
+        let before = match after {
+            NONE => self.groups[g as usize].head,
+            _ => self.contact(after).map_or(NONE, |r| r.next),
+        };
+        match after {
+            NONE => self.groups[g as usize].head = ix,
+            _ => {
+                if let Some(r) = self.contact_mut(after) {
+                    r.next = ix;
+                }
+            }
+        }
+        match before {
+            NONE => self.groups[g as usize].tail = ix,
+            _ => {
+                if let Some(r) = self.contact_mut(before) {
+                    r.prev = ix;
+                }
+            }
+        }
+        let grp = &mut self.groups[g as usize];
+        grp.len += 1;
+        if grp.len == 1 {
+            let key = grp.key();
+            let list = self.active_list(key);
+            let pos = list.len() as u32;
+            list.push(g);
+            self.groups[g as usize].active_pos = pos;
+            self.live_groups += 1;
+        }
         let apos = self.waiting_all.len() as u32;
         self.waiting_all.push(ix);
         let rec = self.contacts[ix as usize].as_mut().expect("checked above");
-        rec.bucket_pos = bpos;
+        rec.group = g;
+        rec.prev = after;
+        rec.next = before;
         rec.all_pos = apos;
     }
 
@@ -388,16 +516,33 @@ impl State {
         if rec.all_pos == NONE {
             return;
         }
-        let (key, bpos, apos) = (rec.key(), rec.bucket_pos, rec.all_pos);
-        let bucket = match key {
-            Some(s) => self.waiting_by_skill.get_mut(&s),
-            None => Some(&mut self.waiting_any),
-        };
-        if let Some(b) = bucket
-            && let Some(moved) = bucket_remove(b, bpos)
-            && let Some(m) = self.contact_mut(moved.ix)
-        {
-            m.bucket_pos = bpos;
+        let (g, prev, next, apos) = (rec.group, rec.prev, rec.next, rec.all_pos);
+        match prev {
+            NONE => self.groups[g as usize].head = next,
+            _ => {
+                if let Some(r) = self.contact_mut(prev) {
+                    r.next = next;
+                }
+            }
+        }
+        match next {
+            NONE => self.groups[g as usize].tail = prev,
+            _ => {
+                if let Some(r) = self.contact_mut(next) {
+                    r.prev = prev;
+                }
+            }
+        }
+        let grp = &mut self.groups[g as usize];
+        grp.len -= 1;
+        if grp.len == 0 {
+            let (key, pos) = (grp.key(), grp.active_pos);
+            grp.active_pos = NONE;
+            let list = self.active_list(key);
+            if let Some(moved) = bucket_remove(list, pos) {
+                self.groups[moved as usize].active_pos = pos;
+            }
+            self.live_groups -= 1;
         }
         if let Some(moved) = bucket_remove(&mut self.waiting_all, apos)
             && let Some(m) = self.contact_mut(moved)
@@ -405,53 +550,113 @@ impl State {
             m.all_pos = apos;
         }
         if let Some(rec) = self.contact_mut(ix) {
-            rec.bucket_pos = NONE;
+            rec.group = NONE;
+            rec.prev = NONE;
+            rec.next = NONE;
             rec.all_pos = NONE;
         }
-    }
-
-    /// Sets a contact's relaxation, in its record and, if it is queued, in its
-    /// bucket entry.
-    pub fn set_relax(&mut self, ix: u32, relax: u8) {
-        let Some(rec) = self.contacts.get_mut(ix as usize).and_then(Option::as_mut) else {
-            return;
-        };
-        rec.relax = relax;
-        if rec.all_pos == NONE {
-            return;
-        }
-        let (key, pos) = (rec.key(), rec.bucket_pos);
-        let bucket = match key {
-            Some(s) => self.waiting_by_skill.get_mut(&s),
-            None => Some(&mut self.waiting_any),
-        };
-        if let Some(q) = bucket.and_then(|b| b.get_mut(pos as usize)) {
-            q.relax = relax;
+        // Groups are kept while empty so that the next contact of the same
+        // kind finds its group without allocating; they are swept once the
+        // empty ones outnumber the live ones, which bounds memory by the
+        // contacts waiting, not by the variety of contacts ever seen.
+        if self.groups.len() > 64 && self.groups.len() > 4 * self.live_groups {
+            self.sweep_groups();
         }
     }
 
-    /// [`State::eligible`] for a queued contact, reading its record only if the
-    /// entry's copy says the agent is skilled for it: the record if eligible.
-    fn eligible_queued(&self, q: &Queued, a: u32, now: f64) -> Option<&ContactRec> {
-        let agent = self.agent(a);
-        let verdict = match q.inline_reqs() {
-            Some(reqs) => {
-                if agent.free_for(q.channel) == 0 || !agent.agent.meets(reqs, q.relax) {
-                    None
-                } else {
-                    let rec = self.contact(q.ix)?;
-                    (!rec.cooling(a, now)).then_some(rec)
-                }
+    /// Drops the empty groups and renumbers the others. O(groups + waiting).
+    fn sweep_groups(&mut self) {
+        let old = std::mem::take(&mut self.groups);
+        self.group_by_hash.clear();
+        self.active_by_skill.values_mut().for_each(Vec::clear);
+        self.active_by_skill.retain(|_, v| !v.is_empty());
+        self.active_any.clear();
+        for mut grp in old.into_iter().filter(|g| g.len > 0) {
+            let id = self.groups.len() as u32;
+            let mut c = grp.head;
+            while let Some(rec) = self.contact_mut(c) {
+                rec.group = id;
+                c = rec.next;
             }
-            None => self.contact(q.ix).filter(|rec| self.eligible(rec, a, now)),
+            grp.chain = self.group_by_hash.insert(grp.hash, id).unwrap_or(NONE);
+            let list = self.active_list(grp.key());
+            grp.active_pos = list.len() as u32;
+            list.push(id);
+            self.groups.push(grp);
+        }
+    }
+
+    /// Sets a contact's relaxation; a queued contact moves to the group of
+    /// its new relaxation, keeping its FIFO place.
+    pub fn set_relax(&mut self, ix: u32, relax: u8) {
+        let Some(rec) = self.contact(ix) else {
+            return;
         };
-        debug_assert_eq!(
-            verdict.is_some(),
-            self.contact(q.ix)
-                .is_some_and(|rec| self.eligible(rec, a, now)),
-            "a queued entry out of step with its contact record"
-        );
-        verdict
+        if rec.relax == relax {
+            return;
+        }
+        let queued = rec.all_pos != NONE;
+        if queued {
+            self.dequeue(ix);
+        }
+        if let Some(rec) = self.contact_mut(ix) {
+            rec.relax = relax;
+        }
+        if queued {
+            self.enqueue(ix);
+        }
+    }
+
+    /// The non-empty groups an available agent may find work in: those keyed
+    /// by its skills, and those with no requirement.
+    fn groups_of<'s>(&'s self, agent: &'s AgentRec) -> impl Iterator<Item = &'s Group> + 's {
+        agent
+            .agent
+            .skills()
+            .iter()
+            .filter_map(|s| self.active_by_skill.get(&s.skill))
+            .chain(std::iter::once(&self.active_any))
+            .flat_map(|list| list.iter().map(|&g| &self.groups[g as usize]))
+    }
+
+    /// The members of a group in FIFO order.
+    fn members<'s>(&'s self, g: &'s Group) -> impl Iterator<Item = (u32, &'s ContactRec)> + 's {
+        let mut c = g.head;
+        std::iter::from_fn(move || {
+            let rec = self.contact(c)?;
+            let ix = c;
+            c = rec.next;
+            Some((ix, rec))
+        })
+    }
+
+    /// The waiting contacts agent `a` may be offered, group by group, each
+    /// group in FIFO order; with `heads`, only the first of each group.
+    fn eligible_waiting(
+        &self,
+        a: u32,
+        now: f64,
+        heads: bool,
+    ) -> impl Iterator<Item = &ContactRec> + '_ {
+        let agent = self.agent(a);
+        let available = agent.all_pos != NONE;
+        available
+            .then_some(())
+            .into_iter()
+            .flat_map(move |()| self.groups_of(agent))
+            .filter(move |g| g.open_to(agent))
+            .flat_map(move |g| {
+                self.members(g)
+                    .filter(move |(_, rec)| !rec.cooling(a, now))
+                    .take(if heads { 1 } else { usize::MAX })
+            })
+            .map(move |(_, rec)| {
+                debug_assert!(
+                    self.eligible(rec, a, now),
+                    "a waiting group out of step with its members"
+                );
+                rec
+            })
     }
 
     /// Whether agent `a` may be offered contact `c` now: available with a free slot
@@ -668,28 +873,36 @@ impl<'a> RouterView<'a> {
     }
 
     /// The waiting contacts `agent` is eligible for (empty if it is not
-    /// available). O(waiting contacts keyed by its skills).
+    /// available). O(groups of waiting contacts keyed by its skills + eligible
+    /// contacts): a whole group of identical contacts (see
+    /// [`eligible_heads`](RouterView::eligible_heads)) is ruled in or out at once.
     pub fn eligible_contacts(
         &self,
         agent: AgentRef<'a>,
     ) -> impl Iterator<Item = ContactRef<'a>> + 'a {
-        let view = *self;
         let st: &'a State = self.st;
-        let a = agent.ix;
-        let available = agent.rec.all_pos != NONE;
-        let buckets = available.then_some(()).into_iter().flat_map(move |_| {
-            agent
-                .rec
-                .agent
-                .skills()
-                .iter()
-                .filter_map(move |s| st.waiting_by_skill.get(&s.skill))
-                .chain(std::iter::once(&st.waiting_any))
-        });
-        buckets.flat_map(|b| b.iter()).filter_map(move |q| {
-            let rec = st.eligible_queued(q, a, view.now)?;
-            Some(ContactRef { rec, now: view.now })
-        })
+        let now = self.now;
+        st.eligible_waiting(agent.ix, now, false)
+            .map(move |rec| ContactRef { rec, now })
+    }
+
+    /// For each group of waiting contacts `agent` may take, the longest-waiting
+    /// member it is eligible for. O(groups keyed by its skills), whatever the
+    /// queue length.
+    ///
+    /// A group holds the waiting contacts that no agent can tell apart: the
+    /// same channel, requirements, current relaxation, priority, tier, segment,
+    /// preferred agent and attributes; they differ only in id and arrival time.
+    /// So a policy that, for a given agent, ranks the longer-waiting of two such
+    /// contacts at least as high (FIFO, priority with aging, cμ, a score with a
+    /// non-negative wait weight, a [`FitModel`] that ignores ids and arrival
+    /// times), and breaks ties by earlier arrival, finds its best contact among
+    /// these heads: the best of `eligible_contacts` is always a head.
+    pub fn eligible_heads(&self, agent: AgentRef<'a>) -> impl Iterator<Item = ContactRef<'a>> + 'a {
+        let st: &'a State = self.st;
+        let now = self.now;
+        st.eligible_waiting(agent.ix, now, true)
+            .map(move |rec| ContactRef { rec, now })
     }
 
     /// The pair's score with its breakdown, at the current time.

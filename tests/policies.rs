@@ -830,3 +830,130 @@ fn a_voice_and_chat_agent_never_takes_a_second_call() {
     assert_eq!(pairs(&finish(&mut r, 7.0, 1, 1)), [(2, 1)]);
     assert_eq!(r.agent_load(AgentId(1)), Some(3));
 }
+
+// ---------------------------------------------------------------------------
+// A freed agent's choice against brute force (the waiting-group index)
+// ---------------------------------------------------------------------------
+
+/// A waiting contact drawn from few distinct kinds, so that many share a
+/// group, with arrival times that often tie.
+fn kinds() -> impl Strategy<Value = Vec<(Vec<(u16, u8)>, u8, u8, u32, u8)>> {
+    let reqs = prop::collection::btree_map(1u16..=2, prop::sample::select(vec![1u8, 5]), 0..=2)
+        .prop_map(|m| m.into_iter().collect::<Vec<_>>());
+    prop::collection::vec((reqs, 0u8..=1, 0u8..=1, 0u32..2, 0u8..=6), 1..=40)
+}
+
+/// Runs `policy` on: agent 1 logged in but not ready (so the channel is
+/// served), the contacts arriving at times `arrival/2`, then agent 2 (skills
+/// `skills`) becoming ready at the last arrival. Returns the contact offered to agent 2 and
+/// the brute-force best by `rank` (higher first, then earlier arrival, then
+/// earlier at the router), computed from the view just before.
+fn freed_agent_choice<P: RoutingPolicy>(
+    policy: P,
+    contacts: &[(Vec<(u16, u8)>, u8, u8, u32, u8)],
+    skills: &[(SkillId, u8)],
+    rank: impl Fn(&RouterView<'_>, &skillroute::ContactRef<'_>, &skillroute::AgentRef<'_>) -> f64,
+) -> (Option<ContactId>, Option<ContactId>) {
+    let mut r = Router::new(policy);
+    assert!(
+        ev(
+            &mut r,
+            0.0,
+            Event::AgentLogin {
+                agent: agent(1, &[(S1, 1)])
+            }
+        )
+        .is_empty()
+    );
+    assert!(
+        ev(
+            &mut r,
+            0.0,
+            Event::AgentLogin {
+                agent: agent(2, skills)
+            }
+        )
+        .is_empty()
+    );
+    for (i, (reqs, priority, tier, segment, arrival)) in contacts.iter().enumerate() {
+        let t = f64::from(*arrival) / 2.0;
+        let mut b = Contact::builder(ContactId(i as u64 + 1), ChannelId::VOICE, t)
+            .priority(*priority)
+            .tier(TierId(*tier))
+            .segment(SegmentId(*segment));
+        for &(s, l) in reqs {
+            b = b.requires(SkillId(s), l);
+        }
+        // Arrivals come in time order, as to any ACD.
+        let now = r.now().max(t);
+        assert!(arrive(&mut r, now, b.build().unwrap()).is_empty());
+    }
+    let view = r.view();
+    let me = view.agent(AgentId(2)).unwrap();
+    let mut best: Option<(f64, f64, u64, ContactId)> = None;
+    for c in view.waiting() {
+        if !me.meets(c.requirements(), 0) {
+            continue;
+        }
+        let k = (rank(&view, &c, &me), c.arrival(), c.sequence(), c.id());
+        let better = best.is_none_or(|b| {
+            k.0.total_cmp(&b.0)
+                .then(b.1.total_cmp(&k.1))
+                .then(b.2.cmp(&k.2))
+                .is_gt()
+        });
+        if better {
+            best = Some(k);
+        }
+    }
+    let expected = best.map(|b| b.3);
+    // Ready at the view's time, so that waits are what the ranking saw.
+    let now = r.now();
+    let offers = ev(&mut r, now, Event::AgentReady { agent: AgentId(2) });
+    assert!(offers.len() <= 1);
+    (offers.first().map(|o| o.contact), expected)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig {
+        cases: 300,
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    })]
+
+    /// Whatever the mix of identical and different contacts, a freed agent
+    /// that looks only at the head of each group gets what scanning every
+    /// waiting contact would give, under each policy's own ranking.
+    #[test]
+    fn a_freed_agent_gets_the_best_contact_by_brute_force(
+        contacts in kinds(),
+        skills in prop::collection::btree_map(1u16..=2, 1u8..=10, 1..=2),
+    ) {
+        let skills: Vec<(SkillId, u8)> = skills.into_iter().map(|(s, l)| (SkillId(s), l)).collect();
+
+        let (got, want) = freed_agent_choice(LongestIdleAgent, &contacts, &skills, |_, _, _| 0.0);
+        prop_assert_eq!(got, want, "longest-idle-agent");
+
+        let pa = PriorityAging {
+            max_wait: [(TierId(1), 2.0)].into_iter().collect(),
+            ..PriorityAging::default()
+        };
+        let (got, want) = freed_agent_choice(pa.clone(), &contacts, &skills, |_, c, _| {
+            let u = pa.urgency(c);
+            // class first: a gap wider than any value within a class
+            f64::from(u.class) * 1e6 + u.value
+        });
+        prop_assert_eq!(got, want, "priority-aging");
+
+        let cmu = CMu::default();
+        let (got, want) = freed_agent_choice(cmu, &contacts, &skills, |_, c, a| {
+            (1.0 + f64::from(c.priority())) * c.waited() * a.speed() * score::skill_match(c, a)
+        });
+        prop_assert_eq!(got, want, "c-mu");
+
+        let (got, want) = freed_agent_choice(OptimalAssignment::default(), &contacts, &skills, |v, c, a| {
+            v.score(c, a).total
+        });
+        prop_assert_eq!(got, want, "optimal-assignment");
+    }
+}
