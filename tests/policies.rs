@@ -837,7 +837,10 @@ fn a_voice_and_chat_agent_never_takes_a_second_call() {
 
 /// A waiting contact drawn from few distinct kinds, so that many share a
 /// group, with arrival times that often tie.
-fn kinds() -> impl Strategy<Value = Vec<(Vec<(u16, u8)>, u8, u8, u32, u8)>> {
+/// (requirements, priority, tier, segment, arrival in half seconds).
+type Kind = (Vec<(u16, u8)>, u8, u8, u32, u8);
+
+fn kinds() -> impl Strategy<Value = Vec<Kind>> {
     let reqs = prop::collection::btree_map(1u16..=2, prop::sample::select(vec![1u8, 5]), 0..=2)
         .prop_map(|m| m.into_iter().collect::<Vec<_>>());
     prop::collection::vec((reqs, 0u8..=1, 0u8..=1, 0u32..2, 0u8..=6), 1..=40)
@@ -850,7 +853,7 @@ fn kinds() -> impl Strategy<Value = Vec<(Vec<(u16, u8)>, u8, u8, u32, u8)>> {
 /// earlier at the router), computed from the view just before.
 fn freed_agent_choice<P: RoutingPolicy>(
     policy: P,
-    contacts: &[(Vec<(u16, u8)>, u8, u8, u32, u8)],
+    contacts: &[Kind],
     skills: &[(SkillId, u8)],
     rank: impl Fn(&RouterView<'_>, &skillroute::ContactRef<'_>, &skillroute::AgentRef<'_>) -> f64,
 ) -> (Option<ContactId>, Option<ContactId>) {
