@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
+use smallvec::SmallVec;
 use thiserror::Error;
 
 macro_rules! id_type {
@@ -381,13 +382,19 @@ impl AgentBuilder {
     }
 }
 
+/// Requirements kept inline in a [`Contact`]: most contacts need one or two
+/// skills, and a contact is built for every arrival, so the common case
+/// allocates nothing.
+const INLINE_REQUIREMENTS: usize = 4;
+type Requirements = SmallVec<[Requirement; INLINE_REQUIREMENTS]>;
+
 /// A contact waiting to be served: what it needs and who the customer is.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(try_from = "ContactSpec")]
 pub struct Contact {
     id: ContactId,
     channel: ChannelId,
-    requirements: Vec<Requirement>,
+    requirements: Requirements,
     priority: u8,
     tier: TierId,
     segment: SegmentId,
@@ -443,7 +450,7 @@ impl Contact {
             id,
             channel,
             arrival,
-            requirements: Vec::new(),
+            requirements: SmallVec::new(),
             priority: 0,
             tier: TierId(0),
             segment: SegmentId(0),
@@ -496,7 +503,7 @@ pub struct ContactBuilder {
     id: ContactId,
     channel: ChannelId,
     arrival: f64,
-    requirements: Vec<(SkillId, u8)>,
+    requirements: SmallVec<[(SkillId, u8); INLINE_REQUIREMENTS]>,
     priority: u8,
     tier: TierId,
     segment: SegmentId,
@@ -544,7 +551,7 @@ impl ContactBuilder {
                 extra: "",
             });
         }
-        let mut requirements = Vec::with_capacity(self.requirements.len());
+        let mut requirements = Requirements::new();
         for (skill, l) in self.requirements {
             requirements.push(Requirement {
                 skill,

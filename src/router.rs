@@ -914,11 +914,7 @@ impl<P: RoutingPolicy> Router<P> {
             self.rejected += 1;
             return false;
         }
-        let view = self.view();
-        let score = match (view.waiting_contact(p.contact), view.agent(p.agent)) {
-            (Some(c), Some(ag)) => view.score(&c, &ag),
-            _ => ScoreBreakdown::default(),
-        };
+        let score = self.view().score_slots(ix, a);
         let channel = rec.contact.channel();
         self.st.dequeue(ix);
         self.set_held(ix, Held::Offered(a));

@@ -905,6 +905,15 @@ impl<'a> RouterView<'a> {
             .map(move |rec| ContactRef { rec, now })
     }
 
+    /// The score of the contact and agent in these slots (the router's own
+    /// ids), for an offer's explanation.
+    pub(crate) fn score_slots(&self, c: u32, a: u32) -> ScoreBreakdown {
+        match self.cref(c) {
+            Some(c) => self.score(&c, &self.aref(a)),
+            None => ScoreBreakdown::default(),
+        }
+    }
+
     /// The pair's score with its breakdown, at the current time.
     pub fn score(&self, contact: &Contact, agent: &AgentRef<'_>) -> ScoreBreakdown {
         let fit = self.fit.fit(contact, agent.agent());
