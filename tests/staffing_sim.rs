@@ -2,7 +2,9 @@
 //! specialists must need exactly each type's own Erlang C staffing, full
 //! cross-training exactly Erlang C on the total load (M/M/n with pooled
 //! arrivals, first come first served), and chained pairs most of full
-//! pooling's saving; plus determinism and the per-interval table.
+//! pooling's saving; a multi-skill answer must meet every target and lose
+//! it with any one agent fewer, re-simulated outside the search; plus
+//! determinism and the per-interval table.
 //!
 //! Method: the parameters are chosen so that the analytic service level at
 //! the Erlang answer `n` and at `n − 1` both lie at least 3.5 points away
@@ -17,9 +19,12 @@
 //! --test staffing_sim`).
 
 use skillroute::ErlangC;
-use skillroute::sim::ServiceTarget;
+use skillroute::sim::{
+    ArrivalSpec, PolicySpec, RunOptions, Scenario, ServiceTarget, Shift, Simulation,
+};
 use skillroute::staffing::{
-    SimStaffing, StaffingPoint, Target, chained_scenario, single_skill_scenario, staff_erlang_c,
+    MeetRule, SimStaffing, StaffingPoint, Target, chained_scenario, single_skill_scenario,
+    staff_erlang_c,
 };
 
 /// False-alarm rate of each "analytic value inside the interval" check.
@@ -161,7 +166,6 @@ fn results_are_deterministic_and_the_same_in_parallel() {
 
 #[test]
 fn a_day_is_staffed_interval_by_interval() {
-    use skillroute::sim::ArrivalSpec;
     let mut s = single_skill_scenario(1.0, 1.0 / AHT, None, TARGET);
     // 3 hours in 1-hour intervals; arrivals per 30 minutes; the last hour
     // repeats the first.
@@ -189,4 +193,115 @@ fn a_day_is_staffed_interval_by_interval() {
     );
     let json = serde_json::to_string(&table).unwrap();
     assert!(json.contains("\"agents_by_group\""));
+}
+
+/// Simulates `scenario` stationary at `rates` with `counts` agents per group
+/// (a group of 0 keeps one agent who never logs in), the way the module
+/// documentation says the search does, and returns each type's mean service
+/// level over the replications.
+fn simulate(scenario: &Scenario, rates: &[f64], counts: &[u32], s: &Setup) -> Vec<f64> {
+    let mut sc = scenario.clone();
+    sc.seed = s.seed;
+    sc.warm_up = s.warm_up;
+    sc.horizon = s.warm_up + s.run_length;
+    sc.replications = s.replications;
+    for (g, &n) in sc.groups.iter_mut().zip(counts) {
+        g.count = n.max(1);
+        g.shifts = if n == 0 {
+            vec![Shift {
+                start: sc.horizon + 1.0,
+                end: sc.horizon + 2.0,
+            }]
+        } else {
+            vec![]
+        };
+    }
+    for (t, &r) in sc.contact_types.iter_mut().zip(rates) {
+        t.arrivals = ArrivalSpec::Poisson { rate: r };
+    }
+    let sim = Simulation::new(sc).unwrap();
+    let report = sim
+        .run_policy(&PolicySpec::LongestIdleAgent, RunOptions::default())
+        .unwrap();
+    report
+        .by_type
+        .iter()
+        .map(|r| r.metrics.service_level.mean)
+        .collect()
+}
+
+struct Setup {
+    seed: u64,
+    warm_up: f64,
+    run_length: f64,
+    replications: u32,
+}
+
+#[test]
+fn multi_skill_answer_is_met_and_no_agent_can_go() {
+    // Two types, two specialist groups and a generalist group.
+    let mut scenario = chained_scenario(2, 1, 1.0, 1.0 / AHT, None, TARGET);
+    let mut generalist = scenario.groups[0].clone();
+    generalist.name = "generalists".into();
+    generalist.skills = scenario
+        .groups
+        .iter()
+        .flat_map(|g| g.skills.clone())
+        .collect();
+    scenario.groups.push(generalist);
+    let rates = [6.0 / AHT, 3.0 / AHT];
+    let setup = Setup {
+        seed: 5,
+        warm_up: 20.0 * AHT,
+        run_length: 16.0 * 3600.0,
+        replications: 10,
+    };
+    let p = SimStaffing::new()
+        .replications(setup.replications)
+        .run_length(setup.run_length)
+        .warm_up(setup.warm_up)
+        .seed(setup.seed)
+        .staff_rates(&scenario, &rates)
+        .unwrap();
+    println!("{p:?}");
+    assert!(p.met);
+    assert_eq!(p.agents_total, p.agents_by_group.iter().sum::<u32>());
+    // Re-simulated independently: the same numbers, every target met…
+    let at = simulate(&scenario, &rates, &p.agents_by_group, &setup);
+    for (t, (&x, e)) in at.iter().zip(&p.service_level).enumerate() {
+        assert_eq!(x, e.mean, "type {t}: the search's figure is reproducible");
+        assert!(x >= TARGET.fraction, "type {t}: {x}");
+    }
+    // …and one agent fewer in any staffed group misses some target.
+    for g in 0..p.agents_by_group.len() {
+        if p.agents_by_group[g] == 0 {
+            continue;
+        }
+        let mut fewer = p.agents_by_group.clone();
+        fewer[g] -= 1;
+        let sl = simulate(&scenario, &rates, &fewer, &setup);
+        println!("{fewer:?}: {sl:?}");
+        assert!(
+            sl.iter().any(|&x| x < TARGET.fraction),
+            "{fewer:?} still meets every target: {sl:?}"
+        );
+    }
+    // The conservative rule never needs fewer agents.
+    let lower = SimStaffing::new()
+        .replications(setup.replications)
+        .run_length(setup.run_length)
+        .warm_up(setup.warm_up)
+        .seed(setup.seed)
+        .rule(MeetRule::LowerBound)
+        .staff_rates(&scenario, &rates)
+        .unwrap();
+    println!("lower bound rule: {:?}", lower.agents_by_group);
+    assert!(lower.met);
+    assert!(lower.agents_total >= p.agents_total);
+    assert!(
+        lower
+            .service_level
+            .iter()
+            .all(|e| e.low() >= TARGET.fraction)
+    );
 }

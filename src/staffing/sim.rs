@@ -319,8 +319,10 @@ impl SimStaffing {
         self
     }
 
-    /// The most configurations simulated per interval (≥ 1); a search cut
-    /// short is reported with `met = false` if its targets are not met.
+    /// A budget of simulated configurations per interval (≥ 1): no new step
+    /// of the search starts once it is spent (the step under way finishes,
+    /// so it may be exceeded by one step's candidates). A search cut short is
+    /// reported with `met = false` if its targets are not met.
     pub fn max_evaluations(mut self, n: u32) -> Self {
         self.max_evaluations = n;
         self
