@@ -7,7 +7,9 @@
 //!     [--threshold T] [--abandon-rate A]
 //! cargo run --release --example staffing -- --profile FILE \
 //!     (--target-sl F --threshold T | --target-asa S | --target-abandon P) \
-//!     [--abandon-rate A] [--json]
+//!     [--abandon-rate A] [--seed S] [--json]
+//! cargo run --release --example staffing -- --scenario examples/data/staffing-center.toml \
+//!     [--seed S] [--json]
 //! ```
 //!
 //! All rates, the threshold and the ASA are in one time unit of your choosing
@@ -29,23 +31,41 @@
 //! (a header line, blank lines and `#` comments are skipped; see
 //! `tests/data/staffing/profile.csv`) and prints the smallest staffing per
 //! interval that meets the target, with its measures — as a table, or one JSON
-//! line per interval with `--json`. The `agents_sim` column is reserved for the
-//! simulation-based staffing search (see [`simulated_agents`]).
+//! line per interval with `--json`. Beside the Erlang answer, `agents_sim` is
+//! the staffing found by simulating the interval (the router and the
+//! simulator, M/M/n or M/M/n+M, common random numbers; see
+//! [`simulated_agents`]) and `sl_sim` its simulated service level, mean ±
+//! half-width of the 95% interval over replications (`--seed S` sets the
+//! seed, default 1). Only service-level targets are simulated.
+//!
+//! `--scenario FILE` staffs a multi-skill scenario (TOML or JSON, see
+//! `skillroute::sim::Scenario`) per report interval with the simulation-based
+//! search (`skillroute::staffing::SimStaffing`, default parameters): per
+//! interval the per-skill Erlang total, the agents per group found by
+//! simulation, the difference, and the worst type's simulated service level
+//! at both staffings; then the elapsed time. `--json` prints the whole
+//! table as one JSON object instead.
 //!
 //! Bad arguments or a bad file print a message on stderr and exit with code 2.
 
-use skillroute::staffing::{ErlangA, ErlangC, Target, staff_erlang_a, staff_erlang_c};
+use skillroute::sim::{Estimate, Scenario, ServiceTarget};
+use skillroute::staffing::{
+    ErlangA, ErlangC, SimStaffing, StaffingPoint, Target, single_skill_scenario, staff_erlang_a,
+    staff_erlang_c,
+};
 use std::io::Write;
 use std::process::ExitCode;
+use std::time::Instant;
 
 const USAGE: &str = "usage: staffing --arrival-rate L --service-rate M \
 (--agents N | --target-sl F --threshold T | --target-asa S | --target-abandon P) \
 [--threshold T] [--abandon-rate A]
        staffing --profile FILE (--target-sl F --threshold T | --target-asa S | --target-abandon P) \
-[--abandon-rate A] [--json]
+[--abandon-rate A] [--seed S] [--json]
+       staffing --scenario FILE.toml [--seed S] [--json]
 Rates, threshold and ASA in one time unit of your choosing.";
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct Args {
     arrival_rate: Option<f64>,
     service_rate: Option<f64>,
@@ -56,6 +76,8 @@ struct Args {
     target_asa: Option<f64>,
     target_abandon: Option<f64>,
     profile: Option<String>,
+    scenario: Option<String>,
+    seed: u64,
     json: bool,
 }
 
@@ -107,7 +129,20 @@ fn set<T>(slot: &mut Option<T>, flag: &str, value: T) -> Result<(), String> {
 }
 
 fn parse_args(raw: impl IntoIterator<Item = String>) -> Result<Option<Args>, String> {
-    let mut args = Args::default();
+    let mut args = Args {
+        arrival_rate: None,
+        service_rate: None,
+        abandon_rate: None,
+        agents: None,
+        target_sl: None,
+        threshold: None,
+        target_asa: None,
+        target_abandon: None,
+        profile: None,
+        scenario: None,
+        seed: 1,
+        json: false,
+    };
     let mut it = raw.into_iter();
     while let Some(arg) = it.next() {
         if arg == "--help" || arg == "-h" {
@@ -131,6 +166,8 @@ fn parse_args(raw: impl IntoIterator<Item = String>) -> Result<Option<Args>, Str
             "--target-asa",
             "--target-abandon",
             "--profile",
+            "--scenario",
+            "--seed",
         ];
         if !known.contains(&flag.as_str()) {
             return Err(format!("unknown argument {arg:?}"));
@@ -150,6 +187,8 @@ fn parse_args(raw: impl IntoIterator<Item = String>) -> Result<Option<Args>, Str
             "--target-asa" => set(&mut args.target_asa, f, number(f, &value)?)?,
             "--target-abandon" => set(&mut args.target_abandon, f, number(f, &value)?)?,
             "--profile" => set(&mut args.profile, f, value)?,
+            "--scenario" => set(&mut args.scenario, f, value)?,
+            "--seed" => args.seed = number(f, &value)?,
             _ => unreachable!("checked above"),
         }
     }
@@ -257,24 +296,49 @@ fn evaluate(
     }
 }
 
-/// The staffing found by the simulation-based search, for the `agents_sim`
-/// column.
-///
-/// Placeholder: the simulation-based staffing search (the simulator driving
-/// the real router, searching the smallest staffing per interval that meets
-/// the target) is not written yet. When it is, call it here with the
-/// interval's rates, the abandonment rate, the target and the Erlang answer
-/// (a good starting point), and return its staffing; the table and the JSON
-/// lines already have the column.
+/// The staffing found by the simulation-based search for the `agents_sim`
+/// column: the interval simulated as a stationary single-skill M/M/n (M/M/n+M
+/// with an abandonment rate) queue, `SIM_REPLICATIONS` replications of
+/// `max(200 handle times, 2,000 expected arrivals)` after a warm-up of 20
+/// handle times, common random numbers, the target met when the mean service
+/// level reaches it (see `skillroute::staffing::sim`). Only service-level
+/// targets are searched; for the others the column is empty (`None`).
 fn simulated_agents(
-    _arrival_rate: f64,
-    _service_rate: f64,
-    _abandon_rate: Option<f64>,
-    _goal: &Goal,
-    _erlang_agents: u32,
-) -> Option<u32> {
-    None
+    arrival_rate: f64,
+    service_rate: f64,
+    abandon_rate: Option<f64>,
+    goal: &Goal,
+    seed: u64,
+) -> Result<Option<StaffingPoint>, String> {
+    let Goal::Target(Target::ServiceLevel {
+        fraction,
+        threshold,
+    }) = *goal
+    else {
+        return Ok(None);
+    };
+    if arrival_rate == 0.0 {
+        return Ok(None);
+    }
+    let target = ServiceTarget {
+        threshold,
+        fraction,
+    };
+    let scenario = single_skill_scenario(arrival_rate, service_rate, abandon_rate, target);
+    let aht = 1.0 / service_rate;
+    SimStaffing::new()
+        .replications(SIM_REPLICATIONS)
+        .run_length((200.0 * aht).max(2_000.0 / arrival_rate))
+        .warm_up(20.0 * aht)
+        .seed(seed)
+        .simulate_erlang(false)
+        .staff_rates(&scenario, &[arrival_rate])
+        .map(Some)
+        .map_err(|e| e.to_string())
 }
+
+/// Replications per simulated configuration in `--profile`.
+const SIM_REPLICATIONS: u32 = 10;
 
 fn single(args: &Args, out: &mut impl Write) -> Result<(), Failure> {
     let lambda = args.arrival_rate.ok_or("--arrival-rate is required")?;
@@ -354,7 +418,7 @@ fn profile(args: &Args, path: &str, out: &mut impl Write) -> Result<(), Failure>
     if !args.json {
         writeln!(
             out,
-            "{:<12} {:>12} {:>10} {:>10} {:>13} {:>8} {:>8} {:>10} {:>9} {:>9} {:>10}",
+            "{:<12} {:>12} {:>10} {:>10} {:>13} {:>8} {:>8} {:>10} {:>9} {:>9} {:>10} {:>13}",
             "interval",
             "arrival_rate",
             "aht",
@@ -365,14 +429,17 @@ fn profile(args: &Args, path: &str, out: &mut impl Write) -> Result<(), Failure>
             "asa",
             "p_abandon",
             "occupancy",
-            "agents_sim"
+            "agents_sim",
+            "sl_sim"
         )?;
     }
     for (i, (name, rate, aht)) in rows.iter().enumerate() {
         let mu = 1.0 / aht;
         let m = evaluate(*rate, mu, args.abandon_rate, &goal, args.threshold)
             .map_err(|e| format!("{path}: interval {:?} (row {}): {e}", name, i + 1))?;
-        let sim = simulated_agents(*rate, mu, args.abandon_rate, &goal, m.agents);
+        let sim = simulated_agents(*rate, mu, args.abandon_rate, &goal, args.seed)
+            .map_err(|e| format!("{path}: interval {:?} (row {}): {e}", name, i + 1))?;
+        let sim_sl: Option<Estimate> = sim.as_ref().map(|p| p.service_level[0]);
         if args.json {
             let line = serde_json::json!({
                 "interval": name,
@@ -386,13 +453,14 @@ fn profile(args: &Args, path: &str, out: &mut impl Write) -> Result<(), Failure>
                 "asa": m.asa,
                 "p_abandon": m.p_abandon,
                 "occupancy": m.occupancy,
-                "agents_sim": sim,
+                "agents_sim": sim.as_ref().map(|p| p.agents_total),
+                "service_level_sim": sim_sl,
             });
             writeln!(out, "{line}")?;
         } else {
             writeln!(
                 out,
-                "{:<12} {:>12} {:>10} {:>10.2} {:>13} {:>8.4} {:>8} {:>10.3} {:>9.4} {:>9.4} {:>10}",
+                "{:<12} {:>12} {:>10} {:>10.2} {:>13} {:>8.4} {:>8} {:>10.3} {:>9.4} {:>9.4} {:>10} {:>13}",
                 name,
                 rate,
                 aht,
@@ -403,19 +471,88 @@ fn profile(args: &Args, path: &str, out: &mut impl Write) -> Result<(), Failure>
                 m.asa,
                 m.p_abandon,
                 m.occupancy,
-                sim.map_or("-".to_string(), |n| n.to_string()),
+                sim.as_ref()
+                    .map_or("-".to_string(), |p| p.agents_total.to_string()),
+                sim_sl.map_or("-".to_string(), |e| format!(
+                    "{:.4}±{:.4}",
+                    e.mean, e.half_width
+                )),
             )?;
         }
     }
     Ok(())
 }
 
+/// `--scenario FILE`: the simulation-based staffing table of a multi-skill
+/// scenario, per report interval, beside the per-skill Erlang answer.
+fn center(args: &Args, path: &str, out: &mut impl Write) -> Result<(), Failure> {
+    let flags = [
+        args.arrival_rate.is_some(),
+        args.service_rate.is_some(),
+        args.abandon_rate.is_some(),
+        args.agents.is_some(),
+        args.target_sl.is_some(),
+        args.threshold.is_some(),
+        args.target_asa.is_some(),
+        args.target_abandon.is_some(),
+        args.profile.is_some(),
+    ];
+    if flags.iter().any(|&f| f) {
+        return Err(
+            "--scenario takes its rates and targets from the file: only --seed and --json go with it"
+                .into(),
+        );
+    }
+    let scenario = Scenario::load(path).map_err(|e| format!("{path}: {e}"))?;
+    let started = Instant::now();
+    let table = SimStaffing::new()
+        .seed(args.seed)
+        .staff(&scenario)
+        .map_err(|e| format!("{path}: {e}"))?;
+    let elapsed = started.elapsed().as_secs_f64();
+    if args.json {
+        let json = serde_json::to_string(&table).map_err(|e| e.to_string())?;
+        writeln!(out, "{json}")?;
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "{}: {} groups, {} contact types, {} intervals; {} replications x {:.1} h after a {:.0} s \
+         warm-up per configuration, seed {}; targets met on the mean service level",
+        if table.scenario.is_empty() {
+            path
+        } else {
+            &table.scenario
+        },
+        table.groups.len(),
+        table.contact_types.len(),
+        table.intervals.len(),
+        table.replications,
+        table.run_length / 3600.0,
+        table.warm_up,
+        table.seed
+    )?;
+    writeln!(
+        out,
+        "erlang: per-skill Erlang agents; sim: agents per group by simulation; diff = sim - erlang; \
+         worst SL: lowest type's simulated service level at that staffing, mean ± 95% half-width\n"
+    )?;
+    write!(out, "{table}")?;
+    writeln!(
+        out,
+        "{} configurations simulated in {elapsed:.1} s",
+        table.simulated_configurations
+    )?;
+    Ok(())
+}
+
 fn run(args: &Args) -> Result<(), Failure> {
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    match &args.profile {
-        Some(path) => profile(args, path, &mut out)?,
-        None => single(args, &mut out)?,
+    match (&args.scenario, &args.profile) {
+        (Some(path), _) => center(args, path, &mut out)?,
+        (None, Some(path)) => profile(args, path, &mut out)?,
+        (None, None) => single(args, &mut out)?,
     }
     out.flush()?;
     Ok(())

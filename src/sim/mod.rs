@@ -428,25 +428,37 @@ impl Simulation {
 
     /// Runs every replication under a built-in policy and reports.
     pub fn run_policy(&self, spec: &PolicySpec, opts: RunOptions<'_>) -> Result<Report, SimError> {
+        let reps = self.replications_policy(spec, opts)?;
+        Ok(self.report(&reps, opts.confidence))
+    }
+
+    /// Runs every replication under a built-in policy and returns them one by
+    /// one, in index order (for statistics of your own; [`Simulation::report`]
+    /// turns them into a [`Report`]).
+    pub fn replications_policy(
+        &self,
+        spec: &PolicySpec,
+        opts: RunOptions<'_>,
+    ) -> Result<Vec<Replication>, SimError> {
         spec.validate()?;
         match spec {
-            PolicySpec::LongestIdleAgent => self.run_with(|| LongestIdleAgent, opts),
-            PolicySpec::PriorityAging(p) => self.run_with(|| p.clone(), opts),
+            PolicySpec::LongestIdleAgent => self.replications(|| LongestIdleAgent, opts),
+            PolicySpec::PriorityAging(p) => self.replications(|| p.clone(), opts),
             PolicySpec::SkillExpansion { steps } => {
                 let p = SkillExpansion::new(steps.clone()).map_err(|e| ScenarioError::Invalid {
                     field: "policy".into(),
                     rule: e.to_string(),
                 })?;
-                self.run_with(|| p.clone(), opts)
+                self.replications(|| p.clone(), opts)
             }
-            PolicySpec::CMu(p) => self.run_with(|| *p, opts),
+            PolicySpec::CMu(p) => self.replications(|| *p, opts),
             PolicySpec::OptimalAssignment { non_idling } => {
                 let mode = if *non_idling {
                     Mode::NonIdling
                 } else {
                     Mode::MaxWeight
                 };
-                self.run_with(|| OptimalAssignment::new(mode), opts)
+                self.replications(|| OptimalAssignment::new(mode), opts)
             }
         }
     }

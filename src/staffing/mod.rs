@@ -1,8 +1,10 @@
 //! Analytic staffing: Erlang B, Erlang C and Erlang A (M/M/n+M), their inverses
 //! and square-root staffing.
 //!
-//! The module is domain-free: it knows rates and agent counts, nothing of
-//! contacts, skills or the router, and imports nothing else of the crate.
+//! The analytic part is domain-free: it knows rates and agent counts, nothing
+//! of contacts, skills or the router, and imports nothing else of the crate.
+//! The simulation-based search ([`SimStaffing`], module [`sim`]) is the bridge
+//! to the simulator: for multi-skill centers, where the formulas are wrong.
 //!
 //! * [`erlang_b`] — blocking probability of the loss system M/M/n/n.
 //! * [`ErlangC`] — the delay system M/M/n (customers wait as long as it takes):
@@ -12,6 +14,10 @@
 //!   any load, so it also answers "what if we are understaffed?".
 //! * [`staff_erlang_c`], [`staff_erlang_a`] — the smallest number of agents that
 //!   meets a [`Target`] (service level, ASA or abandonment).
+//! * [`SimStaffing`] — the smallest staffing per agent group and interval that
+//!   meets every contact type's target in a multi-skill [`Scenario`](crate::sim::Scenario),
+//!   found with the simulator (common random numbers, confidence intervals),
+//!   and compared with the per-skill Erlang answer.
 //! * [`square_root_staffing`], [`halfin_whitt_beta`],
 //!   [`halfin_whitt_prob_wait`] — the quick Halfin–Whitt estimate
 //!   `n = ⌈a + β√a⌉`.
@@ -114,11 +120,16 @@
 //!   *QUADPACK*, Springer (1983).
 
 mod erlang;
+pub mod sim;
 
 pub use erlang::{
     ErlangA, ErlangC, MAX_RATE_RATIO, MAX_SEARCH_AGENTS, MIN_OFFERED_LOAD, erlang_b,
     halfin_whitt_beta, halfin_whitt_prob_wait, square_root_staffing, staff_erlang_a,
     staff_erlang_c,
+};
+pub use sim::{
+    IntervalStaffing, MeetRule, SimStaffing, SimStaffingError, StaffingPoint, StaffingTable,
+    chained_scenario, single_skill_scenario,
 };
 
 /// What a staffing search must achieve; see [`staff_erlang_c`] and

@@ -1,0 +1,1346 @@
+//! Simulation-based staffing for multi-skill centers: the smallest number of
+//! agents per group, per interval, that meets every contact type's
+//! service-level target, found with the simulator.
+//!
+//! * [Method](#method)
+//! * [When a target is met](#when-a-target-is-met)
+//! * [The Erlang baseline](#the-erlang-baseline)
+//! * [Assumptions](#assumptions)
+//! * [Cost](#cost)
+//!
+//! # Method
+//!
+//! **Stationary independent periods (SIPP).** Each staffing interval (the
+//! scenario's report `interval`; the whole horizon if it has none) is staffed
+//! on its own, as a steady-state center at that interval's arrival rates: a
+//! copy of the scenario with Poisson arrivals at the interval's mean rate per
+//! contact type, every group on duty for the whole run, `warm_up` seconds
+//! from an empty system and then `run_length` seconds of statistics, in
+//! `replications` independent replications. Everything else (skills, levels,
+//! channels and capacities, service, patience and wrap-up distributions,
+//! speeds, the routing policy, ring delays) is the scenario's.
+//!
+//! **Common random numbers.** Every configuration of one interval is
+//! simulated with the same seed, so the customers (arrival times, work,
+//! patience) are the same whatever the staffing: two candidate staffings are
+//! compared on the same day, not on two lucky or unlucky days. Intervals
+//! with the same rates give the same answer, and are simulated once.
+//!
+//! **The search**, per interval:
+//!
+//! 1. *Erlang baseline*: each contact type staffed alone with Erlang C (or
+//!    Erlang A when its customers abandon), its agents put in its "home"
+//!    group (see [below](#the-erlang-baseline)).
+//! 2. *Start below it*: the home-group counts scaled by the pooling factor
+//!    `f = n_pooled / Σ n_type ≤ 1` of their part of the center (types
+//!    connected through groups that serve several of them), where `n_pooled`
+//!    is Erlang C on their total load and `Σ n_type` the sum of their
+//!    separate Erlang C answers — what full cross-training would save.
+//! 3. *Add*: while some type misses its target, take the worst-served type
+//!    (lowest margin: service level minus target), simulate one more agent
+//!    in each group that can serve it, and keep the candidate with the best
+//!    worst margin over all types (then the best total margin; then the
+//!    lowest group index).
+//! 4. *Remove*: once every target is met, simulate one agent fewer in each
+//!    staffed group and keep the candidate that still meets every target
+//!    with the best worst margin; repeat until no agent can go. The result is
+//!    a local minimum: no single agent can be removed.
+//!
+//! Every configuration is simulated at most once per interval (a cache), the
+//! candidates of a step are simulated in parallel, and so are the intervals
+//! (rayon); results are reduced in order, so the answer is the same, bit for
+//! bit, in parallel or not.
+//!
+//! # When a target is met
+//!
+//! Per replication, a type's service level is the simulator's
+//! [`Metrics::service_level`](crate::sim::Metrics::service_level): contacts
+//! answered within the channel's threshold over contacts answered or
+//! abandoned (a replication where contacts arrived but none was answered or
+//! abandoned counts as 0). Across replications it is a mean with a Student-t
+//! confidence interval ([`Estimate`]). [`MeetRule::Mean`] (the default) calls a
+//! target met when the **mean** reaches it: the same sense in which the
+//! Erlang formulas meet a target, so the two answers are comparable.
+//! [`MeetRule::LowerBound`] asks the **lower end of the interval** to reach
+//! it: conservative, and dependent on how many replications are run. A type
+//! without arrivals in an interval is not judged.
+//!
+//! # The Erlang baseline
+//!
+//! For each contact type: arrival rate `λ`, handle time `h` = mean service
+//! time at its home group's speed + mean wrap-up, so `μ = 1/h`; the channel's
+//! target; Erlang A with `θ = 1/mean patience` if customers abandon (exact for
+//! exponential patience, an approximation otherwise), Erlang C otherwise. An
+//! agent who can hold `k` contacts of the channel at once (capacity, capped by
+//! the total capacity) counts as `k` servers, so the type needs
+//! `⌈servers / k⌉` agents. Its home group is the group able to serve it
+//! (channel, and every required skill at its minimum level) that serves the
+//! fewest types; ties go to the group with fewer Erlang agents so far, then
+//! the lower index. The per-group Erlang answer is the sum over the types
+//! homed there; the per-skill Erlang answer, which the table compares with,
+//! is their total.
+//!
+//! # Assumptions
+//!
+//! * Shifts are ignored: the search says how many agents of each group must
+//!   be on duty in each interval (the input of a rostering step).
+//! * Arrival rates: a `poisson` type has its rate in every interval; a
+//!   `piecewise` type, its mean rate over the interval. Trace arrivals are
+//!   refused ([`SimStaffingError::UnsupportedArrivals`]).
+//! * A group staffed with 0 agents stays in the scenario with agents who never
+//!   log in, so that contact types and groups keep their indexes (and their
+//!   random streams).
+//! * Under [`PolicySpec::SkillExpansion`](crate::sim::PolicySpec::SkillExpansion),
+//!   the groups tried for a type include those eligible after the widest
+//!   relaxation.
+//!
+//! # Cost
+//!
+//! One configuration costs `replications × (warm_up + run_length) × Σλ`
+//! simulated contacts. A search from the pooled start typically simulates
+//! 5–20 configurations per interval. Measured on this project's 2-core
+//! machine (shared): the 48-interval day of a 4-skill, 5-group center
+//! (`examples/data/staffing-center.toml`, default parameters: 10
+//! replications of 8 hours per configuration) simulates 675 configurations
+//! in 20–25 s (`benches/staffing.rs`, `sim_table`: 24.3 s, 95% CI 23.1–25.5 s).
+//!
+//! # Example
+//!
+//! ```
+//! use skillroute::sim::ServiceTarget;
+//! use skillroute::staffing::{SimStaffing, single_skill_scenario, staff_erlang_c, Target};
+//!
+//! // 2 calls a minute, 4-minute calls, 80% answered within 20 s (seconds).
+//! let (lambda, mu) = (2.0 / 60.0, 1.0 / 240.0);
+//! let target = ServiceTarget { threshold: 20.0, fraction: 0.8 };
+//! let scenario = single_skill_scenario(lambda, mu, None, target);
+//! let search = SimStaffing::new().replications(6).run_length(20_000.0).warm_up(2_000.0);
+//! let point = search.staff_rates(&scenario, &[lambda])?;
+//! let erlang = staff_erlang_c(lambda, mu, Target::ServiceLevel { fraction: 0.8, threshold: 20.0 })?;
+//! assert_eq!(point.erlang_total, erlang);
+//! assert!(point.agents_total.abs_diff(erlang) <= 1);
+//! assert!(point.met);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::{StaffingError, Target, staff_erlang_a, staff_erlang_c};
+use crate::sim::{
+    ArrivalSpec, ContactTypeSpec, Dist, Estimate, GroupSpec, PolicySpec, Replication, RunOptions,
+    Scenario, ScenarioError, ServiceTarget, Shift, SimError, Simulation,
+};
+
+/// Why a simulation-based staffing search was refused or stopped. Each
+/// variant names what is at fault; all are fatal for the search (nothing is
+/// returned half-done).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SimStaffingError {
+    /// A search parameter is out of range.
+    #[error("staffing search: `{field}` must be {expected}, got {value}")]
+    InvalidConfig {
+        /// The parameter (`replications`, `run_length`, `warm_up`,
+        /// `confidence`, `max_agents`, `max_evaluations`).
+        field: &'static str,
+        /// The value given.
+        value: f64,
+        /// Its range, in words.
+        expected: &'static str,
+    },
+    /// The scenario is invalid, or a stationary copy of it is.
+    #[error("invalid scenario: {0}")]
+    Scenario(#[from] ScenarioError),
+    /// The simulator failed.
+    #[error("simulation failed: {0}")]
+    Simulation(#[from] SimError),
+    /// A contact type's arrivals cannot be turned into a rate per interval.
+    #[error(
+        "contact type {contact_type:?}: {kind} arrivals are not supported by the staffing search (use poisson or piecewise rates)"
+    )]
+    UnsupportedArrivals {
+        /// The contact type.
+        contact_type: String,
+        /// The arrival process's kind.
+        kind: &'static str,
+    },
+    /// [`SimStaffing::staff_rates`] was given the wrong number of rates, or
+    /// a rate that is negative or not finite.
+    #[error("arrival rates: {reason}")]
+    InvalidRates {
+        /// What is wrong.
+        reason: String,
+    },
+    /// A channel's service-level target cannot be searched for: its fraction
+    /// must lie strictly between 0 and 1.
+    #[error(
+        "service_levels.{channel}: fraction must be in (0, 1) for a staffing search, got {fraction}"
+    )]
+    InvalidTarget {
+        /// The channel.
+        channel: String,
+        /// The fraction given.
+        fraction: f64,
+    },
+    /// The Erlang baseline of a contact type could not be computed.
+    #[error("interval {interval}, contact type {contact_type:?}: Erlang staffing failed: {error}")]
+    Erlang {
+        /// The interval's index.
+        interval: usize,
+        /// The contact type.
+        contact_type: String,
+        /// Why.
+        error: StaffingError,
+    },
+}
+
+/// When a simulated service level counts as meeting its target; see the
+/// [module documentation](self#when-a-target-is-met).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum MeetRule {
+    /// The mean over replications reaches the target (comparable with Erlang).
+    #[default]
+    Mean,
+    /// The lower end of the confidence interval reaches the target (conservative).
+    LowerBound,
+}
+
+impl MeetRule {
+    fn judged(self, e: &Estimate) -> f64 {
+        match self {
+            MeetRule::Mean => e.mean,
+            MeetRule::LowerBound if e.half_width.is_finite() => e.low(),
+            MeetRule::LowerBound => e.mean,
+        }
+    }
+}
+
+/// The simulation-based staffing search: its parameters (a builder) and its
+/// entry points [`SimStaffing::staff`] (every interval of a scenario) and
+/// [`SimStaffing::staff_rates`] (one stationary point).
+///
+/// Parameters are checked when a search starts; a bad one is a
+/// [`SimStaffingError::InvalidConfig`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct SimStaffing {
+    replications: u32,
+    run_length: f64,
+    warm_up: f64,
+    confidence: f64,
+    rule: MeetRule,
+    seed: Option<u64>,
+    policy: Option<PolicySpec>,
+    max_agents: u32,
+    max_evaluations: u32,
+    simulate_erlang: bool,
+    parallel: bool,
+}
+
+impl Default for SimStaffing {
+    fn default() -> Self {
+        SimStaffing {
+            replications: 10,
+            run_length: 28_800.0,
+            warm_up: 1_800.0,
+            confidence: 0.95,
+            rule: MeetRule::Mean,
+            seed: None,
+            policy: None,
+            max_agents: 10_000,
+            max_evaluations: 500,
+            simulate_erlang: true,
+            parallel: true,
+        }
+    }
+}
+
+impl SimStaffing {
+    /// The defaults: 10 replications of 8 hours (28,800 s) after a 30-minute
+    /// warm-up, 95% intervals, [`MeetRule::Mean`], the scenario's seed and
+    /// policy, at most 10,000 agents per group and 500 simulated
+    /// configurations per interval, the Erlang staffing simulated too, in
+    /// parallel.
+    pub fn new() -> SimStaffing {
+        SimStaffing::default()
+    }
+
+    /// Independent replications per configuration (≥ 2, for an interval).
+    pub fn replications(mut self, n: u32) -> Self {
+        self.replications = n;
+        self
+    }
+
+    /// Simulated time with statistics per replication, in the scenario's
+    /// time unit (seconds), after the warm-up (> 0).
+    pub fn run_length(mut self, t: f64) -> Self {
+        self.run_length = t;
+        self
+    }
+
+    /// Simulated time from an empty system before statistics start (≥ 0).
+    pub fn warm_up(mut self, t: f64) -> Self {
+        self.warm_up = t;
+        self
+    }
+
+    /// Confidence level of the reported intervals, in (0, 1) (default 0.95).
+    pub fn confidence(mut self, c: f64) -> Self {
+        self.confidence = c;
+        self
+    }
+
+    /// When a target is met (default [`MeetRule::Mean`]).
+    pub fn rule(mut self, rule: MeetRule) -> Self {
+        self.rule = rule;
+        self
+    }
+
+    /// The seed of every simulated configuration (default: the scenario's).
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = Some(seed);
+        self
+    }
+
+    /// The routing policy (default: the scenario's).
+    pub fn policy(mut self, policy: PolicySpec) -> Self {
+        self.policy = Some(policy);
+        self
+    }
+
+    /// The most agents any group may get (≥ 1); an interval that needs more
+    /// is reported with `met = false`.
+    pub fn max_agents(mut self, n: u32) -> Self {
+        self.max_agents = n;
+        self
+    }
+
+    /// A budget of simulated configurations per interval (≥ 1): no new step
+    /// of the search starts once it is spent (the step under way finishes,
+    /// so it may be exceeded by one step's candidates). A search cut short is
+    /// reported with `met = false` if its targets are not met.
+    pub fn max_evaluations(mut self, n: u32) -> Self {
+        self.max_evaluations = n;
+        self
+    }
+
+    /// Whether to simulate the Erlang staffing too, to report its service
+    /// levels (default true; one more configuration per interval).
+    pub fn simulate_erlang(mut self, yes: bool) -> Self {
+        self.simulate_erlang = yes;
+        self
+    }
+
+    /// Intervals, candidates and replications in parallel on rayon's pool
+    /// (default), or one after the other. The results are the same.
+    pub fn parallel(mut self, yes: bool) -> Self {
+        self.parallel = yes;
+        self
+    }
+
+    fn validate(&self) -> Result<(), SimStaffingError> {
+        let bad = |field, value, expected| {
+            Err(SimStaffingError::InvalidConfig {
+                field,
+                value,
+                expected,
+            })
+        };
+        if self.replications < 2 {
+            return bad(
+                "replications",
+                self.replications as f64,
+                "at least 2 (for a confidence interval)",
+            );
+        }
+        if !(self.run_length.is_finite() && self.run_length > 0.0) {
+            return bad("run_length", self.run_length, "finite and > 0");
+        }
+        if !(self.warm_up.is_finite() && self.warm_up >= 0.0) {
+            return bad("warm_up", self.warm_up, "finite and >= 0");
+        }
+        if !(self.confidence > 0.0 && self.confidence < 1.0) {
+            return bad("confidence", self.confidence, "in (0, 1)");
+        }
+        if self.max_agents == 0 {
+            return bad("max_agents", 0.0, "at least 1");
+        }
+        if self.max_evaluations == 0 {
+            return bad("max_evaluations", 0.0, "at least 1");
+        }
+        Ok(())
+    }
+
+    /// Staffs every interval of `scenario` (its report `interval`, or one
+    /// interval over the horizon), as described in the
+    /// [module documentation](self).
+    pub fn staff(&self, scenario: &Scenario) -> Result<StaffingTable, SimStaffingError> {
+        self.validate()?;
+        let model = Model::new(self, scenario)?;
+        let length = scenario.interval.unwrap_or(scenario.horizon);
+        let count = ((scenario.horizon / length).ceil() as usize).max(1);
+        let mut spans = Vec::with_capacity(count);
+        let mut rates = Vec::with_capacity(count);
+        for i in 0..count {
+            let start = i as f64 * length;
+            let end = ((i + 1) as f64 * length).min(scenario.horizon);
+            spans.push((start, end));
+            rates.push(
+                scenario
+                    .contact_types
+                    .iter()
+                    .map(|t| mean_rate(&t.arrivals, start, end))
+                    .collect::<Vec<f64>>(),
+            );
+        }
+        // Intervals with the same rates have the same answer: search once.
+        let mut unique: Vec<&Vec<f64>> = Vec::new();
+        let mut which = Vec::with_capacity(count);
+        let mut seen: HashMap<Vec<u64>, usize> = HashMap::new();
+        for r in &rates {
+            let key: Vec<u64> = r.iter().map(|x| x.to_bits()).collect();
+            let ix = *seen.entry(key).or_insert_with(|| {
+                unique.push(r);
+                unique.len() - 1
+            });
+            which.push(ix);
+        }
+        let solve = |(k, r): (usize, &&Vec<f64>)| {
+            let first = which.iter().position(|&w| w == k).unwrap_or(0);
+            model.point(first, r)
+        };
+        let points: Vec<StaffingPoint> = if self.parallel {
+            unique
+                .par_iter()
+                .enumerate()
+                .map(solve)
+                .collect::<Result<_, _>>()?
+        } else {
+            unique
+                .iter()
+                .enumerate()
+                .map(solve)
+                .collect::<Result<_, _>>()?
+        };
+        let intervals = which
+            .iter()
+            .zip(spans)
+            .enumerate()
+            .map(|(index, (&k, (start, end)))| IntervalStaffing {
+                index,
+                start,
+                end,
+                point: points[k].clone(),
+            })
+            .collect();
+        Ok(StaffingTable {
+            scenario: scenario.name.clone(),
+            groups: scenario.groups.iter().map(|g| g.name.clone()).collect(),
+            contact_types: scenario
+                .contact_types
+                .iter()
+                .map(|t| t.name.clone())
+                .collect(),
+            targets: model.targets.clone(),
+            seed: model.seed,
+            replications: self.replications,
+            run_length: self.run_length,
+            warm_up: self.warm_up,
+            confidence: self.confidence,
+            rule: self.rule,
+            simulated_configurations: points.iter().map(|p| p.evaluations as u64).sum(),
+            intervals,
+        })
+    }
+
+    /// Staffs one stationary point: `scenario` with Poisson arrivals at
+    /// `rates` (one per contact type, per second), as one interval of
+    /// [`SimStaffing::staff`].
+    pub fn staff_rates(
+        &self,
+        scenario: &Scenario,
+        rates: &[f64],
+    ) -> Result<StaffingPoint, SimStaffingError> {
+        self.validate()?;
+        if rates.len() != scenario.contact_types.len() {
+            return Err(SimStaffingError::InvalidRates {
+                reason: format!(
+                    "{} rates for {} contact types",
+                    rates.len(),
+                    scenario.contact_types.len()
+                ),
+            });
+        }
+        if let Some((i, r)) = rates
+            .iter()
+            .enumerate()
+            .find(|(_, r)| !(r.is_finite() && **r >= 0.0))
+        {
+            return Err(SimStaffingError::InvalidRates {
+                reason: format!("rate {i} must be finite and >= 0, got {r}"),
+            });
+        }
+        Model::new(self, scenario)?.point(0, rates)
+    }
+}
+
+/// The mean rate of an arrival process over `[start, end)`.
+fn mean_rate(a: &ArrivalSpec, start: f64, end: f64) -> f64 {
+    match a {
+        ArrivalSpec::Poisson { rate } => *rate,
+        ArrivalSpec::Piecewise { interval, rates } => {
+            let len = end - start;
+            if len <= 0.0 {
+                return 0.0;
+            }
+            let mut area = 0.0;
+            let first = (start / interval).floor() as usize;
+            for (k, r) in rates.iter().enumerate().skip(first) {
+                let (a, b) = (k as f64 * interval, (k + 1) as f64 * interval);
+                if a >= end {
+                    break;
+                }
+                area += r * (b.min(end) - a.max(start)).max(0.0);
+            }
+            area / len
+        }
+        ArrivalSpec::Trace { .. } => 0.0,
+    }
+}
+
+/// What one interval's search found.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StaffingPoint {
+    /// Arrival rate per contact type (per second).
+    pub arrival_rates: Vec<f64>,
+    /// Offered load per contact type, in Erlangs (rate × handle time at the
+    /// home group).
+    pub offered_load: Vec<f64>,
+    /// Erlang C / Erlang A agents per contact type, each staffed alone.
+    pub erlang_by_type: Vec<u32>,
+    /// The same agents per group (each type in its home group).
+    pub erlang_by_group: Vec<u32>,
+    /// Their total: the per-skill Erlang answer.
+    pub erlang_total: u32,
+    /// Simulated service level per type at the Erlang staffing (if asked,
+    /// see [`SimStaffing::simulate_erlang`]).
+    pub erlang_service_level: Option<Vec<Estimate>>,
+    /// Agents per group found by simulation.
+    pub agents_by_group: Vec<u32>,
+    /// Their total.
+    pub agents_total: u32,
+    /// `agents_total − erlang_total`: negative is a saving, positive extra
+    /// agents the formulas missed.
+    pub difference: i64,
+    /// Simulated service level per type at the staffing found (mean and
+    /// confidence interval over replications; NaN/`null` for a type without
+    /// arrivals).
+    pub service_level: Vec<Estimate>,
+    /// Whether every target is met (false if the search hit `max_agents` or
+    /// `max_evaluations` first).
+    pub met: bool,
+    /// Configurations simulated by the search.
+    pub evaluations: u32,
+}
+
+/// One interval's row of a [`StaffingTable`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IntervalStaffing {
+    /// The interval's index.
+    pub index: usize,
+    /// Its start (s).
+    pub start: f64,
+    /// Its end (s).
+    pub end: f64,
+    /// What the search found.
+    #[serde(flatten)]
+    pub point: StaffingPoint,
+}
+
+/// The staffing per interval of a scenario, by Erlang and by simulation.
+/// [`fmt::Display`] prints it as a table; serde gives JSON.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StaffingTable {
+    /// The scenario's name.
+    pub scenario: String,
+    /// Group names, in the order of the per-group vectors.
+    pub groups: Vec<String>,
+    /// Contact type names, in the order of the per-type vectors.
+    pub contact_types: Vec<String>,
+    /// Each type's service-level target.
+    pub targets: Vec<ServiceTarget>,
+    /// The seed of every simulated configuration.
+    pub seed: u64,
+    /// Replications per configuration.
+    pub replications: u32,
+    /// Simulated seconds with statistics per replication.
+    pub run_length: f64,
+    /// Warm-up seconds per replication.
+    pub warm_up: f64,
+    /// Confidence level of the intervals.
+    pub confidence: f64,
+    /// When a target counts as met.
+    pub rule: MeetRule,
+    /// Configurations simulated in all (identical intervals counted once).
+    pub simulated_configurations: u64,
+    /// One row per interval.
+    pub intervals: Vec<IntervalStaffing>,
+}
+
+impl StaffingTable {
+    /// Erlang agents over all intervals (agent-intervals).
+    pub fn erlang_agent_intervals(&self) -> u64 {
+        self.intervals
+            .iter()
+            .map(|i| i.point.erlang_total as u64)
+            .sum()
+    }
+
+    /// Simulated agents over all intervals (agent-intervals).
+    pub fn agent_intervals(&self) -> u64 {
+        self.intervals
+            .iter()
+            .map(|i| i.point.agents_total as u64)
+            .sum()
+    }
+}
+
+fn clock(t: f64) -> String {
+    let m = (t / 60.0).round() as u64;
+    format!("{:02}:{:02}", m / 60, m % 60)
+}
+
+/// `mean ± half-width` in percent (or `-`).
+fn percent(e: &Estimate) -> String {
+    if !e.mean.is_finite() {
+        "-".into()
+    } else if e.half_width.is_finite() {
+        format!("{:.1}±{:.1}", 100.0 * e.mean, 100.0 * e.half_width)
+    } else {
+        format!("{:.1}", 100.0 * e.mean)
+    }
+}
+
+impl fmt::Display for StaffingTable {
+    /// Per interval: the Erlang total, the simulated agents per group and
+    /// total, the difference, and the worst type's service level (mean ±
+    /// half-width, %) at each staffing.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let groups: Vec<String> = self
+            .groups
+            .iter()
+            .map(|g| g.chars().take(10).collect())
+            .collect();
+        write!(f, "{:<13} {:>7} {:>6}", "interval", "load", "erlang")?;
+        for g in &groups {
+            write!(f, " {g:>10}")?;
+        }
+        writeln!(
+            f,
+            " {:>6} {:>5}  {:<16} {:<16}",
+            "sim", "diff", "worst SL erlang %", "worst SL sim %"
+        )?;
+        let worst = |sl: &[Estimate]| {
+            sl.iter()
+                .zip(&self.targets)
+                .filter(|(e, _)| e.mean.is_finite())
+                .min_by(|(a, s), (b, t)| (a.mean - s.fraction).total_cmp(&(b.mean - t.fraction)))
+                .map_or("-".to_string(), |(e, _)| percent(e))
+        };
+        for row in &self.intervals {
+            let p = &row.point;
+            write!(
+                f,
+                "{:<13} {:>7.1} {:>6}",
+                format!("{}-{}", clock(row.start), clock(row.end)),
+                p.offered_load.iter().sum::<f64>(),
+                p.erlang_total
+            )?;
+            for n in &p.agents_by_group {
+                write!(f, " {n:>10}")?;
+            }
+            writeln!(
+                f,
+                " {:>6} {:>+5}  {:<16} {:<16}{}",
+                p.agents_total,
+                p.difference,
+                p.erlang_service_level.as_deref().map_or("-".into(), worst),
+                worst(&p.service_level),
+                if p.met { "" } else { "  NOT MET" }
+            )?;
+        }
+        let (e, s) = (self.erlang_agent_intervals(), self.agent_intervals());
+        writeln!(
+            f,
+            "total agent-intervals: erlang {e}, simulation {s} ({:+}, {:+.1}%)",
+            s as i64 - e as i64,
+            if e > 0 {
+                100.0 * (s as f64 - e as f64) / e as f64
+            } else {
+                0.0
+            }
+        )
+    }
+}
+
+/// A single-skill M/M/n (M/M/n+M with `abandon_rate`) scenario: one group
+/// (count 1, to be staffed), one voice contact type with exponential service
+/// (and patience), the longest-idle-agent policy and `target` on voice. Rates
+/// in any one time unit; `target.threshold` in it. The same as
+/// [`chained_scenario`]`(1, 1, …)`.
+pub fn single_skill_scenario(
+    arrival_rate: f64,
+    service_rate: f64,
+    abandon_rate: Option<f64>,
+    target: ServiceTarget,
+) -> Scenario {
+    chained_scenario(1, 1, arrival_rate, service_rate, abandon_rate, target)
+}
+
+/// A flexibility design for pooling studies: `skills` voice contact types
+/// `type-0`, `type-1`, … (one skill each, the same Poisson `arrival_rate`,
+/// exponential service at `service_rate`, exponential patience at
+/// `abandon_rate` if given), and agent groups (count 1 each, to be staffed)
+/// trained in `skills_per_agent` skills along a chain: group `i` has skills
+/// `i, i+1, …, i+k−1` (mod `skills`). `k = 1` gives specialists, `k = 2`
+/// chained pairs (Jordan & Graves 1995), `k = skills` full cross-training
+/// (one group). `skills_per_agent` is clamped to `1..=skills`; `skills` ≥ 1.
+/// Policy: longest idle agent (contacts first come, first served); `target`
+/// on voice.
+pub fn chained_scenario(
+    skills: usize,
+    skills_per_agent: usize,
+    arrival_rate: f64,
+    service_rate: f64,
+    abandon_rate: Option<f64>,
+    target: ServiceTarget,
+) -> Scenario {
+    let m = skills.max(1);
+    let k = skills_per_agent.clamp(1, m);
+    let skill = |i: usize| format!("skill-{}", i % m);
+    let groups = if k == m { 1 } else { m };
+    Scenario {
+        name: format!("{m} skills, {k} per agent"),
+        seed: 1,
+        horizon: 1.0,
+        warm_up: 0.0,
+        replications: 1,
+        interval: None,
+        drain: false,
+        channels: vec!["voice".into()],
+        skills: (0..m).map(skill).collect(),
+        groups: (0..groups)
+            .map(|g| GroupSpec {
+                name: if k == m {
+                    "all-skills".into()
+                } else {
+                    (g..g + k)
+                        .map(|i| (i % m).to_string())
+                        .collect::<Vec<_>>()
+                        .join("+")
+                },
+                count: 1,
+                skills: (g..g + k).map(|i| (skill(i), 1)).collect(),
+                capacity: BTreeMap::from([("voice".into(), 1)]),
+                total_capacity: None,
+                speed: 1.0,
+                shifts: vec![],
+            })
+            .collect(),
+        contact_types: (0..m)
+            .map(|t| ContactTypeSpec {
+                name: format!("type-{t}"),
+                channel: "voice".into(),
+                requires: BTreeMap::from([(skill(t), 1)]),
+                priority: 0,
+                tier: 0,
+                segments: BTreeMap::new(),
+                arrivals: ArrivalSpec::Poisson { rate: arrival_rate },
+                service: Dist::Exponential {
+                    mean: 1.0 / service_rate,
+                },
+                patience: abandon_rate.map(|t| Dist::Exponential { mean: 1.0 / t }),
+                wrap_up: None,
+            })
+            .collect(),
+        policy: PolicySpec::LongestIdleAgent,
+        router: Default::default(),
+        service_levels: BTreeMap::from([("voice".into(), target)]),
+        offers: Default::default(),
+        base_dir: None,
+    }
+}
+
+/// A contact type as the search sees it.
+#[derive(Debug, Clone)]
+struct TypeInfo {
+    name: String,
+    target: ServiceTarget,
+    /// Mean service (speed 1) and mean wrap-up.
+    service: f64,
+    wrap: f64,
+    /// 1 / mean patience, if customers abandon.
+    theta: Option<f64>,
+    /// Groups that can serve it after the widest relaxation of the policy.
+    candidates: Vec<usize>,
+    home: usize,
+}
+
+/// The search's view of a scenario: checked once.
+struct Model<'a> {
+    cfg: &'a SimStaffing,
+    base: Scenario,
+    seed: u64,
+    types: Vec<TypeInfo>,
+    targets: Vec<ServiceTarget>,
+    /// Per group: speed and servers per agent for each type it serves.
+    speed: Vec<f64>,
+    servers: Vec<Vec<u32>>,
+    /// Connected component of each type (through shared groups).
+    component: Vec<usize>,
+}
+
+/// One simulated configuration.
+#[derive(Debug, Clone)]
+struct Eval {
+    sl: Vec<Estimate>,
+    /// Judged service level minus target; NaN for types not judged.
+    margin: Vec<f64>,
+}
+
+impl Eval {
+    fn met(&self) -> bool {
+        self.margin.iter().all(|m| m.is_nan() || *m >= 0.0)
+    }
+
+    /// (worst margin, total margin): larger is better.
+    fn key(&self) -> (f64, f64) {
+        let judged = self.margin.iter().filter(|m| !m.is_nan());
+        (
+            judged.clone().copied().fold(f64::INFINITY, f64::min),
+            judged.sum(),
+        )
+    }
+
+    fn worst(&self) -> Option<usize> {
+        self.margin
+            .iter()
+            .enumerate()
+            .filter(|(_, m)| !m.is_nan())
+            .min_by(|a, b| a.1.total_cmp(b.1))
+            .map(|(i, _)| i)
+    }
+}
+
+fn better(a: (f64, f64), b: (f64, f64)) -> bool {
+    a.0.total_cmp(&b.0).then(a.1.total_cmp(&b.1)).is_gt()
+}
+
+impl<'a> Model<'a> {
+    fn new(cfg: &'a SimStaffing, scenario: &Scenario) -> Result<Model<'a>, SimStaffingError> {
+        scenario.validate()?;
+        let policy = cfg
+            .policy
+            .clone()
+            .unwrap_or_else(|| scenario.policy.clone());
+        policy.validate()?;
+        let relax = match &policy {
+            PolicySpec::SkillExpansion { steps } => steps.iter().map(|s| s.relax).max(),
+            _ => None,
+        }
+        .unwrap_or(0);
+        let mut types = Vec::with_capacity(scenario.contact_types.len());
+        let mut erlang_so_far = vec![0usize; scenario.groups.len()];
+        let serves = |g: &GroupSpec, t: &ContactTypeSpec, relax: u8| {
+            g.capacity.get(&t.channel).is_some_and(|&c| c > 0)
+                && t.requires.iter().all(|(sk, &l)| {
+                    g.skills
+                        .get(sk)
+                        .is_some_and(|&x| x >= l.saturating_sub(relax).max(1))
+                })
+        };
+        let served_by: Vec<usize> = scenario
+            .groups
+            .iter()
+            .map(|g| {
+                scenario
+                    .contact_types
+                    .iter()
+                    .filter(|t| serves(g, t, 0))
+                    .count()
+            })
+            .collect();
+        let servers: Vec<Vec<u32>> = scenario
+            .groups
+            .iter()
+            .map(|g| {
+                scenario
+                    .contact_types
+                    .iter()
+                    .map(|t| {
+                        let c = g.capacity.get(&t.channel).copied().unwrap_or(0);
+                        let c = g.total_capacity.map_or(c, |m| c.min(m));
+                        u32::from(c.max(1))
+                    })
+                    .collect()
+            })
+            .collect();
+        for t in &scenario.contact_types {
+            if let ArrivalSpec::Trace { .. } = t.arrivals {
+                return Err(SimStaffingError::UnsupportedArrivals {
+                    contact_type: t.name.clone(),
+                    kind: "trace",
+                });
+            }
+            let target = scenario
+                .service_levels
+                .get(&t.channel)
+                .copied()
+                .unwrap_or_default();
+            if !(target.fraction > 0.0 && target.fraction < 1.0) {
+                return Err(SimStaffingError::InvalidTarget {
+                    channel: t.channel.clone(),
+                    fraction: target.fraction,
+                });
+            }
+            let eligible: Vec<usize> = (0..scenario.groups.len())
+                .filter(|&g| serves(&scenario.groups[g], t, 0))
+                .collect();
+            let candidates: Vec<usize> = (0..scenario.groups.len())
+                .filter(|&g| serves(&scenario.groups[g], t, relax))
+                .collect();
+            // Validation guarantees a group serving every type at full level.
+            let home = eligible
+                .iter()
+                .copied()
+                .min_by_key(|&g| (served_by[g], erlang_so_far[g], g))
+                .unwrap_or(0);
+            erlang_so_far[home] += 1;
+            types.push(TypeInfo {
+                name: t.name.clone(),
+                target,
+                service: t.service.mean(),
+                wrap: t.wrap_up.as_ref().map_or(0.0, Dist::mean),
+                theta: t
+                    .patience
+                    .as_ref()
+                    .map(Dist::mean)
+                    .filter(|m| *m > 0.0)
+                    .map(|m| 1.0 / m),
+                candidates,
+                home,
+            });
+        }
+        // Components of the type–group graph (union–find over types).
+        let mut parent: Vec<usize> = (0..types.len()).collect();
+        fn find(p: &mut [usize], mut x: usize) -> usize {
+            while p[x] != x {
+                p[x] = p[p[x]];
+                x = p[x];
+            }
+            x
+        }
+        for g in 0..scenario.groups.len() {
+            let of: Vec<usize> = (0..types.len())
+                .filter(|&t| types[t].candidates.contains(&g))
+                .collect();
+            for w in of.windows(2) {
+                let (a, b) = (find(&mut parent, w[0]), find(&mut parent, w[1]));
+                parent[a.max(b)] = a.min(b);
+            }
+        }
+        let component = (0..types.len()).map(|t| find(&mut parent, t)).collect();
+        let mut base = scenario.clone();
+        base.policy = policy;
+        Ok(Model {
+            cfg,
+            seed: cfg.seed.unwrap_or(scenario.seed),
+            targets: types.iter().map(|t| t.target).collect(),
+            types,
+            speed: scenario.groups.iter().map(|g| g.speed).collect(),
+            servers,
+            component,
+            base,
+        })
+    }
+
+    /// Handle time of type `t` at its home group.
+    fn handle(&self, t: usize) -> f64 {
+        let ty = &self.types[t];
+        ty.service / self.speed[ty.home] + ty.wrap
+    }
+
+    /// Erlang servers for type `t` alone at rate `rate` (with or without its
+    /// patience).
+    fn erlang_servers(
+        &self,
+        interval: usize,
+        t: usize,
+        rate: f64,
+        patience: bool,
+    ) -> Result<u32, SimStaffingError> {
+        let ty = &self.types[t];
+        let mu = 1.0 / self.handle(t);
+        let target = Target::ServiceLevel {
+            fraction: ty.target.fraction,
+            threshold: ty.target.threshold,
+        };
+        let r = match ty.theta.filter(|_| patience) {
+            Some(theta) => staff_erlang_a(rate, mu, theta, target),
+            None => staff_erlang_c(rate, mu, target),
+        };
+        r.map_err(|error| SimStaffingError::Erlang {
+            interval,
+            contact_type: ty.name.clone(),
+            error,
+        })
+    }
+
+    /// Searches one stationary point.
+    fn point(&self, interval: usize, rates: &[f64]) -> Result<StaffingPoint, SimStaffingError> {
+        let nt = self.types.len();
+        let ng = self.speed.len();
+        // Erlang baseline.
+        let mut erlang_by_type = vec![0u32; nt];
+        let mut erlang_by_group = vec![0u32; ng];
+        let mut offered_load = vec![0.0; nt];
+        for t in 0..nt {
+            offered_load[t] = rates[t] * self.handle(t);
+            if rates[t] > 0.0 {
+                let home = self.types[t].home;
+                let k = self.servers[home][t];
+                let n = self
+                    .erlang_servers(interval, t, rates[t], true)?
+                    .div_ceil(k);
+                erlang_by_type[t] = n;
+                erlang_by_group[home] += n;
+            }
+        }
+        let erlang_total: u32 = erlang_by_group.iter().sum();
+
+        // The pooled start: each component's home counts scaled by
+        // n_pooled / Σ n_type (Erlang C both).
+        let mut factor: BTreeMap<usize, f64> = BTreeMap::new();
+        for &c in &self.component {
+            if factor.contains_key(&c) {
+                continue;
+            }
+            let members: Vec<usize> = (0..nt)
+                .filter(|&t| self.component[t] == c && rates[t] > 0.0)
+                .collect();
+            let f = self.pooling_factor(interval, &members, rates)?;
+            factor.insert(c, f);
+        }
+        let mut start = vec![0u32; ng];
+        for ((ty, c), &n) in self.types.iter().zip(&self.component).zip(&erlang_by_type) {
+            let f = factor.get(c).copied().unwrap_or(1.0);
+            start[ty.home] += (f * n as f64).floor() as u32;
+        }
+        for s in &mut start {
+            *s = (*s).min(self.cfg.max_agents);
+        }
+
+        let mut search = Search {
+            model: self,
+            rates,
+            cache: HashMap::new(),
+            evaluations: 0,
+        };
+        let erlang_service_level = if self.cfg.simulate_erlang && erlang_total > 0 {
+            let capped: Vec<u32> = erlang_by_group
+                .iter()
+                .map(|&n| n.min(self.cfg.max_agents))
+                .collect();
+            Some(search.eval(&[capped])?[0].sl.clone())
+        } else {
+            None
+        };
+        let (counts, eval) = search.run(start)?;
+        let agents_total: u32 = counts.iter().sum();
+        Ok(StaffingPoint {
+            arrival_rates: rates.to_vec(),
+            offered_load,
+            erlang_by_type,
+            erlang_by_group,
+            erlang_total,
+            erlang_service_level,
+            agents_total,
+            difference: agents_total as i64 - erlang_total as i64,
+            agents_by_group: counts,
+            met: eval.met(),
+            service_level: eval.sl,
+            evaluations: search.evaluations,
+        })
+    }
+
+    /// `n_pooled / Σ n_type` with Erlang C for the types `members`; 1 if it
+    /// cannot be formed (no members, or a pooled handle time of 0).
+    fn pooling_factor(
+        &self,
+        interval: usize,
+        members: &[usize],
+        rates: &[f64],
+    ) -> Result<f64, SimStaffingError> {
+        if members.len() < 2 {
+            return Ok(1.0);
+        }
+        let mut separate = 0u32;
+        for &t in members {
+            separate += self.erlang_servers(interval, t, rates[t], false)?;
+        }
+        let lambda: f64 = members.iter().map(|&t| rates[t]).sum();
+        let load: f64 = members.iter().map(|&t| rates[t] * self.handle(t)).sum();
+        // The strictest target of the members.
+        let fraction = members
+            .iter()
+            .map(|&t| self.types[t].target.fraction)
+            .fold(0.0, f64::max);
+        let threshold = members
+            .iter()
+            .map(|&t| self.types[t].target.threshold)
+            .fold(f64::INFINITY, f64::min);
+        let target = Target::ServiceLevel {
+            fraction,
+            threshold,
+        };
+        match staff_erlang_c(lambda, lambda / load, target) {
+            Ok(pooled) if separate > 0 => Ok((pooled as f64 / separate as f64).min(1.0)),
+            _ => Ok(1.0),
+        }
+    }
+
+    /// The stationary scenario of a configuration.
+    fn scenario(&self, rates: &[f64], counts: &[u32]) -> Scenario {
+        let cfg = self.cfg;
+        let mut s = self.base.clone();
+        s.seed = self.seed;
+        s.horizon = cfg.warm_up + cfg.run_length;
+        s.warm_up = cfg.warm_up;
+        s.replications = cfg.replications;
+        s.interval = None;
+        s.drain = false;
+        for (g, &n) in s.groups.iter_mut().zip(counts) {
+            if n > 0 {
+                g.count = n;
+                g.shifts = vec![];
+            } else {
+                // Kept (indexes stay), but never logs in.
+                g.count = 1;
+                g.shifts = vec![Shift {
+                    start: s.horizon + 1.0,
+                    end: s.horizon + 2.0,
+                }];
+            }
+        }
+        for (t, &r) in s.contact_types.iter_mut().zip(rates) {
+            t.arrivals = ArrivalSpec::Poisson { rate: r };
+        }
+        s
+    }
+}
+
+/// One interval's search state.
+struct Search<'m, 'a> {
+    model: &'m Model<'a>,
+    rates: &'m [f64],
+    cache: HashMap<Vec<u32>, Eval>,
+    evaluations: u32,
+}
+
+impl Search<'_, '_> {
+    /// Simulates the configurations not seen yet (in parallel) and returns
+    /// every one's evaluation, in order.
+    fn eval(&mut self, configs: &[Vec<u32>]) -> Result<Vec<Eval>, SimStaffingError> {
+        let mut todo: Vec<&Vec<u32>> = configs
+            .iter()
+            .filter(|c| !self.cache.contains_key(*c))
+            .collect();
+        todo.dedup();
+        let m = self.model;
+        let one = |c: &&Vec<u32>| m.simulate(self.rates, c);
+        let done: Vec<Eval> = if m.cfg.parallel {
+            todo.par_iter().map(one).collect::<Result<_, _>>()?
+        } else {
+            todo.iter().map(one).collect::<Result<_, _>>()?
+        };
+        self.evaluations += done.len() as u32;
+        for (c, e) in todo.into_iter().zip(done) {
+            self.cache.insert(c.clone(), e);
+        }
+        Ok(configs.iter().map(|c| self.cache[c].clone()).collect())
+    }
+
+    fn budget_left(&self) -> bool {
+        self.evaluations < self.model.cfg.max_evaluations
+    }
+
+    /// Greedy add, then greedy remove, from `start`.
+    fn run(&mut self, start: Vec<u32>) -> Result<(Vec<u32>, Eval), SimStaffingError> {
+        let cap = self.model.cfg.max_agents;
+        let mut counts = start;
+        let mut eval = self.eval(std::slice::from_ref(&counts))?.remove(0);
+        // Add until every target is met.
+        while !eval.met() && self.budget_left() {
+            let Some(worst) = eval.worst() else { break };
+            let configs: Vec<Vec<u32>> = self.model.types[worst]
+                .candidates
+                .iter()
+                .filter(|&&g| counts[g] < cap)
+                .map(|&g| {
+                    let mut c = counts.clone();
+                    c[g] += 1;
+                    c
+                })
+                .collect();
+            if configs.is_empty() {
+                break;
+            }
+            let evals = self.eval(&configs)?;
+            let mut best = 0;
+            for i in 1..evals.len() {
+                if better(evals[i].key(), evals[best].key()) {
+                    best = i;
+                }
+            }
+            counts = configs[best].clone();
+            eval = evals[best].clone();
+        }
+        if !eval.met() {
+            return Ok((counts, eval));
+        }
+        // Remove while every target stays met.
+        while self.budget_left() {
+            let configs: Vec<Vec<u32>> = (0..counts.len())
+                .filter(|&g| counts[g] > 0)
+                .map(|g| {
+                    let mut c = counts.clone();
+                    c[g] -= 1;
+                    c
+                })
+                .collect();
+            let evals = self.eval(&configs)?;
+            let mut best: Option<usize> = None;
+            for (i, e) in evals.iter().enumerate() {
+                if e.met() && best.is_none_or(|b| better(e.key(), evals[b].key())) {
+                    best = Some(i);
+                }
+            }
+            let Some(b) = best else { break };
+            counts = configs[b].clone();
+            eval = evals[b].clone();
+        }
+        Ok((counts, eval))
+    }
+}
+
+impl Model<'_> {
+    /// Simulates one configuration.
+    fn simulate(&self, rates: &[f64], counts: &[u32]) -> Result<Eval, SimStaffingError> {
+        let sim = Simulation::new(self.scenario(rates, counts))?;
+        let opts = RunOptions {
+            parallel: self.cfg.parallel,
+            confidence: self.cfg.confidence,
+            progress: None,
+        };
+        let reps = sim.replications_policy(&sim.scenario().policy, opts)?;
+        Ok(self.judge(rates, &reps))
+    }
+
+    fn judge(&self, rates: &[f64], reps: &[Replication]) -> Eval {
+        let mut sl = Vec::with_capacity(self.types.len());
+        let mut margin = Vec::with_capacity(self.types.len());
+        let mut xs = Vec::with_capacity(reps.len());
+        for (t, ty) in self.types.iter().enumerate() {
+            xs.clear();
+            xs.extend(reps.iter().map(|r| {
+                let m = &r.by_type[t];
+                match (m.offered > 0.0, m.service_level.is_finite()) {
+                    (false, _) => f64::NAN,
+                    (true, true) => m.service_level,
+                    (true, false) => 0.0,
+                }
+            }));
+            let e = Estimate::from_samples(&xs, self.cfg.confidence);
+            let judged = self.cfg.rule.judged(&e);
+            margin.push(if rates[t] > 0.0 && judged.is_finite() {
+                judged - ty.target.fraction
+            } else {
+                f64::NAN
+            });
+            sl.push(e);
+        }
+        Eval { sl, margin }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn piecewise_rates_average_over_the_interval() {
+        let a = ArrivalSpec::Piecewise {
+            interval: 1800.0,
+            rates: vec![1.0, 3.0],
+        };
+        assert_eq!(mean_rate(&a, 0.0, 1800.0), 1.0);
+        assert_eq!(mean_rate(&a, 0.0, 3600.0), 2.0);
+        assert_eq!(mean_rate(&a, 900.0, 2700.0), 2.0);
+        assert_eq!(mean_rate(&a, 3600.0, 5400.0), 0.0);
+        assert_eq!(
+            mean_rate(&ArrivalSpec::Poisson { rate: 0.5 }, 0.0, 10.0),
+            0.5
+        );
+    }
+
+    #[test]
+    fn bad_parameters_are_typed_errors() {
+        let s = single_skill_scenario(
+            1.0,
+            0.1,
+            None,
+            ServiceTarget {
+                threshold: 1.0,
+                fraction: 0.8,
+            },
+        );
+        let e = SimStaffing::new().replications(1).staff(&s).unwrap_err();
+        assert!(matches!(
+            e,
+            SimStaffingError::InvalidConfig {
+                field: "replications",
+                ..
+            }
+        ));
+        let e = SimStaffing::new()
+            .run_length(f64::NAN)
+            .staff(&s)
+            .unwrap_err();
+        assert!(matches!(
+            e,
+            SimStaffingError::InvalidConfig {
+                field: "run_length",
+                ..
+            }
+        ));
+        let e = SimStaffing::new().staff_rates(&s, &[1.0, 2.0]).unwrap_err();
+        assert!(matches!(e, SimStaffingError::InvalidRates { .. }));
+        let e = SimStaffing::new().staff_rates(&s, &[-1.0]).unwrap_err();
+        assert!(matches!(e, SimStaffingError::InvalidRates { .. }));
+        let mut t = s.clone();
+        t.service_levels.get_mut("voice").unwrap().fraction = 1.0;
+        let e = SimStaffing::new().staff(&t).unwrap_err();
+        assert!(matches!(e, SimStaffingError::InvalidTarget { .. }));
+        let mut t = s.clone();
+        t.contact_types[0].arrivals = ArrivalSpec::Trace {
+            times: vec![1.0],
+            file: None,
+        };
+        let e = SimStaffing::new().staff(&t).unwrap_err();
+        assert!(matches!(e, SimStaffingError::UnsupportedArrivals { .. }));
+    }
+}
