@@ -54,6 +54,7 @@ fn main() {
         replications: 1,
         interval: None,
         drain: false,
+        rebalance_every: None,
         channels: vec!["voice".into()],
         skills: vec!["s".into()],
         groups: vec![GroupSpec {
@@ -81,6 +82,7 @@ fn main() {
         router: Default::default(),
         service_levels: Default::default(),
         offers: Default::default(),
+        fit: None,
         base_dir: None,
     };
     let sim = match Simulation::new(scenario) {

@@ -59,6 +59,7 @@ fn mmn(
         replications: REPS,
         interval: None,
         drain: false,
+        rebalance_every: None,
         channels: vec!["voice".into()],
         skills: vec!["s".into()],
         groups: vec![GroupSpec {
@@ -92,6 +93,7 @@ fn mmn(
             },
         )]),
         offers: Default::default(),
+        fit: None,
         base_dir: None,
     };
     Simulation::new(s).expect("valid scenario")
