@@ -55,6 +55,7 @@ fn main() {
         interval: None,
         drain: false,
         rebalance_every: None,
+        batch_window: false,
         channels: vec!["voice".into()],
         skills: vec!["s".into()],
         groups: vec![GroupSpec {

@@ -745,3 +745,83 @@ fn a_fit_table_steers_optimal_assignment_and_the_report_shows_it() {
             .contains("\"mean_fit\":null")
     );
 }
+
+/// A batch window (`batch_window = true`, `rebalance_every = 10`): policies
+/// decide only at the multiples of 10 s, so every answer falls on one (no
+/// ring delays here), contacts wait about half a window on average even with
+/// agents free, nothing is lost, and a draining run still empties.
+#[test]
+fn a_batch_window_answers_only_at_the_window_instants() {
+    let text = |batch: bool| {
+        format!(
+            r#"
+            seed = 9
+            horizon = 20000.0
+            replications = 2
+            {}
+            skills = ["s"]
+            [[groups]]
+            name = "a"
+            count = 10
+            skills = {{ s = 5 }}
+            capacity = {{ voice = 1, chat = 2 }}
+            [[contact_types]]
+            name = "call"
+            channel = "voice"
+            requires = {{ s = 1 }}
+            arrivals = {{ kind = "poisson", rate = 0.03 }}
+            service = {{ kind = "exponential", mean = 100.0 }}
+            patience = {{ kind = "exponential", mean = 300.0 }}
+            [[contact_types]]
+            name = "chat"
+            channel = "chat"
+            requires = {{ s = 1 }}
+            arrivals = {{ kind = "poisson", rate = 0.02 }}
+            service = {{ kind = "exponential", mean = 200.0 }}
+            "#,
+            if batch {
+                "rebalance_every = 10.0\nbatch_window = true"
+            } else {
+                ""
+            }
+        )
+    };
+    let batch = Simulation::new(Scenario::from_toml_str(&text(true)).unwrap()).unwrap();
+    let now = Simulation::new(Scenario::from_toml_str(&text(false)).unwrap()).unwrap();
+    for spec in [
+        PolicySpec::LongestIdleAgent,
+        PolicySpec::OptimalAssignment { non_idling: true },
+    ] {
+        let (r, records) = run_builtin(&batch, &spec, 0);
+        let (r0, _) = run_builtin(&now, &spec, 0);
+        let what = format!("{} in a batch window", spec.name());
+        check_conservation(&r, &records, &what);
+        assert_eq!(r.rebalances, 1999, "{what}");
+        let mut answered = 0;
+        for x in &records {
+            if let Some(t) = x.answered {
+                answered += 1;
+                assert_eq!((t / 10.0).round() * 10.0, t, "{what}: answered at {t}");
+            }
+        }
+        assert!(answered > 500, "{what}: {answered}");
+        // Without the window (a light load) almost nobody waits; with it the
+        // wait is about half a window.
+        assert!(r0.total.asa < 1.0, "{what}: {}", r0.total.asa);
+        assert!(
+            r.total.asa > 3.0 && r.total.asa < 7.0,
+            "{what}: ASA {}",
+            r.total.asa
+        );
+        assert_eq!(r.total.offered, r0.total.offered, "the same customers");
+    }
+    // Draining: one last re-plan at the horizon closes the last window.
+    let mut s = batch.scenario().clone();
+    s.drain = true;
+    let sim = Simulation::new(s).unwrap();
+    let (r, records) = run_builtin(&sim, &PolicySpec::LongestIdleAgent, 1);
+    assert_eq!(r.rebalances, 2000);
+    let c = r.router_counts;
+    assert_eq!(c.waiting + c.offered + c.in_service + c.wrap_up, 0, "{c:?}");
+    check_conservation(&r, &records, "draining batch window");
+}

@@ -312,4 +312,15 @@ fn rebalance_period_is_checked() {
         .expect_err(bad);
         assert_eq!(field_of(&e), "rebalance_every", "{bad}: {e}");
     }
+    // A batch window needs its length.
+    let e = with("horizon = 3600.0", "horizon = 3600.0\nbatch_window = true").unwrap_err();
+    assert_eq!(field_of(&e), "batch_window", "{e}");
+    let s = with(
+        "horizon = 3600.0",
+        "horizon = 3600.0\nrebalance_every = 5.0\nbatch_window = true",
+    )
+    .unwrap();
+    assert!(s.batch_window);
+    assert_eq!(Scenario::from_toml_str(&s.to_toml_string()).unwrap(), s);
+    assert_eq!(Scenario::from_json_str(&s.to_json_string()).unwrap(), s);
 }

@@ -60,6 +60,7 @@ fn mmn(
         interval: None,
         drain: false,
         rebalance_every: None,
+        batch_window: false,
         channels: vec!["voice".into()],
         skills: vec!["s".into()],
         groups: vec![GroupSpec {

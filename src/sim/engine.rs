@@ -545,12 +545,16 @@ impl<'a, P: RoutingPolicy, O: SimObserver> Engine<'a, P, O> {
     // ---- periodic re-plans ---------------------------------------------
 
     /// Schedules the `k`-th re-plan at `k × rebalance_every` if before the
-    /// horizon (a product, not a running sum: no drift).
+    /// horizon (a product, not a running sum: no drift). A draining batch
+    /// window gets one more at the horizon, to close its last window.
     fn schedule_rebalance(&mut self, k: u32) {
-        if let Some(every) = self.plan.rebalance_every {
+        let plan = self.plan;
+        if let Some(every) = plan.rebalance_every {
             let at = k as f64 * every;
-            if at < self.plan.horizon {
+            if at < plan.horizon {
                 self.queue.push(at, Ev::Rebalance(k));
+            } else if plan.batch_window && plan.drain && (k - 1) as f64 * every < plan.horizon {
+                self.queue.push(plan.horizon, Ev::Rebalance(k));
             }
         }
     }

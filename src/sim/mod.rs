@@ -72,8 +72,9 @@
 //! Two optional scenario settings act on the router itself: a customer-fit
 //! table (`fit`, per segment and agent group) becomes the router's
 //! [`FitModel`](crate::score::FitModel), and `rebalance_every` sends it
-//! [`Event::Rebalance`](crate::Event::Rebalance) on a timer (see
-//! [`Scenario`]'s *Customer fit* and *Periodic re-plans*).
+//! [`Event::Rebalance`](crate::Event::Rebalance) on a timer, optionally as a
+//! batch window (`batch_window = true`: the policy is asked to decide only
+//! then; see [`Scenario`]'s *Customer fit* and *Periodic re-plans*).
 //!
 //! The events (a closed enum): arrival, abandonment, answer of a
 //! ringing offer, offer time-out, end of service, end of wrap-up, shift start,
@@ -147,6 +148,7 @@
 //! reused; the router's [`Contact`](crate::Contact) owns its requirement list).
 //! Memory: O(contacts in the system + agents + pending events + report rows).
 
+mod batch;
 mod dist;
 mod engine;
 mod report;
@@ -400,7 +402,10 @@ impl Simulation {
         observer: &mut O,
     ) -> Result<Replication, SimError> {
         let name = policy.name().to_string();
-        let raw = engine::Engine::new(&self.plan, policy, replication, observer)?.run()?;
+        let plan = &self.plan;
+        let every = plan.rebalance_every.filter(|_| plan.batch_window);
+        let policy = batch::Windowed::new(policy, every, plan.horizon);
+        let raw = engine::Engine::new(plan, policy, replication, observer)?.run()?;
         Ok(Replication::from_raw(&self.plan, replication, name, raw))
     }
 

@@ -196,10 +196,19 @@ fn default_seed() -> u64 {
 /// draining past the horizon): a global re-plan of every waiting contact
 /// against every free slot, as a batching ACD would run on a timer. The
 /// built-in policies are non-idling (no waiting contact is ever left beside
-/// a free eligible slot), so for them a re-plan finds nothing to change and
-/// measures only its cost; it matters for policies that hold work between
-/// re-plans (a batch window). [`Replication::rebalances`](crate::sim::Replication::rebalances)
-/// counts them.
+/// a free eligible slot), so for them alone a re-plan finds nothing to change
+/// and measures only its cost; it matters for policies that hold work.
+///
+/// `batch_window = true` makes any policy hold work: it is asked to decide
+/// only at the re-plan instants (the multiples of `rebalance_every`, time 0
+/// included), so arrivals and freed agents collect for one period and are
+/// then matched all at once — by the assignment solver under
+/// `optimal-assignment`, most urgent contact first under the others. This is
+/// the batch window's trade-off, wait against fit, to be measured. From the
+/// horizon on nothing is held; a draining run gets one last re-plan at the
+/// horizon to close the last window.
+/// [`Replication::rebalances`](crate::sim::Replication::rebalances) counts
+/// the re-plans.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Scenario {
@@ -229,6 +238,11 @@ pub struct Scenario {
     /// every this many seconds (> 0); none by default. See [Periodic re-plans](#periodic-re-plans).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rebalance_every: Option<f64>,
+    /// With `rebalance_every`: a batch window. The policy decides only at
+    /// the re-plans; arrivals and freed agents wait for the next one
+    /// (default false). See [Periodic re-plans](#periodic-re-plans).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub batch_window: bool,
     /// Channel names; a channel's [`ChannelId`] is its position.
     #[serde(default = "default_channels")]
     pub channels: Vec<String>,
@@ -633,6 +647,8 @@ pub(crate) struct Plan {
     pub targets: Vec<ServiceTarget>,
     /// Seconds between periodic re-plans.
     pub rebalance_every: Option<f64>,
+    /// The policy decides only at the re-plans.
+    pub batch_window: bool,
     /// The compiled fit table, if the scenario has one.
     pub fit: Option<GroupFit>,
 }
@@ -1127,6 +1143,12 @@ impl Plan {
                 ));
             }
         }
+        if s.batch_window && s.rebalance_every.is_none() {
+            return Err(invalid(
+                "batch_window",
+                "needs rebalance_every (the window's length)",
+            ));
+        }
         let fit = s
             .fit
             .as_ref()
@@ -1154,6 +1176,7 @@ impl Plan {
             offer_timeout: s.offers.timeout,
             targets,
             rebalance_every: s.rebalance_every,
+            batch_window: s.batch_window,
             fit,
         })
     }

@@ -465,6 +465,15 @@ mod tests {
         let mut big = Histogram::default();
         big.add(1e12);
         assert_eq!(big.quantile(0.5), 2f64.powi(30));
+        // Bins exist only once a value has come; merging handles either side empty.
+        let mut empty = Histogram::default();
+        assert!(empty.bins.is_empty());
+        empty.merge(&Histogram::default());
+        assert!(empty.bins.is_empty() && empty.quantile(0.5).is_nan());
+        empty.merge(&z);
+        assert_eq!(empty, z);
+        z.merge(&Histogram::default());
+        assert_eq!(z.count, 3);
     }
 
     #[test]
