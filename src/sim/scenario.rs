@@ -192,8 +192,8 @@ fn default_seed() -> u64 {
 ///
 /// `rebalance_every` (optional, seconds > 0) makes the simulator send the
 /// router [`Event::Rebalance`](crate::Event::Rebalance) at every multiple of
-/// it before the horizon (`every`, `2·every`, …; none at time 0 nor once
-/// draining past the horizon): a global re-plan of every waiting contact
+/// it before the horizon (`every`, `2·every`, …; none at time 0, none past
+/// the horizon but the batch window's last, below): a global re-plan of every waiting contact
 /// against every free slot, as a batching ACD would run on a timer. The
 /// built-in policies are non-idling (no waiting contact is ever left beside
 /// a free eligible slot), so for them alone a re-plan finds nothing to change
