@@ -66,10 +66,17 @@ impl Histogram {
     #[inline]
     pub fn add(&mut self, x: f64) {
         if self.bins.is_empty() {
-            self.bins = vec![0; BINS];
+            self.allocate();
         }
         self.bins[Self::bin(x)] += 1;
         self.count += 1;
+    }
+
+    /// The bins, at the first value (out of the hot path).
+    #[cold]
+    #[inline(never)]
+    fn allocate(&mut self) {
+        self.bins = vec![0; BINS];
     }
 
     pub fn merge(&mut self, other: &Histogram) {
@@ -77,7 +84,7 @@ impl Histogram {
             return;
         }
         if self.bins.is_empty() {
-            self.bins = vec![0; BINS];
+            self.allocate();
         }
         for (a, b) in self.bins.iter_mut().zip(other.bins.iter()) {
             *a += b;
