@@ -54,6 +54,8 @@ fn main() {
         replications: 1,
         interval: None,
         drain: false,
+        rebalance_every: None,
+        batch_window: false,
         channels: vec!["voice".into()],
         skills: vec!["s".into()],
         groups: vec![GroupSpec {
@@ -81,6 +83,7 @@ fn main() {
         router: Default::default(),
         service_levels: Default::default(),
         offers: Default::default(),
+        fit: None,
         base_dir: None,
     };
     let sim = match Simulation::new(scenario) {

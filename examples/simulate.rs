@@ -11,7 +11,9 @@
 //! 4 skills, voice and chat, a 12-hour day of piecewise-constant arrival rates
 //! and a shift change) under every built-in policy on the same customers
 //! (common random numbers). It prints one row per policy (mean ± half-width
-//! of the 95% confidence interval over replications) and writes
+//! of the 95% confidence interval over replications; the last column is the
+//! mean customer fit of answered contacts, `n/a` for a scenario without a
+//! fit table) and writes
 //! `report.json` (every policy's report), `report.csv` (the reports' long CSV
 //! with a leading `policy` column) and `report.svg` (service level and
 //! occupancy per interval and policy) to `--out` (default: the current
@@ -238,8 +240,9 @@ fn print_table(reports: &[Report]) {
         "ASA s",
         "abandoned %",
         "occupancy %",
+        "mean fit",
     ];
-    let rows: Vec<[String; 6]> = reports
+    let rows: Vec<[String; 7]> = reports
         .iter()
         .map(|r| {
             let m = &r.total;
@@ -250,6 +253,7 @@ fn print_table(reports: &[Report]) {
                 pm(&m.asa, 1.0, 1),
                 pm(&m.p_abandon, 100.0, 1),
                 pm(&m.occupancy, 100.0, 1),
+                pm(&m.mean_fit, 1.0, 3),
             ]
         })
         .collect();

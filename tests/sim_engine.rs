@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 
 use skillroute::sim::{
-    ContactEnd, ContactRecord, PolicySpec, Replication, RunOptions, Scenario, SimObserver,
+    ContactEnd, ContactRecord, Metrics, PolicySpec, Replication, RunOptions, Scenario, SimObserver,
     Simulation, TraceWriter,
 };
 use skillroute::{CMu, LongestIdleAgent, OptimalAssignment, PriorityAging, SkillExpansion};
@@ -97,6 +97,7 @@ fn check_conservation(r: &Replication, records: &[ContactRecord], what: &str) {
     assert_eq!(sum(&r.by_channel), r.total.offered);
     assert_eq!(sum(&r.by_segment), r.total.offered);
     assert_eq!(sum(&r.by_interval), r.total.offered);
+    assert_eq!(sum(&r.by_interval_type), r.total.offered);
     assert_eq!(
         r.by_group.iter().map(|m| m.answered).sum::<f64>(),
         r.total.answered
@@ -107,31 +108,33 @@ fn check_conservation(r: &Replication, records: &[ContactRecord], what: &str) {
     );
 }
 
+/// Replication `rep` of `sim` under the built-in policy `spec`, with its trace.
+fn run_builtin(sim: &Simulation, spec: &PolicySpec, rep: u32) -> (Replication, Vec<ContactRecord>) {
+    let mut obs = Collect::default();
+    let r = match spec {
+        PolicySpec::LongestIdleAgent => sim.replicate_observed(LongestIdleAgent, rep, &mut obs),
+        PolicySpec::PriorityAging(p) => sim.replicate_observed(p.clone(), rep, &mut obs),
+        PolicySpec::SkillExpansion { steps } => {
+            sim.replicate_observed(SkillExpansion::new(steps.clone()).unwrap(), rep, &mut obs)
+        }
+        PolicySpec::CMu(p) => sim.replicate_observed(*p, rep, &mut obs),
+        _ => sim.replicate_observed(OptimalAssignment::default(), rep, &mut obs),
+    }
+    .expect("runs");
+    (r, obs.0)
+}
+
 #[test]
 fn every_contact_is_accounted_for_under_every_policy() {
     let sim = multiskill();
     for spec in PolicySpec::builtins() {
         for rep in 0..2 {
-            let mut obs = Collect::default();
-            let r = match &spec {
-                PolicySpec::LongestIdleAgent => {
-                    sim.replicate_observed(LongestIdleAgent, rep, &mut obs)
-                }
-                PolicySpec::PriorityAging(p) => sim.replicate_observed(p.clone(), rep, &mut obs),
-                PolicySpec::SkillExpansion { steps } => sim.replicate_observed(
-                    SkillExpansion::new(steps.clone()).unwrap(),
-                    rep,
-                    &mut obs,
-                ),
-                PolicySpec::CMu(p) => sim.replicate_observed(*p, rep, &mut obs),
-                _ => sim.replicate_observed(OptimalAssignment::default(), rep, &mut obs),
-            }
-            .expect("runs");
+            let (r, records) = run_builtin(&sim, &spec, rep);
             assert!(
                 r.total.answered > 100.0 && r.total.abandoned > 0.0,
                 "a busy enough center"
             );
-            check_conservation(&r, &obs.0, &format!("{} rep {rep}", spec.name()));
+            check_conservation(&r, &records, &format!("{} rep {rep}", spec.name()));
         }
     }
 }
@@ -342,12 +345,22 @@ fn report_serialises_to_json_and_csv() {
         + report.by_channel.len()
         + report.by_segment.len()
         + report.by_group.len()
-        + report.by_interval.len();
+        + report.by_interval.len()
+        + report.by_interval_type.len();
     let metrics = skillroute::sim::Metrics::<f64>::NAMES.len();
     let fairness = report.fairness.len() * skillroute::sim::Fairness::<f64>::NAMES.len();
     assert_eq!(lines.len(), 1 + rows * metrics + fairness);
     assert!(lines.iter().all(|l| l.split(',').count() == 10));
     assert_eq!(report.by_interval.len(), 8);
+    assert_eq!(report.by_interval_type.len(), 8 * 4);
+    assert_eq!(
+        lines
+            .iter()
+            .filter(|l| l.starts_with("interval-type,tech-call,900,1800,offered,"))
+            .count(),
+        1,
+        "an interval × type row is named by its type and spans its interval"
+    );
     assert_eq!(report.replications, 4);
     // Replications as JSON lines merge into the same report.
     let reps = sim
@@ -511,3 +524,304 @@ const GOLDEN_FIRST: [(f64, f64); 3] = [
     (0.39035722084884117, 1.0373493659348192),
 ];
 const GOLDEN_TOTALS: (u64, f64, f64, f64) = (18153, 15124.0, 1167.0, 0.1330501111510565);
+
+/// Interval × type rows split the contacts two ways: over the intervals they
+/// add up to each type's row, over the types to each interval's row (counts
+/// exactly; waits and service level through their sums).
+#[test]
+fn interval_type_rows_add_up_to_types_and_intervals() {
+    let sim = multiskill();
+    let nt = sim.contact_types().len();
+    type Pick = fn(&Metrics<f64>) -> f64;
+    let counts: [(&str, Pick); 4] = [
+        ("offered", |m| m.offered),
+        ("answered", |m| m.answered),
+        ("abandoned", |m| m.abandoned),
+        ("waiting_at_end", |m| m.waiting_at_end),
+    ];
+    // Sums behind the ratios (0 where the ratio is undefined).
+    let sums: [(&str, Pick); 3] = [
+        ("wait of answered", |m| nz(m.asa * m.answered)),
+        ("answered within", |m| {
+            nz(m.service_level * (m.answered + m.abandoned)).round()
+        }),
+        ("handle time", |m| nz(m.handle_time * m.answered)),
+    ];
+    fn nz(x: f64) -> f64 {
+        if x.is_finite() { x } else { 0.0 }
+    }
+    for rep in 0..2 {
+        let r = sim.replicate(LongestIdleAgent, rep).unwrap();
+        let ni = r.by_interval.len();
+        assert_eq!(r.by_interval_type.len(), ni * nt);
+        let cell = |i: usize, k: usize| &r.by_interval_type[i * nt + k];
+        for (what, pick) in counts.iter().chain(&sums) {
+            for k in 0..nt {
+                let over_intervals: f64 = (0..ni).map(|i| pick(cell(i, k))).sum();
+                let want = pick(&r.by_type[k]);
+                assert!(
+                    (over_intervals - want).abs() <= 1e-9 * want.abs().max(1.0),
+                    "rep {rep}, type {k}, {what}: {over_intervals} vs {want}"
+                );
+            }
+            for i in 0..ni {
+                let over_types: f64 = (0..nt).map(|k| pick(cell(i, k))).sum();
+                let want = pick(&r.by_interval[i]);
+                assert!(
+                    (over_types - want).abs() <= 1e-9 * want.abs().max(1.0),
+                    "rep {rep}, interval {i}, {what}: {over_types} vs {want}"
+                );
+            }
+        }
+        // Not a trivial split: every type spreads over several intervals.
+        for k in 0..nt {
+            assert!((0..ni).filter(|&i| cell(i, k).offered > 0.0).count() > 2);
+        }
+    }
+    // The report's rows: means over replications, named and placed.
+    let report = sim.run().unwrap();
+    for (j, row) in report.by_interval_type.iter().enumerate() {
+        assert_eq!(row.contact_type, report.by_type[j % nt].name);
+        assert_eq!(row.start, report.by_interval[j / nt].start);
+        assert_eq!(row.end, report.by_interval[j / nt].end);
+        assert_eq!(row.metrics.offered.n, report.replications);
+    }
+    for k in 0..nt {
+        let sum: f64 = report
+            .by_interval_type
+            .iter()
+            .skip(k)
+            .step_by(nt)
+            .map(|row| row.metrics.offered.mean)
+            .sum();
+        let want = report.by_type[k].metrics.offered.mean;
+        assert!(
+            (sum - want).abs() < 1e-9 * want,
+            "type {k}: {sum} vs {want}"
+        );
+    }
+}
+
+/// `rebalance_every` sends the router a re-plan at every multiple of the
+/// period before the horizon. The built-in policies are non-idling, so the
+/// re-plans find nothing to change: the same contacts are answered by the
+/// same agents at the same times, and every contact is still accounted for.
+#[test]
+fn periodic_rebalances_fire_on_schedule_and_change_nothing_for_non_idling_policies() {
+    let plain = multiskill();
+    let mut s = plain.scenario().clone();
+    s.rebalance_every = Some(7.0);
+    let sim = Simulation::new(s).unwrap();
+    // k × 7 < 7200 for k = 1..=1028.
+    let expected = 1028;
+    for spec in PolicySpec::builtins() {
+        let (r, records) = run_builtin(&sim, &spec, 1);
+        let (r0, records0) = run_builtin(&plain, &spec, 1);
+        assert_eq!(r.rebalances, expected, "{}", spec.name());
+        assert_eq!(r0.rebalances, 0);
+        assert_eq!(r.events, r0.events + expected, "{}", spec.name());
+        check_conservation(&r, &records, &format!("{} with re-plans", spec.name()));
+        let by = |x: &Replication| serde_json::to_string(&(&x.total, &x.by_type, &x.by_group));
+        assert_same(
+            &by(&r).unwrap(),
+            &by(&r0).unwrap(),
+            &format!("{}: re-plans changed the results", spec.name()),
+        );
+        assert_eq!(records, records0, "{}", spec.name());
+    }
+    // Draining past the horizon adds no re-plans (else it would never end).
+    let mut s = sim.scenario().clone();
+    s.drain = true;
+    let r = Simulation::new(s)
+        .unwrap()
+        .replicate(LongestIdleAgent, 0)
+        .unwrap();
+    assert_eq!(r.rebalances, expected);
+    assert!(r.end_time > 7200.0);
+    // A period that does not divide the horizon, and one longer than it.
+    for (every, want) in [(1000.0, 7), (7200.0, 0), (9000.0, 0)] {
+        let mut s = plain.scenario().clone();
+        s.rebalance_every = Some(every);
+        let r = Simulation::new(s)
+            .unwrap()
+            .replicate(LongestIdleAgent, 0)
+            .unwrap();
+        assert_eq!(r.rebalances, want, "every {every}");
+    }
+}
+
+/// Two identical groups; gold customers fit group `b` (1.0), standard ones
+/// fit group `a` (0.5), nothing else fits. Only optimal assignment scores
+/// pairs, so it alone steers customers to the agents that fit them, and
+/// `mean_fit` shows it.
+#[test]
+fn a_fit_table_steers_optimal_assignment_and_the_report_shows_it() {
+    const CENTER: &str = r#"
+        seed = 5
+        horizon = 20000.0
+        warm_up = 1000.0
+        replications = 4
+        skills = ["s"]
+        [[groups]]
+        name = "a"
+        count = 5
+        skills = { s = 5 }
+        capacity = { voice = 1 }
+        [[groups]]
+        name = "b"
+        count = 5
+        skills = { s = 5 }
+        capacity = { voice = 1 }
+        [[contact_types]]
+        name = "c"
+        channel = "voice"
+        requires = { s = 1 }
+        segments = { standard = 0.5, gold = 0.5 }
+        arrivals = { kind = "poisson", rate = 0.03 }
+        service = { kind = "exponential", mean = 100.0 }
+    "#;
+    const FIT: &str = "[fit]\nsegments = { gold = { b = 1.0 }, standard = { a = 0.5 } }\n";
+    let sim = Simulation::new(Scenario::from_toml_str(&format!("{CENTER}{FIT}")).unwrap()).unwrap();
+    let segs = sim.segments().to_vec();
+    let (standard, gold) = (
+        segs.iter().position(|s| s == "standard").unwrap() as u32,
+        segs.iter().position(|s| s == "gold").unwrap() as u32,
+    );
+
+    // The streamed mean is the trace's: the share of counted, answered
+    // contacts of the segment that agents of the fitting group answered.
+    let mut obs = Collect::default();
+    let lia = sim
+        .replicate_observed(LongestIdleAgent, 0, &mut obs)
+        .unwrap();
+    let share = |seg: u32, group_b: bool| {
+        let answered: Vec<_> = obs
+            .0
+            .iter()
+            .filter(|x| x.segment == seg && x.arrival >= 1000.0 && x.answered.is_some())
+            .collect();
+        let hits = answered
+            .iter()
+            .filter(|x| (x.agent.unwrap().0 >= 5) == group_b)
+            .count();
+        hits as f64 / answered.len() as f64
+    };
+    let g = lia.by_segment[gold as usize].mean_fit;
+    assert!((g - share(gold, true)).abs() < 1e-12, "{g}");
+    let st = lia.by_segment[standard as usize].mean_fit;
+    assert!((st - 0.5 * share(standard, false)).abs() < 1e-12, "{st}");
+    // Group rows: b answers only fit-1 gold and fit-0 standard contacts.
+    let b = &lia.by_group[1];
+    assert!(b.mean_fit > 0.0 && b.mean_fit < 1.0, "{}", b.mean_fit);
+
+    // Longest idle ignores fit (about half of each segment fits); optimal
+    // assignment sends nearly every customer to an agent that fits.
+    let lia = sim
+        .run_with(|| LongestIdleAgent, RunOptions::default())
+        .unwrap();
+    let opt = sim
+        .run_with(OptimalAssignment::default, RunOptions::default())
+        .unwrap();
+    let fit = |r: &skillroute::sim::Report, seg: u32| r.by_segment[seg as usize].metrics.mean_fit;
+    assert!(fit(&lia, gold).high() < 0.65, "{:?}", fit(&lia, gold));
+    assert!(fit(&opt, gold).low() > 0.85, "{:?}", fit(&opt, gold));
+    assert!(
+        fit(&lia, standard).high() < 0.35,
+        "{:?}",
+        fit(&lia, standard)
+    );
+    assert!(fit(&opt, standard).low() > 0.4, "{:?}", fit(&opt, standard));
+    assert!(opt.total.mean_fit.mean > lia.total.mean_fit.mean + 0.2);
+    // The same customers either way.
+    assert_eq!(opt.total.offered, lia.total.offered);
+
+    // Without a table there is no fit to report.
+    let plain = Simulation::new(Scenario::from_toml_str(CENTER).unwrap()).unwrap();
+    let r = plain.replicate(OptimalAssignment::default(), 0).unwrap();
+    assert!(r.total.mean_fit.is_nan() && r.by_segment.iter().all(|m| m.mean_fit.is_nan()));
+    assert!(
+        serde_json::to_string(&r.total)
+            .unwrap()
+            .contains("\"mean_fit\":null")
+    );
+}
+
+/// A batch window (`batch_window = true`, `rebalance_every = 10`): policies
+/// decide only at the multiples of 10 s, so every answer falls on one (no
+/// ring delays here), contacts wait about half a window on average even with
+/// agents free, nothing is lost, and a draining run still empties.
+#[test]
+fn a_batch_window_answers_only_at_the_window_instants() {
+    let text = |batch: bool| {
+        format!(
+            r#"
+            seed = 9
+            horizon = 20000.0
+            replications = 2
+            {}
+            skills = ["s"]
+            [[groups]]
+            name = "a"
+            count = 10
+            skills = {{ s = 5 }}
+            capacity = {{ voice = 1, chat = 2 }}
+            [[contact_types]]
+            name = "call"
+            channel = "voice"
+            requires = {{ s = 1 }}
+            arrivals = {{ kind = "poisson", rate = 0.03 }}
+            service = {{ kind = "exponential", mean = 100.0 }}
+            patience = {{ kind = "exponential", mean = 300.0 }}
+            [[contact_types]]
+            name = "chat"
+            channel = "chat"
+            requires = {{ s = 1 }}
+            arrivals = {{ kind = "poisson", rate = 0.02 }}
+            service = {{ kind = "exponential", mean = 200.0 }}
+            "#,
+            if batch {
+                "rebalance_every = 10.0\nbatch_window = true"
+            } else {
+                ""
+            }
+        )
+    };
+    let batch = Simulation::new(Scenario::from_toml_str(&text(true)).unwrap()).unwrap();
+    let now = Simulation::new(Scenario::from_toml_str(&text(false)).unwrap()).unwrap();
+    for spec in [
+        PolicySpec::LongestIdleAgent,
+        PolicySpec::OptimalAssignment { non_idling: true },
+    ] {
+        let (r, records) = run_builtin(&batch, &spec, 0);
+        let (r0, _) = run_builtin(&now, &spec, 0);
+        let what = format!("{} in a batch window", spec.name());
+        check_conservation(&r, &records, &what);
+        assert_eq!(r.rebalances, 1999, "{what}");
+        let mut answered = 0;
+        for x in &records {
+            if let Some(t) = x.answered {
+                answered += 1;
+                assert_eq!((t / 10.0).round() * 10.0, t, "{what}: answered at {t}");
+            }
+        }
+        assert!(answered > 500, "{what}: {answered}");
+        // Without the window (a light load) almost nobody waits; with it the
+        // wait is about half a window.
+        assert!(r0.total.asa < 1.0, "{what}: {}", r0.total.asa);
+        assert!(
+            r.total.asa > 3.0 && r.total.asa < 7.0,
+            "{what}: ASA {}",
+            r.total.asa
+        );
+        assert_eq!(r.total.offered, r0.total.offered, "the same customers");
+    }
+    // Draining: one last re-plan at the horizon closes the last window.
+    let mut s = batch.scenario().clone();
+    s.drain = true;
+    let sim = Simulation::new(s).unwrap();
+    let (r, records) = run_builtin(&sim, &PolicySpec::LongestIdleAgent, 1);
+    assert_eq!(r.rebalances, 2000);
+    let c = r.router_counts;
+    assert_eq!(c.waiting + c.offered + c.in_service + c.wrap_up, 0, "{c:?}");
+    check_conservation(&r, &records, "draining batch window");
+}

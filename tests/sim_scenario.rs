@@ -33,6 +33,8 @@ fn field_of(e: &ScenarioError) -> &str {
         | ScenarioError::UnknownSkill { field, .. }
         | ScenarioError::UnknownChannel { field, .. }
         | ScenarioError::EmptyGroup { field }
+        | ScenarioError::UnknownSegment { field, .. }
+        | ScenarioError::UnknownGroup { field, .. }
         | ScenarioError::Unservable { field, .. } => field,
         other => panic!("no field: {other}"),
     }
@@ -211,4 +213,114 @@ fn traces_are_read_and_checked() {
     let e = trace("missing.csv").unwrap_err();
     assert!(matches!(e, ScenarioError::Io { .. }), "{e}");
     std::fs::remove_dir_all(&dir).ok();
+}
+
+/// The base with two groups (`a`, `b`) and two segments (`standard`,
+/// `gold`), and `extra` (a table) appended.
+fn two_groups(extra: &str) -> Result<Scenario, ScenarioError> {
+    let text = BASE
+        .replacen(
+            "requires = { billing = 3 }",
+            "requires = { billing = 3 }\nsegments = { standard = 0.7, gold = 0.3 }",
+            1,
+        )
+        .replacen(
+            "[[contact_types]]",
+            "[[groups]]\nname = \"b\"\ncount = 2\nskills = { billing = 5 }\ncapacity = { voice = 1 }\n\n[[contact_types]]",
+            1,
+        );
+    Scenario::from_toml_str(&format!("{text}\n{extra}\n"))
+}
+
+#[test]
+fn fit_tables_load_and_bad_ones_name_the_field() {
+    let ok = two_groups("[fit]\ndefault = 0.25\nsegments = { gold = { b = 0.9, a = 0.1 } }")
+        .expect("a valid fit table");
+    let fit = ok.fit.as_ref().unwrap();
+    assert_eq!(fit.default, 0.25);
+    assert_eq!(fit.segments["gold"]["b"], 0.9);
+    Simulation::new(ok.clone()).unwrap();
+    // Round trips, TOML and JSON.
+    assert_eq!(Scenario::from_toml_str(&ok.to_toml_string()).unwrap(), ok);
+    assert_eq!(Scenario::from_json_str(&ok.to_json_string()).unwrap(), ok);
+    // The segment of a type without a mix is `default`, and may be named.
+    Scenario::from_toml_str(&format!(
+        "{BASE}\n[fit]\nsegments = {{ default = {{ a = 1.0 }} }}\n"
+    ))
+    .expect("the default segment");
+
+    let cases: &[(&str, &str)] = &[
+        (
+            "[fit]\nsegments = { golf = { b = 0.9 } }",
+            "fit.segments.golf",
+        ),
+        (
+            "[fit]\nsegments = { gold = { bb = 0.9 } }",
+            "fit.segments.gold.bb",
+        ),
+        (
+            "[fit]\nsegments = { gold = { b = 1.5 } }",
+            "fit.segments.gold.b",
+        ),
+        (
+            "[fit]\nsegments = { standard = { a = -0.1 } }",
+            "fit.segments.standard.a",
+        ),
+        (
+            "[fit]\nsegments = { gold = { a = nan } }",
+            "fit.segments.gold.a",
+        ),
+        ("[fit]\ndefault = 2.0", "fit.default"),
+        ("[fit]\ndefault = inf", "fit.default"),
+    ];
+    for &(extra, field) in cases {
+        let e = two_groups(extra).expect_err(extra);
+        assert_eq!(field_of(&e), field, "{extra}: {e}");
+        assert!(e.to_string().contains(field), "the message names it: {e}");
+    }
+    assert!(matches!(
+        two_groups("[fit]\nsegments = { golf = { b = 0.9 } }"),
+        Err(ScenarioError::UnknownSegment { segment, .. }) if segment == "golf"
+    ));
+    assert!(matches!(
+        two_groups("[fit]\nsegments = { gold = { bb = 0.9 } }"),
+        Err(ScenarioError::UnknownGroup { group, .. }) if group == "bb"
+    ));
+    // A misspelt key inside the table does not parse.
+    let e = two_groups("[fit]\ndefualt = 0.5").unwrap_err();
+    assert!(
+        matches!(e, ScenarioError::Parse { .. }) && e.to_string().contains("defualt"),
+        "{e}"
+    );
+}
+
+#[test]
+fn rebalance_period_is_checked() {
+    let s = with(
+        "horizon = 3600.0",
+        "horizon = 3600.0\nrebalance_every = 5.0",
+    )
+    .unwrap();
+    assert_eq!(s.rebalance_every, Some(5.0));
+    assert_eq!(Scenario::from_toml_str(&s.to_toml_string()).unwrap(), s);
+    assert_eq!(Scenario::from_json_str(&s.to_json_string()).unwrap(), s);
+    for bad in ["0.0", "-1.0", "nan", "inf", "1e-9"] {
+        let e = with(
+            "horizon = 3600.0",
+            &format!("horizon = 3600.0\nrebalance_every = {bad}"),
+        )
+        .expect_err(bad);
+        assert_eq!(field_of(&e), "rebalance_every", "{bad}: {e}");
+    }
+    // A batch window needs its length.
+    let e = with("horizon = 3600.0", "horizon = 3600.0\nbatch_window = true").unwrap_err();
+    assert_eq!(field_of(&e), "batch_window", "{e}");
+    let s = with(
+        "horizon = 3600.0",
+        "horizon = 3600.0\nrebalance_every = 5.0\nbatch_window = true",
+    )
+    .unwrap();
+    assert!(s.batch_window);
+    assert_eq!(Scenario::from_toml_str(&s.to_toml_string()).unwrap(), s);
+    assert_eq!(Scenario::from_json_str(&s.to_json_string()).unwrap(), s);
 }

@@ -59,6 +59,8 @@ fn mmn(
         replications: REPS,
         interval: None,
         drain: false,
+        rebalance_every: None,
+        batch_window: false,
         channels: vec!["voice".into()],
         skills: vec!["s".into()],
         groups: vec![GroupSpec {
@@ -92,6 +94,7 @@ fn mmn(
             },
         )]),
         offers: Default::default(),
+        fit: None,
         base_dir: None,
     };
     Simulation::new(s).expect("valid scenario")

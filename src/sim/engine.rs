@@ -39,6 +39,8 @@ pub(crate) enum Ev {
     Boundary(u32),
     /// The router asked to be called now (`Router::next_wakeup`).
     Tick,
+    /// The `k`-th periodic re-plan (`rebalance_every`), at `k × every`.
+    Rebalance(u32),
 }
 
 /// A scheduled event. The key packs the time's bits (times are never
@@ -201,6 +203,8 @@ pub(crate) struct Raw {
     /// (type × segment) rows.
     pub type_seg: Vec<QueueAcc>,
     pub interval: Vec<QueueAcc>,
+    /// (interval × type) rows.
+    pub interval_type: Vec<QueueAcc>,
     pub group: Vec<QueueAcc>,
     /// (interval × group) agent-time.
     pub staff: Vec<StaffAcc>,
@@ -208,6 +212,7 @@ pub(crate) struct Raw {
     pub agents: Vec<(u32, f64, f64, f64, u64)>,
     pub counts: crate::router::Counts,
     pub rejected: u64,
+    pub rebalances: u64,
 }
 
 fn encode(slot: u32, generation: u32) -> ContactId {
@@ -244,20 +249,23 @@ pub(crate) struct Engine<'a, P: RoutingPolicy, O: SimObserver> {
     peak_contacts: usize,
     type_seg: Vec<QueueAcc>,
     by_interval: Vec<QueueAcc>,
+    by_interval_type: Vec<QueueAcc>,
     by_group: Vec<QueueAcc>,
     staff: Vec<StaffAcc>,
+    rebalances: u64,
 }
 
 impl<'a, P: RoutingPolicy, O: SimObserver> Engine<'a, P, O> {
     pub fn new(plan: &'a Plan, policy: P, rep: u32, obs: &'a mut O) -> Result<Self, SimError> {
-        let router = Router::builder(policy)
-            .config(plan.router)
-            .build()
-            .map_err(|error| SimError::Router {
-                replication: rep,
-                time: 0.0,
-                error,
-            })?;
+        let mut builder = Router::builder(policy).config(plan.router);
+        if let Some(fit) = &plan.fit {
+            builder = builder.fit_model(fit.clone());
+        }
+        let router = builder.build().map_err(|error| SimError::Router {
+            replication: rep,
+            time: 0.0,
+            error,
+        })?;
         let streams = (0..plan.types.len() as u32)
             .map(|k| TypeStreams {
                 arrivals: stream(plan.seed, rep, Purpose::Arrivals, k),
@@ -313,8 +321,10 @@ impl<'a, P: RoutingPolicy, O: SimObserver> Engine<'a, P, O> {
             peak_contacts: 0,
             type_seg: vec![QueueAcc::default(); plan.types.len() * plan.segments.len()],
             by_interval: vec![QueueAcc::default(); plan.intervals],
+            by_interval_type: vec![QueueAcc::default(); plan.intervals * plan.types.len()],
             by_group: vec![QueueAcc::default(); g],
             staff: vec![StaffAcc::default(); plan.intervals * g],
+            rebalances: 0,
         })
     }
 
@@ -358,6 +368,7 @@ impl<'a, P: RoutingPolicy, O: SimObserver> Engine<'a, P, O> {
         if plan.intervals > 1 {
             self.queue.push(plan.interval, Ev::Boundary(1));
         }
+        self.schedule_rebalance(1);
         for k in 0..plan.types.len() {
             if let Some(t) = self.next_arrival(k, 0.0) {
                 self.queue.push(t, Ev::Arrival(k as u32));
@@ -401,6 +412,7 @@ impl<'a, P: RoutingPolicy, O: SimObserver> Engine<'a, P, O> {
                     self.handle(Event::Tick)?;
                     self.drain_offers()?;
                 }
+                Ev::Rebalance(k) => self.rebalance(k)?,
             }
             if let Some(w) = self.router.next_wakeup()
                 && w < self.tick_at
@@ -448,6 +460,7 @@ impl<'a, P: RoutingPolicy, O: SimObserver> Engine<'a, P, O> {
             system_area: self.system_area,
             type_seg: self.type_seg,
             interval: self.by_interval,
+            interval_type: self.by_interval_type,
             group: self.by_group,
             staff: self.staff,
             agents: self
@@ -457,6 +470,7 @@ impl<'a, P: RoutingPolicy, O: SimObserver> Engine<'a, P, O> {
                 .collect(),
             counts: self.router.counts(),
             rejected: self.router.rejected_proposals(),
+            rebalances: self.rebalances,
         })
     }
 
@@ -526,6 +540,32 @@ impl<'a, P: RoutingPolicy, O: SimObserver> Engine<'a, P, O> {
                 Ev::Boundary(i as u32 + 1),
             );
         }
+    }
+
+    // ---- periodic re-plans ---------------------------------------------
+
+    /// Schedules the `k`-th re-plan at `k × rebalance_every` if before the
+    /// horizon (a product, not a running sum: no drift). A draining batch
+    /// window gets one more at the horizon, to close its last window.
+    fn schedule_rebalance(&mut self, k: u32) {
+        let plan = self.plan;
+        if let Some(every) = plan.rebalance_every {
+            let at = k as f64 * every;
+            if at < plan.horizon {
+                self.queue.push(at, Ev::Rebalance(k));
+            } else if plan.batch_window && plan.drain && (k - 1) as f64 * every < plan.horizon {
+                self.queue.push(plan.horizon, Ev::Rebalance(k));
+            }
+        }
+    }
+
+    /// The `k`-th re-plan: the router re-plans the waiting contacts against
+    /// the free slots; the next one is scheduled.
+    fn rebalance(&mut self, k: u32) -> Result<(), SimError> {
+        self.rebalances += 1;
+        self.schedule_rebalance(k + 1);
+        self.handle(Event::Rebalance)?;
+        self.drain_offers()
     }
 
     // ---- arrivals ------------------------------------------------------
@@ -644,6 +684,7 @@ impl<'a, P: RoutingPolicy, O: SimObserver> Engine<'a, P, O> {
             self.type_seg[k * plan.segments.len() + segment as usize].offered += 1;
             let i = self.interval_of(now);
             self.by_interval[i].offered += 1;
+            self.by_interval_type[i * plan.types.len() + k].offered += 1;
         }
         if let Some(p) = patience {
             self.queue.push(now + p, Ev::Abandon(s, generation));
@@ -731,12 +772,17 @@ impl<'a, P: RoutingPolicy, O: SimObserver> Engine<'a, P, O> {
             let within = wait <= plan.types[k].sl_threshold;
             let handle = service + slot.wrap;
             let g = self.agents[a].group as usize;
+            let fit = plan
+                .fit
+                .as_ref()
+                .map_or(0.0, |f| f.value(slot.segment, g as u32));
             self.agents[a].answered += 1;
             self.type_seg[k * plan.segments.len() + slot.segment as usize]
-                .answer(wait, within, handle);
+                .answer(wait, within, handle, fit);
             let i = self.interval_of(slot.arrival);
-            self.by_interval[i].answer(wait, within, handle);
-            self.by_group[g].answer(wait, within, handle);
+            self.by_interval[i].answer(wait, within, handle, fit);
+            self.by_interval_type[i * plan.types.len() + k].answer(wait, within, handle, fit);
+            self.by_group[g].answer(wait, within, handle, fit);
         }
         self.queue
             .push(now + service, Ev::ServiceEnd(s, slot.generation));
@@ -780,6 +826,7 @@ impl<'a, P: RoutingPolicy, O: SimObserver> Engine<'a, P, O> {
             self.type_seg[k * self.plan.segments.len() + slot.segment as usize].abandon(wait);
             let i = self.interval_of(slot.arrival);
             self.by_interval[i].abandon(wait);
+            self.by_interval_type[i * self.plan.types.len() + k].abandon(wait);
         }
         let rec = self.record(&slot, ContactEnd::Abandoned, now);
         self.obs.on_contact(&rec);

@@ -69,9 +69,16 @@
 //! [`Event::Tick`](crate::Event::Tick). The simulator has no routing logic of
 //! its own: one code path, the router's.
 //!
+//! Two optional scenario settings act on the router itself: a customer-fit
+//! table (`fit`, per segment and agent group) becomes the router's
+//! [`FitModel`](crate::score::FitModel), and `rebalance_every` sends it
+//! [`Event::Rebalance`](crate::Event::Rebalance) on a timer, optionally as a
+//! batch window (`batch_window = true`: the policy is asked to decide only
+//! then; see [`Scenario`]'s *Customer fit* and *Periodic re-plans*).
+//!
 //! The events (a closed enum): arrival, abandonment, answer of a
 //! ringing offer, offer time-out, end of service, end of wrap-up, shift start,
-//! shift end, report-interval boundary, router tick.
+//! shift end, report-interval boundary, router tick, periodic re-plan.
 //!
 //! # When events coincide
 //!
@@ -102,6 +109,10 @@
 //! * **Time-driven routing** (a relaxation step, a cool-down end): the router
 //!   names the instant via `next_wakeup`; a tick is scheduled then, after the
 //!   events already scheduled for that instant.
+//! * **A periodic re-plan** (`rebalance_every`) is scheduled when the previous
+//!   one happens (the first at the start), so it comes after the events
+//!   already scheduled for its instant and before those scheduled later; the
+//!   re-plan sees everything they changed.
 //! * **The horizon**: events at or after it are not processed (unless the
 //!   scenario says `drain = true`, in which case arrivals stop and the run goes
 //!   on until the system is empty).
@@ -112,8 +123,9 @@
 //! wait percentiles, time integrals for agents): memory depends on the
 //! scenario's shape and the contacts in the system, never on the horizon.
 //! Contacts are counted if they arrive at or after the warm-up, in the report
-//! interval of their arrival; agent time is integrated from the warm-up on,
-//! in the interval where it is spent. Definitions are on [`Metrics`] and
+//! interval of their arrival (rows per interval, and per interval and
+//! contact type); agent time is integrated from the warm-up on, in the
+//! interval where it is spent. Definitions are on [`Metrics`] and
 //! [`Fairness`]. Across replications each metric gets a mean and a Student-t
 //! confidence interval ([`Estimate`]).
 //!
@@ -136,6 +148,7 @@
 //! reused; the router's [`Contact`](crate::Contact) owns its requirement list).
 //! Memory: O(contacts in the system + agents + pending events + report rows).
 
+mod batch;
 mod dist;
 mod engine;
 mod report;
@@ -148,10 +161,10 @@ use std::io::Write;
 use serde::{Deserialize, Serialize};
 
 pub use dist::{Dist, DistError, Sampler};
-pub use report::{FairnessRow, IntervalRow, Replication, Report, Row};
+pub use report::{FairnessRow, IntervalRow, IntervalTypeRow, Replication, Report, Row};
 pub use scenario::{
-    ArrivalSpec, ContactTypeSpec, DEFAULT_CHANNELS, GroupSpec, OfferSpec, PolicySpec, Scenario,
-    ScenarioError, ServiceTarget, Shift,
+    ArrivalSpec, ContactTypeSpec, DEFAULT_CHANNELS, FitSpec, GroupSpec, OfferSpec, PolicySpec,
+    Scenario, ScenarioError, ServiceTarget, Shift,
 };
 pub use stats::{Estimate, Fairness, MetricValue, Metrics, nan_null, t_quantile};
 
@@ -389,7 +402,10 @@ impl Simulation {
         observer: &mut O,
     ) -> Result<Replication, SimError> {
         let name = policy.name().to_string();
-        let raw = engine::Engine::new(&self.plan, policy, replication, observer)?.run()?;
+        let plan = &self.plan;
+        let every = plan.rebalance_every.filter(|_| plan.batch_window);
+        let policy = batch::Windowed::new(policy, every, plan.horizon);
+        let raw = engine::Engine::new(plan, policy, replication, observer)?.run()?;
         Ok(Replication::from_raw(&self.plan, replication, name, raw))
     }
 

@@ -38,6 +38,8 @@ pub struct Replication {
     pub router_counts: Counts,
     /// Policy proposals the router refused.
     pub rejected_proposals: u64,
+    /// Periodic re-plans sent to the router (the scenario's `rebalance_every`).
+    pub rebalances: u64,
     /// Everything together.
     pub total: Metrics<f64>,
     /// Per contact type.
@@ -50,6 +52,9 @@ pub struct Replication {
     pub by_group: Vec<Metrics<f64>>,
     /// Per report interval (contacts by arrival time, agent time within it).
     pub by_interval: Vec<Metrics<f64>>,
+    /// Per report interval and contact type, interval-major (row
+    /// `interval × types + type`); contacts by arrival time, no agent metrics.
+    pub by_interval_type: Vec<Metrics<f64>>,
     /// Fairness over all agents, then per group.
     pub fairness: Vec<Fairness<f64>>,
 }
@@ -58,7 +63,9 @@ fn ratio(a: f64, b: f64) -> f64 {
     if b > 0.0 { a / b } else { f64::NAN }
 }
 
-fn metrics(q: &QueueAcc, staff: Option<(&StaffAcc, f64)>) -> Metrics<f64> {
+/// A row's metrics; `fit` says whether the scenario has a fit table (else
+/// `mean_fit` is undefined).
+fn metrics(q: &QueueAcc, staff: Option<(&StaffAcc, f64)>, fit: bool) -> Metrics<f64> {
     let handled = (q.answered + q.abandoned) as f64;
     let answered = q.answered as f64;
     let (agents, occupancy, utilisation) = match staff {
@@ -84,6 +91,11 @@ fn metrics(q: &QueueAcc, staff: Option<(&StaffAcc, f64)>) -> Metrics<f64> {
         wait_p95: q.hist.quantile(0.95),
         wait_p99: q.hist.quantile(0.99),
         handle_time: ratio(q.handle, answered),
+        mean_fit: if fit {
+            ratio(q.fit, answered)
+        } else {
+            f64::NAN
+        },
         agents,
         occupancy,
         utilisation,
@@ -126,6 +138,8 @@ impl Replication {
     pub(crate) fn from_raw(plan: &Plan, replication: u32, policy: String, raw: Raw) -> Replication {
         let segs = plan.segments.len();
         let groups = plan.groups.len();
+        let fit = plan.fit.is_some();
+        let metrics = |q: &QueueAcc, staff: Option<(&StaffAcc, f64)>| metrics(q, staff, fit);
         let sum = |it: &mut dyn Iterator<Item = &QueueAcc>| {
             let mut acc = QueueAcc::default();
             for q in it {
@@ -184,6 +198,7 @@ impl Replication {
                 metrics(&raw.interval[i], Some((&st, (stop - start).max(0.0))))
             })
             .collect();
+        let by_interval_type = raw.interval_type.iter().map(|q| metrics(q, None)).collect();
         let all: Vec<_> = raw.agents.iter().collect();
         let mut fair = vec![fairness(&all)];
         for g in 0..groups as u32 {
@@ -202,12 +217,14 @@ impl Replication {
             mean_in_system: ratio(raw.system_area, run),
             router_counts: raw.counts,
             rejected_proposals: raw.rejected,
+            rebalances: raw.rebalances,
             total: metrics(&total_q, Some((&total_staff, run))),
             by_type: by_type_acc.iter().map(|q| metrics(q, None)).collect(),
             by_channel,
             by_segment,
             by_group,
             by_interval,
+            by_interval_type,
             fairness: fair,
         }
     }
@@ -230,6 +247,19 @@ pub struct IntervalRow {
     /// End (s).
     pub end: f64,
     /// Its metrics.
+    pub metrics: Metrics<Estimate>,
+}
+
+/// A report interval's row for one contact type.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IntervalTypeRow {
+    /// Start (s).
+    pub start: f64,
+    /// End (s).
+    pub end: f64,
+    /// The contact type's name.
+    pub contact_type: String,
+    /// Its metrics (contacts of the type arriving in the interval).
     pub metrics: Metrics<Estimate>,
 }
 
@@ -278,6 +308,9 @@ pub struct Report {
     pub by_group: Vec<Row>,
     /// Per report interval.
     pub by_interval: Vec<IntervalRow>,
+    /// Per report interval and contact type: interval-major, the types in
+    /// scenario order within each interval.
+    pub by_interval_type: Vec<IntervalTypeRow>,
     /// Agent fairness: `all`, then each group.
     pub fairness: Vec<FairnessRow>,
 }
@@ -306,12 +339,32 @@ impl Report {
         let types: Vec<String> = plan.types.iter().map(|t| t.name.clone()).collect();
         let groups: Vec<String> = plan.groups.iter().map(|g| g.name.clone()).collect();
         let totals: Vec<&Metrics<f64>> = reps.iter().map(|r| &r.total).collect();
+        let span = |i: usize| {
+            (
+                i as f64 * plan.interval,
+                ((i + 1) as f64 * plan.interval).min(plan.horizon),
+            )
+        };
         let by_interval = (0..plan.intervals)
             .map(|i| {
                 let ms: Vec<&Metrics<f64>> = reps.iter().map(|r| &r.by_interval[i]).collect();
+                let (start, end) = span(i);
                 IntervalRow {
-                    start: i as f64 * plan.interval,
-                    end: ((i + 1) as f64 * plan.interval).min(plan.horizon),
+                    start,
+                    end,
+                    metrics: Metrics::estimate(&ms, confidence),
+                }
+            })
+            .collect();
+        let nt = types.len();
+        let by_interval_type = (0..plan.intervals * nt)
+            .map(|j| {
+                let ms: Vec<&Metrics<f64>> = reps.iter().map(|r| &r.by_interval_type[j]).collect();
+                let (start, end) = span(j / nt);
+                IntervalTypeRow {
+                    start,
+                    end,
+                    contact_type: types[j % nt].clone(),
                     metrics: Metrics::estimate(&ms, confidence),
                 }
             })
@@ -345,6 +398,7 @@ impl Report {
             by_segment: rows(&plan.segments, reps, |r| &r.by_segment, confidence),
             by_group: rows(&groups, reps, |r| &r.by_group, confidence),
             by_interval,
+            by_interval_type,
             fairness,
         }
     }
@@ -357,7 +411,8 @@ impl Report {
     /// The report as CSV in long form, one line per row and metric:
     /// `section,name,start,end,metric,mean,half_width,low,high,n`
     /// (`section` is `total`, `type`, `channel`, `segment`, `group`,
-    /// `interval` or `fairness`; undefined values are empty).
+    /// `interval`, `interval-type` (named by the contact type) or `fairness`;
+    /// undefined values are empty).
     pub fn to_csv(&self) -> String {
         fn num(x: f64) -> String {
             if x.is_finite() {
@@ -409,6 +464,14 @@ impl Report {
             metrics(
                 "interval",
                 &i.to_string(),
+                Some((r.start, r.end)),
+                &r.metrics,
+            );
+        }
+        for r in &self.by_interval_type {
+            metrics(
+                "interval-type",
+                &r.contact_type,
                 Some((r.start, r.end)),
                 &r.metrics,
             );

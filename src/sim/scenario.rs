@@ -9,12 +9,13 @@ use serde::{Deserialize, Serialize};
 
 use super::dist::{Dist, Sampler};
 use crate::assign::Mode;
-use crate::model::{Agent, AgentId, ChannelId, SkillId};
+use crate::model::{Agent, AgentId, ChannelId, Contact, SkillId};
 use crate::policy::{
     CMu, LongestIdleAgent, OptimalAssignment, PriorityAging, RelaxStep, RoutingPolicy,
     SkillExpansion,
 };
 use crate::router::RouterConfig;
+use crate::score::FitModel;
 
 /// Why a scenario cannot run. Every variant names the field at fault, as a
 /// path like `groups[1].skills.tech`. Fatal: nothing is simulated.
@@ -66,6 +67,22 @@ pub enum ScenarioError {
     EmptyGroup {
         /// The field (the group's `count`).
         field: String,
+    },
+    /// A customer segment that no contact type's `segments` mix names.
+    #[error("{field}: unknown segment {segment:?} (no contact type has it in its `segments`)")]
+    UnknownSegment {
+        /// The field.
+        field: String,
+        /// The name given.
+        segment: String,
+    },
+    /// An agent group that is not in the scenario's `groups`.
+    #[error("{field}: unknown agent group {group:?}")]
+    UnknownGroup {
+        /// The field.
+        field: String,
+        /// The name given.
+        group: String,
     },
     /// A contact type that no agent group can serve (channel or skills).
     #[error(
@@ -144,6 +161,10 @@ fn default_seed() -> u64 {
 ///
 /// [service_levels]
 /// voice = { threshold = 20.0, fraction = 0.8 }
+///
+/// [fit]                    # optional: customer fit, segment × agent group
+/// default = 0.5            # every pair not listed
+/// segments = { gold = { generalists = 0.9 } }
 /// ```
 ///
 /// Channels are named `voice`, `chat`, `messaging`, `email`, `social` (the
@@ -152,6 +173,42 @@ fn default_seed() -> u64 {
 /// and one `rates` entry per interval from time 0; 0 after the last), `trace`
 /// (`times`, or a CSV `file` of `time[,type]` rows, relative to the scenario
 /// file). Distributions are described in [`Dist`].
+///
+/// # Customer fit
+///
+/// `fit` (optional, a [`FitSpec`]) says how well each agent group suits each
+/// customer segment: a value in `0..=1` per (segment, group) pair, `default`
+/// for the pairs not listed. The router gets it as its
+/// [`FitModel`](crate::score::FitModel), so it is the score's `fit` term
+/// (times `router.weights.fit`); only policies that rank pairs by score use
+/// it (`optimal-assignment`). Whatever the policy, the report's `mean_fit`
+/// ([`Metrics::mean_fit`](crate::sim::Metrics::mean_fit)) is the mean fit of
+/// the contacts answered, so the policies' matching can be compared. A
+/// segment must be drawn by some contact type (`segments`, or `default` for
+/// a type without a mix) and a group must exist: a typo is an error naming
+/// the field, e.g. `fit.segments.gold.generalist: unknown agent group`.
+///
+/// # Periodic re-plans
+///
+/// `rebalance_every` (optional, seconds > 0) makes the simulator send the
+/// router [`Event::Rebalance`](crate::Event::Rebalance) at every multiple of
+/// it before the horizon (`every`, `2·every`, …; none at time 0, none past
+/// the horizon but the batch window's last, below): a global re-plan of every waiting contact
+/// against every free slot, as a batching ACD would run on a timer. The
+/// built-in policies are non-idling (no waiting contact is ever left beside
+/// a free eligible slot), so for them alone a re-plan finds nothing to change
+/// and measures only its cost; it matters for policies that hold work.
+///
+/// `batch_window = true` makes any policy hold work: it is asked to decide
+/// only at the re-plan instants (the multiples of `rebalance_every`, time 0
+/// included), so arrivals and freed agents collect for one period and are
+/// then matched all at once — by the assignment solver under
+/// `optimal-assignment`, most urgent contact first under the others. This is
+/// the batch window's trade-off, wait against fit, to be measured. From the
+/// horizon on nothing is held; a draining run gets one last re-plan at the
+/// horizon to close the last window.
+/// [`Replication::rebalances`](crate::sim::Replication::rebalances) counts
+/// the re-plans.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Scenario {
@@ -177,6 +234,15 @@ pub struct Scenario {
     /// contact has left or nothing more can happen. Default: stop at the horizon.
     #[serde(default)]
     pub drain: bool,
+    /// Send the router a global re-plan ([`Event::Rebalance`](crate::Event::Rebalance))
+    /// every this many seconds (> 0); none by default. See [Periodic re-plans](#periodic-re-plans).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rebalance_every: Option<f64>,
+    /// With `rebalance_every`: a batch window. The policy decides only at
+    /// the re-plans; arrivals and freed agents wait for the next one
+    /// (default false). See [Periodic re-plans](#periodic-re-plans).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub batch_window: bool,
     /// Channel names; a channel's [`ChannelId`] is its position.
     #[serde(default = "default_channels")]
     pub channels: Vec<String>,
@@ -200,6 +266,10 @@ pub struct Scenario {
     /// How agents answer offers (default: at once).
     #[serde(default)]
     pub offers: OfferSpec,
+    /// Customer fit per (segment, agent group); none: every pair fits 0
+    /// (the router's neutral fit). See [Customer fit](#customer-fit).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fit: Option<FitSpec>,
     /// Directory that relative trace files are read from (set by [`Scenario::load`]).
     #[serde(skip)]
     pub base_dir: Option<PathBuf>,
@@ -228,6 +298,27 @@ pub struct GroupSpec {
     /// Empty: the whole run.
     #[serde(default)]
     pub shifts: Vec<Shift>,
+}
+
+/// Customer fit: how well each agent group suits each customer segment
+/// (see [Customer fit](Scenario#customer-fit)).
+///
+/// ```toml
+/// [fit]
+/// default = 0.2                  # every (segment, group) pair not listed
+/// [fit.segments.gold]            # segment name
+/// tech-experts = 0.9             # agent group name = fit in 0..=1
+/// generalists = 0.4
+/// ```
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FitSpec {
+    /// The fit of every (segment, group) pair not listed, in `0..=1` (default 0).
+    #[serde(default)]
+    pub default: f64,
+    /// Segment name → agent group name → fit in `0..=1`.
+    #[serde(default)]
+    pub segments: BTreeMap<String, BTreeMap<String, f64>>,
 }
 
 /// A working interval `[start, end)` in seconds.
@@ -554,6 +645,44 @@ pub(crate) struct Plan {
     pub ring: Option<Sampler>,
     pub offer_timeout: Option<f64>,
     pub targets: Vec<ServiceTarget>,
+    /// Seconds between periodic re-plans.
+    pub rebalance_every: Option<f64>,
+    /// The policy decides only at the re-plans.
+    pub batch_window: bool,
+    /// The compiled fit table, if the scenario has one.
+    pub fit: Option<GroupFit>,
+}
+
+/// The scenario's fit table, compiled: a dense segment × group matrix, and
+/// each agent's group. It is the router's [`FitModel`]: O(1) per pair, two
+/// array reads (the library's `AffinityTable` is per agent and hashed).
+#[derive(Debug, Clone)]
+pub(crate) struct GroupFit {
+    /// `segments × groups`, segment-major.
+    table: Arc<[f64]>,
+    groups: usize,
+    agent_group: Arc<[u32]>,
+}
+
+impl GroupFit {
+    /// The fit of segment index `segment` with group index `group`.
+    #[inline]
+    pub fn value(&self, segment: u32, group: u32) -> f64 {
+        self.table
+            .get(segment as usize * self.groups + group as usize)
+            .copied()
+            .unwrap_or(0.0)
+    }
+}
+
+impl FitModel for GroupFit {
+    #[inline]
+    fn fit(&self, contact: &Contact, agent: &Agent) -> f64 {
+        match self.agent_group.get(agent.id().0 as usize) {
+            Some(&g) => self.value(contact.segment().0, g),
+            None => 0.0,
+        }
+    }
 }
 
 fn finite_pos(field: impl Into<String>, v: f64) -> Result<(), ScenarioError> {
@@ -602,6 +731,53 @@ fn level(field: &str, l: u8) -> Result<u8, ScenarioError> {
     } else {
         Err(invalid(field, format!("level must be in 1..=10, got {l}")))
     }
+}
+
+fn unit(field: impl Into<String>, v: f64) -> Result<(), ScenarioError> {
+    if (0.0..=1.0).contains(&v) {
+        Ok(())
+    } else {
+        Err(invalid(field, format!("must be in 0..=1, got {v}")))
+    }
+}
+
+/// Checks a fit table against the scenario's segments and groups, and makes
+/// it dense.
+fn compile_fit(
+    f: &FitSpec,
+    segments: &[String],
+    groups: &[GroupSpec],
+    agent_group: &[u32],
+) -> Result<GroupFit, ScenarioError> {
+    unit("fit.default", f.default)?;
+    let n = groups.len();
+    let mut table = vec![f.default; segments.len() * n];
+    for (seg, row) in &f.segments {
+        let fs = format!("fit.segments.{seg}");
+        let si = segments.iter().position(|x| x == seg).ok_or_else(|| {
+            ScenarioError::UnknownSegment {
+                field: fs.clone(),
+                segment: seg.clone(),
+            }
+        })?;
+        for (group, &v) in row {
+            let fg = format!("{fs}.{group}");
+            let gi = groups
+                .iter()
+                .position(|g| g.name == *group)
+                .ok_or_else(|| ScenarioError::UnknownGroup {
+                    field: fg.clone(),
+                    group: group.clone(),
+                })?;
+            unit(fg, v)?;
+            table[si * n + gi] = v;
+        }
+    }
+    Ok(GroupFit {
+        table: table.into(),
+        groups: n,
+        agent_group: agent_group.into(),
+    })
 }
 
 fn read_trace(field: &str, path: &Path, type_name: &str) -> Result<Vec<f64>, ScenarioError> {
@@ -955,6 +1131,29 @@ impl Plan {
         if let Some(t) = s.offers.timeout {
             finite_pos("offers.timeout", t)?;
         }
+        if let Some(every) = s.rebalance_every {
+            finite_pos("rebalance_every", every)?;
+            if s.horizon / every > 1e9 {
+                return Err(invalid(
+                    "rebalance_every",
+                    format!(
+                        "gives {} re-plans per replication; at most 1,000,000,000",
+                        s.horizon / every
+                    ),
+                ));
+            }
+        }
+        if s.batch_window && s.rebalance_every.is_none() {
+            return Err(invalid(
+                "batch_window",
+                "needs rebalance_every (the window's length)",
+            ));
+        }
+        let fit = s
+            .fit
+            .as_ref()
+            .map(|f| compile_fit(f, &segments, &s.groups, &agent_group))
+            .transpose()?;
 
         Ok(Plan {
             name: s.name.clone(),
@@ -976,6 +1175,9 @@ impl Plan {
             ring,
             offer_timeout: s.offers.timeout,
             targets,
+            rebalance_every: s.rebalance_every,
+            batch_window: s.batch_window,
+            fit,
         })
     }
 }

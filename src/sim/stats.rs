@@ -16,10 +16,13 @@ const BINS: usize = 2 + (MAX_EXP - MIN_EXP) as usize * SUB;
 
 /// A log-linear histogram of waiting times: bin 0 holds waits below 1 ms
 /// (read as 0: most are exactly 0, contacts answered at once), then 32 bins
-/// per power of two up to 2^30 s, then an overflow bin.
-#[derive(Clone, PartialEq, Eq)]
+/// per power of two up to 2^30 s, then an overflow bin. The bins are
+/// allocated at the first value, so that the many report rows that never
+/// see one (an interval × contact type with no answer) cost no memory.
+#[derive(Clone, PartialEq, Eq, Default)]
 pub(crate) struct Histogram {
-    bins: Box<[u64]>,
+    /// Empty until the first value, then `BINS` long.
+    bins: Vec<u64>,
     count: u64,
 }
 
@@ -28,15 +31,6 @@ impl std::fmt::Debug for Histogram {
         f.debug_struct("Histogram")
             .field("count", &self.count)
             .finish_non_exhaustive()
-    }
-}
-
-impl Default for Histogram {
-    fn default() -> Self {
-        Histogram {
-            bins: vec![0; BINS].into_boxed_slice(),
-            count: 0,
-        }
     }
 }
 
@@ -71,11 +65,27 @@ impl Histogram {
 
     #[inline]
     pub fn add(&mut self, x: f64) {
+        if self.bins.is_empty() {
+            self.allocate();
+        }
         self.bins[Self::bin(x)] += 1;
         self.count += 1;
     }
 
+    /// The bins, at the first value (out of the hot path).
+    #[cold]
+    #[inline(never)]
+    fn allocate(&mut self) {
+        self.bins = vec![0; BINS];
+    }
+
     pub fn merge(&mut self, other: &Histogram) {
+        if other.bins.is_empty() {
+            return;
+        }
+        if self.bins.is_empty() {
+            self.allocate();
+        }
         for (a, b) in self.bins.iter_mut().zip(other.bins.iter()) {
             *a += b;
         }
@@ -114,13 +124,16 @@ pub(crate) struct QueueAcc {
     pub wait_abandoned: f64,
     /// Service (at the agent's speed) plus wrap-up of answered contacts.
     pub handle: f64,
+    /// Customer fit (the scenario's fit table) of answered contacts.
+    pub fit: f64,
     pub hist: Histogram,
 }
 
 impl QueueAcc {
     #[inline]
-    pub fn answer(&mut self, wait: f64, within: bool, handle: f64) {
+    pub fn answer(&mut self, wait: f64, within: bool, handle: f64, fit: f64) {
         self.answered += 1;
+        self.fit += fit;
         self.waited += u64::from(wait > 0.0);
         self.within += u64::from(within);
         self.wait_answered += wait;
@@ -144,6 +157,7 @@ impl QueueAcc {
         self.wait_answered += o.wait_answered;
         self.wait_abandoned += o.wait_abandoned;
         self.handle += o.handle;
+        self.fit += o.fit;
         self.hist.merge(&o.hist);
     }
 }
@@ -313,6 +327,10 @@ metric_struct! {
         wait_p99,
         /// Mean handle time (service at the agent's speed + wrap-up) of answered contacts (s).
         handle_time,
+        /// Mean customer fit of answered contacts: the scenario's `fit`
+        /// value for the contact's segment and the answering agent's group
+        /// (NaN if the scenario has no fit table).
+        mean_fit,
         /// Mean number of agents logged in over the row's time.
         agents,
         /// Busy time / (busy + ready idle time) of the row's agents.
@@ -454,6 +472,15 @@ mod tests {
         let mut big = Histogram::default();
         big.add(1e12);
         assert_eq!(big.quantile(0.5), 2f64.powi(30));
+        // Bins exist only once a value has come; merging handles either side empty.
+        let mut empty = Histogram::default();
+        assert!(empty.bins.is_empty());
+        empty.merge(&Histogram::default());
+        assert!(empty.bins.is_empty() && empty.quantile(0.5).is_nan());
+        empty.merge(&z);
+        assert_eq!(empty, z);
+        z.merge(&Histogram::default());
+        assert_eq!(z.count, 3);
     }
 
     #[test]
