@@ -731,6 +731,8 @@ pub fn chained_scenario(
         replications: 1,
         interval: None,
         drain: false,
+        rebalance_every: None,
+        batch_window: false,
         channels: vec!["voice".into()],
         skills: (0..m).map(skill).collect(),
         groups: (0..groups)
@@ -771,6 +773,7 @@ pub fn chained_scenario(
         router: Default::default(),
         service_levels: BTreeMap::from([("voice".into(), target)]),
         offers: Default::default(),
+        fit: None,
         base_dir: None,
     }
 }
