@@ -91,11 +91,20 @@ struct Group {
     /// Position in its active list (`active_by_skill[first skill]` or
     /// `active_any`); NONE while empty.
     active_pos: u32,
+    /// Hash of its set of required skills, and its position in
+    /// `active_by_set[set_hash]` while non-empty (groups with requirements).
+    set_hash: u64,
+    set_pos: u32,
 }
 
 impl Group {
     fn key(&self) -> Option<SkillId> {
         self.reqs.first().map(|r| r.skill)
+    }
+
+    /// Whether its required skills are exactly `skills` (both in skill order).
+    fn needs_exactly(&self, skills: impl ExactSizeIterator<Item = SkillId>) -> bool {
+        self.reqs.len() == skills.len() && self.reqs.iter().zip(skills).all(|(r, s)| r.skill == s)
     }
 
     fn matches(&self, hash: u64, c: &Contact, relax: u8) -> bool {
@@ -115,6 +124,19 @@ impl Group {
         a.free_for(self.channel) > 0 && a.agent.meets(&self.reqs, self.relax)
     }
 }
+
+/// Hash of a set of skills given in skill order.
+fn skill_set_hash(skills: impl Iterator<Item = SkillId>) -> u64 {
+    let mut h = IdHasher::default();
+    for s in skills {
+        h.add(u64::from(s.0));
+    }
+    h.finish()
+}
+
+/// Largest requirement set reached by listing subsets of an agent's skills;
+/// bigger ones are found by the scan of first skills.
+const MAX_SUBSET: usize = 6;
 
 fn signature_hash(c: &Contact, relax: u8) -> u64 {
     let mut h = IdHasher::default();
@@ -255,6 +277,10 @@ pub(crate) struct State {
     active_by_skill: IdMap<SkillId, Vec<u32>>,
     /// Non-empty groups with no requirement.
     active_any: Vec<u32>,
+    /// Non-empty groups by the hash of their set of required skills.
+    active_by_set: IdMap<u64, Vec<u32>>,
+    /// How many non-empty groups need exactly `i` skills.
+    active_by_len: Vec<u32>,
     /// Non-empty groups.
     live_groups: usize,
     waiting_all: Vec<u32>,
@@ -282,6 +308,66 @@ pub struct Counts {
     pub completed: u64,
     /// Left before being served.
     pub abandoned: u64,
+}
+
+/// How many non-empty subsets of at most `r` out of `k` items there are,
+/// saturating.
+fn subsets_up_to(k: usize, r: usize) -> usize {
+    let (mut total, mut c) = (0usize, 1usize);
+    for i in 1..=r.min(k) {
+        // C(k, i) = C(k, i-1) · (k-i+1) / i, exact at each step
+        c = c.saturating_mul(k - i + 1) / i;
+        total = total.saturating_add(c);
+    }
+    total
+}
+
+/// The subsets of `0..k` of sizes `1..=max` (at most [`MAX_SUBSET`]), as
+/// sorted index arrays, by size then lexicographically.
+struct Subsets {
+    k: usize,
+    max: usize,
+    size: usize,
+    idx: [usize; MAX_SUBSET],
+}
+
+impl Subsets {
+    fn new<T>(items: &[T], max: usize) -> Subsets {
+        Subsets {
+            k: items.len(),
+            max: max.min(MAX_SUBSET).min(items.len()),
+            size: 0,
+            idx: [0; MAX_SUBSET],
+        }
+    }
+}
+
+impl Iterator for Subsets {
+    type Item = ([usize; MAX_SUBSET], usize);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let (k, r) = (self.k, self.size);
+        // The rightmost index that can still move right.
+        let movable = (0..r).rev().find(|&i| self.idx[i] < k - r + i);
+        match movable {
+            Some(i) => {
+                self.idx[i] += 1;
+                for j in i + 1..r {
+                    self.idx[j] = self.idx[j - 1] + 1;
+                }
+            }
+            None => {
+                if r >= self.max {
+                    return None;
+                }
+                self.size = r + 1;
+                for (j, x) in self.idx[..=r].iter_mut().enumerate() {
+                    *x = j;
+                }
+            }
+        }
+        Some((self.idx, self.size))
+    }
 }
 
 /// Swap-removes the entry at `pos` and returns the entry moved into its place.
@@ -433,6 +519,8 @@ impl State {
             tail: NONE,
             len: 0,
             active_pos: NONE,
+            set_hash: skill_set_hash(c.requirements().iter().map(|r| r.skill)),
+            set_pos: NONE,
         });
         self.group_by_hash.insert(hash, id);
         id
@@ -494,12 +582,7 @@ impl State {
         let grp = &mut self.groups[g as usize];
         grp.len += 1;
         if grp.len == 1 {
-            let key = grp.key();
-            let list = self.active_list(key);
-            let pos = list.len() as u32;
-            list.push(g);
-            self.groups[g as usize].active_pos = pos;
-            self.live_groups += 1;
+            self.activate(g);
         }
         let apos = self.waiting_all.len() as u32;
         self.waiting_all.push(ix);
@@ -536,13 +619,7 @@ impl State {
         let grp = &mut self.groups[g as usize];
         grp.len -= 1;
         if grp.len == 0 {
-            let (key, pos) = (grp.key(), grp.active_pos);
-            grp.active_pos = NONE;
-            let list = self.active_list(key);
-            if let Some(moved) = bucket_remove(list, pos) {
-                self.groups[moved as usize].active_pos = pos;
-            }
-            self.live_groups -= 1;
+            self.deactivate(g);
         }
         if let Some(moved) = bucket_remove(&mut self.waiting_all, apos)
             && let Some(m) = self.contact_mut(moved)
@@ -564,13 +641,65 @@ impl State {
         }
     }
 
+    /// Lists a group that just became non-empty in the active indexes.
+    fn activate(&mut self, g: u32) {
+        let grp = &self.groups[g as usize];
+        let (key, set_hash, n) = (grp.key(), grp.set_hash, grp.reqs.len());
+        let list = self.active_list(key);
+        let pos = list.len() as u32;
+        list.push(g);
+        let set_pos = if n > 0 {
+            let list = self.active_by_set.entry(set_hash).or_default();
+            list.push(g);
+            list.len() as u32 - 1
+        } else {
+            NONE
+        };
+        if self.active_by_len.len() <= n {
+            self.active_by_len.resize(n + 1, 0);
+        }
+        self.active_by_len[n] += 1;
+        let grp = &mut self.groups[g as usize];
+        grp.active_pos = pos;
+        grp.set_pos = set_pos;
+        self.live_groups += 1;
+    }
+
+    /// Takes a group that just became empty out of the active indexes.
+    fn deactivate(&mut self, g: u32) {
+        let grp = &mut self.groups[g as usize];
+        let (key, pos, set_hash, set_pos, n) = (
+            grp.key(),
+            grp.active_pos,
+            grp.set_hash,
+            grp.set_pos,
+            grp.reqs.len(),
+        );
+        grp.active_pos = NONE;
+        grp.set_pos = NONE;
+        let list = self.active_list(key);
+        if let Some(moved) = bucket_remove(list, pos) {
+            self.groups[moved as usize].active_pos = pos;
+        }
+        if n > 0
+            && let Some(list) = self.active_by_set.get_mut(&set_hash)
+            && let Some(moved) = bucket_remove(list, set_pos)
+        {
+            self.groups[moved as usize].set_pos = set_pos;
+        }
+        self.active_by_len[n] -= 1;
+        self.live_groups -= 1;
+    }
+
     /// Drops the empty groups and renumbers the others. O(groups + waiting).
     fn sweep_groups(&mut self) {
         let old = std::mem::take(&mut self.groups);
         self.group_by_hash.clear();
-        self.active_by_skill.values_mut().for_each(Vec::clear);
-        self.active_by_skill.retain(|_, v| !v.is_empty());
+        self.active_by_skill.clear();
+        self.active_by_set.clear();
         self.active_any.clear();
+        self.active_by_len.iter_mut().for_each(|n| *n = 0);
+        self.live_groups = 0;
         for mut grp in old.into_iter().filter(|g| g.len > 0) {
             let id = self.groups.len() as u32;
             let mut c = grp.head;
@@ -579,10 +708,8 @@ impl State {
                 c = rec.next;
             }
             grp.chain = self.group_by_hash.insert(grp.hash, id).unwrap_or(NONE);
-            let list = self.active_list(grp.key());
-            grp.active_pos = list.len() as u32;
-            list.push(id);
             self.groups.push(grp);
+            self.activate(id);
         }
     }
 
@@ -607,16 +734,50 @@ impl State {
         }
     }
 
-    /// The non-empty groups an available agent may find work in: those keyed
-    /// by its skills, and those with no requirement.
+    /// The non-empty groups an available agent may find work in: those with
+    /// no requirement, and those whose required skills it all has. Found
+    /// whichever way visits fewer groups: listing the subsets of its skills
+    /// (up to the largest requirement set waiting) and looking each up by
+    /// skill set, which visits no group that needs a skill it lacks; or
+    /// scanning the groups keyed by each of its skills (their first required
+    /// skill). Either way each group is visited once, and the choice depends
+    /// only on the state, so the order is deterministic.
     fn groups_of<'s>(&'s self, agent: &'s AgentRec) -> impl Iterator<Item = &'s Group> + 's {
-        agent
-            .agent
-            .skills()
-            .iter()
-            .filter_map(|s| self.active_by_skill.get(&s.skill))
-            .chain(std::iter::once(&self.active_any))
-            .flat_map(|list| list.iter().map(|&g| &self.groups[g as usize]))
+        let skills = agent.agent.skills();
+        let largest = self.active_by_len.iter().rposition(|&n| n > 0).unwrap_or(0);
+        let by_subsets = largest <= MAX_SUBSET && {
+            let scan: usize = skills
+                .iter()
+                .filter_map(|s| self.active_by_skill.get(&s.skill))
+                .map(Vec::len)
+                .sum();
+            subsets_up_to(skills.len(), largest) < scan
+        };
+        let scan = (!by_subsets).then(|| {
+            skills
+                .iter()
+                .filter_map(|s| self.active_by_skill.get(&s.skill))
+                .flat_map(|list| list.iter().map(|&g| &self.groups[g as usize]))
+        });
+        let subsets = by_subsets
+            .then(|| Subsets::new(skills, largest))
+            .map(|subsets| {
+                subsets.flat_map(move |(idx, size)| {
+                    let hash = skill_set_hash(idx[..size].iter().map(|&i| skills[i].skill));
+                    self.active_by_set
+                        .get(&hash)
+                        .into_iter()
+                        .flat_map(|list| list.iter().map(|&g| &self.groups[g as usize]))
+                        // a hash shared by two sets must not list a group twice
+                        .filter(move |g| {
+                            g.needs_exactly(idx[..size].iter().map(|&i| skills[i].skill))
+                        })
+                })
+            });
+        scan.into_iter()
+            .flatten()
+            .chain(subsets.into_iter().flatten())
+            .chain(self.active_any.iter().map(|&g| &self.groups[g as usize]))
     }
 
     /// The members of a group in FIFO order.
@@ -925,5 +1086,33 @@ impl<'a> RouterView<'a> {
             fit,
             self.now,
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every subset of sizes 1..=max, once each, in order, against the
+    /// bitmask enumeration; and the count formula against the same.
+    #[test]
+    fn subsets_are_listed_once_each() {
+        for k in 0..=8usize {
+            for max in 0..=MAX_SUBSET + 1 {
+                let listed: Vec<Vec<usize>> = Subsets::new(&vec![(); k], max)
+                    .map(|(idx, size)| idx[..size].to_vec())
+                    .collect();
+                let mut want: Vec<Vec<usize>> = (1u32..1 << k)
+                    .map(|m| (0..k).filter(|&i| m >> i & 1 == 1).collect::<Vec<_>>())
+                    .filter(|s| s.len() <= max.min(MAX_SUBSET))
+                    .collect();
+                want.sort_by(|a, b| a.len().cmp(&b.len()).then(a.cmp(b)));
+                assert_eq!(listed, want, "k {k}, max {max}");
+                let all = (1u32..1 << k)
+                    .filter(|m| m.count_ones() as usize <= max)
+                    .count();
+                assert_eq!(subsets_up_to(k, max), all, "k {k}, max {max}");
+            }
+        }
     }
 }
