@@ -12,7 +12,13 @@
 //! eligible free slot — then before each event no such pair exists, so for the
 //! first two triggers the best pair involving the changed vertex is the optimum
 //! of the whole problem: a policy need only scan `view.eligible_agents(c)` or
-//! `view.eligible_contacts(a)`, which costs O(degree). All built-ins do this.
+//! `view.eligible_contacts(a)`, which costs O(degree). All built-ins do this;
+//! for a freed agent they scan only `view.eligible_heads(a)`, the
+//! longest-waiting member of each group of identical contacts, which gives the
+//! same answer whenever the ranking favours the longer wait among identical
+//! contacts (FIFO, aging, cμ, a score whose wait weight is not negative), at a
+//! cost that does not grow with the queue's length. Decisions are identical
+//! to a full scan: `examples/router_latency` prints a digest of every offer.
 //!
 //! Policies propose; the router disposes: every [`Proposal`] is checked against
 //! the state, and one that is not feasible (agent not eligible, no free slot…) is

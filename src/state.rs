@@ -1,22 +1,30 @@
 //! The router's bookkeeping and the read-only [`RouterView`] that policies see.
 //!
-//! Indexes are kept so that one event costs O(eligible pairs), not a scan of
-//! everything: available agents are bucketed by each skill they have, waiting
-//! contacts by their first required skill. An available agent looks for work in
-//! the buckets of its own skills; a waiting contact looks for an agent in the
-//! bucket of the rarest of its skills among available agents. Everything lives in
-//! vectors indexed by dense slots, so iteration order depends only on the events
-//! received (determinism), never on hashing.
+//! Indexes are kept so that one event costs O(eligible pairs) or less, not a
+//! scan of everything. Available agents are bucketed by each skill they have;
+//! a waiting contact looks for an agent in the bucket of the rarest of its
+//! skills among available agents. Waiting contacts are kept in *groups* of
+//! contacts no agent can tell apart (same channel, requirements, relaxation,
+//! priority, tier, segment, preferred agent, attributes), each a FIFO list;
+//! non-empty groups are indexed by their first required skill and by their
+//! whole set of required skills. A freed agent reaches the groups it may
+//! serve either by scanning those keyed by its skills or by listing the
+//! subsets of its skills (whichever visits fewer), decides eligibility once
+//! per group, and — for the policies whose ranking favours the longer wait
+//! among identical contacts — looks only at each group's first member
+//! ([`RouterView::eligible_heads`]), so its cost follows the variety of the
+//! queue, not its length.
 //!
-//! The hot path is a freed agent scanning the waiting buckets of its skills, so
-//! a bucket entry ([`Queued`]) carries a copy of what decides eligibility: the
-//! contact record (and its requirements, behind another pointer) is read only
-//! for the contacts the agent is skilled for. Maps keyed by ids use [`IdHasher`],
-//! and nothing is allocated when an agent frees or takes a slot.
+//! Everything lives in vectors indexed by dense slots, so iteration order
+//! depends only on the events received (determinism), never on hashing. Maps
+//! keyed by ids use [`IdHasher`], and nothing is allocated when an agent frees
+//! or takes a slot, or when a contact joins an existing group.
 
 use std::collections::{BTreeMap, HashMap};
 use std::hash::{BuildHasherDefault, Hash, Hasher};
 use std::ops::Deref;
+
+use smallvec::SmallVec;
 
 use crate::model::{
     Agent, AgentId, AgentState, ChannelId, Contact, ContactId, Presence, Requirement, SegmentId,
@@ -78,7 +86,7 @@ struct Group {
     /// Next group with the same hash; NONE ends the chain.
     chain: u32,
     channel: ChannelId,
-    reqs: Vec<Requirement>,
+    reqs: SmallVec<[Requirement; 4]>,
     relax: u8,
     priority: u8,
     tier: TierId,
@@ -115,7 +123,7 @@ impl Group {
             && self.tier == c.tier()
             && self.segment == c.segment()
             && self.preferred == c.preferred_agent()
-            && self.reqs == c.requirements()
+            && self.reqs[..] == *c.requirements()
             && &self.attributes == c.attributes()
     }
 
@@ -508,7 +516,7 @@ impl State {
             hash,
             chain: first,
             channel: c.channel(),
-            reqs: c.requirements().to_vec(),
+            reqs: SmallVec::from_slice(c.requirements()),
             relax,
             priority: c.priority(),
             tier: c.tier(),

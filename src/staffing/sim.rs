@@ -90,7 +90,7 @@
 //! * A group staffed with 0 agents stays in the scenario with agents who never
 //!   log in, so that contact types and groups keep their indexes (and their
 //!   random streams).
-//! * Under [`PolicySpec::SkillExpansion`](crate::sim::PolicySpec::SkillExpansion),
+//! * Under [`PolicySpec::SkillExpansion`],
 //!   the groups tried for a type include those eligible after the widest
 //!   relaxation.
 //!
