@@ -4,6 +4,7 @@
 
 use rand_distr::{Distribution, Exp1};
 use rand_pcg::Pcg64Mcg;
+use std::hint;
 
 use super::rng::{Purpose, stream};
 use super::scenario::{ArrivalPlan, Plan};
@@ -118,13 +119,24 @@ impl EventQueue {
             if first >= n {
                 break;
             }
-            let end = (first + ARITY).min(n);
-            let mut m = first;
-            for c in first + 1..end {
-                if self.items[c].key < self.items[m].key {
-                    m = c;
+            let m = if first + ARITY <= n {
+                // All four children: a branch-free tournament, since which
+                // child is smallest is a coin toss the branch predictor loses.
+                let it = &self.items;
+                let k = |c: usize| it[c].key;
+                let a = hint::select_unpredictable(k(first + 1) < k(first), first + 1, first);
+                let b =
+                    hint::select_unpredictable(k(first + 3) < k(first + 2), first + 3, first + 2);
+                hint::select_unpredictable(k(b) < k(a), b, a)
+            } else {
+                let mut m = first;
+                for c in first + 1..n {
+                    if self.items[c].key < self.items[m].key {
+                        m = c;
+                    }
                 }
-            }
+                m
+            };
             if self.items[m].key >= last.key {
                 break;
             }
