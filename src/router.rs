@@ -431,6 +431,14 @@ impl<P: RoutingPolicy> Router<P> {
         self.wakeups.peek().map(|w| w.0.at)
     }
 
+    /// Checks the router's internal indexes against its records; an error
+    /// names the first inconsistency. O(everything): for tests and audits,
+    /// not for the event path. A correct router always returns `Ok`.
+    #[doc(hidden)]
+    pub fn check_consistency(&self) -> Result<(), String> {
+        self.st.check_indexes()
+    }
+
     /// Handles one event at time `now` (seconds, any origin, never decreasing)
     /// and appends the resulting offers to `out`.
     ///

@@ -828,6 +828,112 @@ impl State {
             })
     }
 
+    /// Checks every index against the records it indexes: the waiting groups
+    /// (membership, links, FIFO order, signatures, counts) and their active
+    /// lists, the list of all waiting contacts, and the free-agent buckets.
+    /// O(everything); for tests.
+    pub fn check_indexes(&self) -> Result<(), String> {
+        let mut in_groups = 0usize;
+        let mut live = 0usize;
+        let mut by_len = vec![0u32; self.active_by_len.len().max(1)];
+        for (g, grp) in self.groups.iter().enumerate() {
+            let g = g as u32;
+            let (mut c, mut prev, mut n) = (grp.head, NONE, 0u32);
+            let mut last: Option<&ContactRec> = None;
+            while c != NONE {
+                let rec = self
+                    .contact(c)
+                    .ok_or(format!("group {g}: dangling member {c}"))?;
+                if rec.group != g || rec.prev != prev || rec.held != Held::Waiting {
+                    return Err(format!("group {g}: member {c} out of step"));
+                }
+                if rec.all_pos == NONE || self.waiting_all.get(rec.all_pos as usize) != Some(&c) {
+                    return Err(format!("group {g}: member {c} not in the waiting list"));
+                }
+                let hash = signature_hash(&rec.contact, rec.relax);
+                if !grp.matches(hash, &rec.contact, rec.relax) {
+                    return Err(format!("group {g}: member {c} of another signature"));
+                }
+                if last.is_some_and(|l| !l.fifo_before(rec)) {
+                    return Err(format!("group {g}: member {c} out of FIFO order"));
+                }
+                last = Some(rec);
+                prev = c;
+                c = rec.next;
+                n += 1;
+            }
+            if n != grp.len || grp.tail != prev {
+                return Err(format!("group {g}: {n} members listed, len {}", grp.len));
+            }
+            in_groups += n as usize;
+            let key_list = match grp.key() {
+                Some(s) => self.active_by_skill.get(&s).map(|v| &v[..]),
+                None => Some(&self.active_any[..]),
+            };
+            let listed = key_list.and_then(|l| l.get(grp.active_pos as usize)) == Some(&g);
+            let set_listed = grp.reqs.is_empty()
+                || self
+                    .active_by_set
+                    .get(&grp.set_hash)
+                    .and_then(|l| l.get(grp.set_pos as usize))
+                    == Some(&g);
+            if n > 0 {
+                if !listed || !set_listed {
+                    return Err(format!("group {g}: non-empty but not listed as active"));
+                }
+                live += 1;
+                by_len[grp.reqs.len()] += 1;
+            } else if grp.active_pos != NONE || grp.set_pos != NONE {
+                return Err(format!("group {g}: empty but listed as active"));
+            }
+        }
+        let active: usize =
+            self.active_by_skill.values().map(Vec::len).sum::<usize>() + self.active_any.len();
+        let by_set: usize = self.active_by_set.values().map(Vec::len).sum();
+        let with_reqs = live - self.active_any.len();
+        if active != live || live != self.live_groups || by_set != with_reqs {
+            return Err(format!(
+                "{live} live groups, {active} active entries, {by_set} by skill set, {} counted",
+                self.live_groups
+            ));
+        }
+        if by_len[..self.active_by_len.len()] != self.active_by_len[..] {
+            return Err("active groups by requirement count out of step".into());
+        }
+        let waiting = self
+            .contacts
+            .iter()
+            .flatten()
+            .filter(|r| r.held == Held::Waiting)
+            .count();
+        if in_groups != self.waiting_all.len() || waiting != in_groups {
+            return Err(format!(
+                "{waiting} waiting, {in_groups} in groups, {} listed",
+                self.waiting_all.len()
+            ));
+        }
+        for (a, rec) in self.agents.iter().enumerate() {
+            let a = a as u32;
+            let free = rec.all_pos != NONE && self.free_all.get(rec.all_pos as usize) == Some(&a);
+            if rec.available() != free {
+                return Err(format!("agent slot {a}: availability out of step"));
+            }
+            for (sk, &pos) in rec.agent.skills().iter().zip(&rec.free_pos) {
+                let here = self
+                    .free_by_skill
+                    .get(&sk.skill)
+                    .and_then(|b| b.get(pos as usize));
+                if free != (here == Some(&a)) {
+                    return Err(format!(
+                        "agent slot {a}: bucket of {} out of step",
+                        sk.skill
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// Whether agent `a` may be offered contact `c` now: available with a free slot
     /// on the contact's channel, skilled enough (after relaxation), not cooling down.
     pub fn eligible(&self, c: &ContactRec, a: u32, now: f64) -> bool {

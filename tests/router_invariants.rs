@@ -29,7 +29,9 @@
 //!   or cool-down end of any waiting contact;
 //! * built-in policies never propose an infeasible pair; a garbage-proposing
 //!   policy's infeasible proposals are all counted in `rejected_proposals`,
-//!   and nothing else is (non-idling is not asked of it).
+//!   and nothing else is (non-idling is not asked of it);
+//! * the router's own indexes (FIFO groups of waiting contacts, free-agent
+//!   buckets) agree with its records (`Router::check_consistency`).
 //!
 //! Then the concrete events are replayed into a fresh router, which must give
 //! identical offers and identical errors (determinism). Panics fail the test.
@@ -1232,6 +1234,11 @@ fn run(scenario: &Scenario, name: &str, factory: Factory) -> Result<Trace, TestC
             offered,
         )
         .map_err(|e| TestCaseError::fail(format!("{at}: {e}")))?;
+        // The router's own indexes (waiting groups, free-agent buckets)
+        // agree with its records after every event, legal or not.
+        router
+            .check_consistency()
+            .map_err(|e| TestCaseError::fail(format!("{at}: index: {e}")))?;
         trace.push((now, event, got, out));
     }
     Ok(trace)
