@@ -555,18 +555,27 @@ impl State {
         };
         let g = self.group_for(&rec.contact, relax);
         self.contacts[ix as usize] = Some(rec);
-        // Walk back from the tail: a new arrival goes last in O(1); a contact
-        // coming back to the queue (declined, timed out) finds its old place.
-        let mut after = self.groups[g as usize].tail;
-        while after != NONE {
-            let (Some(prev), Some(me)) = (self.contact(after), self.contact(ix)) else {
-                break;
-            };
-            if prev.fifo_before(me) {
-                break;
+        // Find the member it goes after (NONE: first). A new arrival goes
+        // last, in O(1). A contact coming back to the queue (declined, timed
+        // out) is usually among the oldest, often older than all: it is placed
+        // by walking forward from the head, so that its return costs O(1) in
+        // the common case even in a long queue.
+        let (head, tail) = (self.groups[g as usize].head, self.groups[g as usize].tail);
+        let before_me = |st: &State, other: u32| match (st.contact(other), st.contact(ix)) {
+            (Some(o), Some(me)) => o.fifo_before(me),
+            _ => false,
+        };
+        let after = if tail == NONE || before_me(self, tail) {
+            tail
+        } else {
+            let mut after = NONE;
+            let mut c = head;
+            while c != NONE && before_me(self, c) {
+                after = c;
+                c = self.contact(c).map_or(NONE, |r| r.next);
             }
-            after = prev.prev;
-        }
+            after
+        };
         let before = match after {
             NONE => self.groups[g as usize].head,
             _ => self.contact(after).map_or(NONE, |r| r.next),
