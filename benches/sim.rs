@@ -15,9 +15,7 @@
 use std::time::Duration;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use skillroute::assign::Mode;
 use skillroute::sim::{PolicySpec, Scenario, Simulation};
-use skillroute::{LongestIdleAgent, OptimalAssignment, SkillExpansion};
 
 fn mmn() -> Scenario {
     let mut s = Scenario::from_toml_str(
@@ -53,23 +51,7 @@ fn bench_policy(
     sim: &Simulation,
     spec: &PolicySpec,
 ) {
-    let run = |r: u32| match spec {
-        PolicySpec::LongestIdleAgent => sim.replicate(LongestIdleAgent, r),
-        PolicySpec::PriorityAging(p) => sim.replicate(p.clone(), r),
-        PolicySpec::SkillExpansion { steps } => {
-            sim.replicate(SkillExpansion::new(steps.clone()).expect("valid steps"), r)
-        }
-        PolicySpec::CMu(p) => sim.replicate(*p, r),
-        PolicySpec::OptimalAssignment { non_idling } => {
-            let mode = if *non_idling {
-                Mode::NonIdling
-            } else {
-                Mode::MaxWeight
-            };
-            sim.replicate(OptimalAssignment::new(mode), r)
-        }
-        other => panic!("no bench for {}", other.name()),
-    };
+    let run = |r: u32| sim.replicate_policy(spec, r);
     let contacts = run(0).expect("replication runs").arrived;
     g.throughput(Throughput::Elements(contacts));
     g.bench_function(spec.name(), |b| {

@@ -14,9 +14,7 @@
 use std::process::ExitCode;
 use std::time::Instant;
 
-use skillroute::assign::Mode;
 use skillroute::sim::{PolicySpec, Scenario, Simulation};
-use skillroute::{LongestIdleAgent, OptimalAssignment, SkillExpansion};
 
 const DEFAULT: &str = include_str!("data/default-center.toml");
 
@@ -37,6 +35,12 @@ fn main() -> ExitCode {
             _ => return usage(),
         }
     }
+    if only
+        .as_deref()
+        .is_some_and(|o| !PolicySpec::builtins().iter().any(|s| s.name() == o))
+    {
+        return usage();
+    }
     let scenario = match &file {
         Some(f) => Scenario::load(f),
         None => Scenario::from_toml_str(DEFAULT),
@@ -56,27 +60,7 @@ fn main() -> ExitCode {
         let (mut contacts, mut events) = (0, 0);
         for r in 0..reps {
             let t = Instant::now();
-            let rep = match &spec {
-                PolicySpec::LongestIdleAgent => sim.replicate(LongestIdleAgent, r),
-                PolicySpec::PriorityAging(p) => sim.replicate(p.clone(), r),
-                PolicySpec::SkillExpansion { steps } => match SkillExpansion::new(steps.clone()) {
-                    Ok(p) => sim.replicate(p, r),
-                    Err(e) => {
-                        eprintln!("sim_speed: {e}");
-                        return ExitCode::FAILURE;
-                    }
-                },
-                PolicySpec::CMu(p) => sim.replicate(*p, r),
-                PolicySpec::OptimalAssignment { non_idling } => {
-                    let mode = if *non_idling {
-                        Mode::NonIdling
-                    } else {
-                        Mode::MaxWeight
-                    };
-                    sim.replicate(OptimalAssignment::new(mode), r)
-                }
-                _ => continue,
-            };
+            let rep = sim.replicate_policy(&spec, r);
             secs.push(t.elapsed().as_secs_f64());
             match rep {
                 Ok(rep) => {
@@ -96,9 +80,6 @@ fn main() -> ExitCode {
             spec.name(),
             contacts as f64 / median
         );
-    }
-    if only.is_some_and(|o| !PolicySpec::builtins().iter().any(|s| s.name() == o)) {
-        return usage();
     }
     ExitCode::SUCCESS
 }

@@ -419,16 +419,70 @@ impl Simulation {
         P: RoutingPolicy,
         F: Fn() -> P + Sync,
     {
-        let one = |r: u32| match opts.progress {
+        self.each_replication(opts, |r, progress| match progress {
             Some(p) => self.replicate_observed(make(), r, &mut ProgressObserver(p)),
             None => self.replicate(make(), r),
-        };
+        })
+    }
+
+    /// Runs `one` for every replication index, in parallel or not as `opts`
+    /// says, and collects the results in index order (so sums over them are
+    /// the same either way).
+    fn each_replication<F>(
+        &self,
+        opts: RunOptions<'_>,
+        one: F,
+    ) -> Result<Vec<Replication>, SimError>
+    where
+        F: Fn(u32, Option<&(dyn Fn(Progress) + Sync)>) -> Result<Replication, SimError> + Sync,
+    {
         let n = self.plan.replications;
+        let progress = opts.progress;
         if opts.parallel {
             use rayon::prelude::*;
-            (0..n).into_par_iter().map(one).collect()
+            (0..n).into_par_iter().map(|r| one(r, progress)).collect()
         } else {
-            (0..n).map(one).collect()
+            (0..n).map(|r| one(r, progress)).collect()
+        }
+    }
+
+    /// Runs replication `replication` under a built-in policy.
+    pub fn replicate_policy(
+        &self,
+        spec: &PolicySpec,
+        replication: u32,
+    ) -> Result<Replication, SimError> {
+        spec.validate()?;
+        self.replicate_spec(spec, replication, &mut ())
+    }
+
+    /// The one place a [`PolicySpec`] becomes a policy for the engine
+    /// (monomorphised, so a built-in runs as fast as when named directly).
+    fn replicate_spec<O: SimObserver>(
+        &self,
+        spec: &PolicySpec,
+        r: u32,
+        obs: &mut O,
+    ) -> Result<Replication, SimError> {
+        match spec {
+            PolicySpec::LongestIdleAgent => self.replicate_observed(LongestIdleAgent, r, obs),
+            PolicySpec::PriorityAging(p) => self.replicate_observed(p.clone(), r, obs),
+            PolicySpec::SkillExpansion { steps } => {
+                let p = SkillExpansion::new(steps.clone()).map_err(|e| ScenarioError::Invalid {
+                    field: "policy".into(),
+                    rule: e.to_string(),
+                })?;
+                self.replicate_observed(p, r, obs)
+            }
+            PolicySpec::CMu(p) => self.replicate_observed(*p, r, obs),
+            PolicySpec::OptimalAssignment { non_idling } => {
+                let mode = if *non_idling {
+                    Mode::NonIdling
+                } else {
+                    Mode::MaxWeight
+                };
+                self.replicate_observed(OptimalAssignment::new(mode), r, obs)
+            }
         }
     }
 
@@ -457,26 +511,10 @@ impl Simulation {
         opts: RunOptions<'_>,
     ) -> Result<Vec<Replication>, SimError> {
         spec.validate()?;
-        match spec {
-            PolicySpec::LongestIdleAgent => self.replications(|| LongestIdleAgent, opts),
-            PolicySpec::PriorityAging(p) => self.replications(|| p.clone(), opts),
-            PolicySpec::SkillExpansion { steps } => {
-                let p = SkillExpansion::new(steps.clone()).map_err(|e| ScenarioError::Invalid {
-                    field: "policy".into(),
-                    rule: e.to_string(),
-                })?;
-                self.replications(|| p.clone(), opts)
-            }
-            PolicySpec::CMu(p) => self.replications(|| *p, opts),
-            PolicySpec::OptimalAssignment { non_idling } => {
-                let mode = if *non_idling {
-                    Mode::NonIdling
-                } else {
-                    Mode::MaxWeight
-                };
-                self.replications(|| OptimalAssignment::new(mode), opts)
-            }
-        }
+        self.each_replication(opts, |r, progress| match progress {
+            Some(p) => self.replicate_spec(spec, r, &mut ProgressObserver(p)),
+            None => self.replicate_spec(spec, r, &mut ()),
+        })
     }
 
     /// Runs the scenario's own policy, replications in parallel, 95% intervals.
