@@ -191,29 +191,55 @@ fn check(field: &'static str, value: f64) -> Result<(), PolicyError> {
 /// idle, then the most free capacity, then the smaller id (for determinism).
 struct AgentKey {
     primary: f64,
-    idle: f64,
+    /// Holds no work; then `since` is when it became idle.
+    idle: bool,
+    since: f64,
     free: f64,
     id: AgentId,
 }
 
 impl AgentKey {
     fn new(primary: f64, a: &AgentRef<'_>) -> AgentKey {
+        let idle = a.held() == 0;
         AgentKey {
             primary,
-            idle: a.idle_seconds(),
+            idle,
+            since: if idle { a.idle_since() } else { 0.0 },
             free: a.free_share(),
             id: a.id(),
         }
     }
+    /// The primary first; then an idle agent before one holding work, the
+    /// longer idle first (compared by the instant it became idle, exactly:
+    /// the same order as [`RouterView::eligible_agent_heads`]'s profiles);
+    /// then the larger free share; then the smaller id.
     fn beats(&self, o: &AgentKey) -> bool {
         self.primary
             .total_cmp(&o.primary)
-            .then(self.idle.total_cmp(&o.idle))
+            .then(self.idle.cmp(&o.idle))
+            .then(o.since.total_cmp(&self.since))
             .then(self.free.total_cmp(&o.free))
             .then(o.id.cmp(&self.id))
             == Ordering::Greater
     }
 }
+
+/// Which shortcuts a policy's ranking allows: the heads of the groups of
+/// identical waiting contacts for a freed agent
+/// ([`RouterView::eligible_heads`]), and the heads of the profiles of idle
+/// agents for an arriving contact ([`RouterView::eligible_agent_heads`]).
+#[derive(Clone, Copy)]
+struct Heads {
+    contacts: bool,
+    agents: bool,
+}
+
+/// Both: the ranking favours the longer wait and the longer idle among alike
+/// contacts and agents.
+const HEADS: Heads = Heads {
+    contacts: true,
+    agents: true,
+};
 
 /// How a policy ranks contacts for one agent: the [`Urgency`]-like `(class,
 /// primary)` first, then the earliest arrival (FIFO), then the earliest at the router.
@@ -256,7 +282,7 @@ fn decide_pairwise(
     view: &RouterView<'_>,
     trigger: Trigger,
     out: &mut Vec<Proposal>,
-    heads: bool,
+    heads: Heads,
     mut agent_primary: impl FnMut(&ContactRef<'_>, &AgentRef<'_>) -> f64,
     mut contact_primary: impl FnMut(&AgentRef<'_>, &ContactRef<'_>) -> (u32, f64),
 ) {
@@ -266,11 +292,16 @@ fn decide_pairwise(
                 return;
             };
             let mut best: Option<AgentKey> = None;
-            for a in view.eligible_agents(c) {
+            let mut consider = |a: AgentRef<'_>| {
                 let k = AgentKey::new(agent_primary(&c, &a), &a);
                 if best.as_ref().is_none_or(|b| k.beats(b)) {
                     best = Some(k);
                 }
+            };
+            if heads.agents {
+                view.for_each_eligible_agent_head(c, &mut consider);
+            } else {
+                view.eligible_agents(c).for_each(&mut consider);
             }
             if let Some(b) = best {
                 out.push(Proposal {
@@ -288,11 +319,7 @@ fn decide_pairwise(
                     best = Some((k, c.id()));
                 }
             };
-            if heads {
-                view.eligible_heads(a).for_each(&mut consider);
-            } else {
-                view.eligible_contacts(a).for_each(&mut consider);
-            }
+            view.for_each_eligible(a, heads.contacts, &mut consider);
             if let Some((_, contact)) = best {
                 out.push(Proposal { contact, agent: id });
             }
@@ -309,7 +336,7 @@ pub struct LongestIdleAgent;
 impl RoutingPolicy for LongestIdleAgent {
     fn decide(&mut self, view: &RouterView<'_>, trigger: Trigger, out: &mut Vec<Proposal>) {
         // FIFO: the heads suffice.
-        decide_pairwise(view, trigger, out, true, |_, _| 0.0, |_, _| (0, 0.0))
+        decide_pairwise(view, trigger, out, HEADS, |_, _| 0.0, |_, _| (0, 0.0))
     }
     fn name(&self) -> &str {
         "longest-idle-agent"
@@ -379,7 +406,7 @@ impl RoutingPolicy for PriorityAging {
             view,
             trigger,
             out,
-            true,
+            HEADS,
             |_, _| 0.0,
             |_, c| {
                 let u = this.urgency(c);
@@ -472,7 +499,7 @@ impl RoutingPolicy for SkillExpansion {
             view,
             trigger,
             out,
-            true,
+            HEADS,
             |c, a| crate::score::skill_match(c, a),
             |_, _| (0, 0.0),
         )
@@ -541,7 +568,7 @@ impl RoutingPolicy for CMu {
             view,
             trigger,
             out,
-            true,
+            HEADS,
             |c, a| Self::mu(c, a),
             |a, c| (0, this.index(c, a)),
         )
@@ -649,13 +676,18 @@ impl RoutingPolicy for OptimalAssignment {
     fn decide(&mut self, view: &RouterView<'_>, trigger: Trigger, out: &mut Vec<Proposal>) {
         match trigger {
             Trigger::Rebalance => self.plan(view, out),
-            // Identical contacts differ in score only by the wait term, so
-            // the heads suffice unless waiting is penalised.
+            // Identical contacts differ in score only by the wait term, and
+            // idle agents of one profile only by the idle term (and the
+            // preference, whose agent is always listed), so the heads
+            // suffice unless waiting or idling is penalised.
             _ => decide_pairwise(
                 view,
                 trigger,
                 out,
-                view.weights().wait >= 0.0,
+                Heads {
+                    contacts: view.weights().wait >= 0.0,
+                    agents: view.weights().idle >= 0.0,
+                },
                 |c, a| view.score(c, a).total,
                 |a, c| (0, view.score(c, a).total),
             ),

@@ -543,25 +543,16 @@ impl<P: RoutingPolicy> Router<P> {
                     }
                     Some(&a) => {
                         self.count_channels(a, -1);
+                        // Logged out, so in no index: it may change profile.
+                        let profile = self.st.profile_for(&agent, self.fit.agent_class(&agent));
                         let rec = &mut self.st.agents[a as usize];
-                        rec.used = vec![0; agent.capacities().len()];
-                        rec.free_pos = vec![u32::MAX; agent.skills().len()];
-                        rec.agent = agent;
-                        rec.presence = Presence::NotReady;
+                        *rec = AgentRec::new(agent, profile, rec.idle_since);
                         self.count_channels(a, 1);
                     }
                     None => {
                         let a = self.st.agents.len() as u32;
-                        self.st.agents.push(AgentRec {
-                            used: vec![0; agent.capacities().len()],
-                            used_total: 0,
-                            wrapping: 0,
-                            idle_since: now,
-                            free_pos: vec![u32::MAX; agent.skills().len()],
-                            all_pos: u32::MAX,
-                            presence: Presence::NotReady,
-                            agent,
-                        });
+                        let profile = self.st.profile_for(&agent, self.fit.agent_class(&agent));
+                        self.st.agents.push(AgentRec::new(agent, profile, now));
                         self.st.agent_ix.insert(id, a);
                         self.count_channels(a, 1);
                     }

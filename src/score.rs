@@ -18,7 +18,7 @@
 //! | `wait` | seconds waited / `wait_scale` (linear, so long waits always win in the end) |
 //! | `priority` | the contact's priority (0, 1, 2…) |
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
@@ -168,14 +168,31 @@ pub struct AgentLoad {
 /// the longest-waiting of contacts alike in all of these
 /// ([`RouterView::eligible_heads`](crate::RouterView::eligible_heads)). Put
 /// anything else a fit needs in the contact's attributes.
+///
+/// On the agent's side, [`agent_class`](FitModel::agent_class) tells which
+/// agents the model treats alike, so that among idle agents alike in
+/// everything else an arriving contact compares only the longest idle
+/// ([`RouterView::eligible_agent_heads`](crate::RouterView::eligible_agent_heads)).
 pub trait FitModel {
     /// The fit of `agent` for `contact`.
     fn fit(&self, contact: &Contact, agent: &Agent) -> f64;
+
+    /// A class such that two agents with the same class, skills, capacities,
+    /// speed and attributes get the same fit for every contact. The default,
+    /// the agent's own id, is always right, but makes every agent its own
+    /// class; a model that depends on the agent only through what it
+    /// describes (or a group it knows) returns that.
+    fn agent_class(&self, agent: &Agent) -> u64 {
+        u64::from(agent.id().0)
+    }
 }
 
 impl<F: FitModel + ?Sized> FitModel for Box<F> {
     fn fit(&self, contact: &Contact, agent: &Agent) -> f64 {
         (**self).fit(contact, agent)
+    }
+    fn agent_class(&self, agent: &Agent) -> u64 {
+        (**self).agent_class(agent)
     }
 }
 
@@ -187,12 +204,17 @@ impl FitModel for NeutralFit {
     fn fit(&self, _: &Contact, _: &Agent) -> f64 {
         0.0
     }
+    fn agent_class(&self, _: &Agent) -> u64 {
+        0
+    }
 }
 
 /// A static affinity table: segment × agent → fit, with a default for pairs not listed.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AffinityTable {
     table: HashMap<(SegmentId, AgentId), f64>,
+    /// Agents with an entry: each is its own class; the others share one.
+    listed: HashSet<AgentId>,
     default: f64,
 }
 
@@ -208,6 +230,7 @@ impl AffinityTable {
         }
         Ok(AffinityTable {
             table: HashMap::new(),
+            listed: HashSet::new(),
             default,
         })
     }
@@ -227,6 +250,7 @@ impl AffinityTable {
             });
         }
         self.table.insert((segment, agent), value);
+        self.listed.insert(agent);
         Ok(())
     }
 
@@ -242,6 +266,13 @@ impl AffinityTable {
 impl FitModel for AffinityTable {
     fn fit(&self, contact: &Contact, agent: &Agent) -> f64 {
         self.get(contact.segment(), agent.id())
+    }
+    fn agent_class(&self, agent: &Agent) -> u64 {
+        if self.listed.contains(&agent.id()) {
+            u64::from(agent.id().0)
+        } else {
+            u64::MAX // ids are u32: no listed agent shares it
+        }
     }
 }
 
@@ -279,7 +310,9 @@ pub fn score(
         } else {
             0.0
         },
-        idle: weights.idle * idle / (idle + weights.idle_scale),
+        // t / (t + scale), written so that rounding never lets a longer
+        // idle score lower: each step is monotone in t.
+        idle: weights.idle * (1.0 - weights.idle_scale / (idle + weights.idle_scale)),
         load: weights.load * load.free_share,
         wait: weights.wait * waited / weights.wait_scale,
         priority: weights.priority * contact.priority() as f64,

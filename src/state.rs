@@ -187,6 +187,114 @@ pub(crate) struct AgentRec {
     pub free_pos: Vec<u32>,
     /// Position in `free_all`; NONE if not available.
     pub all_pos: u32,
+    /// Its profile (see [`Profile`]); set at login, while it is in no list.
+    pub profile: u32,
+    /// Its [`Bucket`] while available (NONE otherwise), and its neighbours there.
+    bucket: u32,
+    b_prev: u32,
+    b_next: u32,
+}
+
+impl AgentRec {
+    /// A record for a newly logged-in agent of profile `profile`.
+    pub fn new(agent: Agent, profile: u32, now: f64) -> AgentRec {
+        AgentRec {
+            used: vec![0; agent.capacities().len()],
+            used_total: 0,
+            wrapping: 0,
+            idle_since: now,
+            free_pos: vec![NONE; agent.skills().len()],
+            all_pos: NONE,
+            presence: Presence::NotReady,
+            profile,
+            bucket: NONE,
+            b_prev: NONE,
+            b_next: NONE,
+            agent,
+        }
+    }
+}
+
+/// Free slots for `channel` of an agent of profile `agent` holding `used`
+/// per channel (parallel to its capacities), `used_total` in all.
+fn free_slots(agent: &Agent, used: &[u16], used_total: u16, channel: ChannelId) -> u16 {
+    let total_free = agent.total_capacity().saturating_sub(used_total);
+    agent
+        .capacities()
+        .iter()
+        .position(|c| c.channel == channel)
+        .map_or(0, |i| {
+            (agent.capacities()[i].max.saturating_sub(used[i])).min(total_free)
+        })
+}
+
+/// Agents no policy can tell apart: the same skills and levels, channel
+/// capacities, speed, attributes and fit class ([`FitModel::agent_class`]).
+#[derive(Debug, Clone)]
+struct Profile {
+    hash: u64,
+    chain: u32,
+    template: Agent,
+    class: u64,
+    /// Its bucket of idle agents, once made.
+    idle_bucket: u32,
+}
+
+/// The available agents of one profile holding the same contacts per
+/// channel: alike in everything a contact can see but their id and, when
+/// they hold nothing, their idle time. Listed longest-idle first (only idle
+/// agents have an idle time), then by id, so that for a contact the first
+/// member not cooling down is the best of the bucket under any ranking that
+/// favours the longer idle, then the smaller id, among agents alike in all
+/// of these (see [`RouterView::eligible_agent_heads`]).
+#[derive(Debug, Clone)]
+struct Bucket {
+    hash: u64,
+    chain: u32,
+    profile: u32,
+    used: SmallVec<[u16; 4]>,
+    used_total: u16,
+    head: u32,
+    tail: u32,
+    len: u32,
+    /// Position in `active_buckets_by_skill[skill]`, parallel to the
+    /// profile's skills, and in `active_buckets_all`; NONE if empty.
+    active_pos: SmallVec<[u32; 4]>,
+    all_pos: u32,
+}
+
+fn bucket_hash(profile: u32, used: &[u16]) -> u64 {
+    let mut h = IdHasher::default();
+    h.add(u64::from(profile));
+    for &u in used {
+        h.add(u64::from(u));
+    }
+    h.finish()
+}
+
+fn profile_hash(a: &Agent, class: u64) -> u64 {
+    let mut h = IdHasher::default();
+    h.add(class);
+    h.add(a.speed().to_bits());
+    h.add(u64::from(a.total_capacity()));
+    for s in a.skills() {
+        h.add(u64::from(s.skill.0) << 8 | u64::from(s.level.get()));
+    }
+    for c in a.capacities() {
+        h.add(u64::from(c.channel.0) << 16 | u64::from(c.max));
+    }
+    if !a.attributes().is_empty() {
+        a.attributes().hash(&mut h);
+    }
+    h.finish()
+}
+
+fn same_profile(a: &Agent, b: &Agent) -> bool {
+    a.skills() == b.skills()
+        && a.capacities() == b.capacities()
+        && a.total_capacity() == b.total_capacity()
+        && a.speed().to_bits() == b.speed().to_bits()
+        && a.attributes() == b.attributes()
 }
 
 impl AgentRec {
@@ -205,14 +313,7 @@ impl AgentRec {
         if self.presence != Presence::Ready {
             return 0;
         }
-        let total_free = self.agent.total_capacity().saturating_sub(self.used_total);
-        self.agent
-            .capacities()
-            .iter()
-            .position(|c| c.channel == channel)
-            .map_or(0, |i| {
-                (self.agent.capacities()[i].max.saturating_sub(self.used[i])).min(total_free)
-            })
+        free_slots(&self.agent, &self.used, self.used_total, channel)
     }
 
     pub fn state(&self) -> AgentState {
@@ -278,6 +379,13 @@ pub(crate) struct State {
     pub contact_ix: IdMap<ContactId, u32>,
     free_by_skill: IdMap<SkillId, Vec<u32>>,
     free_all: Vec<u32>,
+    profiles: Vec<Profile>,
+    profile_by_hash: IdMap<u64, u32>,
+    buckets: Vec<Bucket>,
+    bucket_by_hash: IdMap<u64, u32>,
+    /// Non-empty buckets, by each skill of their profile, and all.
+    active_buckets_by_skill: IdMap<SkillId, Vec<u32>>,
+    active_buckets_all: Vec<u32>,
     groups: Vec<Group>,
     /// First group of each hash chain.
     group_by_hash: IdMap<u64, u32>,
@@ -378,6 +486,29 @@ impl Iterator for Subsets {
     }
 }
 
+/// The smallest of the lists keyed by `reqs`' skills (`all` if there is no
+/// requirement): every item with all the skills is in each of them.
+fn smallest_list<'s>(
+    reqs: &[Requirement],
+    by_skill: &'s IdMap<SkillId, Vec<u32>>,
+    all: &'s [u32],
+) -> &'s [u32] {
+    if reqs.is_empty() {
+        return all;
+    }
+    let mut best: &[u32] = &[];
+    for (i, r) in reqs.iter().enumerate() {
+        let b = by_skill.get(&r.skill).map_or(&[][..], |v| &v[..]);
+        if i == 0 || b.len() < best.len() {
+            best = b;
+        }
+        if best.is_empty() {
+            break;
+        }
+    }
+    best
+}
+
 /// Swap-removes the entry at `pos` and returns the entry moved into its place.
 fn bucket_remove<T: Copy>(bucket: &mut Vec<T>, pos: u32) -> Option<T> {
     let pos = pos as usize;
@@ -411,8 +542,241 @@ impl State {
         *c = c.wrapping_add_signed(delta);
     }
 
+    /// The profile of agents like `agent` in fit class `class`, made if it
+    /// does not exist. Profiles are never dropped: there are at most as many
+    /// as agent records.
+    pub fn profile_for(&mut self, agent: &Agent, class: u64) -> u32 {
+        let hash = profile_hash(agent, class);
+        let first = self.profile_by_hash.get(&hash).copied().unwrap_or(NONE);
+        let mut p = first;
+        while p != NONE {
+            let prof = &self.profiles[p as usize];
+            if prof.hash == hash && prof.class == class && same_profile(&prof.template, agent) {
+                return p;
+            }
+            p = prof.chain;
+        }
+        let id = self.profiles.len() as u32;
+        self.profiles.push(Profile {
+            hash,
+            chain: first,
+            template: agent.clone(),
+            class,
+            idle_bucket: NONE,
+        });
+        self.profile_by_hash.insert(hash, id);
+        id
+    }
+
+    /// The bucket for agent `ix`'s profile and load, made if it does not
+    /// exist. Buckets are never dropped: a profile has at most one per
+    /// combination of its channel loads.
+    fn bucket_for(&mut self, ix: u32) -> u32 {
+        let rec = &self.agents[ix as usize];
+        let p = rec.profile;
+        if rec.used_total == 0 && self.profiles[p as usize].idle_bucket != NONE {
+            return self.profiles[p as usize].idle_bucket;
+        }
+        let hash = bucket_hash(p, &rec.used);
+        let first = self.bucket_by_hash.get(&hash).copied().unwrap_or(NONE);
+        let mut b = first;
+        while b != NONE {
+            let bk = &self.buckets[b as usize];
+            if bk.hash == hash && bk.profile == p && bk.used[..] == rec.used[..] {
+                return b;
+            }
+            b = bk.chain;
+        }
+        let id = self.buckets.len() as u32;
+        let skills = self.profiles[p as usize].template.skills().len();
+        self.buckets.push(Bucket {
+            hash,
+            chain: first,
+            profile: p,
+            used: SmallVec::from_slice(&rec.used),
+            used_total: rec.used_total,
+            head: NONE,
+            tail: NONE,
+            len: 0,
+            active_pos: SmallVec::from_elem(NONE, skills),
+            all_pos: NONE,
+        });
+        if rec.used_total == 0 {
+            self.profiles[p as usize].idle_bucket = id;
+        }
+        self.bucket_by_hash.insert(hash, id);
+        id
+    }
+
     /// Puts the agent in or out of the available indexes to match its state.
     pub fn refresh_agent(&mut self, ix: u32) {
+        self.refresh_free(ix);
+        let rec = &self.agents[ix as usize];
+        let want = if rec.available() {
+            self.bucket_for(ix)
+        } else {
+            NONE
+        };
+        let have = self.agents[ix as usize].bucket;
+        if want != have {
+            if have != NONE {
+                self.bucket_remove_agent(ix);
+            }
+            if want != NONE {
+                self.bucket_insert_agent(ix, want);
+            }
+        }
+    }
+
+    /// Whether agent `x` goes before agent `y` of the same bucket: idle since
+    /// earlier (agents holding work have no idle time), then the smaller id.
+    fn bucket_before(&self, x: u32, y: u32) -> bool {
+        let since = |r: &AgentRec| if r.used_total == 0 { r.idle_since } else { 0.0 };
+        let (x, y) = (self.agent(x), self.agent(y));
+        since(x)
+            .total_cmp(&since(y))
+            .then(x.agent.id().cmp(&y.agent.id()))
+            .is_lt()
+    }
+
+    /// Adds agent `ix` to bucket `b`, in order. An agent that became idle now
+    /// goes last, in O(1); it walks back past agents idle since the same
+    /// instant with a larger id (and, in a bucket of busy agents, past those
+    /// with a larger id).
+    fn bucket_insert_agent(&mut self, ix: u32, b: u32) {
+        let bu = b as usize;
+        let mut after = self.buckets[bu].tail;
+        while after != NONE && self.bucket_before(ix, after) {
+            after = self.agents[after as usize].b_prev;
+        }
+        let before = match after {
+            NONE => self.buckets[bu].head,
+            _ => self.agents[after as usize].b_next,
+        };
+        match after {
+            NONE => self.buckets[bu].head = ix,
+            _ => self.agents[after as usize].b_next = ix,
+        }
+        match before {
+            NONE => self.buckets[bu].tail = ix,
+            _ => self.agents[before as usize].b_prev = ix,
+        }
+        let rec = &mut self.agents[ix as usize];
+        rec.b_prev = after;
+        rec.b_next = before;
+        rec.bucket = b;
+        self.buckets[bu].len += 1;
+        if self.buckets[bu].len == 1 {
+            let State {
+                profiles,
+                buckets,
+                active_buckets_by_skill,
+                active_buckets_all,
+                ..
+            } = self;
+            let bk = &mut buckets[bu];
+            let skills = profiles[bk.profile as usize].template.skills();
+            for (sk, pos) in skills.iter().zip(bk.active_pos.iter_mut()) {
+                let list = active_buckets_by_skill.entry(sk.skill).or_default();
+                *pos = list.len() as u32;
+                list.push(b);
+            }
+            bk.all_pos = active_buckets_all.len() as u32;
+            active_buckets_all.push(b);
+        }
+    }
+
+    fn bucket_remove_agent(&mut self, ix: u32) {
+        let rec = &mut self.agents[ix as usize];
+        let (b, prev, next) = (rec.bucket as usize, rec.b_prev, rec.b_next);
+        rec.b_prev = NONE;
+        rec.b_next = NONE;
+        rec.bucket = NONE;
+        match prev {
+            NONE => self.buckets[b].head = next,
+            _ => self.agents[prev as usize].b_next = next,
+        }
+        match next {
+            NONE => self.buckets[b].tail = prev,
+            _ => self.agents[next as usize].b_prev = prev,
+        }
+        self.buckets[b].len -= 1;
+        if self.buckets[b].len == 0 {
+            let State {
+                profiles,
+                buckets,
+                active_buckets_by_skill,
+                active_buckets_all,
+                ..
+            } = self;
+            let skills = profiles[buckets[b].profile as usize].template.skills();
+            for (k, sk) in skills.iter().enumerate() {
+                let pos = buckets[b].active_pos[k];
+                if let Some(list) = active_buckets_by_skill.get_mut(&sk.skill)
+                    && let Some(moved) = bucket_remove(list, pos)
+                {
+                    // the skill's place among the moved bucket's skills
+                    let m = &mut buckets[moved as usize];
+                    let mskills = profiles[m.profile as usize].template.skills();
+                    if let Ok(j) = mskills.binary_search_by_key(&sk.skill, |x| x.skill) {
+                        m.active_pos[j] = pos;
+                    }
+                }
+                buckets[b].active_pos[k] = NONE;
+            }
+            let all_pos = buckets[b].all_pos;
+            if let Some(moved) = bucket_remove(active_buckets_all, all_pos) {
+                buckets[moved as usize].all_pos = all_pos;
+            }
+            buckets[b].all_pos = NONE;
+        }
+    }
+
+    /// For contact `c`: the first member not cooling down of each bucket of
+    /// available agents that can take it, and its preferred agent if
+    /// eligible and not already given. Each eligible agent at most once;
+    /// O(non-empty buckets with the skill), however many agents are in them.
+    pub fn for_each_agent_head(&self, c: &ContactRec, now: f64, mut f: impl FnMut(u32)) {
+        let reqs = c.contact.requirements();
+        let channel = c.contact.channel();
+        let preferred = c
+            .contact
+            .preferred_agent()
+            .and_then(|id| self.agent_ix.get(&id).copied());
+        let mut preferred_given = false;
+        for &b in smallest_list(
+            reqs,
+            &self.active_buckets_by_skill,
+            &self.active_buckets_all,
+        ) {
+            let bk = &self.buckets[b as usize];
+            let template = &self.profiles[bk.profile as usize].template;
+            if free_slots(template, &bk.used, bk.used_total, channel) == 0
+                || !template.meets(reqs, c.relax)
+            {
+                continue;
+            }
+            let mut a = bk.head;
+            while a != NONE {
+                if !c.cooling(a, now) {
+                    debug_assert!(self.eligible(c, a, now), "a bucket out of step");
+                    preferred_given |= preferred == Some(a);
+                    f(a);
+                    break;
+                }
+                a = self.agents[a as usize].b_next;
+            }
+        }
+        if let Some(a) = preferred
+            && !preferred_given
+            && self.agents[a as usize].bucket != NONE
+            && self.eligible(c, a, now)
+        {
+            f(a);
+        }
+    }
+
+    fn refresh_free(&mut self, ix: u32) {
         let rec = &self.agents[ix as usize];
         let should = rec.available();
         let is = rec.all_pos != NONE;
@@ -499,20 +863,27 @@ impl State {
         }
     }
 
-    /// The group for a contact at relaxation `relax`, made if it does not exist.
-    fn group_for(&mut self, c: &Contact, relax: u8) -> u32 {
+    /// The group for a contact at relaxation `relax`, made if it does not
+    /// exist. (Takes the two tables it changes, so that the contact can stay
+    /// borrowed from the contact table meanwhile.)
+    fn group_for(
+        groups: &mut Vec<Group>,
+        group_by_hash: &mut IdMap<u64, u32>,
+        c: &Contact,
+        relax: u8,
+    ) -> u32 {
         let hash = signature_hash(c, relax);
-        let first = self.group_by_hash.get(&hash).copied().unwrap_or(NONE);
+        let first = group_by_hash.get(&hash).copied().unwrap_or(NONE);
         let mut g = first;
         while g != NONE {
-            let grp = &self.groups[g as usize];
+            let grp = &groups[g as usize];
             if grp.matches(hash, c, relax) {
                 return g;
             }
             g = grp.chain;
         }
-        let id = self.groups.len() as u32;
-        self.groups.push(Group {
+        let id = groups.len() as u32;
+        groups.push(Group {
             hash,
             chain: first,
             channel: c.channel(),
@@ -530,7 +901,7 @@ impl State {
             set_hash: skill_set_hash(c.requirements().iter().map(|r| r.skill)),
             set_pos: NONE,
         });
-        self.group_by_hash.insert(hash, id);
+        group_by_hash.insert(hash, id);
         id
     }
 
@@ -543,18 +914,18 @@ impl State {
 
     /// Puts a contact into the waiting indexes, at its FIFO place in its group.
     pub fn enqueue(&mut self, ix: u32) {
-        let Some(rec) = self.contact(ix) else { return };
+        let Some(rec) = self.contacts.get(ix as usize).and_then(Option::as_ref) else {
+            return;
+        };
         if rec.all_pos != NONE {
             return;
         }
-        let relax = rec.relax;
-        // The record is moved out while the group is found, so that its
-        // contact can be read while the group table is mutated.
-        let Some(rec) = self.contacts[ix as usize].take() else {
-            return;
-        };
-        let g = self.group_for(&rec.contact, relax);
-        self.contacts[ix as usize] = Some(rec);
+        let g = Self::group_for(
+            &mut self.groups,
+            &mut self.group_by_hash,
+            &rec.contact,
+            rec.relax,
+        );
         // Find the member it goes after (NONE: first). A new arrival goes
         // last, in O(1). A contact coming back to the queue (declined, timed
         // out) is usually among the oldest, often older than all: it is placed
@@ -759,7 +1130,7 @@ impl State {
     /// scanning the groups keyed by each of its skills (their first required
     /// skill). Either way each group is visited once, and the choice depends
     /// only on the state, so the order is deterministic.
-    fn groups_of<'s>(&'s self, agent: &'s AgentRec) -> impl Iterator<Item = &'s Group> + 's {
+    fn for_each_group_of<'s>(&'s self, agent: &AgentRec, mut f: impl FnMut(&'s Group)) {
         let skills = agent.agent.skills();
         let largest = self.active_by_len.iter().rposition(|&n| n > 0).unwrap_or(0);
         let by_subsets = largest <= MAX_SUBSET && {
@@ -770,71 +1141,70 @@ impl State {
                 .sum();
             subsets_up_to(skills.len(), largest) < scan
         };
-        let scan = (!by_subsets).then(|| {
-            skills
-                .iter()
-                .filter_map(|s| self.active_by_skill.get(&s.skill))
-                .flat_map(|list| list.iter().map(|&g| &self.groups[g as usize]))
-        });
-        let subsets = by_subsets
-            .then(|| Subsets::new(skills, largest))
-            .map(|subsets| {
-                subsets.flat_map(move |(idx, size)| {
-                    let hash = skill_set_hash(idx[..size].iter().map(|&i| skills[i].skill));
-                    self.active_by_set
-                        .get(&hash)
-                        .into_iter()
-                        .flat_map(|list| list.iter().map(|&g| &self.groups[g as usize]))
-                        // a hash shared by two sets must not list a group twice
-                        .filter(move |g| {
-                            g.needs_exactly(idx[..size].iter().map(|&i| skills[i].skill))
-                        })
-                })
-            });
-        scan.into_iter()
-            .flatten()
-            .chain(subsets.into_iter().flatten())
-            .chain(self.active_any.iter().map(|&g| &self.groups[g as usize]))
+        // Plain loops rather than a chain of adapters: this runs for every
+        // freed agent, and a nested iterator's state is copied as it goes.
+        if by_subsets {
+            for (idx, size) in Subsets::new(skills, largest) {
+                let set = || idx[..size].iter().map(|&i| skills[i].skill);
+                let Some(list) = self.active_by_set.get(&skill_set_hash(set())) else {
+                    continue;
+                };
+                for &g in list {
+                    let grp = &self.groups[g as usize];
+                    // a hash shared by two sets must not list a group twice
+                    if grp.needs_exactly(set()) {
+                        f(grp);
+                    }
+                }
+            }
+        } else {
+            for s in skills {
+                if let Some(list) = self.active_by_skill.get(&s.skill) {
+                    for &g in list {
+                        f(&self.groups[g as usize]);
+                    }
+                }
+            }
+        }
+        for &g in &self.active_any {
+            f(&self.groups[g as usize]);
+        }
     }
 
-    /// The members of a group in FIFO order.
-    fn members<'s>(&'s self, g: &'s Group) -> impl Iterator<Item = (u32, &'s ContactRec)> + 's {
-        let mut c = g.head;
-        std::iter::from_fn(move || {
-            let rec = self.contact(c)?;
-            let ix = c;
-            c = rec.next;
-            Some((ix, rec))
-        })
-    }
-
-    /// The waiting contacts agent `a` may be offered, group by group, each
-    /// group in FIFO order; with `heads`, only the first of each group.
-    fn eligible_waiting(
-        &self,
+    /// Calls `f` with the waiting contacts agent `a` may be offered, group by
+    /// group, each group in FIFO order; with `heads`, only the first eligible
+    /// of each group.
+    fn for_each_eligible<'s>(
+        &'s self,
         a: u32,
         now: f64,
         heads: bool,
-    ) -> impl Iterator<Item = &ContactRec> + '_ {
+        mut f: impl FnMut(&'s ContactRec),
+    ) {
         let agent = self.agent(a);
-        let available = agent.all_pos != NONE;
-        available
-            .then_some(())
-            .into_iter()
-            .flat_map(move |()| self.groups_of(agent))
-            .filter(move |g| g.open_to(agent))
-            .flat_map(move |g| {
-                self.members(g)
-                    .filter(move |(_, rec)| !rec.cooling(a, now))
-                    .take(if heads { 1 } else { usize::MAX })
-            })
-            .map(move |(_, rec)| {
+        if agent.all_pos == NONE {
+            return;
+        }
+        self.for_each_group_of(agent, |g| {
+            if !g.open_to(agent) {
+                return;
+            }
+            let mut c = g.head;
+            while let Some(rec) = self.contact(c) {
+                c = rec.next;
+                if rec.cooling(a, now) {
+                    continue;
+                }
                 debug_assert!(
                     self.eligible(rec, a, now),
                     "a waiting group out of step with its members"
                 );
-                rec
-            })
+                f(rec);
+                if heads {
+                    break;
+                }
+            }
+        });
     }
 
     /// Checks every index against the records it indexes: the waiting groups
@@ -921,6 +1291,7 @@ impl State {
                 self.waiting_all.len()
             ));
         }
+        self.check_buckets()?;
         for (a, rec) in self.agents.iter().enumerate() {
             let a = a as u32;
             let free = rec.all_pos != NONE && self.free_all.get(rec.all_pos as usize) == Some(&a);
@@ -943,6 +1314,69 @@ impl State {
         Ok(())
     }
 
+    /// The buckets of available agents against the agent records.
+    fn check_buckets(&self) -> Result<(), String> {
+        let mut listed = 0usize;
+        for (b, bk) in self.buckets.iter().enumerate() {
+            let b = b as u32;
+            let template = &self.profiles[bk.profile as usize].template;
+            let (mut a, mut prev, mut n) = (bk.head, NONE, 0u32);
+            while a != NONE {
+                let rec = self
+                    .agents
+                    .get(a as usize)
+                    .ok_or(format!("bucket {b}: dangling member {a}"))?;
+                if rec.bucket != b || rec.b_prev != prev {
+                    return Err(format!("bucket {b}: member {a} out of step"));
+                }
+                let alike = rec.profile == bk.profile
+                    && same_profile(&rec.agent, template)
+                    && rec.used[..] == bk.used[..]
+                    && rec.used_total == bk.used_total;
+                if !rec.available() || !alike {
+                    return Err(format!(
+                        "bucket {b}: member {a} is not an available agent like it"
+                    ));
+                }
+                if prev != NONE && !self.bucket_before(prev, a) {
+                    return Err(format!("bucket {b}: member {a} out of order"));
+                }
+                prev = a;
+                a = rec.b_next;
+                n += 1;
+            }
+            if n != bk.len || bk.tail != prev {
+                return Err(format!("bucket {b}: {n} members listed, len {}", bk.len));
+            }
+            listed += n as usize;
+            let active =
+                bk.all_pos != NONE && self.active_buckets_all.get(bk.all_pos as usize) == Some(&b);
+            if active != (n > 0) {
+                return Err(format!("bucket {b}: active {active} with {n} members"));
+            }
+            for (sk, &pos) in template.skills().iter().zip(&bk.active_pos) {
+                let here = self
+                    .active_buckets_by_skill
+                    .get(&sk.skill)
+                    .and_then(|l| l.get(pos as usize));
+                if active != (here == Some(&b)) {
+                    return Err(format!("bucket {b}: list of {} out of step", sk.skill));
+                }
+            }
+        }
+        if self.active_buckets_all.len() != self.buckets.iter().filter(|b| b.len > 0).count() {
+            return Err("active bucket list out of step".into());
+        }
+        let available = self.agents.iter().filter(|r| r.available()).count();
+        let flagged = self.agents.iter().filter(|r| r.bucket != NONE).count();
+        if listed != available || flagged != available {
+            return Err(format!(
+                "{available} agents available, {listed} in buckets, {flagged} flagged"
+            ));
+        }
+        Ok(())
+    }
+
     /// Whether agent `a` may be offered contact `c` now: available with a free slot
     /// on the contact's channel, skilled enough (after relaxation), not cooling down.
     pub fn eligible(&self, c: &ContactRec, a: u32, now: f64) -> bool {
@@ -955,21 +1389,11 @@ impl State {
     /// Available agents that may have every requirement of `c`: the smallest
     /// bucket among its required skills (all available agents if it needs none).
     fn agent_candidates(&self, c: &ContactRec) -> &[u32] {
-        let reqs = c.contact.requirements();
-        if reqs.is_empty() {
-            return &self.free_all;
-        }
-        let mut best: &[u32] = &[];
-        for (i, r) in reqs.iter().enumerate() {
-            let b = self.free_by_skill.get(&r.skill).map_or(&[][..], |v| &v[..]);
-            if i == 0 || b.len() < best.len() {
-                best = b;
-            }
-            if best.is_empty() {
-                break;
-            }
-        }
-        best
+        smallest_list(
+            c.contact.requirements(),
+            &self.free_by_skill,
+            &self.free_all,
+        )
     }
 }
 
@@ -1038,6 +1462,10 @@ impl<'a> AgentRef<'a> {
         } else {
             0.0
         }
+    }
+    /// Contacts it holds now (offered, in service or in wrap-up).
+    pub fn held(&self) -> u16 {
+        self.rec.used_total
     }
     /// When it last became free of all work (or ready).
     pub fn idle_since(&self) -> f64 {
@@ -1156,6 +1584,46 @@ impl<'a> RouterView<'a> {
             .map(move |&a| view.aref(a))
     }
 
+    /// Among the agents eligible for `contact`, those that can be its best
+    /// under a ranking that favours the longer idle: for each *bucket* of
+    /// available agents that can take it, the first not cooling down, and
+    /// the contact's preferred agent. O(buckets with its skills), however
+    /// many agents are available.
+    ///
+    /// A bucket holds the available agents that no contact can tell apart:
+    /// the same skills and levels, channel capacities, speed, attributes and
+    /// [`FitModel::agent_class`], holding the same number of contacts on each
+    /// channel; they differ only in id and, if they hold nothing, in idle
+    /// time. Each bucket is kept longest-idle first, then by id. So a policy
+    /// whose ranking of an agent for a contact depends on the agent only
+    /// through these, never favouring the shorter idle (the preferred agent
+    /// is listed apart), and that breaks ties by the longer idle, then the
+    /// smaller id, finds its best agent here: the best of
+    /// [`eligible_agents`](RouterView::eligible_agents) is always listed.
+    /// The built-ins do (the optimal-assignment score when its `idle` weight
+    /// is not negative). A [`FitModel`] whose class is each agent's own id
+    /// makes every agent its own bucket: correct, without the saving.
+    pub fn eligible_agent_heads(
+        &self,
+        contact: ContactRef<'a>,
+    ) -> impl Iterator<Item = AgentRef<'a>> + 'a {
+        let mut heads: SmallVec<[AgentRef<'a>; 16]> = SmallVec::new();
+        self.for_each_eligible_agent_head(contact, |a| heads.push(a));
+        heads.into_iter()
+    }
+
+    /// What [`eligible_agent_heads`](RouterView::eligible_agent_heads) lists,
+    /// in the same order, handed to `f` without collecting them.
+    pub(crate) fn for_each_eligible_agent_head(
+        &self,
+        contact: ContactRef<'a>,
+        mut f: impl FnMut(AgentRef<'a>),
+    ) {
+        let view = *self;
+        self.st
+            .for_each_agent_head(contact.rec, self.now, |a| f(view.aref(a)));
+    }
+
     /// The waiting contacts `agent` is eligible for (empty if it is not
     /// available). O(groups of waiting contacts keyed by its skills + eligible
     /// contacts): a whole group of identical contacts (see
@@ -1164,10 +1632,9 @@ impl<'a> RouterView<'a> {
         &self,
         agent: AgentRef<'a>,
     ) -> impl Iterator<Item = ContactRef<'a>> + 'a {
-        let st: &'a State = self.st;
-        let now = self.now;
-        st.eligible_waiting(agent.ix, now, false)
-            .map(move |rec| ContactRef { rec, now })
+        let mut all = Vec::new();
+        self.for_each_eligible(agent, false, |c| all.push(c));
+        all.into_iter()
     }
 
     /// For each group of waiting contacts `agent` may take, the longest-waiting
@@ -1183,10 +1650,23 @@ impl<'a> RouterView<'a> {
     /// times), and breaks ties by earlier arrival, finds its best contact among
     /// these heads: the best of `eligible_contacts` is always a head.
     pub fn eligible_heads(&self, agent: AgentRef<'a>) -> impl Iterator<Item = ContactRef<'a>> + 'a {
+        let mut heads: SmallVec<[ContactRef<'a>; 16]> = SmallVec::new();
+        self.for_each_eligible(agent, true, |c| heads.push(c));
+        heads.into_iter()
+    }
+
+    /// What [`eligible_contacts`](RouterView::eligible_contacts) (`heads`
+    /// false) or [`eligible_heads`](RouterView::eligible_heads) (true) list,
+    /// in the same order, handed to `f` without collecting them.
+    pub(crate) fn for_each_eligible(
+        &self,
+        agent: AgentRef<'a>,
+        heads: bool,
+        mut f: impl FnMut(ContactRef<'a>),
+    ) {
         let st: &'a State = self.st;
         let now = self.now;
-        st.eligible_waiting(agent.ix, now, true)
-            .map(move |rec| ContactRef { rec, now })
+        st.for_each_eligible(agent.ix, now, heads, |rec| f(ContactRef { rec, now }));
     }
 
     /// The score of the contact and agent in these slots (the router's own

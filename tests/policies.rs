@@ -960,3 +960,203 @@ proptest! {
         prop_assert_eq!(got, want, "optimal-assignment");
     }
 }
+
+// ---------------------------------------------------------------------------
+// An arriving contact's choice against brute force (the agent profile index)
+// ---------------------------------------------------------------------------
+
+/// An agent: its profile (0..3), when it becomes ready in half seconds
+/// (`None`: never), and whether it holds a chat first.
+type Plan = (usize, Option<u8>, bool);
+
+fn profile(p: usize, id: u32) -> Agent {
+    let b = Agent::builder(AgentId(id)).channel(ChannelId::VOICE, 1);
+    match p {
+        0 => b.skill(S1, 5).skill(S2, 3).channel(ChannelId::CHAT, 2),
+        1 => b.skill(S1, 8),
+        // profile 0 but faster: a different profile
+        _ => b
+            .skill(S1, 5)
+            .skill(S2, 3)
+            .channel(ChannelId::CHAT, 2)
+            .speed(1.3),
+    }
+    .total_capacity(2)
+    .build()
+    .unwrap()
+}
+
+/// Agents from three profiles, with shuffled ids (so that the id order is
+/// not the order of anything else) and ready times that often tie.
+fn plans() -> impl Strategy<Value = (Vec<Plan>, Vec<u32>)> {
+    prop::collection::vec(
+        (
+            0usize..3,
+            prop::option::weighted(0.9, 0u8..=4),
+            prop::bool::weighted(0.3),
+        ),
+        1..=10,
+    )
+    .prop_flat_map(|plans| {
+        let ids: Vec<u32> = (1..=plans.len() as u32).collect();
+        (Just(plans), Just(ids).prop_shuffle())
+    })
+}
+
+/// Runs `policy` (with `fit`) on agents set up by `plans`, then a voice call
+/// needing `reqs` arrives, preferring agent `preferred`, and is declined by
+/// each agent offered it, twice. Returns the agents offered it, in order,
+/// and the brute-force order over every eligible agent by `rank` (higher
+/// first, then idle before busy, longer idle, larger free share, smaller
+/// id), computed from the view just before it arrived.
+fn arriving_contact_choices<P: RoutingPolicy>(
+    policy: P,
+    fit: &AffinityTable,
+    (plans, ids): &(Vec<Plan>, Vec<u32>),
+    reqs: &[(SkillId, u8)],
+    (segment, preferred): (u32, Option<u32>),
+    rank: impl Fn(&RouterView<'_>, &Contact, &skillroute::AgentRef<'_>) -> f64,
+) -> (Vec<AgentId>, Vec<AgentId>) {
+    let mut r = Router::builder(policy)
+        .fit_model(fit.clone())
+        .build()
+        .unwrap();
+    for (&(p, _, _), &id) in plans.iter().zip(ids) {
+        assert!(
+            ev(
+                &mut r,
+                0.0,
+                Event::AgentLogin {
+                    agent: profile(p, id)
+                }
+            )
+            .is_empty()
+        );
+    }
+    // Chats first, each to an agent ready alone, which then steps away.
+    let mut next = 1000;
+    for (&(p, _, chat), &id) in plans.iter().zip(ids) {
+        if chat && p != 1 {
+            let agent = AgentId(id);
+            assert!(ev(&mut r, 0.0, Event::AgentReady { agent }).is_empty());
+            let c = Contact::builder(ContactId(next), ChannelId::CHAT, 0.0)
+                .build()
+                .unwrap();
+            assert_eq!(pairs(&arrive(&mut r, 0.0, c)), [(next, id)]);
+            let contact = ContactId(next);
+            assert!(ev(&mut r, 0.0, Event::OfferAccepted { contact, agent }).is_empty());
+            assert!(ev(&mut r, 0.0, Event::AgentNotReady { agent }).is_empty());
+            next += 1;
+        }
+    }
+    let mut order: Vec<(u8, u32)> = plans
+        .iter()
+        .zip(ids)
+        .filter_map(|(&(_, t, _), &id)| t.map(|t| (t, id)))
+        .collect();
+    order.sort_by_key(|&(t, _)| t); // stable: ties keep the shuffled order
+    for &(t, id) in &order {
+        let agent = AgentId(id);
+        assert!(ev(&mut r, f64::from(t) / 2.0, Event::AgentReady { agent }).is_empty());
+    }
+    let now = r.now() + 1.0;
+    let mut b = Contact::builder(ContactId(1), ChannelId::VOICE, now).segment(SegmentId(segment));
+    for &(s, l) in reqs {
+        b = b.requires(s, l);
+    }
+    if let Some(p) = preferred {
+        b = b.preferred_agent(AgentId(p));
+    }
+    let call = b.build().unwrap();
+
+    let view = r.view();
+    let mut keyed: Vec<_> = view
+        .available_agents()
+        .filter(|a| a.free_capacity(ChannelId::VOICE) > 0 && a.meets(call.requirements(), 0))
+        .map(|a| {
+            let idle = a.held() == 0;
+            let since = if idle { a.idle_since() } else { 0.0 };
+            (rank(&view, &call, &a), idle, since, a.free_share(), a.id())
+        })
+        .collect();
+    keyed.sort_by(|x, y| {
+        y.0.total_cmp(&x.0)
+            .then(y.1.cmp(&x.1))
+            .then(x.2.total_cmp(&y.2))
+            .then(y.3.total_cmp(&x.3))
+            .then(x.4.cmp(&y.4))
+    });
+    let want: Vec<AgentId> = keyed.iter().take(3).map(|k| k.4).collect();
+
+    let mut got = Vec::new();
+    let mut offers = arrive(&mut r, now, call);
+    while let Some(o) = offers.first().copied() {
+        assert_eq!(offers.len(), 1);
+        got.push(o.agent);
+        if got.len() == 3 {
+            break;
+        }
+        let (contact, agent) = (o.contact, o.agent);
+        offers = ev(&mut r, now, Event::OfferDeclined { contact, agent });
+    }
+    r.check_consistency().unwrap();
+    (got, want)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig {
+        cases: 300,
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    })]
+
+    /// Whatever the mix of alike and different agents, idle and holding
+    /// chats, an arriving contact that looks only at the longest-idle agent
+    /// of each profile (plus the busy ones and its preferred agent) gets what
+    /// scanning every eligible agent would give, under each policy's own
+    /// ranking, and so does each re-offer after a decline.
+    #[test]
+    fn an_arriving_contact_gets_the_best_agent_by_brute_force(
+        setup in plans(),
+        reqs in prop::sample::select(vec![
+            vec![], vec![(S1, 1)], vec![(S1, 6)], vec![(S2, 2)], vec![(S1, 4), (S2, 3)],
+        ]),
+        segment in 0u32..2,
+        preferred in prop::option::of(1u32..=10),
+        listed in prop::collection::btree_map(1u32..=10, -1.0f64..1.0, 0..=3),
+    ) {
+        // Listed agents each get their own fit; the others share the default.
+        let mut fit = AffinityTable::new(0.25).unwrap();
+        for (&a, &v) in &listed {
+            fit.set(SegmentId(1), AgentId(a), v).unwrap();
+        }
+        let pick = (segment, preferred);
+        let zero = |_: &RouterView<'_>, _: &Contact, _: &skillroute::AgentRef<'_>| 0.0;
+
+        let (got, want) = arriving_contact_choices(LongestIdleAgent, &fit, &setup, &reqs, pick, zero);
+        prop_assert_eq!(got, want, "longest-idle-agent");
+
+        let (got, want) =
+            arriving_contact_choices(PriorityAging::default(), &fit, &setup, &reqs, pick, zero);
+        prop_assert_eq!(got, want, "priority-aging");
+
+        let se = SkillExpansion::default();
+        let (got, want) = arriving_contact_choices(se, &fit, &setup, &reqs, pick, |_, c, a| {
+            score::skill_match(c, a)
+        });
+        prop_assert_eq!(got, want, "skill-expansion");
+
+        let (got, want) = arriving_contact_choices(CMu::default(), &fit, &setup, &reqs, pick, |_, c, a| {
+            a.speed() * score::skill_match(c, a)
+        });
+        prop_assert_eq!(got, want, "c-mu");
+
+        let (got, want) =
+            arriving_contact_choices(OptimalAssignment::default(), &fit, &setup, &reqs, pick, |v, c, a| {
+                let load = AgentLoad { idle_seconds: a.idle_seconds(), free_share: a.free_share() };
+                let f = fit.get(c.segment(), a.id());
+                score::score(v.weights(), c, a, load, f, v.now()).total
+            });
+        prop_assert_eq!(got, want, "optimal-assignment");
+    }
+}

@@ -683,6 +683,13 @@ impl FitModel for GroupFit {
             None => 0.0,
         }
     }
+    fn agent_class(&self, agent: &Agent) -> u64 {
+        // The fit depends on the agent only through its group.
+        match self.agent_group.get(agent.id().0 as usize) {
+            Some(&g) => u64::from(g),
+            None => u64::MAX,
+        }
+    }
 }
 
 fn finite_pos(field: impl Into<String>, v: f64) -> Result<(), ScenarioError> {
