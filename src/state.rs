@@ -183,8 +183,6 @@ pub(crate) struct AgentRec {
     pub wrapping: u16,
     /// When the agent last became free of all work (or ready).
     pub idle_since: f64,
-    /// Position in `free_by_skill[skill]`, parallel to `agent.skills()`; NONE if not in.
-    pub free_pos: Vec<u32>,
     /// Position in `free_all`; NONE if not available.
     pub all_pos: u32,
     /// Its profile (see [`Profile`]); set at login, while it is in no list.
@@ -203,7 +201,6 @@ impl AgentRec {
             used_total: 0,
             wrapping: 0,
             idle_since: now,
-            free_pos: vec![NONE; agent.skills().len()],
             all_pos: NONE,
             presence: Presence::NotReady,
             profile,
@@ -377,7 +374,6 @@ pub(crate) struct State {
     pub contacts: Vec<Option<ContactRec>>,
     pub free_slots: Vec<u32>,
     pub contact_ix: IdMap<ContactId, u32>,
-    free_by_skill: IdMap<SkillId, Vec<u32>>,
     free_all: Vec<u32>,
     profiles: Vec<Profile>,
     profile_by_hash: IdMap<u64, u32>,
@@ -737,26 +733,16 @@ impl State {
     /// eligible and not already given. Each eligible agent at most once;
     /// O(non-empty buckets with the skill), however many agents are in them.
     pub fn for_each_agent_head(&self, c: &ContactRec, now: f64, mut f: impl FnMut(u32)) {
-        let reqs = c.contact.requirements();
-        let channel = c.contact.channel();
         let preferred = c
             .contact
             .preferred_agent()
             .and_then(|id| self.agent_ix.get(&id).copied());
         let mut preferred_given = false;
-        for &b in smallest_list(
-            reqs,
-            &self.active_buckets_by_skill,
-            &self.active_buckets_all,
-        ) {
-            let bk = &self.buckets[b as usize];
-            let template = &self.profiles[bk.profile as usize].template;
-            if free_slots(template, &bk.used, bk.used_total, channel) == 0
-                || !template.meets(reqs, c.relax)
-            {
+        for &b in self.bucket_candidates(c) {
+            if !self.bucket_open(b, c) {
                 continue;
             }
-            let mut a = bk.head;
+            let mut a = self.buckets[b as usize].head;
             while a != NONE {
                 if !c.cooling(a, now) {
                     debug_assert!(self.eligible(c, a, now), "a bucket out of step");
@@ -776,51 +762,22 @@ impl State {
         }
     }
 
+    /// Keeps `free_all`, the list of available agents, in step.
     fn refresh_free(&mut self, ix: u32) {
         let rec = &self.agents[ix as usize];
         let should = rec.available();
-        let is = rec.all_pos != NONE;
-        if should == is {
+        if should == (rec.all_pos != NONE) {
             return;
         }
-        // Split the borrows so that nothing is collected (this runs every time
-        // an agent frees or takes a slot).
-        let State {
-            agents,
-            free_by_skill,
-            free_all,
-            ..
-        } = self;
         if should {
-            let rec = &mut agents[ix as usize];
-            rec.free_pos.resize(rec.agent.skills().len(), NONE);
-            for (s, pos) in rec.agent.skills().iter().zip(rec.free_pos.iter_mut()) {
-                let b = free_by_skill.entry(s.skill).or_default();
-                *pos = b.len() as u32;
-                b.push(ix);
-            }
-            rec.all_pos = free_all.len() as u32;
-            free_all.push(ix);
+            self.agents[ix as usize].all_pos = self.free_all.len() as u32;
+            self.free_all.push(ix);
         } else {
-            let all_pos = agents[ix as usize].all_pos;
-            for k in 0..agents[ix as usize].free_pos.len() {
-                let rec = &agents[ix as usize];
-                let (s, p) = (rec.agent.skills()[k].skill, rec.free_pos[k]);
-                if let Some(b) = free_by_skill.get_mut(&s)
-                    && let Some(moved) = bucket_remove(b, p)
-                {
-                    let m = &mut agents[moved as usize];
-                    if let Ok(j) = m.agent.skills().binary_search_by_key(&s, |x| x.skill) {
-                        m.free_pos[j] = p;
-                    }
-                }
+            let all_pos = rec.all_pos;
+            if let Some(moved) = bucket_remove(&mut self.free_all, all_pos) {
+                self.agents[moved as usize].all_pos = all_pos;
             }
-            if let Some(moved) = bucket_remove(free_all, all_pos) {
-                agents[moved as usize].all_pos = all_pos;
-            }
-            let rec = &mut agents[ix as usize];
-            rec.all_pos = NONE;
-            rec.free_pos.iter_mut().for_each(|p| *p = NONE);
+            self.agents[ix as usize].all_pos = NONE;
         }
     }
 
@@ -1298,18 +1255,6 @@ impl State {
             if rec.available() != free {
                 return Err(format!("agent slot {a}: availability out of step"));
             }
-            for (sk, &pos) in rec.agent.skills().iter().zip(&rec.free_pos) {
-                let here = self
-                    .free_by_skill
-                    .get(&sk.skill)
-                    .and_then(|b| b.get(pos as usize));
-                if free != (here == Some(&a)) {
-                    return Err(format!(
-                        "agent slot {a}: bucket of {} out of step",
-                        sk.skill
-                    ));
-                }
-            }
         }
         Ok(())
     }
@@ -1386,13 +1331,22 @@ impl State {
             && !c.cooling(a, now)
     }
 
-    /// Available agents that may have every requirement of `c`: the smallest
-    /// bucket among its required skills (all available agents if it needs none).
-    fn agent_candidates(&self, c: &ContactRec) -> &[u32] {
+    /// Whether the agents of bucket `b` may take contact `c` (skills after
+    /// relaxation, a free slot on its channel), cool-downs aside.
+    fn bucket_open(&self, b: u32, c: &ContactRec) -> bool {
+        let bk = &self.buckets[b as usize];
+        let template = &self.profiles[bk.profile as usize].template;
+        free_slots(template, &bk.used, bk.used_total, c.contact.channel()) > 0
+            && template.meets(c.contact.requirements(), c.relax)
+    }
+
+    /// The non-empty buckets that may hold agents with every skill `c`
+    /// needs: the smallest list among its required skills.
+    fn bucket_candidates(&self, c: &ContactRec) -> &[u32] {
         smallest_list(
             c.contact.requirements(),
-            &self.free_by_skill,
-            &self.free_all,
+            &self.active_buckets_by_skill,
+            &self.active_buckets_all,
         )
     }
 }
@@ -1570,18 +1524,35 @@ impl<'a> RouterView<'a> {
         self.st.eligible(contact.rec, agent.ix, self.now)
     }
 
-    /// The available agents eligible for `contact`. O(agents in the smallest
-    /// available bucket of its skills).
+    /// The available agents eligible for `contact`, bucket by bucket (see
+    /// [`eligible_agent_heads`](RouterView::eligible_agent_heads)), each
+    /// bucket longest-idle first. O(buckets with its skills + eligible
+    /// agents): a whole bucket of alike agents is ruled in or out at once.
     pub fn eligible_agents(
         &self,
         contact: ContactRef<'a>,
     ) -> impl Iterator<Item = AgentRef<'a>> + 'a {
         let view = *self;
         let st: &'a State = self.st;
-        st.agent_candidates(contact.rec)
-            .iter()
-            .filter(move |&&a| st.eligible(contact.rec, a, view.now))
-            .map(move |&a| view.aref(a))
+        let (c, now) = (contact.rec, self.now);
+        let mut buckets = st.bucket_candidates(c).iter();
+        let mut a = NONE;
+        std::iter::from_fn(move || {
+            loop {
+                while a != NONE {
+                    let cur = a;
+                    a = st.agents[cur as usize].b_next;
+                    if !c.cooling(cur, now) {
+                        debug_assert!(st.eligible(c, cur, now), "a bucket out of step");
+                        return Some(view.aref(cur));
+                    }
+                }
+                let &b = buckets.next()?;
+                if st.bucket_open(b, c) {
+                    a = st.buckets[b as usize].head;
+                }
+            }
+        })
     }
 
     /// Among the agents eligible for `contact`, those that can be its best
