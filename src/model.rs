@@ -576,6 +576,21 @@ impl ContactBuilder {
     }
 }
 
+impl Contact {
+    /// A copy with another id, arrival time and segment: the rest was
+    /// validated when `self` was built. For the simulator, which builds one
+    /// such template per contact type. `arrival` must be finite.
+    pub(crate) fn renewed(&self, id: ContactId, arrival: f64, segment: SegmentId) -> Contact {
+        debug_assert!(arrival.is_finite());
+        Contact {
+            id,
+            arrival,
+            segment,
+            ..self.clone()
+        }
+    }
+}
+
 /// What became of a contact once served, reported by the embedding system.
 /// Fit models and policies may learn from it.
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]

@@ -10,7 +10,7 @@ use super::rng::{Purpose, stream};
 use super::scenario::{ArrivalPlan, Plan};
 use super::stats::{QueueAcc, StaffAcc};
 use super::{ContactEnd, ContactRecord, SimError, SimObserver};
-use crate::model::{AgentId, Contact, ContactId, Outcome, SegmentId, TierId};
+use crate::model::{AgentId, ContactId, Outcome, SegmentId};
 use crate::policy::RoutingPolicy;
 use crate::router::{Event, Offer, Router};
 use rand::RngExt;
@@ -679,14 +679,9 @@ impl<'a, P: RoutingPolicy, O: SimObserver> Engine<'a, P, O> {
         let generation = slot.generation;
         self.serial += 1;
 
-        let mut b = Contact::builder(encode(s, generation), ty.channel, now)
-            .priority(ty.priority)
-            .tier(TierId(ty.tier))
-            .segment(SegmentId(segment));
-        for &(skill, level) in &ty.requires {
-            b = b.requires(skill, level);
-        }
-        let contact = b.build().map_err(|e| self.err(e.into()))?;
+        let contact = ty
+            .template
+            .renewed(encode(s, generation), now, SegmentId(segment));
 
         self.areas(now);
         self.in_queue += 1;

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::dist::{Dist, Sampler};
 use crate::assign::Mode;
-use crate::model::{Agent, AgentId, ChannelId, Contact, SkillId};
+use crate::model::{Agent, AgentId, ChannelId, Contact, ContactId, SkillId, TierId};
 use crate::policy::{
     CMu, LongestIdleAgent, OptimalAssignment, PriorityAging, RelaxStep, RoutingPolicy,
     SkillExpansion,
@@ -594,9 +594,9 @@ impl Scenario {
 pub(crate) struct TypePlan {
     pub name: String,
     pub channel: ChannelId,
-    pub requires: Vec<(SkillId, u8)>,
-    pub priority: u8,
-    pub tier: u8,
+    /// A contact of this type (id 0, arrival 0, segment 0), validated at
+    /// load; each arrival is a renewed copy.
+    pub template: Contact,
     /// Cumulative segment weights (normalised to end at 1) and segment indexes.
     pub segments: Vec<(f64, u32)>,
     pub arrivals: ArrivalPlan,
@@ -1099,12 +1099,19 @@ impl Plan {
                     ArrivalPlan::Trace(all.into())
                 }
             };
+            let mut b = Contact::builder(ContactId(0), ch, 0.0)
+                .priority(t.priority)
+                .tier(TierId(t.tier));
+            for &(skill, level) in &requires {
+                b = b.requires(skill, level);
+            }
+            let template = b
+                .build()
+                .map_err(|e| invalid(format!("{f}.requires"), e.to_string()))?;
             types.push(TypePlan {
                 name: t.name.clone(),
                 channel: ch,
-                requires,
-                priority: t.priority,
-                tier: t.tier,
+                template,
                 segments: seg,
                 arrivals,
                 service: dist(&format!("{f}.service"), &t.service)?,
