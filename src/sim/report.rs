@@ -76,6 +76,7 @@ fn metrics(q: &QueueAcc, staff: Option<(&StaffAcc, f64)>, fit: bool) -> Metrics<
         ),
         None => (f64::NAN, f64::NAN, f64::NAN),
     };
+    let [wait_p50, wait_p90, wait_p95, wait_p99] = q.hist.quantiles([0.5, 0.9, 0.95, 0.99]);
     Metrics {
         offered: q.offered as f64,
         answered,
@@ -86,10 +87,10 @@ fn metrics(q: &QueueAcc, staff: Option<(&StaffAcc, f64)>, fit: bool) -> Metrics<
         mean_wait: ratio(q.wait_answered + q.wait_abandoned, handled),
         p_wait: ratio(q.waited as f64, handled),
         p_abandon: ratio(q.abandoned as f64, handled),
-        wait_p50: q.hist.quantile(0.5),
-        wait_p90: q.hist.quantile(0.9),
-        wait_p95: q.hist.quantile(0.95),
-        wait_p99: q.hist.quantile(0.99),
+        wait_p50,
+        wait_p90,
+        wait_p95,
+        wait_p99,
         handle_time: ratio(q.handle, answered),
         mean_fit: if fit {
             ratio(q.fit, answered)

@@ -108,24 +108,46 @@ impl Histogram {
 
     /// The `q` quantile (the smallest bin whose cumulative count reaches
     /// `ceil(q·n)`), NaN when empty.
+    #[cfg(test)]
     pub fn quantile(&self, q: f64) -> f64 {
+        self.quantiles([q])[0]
+    }
+
+    /// Several quantiles, `qs` ascending, in one pass over the bins (a report
+    /// row asks for four).
+    pub fn quantiles<const N: usize>(&self, qs: [f64; N]) -> [f64; N] {
+        let mut out = [f64::NAN; N];
         if self.count == 0 {
-            return f64::NAN;
+            return out;
         }
-        let rank = ((q * self.count as f64).ceil() as u64).clamp(1, self.count);
+        debug_assert!(qs.windows(2).all(|w| w[0] <= w[1]), "quantiles ascending");
+        let ranks = qs.map(|q| ((q * self.count as f64).ceil() as u64).clamp(1, self.count));
+        let mut k = 0;
         let mut cum = self.zero;
-        if cum >= rank {
-            return 0.0;
+        while k < N && cum >= ranks[k] {
+            out[k] = 0.0;
+            k += 1;
         }
-        for (o, chunk) in self.octaves.iter().enumerate() {
-            for (sub, &c) in chunk.iter().flat_map(|c| c.iter()).enumerate() {
+        if k == N {
+            return out;
+        }
+        'octaves: for (o, chunk) in self.octaves.iter().enumerate() {
+            let Some(chunk) = chunk else { continue };
+            for (sub, &c) in chunk.iter().enumerate() {
                 cum += c;
-                if cum >= rank {
-                    return Self::value(o, sub);
+                while cum >= ranks[k] {
+                    out[k] = Self::value(o, sub);
+                    k += 1;
+                    if k == N {
+                        break 'octaves;
+                    }
                 }
             }
         }
-        2f64.powi(MAX_EXP)
+        for x in &mut out[k..] {
+            *x = 2f64.powi(MAX_EXP);
+        }
+        out
     }
 }
 
@@ -527,7 +549,9 @@ mod tests {
         }
         a.merge(&b);
         xs.sort_by(f64::total_cmp);
-        for q in [0.01, 0.2, 0.5, 0.63, 0.9, 0.99, 1.0] {
+        let qs = [0.01, 0.2, 0.5, 0.63, 0.9, 0.99, 1.0];
+        let together = whole.quantiles(qs);
+        for (k, q) in qs.into_iter().enumerate() {
             let rank = ((q * xs.len() as f64).ceil() as usize).clamp(1, xs.len());
             let want = match Histogram::bin(xs[rank - 1]) {
                 Bin::Zero => 0.0,
@@ -536,6 +560,7 @@ mod tests {
             };
             assert_eq!(whole.quantile(q), want, "q = {q}");
             assert_eq!(a.quantile(q), want, "merged, q = {q}");
+            assert_eq!(together[k], want, "in one pass, q = {q}");
         }
     }
 
