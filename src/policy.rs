@@ -17,8 +17,14 @@
 //! longest-waiting member of each group of identical contacts, which gives the
 //! same answer whenever the ranking favours the longer wait among identical
 //! contacts (FIFO, aging, cμ, a score whose wait weight is not negative), at a
-//! cost that does not grow with the queue's length. Decisions are identical
-//! to a full scan: `examples/router_latency` prints a digest of every offer.
+//! cost that does not grow with the queue's length. Symmetrically, for an
+//! arriving contact they scan only `view.eligible_agent_heads(c)`, the
+//! longest-idle member of each bucket of alike available agents, exact
+//! whenever the ranking favours the longer idle among alike agents (all the
+//! built-ins; the score when its idle weight is not negative), at a cost that
+//! does not grow with the number of idle agents. Decisions are identical to a
+//! full scan: `examples/router_latency` prints a digest of every offer, and
+//! `tests/policies.rs` checks both against brute force.
 //!
 //! Policies propose; the router disposes: every [`Proposal`] is checked against
 //! the state, and one that is not feasible (agent not eligible, no free slot…) is
