@@ -217,7 +217,7 @@ impl AgentKey {
     }
     /// The primary first; then an idle agent before one holding work, the
     /// longer idle first (compared by the instant it became idle, exactly:
-    /// the same order as [`RouterView::eligible_agent_heads`]'s profiles);
+    /// the same order as [`RouterView::eligible_agent_heads`]'s buckets);
     /// then the larger free share; then the smaller id.
     fn beats(&self, o: &AgentKey) -> bool {
         self.primary
@@ -232,8 +232,9 @@ impl AgentKey {
 
 /// Which shortcuts a policy's ranking allows: the heads of the groups of
 /// identical waiting contacts for a freed agent
-/// ([`RouterView::eligible_heads`]), and the heads of the profiles of idle
-/// agents for an arriving contact ([`RouterView::eligible_agent_heads`]).
+/// ([`RouterView::eligible_heads`]), and the heads of the buckets of alike
+/// available agents for an arriving contact
+/// ([`RouterView::eligible_agent_heads`]).
 #[derive(Clone, Copy)]
 struct Heads {
     contacts: bool,
@@ -683,7 +684,7 @@ impl RoutingPolicy for OptimalAssignment {
         match trigger {
             Trigger::Rebalance => self.plan(view, out),
             // Identical contacts differ in score only by the wait term, and
-            // idle agents of one profile only by the idle term (and the
+            // agents of one bucket only by the idle term (and the
             // preference, whose agent is always listed), so the heads
             // suffice unless waiting or idling is penalised.
             _ => decide_pairwise(

@@ -1,9 +1,15 @@
 //! The router's bookkeeping and the read-only [`RouterView`] that policies see.
 //!
 //! Indexes are kept so that one event costs O(eligible pairs) or less, not a
-//! scan of everything. Available agents are bucketed by each skill they have;
-//! a waiting contact looks for an agent in the bucket of the rarest of its
-//! skills among available agents. Waiting contacts are kept in *groups* of
+//! scan of everything. Available agents are kept in *buckets* of agents no
+//! contact can tell apart (same profile — skills, capacities, speed,
+//! attributes, fit class — and the same load on each channel), each ordered
+//! longest idle first; non-empty buckets are indexed by each skill of their
+//! profile. An arriving contact looks in the buckets listed under the rarest
+//! of its skills, decides eligibility once per bucket, and — for the
+//! policies whose ranking favours the longer idle among alike agents — looks
+//! only at each bucket's first member not cooling down
+//! ([`RouterView::eligible_agent_heads`]). Waiting contacts are kept in *groups* of
 //! contacts no agent can tell apart (same channel, requirements, relaxation,
 //! priority, tier, segment, preferred agent, attributes), each a FIFO list;
 //! non-empty groups are indexed by their first required skill and by their
