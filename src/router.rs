@@ -544,15 +544,20 @@ impl<P: RoutingPolicy> Router<P> {
                     Some(&a) => {
                         self.count_channels(a, -1);
                         // Logged out, so in no index: it may change profile.
-                        let profile = self.st.profile_for(&agent, self.fit.agent_class(&agent));
+                        let class = self.fit.agent_class(&agent);
+                        let profile = self.st.profile_for(&agent, class);
                         let rec = &mut self.st.agents[a as usize];
-                        *rec = AgentRec::new(agent, profile, rec.idle_since);
+                        *rec = AgentRec::new(agent, profile, class, rec.idle_since);
                         self.count_channels(a, 1);
+                        self.st.sweep_profiles();
                     }
                     None => {
                         let a = self.st.agents.len() as u32;
-                        let profile = self.st.profile_for(&agent, self.fit.agent_class(&agent));
-                        self.st.agents.push(AgentRec::new(agent, profile, now));
+                        let class = self.fit.agent_class(&agent);
+                        let profile = self.st.profile_for(&agent, class);
+                        self.st
+                            .agents
+                            .push(AgentRec::new(agent, profile, class, now));
                         self.st.agent_ix.insert(id, a);
                         self.count_channels(a, 1);
                     }

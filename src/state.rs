@@ -193,6 +193,8 @@ pub(crate) struct AgentRec {
     pub all_pos: u32,
     /// Its profile (see [`Profile`]); set at login, while it is in no list.
     pub profile: u32,
+    /// Its fit class ([`FitModel::agent_class`]), part of the profile.
+    class: u64,
     /// Its [`Bucket`] while available (NONE otherwise), and its neighbours there.
     bucket: u32,
     b_prev: u32,
@@ -201,7 +203,7 @@ pub(crate) struct AgentRec {
 
 impl AgentRec {
     /// A record for a newly logged-in agent of profile `profile`.
-    pub fn new(agent: Agent, profile: u32, now: f64) -> AgentRec {
+    pub fn new(agent: Agent, profile: u32, class: u64, now: f64) -> AgentRec {
         AgentRec {
             used: vec![0; agent.capacities().len()],
             used_total: 0,
@@ -210,6 +212,7 @@ impl AgentRec {
             all_pos: NONE,
             presence: Presence::NotReady,
             profile,
+            class,
             bucket: NONE,
             b_prev: NONE,
             b_next: NONE,
@@ -545,8 +548,9 @@ impl State {
     }
 
     /// The profile of agents like `agent` in fit class `class`, made if it
-    /// does not exist. Profiles are never dropped: there are at most as many
-    /// as agent records.
+    /// does not exist. A profile outlives its agents (one that logs in again
+    /// with other attributes leaves its old profile behind) until
+    /// [`sweep_profiles`](State::sweep_profiles) drops the unused ones.
     pub fn profile_for(&mut self, agent: &Agent, class: u64) -> u32 {
         let hash = profile_hash(agent, class);
         let first = self.profile_by_hash.get(&hash).copied().unwrap_or(NONE);
@@ -570,9 +574,52 @@ impl State {
         id
     }
 
+    /// Once profiles outnumber agent records two to one (agents logging in
+    /// again with other attributes), rebuilds the profiles and buckets from
+    /// the agent records. O(agents log agents), after at least as many
+    /// logins: memory stays bounded by the agents, not by their logins.
+    pub fn sweep_profiles(&mut self) {
+        if self.profiles.len() <= 64 || self.profiles.len() <= 2 * self.agents.len() {
+            return;
+        }
+        self.profiles.clear();
+        self.profile_by_hash.clear();
+        self.buckets.clear();
+        self.bucket_by_hash.clear();
+        self.active_buckets_by_skill.clear();
+        self.active_buckets_all.clear();
+        for a in 0..self.agents.len() {
+            let (agent, class) = (self.agents[a].agent.clone(), self.agents[a].class);
+            let p = self.profile_for(&agent, class);
+            let rec = &mut self.agents[a];
+            rec.profile = p;
+            rec.bucket = NONE;
+            rec.b_prev = NONE;
+            rec.b_next = NONE;
+        }
+        // In bucket order, so that each goes last in its bucket, in O(1).
+        let mut available: Vec<u32> = (0..self.agents.len() as u32)
+            .filter(|&a| self.agent(a).available())
+            .collect();
+        available.sort_by(|&x, &y| {
+            if self.bucket_before(x, y) {
+                std::cmp::Ordering::Less
+            } else if self.bucket_before(y, x) {
+                std::cmp::Ordering::Greater
+            } else {
+                std::cmp::Ordering::Equal
+            }
+        });
+        for a in available {
+            let b = self.bucket_for(a);
+            self.bucket_insert_agent(a, b);
+        }
+    }
+
     /// The bucket for agent `ix`'s profile and load, made if it does not
-    /// exist. Buckets are never dropped: a profile has at most one per
-    /// combination of its channel loads.
+    /// exist. A profile has at most one per combination of its channel
+    /// loads; buckets go with their profile in
+    /// [`sweep_profiles`](State::sweep_profiles).
     fn bucket_for(&mut self, ix: u32) -> u32 {
         let rec = &self.agents[ix as usize];
         let p = rec.profile;
@@ -1313,6 +1360,20 @@ impl State {
                 if active != (here == Some(&b)) {
                     return Err(format!("bucket {b}: list of {} out of step", sk.skill));
                 }
+            }
+        }
+        if self.profiles.len() > 64 && self.profiles.len() > 2 * self.agents.len() {
+            return Err(format!(
+                "{} profiles for {} agents: not swept",
+                self.profiles.len(),
+                self.agents.len()
+            ));
+        }
+        for (a, rec) in self.agents.iter().enumerate() {
+            let prof = self.profiles.get(rec.profile as usize);
+            if !prof.is_some_and(|p| p.class == rec.class && same_profile(&p.template, &rec.agent))
+            {
+                return Err(format!("agent slot {a}: profile out of step"));
             }
         }
         if self.active_buckets_all.len() != self.buckets.iter().filter(|b| b.len > 0).count() {

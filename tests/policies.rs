@@ -1160,3 +1160,35 @@ proptest! {
         prop_assert_eq!(got, want, "optimal-assignment");
     }
 }
+
+/// An agent that logs in again and again with other attributes leaves its
+/// old profiles behind; they are swept (`check_consistency` fails if profiles
+/// outnumber agents more than two to one), so the router's memory follows its
+/// agents, not their logins, and routing stays right across the sweeps.
+#[test]
+fn profiles_left_behind_by_relogins_are_swept() {
+    let mut r = Router::new(LongestIdleAgent);
+    ready(&mut r, 0.0, agent(1, &[(S1, 5)]));
+    let id = AgentId(2);
+    for i in 0..500u32 {
+        let t = f64::from(i);
+        let a = Agent::builder(id)
+            .skill(S1, 5)
+            .channel(ChannelId::VOICE, 1)
+            .attribute("login", i.to_string())
+            .build()
+            .unwrap();
+        assert!(ev(&mut r, t, Event::AgentLogin { agent: a }).is_empty());
+        assert!(ev(&mut r, t, Event::AgentReady { agent: id }).is_empty());
+        r.check_consistency().unwrap();
+        if i < 499 {
+            assert!(ev(&mut r, t, Event::AgentLogout { agent: id }).is_empty());
+        }
+    }
+    // Agent 1 has been idle since 0, agent 2 since 499: the longest idle first.
+    let offers = arrive(&mut r, 600.0, contact(1, 600.0, &[(S1, 1)]));
+    assert_eq!(pairs(&offers), [(1, 1)]);
+    let offers = arrive(&mut r, 601.0, contact(2, 601.0, &[(S1, 1)]));
+    assert_eq!(pairs(&offers), [(2, 2)]);
+    r.check_consistency().unwrap();
+}
