@@ -601,15 +601,7 @@ impl State {
         let mut available: Vec<u32> = (0..self.agents.len() as u32)
             .filter(|&a| self.agent(a).available())
             .collect();
-        available.sort_by(|&x, &y| {
-            if self.bucket_before(x, y) {
-                std::cmp::Ordering::Less
-            } else if self.bucket_before(y, x) {
-                std::cmp::Ordering::Greater
-            } else {
-                std::cmp::Ordering::Equal
-            }
-        });
+        available.sort_by(|&x, &y| self.bucket_order(x, y));
         for a in available {
             let b = self.bucket_for(a);
             self.bucket_insert_agent(a, b);
@@ -659,13 +651,9 @@ impl State {
 
     /// Puts the agent in or out of the available indexes to match its state.
     pub fn refresh_agent(&mut self, ix: u32) {
-        self.refresh_free(ix);
-        let rec = &self.agents[ix as usize];
-        let want = if rec.available() {
-            self.bucket_for(ix)
-        } else {
-            NONE
-        };
+        let available = self.agents[ix as usize].available();
+        self.refresh_free(ix, available);
+        let want = if available { self.bucket_for(ix) } else { NONE };
         let have = self.agents[ix as usize].bucket;
         if want != have {
             if have != NONE {
@@ -680,12 +668,15 @@ impl State {
     /// Whether agent `x` goes before agent `y` of the same bucket: idle since
     /// earlier (agents holding work have no idle time), then the smaller id.
     fn bucket_before(&self, x: u32, y: u32) -> bool {
+        self.bucket_order(x, y).is_lt()
+    }
+
+    fn bucket_order(&self, x: u32, y: u32) -> std::cmp::Ordering {
         let since = |r: &AgentRec| if r.used_total == 0 { r.idle_since } else { 0.0 };
         let (x, y) = (self.agent(x), self.agent(y));
         since(x)
             .total_cmp(&since(y))
             .then(x.agent.id().cmp(&y.agent.id()))
-            .is_lt()
     }
 
     /// Adds agent `ix` to bucket `b`, in order. An agent that became idle now
@@ -815,10 +806,10 @@ impl State {
         }
     }
 
-    /// Keeps `free_all`, the list of available agents, in step.
-    fn refresh_free(&mut self, ix: u32) {
+    /// Keeps `free_all`, the list of available agents, in step with `should`
+    /// (whether agent `ix` is available now).
+    fn refresh_free(&mut self, ix: u32, should: bool) {
         let rec = &self.agents[ix as usize];
-        let should = rec.available();
         if should == (rec.all_pos != NONE) {
             return;
         }
