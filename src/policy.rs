@@ -123,6 +123,23 @@ pub trait RoutingPolicy {
         false
     }
 
+    /// Whether `decide`, asked about a contact that has just arrived
+    /// ([`Trigger::ContactWaiting`] after [`Event::ContactArrived`](crate::Event::ContactArrived)),
+    /// reads only that contact and the agents, never the other waiting
+    /// contacts, as every built-in does. If so, the router queues the
+    /// newcomer only when `decide` leaves it waiting, which saves the queue's
+    /// bookkeeping for every contact answered on arrival; during that call
+    /// the queue listings ([`RouterView::waiting`],
+    /// [`eligible_contacts`](RouterView::eligible_contacts),
+    /// [`eligible_heads`](RouterView::eligible_heads)) do not show it yet,
+    /// while [`RouterView::waiting_contact`] and the counts do. The decision
+    /// is taken before any relaxation step or cool-down due at the same
+    /// instant is applied to other contacts. Default: false (the newcomer is
+    /// queued first, and every listing shows it).
+    fn arrival_reads_agents_only(&self) -> bool {
+        false
+    }
+
     /// By how many levels a contact's minimum proficiencies are lowered after
     /// waiting `waited` seconds (never below level 1). Default: none.
     fn relaxation(&self, _contact: &Contact, _waited: f64) -> u8 {
@@ -151,6 +168,9 @@ impl<P: RoutingPolicy + ?Sized> RoutingPolicy for Box<P> {
     }
     fn plans_globally(&self) -> bool {
         (**self).plans_globally()
+    }
+    fn arrival_reads_agents_only(&self) -> bool {
+        (**self).arrival_reads_agents_only()
     }
     fn relaxation(&self, contact: &Contact, waited: f64) -> u8 {
         (**self).relaxation(contact, waited)
@@ -348,6 +368,9 @@ impl RoutingPolicy for LongestIdleAgent {
     fn name(&self) -> &str {
         "longest-idle-agent"
     }
+    fn arrival_reads_agents_only(&self) -> bool {
+        true // decide_pairwise: the newcomer and its eligible agents
+    }
 }
 
 /// Priority with aging, bounded by a maximum wait per value tier.
@@ -423,6 +446,9 @@ impl RoutingPolicy for PriorityAging {
     }
     fn name(&self) -> &str {
         "priority-aging"
+    }
+    fn arrival_reads_agents_only(&self) -> bool {
+        true // decide_pairwise: the newcomer and its eligible agents
     }
     fn urgency(&self, c: &ContactRef<'_>) -> Urgency {
         let waited = c.waited();
@@ -514,6 +540,9 @@ impl RoutingPolicy for SkillExpansion {
     fn name(&self) -> &str {
         "skill-expansion"
     }
+    fn arrival_reads_agents_only(&self) -> bool {
+        true // decide_pairwise: the newcomer and its eligible agents
+    }
     fn relaxation(&self, _: &Contact, waited: f64) -> u8 {
         self.steps
             .iter()
@@ -582,6 +611,9 @@ impl RoutingPolicy for CMu {
     }
     fn name(&self) -> &str {
         "c-mu"
+    }
+    fn arrival_reads_agents_only(&self) -> bool {
+        true // decide_pairwise: the newcomer and its eligible agents
     }
     fn urgency(&self, c: &ContactRef<'_>) -> Urgency {
         Urgency {
@@ -702,6 +734,9 @@ impl RoutingPolicy for OptimalAssignment {
     }
     fn name(&self) -> &str {
         "optimal-assignment"
+    }
+    fn arrival_reads_agents_only(&self) -> bool {
+        true // decide_pairwise: the newcomer and its eligible agents
     }
     fn plans_globally(&self) -> bool {
         true

@@ -276,6 +276,9 @@ pub struct Router<P: RoutingPolicy = Box<dyn RoutingPolicy>> {
     proposals: Vec<Proposal>,
     due: Vec<ContactId>,
     rejected: u64,
+    /// A contact that arrived in the event being handled and is not queued
+    /// yet (see [`RoutingPolicy::arrival_reads_agents_only`]).
+    arriving: Option<u32>,
 }
 
 /// Builds a [`Router`] with a validated configuration.
@@ -320,6 +323,7 @@ impl<P: RoutingPolicy> RouterBuilder<P> {
             proposals: Vec::new(),
             due: Vec::new(),
             rejected: 0,
+            arriving: None,
         })
     }
 }
@@ -458,8 +462,18 @@ impl<P: RoutingPolicy> Router<P> {
                 last: self.now,
             });
         }
-        let triggers = self.apply(now, event)?;
+        let mut triggers = self.apply(now, event)?;
         self.now = now;
+        if let Some(ix) = self.arriving.take() {
+            // The newcomer first (its trigger is the only one), then the
+            // queue: nothing else has been decided at this instant yet.
+            if let Some(t) = triggers[0].take() {
+                self.run(t, out);
+            }
+            if self.st.contact(ix).is_some_and(|r| r.held == Held::Waiting) {
+                self.st.enqueue(ix);
+            }
+        }
         self.pop_due(now);
         for t in triggers.into_iter().flatten() {
             self.run(t, out);
@@ -610,7 +624,12 @@ impl<P: RoutingPolicy> Router<P> {
                 }
                 let ix = self.st.insert_contact(contact, 0);
                 self.st.count_held(Held::Waiting, 1);
-                self.st.enqueue(ix);
+                if self.policy.arrival_reads_agents_only() {
+                    // queued by `handle` if the policy leaves it waiting
+                    self.arriving = Some(ix);
+                } else {
+                    self.st.enqueue(ix);
+                }
                 self.arm(ix, now);
                 triggers[0] = Some(Trigger::ContactWaiting(id));
             }

@@ -1008,7 +1008,7 @@ fn plans() -> impl Strategy<Value = (Vec<Plan>, Vec<u32>)> {
 /// each agent offered it, twice. Returns the agents offered it, in order,
 /// and the brute-force order over every eligible agent by `rank` (higher
 /// first, then idle before busy, longer idle, larger free share, smaller
-/// id), computed from the view just before it arrived.
+/// id), computed from the view at the instant it arrives, just before.
 fn arriving_contact_choices<P: RoutingPolicy>(
     policy: P,
     fit: &AffinityTable,
@@ -1069,6 +1069,9 @@ fn arriving_contact_choices<P: RoutingPolicy>(
     }
     let call = b.build().unwrap();
 
+    // Rank at the instant of arrival: idle times (and so scores) move with
+    // the clock, and not all by the same amount of score.
+    assert!(ev(&mut r, now, Event::Tick).is_empty());
     let view = r.view();
     let mut keyed: Vec<_> = view
         .available_agents()

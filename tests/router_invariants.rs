@@ -411,6 +411,47 @@ const POLICIES: [(&str, Factory); 7] = [
     }),
 ];
 
+/// A built-in with the newcomer queued before `decide`
+/// ([`RoutingPolicy::arrival_reads_agents_only`] false): the built-ins'
+/// shortcut must make exactly the same offers.
+struct QueuedFirst(Box<dyn RoutingPolicy>);
+
+impl RoutingPolicy for QueuedFirst {
+    fn decide(&mut self, view: &RouterView<'_>, trigger: Trigger, out: &mut Vec<Proposal>) {
+        self.0.decide(view, trigger, out)
+    }
+    fn urgency(&self, c: &ContactRef<'_>) -> Urgency {
+        self.0.urgency(c)
+    }
+    fn plans_globally(&self) -> bool {
+        self.0.plans_globally()
+    }
+    fn relaxation(&self, c: &Contact, waited: f64) -> u8 {
+        self.0.relaxation(c, waited)
+    }
+    fn next_relaxation(&self, c: &Contact, waited: f64) -> Option<f64> {
+        self.0.next_relaxation(c, waited)
+    }
+}
+
+const QUEUED_FIRST: [(&str, Factory); 5] = [
+    ("QueuedFirst(LongestIdleAgent)", || {
+        builtin(QueuedFirst(Box::new(LongestIdleAgent)))
+    }),
+    ("QueuedFirst(PriorityAging)", || {
+        builtin(QueuedFirst(priority_aging().policy))
+    }),
+    ("QueuedFirst(SkillExpansion)", || {
+        builtin(QueuedFirst(Box::new(SkillExpansion::default())))
+    }),
+    ("QueuedFirst(CMu)", || {
+        builtin(QueuedFirst(Box::new(CMu::default())))
+    }),
+    ("QueuedFirst(OptimalAssignment)", || {
+        builtin(QueuedFirst(Box::new(OptimalAssignment::default())))
+    }),
+];
+
 // ---------------------------------------------------------------------------
 // The shadow model
 // ---------------------------------------------------------------------------
@@ -1284,9 +1325,14 @@ proptest! {
 
     #[test]
     fn router_matches_shadow_model_under_every_policy(s in scenario()) {
-        for (name, factory) in POLICIES {
+        for (i, (name, factory)) in POLICIES.into_iter().enumerate() {
             let trace = run(&s, name, factory)?;
             replay(&s, name, factory, &trace)?;
+            if let Some(&(queued, queued_first)) = QUEUED_FIRST.get(i) {
+                prop_assert!(factory().policy.arrival_reads_agents_only(), "{}", name);
+                prop_assert!(!queued_first().policy.arrival_reads_agents_only());
+                replay(&s, queued, queued_first, &trace)?;
+            }
         }
     }
 }

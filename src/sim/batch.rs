@@ -60,6 +60,9 @@ impl<P: RoutingPolicy> RoutingPolicy for Windowed<P> {
     fn plans_globally(&self) -> bool {
         self.inner.plans_globally()
     }
+    fn arrival_reads_agents_only(&self) -> bool {
+        self.inner.arrival_reads_agents_only()
+    }
     fn relaxation(&self, contact: &Contact, waited: f64) -> u8 {
         self.inner.relaxation(contact, waited)
     }

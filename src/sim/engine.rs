@@ -83,13 +83,18 @@ impl EventQueue {
     /// Schedules `ev` at `t` (finite, >= 0; -0 counts as 0).
     #[inline]
     pub fn push(&mut self, t: f64, ev: Ev) {
+        let seq = self.reserve();
+        self.push_key(t, seq, ev);
+    }
+
+    #[inline]
+    fn push_key(&mut self, t: f64, seq: u64, ev: Ev) {
         debug_assert!(t >= 0.0 && t.is_finite(), "event time {t}");
         let bits = (t + 0.0).to_bits();
         let e = Entry {
-            key: (bits as u128) << 64 | self.seq as u128,
+            key: (bits as u128) << 64 | seq as u128,
             ev,
         };
-        self.seq += 1;
         let mut i = self.items.len();
         self.items.push(e);
         while i > 0 {
@@ -102,6 +107,21 @@ impl EventQueue {
         }
         self.items[i] = e;
         self.peak = self.peak.max(self.items.len());
+    }
+
+    /// Takes a place in scheduling order now, for an event that may be
+    /// pushed later ([`push_reserved`](Self::push_reserved)) or never.
+    #[inline]
+    pub fn reserve(&mut self) -> u64 {
+        self.seq += 1;
+        self.seq - 1
+    }
+
+    /// Schedules `ev` at `t` in the place `seq` taken by [`reserve`](Self::reserve):
+    /// it orders among equal times as if it had been pushed then.
+    #[inline]
+    pub fn push_reserved(&mut self, t: f64, seq: u64, ev: Ev) {
+        self.push_key(t, seq, ev);
     }
 
     /// Takes the earliest event (the first scheduled among equal times).
@@ -176,6 +196,13 @@ struct Slot {
     work: f64,
     wrap: f64,
     serial: u64,
+    /// The end of the customer's patience, if its abandonment timer is not
+    /// in the queue yet (`INFINITY` otherwise), and the timer's place in
+    /// scheduling order, taken at arrival. The timer is pushed only once it
+    /// could fire: when the contact waits, or rings past its patience. A
+    /// contact answered first (most are) never costs the queue an entry.
+    patience_end: f64,
+    patience_seq: u64,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -661,6 +688,8 @@ impl<'a, P: RoutingPolicy, O: SimObserver> Engine<'a, P, O> {
                     work: 0.0,
                     wrap: 0.0,
                     serial: 0,
+                    patience_end: f64::INFINITY,
+                    patience_seq: 0,
                 });
                 (self.slots.len() - 1) as u32
             }
@@ -693,11 +722,39 @@ impl<'a, P: RoutingPolicy, O: SimObserver> Engine<'a, P, O> {
             self.by_interval[i].offered += 1;
             self.by_interval_type[i * plan.types.len() + k].offered += 1;
         }
-        if let Some(p) = patience {
-            self.queue.push(now + p, Ev::Abandon(s, generation));
-        }
+        // The abandonment timer takes its place in scheduling order now (as
+        // if pushed now), but enters the queue only if it can fire.
+        let slot = &mut self.slots[s as usize];
+        (slot.patience_end, slot.patience_seq) = match patience {
+            Some(p) => (now + p, self.queue.reserve()),
+            None => (f64::INFINITY, 0),
+        };
         self.handle(Event::ContactArrived { contact })?;
-        self.drain_offers()
+        self.drain_offers()?;
+        if self.slots[s as usize].state == SlotState::Waiting {
+            self.arm_patience(s);
+        }
+        Ok(())
+    }
+
+    /// Pushes contact `s`'s abandonment timer if it is not queued yet.
+    fn arm_patience(&mut self, s: u32) {
+        let slot = &mut self.slots[s as usize];
+        if slot.patience_end < f64::INFINITY {
+            let (t, seq) = (slot.patience_end, slot.patience_seq);
+            slot.patience_end = f64::INFINITY;
+            self.queue
+                .push_reserved(t, seq, Ev::Abandon(s, slot.generation));
+        }
+    }
+
+    /// Contact `s` rings until `until` (its answer or time-out): its
+    /// patience timer is needed if it ends by then (at the same instant it
+    /// was scheduled first, so it goes first).
+    fn ringing(&mut self, s: u32, until: f64) {
+        if self.slots[s as usize].patience_end <= until {
+            self.arm_patience(s);
+        }
     }
 
     #[inline]
@@ -743,11 +800,13 @@ impl<'a, P: RoutingPolicy, O: SimObserver> Engine<'a, P, O> {
                 match self.plan.offer_timeout {
                     Some(to) if d >= to => {
                         self.queue.push(now + to, Ev::Timeout(s, generation));
+                        self.ringing(s, now + to);
                         Ok(())
                     }
                     _ if d <= 0.0 => self.accept(s),
                     _ => {
                         self.queue.push(now + d, Ev::Answer(s, generation));
+                        self.ringing(s, now + d);
                         Ok(())
                     }
                 }
@@ -806,6 +865,7 @@ impl<'a, P: RoutingPolicy, O: SimObserver> Engine<'a, P, O> {
             agent: AgentId(a),
         })?;
         self.slots[s as usize].state = SlotState::Waiting;
+        self.arm_patience(s);
         self.release(a as usize)?;
         self.drain_offers()
     }
