@@ -79,8 +79,9 @@ pub enum Event {
         /// The contact.
         contact: ContactId,
     },
-    /// Service ended; the agent starts after-contact work (wrap-up). Send
-    /// [`Event::WrapUpDone`] at once if there is none.
+    /// Service ended; the agent starts after-contact work (wrap-up). If there
+    /// is none, send [`Event::WorkCompletedNoWrapUp`] instead (or this, then
+    /// [`Event::WrapUpDone`] at once).
     WorkCompleted {
         /// The contact.
         contact: ContactId,
@@ -91,6 +92,15 @@ pub enum Event {
     WrapUpDone {
         /// The contact.
         contact: ContactId,
+    },
+    /// Service ended and there is no wrap-up: [`Event::WorkCompleted`] and
+    /// [`Event::WrapUpDone`] at once, in one call (the contact leaves, the
+    /// agent's slot is free again).
+    WorkCompletedNoWrapUp {
+        /// The contact.
+        contact: ContactId,
+        /// What came of it, for learning policies.
+        outcome: Outcome,
     },
     /// Nothing happened but time passed: lets the router act on what time alone
     /// changes (see [`Router::next_wakeup`]).
@@ -214,6 +224,12 @@ pub struct RouterConfig {
     /// Seconds during which a contact is not offered again to an agent that
     /// declined it or let the offer time out.
     pub decline_cooldown: f64,
+    /// Auto-answer (forced delivery): an offer connects at once, so the
+    /// contact is in service as soon as it is offered, and no
+    /// [`Event::OfferAccepted`], [`Event::OfferDeclined`] or
+    /// [`Event::OfferTimedOut`] is expected for it. Default: false (an offer
+    /// rings until the agent answers).
+    pub auto_accept: bool,
 }
 
 impl Default for RouterConfig {
@@ -221,6 +237,7 @@ impl Default for RouterConfig {
         RouterConfig {
             weights: ScoreWeights::default(),
             decline_cooldown: 30.0,
+            auto_accept: false,
         }
     }
 }
@@ -302,6 +319,11 @@ impl<P: RoutingPolicy> RouterBuilder<P> {
     /// Sets the decline / time-out cool-down in seconds.
     pub fn decline_cooldown(mut self, seconds: f64) -> Self {
         self.config.decline_cooldown = seconds;
+        self
+    }
+    /// Sets auto-answer ([`RouterConfig::auto_accept`]).
+    pub fn auto_accept(mut self, on: bool) -> Self {
+        self.config.auto_accept = on;
         self
     }
     /// Sets the customer-fit model (default [`NeutralFit`]).
@@ -685,6 +707,22 @@ impl<P: RoutingPolicy> Router<P> {
                         .observe_outcome(&rec.contact, agent_id, &outcome);
                 }
             }
+            Event::WorkCompletedNoWrapUp { contact, outcome } => {
+                let (ix, held) = self.contact_ix(contact)?;
+                let Held::InService(a) = held else {
+                    return Err(self.wrong_state(contact, held, "WorkCompletedNoWrapUp"));
+                };
+                let agent_id = self.st.agent(a).agent.id();
+                if let Some(rec) = self.st.contact(ix) {
+                    self.policy
+                        .observe_outcome(&rec.contact, agent_id, &outcome);
+                }
+                self.release_slot(a, ix, now);
+                self.st.count_held(held, -1);
+                self.st.counts.completed += 1;
+                self.st.remove_contact(ix);
+                triggers[0] = Some(Trigger::AgentAvailable(agent_id));
+            }
             Event::WrapUpDone { contact } => {
                 let (ix, held) = self.contact_ix(contact)?;
                 let Held::WrapUp(a) = held else {
@@ -940,7 +978,14 @@ impl<P: RoutingPolicy> Router<P> {
         let score = self.view().score_slots(ix, a);
         let channel = rec.contact.channel();
         self.st.dequeue(ix);
-        self.set_held(ix, Held::Offered(a));
+        self.set_held(
+            ix,
+            if self.config.auto_accept {
+                Held::InService(a)
+            } else {
+                Held::Offered(a)
+            },
+        );
         let arec = &mut self.st.agents[a as usize];
         if let Some(k) = arec
             .agent

@@ -213,6 +213,7 @@ enum Op {
     Abandon(ContactPick),
     Complete(ContactPick),
     WrapDone(ContactPick),
+    CompleteNoWrap(ContactPick),
     Tick,
     TickAtWakeup,
     Rebalance,
@@ -278,6 +279,7 @@ fn op() -> impl Strategy<Value = Op> {
         2 => contact_pick().prop_map(Op::Abandon),
         6 => contact_pick().prop_map(Op::Complete),
         6 => contact_pick().prop_map(Op::WrapDone),
+        3 => contact_pick().prop_map(Op::CompleteNoWrap),
         1 => Just(Op::Tick),
         3 => Just(Op::TickAtWakeup),
         1 => Just(Op::Rebalance),
@@ -289,6 +291,8 @@ struct Scenario {
     /// Two profiles per agent: a logged-out agent may log in with another one.
     agents: Vec<(AgentSpec, AgentSpec)>,
     cooldown: f64,
+    /// Offers connect at once (`RouterConfig::auto_accept`).
+    auto_accept: bool,
     steps: Vec<(Dt, Op)>,
 }
 
@@ -296,11 +300,13 @@ fn scenario() -> impl Strategy<Value = Scenario> {
     (
         prop::collection::vec((agent_spec(), agent_spec()), AGENTS),
         prop::sample::select(vec![0.0, 7.5, 30.0]),
+        prop::sample::select(vec![false, false, false, true]),
         prop::collection::vec((dt(), op()), 1..200),
     )
-        .prop_map(|(agents, cooldown, steps)| Scenario {
+        .prop_map(|(agents, cooldown, auto_accept, steps)| Scenario {
             agents,
             cooldown,
+            auto_accept,
             steps,
         })
 }
@@ -483,6 +489,7 @@ struct ShContact {
 struct Shadow {
     now: f64,
     cooldown: f64,
+    auto_accept: bool,
     agents: BTreeMap<AgentId, ShAgent>,
     contacts: BTreeMap<ContactId, ShContact>,
     departed: Vec<ContactId>,
@@ -492,10 +499,11 @@ struct Shadow {
 }
 
 impl Shadow {
-    fn new(cooldown: f64) -> Shadow {
+    fn new(cooldown: f64, auto_accept: bool) -> Shadow {
         Shadow {
             now: f64::NEG_INFINITY,
             cooldown,
+            auto_accept,
             agents: BTreeMap::new(),
             contacts: BTreeMap::new(),
             departed: Vec::new(),
@@ -746,6 +754,13 @@ impl Shadow {
                 }
                 s => return Err(Self::wrong(*contact, s)),
             },
+            Event::WorkCompletedNoWrapUp { contact, .. } => match self.in_system(*contact)? {
+                ContactState::InService(_) => {
+                    self.leave(*contact);
+                    self.completed += 1;
+                }
+                s => return Err(Self::wrong(*contact, s)),
+            },
             Event::Tick | Event::Rebalance => {}
             other => panic!("the generator makes no {other:?}"),
         }
@@ -927,6 +942,13 @@ impl Gen<'_> {
             Op::WrapDone(p) => Event::WrapUpDone {
                 contact: contact_pick(p, &|s| matches!(s, ContactState::WrapUp(_))),
             },
+            Op::CompleteNoWrap(p) => Event::WorkCompletedNoWrapUp {
+                contact: contact_pick(p, &|s| matches!(s, ContactState::InService(_))),
+                outcome: Outcome {
+                    resolved: Some(false),
+                    satisfaction: None,
+                },
+            },
             Op::Tick => Event::Tick,
             Op::TickAtWakeup => {
                 if let Some(w) = router.next_wakeup() {
@@ -1037,7 +1059,11 @@ fn check_offers(
             Trigger::AgentAvailable(id) if builtin => prop_assert_eq!(id, o.agent, "{:?}", o),
             _ => {}
         }
-        sh.contacts.get_mut(&o.contact).unwrap().state = ContactState::Offered(o.agent);
+        sh.contacts.get_mut(&o.contact).unwrap().state = if sh.auto_accept {
+            ContactState::InService(o.agent)
+        } else {
+            ContactState::Offered(o.agent)
+        };
         sh.agents.get_mut(&o.agent).unwrap().held.insert(o.contact);
     }
     Ok(())
@@ -1221,10 +1247,11 @@ fn check_state(
 
 type Trace = Vec<(f64, Event, Result<(), RouterError>, Vec<Offer>)>;
 
-fn build_router(factory: Factory, cooldown: f64) -> (R, Option<Rc<Cell<u64>>>) {
+fn build_router(factory: Factory, scenario: &Scenario) -> (R, Option<Rc<Cell<u64>>>) {
     let subject = factory();
     let router = Router::builder(subject.policy)
-        .decline_cooldown(cooldown)
+        .decline_cooldown(scenario.cooldown)
+        .auto_accept(scenario.auto_accept)
         .build()
         .expect("valid configuration");
     (router, subject.proposed)
@@ -1232,9 +1259,9 @@ fn build_router(factory: Factory, cooldown: f64) -> (R, Option<Rc<Cell<u64>>>) {
 
 /// Runs the scenario under one policy, checking every event; returns the trace.
 fn run(scenario: &Scenario, name: &str, factory: Factory) -> Result<Trace, TestCaseError> {
-    let (mut router, proposed) = build_router(factory, scenario.cooldown);
+    let (mut router, proposed) = build_router(factory, scenario);
     let mut offered = 0u64;
-    let mut shadow = Shadow::new(scenario.cooldown);
+    let mut shadow = Shadow::new(scenario.cooldown, scenario.auto_accept);
     let mut gen_ = Gen {
         scenario,
         next_id: 0,
@@ -1292,7 +1319,7 @@ fn replay(
     factory: Factory,
     trace: &Trace,
 ) -> Result<(), TestCaseError> {
-    let (mut router, _) = build_router(factory, scenario.cooldown);
+    let (mut router, _) = build_router(factory, scenario);
     for (i, (now, event, result, offers)) in trace.iter().enumerate() {
         let mut out = Vec::new();
         let got = router.handle(*now, event.clone(), &mut out);

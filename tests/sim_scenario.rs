@@ -115,6 +115,11 @@ fn errors_name_the_field() {
             "service = { kind = \"exponential\", mean = 100.0 }\npatience = { kind = \"gamma\", shape = 1.0, scale = -3.0 }",
             "contact_types[0].patience.scale",
         ),
+        (
+            "service = { kind = \"exponential\", mean = 100.0 }",
+            "service = { kind = \"exponential\", mean = 100.0 }\n[router]\nauto_accept = true\n[offers]\nring_delay = { kind = \"constant\", value = 2.0 }",
+            "router.auto_accept",
+        ),
     ];
     for &(from, to, field) in cases {
         let e = with(from, to).expect_err(to);

@@ -794,7 +794,11 @@ impl<'a, P: RoutingPolicy, O: SimObserver> Engine<'a, P, O> {
         slot.agent = a as u32;
         let generation = slot.generation;
         match &self.plan.ring {
-            None => self.accept(s),
+            // The router connected it (`auto_accept`, set when nothing rings).
+            None => {
+                self.start_service(s);
+                Ok(())
+            }
             Some(ring) => {
                 let d = ring.sample(&mut self.ring);
                 match self.plan.offer_timeout {
@@ -816,12 +820,19 @@ impl<'a, P: RoutingPolicy, O: SimObserver> Engine<'a, P, O> {
 
     /// The agent answers: service starts.
     fn accept(&mut self, s: u32) -> Result<(), SimError> {
-        let now = self.now;
         let slot = self.slots[s as usize];
         self.handle(Event::OfferAccepted {
             contact: encode(s, slot.generation),
             agent: AgentId(slot.agent),
         })?;
+        self.start_service(s);
+        Ok(())
+    }
+
+    /// Service of the offered contact `s` starts now.
+    fn start_service(&mut self, s: u32) {
+        let now = self.now;
+        let slot = self.slots[s as usize];
         let a = slot.agent as usize;
         let service = slot.work / self.agents[a].speed;
         {
@@ -852,7 +863,6 @@ impl<'a, P: RoutingPolicy, O: SimObserver> Engine<'a, P, O> {
         }
         self.queue
             .push(now + service, Ev::ServiceEnd(s, slot.generation));
-        Ok(())
     }
 
     fn timeout(&mut self, s: u32, generation: u32) -> Result<(), SimError> {
@@ -906,16 +916,14 @@ impl<'a, P: RoutingPolicy, O: SimObserver> Engine<'a, P, O> {
             return Ok(());
         }
         let contact = encode(s, generation);
-        self.handle(Event::WorkCompleted {
-            contact,
-            outcome: Outcome::default(),
-        })?;
+        let outcome = Outcome::default();
         let wrap = self.slots[s as usize].wrap;
         if wrap > 0.0 {
+            self.handle(Event::WorkCompleted { contact, outcome })?;
             self.slots[s as usize].state = SlotState::WrapUp;
             self.queue.push(self.now + wrap, Ev::WrapEnd(s, generation));
         } else {
-            self.handle(Event::WrapUpDone { contact })?;
+            self.handle(Event::WorkCompletedNoWrapUp { contact, outcome })?;
             self.finish(s)?;
         }
         self.drain_offers()

@@ -89,7 +89,8 @@
 //!
 //! * **Everything an event causes happens at once, before the next event.**
 //!   The router answers an event with offers; each is played out immediately
-//!   (with no ring delay the offer is accepted at the same instant), and so
+//!   (with no ring delay the router connects it at once, as an auto-answer
+//!   ACD does: `RouterConfig::auto_accept`), and so
 //!   are the offers those answers cause, before the next event is taken. A
 //!   contact that arrives while an agent is free therefore waits exactly 0.
 //! * **A completion and an arrival at the same instant**: whichever was
@@ -103,6 +104,10 @@
 //!   finds the contact in service and does nothing. Timers are cancelled
 //!   lazily: an abandonment, answer, time-out or end of service whose contact
 //!   has moved on (checked by slot generation and state) is dropped when popped.
+//!   An abandonment timer enters the queue only once it can fire (the
+//!   contact waits, or its offer rings past its patience), keeping the place
+//!   in scheduling order it took at arrival: a contact answered first never
+//!   costs the queue an entry.
 //! * **A shift end and the next shift start at the same instant**: the end
 //!   (scheduled when the previous shift started) goes first; agents still
 //!   holding work are made ready again by the start instead of logging out.

@@ -256,7 +256,10 @@ pub struct Scenario {
     /// The routing policy (default: longest idle agent).
     #[serde(default)]
     pub policy: PolicySpec,
-    /// Score weights and the decline cool-down of the router.
+    /// Score weights and the decline cool-down of the router. The simulator
+    /// sets `auto_accept` itself: on when offers do not ring (no
+    /// `offers.ring_delay`), so that the router connects each offer at once;
+    /// `auto_accept = true` beside a ring delay is an error.
     #[serde(default)]
     pub router: RouterConfig,
     /// Service-level targets per channel name (default for a channel not
@@ -1142,6 +1145,12 @@ impl Plan {
             .as_ref()
             .map(|d| dist("offers.ring_delay", d))
             .transpose()?;
+        if s.router.auto_accept && ring.is_some() {
+            return Err(invalid(
+                "router.auto_accept",
+                "an auto-answered offer does not ring: drop offers.ring_delay or auto_accept",
+            ));
+        }
         if let Some(t) = s.offers.timeout {
             finite_pos("offers.timeout", t)?;
         }
@@ -1185,7 +1194,12 @@ impl Plan {
             agent_group,
             types,
             policy: s.policy.clone(),
-            router: s.router,
+            // Without a ring delay every offer is answered at once: the
+            // router connects it itself (auto-answer), as such an ACD would.
+            router: RouterConfig {
+                auto_accept: ring.is_none(),
+                ..s.router
+            },
             ring,
             offer_timeout: s.offers.timeout,
             targets,
