@@ -582,11 +582,23 @@ impl Contact {
     /// such template per contact type. `arrival` must be finite.
     pub(crate) fn renewed(&self, id: ContactId, arrival: f64, segment: SegmentId) -> Contact {
         debug_assert!(arrival.is_finite());
+        // Field by field: a derived clone goes through the generic
+        // `Extend` of the requirements and a call for the (usually empty)
+        // attributes, on every arrival.
         Contact {
             id,
-            arrival,
+            channel: self.channel,
+            requirements: SmallVec::from_slice(&self.requirements),
+            priority: self.priority,
+            tier: self.tier,
             segment,
-            ..self.clone()
+            arrival,
+            preferred_agent: self.preferred_agent,
+            attributes: if self.attributes.is_empty() {
+                BTreeMap::new()
+            } else {
+                self.attributes.clone()
+            },
         }
     }
 }

@@ -260,6 +260,9 @@ struct Bucket {
     profile: u32,
     used: SmallVec<[u16; 4]>,
     used_total: u16,
+    /// The channels its members have room on: fixed by the profile and the
+    /// load, so worked out once rather than per contact looking.
+    open_channels: SmallVec<[ChannelId; 4]>,
     head: u32,
     tail: u32,
     len: u32,
@@ -629,13 +632,21 @@ impl State {
             b = bk.chain;
         }
         let id = self.buckets.len() as u32;
-        let skills = self.profiles[p as usize].template.skills().len();
+        let template = &self.profiles[p as usize].template;
+        let skills = template.skills().len();
+        let open_channels = template
+            .capacities()
+            .iter()
+            .map(|c| c.channel)
+            .filter(|&ch| free_slots(template, &rec.used, rec.used_total, ch) > 0)
+            .collect();
         self.buckets.push(Bucket {
             hash,
             chain: first,
             profile: p,
             used: SmallVec::from_slice(&rec.used),
             used_total: rec.used_total,
+            open_channels,
             head: NONE,
             tail: NONE,
             len: 0,
@@ -1338,6 +1349,12 @@ impl State {
                 return Err(format!("bucket {b}: {n} members listed, len {}", bk.len));
             }
             listed += n as usize;
+            for c in template.capacities() {
+                let open = free_slots(template, &bk.used, bk.used_total, c.channel) > 0;
+                if open != bk.open_channels.contains(&c.channel) {
+                    return Err(format!("bucket {b}: room on {} out of step", c.channel));
+                }
+            }
             let active =
                 bk.all_pos != NONE && self.active_buckets_all.get(bk.all_pos as usize) == Some(&b);
             if active != (n > 0) {
@@ -1393,9 +1410,10 @@ impl State {
     /// relaxation, a free slot on its channel), cool-downs aside.
     fn bucket_open(&self, b: u32, c: &ContactRec) -> bool {
         let bk = &self.buckets[b as usize];
-        let template = &self.profiles[bk.profile as usize].template;
-        free_slots(template, &bk.used, bk.used_total, c.contact.channel()) > 0
-            && template.meets(c.contact.requirements(), c.relax)
+        bk.open_channels.contains(&c.contact.channel())
+            && self.profiles[bk.profile as usize]
+                .template
+                .meets(c.contact.requirements(), c.relax)
     }
 
     /// The non-empty buckets that may hold agents with every skill `c`
