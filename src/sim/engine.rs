@@ -125,6 +125,12 @@ impl EventQueue {
     }
 
     /// Takes the earliest event (the first scheduled among equal times).
+    ///
+    /// Floyd's variant: the hole left at the root goes down along the
+    /// smaller children to a leaf without comparing with the last entry,
+    /// which then climbs from there. The last entry was usually scheduled
+    /// far ahead, so it belongs near the bottom and the climb is short:
+    /// one comparison per level instead of two.
     #[inline]
     pub fn pop(&mut self) -> Option<Entry> {
         let last = self.items.pop()?;
@@ -132,38 +138,43 @@ impl EventQueue {
         if n == 0 {
             return Some(last);
         }
-        let top = self.items[0];
+        let it = &mut self.items[..];
+        let top = it[0];
         let mut i = 0;
         loop {
             let first = ARITY * i + 1;
-            if first >= n {
-                break;
-            }
             let m = if first + ARITY <= n {
                 // All four children: a branch-free tournament, since which
                 // child is smallest is a coin toss the branch predictor loses.
-                let it = &self.items;
-                let k = |c: usize| it[c].key;
-                let a = hint::select_unpredictable(k(first + 1) < k(first), first + 1, first);
-                let b =
-                    hint::select_unpredictable(k(first + 3) < k(first + 2), first + 3, first + 2);
-                hint::select_unpredictable(k(b) < k(a), b, a)
-            } else {
+                let c: &[Entry; ARITY] = it[first..first + ARITY]
+                    .try_into()
+                    .expect("a slice of ARITY entries");
+                let a = hint::select_unpredictable(c[1].key < c[0].key, 1, 0);
+                let b = hint::select_unpredictable(c[3].key < c[2].key, 3, 2);
+                first + hint::select_unpredictable(c[b].key < c[a].key, b, a)
+            } else if first < n {
                 let mut m = first;
                 for c in first + 1..n {
-                    if self.items[c].key < self.items[m].key {
+                    if it[c].key < it[m].key {
                         m = c;
                     }
                 }
                 m
-            };
-            if self.items[m].key >= last.key {
+            } else {
                 break;
-            }
-            self.items[i] = self.items[m];
+            };
+            it[i] = it[m];
             i = m;
         }
-        self.items[i] = last;
+        while i > 0 {
+            let p = (i - 1) / ARITY;
+            if it[p].key <= last.key {
+                break;
+            }
+            it[i] = it[p];
+            i = p;
+        }
+        it[i] = last;
         Some(top)
     }
 
@@ -1023,42 +1034,70 @@ mod tests {
     /// million random operations with many equal times.
     #[test]
     fn queue_matches_a_sorted_vector() {
+        let min = |shadow: &[(f64, u64, u32)]| {
+            shadow
+                .iter()
+                .enumerate()
+                .min_by(|a, b| a.1.0.total_cmp(&b.1.0).then(a.1.1.cmp(&b.1.1)))
+                .unwrap()
+                .0
+        };
         let mut rng = Pcg64Mcg::seed_from_u64(5);
         let mut q = EventQueue::default();
-        let mut shadow: Vec<(f64, u64, u32)> = Vec::new();
-        let mut seq = 0u64;
-        for _ in 0..1_000_000 {
-            if rng.next_u32() % 3 != 0 || shadow.is_empty() {
-                let t = (rng.next_u32() % 50) as f64 * 0.5;
-                let tag = rng.next_u32();
-                q.push(t, Ev::Arrival(tag));
-                shadow.push((t, seq, tag));
-                seq += 1;
-            } else {
-                let (i, _) = shadow
-                    .iter()
-                    .enumerate()
-                    .min_by(|a, b| a.1.0.total_cmp(&b.1.0).then(a.1.1.cmp(&b.1.1)))
-                    .unwrap();
-                let want = shadow.swap_remove(i);
-                let got = q.pop().unwrap();
-                assert_eq!(
-                    (got.t(), got.seq(), got.ev),
-                    (want.0, want.1, Ev::Arrival(want.2))
-                );
+        // Small heaps for many steps, then a deep one (five levels).
+        for (steps, cap) in [(1_000_000, 64), (200_000, 700)] {
+            let mut shadow: Vec<(f64, u64, u32)> = Vec::new();
+            // Places taken with `reserve`, pushed a few steps later.
+            let mut reserved: Vec<(f64, u64, u32)> = Vec::new();
+            for _ in 0..steps {
+                let r = rng.next_u32();
+                if r % 3 != 0 || shadow.is_empty() {
+                    let t =
+                        q.items.first().map_or(0.0, |e| e.t()) + (rng.next_u32() % 50) as f64 * 0.5;
+                    let tag = rng.next_u32();
+                    if r % 16 == 1 {
+                        reserved.push((t, q.reserve(), tag));
+                    } else {
+                        let seq = q.seq;
+                        q.push(t, Ev::Arrival(tag));
+                        shadow.push((t, seq, tag));
+                    }
+                } else {
+                    let want = shadow.swap_remove(min(&shadow));
+                    let got = q.pop().unwrap();
+                    assert_eq!(
+                        (got.t(), got.seq(), got.ev),
+                        (want.0, want.1, Ev::Arrival(want.2))
+                    );
+                }
+                if r % 5 == 0
+                    && let Some((t, seq, tag)) = reserved.pop()
+                {
+                    // Never before the last event taken, as in the engine.
+                    let t = t.max(q.items.first().map_or(0.0, |e| e.t()));
+                    q.push_reserved(t, seq, Ev::Arrival(tag));
+                    shadow.push((t, seq, tag));
+                }
+                // Keep the shadow bounded so the linear scan stays cheap.
+                while shadow.len() > cap {
+                    let want = shadow.swap_remove(min(&shadow));
+                    let got = q.pop().unwrap();
+                    assert_eq!((got.t(), got.seq()), (want.0, want.1));
+                }
             }
-            // Keep the shadow small so the linear scan stays cheap.
-            while shadow.len() > 64 {
-                let (i, _) = shadow
-                    .iter()
-                    .enumerate()
-                    .min_by(|a, b| a.1.0.total_cmp(&b.1.0).then(a.1.1.cmp(&b.1.1)))
-                    .unwrap();
-                let want = shadow.swap_remove(i);
-                let got = q.pop().unwrap();
+            while let Some(got) = q.pop() {
+                let want = shadow.swap_remove(min(&shadow));
+                assert_eq!((got.t(), got.seq()), (want.0, want.1));
+            }
+            assert!(shadow.is_empty() && q.len() == 0);
+            for (t, seq, tag) in reserved.drain(..) {
+                q.push_reserved(t, seq, Ev::Arrival(tag));
+                shadow.push((t, seq, tag));
+            }
+            while let Some(got) = q.pop() {
+                let want = shadow.swap_remove(min(&shadow));
                 assert_eq!((got.t(), got.seq()), (want.0, want.1));
             }
         }
-        assert_eq!(q.len(), shadow.len());
     }
 }
