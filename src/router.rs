@@ -293,9 +293,6 @@ pub struct Router<P: RoutingPolicy = Box<dyn RoutingPolicy>> {
     proposals: Vec<Proposal>,
     due: Vec<ContactId>,
     rejected: u64,
-    /// A contact that arrived in the event being handled and is not queued
-    /// yet (see [`RoutingPolicy::arrival_reads_agents_only`]).
-    arriving: Option<u32>,
 }
 
 /// Builds a [`Router`] with a validated configuration.
@@ -345,7 +342,6 @@ impl<P: RoutingPolicy> RouterBuilder<P> {
             proposals: Vec::new(),
             due: Vec::new(),
             rejected: 0,
-            arriving: None,
         })
     }
 }
@@ -484,9 +480,9 @@ impl<P: RoutingPolicy> Router<P> {
                 last: self.now,
             });
         }
-        let mut triggers = self.apply(now, event)?;
+        let (mut triggers, arriving) = self.apply(now, event)?;
         self.now = now;
-        if let Some(ix) = self.arriving.take() {
+        if let Some(ix) = arriving {
             // The newcomer first (its trigger is the only one), then the
             // queue: nothing else has been decided at this instant yet.
             if let Some(t) = triggers[0].take() {
@@ -567,9 +563,16 @@ impl<P: RoutingPolicy> Router<P> {
     }
 
     /// Validates `event` against the state and, only if it is legal, applies it.
-    /// Returns what the policy must be asked about.
-    fn apply(&mut self, now: f64, event: Event) -> Result<[Option<Trigger>; 2], RouterError> {
+    /// Returns what the policy must be asked about, and a newly arrived
+    /// contact left out of the queue for now (see
+    /// [`RoutingPolicy::arrival_reads_agents_only`]).
+    fn apply(
+        &mut self,
+        now: f64,
+        event: Event,
+    ) -> Result<([Option<Trigger>; 2], Option<u32>), RouterError> {
         let mut triggers = [None, None];
+        let mut arriving = None;
         match event {
             Event::AgentLogin { agent } => {
                 let id = agent.id();
@@ -648,7 +651,7 @@ impl<P: RoutingPolicy> Router<P> {
                 self.st.count_held(Held::Waiting, 1);
                 if self.policy.arrival_reads_agents_only() {
                     // queued by `handle` if the policy leaves it waiting
-                    self.arriving = Some(ix);
+                    arriving = Some(ix);
                 } else {
                     self.st.enqueue(ix);
                 }
@@ -701,27 +704,15 @@ impl<P: RoutingPolicy> Router<P> {
                 };
                 self.set_held(ix, Held::WrapUp(a));
                 self.st.agents[a as usize].wrapping += 1;
-                let agent_id = self.st.agent(a).agent.id();
-                if let Some(rec) = self.st.contact(ix) {
-                    self.policy
-                        .observe_outcome(&rec.contact, agent_id, &outcome);
-                }
+                self.observe(ix, a, &outcome);
             }
             Event::WorkCompletedNoWrapUp { contact, outcome } => {
                 let (ix, held) = self.contact_ix(contact)?;
                 let Held::InService(a) = held else {
                     return Err(self.wrong_state(contact, held, "WorkCompletedNoWrapUp"));
                 };
-                let agent_id = self.st.agent(a).agent.id();
-                if let Some(rec) = self.st.contact(ix) {
-                    self.policy
-                        .observe_outcome(&rec.contact, agent_id, &outcome);
-                }
-                self.release_slot(a, ix, now);
-                self.st.count_held(held, -1);
-                self.st.counts.completed += 1;
-                self.st.remove_contact(ix);
-                triggers[0] = Some(Trigger::AgentAvailable(agent_id));
+                self.observe(ix, a, &outcome);
+                triggers[0] = Some(self.complete(a, ix, held, now));
             }
             Event::WrapUpDone { contact } => {
                 let (ix, held) = self.contact_ix(contact)?;
@@ -730,16 +721,30 @@ impl<P: RoutingPolicy> Router<P> {
                 };
                 let rec = &mut self.st.agents[a as usize];
                 rec.wrapping = rec.wrapping.saturating_sub(1);
-                self.release_slot(a, ix, now);
-                self.st.count_held(held, -1);
-                self.st.counts.completed += 1;
-                self.st.remove_contact(ix);
-                triggers[0] = Some(Trigger::AgentAvailable(self.st.agent(a).agent.id()));
+                triggers[0] = Some(self.complete(a, ix, held, now));
             }
             Event::Tick => {}
             Event::Rebalance => triggers[0] = Some(Trigger::Rebalance),
         }
-        Ok(triggers)
+        Ok((triggers, arriving))
+    }
+
+    /// Tells the policy what came of contact `ix`, served by agent `a`.
+    fn observe(&mut self, ix: u32, a: u32, outcome: &Outcome) {
+        let agent_id = self.st.agent(a).agent.id();
+        if let Some(rec) = self.st.contact(ix) {
+            self.policy.observe_outcome(&rec.contact, agent_id, outcome);
+        }
+    }
+
+    /// Served contact `ix` (held as `held`) leaves; agent `a`'s slot is free
+    /// again, which is what the policy is asked about next.
+    fn complete(&mut self, a: u32, ix: u32, held: Held, now: f64) -> Trigger {
+        self.release_slot(a, ix, now);
+        self.st.count_held(held, -1);
+        self.st.counts.completed += 1;
+        self.st.remove_contact(ix);
+        Trigger::AgentAvailable(self.st.agent(a).agent.id())
     }
 
     fn count_channels(&mut self, a: u32, delta: i32) {

@@ -84,11 +84,13 @@ impl EventQueue {
     #[inline]
     pub fn push(&mut self, t: f64, ev: Ev) {
         let seq = self.reserve();
-        self.push_key(t, seq, ev);
+        self.push_reserved(t, seq, ev);
     }
 
+    /// Schedules `ev` at `t` in the place `seq` taken by [`reserve`](Self::reserve):
+    /// it orders among equal times as if it had been pushed then.
     #[inline]
-    fn push_key(&mut self, t: f64, seq: u64, ev: Ev) {
+    pub fn push_reserved(&mut self, t: f64, seq: u64, ev: Ev) {
         debug_assert!(t >= 0.0 && t.is_finite(), "event time {t}");
         let bits = (t + 0.0).to_bits();
         let e = Entry {
@@ -115,13 +117,6 @@ impl EventQueue {
     pub fn reserve(&mut self) -> u64 {
         self.seq += 1;
         self.seq - 1
-    }
-
-    /// Schedules `ev` at `t` in the place `seq` taken by [`reserve`](Self::reserve):
-    /// it orders among equal times as if it had been pushed then.
-    #[inline]
-    pub fn push_reserved(&mut self, t: f64, seq: u64, ev: Ev) {
-        self.push_key(t, seq, ev);
     }
 
     /// Takes the earliest event (the first scheduled among equal times).
