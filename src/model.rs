@@ -388,6 +388,37 @@ impl AgentBuilder {
 const INLINE_REQUIREMENTS: usize = 4;
 type Requirements = SmallVec<[Requirement; INLINE_REQUIREMENTS]>;
 
+/// A contact's free-form attributes, boxed only when there are some: most
+/// contacts have none, and an empty map inline would still make the record
+/// larger and cost a drop call for every contact that leaves. `None` if and
+/// only if the map is empty, so that the derived equality is the map's.
+#[derive(Clone, Default, PartialEq)]
+#[allow(clippy::box_collection)] // the box is the point: one word, null when empty
+struct Attributes(Option<Box<BTreeMap<String, String>>>);
+
+static NO_ATTRIBUTES: BTreeMap<String, String> = BTreeMap::new();
+
+impl Attributes {
+    fn new(map: BTreeMap<String, String>) -> Attributes {
+        Attributes((!map.is_empty()).then(|| Box::new(map)))
+    }
+    fn map(&self) -> &BTreeMap<String, String> {
+        self.0.as_deref().unwrap_or(&NO_ATTRIBUTES)
+    }
+}
+
+impl fmt::Debug for Attributes {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.map().fmt(f)
+    }
+}
+
+impl Serialize for Attributes {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.map().serialize(s)
+    }
+}
+
 /// A contact waiting to be served: what it needs and who the customer is.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(try_from = "ContactSpec")]
@@ -400,7 +431,7 @@ pub struct Contact {
     segment: SegmentId,
     arrival: f64,
     preferred_agent: Option<AgentId>,
-    attributes: BTreeMap<String, String>,
+    attributes: Attributes,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -493,7 +524,7 @@ impl Contact {
     }
     /// Free-form customer attributes for fit models.
     pub fn attributes(&self) -> &BTreeMap<String, String> {
-        &self.attributes
+        self.attributes.map()
     }
 }
 
@@ -571,7 +602,7 @@ impl ContactBuilder {
             tier: self.tier,
             segment: self.segment,
             preferred_agent: self.preferred_agent,
-            attributes: self.attributes,
+            attributes: Attributes::new(self.attributes),
         })
     }
 }
@@ -594,11 +625,7 @@ impl Contact {
             segment,
             arrival,
             preferred_agent: self.preferred_agent,
-            attributes: if self.attributes.is_empty() {
-                BTreeMap::new()
-            } else {
-                self.attributes.clone()
-            },
+            attributes: self.attributes.clone(),
         }
     }
 }

@@ -401,24 +401,20 @@ impl<P: RoutingPolicy> Router<P> {
     /// Where a contact is; `None` if it never arrived or has left
     /// (completed and abandoned contacts are counted, not kept).
     pub fn contact_state(&self, id: ContactId) -> Option<ContactState> {
-        let ix = *self.st.contact_ix.get(&id)?;
+        let ix = self.st.contact_slot(id)?;
         self.st.contact(ix).map(|r| state_of(&self.st, r.held))
     }
 
     /// An agent's state; `None` if the agent is unknown.
     pub fn agent_state(&self, id: AgentId) -> Option<AgentState> {
-        self.st
-            .agent_ix
-            .get(&id)
-            .map(|&ix| self.st.agent(ix).state())
+        self.st.agent_slot(id).map(|ix| self.st.agent(ix).state())
     }
 
     /// How many contacts an agent holds (offered, in service or wrap-up) now.
     pub fn agent_load(&self, id: AgentId) -> Option<u16> {
         self.st
-            .agent_ix
-            .get(&id)
-            .map(|&ix| self.st.agent(ix).used_total)
+            .agent_slot(id)
+            .map(|ix| self.st.agent(ix).used_total)
     }
 
     /// The ids of the contacts in the system (not completed or abandoned), in no
@@ -507,18 +503,13 @@ impl<P: RoutingPolicy> Router<P> {
     }
 
     fn agent_ix(&self, id: AgentId) -> Result<u32, RouterError> {
-        self.st
-            .agent_ix
-            .get(&id)
-            .copied()
-            .ok_or(RouterError::UnknownAgent(id))
+        self.st.agent_slot(id).ok_or(RouterError::UnknownAgent(id))
     }
 
     fn contact_ix(&self, id: ContactId) -> Result<(u32, Held), RouterError> {
-        let ix = *self
+        let ix = self
             .st
-            .contact_ix
-            .get(&id)
+            .contact_slot(id)
             .ok_or(RouterError::UnknownContact(id))?;
         let rec = self.st.contact(ix).ok_or(RouterError::UnknownContact(id))?;
         Ok((ix, rec.held))
@@ -576,11 +567,11 @@ impl<P: RoutingPolicy> Router<P> {
         match event {
             Event::AgentLogin { agent } => {
                 let id = agent.id();
-                match self.st.agent_ix.get(&id) {
-                    Some(&a) if self.st.agent(a).presence != Presence::LoggedOut => {
+                match self.st.agent_slot(id) {
+                    Some(a) if self.st.agent(a).presence != Presence::LoggedOut => {
                         return Err(RouterError::AlreadyLoggedIn(id));
                     }
-                    Some(&a) => {
+                    Some(a) => {
                         self.count_channels(a, -1);
                         // Logged out, so in no index: it may change profile.
                         let class = self.fit.agent_class(&agent);
@@ -630,7 +621,7 @@ impl<P: RoutingPolicy> Router<P> {
             }
             Event::ContactArrived { contact } => {
                 let id = contact.id();
-                if self.st.contact_ix.contains_key(&id) {
+                if self.st.contact_slot(id).is_some() {
                     return Err(RouterError::DuplicateContact(id));
                 }
                 if contact.arrival() > now {
@@ -851,7 +842,7 @@ impl<P: RoutingPolicy> Router<P> {
 
     /// Whether a queued wake-up is its contact's live one: `Some(ix)` if so.
     fn live_wakeup(&self, w: &Wakeup) -> Option<u32> {
-        let ix = *self.st.contact_ix.get(&w.contact)?;
+        let ix = self.st.contact_slot(w.contact)?;
         let rec = self.st.contact(ix)?;
         (rec.wake_at == Some(w.at)).then_some(ix)
     }
@@ -906,7 +897,7 @@ impl<P: RoutingPolicy> Router<P> {
             Trigger::AgentAvailable(agent) => {
                 // Ask again while the agent has room and the last answer placed work,
                 // so that a policy may propose one offer per call.
-                let Some(&a) = self.st.agent_ix.get(&agent) else {
+                let Some(a) = self.st.agent_slot(agent) else {
                     return;
                 };
                 let cap = self.st.agent(a).agent.total_capacity();
@@ -965,10 +956,8 @@ impl<P: RoutingPolicy> Router<P> {
 
     /// Applies one proposal if feasible; returns whether it was.
     fn offer(&mut self, p: Proposal, trigger: Trigger, out: &mut Vec<Offer>) -> bool {
-        let (Some(&ix), Some(&a)) = (
-            self.st.contact_ix.get(&p.contact),
-            self.st.agent_ix.get(&p.agent),
-        ) else {
+        let (Some(ix), Some(a)) = (self.st.contact_slot(p.contact), self.st.agent_slot(p.agent))
+        else {
             self.rejected += 1;
             return false;
         };

@@ -244,6 +244,10 @@ struct Profile {
     class: u64,
     /// Its bucket of idle agents, once made.
     idle_bucket: u32,
+    /// For each of its skills, the index of that skill's list in
+    /// `active_buckets_by_skill`: a bucket joins and leaves those lists
+    /// every time it fills or empties, without hashing the skills.
+    lists: SmallVec<[u32; 4]>,
 }
 
 /// The available agents of one profile holding the same contacts per
@@ -391,8 +395,10 @@ pub(crate) struct State {
     profile_by_hash: IdMap<u64, u32>,
     buckets: Vec<Bucket>,
     bucket_by_hash: IdMap<u64, u32>,
-    /// Non-empty buckets, by each skill of their profile, and all.
-    active_buckets_by_skill: IdMap<SkillId, Vec<u32>>,
+    /// Non-empty buckets, by each skill of their profile (the list of
+    /// skill `s` at `bucket_list_of[s]`), and all.
+    active_buckets_by_skill: Vec<Vec<u32>>,
+    bucket_list_of: IdMap<SkillId, u32>,
     active_buckets_all: Vec<u32>,
     groups: Vec<Group>,
     /// First group of each hash chain.
@@ -498,15 +504,15 @@ impl Iterator for Subsets {
 /// requirement): every item with all the skills is in each of them.
 fn smallest_list<'s>(
     reqs: &[Requirement],
-    by_skill: &'s IdMap<SkillId, Vec<u32>>,
     all: &'s [u32],
+    by_skill: impl Fn(SkillId) -> &'s [u32],
 ) -> &'s [u32] {
     if reqs.is_empty() {
         return all;
     }
     let mut best: &[u32] = &[];
     for (i, r) in reqs.iter().enumerate() {
-        let b = by_skill.get(&r.skill).map_or(&[][..], |v| &v[..]);
+        let b = by_skill(r.skill);
         if i == 0 || b.len() < best.len() {
             best = b;
         }
@@ -540,6 +546,33 @@ impl State {
         self.contacts.get_mut(ix as usize).and_then(Option::as_mut)
     }
 
+    /// The slot of agent `id`, if it is known. Agents numbered from 0 in
+    /// login order (as the simulator numbers them) sit at the slot their id
+    /// names and are found there without hashing; others through the map.
+    #[inline]
+    pub fn agent_slot(&self, id: AgentId) -> Option<u32> {
+        match self.agents.get(id.0 as usize) {
+            Some(r) if r.agent.id() == id => Some(id.0),
+            _ => self.agent_ix.get(&id).copied(),
+        }
+    }
+
+    /// The slot of contact `id`, if it is in the system. A contact whose
+    /// slot equals the low 32 bits of its id is found there without
+    /// hashing and is not in the map (an embedding system that numbers
+    /// contacts by a recycled slot of its own, reused last-freed first as
+    /// the router reuses its slots, as the simulator does, never hashes);
+    /// any other is in the map.
+    #[inline]
+    pub fn contact_slot(&self, id: ContactId) -> Option<u32> {
+        let direct = id.0 as u32;
+        match self.contact(direct) {
+            Some(r) if r.contact.id() == id => Some(direct),
+            _ if self.contact_ix.is_empty() => None,
+            _ => self.contact_ix.get(&id).copied(),
+        }
+    }
+
     pub fn count_held(&mut self, held: Held, delta: i64) {
         let c = match held {
             Held::Waiting => &mut self.counts.waiting,
@@ -566,12 +599,25 @@ impl State {
             p = prof.chain;
         }
         let id = self.profiles.len() as u32;
+        let lists = agent
+            .skills()
+            .iter()
+            .map(|sk| {
+                let next = self.bucket_list_of.len() as u32;
+                let l = *self.bucket_list_of.entry(sk.skill).or_insert(next);
+                if l == next {
+                    self.active_buckets_by_skill.push(Vec::new());
+                }
+                l
+            })
+            .collect();
         self.profiles.push(Profile {
             hash,
             chain: first,
             template: agent.clone(),
             class,
             idle_bucket: NONE,
+            lists,
         });
         self.profile_by_hash.insert(hash, id);
         id
@@ -589,7 +635,7 @@ impl State {
         self.profile_by_hash.clear();
         self.buckets.clear();
         self.bucket_by_hash.clear();
-        self.active_buckets_by_skill.clear();
+        self.active_buckets_by_skill.iter_mut().for_each(Vec::clear);
         self.active_buckets_all.clear();
         for a in 0..self.agents.len() {
             let (agent, class) = (self.agents[a].agent.clone(), self.agents[a].class);
@@ -726,9 +772,12 @@ impl State {
                 ..
             } = self;
             let bk = &mut buckets[bu];
-            let skills = profiles[bk.profile as usize].template.skills();
-            for (sk, pos) in skills.iter().zip(bk.active_pos.iter_mut()) {
-                let list = active_buckets_by_skill.entry(sk.skill).or_default();
+            for (&l, pos) in profiles[bk.profile as usize]
+                .lists
+                .iter()
+                .zip(bk.active_pos.iter_mut())
+            {
+                let list = &mut active_buckets_by_skill[l as usize];
                 *pos = list.len() as u32;
                 list.push(b);
             }
@@ -760,16 +809,17 @@ impl State {
                 active_buckets_all,
                 ..
             } = self;
-            let skills = profiles[buckets[b].profile as usize].template.skills();
-            for (k, sk) in skills.iter().enumerate() {
+            let lists = &profiles[buckets[b].profile as usize].lists;
+            for (k, &l) in lists.iter().enumerate() {
                 let pos = buckets[b].active_pos[k];
-                if let Some(list) = active_buckets_by_skill.get_mut(&sk.skill)
-                    && let Some(moved) = bucket_remove(list, pos)
-                {
+                if let Some(moved) = bucket_remove(&mut active_buckets_by_skill[l as usize], pos) {
                     // the skill's place among the moved bucket's skills
                     let m = &mut buckets[moved as usize];
-                    let mskills = profiles[m.profile as usize].template.skills();
-                    if let Ok(j) = mskills.binary_search_by_key(&sk.skill, |x| x.skill) {
+                    if let Some(j) = profiles[m.profile as usize]
+                        .lists
+                        .iter()
+                        .position(|&x| x == l)
+                    {
                         m.active_pos[j] = pos;
                     }
                 }
@@ -791,7 +841,7 @@ impl State {
         let preferred = c
             .contact
             .preferred_agent()
-            .and_then(|id| self.agent_ix.get(&id).copied());
+            .and_then(|id| self.agent_slot(id));
         let mut preferred_given = false;
         for &b in self.bucket_candidates(c) {
             if !self.bucket_open(b, c) {
@@ -862,17 +912,26 @@ impl State {
                 (self.contacts.len() - 1) as u32
             }
         };
-        self.contact_ix.insert(id, ix);
+        if ix != id.0 as u32 {
+            self.contact_ix.insert(id, ix);
+        }
         self.counts.arrived += 1;
         ix
     }
 
     /// Drops a contact that has left (completed or abandoned); it must not be waiting.
     pub fn remove_contact(&mut self, ix: u32) {
-        if let Some(rec) = self.contacts.get_mut(ix as usize).and_then(Option::take) {
-            self.contact_ix.remove(&rec.contact.id());
-            self.free_slots.push(ix);
+        let Some(slot) = self.contacts.get_mut(ix as usize) else {
+            return;
+        };
+        let Some(rec) = slot else { return };
+        let id = rec.contact.id();
+        // Dropped in place: the record is not moved out first.
+        *slot = None;
+        if ix != id.0 as u32 {
+            self.contact_ix.remove(&id);
         }
+        self.free_slots.push(ix);
     }
 
     /// The group for a contact at relaxation `relax`, made if it does not
@@ -1224,6 +1283,35 @@ impl State {
     /// lists, the list of all waiting contacts, and the free-agent buckets.
     /// O(everything); for tests.
     pub fn check_indexes(&self) -> Result<(), String> {
+        // Ids: every contact found at its slot, the map holding exactly
+        // those whose slot is not the one their id names; every agent too.
+        let mut mapped = 0usize;
+        for (ix, rec) in self.contacts.iter().enumerate() {
+            let Some(rec) = rec else { continue };
+            let id = rec.contact.id();
+            if self.contact_slot(id) != Some(ix as u32) {
+                return Err(format!("contact {id} not found at its slot {ix}"));
+            }
+            if id.0 as u32 != ix as u32 {
+                mapped += 1;
+            } else if self.contact_ix.contains_key(&id) {
+                return Err(format!("contact {id} at its own slot is also mapped"));
+            }
+        }
+        if mapped != self.contact_ix.len() {
+            return Err(format!(
+                "contact map holds {} ids, {mapped} contacts need it",
+                self.contact_ix.len()
+            ));
+        }
+        for (ix, rec) in self.agents.iter().enumerate() {
+            if self.agent_slot(rec.agent.id()) != Some(ix as u32) {
+                return Err(format!(
+                    "agent {} not found at its slot {ix}",
+                    rec.agent.id()
+                ));
+            }
+        }
         let mut in_groups = 0usize;
         let mut live = 0usize;
         let mut by_len = vec![0u32; self.active_by_len.len().max(1)];
@@ -1360,11 +1448,12 @@ impl State {
             if active != (n > 0) {
                 return Err(format!("bucket {b}: active {active} with {n} members"));
             }
-            for (sk, &pos) in template.skills().iter().zip(&bk.active_pos) {
-                let here = self
-                    .active_buckets_by_skill
-                    .get(&sk.skill)
-                    .and_then(|l| l.get(pos as usize));
+            let lists = &self.profiles[bk.profile as usize].lists;
+            for ((sk, &pos), &l) in template.skills().iter().zip(&bk.active_pos).zip(lists) {
+                if self.bucket_list_of.get(&sk.skill) != Some(&l) {
+                    return Err(format!("bucket {b}: list index of {} wrong", sk.skill));
+                }
+                let here = self.active_buckets_by_skill[l as usize].get(pos as usize);
                 if active != (here == Some(&b)) {
                     return Err(format!("bucket {b}: list of {} out of step", sk.skill));
                 }
@@ -1419,11 +1508,11 @@ impl State {
     /// The non-empty buckets that may hold agents with every skill `c`
     /// needs: the smallest list among its required skills.
     fn bucket_candidates(&self, c: &ContactRec) -> &[u32] {
-        smallest_list(
-            c.contact.requirements(),
-            &self.active_buckets_by_skill,
-            &self.active_buckets_all,
-        )
+        smallest_list(c.contact.requirements(), &self.active_buckets_all, |s| {
+            self.bucket_list_of
+                .get(&s)
+                .map_or(&[][..], |&l| &self.active_buckets_by_skill[l as usize][..])
+        })
     }
 }
 
@@ -1567,13 +1656,13 @@ impl<'a> RouterView<'a> {
 
     /// A waiting contact by id (`None` if it is not waiting). O(1).
     pub fn waiting_contact(&self, id: ContactId) -> Option<ContactRef<'a>> {
-        let ix = *self.st.contact_ix.get(&id)?;
+        let ix = self.st.contact_slot(id)?;
         self.cref(ix).filter(|c| c.rec.held == Held::Waiting)
     }
 
     /// A known agent by id. O(1).
     pub fn agent(&self, id: AgentId) -> Option<AgentRef<'a>> {
-        self.st.agent_ix.get(&id).map(|&ix| self.aref(ix))
+        self.st.agent_slot(id).map(|ix| self.aref(ix))
     }
 
     /// Every waiting contact. O(waiting).

@@ -1195,3 +1195,93 @@ fn profiles_left_behind_by_relogins_are_swept() {
     assert_eq!(pairs(&offers), [(2, 2)]);
     r.check_consistency().unwrap();
 }
+
+// ---------------------------------------------------------------------------
+// Ids: found at the slot they name, or through the map
+// ---------------------------------------------------------------------------
+
+/// The router finds a contact or an agent without hashing when the low bits
+/// of its id name the slot it sits in, and through its map otherwise. Ids
+/// here are chosen to land on both sides and to collide: `1 << 32` names
+/// slot 0 while contact 0 sits there; agent 1 names the slot agent 7 holds.
+/// Every state query, duplicate check and event must find the right one.
+#[test]
+fn ids_that_name_their_slot_and_ids_that_do_not_are_both_found() {
+    let mut r = Router::new(LongestIdleAgent);
+    // Agent slots 0, 1, 2 in login order: 0 names its slot, 7 and 1 do not.
+    for id in [0, 7, 1] {
+        assert!(ready(&mut r, 0.0, agent(id, &[(S1, 5)])).is_empty());
+    }
+    r.check_consistency().unwrap();
+    for id in [0, 7, 1] {
+        assert_eq!(r.agent_state(AgentId(id)), Some(AgentState::Ready));
+    }
+    assert_eq!(r.agent_state(AgentId(2)), None, "slot 2 holds agent 1");
+    // Contacts: 0 takes slot 0 (its own); 1 << 32 names slot 0 too but
+    // takes slot 1; 5 takes slot 2; 2 takes slot 3. No skill S2 among the
+    // agents, so all four wait.
+    let ids = [0u64, 1 << 32, 5, 2];
+    for (k, &id) in ids.iter().enumerate() {
+        let mut out = Vec::new();
+        let c = contact(id, k as f64, &[(S2, 1)]);
+        // S2 is served by nobody, but the channel is: the contact waits.
+        r.handle(k as f64, Event::ContactArrived { contact: c }, &mut out)
+            .unwrap();
+        assert!(out.is_empty());
+        r.check_consistency().unwrap();
+    }
+    for &id in &ids {
+        assert_eq!(r.contact_state(ContactId(id)), Some(ContactState::Waiting));
+    }
+    assert_eq!(r.contact_state(ContactId(1)), None, "slot 1 holds 1 << 32");
+    assert_eq!(r.contact_state(ContactId(3 << 32)), None);
+    // A duplicate is caught whichever way its id is found.
+    for &id in &ids {
+        let mut out = Vec::new();
+        let err = r
+            .handle(
+                9.0,
+                Event::ContactArrived {
+                    contact: contact(id, 9.0, &[]),
+                },
+                &mut out,
+            )
+            .unwrap_err();
+        assert!(matches!(err, skillroute::RouterError::DuplicateContact(c) if c.0 == id));
+    }
+    // Contact 0 leaves: slot 0 is free, and 1 << 32 (still at slot 1) must
+    // not be taken for it, nor contact 0 be found any longer.
+    ev(
+        &mut r,
+        10.0,
+        Event::ContactAbandoned {
+            contact: ContactId(0),
+        },
+    );
+    r.check_consistency().unwrap();
+    assert_eq!(r.contact_state(ContactId(0)), None);
+    assert_eq!(
+        r.contact_state(ContactId(1 << 32)),
+        Some(ContactState::Waiting)
+    );
+    // The next arrival reuses slot 0; with id 7 it is mapped, and served by
+    // the longest idle agent (agent 0).
+    let offers = arrive(&mut r, 11.0, contact(7, 11.0, &[(S1, 1)]));
+    assert_eq!(pairs(&offers), vec![(7, 0)]);
+    r.check_consistency().unwrap();
+    finish(&mut r, 12.0, 7, 0);
+    r.check_consistency().unwrap();
+    assert_eq!(r.contact_state(ContactId(7)), None);
+    for &id in &ids[1..] {
+        ev(
+            &mut r,
+            13.0,
+            Event::ContactAbandoned {
+                contact: ContactId(id),
+            },
+        );
+        r.check_consistency().unwrap();
+        assert_eq!(r.contact_state(ContactId(id)), None);
+    }
+    assert_eq!(r.agent_state(AgentId(0)), Some(AgentState::Ready));
+}

@@ -765,6 +765,9 @@ impl<'a, P: RoutingPolicy, O: SimObserver> Engine<'a, P, O> {
 
     #[inline]
     fn interval_of(&self, t: f64) -> usize {
+        if self.plan.intervals == 1 {
+            return 0; // no division (twice per contact) when there is one
+        }
         ((t / self.plan.interval) as usize).min(self.plan.intervals - 1)
     }
 
