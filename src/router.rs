@@ -282,6 +282,13 @@ impl Ord for Wakeup {
 /// In steady state (a non-idling policy, one event at a time) an event costs
 /// O(eligible pairs of the changed contact or agent) plus O(log n) index and
 /// timer upkeep; only [`Event::Rebalance`] looks at the whole problem.
+///
+/// Ids are the embedding system's own and may be anything. Two numberings
+/// are resolved without hashing, which saves a few per cent of an event:
+/// agents numbered 0, 1, 2, … in order of first login, and contacts whose
+/// id's low 32 bits are a slot number the system recycles last-freed first
+/// from 0 up, as the router recycles its own (the simulator numbers both
+/// so). Any other id takes one hash-map look-up; decisions are the same.
 pub struct Router<P: RoutingPolicy = Box<dyn RoutingPolicy>> {
     st: State,
     policy: P,
