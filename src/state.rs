@@ -523,6 +523,14 @@ fn smallest_list<'s>(
     best
 }
 
+/// The slot a contact id names: its low 32 bits. A contact stored there is
+/// found without the id map, and only contacts stored elsewhere are in it
+/// ([`State::contact_slot`]).
+#[inline]
+fn named_slot(id: ContactId) -> u32 {
+    id.0 as u32
+}
+
 /// Swap-removes the entry at `pos` and returns the entry moved into its place.
 fn bucket_remove<T: Copy>(bucket: &mut Vec<T>, pos: u32) -> Option<T> {
     let pos = pos as usize;
@@ -565,7 +573,7 @@ impl State {
     /// any other is in the map.
     #[inline]
     pub fn contact_slot(&self, id: ContactId) -> Option<u32> {
-        let direct = id.0 as u32;
+        let direct = named_slot(id);
         match self.contact(direct) {
             Some(r) if r.contact.id() == id => Some(direct),
             _ if self.contact_ix.is_empty() => None,
@@ -912,7 +920,7 @@ impl State {
                 (self.contacts.len() - 1) as u32
             }
         };
-        if ix != id.0 as u32 {
+        if ix != named_slot(id) {
             self.contact_ix.insert(id, ix);
         }
         self.counts.arrived += 1;
@@ -928,7 +936,7 @@ impl State {
         let id = rec.contact.id();
         // Dropped in place: the record is not moved out first.
         *slot = None;
-        if ix != id.0 as u32 {
+        if ix != named_slot(id) {
             self.contact_ix.remove(&id);
         }
         self.free_slots.push(ix);
@@ -1292,7 +1300,7 @@ impl State {
             if self.contact_slot(id) != Some(ix as u32) {
                 return Err(format!("contact {id} not found at its slot {ix}"));
             }
-            if id.0 as u32 != ix as u32 {
+            if named_slot(id) != ix as u32 {
                 mapped += 1;
             } else if self.contact_ix.contains_key(&id) {
                 return Err(format!("contact {id} at its own slot is also mapped"));
