@@ -20,7 +20,7 @@ use crate::model::{
 use crate::policy::{Proposal, RoutingPolicy, Trigger};
 use crate::score::{FitModel, NeutralFit, ScoreBreakdown, ScoreError, ScoreWeights};
 pub use crate::state::Counts;
-use crate::state::{AgentRec, Held, RouterView, State};
+use crate::state::{AgentRec, Held, RouterView, ScoreMemo, State};
 
 /// Something that happened in the contact center, fed to [`Router::handle`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -298,6 +298,8 @@ pub struct Router<P: RoutingPolicy = Box<dyn RoutingPolicy>> {
     wakeups: BinaryHeap<Reverse<Wakeup>>,
     wake_seq: u64,
     proposals: Vec<Proposal>,
+    /// The best score the policy computed in the decision under way.
+    memo: ScoreMemo,
     due: Vec<ContactId>,
     rejected: u64,
 }
@@ -347,6 +349,7 @@ impl<P: RoutingPolicy> RouterBuilder<P> {
             wakeups: BinaryHeap::new(),
             wake_seq: 0,
             proposals: Vec::new(),
+            memo: ScoreMemo::default(),
             due: Vec::new(),
             rejected: 0,
         })
@@ -446,6 +449,7 @@ impl<P: RoutingPolicy> Router<P> {
             fit: &*self.fit,
             weights: &self.config.weights,
             now: self.now,
+            memo: None,
         }
     }
 
@@ -924,11 +928,13 @@ impl<P: RoutingPolicy> Router<P> {
     fn ask(&mut self, trigger: Trigger, out: &mut Vec<Offer>) -> usize {
         let mut props = std::mem::take(&mut self.proposals);
         props.clear();
+        self.memo.clear();
         let view = RouterView {
             st: &self.st,
             fit: &*self.fit,
             weights: &self.config.weights,
             now: self.now,
+            memo: Some(&self.memo),
         };
         self.policy.decide(&view, trigger, &mut props);
         let mut made = 0;
@@ -976,7 +982,12 @@ impl<P: RoutingPolicy> Router<P> {
             self.rejected += 1;
             return false;
         }
-        let score = self.view().score_slots(ix, a);
+        // The policy's own computation of this pair, if it made one (the
+        // state has not changed since); the memo is cleared either way.
+        let score = match self.memo.take(&rec.contact, a) {
+            Some(s) => s,
+            None => self.view().score_slots(ix, a),
+        };
         let channel = rec.contact.channel();
         self.st.dequeue(ix);
         self.set_held(

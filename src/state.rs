@@ -26,6 +26,7 @@
 //! keyed by ids use [`IdHasher`], and nothing is allocated when an agent frees
 //! or takes a slot, or when a contact joins an existing group.
 
+use std::cell::Cell;
 use std::collections::{BTreeMap, HashMap};
 use std::hash::{BuildHasherDefault, Hash, Hasher};
 use std::ops::Deref;
@@ -274,6 +275,30 @@ struct Bucket {
     /// profile's skills, and in `active_buckets_all`; NONE if empty.
     active_pos: SmallVec<[u32; 4]>,
     all_pos: u32,
+    /// The buckets of one contact less (`2k`) and one more (`2k + 1`) on
+    /// channel `k` of the profile, once looked up (NONE before): an agent
+    /// taking or freeing a slot moves along these without hashing its load.
+    steps: SmallVec<[u32; 8]>,
+}
+
+/// The step from bucket load `from` to agent load `to` when they differ by
+/// one contact on one channel: `2k` for one less on channel `k`, `2k + 1`
+/// for one more ([`Bucket::steps`]).
+fn load_step(from: &[u16], to: &[u16]) -> Option<usize> {
+    let mut step = None;
+    for (k, (&f, &t)) in from.iter().zip(to).enumerate() {
+        if f != t {
+            if step.is_some() {
+                return None;
+            }
+            step = Some(match t.checked_sub(f) {
+                Some(1) => 2 * k + 1,
+                None if f - t == 1 => 2 * k,
+                _ => return None,
+            });
+        }
+    }
+    step
 }
 
 fn bucket_hash(profile: u32, used: &[u16]) -> u64 {
@@ -675,6 +700,30 @@ impl State {
         if rec.used_total == 0 && self.profiles[p as usize].idle_bucket != NONE {
             return self.profiles[p as usize].idle_bucket;
         }
+        // One contact more or less on one channel than in the bucket it is
+        // still in: a step taken before, most likely.
+        let step = match rec.bucket {
+            NONE => None,
+            h => load_step(&self.buckets[h as usize].used, &rec.used).map(|k| (h, k)),
+        };
+        if let Some((h, k)) = step {
+            let to = self.buckets[h as usize].steps[k];
+            if to != NONE {
+                return to;
+            }
+        }
+        let b = self.bucket_by_load(ix);
+        if let Some((h, k)) = step {
+            self.buckets[h as usize].steps[k] = b;
+        }
+        b
+    }
+
+    /// The bucket for agent `ix`'s profile and load, found by hashing the
+    /// load, made if it does not exist.
+    fn bucket_by_load(&mut self, ix: u32) -> u32 {
+        let rec = &self.agents[ix as usize];
+        let p = rec.profile;
         let hash = bucket_hash(p, &rec.used);
         let first = self.bucket_by_hash.get(&hash).copied().unwrap_or(NONE);
         let mut b = first;
@@ -706,6 +755,7 @@ impl State {
             len: 0,
             active_pos: SmallVec::from_elem(NONE, skills),
             all_pos: NONE,
+            steps: SmallVec::from_elem(NONE, 2 * rec.used.len()),
         });
         if rec.used_total == 0 {
             self.profiles[p as usize].idle_bucket = id;
@@ -1415,6 +1465,17 @@ impl State {
         let mut listed = 0usize;
         for (b, bk) in self.buckets.iter().enumerate() {
             let b = b as u32;
+            for (k, &to) in bk.steps.iter().enumerate() {
+                let ok = to == NONE
+                    || self.buckets.get(to as usize).is_some_and(|t| {
+                        t.profile == bk.profile && load_step(&bk.used, &t.used) == Some(k)
+                    });
+                if !ok {
+                    return Err(format!(
+                        "bucket {b}: step {k} leads to the wrong bucket {to}"
+                    ));
+                }
+            }
             let template = &self.profiles[bk.profile as usize].template;
             let (mut a, mut prev, mut n) = (bk.head, NONE, 0u32);
             while a != NONE {
@@ -1534,6 +1595,56 @@ pub struct RouterView<'a> {
     pub(crate) fit: &'a dyn FitModel,
     pub(crate) weights: &'a ScoreWeights,
     pub(crate) now: f64,
+    /// Set while a policy decides: keeps the best score it computed.
+    pub(crate) memo: Option<&'a ScoreMemo>,
+}
+
+/// The highest-scoring pair a policy computed during one decision, so that
+/// the offer's explanation need not compute it again: a scoring policy
+/// proposes that very pair, most of the time. Keyed by the contact record's
+/// address (a policy may score a contact of its own making) and the agent's
+/// slot; valid only until the state changes, so the router clears it as soon
+/// as it applies a proposal.
+#[derive(Debug)]
+pub(crate) struct ScoreMemo {
+    best: Cell<f64>,
+    pair: Cell<(*const Contact, u32)>,
+    score: Cell<ScoreBreakdown>,
+}
+
+impl Default for ScoreMemo {
+    fn default() -> Self {
+        ScoreMemo {
+            best: Cell::new(f64::NEG_INFINITY),
+            pair: Cell::new((std::ptr::null(), NONE)),
+            score: Cell::new(ScoreBreakdown::default()),
+        }
+    }
+}
+
+impl ScoreMemo {
+    /// Forgets the pair (the state is about to change, or a decision starts).
+    pub fn clear(&self) {
+        self.best.set(f64::NEG_INFINITY);
+    }
+
+    #[inline]
+    fn offer(&self, contact: &Contact, agent: u32, score: &ScoreBreakdown) {
+        if score.total > self.best.get() {
+            self.best.set(score.total);
+            self.pair.set((contact, agent));
+            self.score.set(*score);
+        }
+    }
+
+    /// The kept score of `contact` with agent slot `agent`, if that is the pair.
+    #[inline]
+    pub fn take(&self, contact: &Contact, agent: u32) -> Option<ScoreBreakdown> {
+        let hit = self.best.get() > f64::NEG_INFINITY
+            && self.pair.get() == (contact as *const Contact, agent);
+        self.clear();
+        hit.then(|| self.score.get())
+    }
 }
 
 /// A contact as a policy sees it: the [`Contact`] (via `Deref`) plus its waiting state.
@@ -1825,14 +1936,18 @@ impl<'a> RouterView<'a> {
     /// The pair's score with its breakdown, at the current time.
     pub fn score(&self, contact: &Contact, agent: &AgentRef<'_>) -> ScoreBreakdown {
         let fit = self.fit.fit(contact, agent.agent());
-        score::score(
+        let b = score::score(
             self.weights,
             contact,
             agent.agent(),
             agent.load(),
             fit,
             self.now,
-        )
+        );
+        if let Some(m) = self.memo {
+            m.offer(contact, agent.ix, &b);
+        }
+        b
     }
 }
 

@@ -1285,3 +1285,104 @@ fn ids_that_name_their_slot_and_ids_that_do_not_are_both_found() {
     }
     assert_eq!(r.agent_state(AgentId(0)), Some(AgentState::Ready));
 }
+
+// ---------------------------------------------------------------------------
+// An offer's explanation is the pair's score when it is made
+// ---------------------------------------------------------------------------
+
+/// On an arrival only: proposes each other waiting contact, then the
+/// newcomer, each to every eligible agent from the largest id down. Before
+/// that, with `score`, it scores the newcomer with each of them (the router
+/// keeps the best score a policy computes, for the offer's explanation);
+/// with `fake`, it also scores a contact of its own making with the same id
+/// and a higher priority.
+struct LargestIdsFirst {
+    score: bool,
+    fake: bool,
+}
+
+impl RoutingPolicy for LargestIdsFirst {
+    fn decide(&mut self, view: &RouterView<'_>, trigger: Trigger, out: &mut Vec<Proposal>) {
+        let Trigger::ContactWaiting(id) = trigger else {
+            return; // a freed agent is left idle: contacts may wait beside it
+        };
+        let Some(c) = view.waiting_contact(id) else {
+            return;
+        };
+        let fake = Contact::builder(id, c.channel(), c.arrival())
+            .priority(9)
+            .build()
+            .unwrap();
+        for a in view.eligible_agents(c) {
+            if self.score {
+                view.score(&c, &a);
+            }
+            if self.fake {
+                view.score(&fake, &a);
+            }
+        }
+        let others = view.waiting().filter(|w| w.id() != id);
+        for w in others.chain([c]) {
+            let mut agents: Vec<_> = view.eligible_agents(w).map(|a| a.id()).collect();
+            agents.sort_by_key(|&a| std::cmp::Reverse(a));
+            out.extend(agents.into_iter().map(|agent| Proposal {
+                contact: w.id(),
+                agent,
+            }));
+        }
+    }
+}
+
+/// The router reuses the best score the policy computed when the policy
+/// proposes that pair before anything changed; otherwise (another pair, a
+/// contact the policy made up, a proposal after an earlier one changed the
+/// agent's load) it scores afresh. Either way every offer's score must be
+/// what a policy that scored nothing gets: the pair's score at the moment of
+/// the offer.
+#[test]
+fn an_offer_explains_the_pair_offered_whatever_the_policy_scored() {
+    let run = |score: bool, fake: bool| {
+        let mut r = Router::new(LargestIdsFirst { score, fake });
+        // Agent 3 the least skilled: the voice call's best score is agent
+        // 1's, not that of agent 3, proposed first.
+        for (id, level) in [(1, 9), (2, 6), (3, 2)] {
+            ready(&mut r, 0.0, agent(id, &[(S1, level)]));
+        }
+        let mut offers = arrive(&mut r, 10.0, contact(1, 10.0, &[(S1, 1)]));
+        // A chat agent of two slots, logged in (the channel is served) but
+        // not ready when chat 2 arrives, which waits; ready later, it is
+        // left idle (the policy decides only on arrivals).
+        let chat = Agent::builder(AgentId(4))
+            .skill(S1, 9)
+            .channel(ChannelId::CHAT, 2)
+            .build()
+            .unwrap();
+        assert!(ev(&mut r, 11.0, Event::AgentLogin { agent: chat }).is_empty());
+        let chat_contact = |id, t| {
+            Contact::builder(ContactId(id), ChannelId::CHAT, t)
+                .requires(S1, 1)
+                .build()
+                .unwrap()
+        };
+        offers.extend(arrive(&mut r, 12.0, chat_contact(2, 12.0)));
+        assert!(ev(&mut r, 13.0, Event::AgentReady { agent: AgentId(4) }).is_empty());
+        // Chat 3: the policy scores (3, agent 4) with agent 4 idle, offers
+        // chat 2 to it first, then chat 3 to it holding one chat.
+        offers.extend(arrive(&mut r, 14.0, chat_contact(3, 14.0)));
+        // Chat 5 to an agent with one slot left, scored and offered at once.
+        finish(&mut r, 15.0, 2, 4);
+        offers.extend(arrive(&mut r, 16.0, chat_contact(5, 16.0)));
+        offers
+    };
+    let plain = run(false, false);
+    assert_eq!(pairs(&plain), [(1, 3), (2, 4), (3, 4), (5, 4)]);
+    for (score, fake) in [(true, false), (false, true), (true, true)] {
+        let scored = run(score, fake);
+        assert_eq!(pairs(&scored), pairs(&plain));
+        for (s, p) in scored.iter().zip(&plain) {
+            assert_eq!(s.score, p.score, "score {score}, fake {fake}: {s:?}");
+        }
+    }
+    // Chat 3 was offered with agent 4 holding chat 2: half its room free.
+    assert_eq!(plain[2].score.load, ScoreWeights::default().load * 0.5);
+}

@@ -133,6 +133,13 @@ impl Histogram {
         }
         'octaves: for (o, chunk) in self.octaves.iter().enumerate() {
             let Some(chunk) = chunk else { continue };
+            // An octave that does not reach the next rank is passed whole
+            // (a vectorised sum), rather than bin by bin.
+            let total: u64 = chunk.iter().sum();
+            if cum + total < ranks[k] {
+                cum += total;
+                continue;
+            }
             for (sub, &c) in chunk.iter().enumerate() {
                 cum += c;
                 while cum >= ranks[k] {
