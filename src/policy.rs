@@ -140,6 +140,22 @@ pub trait RoutingPolicy {
         false
     }
 
+    /// Whether `decide`, asked about an agent that has just freed a slot
+    /// ([`Trigger::AgentAvailable`] after a completion, a wrap-up's end or an
+    /// abandonment of a contact offered to it), reads only that agent and the
+    /// waiting contacts, never the other agents, as every built-in does. If
+    /// so, the router puts the agent back among the available agents only
+    /// after `decide` (and the offers it made), which saves moving it in and
+    /// out of the agent indexes whenever work is waiting for it; during that
+    /// call the agent listings ([`RouterView::available_agents`],
+    /// [`eligible_agents`](RouterView::eligible_agents),
+    /// [`eligible_agent_heads`](RouterView::eligible_agent_heads)) do not show
+    /// it with its freed slot yet, while [`RouterView::agent`] does. Default:
+    /// false (the agent is listed first).
+    fn freed_agent_reads_contacts_only(&self) -> bool {
+        false
+    }
+
     /// By how many levels a contact's minimum proficiencies are lowered after
     /// waiting `waited` seconds (never below level 1). Default: none.
     fn relaxation(&self, _contact: &Contact, _waited: f64) -> u8 {
@@ -171,6 +187,9 @@ impl<P: RoutingPolicy + ?Sized> RoutingPolicy for Box<P> {
     }
     fn arrival_reads_agents_only(&self) -> bool {
         (**self).arrival_reads_agents_only()
+    }
+    fn freed_agent_reads_contacts_only(&self) -> bool {
+        (**self).freed_agent_reads_contacts_only()
     }
     fn relaxation(&self, contact: &Contact, waited: f64) -> u8 {
         (**self).relaxation(contact, waited)
@@ -371,6 +390,9 @@ impl RoutingPolicy for LongestIdleAgent {
     fn arrival_reads_agents_only(&self) -> bool {
         true // decide_pairwise: the newcomer and its eligible agents
     }
+    fn freed_agent_reads_contacts_only(&self) -> bool {
+        true // decide_pairwise: the freed agent and its eligible contacts
+    }
 }
 
 /// Priority with aging, bounded by a maximum wait per value tier.
@@ -449,6 +471,9 @@ impl RoutingPolicy for PriorityAging {
     }
     fn arrival_reads_agents_only(&self) -> bool {
         true // decide_pairwise: the newcomer and its eligible agents
+    }
+    fn freed_agent_reads_contacts_only(&self) -> bool {
+        true // decide_pairwise: the freed agent and its eligible contacts
     }
     fn urgency(&self, c: &ContactRef<'_>) -> Urgency {
         let waited = c.waited();
@@ -543,6 +568,9 @@ impl RoutingPolicy for SkillExpansion {
     fn arrival_reads_agents_only(&self) -> bool {
         true // decide_pairwise: the newcomer and its eligible agents
     }
+    fn freed_agent_reads_contacts_only(&self) -> bool {
+        true // decide_pairwise: the freed agent and its eligible contacts
+    }
     fn relaxation(&self, _: &Contact, waited: f64) -> u8 {
         self.steps
             .iter()
@@ -614,6 +642,9 @@ impl RoutingPolicy for CMu {
     }
     fn arrival_reads_agents_only(&self) -> bool {
         true // decide_pairwise: the newcomer and its eligible agents
+    }
+    fn freed_agent_reads_contacts_only(&self) -> bool {
+        true // decide_pairwise: the freed agent and its eligible contacts
     }
     fn urgency(&self, c: &ContactRef<'_>) -> Urgency {
         Urgency {
@@ -737,6 +768,9 @@ impl RoutingPolicy for OptimalAssignment {
     }
     fn arrival_reads_agents_only(&self) -> bool {
         true // decide_pairwise: the newcomer and its eligible agents
+    }
+    fn freed_agent_reads_contacts_only(&self) -> bool {
+        true // decide_pairwise: the freed agent and its eligible contacts
     }
     fn plans_globally(&self) -> bool {
         true

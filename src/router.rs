@@ -300,6 +300,9 @@ pub struct Router<P: RoutingPolicy = Box<dyn RoutingPolicy>> {
     proposals: Vec<Proposal>,
     /// The best score the policy computed in the decision under way.
     memo: ScoreMemo,
+    /// An agent that freed a slot, listed again only after the decision
+    /// about it (see `freed`).
+    deferred: Option<u32>,
     due: Vec<ContactId>,
     rejected: u64,
 }
@@ -350,6 +353,7 @@ impl<P: RoutingPolicy> RouterBuilder<P> {
             wake_seq: 0,
             proposals: Vec::new(),
             memo: ScoreMemo::default(),
+            deferred: None,
             due: Vec::new(),
             rejected: 0,
         })
@@ -502,6 +506,9 @@ impl<P: RoutingPolicy> Router<P> {
         self.pop_due(now);
         for t in triggers.into_iter().flatten() {
             self.run(t, out);
+        }
+        if let Some(a) = self.deferred.take() {
+            self.st.refresh_agent(a);
         }
         let due = std::mem::take(&mut self.due);
         for &c in &due {
@@ -667,6 +674,8 @@ impl<P: RoutingPolicy> Router<P> {
             Event::OfferDeclined { contact, agent } | Event::OfferTimedOut { contact, agent } => {
                 let (ix, a) = self.offered_to(contact, agent, "OfferDeclined/OfferTimedOut")?;
                 self.release_slot(a, ix, now);
+                // listed now: the contact's own decision comes first
+                self.st.refresh_agent(a);
                 let cool = self.config.decline_cooldown;
                 if cool > 0.0
                     && let Some(rec) = self.st.contact_mut(ix)
@@ -691,6 +700,7 @@ impl<P: RoutingPolicy> Router<P> {
                     }
                     Held::Offered(a) => {
                         self.release_slot(a, ix, now);
+                        self.freed(a);
                         triggers[0] = Some(Trigger::AgentAvailable(self.st.agent(a).agent.id()));
                     }
                     _ => return Err(self.wrong_state(contact, held, "ContactAbandoned")),
@@ -743,6 +753,7 @@ impl<P: RoutingPolicy> Router<P> {
     /// again, which is what the policy is asked about next.
     fn complete(&mut self, a: u32, ix: u32, held: Held, now: f64) -> Trigger {
         self.release_slot(a, ix, now);
+        self.freed(a);
         self.st.count_held(held, -1);
         self.st.counts.completed += 1;
         self.st.remove_contact(ix);
@@ -793,7 +804,19 @@ impl<P: RoutingPolicy> Router<P> {
         if rec.used_total == 0 {
             rec.idle_since = now;
         }
-        self.st.refresh_agent(a);
+    }
+
+    /// Agent `a` freed a slot and the policy is asked about it next, alone:
+    /// if the policy reads only that agent then
+    /// ([`RoutingPolicy::freed_agent_reads_contacts_only`]), its indexes are
+    /// brought up to date after the decision (by the offer it makes, or by
+    /// `handle`), not moved in now and out again when work is waiting.
+    fn freed(&mut self, a: u32) {
+        if self.policy.freed_agent_reads_contacts_only() {
+            self.deferred = Some(a);
+        } else {
+            self.st.refresh_agent(a);
+        }
     }
 
     /// The relaxation of `contact` at `now`, and the absolute time of its next
@@ -913,7 +936,7 @@ impl<P: RoutingPolicy> Router<P> {
                 };
                 let cap = self.st.agent(a).agent.total_capacity();
                 for _ in 0..cap {
-                    if self.st.agent(a).all_pos == u32::MAX || self.ask(trigger, out) == 0 {
+                    if !self.st.agent(a).available() || self.ask(trigger, out) == 0 {
                         break;
                     }
                 }

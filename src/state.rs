@@ -336,7 +336,8 @@ fn same_profile(a: &Agent, b: &Agent) -> bool {
 }
 
 impl AgentRec {
-    fn available(&self) -> bool {
+    /// Ready, with a free slot: what the available-agent indexes list.
+    pub fn available(&self) -> bool {
         self.presence == Presence::Ready
             && self.used_total < self.agent.total_capacity()
             && self
@@ -1311,7 +1312,9 @@ impl State {
         mut f: impl FnMut(&'s ContactRec),
     ) {
         let agent = self.agent(a);
-        if agent.all_pos == NONE {
+        // From the record: a freed agent may not be listed yet
+        // (`RoutingPolicy::freed_agent_reads_contacts_only`).
+        if !agent.available() {
             return;
         }
         self.for_each_group_of(agent, |g| {

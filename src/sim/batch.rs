@@ -63,6 +63,9 @@ impl<P: RoutingPolicy> RoutingPolicy for Windowed<P> {
     fn arrival_reads_agents_only(&self) -> bool {
         self.inner.arrival_reads_agents_only()
     }
+    fn freed_agent_reads_contacts_only(&self) -> bool {
+        self.inner.freed_agent_reads_contacts_only()
+    }
     fn relaxation(&self, contact: &Contact, waited: f64) -> u8 {
         self.inner.relaxation(contact, waited)
     }
