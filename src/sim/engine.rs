@@ -68,23 +68,75 @@ impl Entry {
 }
 
 /// The future event list: a 4-ary min-heap keyed by `(time, insertion
-/// sequence)` (shallower than a binary heap, so a pop moves fewer entries;
-/// checked against a sorted vector in this module's tests).
+/// sequence)` (shallower than a binary heap, so a pop moves fewer entries),
+/// beside one slot per arrival stream (checked against a sorted vector in
+/// this module's tests).
+///
+/// Each contact type has exactly one arrival pending at any time, and
+/// arrivals are a large share of all events (half of them in M/M/n): keeping
+/// them out of the heap spares each one a push and a pop through it, and
+/// keeps the heap smaller for the rest. They carry the same keys, so the
+/// order of events is the one the heap alone would give, ties included.
 #[derive(Debug, Default)]
 pub(crate) struct EventQueue {
     items: Vec<Entry>,
+    /// The key of stream `k`'s pending arrival, or [`NO_KEY`].
+    arrivals: Vec<u128>,
+    /// The stream with the earliest pending arrival, or [`STALE`] when it
+    /// must be looked for again (a few streams: a scan per arrival).
+    first: usize,
+    /// Arrivals pending in `arrivals`.
+    pending: usize,
     seq: u64,
+    /// The most events pending at once.
     pub peak: usize,
 }
 
 const ARITY: usize = 4;
+/// No arrival pending in a stream's slot.
+const NO_KEY: u128 = u128::MAX;
+/// `EventQueue::first` must be recomputed.
+const STALE: usize = usize::MAX;
+/// Beyond this many contact types, arrivals go through the heap: a scan of
+/// the slots would cost more than the heap's logarithm.
+const MAX_STREAMS: usize = 32;
 
 impl EventQueue {
+    /// A queue that keeps `Ev::Arrival(k)`, for `k < types`, out of the heap.
+    pub fn new(types: usize) -> EventQueue {
+        let streams = if types <= MAX_STREAMS { types } else { 0 };
+        EventQueue {
+            arrivals: vec![NO_KEY; streams],
+            first: STALE,
+            ..EventQueue::default()
+        }
+    }
+
     /// Schedules `ev` at `t` (finite, >= 0; -0 counts as 0).
     #[inline]
     pub fn push(&mut self, t: f64, ev: Ev) {
         let seq = self.reserve();
+        if let Ev::Arrival(k) = ev
+            && let Some(slot) = self.arrivals.get_mut(k as usize)
+            && *slot == NO_KEY
+        {
+            debug_assert!(t >= 0.0 && t.is_finite(), "event time {t}");
+            let key = Self::key(t, seq);
+            *slot = key;
+            self.pending += 1;
+            if self.first != STALE && key < self.arrivals[self.first] {
+                self.first = k as usize;
+            }
+            self.peak = self.peak.max(self.items.len() + self.pending);
+            return;
+        }
         self.push_reserved(t, seq, ev);
+    }
+
+    #[inline]
+    fn key(t: f64, seq: u64) -> u128 {
+        let bits = (t + 0.0).to_bits();
+        (bits as u128) << 64 | seq as u128
     }
 
     /// Schedules `ev` at `t` in the place `seq` taken by [`reserve`](Self::reserve):
@@ -92,9 +144,8 @@ impl EventQueue {
     #[inline]
     pub fn push_reserved(&mut self, t: f64, seq: u64, ev: Ev) {
         debug_assert!(t >= 0.0 && t.is_finite(), "event time {t}");
-        let bits = (t + 0.0).to_bits();
         let e = Entry {
-            key: (bits as u128) << 64 | seq as u128,
+            key: Self::key(t, seq),
             ev,
         };
         let mut i = self.items.len();
@@ -108,7 +159,7 @@ impl EventQueue {
             i = p;
         }
         self.items[i] = e;
-        self.peak = self.peak.max(self.items.len());
+        self.peak = self.peak.max(self.items.len() + self.pending);
     }
 
     /// Takes a place in scheduling order now, for an event that may be
@@ -120,6 +171,39 @@ impl EventQueue {
     }
 
     /// Takes the earliest event (the first scheduled among equal times).
+    #[inline]
+    pub fn pop(&mut self) -> Option<Entry> {
+        if self.pending > 0 {
+            if self.first == STALE {
+                self.first = self.earliest_stream();
+            }
+            let k = self.first;
+            let key = self.arrivals[k];
+            if self.items.first().is_none_or(|top| key < top.key) {
+                self.arrivals[k] = NO_KEY;
+                self.pending -= 1;
+                self.first = STALE;
+                return Some(Entry {
+                    key,
+                    ev: Ev::Arrival(k as u32),
+                });
+            }
+        }
+        self.pop_heap()
+    }
+
+    /// The stream whose pending arrival comes first (some is pending).
+    fn earliest_stream(&self) -> usize {
+        let mut best = 0;
+        for (k, &key) in self.arrivals.iter().enumerate().skip(1) {
+            if key < self.arrivals[best] {
+                best = k;
+            }
+        }
+        best
+    }
+
+    /// Takes the heap's earliest event.
     ///
     /// Floyd's variant: the hole left at the root goes down along the
     /// smaller children to a leaf without comparing with the last entry,
@@ -127,7 +211,7 @@ impl EventQueue {
     /// far ahead, so it belongs near the bottom and the climb is short:
     /// one comparison per level instead of two.
     #[inline]
-    pub fn pop(&mut self) -> Option<Entry> {
+    fn pop_heap(&mut self) -> Option<Entry> {
         let last = self.items.pop()?;
         let n = self.items.len();
         if n == 0 {
@@ -175,7 +259,20 @@ impl EventQueue {
 
     #[cfg(test)]
     pub fn len(&self) -> usize {
-        self.items.len()
+        self.items.len() + self.pending
+    }
+
+    /// The earliest pending time (0 when empty).
+    #[cfg(test)]
+    fn first_t(&self) -> f64 {
+        let heap = self.items.first().map_or(NO_KEY, |e| e.key);
+        let side = self.arrivals.iter().copied().min().unwrap_or(NO_KEY);
+        let key = heap.min(side);
+        if key == NO_KEY {
+            0.0
+        } else {
+            f64::from_bits((key >> 64) as u64)
+        }
     }
 }
 
@@ -344,7 +441,7 @@ impl<'a, P: RoutingPolicy, O: SimObserver> Engine<'a, P, O> {
             plan,
             rep,
             router,
-            queue: EventQueue::default(),
+            queue: EventQueue::new(plan.types.len()),
             slots: Vec::new(),
             free: Vec::new(),
             agents,
@@ -1041,24 +1138,36 @@ mod tests {
                 .0
         };
         let mut rng = Pcg64Mcg::seed_from_u64(5);
-        let mut q = EventQueue::default();
-        // Small heaps for many steps, then a deep one (five levels).
-        for (steps, cap) in [(1_000_000, 64), (200_000, 700)] {
+        // Small heaps for many steps, then a deep one (five levels); with no
+        // arrival streams, then with 8: tags below 8 are arrivals of those
+        // streams (a second one pending in a stream goes to the heap).
+        for (streams, steps, cap) in [
+            (0, 1_000_000, 64),
+            (0, 200_000, 700),
+            (8, 1_000_000, 64),
+            (8, 200_000, 700),
+        ] {
+            let mut q = EventQueue::new(streams);
+            let mut peak = 0;
             let mut shadow: Vec<(f64, u64, u32)> = Vec::new();
             // Places taken with `reserve`, pushed a few steps later.
             let mut reserved: Vec<(f64, u64, u32)> = Vec::new();
             for _ in 0..steps {
                 let r = rng.next_u32();
                 if r % 3 != 0 || shadow.is_empty() {
-                    let t =
-                        q.items.first().map_or(0.0, |e| e.t()) + (rng.next_u32() % 50) as f64 * 0.5;
-                    let tag = rng.next_u32();
+                    let t = q.first_t() + (rng.next_u32() % 50) as f64 * 0.5;
+                    let tag = if r % 4 == 0 {
+                        rng.next_u32() % 12
+                    } else {
+                        rng.next_u32()
+                    };
                     if r % 16 == 1 {
                         reserved.push((t, q.reserve(), tag));
                     } else {
                         let seq = q.seq;
                         q.push(t, Ev::Arrival(tag));
                         shadow.push((t, seq, tag));
+                        peak = peak.max(shadow.len());
                     }
                 } else {
                     let want = shadow.swap_remove(min(&shadow));
@@ -1072,9 +1181,10 @@ mod tests {
                     && let Some((t, seq, tag)) = reserved.pop()
                 {
                     // Never before the last event taken, as in the engine.
-                    let t = t.max(q.items.first().map_or(0.0, |e| e.t()));
+                    let t = t.max(q.first_t());
                     q.push_reserved(t, seq, Ev::Arrival(tag));
                     shadow.push((t, seq, tag));
+                    peak = peak.max(shadow.len());
                 }
                 // Keep the shadow bounded so the linear scan stays cheap.
                 while shadow.len() > cap {
@@ -1091,11 +1201,13 @@ mod tests {
             for (t, seq, tag) in reserved.drain(..) {
                 q.push_reserved(t, seq, Ev::Arrival(tag));
                 shadow.push((t, seq, tag));
+                peak = peak.max(shadow.len());
             }
             while let Some(got) = q.pop() {
                 let want = shadow.swap_remove(min(&shadow));
                 assert_eq!((got.t(), got.seq()), (want.0, want.1));
             }
+            assert_eq!(q.peak, peak, "the most events pending at once");
         }
     }
 }
