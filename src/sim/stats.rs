@@ -16,20 +16,35 @@ const OCTAVES: usize = (MAX_EXP - MIN_EXP) as usize;
 
 /// A log-linear histogram of waiting times: waits below 1 ms (read as 0: most
 /// are exactly 0, contacts answered at once), then 32 bins per power of two up
-/// to 2^30 s, then an overflow count. Each octave's 32 bins are allocated at
-/// its first value: waits crowd into a few octaves, so a row costs a few
-/// hundred bytes rather than 10 kB, and a row that never sees a wait (an
-/// interval × contact type with no answer) costs nothing — which matters when
-/// a short replication would otherwise spend its time zeroing fresh pages.
-#[derive(Clone, PartialEq, Eq, Default)]
+/// to 2^30 s, then an overflow count. An octave's 32 bins are made at its
+/// first value, all of a histogram's in one vector: waits crowd into a few
+/// octaves, so a row costs a few hundred bytes and one allocation rather than
+/// 10 kB, and a row that never sees a wait (an interval × contact type with
+/// no answer) allocates nothing — which matters when a short replication
+/// would otherwise spend its time zeroing fresh pages and allocating.
+#[derive(Clone)]
 pub(crate) struct Histogram {
     /// Waits below 2^MIN_EXP s, and NaN.
     zero: u64,
     /// Waits of 2^MAX_EXP s or more.
     over: u64,
-    /// Empty until the first wait in range, then `OCTAVES` long.
-    octaves: Vec<Option<Box<[u64; SUB]>>>,
+    /// For each octave, 1 + the index of its bins in `chunks` (0: none yet).
+    index: [u8; OCTAVES],
+    /// The octaves' bins, in the order of their first values.
+    chunks: Vec<[u64; SUB]>,
     count: u64,
+}
+
+impl Default for Histogram {
+    fn default() -> Histogram {
+        Histogram {
+            zero: 0,
+            over: 0,
+            index: [0; OCTAVES],
+            chunks: Vec::new(),
+            count: 0,
+        }
+    }
 }
 
 impl std::fmt::Debug for Histogram {
@@ -39,6 +54,19 @@ impl std::fmt::Debug for Histogram {
             .finish_non_exhaustive()
     }
 }
+
+/// Equal counts in every bin (an octave not made yet counts as empty), however
+/// the bins are laid out.
+impl PartialEq for Histogram {
+    fn eq(&self, other: &Histogram) -> bool {
+        const EMPTY: [u64; SUB] = [0; SUB];
+        (self.zero, self.over, self.count) == (other.zero, other.over, other.count)
+            && (0..OCTAVES)
+                .all(|o| self.octave(o).unwrap_or(&EMPTY) == other.octave(o).unwrap_or(&EMPTY))
+    }
+}
+
+impl Eq for Histogram {}
 
 /// Where a value falls.
 enum Bin {
@@ -77,28 +105,38 @@ impl Histogram {
         self.count += 1;
     }
 
-    /// The bins of octave `o`, allocated at its first value.
-    #[inline]
-    fn chunk(&mut self, o: usize) -> &mut [u64; SUB] {
-        if self.octaves.is_empty() {
-            self.allocate();
+    /// The bins of octave `o`, if made.
+    fn octave(&self, o: usize) -> Option<&[u64; SUB]> {
+        match self.index[o] {
+            0 => None,
+            i => Some(&self.chunks[i as usize - 1]),
         }
-        self.octaves[o].get_or_insert_with(|| Box::new([0; SUB]))
     }
 
-    /// The octave table, at the first value in range (out of the hot path).
+    /// The bins of octave `o`, made at its first value.
+    #[inline]
+    fn chunk(&mut self, o: usize) -> &mut [u64; SUB] {
+        if self.index[o] == 0 {
+            self.make(o);
+        }
+        &mut self.chunks[self.index[o] as usize - 1]
+    }
+
+    /// Makes octave `o`'s bins (out of the hot path).
     #[cold]
     #[inline(never)]
-    fn allocate(&mut self) {
-        self.octaves = vec![None; OCTAVES];
+    fn make(&mut self, o: usize) {
+        self.chunks.push([0; SUB]);
+        // At most OCTAVES (40) chunks: the index fits a byte.
+        self.index[o] = self.chunks.len() as u8;
     }
 
     pub fn merge(&mut self, other: &Histogram) {
         self.zero += other.zero;
         self.over += other.over;
         self.count += other.count;
-        for (o, theirs) in other.octaves.iter().enumerate() {
-            if let Some(theirs) = theirs {
+        for o in 0..OCTAVES {
+            if let Some(theirs) = other.octave(o) {
                 for (a, b) in self.chunk(o).iter_mut().zip(theirs.iter()) {
                     *a += b;
                 }
@@ -131,8 +169,10 @@ impl Histogram {
         if k == N {
             return out;
         }
-        'octaves: for (o, chunk) in self.octaves.iter().enumerate() {
-            let Some(chunk) = chunk else { continue };
+        'octaves: for o in 0..OCTAVES {
+            let Some(chunk) = self.octave(o) else {
+                continue;
+            };
             // An octave that does not reach the next rank is passed whole
             // (a vectorised sum), rather than bin by bin.
             let total: u64 = chunk.iter().sum();
@@ -522,9 +562,9 @@ mod tests {
         assert_eq!(big.quantile(0.5), 2f64.powi(30));
         // Bins exist only once a value has come; merging handles either side empty.
         let mut empty = Histogram::default();
-        assert!(empty.octaves.is_empty());
+        assert!(empty.chunks.is_empty());
         empty.merge(&Histogram::default());
-        assert!(empty.octaves.is_empty() && empty.quantile(0.5).is_nan());
+        assert!(empty.chunks.is_empty() && empty.quantile(0.5).is_nan());
         empty.merge(&z);
         assert_eq!(empty, z);
         z.merge(&Histogram::default());
