@@ -3,6 +3,7 @@
 //! segments, groups, report intervals), not on how many contacts pass.
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use std::cell::RefCell;
 
 /// Sub-buckets per octave of the wait histogram (2^5 = 32: a bin is at most
 /// 1/32 of its lower bound wide, so a quantile read at a bin's midpoint is
@@ -33,6 +34,37 @@ pub(crate) struct Histogram {
     /// The octaves' bins, in the order of their first values.
     chunks: Vec<[u64; SUB]>,
     count: u64,
+}
+
+thread_local! {
+    /// Bin vectors of the histograms dropped on this thread (emptied), for
+    /// the next ones. A replication's histograms are its largest allocation,
+    /// all freed when its report is made: without this, the allocator hands
+    /// that memory back to the system after every replication and the next
+    /// one takes it again, page by page, which cost more time than the
+    /// replication's whole routing of a short day.
+    static SPARE: RefCell<Vec<Vec<[u64; SUB]>>> = const { RefCell::new(Vec::new()) };
+}
+
+/// The most bin vectors kept per thread (at most 10 kB each).
+const SPARE_MAX: usize = 4096;
+
+impl Drop for Histogram {
+    fn drop(&mut self) {
+        if self.chunks.capacity() == 0 {
+            return;
+        }
+        let mut spare = std::mem::take(&mut self.chunks);
+        spare.clear();
+        // At thread exit the pool may be gone already: then it is freed.
+        let _ = SPARE.try_with(|s| {
+            if let Ok(mut s) = s.try_borrow_mut()
+                && s.len() < SPARE_MAX
+            {
+                s.push(spare);
+            }
+        });
+    }
 }
 
 impl Default for Histogram {
@@ -126,6 +158,11 @@ impl Histogram {
     #[cold]
     #[inline(never)]
     fn make(&mut self, o: usize) {
+        if self.chunks.capacity() == 0
+            && let Some(spare) = SPARE.with_borrow_mut(Vec::pop)
+        {
+            self.chunks = spare;
+        }
         self.chunks.push([0; SUB]);
         // At most OCTAVES (40) chunks: the index fits a byte.
         self.index[o] = self.chunks.len() as u8;
@@ -569,6 +606,29 @@ mod tests {
         assert_eq!(empty, z);
         z.merge(&Histogram::default());
         assert_eq!(z.count, 3);
+    }
+
+    /// A histogram made after others were dropped on the thread takes their
+    /// storage, and none of their counts.
+    #[test]
+    fn recycled_bins_start_empty() {
+        for _ in 0..3 {
+            let mut old = Histogram::default();
+            for i in 1..2_000 {
+                old.add(i as f64 * 0.37);
+            }
+            drop(old);
+            let mut h = Histogram::default();
+            h.add(1.0);
+            // `old` spanned 12 octaves; a new vector would hold 4.
+            assert!(h.chunks.capacity() >= 12, "took the spare vector");
+            assert_eq!(h.chunks.len(), 1);
+            let mut fresh = Histogram::default();
+            fresh.add(1.0);
+            assert_eq!(h, fresh);
+            assert_eq!(h.quantiles([0.0, 1.0]), [h.quantile(0.5); 2]);
+            assert!(h.chunks.iter().flatten().sum::<u64>() == 1);
+        }
     }
 
     /// Each quantile is the midpoint of the bin that holds the ceil(q·n)-th
