@@ -80,6 +80,53 @@ impl Hasher for IdHasher {
 /// A map keyed by an id, hashed with [`IdHasher`].
 pub(crate) type IdMap<K, V> = HashMap<K, V, BuildHasherDefault<IdHasher>>;
 
+/// Skill ids below this are looked up by indexing a vector.
+const DENSE_SKILLS: usize = 1024;
+
+/// A map keyed by skill: a vector for the small ids that deployments number
+/// their skills with, found by indexing rather than hashing (these lookups
+/// run for every arriving contact and freed agent), a hash map above. An id
+/// never set reads as `V::default()` below [`DENSE_SKILLS`] and as absent
+/// above: callers treat the two alike.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct SkillTable<V> {
+    dense: Vec<V>,
+    sparse: IdMap<SkillId, V>,
+}
+
+impl<V: Default> SkillTable<V> {
+    #[inline]
+    fn get(&self, s: SkillId) -> Option<&V> {
+        let i = s.0 as usize;
+        if i < DENSE_SKILLS {
+            self.dense.get(i)
+        } else {
+            self.sparse.get(&s)
+        }
+    }
+
+    fn get_mut(&mut self, s: SkillId) -> &mut V {
+        let i = s.0 as usize;
+        if i < DENSE_SKILLS {
+            if self.dense.len() <= i {
+                self.dense.resize_with(i + 1, V::default);
+            }
+            &mut self.dense[i]
+        } else {
+            self.sparse.entry(s).or_default()
+        }
+    }
+
+    fn clear(&mut self) {
+        self.dense.clear();
+        self.sparse.clear();
+    }
+
+    fn values(&self) -> impl Iterator<Item = &V> {
+        self.dense.iter().chain(self.sparse.values())
+    }
+}
+
 /// A group of waiting contacts that no agent can tell apart: the same channel,
 /// requirements, relaxation, priority, tier, segment, preferred agent and
 /// attributes. Its members form a linked list in FIFO order (arrival time,
@@ -424,13 +471,13 @@ pub(crate) struct State {
     /// Non-empty buckets, by each skill of their profile (the list of
     /// skill `s` at `bucket_list_of[s]`), and all.
     active_buckets_by_skill: Vec<Vec<u32>>,
-    bucket_list_of: IdMap<SkillId, u32>,
+    bucket_list_of: SkillTable<Option<u32>>,
     active_buckets_all: Vec<u32>,
     groups: Vec<Group>,
     /// First group of each hash chain.
     group_by_hash: IdMap<u64, u32>,
     /// Non-empty groups by their first required skill.
-    active_by_skill: IdMap<SkillId, Vec<u32>>,
+    active_by_skill: SkillTable<Vec<u32>>,
     /// Non-empty groups with no requirement.
     active_any: Vec<u32>,
     /// Non-empty groups by the hash of their set of required skills.
@@ -637,8 +684,8 @@ impl State {
             .skills()
             .iter()
             .map(|sk| {
-                let next = self.bucket_list_of.len() as u32;
-                let l = *self.bucket_list_of.entry(sk.skill).or_insert(next);
+                let next = self.active_buckets_by_skill.len() as u32;
+                let l = *self.bucket_list_of.get_mut(sk.skill).get_or_insert(next);
                 if l == next {
                     self.active_buckets_by_skill.push(Vec::new());
                 }
@@ -1037,7 +1084,7 @@ impl State {
 
     fn active_list(&mut self, key: Option<SkillId>) -> &mut Vec<u32> {
         match key {
-            Some(s) => self.active_by_skill.entry(s).or_default(),
+            Some(s) => self.active_by_skill.get_mut(s),
             None => &mut self.active_any,
         }
     }
@@ -1266,7 +1313,7 @@ impl State {
         let by_subsets = largest <= MAX_SUBSET && {
             let scan: usize = skills
                 .iter()
-                .filter_map(|s| self.active_by_skill.get(&s.skill))
+                .filter_map(|s| self.active_by_skill.get(s.skill))
                 .map(Vec::len)
                 .sum();
             subsets_up_to(skills.len(), largest) < scan
@@ -1289,7 +1336,7 @@ impl State {
             }
         } else {
             for s in skills {
-                if let Some(list) = self.active_by_skill.get(&s.skill) {
+                if let Some(list) = self.active_by_skill.get(s.skill) {
                     for &g in list {
                         f(&self.groups[g as usize]);
                     }
@@ -1407,7 +1454,7 @@ impl State {
             }
             in_groups += n as usize;
             let key_list = match grp.key() {
-                Some(s) => self.active_by_skill.get(&s).map(|v| &v[..]),
+                Some(s) => self.active_by_skill.get(s).map(|v| &v[..]),
                 None => Some(&self.active_any[..]),
             };
             let listed = key_list.and_then(|l| l.get(grp.active_pos as usize)) == Some(&g);
@@ -1522,7 +1569,7 @@ impl State {
             }
             let lists = &self.profiles[bk.profile as usize].lists;
             for ((sk, &pos), &l) in template.skills().iter().zip(&bk.active_pos).zip(lists) {
-                if self.bucket_list_of.get(&sk.skill) != Some(&l) {
+                if self.bucket_list_of.get(sk.skill).copied().flatten() != Some(l) {
                     return Err(format!("bucket {b}: list index of {} wrong", sk.skill));
                 }
                 let here = self.active_buckets_by_skill[l as usize].get(pos as usize);
@@ -1580,11 +1627,14 @@ impl State {
     /// The non-empty buckets that may hold agents with every skill `c`
     /// needs: the smallest list among its required skills.
     fn bucket_candidates(&self, c: &ContactRec) -> &[u32] {
-        smallest_list(c.contact.requirements(), &self.active_buckets_all, |s| {
-            self.bucket_list_of
-                .get(&s)
-                .map_or(&[][..], |&l| &self.active_buckets_by_skill[l as usize][..])
-        })
+        smallest_list(
+            c.contact.requirements(),
+            &self.active_buckets_all,
+            |s| match self.bucket_list_of.get(s) {
+                Some(&Some(l)) => &self.active_buckets_by_skill[l as usize][..],
+                _ => &[][..],
+            },
+        )
     }
 }
 

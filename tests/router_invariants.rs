@@ -65,6 +65,13 @@ const CHANNELS: [ChannelId; 4] = [
     ChannelId::SOCIAL,
 ];
 
+/// The router's id of the strategies' skill `s` (1..=4): ids the router
+/// finds by indexing and ids it finds by hashing (1024 and up), in the same
+/// order as `s`.
+fn skill(s: u16) -> SkillId {
+    SkillId([0, 1, 2, 1023, 60_000][s as usize])
+}
+
 #[derive(Debug, Clone)]
 struct AgentSpec {
     skills: BTreeMap<u16, u8>,
@@ -83,7 +90,7 @@ impl AgentSpec {
             .channel(ChannelId::EMAIL, self.email)
             .speed(self.speed);
         for (&s, &l) in &self.skills {
-            b = b.skill(SkillId(s), l);
+            b = b.skill(skill(s), l);
         }
         if let Some(t) = self.total {
             b = b.total_capacity(t);
@@ -902,7 +909,7 @@ impl Gen<'_> {
                     .priority(spec.priority)
                     .tier(TierId(spec.tier));
                 for (&s, &l) in &spec.reqs {
-                    b = b.requires(SkillId(s), l);
+                    b = b.requires(skill(s), l);
                 }
                 if let Some(p) = spec.preferred {
                     b = b.preferred_agent(agent_id(p));
