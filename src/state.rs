@@ -80,6 +80,28 @@ impl Hasher for IdHasher {
 /// A map keyed by an id, hashed with [`IdHasher`].
 pub(crate) type IdMap<K, V> = HashMap<K, V, BuildHasherDefault<IdHasher>>;
 
+/// A set of channels, a bit each: a test is a shift and a mask, without the
+/// loop and the branches a list would take for every bucket a contact looks at.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct ChannelSet([u64; 4]);
+
+impl ChannelSet {
+    #[inline]
+    fn contains(&self, c: ChannelId) -> bool {
+        self.0[usize::from(c.0 >> 6)] >> (c.0 & 63) & 1 != 0
+    }
+}
+
+impl FromIterator<ChannelId> for ChannelSet {
+    fn from_iter<I: IntoIterator<Item = ChannelId>>(iter: I) -> ChannelSet {
+        let mut set = ChannelSet::default();
+        for c in iter {
+            set.0[usize::from(c.0 >> 6)] |= 1 << (c.0 & 63);
+        }
+        set
+    }
+}
+
 /// Skill ids below this are looked up by indexing a vector.
 const DENSE_SKILLS: usize = 1024;
 
@@ -314,7 +336,7 @@ struct Bucket {
     used_total: u16,
     /// The channels its members have room on: fixed by the profile and the
     /// load, so worked out once rather than per contact looking.
-    open_channels: SmallVec<[ChannelId; 4]>,
+    open_channels: ChannelSet,
     head: u32,
     tail: u32,
     len: u32,
@@ -1558,7 +1580,7 @@ impl State {
             listed += n as usize;
             for c in template.capacities() {
                 let open = free_slots(template, &bk.used, bk.used_total, c.channel) > 0;
-                if open != bk.open_channels.contains(&c.channel) {
+                if open != bk.open_channels.contains(c.channel) {
                     return Err(format!("bucket {b}: room on {} out of step", c.channel));
                 }
             }
@@ -1618,7 +1640,7 @@ impl State {
     /// relaxation, a free slot on its channel), cool-downs aside.
     fn bucket_open(&self, b: u32, c: &ContactRec) -> bool {
         let bk = &self.buckets[b as usize];
-        bk.open_channels.contains(&c.contact.channel())
+        bk.open_channels.contains(c.contact.channel())
             && self.profiles[bk.profile as usize]
                 .template
                 .meets(c.contact.requirements(), c.relax)
@@ -2007,6 +2029,28 @@ impl<'a> RouterView<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Membership against a list, for channels at the edges of each word.
+    #[test]
+    fn channel_sets_hold_exactly_their_members() {
+        let members = [0u8, 1, 63, 64, 127, 128, 200, 255];
+        for k in 0..members.len() {
+            let chosen: Vec<ChannelId> = members
+                .iter()
+                .skip(k)
+                .step_by(2)
+                .map(|&c| ChannelId(c))
+                .collect();
+            let set: ChannelSet = chosen.iter().copied().collect();
+            for c in 0..=255u8 {
+                assert_eq!(
+                    set.contains(ChannelId(c)),
+                    chosen.contains(&ChannelId(c)),
+                    "{c}"
+                );
+            }
+        }
+    }
 
     /// Every subset of sizes 1..=max, once each, in order, against the
     /// bitmask enumeration; and the count formula against the same.
