@@ -96,7 +96,10 @@ pub trait RoutingPolicy {
     /// Proposes offers for `trigger`, appending them to `out`. Called by the
     /// router after every event that may create a feasible pair; the router
     /// calls again for the same agent while it has free slots and the last call
-    /// led to an offer, so proposing one offer per call is enough.
+    /// led to an offer, so proposing one offer per call is enough. Where no
+    /// pair can come of a trigger, it does not call: not for
+    /// [`Trigger::AgentAvailable`] while no contact waits, nor for
+    /// [`Trigger::ContactWaiting`] while no agent is available.
     fn decide(&mut self, view: &RouterView<'_>, trigger: Trigger, out: &mut Vec<Proposal>);
 
     /// A short name for reports.

@@ -650,7 +650,12 @@ impl<P: RoutingPolicy> Router<P> {
                     });
                 }
                 let channel = contact.channel();
-                if self.st.channel_agents.get(&channel).copied().unwrap_or(0) == 0 {
+                if self
+                    .st
+                    .channel_agents
+                    .get(usize::from(channel.0))
+                    .is_none_or(|&n| n == 0)
+                {
                     return Err(RouterError::ChannelNotServed {
                         contact: id,
                         channel,
@@ -770,8 +775,12 @@ impl<P: RoutingPolicy> Router<P> {
             .map(|c| c.channel)
             .collect();
         for ch in chans {
-            let n = self.st.channel_agents.entry(ch).or_default();
-            *n = n.saturating_add_signed(delta);
+            let i = usize::from(ch.0);
+            let counts = &mut self.st.channel_agents;
+            if counts.len() <= i {
+                counts.resize(i + 1, 0);
+            }
+            counts[i] = counts[i].saturating_add_signed(delta);
         }
     }
 
@@ -936,13 +945,23 @@ impl<P: RoutingPolicy> Router<P> {
                 };
                 let cap = self.st.agent(a).agent.total_capacity();
                 for _ in 0..cap {
-                    if !self.st.agent(a).available() || self.ask(trigger, out) == 0 {
+                    // No waiting contact: no pair to make, so no call (an
+                    // agent freed in a quiet moment, or the ask again after
+                    // its last offer emptied the queue).
+                    if !self.st.agent(a).available()
+                        || !self.st.any_waiting()
+                        || self.ask(trigger, out) == 0
+                    {
                         break;
                     }
                 }
             }
             Trigger::ContactWaiting(_) => {
-                self.ask(trigger, out);
+                // No available agent: likewise (a contact arriving while
+                // all are busy).
+                if self.st.any_available() {
+                    self.ask(trigger, out);
+                }
             }
         }
     }

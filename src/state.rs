@@ -509,8 +509,9 @@ pub(crate) struct State {
     /// Non-empty groups.
     live_groups: usize,
     waiting_all: Vec<u32>,
-    /// Known agents (any presence) able to take each channel.
-    pub channel_agents: IdMap<ChannelId, u32>,
+    /// Known agents (any presence) able to take each channel, indexed by
+    /// channel id (8 bits): read for every arriving contact.
+    pub channel_agents: Vec<u32>,
     pub next_seq: u64,
     pub counts: Counts,
 }
@@ -835,6 +836,23 @@ impl State {
     }
 
     /// Puts the agent in or out of the available indexes to match its state.
+    /// Whether some contact is queued (a newcomer not queued yet during its
+    /// own decision, see [`crate::RoutingPolicy::arrival_reads_agents_only`],
+    /// is not counted). O(1).
+    #[inline]
+    pub fn any_waiting(&self) -> bool {
+        !self.waiting_all.is_empty()
+    }
+
+    /// Whether some agent is listed as available (a freed agent whose
+    /// listing is deferred, see
+    /// [`crate::RoutingPolicy::freed_agent_reads_contacts_only`], is not
+    /// counted). O(1).
+    #[inline]
+    pub fn any_available(&self) -> bool {
+        !self.active_buckets_all.is_empty()
+    }
+
     pub fn refresh_agent(&mut self, ix: u32) {
         let available = self.agents[ix as usize].available();
         self.refresh_free(ix, available);
