@@ -230,6 +230,12 @@ pub struct RouterConfig {
     /// [`Event::OfferTimedOut`] is expected for it. Default: false (an offer
     /// rings until the agent answers).
     pub auto_accept: bool,
+    /// Each offer carries its score breakdown ([`Offer::score`]), the
+    /// explanation of the decision. Default: true. A caller that reads only
+    /// who got what (a simulator) turns it off and spares a score
+    /// computation per offer, about 5% of an M/M/n simulation; every offer's
+    /// `score` is then all zeros. Decisions are the same either way.
+    pub explain: bool,
 }
 
 impl Default for RouterConfig {
@@ -238,6 +244,7 @@ impl Default for RouterConfig {
             weights: ScoreWeights::default(),
             decline_cooldown: 30.0,
             auto_accept: false,
+            explain: true,
         }
     }
 }
@@ -333,6 +340,11 @@ impl<P: RoutingPolicy> RouterBuilder<P> {
     /// Sets auto-answer ([`RouterConfig::auto_accept`]).
     pub fn auto_accept(mut self, on: bool) -> Self {
         self.config.auto_accept = on;
+        self
+    }
+    /// Sets whether offers carry their score breakdown ([`RouterConfig::explain`]).
+    pub fn explain(mut self, on: bool) -> Self {
+        self.config.explain = on;
         self
     }
     /// Sets the customer-fit model (default [`NeutralFit`]).
@@ -1026,9 +1038,14 @@ impl<P: RoutingPolicy> Router<P> {
         }
         // The policy's own computation of this pair, if it made one (the
         // state has not changed since); the memo is cleared either way.
-        let score = match self.memo.take(&rec.contact, a) {
-            Some(s) => s,
-            None => self.view().score_slots(ix, a),
+        let score = if !self.config.explain {
+            self.memo.clear();
+            ScoreBreakdown::default()
+        } else {
+            match self.memo.take(&rec.contact, a) {
+                Some(s) => s,
+                None => self.view().score_slots(ix, a),
+            }
         };
         let channel = rec.contact.channel();
         self.st.dequeue(ix);

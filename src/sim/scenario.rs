@@ -259,7 +259,8 @@ pub struct Scenario {
     /// Score weights and the decline cool-down of the router. The simulator
     /// sets `auto_accept` itself: on when offers do not ring (no
     /// `offers.ring_delay`), so that the router connects each offer at once;
-    /// `auto_accept = true` beside a ring delay is an error.
+    /// `auto_accept = true` beside a ring delay is an error. It also turns
+    /// `explain` off: no report reads an offer's score breakdown.
     #[serde(default)]
     pub router: RouterConfig,
     /// Service-level targets per channel name (default for a channel not
@@ -1196,8 +1197,10 @@ impl Plan {
             policy: s.policy.clone(),
             // Without a ring delay every offer is answered at once: the
             // router connects it itself (auto-answer), as such an ACD would.
+            // Nothing here reads an offer's score breakdown: not computed.
             router: RouterConfig {
                 auto_accept: ring.is_none(),
+                explain: false,
                 ..s.router
             },
             ring,
