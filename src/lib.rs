@@ -57,7 +57,7 @@
 //! * **Score** ([`score`]): the weight of a pair is a sum of named terms (skill,
 //!   fit, preference, idle, load, wait, priority), each scaled by a
 //!   [`ScoreWeights`] entry; the fit term comes from a [`FitModel`]. Every offer
-//!   carries its [`ScoreBreakdown`].
+//!   carries its [`ScoreBreakdown`] (unless [`RouterConfig::explain`] is off).
 //! * **Assignment** ([`assign`]): the library's own exact maximum-weight
 //!   matching on sparse rectangular bipartite graphs; domain-free, usable alone.
 //! * **Policy** ([`policy`]): a [`RoutingPolicy`] sees a read-only
