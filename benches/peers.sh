@@ -18,7 +18,7 @@ peers=../shared/peers
 PY=$(bash "$peers/setup.sh" | tail -1)
 cargo build -q --profile perf --example mmn --example sim_speed
 log=$(mktemp)
-A="--arrival-rate 95 --service-rate 1 --agents 100 --horizon 20000"
+A=(--arrival-rate 95 --service-rate 1 --agents 100 --horizon 20000)
 
 run() { # label, command...: one JSON line, tagged
   local label=$1
@@ -26,24 +26,18 @@ run() { # label, command...: one JSON line, tagged
   printf '%s\t%s\n' "$label" "$("$@")" | tee -a "$log"
 }
 
-for ab in "" "--abandon-rate 0.5"; do
-  case=${ab:+abandon}
-  case=${case:-plain}
+for case in plain abandon; do
+  ab=()
+  [ "$case" = abandon ] && ab=(--abandon-rate 0.5)
   for ((r = 1; r <= rounds; r++)); do
-    # shellcheck disable=SC2086
-    run "$case skillroute" target/perf/examples/mmn $A $ab
-    # shellcheck disable=SC2086
-    run "$case simpy" "$PY" "$peers/mmn_simpy.py" $A $ab
+    run "$case skillroute" target/perf/examples/mmn "${A[@]}" "${ab[@]}"
+    run "$case simpy" "$PY" "$peers/mmn_simpy.py" "${A[@]}" "${ab[@]}"
   done
-  # shellcheck disable=SC2086
-  run "$case skillroute" target/perf/examples/mmn $A $ab
-  # shellcheck disable=SC2086
-  run "$case ciw" "$PY" "$peers/mmn_ciw.py" $A $ab
+  run "$case skillroute" target/perf/examples/mmn "${A[@]}" "${ab[@]}"
+  run "$case ciw" "$PY" "$peers/mmn_ciw.py" "${A[@]}" "${ab[@]}"
   if command -v java >/dev/null 2>&1; then
-    # shellcheck disable=SC2086
-    run "$case skillroute" target/perf/examples/mmn $A $ab
-    # shellcheck disable=SC2086
-    run "$case contactcenters" bash "$peers/contactcenters/run.sh" $A $ab
+    run "$case skillroute" target/perf/examples/mmn "${A[@]}" "${ab[@]}"
+    run "$case contactcenters" bash "$peers/contactcenters/run.sh" "${A[@]}" "${ab[@]}"
   fi
 done
 for _ in 1 2 3 4 5; do

@@ -1254,11 +1254,7 @@ fn check_state(
 
 type Trace = Vec<(f64, Event, Result<(), RouterError>, Vec<Offer>)>;
 
-fn build_router(factory: Factory, scenario: &Scenario) -> (R, Option<Rc<Cell<u64>>>) {
-    build_router_explaining(factory, scenario, true)
-}
-
-fn build_router_explaining(
+fn build_router(
     factory: Factory,
     scenario: &Scenario,
     explain: bool,
@@ -1275,7 +1271,7 @@ fn build_router_explaining(
 
 /// Runs the scenario under one policy, checking every event; returns the trace.
 fn run(scenario: &Scenario, name: &str, factory: Factory) -> Result<Trace, TestCaseError> {
-    let (mut router, proposed) = build_router(factory, scenario);
+    let (mut router, proposed) = build_router(factory, scenario, true);
     let mut offered = 0u64;
     let mut shadow = Shadow::new(scenario.cooldown, scenario.auto_accept);
     let mut gen_ = Gen {
@@ -1338,7 +1334,7 @@ fn replay(
     trace: &Trace,
     explain: bool,
 ) -> Result<(), TestCaseError> {
-    let (mut router, _) = build_router_explaining(factory, scenario, explain);
+    let (mut router, _) = build_router(factory, scenario, explain);
     for (i, (now, event, result, offers)) in trace.iter().enumerate() {
         let mut out = Vec::new();
         let got = router.handle(*now, event.clone(), &mut out);
