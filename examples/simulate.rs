@@ -5,6 +5,7 @@
 //! cargo run --release --example simulate                      # the embedded default, every policy
 //! cargo run --release --example simulate -- FILE.toml         # a scenario file, its own policy
 //! cargo run --release --example simulate -- FILE.json --all-policies --out DIR
+//! cargo run --release --example simulate -- --policy c-mu --replications 50 --seed 7 --trace
 //! ```
 //!
 //! With no file it runs the embedded default (`examples/data/default-center.toml`:
@@ -17,7 +18,13 @@
 //! `report.json` (every policy's report), `report.csv` (the reports' long CSV
 //! with a leading `policy` column) and `report.svg` (service level and
 //! occupancy per interval and policy) to `--out` (default: the current
-//! directory). A bad scenario file exits with status 2.
+//! directory). The scenario's own policy runs with the parameters its file
+//! gives, the other built-ins with their defaults. `--policy NAME`
+//! (repeatable) picks policies by name; `--replications N` and
+//! `--seed S` override the scenario's; `--trace` also writes
+//! `trace-POLICY.csv`, the per-contact trace of replication 0 under each
+//! policy (the same replication the report counts first). A bad scenario
+//! file or option exits with status 2.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -26,27 +33,57 @@ use std::time::Instant;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use plotters::prelude::*;
-use skillroute::sim::{Estimate, PolicySpec, Progress, Report, RunOptions, Scenario, Simulation};
+use skillroute::sim::{
+    Estimate, PolicySpec, Progress, Report, RunOptions, Scenario, Simulation, TraceWriter,
+};
 
 const DEFAULT_CENTER: &str = include_str!("data/default-center.toml");
 
-const USAGE: &str = "usage: simulate [FILE.toml|FILE.json] [--all-policies] [--out DIR]
+const USAGE: &str = "usage: simulate [FILE.toml|FILE.json] [--all-policies | --policy NAME ...]
+                [--replications N] [--seed S] [--trace] [--out DIR]
 
-  no FILE         run the embedded default center under every built-in policy
-  FILE            run that scenario (its own policy)
-  --all-policies  run FILE under every built-in policy (common random numbers)
-  --out DIR       write report.json, report.csv and report.svg there (default: .)";
+  no FILE           run the embedded default center under every built-in policy
+  FILE              run that scenario (its own policy)
+  --all-policies    run under every built-in policy (common random numbers;
+                    the scenario's own policy keeps its parameters)
+  --policy NAME     run under this built-in (repeatable): longest-idle-agent,
+                    priority-aging, skill-expansion, c-mu, optimal-assignment
+  --replications N  replications instead of the scenario's
+  --seed S          seed instead of the scenario's
+  --trace           also write trace-POLICY.csv: one line per contact of
+                    replication 0 under each policy
+  --out DIR         write report.json, report.csv and report.svg there (default: .)";
 
 struct Args {
     file: Option<PathBuf>,
     all_policies: bool,
+    policies: Vec<String>,
+    replications: Option<u32>,
+    seed: Option<u64>,
+    trace: bool,
     out: PathBuf,
+}
+
+/// The value after option `name`, parsed.
+fn value<T: std::str::FromStr>(
+    it: &mut impl Iterator<Item = std::ffi::OsString>,
+    name: &str,
+    what: &str,
+) -> Result<T, String> {
+    let v = it.next().ok_or(format!("{name} needs {what}"))?;
+    let v = v.to_str().ok_or(format!("{name}: not valid UTF-8"))?;
+    v.parse()
+        .map_err(|_| format!("{name}: {v:?} is not {what}"))
 }
 
 fn parse_args() -> Result<Args, String> {
     let mut args = Args {
         file: None,
         all_policies: false,
+        policies: Vec::new(),
+        replications: None,
+        seed: None,
+        trace: false,
         out: PathBuf::from("."),
     };
     let mut it = std::env::args_os().skip(1);
@@ -57,6 +94,24 @@ fn parse_args() -> Result<Args, String> {
                 std::process::exit(0);
             }
             Some("--all-policies") => args.all_policies = true,
+            Some("--policy") => {
+                let name: String = value(&mut it, "--policy", "a policy name")?;
+                if !PolicySpec::builtins().iter().any(|p| p.name() == name) {
+                    return Err(format!("--policy: no built-in policy is named {name:?}"));
+                }
+                if !args.policies.contains(&name) {
+                    args.policies.push(name);
+                }
+            }
+            Some("--replications") => {
+                let n: u32 = value(&mut it, "--replications", "a whole number >= 1")?;
+                if n == 0 {
+                    return Err("--replications: must be >= 1".into());
+                }
+                args.replications = Some(n);
+            }
+            Some("--seed") => args.seed = Some(value(&mut it, "--seed", "a whole number")?),
+            Some("--trace") => args.trace = true,
             Some("--out") => {
                 args.out = it
                     .next()
@@ -67,6 +122,9 @@ fn parse_args() -> Result<Args, String> {
             _ if args.file.is_none() => args.file = Some(PathBuf::from(a)),
             _ => return Err("more than one scenario file given".into()),
         }
+    }
+    if args.all_policies && !args.policies.is_empty() {
+        return Err("--all-policies and --policy exclude each other".into());
     }
     Ok(args)
 }
@@ -86,6 +144,16 @@ fn main() -> ExitCode {
         None => Scenario::from_toml_str(DEFAULT_CENTER)
             .map_err(|e| format!("embedded default scenario: {e}")),
     };
+    let loaded = loaded.map(|mut s| {
+        // Overrides go in before validation, like the file's own values.
+        if let Some(n) = args.replications {
+            s.replications = n;
+        }
+        if let Some(seed) = args.seed {
+            s.seed = seed;
+        }
+        s
+    });
     let sim = match loaded.and_then(|s| {
         Simulation::new(s).map_err(|e| match &args.file {
             Some(path) => format!("{}: {e}", path.display()),
@@ -99,10 +167,31 @@ fn main() -> ExitCode {
         }
     };
 
-    let policies = if args.file.is_none() || args.all_policies {
-        PolicySpec::builtins()
+    // Built-ins with their defaults, except the scenario's own policy, which
+    // keeps the parameters its file gives (e.g. skill-expansion's steps).
+    let own = &sim.scenario().policy;
+    let builtin = |p: PolicySpec| {
+        if p.name() == own.name() {
+            own.clone()
+        } else {
+            p
+        }
+    };
+    let policies: Vec<PolicySpec> = if !args.policies.is_empty() {
+        // in the order given
+        args.policies
+            .iter()
+            .filter_map(|name| {
+                PolicySpec::builtins()
+                    .into_iter()
+                    .find(|p| p.name() == name)
+            })
+            .map(builtin)
+            .collect()
+    } else if args.file.is_none() || args.all_policies {
+        PolicySpec::builtins().into_iter().map(builtin).collect()
     } else {
-        vec![sim.scenario().policy.clone()]
+        vec![own.clone()]
     };
 
     let sc = sim.scenario();
@@ -157,7 +246,13 @@ fn main() -> ExitCode {
         elapsed.as_secs_f64()
     );
 
-    match write_outputs(&args.out, &reports) {
+    let written = write_outputs(&args.out, &reports).and_then(|mut files| {
+        if args.trace {
+            files.extend(write_traces(&args.out, &sim, &policies)?);
+        }
+        Ok(files)
+    });
+    match written {
         Ok(files) => {
             for f in files {
                 println!("wrote {}", f.display());
@@ -323,6 +418,28 @@ fn write_outputs(out: &Path, reports: &[Report]) -> Result<Vec<PathBuf>, String>
     let svg = out.join("report.svg");
     plot(&svg, reports).map_err(|e| format!("cannot draw {}: {e}", svg.display()))?;
     files.push(svg);
+    Ok(files)
+}
+
+/// Replication 0 again under each policy, each contact written as it leaves
+/// to `trace-POLICY.csv` (streamed: a trace of any length costs no memory).
+fn write_traces(
+    out: &Path,
+    sim: &Simulation,
+    policies: &[PolicySpec],
+) -> Result<Vec<PathBuf>, String> {
+    let mut files = Vec::with_capacity(policies.len());
+    for spec in policies {
+        let path = out.join(format!("trace-{}.csv", spec.name()));
+        let fail = |e: &dyn std::fmt::Display| format!("cannot write {}: {e}", path.display());
+        let file = std::fs::File::create(&path).map_err(|e| fail(&e))?;
+        let mut trace =
+            TraceWriter::named(std::io::BufWriter::new(file), sim).map_err(|e| fail(&e))?;
+        sim.replicate_policy_observed(spec, 0, &mut trace)
+            .map_err(|e| format!("{}: {e}", spec.name()))?;
+        trace.finish().map_err(|e| fail(&e))?;
+        files.push(path);
+    }
     Ok(files)
 }
 

@@ -413,6 +413,66 @@ fn trace_writer_writes_one_line_per_contact() {
     assert_eq!(ends["abandoned"], r.router_counts.abandoned);
 }
 
+/// The named trace a planner opens in a spreadsheet: replication 0 under a
+/// built-in is the report's replication 0, each contact is one line with its
+/// type's and segment's names, and each answered one names the answering
+/// agent's group (groups are consecutive runs of agent ids, `count` each).
+#[test]
+fn named_trace_is_the_reports_first_replication() {
+    let sim = multiskill();
+    let spec = PolicySpec::OptimalAssignment { non_idling: true };
+    let mut w = TraceWriter::named(Vec::new(), &sim).unwrap();
+    let r = sim.replicate_policy_observed(&spec, 0, &mut w).unwrap();
+    let reps = sim
+        .replications_policy(&spec, RunOptions::default())
+        .unwrap();
+    assert_same(
+        &serde_json::to_string(&r).unwrap(),
+        &serde_json::to_string(&reps[0]).unwrap(),
+        "replication 0",
+    );
+
+    let text = String::from_utf8(w.finish().unwrap()).unwrap();
+    let mut lines = text.lines();
+    assert_eq!(
+        lines.next(),
+        Some("serial,contact_type,segment,arrival,work,answered,agent,group,end,left")
+    );
+    let group_of: Vec<String> = sim
+        .scenario()
+        .groups
+        .iter()
+        .flat_map(|g| std::iter::repeat_n(g.name.clone(), g.count as usize))
+        .collect();
+    let types = sim.contact_types();
+    let mut by_type = vec![0u64; types.len()];
+    let mut answered_by_group: BTreeMap<String, u64> = BTreeMap::new();
+    let mut rows = 0u64;
+    for l in lines {
+        let f: Vec<&str> = l.split(',').collect();
+        assert_eq!(f.len(), 10, "{l}");
+        let k = types.iter().position(|t| *t == f[1]).expect("a type name");
+        by_type[k] += 1;
+        assert!(sim.segments().iter().any(|s| s == f[2]), "{l}");
+        if f[6].is_empty() {
+            assert!(f[5].is_empty() && f[7].is_empty(), "{l}");
+        } else {
+            let agent: usize = f[6].parse().unwrap();
+            assert_eq!(f[7], group_of[agent], "{l}");
+            *answered_by_group.entry(f[7].to_string()).or_default() += 1;
+        }
+        rows += 1;
+    }
+    assert_eq!(rows, r.arrived);
+    for (k, n) in by_type.iter().enumerate() {
+        assert_eq!(*n as f64, r.by_type[k].offered, "{}", types[k]);
+    }
+    for (g, name) in sim.groups().iter().enumerate() {
+        let n = answered_by_group.get(*name).copied().unwrap_or(0);
+        assert_eq!(n as f64, r.by_group[g].answered, "{name}");
+    }
+}
+
 #[test]
 fn draining_empties_the_center() {
     let mut s = multiskill().scenario().clone();

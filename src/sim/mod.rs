@@ -245,22 +245,77 @@ pub trait SimObserver {
 
 impl SimObserver for () {}
 
-/// Writes a per-contact trace as CSV:
+/// Writes a per-contact trace as CSV, one line per contact as it leaves.
+///
+/// [`new`](TraceWriter::new) writes indexes:
 /// `serial,contact_type,segment,arrival,work,answered,agent,end,left`.
+/// [`named`](TraceWriter::named) writes what a spreadsheet reader needs
+/// instead: the contact type's and segment's names, and the answering
+/// agent's group after its id:
+/// `serial,contact_type,segment,arrival,work,answered,agent,group,end,left`.
+/// Times are seconds; `answered`, `agent` and `group` are empty for a
+/// contact nobody answered.
 #[derive(Debug)]
 pub struct TraceWriter<W: Write> {
     out: W,
     error: Option<std::io::Error>,
+    names: Option<TraceNames>,
+}
+
+/// The names a [`TraceWriter::named`] trace writes, CSV-quoted once.
+#[derive(Debug)]
+struct TraceNames {
+    types: Vec<String>,
+    segments: Vec<String>,
+    /// Per agent (`AgentId(i)` is the `i`-th), its group's name.
+    agent_group: Vec<String>,
+}
+
+/// `s` as one CSV field (RFC 4180 quoting where needed).
+pub(crate) fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
 }
 
 impl<W: Write> TraceWriter<W> {
-    /// Starts a trace (writes the header).
+    /// Starts a trace with indexes (writes the header).
     pub fn new(mut out: W) -> std::io::Result<Self> {
         writeln!(
             out,
             "serial,contact_type,segment,arrival,work,answered,agent,end,left"
         )?;
-        Ok(TraceWriter { out, error: None })
+        Ok(TraceWriter {
+            out,
+            error: None,
+            names: None,
+        })
+    }
+
+    /// Starts a trace of `sim`'s replications with names (writes the
+    /// header): contact types, segments and the answering agent's group.
+    pub fn named(mut out: W, sim: &Simulation) -> std::io::Result<Self> {
+        writeln!(
+            out,
+            "serial,contact_type,segment,arrival,work,answered,agent,group,end,left"
+        )?;
+        let plan = &sim.plan;
+        let names = TraceNames {
+            types: plan.types.iter().map(|t| csv_field(&t.name)).collect(),
+            segments: plan.segments.iter().map(|s| csv_field(s)).collect(),
+            agent_group: plan
+                .agent_group
+                .iter()
+                .map(|&g| csv_field(&plan.groups[g as usize].name))
+                .collect(),
+        };
+        Ok(TraceWriter {
+            out,
+            error: None,
+            names: Some(names),
+        })
     }
 
     /// Flushes, and returns the writer or the first write error.
@@ -285,11 +340,33 @@ impl<W: Write> SimObserver for TraceWriter<W> {
         };
         let answered = r.answered.map_or(String::new(), |t| t.to_string());
         let agent = r.agent.map_or(String::new(), |a| a.0.to_string());
-        if let Err(e) = writeln!(
-            self.out,
-            "{},{},{},{},{},{answered},{agent},{end},{}",
-            r.serial, r.contact_type, r.segment, r.arrival, r.work, r.left
-        ) {
+        let written = match &self.names {
+            None => writeln!(
+                self.out,
+                "{},{},{},{},{},{answered},{agent},{end},{}",
+                r.serial, r.contact_type, r.segment, r.arrival, r.work, r.left
+            ),
+            Some(n) => {
+                // Records come from the simulation the names were taken
+                // from; an index out of range (a record of another one)
+                // is written as its number rather than lost.
+                let name = |v: &[String], i: usize| v.get(i).cloned().unwrap_or(i.to_string());
+                let group = r.agent.map_or(String::new(), |a| {
+                    n.agent_group.get(a.0 as usize).cloned().unwrap_or_default()
+                });
+                writeln!(
+                    self.out,
+                    "{},{},{},{},{},{answered},{agent},{group},{end},{}",
+                    r.serial,
+                    name(&n.types, r.contact_type as usize),
+                    name(&n.segments, r.segment as usize),
+                    r.arrival,
+                    r.work,
+                    r.left
+                )
+            }
+        };
+        if let Err(e) = written {
             self.error = Some(e);
         }
     }
@@ -461,6 +538,21 @@ impl Simulation {
         self.replicate_spec(spec, replication, &mut ())
     }
 
+    /// Runs replication `replication` under a built-in policy, telling
+    /// `observer` about each contact and the progress (e.g. a
+    /// [`TraceWriter`]). The replication is the same one
+    /// [`run_policy`](Simulation::run_policy) reports as its
+    /// `replication`-th: same customers, same decisions.
+    pub fn replicate_policy_observed<O: SimObserver>(
+        &self,
+        spec: &PolicySpec,
+        replication: u32,
+        observer: &mut O,
+    ) -> Result<Replication, SimError> {
+        spec.validate()?;
+        self.replicate_spec(spec, replication, observer)
+    }
+
     /// The one place a [`PolicySpec`] becomes a policy for the engine
     /// (monomorphised, so a built-in runs as fast as when named directly).
     fn replicate_spec<O: SimObserver>(
@@ -531,5 +623,19 @@ impl Simulation {
     /// given: pass them in index order for reproducible sums).
     pub fn report(&self, replications: &[Replication], confidence: f64) -> Report {
         Report::build(&self.plan, replications, confidence)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::csv_field;
+
+    #[test]
+    fn csv_fields_are_quoted_only_where_needed() {
+        assert_eq!(csv_field("early-generalists"), "early-generalists");
+        assert_eq!(csv_field("a,b"), "\"a,b\"");
+        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(csv_field("two\nlines"), "\"two\nlines\"");
+        assert_eq!(csv_field("cr\r"), "\"cr\r\"");
     }
 }

@@ -422,13 +422,7 @@ impl Report {
                 String::new()
             }
         }
-        fn quote(s: &str) -> String {
-            if s.contains([',', '"', '\n']) {
-                format!("\"{}\"", s.replace('"', "\"\""))
-            } else {
-                s.to_string()
-            }
-        }
+        use super::csv_field as quote;
         let mut out = String::from("section,name,start,end,metric,mean,half_width,low,high,n\n");
         let mut line =
             |section: &str, name: &str, span: Option<(f64, f64)>, metric: &str, e: &Estimate| {
