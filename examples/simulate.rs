@@ -18,7 +18,11 @@
 //! `report.json` (every policy's report), `report.csv` (the reports' long CSV
 //! with a leading `policy` column) and `report.svg` (service level and
 //! occupancy per interval and policy) to `--out` (default: the current
-//! directory). The scenario's own policy runs with the parameters its file
+//! directory). With more than one policy it also prints each one's paired
+//! difference from the first (replication by replication on the same
+//! customers, so the intervals are much narrower than the reports' side by
+//! side; `*` marks an interval that excludes 0) and writes them to
+//! `comparison.json` and `comparison.csv`. The scenario's own policy runs with the parameters its file
 //! gives, the other built-ins with their defaults. `--policy NAME`
 //! (repeatable) picks policies by name; `--replications N` and
 //! `--seed S` override the scenario's; `--trace` also writes
@@ -34,8 +38,12 @@ use std::time::Instant;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use plotters::prelude::*;
 use skillroute::sim::{
-    Estimate, PolicySpec, Progress, Report, RunOptions, Scenario, Simulation, TraceWriter,
+    Comparison, Estimate, Metrics, PolicySpec, Progress, Replication, Report, RunOptions, Scenario,
+    Simulation, TraceWriter,
 };
+
+/// Confidence level of every interval printed and written.
+const CONFIDENCE: f64 = 0.95;
 
 const DEFAULT_CENTER: &str = include_str!("data/default-center.toml");
 
@@ -227,7 +235,7 @@ fn main() -> ExitCode {
     );
 
     let started = Instant::now();
-    let reports = match run_all(&sim, &policies) {
+    let runs = match run_all(&sim, &policies) {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: simulation failed: {e}");
@@ -235,6 +243,26 @@ fn main() -> ExitCode {
         }
     };
     let elapsed = started.elapsed();
+    // Every policy against the first, replication by replication (the same
+    // customers in each: common random numbers).
+    let built = runs
+        .iter()
+        .map(|reps| sim.report(reps, CONFIDENCE))
+        .collect::<Result<Vec<_>, _>>()
+        .and_then(|reports| {
+            let comparisons = runs[1..]
+                .iter()
+                .map(|reps| sim.compare(&runs[0], reps, CONFIDENCE))
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok((reports, comparisons))
+        });
+    let (reports, comparisons) = match built {
+        Ok(b) => b,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
 
     print_table(&reports);
     println!(
@@ -245,8 +273,11 @@ fn main() -> ExitCode {
         sc.replications,
         elapsed.as_secs_f64()
     );
+    if !comparisons.is_empty() {
+        print_comparisons(&comparisons, sc.replications);
+    }
 
-    let written = write_outputs(&args.out, &reports).and_then(|mut files| {
+    let written = write_outputs(&args.out, &reports, &comparisons).and_then(|mut files| {
         if args.trace {
             files.extend(write_traces(&args.out, &sim, &policies)?);
         }
@@ -266,8 +297,9 @@ fn main() -> ExitCode {
     }
 }
 
-/// Runs every policy, with one progress bar over all of them (simulated seconds).
-fn run_all(sim: &Simulation, policies: &[PolicySpec]) -> Result<Vec<Report>, String> {
+/// Runs every policy, with one progress bar over all of them (simulated
+/// seconds), and returns each one's replications in index order.
+fn run_all(sim: &Simulation, policies: &[PolicySpec]) -> Result<Vec<Vec<Replication>>, String> {
     let reps = sim.scenario().replications as usize;
     let horizon = sim.scenario().horizon;
     let per_policy = (horizon * reps as f64).ceil().max(1.0) as u64;
@@ -282,7 +314,7 @@ fn run_all(sim: &Simulation, policies: &[PolicySpec]) -> Result<Vec<Report>, Str
         .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
 
-    let mut reports = Vec::with_capacity(policies.len());
+    let mut runs = Vec::with_capacity(policies.len());
     for (i, spec) in policies.iter().enumerate() {
         bar.set_message(spec.name());
         let base = per_policy * i as u64;
@@ -298,17 +330,17 @@ fn run_all(sim: &Simulation, policies: &[PolicySpec]) -> Result<Vec<Report>, Str
         };
         let opts = RunOptions {
             parallel: true,
-            confidence: 0.95,
+            confidence: CONFIDENCE,
             progress: Some(&on_progress),
         };
-        let report = sim
-            .run_policy(spec, opts)
+        let reps = sim
+            .replications_policy(spec, opts)
             .map_err(|e| format!("{}: {e}", spec.name()))?;
         bar.set_position(base + per_policy);
-        reports.push(report);
+        runs.push(reps);
     }
     bar.finish_and_clear();
-    Ok(reports)
+    Ok(runs)
 }
 
 fn pm(e: &Estimate, scale: f64, decimals: usize) -> String {
@@ -327,33 +359,75 @@ fn pm(e: &Estimate, scale: f64, decimals: usize) -> String {
     }
 }
 
+const HEADER: [&str; 7] = [
+    "policy",
+    "offered",
+    "service level %",
+    "ASA s",
+    "abandoned %",
+    "occupancy %",
+    "mean fit",
+];
+
+/// A table row: `name`, then the columns of [`HEADER`] from `m`, each
+/// written by `cell(estimate, scale, decimals)`.
+fn row(
+    name: &str,
+    m: &Metrics<Estimate>,
+    cell: fn(&Estimate, f64, usize) -> String,
+) -> [String; 7] {
+    [
+        name.to_string(),
+        cell(&m.offered, 1.0, 0),
+        cell(&m.service_level, 100.0, 1),
+        cell(&m.asa, 1.0, 1),
+        cell(&m.p_abandon, 100.0, 1),
+        cell(&m.occupancy, 100.0, 1),
+        cell(&m.mean_fit, 1.0, 3),
+    ]
+}
+
 fn print_table(reports: &[Report]) {
-    let header = [
-        "policy",
-        "offered",
-        "service level %",
-        "ASA s",
-        "abandoned %",
-        "occupancy %",
-        "mean fit",
-    ];
-    let rows: Vec<[String; 7]> = reports
+    let rows: Vec<_> = reports
         .iter()
-        .map(|r| {
-            let m = &r.total;
-            [
-                r.policy.clone(),
-                pm(&m.offered, 1.0, 0),
-                pm(&m.service_level, 100.0, 1),
-                pm(&m.asa, 1.0, 1),
-                pm(&m.p_abandon, 100.0, 1),
-                pm(&m.occupancy, 100.0, 1),
-                pm(&m.mean_fit, 1.0, 3),
-            ]
-        })
+        .map(|r| row(&r.policy, &r.total, pm))
         .collect();
-    let mut widths = header.map(|h| h.chars().count());
-    for row in &rows {
+    print_rows(&rows);
+}
+
+/// `pm` for a paired difference, signed, with `*` where its interval
+/// excludes 0 (the policies differ at the confidence level).
+fn diff(e: &Estimate, scale: f64, decimals: usize) -> String {
+    if !e.mean.is_finite() {
+        return "n/a".into();
+    }
+    let star = if e.half_width.is_finite() && !e.contains(0.0) {
+        "*"
+    } else {
+        " "
+    };
+    let sign = if e.mean * scale >= 0.0 { "+" } else { "" };
+    format!("{sign}{}{star}", pm(e, scale, decimals))
+}
+
+fn print_comparisons(comparisons: &[Comparison], replications: u32) {
+    println!(
+        "\ndifference from {} (policy minus it), paired over the same {replications} replications; \
+         * = the {:.0}% interval excludes 0:\n",
+        comparisons[0].base,
+        CONFIDENCE * 100.0
+    );
+    let rows: Vec<_> = comparisons
+        .iter()
+        .map(|c| row(&c.other, &c.differences.total, diff))
+        .collect();
+    print_rows(&rows);
+}
+
+/// Prints `rows` under [`HEADER`], columns aligned (the first to the left).
+fn print_rows(rows: &[[String; 7]]) {
+    let mut widths = HEADER.map(|h| h.chars().count());
+    for row in rows {
         for (w, cell) in widths.iter_mut().zip(row) {
             *w = (*w).max(cell.chars().count());
         }
@@ -370,14 +444,18 @@ fn print_table(reports: &[Report]) {
         }
         println!("{}", s.trim_end());
     };
-    line(&header.map(String::from));
+    line(&HEADER.map(String::from));
     line(&widths.map(|w| "-".repeat(w)));
-    for row in &rows {
+    for row in rows {
         line(row);
     }
 }
 
-fn write_outputs(out: &Path, reports: &[Report]) -> Result<Vec<PathBuf>, String> {
+fn write_outputs(
+    out: &Path,
+    reports: &[Report],
+    comparisons: &[Comparison],
+) -> Result<Vec<PathBuf>, String> {
     std::fs::create_dir_all(out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
     let write = |name: &str, text: &str| {
         let path = out.join(name);
@@ -386,39 +464,65 @@ fn write_outputs(out: &Path, reports: &[Report]) -> Result<Vec<PathBuf>, String>
             .map_err(|e| format!("cannot write {}: {e}", path.display()))
     };
 
-    // JSON: an array of the policies' reports.
-    let json = format!(
-        "[\n{}\n]\n",
-        reports
-            .iter()
-            .map(Report::to_json)
-            .collect::<Vec<_>>()
-            .join(",\n")
+    // JSON: an array of the policies' reports; CSV: their long forms, each
+    // line led by its policy.
+    let json = json_array(reports.iter().map(Report::to_json));
+    let csv = long_csv(
+        "policy",
+        reports.iter().map(|r| (csv_field(&r.policy), r.to_csv())),
     );
-    // CSV: each report's long form, with the policy in front.
-    let mut csv = String::new();
-    for (i, r) in reports.iter().enumerate() {
-        for (j, l) in r.to_csv().lines().enumerate() {
-            if j == 0 {
-                if i == 0 {
-                    csv.push_str("policy,");
-                    csv.push_str(l);
-                    csv.push('\n');
-                }
-                continue;
-            }
-            csv.push_str(&r.policy);
-            csv.push(',');
-            csv.push_str(l);
-            csv.push('\n');
-        }
-    }
     let mut files = vec![write("report.json", &json)?, write("report.csv", &csv)?];
+    if !comparisons.is_empty() {
+        let json = json_array(comparisons.iter().map(Comparison::to_json));
+        let csv = long_csv(
+            "base,policy",
+            comparisons.iter().map(|c| {
+                (
+                    format!("{},{}", csv_field(&c.base), csv_field(&c.other)),
+                    c.to_csv(),
+                )
+            }),
+        );
+        files.push(write("comparison.json", &json)?);
+        files.push(write("comparison.csv", &csv)?);
+    }
 
     let svg = out.join("report.svg");
     plot(&svg, reports).map_err(|e| format!("cannot draw {}: {e}", svg.display()))?;
     files.push(svg);
     Ok(files)
+}
+
+/// `[a, b, ...]` of JSON texts.
+fn json_array(items: impl Iterator<Item = String>) -> String {
+    format!("[\n{}\n]\n", items.collect::<Vec<_>>().join(",\n"))
+}
+
+/// CSV texts with one header, joined: each part's lines led by its
+/// `prefix` columns (named `prefix_header`), each part's header dropped.
+fn long_csv(prefix_header: &str, parts: impl Iterator<Item = (String, String)>) -> String {
+    let mut csv = String::new();
+    for (i, (prefix, text)) in parts.enumerate() {
+        for (j, l) in text.lines().enumerate() {
+            if j == 0 && i > 0 {
+                continue;
+            }
+            csv.push_str(if j == 0 { prefix_header } else { &prefix });
+            csv.push(',');
+            csv.push_str(l);
+            csv.push('\n');
+        }
+    }
+    csv
+}
+
+/// `s` as one CSV field.
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
 }
 
 /// Replication 0 again under each policy, each contact written as it leaves

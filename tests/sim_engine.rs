@@ -8,8 +8,8 @@
 use std::collections::BTreeMap;
 
 use skillroute::sim::{
-    ContactEnd, ContactRecord, Metrics, PolicySpec, Replication, RunOptions, Scenario, SimObserver,
-    Simulation, TraceWriter,
+    ContactEnd, ContactRecord, Estimate, Metrics, PolicySpec, Replication, ReportError, RunOptions,
+    Scenario, SimError, SimObserver, Simulation, TraceWriter,
 };
 use skillroute::{CMu, LongestIdleAgent, OptimalAssignment, PriorityAging, SkillExpansion};
 
@@ -390,7 +390,7 @@ fn report_serialises_to_json_and_csv() {
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
     assert_same(
-        &sim.report(&parsed, 0.95).to_json(),
+        &sim.report(&parsed, 0.95).unwrap().to_json(),
         &json,
         "merged JSON lines",
     );
@@ -471,6 +471,165 @@ fn named_trace_is_the_reports_first_replication() {
         let n = answered_by_group.get(*name).copied().unwrap_or(0);
         assert_eq!(n as f64, r.by_group[g].answered, "{name}");
     }
+}
+
+/// Replications merged from elsewhere are checked before they are counted:
+/// each mistake gets its own error, and nothing is reported.
+#[test]
+fn report_refuses_replications_it_cannot_count() {
+    let sim = multiskill();
+    let spec = PolicySpec::LongestIdleAgent;
+    let reps = sim
+        .replications_policy(&spec, RunOptions::default())
+        .unwrap();
+    assert!(sim.report(&reps, 0.95).is_ok());
+    assert_eq!(sim.report(&[], 0.95), Err(ReportError::NoReplications));
+    for c in [0.0, 1.0, -0.5, 1.5, f64::NAN] {
+        assert!(
+            matches!(sim.report(&reps, c), Err(ReportError::Confidence(x)) if x.is_nan() || x == c),
+            "{c}"
+        );
+    }
+    let twice = [reps[0].clone(), reps[1].clone(), reps[0].clone()];
+    assert_eq!(sim.report(&twice, 0.95), Err(ReportError::Duplicate(0)));
+    let other = sim
+        .replicate_policy(&PolicySpec::OptimalAssignment { non_idling: true }, 1)
+        .unwrap();
+    assert!(matches!(
+        sim.report(&[reps[0].clone(), other], 0.95),
+        Err(ReportError::MixedPolicies { .. })
+    ));
+    // A replication of another scenario (one interval fewer).
+    let mut foreign = reps[1].clone();
+    foreign.by_interval.pop();
+    assert_eq!(
+        sim.report(&[reps[0].clone(), foreign], 0.95),
+        Err(ReportError::Shape {
+            replication: 1,
+            field: "by_interval",
+            expected: reps[0].by_interval.len(),
+            found: reps[0].by_interval.len() - 1,
+        })
+    );
+    // Through the runner, a bad confidence level is a typed error, not NaNs.
+    let opts = RunOptions {
+        confidence: 1.5,
+        ..RunOptions::default()
+    };
+    assert!(matches!(
+        sim.run_policy(&spec, opts),
+        Err(SimError::Report(ReportError::Confidence(_)))
+    ));
+}
+
+/// The paired comparison: checked against scipy, against the common random
+/// numbers it relies on, and against mispaired input.
+#[test]
+fn comparison_is_the_paired_t_interval() {
+    let mut sc = multiskill().scenario().clone();
+    sc.replications = 10;
+    let sim = Simulation::new(sc).unwrap();
+    let lia = sim
+        .replications_policy(&PolicySpec::LongestIdleAgent, RunOptions::default())
+        .unwrap();
+    let oa = sim
+        .replications_policy(
+            &PolicySpec::OptimalAssignment { non_idling: true },
+            RunOptions::default(),
+        )
+        .unwrap();
+    let cmp = sim.compare(&lia, &oa, 0.95).unwrap();
+    assert_eq!(
+        (cmp.base.as_str(), cmp.other.as_str()),
+        ("longest-idle-agent", "optimal-assignment")
+    );
+    let d = &cmp.differences;
+    // Same customers in each pair: arrivals do not differ at all.
+    assert_eq!(
+        (
+            d.total.offered.mean,
+            d.total.offered.half_width,
+            d.total.offered.n
+        ),
+        (0.0, 0.0, 10)
+    );
+    for row in &d.by_type {
+        assert_eq!(row.metrics.offered.mean, 0.0, "{}", row.name);
+    }
+    // Each estimate is the t interval of the pairs' differences ...
+    let diffs: Vec<f64> = lia
+        .iter()
+        .zip(&oa)
+        .map(|(a, b)| b.total.service_level - a.total.service_level)
+        .collect();
+    assert_eq!(d.total.service_level, Estimate::from_samples(&diffs, 0.95));
+    // ... which common random numbers make narrower than the two reports'
+    // intervals together (independent streams would make them about equal).
+    let (ra, rb) = (
+        sim.report(&lia, 0.95).unwrap(),
+        sim.report(&oa, 0.95).unwrap(),
+    );
+    let unpaired = ra
+        .total
+        .service_level
+        .half_width
+        .hypot(rb.total.service_level.half_width);
+    assert!(
+        d.total.service_level.half_width < 0.5 * unpaired,
+        "paired {} vs unpaired {unpaired}",
+        d.total.service_level.half_width
+    );
+
+    // Against scipy 1.17.1: base [0.80, 0.82, 0.79, 0.85, 0.81], other
+    // [0.83, 0.84, 0.80, 0.88, 0.80]; `stats.t.interval(0.95, 4, loc=mean,
+    // scale=stats.sem(other - base))` has mean 0.016 and half-width
+    // 0.020777012673671345 (and `ttest_rel` p = 0.0993: not significant,
+    // the interval contains 0).
+    let set = |reps: &[Replication], v: [f64; 5]| -> Vec<Replication> {
+        reps.iter()
+            .zip(v)
+            .map(|(r, x)| {
+                let mut r = r.clone();
+                r.total.service_level = x;
+                r
+            })
+            .collect()
+    };
+    let base = set(&lia[..5], [0.80, 0.82, 0.79, 0.85, 0.81]);
+    let other = set(&oa[..5], [0.83, 0.84, 0.80, 0.88, 0.80]);
+    let e = sim
+        .compare(&base, &other, 0.95)
+        .unwrap()
+        .differences
+        .total
+        .service_level;
+    assert!((e.mean - 0.016).abs() < 1e-12, "{e:?}");
+    assert!((e.half_width - 0.020777012673671345).abs() < 1e-9, "{e:?}");
+    assert!(e.contains(0.0));
+
+    // Not paired: another order, or one list shorter.
+    let mut shuffled = oa.clone();
+    shuffled.swap(0, 1);
+    assert_eq!(
+        sim.compare(&lia, &shuffled, 0.95).unwrap_err(),
+        ReportError::NotPaired {
+            position: 0,
+            base: Some(0),
+            other: Some(1),
+        }
+    );
+    assert_eq!(
+        sim.compare(&lia, &oa[..9], 0.95).unwrap_err(),
+        ReportError::NotPaired {
+            position: 9,
+            base: Some(9),
+            other: None,
+        }
+    );
+    assert!(matches!(
+        sim.compare(&lia, &oa, 1.0),
+        Err(ReportError::Confidence(_))
+    ));
 }
 
 #[test]

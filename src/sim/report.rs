@@ -59,6 +59,105 @@ pub struct Replication {
     pub fairness: Vec<Fairness<f64>>,
 }
 
+/// Why replications cannot be reported or compared. Nothing is built.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ReportError {
+    /// No replications were given.
+    #[error("no replications to report")]
+    NoReplications,
+    /// The confidence level is not strictly between 0 and 1.
+    #[error("confidence must be strictly between 0 and 1, got {0}")]
+    Confidence(f64),
+    /// A replication does not have this scenario's shape (it was run on
+    /// another scenario).
+    #[error(
+        "replication {replication}: `{field}` has {found} rows, this scenario has {expected}: \
+         not a replication of this scenario"
+    )]
+    Shape {
+        /// The replication's index.
+        replication: u32,
+        /// The field whose length differs.
+        field: &'static str,
+        /// Rows this scenario has.
+        expected: usize,
+        /// Rows the replication has.
+        found: usize,
+    },
+    /// The same replication index appears twice (it would count twice).
+    #[error("replication {0} is given twice")]
+    Duplicate(u32),
+    /// Replications of different policies are mixed in one report.
+    #[error("replications of policies {first:?} and {other:?} are mixed in one report")]
+    MixedPolicies {
+        /// The first replication's policy.
+        first: String,
+        /// Another policy found among them.
+        other: String,
+    },
+    /// Compared replications are not the same replications in the same
+    /// order, so they are not paired (they did not see the same customers).
+    #[error(
+        "not paired: at position {position} the base has replication {base:?} and the other \
+         {other:?} (None: the list ended)"
+    )]
+    NotPaired {
+        /// The position in both lists.
+        position: usize,
+        /// The base's replication index there (`None`: the list ended).
+        base: Option<u32>,
+        /// The other's replication index there (`None`: the list ended).
+        other: Option<u32>,
+    },
+}
+
+/// Checks that `reps` can make one report of `plan`: some replications, one
+/// policy, each index once, each of this scenario's shape.
+fn check(plan: &Plan, reps: &[Replication], confidence: f64) -> Result<(), ReportError> {
+    if !(confidence > 0.0 && confidence < 1.0) {
+        return Err(ReportError::Confidence(confidence));
+    }
+    let first = reps.first().ok_or(ReportError::NoReplications)?;
+    let mut seen = std::collections::BTreeSet::new();
+    let groups = plan.groups.len();
+    let types = plan.types.len();
+    for r in reps {
+        if r.policy != first.policy {
+            return Err(ReportError::MixedPolicies {
+                first: first.policy.clone(),
+                other: r.policy.clone(),
+            });
+        }
+        if !seen.insert(r.replication) {
+            return Err(ReportError::Duplicate(r.replication));
+        }
+        for (field, expected, found) in [
+            ("by_type", types, r.by_type.len()),
+            ("by_channel", plan.channels.len(), r.by_channel.len()),
+            ("by_segment", plan.segments.len(), r.by_segment.len()),
+            ("by_group", groups, r.by_group.len()),
+            ("by_interval", plan.intervals, r.by_interval.len()),
+            (
+                "by_interval_type",
+                plan.intervals * types,
+                r.by_interval_type.len(),
+            ),
+            ("fairness", groups + 1, r.fairness.len()),
+        ] {
+            if found != expected {
+                return Err(ReportError::Shape {
+                    replication: r.replication,
+                    field,
+                    expected,
+                    found,
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
 fn ratio(a: f64, b: f64) -> f64 {
     if b > 0.0 { a / b } else { f64::NAN }
 }
@@ -336,7 +435,18 @@ fn rows(
 }
 
 impl Report {
-    pub(crate) fn build(plan: &Plan, reps: &[Replication], confidence: f64) -> Report {
+    /// Checks `reps` ([`ReportError`]) and reports them.
+    pub(crate) fn try_build(
+        plan: &Plan,
+        reps: &[Replication],
+        confidence: f64,
+    ) -> Result<Report, ReportError> {
+        check(plan, reps, confidence)?;
+        Ok(Report::build(plan, reps, confidence))
+    }
+
+    /// Reports `reps`, which [`check`] accepted.
+    fn build(plan: &Plan, reps: &[Replication], confidence: f64) -> Report {
         let types: Vec<String> = plan.types.iter().map(|t| t.name.clone()).collect();
         let groups: Vec<String> = plan.groups.iter().map(|g| g.name.clone()).collect();
         let totals: Vec<&Metrics<f64>> = reps.iter().map(|r| &r.total).collect();
@@ -477,5 +587,90 @@ impl Report {
             }
         }
         out
+    }
+}
+
+/// Two policies compared on the same replications: every estimate is of the
+/// paired difference `other − base`, replication by replication (Student's
+/// t over the differences, the paired-t interval). Under common random
+/// numbers both policies met the same customers in each replication, so the
+/// noise they share cancels: the interval is much narrower than the two
+/// reports' intervals side by side suggest, and an interval that excludes 0
+/// says the policies differ at that confidence. Built by
+/// [`Simulation::compare`](super::Simulation::compare).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Comparison {
+    /// The policy subtracted.
+    pub base: String,
+    /// The policy compared with it.
+    pub other: String,
+    /// The differences, laid out as a report: each [`Estimate`] is the mean
+    /// and interval of `other − base` (a metric undefined in either
+    /// replication of a pair leaves that pair out; `n` counts the pairs).
+    /// `policy` is `other`, and `contacts` counts `other`'s contacts
+    /// (the same as `base`'s under common random numbers).
+    pub differences: Report,
+}
+
+impl Comparison {
+    /// Checks that `base` and `other` are paired and builds the comparison.
+    pub(crate) fn build(
+        plan: &Plan,
+        base: &[Replication],
+        other: &[Replication],
+        confidence: f64,
+    ) -> Result<Comparison, ReportError> {
+        check(plan, base, confidence)?;
+        check(plan, other, confidence)?;
+        for position in 0..base.len().max(other.len()) {
+            let (b, o) = (base.get(position), other.get(position));
+            if b.map(|r| r.replication) != o.map(|r| r.replication) {
+                return Err(ReportError::NotPaired {
+                    position,
+                    base: b.map(|r| r.replication),
+                    other: o.map(|r| r.replication),
+                });
+            }
+        }
+        let minus = |o: &[Metrics<f64>], b: &[Metrics<f64>]| -> Vec<Metrics<f64>> {
+            o.iter().zip(b).map(|(o, b)| o.minus(b)).collect()
+        };
+        let diffs: Vec<Replication> = other
+            .iter()
+            .zip(base)
+            .map(|(o, b)| Replication {
+                mean_in_queue: o.mean_in_queue - b.mean_in_queue,
+                mean_in_system: o.mean_in_system - b.mean_in_system,
+                total: o.total.minus(&b.total),
+                by_type: minus(&o.by_type, &b.by_type),
+                by_channel: minus(&o.by_channel, &b.by_channel),
+                by_segment: minus(&o.by_segment, &b.by_segment),
+                by_group: minus(&o.by_group, &b.by_group),
+                by_interval: minus(&o.by_interval, &b.by_interval),
+                by_interval_type: minus(&o.by_interval_type, &b.by_interval_type),
+                fairness: o
+                    .fairness
+                    .iter()
+                    .zip(&b.fairness)
+                    .map(|(o, b)| o.minus(b))
+                    .collect(),
+                ..o.clone()
+            })
+            .collect();
+        Ok(Comparison {
+            base: base[0].policy.clone(),
+            other: other[0].policy.clone(),
+            differences: Report::build(plan, &diffs, confidence),
+        })
+    }
+
+    /// The comparison as pretty JSON (undefined values as `null`).
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).expect("a comparison is always representable in JSON")
+    }
+
+    /// The differences as CSV in [`Report::to_csv`]'s long form.
+    pub fn to_csv(&self) -> String {
+        self.differences.to_csv()
     }
 }

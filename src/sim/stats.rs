@@ -403,6 +403,14 @@ macro_rules! metric_struct {
         }
 
         impl $name<f64> {
+            /// Each metric of `self` minus the same metric of `base` (NaN
+            /// where either is undefined).
+            pub(crate) fn minus(&self, base: &$name<f64>) -> $name<f64> {
+                $name {
+                    $($f: self.$f - base.$f,)*
+                }
+            }
+
             /// Mean and confidence interval of each metric over replications.
             pub fn estimate(reps: &[&$name<f64>], confidence: f64) -> $name<Estimate> {
                 let mut xs = Vec::with_capacity(reps.len());
