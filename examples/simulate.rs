@@ -12,7 +12,7 @@
 //! 4 skills, voice and chat, a 12-hour day of piecewise-constant arrival rates
 //! and a shift change) under every built-in policy on the same customers
 //! (common random numbers). It prints one row per policy (mean ± half-width
-//! of the 95% confidence interval over replications; the last column is the
+//! of the 95% (`--confidence`) interval over replications; the last column is the
 //! mean customer fit of answered contacts, `n/a` for a scenario without a
 //! fit table) and writes
 //! `report.json` (every policy's report), `report.csv` (the reports' long CSV
@@ -25,7 +25,8 @@
 //! `comparison.json` and `comparison.csv`. The scenario's own policy runs with the parameters its file
 //! gives, the other built-ins with their defaults. `--policy NAME`
 //! (repeatable) picks policies by name; `--replications N` and
-//! `--seed S` override the scenario's; `--trace` also writes
+//! `--seed S` override the scenario's; `--confidence C` sets the level of the
+//! intervals (default 0.95); `--trace` also writes
 //! `trace-POLICY.csv`, the per-contact trace of replication 0 under each
 //! policy (the same replication the report counts first). A bad scenario
 //! file or option exits with status 2.
@@ -42,13 +43,10 @@ use skillroute::sim::{
     Simulation, TraceWriter,
 };
 
-/// Confidence level of every interval printed and written.
-const CONFIDENCE: f64 = 0.95;
-
 const DEFAULT_CENTER: &str = include_str!("data/default-center.toml");
 
 const USAGE: &str = "usage: simulate [FILE.toml|FILE.json] [--all-policies | --policy NAME ...]
-                [--replications N] [--seed S] [--trace] [--out DIR]
+                [--replications N] [--seed S] [--confidence C] [--trace] [--out DIR]
 
   no FILE           run the embedded default center under every built-in policy
   FILE              run that scenario (its own policy)
@@ -58,6 +56,7 @@ const USAGE: &str = "usage: simulate [FILE.toml|FILE.json] [--all-policies | --p
                     priority-aging, skill-expansion, c-mu, optimal-assignment
   --replications N  replications instead of the scenario's
   --seed S          seed instead of the scenario's
+  --confidence C    confidence level of the intervals (default 0.95)
   --trace           also write trace-POLICY.csv: one line per contact of
                     replication 0 under each policy
   --out DIR         write report.json, report.csv and report.svg there (default: .)";
@@ -69,6 +68,7 @@ struct Args {
     replications: Option<u32>,
     seed: Option<u64>,
     trace: bool,
+    confidence: f64,
     out: PathBuf,
 }
 
@@ -92,6 +92,7 @@ fn parse_args() -> Result<Args, String> {
         replications: None,
         seed: None,
         trace: false,
+        confidence: 0.95,
         out: PathBuf::from("."),
     };
     let mut it = std::env::args_os().skip(1);
@@ -120,6 +121,13 @@ fn parse_args() -> Result<Args, String> {
             }
             Some("--seed") => args.seed = Some(value(&mut it, "--seed", "a whole number")?),
             Some("--trace") => args.trace = true,
+            Some("--confidence") => {
+                let c: f64 = value(&mut it, "--confidence", "a level such as 0.95")?;
+                if !(c > 0.0 && c < 1.0) {
+                    return Err(format!("--confidence: {c} is not strictly between 0 and 1"));
+                }
+                args.confidence = c;
+            }
             Some("--out") => {
                 args.out = it
                     .next()
@@ -235,7 +243,7 @@ fn main() -> ExitCode {
     );
 
     let started = Instant::now();
-    let runs = match run_all(&sim, &policies) {
+    let runs = match run_all(&sim, &policies, args.confidence) {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: simulation failed: {e}");
@@ -247,12 +255,12 @@ fn main() -> ExitCode {
     // customers in each: common random numbers).
     let built = runs
         .iter()
-        .map(|reps| sim.report(reps, CONFIDENCE))
+        .map(|reps| sim.report(reps, args.confidence))
         .collect::<Result<Vec<_>, _>>()
         .and_then(|reports| {
             let comparisons = runs[1..]
                 .iter()
-                .map(|reps| sim.compare(&runs[0], reps, CONFIDENCE))
+                .map(|reps| sim.compare(&runs[0], reps, args.confidence))
                 .collect::<Result<Vec<_>, _>>()?;
             Ok((reports, comparisons))
         });
@@ -266,15 +274,16 @@ fn main() -> ExitCode {
 
     print_table(&reports);
     println!(
-        "\n{} polic{} x {} replications in {:.1} s; each cell is mean ± half-width of the 95% \
+        "\n{} polic{} x {} replications in {:.1} s; each cell is mean ± half-width of the {}% \
          (Student t) interval over replications.",
         reports.len(),
         if reports.len() == 1 { "y" } else { "ies" },
         sc.replications,
-        elapsed.as_secs_f64()
+        elapsed.as_secs_f64(),
+        args.confidence * 100.0
     );
     if !comparisons.is_empty() {
-        print_comparisons(&comparisons, sc.replications);
+        print_comparisons(&comparisons, sc.replications, args.confidence);
     }
 
     let written = write_outputs(&args.out, &reports, &comparisons).and_then(|mut files| {
@@ -299,7 +308,11 @@ fn main() -> ExitCode {
 
 /// Runs every policy, with one progress bar over all of them (simulated
 /// seconds), and returns each one's replications in index order.
-fn run_all(sim: &Simulation, policies: &[PolicySpec]) -> Result<Vec<Vec<Replication>>, String> {
+fn run_all(
+    sim: &Simulation,
+    policies: &[PolicySpec],
+    confidence: f64,
+) -> Result<Vec<Vec<Replication>>, String> {
     let reps = sim.scenario().replications as usize;
     let horizon = sim.scenario().horizon;
     let per_policy = (horizon * reps as f64).ceil().max(1.0) as u64;
@@ -330,7 +343,7 @@ fn run_all(sim: &Simulation, policies: &[PolicySpec]) -> Result<Vec<Vec<Replicat
         };
         let opts = RunOptions {
             parallel: true,
-            confidence: CONFIDENCE,
+            confidence,
             progress: Some(&on_progress),
         };
         let reps = sim
@@ -410,12 +423,12 @@ fn diff(e: &Estimate, scale: f64, decimals: usize) -> String {
     format!("{sign}{}{star}", pm(e, scale, decimals))
 }
 
-fn print_comparisons(comparisons: &[Comparison], replications: u32) {
+fn print_comparisons(comparisons: &[Comparison], replications: u32, confidence: f64) {
     println!(
         "\ndifference from {} (policy minus it), paired over the same {replications} replications; \
-         * = the {:.0}% interval excludes 0:\n",
+         * = the {}% interval excludes 0:\n",
         comparisons[0].base,
-        CONFIDENCE * 100.0
+        confidence * 100.0
     );
     let rows: Vec<_> = comparisons
         .iter()
