@@ -364,7 +364,8 @@ impl<W: Write> SimObserver for TraceWriter<W> {
                 // Records come from the simulation the names were taken
                 // from; an index out of range (a record of another one)
                 // is written as its number rather than lost.
-                let name = |v: &[String], i: usize| v.get(i).cloned().unwrap_or(i.to_string());
+                let name =
+                    |v: &[String], i: usize| v.get(i).cloned().unwrap_or_else(|| i.to_string());
                 let group = r.agent.map_or(String::new(), |a| {
                     n.agent_group.get(a.0 as usize).cloned().unwrap_or_default()
                 });
