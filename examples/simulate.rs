@@ -12,8 +12,8 @@
 //! 4 skills, voice and chat, a 12-hour day of piecewise-constant arrival rates
 //! and a shift change) under every built-in policy on the same customers
 //! (common random numbers). It prints one row per policy (mean ± half-width
-//! of the 95% (`--confidence`) interval over replications; the last column is the
-//! mean customer fit of answered contacts, `n/a` for a scenario without a
+//! of the 95% (`--confidence`) interval over replications; the last column
+//! is the mean customer fit of answered contacts, `n/a` for a scenario without a
 //! fit table) and writes
 //! `report.json` (every policy's report), `report.csv` (the reports' long CSV
 //! with a leading `policy` column) and `report.svg` (service level and
@@ -22,8 +22,9 @@
 //! difference from the first (replication by replication on the same
 //! customers, so the intervals are much narrower than the reports' side by
 //! side; `*` marks an interval that excludes 0) and writes them to
-//! `comparison.json` and `comparison.csv`. The scenario's own policy runs with the parameters its file
-//! gives, the other built-ins with their defaults. `--policy NAME`
+//! `comparison.json` and `comparison.csv`. The scenario's own policy runs
+//! with the parameters its file gives, the other built-ins with their
+//! defaults. `--policy NAME`
 //! (repeatable) picks policies by name; `--replications N` and
 //! `--seed S` override the scenario's; `--confidence C` sets the level of the
 //! intervals (default 0.95); `--trace` also writes
@@ -478,23 +479,20 @@ fn write_outputs(
     };
 
     // JSON: an array of the policies' reports; CSV: their long forms, each
-    // line led by its policy.
+    // line led by its policy (built-ins' names, which need no quoting).
     let json = json_array(reports.iter().map(Report::to_json));
     let csv = long_csv(
         "policy",
-        reports.iter().map(|r| (csv_field(&r.policy), r.to_csv())),
+        reports.iter().map(|r| (r.policy.clone(), r.to_csv())),
     );
     let mut files = vec![write("report.json", &json)?, write("report.csv", &csv)?];
     if !comparisons.is_empty() {
         let json = json_array(comparisons.iter().map(Comparison::to_json));
         let csv = long_csv(
             "base,policy",
-            comparisons.iter().map(|c| {
-                (
-                    format!("{},{}", csv_field(&c.base), csv_field(&c.other)),
-                    c.to_csv(),
-                )
-            }),
+            comparisons
+                .iter()
+                .map(|c| (format!("{},{}", c.base, c.other), c.to_csv())),
         );
         files.push(write("comparison.json", &json)?);
         files.push(write("comparison.csv", &csv)?);
@@ -527,15 +525,6 @@ fn long_csv(prefix_header: &str, parts: impl Iterator<Item = (String, String)>) 
         }
     }
     csv
-}
-
-/// `s` as one CSV field.
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
 }
 
 /// Replication 0 again under each policy, each contact written as it leaves

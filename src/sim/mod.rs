@@ -364,17 +364,20 @@ impl<W: Write> SimObserver for TraceWriter<W> {
                 // Records come from the simulation the names were taken
                 // from; an index out of range (a record of another one)
                 // is written as its number rather than lost.
-                let name =
-                    |v: &[String], i: usize| v.get(i).cloned().unwrap_or_else(|| i.to_string());
-                let group = r.agent.map_or(String::new(), |a| {
-                    n.agent_group.get(a.0 as usize).cloned().unwrap_or_default()
-                });
+                fn name(v: &[String], i: u32) -> std::borrow::Cow<'_, str> {
+                    v.get(i as usize)
+                        .map_or_else(|| i.to_string().into(), |s| s.as_str().into())
+                }
+                let group = r
+                    .agent
+                    .and_then(|a| n.agent_group.get(a.0 as usize))
+                    .map_or("", String::as_str);
                 writeln!(
                     self.out,
                     "{},{},{},{},{},{answered},{agent},{group},{end},{}",
                     r.serial,
-                    name(&n.types, r.contact_type as usize),
-                    name(&n.segments, r.segment as usize),
+                    name(&n.types, r.contact_type),
+                    name(&n.segments, r.segment),
                     r.arrival,
                     r.work,
                     r.left

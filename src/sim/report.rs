@@ -639,6 +639,17 @@ impl Comparison {
             .iter()
             .zip(base)
             .map(|(o, b)| Replication {
+                // Not metrics: `other`'s own (see `differences`).
+                replication: o.replication,
+                policy: o.policy.clone(),
+                arrived: o.arrived,
+                events: o.events,
+                end_time: o.end_time,
+                peak_contacts: o.peak_contacts,
+                peak_events: o.peak_events,
+                router_counts: o.router_counts,
+                rejected_proposals: o.rejected_proposals,
+                rebalances: o.rebalances,
                 mean_in_queue: o.mean_in_queue - b.mean_in_queue,
                 mean_in_system: o.mean_in_system - b.mean_in_system,
                 total: o.total.minus(&b.total),
@@ -654,7 +665,6 @@ impl Comparison {
                     .zip(&b.fairness)
                     .map(|(o, b)| o.minus(b))
                     .collect(),
-                ..o.clone()
             })
             .collect();
         Ok(Comparison {
