@@ -84,6 +84,7 @@ fn main() {
         service_levels: Default::default(),
         offers: Default::default(),
         fit: None,
+        outcomes: None,
         base_dir: None,
     };
     let sim = match Simulation::new(scenario) {

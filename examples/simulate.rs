@@ -12,9 +12,10 @@
 //! 4 skills, voice and chat, a 12-hour day of piecewise-constant arrival rates
 //! and a shift change) under every built-in policy on the same customers
 //! (common random numbers). It prints one row per policy (mean ± half-width
-//! of the 95% (`--confidence`) interval over replications; the last column
-//! is the mean customer fit of answered contacts, `n/a` for a scenario without a
-//! fit table) and writes
+//! of the 95% (`--confidence`) interval over replications; the last columns
+//! are the mean customer fit of answered contacts, `n/a` for a scenario without a
+//! fit table, and the share of them resolved, `n/a` for a scenario without
+//! ground-truth `outcomes`) and writes
 //! `report.json` (every policy's report), `report.csv` (the reports' long CSV
 //! with a leading `policy` column) and `report.svg` (service level and
 //! occupancy per interval and policy) to `--out` (default: the current
@@ -373,7 +374,7 @@ fn pm(e: &Estimate, scale: f64, decimals: usize) -> String {
     }
 }
 
-const HEADER: [&str; 7] = [
+const HEADER: [&str; 8] = [
     "policy",
     "offered",
     "service level %",
@@ -381,6 +382,7 @@ const HEADER: [&str; 7] = [
     "abandoned %",
     "occupancy %",
     "mean fit",
+    "resolved %",
 ];
 
 /// A table row: `name`, then the columns of [`HEADER`] from `m`, each
@@ -389,7 +391,7 @@ fn row(
     name: &str,
     m: &Metrics<Estimate>,
     cell: fn(&Estimate, f64, usize) -> String,
-) -> [String; 7] {
+) -> [String; 8] {
     [
         name.to_string(),
         cell(&m.offered, 1.0, 0),
@@ -398,6 +400,7 @@ fn row(
         cell(&m.p_abandon, 100.0, 1),
         cell(&m.occupancy, 100.0, 1),
         cell(&m.mean_fit, 1.0, 3),
+        cell(&m.resolution, 100.0, 1),
     ]
 }
 
@@ -439,7 +442,7 @@ fn print_comparisons(comparisons: &[Comparison], replications: u32, confidence: 
 }
 
 /// Prints `rows` under [`HEADER`], columns aligned (the first to the left).
-fn print_rows(rows: &[[String; 7]]) {
+fn print_rows(rows: &[[String; 8]]) {
     let mut widths = HEADER.map(|h| h.chars().count());
     for row in rows {
         for (w, cell) in widths.iter_mut().zip(row) {

@@ -768,6 +768,7 @@ impl<P: RoutingPolicy> Router<P> {
 
     /// Served contact `ix` (held as `held`) leaves; agent `a`'s slot is free
     /// again, which is what the policy is asked about next.
+    #[inline(always)]
     fn complete(&mut self, a: u32, ix: u32, held: Held, now: f64) -> Trigger {
         self.release_slot(a, ix, now);
         self.freed(a);
@@ -796,6 +797,7 @@ impl<P: RoutingPolicy> Router<P> {
         }
     }
 
+    #[inline]
     fn set_held(&mut self, ix: u32, held: Held) {
         let Some(old) = self.st.contact(ix).map(|r| r.held) else {
             return;
@@ -808,6 +810,7 @@ impl<P: RoutingPolicy> Router<P> {
     }
 
     /// Frees the slot agent `a` used for contact `ix`.
+    #[inline]
     fn release_slot(&mut self, a: u32, ix: u32, now: f64) {
         let Some(channel) = self.st.contact(ix).map(|r| r.contact.channel()) else {
             return;
@@ -832,6 +835,7 @@ impl<P: RoutingPolicy> Router<P> {
     /// ([`RoutingPolicy::freed_agent_reads_contacts_only`]), its indexes are
     /// brought up to date after the decision (by the offer it makes, or by
     /// `handle`), not moved in now and out again when work is waiting.
+    #[inline]
     fn freed(&mut self, a: u32) {
         if self.policy.freed_agent_reads_contacts_only() {
             self.deferred = Some(a);
@@ -866,6 +870,7 @@ impl<P: RoutingPolicy> Router<P> {
     /// For a waiting contact: brings its relaxation up to date, forgets ended
     /// cool-downs, and makes sure one wake-up is queued for the next moment time
     /// alone widens its eligibility (a relaxation step or a cool-down end).
+    #[inline(always)]
     fn arm(&mut self, ix: u32, now: f64) {
         let Some(rec) = self.st.contact(ix) else {
             return;
@@ -946,6 +951,7 @@ impl<P: RoutingPolicy> Router<P> {
     }
 
     /// Asks the policy about `trigger` and applies the feasible proposals.
+    #[inline(always)]
     fn run(&mut self, trigger: Trigger, out: &mut Vec<Offer>) {
         match trigger {
             Trigger::Rebalance => self.rebalance(out),
@@ -979,6 +985,7 @@ impl<P: RoutingPolicy> Router<P> {
     }
 
     /// One call of the policy; returns how many offers were made.
+    #[inline(always)]
     fn ask(&mut self, trigger: Trigger, out: &mut Vec<Offer>) -> usize {
         let mut props = std::mem::take(&mut self.proposals);
         props.clear();
@@ -1022,6 +1029,7 @@ impl<P: RoutingPolicy> Router<P> {
     }
 
     /// Applies one proposal if feasible; returns whether it was.
+    #[inline]
     fn offer(&mut self, p: Proposal, trigger: Trigger, out: &mut Vec<Offer>) -> bool {
         let (Some(ix), Some(a)) = (self.st.contact_slot(p.contact), self.st.agent_slot(p.agent))
         else {

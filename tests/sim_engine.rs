@@ -436,7 +436,7 @@ fn named_trace_is_the_reports_first_replication() {
     let mut lines = text.lines();
     assert_eq!(
         lines.next(),
-        Some("serial,contact_type,segment,arrival,work,answered,agent,group,end,left")
+        Some("serial,contact_type,segment,arrival,work,answered,agent,group,end,left,resolved")
     );
     let group_of: Vec<String> = sim
         .scenario()
@@ -450,7 +450,8 @@ fn named_trace_is_the_reports_first_replication() {
     let mut rows = 0u64;
     for l in lines {
         let f: Vec<&str> = l.split(',').collect();
-        assert_eq!(f.len(), 10, "{l}");
+        assert_eq!(f.len(), 11, "{l}");
+        assert_eq!(f[10], "", "no outcomes in this scenario: {l}");
         let k = types.iter().position(|t| *t == f[1]).expect("a type name");
         by_type[k] += 1;
         assert!(sim.segments().iter().any(|s| s == f[2]), "{l}");

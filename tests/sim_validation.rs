@@ -95,6 +95,7 @@ fn mmn(
         )]),
         offers: Default::default(),
         fit: None,
+        outcomes: None,
         base_dir: None,
     };
     Simulation::new(s).expect("valid scenario")

@@ -306,6 +306,11 @@ struct Slot {
     /// contact answered first (most are) never costs the queue an entry.
     patience_end: f64,
     patience_seq: u64,
+    /// The uniform number that decides its ground-truth outcome (drawn on
+    /// arrival when the scenario has `outcomes`), and that outcome once
+    /// an agent of some group answered.
+    outcome_u: f64,
+    resolved: Option<bool>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -329,6 +334,7 @@ struct TypeStreams {
     patience: Pcg64Mcg,
     wrap: Pcg64Mcg,
     attributes: Pcg64Mcg,
+    outcome: Pcg64Mcg,
     trace_pos: usize,
 }
 
@@ -415,6 +421,7 @@ impl<'a, P: RoutingPolicy, O: SimObserver> Engine<'a, P, O> {
                 patience: stream(plan.seed, rep, Purpose::Patience, k),
                 wrap: stream(plan.seed, rep, Purpose::WrapUp, k),
                 attributes: stream(plan.seed, rep, Purpose::Attributes, k),
+                outcome: stream(plan.seed, rep, Purpose::Outcome, k),
                 trace_pos: 0,
             })
             .collect();
@@ -628,6 +635,7 @@ impl<'a, P: RoutingPolicy, O: SimObserver> Engine<'a, P, O> {
             agent: answered.then_some(AgentId(slot.agent)),
             end,
             left: at,
+            resolved: slot.resolved,
         }
     }
 
@@ -713,6 +721,7 @@ impl<'a, P: RoutingPolicy, O: SimObserver> Engine<'a, P, O> {
     // ---- arrivals ------------------------------------------------------
 
     /// The next arrival of type `k` after `t`, if before the horizon.
+    #[inline(always)]
     fn next_arrival(&mut self, k: usize, t: f64) -> Option<f64> {
         let ty = &self.plan.types[k];
         let st = &mut self.streams[k];
@@ -775,6 +784,11 @@ impl<'a, P: RoutingPolicy, O: SimObserver> Engine<'a, P, O> {
         let work = ty.service.sample(&mut st.service);
         let patience = ty.patience.as_ref().map(|p| p.sample(&mut st.patience));
         let wrap = ty.wrap.as_ref().map_or(0.0, |w| w.sample(&mut st.wrap));
+        let outcome_u = if plan.resolution.is_some() {
+            st.outcome.random::<f64>()
+        } else {
+            f64::NAN
+        };
 
         let s = match self.free.pop() {
             Some(s) => s,
@@ -793,6 +807,8 @@ impl<'a, P: RoutingPolicy, O: SimObserver> Engine<'a, P, O> {
                     serial: 0,
                     patience_end: f64::INFINITY,
                     patience_seq: 0,
+                    outcome_u: f64::NAN,
+                    resolved: None,
                 });
                 (self.slots.len() - 1) as u32
             }
@@ -807,6 +823,8 @@ impl<'a, P: RoutingPolicy, O: SimObserver> Engine<'a, P, O> {
         slot.answered_at = f64::NAN;
         slot.work = work;
         slot.wrap = wrap;
+        slot.outcome_u = outcome_u;
+        slot.resolved = None;
         slot.serial = self.serial;
         let generation = slot.generation;
         self.serial += 1;
@@ -878,6 +896,7 @@ impl<'a, P: RoutingPolicy, O: SimObserver> Engine<'a, P, O> {
 
     /// Applies every offer the router made, including those made while
     /// applying them (an index walk over the one reused vector).
+    #[inline(always)]
     fn drain_offers(&mut self) -> Result<(), SimError> {
         let mut i = 0;
         while i < self.offers.len() {
@@ -889,6 +908,7 @@ impl<'a, P: RoutingPolicy, O: SimObserver> Engine<'a, P, O> {
         Ok(())
     }
 
+    #[inline]
     fn offer(&mut self, o: Offer) -> Result<(), SimError> {
         let now = self.now;
         let s = decode(o.contact);
@@ -936,36 +956,46 @@ impl<'a, P: RoutingPolicy, O: SimObserver> Engine<'a, P, O> {
     }
 
     /// Service of the offered contact `s` starts now.
+    #[inline(always)]
     fn start_service(&mut self, s: u32) {
         let now = self.now;
         let slot = self.slots[s as usize];
         let a = slot.agent as usize;
         let service = slot.work / self.agents[a].speed;
+        let plan = self.plan;
+        let g = self.agents[a].group as usize;
+        // The truth is fixed by who answers: the customer's own number
+        // against the pair's probability.
+        let resolved = plan
+            .resolution
+            .as_ref()
+            .map(|r| slot.outcome_u < r.value(slot.segment, g as u32));
         {
             let sl = &mut self.slots[s as usize];
             sl.state = SlotState::InService;
             sl.answered_at = now;
+            sl.resolved = resolved;
         }
         self.areas(now);
         self.in_queue -= 1;
         if slot.counted {
-            let plan = self.plan;
             let wait = now - slot.arrival;
             let k = slot.ctype as usize;
             let within = wait <= plan.types[k].sl_threshold;
             let handle = service + slot.wrap;
-            let g = self.agents[a].group as usize;
             let fit = plan
                 .fit
                 .as_ref()
                 .map_or(0.0, |f| f.value(slot.segment, g as u32));
+            let solved = resolved == Some(true);
             self.agents[a].answered += 1;
             self.type_seg[k * plan.segments.len() + slot.segment as usize]
-                .answer(wait, within, handle, fit);
+                .answer(wait, within, handle, fit, solved);
             let i = self.interval_of(slot.arrival);
-            self.by_interval[i].answer(wait, within, handle, fit);
-            self.by_interval_type[i * plan.types.len() + k].answer(wait, within, handle, fit);
-            self.by_group[g].answer(wait, within, handle, fit);
+            self.by_interval[i].answer(wait, within, handle, fit, solved);
+            self.by_interval_type[i * plan.types.len() + k]
+                .answer(wait, within, handle, fit, solved);
+            self.by_group[g].answer(wait, within, handle, fit, solved);
         }
         self.queue
             .push(now + service, Ev::ServiceEnd(s, slot.generation));
@@ -1017,12 +1047,16 @@ impl<'a, P: RoutingPolicy, O: SimObserver> Engine<'a, P, O> {
         self.drain_offers()
     }
 
+    #[inline]
     fn service_end(&mut self, s: u32, generation: u32) -> Result<(), SimError> {
         if !self.live(s, generation, SlotState::InService) {
             return Ok(());
         }
         let contact = encode(s, generation);
-        let outcome = Outcome::default();
+        let outcome = Outcome {
+            resolved: self.slots[s as usize].resolved,
+            ..Outcome::default()
+        };
         let wrap = self.slots[s as usize].wrap;
         if wrap > 0.0 {
             self.handle(Event::WorkCompleted { contact, outcome })?;
@@ -1036,6 +1070,7 @@ impl<'a, P: RoutingPolicy, O: SimObserver> Engine<'a, P, O> {
     }
 
     /// A served contact leaves; its agent's slot is free.
+    #[inline(always)]
     fn finish(&mut self, s: u32) -> Result<(), SimError> {
         let now = self.now;
         let slot = self.slots[s as usize];
@@ -1057,6 +1092,7 @@ impl<'a, P: RoutingPolicy, O: SimObserver> Engine<'a, P, O> {
 
     /// The router freed one of agent `a`'s slots; an agent past its shift
     /// logs out once it holds nothing.
+    #[inline]
     fn release(&mut self, a: usize) -> Result<(), SimError> {
         self.touch(a, self.now);
         let ag = &mut self.agents[a];

@@ -178,8 +178,8 @@ pub use report::{
     Comparison, FairnessRow, IntervalRow, IntervalTypeRow, Replication, Report, ReportError, Row,
 };
 pub use scenario::{
-    ArrivalSpec, ContactTypeSpec, DEFAULT_CHANNELS, FitSpec, GroupSpec, OfferSpec, PolicySpec,
-    Scenario, ScenarioError, ServiceTarget, Shift,
+    ArrivalSpec, ContactTypeSpec, DEFAULT_CHANNELS, FitSpec, GroupSpec, OfferSpec, OutcomeSpec,
+    PolicySpec, Scenario, ScenarioError, ServiceTarget, Shift,
 };
 pub use stats::{Estimate, Fairness, MetricValue, Metrics, nan_null, t_quantile};
 
@@ -246,6 +246,9 @@ pub struct ContactRecord {
     pub end: ContactEnd,
     /// When it left (end of wrap-up, abandonment, or the end of the run).
     pub left: f64,
+    /// Its ground-truth outcome, once answered, if the scenario has
+    /// `outcomes`: whether the answering agent's group resolved it.
+    pub resolved: Option<bool>,
 }
 
 /// Watches a replication. Every method does nothing by default; the
@@ -262,13 +265,15 @@ impl SimObserver for () {}
 /// Writes a per-contact trace as CSV, one line per contact as it leaves.
 ///
 /// [`new`](TraceWriter::new) writes indexes:
-/// `serial,contact_type,segment,arrival,work,answered,agent,end,left`.
+/// `serial,contact_type,segment,arrival,work,answered,agent,end,left,resolved`.
 /// [`named`](TraceWriter::named) writes what a spreadsheet reader needs
 /// instead: the contact type's and segment's names, and the answering
 /// agent's group after its id:
-/// `serial,contact_type,segment,arrival,work,answered,agent,group,end,left`.
+/// `serial,contact_type,segment,arrival,work,answered,agent,group,end,left,resolved`.
 /// Times are seconds; `answered`, `agent` and `group` are empty for a
-/// contact nobody answered.
+/// contact nobody answered; `resolved` (`true` or `false`, the ground-truth
+/// outcome) is empty for it too, and for every contact of a scenario
+/// without `outcomes`.
 #[derive(Debug)]
 pub struct TraceWriter<W: Write> {
     out: W,
@@ -299,7 +304,7 @@ impl<W: Write> TraceWriter<W> {
     pub fn new(mut out: W) -> std::io::Result<Self> {
         writeln!(
             out,
-            "serial,contact_type,segment,arrival,work,answered,agent,end,left"
+            "serial,contact_type,segment,arrival,work,answered,agent,end,left,resolved"
         )?;
         Ok(TraceWriter {
             out,
@@ -313,7 +318,7 @@ impl<W: Write> TraceWriter<W> {
     pub fn named(mut out: W, sim: &Simulation) -> std::io::Result<Self> {
         writeln!(
             out,
-            "serial,contact_type,segment,arrival,work,answered,agent,group,end,left"
+            "serial,contact_type,segment,arrival,work,answered,agent,group,end,left,resolved"
         )?;
         let plan = &sim.plan;
         let names = TraceNames {
@@ -354,10 +359,15 @@ impl<W: Write> SimObserver for TraceWriter<W> {
         };
         let answered = r.answered.map_or(String::new(), |t| t.to_string());
         let agent = r.agent.map_or(String::new(), |a| a.0.to_string());
+        let resolved = match r.resolved {
+            Some(true) => "true",
+            Some(false) => "false",
+            None => "",
+        };
         let written = match &self.names {
             None => writeln!(
                 self.out,
-                "{},{},{},{},{},{answered},{agent},{end},{}",
+                "{},{},{},{},{},{answered},{agent},{end},{},{resolved}",
                 r.serial, r.contact_type, r.segment, r.arrival, r.work, r.left
             ),
             Some(n) => {
@@ -374,7 +384,7 @@ impl<W: Write> SimObserver for TraceWriter<W> {
                     .map_or("", String::as_str);
                 writeln!(
                     self.out,
-                    "{},{},{},{},{},{answered},{agent},{group},{end},{}",
+                    "{},{},{},{},{},{answered},{agent},{group},{end},{},{resolved}",
                     r.serial,
                     name(&n.types, r.contact_type),
                     name(&n.segments, r.segment),

@@ -164,7 +164,12 @@ fn ratio(a: f64, b: f64) -> f64 {
 
 /// A row's metrics; `fit` says whether the scenario has a fit table (else
 /// `mean_fit` is undefined).
-fn metrics(q: &QueueAcc, staff: Option<(&StaffAcc, f64)>, fit: bool) -> Metrics<f64> {
+fn metrics(
+    q: &QueueAcc,
+    staff: Option<(&StaffAcc, f64)>,
+    fit: bool,
+    outcomes: bool,
+) -> Metrics<f64> {
     let handled = (q.answered + q.abandoned) as f64;
     let answered = q.answered as f64;
     let (agents, occupancy, utilisation) = match staff {
@@ -193,6 +198,11 @@ fn metrics(q: &QueueAcc, staff: Option<(&StaffAcc, f64)>, fit: bool) -> Metrics<
         handle_time: ratio(q.handle, answered),
         mean_fit: if fit {
             ratio(q.fit, answered)
+        } else {
+            f64::NAN
+        },
+        resolution: if outcomes {
+            ratio(q.resolved as f64, answered)
         } else {
             f64::NAN
         },
@@ -239,7 +249,9 @@ impl Replication {
         let segs = plan.segments.len();
         let groups = plan.groups.len();
         let fit = plan.fit.is_some();
-        let metrics = |q: &QueueAcc, staff: Option<(&StaffAcc, f64)>| metrics(q, staff, fit);
+        let outcomes = plan.resolution.is_some();
+        let metrics =
+            |q: &QueueAcc, staff: Option<(&StaffAcc, f64)>| metrics(q, staff, fit, outcomes);
         let sum = |it: &mut dyn Iterator<Item = &QueueAcc>| {
             let mut acc = QueueAcc::default();
             for q in it {

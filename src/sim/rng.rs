@@ -48,6 +48,9 @@ pub enum Purpose {
     Attributes = 5,
     /// Ring delays of offers (depend on the policy's decisions, so kept apart).
     Ring = 6,
+    /// The uniform number that decides a served contact's ground-truth
+    /// outcome (see [`Scenario`](super::Scenario)'s `outcomes`), one per contact of a type.
+    Outcome = 7,
 }
 
 const GOLDEN: u64 = 0x9e37_79b9_7f4a_7c15;

@@ -188,6 +188,34 @@ fn default_seed() -> u64 {
 /// a type without a mix) and a group must exist: a typo is an error naming
 /// the field, e.g. `fit.segments.gold.generalist: unknown agent group`.
 ///
+/// # Outcomes
+///
+/// `outcomes` (optional, an [`OutcomeSpec`]) is the ground truth of what
+/// service achieves, which the router never sees: `outcomes.resolution`, a
+/// table of the same shape as `fit`, gives the probability that a contact
+/// of a segment served by a group is resolved. Each contact draws one
+/// uniform number on arrival, from its type's own stream
+/// ([`Purpose::Outcome`](crate::sim::rng::Purpose::Outcome)), and is
+/// resolved if it is below the probability of the pair that serves it. So
+/// under common random numbers a customer's outcome changes between two
+/// policies only if the group that serves it does, and the paired
+/// difference of the report's `resolution` measures the routing alone.
+///
+/// The router is told the outcome when the work ends
+/// ([`Outcome::resolved`](crate::model::Outcome::resolved), through
+/// [`RoutingPolicy::observe_outcome`](crate::RoutingPolicy::observe_outcome)),
+/// as an ACD learns it from its CRM. `fit` is then the router's estimate and
+/// `outcomes` the truth: they may differ, to study a policy that routes on a
+/// wrong estimate. The report's
+/// [`Metrics::resolution`](crate::sim::Metrics::resolution) is the share of
+/// answered contacts resolved.
+///
+/// ```toml
+/// [outcomes.resolution]
+/// default = 0.7                                  # every pair not listed
+/// segments = { gold = { experts = 0.9, generalists = 0.6 } }
+/// ```
+///
 /// # Periodic re-plans
 ///
 /// `rebalance_every` (optional, seconds > 0) makes the simulator send the
@@ -274,6 +302,11 @@ pub struct Scenario {
     /// (the router's neutral fit). See [Customer fit](#customer-fit).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fit: Option<FitSpec>,
+    /// Ground truth the router never sees: how likely a served contact is
+    /// resolved, per (segment, agent group); none: outcomes are unknown. See
+    /// [Outcomes](#outcomes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outcomes: Option<OutcomeSpec>,
     /// Directory that relative trace files are read from (set by [`Scenario::load`]).
     #[serde(skip)]
     pub base_dir: Option<PathBuf>,
@@ -323,6 +356,16 @@ pub struct FitSpec {
     /// Segment name → agent group name → fit in `0..=1`.
     #[serde(default)]
     pub segments: BTreeMap<String, BTreeMap<String, f64>>,
+}
+
+/// Ground-truth outcomes of service (see [Outcomes](Scenario#outcomes)).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OutcomeSpec {
+    /// The probability, in `0..=1`, that a contact of a segment served by an
+    /// agent of a group is resolved (the same shape as the fit table:
+    /// `default`, and `segments.SEGMENT.GROUP`).
+    pub resolution: FitSpec,
 }
 
 /// A working interval `[start, end)` in seconds.
@@ -655,6 +698,8 @@ pub(crate) struct Plan {
     pub batch_window: bool,
     /// The compiled fit table, if the scenario has one.
     pub fit: Option<GroupFit>,
+    /// The compiled resolution probabilities, if the scenario has outcomes.
+    pub resolution: Option<GroupFit>,
 }
 
 /// The scenario's fit table, compiled: a dense segment × group matrix, and
@@ -752,19 +797,21 @@ fn unit(field: impl Into<String>, v: f64) -> Result<(), ScenarioError> {
     }
 }
 
-/// Checks a fit table against the scenario's segments and groups, and makes
-/// it dense.
+/// Checks a (segment × group) table of values in `0..=1` (the field
+/// `name`: `fit`, `outcomes.resolution`) against the scenario's segments and
+/// groups, and makes it dense.
 fn compile_fit(
+    name: &str,
     f: &FitSpec,
     segments: &[String],
     groups: &[GroupSpec],
     agent_group: &[u32],
 ) -> Result<GroupFit, ScenarioError> {
-    unit("fit.default", f.default)?;
+    unit(format!("{name}.default"), f.default)?;
     let n = groups.len();
     let mut table = vec![f.default; segments.len() * n];
     for (seg, row) in &f.segments {
-        let fs = format!("fit.segments.{seg}");
+        let fs = format!("{name}.segments.{seg}");
         let si = segments.iter().position(|x| x == seg).ok_or_else(|| {
             ScenarioError::UnknownSegment {
                 field: fs.clone(),
@@ -1176,7 +1223,20 @@ impl Plan {
         let fit = s
             .fit
             .as_ref()
-            .map(|f| compile_fit(f, &segments, &s.groups, &agent_group))
+            .map(|f| compile_fit("fit", f, &segments, &s.groups, &agent_group))
+            .transpose()?;
+        let resolution = s
+            .outcomes
+            .as_ref()
+            .map(|o| {
+                compile_fit(
+                    "outcomes.resolution",
+                    &o.resolution,
+                    &segments,
+                    &s.groups,
+                    &agent_group,
+                )
+            })
             .transpose()?;
 
         Ok(Plan {
@@ -1209,6 +1269,7 @@ impl Plan {
             rebalance_every: s.rebalance_every,
             batch_window: s.batch_window,
             fit,
+            resolution,
         })
     }
 }

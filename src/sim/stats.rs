@@ -251,13 +251,16 @@ pub(crate) struct QueueAcc {
     pub handle: f64,
     /// Customer fit (the scenario's fit table) of answered contacts.
     pub fit: f64,
+    /// Answered contacts whose ground-truth outcome is resolved.
+    pub resolved: u64,
     pub hist: Histogram,
 }
 
 impl QueueAcc {
     #[inline]
-    pub fn answer(&mut self, wait: f64, within: bool, handle: f64, fit: f64) {
+    pub fn answer(&mut self, wait: f64, within: bool, handle: f64, fit: f64, resolved: bool) {
         self.answered += 1;
+        self.resolved += u64::from(resolved);
         self.fit += fit;
         self.waited += u64::from(wait > 0.0);
         self.within += u64::from(within);
@@ -283,6 +286,7 @@ impl QueueAcc {
         self.wait_abandoned += o.wait_abandoned;
         self.handle += o.handle;
         self.fit += o.fit;
+        self.resolved += o.resolved;
         self.hist.merge(&o.hist);
     }
 }
@@ -464,6 +468,10 @@ metric_struct! {
         /// value for the contact's segment and the answering agent's group
         /// (NaN if the scenario has no fit table).
         mean_fit,
+        /// Resolved / answered: the share of answered contacts whose
+        /// ground-truth outcome (the scenario's `outcomes`, which the
+        /// router never sees) is resolved (NaN if the scenario has none).
+        resolution,
         /// Mean number of agents logged in over the row's time.
         agents,
         /// Busy time / (busy + ready idle time) of the row's agents.

@@ -774,6 +774,7 @@ pub fn chained_scenario(
         service_levels: BTreeMap::from([("voice".into(), target)]),
         offers: Default::default(),
         fit: None,
+        outcomes: None,
         base_dir: None,
     }
 }
