@@ -85,6 +85,7 @@ fn main() {
         offers: Default::default(),
         fit: None,
         outcomes: None,
+        expected_wait: false,
         base_dir: None,
     };
     let sim = match Simulation::new(scenario) {

@@ -19,7 +19,9 @@
 //! `report.json` (every policy's report), `report.csv` (the reports' long CSV
 //! with a leading `policy` column) and `report.svg` (service level and
 //! occupancy per interval and policy) to `--out` (default: the current
-//! directory). With more than one policy it also prints each one's paired
+//! directory). A scenario with `expected_wait = true` (the default does)
+//! also gets a line per policy on how well the router's expected-wait
+//! announcements predicted the waits. With more than one policy it also prints each one's paired
 //! difference from the first (replication by replication on the same
 //! customers, so the intervals are much narrower than the reports' side by
 //! side; `*` marks an interval that excludes 0) and writes them to
@@ -284,6 +286,9 @@ fn main() -> ExitCode {
         elapsed.as_secs_f64(),
         args.confidence * 100.0
     );
+    if sc.expected_wait {
+        print_expected_wait(&reports);
+    }
     if !comparisons.is_empty() {
         print_comparisons(&comparisons, sc.replications, args.confidence);
     }
@@ -410,6 +415,26 @@ fn print_table(reports: &[Report]) {
         .map(|r| row(&r.policy, &r.total, pm))
         .collect();
     print_rows(&rows);
+}
+
+/// How well the announced expected waits (`expected_wait = true`) predicted
+/// the waits of the contacts answered.
+fn print_expected_wait(reports: &[Report]) {
+    println!(
+        "\nexpected-wait announcements to contacts left waiting (the router's last-to-enter-service \
+         estimate) against their actual waits when answered:"
+    );
+    let w = reports.iter().map(|r| r.policy.len()).max().unwrap_or(0);
+    for r in reports {
+        let t = &r.total;
+        println!(
+            "  {:w$}  {} told per replication, bias {} s (+ = overstated), mean absolute error {} s",
+            r.policy,
+            pm(&t.ewt_count, 1.0, 0),
+            pm(&t.ewt_bias, 1.0, 1),
+            pm(&t.ewt_mae, 1.0, 1),
+        );
+    }
 }
 
 /// `pm` for a paired difference, signed, with `*` where its interval

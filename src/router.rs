@@ -431,6 +431,29 @@ impl<P: RoutingPolicy> Router<P> {
         self.st.contact(ix).map(|r| state_of(&self.st, r.held))
     }
 
+    /// An estimate of a waiting contact's whole wait, from its arrival to
+    /// its answer, for an announcement ("your expected wait is…"): the wait
+    /// of the last contact of the same kind answered after waiting — the
+    /// same channel, requirements, current relaxation, priority, tier,
+    /// segment, preferred agent and attributes, the kind the router queues
+    /// together. This is the "last to enter service" (LES) predictor of
+    /// Ibrahim & Whitt (2009), which needs no service-time model and follows
+    /// the policy's own priorities. A contact answered at once (or offered
+    /// on arrival) does not count, and with ringing offers the answer is
+    /// the acceptance, not the offer.
+    ///
+    /// `None` if the contact is not waiting, or no contact of its kind has
+    /// been answered after waiting since the router last forgot that kind
+    /// (it forgets kinds with nobody waiting once they outnumber the kinds
+    /// with someone waiting four to one, beyond 64). O(1).
+    ///
+    /// [`sim`](crate::sim) reports how well it predicts
+    /// ([`Metrics::ewt_bias`](crate::sim::Metrics::ewt_bias)).
+    pub fn expected_wait(&self, id: ContactId) -> Option<f64> {
+        let ix = self.st.contact_slot(id)?;
+        self.st.expected_wait(ix)
+    }
+
     /// An agent's state; `None` if the agent is unknown.
     pub fn agent_state(&self, id: AgentId) -> Option<AgentState> {
         self.st.agent_slot(id).map(|ix| self.st.agent(ix).state())
@@ -686,6 +709,10 @@ impl<P: RoutingPolicy> Router<P> {
             }
             Event::OfferAccepted { contact, agent } => {
                 let (ix, a) = self.offered_to(contact, agent, "OfferAccepted")?;
+                if let Some(rec) = self.st.contact(ix) {
+                    let wait = now - rec.contact.arrival();
+                    self.st.note_answer(ix, wait);
+                }
                 self.set_held(ix, Held::InService(a));
             }
             Event::OfferDeclined { contact, agent } | Event::OfferTimedOut { contact, agent } => {
@@ -1056,7 +1083,11 @@ impl<P: RoutingPolicy> Router<P> {
             }
         };
         let channel = rec.contact.channel();
-        self.st.dequeue(ix);
+        self.st.dequeue_offered(
+            ix,
+            self.now - rec.contact.arrival(),
+            self.config.auto_accept,
+        );
         self.set_held(
             ix,
             if self.config.auto_accept {

@@ -179,6 +179,9 @@ struct Group {
     /// `active_by_set[set_hash]` while non-empty (groups with requirements).
     set_hash: u64,
     set_pos: u32,
+    /// The wait of the last member answered after waiting (NaN: none yet),
+    /// for [`State::expected_wait`].
+    last_wait: f64,
 }
 
 impl Group {
@@ -191,6 +194,7 @@ impl Group {
         self.reqs.len() == skills.len() && self.reqs.iter().zip(skills).all(|(r, s)| r.skill == s)
     }
 
+    #[inline]
     fn matches(&self, hash: u64, c: &Contact, relax: u8) -> bool {
         self.hash == hash
             && self.channel == c.channel()
@@ -200,7 +204,8 @@ impl Group {
             && self.segment == c.segment()
             && self.preferred == c.preferred_agent()
             && self.reqs[..] == *c.requirements()
-            && &self.attributes == c.attributes()
+            && (self.attributes.is_empty() && c.attributes().is_empty()
+                || &self.attributes == c.attributes())
     }
 
     /// Whether an agent may take a member of this group, cool-downs aside.
@@ -457,6 +462,9 @@ pub(crate) struct ContactRec {
     next: u32,
     /// Position in `waiting_all`; NONE if not waiting.
     pub all_pos: u32,
+    /// Offered after waiting (some time passed between its arrival and
+    /// the offer): its answer counts for [`State::expected_wait`].
+    pub delayed: bool,
 }
 
 impl ContactRec {
@@ -1044,6 +1052,7 @@ impl State {
             prev: NONE,
             next: NONE,
             all_pos: NONE,
+            delayed: false,
             contact,
         };
         self.next_seq += 1;
@@ -1083,6 +1092,25 @@ impl State {
     /// The group for a contact at relaxation `relax`, made if it does not
     /// exist. (Takes the two tables it changes, so that the contact can stay
     /// borrowed from the contact table meanwhile.)
+    /// The group of contacts like `c` at relaxation `relax`, if there is one (else NONE).
+    fn find_group(
+        groups: &[Group],
+        group_by_hash: &IdMap<u64, u32>,
+        c: &Contact,
+        relax: u8,
+    ) -> u32 {
+        let hash = signature_hash(c, relax);
+        let mut g = group_by_hash.get(&hash).copied().unwrap_or(NONE);
+        while g != NONE {
+            let grp = &groups[g as usize];
+            if grp.matches(hash, c, relax) {
+                return g;
+            }
+            g = grp.chain;
+        }
+        NONE
+    }
+
     fn group_for(
         groups: &mut Vec<Group>,
         group_by_hash: &mut IdMap<u64, u32>,
@@ -1117,6 +1145,7 @@ impl State {
             active_pos: NONE,
             set_hash: skill_set_hash(c.requirements().iter().map(|r| r.skill)),
             set_pos: NONE,
+            last_wait: f64::NAN,
         });
         group_by_hash.insert(hash, id);
         id
@@ -1196,6 +1225,56 @@ impl State {
         rec.prev = after;
         rec.next = before;
         rec.all_pos = apos;
+    }
+
+    /// The "last to enter service" estimate of waiting contact `ix`'s wait:
+    /// the wait of the last contact of its group answered after waiting.
+    #[inline]
+    pub fn expected_wait(&self, ix: u32) -> Option<f64> {
+        let rec = self.contact(ix)?;
+        if rec.all_pos == NONE {
+            return None;
+        }
+        let w = self.groups.get(rec.group as usize)?.last_wait;
+        w.is_finite().then_some(w)
+    }
+
+    /// Contact `ix`, offered after waiting, is answered now, `wait` after
+    /// its arrival: the last wait of its kind. A queued contact's group is
+    /// at hand; one already offered (it rang) looks its kind up.
+    #[inline]
+    pub fn note_answer(&mut self, ix: u32, wait: f64) {
+        let Some(rec) = self.contacts.get(ix as usize).and_then(Option::as_ref) else {
+            return;
+        };
+        if !rec.delayed {
+            return;
+        }
+        // Looked up, not created: the indexes stay as the events made them.
+        let g = if rec.all_pos != NONE {
+            rec.group
+        } else {
+            Self::find_group(&self.groups, &self.group_by_hash, &rec.contact, rec.relax)
+        };
+        if let Some(grp) = self.groups.get_mut(g as usize) {
+            grp.last_wait = wait;
+        }
+    }
+
+    /// Takes contact `ix`, offered `wait` after its arrival, out of the
+    /// waiting indexes, and notes whether it waited for the offer. If it is
+    /// `answered` now (no ringing), its wait is its kind's last.
+    #[inline]
+    pub fn dequeue_offered(&mut self, ix: u32, wait: f64, answered: bool) {
+        let Some(rec) = self.contacts.get_mut(ix as usize).and_then(Option::as_mut) else {
+            return;
+        };
+        rec.delayed = wait > 0.0;
+        if answered && rec.delayed && rec.all_pos != NONE {
+            let g = rec.group as usize;
+            self.groups[g].last_wait = wait;
+        }
+        self.dequeue(ix);
     }
 
     /// Takes a contact out of the waiting indexes.

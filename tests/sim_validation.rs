@@ -96,6 +96,7 @@ fn mmn(
         offers: Default::default(),
         fit: None,
         outcomes: None,
+        expected_wait: false,
         base_dir: None,
     };
     Simulation::new(s).expect("valid scenario")

@@ -311,6 +311,9 @@ struct Slot {
     /// an agent of some group answered.
     outcome_u: f64,
     resolved: Option<bool>,
+    /// The router's expected wait ([`Router::expected_wait`]) for a contact
+    /// left waiting on arrival, NaN otherwise.
+    predicted: f64,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -809,6 +812,7 @@ impl<'a, P: RoutingPolicy, O: SimObserver> Engine<'a, P, O> {
                     patience_seq: 0,
                     outcome_u: f64::NAN,
                     resolved: None,
+                    predicted: f64::NAN,
                 });
                 (self.slots.len() - 1) as u32
             }
@@ -825,6 +829,7 @@ impl<'a, P: RoutingPolicy, O: SimObserver> Engine<'a, P, O> {
         slot.wrap = wrap;
         slot.outcome_u = outcome_u;
         slot.resolved = None;
+        slot.predicted = f64::NAN;
         slot.serial = self.serial;
         let generation = slot.generation;
         self.serial += 1;
@@ -853,6 +858,12 @@ impl<'a, P: RoutingPolicy, O: SimObserver> Engine<'a, P, O> {
         self.handle(Event::ContactArrived { contact })?;
         self.drain_offers()?;
         if self.slots[s as usize].state == SlotState::Waiting {
+            // What an announcement would tell this customer now.
+            if plan.expected_wait
+                && let Some(w) = self.router.expected_wait(encode(s, generation))
+            {
+                self.slots[s as usize].predicted = w;
+            }
             self.arm_patience(s);
         }
         Ok(())
@@ -989,13 +1000,20 @@ impl<'a, P: RoutingPolicy, O: SimObserver> Engine<'a, P, O> {
                 .map_or(0.0, |f| f.value(slot.segment, g as u32));
             let solved = resolved == Some(true);
             self.agents[a].answered += 1;
-            self.type_seg[k * plan.segments.len() + slot.segment as usize]
-                .answer(wait, within, handle, fit, solved);
+            let ts = k * plan.segments.len() + slot.segment as usize;
             let i = self.interval_of(slot.arrival);
+            let it = i * plan.types.len() + k;
+            self.type_seg[ts].answer(wait, within, handle, fit, solved);
             self.by_interval[i].answer(wait, within, handle, fit, solved);
-            self.by_interval_type[i * plan.types.len() + k]
-                .answer(wait, within, handle, fit, solved);
+            self.by_interval_type[it].answer(wait, within, handle, fit, solved);
             self.by_group[g].answer(wait, within, handle, fit, solved);
+            let p = slot.predicted;
+            if p.is_finite() {
+                self.type_seg[ts].predicted(p, wait);
+                self.by_interval[i].predicted(p, wait);
+                self.by_interval_type[it].predicted(p, wait);
+                self.by_group[g].predicted(p, wait);
+            }
         }
         self.queue
             .push(now + service, Ev::ServiceEnd(s, slot.generation));

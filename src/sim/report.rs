@@ -169,6 +169,7 @@ fn metrics(
     staff: Option<(&StaffAcc, f64)>,
     fit: bool,
     outcomes: bool,
+    ewt: bool,
 ) -> Metrics<f64> {
     let handled = (q.answered + q.abandoned) as f64;
     let answered = q.answered as f64;
@@ -206,6 +207,9 @@ fn metrics(
         } else {
             f64::NAN
         },
+        ewt_count: if ewt { q.predicted as f64 } else { f64::NAN },
+        ewt_bias: ratio(q.predicted_error, q.predicted as f64),
+        ewt_mae: ratio(q.predicted_abs_error, q.predicted as f64),
         agents,
         occupancy,
         utilisation,
@@ -250,8 +254,9 @@ impl Replication {
         let groups = plan.groups.len();
         let fit = plan.fit.is_some();
         let outcomes = plan.resolution.is_some();
+        let ewt = plan.expected_wait;
         let metrics =
-            |q: &QueueAcc, staff: Option<(&StaffAcc, f64)>| metrics(q, staff, fit, outcomes);
+            |q: &QueueAcc, staff: Option<(&StaffAcc, f64)>| metrics(q, staff, fit, outcomes, ewt);
         let sum = |it: &mut dyn Iterator<Item = &QueueAcc>| {
             let mut acc = QueueAcc::default();
             for q in it {

@@ -307,6 +307,14 @@ pub struct Scenario {
     /// [Outcomes](#outcomes).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub outcomes: Option<OutcomeSpec>,
+    /// Announce an expected wait to each contact left waiting on arrival,
+    /// as an ACD's "your expected wait is…" message: the router's
+    /// [`Router::expected_wait`](crate::Router::expected_wait), and report
+    /// how well it predicted the wait of those answered
+    /// ([`Metrics::ewt_bias`](crate::sim::Metrics::ewt_bias),
+    /// [`Metrics::ewt_mae`](crate::sim::Metrics::ewt_mae)). Default false.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub expected_wait: bool,
     /// Directory that relative trace files are read from (set by [`Scenario::load`]).
     #[serde(skip)]
     pub base_dir: Option<PathBuf>,
@@ -700,6 +708,8 @@ pub(crate) struct Plan {
     pub fit: Option<GroupFit>,
     /// The compiled resolution probabilities, if the scenario has outcomes.
     pub resolution: Option<GroupFit>,
+    /// Ask the router for each waiting arrival's expected wait.
+    pub expected_wait: bool,
 }
 
 /// The scenario's fit table, compiled: a dense segment × group matrix, and
@@ -1270,6 +1280,7 @@ impl Plan {
             batch_window: s.batch_window,
             fit,
             resolution,
+            expected_wait: s.expected_wait,
         })
     }
 }

@@ -253,6 +253,11 @@ pub(crate) struct QueueAcc {
     pub fit: f64,
     /// Answered contacts whose ground-truth outcome is resolved.
     pub resolved: u64,
+    /// Answered contacts that had an expected wait on arrival, and the sums
+    /// of (expected − actual wait) and of its absolute value over them.
+    pub predicted: u64,
+    pub predicted_error: f64,
+    pub predicted_abs_error: f64,
     pub hist: Histogram,
 }
 
@@ -267,6 +272,14 @@ impl QueueAcc {
         self.wait_answered += wait;
         self.handle += handle;
         self.hist.add(wait);
+    }
+
+    /// An answered contact had been told to expect `predicted` seconds.
+    #[inline]
+    pub fn predicted(&mut self, predicted: f64, wait: f64) {
+        self.predicted += 1;
+        self.predicted_error += predicted - wait;
+        self.predicted_abs_error += (predicted - wait).abs();
     }
 
     #[inline]
@@ -287,6 +300,9 @@ impl QueueAcc {
         self.handle += o.handle;
         self.fit += o.fit;
         self.resolved += o.resolved;
+        self.predicted += o.predicted;
+        self.predicted_error += o.predicted_error;
+        self.predicted_abs_error += o.predicted_abs_error;
         self.hist.merge(&o.hist);
     }
 }
@@ -472,6 +488,16 @@ metric_struct! {
         /// ground-truth outcome (the scenario's `outcomes`, which the
         /// router never sees) is resolved (NaN if the scenario has none).
         resolution,
+        /// Answered contacts that were told an expected wait on arrival
+        /// (with the scenario's `expected_wait`; NaN without): those left
+        /// waiting when they arrived, of a kind the router had seen
+        /// answered after waiting ([`Router::expected_wait`](crate::Router::expected_wait)).
+        ewt_count,
+        /// Mean of (expected − actual wait) over them (s): positive when
+        /// the announcements overstate the wait.
+        ewt_bias,
+        /// Mean absolute difference of expected and actual wait over them (s).
+        ewt_mae,
         /// Mean number of agents logged in over the row's time.
         agents,
         /// Busy time / (busy + ready idle time) of the row's agents.

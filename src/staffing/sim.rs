@@ -775,6 +775,7 @@ pub fn chained_scenario(
         offers: Default::default(),
         fit: None,
         outcomes: None,
+        expected_wait: false,
         base_dir: None,
     }
 }
