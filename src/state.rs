@@ -1089,9 +1089,6 @@ impl State {
         self.free_slots.push(ix);
     }
 
-    /// The group for a contact at relaxation `relax`, made if it does not
-    /// exist. (Takes the two tables it changes, so that the contact can stay
-    /// borrowed from the contact table meanwhile.)
     /// The group of contacts like `c` at relaxation `relax`, if there is one (else NONE).
     fn find_group(
         groups: &[Group],
@@ -1111,6 +1108,9 @@ impl State {
         NONE
     }
 
+    /// The group for a contact at relaxation `relax`, made if it does not
+    /// exist. (Takes the two tables it changes, so that the contact can stay
+    /// borrowed from the contact table meanwhile.)
     fn group_for(
         groups: &mut Vec<Group>,
         group_by_hash: &mut IdMap<u64, u32>,
