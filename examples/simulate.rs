@@ -6,6 +6,8 @@
 //! cargo run --release --example simulate -- FILE.toml         # a scenario file, its own policy
 //! cargo run --release --example simulate -- FILE.json --all-policies --out DIR
 //! cargo run --release --example simulate -- --policy c-mu --replications 50 --seed 7 --trace
+//! cargo run --release --example simulate -- FILE.toml --tasks 10 --task 3 --out parts   # one task of ten
+//! cargo run --release --example simulate -- FILE.toml --tasks 10 --merge parts           # their report
 //! ```
 //!
 //! With no file it runs the embedded default (`examples/data/default-center.toml`:
@@ -32,8 +34,17 @@
 //! `--seed S` override the scenario's; `--confidence C` sets the level of the
 //! intervals (default 0.95); `--trace` also writes
 //! `trace-POLICY.csv`, the per-contact trace of replication 0 under each
-//! policy (the same replication the report counts first). A bad scenario
-//! file or option exits with status 2.
+//! policy (the same replication the report counts first).
+//!
+//! A run too big for one machine splits into numbered tasks, one per
+//! process (a Slurm job array, Kubernetes indexed jobs…): `--tasks M --task N`
+//! runs task N's contiguous share of the replications and writes them to
+//! `replications-task-N-of-M.jsonl`; `--tasks M --merge DIR` reads the M
+//! files, names the tasks to rerun if any replication is missing, and
+//! otherwise prints and writes what a single run would, to the same bytes
+//! (each replication's random numbers depend on its index alone).
+//!
+//! A bad scenario file or option exits with status 2.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -63,7 +74,15 @@ const USAGE: &str = "usage: simulate [FILE.toml|FILE.json] [--all-policies | --p
   --confidence C    confidence level of the intervals (default 0.95)
   --trace           also write trace-POLICY.csv: one line per contact of
                     replication 0 under each policy
-  --out DIR         write report.json, report.csv and report.svg there (default: .)";
+  --out DIR         write report.json, report.csv and report.svg there (default: .)
+  --task N --tasks M
+                    run only task N (0..M) of the replications, a contiguous
+                    share, and write its replications to
+                    DIR/replications-task-N-of-M.jsonl (one JSON line each)
+  --merge DIR --tasks M
+                    instead of simulating, read DIR/replications-task-*-of-M.jsonl,
+                    name the tasks to rerun if any replication is missing,
+                    else report as a single run would, to the same bytes";
 
 struct Args {
     file: Option<PathBuf>,
@@ -74,6 +93,9 @@ struct Args {
     trace: bool,
     confidence: f64,
     out: PathBuf,
+    task: Option<u32>,
+    tasks: Option<u32>,
+    merge: Option<PathBuf>,
 }
 
 /// The value after option `name`, parsed.
@@ -98,6 +120,9 @@ fn parse_args() -> Result<Args, String> {
         trace: false,
         confidence: 0.95,
         out: PathBuf::from("."),
+        task: None,
+        tasks: None,
+        merge: None,
     };
     let mut it = std::env::args_os().skip(1);
     while let Some(a) = it.next() {
@@ -132,6 +157,21 @@ fn parse_args() -> Result<Args, String> {
                 }
                 args.confidence = c;
             }
+            Some("--task") => args.task = Some(value(&mut it, "--task", "a task number")?),
+            Some("--tasks") => {
+                let m: u32 = value(&mut it, "--tasks", "a whole number >= 1")?;
+                if m == 0 {
+                    return Err("--tasks: must be >= 1".into());
+                }
+                args.tasks = Some(m);
+            }
+            Some("--merge") => {
+                args.merge = Some(
+                    it.next()
+                        .map(PathBuf::from)
+                        .ok_or("--merge needs a directory")?,
+                );
+            }
             Some("--out") => {
                 args.out = it
                     .next()
@@ -145,6 +185,15 @@ fn parse_args() -> Result<Args, String> {
     }
     if args.all_policies && !args.policies.is_empty() {
         return Err("--all-policies and --policy exclude each other".into());
+    }
+    if (args.task.is_some() || args.merge.is_some()) != args.tasks.is_some() {
+        return Err("--task and --merge go with --tasks, and --tasks with one of them".into());
+    }
+    if args.task.is_some() && args.merge.is_some() {
+        return Err("--task and --merge exclude each other".into());
+    }
+    if args.trace && args.merge.is_some() {
+        return Err("--trace needs a simulation; --merge reads one".into());
     }
     Ok(args)
 }
@@ -247,11 +296,24 @@ fn main() -> ExitCode {
     );
 
     let started = Instant::now();
-    let runs = match run_all(&sim, &policies, args.confidence) {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("error: simulation failed: {e}");
-            return ExitCode::FAILURE;
+    if let (Some(task), Some(tasks)) = (args.task, args.tasks) {
+        return run_task(&sim, &policies, task, tasks, &args.out);
+    }
+    let runs = if let (Some(dir), Some(tasks)) = (&args.merge, args.tasks) {
+        match merge_tasks(&sim, &policies, dir, tasks) {
+            Ok(r) => r,
+            Err((code, e)) => {
+                eprintln!("error: {e}");
+                return code;
+            }
+        }
+    } else {
+        match run_all(&sim, &policies, args.confidence) {
+            Ok(r) => r,
+            Err(e) => {
+                eprintln!("error: simulation failed: {e}");
+                return ExitCode::FAILURE;
+            }
         }
     };
     let elapsed = started.elapsed();
@@ -315,6 +377,153 @@ fn main() -> ExitCode {
 
 /// Runs every policy, with one progress bar over all of them (simulated
 /// seconds), and returns each one's replications in index order.
+fn task_file(dir: &Path, task: u32, tasks: u32) -> PathBuf {
+    dir.join(format!("replications-task-{task}-of-{tasks}.jsonl"))
+}
+
+/// Runs task `task` of `tasks`: its share of the replications under each
+/// policy, written as JSON lines (policy by policy, in replication order)
+/// to a temporary file renamed at the end, so that a task killed midway
+/// leaves no file that looks whole.
+fn run_task(
+    sim: &Simulation,
+    policies: &[PolicySpec],
+    task: u32,
+    tasks: u32,
+    out: &Path,
+) -> ExitCode {
+    let range = match sim.task_replications(task, tasks) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let mut lines = String::new();
+    for spec in policies {
+        for r in range.clone() {
+            match sim.replicate_policy(spec, r) {
+                Ok(rep) => match serde_json::to_string(&rep) {
+                    Ok(l) => {
+                        lines.push_str(&l);
+                        lines.push('\n');
+                    }
+                    Err(e) => {
+                        eprintln!("error: {e}");
+                        return ExitCode::FAILURE;
+                    }
+                },
+                Err(e) => {
+                    eprintln!("error: simulation failed: {}: {e}", spec.name());
+                    return ExitCode::FAILURE;
+                }
+            }
+        }
+    }
+    let path = task_file(out, task, tasks);
+    let tmp = path.with_extension("jsonl.part");
+    let written = std::fs::create_dir_all(out)
+        .and_then(|()| std::fs::write(&tmp, lines))
+        .and_then(|()| std::fs::rename(&tmp, &path));
+    match written {
+        Ok(()) => {
+            println!(
+                "task {task} of {tasks}: replications {}..{} under {} polic{}; wrote {}",
+                range.start,
+                range.end,
+                policies.len(),
+                if policies.len() == 1 { "y" } else { "ies" },
+                path.display()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {}: {e}", path.display());
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Reads the tasks' files and merges each policy's replications; names the
+/// tasks to rerun if any is missing. Errors carry the exit status: 2 for
+/// input that cannot be read, 1 for missing or inconsistent replications.
+fn merge_tasks(
+    sim: &Simulation,
+    policies: &[PolicySpec],
+    dir: &Path,
+    tasks: u32,
+) -> Result<Vec<Vec<Replication>>, (ExitCode, String)> {
+    if let Err(e) = sim.task_replications(0, tasks) {
+        return Err((ExitCode::from(2), e.to_string()));
+    }
+    let mut by_policy: Vec<Vec<Replication>> = vec![Vec::new(); policies.len()];
+    let mut absent = Vec::new();
+    for task in 0..tasks {
+        let path = task_file(dir, task, tasks);
+        let text = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                absent.push(task);
+                continue;
+            }
+            Err(e) => return Err((ExitCode::from(2), format!("{}: {e}", path.display()))),
+        };
+        for (n, line) in text
+            .lines()
+            .enumerate()
+            .filter(|(_, l)| !l.trim().is_empty())
+        {
+            let rep: Replication = serde_json::from_str(line).map_err(|e| {
+                (
+                    ExitCode::from(2),
+                    format!("{}:{}: not a replication: {e}", path.display(), n + 1),
+                )
+            })?;
+            // Other policies' lines (a task run with more) are not asked for.
+            if let Some(i) = policies.iter().position(|p| p.name() == rep.policy) {
+                by_policy[i].push(rep);
+            }
+        }
+    }
+    let mut runs = Vec::with_capacity(policies.len());
+    let mut rerun = std::collections::BTreeSet::new();
+    let mut errors = Vec::new();
+    for (spec, reps) in policies.iter().zip(by_policy) {
+        match sim.merge(spec.name(), reps) {
+            Ok(r) => runs.push(r),
+            Err(skillroute::sim::ReportError::Missing { missing, .. }) => {
+                rerun.extend(missing.iter().filter_map(|&r| sim.task_of(r, tasks)));
+                errors.push(format!(
+                    "{}: {} replications missing",
+                    spec.name(),
+                    missing.len()
+                ));
+            }
+            Err(e) => errors.push(format!("{}: {e}", spec.name())),
+        }
+    }
+    if !errors.is_empty() {
+        let mut msg = errors.join("; ");
+        if !rerun.is_empty() {
+            let list: Vec<String> = rerun.iter().map(u32::to_string).collect();
+            msg.push_str(&format!(
+                "\nrerun with --tasks {tasks} --task N for N in: {}",
+                list.join(" ")
+            ));
+        }
+        if !absent.is_empty() {
+            let list: Vec<String> = absent.iter().map(u32::to_string).collect();
+            msg.push_str(&format!(
+                "\n(no file from tasks {} in {})",
+                list.join(" "),
+                dir.display()
+            ));
+        }
+        return Err((ExitCode::FAILURE, msg));
+    }
+    Ok(runs)
+}
+
 fn run_all(
     sim: &Simulation,
     policies: &[PolicySpec],

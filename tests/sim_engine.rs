@@ -1045,3 +1045,95 @@ fn a_batch_window_answers_only_at_the_window_instants() {
     assert_eq!(c.waiting + c.offered + c.in_service + c.wrap_up, 0, "{c:?}");
     check_conservation(&r, &records, "draining batch window");
 }
+
+/// A run split into numbered tasks (`--task N --tasks M`): the shares
+/// partition the replications, and merging what the tasks wrote, in any
+/// order, gives the single run's replications and report to the byte; what
+/// is missing is named.
+#[test]
+fn tasks_partition_the_replications_and_merge_to_the_single_run() {
+    let mut sc = multiskill().scenario().clone();
+    sc.replications = 7;
+    let sim = Simulation::new(sc).unwrap();
+    for tasks in 1..=7 {
+        let mut next = 0;
+        for t in 0..tasks {
+            let r = sim.task_replications(t, tasks).unwrap();
+            assert_eq!(r.start, next, "contiguous");
+            let (lo, hi) = (7 / tasks, 7_u32.div_ceil(tasks));
+            assert!(
+                (lo..=hi).contains(&(r.len() as u32)),
+                "{tasks} tasks: share {r:?}"
+            );
+            for i in r.clone() {
+                assert_eq!(sim.task_of(i, tasks), Some(t));
+            }
+            next = r.end;
+        }
+        assert_eq!(next, 7, "{tasks} tasks cover every replication");
+    }
+    for (task, tasks) in [(0, 0), (3, 3), (0, 8)] {
+        assert!(matches!(
+            sim.task_replications(task, tasks),
+            Err(ReportError::Task { .. })
+        ));
+    }
+
+    let spec = PolicySpec::CMu(CMu::default());
+    let single = sim
+        .replications_policy(&spec, RunOptions::default())
+        .unwrap();
+    // Three tasks, run separately, lines through JSON, gathered last first.
+    let mut gathered = Vec::new();
+    for t in (0..3).rev() {
+        for r in sim.task_replications(t, 3).unwrap() {
+            let line = serde_json::to_string(&sim.replicate_policy(&spec, r).unwrap()).unwrap();
+            gathered.push(serde_json::from_str::<Replication>(&line).unwrap());
+        }
+    }
+    let merged = sim.merge(spec.name(), gathered.clone()).unwrap();
+    // (NaN metrics make `==` useless: compared as the JSON they travel in)
+    assert_same(
+        &serde_json::to_string(&merged).unwrap(),
+        &serde_json::to_string(&single).unwrap(),
+        "merged replications",
+    );
+    assert_same(
+        &sim.report(&merged, 0.95).unwrap().to_json(),
+        &sim.report(&single, 0.95).unwrap().to_json(),
+        "merged report",
+    );
+
+    // Task 1 (replications 2..4) lost, and replication 6: both named.
+    let partial: Vec<_> = gathered
+        .iter()
+        .filter(|r| !(2..4).contains(&r.replication) && r.replication != 6)
+        .cloned()
+        .collect();
+    match sim.merge(spec.name(), partial) {
+        Err(ReportError::Missing { policy, missing }) => {
+            assert_eq!(policy, "c-mu");
+            assert_eq!(missing, vec![2, 3, 6]);
+        }
+        other => panic!("{other:?}"),
+    }
+    let mut twice = gathered.clone();
+    twice.push(gathered[0].clone());
+    assert!(matches!(
+        sim.merge(spec.name(), twice),
+        Err(ReportError::Duplicate(_))
+    ));
+    assert!(matches!(
+        sim.merge("longest-idle-agent", gathered.clone()),
+        Err(ReportError::MixedPolicies { .. })
+    ));
+    let mut beyond = gathered;
+    beyond[0].replication = 7;
+    assert!(matches!(
+        sim.merge(spec.name(), beyond),
+        Err(ReportError::OutOfRange {
+            replication: 7,
+            replications: 7
+        })
+    ));
+}

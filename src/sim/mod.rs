@@ -662,6 +662,94 @@ impl Simulation {
         Report::try_build(&self.plan, replications, confidence)
     }
 
+    /// The replications that task `task` of `tasks` runs, for a run split
+    /// into numbered tasks (one per process: a Slurm job array, Kubernetes
+    /// indexed jobs, …): a contiguous share of `0..replications`, the
+    /// shares differing by at most one. Each replication's random streams
+    /// depend only on its index, so a task gives the same replications, bit
+    /// for bit, on any machine; [`merge`](Simulation::merge) puts them back
+    /// together.
+    pub fn task_replications(
+        &self,
+        task: u32,
+        tasks: u32,
+    ) -> Result<std::ops::Range<u32>, ReportError> {
+        let r = self.plan.replications;
+        if tasks == 0 || tasks > r || task >= tasks {
+            return Err(ReportError::Task {
+                task,
+                tasks,
+                replications: r,
+            });
+        }
+        let share = |t: u32| (u64::from(t) * u64::from(r) / u64::from(tasks)) as u32;
+        Ok(share(task)..share(task + 1))
+    }
+
+    /// The task of `tasks` that runs replication `replication` (the inverse
+    /// of [`task_replications`](Simulation::task_replications)), if it is one
+    /// of the scenario's.
+    pub fn task_of(&self, replication: u32, tasks: u32) -> Option<u32> {
+        (0..tasks).find(|&t| {
+            self.task_replications(t, tasks)
+                .is_ok_and(|range| range.contains(&replication))
+        })
+    }
+
+    /// Puts one policy's replications, gathered from tasks in any order,
+    /// back in the order a single run gives: sorted by index, each of
+    /// `0..replications` exactly once. Missing indexes are named all at
+    /// once ([`ReportError::Missing`]), so that their tasks can be rerun; a
+    /// duplicate, an index out of range, or another policy's replication is
+    /// an error too. The result reports and compares as the single run's
+    /// replications do, to the same bytes.
+    pub fn merge(
+        &self,
+        policy: &str,
+        mut replications: Vec<Replication>,
+    ) -> Result<Vec<Replication>, ReportError> {
+        let n = self.plan.replications;
+        for r in &replications {
+            if r.policy != policy {
+                return Err(ReportError::MixedPolicies {
+                    first: policy.to_string(),
+                    other: r.policy.clone(),
+                });
+            }
+            if r.replication >= n {
+                return Err(ReportError::OutOfRange {
+                    replication: r.replication,
+                    replications: n,
+                });
+            }
+        }
+        replications.sort_by_key(|r| r.replication);
+        if let Some(w) = replications
+            .windows(2)
+            .find(|w| w[0].replication == w[1].replication)
+        {
+            return Err(ReportError::Duplicate(w[0].replication));
+        }
+        if replications.len() < n as usize {
+            let mut have = replications.iter().map(|r| r.replication).peekable();
+            let missing = (0..n)
+                .filter(|&i| {
+                    if have.peek() == Some(&i) {
+                        have.next();
+                        false
+                    } else {
+                        true
+                    }
+                })
+                .collect();
+            return Err(ReportError::Missing {
+                policy: policy.to_string(),
+                missing,
+            });
+        }
+        Ok(replications)
+    }
+
     /// Compares policy `other` with policy `base` on the same replications:
     /// each metric's paired difference `other − base`, with its
     /// `confidence` interval (paired t). Both lists must hold the same

@@ -110,6 +110,36 @@ pub enum ReportError {
         /// The other's replication index there (`None`: the list ended).
         other: Option<u32>,
     },
+    /// A task number out of range: tasks are numbered `0..tasks`, and there
+    /// are at most as many tasks as replications.
+    #[error(
+        "task {task} of {tasks}: tasks are 0..{tasks}, at most one per replication ({replications})"
+    )]
+    Task {
+        /// The task asked for.
+        task: u32,
+        /// How many tasks the run is split into.
+        tasks: u32,
+        /// The scenario's replications.
+        replications: u32,
+    },
+    /// Merged replications of a policy lack some of the scenario's
+    /// (their tasks did not run, or their output was lost).
+    #[error("policy {policy:?}: replications {missing:?} are missing")]
+    Missing {
+        /// The policy.
+        policy: String,
+        /// The missing replication indexes, in order.
+        missing: Vec<u32>,
+    },
+    /// A replication's index is not one of the scenario's `0..replications`.
+    #[error("replication {replication} is not one of this scenario's 0..{replications}")]
+    OutOfRange {
+        /// Its index.
+        replication: u32,
+        /// The scenario's replications.
+        replications: u32,
+    },
 }
 
 /// Checks that `reps` can make one report of `plan`: some replications, one
