@@ -446,9 +446,6 @@ impl<P: RoutingPolicy> Router<P> {
     /// been answered after waiting since the router last forgot that kind
     /// (it forgets kinds with nobody waiting once they outnumber the kinds
     /// with someone waiting four to one, beyond 64). O(1).
-    ///
-    /// [`sim`](crate::sim) reports how well it predicts
-    /// ([`Metrics::ewt_bias`](crate::sim::Metrics::ewt_bias)).
     pub fn expected_wait(&self, id: ContactId) -> Option<f64> {
         let ix = self.st.contact_slot(id)?;
         self.st.expected_wait(ix)
@@ -709,10 +706,7 @@ impl<P: RoutingPolicy> Router<P> {
             }
             Event::OfferAccepted { contact, agent } => {
                 let (ix, a) = self.offered_to(contact, agent, "OfferAccepted")?;
-                if let Some(rec) = self.st.contact(ix) {
-                    let wait = now - rec.contact.arrival();
-                    self.st.note_answer(ix, wait);
-                }
+                self.st.note_answer(ix, now);
                 self.set_held(ix, Held::InService(a));
             }
             Event::OfferDeclined { contact, agent } | Event::OfferTimedOut { contact, agent } => {
@@ -1083,11 +1077,8 @@ impl<P: RoutingPolicy> Router<P> {
             }
         };
         let channel = rec.contact.channel();
-        self.st.dequeue_offered(
-            ix,
-            self.now - rec.contact.arrival(),
-            self.config.auto_accept,
-        );
+        self.st
+            .dequeue_offered(ix, self.now, self.config.auto_accept);
         self.set_held(
             ix,
             if self.config.auto_accept {

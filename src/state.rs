@@ -1089,14 +1089,16 @@ impl State {
         self.free_slots.push(ix);
     }
 
-    /// The group of contacts like `c` at relaxation `relax`, if there is one (else NONE).
+    /// The group of contacts like `c` at relaxation `relax` (whose
+    /// signature hash is `hash`), if there is one (else NONE).
+    #[inline]
     fn find_group(
         groups: &[Group],
         group_by_hash: &IdMap<u64, u32>,
+        hash: u64,
         c: &Contact,
         relax: u8,
     ) -> u32 {
-        let hash = signature_hash(c, relax);
         let mut g = group_by_hash.get(&hash).copied().unwrap_or(NONE);
         while g != NONE {
             let grp = &groups[g as usize];
@@ -1118,15 +1120,11 @@ impl State {
         relax: u8,
     ) -> u32 {
         let hash = signature_hash(c, relax);
-        let first = group_by_hash.get(&hash).copied().unwrap_or(NONE);
-        let mut g = first;
-        while g != NONE {
-            let grp = &groups[g as usize];
-            if grp.matches(hash, c, relax) {
-                return g;
-            }
-            g = grp.chain;
+        let found = Self::find_group(groups, group_by_hash, hash, c, relax);
+        if found != NONE {
+            return found;
         }
+        let first = group_by_hash.get(&hash).copied().unwrap_or(NONE);
         let id = groups.len() as u32;
         groups.push(Group {
             hash,
@@ -1239,11 +1237,11 @@ impl State {
         w.is_finite().then_some(w)
     }
 
-    /// Contact `ix`, offered after waiting, is answered now, `wait` after
-    /// its arrival: the last wait of its kind. A queued contact's group is
-    /// at hand; one already offered (it rang) looks its kind up.
+    /// Contact `ix`, offered after waiting, is answered at `now` (it rang):
+    /// its wait is its kind's last. It has left its group, so its kind is
+    /// looked up.
     #[inline]
-    pub fn note_answer(&mut self, ix: u32, wait: f64) {
+    pub fn note_answer(&mut self, ix: u32, now: f64) {
         let Some(rec) = self.contacts.get(ix as usize).and_then(Option::as_ref) else {
             return;
         };
@@ -1251,24 +1249,28 @@ impl State {
             return;
         }
         // Looked up, not created: the indexes stay as the events made them.
-        let g = if rec.all_pos != NONE {
-            rec.group
-        } else {
-            Self::find_group(&self.groups, &self.group_by_hash, &rec.contact, rec.relax)
-        };
+        let hash = signature_hash(&rec.contact, rec.relax);
+        let g = Self::find_group(
+            &self.groups,
+            &self.group_by_hash,
+            hash,
+            &rec.contact,
+            rec.relax,
+        );
         if let Some(grp) = self.groups.get_mut(g as usize) {
-            grp.last_wait = wait;
+            grp.last_wait = now - rec.contact.arrival();
         }
     }
 
-    /// Takes contact `ix`, offered `wait` after its arrival, out of the
-    /// waiting indexes, and notes whether it waited for the offer. If it is
-    /// `answered` now (no ringing), its wait is its kind's last.
+    /// Takes contact `ix`, offered at `now`, out of the waiting indexes,
+    /// and notes whether it waited for the offer. If it is `answered` now
+    /// (no ringing), its wait is its kind's last.
     #[inline]
-    pub fn dequeue_offered(&mut self, ix: u32, wait: f64, answered: bool) {
+    pub fn dequeue_offered(&mut self, ix: u32, now: f64, answered: bool) {
         let Some(rec) = self.contacts.get_mut(ix as usize).and_then(Option::as_mut) else {
             return;
         };
+        let wait = now - rec.contact.arrival();
         rec.delayed = wait > 0.0;
         if answered && rec.delayed && rec.all_pos != NONE {
             let g = rec.group as usize;
