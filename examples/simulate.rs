@@ -68,7 +68,8 @@ const USAGE: &str = "usage: simulate [FILE.toml|FILE.json] [--all-policies | --p
   --all-policies    run under every built-in policy (common random numbers;
                     the scenario's own policy keeps its parameters)
   --policy NAME     run under this built-in (repeatable): longest-idle-agent,
-                    priority-aging, skill-expansion, c-mu, optimal-assignment
+                    priority-aging, skill-expansion, c-mu, optimal-assignment,
+                    learned-fit (pooled by agent group)
   --replications N  replications instead of the scenario's
   --seed S          seed instead of the scenario's
   --confidence C    confidence level of the intervals (default 0.95)

@@ -62,7 +62,9 @@
 //!   matching on sparse rectangular bipartite graphs; domain-free, usable alone.
 //! * **Policy** ([`policy`]): a [`RoutingPolicy`] sees a read-only
 //!   [`RouterView`] and proposes offers. Built in: [`LongestIdleAgent`],
-//!   [`PriorityAging`], [`SkillExpansion`], [`CMu`], [`OptimalAssignment`].
+//!   [`PriorityAging`], [`SkillExpansion`], [`CMu`], [`OptimalAssignment`],
+//!   and [`LearnedFit`], the optimal assignment with a customer fit learned
+//!   online from outcomes (Beta–Bernoulli; Thompson sampling or UCB).
 //! * **Router** ([`router`]): what an ACD embeds. Events in, [`Offer`]s out.
 //!
 //! ## API themes
@@ -140,8 +142,8 @@ pub use model::{
     Presence, SegmentId, SkillId, TierId,
 };
 pub use policy::{
-    AgentRef, CMu, ContactRef, LongestIdleAgent, OptimalAssignment, PriorityAging, Proposal,
-    RelaxStep, RouterView, RoutingPolicy, SkillExpansion, Trigger, Urgency,
+    AgentRef, CMu, ContactRef, LearnedFit, LongestIdleAgent, OptimalAssignment, PriorityAging,
+    Proposal, RelaxStep, RouterView, RoutingPolicy, SkillExpansion, Trigger, Urgency,
 };
 pub use router::{Counts, Event, Offer, Router, RouterConfig, RouterError};
 pub use score::{AffinityTable, FitModel, NeutralFit, ScoreBreakdown, ScoreWeights};

@@ -2109,7 +2109,19 @@ impl<'a> RouterView<'a> {
 
     /// The pair's score with its breakdown, at the current time.
     pub fn score(&self, contact: &Contact, agent: &AgentRef<'_>) -> ScoreBreakdown {
-        let fit = self.fit.fit(contact, agent.agent());
+        self.score_with_fit(contact, agent, self.fit.fit(contact, agent.agent()))
+    }
+
+    /// The pair's score with `fit` in place of the router's [`FitModel`]'s
+    /// value, for a policy that brings its own estimate of the fit (such as
+    /// [`LearnedFit`](crate::policy::LearnedFit)): the offer's explanation
+    /// then shows the fit the policy used.
+    pub fn score_with_fit(
+        &self,
+        contact: &Contact,
+        agent: &AgentRef<'_>,
+        fit: f64,
+    ) -> ScoreBreakdown {
         let b = score::score(
             self.weights,
             contact,

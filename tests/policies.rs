@@ -3,6 +3,7 @@
 //! proposes nonsense. Each assertion says why its expected value is right.
 
 use proptest::prelude::*;
+use skillroute::policy::{Exploration, LearnedFit, LearnedFitConfig};
 use skillroute::score::{self, AgentLoad};
 use skillroute::{
     AffinityTable, Agent, AgentId, AgentState, CMu, ChannelId, Contact, ContactId, ContactState,
@@ -848,6 +849,44 @@ fn kinds() -> impl Strategy<Value = Vec<Kind>> {
     prop::collection::vec((reqs, 0u8..=1, 0u8..=1, 0u32..2, 0u8..=6), 1..=40)
 }
 
+/// Two [`LearnedFit`]s (one arm per agent) taught the same outcomes
+/// `(segment, agent, resolved)`, one for the router and one to rank by.
+fn learned_twins(
+    exploration: Exploration,
+    outcomes: &[(u32, u32, bool)],
+) -> (LearnedFit, LearnedFit) {
+    let make = || {
+        // An uneven prior: means like 3/4 plus a wait of 3/60 would tie
+        // 4/5 exactly, and a tie is broken by rounding that the agent's own
+        // terms (not the same in the view before its event) decide.
+        let mut p = LearnedFit::new(LearnedFitConfig {
+            exploration,
+            prior_resolved: 1.37,
+            prior_unresolved: 0.91,
+            seed: 11,
+            ..LearnedFitConfig::default()
+        })
+        .unwrap();
+        for &(s, a, r) in outcomes {
+            let agent = Agent::builder(AgentId(a))
+                .channel(ChannelId::VOICE, 1)
+                .build()
+                .unwrap();
+            p.learn(SegmentId(s), &agent, r);
+        }
+        p
+    };
+    (make(), make())
+}
+
+fn explorations() -> [Exploration; 3] {
+    [
+        Exploration::Greedy,
+        Exploration::Thompson,
+        Exploration::Ucb { c: 0.4 },
+    ]
+}
+
 /// Runs `policy` on: agent 1 logged in but not ready (so the channel is
 /// served), the contacts arriving at times `arrival/2`, then agent 2 (skills
 /// `skills`) becoming ready at the last arrival. Returns the contact offered to agent 2 and
@@ -933,6 +972,7 @@ proptest! {
     fn a_freed_agent_gets_the_best_contact_by_brute_force(
         contacts in kinds(),
         skills in prop::collection::btree_map(1u16..=2, 1u8..=10, 1..=2),
+        outcomes in prop::collection::vec((0u32..2, Just(2u32), any::<bool>()), 0..12),
     ) {
         let skills: Vec<(SkillId, u8)> = skills.into_iter().map(|(s, l)| (SkillId(s), l)).collect();
 
@@ -960,6 +1000,15 @@ proptest! {
             v.score(c, a).total
         });
         prop_assert_eq!(got, want, "optimal-assignment");
+
+        // The freed agent's learned fit differs by segment.
+        for exploration in explorations() {
+            let (policy, twin) = learned_twins(exploration, &outcomes);
+            let (got, want) = freed_agent_choice(policy, &contacts, &skills, |v, c, a| {
+                v.score_with_fit(c, a, twin.estimate(c.segment(), a.agent()).value).total
+            });
+            prop_assert_eq!(got, want, "learned-fit {:?}", exploration);
+        }
     }
 }
 
@@ -1129,6 +1178,7 @@ proptest! {
         segment in 0u32..2,
         preferred in prop::option::of(1u32..=10),
         listed in prop::collection::btree_map(1u32..=10, -1.0f64..1.0, 0..=3),
+        outcomes in prop::collection::vec((0u32..2, 1u32..=10, any::<bool>()), 0..16),
     ) {
         // Listed agents each get their own fit; the others share the default.
         let mut fit = AffinityTable::new(0.25).unwrap();
@@ -1163,6 +1213,16 @@ proptest! {
                 score::score(v.weights(), c, a, load, f, v.now()).total
             });
         prop_assert_eq!(got, want, "optimal-assignment");
+
+        // One arm per agent: alike agents differ in learned fit, so the
+        // arriving contact must compare them all.
+        for exploration in explorations() {
+            let (policy, twin) = learned_twins(exploration, &outcomes);
+            let (got, want) = arriving_contact_choices(policy, &fit, &setup, &reqs, pick, |v, c, a| {
+                v.score_with_fit(c, a, twin.estimate(c.segment(), a.agent()).value).total
+            });
+            prop_assert_eq!(got, want, "learned-fit {:?}", exploration);
+        }
     }
 }
 

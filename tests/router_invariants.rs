@@ -44,11 +44,12 @@ use std::rc::Rc;
 
 use proptest::prelude::*;
 use proptest::test_runner::TestCaseError;
+use skillroute::policy::LearnedFitConfig;
 use skillroute::{
     Agent, AgentId, AgentState, CMu, ChannelId, Contact, ContactId, ContactRef, ContactState,
-    Counts, Event, LongestIdleAgent, Offer, OptimalAssignment, Outcome, PriorityAging, Proposal,
-    Router, RouterError, RouterView, RoutingPolicy, ScoreBreakdown, SkillExpansion, SkillId,
-    TierId, Trigger, Urgency,
+    Counts, Event, LearnedFit, LongestIdleAgent, Offer, OptimalAssignment, Outcome, PriorityAging,
+    Proposal, Router, RouterError, RouterView, RoutingPolicy, ScoreBreakdown, SkillExpansion,
+    SkillId, TierId, Trigger, Urgency,
 };
 
 // ---------------------------------------------------------------------------
@@ -407,7 +408,13 @@ impl RoutingPolicy for Noisy {
     }
 }
 
-const POLICIES: [(&str, Factory); 7] = [
+/// Learns from the outcomes the events report, one arm per agent, and
+/// explores (Thompson).
+fn learned_fit() -> Box<dyn RoutingPolicy> {
+    Box::new(LearnedFit::new(LearnedFitConfig::default()).unwrap())
+}
+
+const POLICIES: [(&str, Factory); 8] = [
     ("LongestIdleAgent", || builtin(LongestIdleAgent)),
     ("PriorityAging", priority_aging),
     ("SkillExpansion", || builtin(SkillExpansion::default())),
@@ -416,6 +423,10 @@ const POLICIES: [(&str, Factory); 7] = [
         "OptimalAssignment",
         || builtin(OptimalAssignment::default()),
     ),
+    ("LearnedFit", || Subject {
+        policy: learned_fit(),
+        proposed: None,
+    }),
     ("Noisy(SkillExpansion)", || {
         Noisy::subject(SkillExpansion::default())
     }),
@@ -433,6 +444,9 @@ impl RoutingPolicy for QueuedFirst {
     fn decide(&mut self, view: &RouterView<'_>, trigger: Trigger, out: &mut Vec<Proposal>) {
         self.0.decide(view, trigger, out)
     }
+    fn observe_outcome(&mut self, c: &Contact, agent: AgentId, outcome: &Outcome) {
+        self.0.observe_outcome(c, agent, outcome)
+    }
     fn urgency(&self, c: &ContactRef<'_>) -> Urgency {
         self.0.urgency(c)
     }
@@ -447,7 +461,7 @@ impl RoutingPolicy for QueuedFirst {
     }
 }
 
-const QUEUED_FIRST: [(&str, Factory); 5] = [
+const QUEUED_FIRST: [(&str, Factory); 6] = [
     ("QueuedFirst(LongestIdleAgent)", || {
         builtin(QueuedFirst(Box::new(LongestIdleAgent)))
     }),
@@ -462,6 +476,9 @@ const QUEUED_FIRST: [(&str, Factory); 5] = [
     }),
     ("QueuedFirst(OptimalAssignment)", || {
         builtin(QueuedFirst(Box::new(OptimalAssignment::default())))
+    }),
+    ("QueuedFirst(LearnedFit)", || {
+        builtin(QueuedFirst(learned_fit()))
     }),
 ];
 

@@ -118,7 +118,10 @@ fn run_builtin(sim: &Simulation, spec: &PolicySpec, rep: u32) -> (Replication, V
             sim.replicate_observed(SkillExpansion::new(steps.clone()).unwrap(), rep, &mut obs)
         }
         PolicySpec::CMu(p) => sim.replicate_observed(*p, rep, &mut obs),
-        _ => sim.replicate_observed(OptimalAssignment::default(), rep, &mut obs),
+        PolicySpec::OptimalAssignment { .. } => {
+            sim.replicate_observed(OptimalAssignment::default(), rep, &mut obs)
+        }
+        _ => sim.replicate_policy_observed(spec, rep, &mut obs),
     }
     .expect("runs");
     (r, obs.0)

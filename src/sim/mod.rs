@@ -185,7 +185,9 @@ pub use stats::{Estimate, Fairness, MetricValue, Metrics, nan_null, t_quantile};
 
 use crate::assign::Mode;
 use crate::model::AgentId;
-use crate::policy::{LongestIdleAgent, OptimalAssignment, RoutingPolicy, SkillExpansion};
+use crate::policy::{
+    LearnedFit, LongestIdleAgent, OptimalAssignment, RoutingPolicy, SkillExpansion,
+};
 use crate::router::RouterError;
 use scenario::Plan;
 
@@ -607,6 +609,23 @@ impl Simulation {
                     Mode::MaxWeight
                 };
                 self.replicate_observed(OptimalAssignment::new(mode), r, obs)
+            }
+            PolicySpec::LearnedFit(c) => {
+                // Each replication explores with its own draws: the
+                // configured seed mixed with the replication's stream.
+                let mut config = c.clone();
+                let own = rand::Rng::next_u64(&mut rng::stream(
+                    self.plan.seed,
+                    r,
+                    rng::Purpose::Policy,
+                    0,
+                ));
+                config.seed = rng::splitmix64(own ^ c.seed);
+                let p = LearnedFit::new(config).map_err(|e| ScenarioError::Invalid {
+                    field: "policy".into(),
+                    rule: e.to_string(),
+                })?;
+                self.replicate_observed(p, r, obs)
             }
         }
     }

@@ -51,6 +51,9 @@ pub enum Purpose {
     /// The uniform number that decides a served contact's ground-truth
     /// outcome (see [`Scenario`](super::Scenario)'s `outcomes`), one per contact of a type.
     Outcome = 7,
+    /// The policy's own draws (a [`LearnedFit`](crate::policy::LearnedFit)
+    /// exploring): consumed as the policy decides, so kept apart.
+    Policy = 8,
 }
 
 const GOLDEN: u64 = 0x9e37_79b9_7f4a_7c15;

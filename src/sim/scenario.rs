@@ -11,8 +11,8 @@ use super::dist::{Dist, Sampler};
 use crate::assign::Mode;
 use crate::model::{Agent, AgentId, ChannelId, Contact, ContactId, SkillId, TierId};
 use crate::policy::{
-    CMu, LongestIdleAgent, OptimalAssignment, PriorityAging, RelaxStep, RoutingPolicy,
-    SkillExpansion,
+    CMu, LearnedFit, LearnedFitConfig, LongestIdleAgent, OptimalAssignment, PriorityAging,
+    RelaxStep, RoutingPolicy, SkillExpansion,
 };
 use crate::router::RouterConfig;
 use crate::score::FitModel;
@@ -504,6 +504,11 @@ pub enum PolicySpec {
         #[serde(default = "yes")]
         non_idling: bool,
     },
+    /// [`LearnedFit`](crate::policy::LearnedFit): the optimal assignment
+    /// with a fit learned from the outcomes of the scenario's `outcomes`
+    /// (the router's `fit` table is not used). Its draws come from the
+    /// replication's own stream, mixed with `seed`.
+    LearnedFit(LearnedFitConfig),
 }
 
 fn yes() -> bool {
@@ -525,6 +530,10 @@ impl PolicySpec {
             },
             PolicySpec::CMu(CMu::default()),
             PolicySpec::OptimalAssignment { non_idling: true },
+            PolicySpec::LearnedFit(LearnedFitConfig {
+                pool_by: Some("group".into()),
+                ..LearnedFitConfig::default()
+            }),
         ]
     }
 
@@ -536,6 +545,7 @@ impl PolicySpec {
             PolicySpec::SkillExpansion { .. } => "skill-expansion",
             PolicySpec::CMu(_) => "c-mu",
             PolicySpec::OptimalAssignment { .. } => "optimal-assignment",
+            PolicySpec::LearnedFit(_) => "learned-fit",
         }
     }
 
@@ -548,6 +558,7 @@ impl PolicySpec {
                 SkillExpansion::new(steps.clone()).map(|_| ()).map_err(err)
             }
             PolicySpec::CMu(p) => p.validate().map_err(err),
+            PolicySpec::LearnedFit(c) => c.validate().map_err(err),
             _ => Ok(()),
         }
     }
@@ -569,6 +580,9 @@ impl PolicySpec {
                 } else {
                     Mode::MaxWeight
                 }))
+            }
+            PolicySpec::LearnedFit(c) => {
+                Box::new(LearnedFit::new(c.clone()).map_err(|e| invalid("policy", e.to_string()))?)
             }
         })
     }

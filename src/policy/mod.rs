@@ -37,6 +37,7 @@
 //! | [`SkillExpansion`] | the most skilled, then longest idle | FIFO; requirements relax in steps as the contact waits |
 //! | [`CMu`] | the fastest (speed × skill) | the largest cost × wait × speed (generalized cμ) |
 //! | [`OptimalAssignment`] | the best total score | the best total score; re-plans solve the bipartite assignment |
+//! | [`LearnedFit`] | the best total score, fit learned from outcomes | likewise |
 
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
@@ -47,6 +48,9 @@ use thiserror::Error;
 use crate::assign::{self, Mode, SparseGraph};
 use crate::model::{AgentId, Contact, ContactId, Outcome, TierId};
 pub use crate::state::{AgentRef, ContactRef, RouterView};
+
+mod learned;
+pub use learned::{Exploration, FitEstimate, LearnedFit, LearnedFitConfig};
 
 /// What changed, and so what the policy is asked to decide.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -224,6 +228,20 @@ pub enum PolicyError {
     UnorderedSteps {
         /// The offending step.
         index: usize,
+    },
+    /// A parameter that must be finite and > 0 is not.
+    #[error("policy parameter `{field}` must be finite and > 0, got {value}")]
+    NotPositive {
+        /// The parameter.
+        field: &'static str,
+        /// Its value.
+        value: f64,
+    },
+    /// A name that must not be empty is.
+    #[error("policy parameter `{field}` must not be empty")]
+    EmptyName {
+        /// The parameter.
+        field: &'static str,
     },
 }
 
@@ -693,7 +711,18 @@ impl OptimalAssignment {
         }
     }
 
+    /// Solves the re-plan with the router's scores.
     fn plan(&mut self, view: &RouterView<'_>, out: &mut Vec<Proposal>) {
+        self.plan_by(view, out, |c, a| view.score(c, a).total)
+    }
+
+    /// Solves the re-plan with `score` as each pair's weight.
+    fn plan_by(
+        &mut self,
+        view: &RouterView<'_>,
+        out: &mut Vec<Proposal>,
+        mut score: impl FnMut(&ContactRef<'_>, &AgentRef<'_>) -> f64,
+    ) {
         self.rows.clear();
         self.cols.clear();
         self.edges.clear();
@@ -713,7 +742,7 @@ impl OptimalAssignment {
             let row = self.rows.len();
             let mut any = false;
             for a in view.eligible_agents(c) {
-                let w = view.score(&c, &a).total;
+                let w = score(&c, &a);
                 if let Some(&(start, n)) = first_col.get(&a.id()) {
                     let n = n.min(a.free_capacity(c.channel()) as usize);
                     for k in 0..n {

@@ -1,0 +1,587 @@
+//! [`LearnedFit`]: the optimal assignment with a fit learned online from outcomes.
+
+use std::collections::HashMap;
+
+use rand::SeedableRng;
+use rand_distr::{Beta, Distribution};
+use rand_pcg::Pcg64Mcg;
+use serde::{Deserialize, Serialize};
+
+use super::{
+    AgentRef, ContactRef, Heads, OptimalAssignment, PolicyError, Proposal, RouterView,
+    RoutingPolicy, Trigger, check, decide_pairwise,
+};
+use crate::assign::Mode;
+use crate::model::{Agent, AgentId, Contact, Outcome, SegmentId};
+
+/// How [`LearnedFit`] trades what it knows against what it could learn.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case", deny_unknown_fields)]
+#[non_exhaustive]
+pub enum Exploration {
+    /// Thompson sampling: an arm's fit is a draw from its posterior, drawn
+    /// again each time the arm learns an outcome (so it is fixed between
+    /// outcomes, and one decision sees one value per arm).
+    #[default]
+    Thompson,
+    /// Upper confidence bound: the posterior mean plus
+    /// `c · sqrt(ln(N + 1) / n)`, where `N` counts every outcome learned and
+    /// `n` the arm's pseudo-count (prior plus outcomes).
+    Ucb {
+        /// Width of the bonus (finite, ≥ 0).
+        c: f64,
+    },
+    /// No exploration: the posterior mean.
+    Greedy,
+}
+
+/// The parameters of [`LearnedFit`] (serde, so that a scenario file can name them).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LearnedFitConfig {
+    /// Prior pseudo-count of resolved outcomes per arm (α of the Beta prior; > 0).
+    pub prior_resolved: f64,
+    /// Prior pseudo-count of unresolved outcomes per arm (β of the Beta prior; > 0).
+    pub prior_unresolved: f64,
+    /// How arms are explored.
+    pub exploration: Exploration,
+    /// The most an arm's fit may stray from its posterior mean while
+    /// exploring (≥ 0): exploration can move a pair's score by at most this
+    /// times the fit weight, so it reorders close candidates, never the
+    /// urgent ones.
+    pub max_exploration: f64,
+    /// Agents sharing this attribute's value share an arm (the simulator
+    /// gives each agent a `group` attribute); agents without it share one
+    /// more. `None`: every agent is its own arm (the most general, and the
+    /// slowest to learn).
+    pub pool_by: Option<String>,
+    /// Seed of the Thompson draws. (The simulator mixes it with the
+    /// replication's own stream, so that replications draw differently.)
+    pub seed: u64,
+    /// Solve re-plans in [`Mode::NonIdling`] (the most offers, then the best
+    /// total score) rather than [`Mode::MaxWeight`].
+    pub non_idling: bool,
+}
+
+impl Default for LearnedFitConfig {
+    /// A uniform prior, Thompson sampling bounded to ±0.2 around the mean,
+    /// one arm per agent, non-idling re-plans.
+    fn default() -> Self {
+        LearnedFitConfig {
+            prior_resolved: 1.0,
+            prior_unresolved: 1.0,
+            exploration: Exploration::Thompson,
+            max_exploration: 0.2,
+            pool_by: None,
+            seed: 0,
+            non_idling: true,
+        }
+    }
+}
+
+impl LearnedFitConfig {
+    /// Checks the parameters: priors finite and > 0, `max_exploration` and a
+    /// UCB width finite and ≥ 0, `pool_by` not empty.
+    pub fn validate(&self) -> Result<(), PolicyError> {
+        for (field, value) in [
+            ("prior_resolved", self.prior_resolved),
+            ("prior_unresolved", self.prior_unresolved),
+        ] {
+            if !(value.is_finite() && value > 0.0) {
+                return Err(PolicyError::NotPositive { field, value });
+            }
+        }
+        check("max_exploration", self.max_exploration)?;
+        if let Exploration::Ucb { c } = self.exploration {
+            check("exploration.c", c)?;
+        }
+        if self.pool_by.as_deref() == Some("") {
+            return Err(PolicyError::EmptyName { field: "pool_by" });
+        }
+        Ok(())
+    }
+}
+
+/// The agent side of an arm.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Who {
+    Agent(AgentId),
+    /// The `k`-th value of the pooling attribute seen.
+    Pool(u32),
+    /// Agents without the pooling attribute.
+    Unpooled,
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+struct Arm {
+    resolved: u64,
+    unresolved: u64,
+    /// The fit used while exploring by Thompson sampling, drawn at the
+    /// arm's last outcome (already bounded).
+    draw: f64,
+}
+
+/// What [`LearnedFit`] knows of one (segment, agent) pair, and the fit it uses.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct FitEstimate {
+    /// Outcomes learned resolved, for the pair's arm.
+    pub resolved: u64,
+    /// Outcomes learned unresolved.
+    pub unresolved: u64,
+    /// The posterior mean of the resolution probability.
+    pub mean: f64,
+    /// The fit the policy scores the pair with now (the mean, or the
+    /// exploring value).
+    pub value: f64,
+}
+
+/// The learning state, apart from the solver so that a re-plan's scoring
+/// can read it while the solver runs.
+#[derive(Debug, Clone)]
+struct Model {
+    config: LearnedFitConfig,
+    pools: HashMap<String, u32>,
+    arms: HashMap<(SegmentId, Who), Arm>,
+    learned: u64,
+}
+
+impl Model {
+    /// The arm side of `agent`, if its pool has been seen (`None`: a pool
+    /// value never learned, whose arms are all still the prior).
+    fn who(&self, agent: &Agent) -> Option<Who> {
+        match &self.config.pool_by {
+            None => Some(Who::Agent(agent.id())),
+            Some(key) => match agent.attributes().get(key) {
+                None => Some(Who::Unpooled),
+                Some(v) => self.pools.get(v).map(|&k| Who::Pool(k)),
+            },
+        }
+    }
+
+    /// [`who`](Model::who), making the pool known.
+    fn who_mut(&mut self, agent: &Agent) -> Who {
+        if let Some(w) = self.who(agent) {
+            return w;
+        }
+        let v = self
+            .config
+            .pool_by
+            .as_ref()
+            .and_then(|k| agent.attributes().get(k))
+            .cloned()
+            .unwrap_or_default();
+        let k = self.pools.len() as u32;
+        self.pools.insert(v, k);
+        Who::Pool(k)
+    }
+
+    fn posterior(&self, arm: &Arm) -> (f64, f64) {
+        (
+            self.config.prior_resolved + arm.resolved as f64,
+            self.config.prior_unresolved + arm.unresolved as f64,
+        )
+    }
+
+    fn estimate(&self, segment: SegmentId, agent: &Agent) -> FitEstimate {
+        let arm = self
+            .who(agent)
+            .and_then(|w| self.arms.get(&(segment, w)))
+            .copied();
+        let known = arm.is_some();
+        let arm = arm.unwrap_or_default();
+        let (a, b) = self.posterior(&arm);
+        let mean = a / (a + b);
+        let bound = self.config.max_exploration;
+        let value = match self.config.exploration {
+            Exploration::Greedy => mean,
+            // An arm with no outcome yet scores its prior mean.
+            Exploration::Thompson if known => arm.draw,
+            Exploration::Thompson => mean,
+            Exploration::Ucb { c } => {
+                let bonus = c * ((self.learned as f64 + 1.0).ln() / (a + b)).sqrt();
+                mean + bonus.min(bound)
+            }
+        };
+        FitEstimate {
+            resolved: arm.resolved,
+            unresolved: arm.unresolved,
+            mean,
+            value,
+        }
+    }
+
+    fn learn(&mut self, segment: SegmentId, who: Who, resolved: bool, rng: &mut Pcg64Mcg) {
+        let arm = self.arms.entry((segment, who)).or_default();
+        if resolved {
+            arm.resolved += 1;
+        } else {
+            arm.unresolved += 1;
+        }
+        let arm = *arm;
+        self.learned += 1;
+        if self.config.exploration == Exploration::Thompson {
+            let (a, b) = self.posterior(&arm);
+            let mean = a / (a + b);
+            let bound = self.config.max_exploration;
+            // Both parameters are finite and > 0 (validated, plus counts).
+            let draw = Beta::new(a, b).map_or(mean, |d| d.sample(rng));
+            if let Some(arm) = self.arms.get_mut(&(segment, who)) {
+                arm.draw = draw.clamp(mean - bound, mean + bound);
+            }
+        }
+    }
+}
+
+/// [`OptimalAssignment`] whose fit term is learned online from outcomes.
+///
+/// Each arm — a (customer segment, agent) pair, or (segment, pool of agents)
+/// with [`LearnedFitConfig::pool_by`] — keeps a Beta–Bernoulli posterior of
+/// the chance that a contact it serves is resolved, updated from the
+/// [`Outcome::resolved`] the embedding system reports at completion
+/// ([`RoutingPolicy::observe_outcome`]). Pairs are scored as by
+/// [`RouterView::score`], with the arm's fit in place of the router's
+/// [`FitModel`](crate::FitModel); contacts without a known outcome teach
+/// nothing. The fit used is the posterior mean, or a value that explores
+/// ([`Exploration`]: Thompson sampling or UCB), kept within
+/// [`max_exploration`](LearnedFitConfig::max_exploration) of the mean.
+///
+/// Service is protected by construction: like every built-in the policy is
+/// non-idling (a contact never waits beside an eligible free slot), and the
+/// fit, learned or explored, only chooses among eligible pairs.
+///
+/// The fit depends on a contact only through its segment and on an agent
+/// through its pool (its attributes), so decisions read only the heads of
+/// alike contacts and, when pooling, of alike agents; with one arm per agent
+/// an arriving contact compares every eligible agent (O(degree)). Learning
+/// is O(1) per outcome; memory is O(segments × arms).
+///
+/// ```
+/// use skillroute::{Agent, AgentId, ChannelId, Contact, ContactId, Event, Outcome, Router, SegmentId};
+/// use skillroute::policy::{LearnedFit, LearnedFitConfig};
+///
+/// let config = LearnedFitConfig { pool_by: Some("team".into()), ..Default::default() };
+/// let mut policy = LearnedFit::new(config).unwrap();
+/// let agent = |id, team: &str| {
+///     Agent::builder(AgentId(id)).channel(ChannelId::VOICE, 1).attribute("team", team).build().unwrap()
+/// };
+/// // Warm start from history: team "b" resolved 9 of 10 for segment 1, team "a" 2 of 10.
+/// for k in 0..10 {
+///     policy.learn(SegmentId(1), &agent(1, "a"), k < 2);
+///     policy.learn(SegmentId(1), &agent(2, "b"), k < 9);
+/// }
+/// let mut router = Router::new(policy);
+/// let mut offers = Vec::new();
+/// for id in [1, 2] {
+///     let a = agent(id, if id == 1 { "a" } else { "b" });
+///     router.handle(0.0, Event::AgentLogin { agent: a }, &mut offers).unwrap();
+///     router.handle(0.0, Event::AgentReady { agent: AgentId(id) }, &mut offers).unwrap();
+/// }
+/// let c = Contact::builder(ContactId(1), ChannelId::VOICE, 1.0).segment(SegmentId(1)).build().unwrap();
+/// router.handle(1.0, Event::ContactArrived { contact: c }, &mut offers).unwrap();
+/// assert_eq!(offers[0].agent, AgentId(2)); // the team that resolves
+/// ```
+#[derive(Debug)]
+pub struct LearnedFit {
+    model: Model,
+    assign: OptimalAssignment,
+    rng: Pcg64Mcg,
+    /// Each agent's arm side at its last proposal: where its outcomes go.
+    /// (An agent cannot log in again, and so change pools, while it holds
+    /// the work whose outcome comes back.)
+    seen: HashMap<AgentId, Who>,
+    unattributed: u64,
+}
+
+impl LearnedFit {
+    /// A policy with no outcome learned yet.
+    pub fn new(config: LearnedFitConfig) -> Result<LearnedFit, PolicyError> {
+        config.validate()?;
+        let mode = if config.non_idling {
+            Mode::NonIdling
+        } else {
+            Mode::MaxWeight
+        };
+        Ok(LearnedFit {
+            rng: Pcg64Mcg::seed_from_u64(config.seed),
+            model: Model {
+                config,
+                pools: HashMap::new(),
+                arms: HashMap::new(),
+                learned: 0,
+            },
+            assign: OptimalAssignment::new(mode),
+            seen: HashMap::new(),
+            unattributed: 0,
+        })
+    }
+
+    /// The parameters.
+    pub fn config(&self) -> &LearnedFitConfig {
+        &self.model.config
+    }
+
+    /// What the policy knows of `segment` served by `agent`, and the fit it
+    /// scores the pair with now. O(1).
+    pub fn estimate(&self, segment: SegmentId, agent: &Agent) -> FitEstimate {
+        self.model.estimate(segment, agent)
+    }
+
+    /// Learns one outcome of `segment` served by `agent` directly: a warm
+    /// start from history, or outcomes known outside the router. O(1).
+    pub fn learn(&mut self, segment: SegmentId, agent: &Agent, resolved: bool) {
+        let who = self.model.who_mut(agent);
+        self.model.learn(segment, who, resolved, &mut self.rng);
+    }
+
+    /// Outcomes learned so far (from the router and from [`learn`](LearnedFit::learn)).
+    pub fn learned(&self) -> u64 {
+        self.model.learned
+    }
+
+    /// Known outcomes reported for an agent this policy never proposed
+    /// (work the embedding system assigned by other means): not learned.
+    pub fn unattributed(&self) -> u64 {
+        self.unattributed
+    }
+}
+
+impl RoutingPolicy for LearnedFit {
+    fn decide(&mut self, view: &RouterView<'_>, trigger: Trigger, out: &mut Vec<Proposal>) {
+        let start = out.len();
+        let model = &self.model;
+        let score = |c: &ContactRef<'_>, a: &AgentRef<'_>| {
+            let fit = model.estimate(c.segment(), a.agent()).value;
+            view.score_with_fit(c, a, fit).total
+        };
+        match trigger {
+            Trigger::Rebalance => self.assign.plan_by(view, out, score),
+            // As OptimalAssignment; alike agents share a fit only when pooled.
+            _ => decide_pairwise(
+                view,
+                trigger,
+                out,
+                Heads {
+                    contacts: view.weights().wait >= 0.0,
+                    agents: view.weights().idle >= 0.0 && model.config.pool_by.is_some(),
+                },
+                score,
+                |a, c| (0, score(c, a)),
+            ),
+        }
+        for p in &out[start..] {
+            if let Some(a) = view.agent(p.agent) {
+                let who = self.model.who_mut(a.agent());
+                self.seen.insert(p.agent, who);
+            }
+        }
+    }
+    fn name(&self) -> &str {
+        "learned-fit"
+    }
+    fn arrival_reads_agents_only(&self) -> bool {
+        true // decide_pairwise: the newcomer and its eligible agents
+    }
+    fn freed_agent_reads_contacts_only(&self) -> bool {
+        true // decide_pairwise: the freed agent and its eligible contacts
+    }
+    fn plans_globally(&self) -> bool {
+        true
+    }
+    fn observe_outcome(&mut self, contact: &Contact, agent: AgentId, outcome: &Outcome) {
+        let Some(resolved) = outcome.resolved else {
+            return;
+        };
+        match self.seen.get(&agent) {
+            Some(&who) => self
+                .model
+                .learn(contact.segment(), who, resolved, &mut self.rng),
+            None => self.unattributed += 1,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::ChannelId;
+
+    fn agent(id: u32, team: Option<&str>) -> Agent {
+        let mut b = Agent::builder(AgentId(id)).channel(ChannelId::VOICE, 1);
+        if let Some(t) = team {
+            b = b.attribute("team", t);
+        }
+        b.build().unwrap()
+    }
+
+    fn policy(exploration: Exploration, pool: bool) -> LearnedFit {
+        LearnedFit::new(LearnedFitConfig {
+            exploration,
+            pool_by: pool.then(|| "team".into()),
+            prior_resolved: 2.0,
+            prior_unresolved: 3.0,
+            ..Default::default()
+        })
+        .unwrap()
+    }
+
+    /// The conjugate update, by hand: Beta(2, 3) plus 4 resolved and 1 not
+    /// is Beta(6, 4), mean 0.6.
+    #[test]
+    fn the_posterior_mean_is_the_beta_bernoulli_update() {
+        let mut p = policy(Exploration::Greedy, false);
+        let a = agent(1, None);
+        let s = SegmentId(0);
+        assert_eq!(p.estimate(s, &a).mean, 0.4);
+        for r in [true, true, false, true, true] {
+            p.learn(s, &a, r);
+        }
+        let e = p.estimate(s, &a);
+        assert_eq!((e.resolved, e.unresolved), (4, 1));
+        assert!((e.mean - 0.6).abs() < 1e-12);
+        assert_eq!(e.value, e.mean);
+        // another segment, another agent: untouched
+        assert_eq!(p.estimate(SegmentId(1), &a).mean, 0.4);
+        assert_eq!(p.estimate(s, &agent(2, None)).mean, 0.4);
+        assert_eq!(p.learned(), 5);
+    }
+
+    /// Pooled agents share an arm; agents without the attribute share
+    /// another; a pool never seen is the prior.
+    #[test]
+    fn pools_share_arms() {
+        let mut p = policy(Exploration::Greedy, true);
+        let s = SegmentId(0);
+        p.learn(s, &agent(1, Some("x")), true);
+        assert_eq!(p.estimate(s, &agent(7, Some("x"))).resolved, 1);
+        assert_eq!(p.estimate(s, &agent(7, Some("y"))).resolved, 0);
+        p.learn(s, &agent(2, None), false);
+        assert_eq!(p.estimate(s, &agent(9, None)).unresolved, 1);
+        assert_eq!(p.estimate(s, &agent(9, Some("x"))).unresolved, 0);
+    }
+
+    /// Thompson draws stay within the bound around the mean, and over many
+    /// redraws their mean is the posterior's (Beta(6, 4): 0.6, sd 0.148;
+    /// the bound 0.2 clips little). Same seed, same draws.
+    #[test]
+    fn thompson_draws_are_bounded_posterior_draws() {
+        let mut p = policy(Exploration::Thompson, false);
+        let mut q = policy(Exploration::Thompson, false);
+        let a = agent(1, None);
+        let s = SegmentId(0);
+        for r in [true, true, false, true] {
+            p.learn(s, &a, r);
+            q.learn(s, &a, r);
+        }
+        // Each twin's arm ends at Beta(6, 4), drawn at its last outcome.
+        let mut sum = 0.0;
+        let n = 4000;
+        let mut values = Vec::new();
+        for k in 0..n {
+            let twin = agent(100 + k, None);
+            for r in [true, true, false, true, true] {
+                p.learn(s, &twin, r);
+            }
+            let e = p.estimate(s, &twin);
+            assert!((e.mean - 0.6).abs() < 1e-12);
+            assert!((e.value - e.mean).abs() <= 0.2 + 1e-12);
+            sum += e.value;
+            values.push(e.value);
+        }
+        let mean = sum / f64::from(n);
+        // Clipping at ±0.2 pulls the mean of Beta(6,4) draws towards 0.6
+        // only slightly; the standard error of the mean is 0.0023.
+        assert!((mean - 0.6).abs() < 0.012, "{mean}");
+        assert!(values.iter().any(|v| (v - 0.6).abs() > 0.1), "no spread");
+        let e1 = p.estimate(s, &a);
+        let e2 = q.estimate(s, &a);
+        assert_eq!(e1.value, e2.value);
+    }
+
+    /// The UCB bonus by hand, and its bound.
+    #[test]
+    fn ucb_adds_the_bounded_bonus() {
+        let mut p = policy(Exploration::Ucb { c: 0.5 }, false);
+        let a = agent(1, None);
+        let s = SegmentId(0);
+        p.learn(s, &a, true); // Beta(3, 3), N = 1
+        let e = p.estimate(s, &a);
+        let want = 0.5 + (0.5 * (2.0f64.ln() / 6.0).sqrt()).min(0.2);
+        assert!((e.value - want).abs() < 1e-12);
+        let mut wide = policy(Exploration::Ucb { c: 100.0 }, false);
+        wide.learn(s, &a, true);
+        assert!((wide.estimate(s, &a).value - 0.7).abs() < 1e-12);
+    }
+
+    #[test]
+    fn bad_parameters_are_named() {
+        let bad = |c: LearnedFitConfig| LearnedFit::new(c).unwrap_err().to_string();
+        let base = LearnedFitConfig::default();
+        assert!(
+            bad(LearnedFitConfig {
+                prior_resolved: 0.0,
+                ..base.clone()
+            })
+            .contains("prior_resolved")
+        );
+        assert!(
+            bad(LearnedFitConfig {
+                prior_unresolved: f64::NAN,
+                ..base.clone()
+            })
+            .contains("prior_unresolved")
+        );
+        assert!(
+            bad(LearnedFitConfig {
+                max_exploration: -0.1,
+                ..base.clone()
+            })
+            .contains("max_exploration")
+        );
+        assert!(
+            bad(LearnedFitConfig {
+                exploration: Exploration::Ucb { c: f64::INFINITY },
+                ..base.clone()
+            })
+            .contains("exploration.c")
+        );
+        assert!(
+            bad(LearnedFitConfig {
+                pool_by: Some(String::new()),
+                ..base
+            })
+            .contains("pool_by")
+        );
+    }
+
+    /// Outcomes of agents it never proposed are counted, not learned;
+    /// unknown outcomes teach nothing.
+    #[test]
+    fn outcomes_go_to_the_proposed_agents_arm() {
+        let mut p = policy(Exploration::Greedy, false);
+        let c = Contact::builder(crate::ContactId(1), ChannelId::VOICE, 0.0)
+            .build()
+            .unwrap();
+        p.observe_outcome(
+            &c,
+            AgentId(1),
+            &Outcome {
+                resolved: Some(true),
+                ..Outcome::default()
+            },
+        );
+        assert_eq!((p.learned(), p.unattributed()), (0, 1));
+        p.seen.insert(AgentId(1), Who::Agent(AgentId(1)));
+        p.observe_outcome(&c, AgentId(1), &Outcome::default());
+        assert_eq!(p.learned(), 0);
+        p.observe_outcome(
+            &c,
+            AgentId(1),
+            &Outcome {
+                resolved: Some(false),
+                ..Outcome::default()
+            },
+        );
+        assert_eq!(p.learned(), 1);
+        assert_eq!(p.estimate(SegmentId(0), &agent(1, None)).unresolved, 1);
+    }
+}
