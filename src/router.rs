@@ -1073,7 +1073,9 @@ impl<P: RoutingPolicy> Router<P> {
         } else {
             match self.memo.take(&rec.contact, a) {
                 Some(s) => s,
-                None => self.view().score_slots(ix, a),
+                None => self
+                    .view()
+                    .score_slots(ix, a, |v, c, ag| self.policy.explain(v, c, ag)),
             }
         };
         let channel = rec.contact.channel();

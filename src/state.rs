@@ -2099,10 +2099,18 @@ impl<'a> RouterView<'a> {
     }
 
     /// The score of the contact and agent in these slots (the router's own
-    /// ids), for an offer's explanation.
-    pub(crate) fn score_slots(&self, c: u32, a: u32) -> ScoreBreakdown {
+    /// ids), for an offer's explanation: `explain`'s, else [`score`](Self::score)'s.
+    pub(crate) fn score_slots(
+        &self,
+        c: u32,
+        a: u32,
+        explain: impl FnOnce(&Self, &ContactRef<'_>, &AgentRef<'_>) -> Option<ScoreBreakdown>,
+    ) -> ScoreBreakdown {
         match self.cref(c) {
-            Some(c) => self.score(&c, &self.aref(a)),
+            Some(c) => {
+                let a = self.aref(a);
+                explain(self, &c, &a).unwrap_or_else(|| self.score(&c, &a))
+            }
             None => ScoreBreakdown::default(),
         }
     }

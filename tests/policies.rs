@@ -356,9 +356,9 @@ fn optimal_assignment_explains_its_offer_term_by_term() {
 /// [`OptimalAssignment`]. This is how several contacts and several free agents
 /// come to wait side by side for one global decision.
 #[derive(Debug, Default)]
-struct Batch(OptimalAssignment);
+struct Batch<P = OptimalAssignment>(P);
 
-impl RoutingPolicy for Batch {
+impl<P: RoutingPolicy> RoutingPolicy for Batch<P> {
     fn decide(&mut self, view: &RouterView<'_>, trigger: Trigger, out: &mut Vec<Proposal>) {
         if trigger == Trigger::Rebalance {
             self.0.decide(view, trigger, out);
@@ -366,6 +366,17 @@ impl RoutingPolicy for Batch {
     }
     fn plans_globally(&self) -> bool {
         true
+    }
+    fn observe_outcome(&mut self, c: &Contact, agent: AgentId, outcome: &Outcome) {
+        self.0.observe_outcome(c, agent, outcome)
+    }
+    fn explain(
+        &self,
+        view: &RouterView<'_>,
+        c: &skillroute::ContactRef<'_>,
+        a: &skillroute::AgentRef<'_>,
+    ) -> Option<skillroute::ScoreBreakdown> {
+        self.0.explain(view, c, a)
     }
 }
 
@@ -459,83 +470,114 @@ proptest! {
     /// free agents, and among those one of maximum total score, as found by
     /// enumerating every matching.
     #[test]
-    fn rebalance_is_the_best_matching_by_brute_force(inst in instance()) {
-        let mut fit = AffinityTable::new(0.0).unwrap();
-        for (k, &v) in inst.affinity.iter().enumerate() {
-            fit.set(SegmentId(k as u32 / 6), AgentId(k as u32 % 6 + 1), v).unwrap();
-        }
-        let mut r = Router::builder(Batch::default()).fit_model(fit).build().unwrap();
-        // Agents become ready at staggered times (so idle terms differ), in
-        // time order; the batching policy offers nothing before the re-plan.
-        let mut order: Vec<usize> = (0..inst.agents.len()).collect();
-        order.sort_by(|&i, &j| inst.agents[i].1.total_cmp(&inst.agents[j].1));
-        for i in order {
-            let (skills, t) = &inst.agents[i];
-            let skills: Vec<(SkillId, u8)> = skills.iter().map(|&(s, l)| (SkillId(s), l)).collect();
-            prop_assert!(ready(&mut r, *t, agent(i as u32 + 1, &skills)).is_empty());
-        }
-        for (i, w) in inst.contacts.iter().enumerate() {
-            let mut b = Contact::builder(ContactId(i as u64 + 1), ChannelId::VOICE, w.arrival)
-                .priority(w.priority)
-                .segment(SegmentId(w.segment));
-            for &(s, l) in &w.reqs {
-                b = b.requires(SkillId(s), l);
-            }
-            prop_assert!(arrive(&mut r, 50.0, b.build().unwrap()).is_empty());
-        }
-        // The graph the re-plan must solve, built by brute force over the view.
-        let view = r.view();
-        let contacts: Vec<_> = view.waiting().collect();
-        let agents: Vec<_> = view.available_agents().collect();
-        prop_assert_eq!(contacts.len(), inst.contacts.len());
-        prop_assert_eq!(agents.len(), inst.agents.len());
-        let w: Vec<Vec<Option<f64>>> = contacts
-            .iter()
-            .map(|c| {
-                let listed: Vec<AgentId> = view.eligible_agents(*c).map(|a| a.id()).collect();
-                agents
-                    .iter()
-                    .map(|a| {
-                        let ok = view.is_eligible(c, a);
-                        assert_eq!(ok, listed.contains(&a.id()), "eligible_agents agrees with is_eligible");
-                        ok.then(|| view.score(c, a).total)
-                    })
-                    .collect()
-            })
-            .collect();
-        let c_ix: Vec<ContactId> = contacts.iter().map(|c| c.id()).collect();
-        let a_ix: Vec<AgentId> = agents.iter().map(|a| a.id()).collect();
-        let (best_n, best_total) = brute_force(&w);
-
-        let offers = ev(&mut r, 50.0, Event::Rebalance);
-        prop_assert_eq!(r.rejected_proposals(), 0);
-        let mut total = 0.0;
-        let mut seen_c = std::collections::BTreeSet::new();
-        let mut seen_a = std::collections::BTreeSet::new();
-        for o in &offers {
-            prop_assert!(seen_c.insert(o.contact) && seen_a.insert(o.agent), "a vertex used twice");
-            let i = c_ix.iter().position(|&c| c == o.contact).unwrap();
-            let j = a_ix.iter().position(|&a| a == o.agent).unwrap();
-            let e = w[i][j];
-            prop_assert!(e.is_some(), "offer on a pair that is not eligible");
-            prop_assert!((o.score.total - e.unwrap()).abs() < 1e-9);
-            total += e.unwrap();
-        }
-        prop_assert_eq!(offers.len(), best_n, "not a maximum-cardinality matching");
-        if best_n > 0 {
-            prop_assert!(
-                (total - best_total).abs() <= 1e-9 * (1.0 + best_total.abs()),
-                "total {} but the best matching of {} pairs has {}", total, best_n, best_total
-            );
+    fn rebalance_is_the_best_matching_by_brute_force(
+        inst in instance(),
+        outcomes in prop::collection::vec((0u32..2, 1u32..=6, any::<bool>()), 0..16),
+    ) {
+        rebalance_case(&inst, Batch(OptimalAssignment::default()), |v, c, a| v.score(c, a).total)?;
+        for exploration in explorations() {
+            let (policy, twin) = learned_twins(exploration, &outcomes);
+            rebalance_case(&inst, Batch(policy), |v, c, a| {
+                v.score_with_fit(c, a, twin.estimate(c.segment(), a.agent()).value).total
+            })?;
         }
     }
+}
+
+/// A re-plan by `policy` (which offers nothing before it) against every
+/// matching enumerated, with pairs weighted by `score`.
+fn rebalance_case<P: RoutingPolicy>(
+    inst: &Instance,
+    policy: P,
+    score: impl Fn(&RouterView<'_>, &skillroute::ContactRef<'_>, &skillroute::AgentRef<'_>) -> f64,
+) -> Result<(), TestCaseError> {
+    let mut fit = AffinityTable::new(0.0).unwrap();
+    for (k, &v) in inst.affinity.iter().enumerate() {
+        fit.set(SegmentId(k as u32 / 6), AgentId(k as u32 % 6 + 1), v)
+            .unwrap();
+    }
+    let mut r = Router::builder(policy).fit_model(fit).build().unwrap();
+    // Agents become ready at staggered times (so idle terms differ), in
+    // time order; the batching policy offers nothing before the re-plan.
+    let mut order: Vec<usize> = (0..inst.agents.len()).collect();
+    order.sort_by(|&i, &j| inst.agents[i].1.total_cmp(&inst.agents[j].1));
+    for i in order {
+        let (skills, t) = &inst.agents[i];
+        let skills: Vec<(SkillId, u8)> = skills.iter().map(|&(s, l)| (SkillId(s), l)).collect();
+        prop_assert!(ready(&mut r, *t, agent(i as u32 + 1, &skills)).is_empty());
+    }
+    for (i, w) in inst.contacts.iter().enumerate() {
+        let mut b = Contact::builder(ContactId(i as u64 + 1), ChannelId::VOICE, w.arrival)
+            .priority(w.priority)
+            .segment(SegmentId(w.segment));
+        for &(s, l) in &w.reqs {
+            b = b.requires(SkillId(s), l);
+        }
+        prop_assert!(arrive(&mut r, 50.0, b.build().unwrap()).is_empty());
+    }
+    // The graph the re-plan must solve, built by brute force over the view.
+    let view = r.view();
+    let contacts: Vec<_> = view.waiting().collect();
+    let agents: Vec<_> = view.available_agents().collect();
+    prop_assert_eq!(contacts.len(), inst.contacts.len());
+    prop_assert_eq!(agents.len(), inst.agents.len());
+    let w: Vec<Vec<Option<f64>>> = contacts
+        .iter()
+        .map(|c| {
+            let listed: Vec<AgentId> = view.eligible_agents(*c).map(|a| a.id()).collect();
+            agents
+                .iter()
+                .map(|a| {
+                    let ok = view.is_eligible(c, a);
+                    assert_eq!(
+                        ok,
+                        listed.contains(&a.id()),
+                        "eligible_agents agrees with is_eligible"
+                    );
+                    ok.then(|| score(&view, c, a))
+                })
+                .collect()
+        })
+        .collect();
+    let c_ix: Vec<ContactId> = contacts.iter().map(|c| c.id()).collect();
+    let a_ix: Vec<AgentId> = agents.iter().map(|a| a.id()).collect();
+    let (best_n, best_total) = brute_force(&w);
+
+    let offers = ev(&mut r, 50.0, Event::Rebalance);
+    prop_assert_eq!(r.rejected_proposals(), 0);
+    let mut total = 0.0;
+    let mut seen_c = std::collections::BTreeSet::new();
+    let mut seen_a = std::collections::BTreeSet::new();
+    for o in &offers {
+        prop_assert!(
+            seen_c.insert(o.contact) && seen_a.insert(o.agent),
+            "a vertex used twice"
+        );
+        let i = c_ix.iter().position(|&c| c == o.contact).unwrap();
+        let j = a_ix.iter().position(|&a| a == o.agent).unwrap();
+        let e = w[i][j];
+        prop_assert!(e.is_some(), "offer on a pair that is not eligible");
+        prop_assert!((o.score.total - e.unwrap()).abs() < 1e-9);
+        total += e.unwrap();
+    }
+    prop_assert_eq!(offers.len(), best_n, "not a maximum-cardinality matching");
+    if best_n > 0 {
+        prop_assert!(
+            (total - best_total).abs() <= 1e-9 * (1.0 + best_total.abs()),
+            "total {} but the best matching of {} pairs has {}",
+            total,
+            best_n,
+            best_total
+        );
+    }
+    Ok(())
 }
 
 #[test]
 fn rebalance_fills_a_multi_chat_agent_within_its_channel_capacities() {
     // One agent: 1 call or 3 chats, 3 contacts in all. Two calls (waiting
     // longest, so scoring highest) and two chats wait for a batch re-plan.
-    let mut r = Router::new(Batch::default());
+    let mut r = Router::new(Batch(OptimalAssignment::default()));
     let a = Agent::builder(AgentId(1))
         .channel(ChannelId::VOICE, 1)
         .channel(ChannelId::CHAT, 3)

@@ -447,6 +447,14 @@ impl RoutingPolicy for QueuedFirst {
     fn observe_outcome(&mut self, c: &Contact, agent: AgentId, outcome: &Outcome) {
         self.0.observe_outcome(c, agent, outcome)
     }
+    fn explain(
+        &self,
+        view: &RouterView<'_>,
+        c: &ContactRef<'_>,
+        a: &skillroute::AgentRef<'_>,
+    ) -> Option<ScoreBreakdown> {
+        self.0.explain(view, c, a)
+    }
     fn urgency(&self, c: &ContactRef<'_>) -> Urgency {
         self.0.urgency(c)
     }

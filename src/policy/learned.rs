@@ -13,6 +13,7 @@ use super::{
 };
 use crate::assign::Mode;
 use crate::model::{Agent, AgentId, Contact, Outcome, SegmentId};
+use crate::score::ScoreBreakdown;
 
 /// How [`LearnedFit`] trades what it knows against what it could learn.
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
@@ -386,6 +387,15 @@ impl RoutingPolicy for LearnedFit {
     }
     fn plans_globally(&self) -> bool {
         true
+    }
+    fn explain(
+        &self,
+        view: &RouterView<'_>,
+        contact: &ContactRef<'_>,
+        agent: &AgentRef<'_>,
+    ) -> Option<ScoreBreakdown> {
+        let fit = self.model.estimate(contact.segment(), agent.agent()).value;
+        Some(view.score_with_fit(contact, agent, fit))
     }
     fn observe_outcome(&mut self, contact: &Contact, agent: AgentId, outcome: &Outcome) {
         let Some(resolved) = outcome.resolved else {

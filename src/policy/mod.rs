@@ -47,6 +47,7 @@ use thiserror::Error;
 
 use crate::assign::{self, Mode, SparseGraph};
 use crate::model::{AgentId, Contact, ContactId, Outcome, TierId};
+use crate::score::ScoreBreakdown;
 pub use crate::state::{AgentRef, ContactRef, RouterView};
 
 mod learned;
@@ -177,6 +178,22 @@ pub trait RoutingPolicy {
 
     /// Told when a contact this policy routed was completed, with its outcome.
     fn observe_outcome(&mut self, _contact: &Contact, _agent: AgentId, _outcome: &Outcome) {}
+
+    /// The pair's score as this policy weighs it, for an offer's
+    /// explanation ([`Offer::score`](crate::Offer::score)) when the router
+    /// did not keep the policy's own computation of it (the router keeps the
+    /// best-scoring pair the policy computed through
+    /// [`RouterView::score`] or [`RouterView::score_with_fit`] during the
+    /// decision). `None` (the default): [`RouterView::score`]. A policy
+    /// that brings its own terms, such as [`LearnedFit`]'s fit, returns them.
+    fn explain(
+        &self,
+        _view: &RouterView<'_>,
+        _contact: &ContactRef<'_>,
+        _agent: &AgentRef<'_>,
+    ) -> Option<ScoreBreakdown> {
+        None
+    }
 }
 
 impl<P: RoutingPolicy + ?Sized> RoutingPolicy for Box<P> {
@@ -206,6 +223,14 @@ impl<P: RoutingPolicy + ?Sized> RoutingPolicy for Box<P> {
     }
     fn observe_outcome(&mut self, contact: &Contact, agent: AgentId, outcome: &Outcome) {
         (**self).observe_outcome(contact, agent, outcome)
+    }
+    fn explain(
+        &self,
+        view: &RouterView<'_>,
+        contact: &ContactRef<'_>,
+        agent: &AgentRef<'_>,
+    ) -> Option<ScoreBreakdown> {
+        (**self).explain(view, contact, agent)
     }
 }
 

@@ -1,7 +1,8 @@
 //! The batch window: a policy that decides only at the periodic re-plans.
 
 use crate::model::{AgentId, Contact, Outcome};
-use crate::policy::{ContactRef, Proposal, RouterView, RoutingPolicy, Trigger, Urgency};
+use crate::policy::{AgentRef, ContactRef, Proposal, RouterView, RoutingPolicy, Trigger, Urgency};
+use crate::score::ScoreBreakdown;
 
 /// Wraps the simulated policy. Without a window (the default) it passes
 /// every call through. With one (`batch_window = true`, period
@@ -74,6 +75,14 @@ impl<P: RoutingPolicy> RoutingPolicy for Windowed<P> {
     }
     fn observe_outcome(&mut self, contact: &Contact, agent: AgentId, outcome: &Outcome) {
         self.inner.observe_outcome(contact, agent, outcome)
+    }
+    fn explain(
+        &self,
+        view: &RouterView<'_>,
+        contact: &ContactRef<'_>,
+        agent: &AgentRef<'_>,
+    ) -> Option<ScoreBreakdown> {
+        self.inner.explain(view, contact, agent)
     }
 }
 
