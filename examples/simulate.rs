@@ -239,29 +239,19 @@ fn main() -> ExitCode {
 
     // Built-ins with their defaults, except the scenario's own policy, which
     // keeps the parameters its file gives (e.g. skill-expansion's steps).
-    let own = &sim.scenario().policy;
-    let builtin = |p: PolicySpec| {
-        if p.name() == own.name() {
-            own.clone()
-        } else {
-            p
-        }
-    };
-    let policies: Vec<PolicySpec> = if !args.policies.is_empty() {
-        // in the order given
-        args.policies
-            .iter()
-            .filter_map(|name| {
-                PolicySpec::builtins()
-                    .into_iter()
-                    .find(|p| p.name() == name)
-            })
-            .map(builtin)
-            .collect()
+    let names: Vec<String> = if !args.policies.is_empty() {
+        args.policies.clone() // in the order given
     } else if args.file.is_none() || args.all_policies {
-        PolicySpec::builtins().into_iter().map(builtin).collect()
+        vec!["all".into()]
     } else {
-        vec![own.clone()]
+        vec![]
+    };
+    let policies = match PolicySpec::named(&names, &sim.scenario().policy) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
     };
 
     let sc = sim.scenario();
@@ -457,7 +447,7 @@ fn merge_tasks(
     if let Err(e) = sim.task_replications(0, tasks) {
         return Err((ExitCode::from(2), e.to_string()));
     }
-    let mut by_policy: Vec<Vec<Replication>> = vec![Vec::new(); policies.len()];
+    let mut reps = Vec::new();
     let mut absent = Vec::new();
     for task in 0..tasks {
         let path = task_file(dir, task, tasks);
@@ -480,38 +470,24 @@ fn merge_tasks(
                     format!("{}:{}: not a replication: {e}", path.display(), n + 1),
                 )
             })?;
-            // Other policies' lines (a task run with more) are not asked for.
-            if let Some(i) = policies.iter().position(|p| p.name() == rep.policy) {
-                by_policy[i].push(rep);
-            }
+            reps.push(rep);
         }
     }
-    let mut runs = Vec::with_capacity(policies.len());
-    let mut rerun = std::collections::BTreeSet::new();
-    let mut errors = Vec::new();
-    for (spec, reps) in policies.iter().zip(by_policy) {
-        match sim.merge(spec.name(), reps) {
-            Ok(r) => runs.push(r),
-            Err(skillroute::sim::ReportError::Missing { missing, .. }) => {
-                rerun.extend(missing.iter().filter_map(|&r| sim.task_of(r, tasks)));
-                errors.push(format!(
-                    "{}: {} replications missing",
-                    spec.name(),
-                    missing.len()
-                ));
+    sim.merge_tasks(policies, reps, tasks).map_err(|e| {
+        let mut msg = match &e {
+            skillroute::sim::ReportError::Rerun {
+                tasks: rerun,
+                detail,
+                ..
+            } => {
+                let list: Vec<String> = rerun.iter().map(u32::to_string).collect();
+                format!(
+                    "{detail}\nrerun with --tasks {tasks} --task N for N in: {}",
+                    list.join(" ")
+                )
             }
-            Err(e) => errors.push(format!("{}: {e}", spec.name())),
-        }
-    }
-    if !errors.is_empty() {
-        let mut msg = errors.join("; ");
-        if !rerun.is_empty() {
-            let list: Vec<String> = rerun.iter().map(u32::to_string).collect();
-            msg.push_str(&format!(
-                "\nrerun with --tasks {tasks} --task N for N in: {}",
-                list.join(" ")
-            ));
-        }
+            e => e.to_string(),
+        };
         if !absent.is_empty() {
             let list: Vec<String> = absent.iter().map(u32::to_string).collect();
             msg.push_str(&format!(
@@ -520,9 +496,8 @@ fn merge_tasks(
                 dir.display()
             ));
         }
-        return Err((ExitCode::FAILURE, msg));
-    }
-    Ok(runs)
+        (ExitCode::FAILURE, msg)
+    })
 }
 
 fn run_all(

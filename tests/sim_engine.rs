@@ -1113,13 +1113,32 @@ fn tasks_partition_the_replications_and_merge_to_the_single_run() {
         .filter(|r| !(2..4).contains(&r.replication) && r.replication != 6)
         .cloned()
         .collect();
-    match sim.merge(spec.name(), partial) {
+    match sim.merge(spec.name(), partial.clone()) {
         Err(ReportError::Missing { policy, missing }) => {
             assert_eq!(policy, "c-mu");
             assert_eq!(missing, vec![2, 3, 6]);
         }
         other => panic!("{other:?}"),
     }
+    // Through merge_tasks: the tasks that ran them, 1 and 2 of 3; a whole
+    // set merges as merge does, other policies' lines left out.
+    match sim.merge_tasks(std::slice::from_ref(&spec), partial, 3) {
+        Err(ReportError::Rerun { tasks, of, detail }) => {
+            assert_eq!((tasks, of), (vec![1, 2], 3));
+            assert!(detail.contains("c-mu: 3 replications missing"), "{detail}");
+        }
+        other => panic!("{other:?}"),
+    }
+    let mut with_other = gathered.clone();
+    with_other.push(sim.replicate(LongestIdleAgent, 0).unwrap());
+    let runs = sim
+        .merge_tasks(std::slice::from_ref(&spec), with_other, 3)
+        .unwrap();
+    assert_same(
+        &serde_json::to_string(&runs[0]).unwrap(),
+        &serde_json::to_string(&single).unwrap(),
+        "merge_tasks",
+    );
     let mut twice = gathered.clone();
     twice.push(gathered[0].clone());
     assert!(matches!(

@@ -769,6 +769,52 @@ impl Simulation {
         Ok(replications)
     }
 
+    /// Puts the replications of a run split into `tasks` tasks back
+    /// together, for each of `policies` ([`merge`](Simulation::merge), policy
+    /// by policy; replications of other policies are left out). If some are
+    /// missing, [`ReportError::Rerun`] names every task to run again, for
+    /// all policies at once; any other fault is that policy's error.
+    pub fn merge_tasks(
+        &self,
+        policies: &[PolicySpec],
+        replications: impl IntoIterator<Item = Replication>,
+        tasks: u32,
+    ) -> Result<Vec<Vec<Replication>>, ReportError> {
+        self.task_replications(0, tasks)?;
+        let mut by_policy: Vec<Vec<Replication>> = vec![Vec::new(); policies.len()];
+        for rep in replications {
+            if let Some(i) = policies.iter().position(|p| p.name() == rep.policy) {
+                by_policy[i].push(rep);
+            }
+        }
+        let mut runs = Vec::with_capacity(policies.len());
+        let mut rerun = std::collections::BTreeSet::new();
+        let mut detail = Vec::new();
+        for (spec, reps) in policies.iter().zip(by_policy) {
+            match self.merge(spec.name(), reps) {
+                Ok(r) => runs.push(r),
+                Err(ReportError::Missing { missing, .. }) => {
+                    rerun.extend(missing.iter().filter_map(|&r| self.task_of(r, tasks)));
+                    detail.push(format!(
+                        "{}: {} replications missing",
+                        spec.name(),
+                        missing.len()
+                    ));
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        if rerun.is_empty() {
+            Ok(runs)
+        } else {
+            Err(ReportError::Rerun {
+                tasks: rerun.into_iter().collect(),
+                of: tasks,
+                detail: detail.join("; "),
+            })
+        }
+    }
+
     /// Compares policy `other` with policy `base` on the same replications:
     /// each metric's paired difference `other − base`, with its
     /// `confidence` interval (paired t). Both lists must hold the same

@@ -132,6 +132,17 @@ pub enum ReportError {
         /// The missing replication indexes, in order.
         missing: Vec<u32>,
     },
+    /// Merging tasks: some policies' replications are missing, and these
+    /// tasks (of `of`) ran them; nothing else was wrong.
+    #[error("{detail}; rerun tasks {tasks:?} of {of}")]
+    Rerun {
+        /// The tasks to run again, in order.
+        tasks: Vec<u32>,
+        /// How many tasks the run is split into.
+        of: u32,
+        /// Which policies lack how many replications.
+        detail: String,
+    },
     /// A replication's index is not one of the scenario's `0..replications`.
     #[error("replication {replication} is not one of this scenario's 0..{replications}")]
     OutOfRange {

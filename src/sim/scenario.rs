@@ -537,6 +537,54 @@ impl PolicySpec {
         ]
     }
 
+    /// The built-ins named (in the order given, each once; `"all"` for
+    /// every one), with their default parameters except that a built-in of
+    /// the same kind as `own` (a scenario's policy) takes `own`'s. No names:
+    /// `own` alone. An unknown name is an error that lists the known ones.
+    pub fn named<S: AsRef<str>>(
+        names: &[S],
+        own: &PolicySpec,
+    ) -> Result<Vec<PolicySpec>, ScenarioError> {
+        if names.is_empty() {
+            return Ok(vec![own.clone()]);
+        }
+        let builtins = PolicySpec::builtins();
+        let pick = |p: &PolicySpec| {
+            if p.name() == own.name() {
+                own.clone()
+            } else {
+                p.clone()
+            }
+        };
+        let mut out: Vec<PolicySpec> = Vec::new();
+        for name in names {
+            let name = name.as_ref();
+            let found: Vec<PolicySpec> = if name == "all" {
+                builtins.iter().map(pick).collect()
+            } else {
+                match builtins.iter().find(|p| p.name() == name) {
+                    Some(p) => vec![pick(p)],
+                    None => {
+                        let known: Vec<&str> = builtins.iter().map(PolicySpec::name).collect();
+                        return Err(invalid(
+                            "policy",
+                            format!(
+                                "no built-in policy is named {name:?} (known: {}, or all)",
+                                known.join(", ")
+                            ),
+                        ));
+                    }
+                }
+            };
+            for p in found {
+                if !out.iter().any(|q| q.name() == p.name()) {
+                    out.push(p);
+                }
+            }
+        }
+        Ok(out)
+    }
+
     /// The policy's name, as its [`RoutingPolicy::name`].
     pub fn name(&self) -> &'static str {
         match self {

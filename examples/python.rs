@@ -1,0 +1,250 @@
+//! Python bindings: the simulator's numbered tasks for Ray, Dask or any
+//! `concurrent.futures` executor (the "beyond one machine" shape of
+//! `shared/DESIGN.md`). Strings in, strings out, so that every call
+//! pickles and runs in any worker process:
+//!
+//! ```text
+//! cargo build --release --features python --example python
+//! cp target/release/examples/libpython.so skillroute.so     # (.dylib on macOS)
+//! ```
+//!
+//! ```python
+//! import skillroute
+//! from concurrent.futures import ProcessPoolExecutor
+//!
+//! scenario = open("center.toml").read()           # TOML or JSON text, or a path
+//! with ProcessPoolExecutor() as pool:
+//!     parts = pool.map(skillroute.run_task, [scenario] * 8, range(8), [8] * 8)
+//!     lines = [line for part in parts for line in part]
+//! reports = skillroute.merge(scenario, lines, 8)   # {policy: report JSON}
+//! ```
+//!
+//! | function | what |
+//! | --- | --- |
+//! | `policies()` | the built-in policies' names |
+//! | `check(scenario)` | the scenario's canonical JSON, or `ValueError` naming the bad field |
+//! | `tasks(scenario, tasks)` | each task's replications, as `(start, end)` |
+//! | `run_task(scenario, task, tasks, policies=None)` | task `task` of `tasks`: one JSON line per replication and policy, the lines `simulate --tasks M --task N` writes |
+//! | `merge(scenario, lines, tasks, policies=None, confidence=0.95)` | `{policy: report JSON}`, the bytes a single run gives; `MissingTasks` (a `ValueError`, tasks in `.args[1]`) if a replication is missing |
+//! | `run(scenario, policies=None, confidence=0.95)` | the single run in this process (replications in parallel): `{policy: report JSON}` |
+//! | `compare(scenario, base, other, lines, tasks, confidence=0.95)` | the paired comparison of two policies' merged replications, as JSON |
+//!
+//! `policies`: built-in names, or `["all"]`; none means the scenario's own.
+//! The simulation runs without the interpreter's lock, so threads run
+//! tasks side by side too. Built only with the `python` feature, so that
+//! the library vendors embed does not depend on pyo3.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use pyo3::create_exception;
+use pyo3::exceptions::{PyRuntimeError, PyValueError};
+use pyo3::prelude::*;
+use skillroute::sim::{PolicySpec, Replication, ReportError, RunOptions, Scenario, Simulation};
+
+create_exception!(
+    skillroute,
+    MissingTasks,
+    PyValueError,
+    "Replications are missing from a merge; `.args[1]` lists the tasks to rerun."
+);
+
+fn value_error(e: impl std::fmt::Display) -> PyErr {
+    PyValueError::new_err(e.to_string())
+}
+
+/// A scenario from its text (TOML, or JSON if it starts with `{`) or, if
+/// the string names a file, from that file (whose folder then anchors the
+/// scenario's relative paths, such as an arrival trace).
+fn load(scenario: &str) -> PyResult<Simulation> {
+    let text = scenario.trim_start();
+    let parsed = if text.starts_with('{') {
+        Scenario::from_json_str(text)
+    } else if !text.contains('\n') && Path::new(scenario).is_file() {
+        Scenario::load(scenario)
+    } else {
+        Scenario::from_toml_str(scenario)
+    };
+    parsed.and_then(Simulation::new).map_err(value_error)
+}
+
+fn specs(sim: &Simulation, policies: Option<Vec<String>>) -> PyResult<Vec<PolicySpec>> {
+    PolicySpec::named(&policies.unwrap_or_default(), &sim.scenario().policy).map_err(value_error)
+}
+
+/// The built-in policies' names.
+#[pyfunction]
+fn policies() -> Vec<&'static str> {
+    PolicySpec::builtins()
+        .iter()
+        .map(PolicySpec::name)
+        .collect()
+}
+
+/// The scenario, checked, as canonical JSON (what a worker needs).
+#[pyfunction]
+fn check(scenario: &str) -> PyResult<String> {
+    Ok(load(scenario)?.scenario().to_json_string())
+}
+
+/// Each task's share of the replications, as `(start, end)`.
+#[pyfunction]
+fn tasks(scenario: &str, tasks: u32) -> PyResult<Vec<(u32, u32)>> {
+    let sim = load(scenario)?;
+    (0..tasks.max(1))
+        .map(|t| {
+            sim.task_replications(t, tasks)
+                .map(|r| (r.start, r.end))
+                .map_err(value_error)
+        })
+        .collect()
+}
+
+/// Task `task` of `tasks`: its replications under each policy, one JSON
+/// line each (policy by policy, in replication order).
+#[pyfunction]
+#[pyo3(signature = (scenario, task, tasks, policies=None))]
+fn run_task(
+    py: Python<'_>,
+    scenario: &str,
+    task: u32,
+    tasks: u32,
+    policies: Option<Vec<String>>,
+) -> PyResult<Vec<String>> {
+    let sim = load(scenario)?;
+    let specs = specs(&sim, policies)?;
+    let range = sim.task_replications(task, tasks).map_err(value_error)?;
+    py.detach(|| {
+        let mut lines = Vec::new();
+        for spec in &specs {
+            for r in range.clone() {
+                let rep = sim
+                    .replicate_policy(spec, r)
+                    .map_err(|e| PyRuntimeError::new_err(format!("{}: {e}", spec.name())))?;
+                lines.push(serde_json::to_string(&rep).map_err(value_error)?);
+            }
+        }
+        Ok(lines)
+    })
+}
+
+/// Each policy's replications from `lines` (any tasks, any order), merged
+/// into the single run's order; the tasks to rerun if some are missing.
+fn merged(
+    sim: &Simulation,
+    specs: &[PolicySpec],
+    lines: &[String],
+    tasks: u32,
+) -> PyResult<Vec<Vec<Replication>>> {
+    let mut reps = Vec::with_capacity(lines.len());
+    for (n, line) in lines.iter().enumerate() {
+        if !line.trim().is_empty() {
+            reps.push(
+                serde_json::from_str(line)
+                    .map_err(|e| value_error(format!("line {}: not a replication: {e}", n + 1)))?,
+            );
+        }
+    }
+    sim.merge_tasks(specs, reps, tasks).map_err(|e| match e {
+        ReportError::Rerun { ref tasks, .. } => {
+            MissingTasks::new_err((e.to_string(), tasks.clone()))
+        }
+        e => value_error(e),
+    })
+}
+
+/// The reports of the merged tasks: `{policy: report JSON}`, the bytes a
+/// single run gives.
+#[pyfunction]
+#[pyo3(signature = (scenario, lines, tasks, policies=None, confidence=0.95))]
+fn merge(
+    scenario: &str,
+    lines: Vec<String>,
+    tasks: u32,
+    policies: Option<Vec<String>>,
+    confidence: f64,
+) -> PyResult<BTreeMap<String, String>> {
+    let sim = load(scenario)?;
+    let specs = specs(&sim, policies)?;
+    let runs = merged(&sim, &specs, &lines, tasks)?;
+    reports(&sim, &specs, &runs, confidence)
+}
+
+fn reports(
+    sim: &Simulation,
+    specs: &[PolicySpec],
+    runs: &[Vec<Replication>],
+    confidence: f64,
+) -> PyResult<BTreeMap<String, String>> {
+    specs
+        .iter()
+        .zip(runs)
+        .map(|(spec, reps)| {
+            let report = sim.report(reps, confidence).map_err(value_error)?;
+            Ok((spec.name().to_string(), report.to_json()))
+        })
+        .collect()
+}
+
+/// The single run in this process, replications in parallel:
+/// `{policy: report JSON}`.
+#[pyfunction]
+#[pyo3(signature = (scenario, policies=None, confidence=0.95))]
+fn run(
+    py: Python<'_>,
+    scenario: &str,
+    policies: Option<Vec<String>>,
+    confidence: f64,
+) -> PyResult<BTreeMap<String, String>> {
+    let sim = load(scenario)?;
+    let specs = specs(&sim, policies)?;
+    let runs = py.detach(|| {
+        specs
+            .iter()
+            .map(|spec| {
+                sim.replications_policy(spec, RunOptions::default())
+                    .map_err(|e| PyRuntimeError::new_err(format!("{}: {e}", spec.name())))
+            })
+            .collect::<PyResult<Vec<_>>>()
+    })?;
+    reports(&sim, &specs, &runs, confidence)
+}
+
+/// Policy `other` against policy `base` on the merged replications of
+/// `lines`: each metric's paired difference with its interval, as JSON.
+#[pyfunction]
+#[pyo3(signature = (scenario, base, other, lines, tasks, confidence=0.95))]
+fn compare(
+    scenario: &str,
+    base: String,
+    other: String,
+    lines: Vec<String>,
+    tasks: u32,
+    confidence: f64,
+) -> PyResult<String> {
+    let sim = load(scenario)?;
+    let specs = specs(&sim, Some(vec![base, other]))?;
+    if specs.len() != 2 {
+        return Err(value_error("compare: base and other must be two policies"));
+    }
+    let runs = merged(&sim, &specs, &lines, tasks)?;
+    let c = sim
+        .compare(&runs[0], &runs[1], confidence)
+        .map_err(value_error)?;
+    Ok(c.to_json())
+}
+
+/// The module: `import skillroute`.
+#[pymodule]
+#[pyo3(name = "skillroute")]
+fn python_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("MissingTasks", m.py().get_type::<MissingTasks>())?;
+    m.add_function(wrap_pyfunction!(policies, m)?)?;
+    m.add_function(wrap_pyfunction!(check, m)?)?;
+    m.add_function(wrap_pyfunction!(tasks, m)?)?;
+    m.add_function(wrap_pyfunction!(run_task, m)?)?;
+    m.add_function(wrap_pyfunction!(merge, m)?)?;
+    m.add_function(wrap_pyfunction!(run, m)?)?;
+    m.add_function(wrap_pyfunction!(compare, m)?)?;
+    Ok(())
+}

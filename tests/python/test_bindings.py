@@ -1,0 +1,115 @@
+"""The Python bindings (examples/python.rs), as a Python user drives them.
+
+Run by .ci/run:
+
+    cargo build --release --features python --example python
+    cp target/release/examples/libpython.so DIR/skillroute.so
+    SKILLROUTE_PY=DIR python3 tests/python/test_bindings.py
+
+Tasks run in worker processes (concurrent.futures), are merged in any
+order, and give the single run's reports to the byte; a task's lines are
+the very lines `simulate --tasks M --task N` writes.
+"""
+
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import unittest
+from concurrent.futures import ProcessPoolExecutor
+
+sys.path.insert(0, os.environ.get("SKILLROUTE_PY", "."))
+import skillroute  # noqa: E402
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+CENTER = os.path.join(ROOT, "examples", "data", "default-center.toml")
+SIMULATE = os.path.join(ROOT, "target", "release", "examples", "simulate")
+TASKS = 3
+
+
+def run_task(task):
+    return skillroute.run_task(CENTER, task, TASKS, ["all"])
+
+
+class Bindings(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        with ProcessPoolExecutor(max_workers=2) as pool:
+            cls.parts = list(pool.map(run_task, range(TASKS)))
+        cls.lines = [line for part in cls.parts for line in part]
+
+    def test_policies_are_the_builtins(self):
+        names = skillroute.policies()
+        self.assertIn("optimal-assignment", names)
+        self.assertIn("learned-fit", names)
+        self.assertEqual(len(names), len(set(names)))
+
+    def test_tasks_in_processes_merge_to_the_single_run(self):
+        lines = list(self.lines)
+        random.Random(7).shuffle(lines)
+        merged = skillroute.merge(CENTER, lines, TASKS, ["all"])
+        single = skillroute.run(CENTER, ["all"])
+        self.assertEqual(sorted(merged), sorted(skillroute.policies()))
+        for policy, report in single.items():
+            self.assertEqual(merged[policy], report, policy)
+        # 20 replications of 6 policies, shared out 6 + 7 + 7.
+        self.assertEqual(skillroute.tasks(CENTER, TASKS), [(0, 6), (6, 13), (13, 20)])
+        self.assertEqual(len(self.lines), 20 * len(single))
+        report = json.loads(single["learned-fit"])
+        self.assertEqual(report["replications"], 20)
+        self.assertEqual(report["policy"], "learned-fit")
+
+    @unittest.skipUnless(os.path.exists(SIMULATE), "simulate example not built")
+    def test_a_task_gives_the_lines_the_command_line_writes(self):
+        with tempfile.TemporaryDirectory() as out:
+            subprocess.run(
+                [SIMULATE, CENTER, "--all-policies", "--tasks", str(TASKS),
+                 "--task", "1", "--out", out],
+                check=True, capture_output=True,
+            )
+            path = os.path.join(out, f"replications-task-1-of-{TASKS}.jsonl")
+            with open(path) as f:
+                written = f.read().splitlines()
+        self.assertEqual(written, self.parts[1])
+
+    def test_a_missing_task_is_named(self):
+        kept = self.parts[0] + self.parts[2]
+        with self.assertRaises(skillroute.MissingTasks) as caught:
+            skillroute.merge(CENTER, kept, TASKS, ["all"])
+        self.assertEqual(caught.exception.args[1], [1])
+        self.assertIn("rerun tasks [1]", str(caught.exception.args[0]))
+        self.assertTrue(issubclass(skillroute.MissingTasks, ValueError))
+
+    def test_compare_pairs_two_policies(self):
+        c = json.loads(skillroute.compare(
+            CENTER, "longest-idle-agent", "optimal-assignment", self.lines, TASKS))
+        self.assertEqual(c["base"], "longest-idle-agent")
+        self.assertEqual(c["other"], "optimal-assignment")
+
+    def test_bad_input_is_a_value_error_naming_it(self):
+        with open(CENTER) as f:
+            text = f.read()
+        bad = text.replace("rates = [0.0225", "rates = [-0.0225", 1)
+        self.assertNotEqual(bad, text)
+        with self.assertRaises(ValueError) as caught:
+            skillroute.check(bad)
+        self.assertIn("rate", str(caught.exception))
+        with self.assertRaises(ValueError) as caught:
+            skillroute.run_task(CENTER, 0, TASKS, ["no-such-policy"])
+        self.assertIn("no-such-policy", str(caught.exception))
+        with self.assertRaises(ValueError):
+            skillroute.run_task(CENTER, TASKS, TASKS)
+        with self.assertRaises(ValueError):
+            skillroute.merge(CENTER, ["not json"], TASKS)
+
+    def test_json_text_and_toml_text_are_the_same_scenario(self):
+        canonical = skillroute.check(CENTER)
+        self.assertEqual(skillroute.check(canonical), canonical)
+        with open(CENTER) as f:
+            self.assertEqual(skillroute.check(f.read()), canonical)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
