@@ -1,7 +1,5 @@
 //! [`LearnedFit`]: the optimal assignment with a fit learned online from outcomes.
 
-use std::collections::HashMap;
-
 use rand::SeedableRng;
 use rand_distr::{Beta, Distribution};
 use rand_pcg::Pcg64Mcg;
@@ -14,6 +12,7 @@ use super::{
 use crate::assign::Mode;
 use crate::model::{Agent, AgentId, Contact, Outcome, SegmentId};
 use crate::score::ScoreBreakdown;
+use crate::state::IdMap;
 
 /// How [`LearnedFit`] trades what it knows against what it could learn.
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
@@ -141,8 +140,8 @@ pub struct FitEstimate {
 #[derive(Debug, Clone)]
 struct Model {
     config: LearnedFitConfig,
-    pools: HashMap<String, u32>,
-    arms: HashMap<(SegmentId, Who), Arm>,
+    pools: IdMap<String, u32>,
+    arms: IdMap<(SegmentId, Who), Arm>,
     learned: u64,
 }
 
@@ -289,7 +288,7 @@ pub struct LearnedFit {
     /// Each agent's arm side at its last proposal: where its outcomes go.
     /// (An agent cannot log in again, and so change pools, while it holds
     /// the work whose outcome comes back.)
-    seen: HashMap<AgentId, Who>,
+    seen: IdMap<AgentId, Who>,
     unattributed: u64,
 }
 
@@ -306,12 +305,12 @@ impl LearnedFit {
             rng: Pcg64Mcg::seed_from_u64(config.seed),
             model: Model {
                 config,
-                pools: HashMap::new(),
-                arms: HashMap::new(),
+                pools: IdMap::default(),
+                arms: IdMap::default(),
                 learned: 0,
             },
             assign: OptimalAssignment::new(mode),
-            seen: HashMap::new(),
+            seen: IdMap::default(),
             unattributed: 0,
         })
     }
