@@ -135,6 +135,27 @@ pub struct FitEstimate {
     pub value: f64,
 }
 
+/// One arm's outcomes, as [`LearnedFit::arms`] lists them and
+/// [`LearnedFit::with_arms`] takes them back (serde, so that an ACD keeps
+/// what it learned across restarts).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ArmRecord {
+    /// The customer segment.
+    pub segment: SegmentId,
+    /// The agent, for a policy with one arm per agent (no `pool_by`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent: Option<AgentId>,
+    /// The pool's attribute value, for a pooling policy; neither this nor
+    /// `agent`: the arm of agents without the attribute.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pool: Option<String>,
+    /// Outcomes learned resolved.
+    pub resolved: u64,
+    /// Outcomes learned unresolved.
+    pub unresolved: u64,
+}
+
 /// The learning state, apart from the solver so that a re-plan's scoring
 /// can read it while the solver runs.
 #[derive(Debug, Clone)]
@@ -217,17 +238,25 @@ impl Model {
         } else {
             arm.unresolved += 1;
         }
-        let arm = *arm;
         self.learned += 1;
-        if self.config.exploration == Exploration::Thompson {
-            let (a, b) = self.posterior(&arm);
-            let mean = a / (a + b);
-            let bound = self.config.max_exploration;
-            // Both parameters are finite and > 0 (validated, plus counts).
-            let draw = Beta::new(a, b).map_or(mean, |d| d.sample(rng));
-            if let Some(arm) = self.arms.get_mut(&(segment, who)) {
-                arm.draw = draw.clamp(mean - bound, mean + bound);
-            }
+        self.redraw(segment, who, rng);
+    }
+
+    /// Draws the arm's exploring fit anew from its posterior (Thompson).
+    fn redraw(&mut self, segment: SegmentId, who: Who, rng: &mut Pcg64Mcg) {
+        if self.config.exploration != Exploration::Thompson {
+            return;
+        }
+        let Some(arm) = self.arms.get(&(segment, who)).copied() else {
+            return;
+        };
+        let (a, b) = self.posterior(&arm);
+        let mean = a / (a + b);
+        let bound = self.config.max_exploration;
+        // Both parameters are finite and > 0 (validated, plus counts).
+        let draw = Beta::new(a, b).map_or(mean, |d| d.sample(rng));
+        if let Some(arm) = self.arms.get_mut(&(segment, who)) {
+            arm.draw = draw.clamp(mean - bound, mean + bound);
         }
     }
 }
@@ -331,6 +360,73 @@ impl LearnedFit {
     pub fn learn(&mut self, segment: SegmentId, agent: &Agent, resolved: bool) {
         let who = self.model.who_mut(agent);
         self.model.learn(segment, who, resolved, &mut self.rng);
+    }
+
+    /// Every arm's outcomes, in a fixed order (segment, then agent or pool
+    /// name): what the policy has learned, to keep or to inspect. O(arms log arms).
+    pub fn arms(&self) -> Vec<ArmRecord> {
+        let mut names = vec![String::new(); self.model.pools.len()];
+        for (name, &k) in &self.model.pools {
+            names[k as usize] = name.clone();
+        }
+        let mut out: Vec<ArmRecord> = self
+            .model
+            .arms
+            .iter()
+            .map(|(&(segment, who), arm)| {
+                let (agent, pool) = match who {
+                    Who::Agent(a) => (Some(a), None),
+                    Who::Pool(k) => (None, Some(names[k as usize].clone())),
+                    Who::Unpooled => (None, None),
+                };
+                ArmRecord {
+                    segment,
+                    agent,
+                    pool,
+                    resolved: arm.resolved,
+                    unresolved: arm.unresolved,
+                }
+            })
+            .collect();
+        out.sort_by(|x, y| (x.segment, x.agent, &x.pool).cmp(&(y.segment, y.agent, &y.pool)));
+        out
+    }
+
+    /// A policy that starts from `arms` (as [`arms`](LearnedFit::arms) gave
+    /// them): the same posteriors, so the same means and UCB values. Thompson
+    /// draws start anew from `config.seed`, one per arm in the list's order,
+    /// so two restores of one list explore alike. An arm of the wrong kind
+    /// for `config` (an agent's arm while pooling, a pool's without) or
+    /// given twice is an error, and no policy is made. O(arms).
+    pub fn with_arms(
+        config: LearnedFitConfig,
+        arms: &[ArmRecord],
+    ) -> Result<LearnedFit, PolicyError> {
+        let mut p = LearnedFit::new(config)?;
+        let pooled = p.model.config.pool_by.is_some();
+        for (i, r) in arms.iter().enumerate() {
+            let who = match (&r.agent, &r.pool, pooled) {
+                (Some(a), None, false) => Who::Agent(*a),
+                (None, Some(name), true) => {
+                    let next = p.model.pools.len() as u32;
+                    Who::Pool(*p.model.pools.entry(name.clone()).or_insert(next))
+                }
+                (None, None, true) => Who::Unpooled,
+                _ => return Err(PolicyError::BadArm { index: i }),
+            };
+            if p.model.arms.contains_key(&(r.segment, who)) {
+                return Err(PolicyError::BadArm { index: i });
+            }
+            let arm = Arm {
+                resolved: r.resolved,
+                unresolved: r.unresolved,
+                draw: 0.0,
+            };
+            p.model.arms.insert((r.segment, who), arm);
+            p.model.learned += r.resolved + r.unresolved;
+            p.model.redraw(r.segment, who, &mut p.rng);
+        }
+        Ok(p)
     }
 
     /// Outcomes learned so far (from the router and from [`learn`](LearnedFit::learn)).
@@ -519,6 +615,63 @@ mod tests {
         let mut wide = policy(Exploration::Ucb { c: 100.0 }, false);
         wide.learn(s, &a, true);
         assert!((wide.estimate(s, &a).value - 0.7).abs() < 1e-12);
+    }
+
+    /// What `arms` lists, `with_arms` restores: the same estimates and
+    /// the same next draws; arms of the wrong kind are refused.
+    #[test]
+    fn arms_survive_a_restart() {
+        for (pool, exploration) in [
+            (false, Exploration::Thompson),
+            (true, Exploration::Thompson),
+            (true, Exploration::Ucb { c: 0.3 }),
+        ] {
+            let mut p = policy(exploration, pool);
+            let teams = [Some("x"), Some("y"), None];
+            for k in 0..30u32 {
+                let a = agent(k % 5, teams[k as usize % 3]);
+                p.learn(SegmentId(k % 2), &a, k % 3 != 0);
+            }
+            let arms = p.arms();
+            let json = serde_json::to_string(&arms).unwrap();
+            let back: Vec<ArmRecord> = serde_json::from_str(&json).unwrap();
+            let mut q = LearnedFit::with_arms(p.config().clone(), &back).unwrap();
+            assert_eq!(q.arms(), arms);
+            assert_eq!(q.learned(), 30);
+            // Restored draws come from the restored policy's own stream.
+            let mut r = LearnedFit::with_arms(p.config().clone(), &back).unwrap();
+            for k in 0..5u32 {
+                for s in 0..2 {
+                    let a = agent(k, teams[k as usize % 3]);
+                    assert_eq!(q.estimate(SegmentId(s), &a), r.estimate(SegmentId(s), &a));
+                    assert_eq!(
+                        q.estimate(SegmentId(s), &a).mean,
+                        p.estimate(SegmentId(s), &a).mean
+                    );
+                }
+            }
+            let a = agent(1, Some("x"));
+            q.learn(SegmentId(0), &a, true);
+            r.learn(SegmentId(0), &a, true);
+            assert_eq!(q.estimate(SegmentId(0), &a), r.estimate(SegmentId(0), &a));
+        }
+        let pooled = policy(Exploration::Greedy, true).config().clone();
+        let agent_arm = ArmRecord {
+            segment: SegmentId(0),
+            agent: Some(AgentId(1)),
+            pool: None,
+            resolved: 1,
+            unresolved: 0,
+        };
+        assert_eq!(
+            LearnedFit::with_arms(pooled, std::slice::from_ref(&agent_arm)).unwrap_err(),
+            PolicyError::BadArm { index: 0 }
+        );
+        let own = policy(Exploration::Greedy, false).config().clone();
+        assert_eq!(
+            LearnedFit::with_arms(own, &[agent_arm.clone(), agent_arm]).unwrap_err(),
+            PolicyError::BadArm { index: 1 }
+        );
     }
 
     #[test]

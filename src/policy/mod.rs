@@ -51,7 +51,7 @@ use crate::score::ScoreBreakdown;
 pub use crate::state::{AgentRef, ContactRef, RouterView};
 
 mod learned;
-pub use learned::{Exploration, FitEstimate, LearnedFit, LearnedFitConfig};
+pub use learned::{ArmRecord, Exploration, FitEstimate, LearnedFit, LearnedFitConfig};
 
 /// What changed, and so what the policy is asked to decide.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -261,6 +261,15 @@ pub enum PolicyError {
         field: &'static str,
         /// Its value.
         value: f64,
+    },
+    /// A learned arm to restore is of the wrong kind for the policy's
+    /// pooling, or given twice.
+    #[error(
+        "arm {index}: an agent's arm needs no pool_by, a pool's needs pool_by, and each arm comes once"
+    )]
+    BadArm {
+        /// Its position in the list.
+        index: usize,
     },
     /// A name that must not be empty is.
     #[error("policy parameter `{field}` must not be empty")]
