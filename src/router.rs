@@ -535,20 +535,33 @@ impl<P: RoutingPolicy> Router<P> {
                 self.st.enqueue(ix);
             }
         }
-        self.pop_due(now);
-        for t in triggers.into_iter().flatten() {
+        // Wake-ups exist only under relaxing policies and cool-downs: the
+        // common event skips their bookkeeping.
+        let timed = !self.wakeups.is_empty();
+        if timed {
+            self.pop_due(now);
+        }
+        let [first, second] = triggers;
+        if let Some(t) = first {
+            self.run(t, out);
+        }
+        if let Some(t) = second {
             self.run(t, out);
         }
         if let Some(a) = self.deferred.take() {
             self.st.refresh_agent(a);
         }
-        let due = std::mem::take(&mut self.due);
-        for &c in &due {
-            self.run(Trigger::ContactWaiting(c), out);
+        if !self.due.is_empty() {
+            let due = std::mem::take(&mut self.due);
+            for &c in &due {
+                self.run(Trigger::ContactWaiting(c), out);
+            }
+            self.due = due;
+            self.due.clear();
         }
-        self.due = due;
-        self.due.clear();
-        self.drop_stale_wakeups();
+        if !self.wakeups.is_empty() {
+            self.drop_stale_wakeups();
+        }
         Ok(())
     }
 

@@ -196,8 +196,13 @@ impl Group {
 
     #[inline]
     fn matches(&self, hash: u64, c: &Contact, relax: u8) -> bool {
-        self.hash == hash
-            && self.channel == c.channel()
+        self.hash == hash && self.describes(c, relax)
+    }
+
+    /// Whether `c` at relaxation `relax` belongs here (its hash aside).
+    #[inline]
+    fn describes(&self, c: &Contact, relax: u8) -> bool {
+        self.channel == c.channel()
             && self.relax == relax
             && self.priority == c.priority()
             && self.tier == c.tier()
@@ -517,6 +522,8 @@ pub(crate) struct State {
     /// Non-empty groups.
     live_groups: usize,
     waiting_all: Vec<u32>,
+    /// The group the last contact queued went to (a hint, checked before use).
+    last_group: u32,
     /// Known agents (any presence) able to take each channel, indexed by
     /// channel id (8 bits): read for every arriving contact.
     pub channel_agents: Vec<u32>,
@@ -1118,7 +1125,18 @@ impl State {
         group_by_hash: &mut IdMap<u64, u32>,
         c: &Contact,
         relax: u8,
+        hint: u32,
     ) -> u32 {
+        // Contacts of one kind tend to come in runs: the group of the last
+        // one queued, if it is this one's, saves the hash and the lookup.
+        // (A group is unique to its kind, so any group that describes the
+        // contact is the one.)
+        if groups
+            .get(hint as usize)
+            .is_some_and(|g| g.describes(c, relax))
+        {
+            return hint;
+        }
         let hash = signature_hash(c, relax);
         let found = Self::find_group(groups, group_by_hash, hash, c, relax);
         if found != NONE {
@@ -1169,7 +1187,9 @@ impl State {
             &mut self.group_by_hash,
             &rec.contact,
             rec.relax,
+            self.last_group,
         );
+        self.last_group = g;
         // Find the member it goes after (NONE: first). A new arrival goes
         // last, in O(1). A contact coming back to the queue (declined, timed
         // out) is usually among the oldest, often older than all: it is placed

@@ -402,6 +402,10 @@ pub(crate) struct Engine<'a, P: RoutingPolicy, O: SimObserver> {
     by_interval: Vec<QueueAcc>,
     by_interval_type: Vec<QueueAcc>,
     by_group: Vec<QueueAcc>,
+    /// One contact type of one segment over one interval: the interval
+    /// rows would be copies of the type's row, update for update, so they
+    /// are copied from it at the end instead.
+    one_row: bool,
     staff: Vec<StaffAcc>,
     rebalances: u64,
 }
@@ -475,6 +479,9 @@ impl<'a, P: RoutingPolicy, O: SimObserver> Engine<'a, P, O> {
             by_interval: vec![QueueAcc::default(); plan.intervals],
             by_interval_type: vec![QueueAcc::default(); plan.intervals * plan.types.len()],
             by_group: vec![QueueAcc::default(); g],
+            one_row: plan.intervals == 1
+                && plan.types.len() == 1
+                && plan.types[0].segments.len() == 1,
             staff: vec![StaffAcc::default(); plan.intervals * g],
             rebalances: 0,
         })
@@ -602,6 +609,11 @@ impl<'a, P: RoutingPolicy, O: SimObserver> Engine<'a, P, O> {
             }
         }
         self.obs.on_progress(self.rep, end, self.plan.horizon);
+        if self.one_row {
+            let row = &self.type_seg[self.plan.types[0].segments[0].1 as usize];
+            self.by_interval[0] = row.clone();
+            self.by_interval_type[0] = row.clone();
+        }
         Ok(Raw {
             arrived: self.serial,
             events: self.events,
@@ -844,9 +856,11 @@ impl<'a, P: RoutingPolicy, O: SimObserver> Engine<'a, P, O> {
         self.peak_contacts = self.peak_contacts.max(self.in_system as usize);
         if counted {
             self.type_seg[k * plan.segments.len() + segment as usize].offered += 1;
-            let i = self.interval_of(now);
-            self.by_interval[i].offered += 1;
-            self.by_interval_type[i * plan.types.len() + k].offered += 1;
+            if !self.one_row {
+                let i = self.interval_of(now);
+                self.by_interval[i].offered += 1;
+                self.by_interval_type[i * plan.types.len() + k].offered += 1;
+            }
         }
         // The abandonment timer takes its place in scheduling order now (as
         // if pushed now), but enters the queue only if it can fire.
@@ -1004,14 +1018,18 @@ impl<'a, P: RoutingPolicy, O: SimObserver> Engine<'a, P, O> {
             let i = self.interval_of(slot.arrival);
             let it = i * plan.types.len() + k;
             self.type_seg[ts].answer(wait, within, handle, fit, solved);
-            self.by_interval[i].answer(wait, within, handle, fit, solved);
-            self.by_interval_type[it].answer(wait, within, handle, fit, solved);
+            if !self.one_row {
+                self.by_interval[i].answer(wait, within, handle, fit, solved);
+                self.by_interval_type[it].answer(wait, within, handle, fit, solved);
+            }
             self.by_group[g].answer(wait, within, handle, fit, solved);
             let p = slot.predicted;
             if p.is_finite() {
                 self.type_seg[ts].predicted(p, wait);
-                self.by_interval[i].predicted(p, wait);
-                self.by_interval_type[it].predicted(p, wait);
+                if !self.one_row {
+                    self.by_interval[i].predicted(p, wait);
+                    self.by_interval_type[it].predicted(p, wait);
+                }
                 self.by_group[g].predicted(p, wait);
             }
         }
@@ -1055,9 +1073,11 @@ impl<'a, P: RoutingPolicy, O: SimObserver> Engine<'a, P, O> {
             let wait = now - slot.arrival;
             let k = slot.ctype as usize;
             self.type_seg[k * self.plan.segments.len() + slot.segment as usize].abandon(wait);
-            let i = self.interval_of(slot.arrival);
-            self.by_interval[i].abandon(wait);
-            self.by_interval_type[i * self.plan.types.len() + k].abandon(wait);
+            if !self.one_row {
+                let i = self.interval_of(slot.arrival);
+                self.by_interval[i].abandon(wait);
+                self.by_interval_type[i * self.plan.types.len() + k].abandon(wait);
+            }
         }
         let rec = self.record(&slot, ContactEnd::Abandoned, now);
         self.obs.on_contact(&rec);
