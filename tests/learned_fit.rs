@@ -195,3 +195,35 @@ fn scenario_files_name_the_policy_and_its_bad_parameters() {
     .to_string();
     assert!(unknown.contains("epsilon"), "{unknown}");
 }
+
+/// Exploring costs no service: against blind routing on the same
+/// customers, neither the service level nor abandonment is significantly
+/// worse under any way of exploring (paired 95% intervals; measured at seed
+/// 5: service level +0.13 to +0.16 ± 0.21 points, abandonment −0.005 ±
+/// 0.055 points).
+#[test]
+fn learning_costs_no_service() {
+    let sim = sim(MATCHED);
+    let lia = sim
+        .replications_policy(&PolicySpec::LongestIdleAgent, RunOptions::default())
+        .unwrap();
+    for exploration in [
+        Exploration::Thompson,
+        Exploration::Ucb { c: 0.3 },
+        Exploration::Greedy,
+    ] {
+        let got = sim
+            .replications_policy(&learned(exploration), RunOptions::default())
+            .unwrap();
+        let d = sim.compare(&lia, &got, 0.95).unwrap().differences.total;
+        let (sl, ab) = (d.service_level, d.p_abandon);
+        assert!(
+            sl.mean + sl.half_width >= 0.0 && sl.mean.abs() < 0.01,
+            "{exploration:?}: service level {sl:?}"
+        );
+        assert!(
+            ab.mean - ab.half_width <= 0.0,
+            "{exploration:?}: abandonment {ab:?}"
+        );
+    }
+}
