@@ -34,6 +34,7 @@ use std::time::{Duration, Instant};
 
 use rand::{RngExt, SeedableRng};
 use rand_pcg::Pcg64;
+use skillroute::policy::{LearnedFit, LearnedFitConfig};
 use skillroute::{
     Agent, AgentId, CMu, ChannelId, Contact, ContactId, Event, LongestIdleAgent, Offer,
     OptimalAssignment, Outcome, PriorityAging, Router, RoutingPolicy, SkillExpansion, SkillId,
@@ -596,10 +597,18 @@ fn main() {
     run("optimal-assignment", &mut |a| {
         measure(OptimalAssignment::default, a)
     });
+    // One arm per agent (no pooling): an arriving contact compares every
+    // eligible agent rather than each bucket's first.
+    run("learned-fit", &mut |a| {
+        measure(
+            || LearnedFit::new(LearnedFitConfig::default()).expect("default parameters are valid"),
+            a,
+        )
+    });
     if !ran {
         eprintln!(
             "router_latency: unknown policy {}; use longest-idle-agent, priority-aging, \
-             skill-expansion, c-mu, optimal-assignment or all",
+             skill-expansion, c-mu, optimal-assignment, learned-fit or all",
             args.policy
         );
         std::process::exit(2);
