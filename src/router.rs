@@ -537,8 +537,7 @@ impl<P: RoutingPolicy> Router<P> {
         }
         // Wake-ups exist only under relaxing policies and cool-downs: the
         // common event skips their bookkeeping.
-        let timed = !self.wakeups.is_empty();
-        if timed {
+        if !self.wakeups.is_empty() {
             self.pop_due(now);
         }
         let [first, second] = triggers;

@@ -10,7 +10,10 @@
 //! and from nothing else: never from the policy, the worker thread or the order
 //! in which replications run. Two policies simulated on the same replication
 //! therefore see the same customers (common random numbers), and a replication
-//! gives the same numbers in series, in parallel, or on another machine.
+//! gives the same numbers in series, in parallel, or on another machine. A
+//! policy that draws numbers of its own (a [`LearnedFit`](crate::policy::LearnedFit)
+//! exploring) is seeded from its replication's [`Purpose::Policy`] stream,
+//! which nothing else reads.
 //!
 //! # The mix
 //!
