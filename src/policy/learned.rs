@@ -6,8 +6,8 @@ use rand_pcg::Pcg64Mcg;
 use serde::{Deserialize, Serialize};
 
 use super::{
-    AgentRef, ContactRef, Heads, OptimalAssignment, PolicyError, Proposal, RouterView,
-    RoutingPolicy, Trigger, check, decide_pairwise,
+    AgentRef, ContactRef, OptimalAssignment, PolicyError, Proposal, RouterView, RoutingPolicy,
+    Trigger, check,
 };
 use crate::assign::Mode;
 use crate::model::{Agent, AgentId, Contact, Outcome, SegmentId};
@@ -449,21 +449,9 @@ impl RoutingPolicy for LearnedFit {
             let fit = model.estimate(c.segment(), a.agent()).value;
             view.score_with_fit(c, a, fit).total
         };
-        match trigger {
-            Trigger::Rebalance => self.assign.plan_by(view, out, score),
-            // As OptimalAssignment; alike agents share a fit only when pooled.
-            _ => decide_pairwise(
-                view,
-                trigger,
-                out,
-                Heads {
-                    contacts: view.weights().wait >= 0.0,
-                    agents: view.weights().idle >= 0.0 && model.config.pool_by.is_some(),
-                },
-                score,
-                |a, c| (0, score(c, a)),
-            ),
-        }
+        // Alike agents share a fit only when pooled.
+        let pooled = model.config.pool_by.is_some();
+        self.assign.decide_by(view, trigger, out, pooled, score);
         for p in &out[start..] {
             if let Some(a) = view.agent(p.agent) {
                 let who = self.model.who_mut(a.agent());

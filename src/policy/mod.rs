@@ -745,9 +745,36 @@ impl OptimalAssignment {
         }
     }
 
-    /// Solves the re-plan with the router's scores.
-    fn plan(&mut self, view: &RouterView<'_>, out: &mut Vec<Proposal>) {
-        self.plan_by(view, out, |c, a| view.score(c, a).total)
+    /// The decision with `score` as each pair's weight: the best pair of
+    /// the changed vertex, or a re-plan. `alike_agents`: agents of one bucket
+    /// get the same score but for the idle term (so the buckets' first
+    /// members suffice when idling is not penalised).
+    fn decide_by(
+        &mut self,
+        view: &RouterView<'_>,
+        trigger: Trigger,
+        out: &mut Vec<Proposal>,
+        alike_agents: bool,
+        score: impl Fn(&ContactRef<'_>, &AgentRef<'_>) -> f64,
+    ) {
+        match trigger {
+            Trigger::Rebalance => self.plan_by(view, out, &score),
+            // Identical contacts differ in score only by the wait term, and
+            // alike agents only by the idle term (and the preference, whose
+            // agent is always listed), so the heads suffice unless waiting
+            // or idling is penalised.
+            _ => decide_pairwise(
+                view,
+                trigger,
+                out,
+                Heads {
+                    contacts: view.weights().wait >= 0.0,
+                    agents: alike_agents && view.weights().idle >= 0.0,
+                },
+                &score,
+                |a, c| (0, score(c, a)),
+            ),
+        }
     }
 
     /// Solves the re-plan with `score` as each pair's weight.
@@ -755,7 +782,7 @@ impl OptimalAssignment {
         &mut self,
         view: &RouterView<'_>,
         out: &mut Vec<Proposal>,
-        mut score: impl FnMut(&ContactRef<'_>, &AgentRef<'_>) -> f64,
+        score: impl Fn(&ContactRef<'_>, &AgentRef<'_>) -> f64,
     ) {
         self.rows.clear();
         self.cols.clear();
@@ -810,24 +837,7 @@ impl OptimalAssignment {
 
 impl RoutingPolicy for OptimalAssignment {
     fn decide(&mut self, view: &RouterView<'_>, trigger: Trigger, out: &mut Vec<Proposal>) {
-        match trigger {
-            Trigger::Rebalance => self.plan(view, out),
-            // Identical contacts differ in score only by the wait term, and
-            // agents of one bucket only by the idle term (and the
-            // preference, whose agent is always listed), so the heads
-            // suffice unless waiting or idling is penalised.
-            _ => decide_pairwise(
-                view,
-                trigger,
-                out,
-                Heads {
-                    contacts: view.weights().wait >= 0.0,
-                    agents: view.weights().idle >= 0.0,
-                },
-                |c, a| view.score(c, a).total,
-                |a, c| (0, view.score(c, a).total),
-            ),
-        }
+        self.decide_by(view, trigger, out, true, |c, a| view.score(c, a).total)
     }
     fn name(&self) -> &str {
         "optimal-assignment"
