@@ -670,13 +670,21 @@ impl<'a, P: RoutingPolicy, O: SimObserver> Engine<'a, P, O> {
 
     /// Integrates agent `a`'s time up to `now` (after the warm-up) into the
     /// current interval's row of its group and its own totals.
+    ///
+    /// Agent time is the open day's, from the warm-up to the horizon: past
+    /// the horizon (a draining run) the center is closed, and the calls still
+    /// being finished count for their customers, not in the agents' time
+    /// averages, whose span would otherwise be set by how long the day's
+    /// slowest call ran on. ContactCenters keeps its wrap-up period out of
+    /// them likewise.
     #[inline]
     fn touch(&mut self, a: usize, now: f64) {
         let warm = self.plan.warm_up;
         let ag = &mut self.agents[a];
         let from = ag.last.max(warm);
-        if ag.logged_in && now > from {
-            let dt = now - from;
+        let until = now.min(self.plan.horizon);
+        if ag.logged_in && until > from {
+            let dt = until - from;
             let acc = &mut self.staff[self.interval * self.plan.groups.len() + ag.group as usize];
             acc.staffed += dt;
             acc.capacity += ag.capacity as f64 * dt;

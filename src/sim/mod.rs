@@ -137,8 +137,9 @@
 //! scenario's shape and the contacts in the system, never on the horizon.
 //! Contacts are counted if they arrive at or after the warm-up, in the report
 //! interval of their arrival (rows per interval, and per interval and
-//! contact type); agent time is integrated from the warm-up on, in the
-//! interval where it is spent. Definitions are on [`Metrics`] and
+//! contact type); agent time is integrated from the warm-up to the horizon
+//! (a draining run's overtime is not in it, as ContactCenters leaves out its
+//! wrap-up period), in the interval where it is spent. Definitions are on [`Metrics`] and
 //! [`Fairness`]. Across replications each metric gets a mean and a Student-t
 //! confidence interval ([`Estimate`]).
 //!

@@ -326,6 +326,9 @@ impl Replication {
         let warm = plan.warm_up;
         let end = raw.end_time;
         let run = (end - warm).max(0.0);
+        // Agents' time ends at the horizon, also when a run drains on past it
+        // (see `Engine::touch`); the queue's goes on with its contacts.
+        let day = (end.min(plan.horizon) - warm).max(0.0);
         let mut total_staff = StaffAcc::default();
         for s in &raw.staff {
             total_staff.merge(s);
@@ -338,7 +341,7 @@ impl Replication {
                 }
                 let mut q = raw.group[g].clone();
                 q.offered = q.answered;
-                metrics(&q, Some((&st, run)))
+                metrics(&q, Some((&st, day)))
             })
             .collect();
         let by_interval: Vec<Metrics<f64>> = (0..plan.intervals)
@@ -349,7 +352,7 @@ impl Replication {
                 }
                 let start = (i as f64 * plan.interval).max(warm);
                 let stop = if i + 1 == plan.intervals {
-                    end
+                    end.min(plan.horizon)
                 } else {
                     ((i + 1) as f64 * plan.interval).min(end)
                 };
@@ -376,7 +379,7 @@ impl Replication {
             router_counts: raw.counts,
             rejected_proposals: raw.rejected,
             rebalances: raw.rebalances,
-            total: metrics(&total_q, Some((&total_staff, run))),
+            total: metrics(&total_q, Some((&total_staff, day))),
             by_type: by_type_acc.iter().map(|q| metrics(q, None)).collect(),
             by_channel,
             by_segment,

@@ -260,6 +260,8 @@ pub struct Scenario {
     pub interval: Option<f64>,
     /// After the horizon, keep simulating (without arrivals) until every
     /// contact has left or nothing more can happen. Default: stop at the horizon.
+    /// The contacts served after it count in full; agents' time (occupancy,
+    /// utilisation, agents) still covers the open day only, up to the horizon.
     #[serde(default)]
     pub drain: bool,
     /// Send the router a global re-plan ([`Event::Rebalance`](crate::Event::Rebalance))
