@@ -10,30 +10,39 @@
 //! ContactCenters seeds itself).
 //!
 //! Each center has overflow between specialist and generalist groups, so the
-//! routing policy shapes every figure. skillroute's `skill-expansion` without
-//! relaxation steps (the most skilled free agent, a freed agent takes the
-//! longest-waiting contact it can serve) is ContactCenters' `SINGLEFIFOQUEUE`
-//! router with each type's groups listed most skilled first.
+//! routing policy shapes every figure: `fourtypes` (4 types, 3 groups),
+//! `threetypes` (the shape of ContactCenters' own three-type example) and
+//! `day` (8 hours of time-varying arrivals in hourly intervals, a shift
+//! change from early to late specialists). skillroute's `skill-expansion`
+//! without relaxation steps (the most skilled free agent; a freed agent takes
+//! the longest-waiting contact it can serve) is ContactCenters'
+//! `SINGLEFIFOQUEUE` router with each type's groups listed most skilled first.
 //!
-//! Every figure ContactCenters and skillroute both define is compared, per
-//! contact type and in total, and occupancy per group: the mean over
-//! replications of each, as two independent estimates, whose difference must
-//! be within 3.29 standard errors (99.9%, for the 70 comparisons). Then the
-//! same centers under `longest-idle-agent`, which spreads overflow calls
-//! differently, must disagree with ContactCenters somewhere by more than 5
-//! standard errors: the comparison can tell routing policies apart.
+//! Every figure both define is compared: offered, answered, abandoned,
+//! answered within 20 s, P(abandon), P(wait) and ASA per contact type and in
+//! total, occupancy per group and in total, over the day and, for `day`, hour
+//! by hour: 271 comparisons of the means over 300 replications, two
+//! independent estimates, whose difference must be within 3.29 standard
+//! errors (99.9%). Then the same centers under `longest-idle-agent`, which
+//! spreads overflow calls differently, must disagree with ContactCenters
+//! somewhere by more than 5 standard errors: the comparison can tell routing
+//! policies apart.
 
 use std::collections::HashMap;
 
-use skillroute::sim::{PolicySpec, Replication, RunOptions, Scenario, Simulation};
+use skillroute::sim::{Metrics, PolicySpec, Replication, RunOptions, Scenario, Simulation};
+
+/// The centers, each `NAME.toml` beside `NAME.cc.xml` and `NAME.cc-results.xml`.
+const CENTERS: [&str; 3] = ["fourtypes", "threetypes", "day"];
 
 const DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/peers");
 
-/// One ContactCenters measure: a mean and a variance over replications for
-/// each row (contact types then all types; or groups then all groups).
+/// One ContactCenters measure: for each row (contact types then all types;
+/// or groups then all groups), a mean and a variance over replications for
+/// each column (one, or each period then the whole day).
 struct PeerMeasure {
-    mean: Vec<f64>,
-    var: Vec<f64>,
+    mean: Vec<Vec<f64>>,
+    var: Vec<Vec<f64>>,
 }
 
 /// ContactCenters' results file: measures by name, and its replications.
@@ -42,19 +51,17 @@ struct Peer {
     replications: f64,
 }
 
-/// A measure's rows, if it has one column (matrices, such as type × group
-/// counts, are not compared here).
-fn rows(node: roxmltree::Node<'_, '_>) -> Option<Vec<f64>> {
+fn rows(node: roxmltree::Node<'_, '_>) -> Vec<Vec<f64>> {
     node.children()
         .filter(|c| c.has_tag_name("row"))
         .map(|c| {
             let text = c.text().unwrap_or("").trim();
-            let mut cells = text.split_whitespace().map(|x| {
-                x.parse::<f64>()
-                    .unwrap_or_else(|e| panic!("row {text:?}: {e}"))
-            });
-            let first = cells.next();
-            if cells.next().is_some() { None } else { first }
+            text.split_whitespace()
+                .map(|x| {
+                    x.parse::<f64>()
+                        .unwrap_or_else(|e| panic!("row {text:?}: {e}"))
+                })
+                .collect()
         })
         .collect()
 }
@@ -76,14 +83,10 @@ fn peer(name: &str) -> Peer {
         };
         match node.tag_name().name() {
             "performanceMeasure" => {
-                if let Some(r) = rows(node) {
-                    means.insert(measure.to_string(), r);
-                }
+                means.insert(measure.to_string(), rows(node));
             }
             "variance" => {
-                if let Some(r) = rows(node) {
-                    vars.insert(measure.to_string(), r);
-                }
+                vars.insert(measure.to_string(), rows(node));
             }
             _ => {}
         }
@@ -116,139 +119,126 @@ struct Comparison {
     z: f64,
 }
 
-/// Compares, row by row, a figure of ours (per replication, from `row` and
-/// `f`) with ContactCenters' `measure`, scaled by `scale` (hours to seconds).
-#[allow(clippy::too_many_arguments)]
-fn compare(
-    out: &mut Vec<Comparison>,
-    reps: &[Replication],
-    peer: &Peer,
-    names: &[String],
-    label: &str,
-    measure: &str,
-    scale: f64,
-    per_row: impl Fn(&Replication, Option<usize>) -> f64,
-) {
-    let m = peer
-        .measures
-        .get(measure)
-        .unwrap_or_else(|| panic!("ContactCenters' results have no {measure}"));
-    assert_eq!(m.mean.len(), names.len() + 1, "{measure}: rows");
-    for row in 0..=names.len() {
-        let which = (row < names.len()).then_some(row);
-        let xs: Vec<f64> = reps.iter().map(|r| per_row(r, which)).collect();
-        let (mean, var) = moments(&xs);
-        let (theirs, their_var) = (m.mean[row] * scale, m.var[row] * scale * scale);
-        let se = (var / xs.len() as f64 + their_var / peer.replications).sqrt();
-        let name = which.map_or("all", |i| names[i].as_str());
-        out.push(Comparison {
-            what: format!("{label} [{name}]"),
+impl Peer {
+    /// Compares our per-replication values `xs` with row `row`, column
+    /// `col` (the last: the whole day) of `measure`, scaled by `scale`.
+    fn compare(
+        &self,
+        what: String,
+        xs: &[f64],
+        measure: &str,
+        row: usize,
+        col: Option<usize>,
+        scale: f64,
+    ) -> Comparison {
+        let m = self
+            .measures
+            .get(measure)
+            .unwrap_or_else(|| panic!("ContactCenters' results have no {measure}"));
+        let pick = |rows: &[Vec<f64>]| {
+            let r = &rows[row];
+            r[col.unwrap_or(r.len() - 1)]
+        };
+        let (mean, var) = moments(xs);
+        let (theirs, their_var) = (pick(&m.mean) * scale, pick(&m.var) * scale * scale);
+        let se = (var / xs.len() as f64 + their_var / self.replications).sqrt();
+        // Both exactly equal with no spread (no abandonment in a quiet hour): agreement.
+        let z = if se == 0.0 && mean == theirs {
+            0.0
+        } else {
+            (mean - theirs) / se
+        };
+        Comparison {
+            what,
             ours: mean,
             theirs,
-            z: (mean - theirs) / se,
-        });
+            z,
+        }
     }
 }
 
-/// Every figure both simulators define, for `reps` of center `name`.
-fn comparisons(name: &str, sim: &Simulation, reps: &[Replication]) -> Vec<Comparison> {
-    let peer = peer(name);
-    assert_eq!(peer.replications as usize, reps.len());
-    let types: Vec<String> = sim.contact_types().iter().map(|s| s.to_string()).collect();
-    let groups: Vec<String> = sim.groups().iter().map(|s| s.to_string()).collect();
-    let ty = |r: &Replication, k: Option<usize>| match k {
-        Some(k) => r.by_type[k],
-        None => r.total,
-    };
-    let mut out = Vec::new();
-    let c = &mut out;
-    compare(
-        c,
-        reps,
-        &peer,
-        &types,
-        "offered",
-        "RATEOFOFFERED",
-        1.0,
-        |r, k| ty(r, k).offered,
-    );
-    compare(
-        c,
-        reps,
-        &peer,
-        &types,
-        "answered",
-        "RATEOFSERVICES",
-        1.0,
-        |r, k| ty(r, k).answered,
-    );
-    compare(
-        c,
-        reps,
-        &peer,
-        &types,
-        "abandoned",
-        "RATEOFABANDONMENT",
-        1.0,
-        |r, k| ty(r, k).abandoned,
-    );
-    // Ours is a share of answered + abandoned (all of them, the run drains).
-    compare(
-        c,
-        reps,
-        &peer,
-        &types,
+/// A figure both simulators define for contacts: its name, ContactCenters'
+/// measure and unit scale, and ours from a report row.
+type Figure = (&'static str, &'static str, f64, fn(&Metrics<f64>) -> f64);
+
+const FIGURES: [Figure; 7] = [
+    ("offered", "RATEOFOFFERED", 1.0, |m| m.offered),
+    ("answered", "RATEOFSERVICES", 1.0, |m| m.answered),
+    ("abandoned", "RATEOFABANDONMENT", 1.0, |m| m.abandoned),
+    // Ours is a share of answered + abandoned (all of them: the runs drain).
+    (
         "answered within 20 s",
         "RATEOFSERVICESBEFOREAWT",
         1.0,
-        |r, k| {
-            let m = ty(r, k);
-            (m.service_level * (m.answered + m.abandoned)).round()
-        },
-    );
-    compare(
-        c,
-        reps,
-        &peer,
-        &types,
-        "P(abandon)",
-        "ABANDONMENTRATIOREP",
-        1.0,
-        |r, k| ty(r, k).p_abandon,
-    );
-    compare(
-        c,
-        reps,
-        &peer,
-        &types,
-        "P(wait)",
-        "DELAYRATIOREP",
-        1.0,
-        |r, k| ty(r, k).p_wait,
-    );
-    compare(
-        c,
-        reps,
-        &peer,
-        &types,
-        "ASA s",
-        "SPEEDOFANSWERREP",
-        3600.0,
-        |r, k| ty(r, k).asa,
-    );
-    compare(
-        c,
-        reps,
-        &peer,
-        &groups,
-        "occupancy",
-        "OCCUPANCYREP",
-        1.0,
-        |r, g| match g {
-            Some(g) => r.by_group[g].occupancy,
-            None => r.total.occupancy,
-        },
-    );
+        |m| (m.service_level * (m.answered + m.abandoned)).round(),
+    ),
+    ("P(abandon)", "ABANDONMENTRATIOREP", 1.0, |m| m.p_abandon),
+    ("P(wait)", "DELAYRATIOREP", 1.0, |m| m.p_wait),
+    // ContactCenters' unit is the hour.
+    ("ASA s", "SPEEDOFANSWERREP", 3600.0, |m| m.asa),
+];
+
+/// Every figure both simulators define, for `reps` of center `name`: per
+/// contact type and in total, and occupancy per group and in total, over
+/// the day; and with report intervals, the same per interval (ContactCenters'
+/// periods), contacts by the interval of their arrival.
+fn comparisons(name: &str, sim: &Simulation, reps: &[Replication]) -> Vec<Comparison> {
+    let peer = peer(name);
+    assert_eq!(peer.replications as usize, reps.len());
+    let types = sim.contact_types();
+    let groups = sim.groups();
+    let k_n = types.len();
+    let intervals = reps[0].by_interval.len();
+    let mut out = Vec::new();
+    for (label, measure, scale, f) in FIGURES {
+        for k in 0..=k_n {
+            let row = |r: &Replication| f(if k < k_n { &r.by_type[k] } else { &r.total });
+            let name = types.get(k).copied().unwrap_or("all");
+            let xs: Vec<f64> = reps.iter().map(row).collect();
+            out.push(peer.compare(format!("{label} [{name}]"), &xs, measure, k, None, scale));
+            for i in (0..intervals).filter(|_| intervals > 1) {
+                let xs: Vec<f64> = reps
+                    .iter()
+                    .map(|r| {
+                        f(if k < k_n {
+                            &r.by_interval_type[i * k_n + k]
+                        } else {
+                            &r.by_interval[i]
+                        })
+                    })
+                    .collect();
+                let what = format!("{label} [{name}, hour {}]", i + 1);
+                out.push(peer.compare(what, &xs, measure, k, Some(i), scale));
+            }
+        }
+    }
+    for g in 0..=groups.len() {
+        let name = groups.get(g).copied().unwrap_or("all");
+        let xs: Vec<f64> = reps
+            .iter()
+            .map(|r| {
+                if g < groups.len() {
+                    r.by_group[g].occupancy
+                } else {
+                    r.total.occupancy
+                }
+            })
+            .collect();
+        out.push(peer.compare(
+            format!("occupancy [{name}]"),
+            &xs,
+            "OCCUPANCYREP",
+            g,
+            None,
+            1.0,
+        ));
+    }
+    // Our interval rows have occupancy for all groups together.
+    for i in (0..intervals).filter(|_| intervals > 1) {
+        let xs: Vec<f64> = reps.iter().map(|r| r.by_interval[i].occupancy).collect();
+        let what = format!("occupancy [all, hour {}]", i + 1);
+        out.push(peer.compare(what, &xs, "OCCUPANCYREP", groups.len(), Some(i), 1.0));
+    }
     out
 }
 
@@ -280,7 +270,7 @@ fn table(name: &str, policy: &str, cs: &[Comparison]) {
 fn multiskill_centers_agree_with_contactcenters() {
     let mut failures = Vec::new();
     let mut count = 0;
-    for name in ["fourtypes", "threetypes"] {
+    for name in CENTERS {
         let sim = center(name);
         let own = sim.scenario().policy.clone();
         assert_eq!(own.name(), "skill-expansion");
@@ -298,7 +288,7 @@ fn multiskill_centers_agree_with_contactcenters() {
                 }),
         );
     }
-    assert!(count >= 70, "{count} comparisons");
+    assert_eq!(count, 271, "comparisons");
     assert!(
         failures.is_empty(),
         "outside 99.9%:\n{}",
@@ -308,7 +298,7 @@ fn multiskill_centers_agree_with_contactcenters() {
 
 #[test]
 fn another_policy_disagrees_with_contactcenters() {
-    for name in ["fourtypes", "threetypes"] {
+    for name in CENTERS {
         let sim = center(name);
         let cs = comparisons(name, &sim, &run(&sim, &PolicySpec::LongestIdleAgent));
         table(name, "longest-idle-agent", &cs);

@@ -6,7 +6,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 peers=${1:-$here/../../../../shared/peers}
-for name in fourtypes threetypes; do
+for name in fourtypes threetypes day; do
   out=$here/$name.cc-results.xml
   rm -f "$out" # ContactCenters will not overwrite a results file
   # (its report goes to stdout and its progress bar to stderr)
