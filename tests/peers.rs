@@ -3,36 +3,42 @@
 //! same multi-skill centers: where no formula exists, a simulator nobody here
 //! wrote is the reference.
 //!
-//! `tests/data/peers/NAME.toml` is a center; `NAME.cc.xml` the same center in
-//! ContactCenters' own format, for its generic simulator `msk.CallCenterSim`;
-//! `NAME.cc-results.xml` that simulator's output (300 replications), kept here
-//! so that the test needs no Java; `regen.sh` makes it again (the same bytes:
-//! ContactCenters seeds itself).
+//! `tests/data/peers/CENTER.toml` is a center; `CENTER.POLICY.cc.xml` the same
+//! center in ContactCenters' own format, for its generic simulator
+//! `msk.CallCenterSim`, with the ContactCenters router that makes skillroute's
+//! POLICY's decisions; `CENTER.POLICY.cc-results.xml` that simulator's output
+//! (300 replications), kept here so that the test needs no Java; `regen.sh`
+//! makes them again (the same bytes: ContactCenters seeds itself).
 //!
 //! Each center has overflow between specialist and generalist groups, so the
 //! routing policy shapes every figure: `fourtypes` (4 types, 3 groups),
 //! `threetypes` (the shape of ContactCenters' own three-type example) and
 //! `day` (8 hours of time-varying arrivals in hourly intervals, a shift
-//! change from early to late specialists). skillroute's `skill-expansion`
-//! without relaxation steps (the most skilled free agent; a freed agent takes
-//! the longest-waiting contact it can serve) is ContactCenters'
-//! `SINGLEFIFOQUEUE` router with each type's groups listed most skilled first.
+//! change from early to late specialists). The policies and their routers:
+//!
+//! | skillroute | ContactCenters |
+//! | --- | --- |
+//! | `skill-expansion` without steps: the most skilled free agent; a freed agent takes the longest waiting | `SINGLEFIFOQUEUE`, each type's groups most skilled first |
+//! | `longest-idle-agent` | `AGENTSPREF`, all ranks equal |
+//! | `priority-aging` without aging: the longest idle; a freed agent takes the highest priority, then the longest waiting | `AGENTSPREF`, equal type-to-group ranks, group-to-type ranks by priority |
 //!
 //! Every figure both define is compared: offered, answered, abandoned,
 //! answered within 20 s, P(abandon), P(wait) and ASA per contact type and in
 //! total, occupancy per group and in total, over the day and, for `day`, hour
-//! by hour: 271 comparisons of the means over 300 replications, two
-//! independent estimates, whose difference must be within 3.29 standard
-//! errors (99.9%). Then the same centers under `longest-idle-agent`, which
-//! spreads overflow calls differently, must disagree with ContactCenters
-//! somewhere by more than 5 standard errors: the comparison can tell routing
-//! policies apart.
+//! by hour: 271 comparisons per policy, 813 in all, of the means over 300
+//! replications, two independent estimates, whose difference must be within
+//! 3.29 standard errors (99.9%). And each policy must disagree with the other
+//! two policies' routers somewhere by more than 5 standard errors: the
+//! comparison can tell routing policies apart.
 
 use std::collections::HashMap;
+use std::sync::OnceLock;
 
+use skillroute::PriorityAging;
 use skillroute::sim::{Metrics, PolicySpec, Replication, RunOptions, Scenario, Simulation};
 
-/// The centers, each `NAME.toml` beside `NAME.cc.xml` and `NAME.cc-results.xml`.
+/// The centers, each `CENTER.toml` beside its `CENTER.POLICY.cc.xml` and
+/// `CENTER.POLICY.cc-results.xml`.
 const CENTERS: [&str; 3] = ["fourtypes", "threetypes", "day"];
 
 const DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/peers");
@@ -66,8 +72,9 @@ fn rows(node: roxmltree::Node<'_, '_>) -> Vec<Vec<f64>> {
         .collect()
 }
 
-fn peer(name: &str) -> Peer {
-    let path = format!("{DIR}/{name}.cc-results.xml");
+/// ContactCenters' results for `center` under the router matching `policy`.
+fn peer(center: &str, policy: &str) -> Peer {
+    let path = format!("{DIR}/{center}.{policy}.cc-results.xml");
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
     let doc = roxmltree::Document::parse(&text).unwrap_or_else(|e| panic!("{path}: {e}"));
     let root = doc.root_element();
@@ -182,8 +189,7 @@ const FIGURES: [Figure; 7] = [
 /// contact type and in total, and occupancy per group and in total, over
 /// the day; and with report intervals, the same per interval (ContactCenters'
 /// periods), contacts by the interval of their arrival.
-fn comparisons(name: &str, sim: &Simulation, reps: &[Replication]) -> Vec<Comparison> {
-    let peer = peer(name);
+fn comparisons(sim: &Simulation, reps: &[Replication], peer: &Peer) -> Vec<Comparison> {
     assert_eq!(peer.replications as usize, reps.len());
     let types = sim.contact_types();
     let groups = sim.groups();
@@ -247,13 +253,48 @@ fn center(name: &str) -> Simulation {
     Simulation::new(scenario).expect("valid scenario")
 }
 
-fn run(sim: &Simulation, policy: &PolicySpec) -> Vec<Replication> {
-    sim.replications_policy(policy, RunOptions::default())
-        .expect("runs")
+/// The policies compared, each with the ContactCenters router that makes the
+/// same decisions (in `CENTER.POLICY.cc.xml`).
+fn policies() -> [PolicySpec; 3] {
+    [
+        PolicySpec::SkillExpansion { steps: vec![] },
+        PolicySpec::LongestIdleAgent,
+        PolicySpec::PriorityAging(PriorityAging {
+            aging_per_second: 0.0,
+            tier_boost: 0.0,
+            ..PriorityAging::default()
+        }),
+    ]
 }
 
-fn table(name: &str, policy: &str, cs: &[Comparison]) {
-    println!("{name} under {policy}, against ContactCenters (SINGLEFIFOQUEUE):");
+/// A center and its replications under each policy.
+type CenterRuns = (Simulation, Vec<(PolicySpec, Vec<Replication>)>);
+
+/// Every center under every policy, run once for both tests.
+fn runs() -> &'static [CenterRuns] {
+    static RUNS: OnceLock<Vec<CenterRuns>> = OnceLock::new();
+    RUNS.get_or_init(|| {
+        CENTERS
+            .iter()
+            .map(|name| {
+                let sim = center(name);
+                let runs = policies()
+                    .into_iter()
+                    .map(|p| {
+                        let reps = sim
+                            .replications_policy(&p, RunOptions::default())
+                            .expect("runs");
+                        (p, reps)
+                    })
+                    .collect();
+                (sim, runs)
+            })
+            .collect()
+    })
+}
+
+fn table(title: &str, cs: &[Comparison]) {
+    println!("{title}:");
     println!(
         "{:<32} {:>12} {:>12} {:>7}",
         "figure", "skillroute", "CC", "z"
@@ -267,28 +308,32 @@ fn table(name: &str, policy: &str, cs: &[Comparison]) {
 }
 
 #[test]
-fn multiskill_centers_agree_with_contactcenters() {
+fn each_policy_agrees_with_its_contactcenters_router() {
     let mut failures = Vec::new();
     let mut count = 0;
-    for name in CENTERS {
-        let sim = center(name);
-        let own = sim.scenario().policy.clone();
-        assert_eq!(own.name(), "skill-expansion");
-        let cs = comparisons(name, &sim, &run(&sim, &own));
-        table(name, own.name(), &cs);
-        count += cs.len();
-        failures.extend(
-            cs.iter()
-                .filter(|c| c.z.is_nan() || c.z.abs() >= 3.29)
-                .map(|c| {
-                    format!(
-                        "{name}: {} = {} against {} (z = {:.2})",
-                        c.what, c.ours, c.theirs, c.z
-                    )
-                }),
-        );
+    for (sim, runs) in runs() {
+        let name = &sim.scenario().name;
+        for (policy, reps) in runs {
+            let cs = comparisons(sim, reps, &peer(name, policy.name()));
+            table(&format!("{name} under {}", policy.name()), &cs);
+            count += cs.len();
+            failures.extend(
+                cs.iter()
+                    .filter(|c| c.z.is_nan() || c.z.abs() >= 3.29)
+                    .map(|c| {
+                        format!(
+                            "{name}, {}: {} = {} against {} (z = {:.2})",
+                            policy.name(),
+                            c.what,
+                            c.ours,
+                            c.theirs,
+                            c.z
+                        )
+                    }),
+            );
+        }
     }
-    assert_eq!(count, 271, "comparisons");
+    assert_eq!(count, 3 * 271, "comparisons");
     assert!(
         failures.is_empty(),
         "outside 99.9%:\n{}",
@@ -296,21 +341,35 @@ fn multiskill_centers_agree_with_contactcenters() {
     );
 }
 
+/// The comparison has the power to tell routing policies apart: each policy
+/// against the ContactCenters routers of the other two.
 #[test]
-fn another_policy_disagrees_with_contactcenters() {
-    for name in CENTERS {
-        let sim = center(name);
-        let cs = comparisons(name, &sim, &run(&sim, &PolicySpec::LongestIdleAgent));
-        table(name, "longest-idle-agent", &cs);
-        let worst = cs
-            .iter()
-            .max_by(|a, b| a.z.abs().total_cmp(&b.z.abs()))
-            .expect("comparisons");
-        assert!(
-            worst.z.abs() > 5.0,
-            "{name}: longest-idle-agent is indistinguishable from SINGLEFIFOQUEUE (worst: {} z = {:.2})",
-            worst.what,
-            worst.z
-        );
+fn each_policy_disagrees_with_the_other_routers() {
+    for (sim, runs) in runs() {
+        let name = &sim.scenario().name;
+        for (policy, reps) in runs {
+            for other in policies().iter().filter(|o| o.name() != policy.name()) {
+                let cs = comparisons(sim, reps, &peer(name, other.name()));
+                let worst = cs
+                    .iter()
+                    .max_by(|a, b| a.z.abs().total_cmp(&b.z.abs()))
+                    .expect("comparisons");
+                println!(
+                    "{name}: {} against {}'s router: largest |z| {:.1} ({})",
+                    policy.name(),
+                    other.name(),
+                    worst.z.abs(),
+                    worst.what
+                );
+                assert!(
+                    worst.z.abs() > 5.0,
+                    "{name}: {} is indistinguishable from {}'s router (worst: {} z = {:.2})",
+                    policy.name(),
+                    other.name(),
+                    worst.what,
+                    worst.z
+                );
+            }
+        }
     }
 }

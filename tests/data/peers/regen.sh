@@ -6,11 +6,12 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 peers=${1:-$here/../../../../shared/peers}
-for name in fourtypes threetypes day; do
+for params in "$here"/*.cc.xml; do
+  name=$(basename "$params" .cc.xml) # CENTER.POLICY
   out=$here/$name.cc-results.xml
   rm -f "$out" # ContactCenters will not overwrite a results file
   # (its report goes to stdout and its progress bar to stderr)
-  bash "$peers/contactcenters/msk.sh" "$here/$name.cc.xml" "$here/repsim.xml" "$out" \
+  bash "$peers/contactcenters/msk.sh" "$params" "$here/repsim.xml" "$out" \
     >/dev/null 2>"$out.log" || { cat "$out.log"; exit 1; }
   rm -f "$out.log"
   # The run's date, CPU time and file paths vary; the results do not.
