@@ -22,14 +22,21 @@
 //! | `longest-idle-agent` | `AGENTSPREF`, all ranks equal |
 //! | `priority-aging` without aging: the longest idle; a freed agent takes the highest priority, then the longest waiting | `AGENTSPREF`, equal type-to-group ranks, group-to-type ranks by priority |
 //!
+//! and `bullseye`, `fourtypes` whose types need their specialists' level
+//! until they have waited 15 s, under `skill-expansion` with that one
+//! relaxation step: `AGENTSPREFWITHDELAYS` with a 15 s delay to the
+//! generalists, which checks the router's wake-ups.
+//!
 //! Every figure both define is compared: offered, answered, abandoned,
 //! answered within 20 s, P(abandon), P(wait) and ASA per contact type and in
 //! total, occupancy per group and in total, over the day and, for `day`, hour
-//! by hour: 271 comparisons per policy, 813 in all, of the means over 300
-//! replications, two independent estimates, whose difference must be within
-//! 3.29 standard errors (99.9%). And each policy must disagree with the other
-//! two policies' routers somewhere by more than 5 standard errors: the
-//! comparison can tell routing policies apart.
+//! by hour: 271 comparisons per policy on the three centers and 39 on
+//! `bullseye`, 852 in all, of the means over 300 replications, two
+//! independent estimates, whose difference must be within 3.29 standard
+//! errors (99.9%). And each run must disagree with the routers that decide
+//! otherwise (the other two policies'; for `bullseye`, `fourtypes` without
+//! the delay) somewhere by more than 5 standard errors: the comparison can
+//! tell routing policies apart.
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
@@ -72,9 +79,10 @@ fn rows(node: roxmltree::Node<'_, '_>) -> Vec<Vec<f64>> {
         .collect()
 }
 
-/// ContactCenters' results for `center` under the router matching `policy`.
-fn peer(center: &str, policy: &str) -> Peer {
-    let path = format!("{DIR}/{center}.{policy}.cc-results.xml");
+/// ContactCenters' results `CENTER.POLICY`: `CENTER` under the router that
+/// makes `POLICY`'s decisions.
+fn peer(which: &str) -> Peer {
+    let path = format!("{DIR}/{which}.cc-results.xml");
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
     let doc = roxmltree::Document::parse(&text).unwrap_or_else(|e| panic!("{path}: {e}"));
     let root = doc.root_element();
@@ -253,8 +261,8 @@ fn center(name: &str) -> Simulation {
     Simulation::new(scenario).expect("valid scenario")
 }
 
-/// The policies compared, each with the ContactCenters router that makes the
-/// same decisions (in `CENTER.POLICY.cc.xml`).
+/// The policies compared on each of `CENTERS`, each with the ContactCenters
+/// router that makes the same decisions (in `CENTER.POLICY.cc.xml`).
 fn policies() -> [PolicySpec; 3] {
     [
         PolicySpec::SkillExpansion { steps: vec![] },
@@ -267,29 +275,53 @@ fn policies() -> [PolicySpec; 3] {
     ]
 }
 
-/// A center and its replications under each policy.
-type CenterRuns = (Simulation, Vec<(PolicySpec, Vec<Replication>)>);
+/// One run to compare: a center's replications under a policy, the ContactCenters results
+/// (`CENTER.POLICY`) it must agree with, and those of routers that decide
+/// otherwise on the same customers, which it must not.
+struct Case {
+    sim: Simulation,
+    reps: Vec<Replication>,
+    agrees: String,
+    differs: Vec<String>,
+}
 
-/// Every center under every policy, run once for both tests.
-fn runs() -> &'static [CenterRuns] {
-    static RUNS: OnceLock<Vec<CenterRuns>> = OnceLock::new();
-    RUNS.get_or_init(|| {
-        CENTERS
-            .iter()
-            .map(|name| {
-                let sim = center(name);
-                let runs = policies()
-                    .into_iter()
-                    .map(|p| {
-                        let reps = sim
-                            .replications_policy(&p, RunOptions::default())
-                            .expect("runs");
-                        (p, reps)
-                    })
+/// Every case, run once for both tests: `CENTERS` under each of
+/// `policies()`, and `bullseye` under its own relaxing skill-expansion
+/// (which must differ from the same center without the delay).
+fn cases() -> &'static [Case] {
+    static CASES: OnceLock<Vec<Case>> = OnceLock::new();
+    CASES.get_or_init(|| {
+        let run = |name: &str, policy: PolicySpec, differs: Vec<String>| {
+            let sim = center(name);
+            let reps = sim
+                .replications_policy(&policy, RunOptions::default())
+                .expect("runs");
+            let agrees = format!("{name}.{}", policy.name());
+            Case {
+                sim,
+                reps,
+                agrees,
+                differs,
+            }
+        };
+        let mut cases = Vec::new();
+        for name in CENTERS {
+            for policy in policies() {
+                let differs = policies()
+                    .iter()
+                    .filter(|o| o.name() != policy.name())
+                    .map(|o| format!("{name}.{}", o.name()))
                     .collect();
-                (sim, runs)
-            })
-            .collect()
+                cases.push(run(name, policy, differs));
+            }
+        }
+        let bullseye = center("bullseye").scenario().policy.clone();
+        cases.push(run(
+            "bullseye",
+            bullseye,
+            vec!["fourtypes.skill-expansion".into()],
+        ));
+        cases
     })
 }
 
@@ -311,29 +343,22 @@ fn table(title: &str, cs: &[Comparison]) {
 fn each_policy_agrees_with_its_contactcenters_router() {
     let mut failures = Vec::new();
     let mut count = 0;
-    for (sim, runs) in runs() {
-        let name = &sim.scenario().name;
-        for (policy, reps) in runs {
-            let cs = comparisons(sim, reps, &peer(name, policy.name()));
-            table(&format!("{name} under {}", policy.name()), &cs);
-            count += cs.len();
-            failures.extend(
-                cs.iter()
-                    .filter(|c| c.z.is_nan() || c.z.abs() >= 3.29)
-                    .map(|c| {
-                        format!(
-                            "{name}, {}: {} = {} against {} (z = {:.2})",
-                            policy.name(),
-                            c.what,
-                            c.ours,
-                            c.theirs,
-                            c.z
-                        )
-                    }),
-            );
-        }
+    for case in cases() {
+        let cs = comparisons(&case.sim, &case.reps, &peer(&case.agrees));
+        table(&format!("{} against ContactCenters", case.agrees), &cs);
+        count += cs.len();
+        failures.extend(
+            cs.iter()
+                .filter(|c| c.z.is_nan() || c.z.abs() >= 3.29)
+                .map(|c| {
+                    format!(
+                        "{}: {} = {} against {} (z = {:.2})",
+                        case.agrees, c.what, c.ours, c.theirs, c.z
+                    )
+                }),
+        );
     }
-    assert_eq!(count, 3 * 271, "comparisons");
+    assert_eq!(count, 3 * 271 + 39, "comparisons");
     assert!(
         failures.is_empty(),
         "outside 99.9%:\n{}",
@@ -341,35 +366,30 @@ fn each_policy_agrees_with_its_contactcenters_router() {
     );
 }
 
-/// The comparison has the power to tell routing policies apart: each policy
-/// against the ContactCenters routers of the other two.
+/// The comparison has the power to tell routing policies apart: each case
+/// against the ContactCenters routers that decide otherwise.
 #[test]
 fn each_policy_disagrees_with_the_other_routers() {
-    for (sim, runs) in runs() {
-        let name = &sim.scenario().name;
-        for (policy, reps) in runs {
-            for other in policies().iter().filter(|o| o.name() != policy.name()) {
-                let cs = comparisons(sim, reps, &peer(name, other.name()));
-                let worst = cs
-                    .iter()
-                    .max_by(|a, b| a.z.abs().total_cmp(&b.z.abs()))
-                    .expect("comparisons");
-                println!(
-                    "{name}: {} against {}'s router: largest |z| {:.1} ({})",
-                    policy.name(),
-                    other.name(),
-                    worst.z.abs(),
-                    worst.what
-                );
-                assert!(
-                    worst.z.abs() > 5.0,
-                    "{name}: {} is indistinguishable from {}'s router (worst: {} z = {:.2})",
-                    policy.name(),
-                    other.name(),
-                    worst.what,
-                    worst.z
-                );
-            }
+    for case in cases() {
+        for other in &case.differs {
+            let cs = comparisons(&case.sim, &case.reps, &peer(other));
+            let worst = cs
+                .iter()
+                .max_by(|a, b| a.z.abs().total_cmp(&b.z.abs()))
+                .expect("comparisons");
+            println!(
+                "{} against {other}'s router: largest |z| {:.1} ({})",
+                case.agrees,
+                worst.z.abs(),
+                worst.what
+            );
+            assert!(
+                worst.z.abs() > 5.0,
+                "{} is indistinguishable from {other}'s router (worst: {} z = {:.2})",
+                case.agrees,
+                worst.what,
+                worst.z
+            );
         }
     }
 }

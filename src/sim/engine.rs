@@ -1014,7 +1014,12 @@ impl<'a, P: RoutingPolicy, O: SimObserver> Engine<'a, P, O> {
         if slot.counted {
             let wait = now - slot.arrival;
             let k = slot.ctype as usize;
-            let within = wait <= plan.types[k].sl_threshold;
+            // Within the threshold if answered by the deadline `arrival +
+            // threshold`, compared as instants: a contact answered at the very
+            // moment a bullseye step at the threshold let more agents take it
+            // (`arrival + step`, the router's wake-up) is within, where
+            // `now - arrival` may round a hair above the threshold.
+            let within = now <= slot.arrival + plan.types[k].sl_threshold;
             let handle = service + slot.wrap;
             let fit = plan
                 .fit

@@ -460,7 +460,8 @@ metric_struct! {
         abandoned,
         /// Contacts still waiting at the end (`offered − answered − abandoned`).
         waiting_at_end,
-        /// Answered within the channel's threshold / (answered + abandoned).
+        /// Answered within the channel's threshold (by the instant arrival +
+        /// threshold) / (answered + abandoned).
         service_level,
         /// Average speed of answer: mean wait of answered contacts (s).
         asa,
