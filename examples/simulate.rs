@@ -53,6 +53,7 @@ use std::time::Instant;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use plotters::prelude::*;
+use skillroute::SegmentId;
 use skillroute::sim::{
     Comparison, Estimate, Metrics, PolicySpec, Progress, Replication, Report, RunOptions, Scenario,
     Simulation, TraceWriter,
@@ -345,6 +346,10 @@ fn main() -> ExitCode {
     if !comparisons.is_empty() {
         print_comparisons(&comparisons, sc.replications, args.confidence);
     }
+    if let Err(e) = print_learned(&sim, &policies) {
+        eprintln!("error: {e}");
+        return ExitCode::FAILURE;
+    }
 
     let written = write_outputs(&args.out, &reports, &comparisons).and_then(|mut files| {
         if args.trace {
@@ -620,6 +625,74 @@ fn print_expected_wait(reports: &[Report]) {
             pm(&t.ewt_mae, 1.0, 1),
         );
     }
+}
+
+/// What `learned-fit` learned in replication 0 (run again, the same
+/// replication to the bit), arm by arm, beside the scenario's ground truth,
+/// which it was never told: the outcomes it saw, its posterior mean of the
+/// resolution probability, and the truth's.
+fn print_learned(sim: &Simulation, policies: &[PolicySpec]) -> Result<(), String> {
+    let sc = sim.scenario();
+    for spec in policies {
+        let PolicySpec::LearnedFit(config) = spec else {
+            continue;
+        };
+        let Some(truth) = sc.outcomes.as_ref().map(|o| &o.resolution) else {
+            println!(
+                "\nlearned-fit: the scenario has no `outcomes`, so there was nothing to learn from"
+            );
+            continue;
+        };
+        let (_, learned) = sim
+            .replicate_learned_fit(config, 0)
+            .map_err(|e| format!("learned-fit, replication 0: {e}"))?;
+        println!(
+            "\nwhat learned-fit learned in replication 0 (per segment and agent group; \
+             the truth is the scenario's `outcomes`, never shown to the router):\n"
+        );
+        let sw = sim
+            .segments()
+            .iter()
+            .map(String::len)
+            .max()
+            .unwrap_or(0)
+            .max(7);
+        let gw = sim
+            .groups()
+            .iter()
+            .map(|g| g.len())
+            .max()
+            .unwrap_or(0)
+            .max(5);
+        println!(
+            "  {:sw$}  {:gw$}  {:>9}  {:>8}  {:>6}",
+            "segment", "group", "outcomes", "learned", "truth"
+        );
+        for (i, segment) in sim.segments().iter().enumerate() {
+            for group in sim.groups() {
+                let Some(agent) = sim
+                    .agents()
+                    .iter()
+                    .find(|a| a.attributes().get("group").map(String::as_str) == Some(group))
+                else {
+                    continue;
+                };
+                let e = learned.estimate(SegmentId(i as u32), agent);
+                let t = truth
+                    .segments
+                    .get(segment)
+                    .and_then(|m| m.get(group))
+                    .copied()
+                    .unwrap_or(truth.default);
+                println!(
+                    "  {segment:sw$}  {group:gw$}  {:>9}  {:>8.3}  {t:>6.3}",
+                    e.resolved + e.unresolved,
+                    e.mean
+                );
+            }
+        }
+    }
+    Ok(())
 }
 
 /// `pm` for a paired difference, signed, with `*` where its interval

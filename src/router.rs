@@ -404,6 +404,12 @@ impl<P: RoutingPolicy> Router<P> {
         &self.policy
     }
 
+    /// The policy as the router leaves it (what a learning policy learned,
+    /// say, to keep across a restart), ending the router.
+    pub fn into_policy(self) -> P {
+        self.policy
+    }
+
     /// The configuration.
     pub fn config(&self) -> &RouterConfig {
         &self.config

@@ -227,3 +227,56 @@ fn learning_costs_no_service() {
         );
     }
 }
+
+/// What the policy learned, handed back after a replication
+/// (`Simulation::replicate_learned_fit`), against the truth it was never
+/// told: each arm's posterior mean within 4 standard errors of the true
+/// resolution probability, where its outcomes are many. The replication is
+/// the one the built-in runs, to the bit.
+#[test]
+fn what_it_learned_is_the_truth() {
+    let sim = sim(MATCHED);
+    let truth = |seg: &str, group: &str| match (seg, group) {
+        ("x", "north") | ("y", "south") => 0.9,
+        _ => 0.4,
+    };
+    for exploration in [Exploration::default(), Exploration::Greedy] {
+        let spec = learned(exploration);
+        let PolicySpec::LearnedFit(config) = &spec else {
+            unreachable!()
+        };
+        for r in 0..3 {
+            let (rep, policy) = sim.replicate_learned_fit(config, r).expect("runs");
+            let same = sim.replicate_policy(&spec, r).expect("runs");
+            assert_eq!(
+                serde_json::to_string(&rep).unwrap(),
+                serde_json::to_string(&same).unwrap(),
+                "replication {r}: the built-in's own run"
+            );
+            let mut seen = 0;
+            for (s, seg) in sim.segments().iter().enumerate() {
+                for group in ["north", "south"] {
+                    let agent = sim
+                        .agents()
+                        .iter()
+                        .find(|a| a.attributes().get("group").map(String::as_str) == Some(group))
+                        .expect("an agent of the group");
+                    let e = policy.estimate(skillroute::SegmentId(s as u32), agent);
+                    let n = (e.resolved + e.unresolved) as f64;
+                    seen += e.resolved + e.unresolved;
+                    let p = truth(seg, group);
+                    if n >= 30.0 {
+                        let se = (p * (1.0 - p) / n).sqrt();
+                        assert!(
+                            (e.mean - p).abs() < 4.0 * se + 1.0 / n,
+                            "{seg} × {group}: learned {} from {n} outcomes, truth {p}",
+                            e.mean
+                        );
+                    }
+                }
+            }
+            // Every completed contact's outcome was learned, by one arm.
+            assert_eq!(seen, rep.router_counts.completed, "replication {r}");
+        }
+    }
+}

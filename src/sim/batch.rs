@@ -36,6 +36,11 @@ impl<P: RoutingPolicy> Windowed<P> {
         }
     }
 
+    /// The wrapped policy.
+    pub fn into_inner(self) -> P {
+        self.inner
+    }
+
     #[inline]
     fn open(&self, now: f64) -> bool {
         match self.every {

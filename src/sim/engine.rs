@@ -504,8 +504,9 @@ impl<'a, P: RoutingPolicy, O: SimObserver> Engine<'a, P, O> {
         }
     }
 
-    /// Runs the replication to its end.
-    pub fn run(mut self) -> Result<Raw, SimError> {
+    /// Runs the replication to its end; returns its statistics and the
+    /// policy as it ended.
+    pub fn run(mut self) -> Result<(Raw, P), SimError> {
         let plan = self.plan;
         // Every agent logs in once at time 0 (so that the router knows who can
         // serve each channel) and out again; shifts log them in for real.
@@ -595,7 +596,7 @@ impl<'a, P: RoutingPolicy, O: SimObserver> Engine<'a, P, O> {
         self.close(end_time)
     }
 
-    fn close(mut self, end: f64) -> Result<Raw, SimError> {
+    fn close(mut self, end: f64) -> Result<(Raw, P), SimError> {
         for a in 0..self.agents.len() {
             self.touch(a, end);
         }
@@ -614,7 +615,7 @@ impl<'a, P: RoutingPolicy, O: SimObserver> Engine<'a, P, O> {
             self.by_interval[0] = row.clone();
             self.by_interval_type[0] = row.clone();
         }
-        Ok(Raw {
+        let raw = Raw {
             arrived: self.serial,
             events: self.events,
             end_time: end,
@@ -635,7 +636,8 @@ impl<'a, P: RoutingPolicy, O: SimObserver> Engine<'a, P, O> {
             counts: self.router.counts(),
             rejected: self.router.rejected_proposals(),
             rebalances: self.rebalances,
-        })
+        };
+        Ok((raw, self.router.into_policy()))
     }
 
     fn record(&self, slot: &Slot, end: ContactEnd, at: f64) -> ContactRecord {

@@ -187,7 +187,8 @@ pub use stats::{Estimate, Fairness, MetricValue, Metrics, nan_null, t_quantile};
 use crate::assign::Mode;
 use crate::model::AgentId;
 use crate::policy::{
-    LearnedFit, LongestIdleAgent, OptimalAssignment, RoutingPolicy, SkillExpansion,
+    LearnedFit, LearnedFitConfig, LongestIdleAgent, OptimalAssignment, RoutingPolicy,
+    SkillExpansion,
 };
 use crate::router::RouterError;
 use scenario::Plan;
@@ -514,12 +515,51 @@ impl Simulation {
         replication: u32,
         observer: &mut O,
     ) -> Result<Replication, SimError> {
+        self.replicate_keeping(policy, replication, observer)
+            .map(|(rep, _)| rep)
+    }
+
+    /// Runs replication `replication` under `policy`, as
+    /// [`replicate_observed`](Simulation::replicate_observed) does, and hands
+    /// the policy back as the replication left it: what a learning policy
+    /// learned, say ([`LearnedFit::arms`], [`LearnedFit::estimate`]).
+    pub fn replicate_keeping<P: RoutingPolicy, O: SimObserver>(
+        &self,
+        policy: P,
+        replication: u32,
+        observer: &mut O,
+    ) -> Result<(Replication, P), SimError> {
         let name = policy.name().to_string();
         let plan = &self.plan;
         let every = plan.rebalance_every.filter(|_| plan.batch_window);
         let policy = batch::Windowed::new(policy, every, plan.horizon);
-        let raw = engine::Engine::new(plan, policy, replication, observer)?.run()?;
-        Ok(Replication::from_raw(&self.plan, replication, name, raw))
+        let (raw, policy) = engine::Engine::new(plan, policy, replication, observer)?.run()?;
+        let rep = Replication::from_raw(&self.plan, replication, name, raw);
+        Ok((rep, policy.into_inner()))
+    }
+
+    /// Runs replication `replication` under the built-in `learned-fit` with
+    /// `config` (as [`PolicySpec::LearnedFit`] runs it: the same exploring
+    /// draws, so the same [`Replication`]) and returns what it learned.
+    pub fn replicate_learned_fit(
+        &self,
+        config: &LearnedFitConfig,
+        replication: u32,
+    ) -> Result<(Replication, LearnedFit), SimError> {
+        let policy = self.learned_fit(config, replication)?;
+        self.replicate_keeping(policy, replication, &mut ())
+    }
+
+    /// The built-in `learned-fit` for replication `r`: it explores with its
+    /// own draws, the configured seed mixed with the replication's stream.
+    fn learned_fit(&self, c: &LearnedFitConfig, r: u32) -> Result<LearnedFit, SimError> {
+        let mut config = c.clone();
+        let own = rand::Rng::next_u64(&mut rng::stream(self.plan.seed, r, rng::Purpose::Policy, 0));
+        config.seed = rng::splitmix64(own ^ c.seed);
+        Ok(LearnedFit::new(config).map_err(|e| ScenarioError::Invalid {
+            field: "policy".into(),
+            rule: e.to_string(),
+        })?)
     }
 
     /// Runs every replication under a fresh policy from `make`.
@@ -611,23 +651,7 @@ impl Simulation {
                 };
                 self.replicate_observed(OptimalAssignment::new(mode), r, obs)
             }
-            PolicySpec::LearnedFit(c) => {
-                // Each replication explores with its own draws: the
-                // configured seed mixed with the replication's stream.
-                let mut config = c.clone();
-                let own = rand::Rng::next_u64(&mut rng::stream(
-                    self.plan.seed,
-                    r,
-                    rng::Purpose::Policy,
-                    0,
-                ));
-                config.seed = rng::splitmix64(own ^ c.seed);
-                let p = LearnedFit::new(config).map_err(|e| ScenarioError::Invalid {
-                    field: "policy".into(),
-                    rule: e.to_string(),
-                })?;
-                self.replicate_observed(p, r, obs)
-            }
+            PolicySpec::LearnedFit(c) => self.replicate_observed(self.learned_fit(c, r)?, r, obs),
         }
     }
 
