@@ -6,6 +6,7 @@
 //! ```text
 //! cargo build --release --features python --example python
 //! cp target/release/examples/libpython.so skillroute.so     # (.dylib on macOS)
+//! cp examples/skillroute.pyi .                              # type stubs, for checkers and editors
 //! ```
 //!
 //! ```python

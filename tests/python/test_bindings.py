@@ -11,6 +11,8 @@ order, and give the single run's reports to the byte; a task's lines are
 the very lines `simulate --tasks M --task N` writes.
 """
 
+import ast
+import inspect
 import json
 import os
 import random
@@ -26,6 +28,7 @@ import skillroute  # noqa: E402
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 CENTER = os.path.join(ROOT, "examples", "data", "default-center.toml")
 SIMULATE = os.path.join(ROOT, "target", "release", "examples", "simulate")
+STUBS = os.path.join(ROOT, "examples", "skillroute.pyi")
 TASKS = 3
 
 
@@ -109,6 +112,38 @@ class Bindings(unittest.TestCase):
         self.assertEqual(skillroute.check(canonical), canonical)
         with open(CENTER) as f:
             self.assertEqual(skillroute.check(f.read()), canonical)
+
+    def test_the_stubs_are_the_module(self):
+        """examples/skillroute.pyi names every public function and class of
+        the module, and each function's parameters and defaults as the
+        module itself reports them."""
+        with open(STUBS) as f:
+            tree = ast.parse(f.read())
+        stubbed = {}
+        for node in tree.body:
+            if isinstance(node, ast.FunctionDef):
+                args = node.args.args
+                defaults = [None] * (len(args) - len(node.args.defaults)) + [
+                    ast.literal_eval(d) for d in node.args.defaults
+                ]
+                stubbed[node.name] = [
+                    (a.arg, d is not None or i >= len(args) - len(node.args.defaults), d)
+                    for i, (a, d) in enumerate(zip(args, defaults))
+                ]
+            elif isinstance(node, ast.ClassDef):
+                stubbed[node.name] = "class"
+        public = {n: v for n, v in vars(skillroute).items() if not n.startswith("_")}
+        self.assertEqual(sorted(stubbed), sorted(public))
+        for name, value in public.items():
+            if isinstance(value, type):
+                self.assertEqual(stubbed[name], "class", name)
+                continue
+            params = [
+                (p.name, p.default is not inspect.Parameter.empty,
+                 None if p.default is inspect.Parameter.empty else p.default)
+                for p in inspect.signature(value).parameters.values()
+            ]
+            self.assertEqual(stubbed[name], params, name)
 
 
 if __name__ == "__main__":
