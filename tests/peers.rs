@@ -12,7 +12,8 @@
 //!
 //! Each center has overflow between specialist and generalist groups, so the
 //! routing policy shapes every figure: `fourtypes` (4 types, 3 groups),
-//! `threetypes` (the shape of ContactCenters' own three-type example) and
+//! `threetypes` (the shape of ContactCenters' own three-type example, one
+//! group 1.2 times as fast: group-specific service times there) and
 //! `day` (8 hours of time-varying arrivals in hourly intervals, a shift
 //! change from early to late specialists). The policies and their routers:
 //!
