@@ -343,6 +343,9 @@ fn main() -> ExitCode {
     if sc.expected_wait {
         print_expected_wait(&reports);
     }
+    if sc.drain {
+        print_drain(&reports, sc.horizon);
+    }
     if !comparisons.is_empty() {
         print_comparisons(&comparisons, sc.replications, args.confidence);
     }
@@ -623,6 +626,25 @@ fn print_expected_wait(reports: &[Report]) {
             pm(&t.ewt_count, 1.0, 0),
             pm(&t.ewt_bias, 1.0, 1),
             pm(&t.ewt_mae, 1.0, 1),
+        );
+    }
+}
+
+/// A draining run: how long after the horizon the last contact left, and
+/// the agents' overtime (which occupancy, an open-day figure, leaves out).
+fn print_drain(reports: &[Report], horizon: f64) {
+    println!("\nafter the horizon (drain: no arrivals, the contacts still in the center finish):");
+    let w = reports.iter().map(|r| r.policy.len()).max().unwrap_or(0);
+    for r in reports {
+        let after = Estimate {
+            mean: r.end_time.mean - horizon,
+            ..r.end_time
+        };
+        println!(
+            "  {:w$}  last contact left {} min after it; agents' overtime {} agent-hours",
+            r.policy,
+            pm(&after, 1.0 / 60.0, 1),
+            pm(&r.overtime, 1.0 / 3600.0, 2),
         );
     }
 }

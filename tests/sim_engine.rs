@@ -1210,3 +1210,44 @@ fn answered_at_a_step_on_the_threshold_is_within_it() {
         "{ties} contacts answered at the step: the case is exercised"
     );
 }
+
+/// A draining run's overtime (agent-seconds of work after the horizon,
+/// which occupancy leaves out) is, contact by contact, each answered
+/// contact's time with its agent past the horizon (no ring delay here: an
+/// agent holds a contact from its answer until it leaves).
+#[test]
+fn overtime_is_the_work_done_after_the_horizon() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/peers/day.toml");
+    let mut s = Scenario::load(path).unwrap();
+    s.replications = 3;
+    let horizon = s.horizon;
+    let sim = Simulation::new(s.clone()).unwrap();
+    for rep in 0..3 {
+        let mut obs = Collect::default();
+        let r = sim
+            .replicate_observed(LongestIdleAgent, rep, &mut obs)
+            .unwrap();
+        let after: f64 = obs
+            .0
+            .iter()
+            .filter_map(|c| c.answered.map(|a| (c.left - a.max(horizon)).max(0.0)))
+            .sum();
+        assert!(
+            after > 0.0,
+            "replication {rep}: some work after the horizon"
+        );
+        assert!(
+            (r.overtime - after).abs() <= 1e-9 * after,
+            "replication {rep}: overtime {} against {after} from the contacts",
+            r.overtime
+        );
+        assert!(r.end_time > horizon);
+    }
+    // Not draining: no overtime.
+    s.drain = false;
+    let r = Simulation::new(s)
+        .unwrap()
+        .replicate(LongestIdleAgent, 0)
+        .unwrap();
+    assert_eq!(r.overtime, 0.0);
+}

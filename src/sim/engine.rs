@@ -364,6 +364,8 @@ pub(crate) struct Raw {
     pub counts: crate::router::Counts,
     pub rejected: u64,
     pub rebalances: u64,
+    /// Agent-seconds of work after the horizon (a draining run's overtime).
+    pub overtime: f64,
 }
 
 fn encode(slot: u32, generation: u32) -> ContactId {
@@ -408,6 +410,8 @@ pub(crate) struct Engine<'a, P: RoutingPolicy, O: SimObserver> {
     one_row: bool,
     staff: Vec<StaffAcc>,
     rebalances: u64,
+    /// Agent-seconds of work after the horizon (kept out of `staff`).
+    overtime: f64,
 }
 
 impl<'a, P: RoutingPolicy, O: SimObserver> Engine<'a, P, O> {
@@ -484,6 +488,7 @@ impl<'a, P: RoutingPolicy, O: SimObserver> Engine<'a, P, O> {
                 && plan.types[0].segments.len() == 1,
             staff: vec![StaffAcc::default(); plan.intervals * g],
             rebalances: 0,
+            overtime: 0.0,
         })
     }
 
@@ -636,6 +641,7 @@ impl<'a, P: RoutingPolicy, O: SimObserver> Engine<'a, P, O> {
             counts: self.router.counts(),
             rejected: self.router.rejected_proposals(),
             rebalances: self.rebalances,
+            overtime: self.overtime,
         };
         Ok((raw, self.router.into_policy()))
     }
@@ -684,7 +690,12 @@ impl<'a, P: RoutingPolicy, O: SimObserver> Engine<'a, P, O> {
         let warm = self.plan.warm_up;
         let ag = &mut self.agents[a];
         let from = ag.last.max(warm);
-        let until = now.min(self.plan.horizon);
+        let horizon = self.plan.horizon;
+        let until = now.min(horizon);
+        if now > horizon && ag.held > 0 && ag.logged_in {
+            // overtime: reported on its own
+            self.overtime += now - from.max(horizon);
+        }
         if ag.logged_in && until > from {
             let dt = until - from;
             let acc = &mut self.staff[self.interval * self.plan.groups.len() + ag.group as usize];

@@ -40,6 +40,10 @@ pub struct Replication {
     pub rejected_proposals: u64,
     /// Periodic re-plans sent to the router (the scenario's `rebalance_every`).
     pub rebalances: u64,
+    /// Agent-seconds of work after the horizon: a draining run's overtime,
+    /// which the agents' time metrics (occupancy…) leave out; 0 otherwise.
+    #[serde(default)]
+    pub overtime: f64,
     /// Everything together.
     pub total: Metrics<f64>,
     /// Per contact type.
@@ -379,6 +383,7 @@ impl Replication {
             router_counts: raw.counts,
             rejected_proposals: raw.rejected,
             rebalances: raw.rebalances,
+            overtime: raw.overtime,
             total: metrics(&total_q, Some((&total_staff, day))),
             by_type: by_type_acc.iter().map(|q| metrics(q, None)).collect(),
             by_channel,
@@ -455,6 +460,12 @@ pub struct Report {
     pub contacts: u64,
     /// Time-average number waiting.
     pub mean_in_queue: Estimate,
+    /// When the replications ended (s): the horizon, or later for a
+    /// draining run, when its last contact left.
+    pub end_time: Estimate,
+    /// Agent-seconds of work after the horizon (a draining run's overtime;
+    /// see [`Replication::overtime`]).
+    pub overtime: Estimate,
     /// Everything together.
     pub total: Metrics<Estimate>,
     /// Per contact type.
@@ -553,6 +564,8 @@ impl Report {
             })
             .collect();
         let q: Vec<f64> = reps.iter().map(|r| r.mean_in_queue).collect();
+        let ends: Vec<f64> = reps.iter().map(|r| r.end_time).collect();
+        let over: Vec<f64> = reps.iter().map(|r| r.overtime).collect();
         Report {
             scenario: plan.name.clone(),
             policy: reps.first().map(|r| r.policy.clone()).unwrap_or_default(),
@@ -563,6 +576,8 @@ impl Report {
             warm_up: plan.warm_up,
             contacts: reps.iter().map(|r| r.arrived).sum(),
             mean_in_queue: Estimate::from_samples(&q, confidence),
+            end_time: Estimate::from_samples(&ends, confidence),
+            overtime: Estimate::from_samples(&over, confidence),
             total: Metrics::estimate(&totals, confidence),
             by_type: rows(&types, reps, |r| &r.by_type, confidence),
             by_channel: rows(&plan.channels, reps, |r| &r.by_channel, confidence),
@@ -700,17 +715,19 @@ impl Comparison {
             .iter()
             .zip(base)
             .map(|(o, b)| Replication {
-                // Not metrics: `other`'s own (see `differences`).
+                // Identities and counts are `other`'s own; times and
+                // metrics are differences (see `differences`).
                 replication: o.replication,
                 policy: o.policy.clone(),
                 arrived: o.arrived,
                 events: o.events,
-                end_time: o.end_time,
+                end_time: o.end_time - b.end_time,
                 peak_contacts: o.peak_contacts,
                 peak_events: o.peak_events,
                 router_counts: o.router_counts,
                 rejected_proposals: o.rejected_proposals,
                 rebalances: o.rebalances,
+                overtime: o.overtime - b.overtime,
                 mean_in_queue: o.mean_in_queue - b.mean_in_queue,
                 mean_in_system: o.mean_in_system - b.mean_in_system,
                 total: o.total.minus(&b.total),
