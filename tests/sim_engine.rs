@@ -337,6 +337,12 @@ fn report_serialises_to_json_and_csv() {
     let json = report.to_json();
     let back: skillroute::sim::Report = serde_json::from_str(&json).unwrap();
     assert_same(&back.to_json(), &json, "JSON round trip");
+    // A report from before `end_time` and `overtime` still reads.
+    let mut old: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let fields = old.as_object_mut().unwrap();
+    assert!(fields.remove("end_time").is_some() && fields.remove("overtime").is_some());
+    let back: skillroute::sim::Report = serde_json::from_value(old).unwrap();
+    assert!(back.overtime.mean.is_nan() && back.overtime.n == 0);
     let csv = report.to_csv();
     let lines: Vec<&str> = csv.lines().collect();
     assert_eq!(

@@ -462,9 +462,11 @@ pub struct Report {
     pub mean_in_queue: Estimate,
     /// When the replications ended (s): the horizon, or later for a
     /// draining run, when its last contact left.
+    #[serde(default = "undefined")]
     pub end_time: Estimate,
     /// Agent-seconds of work after the horizon (a draining run's overtime;
     /// see [`Replication::overtime`]).
+    #[serde(default = "undefined")]
     pub overtime: Estimate,
     /// Everything together.
     pub total: Metrics<Estimate>,
@@ -504,6 +506,15 @@ fn rows(
             }
         })
         .collect()
+}
+
+/// An estimate nothing defines: a report written before the field existed.
+fn undefined() -> Estimate {
+    Estimate {
+        mean: f64::NAN,
+        half_width: f64::NAN,
+        n: 0,
+    }
 }
 
 impl Report {
