@@ -194,10 +194,11 @@ const FIGURES: [Figure; 7] = [
     ("ASA s", "SPEEDOFANSWERREP", 3600.0, |m| m.asa),
 ];
 
-/// Every figure both simulators define, for `reps` of center `name`: per
-/// contact type and in total, and occupancy per group and in total, over
-/// the day; and with report intervals, the same per interval (ContactCenters'
-/// periods), contacts by the interval of their arrival.
+/// Every figure both simulators define, `reps` of `sim`'s center against
+/// ContactCenters' `peer`: per contact type and in total, and occupancy per
+/// group and in total, over the day; and with report intervals (hours in
+/// `day`), the same per interval (ContactCenters' periods), contacts by the
+/// interval of their arrival.
 fn comparisons(sim: &Simulation, reps: &[Replication], peer: &Peer) -> Vec<Comparison> {
     assert_eq!(peer.replications as usize, reps.len());
     let types = sim.contact_types();
