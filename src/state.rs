@@ -30,6 +30,7 @@ use std::cell::Cell;
 use std::collections::{BTreeMap, HashMap};
 use std::hash::{BuildHasherDefault, Hash, Hasher};
 use std::ops::Deref;
+use std::sync::atomic::{AtomicU64, Ordering as AtomicOrdering};
 
 use smallvec::SmallVec;
 
@@ -275,16 +276,25 @@ pub(crate) struct AgentRec {
     pub profile: u32,
     /// Its fit class ([`FitModel::agent_class`]), part of the profile.
     class: u64,
+    /// This login's key ([`AgentRef::login`]).
+    login: u64,
     /// Its [`Bucket`] while available (NONE otherwise), and its neighbours there.
     bucket: u32,
     b_prev: u32,
     b_next: u32,
 }
 
+/// The last login key handed out, by any router in the process: keys are
+/// never reused, so that a policy moved from one router to another
+/// ([`Router::into_policy`](crate::Router::into_policy)) cannot mistake an
+/// agent of the new router for one it cached from the old.
+static LOGINS: AtomicU64 = AtomicU64::new(0);
+
 impl AgentRec {
     /// A record for a newly logged-in agent of profile `profile`.
     pub fn new(agent: Agent, profile: u32, class: u64, now: f64) -> AgentRec {
         AgentRec {
+            login: LOGINS.fetch_add(1, AtomicOrdering::Relaxed) + 1,
             used: vec![0; agent.capacities().len()],
             used_total: 0,
             wrapping: 0,
@@ -1926,6 +1936,22 @@ impl<'a> AgentRef<'a> {
     /// Its state.
     pub fn state(&self) -> AgentState {
         self.rec.state()
+    }
+    /// Its index in this router: agents are numbered 0, 1, 2… in the order
+    /// they first logged in, and keep their number for the router's life.
+    /// With [`login`](AgentRef::login), the key of a policy's per-agent cache
+    /// held in a plain `Vec`.
+    pub fn index(&self) -> usize {
+        self.ix as usize
+    }
+    /// This login's key: a number that changes exactly when the agent logs in
+    /// again — the only moment its profile (skills, capacities, attributes)
+    /// may change — and is never given to another login, by this router or
+    /// another in the process. What a policy derives from the profile stays
+    /// valid while the key does. The numbers depend on the process's other
+    /// routers: a key for equality, not for decisions.
+    pub fn login(&self) -> u64 {
+        self.rec.login
     }
     fn load(&self) -> AgentLoad {
         AgentLoad {

@@ -1,5 +1,7 @@
 //! [`LearnedFit`]: the optimal assignment with a fit learned online from outcomes.
 
+use std::cell::RefCell;
+
 use rand::SeedableRng;
 use rand_distr::{Beta, Distribution};
 use rand_pcg::Pcg64Mcg;
@@ -204,10 +206,13 @@ impl Model {
     }
 
     fn estimate(&self, segment: SegmentId, agent: &Agent) -> FitEstimate {
-        let arm = self
-            .who(agent)
-            .and_then(|w| self.arms.get(&(segment, w)))
-            .copied();
+        self.estimate_for(segment, self.who(agent))
+    }
+
+    /// The estimate of the arm (`segment`, `who`); `None`: a pool never
+    /// learned (the prior).
+    fn estimate_for(&self, segment: SegmentId, who: Option<Who>) -> FitEstimate {
+        let arm = who.and_then(|w| self.arms.get(&(segment, w))).copied();
         let known = arm.is_some();
         let arm = arm.unwrap_or_default();
         let (a, b) = self.posterior(&arm);
@@ -318,6 +323,12 @@ pub struct LearnedFit {
     /// (An agent cannot log in again, and so change pools, while it holds
     /// the work whose outcome comes back.)
     seen: IdMap<AgentId, Who>,
+    /// When pooling: each agent's pool by [`AgentRef::index`], with the
+    /// [`AgentRef::login`] it was read at (0: none yet). Reading the pool
+    /// means a string attribute looked up and hashed, which was most of the
+    /// cost of scoring a pair; a login keeps its attributes. Interior
+    /// mutability because pairs are scored through a shared closure.
+    pools_seen: RefCell<Vec<(u64, Who)>>,
     unattributed: u64,
 }
 
@@ -340,6 +351,7 @@ impl LearnedFit {
             },
             assign: OptimalAssignment::new(mode),
             seen: IdMap::default(),
+            pools_seen: RefCell::new(Vec::new()),
             unattributed: 0,
         })
     }
@@ -441,12 +453,40 @@ impl LearnedFit {
     }
 }
 
+/// [`Model::who`] of `agent`, through the cache when pooling (see
+/// [`LearnedFit::pools_seen`]). A pool not learned yet is not cached: it may
+/// become known at the next proposal.
+fn who_cached(
+    model: &Model,
+    cache: &RefCell<Vec<(u64, Who)>>,
+    agent: &AgentRef<'_>,
+) -> Option<Who> {
+    if model.config.pool_by.is_none() {
+        return Some(Who::Agent(agent.agent().id()));
+    }
+    let (i, login) = (agent.index(), agent.login());
+    let mut cache = cache.borrow_mut();
+    if let Some(&(l, who)) = cache.get(i)
+        && l == login
+    {
+        return Some(who);
+    }
+    let who = model.who(agent.agent())?;
+    if cache.len() <= i {
+        cache.resize(i + 1, (0, Who::Unpooled));
+    }
+    cache[i] = (login, who);
+    Some(who)
+}
+
 impl RoutingPolicy for LearnedFit {
     fn decide(&mut self, view: &RouterView<'_>, trigger: Trigger, out: &mut Vec<Proposal>) {
         let start = out.len();
-        let model = &self.model;
+        let (model, seen) = (&self.model, &self.pools_seen);
         let score = |c: &ContactRef<'_>, a: &AgentRef<'_>| {
-            let fit = model.estimate(c.segment(), a.agent()).value;
+            let fit = model
+                .estimate_for(c.segment(), who_cached(model, seen, a))
+                .value;
             view.score_with_fit(c, a, fit).total
         };
         // Alike agents share a fit only when pooled.
@@ -454,7 +494,10 @@ impl RoutingPolicy for LearnedFit {
         self.assign.decide_by(view, trigger, out, pooled, score);
         for p in &out[start..] {
             if let Some(a) = view.agent(p.agent) {
-                let who = self.model.who_mut(a.agent());
+                let who = match who_cached(&self.model, &self.pools_seen, &a) {
+                    Some(who) => who,
+                    None => self.model.who_mut(a.agent()),
+                };
                 self.seen.insert(p.agent, who);
             }
         }
@@ -477,7 +520,8 @@ impl RoutingPolicy for LearnedFit {
         contact: &ContactRef<'_>,
         agent: &AgentRef<'_>,
     ) -> Option<ScoreBreakdown> {
-        let fit = self.model.estimate(contact.segment(), agent.agent()).value;
+        let who = who_cached(&self.model, &self.pools_seen, agent);
+        let fit = self.model.estimate_for(contact.segment(), who).value;
         Some(view.score_with_fit(contact, agent, fit))
     }
     fn observe_outcome(&mut self, contact: &Contact, agent: AgentId, outcome: &Outcome) {
@@ -733,5 +777,62 @@ mod tests {
         );
         assert_eq!(p.learned(), 1);
         assert_eq!(p.estimate(SegmentId(0), &agent(1, None)).unresolved, 1);
+    }
+
+    /// The pools it caches per agent follow the agents: a policy moved to
+    /// another router whose agents sit at the same indexes in other teams,
+    /// and an agent that logs in again in another team, are scored by their
+    /// team now. (Keyed by index alone, or by a login count per router, the
+    /// cache sends the second contact to the agent that was in team b.)
+    #[test]
+    fn cached_pools_follow_logins_and_routers() {
+        use crate::{ContactId, Event, Router};
+        let mut p = policy(Exploration::Greedy, true);
+        // Team b resolves segment 1, team a does not.
+        for k in 0..20 {
+            p.learn(SegmentId(1), &agent(1, Some("a")), k < 2);
+            p.learn(SegmentId(1), &agent(1, Some("b")), k < 18);
+        }
+        let ev = |r: &mut Router<LearnedFit>, t: f64, e: Event| {
+            let mut out = Vec::new();
+            r.handle(t, e, &mut out).unwrap();
+            out
+        };
+        let staff = |r: &mut Router<LearnedFit>, t: f64, teams: [&str; 2]| {
+            for (id, team) in [1, 2].into_iter().zip(teams) {
+                let agent = agent(id, Some(team));
+                ev(r, t, Event::AgentLogin { agent });
+                ev(r, t, Event::AgentReady { agent: AgentId(id) });
+            }
+        };
+        // A contact of segment 1 arrives: to whom is it offered?
+        let arrive = |r: &mut Router<LearnedFit>, t: f64, id: u64| {
+            let contact = Contact::builder(ContactId(id), ChannelId::VOICE, t)
+                .segment(SegmentId(1))
+                .build()
+                .unwrap();
+            ev(r, t, Event::ContactArrived { contact })[0].agent
+        };
+        let mut r = Router::new(p);
+        staff(&mut r, 0.0, ["a", "b"]);
+        assert_eq!(arrive(&mut r, 0.0, 1), AgentId(2));
+
+        // The same agents at the same indexes, in the other teams.
+        let mut r = Router::new(r.into_policy());
+        staff(&mut r, 1.0, ["b", "a"]);
+        assert_eq!(arrive(&mut r, 1.0, 2), AgentId(1), "in another router");
+        let (contact, agent) = (ContactId(2), AgentId(1));
+        ev(&mut r, 2.0, Event::OfferAccepted { contact, agent });
+        let outcome = Outcome::default();
+        ev(
+            &mut r,
+            3.0,
+            Event::WorkCompletedNoWrapUp { contact, outcome },
+        );
+        for id in [1, 2] {
+            ev(&mut r, 3.0, Event::AgentLogout { agent: AgentId(id) });
+        }
+        staff(&mut r, 3.0, ["a", "b"]);
+        assert_eq!(arrive(&mut r, 3.0, 3), AgentId(2), "after logging in again");
     }
 }
