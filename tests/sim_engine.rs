@@ -662,6 +662,31 @@ fn draining_empties_the_center() {
     }
 }
 
+/// A service that never ends (its time overflows f64: a speed near 0) does
+/// not stop a draining run from ending: the run ends when nothing else can
+/// happen in finite time, with those contacts still in service and
+/// accounted for. (Found by `tests/scenario_fuzz.rs`: the engine handed the
+/// router an event at t = ∞, which it refused, and the run failed.)
+#[test]
+fn a_draining_run_ends_when_only_endless_services_remain() {
+    let mut s = multiskill().scenario().clone();
+    s.drain = true;
+    s.groups[0].speed = 1e-310; // work / speed = ∞
+    let sim = Simulation::new(s).unwrap();
+    let mut obs = Collect::default();
+    let r = sim
+        .replicate_observed(LongestIdleAgent, 0, &mut obs)
+        .unwrap();
+    let c = r.router_counts;
+    assert!(c.in_service + c.wrap_up > 0, "{c:?}");
+    assert!(
+        r.end_time.is_finite() && r.end_time >= 7200.0,
+        "{}",
+        r.end_time
+    );
+    check_conservation(&r, &obs.0, "endless services");
+}
+
 /// Piecewise-constant Poisson arrivals: the count in each piece has mean
 /// rate × length. 200 replications; 99.9% intervals on each of three checks.
 #[test]

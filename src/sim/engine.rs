@@ -545,6 +545,13 @@ impl<'a, P: RoutingPolicy, O: SimObserver> Engine<'a, P, O> {
             if e.t() >= horizon && (!plan.drain || self.in_system == 0) {
                 break;
             }
+            // An event at infinite time never happens: a service, wrap-up or
+            // ring whose sample overflowed f64 (a mean near 1e308, a speed
+            // near 0). A draining run then ends with that contact still in
+            // the system, as a run that is not draining would.
+            if e.t() == f64::INFINITY {
+                break;
+            }
             self.now = e.t();
             self.events += 1;
             match e.ev {
