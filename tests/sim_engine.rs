@@ -665,7 +665,7 @@ fn draining_empties_the_center() {
 /// A service that never ends (its time overflows f64: a speed near 0) does
 /// not stop a draining run from ending: the run ends when nothing else can
 /// happen in finite time, with those contacts still in service and
-/// accounted for. (Found by `tests/scenario_fuzz.rs`: the engine handed the
+/// accounted for. (Found by `tests/fuzz.rs`: the engine handed the
 /// router an event at t = ∞, which it refused, and the run failed.)
 #[test]
 fn a_draining_run_ends_when_only_endless_services_remain() {

@@ -1,21 +1,30 @@
-//! Mutated scenario files: whatever a planner's editor or script does to a
-//! valid file, loading it gives a scenario or an error, never a panic; and a
-//! scenario that loads runs to a report, never to a panic or a refused
-//! event. The files are the shipped ones (the default center, the
-//! multi-skill test center, the ContactCenters centers); each case changes
-//! up to three things: a number to an edge value (0, −0, negative, tiny,
-//! huge, the integer types' limits, NaN, ±∞, a string, an array), a string
-//! to another of the file's (a name used twice, a skill or channel where
-//! another was) or to `""`, or a line deleted or doubled.
+//! Outside input, damaged at random: what a planner's editor or script, a
+//! full disk or a lost job does to the files skillroute reads.
 //!
-//! A case that loads is run for one replication, unless it would be long
-//! (more than about 30,000 contacts, 2,000 agents, 10,000 intervals or
-//! re-plans): those are valid scenarios that take as long as they say.
+//! * **Scenario files** (the shipped ones: the default center, the
+//!   multi-skill test center, two ContactCenters centers). Each case changes
+//!   up to three things: a number to an edge value (0, −0, negative, tiny,
+//!   huge, the integer types' limits, NaN, ±∞, a string, an array), a string
+//!   to another of the file's (a name used twice, a skill or channel where
+//!   another was) or to `""`, or a line deleted or doubled. Loading gives a
+//!   scenario or an error that says why, never a panic; a scenario that
+//!   loads runs to a report, never to a panic or a refused event. (A case
+//!   that loads is run for one replication, unless it would be long: more
+//!   than about 30,000 contacts, 2,000 agents, 10,000 intervals or
+//!   re-plans. Those are valid scenarios that take as long as they say.)
+//! * **Task files** of a split run (`simulate --tasks`, Python's
+//!   `run_task`): a value changed to an edge value or the wrong type, a
+//!   field or an array element gone, a line lost or cut short. Merging
+//!   gives the reports and the comparison, or an error; never a panic.
+//!
+//! 200 cases each in CI; `PROPTEST_CASES=30000` for a longer hunt.
+
+use std::path::Path;
+use std::sync::OnceLock;
 
 use proptest::prelude::*;
-use std::path::Path;
-
-use skillroute::sim::{ArrivalSpec, Scenario, Simulation};
+use serde_json::Value;
+use skillroute::sim::{ArrivalSpec, PolicySpec, Replication, Scenario, Simulation};
 
 /// The files, and the folder their trace files are read from.
 const FILES: [(&str, &str); 4] = [
@@ -234,5 +243,165 @@ fn the_files_load_unchanged_and_have_numbers_to_change() {
     for (f, dir) in FILES {
         load(f, dir).unwrap();
         assert!(numbers(f).len() > 20 && strings(f).len() > 10);
+    }
+}
+
+/// Two policies' replications of the multi-skill center, as the JSON lines
+/// the tasks of a split run write (`simulate --tasks`, Python's `run_task`).
+fn task_lines() -> &'static (Simulation, Vec<PolicySpec>, Vec<String>) {
+    static LINES: OnceLock<(Simulation, Vec<PolicySpec>, Vec<String>)> = OnceLock::new();
+    LINES.get_or_init(|| {
+        let (text, dir) = FILES[1];
+        let mut s = load(text, dir).unwrap().scenario().clone();
+        s.replications = 4;
+        let sim = Simulation::new(s).unwrap();
+        let policies = PolicySpec::builtins()[..2].to_vec();
+        let mut lines = Vec::new();
+        for spec in &policies {
+            for r in 0..4 {
+                let rep = sim.replicate_policy(spec, r).unwrap();
+                lines.push(serde_json::to_string(&rep).unwrap());
+            }
+        }
+        (sim, policies, lines)
+    })
+}
+
+const JSON_VALUES: [&str; 14] = [
+    "null",
+    "0",
+    "-1",
+    "0.5",
+    "1e308",
+    "-1e308",
+    "4294967295",
+    "4294967296",
+    "18446744073709551616",
+    "\"x\"",
+    "[]",
+    "{}",
+    "[1e308, -1]",
+    "true",
+];
+
+/// Every node of `v`, as JSON pointers.
+fn pointers(v: &Value, at: String, out: &mut Vec<String>) {
+    match v {
+        Value::Array(xs) => xs
+            .iter()
+            .enumerate()
+            .for_each(|(i, x)| pointers(x, format!("{at}/{i}"), out)),
+        Value::Object(m) => m.iter().for_each(|(k, x)| {
+            pointers(
+                x,
+                format!("{at}/{}", k.replace('~', "~0").replace('/', "~1")),
+                out,
+            )
+        }),
+        _ => {}
+    }
+    out.push(at);
+}
+
+#[derive(Debug, Clone)]
+enum LineEdit {
+    /// Line `l`'s `n`-th node (modulo) becomes `JSON_VALUES[v]`.
+    Set(usize, usize, usize),
+    /// Line `l`'s `n`-th node goes (from its array or object).
+    Remove(usize, usize),
+    /// Line `l` goes, or is cut short at byte `n`.
+    Drop(usize),
+    Cut(usize, usize),
+}
+
+fn edit_lines(lines: &mut Vec<String>, e: &LineEdit) {
+    let k = match *e {
+        LineEdit::Set(l, ..) | LineEdit::Remove(l, _) | LineEdit::Drop(l) | LineEdit::Cut(l, _) => {
+            l % lines.len()
+        }
+    };
+    match *e {
+        LineEdit::Drop(_) => {
+            lines.remove(k);
+        }
+        LineEdit::Cut(_, n) => {
+            let cut = n % lines[k].len();
+            lines[k].truncate(cut);
+        }
+        LineEdit::Set(_, n, _) | LineEdit::Remove(_, n) => {
+            // (a line cut short before is left as it is)
+            let Ok(mut v) = serde_json::from_str::<Value>(&lines[k]) else {
+                return;
+            };
+            let mut ps = Vec::new();
+            pointers(&v, String::new(), &mut ps);
+            let p = &ps[n % ps.len()];
+            if let LineEdit::Set(.., x) = *e {
+                if let Some(node) = v.pointer_mut(p) {
+                    *node = serde_json::from_str(JSON_VALUES[x]).unwrap();
+                }
+            } else if let Some((parent, key)) = p.rsplit_once('/')
+                && let Some(node) = v.pointer_mut(parent)
+            {
+                match node {
+                    Value::Array(xs) => {
+                        if let Ok(i) = key.parse::<usize>() {
+                            xs.remove(i);
+                        }
+                    }
+                    Value::Object(m) => {
+                        m.remove(&key.replace("~1", "/").replace("~0", "~"));
+                    }
+                    _ => {}
+                }
+            }
+            lines[k] = v.to_string();
+        }
+    }
+}
+
+fn line_edits() -> impl Strategy<Value = LineEdit> {
+    prop_oneof![
+        6 => (any::<usize>(), any::<usize>(), 0..JSON_VALUES.len())
+            .prop_map(|(l, n, v)| LineEdit::Set(l, n, v)),
+        3 => (any::<usize>(), any::<usize>()).prop_map(|(l, n)| LineEdit::Remove(l, n)),
+        1 => any::<usize>().prop_map(LineEdit::Drop),
+        1 => (any::<usize>(), any::<usize>()).prop_map(|(l, n)| LineEdit::Cut(l, n)),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
+
+    /// The path of `simulate --merge` and of Python's `merge`.
+    #[test]
+    fn damaged_task_files_merge_or_fail_cleanly(
+        changes in prop::collection::vec(line_edits(), 1..=3),
+    ) {
+        let (sim, policies, lines) = task_lines();
+        let mut lines = lines.clone();
+        for e in &changes {
+            if !lines.is_empty() {
+                edit_lines(&mut lines, e);
+            }
+        }
+        let Ok(reps) = lines
+            .iter()
+            .map(|l| serde_json::from_str::<Replication>(l))
+            .collect::<Result<Vec<_>, _>>()
+        else {
+            return Ok(());
+        };
+        let Ok(runs) = sim.merge_tasks(policies, reps, 2) else {
+            return Ok(());
+        };
+        for run in &runs {
+            if let Ok(report) = sim.report(run, 0.95) {
+                let _ = (report.to_json(), report.to_csv());
+            }
+        }
+        if let Ok(c) = sim.compare(&runs[0], &runs[1], 0.95) {
+            let _ = serde_json::to_string(&c);
+        }
     }
 }
