@@ -542,14 +542,12 @@ impl<'a, P: RoutingPolicy, O: SimObserver> Engine<'a, P, O> {
 
         let horizon = plan.horizon;
         while let Some(e) = self.queue.pop() {
-            if e.t() >= horizon && (!plan.drain || self.in_system == 0) {
-                break;
-            }
-            // An event at infinite time never happens: a service, wrap-up or
-            // ring whose sample overflowed f64 (a mean near 1e308, a speed
-            // near 0). A draining run then ends with that contact still in
+            // Past the (finite) horizon a draining run goes on while contacts
+            // remain, but an event at infinite time never happens: a service,
+            // wrap-up or ring whose sample overflowed f64 (a mean near 1e308,
+            // a speed near 0). The run then ends with that contact still in
             // the system, as a run that is not draining would.
-            if e.t() == f64::INFINITY {
+            if e.t() >= horizon && (!plan.drain || self.in_system == 0 || e.t() == f64::INFINITY) {
                 break;
             }
             self.now = e.t();
