@@ -287,6 +287,7 @@ impl Agent {
     }
 
     /// Whether this agent meets every requirement, each lowered by `relax` levels.
+    #[inline]
     pub fn meets(&self, requirements: &[Requirement], relax: u8) -> bool {
         requirements.iter().all(|r| {
             self.level(r.skill)

@@ -437,6 +437,7 @@ impl AgentRec {
     }
 
     /// Free slots for `channel`, counting the total cap.
+    #[inline]
     pub fn free_for(&self, channel: ChannelId) -> u16 {
         if self.presence != Presence::Ready {
             return 0;
@@ -493,6 +494,7 @@ impl ContactRec {
             .is_lt()
     }
 
+    #[inline]
     pub fn cooling(&self, agent: u32, now: f64) -> bool {
         self.cooldowns
             .iter()
@@ -1059,9 +1061,14 @@ impl State {
 
     /// Stores a new contact (not yet waiting) and returns its slot.
     pub fn insert_contact(&mut self, contact: Contact, relax: u8) -> u32 {
-        let rec = ContactRec {
+        let id = contact.id();
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        // Built where it is stored: a record made first and then moved into
+        // its slot costs a copy of the whole record per arrival.
+        let rec = move || ContactRec {
             held: Held::Waiting,
-            seq: self.next_seq,
+            seq,
             relax,
             cooldowns: Vec::new(),
             wake_at: None,
@@ -1072,15 +1079,13 @@ impl State {
             delayed: false,
             contact,
         };
-        self.next_seq += 1;
-        let id = rec.contact.id();
         let ix = match self.free_slots.pop() {
             Some(ix) => {
-                self.contacts[ix as usize] = Some(rec);
+                self.contacts[ix as usize] = Some(rec());
                 ix
             }
             None => {
-                self.contacts.push(Some(rec));
+                self.contacts.push(Some(rec()));
                 (self.contacts.len() - 1) as u32
             }
         };
@@ -1758,6 +1763,7 @@ impl State {
 
     /// Whether agent `a` may be offered contact `c` now: available with a free slot
     /// on the contact's channel, skilled enough (after relaxation), not cooling down.
+    #[inline]
     pub fn eligible(&self, c: &ContactRec, a: u32, now: f64) -> bool {
         let rec = self.agent(a);
         rec.free_for(c.contact.channel()) > 0
