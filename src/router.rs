@@ -916,12 +916,20 @@ impl<P: RoutingPolicy> Router<P> {
         };
         let (relax, step) = self.relaxation_at(&rec.contact, now);
         let id = rec.contact.id();
-        self.st.set_relax(ix, relax);
+        // Most contacts never relax nor meet a cool-down: the checks that
+        // skip the calls are cheaper than the calls (this runs per arrival).
+        if relax != rec.relax {
+            self.st.set_relax(ix, relax);
+        }
         let Some(rec) = self.st.contact_mut(ix) else {
             return;
         };
-        rec.cooldowns.retain(|&(_, u)| u > now);
-        let cool = rec.cooldowns.iter().map(|&(_, u)| u).min_by(f64::total_cmp);
+        let cool = if rec.cooldowns.is_empty() {
+            None
+        } else {
+            rec.cooldowns.retain(|&(_, u)| u > now);
+            rec.cooldowns.iter().map(|&(_, u)| u).min_by(f64::total_cmp)
+        };
         let at = match (step, cool) {
             (Some(s), Some(c)) => Some(s.min(c)),
             (s, c) => s.or(c),
@@ -1097,16 +1105,13 @@ impl<P: RoutingPolicy> Router<P> {
             }
         };
         let channel = rec.contact.channel();
+        let held = if self.config.auto_accept {
+            Held::InService(a)
+        } else {
+            Held::Offered(a)
+        };
         self.st
-            .dequeue_offered(ix, self.now, self.config.auto_accept);
-        self.set_held(
-            ix,
-            if self.config.auto_accept {
-                Held::InService(a)
-            } else {
-                Held::Offered(a)
-            },
-        );
+            .take_offered(ix, self.now, self.config.auto_accept, held);
         let arec = &mut self.st.agents[a as usize];
         if let Some(k) = arec
             .agent
@@ -1118,6 +1123,10 @@ impl<P: RoutingPolicy> Router<P> {
         }
         arec.used_total += 1;
         self.st.refresh_agent(a);
+        if self.deferred == Some(a) {
+            // listed as it now is: nothing left to defer
+            self.deferred = None;
+        }
         out.push(Offer {
             contact: p.contact,
             agent: p.agent,

@@ -1297,21 +1297,29 @@ impl State {
         }
     }
 
-    /// Takes contact `ix`, offered at `now`, out of the waiting indexes,
-    /// and notes whether it waited for the offer. If it is `answered` now
-    /// (no ringing), its wait is its kind's last.
+    /// Contact `ix`, offered at `now`, is now `held`: it leaves the waiting
+    /// indexes (if it was queued: a newcomer offered during its own decision
+    /// never was), and notes whether it waited for the offer. If it is
+    /// `answered` now (no ringing), its wait is its kind's last. One look-up
+    /// of the record for all of it: this runs for every offer.
     #[inline]
-    pub fn dequeue_offered(&mut self, ix: u32, now: f64, answered: bool) {
+    pub fn take_offered(&mut self, ix: u32, now: f64, answered: bool, held: Held) {
         let Some(rec) = self.contacts.get_mut(ix as usize).and_then(Option::as_mut) else {
             return;
         };
         let wait = now - rec.contact.arrival();
         rec.delayed = wait > 0.0;
-        if answered && rec.delayed && rec.all_pos != NONE {
+        let old = std::mem::replace(&mut rec.held, held);
+        let queued = rec.all_pos != NONE;
+        if answered && rec.delayed && queued {
             let g = rec.group as usize;
             self.groups[g].last_wait = wait;
         }
-        self.dequeue(ix);
+        self.count_held(old, -1);
+        self.count_held(held, 1);
+        if queued {
+            self.dequeue(ix);
+        }
     }
 
     /// Takes a contact out of the waiting indexes.
