@@ -1480,7 +1480,10 @@ impl State {
                 .filter_map(|s| self.active_by_skill.get(s.skill))
                 .map(Vec::len)
                 .sum();
-            subsets_up_to(skills.len(), largest) < scan
+            // There are at least as many subsets as skills (largest >= 1
+            // when any group waits): a scan of no more groups than that wins
+            // without counting the subsets, whose count takes divisions.
+            scan > skills.len() && subsets_up_to(skills.len(), largest) < scan
         };
         // Plain loops rather than a chain of adapters: this runs for every
         // freed agent, and a nested iterator's state is copied as it goes.
