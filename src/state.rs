@@ -792,12 +792,21 @@ impl State {
     /// exist. A profile has at most one per combination of its channel
     /// loads; buckets go with their profile in
     /// [`sweep_profiles`](State::sweep_profiles).
+    #[inline(always)]
     fn bucket_for(&mut self, ix: u32) -> u32 {
         let rec = &self.agents[ix as usize];
-        let p = rec.profile;
-        if rec.used_total == 0 && self.profiles[p as usize].idle_bucket != NONE {
-            return self.profiles[p as usize].idle_bucket;
+        let idle = self.profiles[rec.profile as usize].idle_bucket;
+        if rec.used_total == 0 && idle != NONE {
+            return idle; // an agent freed of all work: the common case
         }
+        self.bucket_for_load(ix)
+    }
+
+    /// [`bucket_for`](State::bucket_for) for an agent holding work, or the
+    /// first idle one of its profile.
+    #[inline(never)]
+    fn bucket_for_load(&mut self, ix: u32) -> u32 {
+        let rec = &self.agents[ix as usize];
         // One contact more or less on one channel than in the bucket it is
         // still in: a step taken before, most likely.
         let step = match rec.bucket {
