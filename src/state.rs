@@ -201,7 +201,7 @@ impl Group {
     }
 
     /// Whether `c` at relaxation `relax` belongs here (its hash aside).
-    #[inline]
+    #[inline(always)]
     fn describes(&self, c: &Contact, relax: u8) -> bool {
         self.channel == c.channel()
             && self.relax == relax
