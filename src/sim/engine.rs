@@ -368,6 +368,13 @@ pub(crate) struct Raw {
     pub overtime: f64,
 }
 
+/// The later of two instants (never NaN): one `maxsd`, where `f64::max`
+/// spends several instructions on NaN operands that cannot occur here.
+#[inline(always)]
+fn later(a: f64, b: f64) -> f64 {
+    if a > b { a } else { b }
+}
+
 fn encode(slot: u32, generation: u32) -> ContactId {
     ContactId((generation as u64) << 32 | slot as u64)
 }
@@ -391,6 +398,8 @@ pub(crate) struct Engine<'a, P: RoutingPolicy, O: SimObserver> {
     now: f64,
     tick_at: f64,
     interval: usize,
+    /// `interval × groups`: the start of the current interval's `staff` rows.
+    staff_row: usize,
     shift_ix: Vec<usize>,
     serial: u64,
     events: u64,
@@ -470,6 +479,7 @@ impl<'a, P: RoutingPolicy, O: SimObserver> Engine<'a, P, O> {
             now: 0.0,
             tick_at: f64::INFINITY,
             interval: 0,
+            staff_row: 0,
             shift_ix: vec![0; g],
             serial: 0,
             events: 0,
@@ -672,7 +682,7 @@ impl<'a, P: RoutingPolicy, O: SimObserver> Engine<'a, P, O> {
     /// Integrates queue and system sizes up to `now` (after the warm-up).
     #[inline]
     fn areas(&mut self, now: f64) {
-        let from = self.area_last.max(self.plan.warm_up);
+        let from = later(self.area_last, self.plan.warm_up);
         if now > from {
             let dt = now - from;
             self.queue_area += self.in_queue as f64 * dt;
@@ -690,20 +700,30 @@ impl<'a, P: RoutingPolicy, O: SimObserver> Engine<'a, P, O> {
     /// averages, whose span would otherwise be set by how long the day's
     /// slowest call ran on. ContactCenters keeps its wrap-up period out of
     /// them likewise.
-    #[inline]
+    #[inline(always)]
     fn touch(&mut self, a: usize, now: f64) {
-        let warm = self.plan.warm_up;
+        let plan = self.plan;
         let ag = &mut self.agents[a];
-        let from = ag.last.max(warm);
-        let horizon = self.plan.horizon;
-        let until = now.min(horizon);
-        if now > horizon && ag.held > 0 && ag.logged_in {
-            // overtime: reported on its own
-            self.overtime += now - from.max(horizon);
+        let last = ag.last;
+        ag.last = now;
+        // A logged-out agent accrues nothing (neither staffed time nor overtime).
+        if !ag.logged_in {
+            return;
         }
-        if ag.logged_in && until > from {
+        let from = later(last, plan.warm_up);
+        let horizon = plan.horizon;
+        let until = if now > horizon {
+            if ag.held > 0 {
+                // overtime: reported on its own
+                self.overtime += now - later(from, horizon);
+            }
+            horizon
+        } else {
+            now
+        };
+        if until > from {
             let dt = until - from;
-            let acc = &mut self.staff[self.interval * self.plan.groups.len() + ag.group as usize];
+            let acc = &mut self.staff[self.staff_row + ag.group as usize];
             acc.staffed += dt;
             acc.capacity += ag.capacity as f64 * dt;
             acc.slots += ag.held as f64 * dt;
@@ -716,7 +736,6 @@ impl<'a, P: RoutingPolicy, O: SimObserver> Engine<'a, P, O> {
                 ag.idle += dt;
             }
         }
-        ag.last = now;
     }
 
     fn boundary(&mut self, i: usize) {
@@ -725,6 +744,7 @@ impl<'a, P: RoutingPolicy, O: SimObserver> Engine<'a, P, O> {
             self.touch(a, now);
         }
         self.interval = i.min(self.plan.intervals - 1);
+        self.staff_row = self.interval * self.plan.groups.len();
         if i + 1 < self.plan.intervals {
             self.queue.push(
                 (i + 1) as f64 * self.plan.interval,
