@@ -417,6 +417,10 @@ pub(crate) struct Engine<'a, P: RoutingPolicy, O: SimObserver> {
     /// rows would be copies of the type's row, update for update, so they
     /// are copied from it at the end instead.
     one_row: bool,
+    /// One group, and one contact type of one segment: the group's row
+    /// would see the same answers as that type's row, so it is made from
+    /// it at the end instead ([`QueueAcc::answers_only`]).
+    one_group: bool,
     staff: Vec<StaffAcc>,
     rebalances: u64,
     /// Agent-seconds of work after the horizon (kept out of `staff`).
@@ -496,6 +500,7 @@ impl<'a, P: RoutingPolicy, O: SimObserver> Engine<'a, P, O> {
             one_row: plan.intervals == 1
                 && plan.types.len() == 1
                 && plan.types[0].segments.len() == 1,
+            one_group: g == 1 && plan.types.len() == 1 && plan.types[0].segments.len() == 1,
             staff: vec![StaffAcc::default(); plan.intervals * g],
             rebalances: 0,
             overtime: 0.0,
@@ -634,6 +639,10 @@ impl<'a, P: RoutingPolicy, O: SimObserver> Engine<'a, P, O> {
             let row = &self.type_seg[self.plan.types[0].segments[0].1 as usize];
             self.by_interval[0] = row.clone();
             self.by_interval_type[0] = row.clone();
+        }
+        if self.one_group {
+            let row = &self.type_seg[self.plan.types[0].segments[0].1 as usize];
+            self.by_group[0] = row.answers_only();
         }
         let raw = Raw {
             arrived: self.serial,
@@ -1073,7 +1082,9 @@ impl<'a, P: RoutingPolicy, O: SimObserver> Engine<'a, P, O> {
                 self.by_interval[i].answer(wait, within, handle, fit, solved);
                 self.by_interval_type[it].answer(wait, within, handle, fit, solved);
             }
-            self.by_group[g].answer(wait, within, handle, fit, solved);
+            if !self.one_group {
+                self.by_group[g].answer(wait, within, handle, fit, solved);
+            }
             let p = slot.predicted;
             if p.is_finite() {
                 self.type_seg[ts].predicted(p, wait);
@@ -1081,7 +1092,9 @@ impl<'a, P: RoutingPolicy, O: SimObserver> Engine<'a, P, O> {
                     self.by_interval[i].predicted(p, wait);
                     self.by_interval_type[it].predicted(p, wait);
                 }
-                self.by_group[g].predicted(p, wait);
+                if !self.one_group {
+                    self.by_group[g].predicted(p, wait);
+                }
             }
         }
         self.queue

@@ -289,6 +289,20 @@ impl QueueAcc {
         self.wait_abandoned += wait;
     }
 
+    /// The row that the same answers alone would have made: this row
+    /// without its offers and abandonments (an abandonment counts in
+    /// `waited` too). Its fields are the same sums in the same order as
+    /// a row fed only this row's `answer` and `predicted` calls.
+    pub fn answers_only(&self) -> QueueAcc {
+        QueueAcc {
+            offered: 0,
+            abandoned: 0,
+            waited: self.waited - self.abandoned,
+            wait_abandoned: 0.0,
+            ..self.clone()
+        }
+    }
+
     pub fn merge(&mut self, o: &QueueAcc) {
         self.offered += o.offered;
         self.answered += o.answered;
