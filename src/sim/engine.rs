@@ -1194,7 +1194,7 @@ impl<'a, P: RoutingPolicy, O: SimObserver> Engine<'a, P, O> {
 
     /// The router freed one of agent `a`'s slots; an agent past its shift
     /// logs out once it holds nothing.
-    #[inline]
+    #[inline(always)]
     fn release(&mut self, a: usize) -> Result<(), SimError> {
         self.touch(a, self.now);
         let ag = &mut self.agents[a];
