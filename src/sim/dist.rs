@@ -162,8 +162,21 @@ impl Dist {
 
 impl Sampler {
     /// Draws one duration (finite, ≥ 0).
-    #[inline]
+    ///
+    /// The exponential, the most common by far (every Markovian model), is
+    /// drawn in place; the others through a call.
+    #[inline(always)]
     pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
+        if let Sampler::Exponential(mean) = self {
+            let e: f64 = Exp1.sample(rng);
+            return mean * e;
+        }
+        self.sample_other(rng)
+    }
+
+    /// [`sample`](Self::sample) for the distributions other than the exponential.
+    #[inline(never)]
+    fn sample_other<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
         match self {
             Sampler::Exponential(mean) => {
                 let e: f64 = Exp1.sample(rng);
