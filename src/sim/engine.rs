@@ -1086,7 +1086,9 @@ impl<'a, P: RoutingPolicy, O: SimObserver> Engine<'a, P, O> {
                 self.by_group[g].answer(wait, within, handle, fit, solved);
             }
             let p = slot.predicted;
-            if p.is_finite() {
+            // Only a scenario with `expected_wait` predicts (NaN otherwise):
+            // one flag spares the others the test of the number.
+            if plan.expected_wait && p.is_finite() {
                 self.type_seg[ts].predicted(p, wait);
                 if !self.one_row {
                     self.by_interval[i].predicted(p, wait);

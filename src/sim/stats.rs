@@ -110,7 +110,9 @@ enum Bin {
 impl Histogram {
     #[inline]
     fn bin(x: f64) -> Bin {
-        if x.is_nan() || x < f64::from_bits(((MIN_EXP + 1023) as u64) << 52) {
+        // One comparison, false for NaN too.
+        let in_range = x >= f64::from_bits(((MIN_EXP + 1023) as u64) << 52);
+        if !in_range {
             return Bin::Zero; // below 2^MIN_EXP, and NaN
         }
         let bits = x.to_bits();
