@@ -885,20 +885,33 @@ impl<'a, P: RoutingPolicy, O: SimObserver> Engine<'a, P, O> {
             }
         };
         let counted = now >= plan.warm_up;
+        // The abandonment timer takes its place in scheduling order now (as
+        // if pushed now), but enters the queue only if it can fire.
+        let (patience_end, patience_seq) = match patience {
+            Some(p) => (now + p, self.queue.reserve()),
+            None => (f64::INFINITY, 0),
+        };
         let slot = &mut self.slots[s as usize];
-        slot.state = SlotState::Waiting;
-        slot.ctype = k as u32;
-        slot.segment = segment;
-        slot.counted = counted;
-        slot.arrival = now;
-        slot.answered_at = f64::NAN;
-        slot.work = work;
-        slot.wrap = wrap;
-        slot.outcome_u = outcome_u;
-        slot.resolved = None;
-        slot.predicted = f64::NAN;
-        slot.serial = self.serial;
         let generation = slot.generation;
+        // The whole slot in one write (the agent's is only read once offered).
+        *slot = Slot {
+            generation,
+            state: SlotState::Waiting,
+            ctype: k as u32,
+            segment,
+            agent: slot.agent,
+            counted,
+            arrival: now,
+            answered_at: f64::NAN,
+            work,
+            wrap,
+            serial: self.serial,
+            patience_end,
+            patience_seq,
+            outcome_u,
+            resolved: None,
+            predicted: f64::NAN,
+        };
         self.serial += 1;
 
         let contact = ty
@@ -917,13 +930,6 @@ impl<'a, P: RoutingPolicy, O: SimObserver> Engine<'a, P, O> {
                 self.by_interval_type[i * plan.types.len() + k].offered += 1;
             }
         }
-        // The abandonment timer takes its place in scheduling order now (as
-        // if pushed now), but enters the queue only if it can fire.
-        let slot = &mut self.slots[s as usize];
-        (slot.patience_end, slot.patience_seq) = match patience {
-            Some(p) => (now + p, self.queue.reserve()),
-            None => (f64::INFINITY, 0),
-        };
         self.handle(Event::ContactArrived { contact })?;
         self.drain_offers()?;
         if self.slots[s as usize].state == SlotState::Waiting {
