@@ -475,7 +475,7 @@ impl<P: RoutingPolicy> Router<P> {
         self.st
             .contacts
             .iter()
-            .flatten()
+            .filter(|r| r.live)
             .map(|r| (r.contact.id(), state_of(&self.st, r.held)))
     }
 

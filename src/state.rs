@@ -481,6 +481,11 @@ pub(crate) struct ContactRec {
     /// Offered after waiting (some time passed between its arrival and
     /// the offer): its answer counts for [`State::expected_wait`].
     pub delayed: bool,
+    /// In the system. A slot whose contact left keeps its record, dead,
+    /// until the next arrival overwrites it field by field: cheaper than
+    /// dropping a whole record and moving a new one in (see
+    /// [`State::insert_contact`]).
+    pub live: bool,
 }
 
 impl ContactRec {
@@ -507,7 +512,8 @@ impl ContactRec {
 pub(crate) struct State {
     pub agents: Vec<AgentRec>,
     pub agent_ix: IdMap<AgentId, u32>,
-    pub contacts: Vec<Option<ContactRec>>,
+    /// By slot; only live records are contacts (see [`ContactRec`]'s `live`).
+    pub contacts: Vec<ContactRec>,
     pub free_slots: Vec<u32>,
     pub contact_ix: IdMap<ContactId, u32>,
     free_all: Vec<u32>,
@@ -670,11 +676,11 @@ impl State {
     }
 
     pub fn contact(&self, ix: u32) -> Option<&ContactRec> {
-        self.contacts.get(ix as usize).and_then(Option::as_ref)
+        self.contacts.get(ix as usize).filter(|r| r.live)
     }
 
     pub fn contact_mut(&mut self, ix: u32) -> Option<&mut ContactRec> {
-        self.contacts.get_mut(ix as usize).and_then(Option::as_mut)
+        self.contacts.get_mut(ix as usize).filter(|r| r.live)
     }
 
     /// The slot of agent `id`, if it is known. Agents numbered from 0 in
@@ -1073,28 +1079,40 @@ impl State {
         let id = contact.id();
         let seq = self.next_seq;
         self.next_seq += 1;
-        // Built where it is stored: a record made first and then moved into
-        // its slot costs a copy of the whole record per arrival.
-        let rec = move || ContactRec {
-            held: Held::Waiting,
-            seq,
-            relax,
-            cooldowns: Vec::new(),
-            wake_at: None,
-            group: NONE,
-            prev: NONE,
-            next: NONE,
-            all_pos: NONE,
-            delayed: false,
-            contact,
-        };
         let ix = match self.free_slots.pop() {
             Some(ix) => {
-                self.contacts[ix as usize] = Some(rec());
+                // A dead record, rewritten field by field: a whole record
+                // made and moved in would cost a copy of it per arrival.
+                let rec = &mut self.contacts[ix as usize];
+                rec.contact = contact;
+                rec.held = Held::Waiting;
+                rec.seq = seq;
+                rec.relax = relax;
+                rec.cooldowns.clear();
+                rec.wake_at = None;
+                rec.group = NONE;
+                rec.prev = NONE;
+                rec.next = NONE;
+                rec.all_pos = NONE;
+                rec.delayed = false;
+                rec.live = true;
                 ix
             }
             None => {
-                self.contacts.push(Some(rec()));
+                self.contacts.push(ContactRec {
+                    held: Held::Waiting,
+                    seq,
+                    relax,
+                    cooldowns: Vec::new(),
+                    wake_at: None,
+                    group: NONE,
+                    prev: NONE,
+                    next: NONE,
+                    all_pos: NONE,
+                    delayed: false,
+                    live: true,
+                    contact,
+                });
                 (self.contacts.len() - 1) as u32
             }
         };
@@ -1107,13 +1125,13 @@ impl State {
 
     /// Drops a contact that has left (completed or abandoned); it must not be waiting.
     pub fn remove_contact(&mut self, ix: u32) {
-        let Some(slot) = self.contacts.get_mut(ix as usize) else {
+        let Some(rec) = self.contact_mut(ix) else {
             return;
         };
-        let Some(rec) = slot else { return };
         let id = rec.contact.id();
-        // Dropped in place: the record is not moved out first.
-        *slot = None;
+        // Left dead for the next arrival to rewrite (its contact's memory is
+        // freed then; the slots are bounded by the contacts in the system).
+        rec.live = false;
         if ix != named_slot(id) {
             self.contact_ix.remove(&id);
         }
@@ -1200,7 +1218,7 @@ impl State {
 
     /// Puts a contact into the waiting indexes, at its FIFO place in its group.
     pub fn enqueue(&mut self, ix: u32) {
-        let Some(rec) = self.contacts.get(ix as usize).and_then(Option::as_ref) else {
+        let Some(rec) = self.contacts.get(ix as usize).filter(|r| r.live) else {
             return;
         };
         if rec.all_pos != NONE {
@@ -1262,7 +1280,7 @@ impl State {
         }
         let apos = self.waiting_all.len() as u32;
         self.waiting_all.push(ix);
-        let rec = self.contacts[ix as usize].as_mut().expect("checked above");
+        let rec = &mut self.contacts[ix as usize]; // live: checked above
         rec.group = g;
         rec.prev = after;
         rec.next = before;
@@ -1286,7 +1304,7 @@ impl State {
     /// looked up.
     #[inline]
     pub fn note_answer(&mut self, ix: u32, now: f64) {
-        let Some(rec) = self.contacts.get(ix as usize).and_then(Option::as_ref) else {
+        let Some(rec) = self.contacts.get(ix as usize).filter(|r| r.live) else {
             return;
         };
         if !rec.delayed {
@@ -1313,7 +1331,7 @@ impl State {
     /// of the record for all of it: this runs for every offer.
     #[inline]
     pub fn take_offered(&mut self, ix: u32, now: f64, answered: bool, held: Held) {
-        let Some(rec) = self.contacts.get_mut(ix as usize).and_then(Option::as_mut) else {
+        let Some(rec) = self.contacts.get_mut(ix as usize).filter(|r| r.live) else {
             return;
         };
         let wait = now - rec.contact.arrival();
@@ -1571,7 +1589,9 @@ impl State {
         // those whose slot is not the one their id names; every agent too.
         let mut mapped = 0usize;
         for (ix, rec) in self.contacts.iter().enumerate() {
-            let Some(rec) = rec else { continue };
+            if !rec.live {
+                continue;
+            }
             let id = rec.contact.id();
             if self.contact_slot(id) != Some(ix as u32) {
                 return Err(format!("contact {id} not found at its slot {ix}"));
@@ -1666,8 +1686,7 @@ impl State {
         let waiting = self
             .contacts
             .iter()
-            .flatten()
-            .filter(|r| r.held == Held::Waiting)
+            .filter(|r| r.live && r.held == Held::Waiting)
             .count();
         if in_groups != self.waiting_all.len() || waiting != in_groups {
             return Err(format!(
