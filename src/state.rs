@@ -1123,7 +1123,9 @@ impl State {
         ix
     }
 
-    /// Drops a contact that has left (completed or abandoned); it must not be waiting.
+    /// Removes a contact that has left (completed or abandoned); it must not
+    /// be waiting. Its record stays in the slot, dead, until the next
+    /// arrival there rewrites it.
     pub fn remove_contact(&mut self, ix: u32) {
         let Some(rec) = self.contact_mut(ix) else {
             return;
