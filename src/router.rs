@@ -514,6 +514,7 @@ impl<P: RoutingPolicy> Router<P> {
     /// and appends the resulting offers to `out`.
     ///
     /// On error nothing changed and nothing was appended.
+    #[inline(always)]
     pub fn handle(
         &mut self,
         now: f64,
@@ -529,7 +530,69 @@ impl<P: RoutingPolicy> Router<P> {
                 last: self.now,
             });
         }
-        let (mut triggers, arriving) = self.apply(now, event)?;
+        // A thin dispatch, inlined where the caller names the event: the two
+        // events of every contact's life then go straight to their own path,
+        // with its triggers known, instead of through the general match.
+        match event {
+            Event::ContactArrived { contact } => self.contact_arrived(now, contact, out),
+            Event::WorkCompletedNoWrapUp { contact, outcome } => {
+                self.work_completed(now, contact, outcome, out)
+            }
+            event => self.handle_any(now, event, out),
+        }
+    }
+
+    /// [`handle`](Self::handle) of `ContactArrived`.
+    #[inline(never)]
+    fn contact_arrived(
+        &mut self,
+        now: f64,
+        contact: Contact,
+        out: &mut Vec<Offer>,
+    ) -> Result<(), RouterError> {
+        let (triggers, arriving) = self.apply_arrived(now, contact)?;
+        self.settle(now, triggers, arriving, out);
+        Ok(())
+    }
+
+    /// [`handle`](Self::handle) of `WorkCompletedNoWrapUp`.
+    #[inline(never)]
+    fn work_completed(
+        &mut self,
+        now: f64,
+        contact: ContactId,
+        outcome: Outcome,
+        out: &mut Vec<Offer>,
+    ) -> Result<(), RouterError> {
+        let (triggers, arriving) = self.apply_completed(now, contact, outcome)?;
+        self.settle(now, triggers, arriving, out);
+        Ok(())
+    }
+
+    /// [`handle`](Self::handle) of any event.
+    #[inline(never)]
+    fn handle_any(
+        &mut self,
+        now: f64,
+        event: Event,
+        out: &mut Vec<Offer>,
+    ) -> Result<(), RouterError> {
+        let (triggers, arriving) = self.apply(now, event)?;
+        self.settle(now, triggers, arriving, out);
+        Ok(())
+    }
+
+    /// The rest of [`handle`](Self::handle) once an event was applied at
+    /// `now`: the policy is asked about its triggers, then about what else
+    /// became due.
+    #[inline(always)]
+    fn settle(
+        &mut self,
+        now: f64,
+        mut triggers: [Option<Trigger>; 2],
+        arriving: Option<u32>,
+        out: &mut Vec<Offer>,
+    ) {
         self.now = now;
         if let Some(ix) = arriving {
             // The newcomer first (its trigger is the only one), then the
@@ -567,7 +630,6 @@ impl<P: RoutingPolicy> Router<P> {
         if !self.wakeups.is_empty() {
             self.drop_stale_wakeups();
         }
-        Ok(())
     }
 
     fn agent_ix(&self, id: AgentId) -> Result<u32, RouterError> {
@@ -631,7 +693,6 @@ impl<P: RoutingPolicy> Router<P> {
         event: Event,
     ) -> Result<([Option<Trigger>; 2], Option<u32>), RouterError> {
         let mut triggers = [None, None];
-        let mut arriving = None;
         match event {
             Event::AgentLogin { agent } => {
                 let id = agent.id();
@@ -687,41 +748,7 @@ impl<P: RoutingPolicy> Router<P> {
                 self.st.agents[a as usize].presence = Presence::NotReady;
                 self.st.refresh_agent(a);
             }
-            Event::ContactArrived { contact } => {
-                let id = contact.id();
-                if self.st.contact_slot(id).is_some() {
-                    return Err(RouterError::DuplicateContact(id));
-                }
-                if contact.arrival() > now {
-                    return Err(RouterError::ArrivalInFuture {
-                        contact: id,
-                        arrival: contact.arrival(),
-                        now,
-                    });
-                }
-                let channel = contact.channel();
-                if self
-                    .st
-                    .channel_agents
-                    .get(usize::from(channel.0))
-                    .is_none_or(|&n| n == 0)
-                {
-                    return Err(RouterError::ChannelNotServed {
-                        contact: id,
-                        channel,
-                    });
-                }
-                let ix = self.st.insert_contact(contact, 0);
-                self.st.count_held(Held::Waiting, 1);
-                if self.policy.arrival_reads_agents_only() {
-                    // queued by `handle` if the policy leaves it waiting
-                    arriving = Some(ix);
-                } else {
-                    self.st.enqueue(ix);
-                }
-                self.arm(ix, now);
-                triggers[0] = Some(Trigger::ContactWaiting(id));
-            }
+            Event::ContactArrived { contact } => return self.apply_arrived(now, contact),
             Event::OfferAccepted { contact, agent } => {
                 let (ix, a) = self.offered_to(contact, agent, "OfferAccepted")?;
                 self.st.note_answer(ix, now);
@@ -775,12 +802,7 @@ impl<P: RoutingPolicy> Router<P> {
                 self.observe(ix, a, &outcome);
             }
             Event::WorkCompletedNoWrapUp { contact, outcome } => {
-                let (ix, held) = self.contact_ix(contact)?;
-                let Held::InService(a) = held else {
-                    return Err(self.wrong_state(contact, held, "WorkCompletedNoWrapUp"));
-                };
-                self.observe(ix, a, &outcome);
-                triggers[0] = Some(self.complete(a, ix, held, now));
+                return self.apply_completed(now, contact, outcome);
             }
             Event::WrapUpDone { contact } => {
                 let (ix, held) = self.contact_ix(contact)?;
@@ -794,7 +816,66 @@ impl<P: RoutingPolicy> Router<P> {
             Event::Tick => {}
             Event::Rebalance => triggers[0] = Some(Trigger::Rebalance),
         }
-        Ok((triggers, arriving))
+        Ok((triggers, None))
+    }
+
+    /// [`apply`](Self::apply) of `ContactArrived`.
+    #[inline(always)]
+    fn apply_arrived(
+        &mut self,
+        now: f64,
+        contact: Contact,
+    ) -> Result<([Option<Trigger>; 2], Option<u32>), RouterError> {
+        let id = contact.id();
+        if self.st.contact_slot(id).is_some() {
+            return Err(RouterError::DuplicateContact(id));
+        }
+        if contact.arrival() > now {
+            return Err(RouterError::ArrivalInFuture {
+                contact: id,
+                arrival: contact.arrival(),
+                now,
+            });
+        }
+        let channel = contact.channel();
+        if self
+            .st
+            .channel_agents
+            .get(usize::from(channel.0))
+            .is_none_or(|&n| n == 0)
+        {
+            return Err(RouterError::ChannelNotServed {
+                contact: id,
+                channel,
+            });
+        }
+        let ix = self.st.insert_contact(contact, 0);
+        self.st.count_held(Held::Waiting, 1);
+        let mut arriving = None;
+        if self.policy.arrival_reads_agents_only() {
+            // queued by `settle` if the policy leaves it waiting
+            arriving = Some(ix);
+        } else {
+            self.st.enqueue(ix);
+        }
+        self.arm(ix, now);
+        Ok(([Some(Trigger::ContactWaiting(id)), None], arriving))
+    }
+
+    /// [`apply`](Self::apply) of `WorkCompletedNoWrapUp`.
+    #[inline(always)]
+    fn apply_completed(
+        &mut self,
+        now: f64,
+        contact: ContactId,
+        outcome: Outcome,
+    ) -> Result<([Option<Trigger>; 2], Option<u32>), RouterError> {
+        let (ix, held) = self.contact_ix(contact)?;
+        let Held::InService(a) = held else {
+            return Err(self.wrong_state(contact, held, "WorkCompletedNoWrapUp"));
+        };
+        self.observe(ix, a, &outcome);
+        Ok(([Some(self.complete(a, ix, held, now)), None], None))
     }
 
     /// Tells the policy what came of contact `ix`, served by agent `a`.
