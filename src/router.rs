@@ -1168,7 +1168,11 @@ impl<P: RoutingPolicy> Router<P> {
             self.rejected += 1;
             return false;
         };
-        if rec.held != Held::Waiting || !self.st.eligible(rec, a, self.now) {
+        // A pair the view's iterators handed the policy is eligible: the
+        // memo vouches for it until the state changes.
+        if rec.held != Held::Waiting
+            || !(self.memo.vouched(rec, a) || self.st.eligible(rec, a, self.now))
+        {
             self.rejected += 1;
             return false;
         }

@@ -1846,22 +1846,38 @@ pub struct RouterView<'a> {
     pub(crate) fit: &'a dyn FitModel,
     pub(crate) weights: &'a ScoreWeights,
     pub(crate) now: f64,
-    /// Set while a policy decides: keeps the best score it computed.
+    /// Set while a policy decides: keeps the best score it computed and
+    /// the pairs its iterators vouched for.
     pub(crate) memo: Option<&'a ScoreMemo>,
 }
 
-/// The highest-scoring pair a policy computed during one decision, so that
-/// the offer's explanation need not compute it again: a scoring policy
-/// proposes that very pair, most of the time. Keyed by the contact record's
-/// address (a policy may score a contact of its own making) and the agent's
-/// slot; valid only until the state changes, so the router clears it as soon
-/// as it applies a proposal.
+/// What a policy's decision computed that the offer it makes would compute
+/// again, kept for it:
+///
+/// * The highest-scoring pair, so that the offer's explanation need not
+///   score it again: a scoring policy proposes that very pair, most of the
+///   time. Keyed by the contact record's address (a policy may score a
+///   contact of its own making) and the agent's slot.
+/// * The first [`VOUCHED`] pairs the view's eligibility iterators handed
+///   the policy (the waiting contact's record, the agent's slot): each was
+///   eligible as the state stands, checked on the way (bucket and group
+///   membership, cool-downs), so the router need not check the one it is
+///   proposed again. A proposal of any other pair is checked in full.
+///
+/// Both are valid only until the state changes, so the router clears them
+/// as soon as it applies a proposal.
 #[derive(Debug)]
 pub(crate) struct ScoreMemo {
     best: Cell<f64>,
     pair: Cell<(*const Contact, u32)>,
     score: Cell<ScoreBreakdown>,
+    vouched: [Cell<(*const ContactRec, u32)>; VOUCHED],
+    n_vouched: Cell<usize>,
 }
+
+/// Pairs a [`ScoreMemo`] vouches for: the pairwise policies see one or a few
+/// per decision (a bucket or a group each).
+const VOUCHED: usize = 8;
 
 impl Default for ScoreMemo {
     fn default() -> Self {
@@ -1869,14 +1885,38 @@ impl Default for ScoreMemo {
             best: Cell::new(f64::NEG_INFINITY),
             pair: Cell::new((std::ptr::null(), NONE)),
             score: Cell::new(ScoreBreakdown::default()),
+            vouched: std::array::from_fn(|_| Cell::new((std::ptr::null(), NONE))),
+            n_vouched: Cell::new(0),
         }
     }
 }
 
 impl ScoreMemo {
-    /// Forgets the pair (the state is about to change, or a decision starts).
+    /// Forgets everything (the state is about to change, or a decision starts).
+    #[inline]
     pub fn clear(&self) {
         self.best.set(f64::NEG_INFINITY);
+        self.n_vouched.set(0);
+    }
+
+    /// An iterator handed the policy waiting contact `c` with agent slot `a`,
+    /// having found them eligible.
+    #[inline]
+    fn vouch(&self, c: &ContactRec, a: u32) {
+        let n = self.n_vouched.get();
+        if let Some(slot) = self.vouched.get(n) {
+            slot.set((c, a));
+            self.n_vouched.set(n + 1);
+        }
+    }
+
+    /// Whether the pair was vouched for since the state last changed.
+    #[inline]
+    pub fn vouched(&self, c: &ContactRec, a: u32) -> bool {
+        let pair = (c as *const ContactRec, a);
+        self.vouched[..self.n_vouched.get()]
+            .iter()
+            .any(|v| v.get() == pair)
     }
 
     #[inline]
@@ -2095,6 +2135,9 @@ impl<'a> RouterView<'a> {
                     a = st.agents[cur as usize].b_next;
                     if !c.cooling(cur, now) {
                         debug_assert!(st.eligible(c, cur, now), "a bucket out of step");
+                        if let Some(m) = view.memo {
+                            m.vouch(c, cur);
+                        }
                         return Some(view.aref(cur));
                     }
                 }
@@ -2142,8 +2185,12 @@ impl<'a> RouterView<'a> {
         mut f: impl FnMut(AgentRef<'a>),
     ) {
         let view = *self;
-        self.st
-            .for_each_agent_head(contact.rec, self.now, |a| f(view.aref(a)));
+        self.st.for_each_agent_head(contact.rec, self.now, |a| {
+            if let Some(m) = view.memo {
+                m.vouch(contact.rec, a);
+            }
+            f(view.aref(a))
+        });
     }
 
     /// The waiting contacts `agent` is eligible for (empty if it is not
@@ -2187,8 +2234,13 @@ impl<'a> RouterView<'a> {
         mut f: impl FnMut(ContactRef<'a>),
     ) {
         let st: &'a State = self.st;
-        let now = self.now;
-        st.for_each_eligible(agent.ix, now, heads, |rec| f(ContactRef { rec, now }));
+        let (now, memo) = (self.now, self.memo);
+        st.for_each_eligible(agent.ix, now, heads, |rec| {
+            if let Some(m) = memo {
+                m.vouch(rec, agent.ix);
+            }
+            f(ContactRef { rec, now })
+        });
     }
 
     /// The score of the contact and agent in these slots (the router's own

@@ -794,6 +794,68 @@ fn garbage_proposals_are_only_counted_as_rejected() {
     assert_eq!(pairs(&o), [(2, 1)]);
 }
 
+/// Proposes every pair the view's eligibility iterators list: each
+/// eligible agent for a waiting contact, each eligible contact for a free
+/// agent. All were eligible when listed; only the first still is once it
+/// is offered.
+#[derive(Debug, Default)]
+struct Everyone;
+
+impl RoutingPolicy for Everyone {
+    fn decide(&mut self, view: &RouterView<'_>, trigger: Trigger, out: &mut Vec<Proposal>) {
+        match trigger {
+            Trigger::ContactWaiting(id) => {
+                if let Some(c) = view.waiting_contact(id) {
+                    out.extend(view.eligible_agents(c).map(|a| Proposal {
+                        contact: id,
+                        agent: a.id(),
+                    }));
+                }
+            }
+            Trigger::AgentAvailable(id) => {
+                if let Some(a) = view.agent(id) {
+                    out.extend(view.eligible_contacts(a).map(|c| Proposal {
+                        contact: c.id(),
+                        agent: id,
+                    }));
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// The router takes the view's word for a listed pair only until an offer
+/// changes the state: the pairs listed with it are checked again.
+#[test]
+fn listed_pairs_are_checked_again_once_an_offer_changed_the_state() {
+    let mut r = Router::new(Everyone);
+    // Two contacts wait for agent 1, logged in but not ready.
+    let login = Event::AgentLogin {
+        agent: agent(1, &[(S1, 5)]),
+    };
+    assert!(ev(&mut r, 0.0, login).is_empty());
+    assert!(arrive(&mut r, 1.0, contact(1, 1.0, &[(S1, 3)])).is_empty());
+    assert!(arrive(&mut r, 2.0, contact(2, 2.0, &[(S1, 3)])).is_empty());
+    // Once ready it is listed with both; its one slot goes to the first, so
+    // the second pair is refused.
+    let o = ev(&mut r, 3.0, Event::AgentReady { agent: AgentId(1) });
+    assert_eq!(pairs(&o), [(1, 1)]);
+    assert_eq!(r.rejected_proposals(), 1);
+    assert_eq!(r.agent_load(AgentId(1)), Some(1));
+    // Agent 2 takes contact 2; then agents 3 and 4 are both listed for
+    // contact 3, which only the first gets.
+    assert_eq!(pairs(&ready(&mut r, 4.0, agent(2, &[(S1, 5)]))), [(2, 2)]);
+    assert!(ready(&mut r, 5.0, agent(3, &[(S1, 5)])).is_empty());
+    assert!(ready(&mut r, 6.0, agent(4, &[(S1, 5)])).is_empty());
+    assert_eq!(
+        pairs(&arrive(&mut r, 7.0, contact(3, 7.0, &[(S1, 3)]))),
+        [(3, 3)]
+    );
+    assert_eq!(r.rejected_proposals(), 2);
+    r.check_consistency().unwrap();
+}
+
 // ---------------------------------------------------------------------------
 // Multi-chat agents
 // ---------------------------------------------------------------------------
