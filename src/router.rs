@@ -372,6 +372,10 @@ impl<P: RoutingPolicy> RouterBuilder<P> {
     }
 }
 
+/// What applying an event gives [`Router::settle`]: the policy's triggers
+/// and a newly arrived contact left out of the queue for now.
+type Applied = Result<([Option<Trigger>; 2], Option<u32>), RouterError>;
+
 fn state_of(st: &State, held: Held) -> ContactState {
     let id = |a: u32| st.agent(a).agent.id();
     match held {
@@ -530,54 +534,39 @@ impl<P: RoutingPolicy> Router<P> {
                 last: self.now,
             });
         }
-        // A thin dispatch, inlined where the caller names the event: the two
+        // A thin dispatch, inlined where the caller names the event: the
         // events of every contact's life then go straight to their own path,
         // with its triggers known, instead of through the general match.
         match event {
-            Event::ContactArrived { contact } => self.contact_arrived(now, contact, out),
-            Event::WorkCompletedNoWrapUp { contact, outcome } => {
-                self.work_completed(now, contact, outcome, out)
+            Event::ContactArrived { contact } => {
+                self.handle_with(now, out, |r| r.apply_arrived(now, contact))
             }
-            event => self.handle_any(now, event, out),
+            Event::OfferAccepted { contact, agent } => {
+                self.handle_with(now, out, |r| r.apply_accepted(now, contact, agent))
+            }
+            Event::WorkCompleted { contact, outcome } => {
+                self.handle_with(now, out, |r| r.apply_wrap_up(contact, outcome))
+            }
+            Event::WorkCompletedNoWrapUp { contact, outcome } => {
+                self.handle_with(now, out, |r| r.apply_completed(now, contact, outcome))
+            }
+            Event::WrapUpDone { contact } => {
+                self.handle_with(now, out, |r| r.apply_wrapped(now, contact))
+            }
+            event => self.handle_with(now, out, |r| r.apply(now, event)),
         }
     }
 
-    /// [`handle`](Self::handle) of `ContactArrived`.
+    /// [`handle`](Self::handle) once the event is known: `apply` it, then
+    /// [`settle`](Self::settle). One copy per kind of event.
     #[inline(never)]
-    fn contact_arrived(
+    fn handle_with(
         &mut self,
         now: f64,
-        contact: Contact,
         out: &mut Vec<Offer>,
+        apply: impl FnOnce(&mut Self) -> Applied,
     ) -> Result<(), RouterError> {
-        let (triggers, arriving) = self.apply_arrived(now, contact)?;
-        self.settle(now, triggers, arriving, out);
-        Ok(())
-    }
-
-    /// [`handle`](Self::handle) of `WorkCompletedNoWrapUp`.
-    #[inline(never)]
-    fn work_completed(
-        &mut self,
-        now: f64,
-        contact: ContactId,
-        outcome: Outcome,
-        out: &mut Vec<Offer>,
-    ) -> Result<(), RouterError> {
-        let (triggers, arriving) = self.apply_completed(now, contact, outcome)?;
-        self.settle(now, triggers, arriving, out);
-        Ok(())
-    }
-
-    /// [`handle`](Self::handle) of any event.
-    #[inline(never)]
-    fn handle_any(
-        &mut self,
-        now: f64,
-        event: Event,
-        out: &mut Vec<Offer>,
-    ) -> Result<(), RouterError> {
-        let (triggers, arriving) = self.apply(now, event)?;
+        let (triggers, arriving) = apply(self)?;
         self.settle(now, triggers, arriving, out);
         Ok(())
     }
@@ -687,11 +676,7 @@ impl<P: RoutingPolicy> Router<P> {
     /// Returns what the policy must be asked about, and a newly arrived
     /// contact left out of the queue for now (see
     /// [`RoutingPolicy::arrival_reads_agents_only`]).
-    fn apply(
-        &mut self,
-        now: f64,
-        event: Event,
-    ) -> Result<([Option<Trigger>; 2], Option<u32>), RouterError> {
+    fn apply(&mut self, now: f64, event: Event) -> Applied {
         let mut triggers = [None, None];
         match event {
             Event::AgentLogin { agent } => {
@@ -750,9 +735,7 @@ impl<P: RoutingPolicy> Router<P> {
             }
             Event::ContactArrived { contact } => return self.apply_arrived(now, contact),
             Event::OfferAccepted { contact, agent } => {
-                let (ix, a) = self.offered_to(contact, agent, "OfferAccepted")?;
-                self.st.note_answer(ix, now);
-                self.set_held(ix, Held::InService(a));
+                return self.apply_accepted(now, contact, agent);
             }
             Event::OfferDeclined { contact, agent } | Event::OfferTimedOut { contact, agent } => {
                 let (ix, a) = self.offered_to(contact, agent, "OfferDeclined/OfferTimedOut")?;
@@ -793,26 +776,12 @@ impl<P: RoutingPolicy> Router<P> {
                 self.st.remove_contact(ix);
             }
             Event::WorkCompleted { contact, outcome } => {
-                let (ix, held) = self.contact_ix(contact)?;
-                let Held::InService(a) = held else {
-                    return Err(self.wrong_state(contact, held, "WorkCompleted"));
-                };
-                self.set_held(ix, Held::WrapUp(a));
-                self.st.agents[a as usize].wrapping += 1;
-                self.observe(ix, a, &outcome);
+                return self.apply_wrap_up(contact, outcome);
             }
             Event::WorkCompletedNoWrapUp { contact, outcome } => {
                 return self.apply_completed(now, contact, outcome);
             }
-            Event::WrapUpDone { contact } => {
-                let (ix, held) = self.contact_ix(contact)?;
-                let Held::WrapUp(a) = held else {
-                    return Err(self.wrong_state(contact, held, "WrapUpDone"));
-                };
-                let rec = &mut self.st.agents[a as usize];
-                rec.wrapping = rec.wrapping.saturating_sub(1);
-                triggers[0] = Some(self.complete(a, ix, held, now));
-            }
+            Event::WrapUpDone { contact } => return self.apply_wrapped(now, contact),
             Event::Tick => {}
             Event::Rebalance => triggers[0] = Some(Trigger::Rebalance),
         }
@@ -821,11 +790,7 @@ impl<P: RoutingPolicy> Router<P> {
 
     /// [`apply`](Self::apply) of `ContactArrived`.
     #[inline(always)]
-    fn apply_arrived(
-        &mut self,
-        now: f64,
-        contact: Contact,
-    ) -> Result<([Option<Trigger>; 2], Option<u32>), RouterError> {
+    fn apply_arrived(&mut self, now: f64, contact: Contact) -> Applied {
         let id = contact.id();
         if self.st.contact_slot(id).is_some() {
             return Err(RouterError::DuplicateContact(id));
@@ -864,17 +829,46 @@ impl<P: RoutingPolicy> Router<P> {
 
     /// [`apply`](Self::apply) of `WorkCompletedNoWrapUp`.
     #[inline(always)]
-    fn apply_completed(
-        &mut self,
-        now: f64,
-        contact: ContactId,
-        outcome: Outcome,
-    ) -> Result<([Option<Trigger>; 2], Option<u32>), RouterError> {
+    fn apply_completed(&mut self, now: f64, contact: ContactId, outcome: Outcome) -> Applied {
         let (ix, held) = self.contact_ix(contact)?;
         let Held::InService(a) = held else {
             return Err(self.wrong_state(contact, held, "WorkCompletedNoWrapUp"));
         };
         self.observe(ix, a, &outcome);
+        Ok(([Some(self.complete(a, ix, held, now)), None], None))
+    }
+
+    /// [`apply`](Self::apply) of `OfferAccepted`.
+    #[inline(always)]
+    fn apply_accepted(&mut self, now: f64, contact: ContactId, agent: AgentId) -> Applied {
+        let (ix, a) = self.offered_to(contact, agent, "OfferAccepted")?;
+        self.st.note_answer(ix, now);
+        self.set_held(ix, Held::InService(a));
+        Ok(([None, None], None))
+    }
+
+    /// [`apply`](Self::apply) of `WorkCompleted`.
+    #[inline(always)]
+    fn apply_wrap_up(&mut self, contact: ContactId, outcome: Outcome) -> Applied {
+        let (ix, held) = self.contact_ix(contact)?;
+        let Held::InService(a) = held else {
+            return Err(self.wrong_state(contact, held, "WorkCompleted"));
+        };
+        self.set_held(ix, Held::WrapUp(a));
+        self.st.agents[a as usize].wrapping += 1;
+        self.observe(ix, a, &outcome);
+        Ok(([None, None], None))
+    }
+
+    /// [`apply`](Self::apply) of `WrapUpDone`.
+    #[inline(always)]
+    fn apply_wrapped(&mut self, now: f64, contact: ContactId) -> Applied {
+        let (ix, held) = self.contact_ix(contact)?;
+        let Held::WrapUp(a) = held else {
+            return Err(self.wrong_state(contact, held, "WrapUpDone"));
+        };
+        let rec = &mut self.st.agents[a as usize];
+        rec.wrapping = rec.wrapping.saturating_sub(1);
         Ok(([Some(self.complete(a, ix, held, now)), None], None))
     }
 
