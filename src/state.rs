@@ -1859,10 +1859,11 @@ pub struct RouterView<'a> {
 ///   time. Keyed by the contact record's address (a policy may score a
 ///   contact of its own making) and the agent's slot.
 /// * The first [`VOUCHED`] pairs the view's eligibility iterators handed
-///   the policy (the waiting contact's record, the agent's slot): each was
-///   eligible as the state stands, checked on the way (bucket and group
-///   membership, cool-downs), so the router need not check the one it is
-///   proposed again. A proposal of any other pair is checked in full.
+///   the policy (the contact's record, the agent's slot): in each the agent
+///   was eligible for the contact as the state stands, checked on the way
+///   (bucket and group membership, cool-downs), so the router need not
+///   check again the one it is proposed, only that the contact still waits.
+///   A proposal of any other pair is checked in full.
 ///
 /// Both are valid only until the state changes, so the router clears them
 /// as soon as it applies a proposal.
@@ -1899,8 +1900,8 @@ impl ScoreMemo {
         self.n_vouched.set(0);
     }
 
-    /// An iterator handed the policy waiting contact `c` with agent slot `a`,
-    /// having found them eligible.
+    /// An iterator handed the policy contact `c` with agent slot `a`, having
+    /// found the agent eligible for it (whether `c` waits is checked apart).
     #[inline]
     fn vouch(&self, c: &ContactRec, a: u32) {
         let n = self.n_vouched.get();
