@@ -20,7 +20,7 @@ use crate::model::{
 use crate::policy::{Proposal, RoutingPolicy, Trigger};
 use crate::score::{FitModel, NeutralFit, ScoreBreakdown, ScoreError, ScoreWeights};
 pub use crate::state::Counts;
-use crate::state::{AgentRec, Held, RouterView, ScoreMemo, State};
+use crate::state::{AgentRec, Held, RouterView, ScoreMemo, State, Vouched};
 
 /// Something that happened in the contact center, fed to [`Router::handle`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -307,6 +307,7 @@ pub struct Router<P: RoutingPolicy = Box<dyn RoutingPolicy>> {
     proposals: Vec<Proposal>,
     /// The best score the policy computed in the decision under way.
     memo: ScoreMemo,
+    vouched: Vouched,
     /// An agent that freed a slot, listed again only after the decision
     /// about it (see `freed`).
     deferred: Option<u32>,
@@ -365,6 +366,7 @@ impl<P: RoutingPolicy> RouterBuilder<P> {
             wake_seq: 0,
             proposals: Vec::new(),
             memo: ScoreMemo::default(),
+            vouched: Vouched::default(),
             deferred: None,
             due: Vec::new(),
             rejected: 0,
@@ -496,6 +498,7 @@ impl<P: RoutingPolicy> Router<P> {
             weights: &self.config.weights,
             now: self.now,
             memo: None,
+            vouched: None,
         }
     }
 
@@ -1112,12 +1115,14 @@ impl<P: RoutingPolicy> Router<P> {
         let mut props = std::mem::take(&mut self.proposals);
         props.clear();
         self.memo.clear();
+        self.vouched.clear();
         let view = RouterView {
             st: &self.st,
             fit: &*self.fit,
             weights: &self.config.weights,
             now: self.now,
             memo: Some(&self.memo),
+            vouched: Some(&self.vouched),
         };
         self.policy.decide(&view, trigger, &mut props);
         let mut made = 0;
@@ -1162,14 +1167,15 @@ impl<P: RoutingPolicy> Router<P> {
             self.rejected += 1;
             return false;
         };
-        // A pair the view's iterators handed the policy is eligible: the
-        // memo vouches for it until the state changes.
+        // A pair the view's iterators listed is eligible until the state
+        // changes, which it is about to.
         if rec.held != Held::Waiting
-            || !(self.memo.vouched(rec, a) || self.st.eligible(rec, a, self.now))
+            || !(self.vouched.holds(rec, a) || self.st.eligible(rec, a, self.now))
         {
             self.rejected += 1;
             return false;
         }
+        self.vouched.clear();
         // The policy's own computation of this pair, if it made one (the
         // state has not changed since); the memo is cleared either way.
         let score = if !self.config.explain {

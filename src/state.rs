@@ -1846,39 +1846,24 @@ pub struct RouterView<'a> {
     pub(crate) fit: &'a dyn FitModel,
     pub(crate) weights: &'a ScoreWeights,
     pub(crate) now: f64,
-    /// Set while a policy decides: keeps the best score it computed and
-    /// the pairs its iterators vouched for.
+    /// Set while a policy decides: keeps the best score it computed.
     pub(crate) memo: Option<&'a ScoreMemo>,
+    /// Set while a policy decides: the pairs its iterators listed.
+    pub(crate) vouched: Option<&'a Vouched>,
 }
 
-/// What a policy's decision computed that the offer it makes would compute
-/// again, kept for it:
-///
-/// * The highest-scoring pair, so that the offer's explanation need not
-///   score it again: a scoring policy proposes that very pair, most of the
-///   time. Keyed by the contact record's address (a policy may score a
-///   contact of its own making) and the agent's slot.
-/// * The first [`VOUCHED`] pairs the view's eligibility iterators handed
-///   the policy (the contact's record, the agent's slot): in each the agent
-///   was eligible for the contact as the state stands, checked on the way
-///   (bucket and group membership, cool-downs), so the router need not
-///   check again the one it is proposed, only that the contact still waits.
-///   A proposal of any other pair is checked in full.
-///
-/// Both are valid only until the state changes, so the router clears them
-/// as soon as it applies a proposal.
+/// The highest-scoring pair a policy computed during one decision, so that
+/// the offer's explanation need not compute it again: a scoring policy
+/// proposes that very pair, most of the time. Keyed by the contact record's
+/// address (a policy may score a contact of its own making) and the agent's
+/// slot; valid only until the state changes, so the router clears it as soon
+/// as it applies a proposal.
 #[derive(Debug)]
 pub(crate) struct ScoreMemo {
     best: Cell<f64>,
     pair: Cell<(*const Contact, u32)>,
     score: Cell<ScoreBreakdown>,
-    vouched: [Cell<(*const ContactRec, u32)>; VOUCHED],
-    n_vouched: Cell<usize>,
 }
-
-/// Pairs a [`ScoreMemo`] vouches for: the pairwise policies see one or a few
-/// per decision (a bucket or a group each).
-const VOUCHED: usize = 8;
 
 impl Default for ScoreMemo {
     fn default() -> Self {
@@ -1886,38 +1871,14 @@ impl Default for ScoreMemo {
             best: Cell::new(f64::NEG_INFINITY),
             pair: Cell::new((std::ptr::null(), NONE)),
             score: Cell::new(ScoreBreakdown::default()),
-            vouched: std::array::from_fn(|_| Cell::new((std::ptr::null(), NONE))),
-            n_vouched: Cell::new(0),
         }
     }
 }
 
 impl ScoreMemo {
-    /// Forgets everything (the state is about to change, or a decision starts).
-    #[inline]
+    /// Forgets the pair (the state is about to change, or a decision starts).
     pub fn clear(&self) {
         self.best.set(f64::NEG_INFINITY);
-        self.n_vouched.set(0);
-    }
-
-    /// An iterator handed the policy contact `c` with agent slot `a`, having
-    /// found the agent eligible for it (whether `c` waits is checked apart).
-    #[inline]
-    fn vouch(&self, c: &ContactRec, a: u32) {
-        let n = self.n_vouched.get();
-        if let Some(slot) = self.vouched.get(n) {
-            slot.set((c, a));
-            self.n_vouched.set(n + 1);
-        }
-    }
-
-    /// Whether the pair was vouched for since the state last changed.
-    #[inline]
-    pub fn vouched(&self, c: &ContactRec, a: u32) -> bool {
-        let pair = (c as *const ContactRec, a);
-        self.vouched[..self.n_vouched.get()]
-            .iter()
-            .any(|v| v.get() == pair)
     }
 
     #[inline]
@@ -1936,6 +1897,59 @@ impl ScoreMemo {
             && self.pair.get() == (contact as *const Contact, agent);
         self.clear();
         hit.then(|| self.score.get())
+    }
+}
+
+/// The first [`VOUCHED`] pairs the view's eligibility iterators handed a
+/// policy during one decision (the contact's record, the agent's slot). In
+/// each the agent was eligible for the contact as the state stands, checked
+/// on the way (bucket and group membership, cool-downs), so the router need
+/// not check again the one it is proposed, only that the contact still
+/// waits; a proposal of any other pair is checked in full. Valid only until
+/// the state changes, so the router clears it as soon as it applies a
+/// proposal.
+#[derive(Debug)]
+pub(crate) struct Vouched {
+    pairs: [Cell<(*const ContactRec, u32)>; VOUCHED],
+    len: Cell<usize>,
+}
+
+/// Pairs a [`Vouched`] holds: the pairwise policies see one or a few per
+/// decision (a bucket or a group each).
+const VOUCHED: usize = 8;
+
+impl Default for Vouched {
+    fn default() -> Self {
+        Vouched {
+            pairs: std::array::from_fn(|_| Cell::new((std::ptr::null(), NONE))),
+            len: Cell::new(0),
+        }
+    }
+}
+
+impl Vouched {
+    /// Forgets every pair (the state is about to change, or a decision starts).
+    #[inline]
+    pub fn clear(&self) {
+        self.len.set(0);
+    }
+
+    /// An iterator handed the policy contact `c` with agent slot `a`, having
+    /// found the agent eligible for it (whether `c` waits is checked apart).
+    #[inline]
+    fn vouch(&self, c: &ContactRec, a: u32) {
+        let n = self.len.get();
+        if let Some(slot) = self.pairs.get(n) {
+            slot.set((c, a));
+            self.len.set(n + 1);
+        }
+    }
+
+    /// Whether the pair was listed since the state last changed.
+    #[inline]
+    pub fn holds(&self, c: &ContactRec, a: u32) -> bool {
+        let pair = (c as *const ContactRec, a);
+        self.pairs[..self.len.get()].iter().any(|v| v.get() == pair)
     }
 }
 
@@ -2136,8 +2150,8 @@ impl<'a> RouterView<'a> {
                     a = st.agents[cur as usize].b_next;
                     if !c.cooling(cur, now) {
                         debug_assert!(st.eligible(c, cur, now), "a bucket out of step");
-                        if let Some(m) = view.memo {
-                            m.vouch(c, cur);
+                        if let Some(v) = view.vouched {
+                            v.vouch(c, cur);
                         }
                         return Some(view.aref(cur));
                     }
@@ -2187,8 +2201,8 @@ impl<'a> RouterView<'a> {
     ) {
         let view = *self;
         self.st.for_each_agent_head(contact.rec, self.now, |a| {
-            if let Some(m) = view.memo {
-                m.vouch(contact.rec, a);
+            if let Some(v) = view.vouched {
+                v.vouch(contact.rec, a);
             }
             f(view.aref(a))
         });
@@ -2235,10 +2249,10 @@ impl<'a> RouterView<'a> {
         mut f: impl FnMut(ContactRef<'a>),
     ) {
         let st: &'a State = self.st;
-        let (now, memo) = (self.now, self.memo);
+        let (now, vouched) = (self.now, self.vouched);
         st.for_each_eligible(agent.ix, now, heads, |rec| {
-            if let Some(m) = memo {
-                m.vouch(rec, agent.ix);
+            if let Some(v) = vouched {
+                v.vouch(rec, agent.ix);
             }
             f(ContactRef { rec, now })
         });
