@@ -35,8 +35,8 @@ use std::sync::atomic::{AtomicU64, Ordering as AtomicOrdering};
 use smallvec::SmallVec;
 
 use crate::model::{
-    Agent, AgentId, AgentState, ChannelId, Contact, ContactId, Presence, Requirement, SegmentId,
-    SkillId, TierId,
+    Agent, AgentId, AgentState, ChannelId, Contact, ContactId, Level, Presence, Requirement,
+    SegmentId, SkillId, TierId,
 };
 use crate::score::{self, AgentLoad, FitModel, ScoreBreakdown, ScoreWeights};
 
@@ -100,6 +100,48 @@ impl FromIterator<ChannelId> for ChannelSet {
             set.0[usize::from(c.0 >> 6)] |= 1 << (c.0 & 63);
         }
         set
+    }
+}
+
+/// Skills numbered below this have their level kept in [`LowLevels`].
+const LOW_SKILLS: usize = 16;
+
+/// A profile's levels in the skills numbered below [`LOW_SKILLS`], by
+/// number (0 where it lacks the skill): whether an agent or a bucket meets
+/// a contact's requirements is asked for every bucket an arriving contact
+/// looks at and every offer, and this answers it by indexing an array held
+/// in the record rather than searching the profile's skills on the heap.
+#[derive(Debug, Clone, Copy, Default)]
+struct LowLevels([u8; LOW_SKILLS]);
+
+impl LowLevels {
+    fn of(agent: &Agent) -> LowLevels {
+        let mut low = LowLevels::default();
+        for sk in agent.skills() {
+            if let Some(l) = low.0.get_mut(sk.skill.0 as usize) {
+                *l = sk.level.get();
+            }
+        }
+        low
+    }
+
+    /// `agent.level(skill)` as a number (0 if it lacks it), `agent` being
+    /// the profile these levels were made from.
+    #[inline]
+    fn level(&self, agent: &Agent, skill: SkillId) -> u8 {
+        match self.0.get(skill.0 as usize) {
+            Some(&l) => l,
+            None => agent.level(skill).map_or(0, Level::get),
+        }
+    }
+
+    /// `agent.meets(requirements, relax)`, `agent` being the profile these
+    /// levels were made from.
+    #[inline]
+    fn meets(&self, agent: &Agent, requirements: &[Requirement], relax: u8) -> bool {
+        requirements
+            .iter()
+            .all(|r| self.level(agent, r.skill) >= r.min_level.relaxed(relax).get())
     }
 }
 
@@ -216,7 +258,7 @@ impl Group {
 
     /// Whether an agent may take a member of this group, cool-downs aside.
     fn open_to(&self, a: &AgentRec) -> bool {
-        a.free_for(self.channel) > 0 && a.agent.meets(&self.reqs, self.relax)
+        a.free_for(self.channel) > 0 && a.low.meets(&a.agent, &self.reqs, self.relax)
     }
 }
 
@@ -282,6 +324,8 @@ pub(crate) struct AgentRec {
     bucket: u32,
     b_prev: u32,
     b_next: u32,
+    /// Its levels, for the eligibility tests of offers and freed agents.
+    low: LowLevels,
 }
 
 /// The last login key handed out, by any router in the process: keys are
@@ -306,6 +350,7 @@ impl AgentRec {
             bucket: NONE,
             b_prev: NONE,
             b_next: NONE,
+            low: LowLevels::of(&agent),
             agent,
         }
     }
@@ -357,6 +402,8 @@ struct Bucket {
     /// The channels its members have room on: fixed by the profile and the
     /// load, so worked out once rather than per contact looking.
     open_channels: ChannelSet,
+    /// The profile's levels, beside the channels for the same reason.
+    low: LowLevels,
     head: u32,
     tail: u32,
     len: u32,
@@ -863,6 +910,7 @@ impl State {
             used: SmallVec::from_slice(&rec.used),
             used_total: rec.used_total,
             open_channels,
+            low: LowLevels::of(template),
             head: NONE,
             tail: NONE,
             len: 0,
@@ -1031,11 +1079,31 @@ impl State {
             .preferred_agent()
             .and_then(|id| self.agent_slot(id));
         let mut preferred_given = false;
+        // `bucket_open`, with what depends only on the contact worked out
+        // once rather than per bucket.
+        let channel = c.contact.channel();
+        let reqs = c.contact.requirements();
+        let one = match reqs {
+            [r] if (r.skill.0 as usize) < LOW_SKILLS => {
+                Some((r.skill.0 as usize, r.min_level.relaxed(c.relax).get()))
+            }
+            _ => None,
+        };
         for &b in self.bucket_candidates(c) {
-            if !self.bucket_open(b, c) {
+            let bk = &self.buckets[b as usize];
+            let open = bk.open_channels.contains(channel)
+                && match one {
+                    Some((s, need)) => bk.low.0[s] >= need,
+                    None => {
+                        bk.low
+                            .meets(&self.profiles[bk.profile as usize].template, reqs, c.relax)
+                    }
+                };
+            debug_assert_eq!(open, self.bucket_open(b, c));
+            if !open {
                 continue;
             }
-            let mut a = self.buckets[b as usize].head;
+            let mut a = bk.head;
             while a != NONE {
                 if !c.cooling(a, now) {
                     debug_assert!(self.eligible(c, a, now), "a bucket out of step");
@@ -1808,18 +1876,21 @@ impl State {
     pub fn eligible(&self, c: &ContactRec, a: u32, now: f64) -> bool {
         let rec = self.agent(a);
         rec.free_for(c.contact.channel()) > 0
-            && rec.agent.meets(c.contact.requirements(), c.relax)
+            && rec.low.meets(&rec.agent, c.contact.requirements(), c.relax)
             && !c.cooling(a, now)
     }
 
     /// Whether the agents of bucket `b` may take contact `c` (skills after
     /// relaxation, a free slot on its channel), cool-downs aside.
+    #[inline]
     fn bucket_open(&self, b: u32, c: &ContactRec) -> bool {
         let bk = &self.buckets[b as usize];
         bk.open_channels.contains(c.contact.channel())
-            && self.profiles[bk.profile as usize]
-                .template
-                .meets(c.contact.requirements(), c.relax)
+            && bk.low.meets(
+                &self.profiles[bk.profile as usize].template,
+                c.contact.requirements(),
+                c.relax,
+            )
     }
 
     /// The non-empty buckets that may hold agents with every skill `c`
@@ -2327,6 +2398,44 @@ mod tests {
                     chosen.contains(&ChannelId(c)),
                     "{c}"
                 );
+            }
+        }
+    }
+
+    /// The levels kept by number answer as the profile does, for skills
+    /// below and above [`LOW_SKILLS`] and ones it lacks.
+    #[test]
+    fn low_levels_meet_as_the_profile() {
+        let agent = Agent::builder(AgentId(1))
+            .skill(SkillId(0), 3)
+            .skill(SkillId(15), 7)
+            .skill(SkillId(16), 5)
+            .skill(SkillId(900), 9)
+            .channel(ChannelId::VOICE, 1)
+            .build()
+            .unwrap();
+        let low = LowLevels::of(&agent);
+        for skill in [0, 1, 15, 16, 17, 900, 5000] {
+            for min in 1..=10 {
+                for relax in [0, 2, 9] {
+                    let reqs = [
+                        Requirement {
+                            skill: SkillId(skill),
+                            min_level: Level::new(min).unwrap(),
+                        },
+                        Requirement {
+                            skill: SkillId(0),
+                            min_level: Level::new(2).unwrap(),
+                        },
+                    ];
+                    for reqs in [&reqs[..1], &reqs[..], &[]] {
+                        assert_eq!(
+                            low.meets(&agent, reqs, relax),
+                            agent.meets(reqs, relax),
+                            "{skill} {min} {relax}"
+                        );
+                    }
+                }
             }
         }
     }
