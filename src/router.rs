@@ -1121,7 +1121,9 @@ impl<P: RoutingPolicy> Router<P> {
             fit: &*self.fit,
             weights: &self.config.weights,
             now: self.now,
-            memo: Some(&self.memo),
+            // Only an explanation reads the memo: without one, the scores
+            // a policy computes need not be kept.
+            memo: self.config.explain.then_some(&self.memo),
             vouched: Some(&self.vouched),
         };
         self.policy.decide(&view, trigger, &mut props);

@@ -1917,7 +1917,8 @@ pub struct RouterView<'a> {
     pub(crate) fit: &'a dyn FitModel,
     pub(crate) weights: &'a ScoreWeights,
     pub(crate) now: f64,
-    /// Set while a policy decides: keeps the best score it computed.
+    /// Set while a policy decides, if offers are explained: keeps the best
+    /// score it computed.
     pub(crate) memo: Option<&'a ScoreMemo>,
     /// Set while a policy decides: the pairs its iterators listed.
     pub(crate) vouched: Option<&'a Vouched>,
@@ -2021,6 +2022,66 @@ impl Vouched {
     pub fn holds(&self, c: &ContactRec, a: u32) -> bool {
         let pair = (c as *const ContactRec, a);
         self.pairs[..self.len.get()].iter().any(|v| v.get() == pair)
+    }
+}
+
+/// One contact's scores with agents ([`RouterView::contact_scorer`]): the
+/// terms that depend on the contact alone computed once, each pair's
+/// breakdown built only when it is the best the memo has seen.
+pub(crate) struct ContactScorer<'a> {
+    view: RouterView<'a>,
+    contact: &'a Contact,
+    preferred: Option<AgentId>,
+    /// The weighted wait and priority terms.
+    wait: f64,
+    priority: f64,
+}
+
+impl ContactScorer<'_> {
+    /// The pair's total, as [`score::score`] computes it: the same terms,
+    /// each by the same operations, added in the same order.
+    #[inline]
+    pub fn total(&self, agent: &AgentRef<'_>) -> f64 {
+        let (w, c) = (self.view.weights, self.contact);
+        let fit = self.view.fit.fit(c, agent.agent());
+        let fit = if fit.is_finite() { fit } else { 0.0 };
+        let reqs = c.requirements();
+        let skill = if reqs.is_empty() {
+            1.0
+        } else {
+            let rec = agent.rec;
+            let sum: u32 = reqs
+                .iter()
+                .map(|r| u32::from(rec.low.level(&rec.agent, r.skill)))
+                .sum();
+            sum as f64 / (10.0 * reqs.len() as f64)
+        };
+        let idle = agent.idle_seconds().max(0.0);
+        let b = ScoreBreakdown {
+            skill: w.skill * skill,
+            fit: w.fit * fit,
+            preference: if self.preferred == Some(agent.id()) {
+                w.preference
+            } else {
+                0.0
+            },
+            idle: w.idle * (1.0 - w.idle_scale / (idle + w.idle_scale)),
+            load: w.load * agent.free_share(),
+            wait: self.wait,
+            priority: self.priority,
+            total: 0.0,
+        };
+        let total = b.skill + b.fit + b.preference + b.idle + b.load + b.wait + b.priority;
+        debug_assert_eq!(
+            total.to_bits(),
+            score::score(w, c, agent.agent(), agent.load(), fit, self.view.now)
+                .total
+                .to_bits()
+        );
+        if let Some(m) = self.view.memo {
+            m.offer(c, agent.ix, &ScoreBreakdown { total, ..b });
+        }
+        total
     }
 }
 
@@ -2343,6 +2404,21 @@ impl<'a> RouterView<'a> {
                 explain(self, &c, &a).unwrap_or_else(|| self.score(&c, &a))
             }
             None => ScoreBreakdown::default(),
+        }
+    }
+
+    /// `contact`'s side of its scores, worked out once for a decision that
+    /// scores it with many agents: [`ContactScorer::total`] is
+    /// [`score`](Self::score)'s total, bit for bit.
+    pub(crate) fn contact_scorer(&self, contact: ContactRef<'a>) -> ContactScorer<'a> {
+        let (w, c) = (self.weights, contact.contact());
+        let waited = (self.now - c.arrival()).max(0.0);
+        ContactScorer {
+            view: *self,
+            contact: c,
+            preferred: c.preferred_agent(),
+            wait: w.wait * waited / w.wait_scale,
+            priority: w.priority * c.priority() as f64,
         }
     }
 

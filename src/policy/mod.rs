@@ -389,26 +389,8 @@ fn decide_pairwise(
 ) {
     match trigger {
         Trigger::ContactWaiting(id) => {
-            let Some(c) = view.waiting_contact(id) else {
-                return;
-            };
-            let mut best: Option<AgentKey> = None;
-            let mut consider = |a: AgentRef<'_>| {
-                let k = AgentKey::new(agent_primary(&c, &a), &a);
-                if best.as_ref().is_none_or(|b| k.beats(b)) {
-                    best = Some(k);
-                }
-            };
-            if heads.agents {
-                view.for_each_eligible_agent_head(c, &mut consider);
-            } else {
-                view.eligible_agents(c).for_each(&mut consider);
-            }
-            if let Some(b) = best {
-                out.push(Proposal {
-                    contact: id,
-                    agent: b.id,
-                });
+            if let Some(c) = view.waiting_contact(id) {
+                best_agent(view, id, c, heads.agents, out, |a| agent_primary(&c, a));
             }
         }
         Trigger::AgentAvailable(id) => {
@@ -426,6 +408,37 @@ fn decide_pairwise(
             }
         }
         Trigger::Rebalance => {}
+    }
+}
+
+/// [`decide_pairwise`] for waiting contact `c` (of id `id`): proposes the
+/// eligible agent with the best [`AgentKey`] (primary from `agent_primary`),
+/// looking only at the heads of the buckets with `heads`.
+fn best_agent<'a>(
+    view: &RouterView<'a>,
+    id: ContactId,
+    c: ContactRef<'a>,
+    heads: bool,
+    out: &mut Vec<Proposal>,
+    mut agent_primary: impl FnMut(&AgentRef<'_>) -> f64,
+) {
+    let mut best: Option<AgentKey> = None;
+    let mut consider = |a: AgentRef<'_>| {
+        let k = AgentKey::new(agent_primary(&a), &a);
+        if best.as_ref().is_none_or(|b| k.beats(b)) {
+            best = Some(k);
+        }
+    };
+    if heads {
+        view.for_each_eligible_agent_head(c, &mut consider);
+    } else {
+        view.eligible_agents(c).for_each(&mut consider);
+    }
+    if let Some(b) = best {
+        out.push(Proposal {
+            contact: id,
+            agent: b.id,
+        });
     }
 }
 
@@ -837,6 +850,16 @@ impl OptimalAssignment {
 
 impl RoutingPolicy for OptimalAssignment {
     fn decide(&mut self, view: &RouterView<'_>, trigger: Trigger, out: &mut Vec<Proposal>) {
+        if let Trigger::ContactWaiting(id) = trigger {
+            // decide_by's pairwise decision, with the contact's side of its
+            // scores worked out once for all the agents it looks at.
+            if let Some(c) = view.waiting_contact(id) {
+                let scorer = view.contact_scorer(c);
+                let heads = view.weights().idle >= 0.0;
+                best_agent(view, id, c, heads, out, |a| scorer.total(a));
+            }
+            return;
+        }
         self.decide_by(view, trigger, out, true, |c, a| view.score(c, a).total)
     }
     fn name(&self) -> &str {
