@@ -1089,7 +1089,11 @@ impl State {
             }
             _ => None,
         };
-        for &b in self.bucket_candidates(c) {
+        let candidates = match reqs {
+            [r] => self.bucket_list(r.skill),
+            _ => self.bucket_candidates(c),
+        };
+        for &b in candidates {
             let bk = &self.buckets[b as usize];
             let open = bk.open_channels.contains(channel)
                 && match one {
@@ -1896,14 +1900,18 @@ impl State {
     /// The non-empty buckets that may hold agents with every skill `c`
     /// needs: the smallest list among its required skills.
     fn bucket_candidates(&self, c: &ContactRec) -> &[u32] {
-        smallest_list(
-            c.contact.requirements(),
-            &self.active_buckets_all,
-            |s| match self.bucket_list_of.get(s) {
-                Some(&Some(l)) => &self.active_buckets_by_skill[l as usize][..],
-                _ => &[][..],
-            },
-        )
+        smallest_list(c.contact.requirements(), &self.active_buckets_all, |s| {
+            self.bucket_list(s)
+        })
+    }
+
+    /// The non-empty buckets whose profile has skill `s`.
+    #[inline]
+    fn bucket_list(&self, s: SkillId) -> &[u32] {
+        match self.bucket_list_of.get(s) {
+            Some(&Some(l)) => &self.active_buckets_by_skill[l as usize][..],
+            _ => &[][..],
+        }
     }
 }
 
@@ -2040,8 +2048,10 @@ pub(crate) struct ContactScorer<'a> {
 impl ContactScorer<'_> {
     /// The pair's total, as [`score::score`] computes it: the same terms,
     /// each by the same operations, added in the same order.
+    /// `free_share` is the agent's [`AgentRef::free_share`], which the
+    /// caller needs too.
     #[inline]
-    pub fn total(&self, agent: &AgentRef<'_>) -> f64 {
+    pub fn total(&self, agent: &AgentRef<'_>, free_share: f64) -> f64 {
         let (w, c) = (self.view.weights, self.contact);
         let fit = self.view.fit.fit(c, agent.agent());
         let fit = if fit.is_finite() { fit } else { 0.0 };
@@ -2066,7 +2076,7 @@ impl ContactScorer<'_> {
                 0.0
             },
             idle: w.idle * (1.0 - w.idle_scale / (idle + w.idle_scale)),
-            load: w.load * agent.free_share(),
+            load: w.load * free_share,
             wait: self.wait,
             priority: self.priority,
             total: 0.0,

@@ -300,12 +300,17 @@ struct AgentKey {
 
 impl AgentKey {
     fn new(primary: f64, a: &AgentRef<'_>) -> AgentKey {
+        AgentKey::with_free(primary, a, a.free_share())
+    }
+    /// [`new`](Self::new), given `a.free_share()`.
+    #[inline]
+    fn with_free(primary: f64, a: &AgentRef<'_>, free: f64) -> AgentKey {
         let idle = a.held() == 0;
         AgentKey {
             primary,
             idle,
             since: if idle { a.idle_since() } else { 0.0 },
-            free: a.free_share(),
+            free,
             id: a.id(),
         }
     }
@@ -430,6 +435,45 @@ fn best_agent<'a>(
         }
     };
     if heads {
+        view.for_each_eligible_agent_head(c, &mut consider);
+    } else {
+        view.eligible_agents(c).for_each(&mut consider);
+    }
+    if let Some(b) = best {
+        out.push(Proposal {
+            contact: id,
+            agent: b.id,
+        });
+    }
+}
+
+/// [`best_agent`] for [`OptimalAssignment`]: the agent's free share computed
+/// once for the score and the key, and no key made for an agent whose score
+/// already loses (the key compares the score first).
+fn best_scored_agent<'a>(
+    view: &RouterView<'a>,
+    id: ContactId,
+    c: ContactRef<'a>,
+    out: &mut Vec<Proposal>,
+) {
+    let scorer = view.contact_scorer(c);
+    let mut best: Option<AgentKey> = None;
+    let mut consider = |a: AgentRef<'_>| {
+        let free = a.free_share();
+        let primary = scorer.total(&a, free);
+        if best
+            .as_ref()
+            .is_some_and(|b| primary.total_cmp(&b.primary).is_lt())
+        {
+            return;
+        }
+        let k = AgentKey::with_free(primary, &a, free);
+        if best.as_ref().is_none_or(|b| k.beats(b)) {
+            best = Some(k);
+        }
+    };
+    // decide_by's heads: alike agents differ only in the idle term.
+    if view.weights().idle >= 0.0 {
         view.for_each_eligible_agent_head(c, &mut consider);
     } else {
         view.eligible_agents(c).for_each(&mut consider);
@@ -854,9 +898,7 @@ impl RoutingPolicy for OptimalAssignment {
             // decide_by's pairwise decision, with the contact's side of its
             // scores worked out once for all the agents it looks at.
             if let Some(c) = view.waiting_contact(id) {
-                let scorer = view.contact_scorer(c);
-                let heads = view.weights().idle >= 0.0;
-                best_agent(view, id, c, heads, out, |a| scorer.total(a));
+                best_scored_agent(view, id, c, out);
             }
             return;
         }
