@@ -861,8 +861,14 @@ impl State {
     fn bucket_for_load(&mut self, ix: u32) -> u32 {
         let rec = &self.agents[ix as usize];
         // One contact more or less on one channel than in the bucket it is
-        // still in: a step taken before, most likely.
-        let step = match rec.bucket {
+        // still in: a step taken before, most likely. An agent in no bucket
+        // (full until now) holding one contact is one step from its idle
+        // bucket.
+        let from = match rec.bucket {
+            NONE if rec.used_total == 1 => self.profiles[rec.profile as usize].idle_bucket,
+            h => h,
+        };
+        let step = match from {
             NONE => None,
             h => load_step(&self.buckets[h as usize].used, &rec.used).map(|k| (h, k)),
         };
