@@ -458,7 +458,7 @@ fn best_scored_agent<'a>(
 ) {
     let scorer = view.contact_scorer(c);
     let mut best: Option<AgentKey> = None;
-    let mut consider = |a: AgentRef<'_>| {
+    let consider = |a: AgentRef<'_>| {
         let free = a.free_share();
         let primary = scorer.total(&a, free);
         if best
@@ -474,9 +474,9 @@ fn best_scored_agent<'a>(
     };
     // decide_by's heads: alike agents differ only in the idle term.
     if view.weights().idle >= 0.0 {
-        view.for_each_eligible_agent_head(c, &mut consider);
+        view.for_each_eligible_agent_head(c, consider);
     } else {
-        view.eligible_agents(c).for_each(&mut consider);
+        view.eligible_agents(c).for_each(consider);
     }
     if let Some(b) = best {
         out.push(Proposal {
