@@ -2045,6 +2045,11 @@ impl Vouched {
 pub(crate) struct ContactScorer<'a> {
     view: RouterView<'a>,
     contact: &'a Contact,
+    /// The skill of its requirement, if it has exactly one, numbered below
+    /// [`LOW_SKILLS`]: the skill term is then that level over 10.
+    one_low: Option<usize>,
+    /// What [`score::skill_match`] divides the levels' sum by.
+    skill_div: f64,
     preferred: Option<AgentId>,
     /// The weighted wait and priority terms.
     wait: f64,
@@ -2061,16 +2066,20 @@ impl ContactScorer<'_> {
         let (w, c) = (self.view.weights, self.contact);
         let fit = self.view.fit.fit(c, agent.agent());
         let fit = if fit.is_finite() { fit } else { 0.0 };
-        let reqs = c.requirements();
-        let skill = if reqs.is_empty() {
-            1.0
+        let rec = agent.rec;
+        let skill = if let Some(s) = self.one_low {
+            f64::from(rec.low.0[s]) / self.skill_div
         } else {
-            let rec = agent.rec;
-            let sum: u32 = reqs
-                .iter()
-                .map(|r| u32::from(rec.low.level(&rec.agent, r.skill)))
-                .sum();
-            sum as f64 / (10.0 * reqs.len() as f64)
+            let reqs = c.requirements();
+            if reqs.is_empty() {
+                1.0
+            } else {
+                let sum: u32 = reqs
+                    .iter()
+                    .map(|r| u32::from(rec.low.level(&rec.agent, r.skill)))
+                    .sum();
+                sum as f64 / self.skill_div
+            }
         };
         let idle = agent.idle_seconds().max(0.0);
         let b = ScoreBreakdown {
@@ -2429,9 +2438,15 @@ impl<'a> RouterView<'a> {
     pub(crate) fn contact_scorer(&self, contact: ContactRef<'a>) -> ContactScorer<'a> {
         let (w, c) = (self.weights, contact.contact());
         let waited = (self.now - c.arrival()).max(0.0);
+        let reqs = c.requirements();
         ContactScorer {
             view: *self,
             contact: c,
+            one_low: match reqs {
+                [r] if (r.skill.0 as usize) < LOW_SKILLS => Some(r.skill.0 as usize),
+                _ => None,
+            },
+            skill_div: 10.0 * reqs.len() as f64,
             preferred: c.preferred_agent(),
             wait: w.wait * waited / w.wait_scale,
             priority: w.priority * c.priority() as f64,
