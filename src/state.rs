@@ -324,7 +324,8 @@ pub(crate) struct AgentRec {
     bucket: u32,
     b_prev: u32,
     b_next: u32,
-    /// Its levels, for the eligibility tests of offers and freed agents.
+    /// Its levels, for the eligibility tests of offers and freed agents and
+    /// the skill term of optimal-assignment's scores.
     low: LowLevels,
 }
 
@@ -2040,8 +2041,9 @@ impl Vouched {
 }
 
 /// One contact's scores with agents ([`RouterView::contact_scorer`]): the
-/// terms that depend on the contact alone computed once, each pair's
-/// breakdown built only when it is the best the memo has seen.
+/// terms that depend on the contact alone computed once; a pair's breakdown
+/// goes to the memo, as [`RouterView::score`]'s does, when offers are
+/// explained.
 pub(crate) struct ContactScorer<'a> {
     view: RouterView<'a>,
     contact: &'a Contact,
