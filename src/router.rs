@@ -819,13 +819,12 @@ impl<P: RoutingPolicy> Router<P> {
         }
         let ix = self.st.insert_contact(contact, 0);
         self.st.count_held(Held::Waiting, 1);
-        let mut arriving = None;
-        if self.policy.arrival_reads_agents_only() {
-            // queued by `settle` if the policy leaves it waiting
-            arriving = Some(ix);
+        let arriving = if self.policy.arrival_reads_agents_only() {
+            Some(ix) // queued by `settle` if the policy leaves it waiting
         } else {
             self.st.enqueue(ix);
-        }
+            None
+        };
         self.arm(ix, now);
         Ok(([Some(Trigger::ContactWaiting(id)), None], arriving))
     }
@@ -1179,9 +1178,9 @@ impl<P: RoutingPolicy> Router<P> {
         }
         self.vouched.clear();
         // The policy's own computation of this pair, if it made one (the
-        // state has not changed since); the memo is cleared either way.
+        // state has not changed since): the memo, kept only while offers are
+        // explained, and cleared as it is taken.
         let score = if !self.config.explain {
-            self.memo.clear();
             ScoreBreakdown::default()
         } else {
             match self.memo.take(&rec.contact, a) {

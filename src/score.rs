@@ -299,27 +299,70 @@ pub fn score(
     fit: f64,
     now: f64,
 ) -> ScoreBreakdown {
-    let fit = if fit.is_finite() { fit } else { 0.0 };
-    let waited = (now - contact.arrival()).max(0.0);
-    let idle = load.idle_seconds.max(0.0);
-    let mut b = ScoreBreakdown {
-        skill: weights.skill * skill_match(contact, agent),
-        fit: weights.fit * fit,
-        preference: if contact.preferred_agent() == Some(agent.id()) {
-            weights.preference
-        } else {
-            0.0
-        },
-        // t / (t + scale), written so that rounding never lets a longer
-        // idle score lower: each step is monotone in t.
-        idle: weights.idle * (1.0 - weights.idle_scale / (idle + weights.idle_scale)),
-        load: weights.load * load.free_share,
-        wait: weights.wait * waited / weights.wait_scale,
-        priority: weights.priority * contact.priority() as f64,
-        total: 0.0,
-    };
-    b.total = b.skill + b.fit + b.preference + b.idle + b.load + b.wait + b.priority;
-    b
+    ContactTerms::new(weights, contact, now).with(
+        weights,
+        agent.id(),
+        skill_match(contact, agent),
+        load,
+        fit,
+    )
+}
+
+/// The terms of a contact's score that do not depend on the agent, worked
+/// out once by a policy that scores the contact with many agents; [`score`]
+/// is built from them, so both give the same bits.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ContactTerms {
+    preferred: Option<AgentId>,
+    /// The weighted wait and priority terms.
+    wait: f64,
+    priority: f64,
+}
+
+impl ContactTerms {
+    /// `contact`'s terms at time `now`.
+    #[inline]
+    pub(crate) fn new(weights: &ScoreWeights, contact: &Contact, now: f64) -> ContactTerms {
+        let waited = (now - contact.arrival()).max(0.0);
+        ContactTerms {
+            preferred: contact.preferred_agent(),
+            wait: weights.wait * waited / weights.wait_scale,
+            priority: weights.priority * contact.priority() as f64,
+        }
+    }
+
+    /// The breakdown with agent `agent`, whose [`skill_match`] with the
+    /// contact is `skill`; `fit` is the fit model's raw value.
+    #[inline(always)]
+    pub(crate) fn with(
+        &self,
+        weights: &ScoreWeights,
+        agent: AgentId,
+        skill: f64,
+        load: AgentLoad,
+        fit: f64,
+    ) -> ScoreBreakdown {
+        let fit = if fit.is_finite() { fit } else { 0.0 };
+        let idle = load.idle_seconds.max(0.0);
+        let mut b = ScoreBreakdown {
+            skill: weights.skill * skill,
+            fit: weights.fit * fit,
+            preference: if self.preferred == Some(agent) {
+                weights.preference
+            } else {
+                0.0
+            },
+            // t / (t + scale), written so that rounding never lets a longer
+            // idle score lower: each step is monotone in t.
+            idle: weights.idle * (1.0 - weights.idle_scale / (idle + weights.idle_scale)),
+            load: weights.load * load.free_share,
+            wait: self.wait,
+            priority: self.priority,
+            total: 0.0,
+        };
+        b.total = b.skill + b.fit + b.preference + b.idle + b.load + b.wait + b.priority;
+        b
+    }
 }
 
 #[cfg(test)]

@@ -145,6 +145,35 @@ impl LowLevels {
     }
 }
 
+/// What a bucket must offer a contact ([`State::bucket_meets`]), worked out
+/// once for all the buckets the contact looks at.
+struct Need<'c> {
+    channel: ChannelId,
+    reqs: &'c [Requirement],
+    relax: u8,
+    /// Its one requirement, if it has exactly one in a skill numbered below
+    /// [`LOW_SKILLS`]: (skill, level after relaxation).
+    one: Option<(usize, u8)>,
+}
+
+impl<'c> Need<'c> {
+    #[inline]
+    fn of(c: &'c ContactRec) -> Need<'c> {
+        let reqs = c.contact.requirements();
+        Need {
+            channel: c.contact.channel(),
+            reqs,
+            relax: c.relax,
+            one: match reqs {
+                [r] if (r.skill.0 as usize) < LOW_SKILLS => {
+                    Some((r.skill.0 as usize, r.min_level.relaxed(c.relax).get()))
+                }
+                _ => None,
+            },
+        }
+    }
+}
+
 /// Skill ids below this are looked up by indexing a vector.
 const DENSE_SKILLS: usize = 1024;
 
@@ -1086,32 +1115,10 @@ impl State {
             .preferred_agent()
             .and_then(|id| self.agent_slot(id));
         let mut preferred_given = false;
-        // `bucket_open`, with what depends only on the contact worked out
-        // once rather than per bucket.
-        let channel = c.contact.channel();
-        let reqs = c.contact.requirements();
-        let one = match reqs {
-            [r] if (r.skill.0 as usize) < LOW_SKILLS => {
-                Some((r.skill.0 as usize, r.min_level.relaxed(c.relax).get()))
-            }
-            _ => None,
-        };
-        let candidates = match reqs {
-            [r] => self.bucket_list(r.skill),
-            _ => self.bucket_candidates(c),
-        };
-        for &b in candidates {
+        let need = Need::of(c);
+        for &b in self.bucket_candidates(c) {
             let bk = &self.buckets[b as usize];
-            let open = bk.open_channels.contains(channel)
-                && match one {
-                    Some((s, need)) => bk.low.0[s] >= need,
-                    None => {
-                        bk.low
-                            .meets(&self.profiles[bk.profile as usize].template, reqs, c.relax)
-                    }
-                };
-            debug_assert_eq!(open, self.bucket_open(b, c));
-            if !open {
+            if !self.bucket_meets(bk, &need) {
                 continue;
             }
             let mut a = bk.head;
@@ -1891,25 +1898,29 @@ impl State {
             && !c.cooling(a, now)
     }
 
-    /// Whether the agents of bucket `b` may take contact `c` (skills after
-    /// relaxation, a free slot on its channel), cool-downs aside.
-    #[inline]
-    fn bucket_open(&self, b: u32, c: &ContactRec) -> bool {
-        let bk = &self.buckets[b as usize];
-        bk.open_channels.contains(c.contact.channel())
-            && bk.low.meets(
-                &self.profiles[bk.profile as usize].template,
-                c.contact.requirements(),
-                c.relax,
-            )
+    /// Whether the agents of bucket `bk` may take the contact whose `need`
+    /// it is (skills after relaxation, a free slot on its channel),
+    /// cool-downs aside.
+    #[inline(always)]
+    fn bucket_meets(&self, bk: &Bucket, need: &Need<'_>) -> bool {
+        bk.open_channels.contains(need.channel)
+            && match need.one {
+                Some((s, level)) => bk.low.0[s] >= level,
+                None => bk.low.meets(
+                    &self.profiles[bk.profile as usize].template,
+                    need.reqs,
+                    need.relax,
+                ),
+            }
     }
 
     /// The non-empty buckets that may hold agents with every skill `c`
     /// needs: the smallest list among its required skills.
     fn bucket_candidates(&self, c: &ContactRec) -> &[u32] {
-        smallest_list(c.contact.requirements(), &self.active_buckets_all, |s| {
-            self.bucket_list(s)
-        })
+        match c.contact.requirements() {
+            [r] => self.bucket_list(r.skill),
+            reqs => smallest_list(reqs, &self.active_buckets_all, |s| self.bucket_list(s)),
+        }
     }
 
     /// The non-empty buckets whose profile has skill `s`.
@@ -2052,22 +2063,18 @@ pub(crate) struct ContactScorer<'a> {
     one_low: Option<usize>,
     /// What [`score::skill_match`] divides the levels' sum by.
     skill_div: f64,
-    preferred: Option<AgentId>,
-    /// The weighted wait and priority terms.
-    wait: f64,
-    priority: f64,
+    terms: score::ContactTerms,
 }
 
 impl ContactScorer<'_> {
-    /// The pair's total, as [`score::score`] computes it: the same terms,
-    /// each by the same operations, added in the same order.
-    /// `free_share` is the agent's [`AgentRef::free_share`], which the
-    /// caller needs too.
+    /// The pair's total, as [`score::score`] computes it (both assemble it
+    /// with [`score::ContactTerms`]), the skill term read from the agent's
+    /// level array. `free_share` is the agent's [`AgentRef::free_share`],
+    /// which the caller needs too.
     #[inline]
     pub fn total(&self, agent: &AgentRef<'_>, free_share: f64) -> f64 {
         let (w, c) = (self.view.weights, self.contact);
         let fit = self.view.fit.fit(c, agent.agent());
-        let fit = if fit.is_finite() { fit } else { 0.0 };
         let rec = agent.rec;
         let skill = if let Some(s) = self.one_low {
             f64::from(rec.low.0[s]) / self.skill_div
@@ -2083,32 +2090,21 @@ impl ContactScorer<'_> {
                 sum as f64 / self.skill_div
             }
         };
-        let idle = agent.idle_seconds().max(0.0);
-        let b = ScoreBreakdown {
-            skill: w.skill * skill,
-            fit: w.fit * fit,
-            preference: if self.preferred == Some(agent.id()) {
-                w.preference
-            } else {
-                0.0
-            },
-            idle: w.idle * (1.0 - w.idle_scale / (idle + w.idle_scale)),
-            load: w.load * free_share,
-            wait: self.wait,
-            priority: self.priority,
-            total: 0.0,
+        let load = AgentLoad {
+            idle_seconds: agent.idle_seconds(),
+            free_share,
         };
-        let total = b.skill + b.fit + b.preference + b.idle + b.load + b.wait + b.priority;
+        let b = self.terms.with(w, agent.id(), skill, load, fit);
         debug_assert_eq!(
-            total.to_bits(),
+            b.total.to_bits(),
             score::score(w, c, agent.agent(), agent.load(), fit, self.view.now)
                 .total
                 .to_bits()
         );
         if let Some(m) = self.view.memo {
-            m.offer(c, agent.ix, &ScoreBreakdown { total, ..b });
+            m.offer(c, agent.ix, &b);
         }
-        total
+        b.total
     }
 }
 
@@ -2301,6 +2297,7 @@ impl<'a> RouterView<'a> {
         let st: &'a State = self.st;
         let (c, now) = (contact.rec, self.now);
         let mut buckets = st.bucket_candidates(c).iter();
+        let need = Need::of(c);
         let mut a = NONE;
         std::iter::from_fn(move || {
             loop {
@@ -2316,8 +2313,9 @@ impl<'a> RouterView<'a> {
                     }
                 }
                 let &b = buckets.next()?;
-                if st.bucket_open(b, c) {
-                    a = st.buckets[b as usize].head;
+                let bk = &st.buckets[b as usize];
+                if st.bucket_meets(bk, &need) {
+                    a = bk.head;
                 }
             }
         })
@@ -2438,8 +2436,7 @@ impl<'a> RouterView<'a> {
     /// scores it with many agents: [`ContactScorer::total`] is
     /// [`score`](Self::score)'s total, bit for bit.
     pub(crate) fn contact_scorer(&self, contact: ContactRef<'a>) -> ContactScorer<'a> {
-        let (w, c) = (self.weights, contact.contact());
-        let waited = (self.now - c.arrival()).max(0.0);
+        let c = contact.contact();
         let reqs = c.requirements();
         ContactScorer {
             view: *self,
@@ -2449,9 +2446,7 @@ impl<'a> RouterView<'a> {
                 _ => None,
             },
             skill_div: 10.0 * reqs.len() as f64,
-            preferred: c.preferred_agent(),
-            wait: w.wait * waited / w.wait_scale,
-            priority: w.priority * c.priority() as f64,
+            terms: score::ContactTerms::new(self.weights, c, self.now),
         }
     }
 
