@@ -77,6 +77,10 @@ for case in ("plain", "abandon"):
 c = med("center skillroute")
 if c:
     print(f"center   optimal-assign. {c[0]:>12,.0f} ({c[1]:,.0f}-{c[2]:,.0f}, {c[3]})   goal 1,000,000")
+    lo, hi = med("center skillroute", "contacts_per_second_p10"), med("center skillroute", "contacts_per_second_p90")
+    if lo and hi:
+        # The machine's slow and fast phases, as the replications met them.
+        print(f"         replications' own speeds, median p10 {lo[0]:,.0f}, p90 {hi[0]:,.0f}")
 for r in rows.get("100M skillroute", []):
     print(f"100M     skillroute      {r['contacts_per_second']:>12,.0f}   {r['contacts']:,} contacts"
           f" in {r['seconds']:.1f} s, peak RSS {r['peak_rss_kb'] / 1024:.1f} MB (goal < 100 MB)")
