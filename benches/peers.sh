@@ -4,9 +4,10 @@
 #   bash benches/peers.sh            # from the project root; ROUNDS=3 by default
 #   ROUNDS=5 SKIP_100M=1 bash benches/peers.sh
 #
-# Runs `examples/mmn` (perf profile) alternating with SimPy, then Ciw and
-# ContactCenters (if a Java runtime is present) once each, on M/M/100 at
-# L=95, M=1, H=20000, with and without abandonment (θ=0.5); then the default
+# Runs `examples/mmn` (perf profile) alternating with `examples/mmn_floor` (the
+# same queue as a bare loop with no router: the floor any simulator pays) and
+# SimPy, then Ciw and ContactCenters (if a Java runtime is present) once each,
+# on M/M/100 at L=95, M=1, H=20000, with and without abandonment (θ=0.5); then the default
 # multi-skill center under optimal assignment (`examples/sim_speed`, five runs of
 # 30 replications); then 100 million contacts in one run with its peak memory.
 # Ends with medians and the ratios the goals are stated in. Timings on
@@ -16,7 +17,7 @@ cd "$(dirname "$0")/.."
 rounds=${ROUNDS:-3}
 peers=../shared/peers
 PY=$(bash "$peers/setup.sh" | tail -1)
-cargo build -q --profile perf --example mmn --example sim_speed
+cargo build -q --profile perf --example mmn --example mmn_floor --example sim_speed
 log=$(mktemp)
 A=(--arrival-rate 95 --service-rate 1 --agents 100 --horizon 20000)
 
@@ -31,6 +32,7 @@ for case in plain abandon; do
   [ "$case" = abandon ] && ab=(--abandon-rate 0.5)
   for ((r = 1; r <= rounds; r++)); do
     run "$case skillroute" target/perf/examples/mmn "${A[@]}" "${ab[@]}"
+    run "$case floor" target/perf/examples/mmn_floor "${A[@]}" "${ab[@]}"
     run "$case simpy" "$PY" "$peers/mmn_simpy.py" "${A[@]}" "${ab[@]}"
   done
   run "$case skillroute" target/perf/examples/mmn "${A[@]}" "${ab[@]}"
@@ -66,7 +68,7 @@ print()
 print("case     tool            contacts/s median (min-max, runs)   p_wait   p_abandon  vs skillroute")
 for case in ("plain", "abandon"):
     ours = med(f"{case} skillroute")
-    for tool in ("skillroute", "simpy", "ciw", "contactcenters"):
+    for tool in ("skillroute", "floor", "simpy", "ciw", "contactcenters"):
         m = med(f"{case} {tool}")
         if not m:
             continue
@@ -74,6 +76,11 @@ for case in ("plain", "abandon"):
         ratio = "" if tool == "skillroute" else f"{ours[0] / m[0]:.1f}x"
         print(f"{case:8} {tool:15} {m[0]:>12,.0f} ({m[1]:,.0f}-{m[2]:,.0f}, {m[3]})"
               f"   {r['p_wait']:.4f}   {r['p_abandon']:.5f}   {ratio}")
+for case in ("plain", "abandon"):
+    floor, simpy = med(f"{case} floor"), med(f"{case} simpy")
+    if floor and simpy:
+        # What the 100x goal asks, against the bare loop that has no router.
+        print(f"{case:8} 100x SimPy is {100 * simpy[0] / floor[0]:.0%} of the floor's speed")
 c = med("center skillroute")
 if c:
     print(f"center   optimal-assign. {c[0]:>12,.0f} ({c[1]:,.0f}-{c[2]:,.0f}, {c[3]})   goal 1,000,000")
