@@ -19,32 +19,18 @@ use skillroute::sim::{
     ArrivalSpec, ContactTypeSpec, Dist, GroupSpec, PolicySpec, Scenario, Simulation,
 };
 
-fn usage() -> ! {
-    eprintln!(
-        "usage: mmn --arrival-rate L --service-rate M --agents N --horizon H [--abandon-rate T] [--seed S]"
-    );
-    std::process::exit(2)
-}
+mod mmn_args;
 
 fn main() {
-    let mut args = std::env::args().skip(1);
-    let (mut l, mut m, mut n, mut h, mut t, mut seed) = (None, None, None, None, 0.0, 1u64);
-    while let Some(flag) = args.next() {
-        let value = args.next().unwrap_or_else(|| usage());
-        let num = || value.parse::<f64>().unwrap_or_else(|_| usage());
-        match flag.as_str() {
-            "--arrival-rate" => l = Some(num()),
-            "--service-rate" => m = Some(num()),
-            "--agents" => n = Some(value.parse::<u32>().unwrap_or_else(|_| usage())),
-            "--horizon" => h = Some(num()),
-            "--abandon-rate" => t = num(),
-            "--seed" => seed = value.parse().unwrap_or_else(|_| usage()),
-            _ => usage(),
-        }
-    }
-    let (Some(l), Some(m), Some(n), Some(h)) = (l, m, n, h) else {
-        usage()
-    };
+    let a = mmn_args::MmnArgs::parse("mmn");
+    let (l, m, n, h, t, seed) = (
+        a.arrival_rate,
+        a.service_rate,
+        a.agents,
+        a.horizon,
+        a.abandon_rate,
+        a.seed,
+    );
 
     let scenario = Scenario {
         name: "mmn".into(),

@@ -24,12 +24,7 @@ use rand::SeedableRng;
 use rand_distr::{Distribution, Exp1};
 use rand_pcg::Pcg64Mcg;
 
-fn usage() -> ! {
-    eprintln!(
-        "usage: mmn_floor --arrival-rate L --service-rate M --agents N --horizon H [--abandon-rate T] [--seed S]"
-    );
-    std::process::exit(2)
-}
+mod mmn_args;
 
 /// An event: at `time` (its bits: non-negative floats sort like their bits),
 /// scheduled `seq`-th, of `kind` (service end of agent `who`, or the patience
@@ -39,28 +34,21 @@ const END: u8 = 0;
 const PATIENCE: u8 = 1;
 
 fn main() {
-    let mut args = std::env::args().skip(1);
-    let (mut l, mut m, mut n, mut h, mut t, mut seed) = (None, None, None, None, 0.0, 1u64);
-    while let Some(flag) = args.next() {
-        let value = args.next().unwrap_or_else(|| usage());
-        let num = || value.parse::<f64>().unwrap_or_else(|_| usage());
-        match flag.as_str() {
-            "--arrival-rate" => l = Some(num()),
-            "--service-rate" => m = Some(num()),
-            "--agents" => n = Some(value.parse::<u32>().unwrap_or_else(|_| usage())),
-            "--horizon" => h = Some(num()),
-            "--abandon-rate" => t = num(),
-            "--seed" => seed = value.parse().unwrap_or_else(|_| usage()),
-            _ => usage(),
-        }
-    }
-    let (Some(l), Some(m), Some(n), Some(h)) = (l, m, n, h) else {
-        usage()
-    };
-    if !(l > 0.0 && m > 0.0 && n > 0 && h > 0.0 && t >= 0.0)
-        || [l, m, h, t].iter().any(|x| !x.is_finite())
-    {
-        usage()
+    let a = mmn_args::MmnArgs::parse("mmn_floor");
+    let (l, m, n, h, t, seed) = (
+        a.arrival_rate,
+        a.service_rate,
+        a.agents,
+        a.horizon,
+        a.abandon_rate,
+        a.seed,
+    );
+    let positive = |x: f64| x > 0.0 && x.is_finite();
+    if !(positive(l) && positive(m) && positive(h) && n > 0 && (t == 0.0 || positive(t))) {
+        eprintln!(
+            "mmn_floor: the rates and the horizon must be finite and positive (the abandonment rate may be 0), the agents at least 1"
+        );
+        std::process::exit(2)
     }
     let warm = 0.1 * h;
     let stream = |k: u64| Pcg64Mcg::seed_from_u64(seed.wrapping_mul(4).wrapping_add(k));
