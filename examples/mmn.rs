@@ -23,20 +23,12 @@ mod mmn_args;
 
 fn main() {
     let a = mmn_args::MmnArgs::parse("mmn");
-    let (l, m, n, h, t, seed) = (
-        a.arrival_rate,
-        a.service_rate,
-        a.agents,
-        a.horizon,
-        a.abandon_rate,
-        a.seed,
-    );
 
     let scenario = Scenario {
         name: "mmn".into(),
-        seed,
-        horizon: h,
-        warm_up: 0.1 * h,
+        seed: a.seed,
+        horizon: a.horizon,
+        warm_up: 0.1 * a.horizon,
         replications: 1,
         interval: None,
         drain: false,
@@ -46,7 +38,7 @@ fn main() {
         skills: vec!["s".into()],
         groups: vec![GroupSpec {
             name: "agents".into(),
-            count: n,
+            count: a.agents,
             skills: BTreeMap::from([("s".into(), 1)]),
             capacity: BTreeMap::from([("voice".into(), 1)]),
             total_capacity: None,
@@ -60,9 +52,15 @@ fn main() {
             priority: 0,
             tier: 0,
             segments: BTreeMap::new(),
-            arrivals: ArrivalSpec::Poisson { rate: l },
-            service: Dist::Exponential { mean: 1.0 / m },
-            patience: (t > 0.0).then(|| Dist::Exponential { mean: 1.0 / t }),
+            arrivals: ArrivalSpec::Poisson {
+                rate: a.arrival_rate,
+            },
+            service: Dist::Exponential {
+                mean: 1.0 / a.service_rate,
+            },
+            patience: (a.abandon_rate > 0.0).then(|| Dist::Exponential {
+                mean: 1.0 / a.abandon_rate,
+            }),
             wrap_up: None,
         }],
         policy: PolicySpec::LongestIdleAgent,
