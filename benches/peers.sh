@@ -7,9 +7,10 @@
 # Runs `examples/mmn` (perf profile) alternating with `examples/mmn_floor` (the
 # same queue as a bare loop with no router: the floor any simulator pays) and
 # SimPy, then Ciw and ContactCenters (if a Java runtime is present) once each,
-# on M/M/100 at L=95, M=1, H=20000, with and without abandonment (θ=0.5); then the default
-# multi-skill center under optimal assignment (`examples/sim_speed`, five runs of
-# 30 replications); then 100 million contacts in one run with its peak memory.
+# on M/M/100 at L=95, M=1, H=20000, with and without abandonment (θ=0.5); then
+# the default multi-skill center under optimal assignment (`examples/sim_speed`,
+# five runs of 30 replications); then 100 million contacts in one run with its
+# peak memory.
 # Ends with medians and the ratios the goals are stated in. Timings on
 # shared machines move by ±30% within minutes: only same-run ratios mean much.
 set -euo pipefail
