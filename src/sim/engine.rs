@@ -72,6 +72,11 @@ impl Entry {
 /// beside one slot per arrival stream (checked against a sorted vector in
 /// this module's tests).
 ///
+/// An 8-ary heap and a radix heap were measured in its place and lost: the
+/// radix heap, which needs no comparisons between entries, ran 12% more
+/// instructions and 15% slower on M/M/100, because keys whose low bits are
+/// a float's mantissa and a sequence number move through many buckets each.
+///
 /// Each contact type has exactly one arrival pending at any time, and
 /// arrivals are a large share of all events (half of them in M/M/n): keeping
 /// them out of the heap spares each one a push and a pop through it, and
