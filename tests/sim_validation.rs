@@ -181,6 +181,34 @@ fn check(
     });
 }
 
+/// The report's wait percentiles p50, p90 and p99 against `quantile(q)`.
+/// The report's come from a histogram of 32 bins an octave, each read at its
+/// midpoint: within 1/64 of the true value beyond the interval.
+fn check_percentiles(
+    out: &mut Vec<Check>,
+    point: &str,
+    reps: &[Replication],
+    quantile: impl Fn(f64) -> f64,
+) {
+    for (q, f) in [
+        (
+            0.5,
+            (|r: &Replication| r.total.wait_p50) as fn(&Replication) -> f64,
+        ),
+        (0.9, |r| r.total.wait_p90),
+        (0.99, |r| r.total.wait_p99),
+    ] {
+        check(
+            out,
+            format!("{point} wait p{}", q * 100.0),
+            reps,
+            f,
+            quantile(q),
+        );
+        out.last_mut().expect("just pushed").resolution = 1.0 / 64.0;
+    }
+}
+
 fn verdict(checks: &[Check]) {
     let mut bad = Vec::new();
     for c in checks {
@@ -265,23 +293,7 @@ fn mmn_matches_erlang_c() {
                 (c / (1.0 - q)).ln() / (f64::from(n) * m - l)
             }
         };
-        for (q, f) in [
-            (
-                0.5,
-                (|r: &Replication| r.total.wait_p50) as fn(&Replication) -> f64,
-            ),
-            (0.9, |r| r.total.wait_p90),
-            (0.99, |r| r.total.wait_p99),
-        ] {
-            check(
-                &mut checks,
-                format!("{p} wait p{}", q * 100.0),
-                &reps,
-                f,
-                quantile(q),
-            );
-            checks.last_mut().expect("just pushed").resolution = 1.0 / 64.0;
-        }
+        check_percentiles(&mut checks, &p, &reps, quantile);
     }
     verdict(&checks);
 }
@@ -409,23 +421,7 @@ fn mmn_m_matches_erlang_a() {
             }
             0.5 * (lo + hi)
         };
-        for (q, f) in [
-            (
-                0.5,
-                (|r: &Replication| r.total.wait_p50) as fn(&Replication) -> f64,
-            ),
-            (0.9, |r| r.total.wait_p90),
-            (0.99, |r| r.total.wait_p99),
-        ] {
-            check(
-                &mut checks,
-                format!("{p} wait p{}", q * 100.0),
-                &reps,
-                f,
-                quantile(q),
-            );
-            checks.last_mut().expect("just pushed").resolution = 1.0 / 64.0;
-        }
+        check_percentiles(&mut checks, &p, &reps, quantile);
     }
     verdict(&checks);
 }
