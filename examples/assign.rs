@@ -16,6 +16,8 @@
 //! solver's counters of the last solve on stderr. A bad file or bad arguments
 //! print a message on stderr and exit with code 2.
 
+mod pipe;
+
 use skillroute::assign::{MAX_DIMENSION, Mode, Solver, SparseGraph};
 use std::process::ExitCode;
 use std::time::Instant;
@@ -148,6 +150,7 @@ fn read_instance(path: &str) -> Result<SparseGraph, String> {
 }
 
 fn main() -> ExitCode {
+    pipe::end_quietly_on_closed_pipe();
     let args = match parse_args() {
         Ok(a) => a,
         Err(msg) => {

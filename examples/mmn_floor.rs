@@ -43,13 +43,6 @@ fn main() {
         a.abandon_rate,
         a.seed,
     );
-    let positive = |x: f64| x > 0.0 && x.is_finite();
-    if !(positive(l) && positive(m) && positive(h) && n > 0 && (t == 0.0 || positive(t))) {
-        eprintln!(
-            "mmn_floor: the rates and the horizon must be finite and positive (the abandonment rate may be 0), the agents at least 1"
-        );
-        std::process::exit(2)
-    }
     let warm = 0.1 * h;
     let stream = |k: u64| Pcg64Mcg::seed_from_u64(seed.wrapping_mul(4).wrapping_add(k));
     let (mut arrivals, mut services, mut patience) = (stream(0), stream(1), stream(2));

@@ -27,6 +27,8 @@
 //! Wallace & Whitt 2005): two skills per agent, chained, gets nearly all
 //! of full pooling's saving.
 
+mod pipe;
+
 use std::process::ExitCode;
 use std::time::Instant;
 
@@ -299,6 +301,7 @@ fn run(a: &Args) -> Result<(), String> {
 }
 
 fn main() -> ExitCode {
+    pipe::end_quietly_on_closed_pipe();
     match parse() {
         Ok(None) => {
             println!("{USAGE}");

@@ -4,16 +4,22 @@
 //!
 //! The log has one JSON object a line: `{"time": 12.5, "event": {...}}`, where the
 //! event is a serialized [`skillroute::Event`] (run without a file to see the
-//! embedded demo log echoed on stderr). Policies: longest-idle (default),
-//! priority-aging, skill-expansion, c-mu, optimal. Because the router is
+//! embedded demo log, `examples/data/demo-log.jsonl`, echoed on stderr).
+//! Policies, named as `simulate` names them: longest-idle-agent (default),
+//! priority-aging, skill-expansion, c-mu, optimal-assignment, learned-fit
+//! (one arm per agent, default seed; the short names longest-idle and
+//! optimal work too), each with its defaults. Because the router is
 //! deterministic, replaying an ACD's log with the policy it ran gives the very
 //! decisions it made: an audit trail, and a way to reproduce a reported decision.
+mod pipe;
+
 use std::io::{BufRead, Write};
 
 use serde::Deserialize;
+use skillroute::policy::LearnedFitConfig;
 use skillroute::{
-    CMu, Event, LongestIdleAgent, OptimalAssignment, PriorityAging, Router, RoutingPolicy,
-    SkillExpansion,
+    CMu, Event, LearnedFit, LongestIdleAgent, OptimalAssignment, PriorityAging, Router,
+    RoutingPolicy, SkillExpansion,
 };
 
 #[derive(Deserialize)]
@@ -22,36 +28,31 @@ struct Entry {
     event: Event,
 }
 
-const DEMO: &str = r#"{"time":0,"event":{"AgentLogin":{"agent":{"id":1,"skills":[{"skill":1,"level":9}],"capacity":[{"channel":0,"max":1}]}}}}
-{"time":0,"event":{"AgentLogin":{"agent":{"id":2,"skills":[{"skill":1,"level":4},{"skill":2,"level":8}],"capacity":[{"channel":0,"max":1},{"channel":1,"max":3}],"total_capacity":3}}}}
-{"time":1,"event":{"AgentReady":{"agent":1}}}
-{"time":2,"event":{"AgentReady":{"agent":2}}}
-{"time":5,"event":{"ContactArrived":{"contact":{"id":100,"channel":0,"arrival":5,"requirements":[{"skill":1,"min_level":5}]}}}}
-{"time":6,"event":{"ContactArrived":{"contact":{"id":101,"channel":1,"arrival":6,"requirements":[{"skill":2,"min_level":6}],"priority":1}}}}
-{"time":7,"event":{"ContactArrived":{"contact":{"id":102,"channel":0,"arrival":7,"requirements":[{"skill":1,"min_level":5}]}}}}
-{"time":9,"event":{"OfferAccepted":{"contact":100,"agent":1}}}
-{"time":10,"event":{"OfferDeclined":{"contact":101,"agent":2}}}
-{"time":40,"event":"Tick"}
-{"time":41,"event":{"OfferAccepted":{"contact":101,"agent":2}}}
-{"time":80,"event":{"WorkCompleted":{"contact":100,"outcome":{"resolved":true}}}}
-{"time":95,"event":{"WrapUpDone":{"contact":100}}}
-{"time":96,"event":{"ContactAbandoned":{"contact":999}}}"#;
+const DEMO: &str = include_str!("data/demo-log.jsonl");
+
+const POLICIES: &str = "longest-idle-agent, priority-aging, skill-expansion, c-mu, \
+                        optimal-assignment, learned-fit";
 
 fn policy(name: &str) -> Option<Box<dyn RoutingPolicy>> {
     Some(match name {
-        "longest-idle" => Box::new(LongestIdleAgent),
+        "longest-idle-agent" => Box::new(LongestIdleAgent),
         "priority-aging" => Box::new(PriorityAging::default()),
         "skill-expansion" => Box::new(SkillExpansion::default()),
         "c-mu" => Box::new(CMu::default()),
-        "optimal" => Box::new(OptimalAssignment::default()),
+        "optimal-assignment" => Box::new(OptimalAssignment::default()),
+        "learned-fit" => match LearnedFit::new(LearnedFitConfig::default()) {
+            Ok(p) => Box::new(p),
+            Err(e) => fail(&format!("learned-fit: {e}")),
+        },
         _ => return None,
     })
 }
 
 fn main() {
+    pipe::end_quietly_on_closed_pipe();
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mut file = None;
-    let mut name = "longest-idle".to_string();
+    let mut name = "longest-idle-agent".to_string();
     let mut it = args.iter();
     while let Some(a) = it.next() {
         match a.as_str() {
@@ -60,10 +61,14 @@ fn main() {
             other => fail(&format!("unknown option {other}")),
         }
     }
+    // The short names of earlier versions, reported by their full ones.
+    match name.as_str() {
+        "longest-idle" => name = "longest-idle-agent".into(),
+        "optimal" => name = "optimal-assignment".into(),
+        _ => {}
+    }
     let Some(policy) = policy(&name) else {
-        fail(&format!(
-            "unknown policy {name:?}: longest-idle, priority-aging, skill-expansion, c-mu, optimal"
-        ))
+        fail(&format!("unknown policy {name:?}: {POLICIES}"))
     };
     let text = match &file {
         Some(f) => std::fs::read_to_string(f).unwrap_or_else(|e| fail(&format!("{f}: {e}"))),

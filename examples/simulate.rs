@@ -46,6 +46,8 @@
 //!
 //! A bad scenario file or option exits with status 2.
 
+mod pipe;
+
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Mutex;
@@ -56,7 +58,7 @@ use plotters::prelude::*;
 use skillroute::SegmentId;
 use skillroute::sim::{
     Comparison, Estimate, Metrics, PolicySpec, Progress, Replication, Report, RunOptions, Scenario,
-    Simulation, TraceWriter,
+    ScenarioError, Simulation, TraceWriter,
 };
 
 const DEFAULT_CENTER: &str = include_str!("data/default-center.toml");
@@ -76,7 +78,9 @@ const USAGE: &str = "usage: simulate [FILE.toml|FILE.json] [--all-policies | --p
   --confidence C    confidence level of the intervals (default 0.95)
   --trace           also write trace-POLICY.csv: one line per contact of
                     replication 0 under each policy
-  --out DIR         write report.json, report.csv and report.svg there (default: .)
+  --out DIR         write report.json, report.csv and report.svg there (default: .),
+                    with two or more policies comparison.json and comparison.csv
+                    too (an earlier run's are removed), with --trace the traces
   --task N --tasks M
                     run only task N (0..M) of the replications, a contiguous
                     share, and write its replications to
@@ -136,8 +140,13 @@ fn parse_args() -> Result<Args, String> {
             Some("--all-policies") => args.all_policies = true,
             Some("--policy") => {
                 let name: String = value(&mut it, "--policy", "a policy name")?;
-                if !PolicySpec::builtins().iter().any(|p| p.name() == name) {
-                    return Err(format!("--policy: no built-in policy is named {name:?}"));
+                let builtins = PolicySpec::builtins();
+                if !builtins.iter().any(|p| p.name() == name) {
+                    let names: Vec<&str> = builtins.iter().map(PolicySpec::name).collect();
+                    return Err(format!(
+                        "--policy: no built-in policy is named {name:?} (built-ins: {})",
+                        names.join(", ")
+                    ));
                 }
                 if !args.policies.contains(&name) {
                     args.policies.push(name);
@@ -201,17 +210,22 @@ fn parse_args() -> Result<Args, String> {
 }
 
 fn main() -> ExitCode {
+    pipe::end_quietly_on_closed_pipe();
     let args = match parse_args() {
         Ok(a) => a,
         Err(e) => {
-            eprintln!("error: {e}\n{USAGE}");
+            eprintln!("error: {e}\n(simulate --help lists the options)");
             return ExitCode::from(2);
         }
     };
 
     // The scenario: a bad file is the user's error (status 2).
     let loaded = match &args.file {
-        Some(path) => Scenario::load(path).map_err(|e| format!("{}: {e}", path.display())),
+        // A file that cannot be read names itself; other errors are prefixed.
+        Some(path) => Scenario::load(path).map_err(|e| match e {
+            ScenarioError::Io { .. } => e.to_string(),
+            e => format!("{}: {e}", path.display()),
+        }),
         None => Scenario::from_toml_str(DEFAULT_CENTER)
             .map_err(|e| format!("embedded default scenario: {e}")),
     };
@@ -255,6 +269,15 @@ fn main() -> ExitCode {
         }
     };
 
+    // A task number out of range is an option error: said before anything
+    // is printed or run.
+    if let Some(tasks) = args.tasks
+        && let Err(e) = sim.task_replications(args.task.unwrap_or(0), tasks)
+    {
+        eprintln!("error: {e}");
+        return ExitCode::from(2);
+    }
+
     let sc = sim.scenario();
     let name = if sc.name.is_empty() {
         "(unnamed)"
@@ -279,12 +302,18 @@ fn main() -> ExitCode {
         );
     }
     println!(
-        "policies: {} (same customers for each: common random numbers)\n",
+        "polic{}: {}{}\n",
+        if policies.len() == 1 { "y" } else { "ies" },
         policies
             .iter()
             .map(PolicySpec::name)
             .collect::<Vec<_>>()
-            .join(", ")
+            .join(", "),
+        if policies.len() > 1 {
+            " (same customers for each: common random numbers)"
+        } else {
+            ""
+        }
     );
 
     let started = Instant::now();
@@ -293,7 +322,17 @@ fn main() -> ExitCode {
     }
     let runs = if let (Some(dir), Some(tasks)) = (&args.merge, args.tasks) {
         match merge_tasks(&sim, &policies, dir, tasks) {
-            Ok(r) => r,
+            Ok(r) => {
+                println!(
+                    "merged {tasks} task file{} from {}: {} replications under {} polic{}\n",
+                    if tasks == 1 { "" } else { "s" },
+                    dir.display(),
+                    r.first().map_or(0, Vec::len),
+                    r.len(),
+                    if r.len() == 1 { "y" } else { "ies" },
+                );
+                r
+            }
             Err((code, e)) => {
                 eprintln!("error: {e}");
                 return code;
@@ -499,7 +538,8 @@ fn merge_tasks(
         if !absent.is_empty() {
             let list: Vec<String> = absent.iter().map(u32::to_string).collect();
             msg.push_str(&format!(
-                "\n(no file from tasks {} in {})",
+                "\n(no file from task{} {} in {})",
+                if list.len() == 1 { "" } else { "s" },
                 list.join(" "),
                 dir.display()
             ));
@@ -804,6 +844,17 @@ fn write_outputs(
         );
         files.push(write("comparison.json", &json)?);
         files.push(write("comparison.csv", &csv)?);
+    } else {
+        // One policy compares nothing: an earlier run's comparison left
+        // beside this run's report would read as this run's.
+        for name in ["comparison.json", "comparison.csv"] {
+            let path = out.join(name);
+            match std::fs::remove_file(&path) {
+                Ok(()) => println!("removed {} (an earlier run's)", path.display()),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(format!("cannot remove {}: {e}", path.display())),
+            }
+        }
     }
 
     let svg = out.join("report.svg");

@@ -48,6 +48,8 @@
 //!
 //! Bad arguments or a bad file print a message on stderr and exit with code 2.
 
+mod pipe;
+
 use skillroute::sim::{Estimate, Scenario, ServiceTarget};
 use skillroute::staffing::{
     ErlangA, ErlangC, SimStaffing, StaffingPoint, Target, single_skill_scenario, staff_erlang_a,
@@ -559,6 +561,7 @@ fn run(args: &Args) -> Result<(), Failure> {
 }
 
 fn main() -> ExitCode {
+    pipe::end_quietly_on_closed_pipe();
     let args = match parse_args(std::env::args().skip(1)) {
         Ok(Some(a)) => a,
         Ok(None) => {

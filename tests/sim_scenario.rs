@@ -133,6 +133,33 @@ fn errors_name_the_field() {
         with("count = 3", "count = 0"),
         Err(ScenarioError::EmptyGroup { .. })
     ));
+    // An unknown name comes with the names the file declares: the typo shows.
+    let e = with("requires = { billing = 3 }", "requires = { biling = 3 }").unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "contact_types[0].requires.biling: unknown skill \"biling\" \
+         (the scenario's skills: billing, tech)"
+    );
+    let e = with("channel = \"voice\"", "channel = \"fax\"").unwrap_err();
+    assert!(
+        e.to_string()
+            .ends_with("unknown channel \"fax\" (the scenario's channels: voice, chat, messaging, email, social)"),
+        "{e}"
+    );
+    // A long list is cut short, saying how much is left out.
+    let many: Vec<String> = (0..25).map(|i| format!("\"s{i}\"")).collect();
+    let text = BASE
+        .replacen(
+            "skills = [\"billing\", \"tech\"]",
+            &format!("skills = [\"billing\", \"tech\", {}]", many.join(", ")),
+            1,
+        )
+        .replacen("requires = { billing = 3 }", "requires = { biling = 3 }", 1);
+    let e = Scenario::from_toml_str(&text).unwrap_err().to_string();
+    assert!(
+        e.ends_with("(the scenario's skills: billing, tech, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10, s11, s12, s13, s14, s15, s16, s17 and 7 more)"),
+        "{e}"
+    );
     assert!(matches!(
         with("requires = { billing = 3 }", "requires = { billing = 3, tech = 8 }"),
         Err(ScenarioError::Unservable { contact_type, .. }) if contact_type == "bill"

@@ -16,9 +16,9 @@ pub struct MmnArgs {
 
 impl MmnArgs {
     /// The process's arguments; a usage line naming `tool` and exit code 2
-    /// if one is missing, unknown or not a number. The values are the
-    /// caller's to check (`mmn` leaves it to the scenario, whose errors
-    /// name the field).
+    /// if one is missing, unknown or not a number, and a line naming the
+    /// option if its value is out of range (the user typed options, not
+    /// the scenario fields `mmn` builds from them).
     pub fn parse(tool: &str) -> MmnArgs {
         let usage = || -> ! {
             eprintln!(
@@ -44,6 +44,26 @@ impl MmnArgs {
         let (Some(l), Some(m), Some(n), Some(h)) = (l, m, n, h) else {
             usage()
         };
+        let bad = |option: &str, rule: &str, value: &dyn std::fmt::Display| -> ! {
+            eprintln!("{tool}: {option} must be {rule}, got {value}");
+            std::process::exit(2)
+        };
+        let positive = |x: f64| x > 0.0 && x.is_finite();
+        if !positive(l) {
+            bad("--arrival-rate", "finite and > 0", &l);
+        }
+        if !positive(m) {
+            bad("--service-rate", "finite and > 0", &m);
+        }
+        if n == 0 {
+            bad("--agents", "at least 1", &n);
+        }
+        if !positive(h) {
+            bad("--horizon", "finite and > 0", &h);
+        }
+        if !(t == 0.0 || positive(t)) {
+            bad("--abandon-rate", "finite and >= 0 (0: no abandonment)", &t);
+        }
         MmnArgs {
             arrival_rate: l,
             service_rate: m,

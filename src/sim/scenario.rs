@@ -47,20 +47,26 @@ pub enum ScenarioError {
         rule: String,
     },
     /// A skill that is not in the scenario's `skills`.
-    #[error("{field}: unknown skill {skill:?}")]
+    #[error("{field}: unknown skill {skill:?} (the scenario's skills: {declared})")]
     UnknownSkill {
         /// The field.
         field: String,
         /// The name given.
         skill: String,
+        /// The names the scenario declares, listed for the message (the
+        /// first 20 of a longer list, and how many more).
+        declared: String,
     },
     /// A channel that is not in the scenario's `channels`.
-    #[error("{field}: unknown channel {channel:?}")]
+    #[error("{field}: unknown channel {channel:?} (the scenario's channels: {declared})")]
     UnknownChannel {
         /// The field.
         field: String,
         /// The name given.
         channel: String,
+        /// The names the scenario declares, listed for the message (the
+        /// first 20 of a longer list, and how many more).
+        declared: String,
     },
     /// An agent group with no agents.
     #[error("{field}: the group has no agents (count must be >= 1)")]
@@ -125,7 +131,8 @@ fn default_seed() -> u64 {
 /// checked as a whole before anything runs: [`Scenario::validate`] (called by
 /// every loader and by [`crate::sim::Simulation::new`]) returns the first
 /// problem as a [`ScenarioError`] naming the field, e.g.
-/// `contact_types[2].requires.tehc: unknown skill "tehc"`.
+/// `contact_types[2].requires.tehc: unknown skill "tehc" (the scenario's
+/// skills: billing, tech)`.
 ///
 /// # Format
 ///
@@ -836,6 +843,20 @@ fn dist(field: &str, d: &Dist) -> Result<Sampler, ScenarioError> {
         .map_err(|e| invalid(format!("{field}.{}", e.field), e.rule))
 }
 
+/// Names for an error message: all of a short list, the first 20 of a long
+/// one and how many more (a scenario may declare thousands of skills).
+fn name_list(names: &[String]) -> String {
+    const SHOWN: usize = 20;
+    if names.is_empty() {
+        return "none".into();
+    }
+    let mut list = names[..names.len().min(SHOWN)].join(", ");
+    if names.len() > SHOWN {
+        list.push_str(&format!(" and {} more", names.len() - SHOWN));
+    }
+    list
+}
+
 fn unique_names<'a>(
     field: &str,
     names: impl Iterator<Item = &'a str>,
@@ -985,9 +1006,10 @@ impl Plan {
                 .iter()
                 .position(|k| k == name)
                 .map(|i| SkillId(i as u16))
-                .ok_or(ScenarioError::UnknownSkill {
+                .ok_or_else(|| ScenarioError::UnknownSkill {
                     field,
                     skill: name.to_string(),
+                    declared: name_list(&s.skills),
                 })
         };
         let channel = |field: String, name: &str| -> Result<ChannelId, ScenarioError> {
@@ -995,9 +1017,10 @@ impl Plan {
                 .iter()
                 .position(|k| k == name)
                 .map(|i| ChannelId(i as u8))
-                .ok_or(ScenarioError::UnknownChannel {
+                .ok_or_else(|| ScenarioError::UnknownChannel {
                     field,
                     channel: name.to_string(),
+                    declared: name_list(&s.channels),
                 })
         };
 
