@@ -51,7 +51,8 @@
 //!
 //! * **Model** ([`model`]): newtype ids ([`AgentId`], [`ContactId`], [`SkillId`],
 //!   [`ChannelId`]…); an [`Agent`] has skills at a [`Level`] `1..=10`, a
-//!   capacity per channel (1 call, or 3 chats) and in total; a [`Contact`] has a
+//!   capacity per channel (e.g. 1 call, 3 chats) and in total (by default the
+//!   largest per-channel capacity: a call and two chats at once); a [`Contact`] has a
 //!   channel, skill requirements (skill + minimum level), priority, value tier,
 //!   segment and arrival time. Constructors validate; after that the data is trusted.
 //! * **Score** ([`score`]): the weight of a pair is a sum of named terms (skill,

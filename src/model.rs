@@ -166,7 +166,8 @@ pub struct Requirement {
     pub min_level: Level,
 }
 
-/// How many contacts of one channel an agent handles at once (e.g. 1 call, 3 chats).
+/// How many contacts of one channel an agent handles at once (e.g. 1 call, 3
+/// chats). The agent's total capacity caps all channels together.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChannelCapacity {
     /// The channel.
@@ -321,7 +322,13 @@ impl AgentBuilder {
     }
 
     /// Caps the concurrent contacts of all channels together
-    /// (default: the largest per-channel capacity).
+    /// (default: the largest per-channel capacity). With voice 1 and chat 3
+    /// the default total is 3, so a call and two chats may run at once;
+    /// `total_capacity(1)` makes the agent take one contact of any channel
+    /// at a time. A rule such as "a call excludes chats" is not expressed
+    /// by capacities: an embedding system that wants it sends
+    /// [`Event::AgentNotReady`](crate::Event::AgentNotReady) while the call
+    /// lasts.
     pub fn total_capacity(mut self, total: u16) -> Self {
         self.total = Some(total);
         self
@@ -637,12 +644,15 @@ impl Contact {
 pub struct Outcome {
     /// Whether the customer's issue was resolved (first-contact resolution), if known.
     pub resolved: Option<bool>,
-    /// A satisfaction score in `0.0..=1.0`, if known.
+    /// A satisfaction score in `0.0..=1.0`, if known (the router refuses
+    /// an event whose score is outside it, NaN included).
     pub satisfaction: Option<f64>,
 }
 
-/// Where a contact is in its life. Every contact the router accepted is in
-/// exactly one of these states.
+/// Where a contact in the system is in its life. Every contact the router
+/// accepted and that has not left is in exactly one of these states; once it
+/// leaves (completed or abandoned) the router counts it and forgets it, and
+/// `Router::contact_state` returns `None`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[non_exhaustive]
 pub enum ContactState {
@@ -654,10 +664,17 @@ pub enum ContactState {
     InService(AgentId),
     /// Handled; the agent is doing after-contact work.
     WrapUp(AgentId),
-    /// Finished.
-    Completed,
-    /// The customer left before being served.
-    Abandoned,
+}
+
+impl fmt::Display for ContactState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ContactState::Waiting => write!(f, "waiting"),
+            ContactState::Offered(a) => write!(f, "offered to {a}"),
+            ContactState::InService(a) => write!(f, "in service with {a}"),
+            ContactState::WrapUp(a) => write!(f, "in wrap-up with {a}"),
+        }
+    }
 }
 
 /// An agent's presence, as the embedding system reports it. Whether the agent is

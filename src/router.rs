@@ -67,7 +67,10 @@ pub enum Event {
         /// The agent it was offered to.
         agent: AgentId,
     },
-    /// The agent did not answer in time; handled like a decline.
+    /// The agent did not answer in time; handled like a decline. The agent
+    /// stays ready and may be offered the next contact at once, in the same
+    /// call; an embedding system that makes an agent who did not answer
+    /// not ready (RONA) sends [`Event::AgentNotReady`] first.
     OfferTimedOut {
         /// The contact.
         contact: ContactId,
@@ -157,7 +160,9 @@ pub enum RouterError {
         /// The event's time.
         now: f64,
     },
-    /// No known agent has capacity on the contact's channel.
+    /// No agent known to the router (logged in now or before) has capacity
+    /// on the contact's channel. A contact whose channel's agents are all
+    /// logged out is accepted and waits for one to log in again.
     #[error("contact {contact}: no agent serves {channel}")]
     ChannelNotServed {
         /// The contact.
@@ -180,7 +185,7 @@ pub enum RouterError {
         held: u16,
     },
     /// The event does not fit the contact's state (e.g. an offer accepted twice).
-    #[error("contact {contact} is {state:?}; {event} does not apply")]
+    #[error("contact {contact} is {state}; {event} does not apply")]
     WrongContactState {
         /// The contact.
         contact: ContactId,
@@ -198,6 +203,14 @@ pub enum RouterError {
         offered_to: AgentId,
         /// The agent named in the event.
         agent: AgentId,
+    },
+    /// An outcome's satisfaction score is outside `0.0..=1.0` (or NaN).
+    #[error("contact {contact}: satisfaction {satisfaction} is not in 0..=1")]
+    BadSatisfaction {
+        /// The contact.
+        contact: ContactId,
+        /// The score given.
+        satisfaction: f64,
     },
     /// Invalid score weights or fit configuration.
     #[error("invalid scoring configuration: {0}")]
@@ -377,6 +390,18 @@ impl<P: RoutingPolicy> RouterBuilder<P> {
 /// What applying an event gives [`Router::settle`]: the policy's triggers
 /// and a newly arrived contact left out of the queue for now.
 type Applied = Result<([Option<Trigger>; 2], Option<u32>), RouterError>;
+
+/// An outcome as reported must be in range: a policy learns from it.
+#[inline]
+fn check_outcome(contact: ContactId, outcome: &Outcome) -> Result<(), RouterError> {
+    match outcome.satisfaction {
+        Some(s) if !(0.0..=1.0).contains(&s) => Err(RouterError::BadSatisfaction {
+            contact,
+            satisfaction: s,
+        }),
+        _ => Ok(()),
+    }
+}
 
 fn state_of(st: &State, held: Held) -> ContactState {
     let id = |a: u32| st.agent(a).agent.id();
@@ -741,7 +766,12 @@ impl<P: RoutingPolicy> Router<P> {
                 return self.apply_accepted(now, contact, agent);
             }
             Event::OfferDeclined { contact, agent } | Event::OfferTimedOut { contact, agent } => {
-                let (ix, a) = self.offered_to(contact, agent, "OfferDeclined/OfferTimedOut")?;
+                let name = if matches!(event, Event::OfferDeclined { .. }) {
+                    "OfferDeclined"
+                } else {
+                    "OfferTimedOut"
+                };
+                let (ix, a) = self.offered_to(contact, agent, name)?;
                 self.release_slot(a, ix, now);
                 // listed now: the contact's own decision comes first
                 self.st.refresh_agent(a);
@@ -832,6 +862,7 @@ impl<P: RoutingPolicy> Router<P> {
     /// [`apply`](Self::apply) of `WorkCompletedNoWrapUp`.
     #[inline(always)]
     fn apply_completed(&mut self, now: f64, contact: ContactId, outcome: Outcome) -> Applied {
+        check_outcome(contact, &outcome)?;
         let (ix, held) = self.contact_ix(contact)?;
         let Held::InService(a) = held else {
             return Err(self.wrong_state(contact, held, "WorkCompletedNoWrapUp"));
@@ -852,6 +883,7 @@ impl<P: RoutingPolicy> Router<P> {
     /// [`apply`](Self::apply) of `WorkCompleted`.
     #[inline(always)]
     fn apply_wrap_up(&mut self, contact: ContactId, outcome: Outcome) -> Applied {
+        check_outcome(contact, &outcome)?;
         let (ix, held) = self.contact_ix(contact)?;
         let Held::InService(a) = held else {
             return Err(self.wrong_state(contact, held, "WorkCompleted"));

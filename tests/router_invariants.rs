@@ -773,6 +773,17 @@ impl Shadow {
                 }
                 s => return Err(Self::wrong(*contact, s)),
             },
+            Event::WorkCompleted { contact, outcome }
+            | Event::WorkCompletedNoWrapUp { contact, outcome }
+                if outcome
+                    .satisfaction
+                    .is_some_and(|x| !(0.0..=1.0).contains(&x)) =>
+            {
+                return Err(RouterError::BadSatisfaction {
+                    contact: *contact,
+                    satisfaction: outcome.satisfaction.unwrap(),
+                });
+            }
             Event::WorkCompleted { contact, .. } => match self.in_system(*contact)? {
                 ContactState::InService(a) => {
                     self.contacts.get_mut(contact).unwrap().state = ContactState::WrapUp(a);
@@ -826,6 +837,16 @@ fn same_error(expected: &RouterError, got: &RouterError) -> bool {
         (RouterError::NonFiniteTime(a), RouterError::NonFiniteTime(b)) => {
             a == b || (a.is_nan() && b.is_nan())
         }
+        (
+            RouterError::BadSatisfaction {
+                contact: c1,
+                satisfaction: a,
+            },
+            RouterError::BadSatisfaction {
+                contact: c2,
+                satisfaction: b,
+            },
+        ) => c1 == c2 && (a == b || (a.is_nan() && b.is_nan())),
         (
             RouterError::WrongContactState {
                 contact: c1,
@@ -968,7 +989,14 @@ impl Gen<'_> {
                 contact: contact_pick(p, &|s| matches!(s, ContactState::InService(_))),
                 outcome: Outcome {
                     resolved: Some(true),
-                    satisfaction: Some(0.8),
+                    // Now and then a score out of range, which is refused.
+                    satisfaction: match p {
+                        ContactPick::Fitting(k) | ContactPick::Any(k) if k % 16 == 14 => Some(1.5),
+                        ContactPick::Fitting(k) | ContactPick::Any(k) if k % 16 == 15 => {
+                            Some(f64::NAN)
+                        }
+                        _ => Some(0.8),
+                    },
                 },
             },
             Op::WrapDone(p) => Event::WrapUpDone {
