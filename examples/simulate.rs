@@ -920,12 +920,45 @@ fn plot(path: &Path, reports: &[Report]) -> Result<(), Box<dyn std::error::Error
         / 3600.0;
     let end_h = if end_h > 0.0 { end_h } else { 1.0 };
 
+    // Ten colours that stay apart on white (Tableau's), then plotters' own.
+    const COLOURS: [RGBColor; 10] = [
+        RGBColor(31, 119, 180),
+        RGBColor(255, 127, 14),
+        RGBColor(44, 160, 44),
+        RGBColor(214, 39, 40),
+        RGBColor(148, 103, 189),
+        RGBColor(140, 86, 75),
+        RGBColor(227, 119, 194),
+        RGBColor(127, 127, 127),
+        RGBColor(188, 189, 34),
+        RGBColor(23, 190, 207),
+    ];
+    let colour = |i: usize| {
+        COLOURS
+            .get(i)
+            .map_or_else(|| Palette99::pick(i).to_rgba(), |c| c.to_rgba())
+    };
+    // The service-level targets of the channels that had contacts, each
+    // fraction once with its channels (the panel shows all channels together).
+    let mut targets: Vec<(f64, Vec<String>)> = Vec::new();
+    if let Some(r) = reports.first() {
+        for (row, t) in r.by_channel.iter().zip(&r.targets) {
+            if row.metrics.offered.mean > 0.0 {
+                let label = format!("{} {:.0} s", row.name, t.threshold);
+                match targets.iter_mut().find(|(f, _)| *f == t.fraction) {
+                    Some((_, names)) => names.push(label),
+                    None => targets.push((t.fraction, vec![label])),
+                }
+            }
+        }
+    }
+
     type Pick = fn(&skillroute::sim::Metrics<Estimate>) -> &Estimate;
     let series: [(&str, Pick); 2] = [
         ("Service level per interval", |m| &m.service_level),
         ("Agent occupancy per interval", |m| &m.occupancy),
     ];
-    for (area, (title, pick)) in panels.iter().zip(series) {
+    for (panel, (area, (title, pick))) in panels.iter().zip(series).enumerate() {
         let mut chart = ChartBuilder::on(area)
             .caption(title, ("sans-serif", 20))
             .margin(10)
@@ -937,16 +970,39 @@ fn plot(path: &Path, reports: &[Report]) -> Result<(), Box<dyn std::error::Error
             .x_desc("hours since start (interval midpoints)")
             .y_desc("fraction")
             .draw()?;
+        if panel == 0 {
+            for (fraction, channels) in &targets {
+                let grey = RGBColor(90, 90, 90);
+                let dashes = DashedLineSeries::new(
+                    [(0.0, *fraction), (end_h, *fraction)],
+                    6,
+                    4,
+                    grey.stroke_width(1),
+                );
+                chart
+                    .draw_series(dashes)?
+                    .label(format!(
+                        "target {:.0}% ({})",
+                        fraction * 100.0,
+                        channels.join(", ")
+                    ))
+                    .legend(move |(x, y)| {
+                        PathElement::new(vec![(x, y), (x + 20, y)], grey.stroke_width(1))
+                    });
+            }
+        }
         for (i, r) in reports.iter().enumerate() {
-            let color = Palette99::pick(i).to_rgba();
+            let color = colour(i);
             let points: Vec<(f64, f64)> = r
                 .by_interval
                 .iter()
                 .map(|row| ((row.start + row.end) / 7200.0, pick(&row.metrics).mean))
                 .filter(|&(_, y)| y.is_finite())
                 .collect();
+            // Markers as well as lines: a one-interval report is one point
+            // per policy, which a line alone would not show.
             chart
-                .draw_series(LineSeries::new(points, color.stroke_width(2)))?
+                .draw_series(LineSeries::new(points, color.stroke_width(2)).point_size(3))?
                 .label(r.policy.clone())
                 .legend(move |(x, y)| {
                     PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2))
