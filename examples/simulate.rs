@@ -239,6 +239,11 @@ fn main() -> ExitCode {
         }
         s
     });
+    if let Ok(s) = &loaded {
+        for w in s.warnings() {
+            eprintln!("warning: {w}");
+        }
+    }
     let sim = match loaded.and_then(|s| {
         Simulation::new(s).map_err(|e| match &args.file {
             Some(path) => format!("{}: {e}", path.display()),

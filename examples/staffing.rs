@@ -44,7 +44,10 @@
 //! interval the per-skill Erlang total, the agents per group found by
 //! simulation, the difference, and the worst type's simulated service level
 //! at both staffings; then the elapsed time. `--json` prints the whole
-//! table as one JSON object instead.
+//! table as one JSON object instead. The search uses the file's seed (unless
+//! `--seed`), but not its replications, horizon or warm-up: it simulates
+//! each interval's rates as a steady state of its own run length, after
+//! its own warm-up, as its header line says.
 //!
 //! Bad arguments or a bad file print a message on stderr and exit with code 2.
 
@@ -79,7 +82,8 @@ struct Args {
     target_abandon: Option<f64>,
     profile: Option<String>,
     scenario: Option<String>,
-    seed: u64,
+    /// `--seed`, if given (else 1, or a scenario file's own seed).
+    seed: Option<u64>,
     json: bool,
 }
 
@@ -142,7 +146,7 @@ fn parse_args(raw: impl IntoIterator<Item = String>) -> Result<Option<Args>, Str
         target_abandon: None,
         profile: None,
         scenario: None,
-        seed: 1,
+        seed: None,
         json: false,
     };
     let mut it = raw.into_iter();
@@ -190,7 +194,7 @@ fn parse_args(raw: impl IntoIterator<Item = String>) -> Result<Option<Args>, Str
             "--target-abandon" => set(&mut args.target_abandon, f, number(f, &value)?)?,
             "--profile" => set(&mut args.profile, f, value)?,
             "--scenario" => set(&mut args.scenario, f, value)?,
-            "--seed" => args.seed = number(f, &value)?,
+            "--seed" => args.seed = Some(number(f, &value)?),
             _ => unreachable!("checked above"),
         }
     }
@@ -439,7 +443,7 @@ fn profile(args: &Args, path: &str, out: &mut impl Write) -> Result<(), Failure>
         let mu = 1.0 / aht;
         let m = evaluate(*rate, mu, args.abandon_rate, &goal, args.threshold)
             .map_err(|e| format!("{path}: interval {:?} (row {}): {e}", name, i + 1))?;
-        let sim = simulated_agents(*rate, mu, args.abandon_rate, &goal, args.seed)
+        let sim = simulated_agents(*rate, mu, args.abandon_rate, &goal, args.seed.unwrap_or(1))
             .map_err(|e| format!("{path}: interval {:?} (row {}): {e}", name, i + 1))?;
         let sim_sl: Option<Estimate> = sim.as_ref().map(|p| p.service_level[0]);
         if args.json {
@@ -508,7 +512,10 @@ fn center(args: &Args, path: &str, out: &mut impl Write) -> Result<(), Failure> 
     let scenario = Scenario::load(path).map_err(|e| format!("{path}: {e}"))?;
     let started = Instant::now();
     let table = SimStaffing::new()
-        .seed(args.seed)
+        // The file's seed unless --seed overrides it; the rest (replications,
+        // run length, warm-up) is the search's own: it runs each interval's
+        // rates as a steady state, not the file's day.
+        .seed(args.seed.unwrap_or(scenario.seed))
         .staff(&scenario)
         .map_err(|e| format!("{path}: {e}"))?;
     let elapsed = started.elapsed().as_secs_f64();

@@ -42,7 +42,66 @@ fn field_of(e: &ScenarioError) -> &str {
 
 #[test]
 fn the_base_is_valid() {
-    Simulation::new(Scenario::from_toml_str(BASE).unwrap()).unwrap();
+    let s = Scenario::from_toml_str(BASE).unwrap();
+    assert_eq!(s.warnings(), Vec::<String>::new());
+    Simulation::new(s).unwrap();
+}
+
+/// A group that starts work only at or after the horizon never logs in: the
+/// group is a warning, and so is a type that only it could serve (valid all
+/// the same: a staffing search keeps unstaffed groups that way); so are
+/// arrival rates that stop before the horizon.
+#[test]
+fn what_never_happens_is_said() {
+    let late = "capacity = { voice = 1, chat = 2 }\nshifts = [{ start = 3600.0, end = 7200.0 }]";
+    let s = with("capacity = { voice = 1, chat = 2 }", late).unwrap();
+    assert_eq!(
+        s.warnings(),
+        [
+            "groups[0].shifts: group \"a\" starts work at 3600 s, at or after the horizon \
+             (3600 s): its agents never work",
+            "contact_types[0]: only a can serve \"bill\", and none works before the horizon: \
+             none of its contacts is answered",
+        ]
+    );
+    Simulation::new(s).unwrap();
+    // One second earlier it works, and nothing is said.
+    let early = late.replace("start = 3600.0", "start = 3599.0");
+    let s = with("capacity = { voice = 1, chat = 2 }", &early).unwrap();
+    assert!(s.warnings().is_empty(), "{:?}", s.warnings());
+
+    // A second, idle group: valid, with a warning naming it.
+    let text = format!(
+        "{BASE}\n[[groups]]\nname = \"night\"\ncount = 2\nskills = {{ billing = 5 }}\n\
+         capacity = {{ voice = 1 }}\nshifts = [{{ start = 4000.0, end = 9000.0 }}]\n"
+    );
+    let s = Scenario::from_toml_str(&text).unwrap();
+    assert_eq!(
+        s.warnings(),
+        [
+            "groups[1].shifts: group \"night\" starts work at 4000 s, at or after the horizon \
+          (3600 s): its agents never work"
+        ]
+    );
+
+    let s = with(
+        "{ kind = \"poisson\", rate = 0.01 }",
+        "{ kind = \"piecewise\", interval = 600.0, rates = [0.1, 0.2, 0.1, 0.2, 0.1] }",
+    )
+    .unwrap();
+    assert_eq!(
+        s.warnings(),
+        [
+            "contact_types[0].arrivals.rates: 5 rate(s) of 600 s cover 3000 s of the 3600 s \
+          horizon: no \"bill\" contacts arrive after that"
+        ]
+    );
+    let s = with(
+        "{ kind = \"poisson\", rate = 0.01 }",
+        "{ kind = \"piecewise\", interval = 600.0, rates = [0.1, 0.2, 0.1, 0.2, 0.1, 0.1] }",
+    )
+    .unwrap();
+    assert!(s.warnings().is_empty());
 }
 
 #[test]

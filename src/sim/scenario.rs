@@ -713,6 +713,61 @@ impl Scenario {
     pub fn validate(&self) -> Result<(), ScenarioError> {
         Plan::compile(self).map(|_| ())
     }
+
+    /// What is valid but probably not meant, one message a line, naming
+    /// the field: an agent group whose shifts all start at or after the
+    /// horizon (it never works), a contact type that only such groups can
+    /// serve (none of its contacts is answered), and piecewise arrival rates
+    /// that end before the horizon (no arrivals after the last interval). A
+    /// valid scenario runs either way; `simulate` prints these on stderr.
+    pub fn warnings(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        let idle = |g: &GroupSpec| g.shifts.first().is_some_and(|sh| sh.start >= self.horizon);
+        for (gi, g) in self.groups.iter().enumerate() {
+            if idle(g) {
+                out.push(format!(
+                    "groups[{gi}].shifts: group {:?} starts work at {} s, at or after the horizon ({} s): its agents never work",
+                    g.name, g.shifts[0].start, self.horizon
+                ));
+            }
+        }
+        for (ti, t) in self.contact_types.iter().enumerate() {
+            let capable: Vec<&GroupSpec> = self
+                .groups
+                .iter()
+                .filter(|g| {
+                    g.capacity.get(&t.channel).is_some_and(|&c| c > 0)
+                        && t.requires
+                            .iter()
+                            .all(|(k, l)| g.skills.get(k).is_some_and(|x| x >= l))
+                })
+                .collect();
+            if !capable.is_empty() && capable.iter().all(|g| idle(g)) {
+                let names: Vec<&str> = capable.iter().map(|g| g.name.as_str()).collect();
+                out.push(format!(
+                    "contact_types[{ti}]: only {} can serve {:?}, and none works before the horizon: none of its contacts is answered",
+                    names.join(", "),
+                    t.name
+                ));
+            }
+        }
+        for (ti, t) in self.contact_types.iter().enumerate() {
+            if let ArrivalSpec::Piecewise { interval, rates } = &t.arrivals {
+                let covered = *interval * rates.len() as f64;
+                if covered < self.horizon {
+                    out.push(format!(
+                        "contact_types[{ti}].arrivals.rates: {} rate(s) of {} s cover {} s of the {} s horizon: no {:?} contacts arrive after that",
+                        rates.len(),
+                        interval,
+                        covered,
+                        self.horizon,
+                        t.name
+                    ));
+                }
+            }
+        }
+        out
+    }
 }
 
 /// One compiled contact type.
@@ -1152,7 +1207,8 @@ impl Plan {
                 let fr = format!("{f}.requires.{name}");
                 requires.push((skill(fr.clone(), name)?, level(&fr, l)?));
             }
-            // Who can serve it?
+            // Who can serve it? (Whether they work before the horizon is a
+            // warning: a staffing search keeps unstaffed groups that way.)
             let servable = groups.iter().any(|g| {
                 let agent = &agents[g.first_agent as usize];
                 agent.capacity(ch) > 0
