@@ -88,6 +88,14 @@ fn check(scenario: &str) -> PyResult<String> {
     Ok(load(scenario)?.scenario().to_json_string())
 }
 
+/// What is valid in the scenario but probably not meant (a group that never
+/// works, rates that end before the horizon…), one message each, naming
+/// the field; empty if nothing. A bad scenario raises `ValueError`.
+#[pyfunction]
+fn warnings(scenario: &str) -> PyResult<Vec<String>> {
+    Ok(load(scenario)?.scenario().warnings())
+}
+
 /// Each task's share of the replications, as `(start, end)`.
 #[pyfunction]
 fn tasks(scenario: &str, tasks: u32) -> PyResult<Vec<(u32, u32)>> {
@@ -242,6 +250,7 @@ fn python_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("MissingTasks", m.py().get_type::<MissingTasks>())?;
     m.add_function(wrap_pyfunction!(policies, m)?)?;
     m.add_function(wrap_pyfunction!(check, m)?)?;
+    m.add_function(wrap_pyfunction!(warnings, m)?)?;
     m.add_function(wrap_pyfunction!(tasks, m)?)?;
     m.add_function(wrap_pyfunction!(run_task, m)?)?;
     m.add_function(wrap_pyfunction!(merge, m)?)?;

@@ -21,6 +21,10 @@ def policies() -> List[str]:
 def check(scenario: str) -> str:
     """The scenario, checked, as canonical JSON; `ValueError` naming the bad field."""
 
+def warnings(scenario: str) -> List[str]:
+    """What is valid but probably not meant (a group that never works, rates
+    that end before the horizon...), one message each naming the field."""
+
 def tasks(scenario: str, tasks: int) -> List[Tuple[int, int]]:
     """Each task's share of the replications, as `(start, end)`."""
 

@@ -107,6 +107,17 @@ class Bindings(unittest.TestCase):
         with self.assertRaises(ValueError):
             skillroute.merge(CENTER, ["not json"], TASKS)
 
+    def test_warnings_name_what_never_happens(self):
+        self.assertEqual(skillroute.warnings(CENTER), [])
+        with open(CENTER) as f:
+            text = f.read()
+        short = text.replace("0.018, 0.0135] }", "0.018] }", 1)
+        self.assertNotEqual(short, text)
+        (w,) = skillroute.warnings(short)
+        self.assertTrue(w.startswith("contact_types[0].arrivals.rates: 23 rate(s)"), w)
+        with self.assertRaises(ValueError):
+            skillroute.warnings(short.replace("rates = [0.0225", "rates = [-0.0225", 1))
+
     def test_json_text_and_toml_text_are_the_same_scenario(self):
         canonical = skillroute.check(CENTER)
         self.assertEqual(skillroute.check(canonical), canonical)
