@@ -30,7 +30,10 @@
 //! `comparison.json` and `comparison.csv`. The scenario's own policy runs
 //! with the parameters its file gives, the other built-ins with their
 //! defaults. `--policy NAME`
-//! (repeatable) picks policies by name; `--replications N` and
+//! (repeatable) picks policies by name; `--set FIELD=VALUE` (repeatable)
+//! changes one field of the scenario for a what-if run, the field named as
+//! the scenario's errors name it (`groups[late-generalists].count=14`, see
+//! `Scenario::set`); `--replications N` and
 //! `--seed S` override the scenario's; `--confidence C` sets the level of the
 //! intervals (default 0.95); `--trace` also writes
 //! `trace-POLICY.csv`, the per-contact trace of replication 0 under each
@@ -64,7 +67,8 @@ use skillroute::sim::{
 const DEFAULT_CENTER: &str = include_str!("data/default-center.toml");
 
 const USAGE: &str = "usage: simulate [FILE.toml|FILE.json] [--all-policies | --policy NAME ...]
-                [--replications N] [--seed S] [--confidence C] [--trace] [--out DIR]
+                [--set FIELD=VALUE ...] [--replications N] [--seed S] [--confidence C]
+                [--trace] [--out DIR]
 
   no FILE           run the embedded default center under every built-in policy
   FILE              run that scenario (its own policy)
@@ -73,6 +77,10 @@ const USAGE: &str = "usage: simulate [FILE.toml|FILE.json] [--all-policies | --p
   --policy NAME     run under this built-in (repeatable): longest-idle-agent,
                     priority-aging, skill-expansion, c-mu, optimal-assignment,
                     learned-fit (pooled by agent group)
+  --set FIELD=VALUE change one field of the scenario (repeatable), named as
+                    errors name fields; a list element by index or name:
+                    --set groups[late-generalists].count=14
+                    --set 'contact_types[0].patience={ kind = \"exponential\", mean = 300.0 }'
   --replications N  replications instead of the scenario's
   --seed S          seed instead of the scenario's
   --confidence C    confidence level of the intervals (default 0.95)
@@ -94,6 +102,8 @@ struct Args {
     file: Option<PathBuf>,
     all_policies: bool,
     policies: Vec<String>,
+    /// `--set` overrides, in the order given.
+    sets: Vec<(String, String)>,
     replications: Option<u32>,
     seed: Option<u64>,
     trace: bool,
@@ -121,6 +131,7 @@ fn parse_args() -> Result<Args, String> {
         file: None,
         all_policies: false,
         policies: Vec::new(),
+        sets: Vec::new(),
         replications: None,
         seed: None,
         trace: false,
@@ -151,6 +162,14 @@ fn parse_args() -> Result<Args, String> {
                 if !args.policies.contains(&name) {
                     args.policies.push(name);
                 }
+            }
+            Some("--set") => {
+                let v: String = value(&mut it, "--set", "FIELD=VALUE")?;
+                let (field, val) = v
+                    .split_once('=')
+                    .ok_or(format!("--set: {v:?} is not FIELD=VALUE"))?;
+                args.sets
+                    .push((field.trim().to_string(), val.trim().to_string()));
             }
             Some("--replications") => {
                 let n: u32 = value(&mut it, "--replications", "a whole number >= 1")?;
@@ -229,15 +248,18 @@ fn main() -> ExitCode {
         None => Scenario::from_toml_str(DEFAULT_CENTER)
             .map_err(|e| format!("embedded default scenario: {e}")),
     };
-    let loaded = loaded.map(|mut s| {
+    let loaded = loaded.and_then(|mut s| {
         // Overrides go in before validation, like the file's own values.
+        for (field, value) in &args.sets {
+            s.set(field, value).map_err(|e| format!("--set: {e}"))?;
+        }
         if let Some(n) = args.replications {
             s.replications = n;
         }
         if let Some(seed) = args.seed {
             s.seed = seed;
         }
-        s
+        Ok(s)
     });
     if let Ok(s) = &loaded {
         for w in s.warnings() {
@@ -305,6 +327,9 @@ fn main() -> ExitCode {
             "(the embedded default, examples/data/default-center.toml: a 12-hour day in \
              30-minute intervals; pass a scenario file to run your own)"
         );
+    }
+    for (field, value) in &args.sets {
+        println!("set {field} = {value}");
     }
     println!(
         "polic{}: {}{}\n",

@@ -415,3 +415,71 @@ fn rebalance_period_is_checked() {
     assert_eq!(Scenario::from_toml_str(&s.to_toml_string()).unwrap(), s);
     assert_eq!(Scenario::from_json_str(&s.to_json_string()).unwrap(), s);
 }
+
+/// `Scenario::set`: what-if overrides by the paths that errors name.
+#[test]
+fn fields_are_set_by_their_paths() {
+    let base = Scenario::from_toml_str(BASE).unwrap();
+    let mut s = base.clone();
+    s.set("groups[0].count", "7").unwrap();
+    assert_eq!(s.groups[0].count, 7);
+    s.set("groups[a].count", "8").unwrap(); // by name
+    assert_eq!(s.groups[0].count, 8);
+    s.set("seed", "99").unwrap();
+    s.set("interval", "600.0").unwrap(); // optional, absent before
+    s.set(
+        "contact_types[bill].arrivals",
+        "{ kind = \"poisson\", rate = 0.02 }",
+    )
+    .unwrap();
+    s.set("policy.kind", "c-mu").unwrap(); // bare text is a string
+    // Tables are made on the way (`service_levels` had no `voice`).
+    s.set(
+        "service_levels.voice",
+        "{ threshold = 30.0, fraction = 0.9 }",
+    )
+    .unwrap();
+    s.set("service_levels.voice.fraction", "0.85").unwrap();
+    assert_eq!((s.seed, s.interval), (99, Some(600.0)));
+    assert_eq!(
+        serde_json::to_value(&s.contact_types[0].arrivals).unwrap(),
+        serde_json::json!({"kind": "poisson", "rate": 0.02})
+    );
+    let sim = Simulation::new(s.clone()).unwrap();
+    assert_eq!(sim.scenario().policy.name(), "c-mu");
+    let text = s.to_toml_string();
+    assert!(
+        text.contains("fraction = 0.85") && text.contains("threshold = 30.0"),
+        "{text}"
+    );
+
+    // Errors name the path and leave the scenario as it was.
+    for (path, value, says) in [
+        ("groups[3].count", "1", "groups has 1, numbered from 0"),
+        ("groups[zz].count", "1", "none is named \"zz\""),
+        ("groups[].count", "1", "is not name[index]"),
+        ("seed.x", "1", "is not inside a table"),
+        ("horizon", "\"long\"", "invalid type"),
+        ("no_such_field", "1", "unknown field"),
+        ("groups[0].cuont", "1", "unknown field"),
+        ("", "1", "an empty field name"),
+        (
+            "service_levels.chat.fraction",
+            "0.9",
+            "missing field `threshold`",
+        ),
+    ] {
+        let mut t = base.clone();
+        let e = t.set(path, value).unwrap_err();
+        assert!(
+            matches!(&e, ScenarioError::Invalid { field, rule } if field == path && rule.contains(says)),
+            "{path} = {value}: {e}"
+        );
+        assert_eq!(t, base, "{path}: unchanged");
+    }
+    // A value out of range is the validation's, naming the field.
+    let mut t = base.clone();
+    t.set("groups[0].count", "0").unwrap();
+    let e = Simulation::new(t).unwrap_err().to_string();
+    assert!(e.contains("groups[0].count"), "{e}");
+}

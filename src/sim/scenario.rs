@@ -709,6 +709,89 @@ impl Scenario {
         serde_json::to_string_pretty(self).expect("a scenario is always representable in JSON")
     }
 
+    /// Sets one field, named as errors name fields: `seed`,
+    /// `groups[1].count`, `contact_types[0].arrivals.rate`,
+    /// `service_levels.voice.fraction`. A list element may be named by its
+    /// `name` instead of its index: `groups[late-generalists].count`.
+    /// `value` is TOML (`12`, `0.5`, `true`, `"text"`,
+    /// `{ kind = "exponential", mean = 200.0 }`); text that is not TOML is
+    /// taken as a string (`policy.kind=c-mu`). A missing table on the way
+    /// is made, so an optional field may be set.
+    ///
+    /// What-if runs without editing the file (`simulate --set`). The
+    /// result is not validated here (validation sees every override at
+    /// once, and names the field); on an error `self` is unchanged.
+    pub fn set(&mut self, path: &str, value: &str) -> Result<(), ScenarioError> {
+        let bad = |rule: String| invalid(path, rule);
+        let value: toml::Value = match toml::from_str::<toml::Table>(&format!("v = {value}")) {
+            Ok(mut t) => t.remove("v").ok_or_else(|| bad("no value".into()))?,
+            Err(_) => toml::Value::String(value.to_string()),
+        };
+        let mut root = toml::Value::try_from(&*self)
+            .map_err(|e| bad(format!("the scenario has no TOML form: {e}")))?;
+        // Path segments: `name` or `name[index]` (an index or a name).
+        let mut steps: Vec<(&str, Option<&str>)> = Vec::new();
+        for seg in path.split('.') {
+            match seg.split_once('[') {
+                Some((name, rest)) => {
+                    let ix = rest
+                        .strip_suffix(']')
+                        .filter(|ix| !ix.is_empty() && !ix.contains(['[', ']']))
+                        .ok_or_else(|| bad(format!("{seg:?} is not name[index]")))?;
+                    steps.push((name, Some(ix)));
+                }
+                None => steps.push((seg, None)),
+            }
+            if steps.last().is_some_and(|(name, _)| name.is_empty()) {
+                return Err(bad("an empty field name".into()));
+            }
+        }
+        let mut at = &mut root;
+        for (k, (name, ix)) in steps.iter().enumerate() {
+            let last = k + 1 == steps.len();
+            let table = at
+                .as_table_mut()
+                .ok_or_else(|| bad(format!("{name:?} is not inside a table")))?;
+            if last && ix.is_none() {
+                table.insert(name.to_string(), value);
+                break;
+            }
+            at = match ix {
+                None => table
+                    .entry(name.to_string())
+                    .or_insert_with(|| toml::Value::Table(toml::Table::new())),
+                Some(ix) => {
+                    let list = table
+                        .get_mut(*name)
+                        .and_then(toml::Value::as_array_mut)
+                        .ok_or_else(|| bad(format!("{name:?} is not a list")))?;
+                    let n = list.len();
+                    let i = match ix.parse::<usize>() {
+                        Ok(i) if i < n => i,
+                        Ok(_) => {
+                            return Err(bad(format!("{name} has {n}, numbered from 0")));
+                        }
+                        Err(_) => list
+                            .iter()
+                            .position(|e| e.get("name").and_then(toml::Value::as_str) == Some(ix))
+                            .ok_or_else(|| bad(format!("{name}: none is named {ix:?}")))?,
+                    };
+                    if last {
+                        list[i] = value;
+                        break;
+                    }
+                    &mut list[i]
+                }
+            };
+        }
+        let mut s: Scenario = root
+            .try_into()
+            .map_err(|e: toml::de::Error| bad(e.message().to_string()))?;
+        s.base_dir = self.base_dir.clone();
+        *self = s;
+        Ok(())
+    }
+
     /// Checks everything; the first problem is returned, naming its field.
     pub fn validate(&self) -> Result<(), ScenarioError> {
         Plan::compile(self).map(|_| ())
