@@ -355,7 +355,8 @@ fn report_serialises_to_json_and_csv() {
         + report.by_segment.len()
         + report.by_group.len()
         + report.by_interval.len()
-        + report.by_interval_type.len();
+        + report.by_interval_type.len()
+        + report.by_interval_group.len();
     let metrics = skillroute::sim::Metrics::<f64>::NAMES.len();
     let fairness = report.fairness.len() * skillroute::sim::Fairness::<f64>::NAMES.len();
     assert_eq!(lines.len(), 1 + rows * metrics + fairness);
@@ -853,6 +854,93 @@ fn interval_type_rows_add_up_to_types_and_intervals() {
             (sum - want).abs() < 1e-9 * want,
             "type {k}: {sum} vs {want}"
         );
+    }
+}
+
+/// Interval × group rows split the answers and the agents' time two ways:
+/// over the intervals they add up to each group's row, over the groups to
+/// each interval's row; likewise when one interval or one group makes them
+/// copies (a one-group scenario shortcuts its group rows).
+#[test]
+fn interval_group_rows_add_up_to_groups_and_intervals() {
+    type Pick = fn(&Metrics<f64>) -> f64;
+    fn nz(x: f64) -> f64 {
+        if x.is_finite() { x } else { 0.0 }
+    }
+    // Sums behind the rows (0 where undefined): answers, their waits and
+    // handle times, and agent-seconds (agents x span) through `agents`.
+    let picks: [(&str, Pick); 3] = [
+        ("answered", |m| m.answered),
+        ("wait of answered", |m| nz(m.asa * m.answered)),
+        ("handle time", |m| nz(m.handle_time * m.answered)),
+    ];
+    let close = |a: f64, b: f64| (a - b).abs() <= 1e-9 * b.abs().max(1.0);
+    let one_interval = {
+        let mut s = multiskill().scenario().clone();
+        s.interval = None;
+        Simulation::new(s).unwrap()
+    };
+    let one_group = {
+        let mut s = multiskill().scenario().clone();
+        s.groups.truncate(1);
+        s.groups[0].skills = s.skills.iter().map(|k| (k.clone(), 10)).collect();
+        s.groups[0].capacity = s.channels.iter().map(|c| (c.clone(), 1)).collect();
+        s.groups[0].shifts.clear();
+        Simulation::new(s).unwrap()
+    };
+    for (what, sim) in [
+        ("multiskill", multiskill()),
+        ("one interval", one_interval),
+        ("one group", one_group),
+    ] {
+        let ng = sim.groups().len();
+        for rep in 0..2 {
+            let r = sim.replicate(LongestIdleAgent, rep).unwrap();
+            let ni = r.by_interval.len();
+            assert_eq!(r.by_interval_group.len(), ni * ng, "{what}");
+            let cell = |i: usize, g: usize| &r.by_interval_group[i * ng + g];
+            for (m, pick) in &picks {
+                for g in 0..ng {
+                    let over: f64 = (0..ni).map(|i| pick(cell(i, g))).sum();
+                    let want = pick(&r.by_group[g]);
+                    assert!(
+                        close(over, want),
+                        "{what} {rep}, group {g}, {m}: {over} vs {want}"
+                    );
+                }
+                for i in 0..ni {
+                    let over: f64 = (0..ng).map(|g| pick(cell(i, g))).sum();
+                    let want = pick(&r.by_interval[i]);
+                    assert!(
+                        close(over, want),
+                        "{what} {rep}, interval {i}, {m}: {over} vs {want}"
+                    );
+                }
+            }
+            // Agents logged in: each interval's groups add up to it.
+            for i in 0..ni {
+                let over: f64 = (0..ng).map(|g| nz(cell(i, g).agents)).sum();
+                let want = nz(r.by_interval[i].agents);
+                assert!(
+                    close(over, want),
+                    "{what} {rep}, interval {i}: agents {over} vs {want}"
+                );
+            }
+            if ni > 1 && ng > 1 {
+                // Not a trivial split: a shift change moves agents between
+                // groups across the day.
+                let busy = |g: usize| (0..ni).filter(|&i| nz(cell(i, g).agents) > 0.0).count();
+                assert!(
+                    (0..ng).any(|g| busy(g) < ni),
+                    "{what}: some group is off part of the day"
+                );
+            }
+        }
+        let report = sim.run().unwrap();
+        for (j, row) in report.by_interval_group.iter().enumerate() {
+            assert_eq!(row.group, report.by_group[j % ng].name);
+            assert_eq!(row.start, report.by_interval[j / ng].start);
+        }
     }
 }
 

@@ -362,6 +362,9 @@ pub(crate) struct Raw {
     /// (interval × type) rows.
     pub interval_type: Vec<QueueAcc>,
     pub group: Vec<QueueAcc>,
+    /// (interval × group) answers: contacts arriving in the interval that
+    /// the group answered.
+    pub interval_group: Vec<QueueAcc>,
     /// (interval × group) agent-time.
     pub staff: Vec<StaffAcc>,
     /// Per agent: (group, busy, idle, staffed, answered).
@@ -418,6 +421,11 @@ pub(crate) struct Engine<'a, P: RoutingPolicy, O: SimObserver> {
     by_interval: Vec<QueueAcc>,
     by_interval_type: Vec<QueueAcc>,
     by_group: Vec<QueueAcc>,
+    by_interval_group: Vec<QueueAcc>,
+    /// More than one interval and more than one group: only then are the
+    /// (interval × group) rows not copies of the group or interval rows,
+    /// and updated per answer.
+    cross: bool,
     /// One contact type of one segment over one interval: the interval
     /// rows would be copies of the type's row, update for update, so they
     /// are copied from it at the end instead.
@@ -502,6 +510,8 @@ impl<'a, P: RoutingPolicy, O: SimObserver> Engine<'a, P, O> {
             by_interval: vec![QueueAcc::default(); plan.intervals],
             by_interval_type: vec![QueueAcc::default(); plan.intervals * plan.types.len()],
             by_group: vec![QueueAcc::default(); g],
+            by_interval_group: vec![QueueAcc::default(); plan.intervals * g],
+            cross: plan.intervals > 1 && g > 1,
             one_row: plan.intervals == 1
                 && plan.types.len() == 1
                 && plan.types[0].segments.len() == 1,
@@ -649,6 +659,18 @@ impl<'a, P: RoutingPolicy, O: SimObserver> Engine<'a, P, O> {
             let row = &self.type_seg[self.plan.types[0].segments[0].1 as usize];
             self.by_group[0] = row.answers_only();
         }
+        if !self.cross {
+            // One interval: the group rows; one group: the interval rows'
+            // answers.
+            self.by_interval_group = if self.plan.intervals == 1 {
+                self.by_group.clone()
+            } else {
+                self.by_interval
+                    .iter()
+                    .map(QueueAcc::answers_only)
+                    .collect()
+            };
+        }
         let raw = Raw {
             arrived: self.serial,
             events: self.events,
@@ -661,6 +683,7 @@ impl<'a, P: RoutingPolicy, O: SimObserver> Engine<'a, P, O> {
             interval: self.by_interval,
             interval_type: self.by_interval_type,
             group: self.by_group,
+            interval_group: self.by_interval_group,
             staff: self.staff,
             agents: self
                 .agents
@@ -1096,6 +1119,10 @@ impl<'a, P: RoutingPolicy, O: SimObserver> Engine<'a, P, O> {
             if !self.one_group {
                 self.by_group[g].answer(wait, within, handle, fit, solved);
             }
+            if self.cross {
+                let ig = i * plan.groups.len() + g;
+                self.by_interval_group[ig].answer(wait, within, handle, fit, solved);
+            }
             let p = slot.predicted;
             // Only a scenario with `expected_wait` predicts (NaN otherwise):
             // one flag spares the others the test of the number.
@@ -1107,6 +1134,9 @@ impl<'a, P: RoutingPolicy, O: SimObserver> Engine<'a, P, O> {
                 }
                 if !self.one_group {
                     self.by_group[g].predicted(p, wait);
+                }
+                if self.cross {
+                    self.by_interval_group[i * plan.groups.len() + g].predicted(p, wait);
                 }
             }
         }

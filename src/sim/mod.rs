@@ -136,8 +136,10 @@
 //! wait percentiles, time integrals for agents): memory depends on the
 //! scenario's shape and the contacts in the system, never on the horizon.
 //! Contacts are counted if they arrive at or after the warm-up, in the report
-//! interval of their arrival (rows per interval, and per interval and
-//! contact type); agent time is integrated from the warm-up to the horizon
+//! interval of their arrival (rows per interval, per interval and contact
+//! type, and per interval and agent group, which counts the contacts the
+//! group answered beside its agents' time in the interval, so that a shift
+//! change shows group by group); agent time is integrated from the warm-up to the horizon
 //! (a draining run's overtime is not in it, as ContactCenters leaves out its
 //! wrap-up period), in the interval where it is spent. Definitions are on [`Metrics`] and
 //! [`Fairness`]. Across replications each metric gets a mean and a Student-t
@@ -176,7 +178,8 @@ use serde::{Deserialize, Serialize};
 
 pub use dist::{Dist, DistError, Sampler};
 pub use report::{
-    Comparison, FairnessRow, IntervalRow, IntervalTypeRow, Replication, Report, ReportError, Row,
+    Comparison, FairnessRow, IntervalGroupRow, IntervalRow, IntervalTypeRow, Replication, Report,
+    ReportError, Row,
 };
 pub use scenario::{
     ArrivalSpec, ContactTypeSpec, DEFAULT_CHANNELS, FitSpec, GroupSpec, OfferSpec, OutcomeSpec,

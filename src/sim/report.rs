@@ -59,6 +59,11 @@ pub struct Replication {
     /// Per report interval and contact type, interval-major (row
     /// `interval × types + type`); contacts by arrival time, no agent metrics.
     pub by_interval_type: Vec<Metrics<f64>>,
+    /// Per report interval and agent group, interval-major (row
+    /// `interval × groups + group`): the contacts arriving in the interval
+    /// that the group answered, and the group's agents' time within it.
+    #[serde(default)]
+    pub by_interval_group: Vec<Metrics<f64>>,
     /// Fairness over all agents, then per group.
     pub fairness: Vec<Fairness<f64>>,
 }
@@ -188,6 +193,11 @@ fn check(plan: &Plan, reps: &[Replication], confidence: f64) -> Result<(), Repor
                 plan.intervals * types,
                 r.by_interval_type.len(),
             ),
+            (
+                "by_interval_group",
+                plan.intervals * groups,
+                r.by_interval_group.len(),
+            ),
             ("fairness", groups + 1, r.fairness.len()),
         ] {
             if found != expected {
@@ -294,7 +304,12 @@ fn fairness(agents: &[&(u32, f64, f64, f64, u64)]) -> Fairness<f64> {
 }
 
 impl Replication {
-    pub(crate) fn from_raw(plan: &Plan, replication: u32, policy: String, raw: Raw) -> Replication {
+    pub(crate) fn from_raw(
+        plan: &Plan,
+        replication: u32,
+        policy: String,
+        mut raw: Raw,
+    ) -> Replication {
         let segs = plan.segments.len();
         let groups = plan.groups.len();
         let fit = plan.fit.is_some();
@@ -343,24 +358,37 @@ impl Replication {
                 for i in 0..plan.intervals {
                     st.merge(&raw.staff[i * groups + g]);
                 }
-                let mut q = raw.group[g].clone();
+                // A group's contacts are those it answered (in place: a
+                // clone would copy the histogram).
+                let q = &mut raw.group[g];
                 q.offered = q.answered;
-                metrics(&q, Some((&st, day)))
+                metrics(q, Some((&st, day)))
             })
             .collect();
+        // Interval `i`'s agent time span, after the warm-up.
+        let span = |i: usize| {
+            let start = (i as f64 * plan.interval).max(warm);
+            let stop = if i + 1 == plan.intervals {
+                end.min(plan.horizon)
+            } else {
+                ((i + 1) as f64 * plan.interval).min(end)
+            };
+            (stop - start).max(0.0)
+        };
         let by_interval: Vec<Metrics<f64>> = (0..plan.intervals)
             .map(|i| {
                 let mut st = StaffAcc::default();
                 for g in 0..groups {
                     st.merge(&raw.staff[i * groups + g]);
                 }
-                let start = (i as f64 * plan.interval).max(warm);
-                let stop = if i + 1 == plan.intervals {
-                    end.min(plan.horizon)
-                } else {
-                    ((i + 1) as f64 * plan.interval).min(end)
-                };
-                metrics(&raw.interval[i], Some((&st, (stop - start).max(0.0))))
+                metrics(&raw.interval[i], Some((&st, span(i))))
+            })
+            .collect();
+        let by_interval_group: Vec<Metrics<f64>> = (0..plan.intervals * groups)
+            .map(|j| {
+                let q = &mut raw.interval_group[j];
+                q.offered = q.answered;
+                metrics(q, Some((&raw.staff[j], span(j / groups))))
             })
             .collect();
         let by_interval_type = raw.interval_type.iter().map(|q| metrics(q, None)).collect();
@@ -391,6 +419,7 @@ impl Replication {
             by_group,
             by_interval,
             by_interval_type,
+            by_interval_group,
             fairness: fair,
         }
     }
@@ -426,6 +455,21 @@ pub struct IntervalTypeRow {
     /// The contact type's name.
     pub contact_type: String,
     /// Its metrics (contacts of the type arriving in the interval).
+    pub metrics: Metrics<Estimate>,
+}
+
+/// A report interval's row for one agent group.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IntervalGroupRow {
+    /// Start (s).
+    pub start: f64,
+    /// End (s).
+    pub end: f64,
+    /// The group's name.
+    pub group: String,
+    /// Its metrics: the contacts arriving in the interval that the group
+    /// answered (`offered` counts them too), and the group's agents' time
+    /// within the interval (agents logged in, occupancy, utilisation…).
     pub metrics: Metrics<Estimate>,
 }
 
@@ -485,6 +529,10 @@ pub struct Report {
     /// Per report interval and contact type: interval-major, the types in
     /// scenario order within each interval.
     pub by_interval_type: Vec<IntervalTypeRow>,
+    /// Per report interval and agent group: interval-major, the groups in
+    /// scenario order within each interval.
+    #[serde(default)]
+    pub by_interval_group: Vec<IntervalGroupRow>,
     /// Agent fairness: `all`, then each group.
     pub fairness: Vec<FairnessRow>,
 }
@@ -550,17 +598,39 @@ impl Report {
                 }
             })
             .collect();
-        let nt = types.len();
-        let by_interval_type = (0..plan.intervals * nt)
-            .map(|j| {
-                let ms: Vec<&Metrics<f64>> = reps.iter().map(|r| &r.by_interval_type[j]).collect();
-                let (start, end) = span(j / nt);
-                IntervalTypeRow {
-                    start,
-                    end,
-                    contact_type: types[j % nt].clone(),
-                    metrics: Metrics::estimate(&ms, confidence),
-                }
+        // Interval-major cells of `names` (types or groups): each one's
+        // span, name and estimates.
+        let cells = |names: &[String], pick: fn(&Replication) -> &Vec<Metrics<f64>>| {
+            let n = names.len();
+            (0..plan.intervals * n)
+                .map(|j| {
+                    let ms: Vec<&Metrics<f64>> = reps.iter().map(|r| &pick(r)[j]).collect();
+                    let (start, end) = span(j / n);
+                    (
+                        start,
+                        end,
+                        names[j % n].clone(),
+                        Metrics::estimate(&ms, confidence),
+                    )
+                })
+                .collect::<Vec<_>>()
+        };
+        let by_interval_type = cells(&types, |r| &r.by_interval_type)
+            .into_iter()
+            .map(|(start, end, contact_type, metrics)| IntervalTypeRow {
+                start,
+                end,
+                contact_type,
+                metrics,
+            })
+            .collect();
+        let by_interval_group = cells(&groups, |r| &r.by_interval_group)
+            .into_iter()
+            .map(|(start, end, group, metrics)| IntervalGroupRow {
+                start,
+                end,
+                group,
+                metrics,
             })
             .collect();
         let fairness = std::iter::once("all".to_string())
@@ -597,6 +667,7 @@ impl Report {
             by_group: rows(&groups, reps, |r| &r.by_group, confidence),
             by_interval,
             by_interval_type,
+            by_interval_group,
             fairness,
         }
     }
@@ -609,7 +680,8 @@ impl Report {
     /// The report as CSV in long form, one line per row and metric:
     /// `section,name,start,end,metric,mean,half_width,low,high,n`
     /// (`section` is `total`, `type`, `channel`, `segment`, `group`,
-    /// `interval`, `interval-type` (named by the contact type) or `fairness`;
+    /// `interval`, `interval-type` (named by the contact type),
+    /// `interval-group` (named by the group) or `fairness`;
     /// undefined values are empty).
     pub fn to_csv(&self) -> String {
         fn num(x: f64) -> String {
@@ -664,6 +736,14 @@ impl Report {
             metrics(
                 "interval-type",
                 &r.contact_type,
+                Some((r.start, r.end)),
+                &r.metrics,
+            );
+        }
+        for r in &self.by_interval_group {
+            metrics(
+                "interval-group",
+                &r.group,
                 Some((r.start, r.end)),
                 &r.metrics,
             );
@@ -748,6 +828,7 @@ impl Comparison {
                 by_group: minus(&o.by_group, &b.by_group),
                 by_interval: minus(&o.by_interval, &b.by_interval),
                 by_interval_type: minus(&o.by_interval_type, &b.by_interval_type),
+                by_interval_group: minus(&o.by_interval_group, &b.by_interval_group),
                 fairness: o
                     .fairness
                     .iter()
