@@ -1370,3 +1370,30 @@ fn overtime_is_the_work_done_after_the_horizon() {
         .unwrap();
     assert_eq!(r.overtime, 0.0);
 }
+
+/// A report lists the channels some contact type uses, in the scenario's
+/// order, each with its target; the default channels no type uses (email,
+/// social…) are left out rather than shown as rows of nothing.
+#[test]
+fn reports_leave_out_channels_no_type_uses() {
+    let sim = multiskill();
+    let sc = sim.scenario();
+    let used: Vec<&str> = sc
+        .channels
+        .iter()
+        .filter(|c| sc.contact_types.iter().any(|t| &t.channel == *c))
+        .map(String::as_str)
+        .collect();
+    assert!(used.len() < sc.channels.len(), "some channel is unused");
+    let report = sim.run().unwrap();
+    let names: Vec<&str> = report.by_channel.iter().map(|r| r.name.as_str()).collect();
+    assert_eq!(names, used);
+    assert_eq!(report.targets.len(), used.len());
+    // What the rows hold is unchanged: every contact is in one of them.
+    let offered: f64 = report
+        .by_channel
+        .iter()
+        .map(|r| r.metrics.offered.mean)
+        .sum();
+    assert!((offered - report.total.offered.mean).abs() < 1e-9 * offered);
+}

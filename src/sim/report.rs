@@ -516,7 +516,7 @@ pub struct Report {
     pub total: Metrics<Estimate>,
     /// Per contact type.
     pub by_type: Vec<Row>,
-    /// Per channel.
+    /// Per channel that some contact type uses, in the scenario's order.
     pub by_channel: Vec<Row>,
     /// The service-level target of each channel, parallel to `by_channel`.
     pub targets: Vec<super::ServiceTarget>,
@@ -556,6 +556,19 @@ fn rows(
         .collect()
 }
 
+/// The entries of `per_channel` whose channel some contact type uses. A
+/// channel none uses has a row of nothing (and the five default channels
+/// are there unless a scenario names its own): a report leaves it out, with
+/// its target.
+fn used_channels<T>(plan: &Plan, per_channel: Vec<T>) -> Vec<T> {
+    per_channel
+        .into_iter()
+        .enumerate()
+        .filter(|&(c, _)| plan.types.iter().any(|t| usize::from(t.channel.0) == c))
+        .map(|(_, x)| x)
+        .collect()
+}
+
 /// An estimate nothing defines: a report written before the field existed.
 fn undefined() -> Estimate {
     Estimate {
@@ -581,6 +594,7 @@ impl Report {
         let types: Vec<String> = plan.types.iter().map(|t| t.name.clone()).collect();
         let groups: Vec<String> = plan.groups.iter().map(|g| g.name.clone()).collect();
         let totals: Vec<&Metrics<f64>> = reps.iter().map(|r| &r.total).collect();
+
         let span = |i: usize| {
             (
                 i as f64 * plan.interval,
@@ -661,8 +675,11 @@ impl Report {
             overtime: Estimate::from_samples(&over, confidence),
             total: Metrics::estimate(&totals, confidence),
             by_type: rows(&types, reps, |r| &r.by_type, confidence),
-            by_channel: rows(&plan.channels, reps, |r| &r.by_channel, confidence),
-            targets: plan.targets.clone(),
+            by_channel: used_channels(
+                plan,
+                rows(&plan.channels, reps, |r| &r.by_channel, confidence),
+            ),
+            targets: used_channels(plan, plan.targets.clone()),
             by_segment: rows(&plan.segments, reps, |r| &r.by_segment, confidence),
             by_group: rows(&groups, reps, |r| &r.by_group, confidence),
             by_interval,
