@@ -359,8 +359,26 @@ fn report_serialises_to_json_and_csv() {
         + report.by_interval_group.len();
     let metrics = skillroute::sim::Metrics::<f64>::NAMES.len();
     let fairness = report.fairness.len() * skillroute::sim::Fairness::<f64>::NAMES.len();
-    assert_eq!(lines.len(), 1 + rows * metrics + fairness);
+    // The top-level figures: four of the run, two per channel's target.
+    let top = 4 + 2 * report.by_channel.len();
+    assert_eq!(lines.len(), 1 + rows * metrics + fairness + top);
     assert!(lines.iter().all(|l| l.split(',').count() == 10));
+    let contacts = format!("run,all,,,contacts,{},,,,4", report.contacts);
+    assert!(lines.contains(&contacts.as_str()), "{contacts}");
+    assert!(lines.contains(&"target,voice,,,threshold,20,,,,4"), "{csv}");
+    let q = &report.mean_in_queue;
+    assert!(
+        lines.contains(
+            &format!(
+                "run,all,,,mean_in_queue,{},{},{},{},4",
+                q.mean,
+                q.half_width,
+                q.low(),
+                q.high()
+            )
+            .as_str()
+        )
+    );
     assert_eq!(report.by_interval.len(), 8);
     assert_eq!(report.by_interval_type.len(), 8 * 4);
     assert_eq!(

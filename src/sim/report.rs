@@ -698,7 +698,10 @@ impl Report {
     /// `section,name,start,end,metric,mean,half_width,low,high,n`
     /// (`section` is `total`, `type`, `channel`, `segment`, `group`,
     /// `interval`, `interval-type` (named by the contact type),
-    /// `interval-group` (named by the group) or `fairness`;
+    /// `interval-group` (named by the group), `fairness`, `run` (the whole
+    /// run's `contacts`, summed over replications, `mean_in_queue`,
+    /// `end_time` and `overtime`) or `target` (each channel's `threshold`
+    /// and `fraction`, given values with no interval);
     /// undefined values are empty).
     pub fn to_csv(&self) -> String {
         fn num(x: f64) -> String {
@@ -769,6 +772,21 @@ impl Report {
             for (metric, e) in Fairness::<Estimate>::NAMES.iter().zip(f.fairness.values()) {
                 line("fairness", &f.name, None, metric, e);
             }
+        }
+        // The JSON's top-level figures: the run's, then the channels' targets
+        // (given values: a mean with no interval, `n` the replications).
+        let given = |x: f64| Estimate {
+            mean: x,
+            half_width: f64::NAN,
+            n: self.replications,
+        };
+        line("run", "all", None, "contacts", &given(self.contacts as f64));
+        line("run", "all", None, "mean_in_queue", &self.mean_in_queue);
+        line("run", "all", None, "end_time", &self.end_time);
+        line("run", "all", None, "overtime", &self.overtime);
+        for (row, t) in self.by_channel.iter().zip(&self.targets) {
+            line("target", &row.name, None, "threshold", &given(t.threshold));
+            line("target", &row.name, None, "fraction", &given(t.fraction));
         }
         out
     }
