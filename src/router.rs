@@ -683,6 +683,8 @@ impl<P: RoutingPolicy> Router<P> {
         };
         let offered_to = self.st.agent(a).agent.id();
         if offered_to != agent {
+            // An agent the router never saw is a wrong id, not a wrong agent.
+            self.agent_ix(agent)?;
             return Err(RouterError::WrongAgent {
                 contact,
                 offered_to,

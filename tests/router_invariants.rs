@@ -653,6 +653,9 @@ impl Shadow {
     fn offered_to(&self, contact: ContactId, agent: AgentId) -> Result<(), RouterError> {
         match self.in_system(contact)? {
             ContactState::Offered(a) if a == agent => Ok(()),
+            ContactState::Offered(_) if !self.agents.contains_key(&agent) => {
+                Err(RouterError::UnknownAgent(agent))
+            }
             ContactState::Offered(a) => Err(RouterError::WrongAgent {
                 contact,
                 offered_to: a,
