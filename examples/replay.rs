@@ -17,10 +17,8 @@ use std::io::{BufRead, Write};
 
 use serde::Deserialize;
 use skillroute::policy::LearnedFitConfig;
-use skillroute::{
-    CMu, Event, LearnedFit, LongestIdleAgent, OptimalAssignment, PriorityAging, Router,
-    RoutingPolicy, SkillExpansion,
-};
+use skillroute::sim::PolicySpec;
+use skillroute::{Event, Router, RoutingPolicy};
 
 #[derive(Deserialize)]
 struct Entry {
@@ -30,22 +28,23 @@ struct Entry {
 
 const DEMO: &str = include_str!("data/demo-log.jsonl");
 
-const POLICIES: &str = "longest-idle-agent, priority-aging, skill-expansion, c-mu, \
-                        optimal-assignment, learned-fit";
-
-fn policy(name: &str) -> Option<Box<dyn RoutingPolicy>> {
-    Some(match name {
-        "longest-idle-agent" => Box::new(LongestIdleAgent),
-        "priority-aging" => Box::new(PriorityAging::default()),
-        "skill-expansion" => Box::new(SkillExpansion::default()),
-        "c-mu" => Box::new(CMu::default()),
-        "optimal-assignment" => Box::new(OptimalAssignment::default()),
-        "learned-fit" => match LearnedFit::new(LearnedFitConfig::default()) {
-            Ok(p) => Box::new(p),
-            Err(e) => fail(&format!("learned-fit: {e}")),
-        },
-        _ => return None,
-    })
+/// The built-in named `name`, with its defaults, from the simulator's own
+/// list; `learned-fit` keeps one arm per agent (a log's agents need not
+/// carry the `group` attribute the simulator pools by).
+fn policy(name: &str) -> Result<Box<dyn RoutingPolicy>, String> {
+    let builtins = PolicySpec::builtins();
+    let Some(spec) = builtins.iter().find(|p| p.name() == name) else {
+        let known: Vec<&str> = builtins.iter().map(PolicySpec::name).collect();
+        return Err(format!("unknown policy {name:?}: {}", known.join(", ")));
+    };
+    let spec = match spec {
+        PolicySpec::LearnedFit(c) => PolicySpec::LearnedFit(LearnedFitConfig {
+            pool_by: None,
+            ..c.clone()
+        }),
+        other => other.clone(),
+    };
+    spec.build().map_err(|e| format!("{name}: {e}"))
 }
 
 fn main() {
@@ -67,9 +66,7 @@ fn main() {
         "optimal" => name = "optimal-assignment".into(),
         _ => {}
     }
-    let Some(policy) = policy(&name) else {
-        fail(&format!("unknown policy {name:?}: {POLICIES}"))
-    };
+    let policy = policy(&name).unwrap_or_else(|e| fail(&e));
     let text = match &file {
         Some(f) => std::fs::read_to_string(f).unwrap_or_else(|e| fail(&format!("{f}: {e}"))),
         None => {
