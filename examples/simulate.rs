@@ -415,6 +415,9 @@ fn main() -> ExitCode {
     if sc.drain {
         print_drain(&reports, sc.horizon);
     }
+    if sc.offers.rona_pause.is_some() {
+        print_rona(&reports);
+    }
     if !comparisons.is_empty() {
         print_comparisons(&comparisons, sc.replications, args.confidence);
     }
@@ -714,6 +717,19 @@ fn print_drain(reports: &[Report], horizon: f64) {
             pm(&after, 1.0 / 60.0, 1),
             pm(&r.overtime, 1.0 / 3600.0, 2),
         );
+    }
+}
+
+/// Ring-no-answer (`offers.rona_pause`): the agents' time spent not ready
+/// after letting an offer time out, which occupancy leaves out.
+fn print_rona(reports: &[Report]) {
+    println!(
+        "\nring-no-answer (offers.rona_pause): agents not ready after an offer timed out, \
+         as a share of their logged-in time:"
+    );
+    let w = reports.iter().map(|r| r.policy.len()).max().unwrap_or(0);
+    for r in reports {
+        println!("  {:w$}  {} %", r.policy, pm(&r.total.not_ready, 100.0, 2));
     }
 }
 

@@ -1415,3 +1415,173 @@ fn reports_leave_out_channels_no_type_uses() {
         .sum();
     assert!((offered - report.total.offered.mean).abs() < 1e-9 * offered);
 }
+
+/// One agent and one customer, every offer ringing past its time-out: the
+/// agent's day under ring-no-answer (RONA), worked out by hand. Offers at
+/// 0, 12 and 24 time out 2 s later; each time-out sends the agent not
+/// ready for 10 s; the customer, waiting since 26, leaves at 31.
+#[test]
+fn ring_no_answer_pauses_the_agent_as_worked_out_by_hand() {
+    let toml = |rona: &str, shift_end: f64| {
+        format!(
+            r#"
+name = "rona"
+horizon = 40.0
+replications = 1
+skills = ["s"]
+router = {{ decline_cooldown = 0.0 }}
+offers = {{ ring_delay = {{ kind = "constant", value = 3.0 }}, timeout = 2.0{rona} }}
+[[groups]]
+name = "g"
+count = 1
+skills = {{ s = 1 }}
+capacity = {{ voice = 1 }}
+shifts = [{{ start = 0.0, end = {shift_end:?} }}]
+[[contact_types]]
+name = "call"
+channel = "voice"
+requires = {{ s = 1 }}
+arrivals = {{ kind = "trace", times = [0.0] }}
+service = {{ kind = "constant", value = 100.0 }}
+patience = {{ kind = "constant", value = 31.0 }}
+"#
+        )
+    };
+    let rona = r#", rona_pause = { kind = "constant", value = 10.0 }"#;
+    let run = |rona: &str, shift_end: f64| {
+        let sim =
+            Simulation::new(Scenario::from_toml_str(&toml(rona, shift_end)).unwrap()).unwrap();
+        run_builtin(&sim, &PolicySpec::LongestIdleAgent, 0)
+    };
+    let (r, records) = run(rona, 40.0);
+    check_conservation(&r, &records, "rona");
+    assert_eq!(records.len(), 1);
+    assert_eq!(records[0].end, ContactEnd::Abandoned);
+    assert_eq!(records[0].left, 31.0);
+    // 40 s logged in: busy (ringing) 0–2, 12–14, 24–26; not ready 2–12,
+    // 14–24, 26–36; ready and idle 36–40.
+    let g = &r.by_group[0];
+    assert_eq!(g.agents, 1.0);
+    assert!((g.not_ready - 30.0 / 40.0).abs() < 1e-12, "{}", g.not_ready);
+    assert!((g.occupancy - 6.0 / 10.0).abs() < 1e-12, "{}", g.occupancy);
+    assert_eq!(r.total.not_ready, g.not_ready);
+    assert_eq!(r.by_interval[0].not_ready, g.not_ready);
+
+    // Without RONA the offer rings again at once, every 2 s, until the
+    // customer leaves at 31 in the middle of the 16th ring: busy 0–31.
+    let (r, records) = run("", 40.0);
+    check_conservation(&r, &records, "no rona");
+    assert_eq!(records[0].left, 31.0);
+    assert!(
+        r.by_group[0].not_ready.is_nan(),
+        "undefined without rona_pause"
+    );
+    assert!((r.by_group[0].occupancy - 31.0 / 40.0).abs() < 1e-12);
+
+    // The shift ends at 30, in the third pause: the agent goes home then,
+    // and the pause's end at 36 must not bring them back. 30 s logged in,
+    // 24 of them not ready.
+    let (r, records) = run(rona, 30.0);
+    check_conservation(&r, &records, "rona, shift end");
+    assert_eq!(records[0].left, 31.0);
+    let g = &r.by_group[0];
+    assert!((g.agents - 30.0 / 40.0).abs() < 1e-12, "{}", g.agents);
+    assert!((g.not_ready - 24.0 / 30.0).abs() < 1e-12, "{}", g.not_ready);
+}
+
+/// RONA on the multi-skill center (ring delays with time-outs, shift
+/// changes, chats held during a pause): every contact is still accounted
+/// for under every policy; the customers are the same (common random
+/// numbers: pauses have a stream of their own); the agents lose time and
+/// the customers wait longer; same seed, same report.
+#[test]
+fn ring_no_answer_on_the_multiskill_center() {
+    let base = multiskill();
+    let mut s = base.scenario().clone();
+    s.offers.rona_pause = Some(skillroute::sim::Dist::Constant { value: 60.0 });
+    let sim = Simulation::new(s).unwrap();
+    for spec in PolicySpec::builtins() {
+        for rep in 0..2 {
+            let what = format!("{} rep {rep}", spec.name());
+            let (r, records) = run_builtin(&sim, &spec, rep);
+            check_conservation(&r, &records, &what);
+            let (r0, _) = run_builtin(&base, &spec, rep);
+            assert_eq!(r.total.offered, r0.total.offered, "{what}: same customers");
+            assert!(r0.total.not_ready.is_nan());
+            assert!(
+                r.total.not_ready > 0.0 && r.total.not_ready < 0.5,
+                "{what}: not ready {}",
+                r.total.not_ready
+            );
+            for (i, g) in r.by_group.iter().enumerate() {
+                assert!(
+                    g.not_ready >= 0.0 && g.not_ready <= 1.0,
+                    "{what}: group {i} not ready {}",
+                    g.not_ready
+                );
+            }
+        }
+    }
+    let with = sim.run().unwrap();
+    let without = base.run().unwrap();
+    assert!(
+        with.total.mean_wait.mean > without.total.mean_wait.mean,
+        "pauses make customers wait longer: {} vs {}",
+        with.total.mean_wait.mean,
+        without.total.mean_wait.mean
+    );
+    assert_same(
+        &serde_json::to_string(&with).unwrap(),
+        &serde_json::to_string(&sim.run().unwrap()).unwrap(),
+        "same seed, same report",
+    );
+}
+
+/// RONA's cost against probability: each offer rings Exp(mean 4 s) against
+/// a 4 s time-out, so it times out with q = e^-1, independently, and a
+/// contact is offered until one is answered: the time-outs per answered
+/// contact are geometric, q / (1 − q) on average. Each costs an
+/// Exp(mean 30 s) pause, so the agents' not-ready time should be
+/// 30 · answered · q / (1 − q), within 4 standard deviations of that sum
+/// (a negative-binomial count of exponential pauses).
+#[test]
+fn ring_no_answer_costs_what_the_time_out_probability_says() {
+    let text = r#"
+name = "rona-geometric"
+horizon = 100000.0
+replications = 1
+seed = 3
+skills = ["s"]
+router = { decline_cooldown = 0.0 }
+offers = { ring_delay = { kind = "exponential", mean = 4.0 }, timeout = 4.0, rona_pause = { kind = "exponential", mean = 30.0 } }
+[[groups]]
+name = "g"
+count = 15
+skills = { s = 1 }
+capacity = { voice = 1 }
+[[contact_types]]
+name = "call"
+channel = "voice"
+requires = { s = 1 }
+arrivals = { kind = "poisson", rate = 0.1 }
+service = { kind = "exponential", mean = 100.0 }
+"#;
+    let sim = Simulation::new(Scenario::from_toml_str(text).unwrap()).unwrap();
+    for rep in 0..3 {
+        let (r, records) = run_builtin(&sim, &PolicySpec::LongestIdleAgent, rep);
+        check_conservation(&r, &records, "rona geometric");
+        let answered = r.total.answered;
+        assert!(answered > 9000.0);
+        let q = (-1.0f64).exp();
+        let timeouts = answered * q / (1.0 - q);
+        let expected = 30.0 * timeouts;
+        // Var = E[N] Var(p) + Var(N) E[p]², N negative binomial.
+        let var_n = answered * q / (1.0 - q).powi(2);
+        let sd = (timeouts * 900.0 + var_n * 900.0).sqrt();
+        let measured = r.total.not_ready * r.total.agents * 100000.0;
+        assert!(
+            (measured - expected).abs() < 4.0 * sd,
+            "replication {rep}: not ready {measured:.0} agent-s, expected {expected:.0} ± {sd:.0}"
+        );
+    }
+}

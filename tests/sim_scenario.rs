@@ -102,6 +102,20 @@ fn what_never_happens_is_said() {
     )
     .unwrap();
     assert!(s.warnings().is_empty());
+
+    // A time-out on offers that never ring.
+    let no_ring = "service = { kind = \"exponential\", mean = 100.0 }\n[offers]\ntimeout = 10.0";
+    let s = with(
+        "service = { kind = \"exponential\", mean = 100.0 }",
+        no_ring,
+    )
+    .unwrap();
+    assert_eq!(
+        s.warnings(),
+        [
+            "offers.timeout: without offers.ring_delay every offer is answered at once, so none times out"
+        ]
+    );
 }
 
 #[test]
@@ -178,6 +192,16 @@ fn errors_name_the_field() {
             "service = { kind = \"exponential\", mean = 100.0 }",
             "service = { kind = \"exponential\", mean = 100.0 }\n[router]\nauto_accept = true\n[offers]\nring_delay = { kind = \"constant\", value = 2.0 }",
             "router.auto_accept",
+        ),
+        (
+            "service = { kind = \"exponential\", mean = 100.0 }",
+            "service = { kind = \"exponential\", mean = 100.0 }\n[offers]\nring_delay = { kind = \"constant\", value = 2.0 }\nrona_pause = { kind = \"constant\", value = 60.0 }",
+            "offers.rona_pause",
+        ),
+        (
+            "service = { kind = \"exponential\", mean = 100.0 }",
+            "service = { kind = \"exponential\", mean = 100.0 }\n[offers]\nring_delay = { kind = \"constant\", value = 2.0 }\ntimeout = 10.0\nrona_pause = { kind = \"exponential\", mean = -60.0 }",
+            "offers.rona_pause.mean",
         ),
     ];
     for &(from, to, field) in cases {

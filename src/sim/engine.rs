@@ -42,6 +42,9 @@ pub(crate) enum Ev {
     Tick,
     /// The `k`-th periodic re-plan (`rebalance_every`), at `k × every`.
     Rebalance(u32),
+    /// An agent's not-ready pause after a timed-out offer (RONA) ends;
+    /// the second number is the pause's, to tell a cancelled one.
+    Ready(u32, u32),
 }
 
 /// A scheduled event. The key packs the time's bits (times are never
@@ -328,6 +331,11 @@ struct AgentSim {
     capacity: u16,
     logged_in: bool,
     on_shift: bool,
+    /// In a not-ready pause after a timed-out offer (RONA).
+    not_ready: bool,
+    /// Counts the agent's pauses (and their cancellations), so that the
+    /// end of a cancelled one is ignored.
+    pause: u32,
     speed: f64,
     last: f64,
     busy: f64,
@@ -402,6 +410,8 @@ pub(crate) struct Engine<'a, P: RoutingPolicy, O: SimObserver> {
     offers: Vec<Offer>,
     streams: Vec<TypeStreams>,
     ring: Pcg64Mcg,
+    /// Not-ready pauses (RONA).
+    pauses: Pcg64Mcg,
     obs: &'a mut O,
     now: f64,
     tick_at: f64,
@@ -472,6 +482,8 @@ impl<'a, P: RoutingPolicy, O: SimObserver> Engine<'a, P, O> {
                 capacity: a.total_capacity(),
                 logged_in: false,
                 on_shift: false,
+                not_ready: false,
+                pause: 0,
                 speed: a.speed(),
                 last: 0.0,
                 busy: 0.0,
@@ -492,6 +504,7 @@ impl<'a, P: RoutingPolicy, O: SimObserver> Engine<'a, P, O> {
             offers: Vec::with_capacity(16),
             streams,
             ring: stream(plan.seed, rep, Purpose::Ring, 0),
+            pauses: stream(plan.seed, rep, Purpose::NotReady, 0),
             obs,
             now: 0.0,
             tick_at: f64::INFINITY,
@@ -613,6 +626,7 @@ impl<'a, P: RoutingPolicy, O: SimObserver> Engine<'a, P, O> {
                     self.drain_offers()?;
                 }
                 Ev::Rebalance(k) => self.rebalance(k)?,
+                Ev::Ready(a, pause) => self.pause_end(a as usize, pause)?,
             }
             if let Some(w) = self.router.next_wakeup()
                 && w < self.tick_at
@@ -768,6 +782,8 @@ impl<'a, P: RoutingPolicy, O: SimObserver> Engine<'a, P, O> {
             if ag.held > 0 {
                 acc.busy += dt;
                 ag.busy += dt;
+            } else if ag.not_ready {
+                acc.not_ready += dt;
             } else if ag.on_shift {
                 acc.idle += dt;
                 ag.idle += dt;
@@ -1149,6 +1165,20 @@ impl<'a, P: RoutingPolicy, O: SimObserver> Engine<'a, P, O> {
             return Ok(());
         }
         let a = self.slots[s as usize].agent;
+        if let Some(pause) = &self.plan.rona
+            && self.agents[a as usize].on_shift
+        {
+            // RONA: not ready before the time-out is handled, so that the
+            // router does not offer the agent anything meanwhile.
+            let d = pause.sample(&mut self.pauses);
+            self.touch(a as usize, self.now);
+            let ag = &mut self.agents[a as usize];
+            ag.not_ready = true;
+            ag.pause += 1;
+            let ev = Ev::Ready(a, ag.pause);
+            self.handle(Event::AgentNotReady { agent: AgentId(a) })?;
+            self.queue.push(self.now + d, ev);
+        }
         self.handle(Event::OfferTimedOut {
             contact: encode(s, generation),
             agent: AgentId(a),
@@ -1251,6 +1281,31 @@ impl<'a, P: RoutingPolicy, O: SimObserver> Engine<'a, P, O> {
         Ok(())
     }
 
+    /// An agent's not-ready pause (RONA) ends: ready again, if the pause
+    /// was not cancelled by a shift's start or end meanwhile.
+    fn pause_end(&mut self, a: usize, pause: u32) -> Result<(), SimError> {
+        let ag = self.agents[a];
+        if !ag.not_ready || ag.pause != pause {
+            return Ok(());
+        }
+        self.touch(a, self.now);
+        self.agents[a].not_ready = false;
+        self.handle(Event::AgentReady {
+            agent: AgentId(a as u32),
+        })?;
+        self.drain_offers()
+    }
+
+    /// Cancels the agent's pause, if any (its time is already counted): a
+    /// shift's start makes the agent ready, its end sends them home.
+    fn end_pause(&mut self, a: usize) {
+        let ag = &mut self.agents[a];
+        if ag.not_ready {
+            ag.not_ready = false;
+            ag.pause += 1;
+        }
+    }
+
     // ---- shifts ---------------------------------------------------------
 
     fn shift_start(&mut self, g: usize) -> Result<(), SimError> {
@@ -1262,6 +1317,7 @@ impl<'a, P: RoutingPolicy, O: SimObserver> Engine<'a, P, O> {
         let now = self.now;
         for a in grp.first_agent as usize..(grp.first_agent + grp.count) as usize {
             self.touch(a, now);
+            self.end_pause(a);
             if !self.agents[a].logged_in {
                 self.agents[a].logged_in = true;
                 self.handle(Event::AgentLogin {
@@ -1289,6 +1345,7 @@ impl<'a, P: RoutingPolicy, O: SimObserver> Engine<'a, P, O> {
         let now = self.now;
         for a in grp.first_agent as usize..(grp.first_agent + grp.count) as usize {
             self.touch(a, now);
+            self.end_pause(a);
             let id = AgentId(a as u32);
             self.agents[a].on_shift = false;
             self.handle(Event::AgentNotReady { agent: id })?;

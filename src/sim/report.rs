@@ -225,16 +225,22 @@ fn metrics(
     fit: bool,
     outcomes: bool,
     ewt: bool,
+    rona: bool,
 ) -> Metrics<f64> {
     let handled = (q.answered + q.abandoned) as f64;
     let answered = q.answered as f64;
-    let (agents, occupancy, utilisation) = match staff {
+    let (agents, occupancy, utilisation, not_ready) = match staff {
         Some((s, duration)) => (
             ratio(s.staffed, duration),
             ratio(s.busy, s.busy + s.idle),
             ratio(s.slots, s.capacity),
+            if rona {
+                ratio(s.not_ready, s.staffed)
+            } else {
+                f64::NAN
+            },
         ),
-        None => (f64::NAN, f64::NAN, f64::NAN),
+        None => (f64::NAN, f64::NAN, f64::NAN, f64::NAN),
     };
     let [wait_p50, wait_p90, wait_p95, wait_p99] = q.hist.quantiles([0.5, 0.9, 0.95, 0.99]);
     Metrics {
@@ -268,6 +274,7 @@ fn metrics(
         agents,
         occupancy,
         utilisation,
+        not_ready,
     }
 }
 
@@ -315,8 +322,10 @@ impl Replication {
         let fit = plan.fit.is_some();
         let outcomes = plan.resolution.is_some();
         let ewt = plan.expected_wait;
-        let metrics =
-            |q: &QueueAcc, staff: Option<(&StaffAcc, f64)>| metrics(q, staff, fit, outcomes, ewt);
+        let rona = plan.rona.is_some();
+        let metrics = |q: &QueueAcc, staff: Option<(&StaffAcc, f64)>| {
+            metrics(q, staff, fit, outcomes, ewt, rona)
+        };
         let sum = |it: &mut dyn Iterator<Item = &QueueAcc>| {
             let mut acc = QueueAcc::default();
             for q in it {

@@ -57,6 +57,9 @@ pub enum Purpose {
     /// The policy's own draws (a [`LearnedFit`](crate::policy::LearnedFit)
     /// exploring): consumed as the policy decides, so kept apart.
     Policy = 8,
+    /// Not-ready pauses after a timed-out offer (the scenario's
+    /// `offers.rona_pause`): they follow the policy's decisions, so kept apart.
+    NotReady = 9,
 }
 
 const GOLDEN: u64 = 0x9e37_79b9_7f4a_7c15;

@@ -485,6 +485,13 @@ pub struct OfferSpec {
     /// contact is routed again (default: never).
     #[serde(default)]
     pub timeout: Option<f64>,
+    /// Ring-no-answer (RONA): an agent who lets an offer time out goes not
+    /// ready for a time drawn from this distribution, then ready again, as
+    /// an ACD does so as not to keep ringing an agent who is away (default:
+    /// the agent stays ready). Needs `timeout`. The report's `not_ready`
+    /// metric is the share of the agents' logged-in time it costs.
+    #[serde(default)]
+    pub rona_pause: Option<Dist>,
 }
 
 /// A built-in routing policy and its parameters (serde, tagged by `kind`).
@@ -849,6 +856,12 @@ impl Scenario {
                 }
             }
         }
+        if self.offers.timeout.is_some() && self.offers.ring_delay.is_none() {
+            out.push(
+                "offers.timeout: without offers.ring_delay every offer is answered at once, so none times out"
+                    .to_string(),
+            );
+        }
         out
     }
 }
@@ -908,6 +921,8 @@ pub(crate) struct Plan {
     pub router: RouterConfig,
     pub ring: Option<Sampler>,
     pub offer_timeout: Option<f64>,
+    /// Not-ready time after a timed-out offer (RONA), if any.
+    pub rona: Option<Sampler>,
     pub targets: Vec<ServiceTarget>,
     /// Seconds between periodic re-plans.
     pub rebalance_every: Option<f64>,
@@ -1438,6 +1453,18 @@ impl Plan {
         if let Some(t) = s.offers.timeout {
             finite_pos("offers.timeout", t)?;
         }
+        let rona = s
+            .offers
+            .rona_pause
+            .as_ref()
+            .map(|d| dist("offers.rona_pause", d))
+            .transpose()?;
+        if rona.is_some() && s.offers.timeout.is_none() {
+            return Err(invalid(
+                "offers.rona_pause",
+                "needs offers.timeout: without a time-out no offer goes unanswered",
+            ));
+        }
         if let Some(every) = s.rebalance_every {
             finite_pos("rebalance_every", every)?;
             if s.horizon / every > 1e9 {
@@ -1501,6 +1528,7 @@ impl Plan {
             },
             ring,
             offer_timeout: s.offers.timeout,
+            rona,
             targets,
             rebalance_every: s.rebalance_every,
             batch_window: s.batch_window,

@@ -336,6 +336,8 @@ pub(crate) struct StaffAcc {
     pub slots: f64,
     /// Total capacity × time logged in.
     pub capacity: f64,
+    /// Not ready after an unanswered offer (RONA) and holding nothing.
+    pub not_ready: f64,
 }
 
 impl StaffAcc {
@@ -345,6 +347,7 @@ impl StaffAcc {
         self.idle += o.idle;
         self.slots += o.slots;
         self.capacity += o.capacity;
+        self.not_ready += o.not_ready;
     }
 }
 
@@ -522,6 +525,10 @@ metric_struct! {
         /// Contacts held / capacity, time-averaged while logged in (differs
         /// from occupancy for agents who hold several chats).
         utilisation,
+        /// Share of the row's agents' logged-in time spent not ready after
+        /// letting an offer time out (the scenario's `offers.rona_pause`;
+        /// NaN without it).
+        not_ready,
     }
 }
 
