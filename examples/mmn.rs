@@ -62,6 +62,7 @@ fn main() {
                 mean: 1.0 / a.abandon_rate,
             }),
             wrap_up: None,
+            service_level: None,
         }],
         policy: PolicySpec::LongestIdleAgent,
         router: Default::default(),

@@ -359,8 +359,9 @@ fn report_serialises_to_json_and_csv() {
         + report.by_interval_group.len();
     let metrics = skillroute::sim::Metrics::<f64>::NAMES.len();
     let fairness = report.fairness.len() * skillroute::sim::Fairness::<f64>::NAMES.len();
-    // The top-level figures: four of the run, two per channel's target.
-    let top = 4 + 2 * report.by_channel.len();
+    // The top-level figures: four of the run, two per channel's target and
+    // two per contact type's.
+    let top = 4 + 2 * report.by_channel.len() + 2 * report.by_type.len();
     assert_eq!(lines.len(), 1 + rows * metrics + fairness + top);
     assert!(lines.iter().all(|l| l.split(',').count() == 10));
     let contacts = format!("run,all,,,contacts,{},,,,4", report.contacts);
@@ -1584,4 +1585,91 @@ service = { kind = "exponential", mean = 100.0 }
             "replication {rep}: not ready {measured:.0} agent-s, expected {expected:.0} ± {sd:.0}"
         );
     }
+}
+
+/// A contact type's own service-level target replaces its channel's: each
+/// answer is judged against its own type's threshold, in the type's row, its
+/// channel's and the total, as recounted here from the per-contact trace.
+#[test]
+fn a_contact_types_own_target_judges_its_answers() {
+    let base = multiskill();
+    let mut s = base.scenario().clone();
+    let own = skillroute::sim::ServiceTarget {
+        threshold: 5.0,
+        fraction: 0.9,
+    };
+    s.contact_types[0].service_level = Some(own);
+    let sim = Simulation::new(s.clone()).unwrap();
+    let threshold = |k: usize| {
+        s.contact_types[k].service_level.map_or_else(
+            || {
+                s.service_levels
+                    .get(&s.contact_types[k].channel)
+                    .copied()
+                    .unwrap_or_default()
+                    .threshold
+            },
+            |t| t.threshold,
+        )
+    };
+    assert_eq!(threshold(0), 5.0);
+    assert_ne!(threshold(1), 5.0, "the others keep their channel's");
+    for rep in 0..3 {
+        let (r, records) = run_builtin(&sim, &PolicySpec::LongestIdleAgent, rep);
+        let (r0, _) = run_builtin(&base, &PolicySpec::LongestIdleAgent, rep);
+        assert_eq!(
+            r.total.answered, r0.total.answered,
+            "the routing is the same"
+        );
+        let sl = |keep: &dyn Fn(&ContactRecord) -> bool| {
+            let rows: Vec<_> = records.iter().filter(|c| keep(c)).collect();
+            let handled = rows
+                .iter()
+                .filter(|c| c.answered.is_some() || c.end == ContactEnd::Abandoned)
+                .count();
+            let within = rows
+                .iter()
+                .filter(|c| {
+                    c.answered
+                        .is_some_and(|a| a <= c.arrival + threshold(c.contact_type as usize))
+                })
+                .count();
+            within as f64 / handled as f64
+        };
+        for k in 0..s.contact_types.len() {
+            let want = sl(&|c| c.contact_type as usize == k);
+            assert!(
+                (r.by_type[k].service_level - want).abs() < 1e-12,
+                "rep {rep} type {k}"
+            );
+        }
+        let voice: Vec<usize> = (0..s.contact_types.len())
+            .filter(|&k| s.contact_types[k].channel == "voice")
+            .collect();
+        let want = sl(&|c| voice.contains(&(c.contact_type as usize)));
+        assert!(
+            (r.by_channel[0].service_level - want).abs() < 1e-12,
+            "rep {rep} voice"
+        );
+        assert!(
+            (r.total.service_level - sl(&|_| true)).abs() < 1e-12,
+            "rep {rep} total"
+        );
+        // The stricter threshold answers fewer of type 0 within it.
+        assert!(r.by_type[0].service_level < r0.by_type[0].service_level);
+        assert_eq!(r.by_type[1].service_level, r0.by_type[1].service_level);
+    }
+    let report = sim.run().unwrap();
+    assert_eq!(report.type_targets[0], own);
+    assert_eq!(report.type_targets[1], s.service_levels["voice"]);
+    let csv = report.to_csv();
+    assert!(
+        csv.contains(&format!(
+            "type-target,{},,,threshold,5,",
+            s.contact_types[0].name
+        )),
+        "{csv}"
+    );
+    let back: skillroute::sim::Report = serde_json::from_str(&report.to_json()).unwrap();
+    assert_eq!(back.type_targets, report.type_targets);
 }

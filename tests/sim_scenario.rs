@@ -203,6 +203,16 @@ fn errors_name_the_field() {
             "service = { kind = \"exponential\", mean = 100.0 }\n[offers]\nring_delay = { kind = \"constant\", value = 2.0 }\ntimeout = 10.0\nrona_pause = { kind = \"exponential\", mean = -60.0 }",
             "offers.rona_pause.mean",
         ),
+        (
+            "service = { kind = \"exponential\", mean = 100.0 }",
+            "service = { kind = \"exponential\", mean = 100.0 }\nservice_level = { threshold = 15.0, fraction = 1.5 }",
+            "contact_types[0].service_level.fraction",
+        ),
+        (
+            "service = { kind = \"exponential\", mean = 100.0 }",
+            "service = { kind = \"exponential\", mean = 100.0 }\nservice_level = { threshold = -1.0, fraction = 0.9 }",
+            "contact_types[0].service_level.threshold",
+        ),
     ];
     for &(from, to, field) in cases {
         let e = with(from, to).expect_err(to);

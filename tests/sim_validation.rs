@@ -101,6 +101,7 @@ fn single_queue(q: &Queue, seed: u64) -> Simulation {
             service: q.service.clone(),
             patience: q.patience.clone(),
             wrap_up: q.wrap_up.clone(),
+            service_level: None,
         }],
         policy: PolicySpec::LongestIdleAgent,
         router: Default::default(),

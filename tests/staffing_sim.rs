@@ -305,3 +305,45 @@ fn multi_skill_answer_is_met_and_no_agent_can_go() {
             .all(|e| e.low() >= TARGET.fraction)
     );
 }
+
+/// A contact type's own target (90.5% within 5 s for the third, stricter
+/// than the channel's 80% within 20 s) is the one it is staffed to: each
+/// group of specialists needs Erlang C's answer for its own type's target.
+#[test]
+fn a_types_own_target_is_the_one_staffed_to() {
+    let loads = [5.0, 6.0, 12.0];
+    let own = ServiceTarget {
+        threshold: 5.0,
+        fraction: 0.905,
+    };
+    let (lambda, mu) = (loads[2] / AHT, 1.0 / AHT);
+    let n_own = staff_erlang_c(
+        lambda,
+        mu,
+        Target::ServiceLevel {
+            fraction: 0.905,
+            threshold: 5.0,
+        },
+    )
+    .unwrap();
+    let at = |n| ErlangC::new(lambda, mu, n).unwrap().service_level(5.0);
+    println!(
+        "own target: Erlang C n = {n_own}, SL(n − 1) = {:.4}, SL(n) = {:.4}",
+        at(n_own - 1),
+        at(n_own)
+    );
+    assert!(
+        at(n_own - 1) < 0.885 && at(n_own) > 0.925,
+        "not a decisive point"
+    );
+    let want = vec![erlang(loads[0]), erlang(loads[1]), n_own];
+    assert!(n_own > erlang(loads[2]), "the own target is the stricter");
+    let rates: Vec<f64> = loads.iter().map(|a| a / AHT).collect();
+    let mut scenario = chained_scenario(3, 1, 1.0, 1.0 / AHT, None, TARGET);
+    scenario.contact_types[2].service_level = Some(own);
+    let p = search().staff_rates(&scenario, &rates).unwrap();
+    println!("{p:?}");
+    assert_eq!(p.erlang_by_type, want);
+    assert_eq!(p.agents_by_group, want, "simulation vs per-type Erlang C");
+    assert!(p.met);
+}

@@ -1116,7 +1116,7 @@ impl<'a, P: RoutingPolicy, O: SimObserver> Engine<'a, P, O> {
             // moment a bullseye step at the threshold let more agents take it
             // (`arrival + step`, the router's wake-up) is within, where
             // `now - arrival` may round a hair above the threshold.
-            let within = now <= slot.arrival + plan.types[k].sl_threshold;
+            let within = now <= slot.arrival + plan.types[k].target.threshold;
             let handle = service + slot.wrap;
             let fit = plan
                 .fit

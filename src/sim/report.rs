@@ -525,6 +525,10 @@ pub struct Report {
     pub total: Metrics<Estimate>,
     /// Per contact type.
     pub by_type: Vec<Row>,
+    /// The service-level target of each contact type, parallel to
+    /// `by_type`: the type's own, or its channel's.
+    #[serde(default)]
+    pub type_targets: Vec<super::ServiceTarget>,
     /// Per channel that some contact type uses, in the scenario's order.
     pub by_channel: Vec<Row>,
     /// The service-level target of each channel, parallel to `by_channel`.
@@ -684,6 +688,7 @@ impl Report {
             overtime: Estimate::from_samples(&over, confidence),
             total: Metrics::estimate(&totals, confidence),
             by_type: rows(&types, reps, |r| &r.by_type, confidence),
+            type_targets: plan.types.iter().map(|t| t.target).collect(),
             by_channel: used_channels(
                 plan,
                 rows(&plan.channels, reps, |r| &r.by_channel, confidence),
@@ -709,8 +714,9 @@ impl Report {
     /// `interval`, `interval-type` (named by the contact type),
     /// `interval-group` (named by the group), `fairness`, `run` (the whole
     /// run's `contacts`, summed over replications, `mean_in_queue`,
-    /// `end_time` and `overtime`) or `target` (each channel's `threshold`
-    /// and `fraction`, given values with no interval);
+    /// `end_time` and `overtime`), `target` (each channel's `threshold`
+    /// and `fraction`, given values with no interval) or `type-target`
+    /// (each contact type's, likewise);
     /// undefined values are empty).
     pub fn to_csv(&self) -> String {
         fn num(x: f64) -> String {
@@ -796,6 +802,22 @@ impl Report {
         for (row, t) in self.by_channel.iter().zip(&self.targets) {
             line("target", &row.name, None, "threshold", &given(t.threshold));
             line("target", &row.name, None, "fraction", &given(t.fraction));
+        }
+        for (row, t) in self.by_type.iter().zip(&self.type_targets) {
+            line(
+                "type-target",
+                &row.name,
+                None,
+                "threshold",
+                &given(t.threshold),
+            );
+            line(
+                "type-target",
+                &row.name,
+                None,
+                "fraction",
+                &given(t.fraction),
+            );
         }
         out
     }

@@ -177,12 +177,11 @@ pub enum SimStaffingError {
     },
     /// A channel's service-level target cannot be searched for: its fraction
     /// must lie strictly between 0 and 1.
-    #[error(
-        "service_levels.{channel}: fraction must be in (0, 1) for a staffing search, got {fraction}"
-    )]
+    #[error("{field}: fraction must be in (0, 1) for a staffing search, got {fraction}")]
     InvalidTarget {
-        /// The channel.
-        channel: String,
+        /// The scenario field: `service_levels.CHANNEL`, or a contact
+        /// type's own `contact_types[i].service_level`.
+        field: String,
         /// The fraction given.
         fraction: f64,
     },
@@ -767,6 +766,7 @@ pub fn chained_scenario(
                 },
                 patience: abandon_rate.map(|t| Dist::Exponential { mean: 1.0 / t }),
                 wrap_up: None,
+                service_level: None,
             })
             .collect(),
         policy: PolicySpec::LongestIdleAgent,
@@ -894,21 +894,27 @@ impl<'a> Model<'a> {
                     .collect()
             })
             .collect();
-        for t in &scenario.contact_types {
+        for (ti, t) in scenario.contact_types.iter().enumerate() {
             if let ArrivalSpec::Trace { .. } = t.arrivals {
                 return Err(SimStaffingError::UnsupportedArrivals {
                     contact_type: t.name.clone(),
                     kind: "trace",
                 });
             }
-            let target = scenario
-                .service_levels
-                .get(&t.channel)
-                .copied()
-                .unwrap_or_default();
+            let (target, field) = match t.service_level {
+                Some(own) => (own, format!("contact_types[{ti}].service_level")),
+                None => (
+                    scenario
+                        .service_levels
+                        .get(&t.channel)
+                        .copied()
+                        .unwrap_or_default(),
+                    format!("service_levels.{}", t.channel),
+                ),
+            };
             if !(target.fraction > 0.0 && target.fraction < 1.0) {
                 return Err(SimStaffingError::InvalidTarget {
-                    channel: t.channel.clone(),
+                    field,
                     fraction: target.fraction,
                 });
             }
@@ -1339,7 +1345,21 @@ mod tests {
         let mut t = s.clone();
         t.service_levels.get_mut("voice").unwrap().fraction = 1.0;
         let e = SimStaffing::new().staff(&t).unwrap_err();
-        assert!(matches!(e, SimStaffingError::InvalidTarget { .. }));
+        assert!(
+            matches!(&e, SimStaffingError::InvalidTarget { field, .. } if field == "service_levels.voice"),
+            "{e}"
+        );
+        // A type's own target is named as its own.
+        let mut t = s.clone();
+        t.contact_types[0].service_level = Some(ServiceTarget {
+            threshold: 1.0,
+            fraction: 1.0,
+        });
+        let e = SimStaffing::new().staff(&t).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "contact_types[0].service_level: fraction must be in (0, 1) for a staffing search, got 1"
+        );
         let mut t = s.clone();
         t.contact_types[0].arrivals = ArrivalSpec::Trace {
             times: vec![1.0],
