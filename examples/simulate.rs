@@ -19,9 +19,10 @@
 //! fit table, and the share of them resolved, `n/a` for a scenario without
 //! ground-truth `outcomes`) and writes
 //! `report.json` (every policy's report), `report.csv` (the reports' long CSV
-//! with a leading `policy` column) and `report.svg` (service level and
-//! occupancy per interval and policy) to `--out` (default: the current
-//! directory). A scenario with `expected_wait = true` (the default does)
+//! with a leading `policy` column), `replications.csv` (one line per policy
+//! and replication: its totals, for analysis elsewhere) and `report.svg`
+//! (service level and occupancy per interval and policy) to `--out`
+//! (default: the current directory). A scenario with `expected_wait = true` (the default does)
 //! also gets a line per policy on how well the router's expected-wait
 //! announcements predicted the waits. With more than one policy it also prints each one's paired
 //! difference from the first (replication by replication on the same
@@ -86,8 +87,9 @@ const USAGE: &str = "usage: simulate [FILE.toml|FILE.json] [--all-policies | --p
   --confidence C    confidence level of the intervals (default 0.95)
   --trace           also write trace-POLICY.csv: one line per contact of
                     replication 0 under each policy
-  --out DIR         write report.json, report.csv and report.svg there (default: .),
-                    with two or more policies comparison.json and comparison.csv
+  --out DIR         write report.json, report.csv, replications.csv and
+                    report.svg there (default: .), with two or more
+                    policies comparison.json and comparison.csv
                     too (an earlier run's are removed), with --trace the traces
   --task N --tasks M
                     run only task N (0..M) of the replications, a contiguous
@@ -426,7 +428,7 @@ fn main() -> ExitCode {
         return ExitCode::FAILURE;
     }
 
-    let written = write_outputs(&args.out, &reports, &comparisons).and_then(|mut files| {
+    let written = write_outputs(&args.out, &runs, &reports, &comparisons).and_then(|mut files| {
         if args.trace {
             files.extend(write_traces(&args.out, &sim, &policies)?);
         }
@@ -859,6 +861,7 @@ fn print_rows(rows: &[[String; 8]]) {
 
 fn write_outputs(
     out: &Path,
+    runs: &[Vec<Replication>],
     reports: &[Report],
     comparisons: &[Comparison],
 ) -> Result<Vec<PathBuf>, String> {
@@ -877,7 +880,12 @@ fn write_outputs(
         "policy",
         reports.iter().map(|r| (r.policy.clone(), r.to_csv())),
     );
-    let mut files = vec![write("report.json", &json)?, write("report.csv", &csv)?];
+    let reps: Vec<Replication> = runs.iter().flatten().cloned().collect();
+    let mut files = vec![
+        write("report.json", &json)?,
+        write("report.csv", &csv)?,
+        write("replications.csv", &Replication::to_csv(&reps))?,
+    ];
     if !comparisons.is_empty() {
         let json = json_array(comparisons.iter().map(Comparison::to_json));
         let csv = long_csv(

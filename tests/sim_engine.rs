@@ -1673,3 +1673,55 @@ fn a_contact_types_own_target_judges_its_answers() {
     let back: skillroute::sim::Report = serde_json::from_str(&report.to_json()).unwrap();
     assert_eq!(back.type_targets, report.type_targets);
 }
+
+/// `Replication::to_csv`: one line per replication, with the figures the
+/// report's estimates are made from: the mean of a column is the report's
+/// mean, and each value reads back to the same number.
+#[test]
+fn replications_csv_holds_what_the_report_averages() {
+    let sim = multiskill();
+    let reps = sim
+        .replications_policy(&PolicySpec::LongestIdleAgent, RunOptions::default())
+        .unwrap();
+    let report = sim.report(&reps, 0.95).unwrap();
+    let csv = Replication::to_csv(&reps);
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines.len(), 1 + reps.len());
+    let header: Vec<&str> = lines[0].split(',').collect();
+    let width = 7 + Metrics::<f64>::NAMES.len() + skillroute::sim::Fairness::<f64>::NAMES.len();
+    assert_eq!(header.len(), width);
+    let col = |name: &str| header.iter().position(|h| *h == name).unwrap();
+    let cells: Vec<Vec<&str>> = lines[1..].iter().map(|l| l.split(',').collect()).collect();
+    for (r, row) in reps.iter().zip(&cells) {
+        assert_eq!(row.len(), width);
+        assert_eq!(row[0], "longest-idle-agent");
+        assert_eq!(row[1], r.replication.to_string());
+        let sl: f64 = row[col("service_level")].parse().unwrap();
+        assert_eq!(sl, r.total.service_level, "reads back exactly");
+        let occ: f64 = row[col("fairness_occupancy_sd")].parse().unwrap();
+        assert_eq!(occ, r.fairness[0].occupancy_sd);
+        assert_eq!(row[col("mean_fit")], "", "undefined: empty");
+    }
+    for name in ["service_level", "asa", "occupancy", "abandoned"] {
+        let mean = cells
+            .iter()
+            .map(|row| row[col(name)].parse::<f64>().unwrap())
+            .sum::<f64>()
+            / reps.len() as f64;
+        let want = *report
+            .total
+            .values()
+            .nth(
+                Metrics::<f64>::NAMES
+                    .iter()
+                    .position(|n| *n == name)
+                    .unwrap(),
+            )
+            .unwrap();
+        assert!(
+            (mean - want.mean).abs() <= 1e-12 * want.mean.abs(),
+            "{name}: {mean} vs {}",
+            want.mean
+        );
+    }
+}

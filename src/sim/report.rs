@@ -311,6 +311,59 @@ fn fairness(agents: &[&(u32, f64, f64, f64, u64)]) -> Fairness<f64> {
 }
 
 impl Replication {
+    /// Replications as CSV, one line each and a column per figure, for
+    /// analysis elsewhere (R, pandas, a paired test of one's own):
+    /// `policy`, `replication`, the run's `arrived`, `end_time`,
+    /// `mean_in_queue`, `mean_in_system` and `overtime`, then each of
+    /// `total`'s [`Metrics`], then each [`Fairness`] figure over all agents,
+    /// prefixed `fairness_`. Undefined values (NaN) are empty; numbers are
+    /// written so that they read back to the same `f64`.
+    pub fn to_csv(reps: &[Replication]) -> String {
+        fn num(x: f64) -> String {
+            if x.is_nan() {
+                String::new()
+            } else {
+                format!("{x}")
+            }
+        }
+        let mut out = String::from(
+            "policy,replication,arrived,end_time,mean_in_queue,mean_in_system,overtime",
+        );
+        for name in Metrics::<f64>::NAMES {
+            out.push(',');
+            out.push_str(name);
+        }
+        for name in Fairness::<f64>::NAMES {
+            out.push_str(",fairness_");
+            out.push_str(name);
+        }
+        out.push('\n');
+        for r in reps {
+            out.push_str(&super::csv_field(&r.policy));
+            let _ = write!(
+                out,
+                ",{},{},{},{},{},{}",
+                r.replication,
+                r.arrived,
+                num(r.end_time),
+                num(r.mean_in_queue),
+                num(r.mean_in_system),
+                num(r.overtime)
+            );
+            let all = r
+                .fairness
+                .first()
+                .map(|f| f.values().copied().collect::<Vec<_>>());
+            let fair = all.unwrap_or_else(|| vec![f64::NAN; Fairness::<f64>::NAMES.len()]);
+            for x in r.total.values().chain(fair.iter()) {
+                out.push(',');
+                out.push_str(&num(*x));
+            }
+            out.push('\n');
+        }
+        out
+    }
+
     pub(crate) fn from_raw(
         plan: &Plan,
         replication: u32,
