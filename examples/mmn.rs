@@ -25,6 +25,7 @@ fn main() {
     let a = mmn_args::MmnArgs::parse("mmn");
 
     let scenario = Scenario {
+        day_start: None,
         name: "mmn".into(),
         seed: a.seed,
         horizon: a.horizon,

@@ -62,7 +62,7 @@ use plotters::prelude::*;
 use skillroute::SegmentId;
 use skillroute::sim::{
     Comparison, Estimate, Metrics, PolicySpec, Progress, Replication, Report, RunOptions, Scenario,
-    ScenarioError, Simulation, TraceWriter,
+    ScenarioError, Simulation, TraceWriter, clock_label,
 };
 
 const DEFAULT_CENTER: &str = include_str!("data/default-center.toml");
@@ -971,6 +971,21 @@ fn plot(path: &Path, reports: &[Report]) -> Result<(), Box<dyn std::error::Error
         .fold(0.0f64, f64::max)
         / 3600.0;
     let end_h = if end_h > 0.0 { end_h } else { 1.0 };
+    // With the scenario's `day_start` the time axis is a clock.
+    let day_start = reports.first().and_then(|r| r.day_start);
+    let level = reports.first().map_or(95.0, |r| r.confidence * 100.0);
+    let x_desc = format!(
+        "{} (interval midpoints; shading or bars: the {level}% confidence intervals)",
+        if day_start.is_some() {
+            "time of day"
+        } else {
+            "hours since start"
+        }
+    );
+    let x_label = |h: &f64| match day_start {
+        Some(_) => clock_label(day_start, h * 3600.0),
+        None => format!("{h:.1}"),
+    };
 
     // Ten colours that stay apart on white (Tableau's), then plotters' own.
     const COLOURS: [RGBColor; 10] = [
@@ -1019,7 +1034,8 @@ fn plot(path: &Path, reports: &[Report]) -> Result<(), Box<dyn std::error::Error
             .build_cartesian_2d(0.0..end_h, 0.0..1.05)?;
         chart
             .configure_mesh()
-            .x_desc("hours since start (interval midpoints)")
+            .x_desc(x_desc.as_str())
+            .x_label_formatter(&x_label)
             .y_desc("fraction")
             .draw()?;
         if panel == 0 {
@@ -1041,6 +1057,32 @@ fn plot(path: &Path, reports: &[Report]) -> Result<(), Box<dyn std::error::Error
                     .legend(move |(x, y)| {
                         PathElement::new(vec![(x, y), (x + 20, y)], grey.stroke_width(1))
                     });
+            }
+        }
+        // Each policy's confidence band under the lines: a shaded polygon
+        // through the intervals' bounds, or an error bar for a lone point.
+        for (i, r) in reports.iter().enumerate() {
+            let bounds: Vec<(f64, f64, f64)> = r
+                .by_interval
+                .iter()
+                .map(|row| {
+                    let e = pick(&row.metrics);
+                    ((row.start + row.end) / 7200.0, e.low(), e.high())
+                })
+                .filter(|&(_, lo, hi)| lo.is_finite() && hi.is_finite())
+                .collect();
+            let shade = colour(i).mix(0.15);
+            if bounds.len() > 1 {
+                let outline: Vec<(f64, f64)> = bounds
+                    .iter()
+                    .map(|&(x, _, hi)| (x, hi.min(1.05)))
+                    .chain(bounds.iter().rev().map(|&(x, lo, _)| (x, lo.max(0.0))))
+                    .collect();
+                chart.draw_series(std::iter::once(Polygon::new(outline, shade.filled())))?;
+            } else if let Some(&(x, lo, hi)) = bounds.first() {
+                let mid = (lo + hi) / 2.0;
+                let bar = ErrorBar::new_vertical(x, lo, mid, hi, colour(i).stroke_width(1), 8);
+                chart.draw_series(std::iter::once(bar))?;
             }
         }
         for (i, r) in reports.iter().enumerate() {

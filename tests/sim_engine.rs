@@ -1725,3 +1725,39 @@ fn replications_csv_holds_what_the_report_averages() {
         );
     }
 }
+
+/// Interval rows carry clock labels: with `day_start` the time of day
+/// (`08:00-08:15`, on to the next day), without it the time elapsed; the
+/// CSV names its interval rows by them.
+#[test]
+fn interval_rows_are_labelled_by_the_clock() {
+    let base = multiskill();
+    let report = base.run().unwrap();
+    assert_eq!(report.day_start, None);
+    assert_eq!(report.by_interval[0].label, "00:00-00:15");
+    assert_eq!(report.by_interval[5].label, "01:15-01:30");
+    let mut s = base.scenario().clone();
+    s.day_start = Some("23:30".into());
+    let report = Simulation::new(s).unwrap().run().unwrap();
+    assert_eq!(report.day_start, Some(84_600.0));
+    let labels: Vec<&str> = report
+        .by_interval
+        .iter()
+        .map(|r| r.label.as_str())
+        .collect();
+    assert_eq!(
+        labels[..3],
+        ["23:30-23:45", "23:45-00:00+1d", "00:00+1d-00:15+1d"]
+    );
+    let types = report.by_type.len();
+    assert_eq!(report.by_interval_type[types].label, labels[1]);
+    assert_eq!(report.by_interval_group[0].label, labels[0]);
+    let csv = report.to_csv();
+    assert!(
+        csv.contains("\ninterval,23:45-00:00+1d,900,1800,offered,"),
+        "{csv}"
+    );
+    // Labels and day_start read back (NaN ≠ NaN: compare the texts).
+    let back: skillroute::sim::Report = serde_json::from_str(&report.to_json()).unwrap();
+    assert_same(&back.to_json(), &report.to_json(), "JSON round trip");
+}

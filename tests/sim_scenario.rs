@@ -204,6 +204,11 @@ fn errors_name_the_field() {
             "offers.rona_pause.mean",
         ),
         (
+            "horizon = 3600.0",
+            "horizon = 3600.0\nday_start = \"25:00\"",
+            "day_start",
+        ),
+        (
             "service = { kind = \"exponential\", mean = 100.0 }",
             "service = { kind = \"exponential\", mean = 100.0 }\nservice_level = { threshold = 15.0, fraction = 1.5 }",
             "contact_types[0].service_level.fraction",

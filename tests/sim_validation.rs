@@ -70,6 +70,7 @@ struct Queue {
 
 fn single_queue(q: &Queue, seed: u64) -> Simulation {
     let s = Scenario {
+        day_start: None,
         name: format!("{} × {}", q.agents, q.slots),
         seed,
         horizon: q.warm_up + q.horizon,

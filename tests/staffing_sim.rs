@@ -176,9 +176,14 @@ fn a_day_is_staffed_interval_by_interval() {
         interval: 1800.0,
         rates: vec![low, low, high, high, low, low],
     };
+    s.day_start = Some("7:30".into());
     let table = search().simulate_erlang(false).staff(&s).unwrap();
     println!("{table}");
     assert_eq!(table.intervals.len(), 3);
+    // The rows read as the center's clock.
+    let text = table.to_string();
+    assert!(text.contains("\n08:30-09:30 "), "{text}");
+    assert_eq!(table.day_start, Some(27_000.0));
     let rows = &table.intervals;
     assert_eq!((rows[1].start, rows[1].end), (3600.0, 7200.0));
     assert!((rows[1].point.arrival_rates[0] - high).abs() < 1e-15);

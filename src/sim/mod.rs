@@ -181,9 +181,10 @@ pub use report::{
     Comparison, FairnessRow, IntervalGroupRow, IntervalRow, IntervalTypeRow, Replication, Report,
     ReportError, Row,
 };
+pub(crate) use scenario::parse_day_start;
 pub use scenario::{
     ArrivalSpec, ContactTypeSpec, DEFAULT_CHANNELS, FitSpec, GroupSpec, OfferSpec, OutcomeSpec,
-    PolicySpec, Scenario, ScenarioError, ServiceTarget, Shift,
+    PolicySpec, Scenario, ScenarioError, ServiceTarget, Shift, clock_label,
 };
 pub use stats::{Estimate, Fairness, MetricValue, Metrics, nan_null, t_quantile};
 

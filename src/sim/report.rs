@@ -503,6 +503,10 @@ pub struct IntervalRow {
     pub start: f64,
     /// End (s).
     pub end: f64,
+    /// `start-end` as the scenario's clock reads them
+    /// ([`clock_label`](super::clock_label)): `08:00-08:30`.
+    #[serde(default)]
+    pub label: String,
     /// Its metrics.
     pub metrics: Metrics<Estimate>,
 }
@@ -514,6 +518,9 @@ pub struct IntervalTypeRow {
     pub start: f64,
     /// End (s).
     pub end: f64,
+    /// `start-end` as a clock ([`IntervalRow::label`]).
+    #[serde(default)]
+    pub label: String,
     /// The contact type's name.
     pub contact_type: String,
     /// Its metrics (contacts of the type arriving in the interval).
@@ -527,6 +534,9 @@ pub struct IntervalGroupRow {
     pub start: f64,
     /// End (s).
     pub end: f64,
+    /// `start-end` as a clock ([`IntervalRow::label`]).
+    #[serde(default)]
+    pub label: String,
     /// The group's name.
     pub group: String,
     /// Its metrics: the contacts arriving in the interval that the group
@@ -562,6 +572,10 @@ pub struct Report {
     pub horizon: f64,
     /// Warm-up (s).
     pub warm_up: f64,
+    /// The time of day at time 0, in seconds after midnight (the
+    /// scenario's `day_start`), if it has one.
+    #[serde(default)]
+    pub day_start: Option<f64>,
     /// Contacts simulated in all replications, warm-up included.
     pub contacts: u64,
     /// Time-average number waiting.
@@ -667,6 +681,13 @@ impl Report {
                 ((i + 1) as f64 * plan.interval).min(plan.horizon),
             )
         };
+        let labels: Vec<String> = (0..plan.intervals)
+            .map(|i| {
+                let (start, end) = span(i);
+                let clock = |t| super::clock_label(plan.day_start, t);
+                format!("{}-{}", clock(start), clock(end))
+            })
+            .collect();
         let by_interval = (0..plan.intervals)
             .map(|i| {
                 let ms: Vec<&Metrics<f64>> = reps.iter().map(|r| &r.by_interval[i]).collect();
@@ -674,6 +695,7 @@ impl Report {
                 IntervalRow {
                     start,
                     end,
+                    label: labels[i].clone(),
                     metrics: Metrics::estimate(&ms, confidence),
                 }
             })
@@ -687,8 +709,7 @@ impl Report {
                     let ms: Vec<&Metrics<f64>> = reps.iter().map(|r| &pick(r)[j]).collect();
                     let (start, end) = span(j / n);
                     (
-                        start,
-                        end,
+                        (start, end, labels[j / n].clone()),
                         names[j % n].clone(),
                         Metrics::estimate(&ms, confidence),
                     )
@@ -697,18 +718,22 @@ impl Report {
         };
         let by_interval_type = cells(&types, |r| &r.by_interval_type)
             .into_iter()
-            .map(|(start, end, contact_type, metrics)| IntervalTypeRow {
-                start,
-                end,
-                contact_type,
-                metrics,
-            })
+            .map(
+                |((start, end, label), contact_type, metrics)| IntervalTypeRow {
+                    start,
+                    end,
+                    label,
+                    contact_type,
+                    metrics,
+                },
+            )
             .collect();
         let by_interval_group = cells(&groups, |r| &r.by_interval_group)
             .into_iter()
-            .map(|(start, end, group, metrics)| IntervalGroupRow {
+            .map(|((start, end, label), group, metrics)| IntervalGroupRow {
                 start,
                 end,
+                label,
                 group,
                 metrics,
             })
@@ -735,6 +760,7 @@ impl Report {
             confidence,
             horizon: plan.horizon,
             warm_up: plan.warm_up,
+            day_start: plan.day_start,
             contacts: reps.iter().map(|r| r.arrived).sum(),
             mean_in_queue: Estimate::from_samples(&q, confidence),
             end_time: Estimate::from_samples(&ends, confidence),
@@ -764,7 +790,7 @@ impl Report {
     /// The report as CSV in long form, one line per row and metric:
     /// `section,name,start,end,metric,mean,half_width,low,high,n`
     /// (`section` is `total`, `type`, `channel`, `segment`, `group`,
-    /// `interval`, `interval-type` (named by the contact type),
+    /// `interval` (named by its [`IntervalRow::label`]), `interval-type` (named by the contact type),
     /// `interval-group` (named by the group), `fairness`, `run` (the whole
     /// run's `contacts`, summed over replications, `mean_in_queue`,
     /// `end_time` and `overtime`), `target` (each channel's `threshold`
@@ -812,13 +838,8 @@ impl Report {
                 metrics(section, &r.name, None, &r.metrics);
             }
         }
-        for (i, r) in self.by_interval.iter().enumerate() {
-            metrics(
-                "interval",
-                &i.to_string(),
-                Some((r.start, r.end)),
-                &r.metrics,
-            );
+        for r in &self.by_interval {
+            metrics("interval", &r.label, Some((r.start, r.end)), &r.metrics);
         }
         for r in &self.by_interval_type {
             metrics(

@@ -132,7 +132,7 @@ use serde::{Deserialize, Serialize};
 use super::{StaffingError, Target, staff_erlang_a, staff_erlang_c};
 use crate::sim::{
     ArrivalSpec, ContactTypeSpec, Dist, Estimate, GroupSpec, PolicySpec, Replication, RunOptions,
-    Scenario, ScenarioError, ServiceTarget, Shift, SimError, Simulation,
+    Scenario, ScenarioError, ServiceTarget, Shift, SimError, Simulation, clock_label,
 };
 
 /// Why a simulation-based staffing search was refused or stopped. Each
@@ -448,6 +448,10 @@ impl SimStaffing {
             seed: model.seed,
             replications: self.replications,
             run_length: self.run_length,
+            day_start: scenario
+                .day_start
+                .as_deref()
+                .and_then(|d| crate::sim::parse_day_start(d).ok()),
             warm_up: self.warm_up,
             confidence: self.confidence,
             rule: self.rule,
@@ -578,6 +582,11 @@ pub struct StaffingTable {
     pub replications: u32,
     /// Simulated seconds with statistics per replication.
     pub run_length: f64,
+    /// The time of day at time 0, in seconds after midnight (the
+    /// scenario's `day_start`): the table's intervals then read as clock
+    /// times.
+    #[serde(default)]
+    pub day_start: Option<f64>,
     /// Warm-up seconds per replication.
     pub warm_up: f64,
     /// Confidence level of the intervals.
@@ -606,11 +615,6 @@ impl StaffingTable {
             .map(|i| i.point.agents_total as u64)
             .sum()
     }
-}
-
-fn clock(t: f64) -> String {
-    let m = (t / 60.0).round() as u64;
-    format!("{:02}:{:02}", m / 60, m % 60)
 }
 
 /// `mean ± half-width` in percent (or `-`).
@@ -655,7 +659,11 @@ impl fmt::Display for StaffingTable {
             write!(
                 f,
                 "{:<13} {:>7.1} {:>6}",
-                format!("{}-{}", clock(row.start), clock(row.end)),
+                format!(
+                    "{}-{}",
+                    clock_label(self.day_start, row.start),
+                    clock_label(self.day_start, row.end)
+                ),
                 p.offered_load.iter().sum::<f64>(),
                 p.erlang_total
             )?;
@@ -723,6 +731,7 @@ pub fn chained_scenario(
     let skill = |i: usize| format!("skill-{}", i % m);
     let groups = if k == m { 1 } else { m };
     Scenario {
+        day_start: None,
         name: format!("{m} skills, {k} per agent"),
         seed: 1,
         horizon: 1.0,
