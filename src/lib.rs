@@ -146,6 +146,6 @@ pub use policy::{
     AgentRef, CMu, ContactRef, LearnedFit, LongestIdleAgent, OptimalAssignment, PriorityAging,
     Proposal, RelaxStep, RouterView, RoutingPolicy, SkillExpansion, Trigger, Urgency,
 };
-pub use router::{Counts, Event, Offer, Router, RouterConfig, RouterError};
+pub use router::{Counts, Event, Offer, Router, RouterConfig, RouterError, WaitingReasons};
 pub use score::{AffinityTable, FitModel, NeutralFit, ScoreBreakdown, ScoreWeights};
 pub use staffing::{ErlangA, ErlangC, StaffingError};

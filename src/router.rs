@@ -228,6 +228,94 @@ pub enum RouterError {
     Model(#[from] ModelError),
 }
 
+/// Why a contact is still waiting ([`Router::why_waiting`]): the agents
+/// logged in, each counted under the first of these that keeps it from the
+/// contact, in this order: it does not take the contact's channel; it lacks
+/// a required skill at the level the contact needs after its current
+/// relaxation; it is not ready; it has no free slot for the channel (busy,
+/// or at its total capacity); it declined or let time out an offer of this
+/// contact and its cool-down runs. The rest are eligible now: under a
+/// built-in policy there are none after any event (they are non-idling),
+/// unless decisions wait for a batch window or a re-plan.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[non_exhaustive]
+pub struct WaitingReasons {
+    /// The contact.
+    pub contact: ContactId,
+    /// Seconds since it arrived.
+    pub waited: f64,
+    /// Levels by which its requirements are relaxed now (0: none).
+    pub relaxation: u8,
+    /// When the router looks at it again of its own accord: its next
+    /// relaxation step or the end of a cool-down ([`Router::next_wakeup`]);
+    /// `None` if only an event can change its lot.
+    pub next_change: Option<f64>,
+    /// Agents logged in.
+    pub logged_in: u32,
+    /// Of those, agents who do not take its channel.
+    pub other_channel: u32,
+    /// Agents who take its channel but lack a skill it needs (at its
+    /// current relaxation).
+    pub unskilled: u32,
+    /// Skilled agents who are not ready.
+    pub not_ready: u32,
+    /// Skilled, ready agents with no free slot for its channel.
+    pub full: u32,
+    /// Skilled agents with a free slot, cooling down after declining it or
+    /// letting its offer time out.
+    pub cooling: u32,
+    /// Agents it could be offered to now.
+    pub eligible: u32,
+}
+
+impl std::fmt::Display for WaitingReasons {
+    /// `contact#7 has waited 42 s: of 12 agents logged in, 2 do not take
+    /// its channel, 3 lack its skills, 1 is not ready, 5 are at capacity, 1
+    /// is cooling down after missing it, none is free for it.`
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} has waited {:.0} s", self.contact, self.waited)?;
+        if self.relaxation > 0 {
+            write!(f, " (requirements relaxed by {})", self.relaxation)?;
+        }
+        if self.logged_in == 0 {
+            write!(f, ": no agent is logged in")?;
+        } else {
+            let s = if self.logged_in == 1 { "" } else { "s" };
+            write!(f, ": of {} agent{s} logged in", self.logged_in)?;
+            for (n, one, many) in [
+                (
+                    self.other_channel,
+                    "does not take its channel",
+                    "do not take its channel",
+                ),
+                (self.unskilled, "lacks its skills", "lack its skills"),
+                (self.not_ready, "is not ready", "are not ready"),
+                (self.full, "is at capacity", "are at capacity"),
+                (
+                    self.cooling,
+                    "is cooling down after missing it",
+                    "are cooling down after missing it",
+                ),
+            ] {
+                if n > 0 {
+                    write!(f, ", {n} {}", if n == 1 { one } else { many })?;
+                }
+            }
+            match self.eligible {
+                0 => write!(f, ", none is free for it")?,
+                n => write!(
+                    f,
+                    ", {n} could take it now (the policy holds it back: a batch window or a re-plan)"
+                )?,
+            }
+        }
+        if let Some(t) = self.next_change {
+            write!(f, "; the router looks again at t = {t} s")?;
+        }
+        Ok(())
+    }
+}
+
 /// The router's configuration (serde-ready).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -486,6 +574,81 @@ impl<P: RoutingPolicy> Router<P> {
     pub fn expected_wait(&self, id: ContactId) -> Option<f64> {
         let ix = self.st.contact_slot(id)?;
         self.st.expected_wait(ix)
+    }
+
+    /// Why a waiting contact is still waiting: the agents logged in, each
+    /// counted once by the first thing that keeps it from the contact (see
+    /// [`WaitingReasons`]; its `Display` says it in a sentence). For an
+    /// operator's "why is this call still queued?", and for a log line when
+    /// a contact waits too long. Reads the state only; O(agents).
+    ///
+    /// ```
+    /// use skillroute::{Agent, AgentId, ChannelId, Contact, ContactId, Event, LongestIdleAgent, Router, SkillId};
+    ///
+    /// let mut router = Router::new(LongestIdleAgent);
+    /// let mut offers = Vec::new();
+    /// for (id, level) in [(1, 8), (2, 3)] {
+    ///     let agent = Agent::builder(AgentId(id)).skill(SkillId(1), level).channel(ChannelId::VOICE, 1).build()?;
+    ///     router.handle(0.0, Event::AgentLogin { agent }, &mut offers)?; // logged in, not ready
+    /// }
+    /// let contact = Contact::builder(ContactId(7), ChannelId::VOICE, 1.0).requires(SkillId(1), 5).build()?;
+    /// router.handle(1.0, Event::ContactArrived { contact }, &mut offers)?;
+    /// router.handle(43.0, Event::Tick, &mut offers)?;
+    /// let why = router.why_waiting(ContactId(7))?;
+    /// assert_eq!((why.unskilled, why.not_ready, why.eligible), (1, 1, 0));
+    /// assert_eq!(
+    ///     why.to_string(),
+    ///     "contact#7 has waited 42 s: of 2 agents logged in, 1 lacks its skills, 1 is not ready, none is free for it"
+    /// );
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// Errors: [`RouterError::UnknownContact`] if the contact is not in the
+    /// router, [`RouterError::WrongContactState`] if it is not waiting
+    /// (offered, in service or in wrap-up).
+    pub fn why_waiting(&self, id: ContactId) -> Result<WaitingReasons, RouterError> {
+        let (ix, held) = self.contact_ix(id)?;
+        if held != Held::Waiting {
+            return Err(self.wrong_state(id, held, "why_waiting"));
+        }
+        let Some(c) = self.st.contact(ix) else {
+            return Err(RouterError::UnknownContact(id));
+        };
+        let channel = c.contact.channel();
+        let mut why = WaitingReasons {
+            contact: id,
+            waited: self.now - c.contact.arrival(),
+            relaxation: c.relax,
+            next_change: c.wake_at,
+            logged_in: 0,
+            other_channel: 0,
+            unskilled: 0,
+            not_ready: 0,
+            full: 0,
+            cooling: 0,
+            eligible: 0,
+        };
+        for (a, rec) in self.st.agents.iter().enumerate() {
+            if rec.presence == Presence::LoggedOut {
+                continue;
+            }
+            why.logged_in += 1;
+            let count = if rec.agent.capacity(channel) == 0 {
+                &mut why.other_channel
+            } else if !self.st.skilled(c, a as u32) {
+                &mut why.unskilled
+            } else if rec.presence == Presence::NotReady {
+                &mut why.not_ready
+            } else if rec.free_for(channel) == 0 {
+                &mut why.full
+            } else if c.cooling(a as u32, self.now) {
+                &mut why.cooling
+            } else {
+                &mut why.eligible
+            };
+            *count += 1;
+        }
+        Ok(why)
     }
 
     /// An agent's state; `None` if the agent is unknown.

@@ -1888,6 +1888,13 @@ impl State {
         Ok(())
     }
 
+    /// Whether agent `a` has every skill contact `c` needs, at the levels
+    /// its current relaxation asks.
+    pub fn skilled(&self, c: &ContactRec, a: u32) -> bool {
+        let rec = self.agent(a);
+        rec.low.meets(&rec.agent, c.contact.requirements(), c.relax)
+    }
+
     /// Whether agent `a` may be offered contact `c` now: available with a free slot
     /// on the contact's channel, skilled enough (after relaxation), not cooling down.
     #[inline]

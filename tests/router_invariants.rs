@@ -610,15 +610,24 @@ impl Shadow {
     /// required skill at its relaxed minimum, no cool-down running.
     fn eligible(&self, c: &ShContact, agent: AgentId, relax: u8) -> bool {
         let a = &self.agents[&agent];
-        let skilled = c.contact.requirements().iter().all(|r| {
+        self.free_for(a, c.contact.channel()) > 0
+            && Shadow::skilled(c, a, relax)
+            && !self.cooling(c, agent)
+    }
+
+    /// Every skill `c` requires, at its minimum relaxed by `relax` (never below 1).
+    fn skilled(c: &ShContact, a: &ShAgent, relax: u8) -> bool {
+        c.contact.requirements().iter().all(|r| {
             let min = r.min_level.get().saturating_sub(relax).max(1);
             a.profile.level(r.skill).is_some_and(|l| l.get() >= min)
-        });
-        let cooling = c
-            .cooldowns
+        })
+    }
+
+    /// `agent`'s cool-down on `c` runs.
+    fn cooling(&self, c: &ShContact, agent: AgentId) -> bool {
+        c.cooldowns
             .iter()
-            .any(|&(who, until)| who == agent && until > self.now);
-        self.free_for(a, c.contact.channel()) > 0 && skilled && !cooling
+            .any(|&(who, until)| who == agent && until > self.now)
     }
 
     fn served(&self, channel: ChannelId) -> bool {
@@ -1259,7 +1268,69 @@ fn check_state(
                 );
             }
         }
+        // why_waiting: every logged-in agent under the first reason the
+        // shadow's rules give, written out again here.
+        let why = r.why_waiting(c.id()).unwrap();
+        let mut want = [0u32; 6];
+        for (&aid, a) in &sh.agents {
+            if a.presence == Presence::LoggedOut {
+                continue;
+            }
+            let ch = sc.contact.channel();
+            let k = if a.profile.capacity(ch) == 0 {
+                0
+            } else if !Shadow::skilled(sc, a, relax) {
+                1
+            } else if a.presence == Presence::NotReady {
+                2
+            } else if sh.free_for(a, ch) == 0 {
+                3
+            } else if sh.cooling(sc, aid) {
+                4
+            } else {
+                5
+            };
+            want[k] += 1;
+        }
+        let got = [
+            why.other_channel,
+            why.unskilled,
+            why.not_ready,
+            why.full,
+            why.cooling,
+            why.eligible,
+        ];
+        prop_assert_eq!(got, want, "why_waiting of {}: {}", c.id(), why);
+        prop_assert_eq!(why.logged_in, want.iter().sum::<u32>());
+        prop_assert_eq!(
+            why.eligible > 0,
+            sh.agents.keys().any(|&a| sh.eligible(sc, a, relax))
+        );
+        prop_assert_eq!(why.relaxation, relax);
+        prop_assert_eq!(why.waited, c.waited());
+        prop_assert!(why.next_change.is_none_or(|t| t > now), "{}", why);
     }
+    // Contacts not waiting have no reasons to wait.
+    for (&id, sc) in &sh.contacts {
+        if sc.state != ContactState::Waiting {
+            prop_assert!(
+                matches!(
+                    r.why_waiting(id),
+                    Err(RouterError::WrongContactState {
+                        event: "why_waiting",
+                        ..
+                    })
+                ),
+                "{} is {:?}",
+                id,
+                sc.state
+            );
+        }
+    }
+    prop_assert!(matches!(
+        r.why_waiting(ContactId(u64::MAX)),
+        Err(RouterError::UnknownContact(_))
+    ));
 
     // next_wakeup: in the future, and no later than the next moment that time
     // alone widens a waiting contact's eligibility.
