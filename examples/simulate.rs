@@ -50,6 +50,7 @@
 //!
 //! A bad scenario file or option exits with status 2.
 
+mod overrides;
 mod pipe;
 
 use std::path::{Path, PathBuf};
@@ -251,16 +252,7 @@ fn main() -> ExitCode {
             .map_err(|e| format!("embedded default scenario: {e}")),
     };
     let loaded = loaded.and_then(|mut s| {
-        // Overrides go in before validation, like the file's own values.
-        for (field, value) in &args.sets {
-            s.set(field, value).map_err(|e| format!("--set: {e}"))?;
-        }
-        if let Some(n) = args.replications {
-            s.replications = n;
-        }
-        if let Some(seed) = args.seed {
-            s.seed = seed;
-        }
+        overrides::apply(&mut s, &args.sets, args.replications, args.seed)?;
         Ok(s)
     });
     if let Ok(s) = &loaded {
