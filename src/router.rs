@@ -82,6 +82,27 @@ pub enum Event {
         /// The contact.
         contact: ContactId,
     },
+    /// A waiting contact's routing data changed: the IVR or a supervisor
+    /// raised its priority or tier, or it was transferred to another queue
+    /// (new requirements, even another channel). `contact` carries the same
+    /// id and replaces the waiting one whole. Its arrival time is the new
+    /// one's: keep the old to keep its place and its wait, or give the
+    /// transfer time to start afresh. Its relaxation is worked out again
+    /// from its wait; the cool-downs of agents who declined it still run.
+    /// Only a waiting contact can change (an offered one is answered or
+    /// declined first).
+    ContactUpdated {
+        /// The contact, as it is now.
+        contact: Contact,
+    },
+    /// The ACD took a waiting or ringing contact out of the router unserved
+    /// and not abandoned: moved to a callback, to voicemail or to another
+    /// site. Counted in [`Counts::withdrawn`]; an agent it rang is free
+    /// again.
+    ContactWithdrawn {
+        /// The contact.
+        contact: ContactId,
+    },
     /// Service ended; the agent starts after-contact work (wrap-up). If there
     /// is none, send [`Event::WorkCompletedNoWrapUp`] instead (or this, then
     /// [`Event::WrapUpDone`] at once).
@@ -956,7 +977,8 @@ impl<P: RoutingPolicy> Router<P> {
                     Some(Trigger::AgentAvailable(agent)),
                 ];
             }
-            Event::ContactAbandoned { contact } => {
+            Event::ContactAbandoned { contact } | Event::ContactWithdrawn { contact } => {
+                let abandoned = matches!(event, Event::ContactAbandoned { .. });
                 let (ix, held) = self.contact_ix(contact)?;
                 match held {
                     Held::Waiting => {
@@ -967,11 +989,43 @@ impl<P: RoutingPolicy> Router<P> {
                         self.freed(a);
                         triggers[0] = Some(Trigger::AgentAvailable(self.st.agent(a).agent.id()));
                     }
-                    _ => return Err(self.wrong_state(contact, held, "ContactAbandoned")),
+                    _ => {
+                        let name = if abandoned {
+                            "ContactAbandoned"
+                        } else {
+                            "ContactWithdrawn"
+                        };
+                        return Err(self.wrong_state(contact, held, name));
+                    }
                 }
                 self.st.count_held(held, -1);
-                self.st.counts.abandoned += 1;
+                if abandoned {
+                    self.st.counts.abandoned += 1;
+                } else {
+                    self.st.counts.withdrawn += 1;
+                }
                 self.st.remove_contact(ix);
+            }
+            Event::ContactUpdated { contact } => {
+                let id = contact.id();
+                let (ix, held) = self.contact_ix(id)?;
+                if held != Held::Waiting {
+                    return Err(self.wrong_state(id, held, "ContactUpdated"));
+                }
+                self.check_servable(&contact, now)?;
+                // Out of its queue, changed, and back at its (arrival,
+                // arrival order) place in the queue of its new kind, at the
+                // relaxation its wait gives (set before it is queued, so
+                // that `arm` need not move it again).
+                self.st.dequeue(ix);
+                let (relax, _) = self.relaxation_at(&contact, now);
+                if let Some(rec) = self.st.contact_mut(ix) {
+                    rec.contact = contact;
+                    rec.relax = relax;
+                }
+                self.st.enqueue(ix);
+                self.arm(ix, now);
+                triggers[0] = Some(Trigger::ContactWaiting(id));
             }
             Event::WorkCompleted { contact, outcome } => {
                 return self.apply_wrap_up(contact, outcome);
@@ -993,6 +1047,24 @@ impl<P: RoutingPolicy> Router<P> {
         if self.st.contact_slot(id).is_some() {
             return Err(RouterError::DuplicateContact(id));
         }
+        self.check_servable(&contact, now)?;
+        let ix = self.st.insert_contact(contact, 0);
+        self.st.count_held(Held::Waiting, 1);
+        let arriving = if self.policy.arrival_reads_agents_only() {
+            Some(ix) // queued by `settle` if the policy leaves it waiting
+        } else {
+            self.st.enqueue(ix);
+            None
+        };
+        self.arm(ix, now);
+        Ok(([Some(Trigger::ContactWaiting(id)), None], arriving))
+    }
+
+    /// A contact that arrives or changes at `now` must have arrived by then,
+    /// on a channel that some agent known to the router serves.
+    #[inline(always)]
+    fn check_servable(&self, contact: &Contact, now: f64) -> Result<(), RouterError> {
+        let id = contact.id();
         if contact.arrival() > now {
             return Err(RouterError::ArrivalInFuture {
                 contact: id,
@@ -1012,16 +1084,7 @@ impl<P: RoutingPolicy> Router<P> {
                 channel,
             });
         }
-        let ix = self.st.insert_contact(contact, 0);
-        self.st.count_held(Held::Waiting, 1);
-        let arriving = if self.policy.arrival_reads_agents_only() {
-            Some(ix) // queued by `settle` if the policy leaves it waiting
-        } else {
-            self.st.enqueue(ix);
-            None
-        };
-        self.arm(ix, now);
-        Ok(([Some(Trigger::ContactWaiting(id)), None], arriving))
+        Ok(())
     }
 
     /// [`apply`](Self::apply) of `WorkCompletedNoWrapUp`.

@@ -626,8 +626,8 @@ pub(crate) struct State {
     pub counts: Counts,
 }
 
-/// How many contacts are in each state. `completed + abandoned` count contacts
-/// that have left; the others are in the system now.
+/// How many contacts are in each state. `completed + abandoned + withdrawn`
+/// count contacts that have left; the others are in the system now.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Counts {
     /// Contacts accepted by the router so far.
@@ -644,6 +644,9 @@ pub struct Counts {
     pub completed: u64,
     /// Left before being served.
     pub abandoned: u64,
+    /// Taken out of the queue unserved by the ACD ([`Event::ContactWithdrawn`](crate::Event::ContactWithdrawn)).
+    #[serde(default)]
+    pub withdrawn: u64,
 }
 
 /// How many non-empty subsets of at most `r` out of `k` items there are,

@@ -1606,3 +1606,104 @@ fn a_freed_agent_and_a_wait_that_ties_a_skill_term() {
     });
     assert_eq!(got, want);
 }
+
+/// A transfer (`ContactUpdated` with new requirements) routes the contact at
+/// once if an agent now fits, and keeps its place by its arrival time; a
+/// contact moved to a callback (`ContactWithdrawn`) leaves without counting
+/// as abandoned and frees the agent it rang.
+#[test]
+fn updated_contacts_are_routed_again_and_withdrawn_ones_leave() {
+    let mut r = Router::new(LongestIdleAgent);
+    let mut out = Vec::new();
+    r.handle(
+        0.0,
+        Event::AgentLogin {
+            agent: agent(1, &[(S1, 5)]),
+        },
+        &mut out,
+    )
+    .unwrap();
+    r.handle(0.0, Event::AgentReady { agent: AgentId(1) }, &mut out)
+        .unwrap();
+    // Needs level 8: the agent (5) cannot take it.
+    r.handle(
+        1.0,
+        Event::ContactArrived {
+            contact: contact(7, 1.0, &[(S1, 8)]),
+        },
+        &mut out,
+    )
+    .unwrap();
+    assert!(out.is_empty());
+    assert_eq!(r.why_waiting(ContactId(7)).unwrap().unskilled, 1);
+    // A later contact for level 5 takes the agent.
+    r.handle(
+        2.0,
+        Event::ContactArrived {
+            contact: contact(8, 2.0, &[(S1, 5)]),
+        },
+        &mut out,
+    )
+    .unwrap();
+    assert_eq!(out.len(), 1);
+    assert_eq!(out[0].contact, ContactId(8));
+    out.clear();
+    // Contact 8 goes to a callback while ringing: not abandoned, and the
+    // agent is free again, for nobody it can serve.
+    r.handle(
+        3.0,
+        Event::ContactWithdrawn {
+            contact: ContactId(8),
+        },
+        &mut out,
+    )
+    .unwrap();
+    assert!(out.is_empty());
+    assert_eq!(r.contact_state(ContactId(8)), None);
+    let c = r.counts();
+    assert_eq!((c.withdrawn, c.abandoned, c.waiting), (1, 0, 1));
+    // Contact 7 is transferred to a queue at level 5, keeping its arrival:
+    // offered at once, triggered by its own change.
+    r.handle(
+        4.0,
+        Event::ContactUpdated {
+            contact: contact(7, 1.0, &[(S1, 5)]),
+        },
+        &mut out,
+    )
+    .unwrap();
+    assert_eq!(out.len(), 1);
+    assert_eq!((out[0].contact, out[0].agent), (ContactId(7), AgentId(1)));
+    assert_eq!(out[0].trigger, Trigger::ContactWaiting(ContactId(7)));
+    // Only a waiting contact changes; an unknown one is an error too, and
+    // neither changes anything.
+    let before = r.counts();
+    let e = r
+        .handle(
+            5.0,
+            Event::ContactUpdated {
+                contact: contact(7, 1.0, &[(S1, 1)]),
+            },
+            &mut out,
+        )
+        .unwrap_err();
+    assert!(
+        e.to_string().contains("ContactUpdated does not apply"),
+        "{e}"
+    );
+    assert!(
+        r.handle(
+            5.0,
+            Event::ContactUpdated {
+                contact: contact(99, 1.0, &[(S1, 1)])
+            },
+            &mut out
+        )
+        .is_err()
+    );
+    assert_eq!(r.counts(), before);
+    assert_eq!(
+        r.contact_state(ContactId(7)),
+        Some(ContactState::Offered(AgentId(1)))
+    );
+}

@@ -131,6 +131,21 @@ struct ContactSpec {
     preferred: Option<usize>,
 }
 
+impl ContactSpec {
+    fn build(&self, id: ContactId, arrival: f64) -> Contact {
+        let mut b = Contact::builder(id, self.channel, arrival)
+            .priority(self.priority)
+            .tier(TierId(self.tier));
+        for (&s, &l) in &self.reqs {
+            b = b.requires(skill(s), l);
+        }
+        if let Some(p) = self.preferred {
+            b = b.preferred_agent(agent_id(p));
+        }
+        b.build().expect("the strategy only makes valid contacts")
+    }
+}
+
 fn contact_spec() -> impl Strategy<Value = ContactSpec> {
     (
         prop::sample::select(vec![
@@ -219,6 +234,10 @@ enum Op {
     Arrive(ContactSpec, IdPick),
     Answer(Answer, OfferPick),
     Abandon(ContactPick),
+    /// A contact's routing data changes (its id from the pick, the rest from
+    /// the spec; a spec arriving "now" keeps the contact's arrival).
+    Update(ContactPick, ContactSpec),
+    Withdraw(ContactPick),
     Complete(ContactPick),
     WrapDone(ContactPick),
     CompleteNoWrap(ContactPick),
@@ -285,6 +304,8 @@ fn op() -> impl Strategy<Value = Op> {
         12 => (contact_spec(), id_pick).prop_map(|(c, i)| Op::Arrive(c, i)),
         10 => (answer, offer_pick).prop_map(|(a, p)| Op::Answer(a, p)),
         2 => contact_pick().prop_map(Op::Abandon),
+        2 => (contact_pick(), contact_spec()).prop_map(|(p, c)| Op::Update(p, c)),
+        1 => contact_pick().prop_map(Op::Withdraw),
         6 => contact_pick().prop_map(Op::Complete),
         6 => contact_pick().prop_map(Op::WrapDone),
         3 => contact_pick().prop_map(Op::CompleteNoWrap),
@@ -528,6 +549,7 @@ struct Shadow {
     arrived: u64,
     completed: u64,
     abandoned: u64,
+    withdrawn: u64,
 }
 
 impl Shadow {
@@ -542,6 +564,7 @@ impl Shadow {
             arrived: 0,
             completed: 0,
             abandoned: 0,
+            withdrawn: 0,
         }
     }
 
@@ -550,6 +573,7 @@ impl Shadow {
             arrived: self.arrived,
             completed: self.completed,
             abandoned: self.abandoned,
+            withdrawn: self.withdrawn,
             ..Counts::default()
         };
         for sc in self.contacts.values() {
@@ -785,6 +809,35 @@ impl Shadow {
                 }
                 s => return Err(Self::wrong(*contact, s)),
             },
+            Event::ContactWithdrawn { contact } => match self.in_system(*contact)? {
+                ContactState::Waiting | ContactState::Offered(_) => {
+                    self.leave(*contact);
+                    self.withdrawn += 1;
+                }
+                s => return Err(Self::wrong(*contact, s)),
+            },
+            Event::ContactUpdated { contact } => {
+                let id = contact.id();
+                match self.in_system(id)? {
+                    ContactState::Waiting => {}
+                    s => return Err(Self::wrong(id, s)),
+                }
+                if contact.arrival() > now {
+                    return Err(RouterError::ArrivalInFuture {
+                        contact: id,
+                        arrival: contact.arrival(),
+                        now,
+                    });
+                }
+                if !self.served(contact.channel()) {
+                    return Err(RouterError::ChannelNotServed {
+                        contact: id,
+                        channel: contact.channel(),
+                    });
+                }
+                // The same contact, changed: its state and cool-downs stay.
+                self.contacts.get_mut(&id).unwrap().contact = contact.clone();
+            }
             Event::WorkCompleted { contact, outcome }
             | Event::WorkCompletedNoWrapUp { contact, outcome }
                 if outcome
@@ -963,17 +1016,8 @@ impl Gen<'_> {
                     ContactId(self.next_id)
                 });
                 let at = if now.is_finite() { now } else { base };
-                let mut b = Contact::builder(id, spec.channel, at - spec.back)
-                    .priority(spec.priority)
-                    .tier(TierId(spec.tier));
-                for (&s, &l) in &spec.reqs {
-                    b = b.requires(skill(s), l);
-                }
-                if let Some(p) = spec.preferred {
-                    b = b.preferred_agent(agent_id(p));
-                }
                 Event::ContactArrived {
-                    contact: b.build().expect("the strategy only makes valid contacts"),
+                    contact: spec.build(id, at - spec.back),
                 }
             }
             Op::Answer(kind, pick) => {
@@ -997,6 +1041,22 @@ impl Gen<'_> {
                     matches!(s, ContactState::Waiting | ContactState::Offered(_))
                 }),
             },
+            Op::Withdraw(p) => Event::ContactWithdrawn {
+                contact: contact_pick(p, &|s| {
+                    matches!(s, ContactState::Waiting | ContactState::Offered(_))
+                }),
+            },
+            Op::Update(p, spec) => {
+                let id = contact_pick(p, &|s| s == ContactState::Waiting);
+                let at = if now.is_finite() { now } else { base };
+                let arrival = match sh.contacts.get(&id) {
+                    Some(c) if spec.back == 0.0 => c.contact.arrival(),
+                    _ => at - spec.back,
+                };
+                Event::ContactUpdated {
+                    contact: spec.build(id, arrival),
+                }
+            }
             Op::Complete(p) => Event::WorkCompleted {
                 contact: contact_pick(p, &|s| matches!(s, ContactState::InService(_))),
                 outcome: Outcome {
@@ -1163,6 +1223,7 @@ fn check_state(
             + counts.wrap_up
             + counts.completed
             + counts.abandoned
+            + counts.withdrawn
     );
     let listed: Vec<(ContactId, ContactState)> = r.contacts().collect();
     let ids: BTreeSet<ContactId> = listed.iter().map(|x| x.0).collect();

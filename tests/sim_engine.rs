@@ -48,7 +48,7 @@ fn check_conservation(r: &Replication, records: &[ContactRecord], what: &str) {
     // The router's own ledger closes.
     assert_eq!(
         c.arrived,
-        c.completed + c.abandoned + c.waiting + c.offered + c.in_service + c.wrap_up,
+        c.completed + c.abandoned + c.withdrawn + c.waiting + c.offered + c.in_service + c.wrap_up,
         "{what}: router ledger"
     );
     // The simulator's statistics agree with it (warm-up is 0: every contact counts).
