@@ -654,6 +654,26 @@ impl Shadow {
             .any(|&(who, until)| who == agent && until > self.now)
     }
 
+    /// A contact arriving or changing at `now`: arrived by then, on a
+    /// channel some known agent serves.
+    fn servable(&self, contact: &Contact, now: f64) -> Result<(), RouterError> {
+        let id = contact.id();
+        if contact.arrival() > now {
+            return Err(RouterError::ArrivalInFuture {
+                contact: id,
+                arrival: contact.arrival(),
+                now,
+            });
+        }
+        if !self.served(contact.channel()) {
+            return Err(RouterError::ChannelNotServed {
+                contact: id,
+                channel: contact.channel(),
+            });
+        }
+        Ok(())
+    }
+
     fn served(&self, channel: ChannelId) -> bool {
         self.agents
             .values()
@@ -766,19 +786,7 @@ impl Shadow {
                 if self.contacts.contains_key(&id) {
                     return Err(RouterError::DuplicateContact(id));
                 }
-                if contact.arrival() > now {
-                    return Err(RouterError::ArrivalInFuture {
-                        contact: id,
-                        arrival: contact.arrival(),
-                        now,
-                    });
-                }
-                if !self.served(contact.channel()) {
-                    return Err(RouterError::ChannelNotServed {
-                        contact: id,
-                        channel: contact.channel(),
-                    });
-                }
+                self.servable(contact, now)?;
                 self.arrived += 1;
                 self.contacts.insert(
                     id,
@@ -822,19 +830,7 @@ impl Shadow {
                     ContactState::Waiting => {}
                     s => return Err(Self::wrong(id, s)),
                 }
-                if contact.arrival() > now {
-                    return Err(RouterError::ArrivalInFuture {
-                        contact: id,
-                        arrival: contact.arrival(),
-                        now,
-                    });
-                }
-                if !self.served(contact.channel()) {
-                    return Err(RouterError::ChannelNotServed {
-                        contact: id,
-                        channel: contact.channel(),
-                    });
-                }
+                self.servable(contact, now)?;
                 // The same contact, changed: its state and cool-downs stay.
                 self.contacts.get_mut(&id).unwrap().contact = contact.clone();
             }
