@@ -997,11 +997,18 @@ fn plot(path: &Path, reports: &[Report]) -> Result<(), Box<dyn std::error::Error
             .get(i)
             .map_or_else(|| Palette99::pick(i).to_rgba(), |c| c.to_rgba())
     };
-    // The service-level targets of the channels that had contacts, each
-    // fraction once with its channels (the panel shows all channels together).
+    // The service-level targets of the channels that had contacts, then
+    // the contact types' own (those unlike every channel's), each fraction
+    // once with its names (the panel shows all contacts together).
     let mut targets: Vec<(f64, Vec<String>)> = Vec::new();
     if let Some(r) = reports.first() {
-        for (row, t) in r.by_channel.iter().zip(&r.targets) {
+        let channels = r.by_channel.iter().zip(&r.targets);
+        let own = r
+            .by_type
+            .iter()
+            .zip(&r.type_targets)
+            .filter(|(_, t)| !r.targets.contains(t));
+        for (row, t) in channels.chain(own) {
             if row.metrics.offered.mean > 0.0 {
                 let label = format!("{} {:.0} s", row.name, t.threshold);
                 match targets.iter_mut().find(|(f, _)| *f == t.fraction) {

@@ -123,7 +123,18 @@ fn parse_args() -> Result<Args, String> {
             }
             "--field" => field = Some(next("--field")?),
             "--values" => values = Some(split_values(&next("--values")?)?),
-            "--policy" => args.policy = Some(next("--policy")?),
+            "--policy" => {
+                let name = next("--policy")?;
+                if name == "all" {
+                    return Err(
+                        "--policy: a sweep runs one policy (name one built-in; simulate compares them)"
+                            .into(),
+                    );
+                }
+                if args.policy.replace(name).is_some() {
+                    return Err("--policy given twice: a sweep runs one policy".into());
+                }
+            }
             "--set" => {
                 let v = next("--set")?;
                 let (f, x) = v
@@ -165,6 +176,20 @@ fn parse_args() -> Result<Args, String> {
     args.file = file;
     args.field = field.ok_or("--field is required")?;
     args.values = values.ok_or("--values is required")?;
+    // The differences pair replications that met the same customers: the
+    // seed and the number of replications stay put.
+    if ["seed", "replications"].contains(&args.field.as_str()) {
+        return Err(format!(
+            "--field {}: a sweep compares values on the same replications; use --{} for the whole sweep",
+            args.field, args.field
+        ));
+    }
+    if args.sets.iter().any(|(f, _)| *f == args.field) {
+        return Err(format!(
+            "--set {} and --field {} both set it",
+            args.field, args.field
+        ));
+    }
     Ok(args)
 }
 
@@ -346,11 +371,18 @@ fn main() -> ExitCode {
         Ok(p) => p[0].clone(),
         Err(e) => return fail(format!("--policy: {e}")),
     };
+    if let Err(e) = std::fs::create_dir_all(&args.out) {
+        return fail(format!("--out: cannot create {}: {e}", args.out.display()));
+    }
+    for (field, value) in &args.sets {
+        println!("set {field} = {value}");
+    }
     println!(
-        "sweep of {} over {} values: scenario {}, policy {}, {} replications each, seed {} \
+        "sweep of {} over {} value{}: scenario {}, policy {}, {} replications each, seed {} \
          (the same customers for every value: common random numbers)\n",
         args.field,
         sims.len(),
+        if sims.len() == 1 { "" } else { "s" },
         if base.name.is_empty() {
             "(unnamed)"
         } else {
@@ -410,8 +442,7 @@ fn main() -> ExitCode {
         runs[0].value
     );
     let path = args.out.join("sweep.csv");
-    let written = std::fs::create_dir_all(&args.out)
-        .and_then(|()| std::fs::write(&path, csv(&runs, &diffs, policy.name())));
+    let written = std::fs::write(&path, csv(&runs, &diffs, policy.name()));
     match written {
         Ok(()) => {
             println!("wrote {}", path.display());

@@ -651,7 +651,7 @@ pub struct Outcome {
 
 /// Where a contact in the system is in its life. Every contact the router
 /// accepted and that has not left is in exactly one of these states; once it
-/// leaves (completed or abandoned) the router counts it and forgets it, and
+/// leaves (completed, abandoned or withdrawn) the router counts it and forgets it, and
 /// `Router::contact_state` returns `None`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[non_exhaustive]

@@ -89,8 +89,10 @@ pub enum Event {
     /// one's: keep the old to keep its place and its wait, or give the
     /// transfer time to start afresh. Its relaxation is worked out again
     /// from its wait; the cool-downs of agents who declined it still run.
-    /// Only a waiting contact can change (an offered one is answered or
-    /// declined first).
+    /// The arrival is the caller's to give, not checked against the old
+    /// one: an earlier arrival moves the contact ahead of those that came
+    /// in between. Only a waiting contact can change (an offered one is
+    /// answered or declined first).
     ContactUpdated {
         /// The contact, as it is now.
         contact: Contact,
@@ -163,16 +165,17 @@ pub enum RouterError {
         last: f64,
     },
     /// The agent is not known (never logged in).
-    #[error("unknown agent {0}")]
+    #[error("unknown {0}")]
     UnknownAgent(AgentId),
-    /// The contact is not in the system (never arrived, or already left).
-    #[error("unknown contact {0} (never arrived, or already completed or abandoned)")]
+    /// The contact is not in the system (never arrived, or already left:
+    /// completed, abandoned or withdrawn).
+    #[error("unknown {0} (never arrived, or already left: completed, abandoned or withdrawn)")]
     UnknownContact(ContactId),
     /// A contact with this id is already in the system.
-    #[error("contact {0} is already in the system")]
+    #[error("{0} is already in the system")]
     DuplicateContact(ContactId),
     /// The contact arrived later than now.
-    #[error("contact {contact} has arrival time {arrival}, after now ({now})")]
+    #[error("{contact} has arrival time {arrival}, after now ({now})")]
     ArrivalInFuture {
         /// The contact.
         contact: ContactId,
@@ -184,7 +187,7 @@ pub enum RouterError {
     /// No agent known to the router (logged in now or before) has capacity
     /// on the contact's channel. A contact whose channel's agents are all
     /// logged out is accepted and waits for one to log in again.
-    #[error("contact {contact}: no agent serves {channel}")]
+    #[error("{contact}: no agent serves {channel}")]
     ChannelNotServed {
         /// The contact.
         contact: ContactId,
@@ -192,13 +195,13 @@ pub enum RouterError {
         channel: ChannelId,
     },
     /// The agent is logged in already.
-    #[error("agent {0} is already logged in")]
+    #[error("{0} is already logged in")]
     AlreadyLoggedIn(AgentId),
     /// The agent is not logged in.
-    #[error("agent {0} is not logged in")]
+    #[error("{0} is not logged in")]
     NotLoggedIn(AgentId),
     /// The agent still holds contacts.
-    #[error("agent {agent} still holds {held} contact(s)")]
+    #[error("{agent} still holds {held} contact(s)")]
     AgentHoldsWork {
         /// The agent.
         agent: AgentId,
@@ -206,7 +209,7 @@ pub enum RouterError {
         held: u16,
     },
     /// The event does not fit the contact's state (e.g. an offer accepted twice).
-    #[error("contact {contact} is {state}; {event} does not apply")]
+    #[error("{contact} is {state}; {event} does not apply")]
     WrongContactState {
         /// The contact.
         contact: ContactId,
@@ -216,7 +219,7 @@ pub enum RouterError {
         event: &'static str,
     },
     /// The offer was made to another agent.
-    #[error("contact {contact} was offered to {offered_to}, not {agent}")]
+    #[error("{contact} was offered to {offered_to}, not {agent}")]
     WrongAgent {
         /// The contact.
         contact: ContactId,
@@ -226,7 +229,7 @@ pub enum RouterError {
         agent: AgentId,
     },
     /// An outcome's satisfaction score is outside `0.0..=1.0` (or NaN).
-    #[error("contact {contact}: satisfaction {satisfaction} is not in 0..=1")]
+    #[error("{contact}: satisfaction {satisfaction} is not in 0..=1")]
     BadSatisfaction {
         /// The contact.
         contact: ContactId,
@@ -571,7 +574,7 @@ impl<P: RoutingPolicy> Router<P> {
     }
 
     /// Where a contact is; `None` if it never arrived or has left
-    /// (completed and abandoned contacts are counted, not kept).
+    /// (completed, abandoned and withdrawn contacts are counted, not kept).
     pub fn contact_state(&self, id: ContactId) -> Option<ContactState> {
         let ix = self.st.contact_slot(id)?;
         self.st.contact(ix).map(|r| state_of(&self.st, r.held))

@@ -1212,7 +1212,7 @@ impl State {
         ix
     }
 
-    /// Removes a contact that has left (completed or abandoned); it must not
+    /// Removes a contact that has left (completed, abandoned or withdrawn); it must not
     /// be waiting. Its record stays in the slot, dead, until the next
     /// arrival there rewrites it.
     pub fn remove_contact(&mut self, ix: u32) {

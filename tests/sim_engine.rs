@@ -1545,9 +1545,21 @@ fn ring_no_answer_on_the_multiskill_center() {
 /// Exp(mean 30 s) pause, so the agents' not-ready time should be
 /// 30 · answered · q / (1 − q), within 4 standard deviations of that sum
 /// (a negative-binomial count of exponential pauses).
+///
+/// On voice (one contact at a time) and on chat (three at once, so that a
+/// pause is often spent holding other chats: it counts whole all the same).
 #[test]
 fn ring_no_answer_costs_what_the_time_out_probability_says() {
-    let text = r#"
+    for (channel, capacity, count) in [("voice", 1, 15), ("chat", 3, 6)] {
+        let text = TEXT
+            .replace("voice = 1", &format!("{channel} = {capacity}"))
+            .replace("count = 15", &format!("count = {count}"))
+            .replace("\"voice\"", &format!("{channel:?}"));
+        check_rona_cost(&text, channel);
+    }
+}
+
+const TEXT: &str = r#"
 name = "rona-geometric"
 horizon = 100000.0
 replications = 1
@@ -1567,10 +1579,12 @@ requires = { s = 1 }
 arrivals = { kind = "poisson", rate = 0.1 }
 service = { kind = "exponential", mean = 100.0 }
 "#;
+
+fn check_rona_cost(text: &str, what: &str) {
     let sim = Simulation::new(Scenario::from_toml_str(text).unwrap()).unwrap();
     for rep in 0..3 {
         let (r, records) = run_builtin(&sim, &PolicySpec::LongestIdleAgent, rep);
-        check_conservation(&r, &records, "rona geometric");
+        check_conservation(&r, &records, what);
         let answered = r.total.answered;
         assert!(answered > 9000.0);
         let q = (-1.0f64).exp();
@@ -1582,7 +1596,7 @@ service = { kind = "exponential", mean = 100.0 }
         let measured = r.total.not_ready * r.total.agents * 100000.0;
         assert!(
             (measured - expected).abs() < 4.0 * sd,
-            "replication {rep}: not ready {measured:.0} agent-s, expected {expected:.0} ± {sd:.0}"
+            "{what} replication {rep}: not ready {measured:.0} agent-s, expected {expected:.0} ± {sd:.0}"
         );
     }
 }

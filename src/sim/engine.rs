@@ -779,12 +779,15 @@ impl<'a, P: RoutingPolicy, O: SimObserver> Engine<'a, P, O> {
             acc.capacity += ag.capacity as f64 * dt;
             acc.slots += ag.held as f64 * dt;
             ag.staffed += dt;
+            // A pause counts whole, holding chats or not; the time it holds
+            // nothing is neither busy nor idle.
+            if ag.not_ready {
+                acc.not_ready += dt;
+            }
             if ag.held > 0 {
                 acc.busy += dt;
                 ag.busy += dt;
-            } else if ag.not_ready {
-                acc.not_ready += dt;
-            } else if ag.on_shift {
+            } else if ag.on_shift && !ag.not_ready {
                 acc.idle += dt;
                 ag.idle += dt;
             }

@@ -506,8 +506,11 @@ pub struct OfferSpec {
     /// Ring-no-answer (RONA): an agent who lets an offer time out goes not
     /// ready for a time drawn from this distribution, then ready again, as
     /// an ACD does so as not to keep ringing an agent who is away (default:
-    /// the agent stays ready). Needs `timeout`. The report's `not_ready`
-    /// metric is the share of the agents' logged-in time it costs.
+    /// the agent stays ready). Needs `timeout`. The end of the agent's
+    /// shift ends the pause (the agent goes home, or on finishing its
+    /// work), and so does the start of its next shift (ready again). The
+    /// report's `not_ready` metric is the share of the agents' logged-in
+    /// time it takes; occupancy leaves it out.
     #[serde(default)]
     pub rona_pause: Option<Dist>,
 }

@@ -245,7 +245,8 @@ pub(crate) struct QueueAcc {
     pub abandoned: u64,
     /// Answered after a positive wait, or abandoned.
     pub waited: u64,
-    /// Answered within the channel's service-level threshold.
+    /// Answered within the contact type's service-level threshold (its
+    /// own target's, or its channel's).
     pub within: u64,
     pub wait_answered: f64,
     pub wait_abandoned: f64,
@@ -336,7 +337,8 @@ pub(crate) struct StaffAcc {
     pub slots: f64,
     /// Total capacity × time logged in.
     pub capacity: f64,
-    /// Not ready after an unanswered offer (RONA) and holding nothing.
+    /// In a not-ready pause after an unanswered offer (RONA), holding
+    /// other contacts or not.
     pub not_ready: f64,
 }
 
@@ -479,7 +481,8 @@ metric_struct! {
         abandoned,
         /// Contacts still waiting at the end (`offered − answered − abandoned`).
         waiting_at_end,
-        /// Answered within the channel's threshold (by the instant arrival +
+        /// Answered within the threshold of each contact's own type (its
+        /// `service_level`, or its channel's; by the instant arrival +
         /// threshold) / (answered + abandoned).
         service_level,
         /// Average speed of answer: mean wait of answered contacts (s).
@@ -520,14 +523,18 @@ metric_struct! {
         ewt_mae,
         /// Mean number of agents logged in over the row's time.
         agents,
-        /// Busy time / (busy + ready idle time) of the row's agents.
+        /// Busy time / (busy + ready idle time) of the row's agents
+        /// (holding an offer that rings counts as busy).
         occupancy,
         /// Contacts held / capacity, time-averaged while logged in (differs
         /// from occupancy for agents who hold several chats).
         utilisation,
-        /// Share of the row's agents' logged-in time spent not ready after
-        /// letting an offer time out (the scenario's `offers.rona_pause`;
-        /// NaN without it).
+        /// Share of the row's agents' logged-in time spent in a not-ready
+        /// pause after letting an offer time out (the scenario's
+        /// `offers.rona_pause`; NaN without it). A pause spent holding other
+        /// contacts (chats) counts here and as busy. Occupancy leaves the
+        /// pause time without work out of its denominator, so a pause can
+        /// raise it: read the two together.
         not_ready,
     }
 }

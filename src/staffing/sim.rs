@@ -638,7 +638,22 @@ impl fmt::Display for StaffingTable {
             .iter()
             .map(|g| g.chars().take(10).collect())
             .collect();
-        write!(f, "{:<13} {:>7} {:>6}", "interval", "load", "erlang")?;
+        let label = |row: &IntervalStaffing| {
+            format!(
+                "{}-{}",
+                clock_label(self.day_start, row.start),
+                clock_label(self.day_start, row.end)
+            )
+        };
+        // Wide enough for the longest label (`23:30+1d-00:00+2d`).
+        let w = self
+            .intervals
+            .iter()
+            .map(|r| label(r).len())
+            .max()
+            .unwrap_or(0)
+            .max(13);
+        write!(f, "{:<w$} {:>7} {:>6}", "interval", "load", "erlang")?;
         for g in &groups {
             write!(f, " {g:>10}")?;
         }
@@ -658,12 +673,8 @@ impl fmt::Display for StaffingTable {
             let p = &row.point;
             write!(
                 f,
-                "{:<13} {:>7.1} {:>6}",
-                format!(
-                    "{}-{}",
-                    clock_label(self.day_start, row.start),
-                    clock_label(self.day_start, row.end)
-                ),
+                "{:<w$} {:>7.1} {:>6}",
+                label(row),
                 p.offered_load.iter().sum::<f64>(),
                 p.erlang_total
             )?;
