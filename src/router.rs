@@ -752,20 +752,29 @@ impl<P: RoutingPolicy> Router<P> {
         // A thin dispatch, inlined where the caller names the event: the
         // events of every contact's life then go straight to their own path,
         // with its triggers known, instead of through the general match.
+        // The arms that copy their fields out leave `event` whole, to be
+        // dropped at the end: they `forget` it instead, which is sound (those
+        // variants own nothing) and spares a call to the whole enum's drop
+        // glue, out of line since `Event` has two variants that hold a
+        // `Contact` (0.5% of an M/M/n simulation).
         match event {
             Event::ContactArrived { contact } => {
                 self.handle_with(now, out, |r| r.apply_arrived(now, contact))
             }
             Event::OfferAccepted { contact, agent } => {
+                std::mem::forget(event);
                 self.handle_with(now, out, |r| r.apply_accepted(now, contact, agent))
             }
             Event::WorkCompleted { contact, outcome } => {
+                std::mem::forget(event);
                 self.handle_with(now, out, |r| r.apply_wrap_up(contact, outcome))
             }
             Event::WorkCompletedNoWrapUp { contact, outcome } => {
+                std::mem::forget(event);
                 self.handle_with(now, out, |r| r.apply_completed(now, contact, outcome))
             }
             Event::WrapUpDone { contact } => {
+                std::mem::forget(event);
                 self.handle_with(now, out, |r| r.apply_wrapped(now, contact))
             }
             event => self.handle_with(now, out, |r| r.apply(now, event)),
