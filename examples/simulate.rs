@@ -50,6 +50,7 @@
 //!
 //! A bad scenario file or option exits with status 2.
 
+mod cells;
 mod overrides;
 mod pipe;
 
@@ -58,6 +59,7 @@ use std::process::ExitCode;
 use std::sync::Mutex;
 use std::time::Instant;
 
+use cells::{diff, pm};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use plotters::prelude::*;
 use skillroute::SegmentId;
@@ -621,22 +623,6 @@ fn run_all(
     Ok(runs)
 }
 
-fn pm(e: &Estimate, scale: f64, decimals: usize) -> String {
-    if !e.mean.is_finite() {
-        return "n/a".into();
-    }
-    if e.half_width.is_finite() {
-        format!(
-            "{:.d$} ± {:.d$}",
-            e.mean * scale,
-            e.half_width * scale,
-            d = decimals
-        )
-    } else {
-        format!("{:.d$}", e.mean * scale, d = decimals)
-    }
-}
-
 const HEADER: [&str; 8] = [
     "policy",
     "offered",
@@ -793,21 +779,6 @@ fn print_learned(sim: &Simulation, policies: &[PolicySpec]) -> Result<(), String
         }
     }
     Ok(())
-}
-
-/// `pm` for a paired difference, signed, with `*` where its interval
-/// excludes 0 (the policies differ at the confidence level).
-fn diff(e: &Estimate, scale: f64, decimals: usize) -> String {
-    if !e.mean.is_finite() {
-        return "n/a".into();
-    }
-    let star = if e.half_width.is_finite() && !e.contains(0.0) {
-        "*"
-    } else {
-        " "
-    };
-    let sign = if e.mean * scale >= 0.0 { "+" } else { "" };
-    format!("{sign}{}{star}", pm(e, scale, decimals))
 }
 
 fn print_comparisons(comparisons: &[Comparison], replications: u32, confidence: f64) {

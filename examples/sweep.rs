@@ -25,12 +25,14 @@
 //! `--replications N` and `--seed S` change the scenario for every value.
 //! A bad option, file or value exits with status 2, naming it.
 
+mod cells;
 mod overrides;
 mod pipe;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use cells::{diff, pm};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use skillroute::sim::{
     Estimate, Metrics, PolicySpec, Replication, RunOptions, Scenario, Simulation,
@@ -213,41 +215,16 @@ struct Run {
 }
 
 /// Each total metric's paired difference `run − base`, replication by
-/// replication (Student's t over the differences).
+/// replication (Student's t over the differences; a pair where either is
+/// undefined is left out).
 fn paired(base: &Run, run: &Run, confidence: f64) -> Metrics<Estimate> {
-    let mut diffs = Vec::with_capacity(run.reps.len());
-    Metrics::from_fn(|i| {
-        diffs.clear();
-        for (a, b) in base.reps.iter().zip(&run.reps) {
-            let x = *b.total.values().nth(i).expect("same fields");
-            let y = *a.total.values().nth(i).expect("same fields");
-            if x.is_finite() && y.is_finite() {
-                diffs.push(x - y);
-            }
-        }
-        Estimate::from_samples(&diffs, confidence)
-    })
-}
-
-/// `mean ± half-width`, scaled, with a sign and a `*` for a difference.
-fn cell(e: &Estimate, scale: f64, decimals: usize, signed: bool) -> String {
-    if !e.mean.is_finite() {
-        return "n/a".into();
-    }
-    let (m, h) = (e.mean * scale, e.half_width * scale);
-    let sign = if signed && m >= 0.0 { "+" } else { "" };
-    let star = if signed && e.half_width.is_finite() && !e.contains(0.0) {
-        "*"
-    } else if signed {
-        " "
-    } else {
-        ""
-    };
-    if h.is_finite() {
-        format!("{sign}{m:.decimals$} ± {h:.decimals$}{star}")
-    } else {
-        format!("{sign}{m:.decimals$}{star}")
-    }
+    let diffs: Vec<Metrics<f64>> = base
+        .reps
+        .iter()
+        .zip(&run.reps)
+        .map(|(a, b)| b.total.minus(&a.total))
+        .collect();
+    Metrics::estimate(&diffs.iter().collect::<Vec<_>>(), confidence)
 }
 
 /// Picks one metric of a row.
@@ -271,11 +248,11 @@ fn print_table(field: &str, runs: &[Run], diffs: &[Metrics<Estimate>]) {
     for (run, d) in runs.iter().zip(diffs) {
         let mut row = vec![run.value.clone()];
         row.extend(COLUMNS.iter().map(|&(_, pick, scale, dec)| {
-            let base = cell(pick(&run.total), scale, dec, false);
+            let base = pm(pick(&run.total), scale, dec);
             if std::ptr::eq(run, &runs[0]) {
                 base
             } else {
-                format!("{base}  ({})", cell(pick(d), scale, dec, true))
+                format!("{base}  ({})", diff(pick(d), scale, dec))
             }
         }));
         rows.push(row);

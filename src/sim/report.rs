@@ -213,6 +213,16 @@ fn check(plan: &Plan, reps: &[Replication], confidence: f64) -> Result<(), Repor
     Ok(())
 }
 
+/// A number for CSV: exact (it reads back to the same `f64`), empty if
+/// undefined.
+fn num(x: f64) -> String {
+    if x.is_finite() {
+        format!("{x}")
+    } else {
+        String::new()
+    }
+}
+
 fn ratio(a: f64, b: f64) -> f64 {
     if b > 0.0 { a / b } else { f64::NAN }
 }
@@ -316,16 +326,9 @@ impl Replication {
     /// `policy`, `replication`, the run's `arrived`, `end_time`,
     /// `mean_in_queue`, `mean_in_system` and `overtime`, then each of
     /// `total`'s [`Metrics`], then each [`Fairness`] figure over all agents,
-    /// prefixed `fairness_`. Undefined values (NaN) are empty; numbers are
+    /// prefixed `fairness_`. Undefined values are empty; numbers are
     /// written so that they read back to the same `f64`.
     pub fn to_csv(reps: &[Replication]) -> String {
-        fn num(x: f64) -> String {
-            if x.is_nan() {
-                String::new()
-            } else {
-                format!("{x}")
-            }
-        }
         let mut out = String::from(
             "policy,replication,arrived,end_time,mean_in_queue,mean_in_system,overtime",
         );
@@ -798,13 +801,6 @@ impl Report {
     /// (each contact type's, likewise);
     /// undefined values are empty).
     pub fn to_csv(&self) -> String {
-        fn num(x: f64) -> String {
-            if x.is_finite() {
-                format!("{x}")
-            } else {
-                String::new()
-            }
-        }
         use super::csv_field as quote;
         let mut out = String::from("section,name,start,end,metric,mean,half_width,low,high,n\n");
         let mut line =

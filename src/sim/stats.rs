@@ -445,8 +445,10 @@ macro_rules! metric_struct {
 
         impl $name<f64> {
             /// Each metric of `self` minus the same metric of `base` (NaN
-            /// where either is undefined).
-            pub(crate) fn minus(&self, base: &$name<f64>) -> $name<f64> {
+            /// where either is undefined): with [`estimate`](Self::estimate)
+            /// over replications, the paired difference of two runs on the
+            /// same customers.
+            pub fn minus(&self, base: &$name<f64>) -> $name<f64> {
                 $name {
                     $($f: self.$f - base.$f,)*
                 }
