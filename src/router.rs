@@ -27,7 +27,8 @@ use crate::state::{AgentRec, Held, RouterView, ScoreMemo, State, Vouched};
 #[non_exhaustive]
 pub enum Event {
     /// An agent logged in (not ready yet) with this profile; a known agent that
-    /// is logged out may log in with a changed profile.
+    /// is logged out may log in with a changed profile (a logged-in one
+    /// changes by [`Event::AgentUpdated`]).
     AgentLogin {
         /// The agent's profile.
         agent: Agent,
@@ -46,6 +47,21 @@ pub enum Event {
     AgentNotReady {
         /// The agent.
         agent: AgentId,
+    },
+    /// A logged-in agent's profile changed without a new login: a supervisor
+    /// gave or took a skill, changed a level, a channel's capacity or the
+    /// agent's attributes. `agent` carries the same id and replaces the
+    /// profile whole; presence, held work and idle time stay. The agent keeps
+    /// what it holds even where the new profile would not give it (a skill
+    /// taken away, a capacity lowered below its load: it takes no new work
+    /// there until its load is under the new capacity), and is offered work
+    /// at once if the change makes it eligible. A channel on which it holds
+    /// work cannot be taken away ([`RouterError::ChannelInUse`]): send the
+    /// change when that work ends. Policies see a new
+    /// [`login`](crate::AgentRef::login) key, as after a login.
+    AgentUpdated {
+        /// The agent, as it is now.
+        agent: Agent,
     },
     /// A contact arrived (or was escalated from self-service, keeping its arrival time).
     ContactArrived {
@@ -206,6 +222,17 @@ pub enum RouterError {
         /// The agent.
         agent: AgentId,
         /// How many contacts it holds.
+        held: u16,
+    },
+    /// An [`Event::AgentUpdated`] profile drops a channel on which the agent
+    /// holds work.
+    #[error("{agent} holds {held} contact(s) on {channel}, which its new profile drops")]
+    ChannelInUse {
+        /// The agent.
+        agent: AgentId,
+        /// The channel the new profile has no capacity for.
+        channel: ChannelId,
+        /// How many contacts the agent holds on it.
         held: u16,
     },
     /// The event does not fit the contact's state (e.g. an offer accepted twice).
@@ -941,6 +968,38 @@ impl<P: RoutingPolicy> Router<P> {
                 }
                 self.st.agents[a as usize].presence = Presence::LoggedOut;
                 self.st.refresh_agent(a);
+            }
+            Event::AgentUpdated { agent } => {
+                let id = agent.id();
+                let a = self.logged_in(id)?;
+                let rec = self.st.agent(a);
+                for (c, &held) in rec.agent.capacities().iter().zip(&rec.used) {
+                    if held > 0 && agent.capacity(c.channel) == 0 {
+                        let channel = c.channel;
+                        return Err(RouterError::ChannelInUse {
+                            agent: id,
+                            channel,
+                            held,
+                        });
+                    }
+                }
+                // Out of every index under the old profile (as if logged
+                // out), then back in under the new one.
+                let presence = rec.presence;
+                self.st.agents[a as usize].presence = Presence::LoggedOut;
+                self.st.refresh_agent(a);
+                self.count_channels(a, -1);
+                let class = self.fit.agent_class(&agent);
+                let profile = self.st.profile_for(&agent, class);
+                let rec = &mut self.st.agents[a as usize];
+                rec.reprofile(agent, profile, class);
+                rec.presence = presence;
+                self.count_channels(a, 1);
+                self.st.sweep_profiles();
+                self.st.refresh_agent(a);
+                if presence == Presence::Ready {
+                    triggers[0] = Some(Trigger::AgentAvailable(id));
+                }
             }
             Event::AgentReady { agent } => {
                 let a = self.logged_in(agent)?;

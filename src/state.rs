@@ -386,6 +386,33 @@ impl AgentRec {
     }
 }
 
+impl AgentRec {
+    /// Gives a logged-in agent that is in no index a new profile: its held
+    /// work per channel follows the channels (none held on a dropped one,
+    /// which the caller checked), and it gets a new login key, since what
+    /// policies derived from the old profile no longer holds.
+    pub fn reprofile(&mut self, agent: Agent, profile: u32, class: u64) {
+        debug_assert!(self.bucket == NONE && self.all_pos == NONE);
+        let used = agent
+            .capacities()
+            .iter()
+            .map(|c| {
+                self.agent
+                    .capacities()
+                    .iter()
+                    .position(|o| o.channel == c.channel)
+                    .map_or(0, |k| self.used[k])
+            })
+            .collect();
+        self.used = used;
+        self.login = LOGINS.fetch_add(1, AtomicOrdering::Relaxed) + 1;
+        self.profile = profile;
+        self.class = class;
+        self.low = LowLevels::of(&agent);
+        self.agent = agent;
+    }
+}
+
 /// Free slots for `channel` of an agent of profile `agent` holding `used`
 /// per channel (parallel to its capacities), `used_total` in all.
 fn free_slots(agent: &Agent, used: &[u16], used_total: u16, channel: ChannelId) -> u16 {
@@ -2211,9 +2238,10 @@ impl<'a> AgentRef<'a> {
     pub fn index(&self) -> usize {
         self.ix as usize
     }
-    /// This login's key: a number that changes exactly when the agent logs in
-    /// again — the only moment its profile (skills, capacities, attributes)
-    /// may change — and is never given to another login, by this router or
+    /// This login's key: a number that changes exactly when the agent's
+    /// profile (skills, capacities, attributes) may have changed — when it
+    /// logs in again or is updated ([`Event::AgentUpdated`](crate::Event::AgentUpdated))
+    /// — and is never given to another login, by this router or
     /// another in the process. What a policy derives from the profile stays
     /// valid while the key does. The numbers depend on the process's other
     /// routers: a key for equality, not for decisions.

@@ -1707,3 +1707,102 @@ fn updated_contacts_are_routed_again_and_withdrawn_ones_leave() {
         Some(ContactState::Offered(AgentId(1)))
     );
 }
+
+// ---------------------------------------------------------------------------
+// A profile changed while logged in
+// ---------------------------------------------------------------------------
+
+#[test]
+fn a_reskilled_agent_is_offered_work_at_once_and_keeps_what_it_holds() {
+    let mut r = Router::new(LongestIdleAgent);
+    let chats = |id: u32, skills: &[(SkillId, u8)], chat: u16| {
+        let mut b = Agent::builder(AgentId(id))
+            .channel(ChannelId::VOICE, 1)
+            .channel(ChannelId::CHAT, chat);
+        for &(s, l) in skills {
+            b = b.skill(s, l);
+        }
+        b.build().unwrap()
+    };
+    ready(&mut r, 0.0, chats(1, &[(S1, 5)], 3));
+    let login_before = r.view().agent(AgentId(1)).unwrap().login();
+    // A call needing S2 waits: nobody has it.
+    assert!(arrive(&mut r, 1.0, contact(1, 1.0, &[(S2, 3)])).is_empty());
+    // A supervisor gives agent 1 skill S2 at level 2: still too low.
+    let o = ev(
+        &mut r,
+        2.0,
+        Event::AgentUpdated {
+            agent: chats(1, &[(S1, 5), (S2, 2)], 3),
+        },
+    );
+    assert!(o.is_empty());
+    // At level 3 the call is offered in the same event, triggered by the agent.
+    let o = ev(
+        &mut r,
+        3.0,
+        Event::AgentUpdated {
+            agent: chats(1, &[(S1, 5), (S2, 3)], 3),
+        },
+    );
+    assert_eq!(pairs(&o), [(1, 1)]);
+    assert_eq!(o[0].trigger, Trigger::AgentAvailable(AgentId(1)));
+    let login_after = r.view().agent(AgentId(1)).unwrap().login();
+    assert_ne!(login_before, login_after, "policies must see a new key");
+    // Two chats are taken beside the call (total capacity 3 by default).
+    assert_eq!(
+        pairs(&arrive(&mut r, 4.0, on(2, ChannelId::CHAT, 4.0))),
+        [(2, 1)]
+    );
+    assert_eq!(
+        pairs(&arrive(&mut r, 4.0, on(3, ChannelId::CHAT, 4.0))),
+        [(3, 1)]
+    );
+    // Chat capacity cut to 1 below the load of 2: both chats stay, S2 is
+    // taken away while the call rings, and the ringing call stays offered.
+    let o = ev(
+        &mut r,
+        5.0,
+        Event::AgentUpdated {
+            agent: chats(1, &[(S1, 5)], 1),
+        },
+    );
+    assert!(o.is_empty());
+    assert_eq!(r.agent_load(AgentId(1)), Some(3));
+    assert_eq!(
+        r.contact_state(ContactId(1)),
+        Some(ContactState::Offered(AgentId(1)))
+    );
+    let login_after = r.view().agent(AgentId(1)).unwrap().login();
+    // A new chat waits: 2 held against a capacity of 1.
+    assert!(arrive(&mut r, 6.0, on(4, ChannelId::CHAT, 6.0)).is_empty());
+    // Taking chat away while two chats run is refused, and changes nothing.
+    let mut out = Vec::new();
+    let e = r
+        .handle(
+            7.0,
+            Event::AgentUpdated {
+                agent: agent(1, &[(S1, 5)]),
+            },
+            &mut out,
+        )
+        .unwrap_err();
+    assert_eq!(
+        e,
+        skillroute::RouterError::ChannelInUse {
+            agent: AgentId(1),
+            channel: ChannelId::CHAT,
+            held: 2
+        }
+    );
+    assert!(out.is_empty());
+    assert_eq!(r.view().agent(AgentId(1)).unwrap().login(), login_after);
+    // The call is answered and ends: its slot frees, but the chat load (2)
+    // is still over the capacity of 1, so chat 4 waits.
+    assert!(finish(&mut r, 8.0, 1, 1).is_empty());
+    // One chat ends: load 1 = capacity, still full for chat.
+    assert!(finish(&mut r, 9.0, 2, 1).is_empty());
+    // The other ends: now chat 4 gets the slot.
+    assert_eq!(pairs(&finish(&mut r, 10.0, 3, 1)), [(4, 1)]);
+    assert_eq!(r.agent_load(AgentId(1)), Some(1));
+}

@@ -228,6 +228,8 @@ enum AgentPick {
 #[derive(Debug, Clone)]
 enum Op {
     Login(AgentPick, bool),
+    /// A logged-in agent takes the profile of one of its two variants.
+    UpdateAgent(AgentPick, bool),
     Logout(AgentPick),
     Ready(AgentPick),
     NotReady(AgentPick),
@@ -301,6 +303,7 @@ fn op() -> impl Strategy<Value = Op> {
         1 => agent().prop_map(Op::Logout),
         6 => agent().prop_map(Op::Ready),
         2 => agent().prop_map(Op::NotReady),
+        2 => (agent(), any::<bool>()).prop_map(|(a, v)| Op::UpdateAgent(a, v)),
         12 => (contact_spec(), id_pick).prop_map(|(c, i)| Op::Arrive(c, i)),
         10 => (answer, offer_pick).prop_map(|(a, p)| Op::Answer(a, p)),
         2 => contact_pick().prop_map(Op::Abandon),
@@ -528,6 +531,9 @@ struct ShAgent {
     presence: Presence,
     /// Contacts held (offered, in service or in wrap-up).
     held: BTreeSet<ContactId>,
+    /// Contacts it held when its profile last changed while logged in: they
+    /// may exceed the new capacities, contacts offered since may not.
+    kept: BTreeSet<ContactId>,
 }
 
 #[derive(Debug, Clone)]
@@ -757,6 +763,7 @@ impl Shadow {
                                 profile: agent.clone(),
                                 presence: Presence::NotReady,
                                 held: BTreeSet::new(),
+                                kept: BTreeSet::new(),
                             },
                         );
                     }
@@ -772,6 +779,24 @@ impl Shadow {
                     });
                 }
                 a.presence = Presence::LoggedOut;
+            }
+            Event::AgentUpdated { agent } => {
+                let id = agent.id();
+                self.logged_in(id)?;
+                let a = &self.agents[&id];
+                for c in a.profile.capacities() {
+                    let held = self.used(a, c.channel);
+                    if held > 0 && agent.capacity(c.channel) == 0 {
+                        return Err(RouterError::ChannelInUse {
+                            agent: id,
+                            channel: c.channel,
+                            held,
+                        });
+                    }
+                }
+                let a = self.agents.get_mut(&id).unwrap();
+                a.profile = agent.clone();
+                a.kept = a.held.clone();
             }
             Event::AgentReady { agent } => {
                 self.logged_in(*agent)?;
@@ -985,6 +1010,13 @@ impl Gen<'_> {
                 let id = agent_id(a);
                 let agent = if *variant { q.build(id) } else { p.build(id) };
                 Event::AgentLogin { agent }
+            }
+            Op::UpdateAgent(pick, variant) => {
+                let a = agent_pick(*pick, &|a| logged_in(a)) % AGENTS;
+                let (p, q) = &self.scenario.agents[a];
+                let id = agent_id(a);
+                let agent = if *variant { q.build(id) } else { p.build(id) };
+                Event::AgentUpdated { agent }
             }
             Op::Logout(pick) => Event::AgentLogout {
                 agent: agent_id(agent_pick(*pick, &|a| logged_in(a))),
@@ -1244,14 +1276,21 @@ fn check_state(
     for (id, a) in &sh.agents {
         prop_assert_eq!(r.agent_state(*id), Some(sh.agent_state(a)), "agent {}", id);
         prop_assert_eq!(r.agent_load(*id), Some(a.held.len() as u16), "agent {}", id);
+        // Work kept through a profile change may exceed the new capacities;
+        // then no new work comes until the load is back under them.
+        let kept: Vec<&ContactId> = a.kept.intersection(&a.held).collect();
         prop_assert!(
-            a.held.len() as u16 <= a.profile.total_capacity(),
+            a.held.len() as u16 <= a.profile.total_capacity().max(kept.len() as u16),
             "agent {id} over its total capacity"
         );
         let ar = view.agent(*id).unwrap();
         for ch in CHANNELS {
+            let kept_on = kept
+                .iter()
+                .filter(|c| sh.contacts[**c].contact.channel() == ch)
+                .count() as u16;
             prop_assert!(
-                sh.used(a, ch) <= a.profile.capacity(ch),
+                sh.used(a, ch) <= a.profile.capacity(ch).max(kept_on),
                 "agent {id} over capacity on {ch}"
             );
             prop_assert_eq!(
