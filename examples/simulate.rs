@@ -257,11 +257,6 @@ fn main() -> ExitCode {
         overrides::apply(&mut s, &args.sets, args.replications, args.seed)?;
         Ok(s)
     });
-    if let Ok(s) = &loaded {
-        for w in s.warnings() {
-            eprintln!("warning: {w}");
-        }
-    }
     let sim = match loaded.and_then(|s| {
         Simulation::new(s).map_err(|e| match &args.file {
             Some(path) => format!("{}: {e}", path.display()),
@@ -274,6 +269,11 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    // Only a valid scenario's warnings: an invalid one's would be noise
+    // beside its error (an infinite horizon "not covered" by the rates).
+    for w in sim.scenario().warnings() {
+        eprintln!("warning: {w}");
+    }
 
     // Built-ins with their defaults, except the scenario's own policy, which
     // keeps the parameters its file gives (e.g. skill-expansion's steps).

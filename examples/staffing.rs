@@ -544,7 +544,8 @@ fn center(args: &Args, path: &str, out: &mut impl Write) -> Result<(), Failure> 
     writeln!(
         out,
         "erlang: per-skill Erlang agents; sim: agents per group by simulation; diff = sim - erlang; \
-         worst SL: lowest type's simulated service level at that staffing, mean ± 95% half-width\n"
+         worst SL: the type least above (or furthest below) its own target, its service level \
+         at that staffing (mean ± 95% half-width) and its target, in %\n"
     )?;
     write!(out, "{table}")?;
     writeln!(

@@ -339,7 +339,12 @@ fn main() -> ExitCode {
             .map_err(|e| e.to_string())
             .and_then(|()| Simulation::new(s).map_err(|e| e.to_string()));
         match checked {
-            Ok(sim) => sims.push(sim),
+            Ok(sim) => {
+                for w in sim.scenario().warnings() {
+                    eprintln!("warning: {} = {v}: {w}", args.field);
+                }
+                sims.push(sim)
+            }
             Err(e) => return fail(format!("--field {} = {v}: {e}", args.field)),
         }
     }

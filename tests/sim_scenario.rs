@@ -499,6 +499,8 @@ fn fields_are_set_by_their_paths() {
         ("groups[].count", "1", "is not name[index]"),
         ("seed.x", "1", "is not inside a table"),
         ("horizon", "\"long\"", "invalid type"),
+        ("horizon", "1e400", "1e400 is too large for a number"),
+        ("horizon", "-1e400", "-1e400 is too large for a number"),
         ("no_such_field", "1", "unknown field"),
         ("groups[0].cuont", "1", "unknown field"),
         ("", "1", "an empty field name"),

@@ -196,8 +196,10 @@ fn a_day_is_staffed_interval_by_interval() {
         table.simulated_configurations,
         (rows[0].point.evaluations + rows[1].point.evaluations) as u64
     );
+    assert_eq!(rows[1].label, "08:30-09:30");
     let json = serde_json::to_string(&table).unwrap();
     assert!(json.contains("\"agents_by_group\""));
+    assert!(json.contains("\"label\":\"08:30-09:30\""), "{json}");
 }
 
 /// Simulates `scenario` stationary at `rates` with `counts` agents per group

@@ -753,6 +753,11 @@ impl Scenario {
         let bad = |rule: String| invalid(path, rule);
         let value: toml::Value = match toml::from_str::<toml::Table>(&format!("v = {value}")) {
             Ok(mut t) => t.remove("v").ok_or_else(|| bad("no value".into()))?,
+            // A number TOML cannot hold (1e400) is too large, not a string:
+            // the scenario's own check then names the field and its range.
+            Err(_) if value.trim().parse::<f64>().is_ok_and(f64::is_infinite) => {
+                return Err(bad(format!("{value} is too large for a number")));
+            }
             Err(_) => toml::Value::String(value.to_string()),
         };
         let mut root = toml::Value::try_from(&*self)

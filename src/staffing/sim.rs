@@ -425,6 +425,10 @@ impl SimStaffing {
                 .map(solve)
                 .collect::<Result<_, _>>()?
         };
+        let day_start = scenario
+            .day_start
+            .as_deref()
+            .and_then(|d| crate::sim::parse_day_start(d).ok());
         let intervals = which
             .iter()
             .zip(spans)
@@ -433,6 +437,11 @@ impl SimStaffing {
                 index,
                 start,
                 end,
+                label: format!(
+                    "{}-{}",
+                    clock_label(day_start, start),
+                    clock_label(day_start, end)
+                ),
                 point: points[k].clone(),
             })
             .collect();
@@ -448,10 +457,7 @@ impl SimStaffing {
             seed: model.seed,
             replications: self.replications,
             run_length: self.run_length,
-            day_start: scenario
-                .day_start
-                .as_deref()
-                .and_then(|d| crate::sim::parse_day_start(d).ok()),
+            day_start,
             warm_up: self.warm_up,
             confidence: self.confidence,
             rule: self.rule,
@@ -559,6 +565,10 @@ pub struct IntervalStaffing {
     pub start: f64,
     /// Its end (s).
     pub end: f64,
+    /// `start-end` as a clock when the scenario has a `day_start`
+    /// ([`clock_label`]): `08:00-08:30`; in seconds otherwise.
+    #[serde(default)]
+    pub label: String,
     /// What the search found.
     #[serde(flatten)]
     pub point: StaffingPoint,
@@ -630,51 +640,61 @@ fn percent(e: &Estimate) -> String {
 
 impl fmt::Display for StaffingTable {
     /// Per interval: the Erlang total, the simulated agents per group and
-    /// total, the difference, and the worst type's service level (mean ±
-    /// half-width, %) at each staffing.
+    /// total, the difference, and at each staffing the worst type — the
+    /// least margin over its own target — with its service level (mean ±
+    /// half-width, %) and target.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let groups: Vec<String> = self
             .groups
             .iter()
             .map(|g| g.chars().take(10).collect())
             .collect();
-        let label = |row: &IntervalStaffing| {
-            format!(
-                "{}-{}",
-                clock_label(self.day_start, row.start),
-                clock_label(self.day_start, row.end)
-            )
-        };
         // Wide enough for the longest label (`23:30+1d-00:00+2d`).
         let w = self
             .intervals
             .iter()
-            .map(|r| label(r).len())
+            .map(|r| r.label.len())
             .max()
             .unwrap_or(0)
             .max(13);
+        // The worst type: the least margin over its own target, shown with
+        // its name and target, since types' targets may differ.
+        let types: Vec<String> = self
+            .contact_types
+            .iter()
+            .map(|t| t.chars().take(10).collect())
+            .collect();
+        let tw = types.iter().map(|t| t.chars().count()).max().unwrap_or(0);
+        let worst = |sl: &[Estimate]| {
+            sl.iter()
+                .zip(&self.targets)
+                .zip(&types)
+                .filter(|((e, _), _)| e.mean.is_finite())
+                .min_by(|((a, s), _), ((b, t), _)| {
+                    (a.mean - s.fraction).total_cmp(&(b.mean - t.fraction))
+                })
+                .map_or("-".to_string(), |((e, t), name)| {
+                    // 80, 92.5: the target as written, not 80.00000000000001
+                    let target = (1e4 * t.fraction).round() / 100.0;
+                    format!("{name:<tw$} {:<9} ({target})", percent(e))
+                })
+        };
         write!(f, "{:<w$} {:>7} {:>6}", "interval", "load", "erlang")?;
         for g in &groups {
             write!(f, " {g:>10}")?;
         }
+        let cw = tw + 20;
         writeln!(
             f,
-            " {:>6} {:>5}  {:<16} {:<16}",
-            "sim", "diff", "worst SL erlang %", "worst SL sim %"
+            " {:>6} {:>5}  {:<cw$} {:<cw$}",
+            "sim", "diff", "worst SL erlang % (target)", "worst SL sim % (target)"
         )?;
-        let worst = |sl: &[Estimate]| {
-            sl.iter()
-                .zip(&self.targets)
-                .filter(|(e, _)| e.mean.is_finite())
-                .min_by(|(a, s), (b, t)| (a.mean - s.fraction).total_cmp(&(b.mean - t.fraction)))
-                .map_or("-".to_string(), |(e, _)| percent(e))
-        };
         for row in &self.intervals {
             let p = &row.point;
             write!(
                 f,
                 "{:<w$} {:>7.1} {:>6}",
-                label(row),
+                row.label,
                 p.offered_load.iter().sum::<f64>(),
                 p.erlang_total
             )?;
@@ -683,7 +703,7 @@ impl fmt::Display for StaffingTable {
             }
             writeln!(
                 f,
-                " {:>6} {:>+5}  {:<16} {:<16}{}",
+                " {:>6} {:>+5}  {:<cw$} {:<cw$}{}",
                 p.agents_total,
                 p.difference,
                 p.erlang_service_level.as_deref().map_or("-".into(), worst),
@@ -1311,6 +1331,73 @@ impl Model<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The worst type is the one least above its own target, named with
+    /// its target: not the lowest service level when targets differ.
+    #[test]
+    fn the_table_names_the_type_furthest_below_its_own_target() {
+        let e = |mean| Estimate {
+            mean,
+            half_width: 0.01,
+            n: 10,
+        };
+        let point = StaffingPoint {
+            arrival_rates: vec![0.1, 0.1],
+            offered_load: vec![2.0, 3.0],
+            erlang_by_type: vec![4, 5],
+            erlang_by_group: vec![9],
+            erlang_total: 9,
+            // Erlang's staffing: "quick" at 0.70 is 0.10 under its 0.80;
+            // "careful" at 0.90 is 0.025 under its 0.925.
+            erlang_service_level: Some(vec![e(0.70), e(0.90)]),
+            agents_by_group: vec![10],
+            agents_total: 10,
+            difference: 1,
+            // The search's: "quick" has the lower level (0.85) but 0.05 to
+            // spare; "careful" (0.93) only 0.005.
+            service_level: vec![e(0.85), e(0.93)],
+            met: true,
+            evaluations: 3,
+        };
+        let table = StaffingTable {
+            scenario: "two targets".into(),
+            groups: vec!["all".into()],
+            contact_types: vec!["quick".into(), "careful".into()],
+            targets: vec![
+                ServiceTarget {
+                    threshold: 20.0,
+                    fraction: 0.8,
+                },
+                ServiceTarget {
+                    threshold: 60.0,
+                    fraction: 0.925,
+                },
+            ],
+            seed: 1,
+            replications: 10,
+            run_length: 3600.0,
+            day_start: Some(8.0 * 3600.0),
+            warm_up: 0.0,
+            confidence: 0.95,
+            rule: MeetRule::Mean,
+            simulated_configurations: 3,
+            intervals: vec![IntervalStaffing {
+                index: 0,
+                start: 0.0,
+                end: 1800.0,
+                label: "08:00-08:30".into(),
+                point,
+            }],
+        };
+        let text = table.to_string();
+        let row = text.lines().nth(1).unwrap();
+        assert!(row.starts_with("08:00-08:30 "), "{text}");
+        let words = row.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(
+            words.ends_with(" quick 70.0±1.0 (80) careful 93.0±1.0 (92.5)"),
+            "{text}"
+        );
+    }
 
     #[test]
     fn piecewise_rates_average_over_the_interval() {
