@@ -146,6 +146,9 @@ pub use policy::{
     AgentRef, CMu, ContactRef, LearnedFit, LongestIdleAgent, OptimalAssignment, PriorityAging,
     Proposal, RelaxStep, RouterView, RoutingPolicy, SkillExpansion, Trigger, Urgency,
 };
-pub use router::{Counts, Event, Offer, Router, RouterConfig, RouterError, WaitingReasons};
+pub use router::{
+    AgentSnapshot, ContactSnapshot, Counts, Event, Offer, Router, RouterConfig, RouterError,
+    RouterSnapshot, WaitingReasons,
+};
 pub use score::{AffinityTable, FitModel, NeutralFit, ScoreBreakdown, ScoreWeights};
 pub use staffing::{ErlangA, ErlangC, StaffingError};

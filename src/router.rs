@@ -20,7 +20,7 @@ use crate::model::{
 use crate::policy::{Proposal, RoutingPolicy, Trigger};
 use crate::score::{FitModel, NeutralFit, ScoreBreakdown, ScoreError, ScoreWeights};
 pub use crate::state::Counts;
-use crate::state::{AgentRec, Held, RouterView, ScoreMemo, State, Vouched};
+use crate::state::{AgentRec, Held, IdMap, RouterView, ScoreMemo, State, Vouched};
 
 /// Something that happened in the contact center, fed to [`Router::handle`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -223,6 +223,13 @@ pub enum RouterError {
         agent: AgentId,
         /// How many contacts it holds.
         held: u16,
+    },
+    /// A [`RouterSnapshot`] does not describe a state a router can be in;
+    /// `what` names the entry and the rule it breaks.
+    #[error("snapshot: {what}")]
+    InvalidSnapshot {
+        /// The offending entry and why.
+        what: String,
     },
     /// An [`Event::AgentUpdated`] profile drops a channel on which the agent
     /// holds work.
@@ -542,6 +549,105 @@ fn check_outcome(contact: ContactId, outcome: &Outcome) -> Result<(), RouterErro
     }
 }
 
+/// Checks that `s` describes a state a router can be in; returns each
+/// agent's index.
+fn check_snapshot(s: &RouterSnapshot) -> Result<IdMap<AgentId, u32>, RouterError> {
+    let bad = |what: String| Err(RouterError::InvalidSnapshot { what });
+    let time = s.time.unwrap_or(f64::NEG_INFINITY);
+    if s.time.is_some_and(|t| !t.is_finite()) {
+        return bad(format!("time {time} is not finite"));
+    }
+    let mut index = IdMap::default();
+    for (i, a) in s.agents.iter().enumerate() {
+        let id = a.agent.id();
+        if index.insert(id, i as u32).is_some() {
+            return bad(format!("agents[{i}]: {id} is listed twice"));
+        }
+        if !(a.idle_since.is_finite() && a.idle_since <= time) {
+            return bad(format!(
+                "agents[{i}] ({id}): idle_since {} is not a finite time by the snapshot's",
+                a.idle_since
+            ));
+        }
+    }
+    let mut seen = IdMap::default();
+    let mut held = [0u64; 4];
+    for (i, c) in s.contacts.iter().enumerate() {
+        let id = c.contact.id();
+        let at = || format!("contacts[{i}] ({id})");
+        if seen.insert(id, ()).is_some() {
+            return bad(format!("{}: listed twice", at()));
+        }
+        if c.contact.arrival() > time {
+            return bad(format!(
+                "{}: arrival {} is after the snapshot's time",
+                at(),
+                c.contact.arrival()
+            ));
+        }
+        let channel = c.contact.channel();
+        let agent = match c.state {
+            ContactState::Waiting => {
+                held[0] += 1;
+                None
+            }
+            ContactState::Offered(a) => {
+                held[1] += 1;
+                Some(a)
+            }
+            ContactState::InService(a) => {
+                held[2] += 1;
+                Some(a)
+            }
+            ContactState::WrapUp(a) => {
+                held[3] += 1;
+                Some(a)
+            }
+        };
+        // A waiting contact may be on a channel no agent serves any more
+        // (its agents re-profiled): it waits, as in the router.
+        if let Some(a) = agent {
+            let Some(&k) = index.get(&a) else {
+                return bad(format!("{}: held by {a}, who is not listed", at()));
+            };
+            let rec = &s.agents[k as usize];
+            if rec.presence == Presence::LoggedOut {
+                return bad(format!("{}: held by {a}, who is logged out", at()));
+            }
+            if rec.agent.capacity(channel) == 0 {
+                return bad(format!(
+                    "{}: held by {a}, who has no {channel} capacity",
+                    at()
+                ));
+            }
+        }
+        for &(a, until) in &c.cooldowns {
+            if !index.contains_key(&a) {
+                return bad(format!("{}: cool-down of {a}, who is not listed", at()));
+            }
+            if until.is_nan() {
+                return bad(format!("{}: cool-down of {a} ends at NaN", at()));
+            }
+        }
+    }
+    let n = &s.counts;
+    if [n.waiting, n.offered, n.in_service, n.wrap_up] != held {
+        return bad(format!(
+            "counts: waiting, offered, in service, wrap-up are {:?}, the contacts listed {held:?}",
+            [n.waiting, n.offered, n.in_service, n.wrap_up]
+        ));
+    }
+    let left = n.completed + n.abandoned + n.withdrawn;
+    if n.arrived.checked_sub(left) != Some(s.contacts.len() as u64) {
+        return bad(format!(
+            "counts: arrived ({}) is not completed + abandoned + withdrawn ({left}) + the {} contacts listed",
+            n.arrived,
+            s.contacts.len()
+        ));
+    }
+    Ok(index)
+}
+
 fn state_of(st: &State, held: Held) -> ContactState {
     let id = |a: u32| st.agent(a).agent.id();
     match held {
@@ -550,6 +656,66 @@ fn state_of(st: &State, held: Held) -> ContactState {
         Held::InService(a) => ContactState::InService(id(a)),
         Held::WrapUp(a) => ContactState::WrapUp(id(a)),
     }
+}
+
+/// A router's state at one instant, serde-ready: every agent it knows and
+/// every contact in the system, with what a standby router needs to carry
+/// on where this one stopped ([`Router::snapshot`], [`Router::restore`]).
+///
+/// It holds the state, not the set-up: the configuration, the fit model and
+/// the policy (with anything it learned) are the caller's, given to the
+/// builder as before. Left out, and started afresh on restore: the
+/// last-to-enter-service history of [`Router::expected_wait`] (`None` for a
+/// kind of contact until one of its kind is answered after waiting).
+///
+/// Saved as JSON, its times come back bit for bit, and so do the decisions
+/// after a restore, with `serde_json`'s `float_roundtrip` feature (which
+/// this crate turns on).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RouterSnapshot {
+    /// The time of the last event (`None` before the first).
+    pub time: Option<f64>,
+    /// The counts, lifetime totals included.
+    pub counts: Counts,
+    /// [`Router::rejected_proposals`].
+    pub rejected_proposals: u64,
+    /// Every agent the router knows, logged out ones included, in the order
+    /// they first logged in.
+    pub agents: Vec<AgentSnapshot>,
+    /// Every contact in the system, in the order it reached the router
+    /// (which breaks ties between equal arrival times).
+    pub contacts: Vec<ContactSnapshot>,
+}
+
+/// An agent in a [`RouterSnapshot`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AgentSnapshot {
+    /// Its profile.
+    pub agent: Agent,
+    /// Logged out, not ready or ready.
+    pub presence: Presence,
+    /// When it last became free of all work or ready: what longest-idle
+    /// orders by.
+    pub idle_since: f64,
+}
+
+/// A contact in a [`RouterSnapshot`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ContactSnapshot {
+    /// The contact.
+    pub contact: Contact,
+    /// Waiting, or held by an agent (offered, in service, in wrap-up).
+    pub state: ContactState,
+    /// Agents whose cool-down on it still runs, with the time it ends.
+    #[serde(default)]
+    pub cooldowns: Vec<(AgentId, f64)>,
+    /// It waited before its offer (some time passed between its arrival and
+    /// the offer): its answer will count for [`Router::expected_wait`].
+    #[serde(default)]
+    pub waited: bool,
 }
 
 impl<P: RoutingPolicy> Router<P> {
@@ -754,6 +920,139 @@ impl<P: RoutingPolicy> Router<P> {
     #[doc(hidden)]
     pub fn check_consistency(&self) -> Result<(), String> {
         self.st.check_indexes()
+    }
+
+    /// The state, to be saved or sent to a standby router ([`RouterSnapshot`]).
+    /// O(agents + contacts · log contacts).
+    pub fn snapshot(&self) -> RouterSnapshot {
+        let agents = self
+            .st
+            .agents
+            .iter()
+            .map(|r| AgentSnapshot {
+                agent: r.agent.clone(),
+                presence: r.presence,
+                idle_since: r.idle_since,
+            })
+            .collect();
+        let mut live: Vec<&crate::state::ContactRec> =
+            self.st.contacts.iter().filter(|r| r.live).collect();
+        live.sort_by_key(|r| r.seq);
+        let now = self.now;
+        let contacts = live
+            .into_iter()
+            .map(|r| ContactSnapshot {
+                contact: r.contact.clone(),
+                state: state_of(&self.st, r.held),
+                cooldowns: r
+                    .cooldowns
+                    .iter()
+                    .filter(|&&(_, until)| until > now)
+                    .map(|&(a, until)| (self.st.agent(a).agent.id(), until))
+                    .collect(),
+                waited: r.delayed,
+            })
+            .collect();
+        RouterSnapshot {
+            time: self.now.is_finite().then_some(self.now),
+            counts: self.st.counts,
+            rejected_proposals: self.rejected,
+            agents,
+            contacts,
+        }
+    }
+
+    /// Replaces the whole state by `snapshot`'s: a standby taking over, or a
+    /// restart that must not lose the queue. Build the router as the one
+    /// that took the snapshot was built (configuration, fit model, policy),
+    /// then restore. Makes no offer: the next event routes as usual, and
+    /// [`Event::Rebalance`] re-plans at once if wanted. After it, the same
+    /// events give the same offers as they would have given the router that
+    /// took the snapshot (a policy that learned carries on from what it is
+    /// given).
+    ///
+    /// The snapshot is checked whole first; if it does not describe a state
+    /// a router can be in (an agent listed twice, a contact held by an agent
+    /// not logged in or without capacity on its channel, counts that do not
+    /// add up…) the error names the entry, and the router is unchanged.
+    /// O(agents + contacts · log contacts).
+    ///
+    /// ```
+    /// use skillroute::{Agent, AgentId, ChannelId, Contact, ContactId, Event, LongestIdleAgent, Router};
+    /// let mut router = Router::new(LongestIdleAgent);
+    /// let mut offers = Vec::new();
+    /// let agent = Agent::builder(AgentId(1)).channel(ChannelId::VOICE, 1).build()?;
+    /// router.handle(0.0, Event::AgentLogin { agent }, &mut offers)?;
+    /// let contact = Contact::builder(ContactId(7), ChannelId::VOICE, 1.0).build()?;
+    /// router.handle(1.0, Event::ContactArrived { contact }, &mut offers)?;
+    /// let saved = serde_json::to_string(&router.snapshot())?;
+    ///
+    /// // The process restarts: the contact is still there, and is offered
+    /// // when the agent becomes ready.
+    /// let mut standby = Router::new(LongestIdleAgent);
+    /// standby.restore(&serde_json::from_str(&saved)?)?;
+    /// standby.handle(2.0, Event::AgentReady { agent: AgentId(1) }, &mut offers)?;
+    /// assert_eq!((offers[0].contact, offers[0].agent), (ContactId(7), AgentId(1)));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn restore(&mut self, snapshot: &RouterSnapshot) -> Result<(), RouterError> {
+        let index = check_snapshot(snapshot)?;
+        let mut st = State::default();
+        let mut wakeups = BinaryHeap::new();
+        std::mem::swap(&mut st, &mut self.st);
+        std::mem::swap(&mut wakeups, &mut self.wakeups);
+        for (a, s) in snapshot.agents.iter().enumerate() {
+            let class = self.fit.agent_class(&s.agent);
+            let profile = self.st.profile_for(&s.agent, class);
+            let mut rec = AgentRec::new(s.agent.clone(), profile, class, s.idle_since);
+            rec.presence = s.presence;
+            self.st.agents.push(rec);
+            self.st.agent_ix.insert(s.agent.id(), a as u32);
+            self.count_channels(a as u32, 1);
+        }
+        let mut waiting = Vec::new();
+        for s in &snapshot.contacts {
+            let ix = self.st.insert_contact(s.contact.clone(), 0);
+            let held = match s.state {
+                ContactState::Offered(a) => Held::Offered(index[&a]),
+                ContactState::InService(a) => Held::InService(index[&a]),
+                ContactState::WrapUp(a) => Held::WrapUp(index[&a]),
+                ContactState::Waiting => Held::Waiting,
+            };
+            self.st.count_held(held, 1);
+            if let Held::Offered(a) | Held::InService(a) | Held::WrapUp(a) = held {
+                let rec = &mut self.st.agents[a as usize];
+                rec.take_slot(s.contact.channel());
+                if matches!(held, Held::WrapUp(_)) {
+                    rec.wrapping = rec.wrapping.saturating_add(1);
+                }
+            }
+            if let Some(rec) = self.st.contact_mut(ix) {
+                rec.held = held;
+                rec.delayed = s.waited;
+                rec.cooldowns = s
+                    .cooldowns
+                    .iter()
+                    .map(|&(a, until)| (index[&a], until))
+                    .collect();
+            }
+            if held == Held::Waiting {
+                waiting.push(ix);
+            }
+        }
+        self.st.counts = snapshot.counts;
+        for a in 0..self.st.agents.len() as u32 {
+            self.st.refresh_agent(a);
+        }
+        self.now = snapshot.time.unwrap_or(f64::NEG_INFINITY);
+        self.rejected = snapshot.rejected_proposals;
+        self.deferred = None;
+        self.due.clear();
+        for ix in waiting {
+            self.st.enqueue(ix);
+            self.arm(ix, self.now);
+        }
+        Ok(())
     }
 
     /// Handles one event at time `now` (seconds, any origin, never decreasing)
@@ -1263,15 +1562,7 @@ impl<P: RoutingPolicy> Router<P> {
             return;
         };
         let rec = &mut self.st.agents[a as usize];
-        if let Some(k) = rec
-            .agent
-            .capacities()
-            .iter()
-            .position(|c| c.channel == channel)
-        {
-            rec.used[k] = rec.used[k].saturating_sub(1);
-        }
-        rec.used_total = rec.used_total.saturating_sub(1);
+        rec.release_slot(channel);
         if rec.used_total == 0 {
             rec.idle_since = now;
         }
@@ -1529,16 +1820,7 @@ impl<P: RoutingPolicy> Router<P> {
         };
         self.st
             .take_offered(ix, self.now, self.config.auto_accept, held);
-        let arec = &mut self.st.agents[a as usize];
-        if let Some(k) = arec
-            .agent
-            .capacities()
-            .iter()
-            .position(|c| c.channel == channel)
-        {
-            arec.used[k] += 1;
-        }
-        arec.used_total += 1;
+        self.st.agents[a as usize].take_slot(channel);
         self.st.refresh_agent(a);
         if self.deferred == Some(a) {
             // listed as it now is: nothing left to defer

@@ -387,6 +387,33 @@ impl AgentRec {
 }
 
 impl AgentRec {
+    /// One contact more on `channel`, in its channel's count and the total.
+    #[inline]
+    pub fn take_slot(&mut self, channel: ChannelId) {
+        if let Some(k) = self.slot_of(channel) {
+            self.used[k] = self.used[k].saturating_add(1);
+        }
+        self.used_total = self.used_total.saturating_add(1);
+    }
+
+    /// One contact fewer on `channel`.
+    #[inline]
+    pub fn release_slot(&mut self, channel: ChannelId) {
+        if let Some(k) = self.slot_of(channel) {
+            self.used[k] = self.used[k].saturating_sub(1);
+        }
+        self.used_total = self.used_total.saturating_sub(1);
+    }
+
+    /// The index of `channel` in its capacities (and `used`).
+    #[inline]
+    fn slot_of(&self, channel: ChannelId) -> Option<usize> {
+        self.agent
+            .capacities()
+            .iter()
+            .position(|c| c.channel == channel)
+    }
+
     /// Gives a logged-in agent that is in no index a new profile: its held
     /// work per channel follows the channels (none held on a dropped one,
     /// which the caller checked), and it gets a new login key, since what

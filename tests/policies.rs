@@ -1806,3 +1806,72 @@ fn a_reskilled_agent_is_offered_work_at_once_and_keeps_what_it_holds() {
     assert_eq!(pairs(&finish(&mut r, 10.0, 3, 1)), [(4, 1)]);
     assert_eq!(r.agent_load(AgentId(1)), Some(1));
 }
+
+// ---------------------------------------------------------------------------
+// Snapshot and restore
+// ---------------------------------------------------------------------------
+
+#[test]
+fn a_restored_router_carries_on_and_a_bad_snapshot_changes_nothing() {
+    let mut r = Router::new(LongestIdleAgent);
+    ready(&mut r, 0.0, agent(1, &[(S1, 5)]));
+    ready(&mut r, 1.0, agent(2, &[(S1, 5)]));
+    assert_eq!(
+        pairs(&arrive(&mut r, 2.0, contact(10, 2.0, &[]))),
+        [(10, 1)]
+    );
+    // Agent 2 declines contact 11: a cool-down of 30 s on it.
+    assert_eq!(
+        pairs(&arrive(&mut r, 3.0, contact(11, 3.0, &[]))),
+        [(11, 2)]
+    );
+    assert!(ev(&mut r, 4.0, decline(11, 2, false)).is_empty());
+    // Contact 11 waits (agent 1 busy, agent 2 cooling on it until 34);
+    // contact 12 goes to agent 2, which has no cool-down on it.
+    assert_eq!(
+        pairs(&arrive(&mut r, 5.0, contact(12, 5.0, &[]))),
+        [(12, 2)]
+    );
+    let snap = r.snapshot();
+    assert_eq!(snap.time, Some(5.0));
+    assert_eq!(snap.contacts.len(), 3);
+    assert_eq!(snap.contacts[1].state, ContactState::Waiting);
+    assert_eq!(snap.contacts[1].cooldowns, [(AgentId(2), 34.0)]);
+
+    // A standby restores it: the same state, and it routes as the first
+    // would. Agent 2 finishes 12 at 6 but is still cooling on 11: no offer;
+    // at the cool-down's end (34) a tick gives 11 to agent 2.
+    let mut standby = Router::new(LongestIdleAgent);
+    standby.restore(&snap).unwrap();
+    assert_eq!(standby.snapshot(), snap);
+    assert_eq!(standby.counts(), r.counts());
+    for router in [&mut r, &mut standby] {
+        assert!(finish(router, 6.0, 12, 2).is_empty());
+        assert_eq!(router.next_wakeup(), Some(34.0));
+        assert_eq!(pairs(&ev(router, 34.0, Event::Tick)), [(11, 2)]);
+    }
+
+    // Bad snapshots: each refused, naming the entry; the router unchanged.
+    let before = standby.snapshot();
+    let mut twice = before.clone();
+    twice.agents.push(twice.agents[0].clone());
+    let mut unlisted = before.clone();
+    unlisted.contacts[0].state = ContactState::InService(AgentId(9));
+    let mut late = before.clone();
+    late.contacts[0].contact = contact(11, 99.0, &[]);
+    let mut counts = before.clone();
+    counts.counts.arrived += 1;
+    let mut logged_out = before.clone();
+    logged_out.agents[0].presence = skillroute::Presence::LoggedOut;
+    for (bad, says) in [
+        (twice, "agents[2]: agent#1 is listed twice"),
+        (unlisted, "held by agent#9, who is not listed"),
+        (late, "arrival 99 is after the snapshot's time"),
+        (counts, "counts: arrived (4) is not"),
+        (logged_out, "held by agent#1, who is logged out"),
+    ] {
+        let e = standby.restore(&bad).unwrap_err().to_string();
+        assert!(e.contains(says), "{e}");
+        assert_eq!(standby.snapshot(), before, "{says}: unchanged");
+    }
+}

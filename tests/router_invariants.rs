@@ -48,8 +48,8 @@ use skillroute::policy::LearnedFitConfig;
 use skillroute::{
     Agent, AgentId, AgentState, CMu, ChannelId, Contact, ContactId, ContactRef, ContactState,
     Counts, Event, LearnedFit, LongestIdleAgent, Offer, OptimalAssignment, Outcome, PriorityAging,
-    Proposal, Router, RouterError, RouterView, RoutingPolicy, ScoreBreakdown, SkillExpansion,
-    SkillId, TierId, Trigger, Urgency,
+    Proposal, Router, RouterError, RouterSnapshot, RouterView, RoutingPolicy, ScoreBreakdown,
+    SkillExpansion, SkillId, TierId, Trigger, Urgency,
 };
 
 // ---------------------------------------------------------------------------
@@ -1561,14 +1561,8 @@ fn replay(
     for (i, (now, event, result, offers)) in trace.iter().enumerate() {
         let mut out = Vec::new();
         let got = router.handle(*now, event.clone(), &mut out);
-        let same = match (&got, result) {
-            (Ok(()), Ok(())) => true,
-            // the exact same error, including the event name
-            (Err(g), Err(e)) => same_error(e, g) && g.to_string() == e.to_string(),
-            _ => false,
-        };
         prop_assert!(
-            same,
+            same_result(&got, result),
             "{} replay, step {}: {:?}: {:?} then {:?}",
             name,
             i,
@@ -1600,6 +1594,84 @@ fn replay(
     Ok(())
 }
 
+/// Replays the first `k` events, takes a snapshot, passes it through JSON
+/// and restores it into a new router given the first one's policy (with
+/// whatever it learned), then replays the rest there: the state as the
+/// snapshot shows it and every offer and error after it must be those of
+/// the uninterrupted run.
+fn replay_restored(
+    scenario: &Scenario,
+    name: &str,
+    factory: Factory,
+    trace: &Trace,
+    k: usize,
+) -> Result<(), TestCaseError> {
+    let (mut first, _) = build_router(factory, scenario, true);
+    let mut out = Vec::new();
+    for (now, event, _, _) in &trace[..k] {
+        let _ = first.handle(*now, event.clone(), &mut out);
+    }
+    let snap = first.snapshot();
+    let json = serde_json::to_string(&snap).unwrap();
+    let back: RouterSnapshot = serde_json::from_str(&json).unwrap();
+    prop_assert_eq!(&back, &snap, "{}: JSON round trip", name);
+    let (wakeup, relaxed) = (first.next_wakeup(), relaxations(&first));
+    let mut r = Router::builder(first.into_policy())
+        .decline_cooldown(scenario.cooldown)
+        .auto_accept(scenario.auto_accept)
+        .build()
+        .expect("valid configuration");
+    r.restore(&back)
+        .map_err(|e| TestCaseError::fail(format!("{name}: restore at step {k}: {e}")))?;
+    prop_assert_eq!(&r.snapshot(), &snap, "{}: restored at step {}", name, k);
+    prop_assert_eq!(r.next_wakeup(), wakeup, "{}: restored at step {}", name, k);
+    prop_assert_eq!(relaxations(&r), relaxed, "{}: restored at step {}", name, k);
+    r.check_consistency()
+        .map_err(|e| TestCaseError::fail(format!("{name}: restored at step {k}: {e}")))?;
+    for (i, (now, event, result, offers)) in trace.iter().enumerate().skip(k) {
+        let mut out = Vec::new();
+        let got = r.handle(*now, event.clone(), &mut out);
+        prop_assert!(
+            same_result(&got, result),
+            "{} restored at step {}, step {}: {:?}: {:?} then {:?}",
+            name,
+            k,
+            i,
+            event,
+            result,
+            got
+        );
+        prop_assert_eq!(
+            &out,
+            offers,
+            "{} restored at step {}, step {}: {:?}",
+            name,
+            k,
+            i,
+            event
+        );
+    }
+    Ok(())
+}
+
+/// Whether a replayed event's result is the recorded one: both accepted, or
+/// the exact same error, including the event name.
+fn same_result(got: &Result<(), RouterError>, recorded: &Result<(), RouterError>) -> bool {
+    match (got, recorded) {
+        (Ok(()), Ok(())) => true,
+        (Err(g), Err(e)) => same_error(e, g) && g.to_string() == e.to_string(),
+        _ => false,
+    }
+}
+
+/// Each waiting contact's relaxation, by id.
+fn relaxations(r: &R) -> BTreeMap<ContactId, u8> {
+    r.view()
+        .waiting()
+        .map(|c| (c.id(), c.relaxation()))
+        .collect()
+}
+
 proptest! {
     #![proptest_config(ProptestConfig {
         cases: 256,
@@ -1613,6 +1685,9 @@ proptest! {
             let trace = run(&s, name, factory)?;
             replay(&s, name, factory, &trace, true)?;
             replay(&s, name, factory, &trace, false)?;
+            for k in [trace.len() / 3, 2 * trace.len() / 3] {
+                replay_restored(&s, name, factory, &trace, k)?;
+            }
             if let Some(&(queued, queued_first)) = QUEUED_FIRST.get(i) {
                 prop_assert!(factory().policy.arrival_reads_agents_only(), "{}", name);
                 prop_assert!(!queued_first().policy.arrival_reads_agents_only());
