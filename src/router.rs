@@ -565,7 +565,7 @@ fn check_snapshot(s: &RouterSnapshot) -> Result<IdMap<AgentId, u32>, RouterError
         }
         if !(a.idle_since.is_finite() && a.idle_since <= time) {
             return bad(format!(
-                "agents[{i}] ({id}): idle_since {} is not a finite time by the snapshot's",
+                "agents[{i}] ({id}): idle_since {} is not finite or is after the snapshot's time",
                 a.idle_since
             ));
         }
