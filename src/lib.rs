@@ -80,7 +80,14 @@
 //! * **Errors leave no trace.** Illegal input returns a [`RouterError`] naming
 //!   what is wrong, and the state is exactly as before. No input panics.
 //! * **Nothing is lost.** Every contact that arrived is in exactly one of
-//!   waiting, offered, in service, wrap-up, completed or abandoned ([`Counts`]).
+//!   waiting, offered, in service, wrap-up, completed, abandoned or
+//!   withdrawn ([`Counts`]), and a restart need not lose any:
+//!   [`Router::snapshot`] saves the whole state (serde) and
+//!   [`Router::restore`] takes it back, after which the same events give
+//!   the same offers.
+//! * **Agents change while working.** [`Event::AgentUpdated`] gives a
+//!   logged-in agent new skills, levels or capacities; it keeps what it
+//!   holds.
 //! * **O(degree) per event.** A non-idling policy only looks at the changed
 //!   contact's eligible agents or the changed agent's eligible contacts, through
 //!   indexes; only [`Event::Rebalance`] solves the whole assignment.
