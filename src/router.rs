@@ -57,7 +57,10 @@ pub enum Event {
     /// there until its load is under the new capacity), and is offered work
     /// at once if the change makes it eligible. A channel on which it holds
     /// work cannot be taken away ([`RouterError::ChannelInUse`]): send the
-    /// change when that work ends. Policies see a new
+    /// change when that work ends. A channel taken away from its last agent
+    /// is served by nobody: contacts already waiting on it stay (see
+    /// [`Router::why_waiting`]), new ones are refused
+    /// ([`RouterError::ChannelNotServed`]). Policies see a new
     /// [`login`](crate::AgentRef::login) key, as after a login.
     AgentUpdated {
         /// The agent, as it is now.
@@ -201,7 +204,7 @@ pub enum RouterError {
         now: f64,
     },
     /// No agent known to the router (logged in now or before) has capacity
-    /// on the contact's channel. A contact whose channel's agents are all
+    /// on the contact's channel, in its latest profile. A contact whose channel's agents are all
     /// logged out is accepted and waits for one to log in again.
     #[error("{contact}: no agent serves {channel}")]
     ChannelNotServed {
@@ -423,6 +426,9 @@ impl RouterConfig {
     }
 }
 
+/// A contact's timer. Those due at the same instant go in the contacts'
+/// order of arrival at the router (`seq`), a function of the state alone:
+/// not in the order they were set, which a restored router cannot know.
 #[derive(Debug, Clone, Copy, PartialEq)]
 struct Wakeup {
     at: f64,
@@ -462,7 +468,6 @@ pub struct Router<P: RoutingPolicy = Box<dyn RoutingPolicy>> {
     config: RouterConfig,
     now: f64,
     wakeups: BinaryHeap<Reverse<Wakeup>>,
-    wake_seq: u64,
     proposals: Vec<Proposal>,
     /// The best score the policy computed in the decision under way.
     memo: ScoreMemo,
@@ -522,7 +527,6 @@ impl<P: RoutingPolicy> RouterBuilder<P> {
             config: self.config,
             now: f64::NEG_INFINITY,
             wakeups: BinaryHeap::new(),
-            wake_seq: 0,
             proposals: Vec::new(),
             memo: ScoreMemo::default(),
             vouched: Vouched::default(),
@@ -551,11 +555,16 @@ fn check_outcome(contact: ContactId, outcome: &Outcome) -> Result<(), RouterErro
 
 /// Checks that `s` describes a state a router can be in; returns each
 /// agent's index.
-fn check_snapshot(s: &RouterSnapshot) -> Result<IdMap<AgentId, u32>, RouterError> {
+/// `cooldown`: the restoring router's decline cool-down, the longest a
+/// cool-down can run past the snapshot's time.
+fn check_snapshot(s: &RouterSnapshot, cooldown: f64) -> Result<IdMap<AgentId, u32>, RouterError> {
     let bad = |what: String| Err(RouterError::InvalidSnapshot { what });
     let time = s.time.unwrap_or(f64::NEG_INFINITY);
     if s.time.is_some_and(|t| !t.is_finite()) {
-        return bad(format!("time {time} is not finite"));
+        return bad(format!("time {} is not finite", num(time)));
+    }
+    if s.time.is_none() && !(s.agents.is_empty() && s.contacts.is_empty()) {
+        return bad("time is missing, but a router that knows agents or contacts has one".into());
     }
     let mut index = IdMap::default();
     for (i, a) in s.agents.iter().enumerate() {
@@ -566,7 +575,7 @@ fn check_snapshot(s: &RouterSnapshot) -> Result<IdMap<AgentId, u32>, RouterError
         if !(a.idle_since.is_finite() && a.idle_since <= time) {
             return bad(format!(
                 "agents[{i}] ({id}): idle_since {} is not finite or is after the snapshot's time",
-                a.idle_since
+                num(a.idle_since)
             ));
         }
     }
@@ -582,7 +591,7 @@ fn check_snapshot(s: &RouterSnapshot) -> Result<IdMap<AgentId, u32>, RouterError
             return bad(format!(
                 "{}: arrival {} is after the snapshot's time",
                 at(),
-                c.contact.arrival()
+                num(c.contact.arrival())
             ));
         }
         let channel = c.contact.channel();
@@ -625,8 +634,14 @@ fn check_snapshot(s: &RouterSnapshot) -> Result<IdMap<AgentId, u32>, RouterError
             if !index.contains_key(&a) {
                 return bad(format!("{}: cool-down of {a}, who is not listed", at()));
             }
-            if until.is_nan() {
-                return bad(format!("{}: cool-down of {a} ends at NaN", at()));
+            // (NaN is refused too)
+            if until.is_nan() || until > time + cooldown {
+                return bad(format!(
+                    "{}: cool-down of {a} ends at {}, more than the cool-down ({} s) after the snapshot's time",
+                    at(),
+                    num(until),
+                    num(cooldown)
+                ));
             }
         }
     }
@@ -637,15 +652,32 @@ fn check_snapshot(s: &RouterSnapshot) -> Result<IdMap<AgentId, u32>, RouterError
             [n.waiting, n.offered, n.in_service, n.wrap_up]
         ));
     }
-    let left = n.completed + n.abandoned + n.withdrawn;
-    if n.arrived.checked_sub(left) != Some(s.contacts.len() as u64) {
+    let left = n
+        .completed
+        .checked_add(n.abandoned)
+        .and_then(|x| x.checked_add(n.withdrawn))
+        .and_then(|x| x.checked_add(s.contacts.len() as u64));
+    if left != Some(n.arrived) {
         return bad(format!(
-            "counts: arrived ({}) is not completed + abandoned + withdrawn ({left}) + the {} contacts listed",
+            "counts: arrived ({}) is not completed ({}) + abandoned ({}) + withdrawn ({}) + the {} contacts listed",
             n.arrived,
+            n.completed,
+            n.abandoned,
+            n.withdrawn,
             s.contacts.len()
         ));
     }
     Ok(index)
+}
+
+/// A time for a message: as written for everyday values, in exponent form
+/// for huge or tiny ones (not 300 digits).
+fn num(x: f64) -> String {
+    if x != 0.0 && x.is_finite() && !(1e-4..1e15).contains(&x.abs()) {
+        format!("{x:e}")
+    } else {
+        x.to_string()
+    }
 }
 
 fn state_of(st: &State, held: Held) -> ContactState {
@@ -996,7 +1028,7 @@ impl<P: RoutingPolicy> Router<P> {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn restore(&mut self, snapshot: &RouterSnapshot) -> Result<(), RouterError> {
-        let index = check_snapshot(snapshot)?;
+        let index = check_snapshot(snapshot, self.config.decline_cooldown)?;
         let mut st = State::default();
         let mut wakeups = BinaryHeap::new();
         std::mem::swap(&mut st, &mut self.st);
@@ -1256,6 +1288,9 @@ impl<P: RoutingPolicy> Router<P> {
                             .push(AgentRec::new(agent, profile, class, now));
                         self.st.agent_ix.insert(id, a);
                         self.count_channels(a, 1);
+                        // Profiles left by earlier updates and re-logins
+                        // may outnumber the agents by now.
+                        self.st.sweep_profiles();
                     }
                 }
             }
@@ -1638,10 +1673,9 @@ impl<P: RoutingPolicy> Router<P> {
             if let Some(at) = at {
                 self.wakeups.push(Reverse(Wakeup {
                     at,
-                    seq: self.wake_seq,
+                    seq: rec.seq,
                     contact: id,
                 }));
-                self.wake_seq += 1;
             }
         }
     }

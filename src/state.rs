@@ -2267,7 +2267,8 @@ impl<'a> AgentRef<'a> {
     }
     /// This login's key: a number that changes exactly when the agent's
     /// profile (skills, capacities, attributes) may have changed — when it
-    /// logs in again or is updated ([`Event::AgentUpdated`](crate::Event::AgentUpdated))
+    /// logs in again or is updated ([`Event::AgentUpdated`](crate::Event::AgentUpdated)),
+    /// and for every agent on [`Router::restore`](crate::Router::restore)
     /// — and is never given to another login, by this router or
     /// another in the process. What a policy derives from the profile stays
     /// valid while the key does. The numbers depend on the process's other

@@ -1863,15 +1863,86 @@ fn a_restored_router_carries_on_and_a_bad_snapshot_changes_nothing() {
     counts.counts.arrived += 1;
     let mut logged_out = before.clone();
     logged_out.agents[0].presence = skillroute::Presence::LoggedOut;
+    let mut overflow = before.clone();
+    overflow.counts.completed = u64::MAX;
+    overflow.counts.abandoned = 1;
+    let mut far = before.clone();
+    far.contacts[1].cooldowns = vec![(AgentId(1), 1e308)];
+    let mut timeless = before.clone();
+    timeless.time = None;
     for (bad, says) in [
         (twice, "agents[2]: agent#1 is listed twice"),
         (unlisted, "held by agent#9, who is not listed"),
         (late, "arrival 99 is after the snapshot's time"),
         (counts, "counts: arrived (4) is not"),
         (logged_out, "held by agent#1, who is logged out"),
+        (
+            overflow,
+            "is not completed (18446744073709551615) + abandoned (1)",
+        ),
+        (far, "ends at 1e308, more than the cool-down (30 s) after"),
+        (timeless, "time is missing"),
     ] {
         let e = standby.restore(&bad).unwrap_err().to_string();
         assert!(e.contains(says), "{e}");
         assert_eq!(standby.snapshot(), before, "{says}: unchanged");
+    }
+}
+
+/// Two contacts' cool-downs end at the same instant with one slot free: the
+/// one that reached the router first goes first, whatever order the
+/// cool-downs were set in, so that a restored router (which cannot know
+/// that order) decides the same.
+#[test]
+fn timers_due_together_go_in_arrival_order_before_and_after_a_restore() {
+    let chat = Agent::builder(AgentId(1))
+        .channel(ChannelId::CHAT, 2)
+        .build()
+        .unwrap();
+    let mut r = Router::builder(LongestIdleAgent)
+        .decline_cooldown(30.0)
+        .build()
+        .unwrap();
+    ready(&mut r, 0.0, chat);
+    for id in [1, 2] {
+        assert_eq!(
+            pairs(&arrive(&mut r, 1.0, on(id, ChannelId::CHAT, 1.0))),
+            [(id, 1)]
+        );
+    }
+    // The later contact is declined first; both cool down until 40.
+    assert!(ev(&mut r, 10.0, decline(2, 1, false)).is_empty());
+    assert!(ev(&mut r, 10.0, decline(1, 1, false)).is_empty());
+    // A third contact takes one of the two slots.
+    assert_eq!(
+        pairs(&arrive(&mut r, 12.0, on(3, ChannelId::CHAT, 12.0))),
+        [(3, 1)]
+    );
+    let mut restored = Router::builder(LongestIdleAgent)
+        .decline_cooldown(30.0)
+        .build()
+        .unwrap();
+    restored.restore(&r.snapshot()).unwrap();
+    for router in [&mut r, &mut restored] {
+        assert_eq!(pairs(&ev(router, 40.0, Event::Tick)), [(1, 1)]);
+    }
+}
+
+/// Profiles left behind by many updates are swept when the next agent logs
+/// in, as after re-logins: memory stays bounded by the agents.
+#[test]
+fn profiles_left_by_updates_are_swept() {
+    // n updates, each to a profile of its own, then a new agent logs in:
+    // for every n up to past the threshold at which profiles are swept.
+    for n in 0..150u16 {
+        let mut r = Router::new(LongestIdleAgent);
+        ready(&mut r, 0.0, agent(1, &[(S1, 5)]));
+        for k in 0..n {
+            let a = agent(1, &[(S1, 5), (SkillId(100 + k), 3)]);
+            assert!(ev(&mut r, 1.0, Event::AgentUpdated { agent: a }).is_empty());
+        }
+        ready(&mut r, 2.0, agent(2, &[(S1, 5)]));
+        r.check_consistency()
+            .unwrap_or_else(|e| panic!("{n} updates, then a login: {e}"));
     }
 }

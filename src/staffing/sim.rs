@@ -565,8 +565,9 @@ pub struct IntervalStaffing {
     pub start: f64,
     /// Its end (s).
     pub end: f64,
-    /// `start-end` as a clock when the scenario has a `day_start`
-    /// ([`clock_label`]): `08:00-08:30`; in seconds otherwise.
+    /// `start-end` as a clock ([`clock_label`]): `08:00-08:30` with the
+    /// scenario's `day_start`; without one, time since the start as if it
+    /// were midnight (`00:00-00:30`).
     #[serde(default)]
     pub label: String,
     /// What the search found.
@@ -657,33 +658,45 @@ impl fmt::Display for StaffingTable {
             .max()
             .unwrap_or(0)
             .max(13);
-        // The worst type: the least margin over its own target, shown with
+        // The worst type: the least margin over its own target (by the
+        // search's rule: the mean, or the interval's low end), shown with
         // its name and target, since types' targets may differ.
-        let types: Vec<String> = self
+        let tw = self
             .contact_types
             .iter()
-            .map(|t| t.chars().take(10).collect())
+            .map(|t| t.chars().count())
+            .max()
+            .unwrap_or(0);
+        let targets: Vec<String> = self
+            .targets
+            .iter()
+            .map(|t| {
+                // 80, 92.5: as written, not 80.00000000000001
+                let fraction = (1e4 * t.fraction).round() / 100.0;
+                format!("({fraction}% in {} s)", t.threshold)
+            })
             .collect();
-        let tw = types.iter().map(|t| t.chars().count()).max().unwrap_or(0);
+        let ttw = targets.iter().map(|t| t.chars().count()).max().unwrap_or(0);
+        let margin = |e: &Estimate, t: &ServiceTarget| match self.rule {
+            MeetRule::LowerBound => e.mean - e.half_width.max(0.0) - t.fraction,
+            MeetRule::Mean => e.mean - t.fraction,
+        };
         let worst = |sl: &[Estimate]| {
-            sl.iter()
-                .zip(&self.targets)
-                .zip(&types)
-                .filter(|((e, _), _)| e.mean.is_finite())
-                .min_by(|((a, s), _), ((b, t), _)| {
-                    (a.mean - s.fraction).total_cmp(&(b.mean - t.fraction))
+            (0..sl.len().min(self.targets.len()))
+                .filter(|&k| sl[k].mean.is_finite())
+                .min_by(|&j, &k| {
+                    margin(&sl[j], &self.targets[j]).total_cmp(&margin(&sl[k], &self.targets[k]))
                 })
-                .map_or("-".to_string(), |((e, t), name)| {
-                    // 80, 92.5: the target as written, not 80.00000000000001
-                    let target = (1e4 * t.fraction).round() / 100.0;
-                    format!("{name:<tw$} {:<9} ({target})", percent(e))
+                .map_or("-".to_string(), |k| {
+                    let name = &self.contact_types[k];
+                    format!("{name:<tw$} {:<9} {:<ttw$}", percent(&sl[k]), targets[k])
                 })
         };
         write!(f, "{:<w$} {:>7} {:>6}", "interval", "load", "erlang")?;
         for g in &groups {
             write!(f, " {g:>10}")?;
         }
-        let cw = tw + 20;
+        let cw = tw + ttw + 11;
         writeln!(
             f,
             " {:>6} {:>5}  {:<cw$} {:<cw$}",
@@ -1336,9 +1349,9 @@ mod tests {
     /// its target: not the lowest service level when targets differ.
     #[test]
     fn the_table_names_the_type_furthest_below_its_own_target() {
-        let e = |mean| Estimate {
+        let e = |mean, half_width| Estimate {
             mean,
-            half_width: 0.01,
+            half_width,
             n: 10,
         };
         let point = StaffingPoint {
@@ -1349,13 +1362,14 @@ mod tests {
             erlang_total: 9,
             // Erlang's staffing: "quick" at 0.70 is 0.10 under its 0.80;
             // "careful" at 0.90 is 0.025 under its 0.925.
-            erlang_service_level: Some(vec![e(0.70), e(0.90)]),
+            erlang_service_level: Some(vec![e(0.70, 0.01), e(0.90, 0.01)]),
             agents_by_group: vec![10],
             agents_total: 10,
             difference: 1,
             // The search's: "quick" has the lower level (0.85) but 0.05 to
-            // spare; "careful" (0.93) only 0.005.
-            service_level: vec![e(0.85), e(0.93)],
+            // spare; "careful" (0.93) only 0.005. By the interval's low end,
+            // "quick" is 0.03 short (0.77), "careful" 0.004 over (0.929).
+            service_level: vec![e(0.85, 0.08), e(0.93, 0.001)],
             met: true,
             evaluations: 3,
         };
@@ -1389,13 +1403,25 @@ mod tests {
                 point,
             }],
         };
-        let text = table.to_string();
-        let row = text.lines().nth(1).unwrap();
-        assert!(row.starts_with("08:00-08:30 "), "{text}");
-        let words = row.split_whitespace().collect::<Vec<_>>().join(" ");
+        let row = |table: &StaffingTable| {
+            let text = table.to_string();
+            let row = text.lines().nth(1).unwrap().to_string();
+            assert!(row.starts_with("08:00-08:30 "), "{text}");
+            row.split_whitespace().collect::<Vec<_>>().join(" ")
+        };
+        let words = row(&table);
         assert!(
-            words.ends_with(" quick 70.0±1.0 (80) careful 93.0±1.0 (92.5)"),
-            "{text}"
+            words.ends_with(" quick 70.0±1.0 (80% in 20 s) careful 93.0±0.1 (92.5% in 60 s)"),
+            "{words}"
+        );
+        let lower = StaffingTable {
+            rule: MeetRule::LowerBound,
+            ..table
+        };
+        let words = row(&lower);
+        assert!(
+            words.ends_with(" quick 70.0±1.0 (80% in 20 s) quick 85.0±8.0 (80% in 20 s)"),
+            "{words}"
         );
     }
 
