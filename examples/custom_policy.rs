@@ -17,7 +17,11 @@ impl RoutingPolicy for VipFirst {
                 let scored = view
                     .eligible_agents(c)
                     .map(|a| (view.score(&c, &a).total, a.id()));
-                if let Some((_, agent)) = scored.max_by(|x, y| x.0.total_cmp(&y.0)) {
+                // Ties go to the smaller id, not to whichever the view
+                // lists last: a restored router then decides the same.
+                if let Some((_, agent)) =
+                    scored.max_by(|x, y| x.0.total_cmp(&y.0).then(y.1.cmp(&x.1)))
+                {
                     out.push(Proposal { contact: id, agent });
                 }
             }

@@ -110,8 +110,11 @@
 //!         match trigger {
 //!             Trigger::ContactWaiting(id) => {
 //!                 let Some(c) = view.waiting_contact(id) else { return };
+//!                 // Ties go to the smaller id: a choice that does not hang on
+//!                 // the order the view lists agents in (see `Router::restore`).
 //!                 let best = view.eligible_agents(c).max_by(|x, y| {
-//!                     view.score(&c, x).fit.total_cmp(&view.score(&c, y).fit)
+//!                     let (fx, fy) = (view.score(&c, x).fit, view.score(&c, y).fit);
+//!                     fx.total_cmp(&fy).then(y.id().cmp(&x.id()))
 //!                 });
 //!                 if let Some(a) = best {
 //!                     out.push(Proposal { contact: id, agent: a.id() });
@@ -119,7 +122,9 @@
 //!             }
 //!             Trigger::AgentAvailable(id) => {
 //!                 let Some(a) = view.agent(id) else { return };
-//!                 if let Some(c) = view.eligible_contacts(a).max_by_key(|c| c.priority()) {
+//!                 // Ties go to the first to reach the router.
+//!                 let key = |c: &skillroute::ContactRef<'_>| (c.priority(), std::cmp::Reverse(c.sequence()));
+//!                 if let Some(c) = view.eligible_contacts(a).max_by_key(key) {
 //!                     out.push(Proposal { contact: c.id(), agent: id });
 //!                 }
 //!             }

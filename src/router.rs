@@ -1001,7 +1001,10 @@ impl<P: RoutingPolicy> Router<P> {
     /// [`Event::Rebalance`] re-plans at once if wanted. After it, the same
     /// events give the same offers as they would have given the router that
     /// took the snapshot (a policy that learned carries on from what it is
-    /// given).
+    /// given), under every built-in policy and any policy that breaks ties
+    /// by the state (ids, arrival order, idle time) rather than by the order
+    /// in which the [`RouterView`]'s iterators list agents and contacts: a
+    /// restored router lists them in an order of its own.
     ///
     /// The snapshot is checked whole first; if it does not describe a state
     /// a router can be in (an agent listed twice, a contact held by an agent

@@ -2000,7 +2000,12 @@ impl State {
 /// A read-only window on the router's state, handed to a [`crate::RoutingPolicy`].
 ///
 /// Iterators visit items in an order that depends only on the events the router
-/// received, so policies that break ties by visiting order stay deterministic.
+/// received, so policies that break ties by visiting order stay deterministic:
+/// a replayed log gives the same decisions. A router restored from a snapshot
+/// ([`Router::restore`](crate::Router::restore)) lists them in an order of its
+/// own, though; a policy that must decide the same across a restore breaks
+/// ties by something in the state (an id, [`ContactRef::sequence`], idle
+/// time), as the built-ins do.
 #[derive(Clone, Copy)]
 pub struct RouterView<'a> {
     pub(crate) st: &'a State,
