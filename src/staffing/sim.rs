@@ -645,10 +645,11 @@ impl fmt::Display for StaffingTable {
     /// least margin over its own target — with its service level (mean ±
     /// half-width, %) and target.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let groups: Vec<String> = self
+        // Each group's column as wide as its name (at least 6).
+        let gw: Vec<usize> = self
             .groups
             .iter()
-            .map(|g| g.chars().take(10).collect())
+            .map(|g| g.chars().count().max(6))
             .collect();
         // Wide enough for the longest label (`23:30+1d-00:00+2d`).
         let w = self
@@ -693,8 +694,8 @@ impl fmt::Display for StaffingTable {
                 })
         };
         write!(f, "{:<w$} {:>7} {:>6}", "interval", "load", "erlang")?;
-        for g in &groups {
-            write!(f, " {g:>10}")?;
+        for (g, &gw) in self.groups.iter().zip(&gw) {
+            write!(f, " {g:>gw$}")?;
         }
         let cw = tw + ttw + 11;
         writeln!(
@@ -711,8 +712,9 @@ impl fmt::Display for StaffingTable {
                 p.offered_load.iter().sum::<f64>(),
                 p.erlang_total
             )?;
-            for n in &p.agents_by_group {
-                write!(f, " {n:>10}")?;
+            for (k, n) in p.agents_by_group.iter().enumerate() {
+                let gw = gw.get(k).copied().unwrap_or(6);
+                write!(f, " {n:>gw$}")?;
             }
             writeln!(
                 f,
