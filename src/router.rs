@@ -1032,10 +1032,9 @@ impl<P: RoutingPolicy> Router<P> {
     /// ```
     pub fn restore(&mut self, snapshot: &RouterSnapshot) -> Result<(), RouterError> {
         let index = check_snapshot(snapshot, self.config.decline_cooldown)?;
-        let mut st = State::default();
-        let mut wakeups = BinaryHeap::new();
-        std::mem::swap(&mut st, &mut self.st);
-        std::mem::swap(&mut wakeups, &mut self.wakeups);
+        // Checked: nothing below can fail.
+        self.st = State::default();
+        self.wakeups.clear();
         for (a, s) in snapshot.agents.iter().enumerate() {
             let class = self.fit.agent_class(&s.agent);
             let profile = self.st.profile_for(&s.agent, class);
@@ -1054,7 +1053,6 @@ impl<P: RoutingPolicy> Router<P> {
                 ContactState::WrapUp(a) => Held::WrapUp(index[&a]),
                 ContactState::Waiting => Held::Waiting,
             };
-            self.st.count_held(held, 1);
             if let Held::Offered(a) | Held::InService(a) | Held::WrapUp(a) = held {
                 let rec = &mut self.st.agents[a as usize];
                 rec.take_slot(s.contact.channel());
@@ -1075,6 +1073,7 @@ impl<P: RoutingPolicy> Router<P> {
                 waiting.push(ix);
             }
         }
+        // The snapshot's, checked against its contacts.
         self.st.counts = snapshot.counts;
         for a in 0..self.st.agents.len() as u32 {
             self.st.refresh_agent(a);

@@ -364,11 +364,15 @@ pub(crate) struct AgentRec {
 /// agent of the new router for one it cached from the old.
 static LOGINS: AtomicU64 = AtomicU64::new(0);
 
+fn next_login() -> u64 {
+    LOGINS.fetch_add(1, AtomicOrdering::Relaxed) + 1
+}
+
 impl AgentRec {
     /// A record for a newly logged-in agent of profile `profile`.
     pub fn new(agent: Agent, profile: u32, class: u64, now: f64) -> AgentRec {
         AgentRec {
-            login: LOGINS.fetch_add(1, AtomicOrdering::Relaxed) + 1,
+            login: next_login(),
             used: vec![0; agent.capacities().len()],
             used_total: 0,
             wrapping: 0,
@@ -423,16 +427,10 @@ impl AgentRec {
         let used = agent
             .capacities()
             .iter()
-            .map(|c| {
-                self.agent
-                    .capacities()
-                    .iter()
-                    .position(|o| o.channel == c.channel)
-                    .map_or(0, |k| self.used[k])
-            })
+            .map(|c| self.slot_of(c.channel).map_or(0, |k| self.used[k]))
             .collect();
         self.used = used;
-        self.login = LOGINS.fetch_add(1, AtomicOrdering::Relaxed) + 1;
+        self.login = next_login();
         self.profile = profile;
         self.class = class;
         self.low = LowLevels::of(&agent);
