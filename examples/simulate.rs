@@ -21,7 +21,8 @@
 //! `report.json` (every policy's report), `report.csv` (the reports' long CSV
 //! with a leading `policy` column), `replications.csv` (one line per policy
 //! and replication: its totals, for analysis elsewhere) and `report.svg`
-//! (service level and occupancy per interval and policy) to `--out`
+//! (service level per interval and policy, a panel per channel against its
+//! target, then occupancy) to `--out`
 //! (default: the current directory). A scenario with `expected_wait = true` (the default does)
 //! also gets a line per policy on how well the router's expected-wait
 //! announcements predicted the waits. With more than one policy it also prints each one's paired
@@ -923,11 +924,21 @@ fn write_traces(
     Ok(files)
 }
 
-/// Service level (top) and occupancy (bottom) per report interval, one line per policy.
+/// Service level per report interval, one panel per channel (each against
+/// its own target), then agent occupancy; one line per policy.
 fn plot(path: &Path, reports: &[Report]) -> Result<(), Box<dyn std::error::Error>> {
-    let root = SVGBackend::new(path, (960, 720)).into_drawing_area();
+    // The channels that had contacts (every policy saw the same customers).
+    let channels: Vec<&str> = reports.first().map_or(Vec::new(), |r| {
+        r.by_channel
+            .iter()
+            .filter(|row| row.metrics.offered.mean > 0.0)
+            .map(|row| row.name.as_str())
+            .collect()
+    });
+    let height = 360 * (channels.len().max(1) as u32 + 1);
+    let root = SVGBackend::new(path, (960, height)).into_drawing_area();
     root.fill(&WHITE)?;
-    let panels = root.split_evenly((2, 1));
+    let panels = root.split_evenly((channels.len().max(1) + 1, 1));
     let end_h = reports
         .iter()
         .flat_map(|r| r.by_interval.last().map(|i| i.end))
@@ -968,34 +979,72 @@ fn plot(path: &Path, reports: &[Report]) -> Result<(), Box<dyn std::error::Error
             .get(i)
             .map_or_else(|| Palette99::pick(i).to_rgba(), |c| c.to_rgba())
     };
-    // The service-level targets of the channels that had contacts, then
-    // the contact types' own (those unlike every channel's), each fraction
-    // once with its names (the panel shows all contacts together).
-    let mut targets: Vec<(f64, Vec<String>)> = Vec::new();
-    if let Some(r) = reports.first() {
-        let channels = r.by_channel.iter().zip(&r.targets);
+    // A channel panel's target lines: the channel's, then those of its
+    // contact types that have their own, each fraction once with its names.
+    let targets = |channel: &str| -> Vec<(f64, Vec<String>)> {
+        let mut lines: Vec<(f64, Vec<String>)> = Vec::new();
+        let Some(r) = reports.first() else {
+            return lines;
+        };
         let own = r
+            .by_channel
+            .iter()
+            .zip(&r.targets)
+            .filter(|(row, _)| row.name == channel)
+            .map(|(row, t)| (&row.name, t));
+        let types = r
             .by_type
             .iter()
             .zip(&r.type_targets)
-            .filter(|(_, t)| !r.targets.contains(t));
-        for (row, t) in channels.chain(own) {
-            if row.metrics.offered.mean > 0.0 {
-                let label = format!("{} {:.0} s", row.name, t.threshold);
-                match targets.iter_mut().find(|(f, _)| *f == t.fraction) {
-                    Some((_, names)) => names.push(label),
-                    None => targets.push((t.fraction, vec![label])),
-                }
+            .zip(&r.type_channels)
+            .filter(|((row, t), c)| {
+                c.as_str() == channel && row.metrics.offered.mean > 0.0 && !r.targets.contains(t)
+            })
+            .map(|((row, t), _)| (&row.name, t));
+        for (name, t) in own.chain(types) {
+            let label = format!("{name} {:.0} s", t.threshold);
+            match lines.iter_mut().find(|(f, _)| *f == t.fraction) {
+                Some((_, names)) => names.push(label),
+                None => lines.push((t.fraction, vec![label])),
             }
         }
-    }
+        lines
+    };
 
-    type Pick = fn(&skillroute::sim::Metrics<Estimate>) -> &Estimate;
-    let series: [(&str, Pick); 2] = [
-        ("Service level per interval", |m| &m.service_level),
-        ("Agent occupancy per interval", |m| &m.occupancy),
-    ];
-    for (panel, (area, (title, pick))) in panels.iter().zip(series).enumerate() {
+    // Each panel: its title, its channel (for the target lines), and each
+    // report's points (interval midpoint in hours, estimate).
+    type Series = Box<dyn Fn(&Report) -> Vec<(f64, Estimate)>>;
+    let mid = |start: f64, end: f64| (start + end) / 7200.0;
+    let mut series: Vec<(String, Option<String>, Series)> = Vec::new();
+    for &name in &channels {
+        let channel = name.to_string();
+        let pick: Series = Box::new(move |r: &Report| {
+            r.by_interval_channel
+                .iter()
+                .filter(|row| row.channel == channel)
+                .map(|row| (mid(row.start, row.end), row.metrics.service_level))
+                .collect()
+        });
+        let title = format!("Service level per interval: {name}");
+        series.push((title, Some(name.to_string()), pick));
+    }
+    // The all-contacts rows' metric `pick`.
+    let overall = |pick: fn(&Metrics<Estimate>) -> Estimate| -> Series {
+        Box::new(move |r: &Report| {
+            r.by_interval
+                .iter()
+                .map(|row| (mid(row.start, row.end), pick(&row.metrics)))
+                .collect()
+        })
+    };
+    if channels.is_empty() {
+        let pick = overall(|m| m.service_level);
+        series.push(("Service level per interval".into(), None, pick));
+    }
+    let occupancy = overall(|m| m.occupancy);
+    series.push(("Agent occupancy per interval".into(), None, occupancy));
+
+    for (area, (title, channel, pick)) in panels.iter().zip(&series) {
         let mut chart = ChartBuilder::on(area)
             .caption(title, ("sans-serif", 20))
             .margin(10)
@@ -1008,37 +1057,31 @@ fn plot(path: &Path, reports: &[Report]) -> Result<(), Box<dyn std::error::Error
             .x_label_formatter(&x_label)
             .y_desc("fraction")
             .draw()?;
-        if panel == 0 {
-            for (fraction, channels) in &targets {
-                let grey = RGBColor(90, 90, 90);
-                let dashes = DashedLineSeries::new(
-                    [(0.0, *fraction), (end_h, *fraction)],
-                    6,
-                    4,
-                    grey.stroke_width(1),
-                );
-                chart
-                    .draw_series(dashes)?
-                    .label(format!(
-                        "target {:.0}% ({})",
-                        fraction * 100.0,
-                        channels.join(", ")
-                    ))
-                    .legend(move |(x, y)| {
-                        PathElement::new(vec![(x, y), (x + 20, y)], grey.stroke_width(1))
-                    });
-            }
+        for (fraction, names) in channel.as_deref().map(targets).unwrap_or_default() {
+            let grey = RGBColor(90, 90, 90);
+            let dashes = DashedLineSeries::new(
+                [(0.0, fraction), (end_h, fraction)],
+                6,
+                4,
+                grey.stroke_width(1),
+            );
+            chart
+                .draw_series(dashes)?
+                .label(format!(
+                    "target {:.0}% ({})",
+                    fraction * 100.0,
+                    names.join(", ")
+                ))
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 20, y)], grey.stroke_width(1))
+                });
         }
         // Each policy's confidence band under the lines: a shaded polygon
         // through the intervals' bounds, or an error bar for a lone point.
         for (i, r) in reports.iter().enumerate() {
-            let bounds: Vec<(f64, f64, f64)> = r
-                .by_interval
-                .iter()
-                .map(|row| {
-                    let e = pick(&row.metrics);
-                    ((row.start + row.end) / 7200.0, e.low(), e.high())
-                })
+            let bounds: Vec<(f64, f64, f64)> = pick(r)
+                .into_iter()
+                .map(|(x, e)| (x, e.low(), e.high()))
                 .filter(|&(_, lo, hi)| lo.is_finite() && hi.is_finite())
                 .collect();
             let shade = colour(i).mix(0.15);
@@ -1057,10 +1100,9 @@ fn plot(path: &Path, reports: &[Report]) -> Result<(), Box<dyn std::error::Error
         }
         for (i, r) in reports.iter().enumerate() {
             let color = colour(i);
-            let points: Vec<(f64, f64)> = r
-                .by_interval
-                .iter()
-                .map(|row| ((row.start + row.end) / 7200.0, pick(&row.metrics).mean))
+            let points: Vec<(f64, f64)> = pick(r)
+                .into_iter()
+                .map(|(x, e)| (x, e.mean))
                 .filter(|&(_, y)| y.is_finite())
                 .collect();
             // Markers as well as lines: a one-interval report is one point

@@ -176,7 +176,7 @@ pub enum RouterError {
     #[error("time {0} is not finite")]
     NonFiniteTime(f64),
     /// The time is earlier than the last event's.
-    #[error("time went backwards: {now} is before the last event at {last}")]
+    #[error("time went backwards: {} is before the last event at {}", num(*.now), num(*.last))]
     TimeWentBackwards {
         /// The time given.
         now: f64,
@@ -194,7 +194,7 @@ pub enum RouterError {
     #[error("{0} is already in the system")]
     DuplicateContact(ContactId),
     /// The contact arrived later than now.
-    #[error("{contact} has arrival time {arrival}, after now ({now})")]
+    #[error("{contact} has arrival time {}, after now ({})", num(*.arrival), num(*.now))]
     ArrivalInFuture {
         /// The contact.
         contact: ContactId,

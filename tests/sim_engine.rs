@@ -347,7 +347,7 @@ fn report_serialises_to_json_and_csv() {
     let lines: Vec<&str> = csv.lines().collect();
     assert_eq!(
         lines[0],
-        "section,name,start,end,metric,mean,half_width,low,high,n"
+        "section,name,start,end,label,metric,mean,half_width,low,high,n"
     );
     let rows = 1
         + report.by_type.len()
@@ -356,22 +356,26 @@ fn report_serialises_to_json_and_csv() {
         + report.by_group.len()
         + report.by_interval.len()
         + report.by_interval_type.len()
-        + report.by_interval_group.len();
+        + report.by_interval_group.len()
+        + report.by_interval_channel.len();
     let metrics = skillroute::sim::Metrics::<f64>::NAMES.len();
     let fairness = report.fairness.len() * skillroute::sim::Fairness::<f64>::NAMES.len();
     // The top-level figures: four of the run, two per channel's target and
     // two per contact type's.
     let top = 4 + 2 * report.by_channel.len() + 2 * report.by_type.len();
     assert_eq!(lines.len(), 1 + rows * metrics + fairness + top);
-    assert!(lines.iter().all(|l| l.split(',').count() == 10));
-    let contacts = format!("run,all,,,contacts,{},,,,4", report.contacts);
+    assert!(lines.iter().all(|l| l.split(',').count() == 11));
+    let contacts = format!("run,all,,,,contacts,{},,,,4", report.contacts);
     assert!(lines.contains(&contacts.as_str()), "{contacts}");
-    assert!(lines.contains(&"target,voice,,,threshold,20,,,,4"), "{csv}");
+    assert!(
+        lines.contains(&"target,voice,,,,threshold,20,,,,4"),
+        "{csv}"
+    );
     let q = &report.mean_in_queue;
     assert!(
         lines.contains(
             &format!(
-                "run,all,,,mean_in_queue,{},{},{},{},4",
+                "run,all,,,,mean_in_queue,{},{},{},{},4",
                 q.mean,
                 q.half_width,
                 q.low(),
@@ -385,7 +389,7 @@ fn report_serialises_to_json_and_csv() {
     assert_eq!(
         lines
             .iter()
-            .filter(|l| l.starts_with("interval-type,tech-call,900,1800,offered,"))
+            .filter(|l| l.starts_with("interval-type,tech-call,900,1800,00:15-00:30,offered,"))
             .count(),
         1,
         "an interval × type row is named by its type and spans its interval"
@@ -874,6 +878,92 @@ fn interval_type_rows_add_up_to_types_and_intervals() {
             "type {k}: {sum} vs {want}"
         );
     }
+}
+
+/// Interval × channel rows are their channel's interval × type rows
+/// together: over the intervals they add up to the channel's row, over the
+/// channels to the interval's row; the report keeps the channels in use,
+/// named, and the plot's per-channel service level reads from them.
+#[test]
+fn interval_channel_rows_add_up_to_channels_and_intervals() {
+    let sim = multiskill();
+    let report = sim.run().unwrap();
+    let channels = &sim.scenario().channels;
+    let nc = channels.len();
+    let nt = sim.contact_types().len();
+    assert_eq!(report.type_channels.len(), nt);
+    let channel_of: Vec<usize> = report
+        .type_channels
+        .iter()
+        .map(|name| channels.iter().position(|c| c == name).unwrap())
+        .collect();
+    // Two channels in use, one with several types: not a copy of a type row.
+    assert_eq!(report.by_channel.len(), 2);
+    assert!(channel_of.iter().filter(|&&c| c == channel_of[0]).count() > 1);
+    type Pick = fn(&Metrics<f64>) -> f64;
+    let picks: [(&str, Pick); 4] = [
+        ("offered", |m| m.offered),
+        ("answered", |m| m.answered),
+        ("abandoned", |m| m.abandoned),
+        ("answered within", |m| {
+            let x = (m.service_level * (m.answered + m.abandoned)).round();
+            if x.is_finite() { x } else { 0.0 }
+        }),
+    ];
+    for rep in 0..2 {
+        let r = sim.replicate(LongestIdleAgent, rep).unwrap();
+        let ni = r.by_interval.len();
+        assert_eq!(r.by_interval_channel.len(), ni * nc);
+        for (what, pick) in picks {
+            for i in 0..ni {
+                for c in 0..nc {
+                    let types: f64 = (0..nt)
+                        .filter(|&k| channel_of[k] == c)
+                        .map(|k| pick(&r.by_interval_type[i * nt + k]))
+                        .sum();
+                    let cell = pick(&r.by_interval_channel[i * nc + c]);
+                    assert_eq!(cell, types, "rep {rep}, interval {i}, channel {c}, {what}");
+                }
+                let over: f64 = (0..nc)
+                    .map(|c| pick(&r.by_interval_channel[i * nc + c]))
+                    .sum();
+                assert_eq!(
+                    over,
+                    pick(&r.by_interval[i]),
+                    "rep {rep}, interval {i}, {what}"
+                );
+            }
+            for c in 0..nc {
+                let over: f64 = (0..ni)
+                    .map(|i| pick(&r.by_interval_channel[i * nc + c]))
+                    .sum();
+                assert_eq!(
+                    over,
+                    pick(&r.by_channel[c]),
+                    "rep {rep}, channel {c}, {what}"
+                );
+            }
+        }
+    }
+    let used: Vec<&str> = report.by_channel.iter().map(|r| r.name.as_str()).collect();
+    assert_eq!(
+        report.by_interval_channel.len(),
+        report.by_interval.len() * used.len()
+    );
+    for (j, row) in report.by_interval_channel.iter().enumerate() {
+        let interval = &report.by_interval[j / used.len()];
+        assert_eq!(row.channel, used[j % used.len()]);
+        assert_eq!((row.start, row.end), (interval.start, interval.end));
+        assert_eq!(row.label, interval.label);
+        assert_eq!(row.metrics.offered.n, report.replications);
+    }
+    let csv = report.to_csv();
+    let first = &report.by_interval_channel[0];
+    let line = format!(
+        "interval-channel,{},{},{},{},offered,{},",
+        first.channel, first.start, first.end, first.label, first.metrics.offered.mean
+    );
+    assert!(csv.lines().any(|l| l.starts_with(&line)), "{line}");
 }
 
 /// Interval × group rows split the answers and the agents' time two ways:
@@ -1559,6 +1649,45 @@ fn ring_no_answer_costs_what_the_time_out_probability_says() {
     }
 }
 
+/// P(wait) counts queueing, not ringing: with a constant 3 s ring every
+/// answer comes at least 3 s after arrival, yet a contact offered the
+/// moment it arrived did not wait in queue. Recounted from the trace: the
+/// contacts that queued are those answered more than 3 s after arriving.
+#[test]
+fn ringing_is_not_waiting_in_queue() {
+    let text = TEXT
+        .replace(
+            r#"offers = { ring_delay = { kind = "exponential", mean = 4.0 }, timeout = 4.0, rona_pause = { kind = "exponential", mean = 30.0 } }"#,
+            r#"offers = { ring_delay = { kind = "constant", value = 3.0 } }"#,
+        )
+        .replace("count = 15", "count = 11");
+    assert!(text.contains("constant"));
+    let sim = Simulation::new(Scenario::from_toml_str(&text).unwrap()).unwrap();
+    let warm_up = sim.scenario().warm_up;
+    let (r, records) = run_builtin(&sim, &PolicySpec::LongestIdleAgent, 0);
+    check_conservation(&r, &records, "ring");
+    let waits: Vec<f64> = records
+        .iter()
+        .filter(|c| c.arrival >= warm_up)
+        .filter_map(|c| c.answered.map(|t| t - c.arrival))
+        .collect();
+    assert_eq!(waits.len() as f64, r.total.answered);
+    assert!(
+        waits.iter().all(|&w| w > 3.0 - 1e-6),
+        "every answer rings 3 s"
+    );
+    let queued = waits.iter().filter(|&&w| w > 3.0 + 1e-6).count() as f64;
+    assert_eq!(r.total.abandoned, 0.0);
+    assert_eq!((r.total.p_wait * r.total.answered).round(), queued);
+    // Neither none nor all: 11 agents for 10.3 erlangs.
+    assert!(
+        r.total.p_wait > 0.2 && r.total.p_wait < 0.95,
+        "{}",
+        r.total.p_wait
+    );
+    assert!(r.total.asa > 3.0);
+}
+
 const TEXT: &str = r#"
 name = "rona-geometric"
 horizon = 100000.0
@@ -1679,7 +1808,7 @@ fn a_contact_types_own_target_judges_its_answers() {
     let csv = report.to_csv();
     assert!(
         csv.contains(&format!(
-            "type-target,{},,,threshold,5,",
+            "type-target,{},,,,threshold,5,",
             s.contact_types[0].name
         )),
         "{csv}"
@@ -1768,9 +1897,15 @@ fn interval_rows_are_labelled_by_the_clock() {
     assert_eq!(report.by_interval_group[0].label, labels[0]);
     let csv = report.to_csv();
     assert!(
-        csv.contains("\ninterval,23:45-00:00+1d,900,1800,offered,"),
+        csv.contains("\ninterval,23:45-00:00+1d,900,1800,23:45-00:00+1d,offered,"),
         "{csv}"
     );
+    // Cells of an interval carry its clock label too.
+    let cell = format!(
+        "\ninterval-type,{},900,1800,23:45-00:00+1d,offered,",
+        report.by_type[0].name
+    );
+    assert!(csv.contains(&cell), "{csv}");
     // Labels and day_start read back (NaN ≠ NaN: compare the texts).
     let back: skillroute::sim::Report = serde_json::from_str(&report.to_json()).unwrap();
     assert_same(&back.to_json(), &report.to_json(), "JSON round trip");

@@ -303,6 +303,10 @@ struct Slot {
     agent: u32,
     counted: bool,
     arrival: f64,
+    /// When the latest offer was made (read once offered): a contact
+    /// offered the moment it arrived did not queue, however long the
+    /// offer then rang.
+    offered_at: f64,
     answered_at: f64,
     work: f64,
     wrap: f64,
@@ -918,6 +922,7 @@ impl<'a, P: RoutingPolicy, O: SimObserver> Engine<'a, P, O> {
                     agent: 0,
                     counted: false,
                     arrival: 0.0,
+                    offered_at: f64::NAN,
                     answered_at: f64::NAN,
                     work: 0.0,
                     wrap: 0.0,
@@ -949,6 +954,7 @@ impl<'a, P: RoutingPolicy, O: SimObserver> Engine<'a, P, O> {
             agent: slot.agent,
             counted,
             arrival: now,
+            offered_at: slot.offered_at,
             answered_at: f64::NAN,
             work,
             wrap,
@@ -1051,6 +1057,7 @@ impl<'a, P: RoutingPolicy, O: SimObserver> Engine<'a, P, O> {
         let slot = &mut self.slots[s as usize];
         slot.state = SlotState::Offered;
         slot.agent = a as u32;
+        slot.offered_at = now;
         let generation = slot.generation;
         match &self.plan.ring {
             // The router connected it (`auto_accept`, set when nothing rings).
@@ -1113,6 +1120,10 @@ impl<'a, P: RoutingPolicy, O: SimObserver> Engine<'a, P, O> {
         self.in_queue -= 1;
         if slot.counted {
             let wait = now - slot.arrival;
+            // Waited in queue: not offered on arrival, or offered and then
+            // back in the queue (declined, timed out). The ring of the offer
+            // answered is in the wait, not in this.
+            let queued = slot.offered_at > slot.arrival;
             let k = slot.ctype as usize;
             // Within the threshold if answered by the deadline `arrival +
             // threshold`, compared as instants: a contact answered at the very
@@ -1130,17 +1141,17 @@ impl<'a, P: RoutingPolicy, O: SimObserver> Engine<'a, P, O> {
             let ts = k * plan.segments.len() + slot.segment as usize;
             let i = self.interval_of(slot.arrival);
             let it = i * plan.types.len() + k;
-            self.type_seg[ts].answer(wait, within, handle, fit, solved);
+            self.type_seg[ts].answer(wait, queued, within, handle, fit, solved);
             if !self.one_row {
-                self.by_interval[i].answer(wait, within, handle, fit, solved);
-                self.by_interval_type[it].answer(wait, within, handle, fit, solved);
+                self.by_interval[i].answer(wait, queued, within, handle, fit, solved);
+                self.by_interval_type[it].answer(wait, queued, within, handle, fit, solved);
             }
             if !self.one_group {
-                self.by_group[g].answer(wait, within, handle, fit, solved);
+                self.by_group[g].answer(wait, queued, within, handle, fit, solved);
             }
             if self.cross {
                 let ig = i * plan.groups.len() + g;
-                self.by_interval_group[ig].answer(wait, within, handle, fit, solved);
+                self.by_interval_group[ig].answer(wait, queued, within, handle, fit, solved);
             }
             let p = slot.predicted;
             // Only a scenario with `expected_wait` predicts (NaN otherwise):

@@ -178,8 +178,8 @@ use serde::{Deserialize, Serialize};
 
 pub use dist::{Dist, DistError, Sampler};
 pub use report::{
-    Comparison, FairnessRow, IntervalGroupRow, IntervalRow, IntervalTypeRow, Replication, Report,
-    ReportError, Row,
+    Comparison, FairnessRow, IntervalChannelRow, IntervalGroupRow, IntervalRow, IntervalTypeRow,
+    Replication, Report, ReportError, Row,
 };
 pub(crate) use scenario::parse_day_start;
 pub use scenario::{

@@ -64,6 +64,11 @@ pub struct Replication {
     /// that the group answered, and the group's agents' time within it.
     #[serde(default)]
     pub by_interval_group: Vec<Metrics<f64>>,
+    /// Per report interval and channel, interval-major (row
+    /// `interval × channels + channel`, every channel of the scenario):
+    /// the interval's contact types of the channel together, no agent metrics.
+    #[serde(default)]
+    pub by_interval_channel: Vec<Metrics<f64>>,
     /// Fairness over all agents, then per group.
     pub fairness: Vec<Fairness<f64>>,
 }
@@ -197,6 +202,11 @@ fn check(plan: &Plan, reps: &[Replication], confidence: f64) -> Result<(), Repor
                 "by_interval_group",
                 plan.intervals * groups,
                 r.by_interval_group.len(),
+            ),
+            (
+                "by_interval_channel",
+                plan.intervals * plan.channels.len(),
+                r.by_interval_channel.len(),
             ),
             ("fairness", groups + 1, r.fairness.len()),
         ] {
@@ -456,6 +466,19 @@ impl Replication {
                 metrics(q, Some((&raw.staff[j], span(j / groups))))
             })
             .collect();
+        let types = plan.types.len();
+        let channels = plan.channels.len();
+        let by_interval_channel = (0..plan.intervals * channels)
+            .map(|j| {
+                let (i, c) = (j / channels, j % channels);
+                let cell = sum(&mut raw.interval_type[i * types..(i + 1) * types]
+                    .iter()
+                    .zip(&plan.types)
+                    .filter(|(_, t)| usize::from(t.channel.0) == c)
+                    .map(|(q, _)| q));
+                metrics(&cell, None)
+            })
+            .collect();
         let by_interval_type = raw.interval_type.iter().map(|q| metrics(q, None)).collect();
         let all: Vec<_> = raw.agents.iter().collect();
         let mut fair = vec![fairness(&all)];
@@ -485,6 +508,7 @@ impl Replication {
             by_interval,
             by_interval_type,
             by_interval_group,
+            by_interval_channel,
             fairness: fair,
         }
     }
@@ -548,6 +572,23 @@ pub struct IntervalGroupRow {
     pub metrics: Metrics<Estimate>,
 }
 
+/// A report interval's row for one channel.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IntervalChannelRow {
+    /// Start (s).
+    pub start: f64,
+    /// End (s).
+    pub end: f64,
+    /// `start-end` as a clock ([`IntervalRow::label`]).
+    pub label: String,
+    /// The channel's name.
+    pub channel: String,
+    /// Its metrics: the contacts of the channel's types arriving in the
+    /// interval (each answered within its own type's threshold for the
+    /// service level), no agent metrics.
+    pub metrics: Metrics<Estimate>,
+}
+
 /// Fairness over a set of agents (`all`, or a group).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FairnessRow {
@@ -599,6 +640,9 @@ pub struct Report {
     /// `by_type`: the type's own, or its channel's.
     #[serde(default)]
     pub type_targets: Vec<super::ServiceTarget>,
+    /// The channel of each contact type, parallel to `by_type`.
+    #[serde(default)]
+    pub type_channels: Vec<String>,
     /// Per channel that some contact type uses, in the scenario's order.
     pub by_channel: Vec<Row>,
     /// The service-level target of each channel, parallel to `by_channel`.
@@ -616,6 +660,11 @@ pub struct Report {
     /// scenario order within each interval.
     #[serde(default)]
     pub by_interval_group: Vec<IntervalGroupRow>,
+    /// Per report interval and channel (those some contact type uses, as
+    /// in `by_channel`): interval-major, the channels in scenario order
+    /// within each interval.
+    #[serde(default)]
+    pub by_interval_channel: Vec<IntervalChannelRow>,
     /// Agent fairness: `all`, then each group.
     pub fairness: Vec<FairnessRow>,
 }
@@ -741,6 +790,28 @@ impl Report {
                 metrics,
             })
             .collect();
+        let channels = plan.channels.len();
+        let by_interval_channel = (0..plan.intervals)
+            .flat_map(|i| {
+                used_channels(plan, (0..channels).collect())
+                    .into_iter()
+                    .map(move |c| (i, c))
+            })
+            .map(|(i, c)| {
+                let ms: Vec<&Metrics<f64>> = reps
+                    .iter()
+                    .map(|r| &r.by_interval_channel[i * channels + c])
+                    .collect();
+                let (start, end) = span(i);
+                IntervalChannelRow {
+                    start,
+                    end,
+                    label: labels[i].clone(),
+                    channel: plan.channels[c].clone(),
+                    metrics: Metrics::estimate(&ms, confidence),
+                }
+            })
+            .collect();
         let fairness = std::iter::once("all".to_string())
             .chain(groups.iter().cloned())
             .enumerate()
@@ -771,6 +842,11 @@ impl Report {
             total: Metrics::estimate(&totals, confidence),
             by_type: rows(&types, reps, |r| &r.by_type, confidence),
             type_targets: plan.types.iter().map(|t| t.target).collect(),
+            type_channels: plan
+                .types
+                .iter()
+                .map(|t| plan.channels[usize::from(t.channel.0)].clone())
+                .collect(),
             by_channel: used_channels(
                 plan,
                 rows(&plan.channels, reps, |r| &r.by_channel, confidence),
@@ -781,6 +857,7 @@ impl Report {
             by_interval,
             by_interval_type,
             by_interval_group,
+            by_interval_channel,
             fairness,
         }
     }
@@ -791,34 +868,44 @@ impl Report {
     }
 
     /// The report as CSV in long form, one line per row and metric:
-    /// `section,name,start,end,metric,mean,half_width,low,high,n`
+    /// `section,name,start,end,label,metric,mean,half_width,low,high,n`
     /// (`section` is `total`, `type`, `channel`, `segment`, `group`,
     /// `interval` (named by its [`IntervalRow::label`]), `interval-type` (named by the contact type),
-    /// `interval-group` (named by the group), `fairness`, `run` (the whole
+    /// `interval-channel` (by the channel), `interval-group` (by the group),
+    /// `fairness`, `run` (the whole
     /// run's `contacts`, summed over replications, `mean_in_queue`,
     /// `end_time` and `overtime`), `target` (each channel's `threshold`
     /// and `fraction`, given values with no interval) or `type-target`
     /// (each contact type's, likewise);
-    /// undefined values are empty).
+    /// undefined values are empty). The four `interval…` sections give
+    /// the interval's `start` and `end` in seconds and its clock `label`
+    /// (`08:00-08:30`); the other sections leave the three empty.
     pub fn to_csv(&self) -> String {
         use super::csv_field as quote;
-        let mut out = String::from("section,name,start,end,metric,mean,half_width,low,high,n\n");
-        let mut line =
-            |section: &str, name: &str, span: Option<(f64, f64)>, metric: &str, e: &Estimate| {
-                let (s, t) = span.map_or((String::new(), String::new()), |(a, b)| (num(a), num(b)));
-                let _ = writeln!(
-                    out,
-                    "{section},{},{s},{t},{metric},{},{},{},{},{}",
-                    quote(name),
-                    num(e.mean),
-                    num(e.half_width),
-                    num(e.low()),
-                    num(e.high()),
-                    e.n
-                );
-            };
+        let mut out =
+            String::from("section,name,start,end,label,metric,mean,half_width,low,high,n\n");
+        let mut line = |section: &str,
+                        name: &str,
+                        span: Option<(f64, f64, &str)>,
+                        metric: &str,
+                        e: &Estimate| {
+            let (s, t, label) = span.map_or((String::new(), String::new(), ""), |(a, b, l)| {
+                (num(a), num(b), l)
+            });
+            let _ = writeln!(
+                out,
+                "{section},{},{s},{t},{},{metric},{},{},{},{},{}",
+                quote(name),
+                quote(label),
+                num(e.mean),
+                num(e.half_width),
+                num(e.low()),
+                num(e.high()),
+                e.n
+            );
+        };
         let mut metrics =
-            |section: &str, name: &str, span: Option<(f64, f64)>, m: &Metrics<Estimate>| {
+            |section: &str, name: &str, span: Option<(f64, f64, &str)>, m: &Metrics<Estimate>| {
                 for (metric, e) in Metrics::<Estimate>::NAMES.iter().zip(m.values()) {
                     line(section, name, span, metric, e);
                 }
@@ -835,23 +922,20 @@ impl Report {
             }
         }
         for r in &self.by_interval {
-            metrics("interval", &r.label, Some((r.start, r.end)), &r.metrics);
+            let span = Some((r.start, r.end, r.label.as_str()));
+            metrics("interval", &r.label, span, &r.metrics);
         }
         for r in &self.by_interval_type {
-            metrics(
-                "interval-type",
-                &r.contact_type,
-                Some((r.start, r.end)),
-                &r.metrics,
-            );
+            let span = Some((r.start, r.end, r.label.as_str()));
+            metrics("interval-type", &r.contact_type, span, &r.metrics);
+        }
+        for r in &self.by_interval_channel {
+            let span = Some((r.start, r.end, r.label.as_str()));
+            metrics("interval-channel", &r.channel, span, &r.metrics);
         }
         for r in &self.by_interval_group {
-            metrics(
-                "interval-group",
-                &r.group,
-                Some((r.start, r.end)),
-                &r.metrics,
-            );
+            let span = Some((r.start, r.end, r.label.as_str()));
+            metrics("interval-group", &r.group, span, &r.metrics);
         }
         for f in &self.fairness {
             for (metric, e) in Fairness::<Estimate>::NAMES.iter().zip(f.fairness.values()) {
@@ -965,6 +1049,7 @@ impl Comparison {
                 by_interval: minus(&o.by_interval, &b.by_interval),
                 by_interval_type: minus(&o.by_interval_type, &b.by_interval_type),
                 by_interval_group: minus(&o.by_interval_group, &b.by_interval_group),
+                by_interval_channel: minus(&o.by_interval_channel, &b.by_interval_channel),
                 fairness: o
                     .fairness
                     .iter()

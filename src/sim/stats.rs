@@ -243,7 +243,8 @@ pub(crate) struct QueueAcc {
     pub offered: u64,
     pub answered: u64,
     pub abandoned: u64,
-    /// Answered after a positive wait, or abandoned.
+    /// Answered after queueing (not offered on arrival to the agent
+    /// who answered), or abandoned.
     pub waited: u64,
     /// Answered within the contact type's service-level threshold (its
     /// own target's, or its channel's).
@@ -266,11 +267,19 @@ pub(crate) struct QueueAcc {
 
 impl QueueAcc {
     #[inline]
-    pub fn answer(&mut self, wait: f64, within: bool, handle: f64, fit: f64, resolved: bool) {
+    pub fn answer(
+        &mut self,
+        wait: f64,
+        queued: bool,
+        within: bool,
+        handle: f64,
+        fit: f64,
+        resolved: bool,
+    ) {
         self.answered += 1;
         self.resolved += u64::from(resolved);
         self.fit += fit;
-        self.waited += u64::from(wait > 0.0);
+        self.waited += u64::from(queued);
         self.within += u64::from(within);
         self.wait_answered += wait;
         self.handle += handle;
@@ -491,7 +500,11 @@ metric_struct! {
         asa,
         /// Mean wait of answered and abandoned contacts (s).
         mean_wait,
-        /// Share of answered + abandoned that waited (wait > 0, or abandoned).
+        /// Share of answered + abandoned that waited in queue: not offered
+        /// the moment they arrived (or put back in the queue by an offer
+        /// declined or timed out), or abandoned. Without ringing this is
+        /// "wait > 0"; with ringing, the ring of the offer answered makes
+        /// every wait positive but is not queueing (it is in `asa`).
         p_wait,
         /// Abandoned / (answered + abandoned).
         p_abandon,
