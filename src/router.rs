@@ -1882,3 +1882,33 @@ impl<P: RoutingPolicy> std::fmt::Debug for Router<P> {
             .finish_non_exhaustive()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Messages print everyday times as written and extreme ones in
+    /// exponent form, not as 300 digits.
+    #[test]
+    fn error_times_read_short() {
+        let back = RouterError::TimeWentBackwards {
+            now: 1e300,
+            last: 1e301,
+        };
+        assert_eq!(
+            back.to_string(),
+            "time went backwards: 1e300 is before the last event at 1e301"
+        );
+        let future = RouterError::ArrivalInFuture {
+            contact: ContactId(7),
+            arrival: 12.5,
+            now: 1e-7,
+        };
+        assert_eq!(
+            future.to_string(),
+            "contact#7 has arrival time 12.5, after now (1e-7)"
+        );
+        assert_eq!(num(0.0), "0");
+        assert_eq!(num(-3e20), "-3e20");
+    }
+}
