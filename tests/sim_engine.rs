@@ -439,7 +439,7 @@ fn trace_writer_writes_one_line_per_contact() {
     let mut ends = BTreeMap::new();
     for l in text.lines().skip(1) {
         *ends
-            .entry(l.split(',').nth(7).unwrap().to_string())
+            .entry(l.split(',').nth(8).unwrap().to_string())
             .or_insert(0u64) += 1;
     }
     assert_eq!(ends["completed"], r.router_counts.completed);
@@ -469,7 +469,9 @@ fn named_trace_is_the_reports_first_replication() {
     let mut lines = text.lines();
     assert_eq!(
         lines.next(),
-        Some("serial,contact_type,segment,arrival,work,answered,agent,group,end,left,resolved")
+        Some(
+            "serial,contact_type,segment,arrival,work,offered,answered,agent,group,end,left,resolved"
+        )
     );
     let group_of: Vec<String> = sim
         .scenario()
@@ -483,17 +485,20 @@ fn named_trace_is_the_reports_first_replication() {
     let mut rows = 0u64;
     for l in lines {
         let f: Vec<&str> = l.split(',').collect();
-        assert_eq!(f.len(), 11, "{l}");
-        assert_eq!(f[10], "", "no outcomes in this scenario: {l}");
+        assert_eq!(f.len(), 12, "{l}");
+        assert_eq!(f[11], "", "no outcomes in this scenario: {l}");
         let k = types.iter().position(|t| *t == f[1]).expect("a type name");
         by_type[k] += 1;
         assert!(sim.segments().iter().any(|s| s == f[2]), "{l}");
-        if f[6].is_empty() {
-            assert!(f[5].is_empty() && f[7].is_empty(), "{l}");
+        if f[7].is_empty() {
+            assert!(f[6].is_empty() && f[8].is_empty(), "{l}");
         } else {
-            let agent: usize = f[6].parse().unwrap();
-            assert_eq!(f[7], group_of[agent], "{l}");
-            *answered_by_group.entry(f[7].to_string()).or_default() += 1;
+            let agent: usize = f[7].parse().unwrap();
+            assert_eq!(f[8], group_of[agent], "{l}");
+            *answered_by_group.entry(f[8].to_string()).or_default() += 1;
+            // Offered on or after arrival, answered once it rang.
+            let t = |i: usize| f[i].parse::<f64>().unwrap();
+            assert!(t(3) <= t(5) && t(5) <= t(6), "{l}");
         }
         rows += 1;
     }
@@ -1651,8 +1656,9 @@ fn ring_no_answer_costs_what_the_time_out_probability_says() {
 
 /// P(wait) counts queueing, not ringing: with a constant 3 s ring every
 /// answer comes at least 3 s after arrival, yet a contact offered the
-/// moment it arrived did not wait in queue. Recounted from the trace: the
-/// contacts that queued are those answered more than 3 s after arriving.
+/// moment it arrived did not wait in queue. Recounted from the trace two
+/// ways: the contacts whose offer came after their arrival, and those
+/// answered more than 3 s after arriving.
 #[test]
 fn ringing_is_not_waiting_in_queue() {
     let text = TEXT
@@ -1666,17 +1672,21 @@ fn ringing_is_not_waiting_in_queue() {
     let warm_up = sim.scenario().warm_up;
     let (r, records) = run_builtin(&sim, &PolicySpec::LongestIdleAgent, 0);
     check_conservation(&r, &records, "ring");
-    let waits: Vec<f64> = records
+    let answered: Vec<(f64, f64, f64)> = records
         .iter()
         .filter(|c| c.arrival >= warm_up)
-        .filter_map(|c| c.answered.map(|t| t - c.arrival))
+        .filter_map(|c| Some((c.arrival, c.offered?, c.answered?)))
         .collect();
-    assert_eq!(waits.len() as f64, r.total.answered);
-    assert!(
-        waits.iter().all(|&w| w > 3.0 - 1e-6),
-        "every answer rings 3 s"
-    );
-    let queued = waits.iter().filter(|&&w| w > 3.0 + 1e-6).count() as f64;
+    assert_eq!(answered.len() as f64, r.total.answered);
+    for &(_, offered, at) in &answered {
+        assert!((at - offered - 3.0).abs() < 1e-6, "every answer rings 3 s");
+    }
+    let queued = answered.iter().filter(|&&(a, o, _)| o > a).count() as f64;
+    let late = answered
+        .iter()
+        .filter(|&&(a, _, t)| t - a > 3.0 + 1e-6)
+        .count() as f64;
+    assert_eq!(queued, late);
     assert_eq!(r.total.abandoned, 0.0);
     assert_eq!((r.total.p_wait * r.total.answered).round(), queued);
     // Neither none nor all: 11 agents for 10.3 erlangs.

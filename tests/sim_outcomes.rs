@@ -139,7 +139,7 @@ fn outcomes_are_common_random_numbers_across_policies() {
             .skip(1)
             .map(|l| {
                 let f: Vec<&str> = l.split(',').collect();
-                (f[0].parse().unwrap(), f[9].to_string())
+                (f[0].parse().unwrap(), f[10].to_string())
             })
             .collect();
         by_serial.sort();

@@ -303,7 +303,7 @@ struct Slot {
     agent: u32,
     counted: bool,
     arrival: f64,
-    /// When the latest offer was made (read once offered): a contact
+    /// When the latest offer was made (NaN before one): a contact
     /// offered the moment it arrived did not queue, however long the
     /// offer then rang.
     offered_at: f64,
@@ -724,6 +724,7 @@ impl<'a, P: RoutingPolicy, O: SimObserver> Engine<'a, P, O> {
             segment: slot.segment,
             arrival: slot.arrival,
             work: slot.work,
+            offered: Some(slot.offered_at).filter(|t| !t.is_nan()),
             answered: answered.then_some(slot.answered_at),
             agent: answered.then_some(AgentId(slot.agent)),
             end,
@@ -954,7 +955,7 @@ impl<'a, P: RoutingPolicy, O: SimObserver> Engine<'a, P, O> {
             agent: slot.agent,
             counted,
             arrival: now,
-            offered_at: slot.offered_at,
+            offered_at: f64::NAN,
             answered_at: f64::NAN,
             work,
             wrap,

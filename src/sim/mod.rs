@@ -246,6 +246,10 @@ pub struct ContactRecord {
     pub arrival: f64,
     /// Its work: the service time at speed 1, drawn on arrival.
     pub work: f64,
+    /// When its latest offer was made, if one was: for an answered
+    /// contact, the offer it answered (`answered − offered` is the ring,
+    /// and `offered > arrival` says it waited in queue).
+    pub offered: Option<f64>,
     /// When an agent answered, if one did.
     pub answered: Option<f64>,
     /// Who answered.
@@ -273,13 +277,13 @@ impl SimObserver for () {}
 /// Writes a per-contact trace as CSV, one line per contact as it leaves.
 ///
 /// [`new`](TraceWriter::new) writes indexes:
-/// `serial,contact_type,segment,arrival,work,answered,agent,end,left,resolved`.
+/// `serial,contact_type,segment,arrival,work,offered,answered,agent,end,left,resolved`.
 /// [`named`](TraceWriter::named) writes what a spreadsheet reader needs
 /// instead: the contact type's and segment's names, and the answering
 /// agent's group after its id:
-/// `serial,contact_type,segment,arrival,work,answered,agent,group,end,left,resolved`.
-/// Times are seconds; `answered`, `agent` and `group` are empty for a
-/// contact nobody answered; `resolved` (`true` or `false`, the ground-truth
+/// `serial,contact_type,segment,arrival,work,offered,answered,agent,group,end,left,resolved`.
+/// Times are seconds; `offered` is empty for a contact never offered;
+/// `answered`, `agent` and `group` are empty for a contact nobody answered; `resolved` (`true` or `false`, the ground-truth
 /// outcome) is empty for it too, and for every contact of a scenario
 /// without `outcomes`.
 #[derive(Debug)]
@@ -312,7 +316,7 @@ impl<W: Write> TraceWriter<W> {
     pub fn new(mut out: W) -> std::io::Result<Self> {
         writeln!(
             out,
-            "serial,contact_type,segment,arrival,work,answered,agent,end,left,resolved"
+            "serial,contact_type,segment,arrival,work,offered,answered,agent,end,left,resolved"
         )?;
         Ok(TraceWriter {
             out,
@@ -326,7 +330,7 @@ impl<W: Write> TraceWriter<W> {
     pub fn named(mut out: W, sim: &Simulation) -> std::io::Result<Self> {
         writeln!(
             out,
-            "serial,contact_type,segment,arrival,work,answered,agent,group,end,left,resolved"
+            "serial,contact_type,segment,arrival,work,offered,answered,agent,group,end,left,resolved"
         )?;
         let plan = &sim.plan;
         let names = TraceNames {
@@ -365,6 +369,7 @@ impl<W: Write> SimObserver for TraceWriter<W> {
             ContactEnd::Abandoned => "abandoned",
             ContactEnd::InSystem => "in-system",
         };
+        let offered = r.offered.map_or(String::new(), |t| t.to_string());
         let answered = r.answered.map_or(String::new(), |t| t.to_string());
         let agent = r.agent.map_or(String::new(), |a| a.0.to_string());
         let resolved = match r.resolved {
@@ -375,7 +380,7 @@ impl<W: Write> SimObserver for TraceWriter<W> {
         let written = match &self.names {
             None => writeln!(
                 self.out,
-                "{},{},{},{},{},{answered},{agent},{end},{},{resolved}",
+                "{},{},{},{},{},{offered},{answered},{agent},{end},{},{resolved}",
                 r.serial, r.contact_type, r.segment, r.arrival, r.work, r.left
             ),
             Some(n) => {
@@ -392,7 +397,7 @@ impl<W: Write> SimObserver for TraceWriter<W> {
                     .map_or("", String::as_str);
                 writeln!(
                     self.out,
-                    "{},{},{},{},{},{answered},{agent},{group},{end},{},{resolved}",
+                    "{},{},{},{},{},{offered},{answered},{agent},{group},{end},{},{resolved}",
                     r.serial,
                     name(&n.types, r.contact_type),
                     name(&n.segments, r.segment),
