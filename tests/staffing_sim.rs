@@ -354,3 +354,48 @@ fn a_types_own_target_is_the_one_staffed_to() {
     assert_eq!(p.agents_by_group, want, "simulation vs per-type Erlang C");
     assert!(p.met);
 }
+
+/// A target that no staffing meets is found out and named, not chased: a
+/// 25 s ring before every answer leaves nobody answered within 20 s. The
+/// search checks the service level with ample agents, leaves that type out
+/// of its search, and still staffs (and meets) a type whose own 60 s target
+/// the ring allows. Before this check it added agents for 500 simulations.
+#[test]
+fn a_target_out_of_reach_is_named_not_chased() {
+    let ring = Some(skillroute::sim::Dist::Constant { value: 25.0 });
+    let search = SimStaffing::new()
+        .replications(5)
+        .run_length(8.0 * 3600.0)
+        .warm_up(3600.0)
+        .seed(7);
+
+    // Alone: out of reach, stopped after the few steps before the check.
+    let mut alone = single_skill_scenario(8.0 / AHT, 1.0 / AHT, None, TARGET);
+    alone.offers.ring_delay = ring.clone();
+    let p = search.staff_rates(&alone, &[8.0 / AHT]).unwrap();
+    println!("{p:?}");
+    assert!(!p.met);
+    assert_eq!(p.out_of_reach, vec![0]);
+    let ceiling = p.ceiling.as_ref().expect("checked");
+    assert_eq!(ceiling[0].mean, 0.0, "every answer rings 25 s > 20 s");
+    assert!(p.evaluations <= 8, "{} simulations", p.evaluations);
+    // The staffing it had reached stands: not emptied.
+    assert!(p.agents_total >= p.erlang_total);
+
+    // Beside a type whose own target the ring allows.
+    let loads = [6.0, 6.0];
+    let rates: Vec<f64> = loads.iter().map(|a| a / AHT).collect();
+    let mut two = chained_scenario(2, 1, 1.0, 1.0 / AHT, None, TARGET);
+    two.offers.ring_delay = ring;
+    let easy = ServiceTarget {
+        threshold: 60.0,
+        fraction: 0.8,
+    };
+    two.contact_types[0].service_level = Some(easy);
+    let p = search.staff_rates(&two, &rates).unwrap();
+    println!("{p:?}");
+    assert!(!p.met);
+    assert_eq!(p.out_of_reach, vec![1]);
+    assert!(p.service_level[0].mean >= 0.8, "the reachable type is met");
+    assert_eq!(p.service_level[1].mean, 0.0);
+}

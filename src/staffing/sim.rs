@@ -40,7 +40,13 @@
 //!    (lowest margin: service level minus target), simulate one more agent
 //!    in each group that can serve it, and keep the candidate with the best
 //!    worst margin over all types (then the best total margin; then the
-//!    lowest group index).
+//!    lowest group index). After 5 such steps with some target still
+//!    missed, the search checks that every target can be met at all: it
+//!    simulates every group at `2 × erlang_total + 10` agents, and a type
+//!    that misses its target even there (held back by a ring delay,
+//!    time-outs or patience, which no agent helps) is named in
+//!    [`StaffingPoint::out_of_reach`] and left out of the search, which
+//!    goes on for the other types and then stops, removing none.
 //! 4. *Remove*: once every target is met, simulate one agent fewer in each
 //!    staffed group and keep the candidate that still meets every target
 //!    with the best worst margin; repeat until no agent can go. The result is
@@ -55,8 +61,8 @@
 //!
 //! Per replication, a type's service level is the simulator's
 //! [`Metrics::service_level`](crate::sim::Metrics::service_level): contacts
-//! answered within the channel's threshold over contacts answered or
-//! abandoned (a replication where contacts arrived but none was answered or
+//! answered within the type's threshold (its own target's, or its
+//! channel's) over contacts answered or abandoned (a replication where contacts arrived but none was answered or
 //! abandoned counts as 0). Across replications it is a mean with a Student-t
 //! confidence interval ([`Estimate`]). [`MeetRule::Mean`] (the default) calls a
 //! target met when the **mean** reaches it: the same sense in which the
@@ -68,8 +74,8 @@
 //! # The Erlang baseline
 //!
 //! For each contact type: arrival rate `λ`, handle time `h` = mean service
-//! time at its home group's speed + mean wrap-up, so `μ = 1/h`; the channel's
-//! target; Erlang A with `θ = 1/mean patience` if customers abandon (exact for
+//! time at its home group's speed + mean wrap-up, so `μ = 1/h`; the type's
+//! target (its own, or its channel's); Erlang A with `θ = 1/mean patience` if customers abandon (exact for
 //! exponential patience, an approximation otherwise), Erlang C otherwise. An
 //! agent who can hold `k` contacts of the channel at once (capacity, capped by
 //! the total capacity) counts as `k` servers, so the type needs
@@ -550,10 +556,24 @@ pub struct StaffingPoint {
     /// arrivals).
     pub service_level: Vec<Estimate>,
     /// Whether every target is met (false if the search hit `max_agents` or
-    /// `max_evaluations` first).
+    /// `max_evaluations` first, or some target is out of reach).
     pub met: bool,
     /// Configurations simulated by the search.
     pub evaluations: u32,
+    /// The types whose target no staffing meets (indexes, as in
+    /// `service_level`): with every group staffed far above what the
+    /// interval needs (see [`ceiling`](Self::ceiling)) they still miss it,
+    /// held back by what agents cannot help — a ring delay, a time-out,
+    /// patience. The search then adds agents for the other types' targets
+    /// only, and removes none: the staffing is the one it had reached.
+    #[serde(default)]
+    pub out_of_reach: Vec<usize>,
+    /// The service level per type with ample agents, if the search
+    /// checked it: it does when the first few added agents have not met
+    /// every target. Every group then has `2 × erlang_total + 10` agents
+    /// (capped by `max_agents`), twice what the interval's whole load needs.
+    #[serde(default)]
+    pub ceiling: Option<Vec<Estimate>>,
 }
 
 /// One interval's row of a [`StaffingTable`].
@@ -703,6 +723,29 @@ impl fmt::Display for StaffingTable {
             " {:>6} {:>5}  {:<cw$} {:<cw$}",
             "sim", "diff", "worst SL erlang % (target)", "worst SL sim % (target)"
         )?;
+        // Why an interval is not met, when a target was out of reach.
+        let not_met = |p: &StaffingPoint| {
+            if p.met {
+                return String::new();
+            }
+            let out: Vec<String> = p
+                .out_of_reach
+                .iter()
+                .filter_map(|&k| {
+                    let name = self.contact_types.get(k)?;
+                    let at = p.ceiling.as_ref().and_then(|c| c.get(k));
+                    Some(format!("{name} {}", at.map_or("-".into(), percent)))
+                })
+                .collect();
+            if out.is_empty() {
+                "  NOT MET".to_string()
+            } else {
+                format!(
+                    "  NOT MET: out of reach with any staffing ({} with ample agents)",
+                    out.join(", ")
+                )
+            }
+        };
         for row in &self.intervals {
             let p = &row.point;
             write!(
@@ -723,7 +766,7 @@ impl fmt::Display for StaffingTable {
                 p.difference,
                 p.erlang_service_level.as_deref().map_or("-".into(), worst),
                 worst(&p.service_level),
-                if p.met { "" } else { "  NOT MET" }
+                not_met(p)
             )?;
         }
         let (e, s) = (self.erlang_agent_intervals(), self.agent_intervals());
@@ -1115,6 +1158,8 @@ impl<'a> Model<'a> {
             rates,
             cache: HashMap::new(),
             evaluations: 0,
+            ceiling: None,
+            ignored: vec![false; nt],
         };
         let erlang_service_level = if self.cfg.simulate_erlang && erlang_total > 0 {
             let capped: Vec<u32> = erlang_by_group
@@ -1125,7 +1170,8 @@ impl<'a> Model<'a> {
         } else {
             None
         };
-        let (counts, eval) = search.run(start)?;
+        let ample = vec![(2 * erlang_total + 10).min(self.cfg.max_agents); ng];
+        let (counts, eval) = search.run(start, ample)?;
         let agents_total: u32 = counts.iter().sum();
         Ok(StaffingPoint {
             arrival_rates: rates.to_vec(),
@@ -1140,6 +1186,8 @@ impl<'a> Model<'a> {
             met: eval.met(),
             service_level: eval.sl,
             evaluations: search.evaluations,
+            out_of_reach: search.out_of_reach(),
+            ceiling: search.ceiling,
         })
     }
 
@@ -1215,7 +1263,15 @@ struct Search<'m, 'a> {
     rates: &'m [f64],
     cache: HashMap<Vec<u32>, Eval>,
     evaluations: u32,
+    /// The service level per type with ample agents, once checked.
+    ceiling: Option<Vec<Estimate>>,
+    /// Types the search no longer staffs for: below target at the ceiling.
+    ignored: Vec<bool>,
 }
+
+/// Add steps without meeting every target after which the search checks
+/// that the targets can be met at all (one configuration more).
+const STEPS_BEFORE_CEILING: usize = 5;
 
 impl Search<'_, '_> {
     /// Simulates the configurations not seen yet (in parallel) and returns
@@ -1244,13 +1300,57 @@ impl Search<'_, '_> {
         self.evaluations < self.model.cfg.max_evaluations
     }
 
-    /// Greedy add, then greedy remove, from `start`.
-    fn run(&mut self, start: Vec<u32>) -> Result<(Vec<u32>, Eval), SimStaffingError> {
+    /// The types found out of reach.
+    fn out_of_reach(&self) -> Vec<usize> {
+        (0..self.ignored.len())
+            .filter(|&t| self.ignored[t])
+            .collect()
+    }
+
+    /// `e` as the search judges it: the types out of reach not judged.
+    fn masked(&self, mut e: Eval) -> Eval {
+        for (m, &ignored) in e.margin.iter_mut().zip(&self.ignored) {
+            if ignored {
+                *m = f64::NAN;
+            }
+        }
+        e
+    }
+
+    /// Simulates `ample` (every group far above need) and leaves out of
+    /// the search the types that miss their targets even there.
+    fn check_ceiling(&mut self, ample: &[u32]) -> Result<(), SimStaffingError> {
+        let at = self.eval(&[ample.to_vec()])?.remove(0);
+        for (t, m) in at.margin.iter().enumerate() {
+            self.ignored[t] = *m < 0.0;
+        }
+        self.ceiling = Some(at.sl);
+        Ok(())
+    }
+
+    /// Greedy add, then greedy remove, from `start`; `ample` is the
+    /// staffing that shows which targets can be met at all.
+    fn run(
+        &mut self,
+        start: Vec<u32>,
+        ample: Vec<u32>,
+    ) -> Result<(Vec<u32>, Eval), SimStaffingError> {
         let cap = self.model.cfg.max_agents;
         let mut counts = start;
-        let mut eval = self.eval(std::slice::from_ref(&counts))?.remove(0);
+        let mut raw = self.eval(std::slice::from_ref(&counts))?.remove(0);
+        let mut eval = raw.clone();
+        let mut steps = 0;
         // Add until every target is met.
         while !eval.met() && self.budget_left() {
+            // Adding agents for long: is every target within reach?
+            if steps == STEPS_BEFORE_CEILING && self.ceiling.is_none() {
+                self.check_ceiling(&ample)?;
+                eval = self.masked(raw.clone());
+                if eval.met() || !self.budget_left() {
+                    break;
+                }
+            }
+            steps += 1;
             let Some(worst) = eval.worst() else { break };
             let configs: Vec<Vec<u32>> = self.model.types[worst]
                 .candidates
@@ -1265,7 +1365,8 @@ impl Search<'_, '_> {
             if configs.is_empty() {
                 break;
             }
-            let evals = self.eval(&configs)?;
+            let raws = self.eval(&configs)?;
+            let evals: Vec<Eval> = raws.iter().map(|e| self.masked(e.clone())).collect();
             let mut best = 0;
             for i in 1..evals.len() {
                 if better(evals[i].key(), evals[best].key()) {
@@ -1273,10 +1374,15 @@ impl Search<'_, '_> {
                 }
             }
             counts = configs[best].clone();
+            raw = raws[best].clone();
             eval = evals[best].clone();
         }
-        if !eval.met() {
-            return Ok((counts, eval));
+        // A target out of reach: the staffing reached so far stands. Taking
+        // agents away by the other types' targets alone would leave the
+        // unreachable type's customers to ever fewer agents (with no
+        // reachable target at all, to none).
+        if !eval.met() || self.ignored.contains(&true) {
+            return Ok((counts, raw));
         }
         // Remove while every target stays met.
         while self.budget_left() {
@@ -1288,7 +1394,8 @@ impl Search<'_, '_> {
                     c
                 })
                 .collect();
-            let evals = self.eval(&configs)?;
+            let raws = self.eval(&configs)?;
+            let evals: Vec<Eval> = raws.iter().map(|e| self.masked(e.clone())).collect();
             let mut best: Option<usize> = None;
             for (i, e) in evals.iter().enumerate() {
                 if e.met() && best.is_none_or(|b| better(e.key(), evals[b].key())) {
@@ -1297,9 +1404,9 @@ impl Search<'_, '_> {
             }
             let Some(b) = best else { break };
             counts = configs[b].clone();
-            eval = evals[b].clone();
+            raw = raws[b].clone();
         }
-        Ok((counts, eval))
+        Ok((counts, raw))
     }
 }
 
@@ -1374,6 +1481,8 @@ mod tests {
             service_level: vec![e(0.85, 0.08), e(0.93, 0.001)],
             met: true,
             evaluations: 3,
+            out_of_reach: vec![],
+            ceiling: None,
         };
         let table = StaffingTable {
             scenario: "two targets".into(),
