@@ -118,6 +118,78 @@ fn what_never_happens_is_said() {
     );
 }
 
+/// What a ring delay rules out is said before anything runs: offers that
+/// all time out, and targets that no staffing meets because the ring alone
+/// (with its time-outs and the customers' patience) takes longer than the
+/// threshold. The estimate (20,000 draws) is checked against the exact
+/// share for an exponential ring: P(ring ≤ 20 s) = 1 − e^(−20/10).
+#[test]
+fn what_the_ring_rules_out_is_said() {
+    let service = "service = { kind = \"exponential\", mean = 100.0 }";
+    let ring = |offers: &str| with(service, &format!("{service}\n[offers]\n{offers}")).unwrap();
+
+    let s = ring("ring_delay = { kind = \"constant\", value = 25.0 }");
+    assert_eq!(
+        s.warnings(),
+        [
+            "contact_types[0]: even with an agent free for every contact, about 0.0% of \"bill\" \
+             would be answered within 20 s (the ring delay), below its target of 80%: no \
+             staffing meets it"
+        ]
+    );
+    let s = ring("ring_delay = { kind = \"constant\", value = 5.0 }\ntimeout = 5.0");
+    let w = s.warnings();
+    assert_eq!(w.len(), 2, "{w:?}");
+    assert_eq!(
+        w[0],
+        "offers.timeout: every offer rings 5 s or more (offers.ring_delay) and times out: no \
+         contact is ever answered"
+    );
+    // Most answered at the first ring, nearly all by the second: nothing said.
+    let s = ring("ring_delay = { kind = \"exponential\", mean = 4.0 }\ntimeout = 12.0");
+    assert!(s.warnings().is_empty(), "{:?}", s.warnings());
+    let s = ring("ring_delay = { kind = \"exponential\", mean = 4.0 }\ntimeout = 2.0");
+    let w = s.warnings();
+    assert!(
+        w[0].starts_with("offers.timeout: about 61% of offers ring 2 s or more"),
+        "{w:?}"
+    );
+
+    // Exponential ring, mean 10 s: 86.47% within 20 s, under a 90% target.
+    let strict = "[service_levels]\nvoice = { threshold = 20.0, fraction = 0.9 }";
+    let s = ring(&format!(
+        "ring_delay = {{ kind = \"exponential\", mean = 10.0 }}\n{strict}"
+    ));
+    let w = s.warnings();
+    assert_eq!(w.len(), 1, "{w:?}");
+    let share: f64 = w[0]
+        .split("about ")
+        .nth(1)
+        .and_then(|r| r.split('%').next())
+        .and_then(|x| x.parse().ok())
+        .expect("a share");
+    let exact = 100.0 * (1.0 - (-2.0f64).exp());
+    assert!((share - exact).abs() < 1.0, "{share} vs {exact}");
+    // At the default 80% it can be met: nothing said.
+    let s = ring("ring_delay = { kind = \"exponential\", mean = 10.0 }");
+    assert!(s.warnings().is_empty(), "{:?}", s.warnings());
+}
+
+/// A channel's target with no contact type on the channel judges nothing.
+#[test]
+fn a_target_for_an_unused_channel_is_said() {
+    let s = Scenario::from_toml_str(&format!(
+        "{BASE}\n[service_levels]\nemail = {{ threshold = 3600.0, fraction = 0.9 }}\n"
+    ))
+    .unwrap();
+    assert_eq!(
+        s.warnings(),
+        [
+            "service_levels.email: no contact type is on channel \"email\": this target judges nothing"
+        ]
+    );
+}
+
 #[test]
 fn errors_name_the_field() {
     let cases: &[(&str, &str, &str)] = &[
