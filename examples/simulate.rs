@@ -66,7 +66,7 @@ use plotters::prelude::*;
 use skillroute::SegmentId;
 use skillroute::sim::{
     Comparison, Estimate, Metrics, PolicySpec, Progress, Replication, Report, RunOptions, Scenario,
-    ScenarioError, Simulation, TraceWriter, clock_label,
+    ScenarioError, ServiceTarget, Simulation, TraceWriter, clock_label,
 };
 
 const DEFAULT_CENTER: &str = include_str!("data/default-center.toml");
@@ -924,6 +924,30 @@ fn write_traces(
     Ok(files)
 }
 
+/// The runs of consecutive points whose estimate passes `keep`.
+fn runs(
+    points: Vec<(f64, Estimate)>,
+    keep: impl Fn(&Estimate) -> bool,
+) -> Vec<Vec<(f64, Estimate)>> {
+    let mut out: Vec<Vec<(f64, Estimate)>> = vec![Vec::new()];
+    for p in points {
+        if keep(&p.1) {
+            out.last_mut().expect("never empty").push(p);
+        } else if !out.last().expect("never empty").is_empty() {
+            out.push(Vec::new());
+        }
+    }
+    out.retain(|r| !r.is_empty());
+    out
+}
+
+/// A number for a label: as written (92.5, 90.5, 99.9), not rounded to
+/// whole units nor printed as 80.00000000000001.
+fn short(x: f64) -> String {
+    let r = (x * 100.0).round() / 100.0;
+    format!("{r}")
+}
+
 /// Service level per report interval, one panel per channel (each against
 /// its own target), then agent occupancy; one line per policy.
 fn plot(path: &Path, reports: &[Report]) -> Result<(), Box<dyn std::error::Error>> {
@@ -979,8 +1003,10 @@ fn plot(path: &Path, reports: &[Report]) -> Result<(), Box<dyn std::error::Error
             .get(i)
             .map_or_else(|| Palette99::pick(i).to_rgba(), |c| c.to_rgba())
     };
-    // A channel panel's target lines: the channel's, then those of its
-    // contact types that have their own, each fraction once with its names.
+    // A channel panel's target lines: the targets its contacts (of the
+    // types that had some) are judged by, each once with what it judges —
+    // the channel, or the types with their own — and each fraction drawn
+    // once. A channel target that judges no type is not drawn.
     let targets = |channel: &str| -> Vec<(f64, Vec<String>)> {
         let mut lines: Vec<(f64, Vec<String>)> = Vec::new();
         let Some(r) = reports.first() else {
@@ -990,19 +1016,26 @@ fn plot(path: &Path, reports: &[Report]) -> Result<(), Box<dyn std::error::Error
             .by_channel
             .iter()
             .zip(&r.targets)
-            .filter(|(row, _)| row.name == channel)
-            .map(|(row, t)| (&row.name, t));
-        let types = r
-            .by_type
-            .iter()
-            .zip(&r.type_targets)
-            .zip(&r.type_channels)
-            .filter(|((row, t), c)| {
-                c.as_str() == channel && row.metrics.offered.mean > 0.0 && !r.targets.contains(t)
-            })
-            .map(|((row, t), _)| (&row.name, t));
-        for (name, t) in own.chain(types) {
-            let label = format!("{name} {:.0} s", t.threshold);
+            .find(|(row, _)| row.name == channel)
+            .map(|(_, t)| *t);
+        let mut labels: Vec<(ServiceTarget, String)> = Vec::new();
+        for ((row, t), c) in r.by_type.iter().zip(&r.type_targets).zip(&r.type_channels) {
+            // Only types that had contacts (the mean is NaN or 0 otherwise).
+            let had_contacts = row.metrics.offered.mean > 0.0;
+            if c != channel || !had_contacts {
+                continue;
+            }
+            let name = if Some(*t) == own {
+                channel
+            } else {
+                row.name.as_str()
+            };
+            let label = format!("{name} {} s", short(t.threshold));
+            if !labels.iter().any(|(u, l)| u == t && *l == label) {
+                labels.push((*t, label));
+            }
+        }
+        for (t, label) in labels {
             match lines.iter_mut().find(|(f, _)| *f == t.fraction) {
                 Some((_, names)) => names.push(label),
                 None => lines.push((t.fraction, vec![label])),
@@ -1048,6 +1081,8 @@ fn plot(path: &Path, reports: &[Report]) -> Result<(), Box<dyn std::error::Error
         let mut chart = ChartBuilder::on(area)
             .caption(title, ("sans-serif", 20))
             .margin(10)
+            // Room for the last time label, centred on the axis' end.
+            .margin_right(40)
             .x_label_area_size(35)
             .y_label_area_size(50)
             .build_cartesian_2d(0.0..end_h, 0.0..1.05)?;
@@ -1057,62 +1092,81 @@ fn plot(path: &Path, reports: &[Report]) -> Result<(), Box<dyn std::error::Error
             .x_label_formatter(&x_label)
             .y_desc("fraction")
             .draw()?;
-        for (fraction, names) in channel.as_deref().map(targets).unwrap_or_default() {
+        // Each target its own dash, shown in the legend as drawn.
+        let dashes = [(6, 4), (2, 3), (12, 4)];
+        let lines = channel.as_deref().map(targets).unwrap_or_default();
+        for (j, (fraction, names)) in lines.into_iter().enumerate() {
             let grey = RGBColor(90, 90, 90);
-            let dashes = DashedLineSeries::new(
+            let (on, off) = dashes[j % dashes.len()];
+            let line = DashedLineSeries::new(
                 [(0.0, fraction), (end_h, fraction)],
-                6,
-                4,
+                on,
+                off,
                 grey.stroke_width(1),
             );
             chart
-                .draw_series(dashes)?
+                .draw_series(line)?
                 .label(format!(
-                    "target {:.0}% ({})",
-                    fraction * 100.0,
+                    "target {}% ({})",
+                    short(100.0 * fraction),
                     names.join(", ")
                 ))
                 .legend(move |(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 20, y)], grey.stroke_width(1))
+                    plotters::element::DashedPathElement::new(
+                        vec![(x, y), (x + 20, y)],
+                        on,
+                        off,
+                        grey.stroke_width(1),
+                    )
                 });
         }
         // Each policy's confidence band under the lines: a shaded polygon
         // through the intervals' bounds, or an error bar for a lone point.
+        // An interval without a value (no contacts, no agents) breaks the
+        // line and the band: joining across it would draw values nobody
+        // measured.
         for (i, r) in reports.iter().enumerate() {
-            let bounds: Vec<(f64, f64, f64)> = pick(r)
-                .into_iter()
-                .map(|(x, e)| (x, e.low(), e.high()))
-                .filter(|&(_, lo, hi)| lo.is_finite() && hi.is_finite())
-                .collect();
             let shade = colour(i).mix(0.15);
-            if bounds.len() > 1 {
-                let outline: Vec<(f64, f64)> = bounds
-                    .iter()
-                    .map(|&(x, _, hi)| (x, hi.min(1.05)))
-                    .chain(bounds.iter().rev().map(|&(x, lo, _)| (x, lo.max(0.0))))
-                    .collect();
-                chart.draw_series(std::iter::once(Polygon::new(outline, shade.filled())))?;
-            } else if let Some(&(x, lo, hi)) = bounds.first() {
-                let mid = (lo + hi) / 2.0;
-                let bar = ErrorBar::new_vertical(x, lo, mid, hi, colour(i).stroke_width(1), 8);
-                chart.draw_series(std::iter::once(bar))?;
+            let bounds = runs(pick(r), |e| e.low().is_finite() && e.high().is_finite());
+            for run in bounds {
+                if run.len() > 1 {
+                    let outline: Vec<(f64, f64)> = run
+                        .iter()
+                        .map(|(x, e)| (*x, e.high().min(1.05)))
+                        .chain(run.iter().rev().map(|(x, e)| (*x, e.low().max(0.0))))
+                        .collect();
+                    chart.draw_series(std::iter::once(Polygon::new(outline, shade.filled())))?;
+                } else if let Some((x, e)) = run.first() {
+                    let (lo, hi) = (e.low(), e.high());
+                    let bar = ErrorBar::new_vertical(
+                        *x,
+                        lo,
+                        (lo + hi) / 2.0,
+                        hi,
+                        colour(i).stroke_width(1),
+                        8,
+                    );
+                    chart.draw_series(std::iter::once(bar))?;
+                }
             }
         }
         for (i, r) in reports.iter().enumerate() {
             let color = colour(i);
-            let points: Vec<(f64, f64)> = pick(r)
+            for (j, run) in runs(pick(r), |e| e.mean.is_finite())
                 .into_iter()
-                .map(|(x, e)| (x, e.mean))
-                .filter(|&(_, y)| y.is_finite())
-                .collect();
-            // Markers as well as lines: a one-interval report is one point
-            // per policy, which a line alone would not show.
-            chart
-                .draw_series(LineSeries::new(points, color.stroke_width(2)).point_size(3))?
-                .label(r.policy.clone())
-                .legend(move |(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2))
-                });
+                .enumerate()
+            {
+                let points = run.into_iter().map(|(x, e)| (x, e.mean));
+                // Markers as well as lines: a one-interval report is one
+                // point per policy, which a line alone would not show.
+                let drawn = chart
+                    .draw_series(LineSeries::new(points, color.stroke_width(2)).point_size(3))?;
+                if j == 0 {
+                    drawn.label(r.policy.clone()).legend(move |(x, y)| {
+                        PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2))
+                    });
+                }
+            }
         }
         chart
             .configure_series_labels()
