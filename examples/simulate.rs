@@ -406,6 +406,7 @@ fn main() -> ExitCode {
         elapsed.as_secs_f64(),
         args.confidence * 100.0
     );
+    print_channels(&reports);
     if sc.expected_wait {
         print_expected_wait(&reports);
     }
@@ -660,6 +661,82 @@ fn print_table(reports: &[Report]) {
         .map(|r| row(&r.policy, &r.total, pm))
         .collect();
     print_rows(&rows);
+}
+
+/// Service level per channel, when contacts came on more than one: the
+/// total mixes channels of different targets (a busy voice queue hides
+/// behind quick chats). `<` marks a mean below the channel's target.
+fn print_channels(reports: &[Report]) {
+    let Some(first) = reports.first() else {
+        return;
+    };
+    let used: Vec<usize> = (0..first.by_channel.len())
+        .filter(|&c| first.by_channel[c].metrics.offered.mean > 0.0)
+        .collect();
+    if used.len() < 2 {
+        return;
+    }
+    let heads: Vec<String> = used
+        .iter()
+        .map(|&c| {
+            let t = first.targets[c];
+            format!(
+                "{} ({}% in {} s)",
+                first.by_channel[c].name,
+                (1e4 * t.fraction).round() / 100.0,
+                t.threshold
+            )
+        })
+        .collect();
+    let cells: Vec<Vec<String>> = reports
+        .iter()
+        .map(|r| {
+            used.iter()
+                .map(|&c| {
+                    let e = &r.by_channel[c].metrics.service_level;
+                    let below = e.mean < r.targets[c].fraction;
+                    format!("{}{}", pm(e, 100.0, 1), if below { " <" } else { "  " })
+                })
+                .collect()
+        })
+        .collect();
+    let name_w = reports
+        .iter()
+        .map(|r| r.policy.chars().count())
+        .max()
+        .unwrap_or(6)
+        .max(6);
+    let widths: Vec<usize> = (0..used.len())
+        .map(|j| {
+            cells
+                .iter()
+                .map(|row| row[j].chars().count())
+                .chain([heads[j].chars().count()])
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    println!(
+        "\nservice level % per channel (each contact against its own type's target; \
+         < = mean below the channel's target):"
+    );
+    let mut line = format!("{:<name_w$}", "policy");
+    for (h, w) in heads.iter().zip(&widths) {
+        line.push_str(&format!("  {h:>w$}"));
+    }
+    println!("{line}");
+    let mut rule = "-".repeat(name_w);
+    for w in &widths {
+        rule.push_str(&format!("  {}", "-".repeat(*w)));
+    }
+    println!("{rule}");
+    for (r, row) in reports.iter().zip(&cells) {
+        let mut line = format!("{:<name_w$}", r.policy);
+        for (c, w) in row.iter().zip(&widths) {
+            line.push_str(&format!("  {c:>w$}"));
+        }
+        println!("{}", line.trim_end());
+    }
 }
 
 /// How well the announced expected waits (`expected_wait = true`) predicted
