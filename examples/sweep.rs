@@ -284,7 +284,11 @@ fn print_table(field: &str, runs: &[Run], diffs: &[Metrics<Estimate>]) {
 /// `sweep.csv`: one line per value and total metric.
 fn csv(runs: &[Run], diffs: &[Metrics<Estimate>], policy: &str) -> String {
     fn num(x: f64) -> String {
-        if x.is_finite() {
+        // Huge and tiny values in exponent form (1.1e-15, not 0.0000000000000011):
+        // still exact, shorter, and what a reader expects.
+        if x.is_finite() && x != 0.0 && !(1e-4..1e15).contains(&x.abs()) {
+            format!("{x:e}")
+        } else if x.is_finite() {
             format!("{x}")
         } else {
             String::new()

@@ -226,7 +226,11 @@ fn check(plan: &Plan, reps: &[Replication], confidence: f64) -> Result<(), Repor
 /// A number for CSV: exact (it reads back to the same `f64`), empty if
 /// undefined.
 fn num(x: f64) -> String {
-    if x.is_finite() {
+    // Huge and tiny values in exponent form (1.1e-15, not 0.0000000000000011):
+    // still exact, shorter, and what a reader expects.
+    if x.is_finite() && x != 0.0 && !(1e-4..1e15).contains(&x.abs()) {
+        format!("{x:e}")
+    } else if x.is_finite() {
         format!("{x}")
     } else {
         String::new()
@@ -1073,5 +1077,38 @@ impl Comparison {
     /// The differences as CSV in [`Report::to_csv`]'s long form.
     pub fn to_csv(&self) -> String {
         self.differences.to_csv()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::num;
+
+    /// CSV numbers read back exactly; extreme ones are in exponent form.
+    #[test]
+    fn csv_numbers_are_exact_and_short() {
+        for (x, text) in [
+            (0.0, "0"),
+            (0.5, "0.5"),
+            (3754.9, "3754.9"),
+            (1.102819167723159e-15, "1.102819167723159e-15"),
+            (-2.5e-7, "-2.5e-7"),
+            (1e20, "1e20"),
+            (f64::NAN, ""),
+            (f64::INFINITY, ""),
+        ] {
+            assert_eq!(num(x), text);
+        }
+        for x in [
+            f64::MIN_POSITIVE,
+            1e-300,
+            0.1 + 0.2,
+            123456.789,
+            f64::MAX,
+            1e-4,
+            1e15,
+        ] {
+            assert_eq!(num(x).parse::<f64>().unwrap(), x, "{x}");
+        }
     }
 }
