@@ -258,12 +258,17 @@ fn main() -> ExitCode {
         overrides::apply(&mut s, &args.sets, args.replications, args.seed)?;
         Ok(s)
     });
-    let sim = match loaded.and_then(|s| {
-        Simulation::new(s).map_err(|e| match &args.file {
-            Some(path) => format!("{}: {e}", path.display()),
-            None => format!("embedded default scenario: {e}"),
-        })
-    }) {
+    // What was checked: the file, and the changes `--set` made to it (the
+    // value at fault may be one of those, not in the file).
+    let mut origin = match &args.file {
+        Some(path) => path.display().to_string(),
+        None => "embedded default scenario".to_string(),
+    };
+    if !args.sets.is_empty() {
+        let sets: Vec<String> = args.sets.iter().map(|(f, v)| format!("{f}={v}")).collect();
+        origin = format!("{origin} with --set {}", sets.join(" --set "));
+    }
+    let sim = match loaded.and_then(|s| Simulation::new(s).map_err(|e| format!("{origin}: {e}"))) {
         Ok(sim) => sim,
         Err(e) => {
             eprintln!("error: {e}");
