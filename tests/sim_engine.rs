@@ -595,6 +595,22 @@ fn comparison_is_the_paired_t_interval() {
     for row in &d.by_type {
         assert_eq!(row.metrics.offered.mean, 0.0, "{}", row.name);
     }
+    // Its CSV holds differences only: the report's, less the contact count
+    // and the targets, which are not.
+    let (full, csv) = (d.to_csv(), cmp.to_csv());
+    let left_out: Vec<&str> = full
+        .lines()
+        .filter(|l| !csv.lines().any(|c| c == *l))
+        .collect();
+    assert_eq!(
+        left_out.len(),
+        1 + 2 * (d.by_channel.len() + d.by_type.len())
+    );
+    assert!(left_out.iter().all(|l| l.starts_with("target,")
+        || l.starts_with("type-target,")
+        || l.starts_with("run,all,,,,contacts,")));
+    assert!(csv.lines().any(|l| l.starts_with("run,all,,,,end_time,")));
+    assert_eq!(csv.lines().count() + left_out.len(), full.lines().count());
     // Each estimate is the t interval of the pairs' differences ...
     let diffs: Vec<f64> = lia
         .iter()
