@@ -231,7 +231,11 @@ proptest! {
         // find from here, say) or a scenario, not a panic.
         let _ = Scenario::from_toml_str(&text);
         let scenario = match load(&text, dir) {
-            Ok(sim) => sim.scenario().clone(),
+            // What `simulate` prints for a valid scenario: words, not a panic.
+            Ok(sim) => {
+                let _ = sim.scenario().warnings();
+                sim.scenario().clone()
+            }
             Err(e) => {
                 prop_assert!(!e.is_empty());
                 return Ok(());
