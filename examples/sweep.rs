@@ -20,7 +20,8 @@
 //! replications; `*` where a difference's interval excludes 0) and writes
 //! `sweep.csv` to `--out` (default: the current directory): one line per
 //! value and total metric, `value,policy,metric,mean,half_width,n,
-//! diff_mean,diff_half_width`. Values are TOML, separated by commas outside
+//! diff_mean,diff_half_width`, and with contacts on several channels a
+//! table and lines (`service_level[voice]`) of each channel's service level. Values are TOML, separated by commas outside
 //! brackets, braces and quotes. `--set FIELD=VALUE` (repeatable),
 //! `--replications N` and `--seed S` change the scenario for every value.
 //! A bad option, file or value exits with status 2, naming it.
@@ -212,6 +213,20 @@ struct Run {
     value: String,
     reps: Vec<Replication>,
     total: Metrics<Estimate>,
+    /// Per channel some contact type uses: its name, its index among the
+    /// scenario's channels (the replications' `by_channel`), its metrics.
+    channels: Vec<(String, usize, Metrics<Estimate>)>,
+}
+
+/// Channel `c`'s paired differences `run − base` (as [`paired`]).
+fn paired_channel(base: &Run, run: &Run, c: usize, confidence: f64) -> Metrics<Estimate> {
+    let diffs: Vec<Metrics<f64>> = base
+        .reps
+        .iter()
+        .zip(&run.reps)
+        .map(|(a, b)| b.by_channel[c].minus(&a.by_channel[c]))
+        .collect();
+    Metrics::estimate(&diffs.iter().collect::<Vec<_>>(), confidence)
 }
 
 /// Each total metric's paired difference `run − base`, replication by
@@ -257,6 +272,45 @@ fn print_table(field: &str, runs: &[Run], diffs: &[Metrics<Estimate>]) {
         }));
         rows.push(row);
     }
+    print_grid(&rows);
+}
+
+/// Service level per channel, when contacts came on several: the total
+/// mixes channels of different targets.
+fn print_channels(field: &str, runs: &[Run], confidence: f64) {
+    let Some(first) = runs.first() else { return };
+    if first.channels.len() < 2 {
+        return;
+    }
+    let mut rows = vec![
+        std::iter::once(field.to_string())
+            .chain(
+                first
+                    .channels
+                    .iter()
+                    .map(|(name, _, _)| format!("{name} SL %")),
+            )
+            .collect::<Vec<_>>(),
+    ];
+    for run in runs {
+        let mut row = vec![run.value.clone()];
+        for (_, c, m) in &run.channels {
+            let base = pm(&m.service_level, 100.0, 1);
+            row.push(if std::ptr::eq(run, first) {
+                base
+            } else {
+                let d = paired_channel(first, run, *c, confidence);
+                format!("{base}  ({})", diff(&d.service_level, 100.0, 1))
+            });
+        }
+        rows.push(row);
+    }
+    println!("\nservice level per channel (each contact against its own type's target):");
+    print_grid(&rows);
+}
+
+/// Rows as a table: the first a header, then a rule; the first column left.
+fn print_grid(rows: &[Vec<String>]) {
     let widths: Vec<usize> = (0..rows[0].len())
         .map(|j| rows.iter().map(|r| r[j].chars().count()).max().unwrap_or(0))
         .collect();
@@ -282,7 +336,7 @@ fn print_table(field: &str, runs: &[Run], diffs: &[Metrics<Estimate>]) {
 }
 
 /// `sweep.csv`: one line per value and total metric.
-fn csv(runs: &[Run], diffs: &[Metrics<Estimate>], policy: &str) -> String {
+fn csv(runs: &[Run], diffs: &[Metrics<Estimate>], policy: &str, confidence: f64) -> String {
     fn num(x: f64) -> String {
         // Huge and tiny values in exponent form (1.1e-15, not 0.0000000000000011):
         // still exact, shorter, and what a reader expects.
@@ -303,18 +357,33 @@ fn csv(runs: &[Run], diffs: &[Metrics<Estimate>], policy: &str) -> String {
     }
     let mut out = String::from("value,policy,metric,mean,half_width,n,diff_mean,diff_half_width\n");
     for (run, d) in runs.iter().zip(diffs) {
-        let metrics = run.total.values().zip(d.values());
-        for (name, (e, de)) in Metrics::<Estimate>::NAMES.iter().zip(metrics) {
+        let mut line = |name: &str, e: &Estimate, de: &Estimate| {
             out.push_str(&format!(
-                "{},{},{name},{},{},{},{},{}\n",
+                "{},{},{},{},{},{},{},{}\n",
                 quote(&run.value),
                 quote(policy),
+                quote(name),
                 num(e.mean),
                 num(e.half_width),
                 e.n,
                 num(de.mean),
                 num(de.half_width)
             ));
+        };
+        let metrics = run.total.values().zip(d.values());
+        for (name, (e, de)) in Metrics::<Estimate>::NAMES.iter().zip(metrics) {
+            line(name, e, de);
+        }
+        // Each channel's service level, when contacts came on several.
+        if run.channels.len() > 1 {
+            for (channel, c, m) in &run.channels {
+                let d = paired_channel(&runs[0], run, *c, confidence);
+                line(
+                    &format!("service_level[{channel}]"),
+                    &m.service_level,
+                    &d.service_level,
+                );
+            }
         }
     }
     out
@@ -397,10 +466,23 @@ fn main() -> ExitCode {
                 let report = sim
                     .report(&reps, args.confidence)
                     .map_err(|e| e.to_string())?;
+                let channels = report
+                    .by_channel
+                    .into_iter()
+                    .filter_map(|row| {
+                        let c = sim
+                            .scenario()
+                            .channels
+                            .iter()
+                            .position(|n| *n == row.name)?;
+                        Some((row.name, c, row.metrics))
+                    })
+                    .collect();
                 Ok(Run {
                     value: value.clone(),
                     reps,
                     total: report.total,
+                    channels,
                 })
             });
         match done {
@@ -420,6 +502,7 @@ fn main() -> ExitCode {
         .map(|r| paired(&runs[0], r, args.confidence))
         .collect();
     print_table(&args.field, &runs, &diffs);
+    print_channels(&args.field, &runs, args.confidence);
     println!(
         "\neach cell: mean ± half-width of the {}% (Student t) interval over replications; in \
          brackets the paired difference from {} = {}, * where its interval excludes 0",
@@ -428,7 +511,7 @@ fn main() -> ExitCode {
         runs[0].value
     );
     let path = args.out.join("sweep.csv");
-    let written = std::fs::write(&path, csv(&runs, &diffs, policy.name()));
+    let written = std::fs::write(&path, csv(&runs, &diffs, policy.name(), args.confidence));
     match written {
         Ok(()) => {
             println!("wrote {}", path.display());
@@ -481,6 +564,7 @@ mod tests {
                 value: String::new(),
                 reps,
                 total,
+                channels: vec![],
             }
         };
         let (a, b) = (run(&sim), run(&sim2));
@@ -501,5 +585,22 @@ mod tests {
         for (x, y) in a.reps.iter().zip(&b.reps) {
             assert_eq!(x.total.offered, y.total.offered);
         }
+        // A channel's difference is its rows' difference, pair by pair.
+        let voice = sim
+            .scenario()
+            .channels
+            .iter()
+            .position(|c| c == "voice")
+            .unwrap();
+        let d = paired_channel(&a, &b, voice, 0.95);
+        let by_hand: f64 = a
+            .reps
+            .iter()
+            .zip(&b.reps)
+            .map(|(x, y)| y.by_channel[voice].service_level - x.by_channel[voice].service_level)
+            .sum::<f64>()
+            / 4.0;
+        assert!((d.service_level.mean - by_hand).abs() < 1e-15);
+        assert_eq!(paired_channel(&a, &a, voice, 0.95).service_level.mean, 0.0);
     }
 }
