@@ -670,7 +670,9 @@ fn print_table(reports: &[Report]) {
 
 /// Service level per channel, when contacts came on more than one: the
 /// total mixes channels of different targets (a busy voice queue hides
-/// behind quick chats). `<` marks a mean below the channel's target.
+/// behind quick chats). Each header names the targets the channel's
+/// contacts are judged by (as the plot does); `<` marks a mean below the
+/// target when there is one.
 fn print_channels(reports: &[Report]) {
     let Some(first) = reports.first() else {
         return;
@@ -681,25 +683,40 @@ fn print_channels(reports: &[Report]) {
     if used.len() < 2 {
         return;
     }
-    let heads: Vec<String> = used
+    // Per channel: the targets of its types that had contacts, each once.
+    let judged: Vec<Vec<ServiceTarget>> = used
         .iter()
         .map(|&c| {
-            let t = first.targets[c];
-            format!(
-                "{} ({}% in {} s)",
-                first.by_channel[c].name,
-                (1e4 * t.fraction).round() / 100.0,
-                t.threshold
-            )
+            let mut ts: Vec<ServiceTarget> = Vec::new();
+            let types = first.by_type.iter().zip(&first.type_targets);
+            for ((row, t), channel) in types.zip(&first.type_channels) {
+                let had_contacts = row.metrics.offered.mean > 0.0;
+                if *channel == first.by_channel[c].name && had_contacts && !ts.contains(t) {
+                    ts.push(*t);
+                }
+            }
+            ts
+        })
+        .collect();
+    let heads: Vec<String> = used
+        .iter()
+        .zip(&judged)
+        .map(|(&c, ts)| {
+            let ts: Vec<String> = ts
+                .iter()
+                .map(|t| format!("{}% in {} s", short(100.0 * t.fraction), short(t.threshold)))
+                .collect();
+            format!("{} ({})", first.by_channel[c].name, ts.join("; "))
         })
         .collect();
     let cells: Vec<Vec<String>> = reports
         .iter()
         .map(|r| {
             used.iter()
-                .map(|&c| {
+                .zip(&judged)
+                .map(|(&c, ts)| {
                     let e = &r.by_channel[c].metrics.service_level;
-                    let below = e.mean < r.targets[c].fraction;
+                    let below = matches!(ts.as_slice(), [t] if e.mean < t.fraction);
                     format!("{}{}", pm(e, 100.0, 1), if below { " <" } else { "  " })
                 })
                 .collect()
@@ -723,7 +740,7 @@ fn print_channels(reports: &[Report]) {
         .collect();
     println!(
         "\nservice level % per channel (each contact against its own type's target; \
-         < = mean below the channel's target):"
+         < = mean below the channel's one target):"
     );
     let mut line = format!("{:<name_w$}", "policy");
     for (h, w) in heads.iter().zip(&widths) {
@@ -1174,8 +1191,9 @@ fn plot(path: &Path, reports: &[Report]) -> Result<(), Box<dyn std::error::Error
             .x_label_formatter(&x_label)
             .y_desc("fraction")
             .draw()?;
-        // Each target its own dash, shown in the legend as drawn.
-        let dashes = [(6, 4), (2, 3), (12, 4)];
+        // Each target its own dash (five, then again), shown in the legend
+        // as drawn.
+        let dashes = [(6, 4), (2, 3), (12, 4), (20, 6), (1, 6)];
         let lines = channel.as_deref().map(targets).unwrap_or_default();
         for (j, (fraction, names)) in lines.into_iter().enumerate() {
             let grey = RGBColor(90, 90, 90);
@@ -1219,7 +1237,7 @@ fn plot(path: &Path, reports: &[Report]) -> Result<(), Box<dyn std::error::Error
                         .collect();
                     chart.draw_series(std::iter::once(Polygon::new(outline, shade.filled())))?;
                 } else if let Some((x, e)) = run.first() {
-                    let (lo, hi) = (e.low(), e.high());
+                    let (lo, hi) = (e.low().max(0.0), e.high().min(1.05));
                     let bar = ErrorBar::new_vertical(
                         *x,
                         lo,

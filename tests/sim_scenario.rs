@@ -142,8 +142,8 @@ fn what_the_ring_rules_out_is_said() {
     assert_eq!(
         s.warnings(),
         [
-            "offers.timeout: every offer rings 5 s or more (offers.ring_delay) and times out: no \
-             contact is ever answered"
+            "offers.timeout: all of 20000 rings drawn from offers.ring_delay last 5 s or more: \
+             (nearly) every offer times out and (nearly) no contact is answered"
         ]
     );
     // Most answered at the first ring, nearly all by the second: nothing said.
@@ -176,9 +176,10 @@ fn what_the_ring_rules_out_is_said() {
     assert!(s.warnings().is_empty(), "{:?}", s.warnings());
 }
 
-/// A channel's target with no contact type on the channel judges nothing.
+/// A channel's target judges nothing when no contact type is on the
+/// channel, or when every one there has its own target.
 #[test]
-fn a_target_for_an_unused_channel_is_said() {
+fn a_target_that_judges_nothing_is_said() {
     let s = Scenario::from_toml_str(&format!(
         "{BASE}\n[service_levels]\nemail = {{ threshold = 3600.0, fraction = 0.9 }}\n"
     ))
@@ -187,6 +188,17 @@ fn a_target_for_an_unused_channel_is_said() {
         s.warnings(),
         [
             "service_levels.email: no contact type is on channel \"email\": this target judges nothing"
+        ]
+    );
+    let own = "service = { kind = \"exponential\", mean = 100.0 }\n\
+               service_level = { threshold = 30.0, fraction = 0.9 }\n\
+               [service_levels]\nvoice = { threshold = 20.0, fraction = 0.8 }";
+    let s = with("service = { kind = \"exponential\", mean = 100.0 }", own).unwrap();
+    assert_eq!(
+        s.warnings(),
+        [
+            "service_levels.voice: every contact type on channel \"voice\" has its own \
+             service_level: this target judges nothing"
         ]
     );
 }

@@ -181,11 +181,11 @@ pub use report::{
     Comparison, FairnessRow, IntervalChannelRow, IntervalGroupRow, IntervalRow, IntervalTypeRow,
     Replication, Report, ReportError, Row,
 };
-pub(crate) use scenario::parse_day_start;
 pub use scenario::{
     ArrivalSpec, ContactTypeSpec, DEFAULT_CHANNELS, FitSpec, GroupSpec, OfferSpec, OutcomeSpec,
     PolicySpec, Scenario, ScenarioError, ServiceTarget, Shift, clock_label,
 };
+pub(crate) use scenario::{interval_count, parse_day_start};
 pub use stats::{Estimate, Fairness, MetricValue, Metrics, nan_null, t_quantile};
 
 use crate::assign::Mode;

@@ -731,11 +731,14 @@ impl Report {
         let groups: Vec<String> = plan.groups.iter().map(|g| g.name.clone()).collect();
         let totals: Vec<&Metrics<f64>> = reps.iter().map(|r| &r.total).collect();
 
+        // The last interval ends at the horizon (whatever rounding left).
         let span = |i: usize| {
-            (
-                i as f64 * plan.interval,
-                ((i + 1) as f64 * plan.interval).min(plan.horizon),
-            )
+            let end = if i + 1 == plan.intervals {
+                plan.horizon
+            } else {
+                ((i + 1) as f64 * plan.interval).min(plan.horizon)
+            };
+            (i as f64 * plan.interval, end)
         };
         let labels: Vec<String> = (0..plan.intervals)
             .map(|i| {

@@ -164,6 +164,13 @@ fn default_seed() -> u64 {
 /// wrap_up = { kind = "constant", value = 20.0 }
 /// service_level = { threshold = 15.0, fraction = 0.9 }   # none: its channel's
 ///
+/// [[contact_types]]
+/// name = "tech-call"                   # judged by the voice target below
+/// channel = "voice"
+/// requires = { tech = 3 }
+/// arrivals = { kind = "poisson", rate = 0.02 }
+/// service = { kind = "exponential", mean = 400.0 }
+///
 /// [policy]
 /// kind = "optimal-assignment"
 ///
@@ -895,9 +902,18 @@ impl Scenario {
             );
         }
         for name in self.service_levels.keys() {
-            if !self.contact_types.iter().any(|t| &t.channel == name) {
+            let on: Vec<&ContactTypeSpec> = self
+                .contact_types
+                .iter()
+                .filter(|t| &t.channel == name)
+                .collect();
+            if on.is_empty() {
                 out.push(format!(
                     "service_levels.{name}: no contact type is on channel {name:?}: this target judges nothing"
+                ));
+            } else if on.iter().all(|t| t.service_level.is_some()) {
+                out.push(format!(
+                    "service_levels.{name}: every contact type on channel {name:?} has its own service_level: this target judges nothing"
                 ));
             }
         }
@@ -905,11 +921,9 @@ impl Scenario {
         out
     }
 
-    /// What the ring delay alone does, estimated by drawing 20,000 offers
-    /// (a fixed seed: the same words every time): most offers timing out,
-    /// and targets no staffing meets — with an agent free for every
-    /// contact, the ring (and the time-outs and patience with it) leaves
-    /// too few answered within the threshold.
+    /// What the ring delay alone does, estimated by drawing offers (a fixed
+    /// seed: the same words every time): most offers timing out, and
+    /// targets no staffing meets ([`Scenario::ring_reach`]).
     fn ring_warnings(&self) -> Vec<String> {
         use rand::SeedableRng;
         const DRAWS: usize = 20_000;
@@ -917,14 +931,13 @@ impl Scenario {
         let Some(Ok(ring)) = self.offers.ring_delay.as_ref().map(Dist::sampler) else {
             return out;
         };
-        let timeout = self.offers.timeout;
-        let mut rng = rand_pcg::Pcg64Mcg::seed_from_u64(0x5eed);
-        if let Some(to) = timeout {
+        if let Some(to) = self.offers.timeout {
+            let mut rng = rand_pcg::Pcg64Mcg::seed_from_u64(0x5eed);
             let late = (0..DRAWS).filter(|_| ring.sample(&mut rng) >= to).count();
             let share = late as f64 / DRAWS as f64;
             if late == DRAWS {
                 out.push(format!(
-                    "offers.timeout: every offer rings {to} s or more (offers.ring_delay) and times out: no contact is ever answered"
+                    "offers.timeout: all of {DRAWS} rings drawn from offers.ring_delay last {to} s or more: (nearly) every offer times out and (nearly) no contact is answered"
                 ));
                 return out; // every target is out of reach: said once
             } else if share >= 0.5 {
@@ -934,63 +947,141 @@ impl Scenario {
                 ));
             }
         }
-        // Types alike in target and patience share one estimate (a scenario
-        // may have thousands of types): each is drawn from the same seed.
-        let mut done: Vec<(ServiceTarget, Option<&Dist>, f64)> = Vec::new();
-        for (ti, t) in self.contact_types.iter().enumerate() {
-            let target = t.service_level.unwrap_or_else(|| {
-                self.service_levels
-                    .get(&t.channel)
-                    .copied()
-                    .unwrap_or_default()
-            });
-            let patience = t.patience.as_ref().and_then(|d| d.sampler().ok());
-            let seen = done
-                .iter()
-                .find(|(u, p, _)| *u == target && *p == t.patience.as_ref());
-            let best = match seen {
-                Some(&(_, _, best)) => best,
-                None => {
-                    let best = Self::best_share(&ring, timeout, patience.as_ref(), target);
-                    done.push((target, t.patience.as_ref(), best));
-                    best
-                }
+        for (ti, reach) in self.ring_reach().iter().enumerate() {
+            let Some(r) = reach.filter(|r| r.out_of_reach) else {
+                continue;
             };
-            if best < target.fraction {
-                out.push(format!(
-                    "contact_types[{ti}]: even with an agent free for every contact, about {:.1}% of {:?} would be answered within {} s (the ring delay{}{}), below its target of {}%: no staffing meets it",
-                    100.0 * best,
-                    t.name,
-                    target.threshold,
-                    if timeout.is_some() { ", time-outs" } else { "" },
-                    if patience.is_some() { ", patience" } else { "" },
-                    (1e4 * target.fraction).round() / 100.0,
-                ));
-            }
+            let t = &self.contact_types[ti];
+            out.push(format!(
+                "contact_types[{ti}]: even with an agent free for every contact, about {:.1}% of {:?} would be answered within {} s (the ring delay{}{}), below its target of {}%: no staffing meets it",
+                100.0 * r.share,
+                t.name,
+                r.target.threshold,
+                if self.offers.timeout.is_some() { ", time-outs" } else { "" },
+                if t.patience.is_some() { ", patience" } else { "" },
+                (1e4 * r.target.fraction).round() / 100.0,
+            ));
         }
         out
     }
 
-    /// The share of contacts answered within `target`'s threshold with an
-    /// agent free for every contact: offers ring one after another (each
-    /// timing out at `timeout`, at most 100) until one is answered or the
-    /// customer's patience ends. 20,000 customers from a fixed seed.
-    fn best_share(
-        ring: &Sampler,
-        timeout: Option<f64>,
-        patience: Option<&Sampler>,
-        target: ServiceTarget,
-    ) -> f64 {
-        use rand::SeedableRng;
-        const DRAWS: usize = 20_000;
-        let mut rng = rand_pcg::Pcg64Mcg::seed_from_u64(0x5eed);
-        let mut within = 0usize;
-        for _ in 0..DRAWS {
-            let gives_up = patience
-                .as_ref()
-                .map_or(f64::INFINITY, |p| p.sample(&mut rng));
-            // Offers ring one after another, each to a free agent,
-            // until one is answered or the customer gives up.
+    /// Per contact type, what the ring delay leaves within reach (`None`
+    /// without a ring delay): customers drawn with an agent free for every
+    /// contact, offers ringing one after another (each timing out at
+    /// `offers.timeout`, at most 100) until one is answered or the
+    /// customer's patience ends. Its share answered within the threshold
+    /// is the most the type's service level can be, whatever the staffing.
+    /// Types alike in target and patience share one estimate, drawn from
+    /// one fixed seed; 20,000 customers each (fewer, down to 2,000, when a
+    /// scenario has over 100 such kinds: it may have thousands of types).
+    pub(crate) fn ring_reach(&self) -> Vec<Option<RingReach>> {
+        let none = vec![None; self.contact_types.len()];
+        let Some(Ok(ring)) = self.offers.ring_delay.as_ref().map(Dist::sampler) else {
+            return none;
+        };
+        let targets: Vec<ServiceTarget> = self
+            .contact_types
+            .iter()
+            .map(|t| {
+                t.service_level.unwrap_or_else(|| {
+                    self.service_levels
+                        .get(&t.channel)
+                        .copied()
+                        .unwrap_or_default()
+                })
+            })
+            .collect();
+        let mut kinds: Vec<(ServiceTarget, Option<&Dist>)> = Vec::new();
+        for (t, target) in self.contact_types.iter().zip(&targets) {
+            let kind = (*target, t.patience.as_ref());
+            if !kinds.contains(&kind) {
+                kinds.push(kind);
+            }
+        }
+        let draws = (2_000_000 / kinds.len().max(1)).clamp(2_000, 20_000);
+        let reach: Vec<Option<RingReach>> = kinds
+            .iter()
+            .map(|&(target, patience)| {
+                let patience = patience.and_then(|d| d.sampler().ok());
+                let times = answer_times(&ring, self.offers.timeout, patience.as_ref(), draws);
+                Some(RingReach::new(&times, target))
+            })
+            .collect();
+        self.contact_types
+            .iter()
+            .zip(&targets)
+            .map(|(t, target)| {
+                let kind = (*target, t.patience.as_ref());
+                kinds.iter().position(|k| *k == kind).and_then(|i| reach[i])
+            })
+            .collect()
+    }
+}
+
+/// What a ring delay leaves within reach of one contact type's target
+/// ([`Scenario::ring_reach`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct RingReach {
+    /// The target.
+    pub target: ServiceTarget,
+    /// The share answered within its threshold with an agent free for
+    /// every contact, and its standard error.
+    pub share: f64,
+    pub se: f64,
+    /// The share is below the target by more than 3 standard errors.
+    pub out_of_reach: bool,
+    /// The target the ring allows, for a type out of reach: within the
+    /// threshold plus the ring's own time (the answer time with free
+    /// agents at the target's fraction, or the longest if abandons while
+    /// ringing leave fewer answered), so that the queue is held to the
+    /// threshold it was meant to hold; the same fraction, or 2 points under
+    /// the most the ring leaves within that threshold if that is less.
+    pub substitute: ServiceTarget,
+}
+
+impl RingReach {
+    fn new(times: &[f64], target: ServiceTarget) -> RingReach {
+        let n = times.len() as f64;
+        let within = |t: f64| times.iter().filter(|&&x| x <= t).count() as f64 / n;
+        let share = within(target.threshold);
+        let se = (share * (1.0 - share) / n).sqrt().max(0.5 / n);
+        let out_of_reach = share + 3.0 * se < target.fraction;
+        let mut sorted: Vec<f64> = times.iter().copied().filter(|t| t.is_finite()).collect();
+        sorted.sort_by(f64::total_cmp);
+        // The ring's time at the target's fraction (of all customers, the
+        // abandoned counting as never answered), or the longest answer.
+        let k = ((target.fraction * n).ceil() as usize).max(1);
+        let ring = sorted.get(k - 1).or(sorted.last()).copied().unwrap_or(0.0);
+        let threshold = target.threshold + ring;
+        // Within reach with room to spare: 2 points under the most the
+        // ring leaves at that threshold.
+        let fraction = target.fraction.min(within(threshold) - 0.02).max(0.0);
+        RingReach {
+            target,
+            share,
+            se,
+            out_of_reach,
+            substitute: ServiceTarget {
+                threshold,
+                fraction,
+            },
+        }
+    }
+}
+
+/// Each of `n` customers' answer time with an agent free for every
+/// contact (infinite if patience ends first, or after 100 rings).
+fn answer_times(
+    ring: &Sampler,
+    timeout: Option<f64>,
+    patience: Option<&Sampler>,
+    n: usize,
+) -> Vec<f64> {
+    use rand::SeedableRng;
+    let mut rng = rand_pcg::Pcg64Mcg::seed_from_u64(0x5eed);
+    (0..n)
+        .map(|_| {
+            let gives_up = patience.map_or(f64::INFINITY, |p| p.sample(&mut rng));
             let mut elapsed = 0.0;
             for _ in 0..100 {
                 let d = ring.sample(&mut rng);
@@ -998,17 +1089,35 @@ impl Scenario {
                     Some(to) if d >= to => elapsed += to,
                     _ => {
                         elapsed += d;
-                        within += usize::from(elapsed <= target.threshold && elapsed < gives_up);
-                        break;
+                        return if elapsed < gives_up {
+                            elapsed
+                        } else {
+                            f64::INFINITY
+                        };
                     }
                 }
-                if elapsed >= gives_up || elapsed > target.threshold {
+                if elapsed >= gives_up {
                     break;
                 }
             }
-        }
-        within as f64 / DRAWS as f64
-    }
+            f64::INFINITY
+        })
+        .collect()
+}
+
+/// How many report intervals of `interval` seconds cover `horizon`: a
+/// last part shorter than a billionth of the rest is rounding, not an
+/// interval (3600 / 37.89473684210526 is 95.00000000000001: 95 rows, not a
+/// 96th of half a femtosecond).
+pub(crate) fn interval_count(horizon: f64, interval: f64) -> f64 {
+    let n = horizon / interval;
+    let whole = n.round();
+    let count = if (n - whole).abs() <= 1e-9 * whole.max(1.0) {
+        whole
+    } else {
+        n.ceil()
+    };
+    count.max(1.0)
 }
 
 /// One compiled contact type.
@@ -1329,7 +1438,7 @@ impl Plan {
             }
             None => s.horizon,
         };
-        let intervals = (s.horizon / interval).ceil().max(1.0);
+        let intervals = interval_count(s.horizon, interval);
         if intervals > 1e6 {
             return Err(invalid(
                 "interval",

@@ -4,6 +4,7 @@
 //!
 //! * [Method](#method)
 //! * [When a target is met](#when-a-target-is-met)
+//! * [Targets out of reach](#targets-out-of-reach)
 //! * [The Erlang baseline](#the-erlang-baseline)
 //! * [Assumptions](#assumptions)
 //! * [Cost](#cost)
@@ -40,13 +41,7 @@
 //!    (lowest margin: service level minus target), simulate one more agent
 //!    in each group that can serve it, and keep the candidate with the best
 //!    worst margin over all types (then the best total margin; then the
-//!    lowest group index). After 5 such steps with some target still
-//!    missed, the search checks that every target can be met at all: it
-//!    simulates every group at `2 × erlang_total + 10` agents, and a type
-//!    that misses its target even there (held back by a ring delay,
-//!    time-outs or patience, which no agent helps) is named in
-//!    [`StaffingPoint::out_of_reach`] and left out of the search, which
-//!    goes on for the other types and then stops, removing none.
+//!    lowest group index).
 //! 4. *Remove*: once every target is met, simulate one agent fewer in each
 //!    staffed group and keep the candidate that still meets every target
 //!    with the best worst margin; repeat until no agent can go. The result is
@@ -70,6 +65,22 @@
 //! [`MeetRule::LowerBound`] asks the **lower end of the interval** to reach
 //! it: conservative, and dependent on how many replications are run. A type
 //! without arrivals in an interval is not judged.
+//!
+//! # Targets out of reach
+//!
+//! With a ring delay (`offers.ring_delay`), a target may be out of reach
+//! whatever the staffing: a 15 s ring before every answer leaves nobody
+//! answered within 10 s. Before searching, each type's reach is estimated
+//! with an agent free for every contact (rings one after another, with the
+//! time-outs and the customers' patience; see [`Scenario::warnings`]): a
+//! type whose share answered within its threshold is under its target by
+//! more than 3 standard errors is named in [`StaffingPoint::out_of_reach`]
+//! and staffed instead to the target the ring allows
+//! ([`StaffingPoint::staffed_to`]): its threshold plus the ring's own time
+//! at the target's fraction, so that the queue is held to the threshold it
+//! was meant to hold. Its `service_level` is measured against that target,
+//! and [`StaffingPoint::met`] is false. The estimate is an upper bound
+//! (free agents, no cool-downs or pauses), so no reachable target is named.
 //!
 //! # The Erlang baseline
 //!
@@ -387,12 +398,16 @@ impl SimStaffing {
         self.validate()?;
         let model = Model::new(self, scenario)?;
         let length = scenario.interval.unwrap_or(scenario.horizon);
-        let count = ((scenario.horizon / length).ceil() as usize).max(1);
+        let count = crate::sim::interval_count(scenario.horizon, length) as usize;
         let mut spans = Vec::with_capacity(count);
         let mut rates = Vec::with_capacity(count);
         for i in 0..count {
             let start = i as f64 * length;
-            let end = ((i + 1) as f64 * length).min(scenario.horizon);
+            let end = if i + 1 == count {
+                scenario.horizon
+            } else {
+                ((i + 1) as f64 * length).min(scenario.horizon)
+            };
             spans.push((start, end));
             rates.push(
                 scenario
@@ -561,19 +576,20 @@ pub struct StaffingPoint {
     /// Configurations simulated by the search.
     pub evaluations: u32,
     /// The types whose target no staffing meets (indexes, as in
-    /// `service_level`): with every group staffed far above what the
-    /// interval needs (see [`ceiling`](Self::ceiling)) they still miss it,
-    /// held back by what agents cannot help — a ring delay, a time-out,
-    /// patience. The search then adds agents for the other types' targets
-    /// only, and removes none: the staffing is the one it had reached.
+    /// `service_level`): the ring delay (with its time-outs and the
+    /// customers' patience) leaves too few answered within the threshold
+    /// even with an agent free for every contact (see
+    /// [Targets out of reach](self#targets-out-of-reach)).
     #[serde(default)]
     pub out_of_reach: Vec<usize>,
-    /// The service level per type with ample agents, if the search
-    /// checked it: it does when the first few added agents have not met
-    /// every target. Every group then has `2 × erlang_total + 10` agents
-    /// (capped by `max_agents`), twice what the interval's whole load needs.
+    /// Per type, the most its service level can be with an agent free for
+    /// every contact, estimated when the scenario has a ring delay.
     #[serde(default)]
-    pub ceiling: Option<Vec<Estimate>>,
+    pub reach: Vec<Option<f64>>,
+    /// Per type, the target it was staffed to when out of reach (`None`:
+    /// its own).
+    #[serde(default)]
+    pub staffed_to: Vec<Option<ServiceTarget>>,
 }
 
 /// One interval's row of a [`StaffingTable`].
@@ -688,26 +704,36 @@ impl fmt::Display for StaffingTable {
             .map(|t| t.chars().count())
             .max()
             .unwrap_or(0);
-        let targets: Vec<String> = self
-            .targets
-            .iter()
-            .map(|t| {
-                // 80, 92.5: as written, not 80.00000000000001
-                let fraction = (1e4 * t.fraction).round() / 100.0;
-                format!("({fraction}% in {} s)", t.threshold)
+        // 80, 92.5: as written, not 80.00000000000001
+        let short = |x: f64| (x * 100.0).round() / 100.0;
+        let label = |t: &ServiceTarget| {
+            format!(
+                "({}% in {} s)",
+                short(100.0 * t.fraction),
+                short(t.threshold)
+            )
+        };
+        // Each type's target as the search judged it: its own, or the one
+        // the ring allows when its own is out of reach (the same in every
+        // interval).
+        let judged: Vec<ServiceTarget> = (0..self.targets.len())
+            .map(|k| {
+                self.intervals
+                    .first()
+                    .and_then(|r| r.point.staffed_to.get(k).copied().flatten())
+                    .unwrap_or(self.targets[k])
             })
             .collect();
+        let targets: Vec<String> = judged.iter().map(label).collect();
         let ttw = targets.iter().map(|t| t.chars().count()).max().unwrap_or(0);
         let margin = |e: &Estimate, t: &ServiceTarget| match self.rule {
             MeetRule::LowerBound => e.mean - e.half_width.max(0.0) - t.fraction,
             MeetRule::Mean => e.mean - t.fraction,
         };
         let worst = |sl: &[Estimate]| {
-            (0..sl.len().min(self.targets.len()))
+            (0..sl.len().min(judged.len()))
                 .filter(|&k| sl[k].mean.is_finite())
-                .min_by(|&j, &k| {
-                    margin(&sl[j], &self.targets[j]).total_cmp(&margin(&sl[k], &self.targets[k]))
-                })
+                .min_by(|&j, &k| margin(&sl[j], &judged[j]).total_cmp(&margin(&sl[k], &judged[k])))
                 .map_or("-".to_string(), |k| {
                     let name = &self.contact_types[k];
                     format!("{name:<tw$} {:<9} {:<ttw$}", percent(&sl[k]), targets[k])
@@ -723,28 +749,10 @@ impl fmt::Display for StaffingTable {
             " {:>6} {:>5}  {:<cw$} {:<cw$}",
             "sim", "diff", "worst SL erlang % (target)", "worst SL sim % (target)"
         )?;
-        // Why an interval is not met, when a target was out of reach.
-        let not_met = |p: &StaffingPoint| {
-            if p.met {
-                return String::new();
-            }
-            let out: Vec<String> = p
-                .out_of_reach
-                .iter()
-                .filter_map(|&k| {
-                    let name = self.contact_types.get(k)?;
-                    let at = p.ceiling.as_ref().and_then(|c| c.get(k));
-                    Some(format!("{name} {}", at.map_or("-".into(), percent)))
-                })
-                .collect();
-            if out.is_empty() {
-                "  NOT MET".to_string()
-            } else {
-                format!(
-                    "  NOT MET: out of reach with any staffing ({} with ample agents)",
-                    out.join(", ")
-                )
-            }
+        let not_met = |p: &StaffingPoint| match (p.met, p.out_of_reach.is_empty()) {
+            (true, _) => "",
+            (false, true) => "  NOT MET",
+            (false, false) => "  NOT MET (out of reach)",
         };
         for row in &self.intervals {
             let p = &row.point;
@@ -768,6 +776,26 @@ impl fmt::Display for StaffingTable {
                 worst(&p.service_level),
                 not_met(p)
             )?;
+        }
+        // The targets out of reach, once (the same in every interval).
+        if let Some(p) = self.intervals.first().map(|r| &r.point) {
+            for &k in &p.out_of_reach {
+                let (Some(name), Some(own)) = (self.contact_types.get(k), self.targets.get(k))
+                else {
+                    continue;
+                };
+                let most = p.reach.get(k).copied().flatten().unwrap_or(f64::NAN);
+                writeln!(
+                    f,
+                    "out of reach: {name} {} — even with an agent free for every contact, the \
+                     ring delay leaves about {:.1}% answered within {} s; staffed to {} instead \
+                     (the ring's own time added to the threshold)",
+                    label(own),
+                    100.0 * most,
+                    short(own.threshold),
+                    targets[k]
+                )?;
+            }
         }
         let (e, s) = (self.erlang_agent_intervals(), self.agent_intervals());
         writeln!(
@@ -882,7 +910,14 @@ pub fn chained_scenario(
 #[derive(Debug, Clone)]
 struct TypeInfo {
     name: String,
+    /// Its own target (the Erlang baseline's).
     target: ServiceTarget,
+    /// The target its simulated service level is judged by: its own, or
+    /// the one the ring allows when its own is out of reach.
+    judged: ServiceTarget,
+    staffed_to: Option<ServiceTarget>,
+    /// The most its service level can be (with a ring delay).
+    reach: Option<f64>,
     /// Mean service (speed 1) and mean wrap-up.
     service: f64,
     wrap: f64,
@@ -992,6 +1027,7 @@ impl<'a> Model<'a> {
                     .collect()
             })
             .collect();
+        let ring_reach = scenario.ring_reach();
         for (ti, t) in scenario.contact_types.iter().enumerate() {
             if let ArrivalSpec::Trace { .. } = t.arrivals {
                 return Err(SimStaffingError::UnsupportedArrivals {
@@ -1029,9 +1065,14 @@ impl<'a> Model<'a> {
                 .min_by_key(|&g| (served_by[g], erlang_so_far[g], g))
                 .unwrap_or(0);
             erlang_so_far[home] += 1;
+            let reach = ring_reach[ti];
+            let staffed_to = reach.filter(|r| r.out_of_reach).map(|r| r.substitute);
             types.push(TypeInfo {
                 name: t.name.clone(),
                 target,
+                judged: staffed_to.unwrap_or(target),
+                staffed_to,
+                reach: reach.map(|r| r.share),
                 service: t.service.mean(),
                 wrap: t.wrap_up.as_ref().map_or(0.0, Dist::mean),
                 theta: t
@@ -1158,8 +1199,6 @@ impl<'a> Model<'a> {
             rates,
             cache: HashMap::new(),
             evaluations: 0,
-            ceiling: None,
-            ignored: vec![false; nt],
         };
         let erlang_service_level = if self.cfg.simulate_erlang && erlang_total > 0 {
             let capped: Vec<u32> = erlang_by_group
@@ -1170,8 +1209,7 @@ impl<'a> Model<'a> {
         } else {
             None
         };
-        let ample = vec![(2 * erlang_total + 10).min(self.cfg.max_agents); ng];
-        let (counts, eval) = search.run(start, ample)?;
+        let (counts, eval) = search.run(start)?;
         let agents_total: u32 = counts.iter().sum();
         Ok(StaffingPoint {
             arrival_rates: rates.to_vec(),
@@ -1183,11 +1221,14 @@ impl<'a> Model<'a> {
             agents_total,
             difference: agents_total as i64 - erlang_total as i64,
             agents_by_group: counts,
-            met: eval.met(),
+            met: eval.met() && !self.types.iter().any(|t| t.staffed_to.is_some()),
             service_level: eval.sl,
             evaluations: search.evaluations,
-            out_of_reach: search.out_of_reach(),
-            ceiling: search.ceiling,
+            out_of_reach: (0..nt)
+                .filter(|&t| self.types[t].staffed_to.is_some())
+                .collect(),
+            reach: self.types.iter().map(|t| t.reach).collect(),
+            staffed_to: self.types.iter().map(|t| t.staffed_to).collect(),
         })
     }
 
@@ -1250,8 +1291,12 @@ impl<'a> Model<'a> {
                 }];
             }
         }
-        for (t, &r) in s.contact_types.iter_mut().zip(rates) {
+        for ((t, &r), info) in s.contact_types.iter_mut().zip(rates).zip(&self.types) {
             t.arrivals = ArrivalSpec::Poisson { rate: r };
+            // Measured against the target it is staffed to.
+            if info.staffed_to.is_some() {
+                t.service_level = Some(info.judged);
+            }
         }
         s
     }
@@ -1263,15 +1308,7 @@ struct Search<'m, 'a> {
     rates: &'m [f64],
     cache: HashMap<Vec<u32>, Eval>,
     evaluations: u32,
-    /// The service level per type with ample agents, once checked.
-    ceiling: Option<Vec<Estimate>>,
-    /// Types the search no longer staffs for: below target at the ceiling.
-    ignored: Vec<bool>,
 }
-
-/// Add steps without meeting every target after which the search checks
-/// that the targets can be met at all (one configuration more).
-const STEPS_BEFORE_CEILING: usize = 5;
 
 impl Search<'_, '_> {
     /// Simulates the configurations not seen yet (in parallel) and returns
@@ -1300,57 +1337,13 @@ impl Search<'_, '_> {
         self.evaluations < self.model.cfg.max_evaluations
     }
 
-    /// The types found out of reach.
-    fn out_of_reach(&self) -> Vec<usize> {
-        (0..self.ignored.len())
-            .filter(|&t| self.ignored[t])
-            .collect()
-    }
-
-    /// `e` as the search judges it: the types out of reach not judged.
-    fn masked(&self, mut e: Eval) -> Eval {
-        for (m, &ignored) in e.margin.iter_mut().zip(&self.ignored) {
-            if ignored {
-                *m = f64::NAN;
-            }
-        }
-        e
-    }
-
-    /// Simulates `ample` (every group far above need) and leaves out of
-    /// the search the types that miss their targets even there.
-    fn check_ceiling(&mut self, ample: &[u32]) -> Result<(), SimStaffingError> {
-        let at = self.eval(&[ample.to_vec()])?.remove(0);
-        for (t, m) in at.margin.iter().enumerate() {
-            self.ignored[t] = *m < 0.0;
-        }
-        self.ceiling = Some(at.sl);
-        Ok(())
-    }
-
-    /// Greedy add, then greedy remove, from `start`; `ample` is the
-    /// staffing that shows which targets can be met at all.
-    fn run(
-        &mut self,
-        start: Vec<u32>,
-        ample: Vec<u32>,
-    ) -> Result<(Vec<u32>, Eval), SimStaffingError> {
+    /// Greedy add, then greedy remove, from `start`.
+    fn run(&mut self, start: Vec<u32>) -> Result<(Vec<u32>, Eval), SimStaffingError> {
         let cap = self.model.cfg.max_agents;
         let mut counts = start;
-        let mut raw = self.eval(std::slice::from_ref(&counts))?.remove(0);
-        let mut eval = raw.clone();
-        let mut steps = 0;
+        let mut eval = self.eval(std::slice::from_ref(&counts))?.remove(0);
         // Add until every target is met.
         while !eval.met() && self.budget_left() {
-            // Adding agents for long: is every target within reach?
-            if steps == STEPS_BEFORE_CEILING && self.ceiling.is_none() {
-                self.check_ceiling(&ample)?;
-                eval = self.masked(raw.clone());
-                if eval.met() || !self.budget_left() {
-                    break;
-                }
-            }
-            steps += 1;
             let Some(worst) = eval.worst() else { break };
             let configs: Vec<Vec<u32>> = self.model.types[worst]
                 .candidates
@@ -1365,8 +1358,7 @@ impl Search<'_, '_> {
             if configs.is_empty() {
                 break;
             }
-            let raws = self.eval(&configs)?;
-            let evals: Vec<Eval> = raws.iter().map(|e| self.masked(e.clone())).collect();
+            let evals = self.eval(&configs)?;
             let mut best = 0;
             for i in 1..evals.len() {
                 if better(evals[i].key(), evals[best].key()) {
@@ -1374,15 +1366,10 @@ impl Search<'_, '_> {
                 }
             }
             counts = configs[best].clone();
-            raw = raws[best].clone();
             eval = evals[best].clone();
         }
-        // A target out of reach: the staffing reached so far stands. Taking
-        // agents away by the other types' targets alone would leave the
-        // unreachable type's customers to ever fewer agents (with no
-        // reachable target at all, to none).
-        if !eval.met() || self.ignored.contains(&true) {
-            return Ok((counts, raw));
+        if !eval.met() {
+            return Ok((counts, eval));
         }
         // Remove while every target stays met.
         while self.budget_left() {
@@ -1394,8 +1381,7 @@ impl Search<'_, '_> {
                     c
                 })
                 .collect();
-            let raws = self.eval(&configs)?;
-            let evals: Vec<Eval> = raws.iter().map(|e| self.masked(e.clone())).collect();
+            let evals = self.eval(&configs)?;
             let mut best: Option<usize> = None;
             for (i, e) in evals.iter().enumerate() {
                 if e.met() && best.is_none_or(|b| better(e.key(), evals[b].key())) {
@@ -1404,9 +1390,9 @@ impl Search<'_, '_> {
             }
             let Some(b) = best else { break };
             counts = configs[b].clone();
-            raw = raws[b].clone();
+            eval = evals[b].clone();
         }
-        Ok((counts, raw))
+        Ok((counts, eval))
     }
 }
 
@@ -1440,7 +1426,7 @@ impl Model<'_> {
             let e = Estimate::from_samples(&xs, self.cfg.confidence);
             let judged = self.cfg.rule.judged(&e);
             margin.push(if rates[t] > 0.0 && judged.is_finite() {
-                judged - ty.target.fraction
+                judged - ty.judged.fraction
             } else {
                 f64::NAN
             });
@@ -1482,7 +1468,8 @@ mod tests {
             met: true,
             evaluations: 3,
             out_of_reach: vec![],
-            ceiling: None,
+            reach: vec![None; 2],
+            staffed_to: vec![None; 2],
         };
         let table = StaffingTable {
             scenario: "two targets".into(),
