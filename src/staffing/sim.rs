@@ -575,8 +575,8 @@ pub struct StaffingPoint {
     pub met: bool,
     /// Configurations simulated by the search.
     pub evaluations: u32,
-    /// The types whose target no staffing meets (indexes, as in
-    /// `service_level`): the ring delay (with its time-outs and the
+    /// The types with contacts in the interval whose target no staffing
+    /// meets (indexes, as in `service_level`): the ring delay (with its time-outs and the
     /// customers' patience) leaves too few answered within the threshold
     /// even with an agent free for every contact (see
     /// [Targets out of reach](self#targets-out-of-reach)).
@@ -777,9 +777,11 @@ impl fmt::Display for StaffingTable {
                 not_met(p)
             )?;
         }
-        // The targets out of reach, once (the same in every interval).
+        // The targets out of reach, once (the same in every interval where
+        // the type has contacts).
         if let Some(p) = self.intervals.first().map(|r| &r.point) {
-            for &k in &p.out_of_reach {
+            let out = (0..p.staffed_to.len()).filter(|&k| p.staffed_to[k].is_some());
+            for k in out {
                 let (Some(name), Some(own)) = (self.contact_types.get(k), self.targets.get(k))
                 else {
                     continue;
@@ -1210,6 +1212,9 @@ impl<'a> Model<'a> {
             None
         };
         let (counts, eval) = search.run(start)?;
+        let out_of_reach: Vec<usize> = (0..nt)
+            .filter(|&t| self.types[t].staffed_to.is_some() && rates[t] > 0.0)
+            .collect();
         let agents_total: u32 = counts.iter().sum();
         Ok(StaffingPoint {
             arrival_rates: rates.to_vec(),
@@ -1221,12 +1226,12 @@ impl<'a> Model<'a> {
             agents_total,
             difference: agents_total as i64 - erlang_total as i64,
             agents_by_group: counts,
-            met: eval.met() && !self.types.iter().any(|t| t.staffed_to.is_some()),
+            // A type out of reach misses its own target wherever it has
+            // contacts (where it has none it is not judged).
+            met: eval.met() && out_of_reach.is_empty(),
             service_level: eval.sl,
             evaluations: search.evaluations,
-            out_of_reach: (0..nt)
-                .filter(|&t| self.types[t].staffed_to.is_some())
-                .collect(),
+            out_of_reach,
             reach: self.types.iter().map(|t| t.reach).collect(),
             staffed_to: self.types.iter().map(|t| t.staffed_to).collect(),
         })
