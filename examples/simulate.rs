@@ -688,11 +688,9 @@ fn print_channels(reports: &[Report]) {
         .iter()
         .map(|&c| {
             let mut ts: Vec<ServiceTarget> = Vec::new();
-            let types = first.by_type.iter().zip(&first.type_targets);
-            for ((row, t), channel) in types.zip(&first.type_channels) {
-                let had_contacts = row.metrics.offered.mean > 0.0;
-                if *channel == first.by_channel[c].name && had_contacts && !ts.contains(t) {
-                    ts.push(*t);
+            for (t, _) in channel_targets(first, &first.by_channel[c].name) {
+                if !ts.contains(&t) {
+                    ts.push(t);
                 }
             }
             ts
@@ -1023,6 +1021,31 @@ fn write_traces(
     Ok(files)
 }
 
+/// The targets that judge `channel`'s contacts in `r`: one per contact type
+/// of the channel that had contacts, with what to call it — the channel
+/// when the type is judged by the channel's own target, else the type.
+fn channel_targets<'a>(r: &'a Report, channel: &'a str) -> Vec<(ServiceTarget, &'a str)> {
+    let own = r
+        .by_channel
+        .iter()
+        .zip(&r.targets)
+        .find(|(row, _)| row.name == channel)
+        .map(|(_, t)| *t);
+    let types = r.by_type.iter().zip(&r.type_targets).zip(&r.type_channels);
+    types
+        // Only types that had contacts (the mean is NaN or 0 otherwise).
+        .filter(|((row, _), c)| *c == channel && row.metrics.offered.mean > 0.0)
+        .map(|((row, t), _)| {
+            let name = if Some(*t) == own {
+                channel
+            } else {
+                row.name.as_str()
+            };
+            (*t, name)
+        })
+        .collect()
+}
+
 /// The runs of consecutive points whose estimate passes `keep`.
 fn runs(
     points: Vec<(f64, Estimate)>,
@@ -1111,27 +1134,11 @@ fn plot(path: &Path, reports: &[Report]) -> Result<(), Box<dyn std::error::Error
         let Some(r) = reports.first() else {
             return lines;
         };
-        let own = r
-            .by_channel
-            .iter()
-            .zip(&r.targets)
-            .find(|(row, _)| row.name == channel)
-            .map(|(_, t)| *t);
         let mut labels: Vec<(ServiceTarget, String)> = Vec::new();
-        for ((row, t), c) in r.by_type.iter().zip(&r.type_targets).zip(&r.type_channels) {
-            // Only types that had contacts (the mean is NaN or 0 otherwise).
-            let had_contacts = row.metrics.offered.mean > 0.0;
-            if c != channel || !had_contacts {
-                continue;
-            }
-            let name = if Some(*t) == own {
-                channel
-            } else {
-                row.name.as_str()
-            };
+        for (t, name) in channel_targets(r, channel) {
             let label = format!("{name} {} s", short(t.threshold));
-            if !labels.iter().any(|(u, l)| u == t && *l == label) {
-                labels.push((*t, label));
+            if !labels.iter().any(|(u, l)| *u == t && *l == label) {
+                labels.push((t, label));
             }
         }
         for (t, label) in labels {

@@ -227,11 +227,9 @@ fn check(plan: &Plan, reps: &[Replication], confidence: f64) -> Result<(), Repor
 /// undefined.
 fn num(x: f64) -> String {
     // Huge and tiny values in exponent form (1.1e-15, not 0.0000000000000011):
-    // still exact, shorter, and what a reader expects.
-    if x.is_finite() && x != 0.0 && !(1e-4..1e15).contains(&x.abs()) {
-        format!("{x:e}")
-    } else if x.is_finite() {
-        format!("{x}")
+    // still exact, shorter, and what a reader expects; as error messages do.
+    if x.is_finite() {
+        crate::router::num(x)
     } else {
         String::new()
     }
