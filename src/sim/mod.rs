@@ -179,14 +179,14 @@ use serde::{Deserialize, Serialize};
 pub use dist::{Dist, DistError, Sampler};
 pub use report::{
     Comparison, FairnessRow, IntervalChannelRow, IntervalGroupRow, IntervalRow, IntervalTypeRow,
-    Replication, Report, ReportError, Row,
+    Replication, Report, ReportError, Row, Waits,
 };
 pub use scenario::{
     ArrivalSpec, ContactTypeSpec, DEFAULT_CHANNELS, FitSpec, GroupSpec, OfferSpec, OutcomeSpec,
     PolicySpec, Scenario, ScenarioError, ServiceTarget, Shift, clock_label,
 };
 pub(crate) use scenario::{interval_count, parse_day_start};
-pub use stats::{Estimate, Fairness, MetricValue, Metrics, nan_null, t_quantile};
+pub use stats::{Estimate, Fairness, MetricValue, Metrics, WaitHistogram, nan_null, t_quantile};
 
 use crate::assign::Mode;
 use crate::model::AgentId;

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::engine::Raw;
 use super::scenario::Plan;
-use super::stats::{Estimate, Fairness, Metrics, QueueAcc, StaffAcc};
+use super::stats::{Estimate, Fairness, Metrics, QueueAcc, StaffAcc, WaitHistogram};
 use crate::router::Counts;
 
 /// What one replication measured. Vectors are parallel to the scenario's
@@ -71,6 +71,36 @@ pub struct Replication {
     pub by_interval_channel: Vec<Metrics<f64>>,
     /// Fairness over all agents, then per group.
     pub fairness: Vec<Fairness<f64>>,
+    /// The answered contacts' waits of the rows above that a report pools
+    /// (`None` in a replication written before they were kept: its report
+    /// then averages the replications' own percentiles).
+    #[serde(default)]
+    pub waits: Option<Waits>,
+}
+
+/// One replication's waits of answered contacts, as histograms, for the
+/// total row and each type, channel (every channel of the scenario),
+/// segment, group and interval row: a report pools them, so that its wait
+/// percentiles are those of all replications' contacts together rather than
+/// a mean of each replication's own (which reads low for short runs: a
+/// replication's p99 rests on its few longest waits). The interval × type,
+/// × group and × channel cells are not kept: their percentiles are means.
+/// A few kilobytes a row, whatever the number of contacts.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Waits {
+    /// Everything together.
+    pub total: WaitHistogram,
+    /// Per contact type.
+    pub by_type: Vec<WaitHistogram>,
+    /// Per channel.
+    pub by_channel: Vec<WaitHistogram>,
+    /// Per customer segment.
+    pub by_segment: Vec<WaitHistogram>,
+    /// Per agent group (the contacts it answered).
+    pub by_group: Vec<WaitHistogram>,
+    /// Per report interval (contacts by arrival time).
+    pub by_interval: Vec<WaitHistogram>,
 }
 
 /// Why replications cannot be reported or compared. Nothing is built.
@@ -209,7 +239,17 @@ fn check(plan: &Plan, reps: &[Replication], confidence: f64) -> Result<(), Repor
                 r.by_interval_channel.len(),
             ),
             ("fairness", groups + 1, r.fairness.len()),
-        ] {
+        ]
+        .into_iter()
+        .chain(r.waits.iter().flat_map(|w| {
+            [
+                ("waits.by_type", types, w.by_type.len()),
+                ("waits.by_channel", plan.channels.len(), w.by_channel.len()),
+                ("waits.by_segment", plan.segments.len(), w.by_segment.len()),
+                ("waits.by_group", groups, w.by_group.len()),
+                ("waits.by_interval", plan.intervals, w.by_interval.len()),
+            ]
+        })) {
             if found != expected {
                 return Err(ReportError::Shape {
                     replication: r.replication,
@@ -401,23 +441,24 @@ impl Replication {
             }
             acc
         };
-        let by_type_acc: Vec<QueueAcc> = (0..plan.types.len())
+        let mut by_type_acc: Vec<QueueAcc> = (0..plan.types.len())
             .map(|k| sum(&mut raw.type_seg[k * segs..(k + 1) * segs].iter()))
             .collect();
-        let by_channel: Vec<Metrics<f64>> = (0..plan.channels.len())
+        let mut channel_acc: Vec<QueueAcc> = (0..plan.channels.len())
             .map(|c| {
-                let acc = sum(&mut by_type_acc
+                sum(&mut by_type_acc
                     .iter()
                     .zip(&plan.types)
                     .filter(|(_, t)| t.channel.0 as usize == c)
-                    .map(|(q, _)| q));
-                metrics(&acc, None)
+                    .map(|(q, _)| q))
             })
             .collect();
-        let by_segment: Vec<Metrics<f64>> = (0..segs)
-            .map(|s| metrics(&sum(&mut raw.type_seg.iter().skip(s).step_by(segs)), None))
+        let by_channel: Vec<Metrics<f64>> = channel_acc.iter().map(|q| metrics(q, None)).collect();
+        let mut segment_acc: Vec<QueueAcc> = (0..segs)
+            .map(|s| sum(&mut raw.type_seg.iter().skip(s).step_by(segs)))
             .collect();
-        let total_q = sum(&mut by_type_acc.iter());
+        let by_segment: Vec<Metrics<f64>> = segment_acc.iter().map(|q| metrics(q, None)).collect();
+        let mut total_q = sum(&mut by_type_acc.iter());
 
         let warm = plan.warm_up;
         let end = raw.end_time;
@@ -482,6 +523,19 @@ impl Replication {
             })
             .collect();
         let by_interval_type = raw.interval_type.iter().map(|q| metrics(q, None)).collect();
+        let total = metrics(&total_q, Some((&total_staff, day)));
+        let by_type = by_type_acc.iter().map(|q| metrics(q, None)).collect();
+        // Every row's metrics are made: its histogram can go to `waits`.
+        let take =
+            |qs: &mut [QueueAcc]| qs.iter_mut().map(|q| std::mem::take(&mut q.hist)).collect();
+        let waits = Waits {
+            total: std::mem::take(&mut total_q.hist),
+            by_type: take(&mut by_type_acc),
+            by_channel: take(&mut channel_acc),
+            by_segment: take(&mut segment_acc),
+            by_group: take(&mut raw.group),
+            by_interval: take(&mut raw.interval),
+        };
         let all: Vec<_> = raw.agents.iter().collect();
         let mut fair = vec![fairness(&all)];
         for g in 0..groups as u32 {
@@ -502,8 +556,8 @@ impl Replication {
             rejected_proposals: raw.rejected,
             rebalances: raw.rebalances,
             overtime: raw.overtime,
-            total: metrics(&total_q, Some((&total_staff, day))),
-            by_type: by_type_acc.iter().map(|q| metrics(q, None)).collect(),
+            total,
+            by_type,
             by_channel,
             by_segment,
             by_group,
@@ -512,6 +566,7 @@ impl Replication {
             by_interval_group,
             by_interval_channel,
             fairness: fair,
+            waits: Some(waits),
         }
     }
 }
@@ -690,6 +745,47 @@ fn rows(
         .collect()
 }
 
+/// Sets the wait percentiles of `m` to those of `hists` pooled, keeping
+/// their intervals: the half-width of the replications' own percentiles
+/// around the pooled one (sectioning; Asmussen & Glynn, *Stochastic
+/// Simulation*, III.5a). The pooled quantile is consistent as replications
+/// are added, where the mean of the replications' own keeps the bias of
+/// one replication's.
+fn pool<'a>(m: &mut Metrics<Estimate>, hists: impl Iterator<Item = &'a WaitHistogram>) {
+    let mut all = WaitHistogram::default();
+    for h in hists {
+        all.merge(h);
+    }
+    let [p50, p90, p95, p99] = all.quantiles([0.5, 0.9, 0.95, 0.99]);
+    for (e, x) in [
+        (&mut m.wait_p50, p50),
+        (&mut m.wait_p90, p90),
+        (&mut m.wait_p95, p95),
+        (&mut m.wait_p99, p99),
+    ] {
+        e.mean = x;
+    }
+}
+
+/// The replications' waits, if every one kept them (else a report averages
+/// their own percentiles).
+fn all_waits(reps: &[Replication]) -> Option<Vec<&Waits>> {
+    reps.iter().map(|r| r.waits.as_ref()).collect()
+}
+
+/// Pools the wait percentiles of each of `rows` (parallel to the vectors
+/// `pick` takes from each replication's waits).
+fn pool_rows<'a, R>(
+    rows: &mut [R],
+    waits: &[&'a Waits],
+    metrics: fn(&mut R) -> &mut Metrics<Estimate>,
+    pick: impl Fn(&'a Waits) -> &'a [WaitHistogram],
+) {
+    for (i, row) in rows.iter_mut().enumerate() {
+        pool(metrics(row), waits.iter().map(|w| &pick(w)[i]));
+    }
+}
+
 /// The entries of `per_channel` whose channel some contact type uses. A
 /// channel none uses has a row of nothing (and the five default channels
 /// are there unless a scenario names its own): a report leaves it out, with
@@ -828,6 +924,26 @@ impl Report {
                 }
             })
             .collect();
+        let mut total = Metrics::estimate(&totals, confidence);
+        let mut by_type = rows(&types, reps, |r| &r.by_type, confidence);
+        let mut by_channel = rows(&plan.channels, reps, |r| &r.by_channel, confidence);
+        let mut by_segment = rows(&plan.segments, reps, |r| &r.by_segment, confidence);
+        let mut by_group = rows(&groups, reps, |r| &r.by_group, confidence);
+        let mut by_interval: Vec<IntervalRow> = by_interval;
+        if let Some(waits) = all_waits(reps) {
+            pool(&mut total, waits.iter().map(|w| &w.total));
+            let m: fn(&mut Row) -> &mut Metrics<Estimate> = |r| &mut r.metrics;
+            pool_rows(&mut by_type, &waits, m, |w| &w.by_type);
+            pool_rows(&mut by_channel, &waits, m, |w| &w.by_channel);
+            pool_rows(&mut by_segment, &waits, m, |w| &w.by_segment);
+            pool_rows(&mut by_group, &waits, m, |w| &w.by_group);
+            pool_rows(
+                &mut by_interval,
+                &waits,
+                |r| &mut r.metrics,
+                |w| &w.by_interval,
+            );
+        }
         let q: Vec<f64> = reps.iter().map(|r| r.mean_in_queue).collect();
         let ends: Vec<f64> = reps.iter().map(|r| r.end_time).collect();
         let over: Vec<f64> = reps.iter().map(|r| r.overtime).collect();
@@ -844,21 +960,18 @@ impl Report {
             mean_in_queue: Estimate::from_samples(&q, confidence),
             end_time: Estimate::from_samples(&ends, confidence),
             overtime: Estimate::from_samples(&over, confidence),
-            total: Metrics::estimate(&totals, confidence),
-            by_type: rows(&types, reps, |r| &r.by_type, confidence),
+            total,
+            by_type,
             type_targets: plan.types.iter().map(|t| t.target).collect(),
             type_channels: plan
                 .types
                 .iter()
                 .map(|t| plan.channels[usize::from(t.channel.0)].clone())
                 .collect(),
-            by_channel: used_channels(
-                plan,
-                rows(&plan.channels, reps, |r| &r.by_channel, confidence),
-            ),
+            by_channel: used_channels(plan, by_channel),
             targets: used_channels(plan, plan.targets.clone()),
-            by_segment: rows(&plan.segments, reps, |r| &r.by_segment, confidence),
-            by_group: rows(&groups, reps, |r| &r.by_group, confidence),
+            by_segment,
+            by_group,
             by_interval,
             by_interval_type,
             by_interval_group,
@@ -1061,6 +1174,9 @@ impl Comparison {
                     .zip(&b.fairness)
                     .map(|(o, b)| o.minus(b))
                     .collect(),
+                // A percentile's difference is the mean of each
+                // replication's own: paired, as every other metric's.
+                waits: None,
             })
             .collect();
         Ok(Comparison {
