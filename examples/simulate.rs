@@ -231,6 +231,15 @@ fn parse_args() -> Result<Args, String> {
     if args.trace && args.merge.is_some() {
         return Err("--trace needs a simulation; --merge reads one".into());
     }
+    if args.trace && args.task.is_some() {
+        // A task writes only its replications' lines: a trace (replication
+        // 0 under each policy) is a run of its own.
+        return Err(
+            "--trace writes replication 0's per-contact trace: run it without --task \
+             (--replications 1 --trace is enough)"
+                .into(),
+        );
+    }
     Ok(args)
 }
 
@@ -417,6 +426,8 @@ fn main() -> ExitCode {
     }
     if sc.drain {
         print_drain(&reports, sc.horizon);
+    } else {
+        print_unfinished(&reports);
     }
     if sc.offers.rona_pause.is_some() {
         print_rona(&reports);
@@ -796,6 +807,50 @@ fn print_drain(reports: &[Report], horizon: f64) {
             pm(&r.overtime, 1.0 / 3600.0, 2),
         );
     }
+}
+
+/// Contacts still waiting when a run stops at the horizon are in no
+/// service level, ASA or P(wait): those count the answered and the
+/// abandoned. A few are the day's last arrivals; many mean a queue that
+/// was not served (a closed channel, a shift that ended), whose figures
+/// then read better than the service was. Said per type, where there are
+/// some, with what to do.
+fn print_unfinished(reports: &[Report]) {
+    let mut lines = Vec::new();
+    for r in reports {
+        for (row, target) in r.by_type.iter().zip(&r.type_targets) {
+            let m = &row.metrics;
+            let waiting = m.waiting_at_end.mean;
+            // Less than one contact per replication, or under 1% of the
+            // offered: the day's last arrivals.
+            if waiting < 1.0 || waiting < 0.01 * m.offered.mean {
+                continue;
+            }
+            lines.push(format!(
+                "  {}: {}: {:.1} of {:.1} contacts ({:.0}%) per replication still waiting at the end \
+                 (target: {}% within {} s)",
+                r.policy,
+                row.name,
+                waiting,
+                m.offered.mean,
+                100.0 * waiting / m.offered.mean,
+                (1e4 * target.fraction).round() / 100.0,
+                target.threshold
+            ));
+        }
+    }
+    if lines.is_empty() {
+        return;
+    }
+    println!(
+        "
+note: contacts still waiting when the run stopped are in no service level, ASA or \
+         P(wait), which count the answered and the abandoned only:"
+    );
+    for l in lines {
+        println!("{l}");
+    }
+    println!("  (set drain = true to follow them until they are answered or abandon)");
 }
 
 /// Ring-no-answer (`offers.rona_pause`): the agents' time spent not ready

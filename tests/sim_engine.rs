@@ -1398,7 +1398,7 @@ fn tasks_partition_the_replications_and_merge_to_the_single_run() {
         sim.merge("longest-idle-agent", gathered.clone()),
         Err(ReportError::MixedPolicies { .. })
     ));
-    let mut beyond = gathered;
+    let mut beyond = gathered.clone();
     beyond[0].replication = 7;
     assert!(matches!(
         sim.merge(spec.name(), beyond),
@@ -1407,6 +1407,39 @@ fn tasks_partition_the_replications_and_merge_to_the_single_run() {
             replications: 7
         })
     ));
+    // Another seed, or one agent less, is another scenario: its
+    // replications are refused by merge and report alike, whatever the
+    // replication count; a replication without a key (written before keys
+    // were kept) is taken on trust.
+    let mut other_seed = sim.scenario().clone();
+    other_seed.seed += 1;
+    let mut fewer = sim.scenario().clone();
+    fewer.groups[0].count -= 1;
+    let mut more_reps = sim.scenario().clone();
+    more_reps.replications = 9;
+    more_reps.policy = PolicySpec::LongestIdleAgent;
+    for (sc, same) in [(other_seed, false), (fewer, false), (more_reps, true)] {
+        let other = Simulation::new(sc).unwrap();
+        let merged = other.merge(spec.name(), gathered.clone());
+        let report = other.report(&gathered, 0.95);
+        if same {
+            assert!(
+                matches!(merged, Err(ReportError::Missing { .. })),
+                "{merged:?}"
+            );
+            report.unwrap();
+        } else {
+            let e = merged.unwrap_err();
+            assert!(matches!(e, ReportError::OtherScenario { .. }), "{e:?}");
+            assert!(e.to_string().contains("was run on another scenario"), "{e}");
+            assert!(matches!(report, Err(ReportError::OtherScenario { .. })));
+            let mut unkeyed = gathered.clone();
+            for r in &mut unkeyed {
+                r.scenario_key = None;
+            }
+            other.merge(spec.name(), unkeyed).unwrap();
+        }
+    }
 }
 
 /// A bullseye step on the service-level threshold (relax at 20 s, answer

@@ -227,6 +227,14 @@ fn errors_name_the_field() {
             "contact_types[0].arrivals.rates[2]",
         ),
         ("count = 3", "count = 0", "groups[0].count"),
+        // A line break in a name would split its CSV rows.
+        ("name = \"bill\"", "name = \"bi\\nll\"", "contact_types[0]"),
+        ("name = \"a\"", "name = \"a\\tb\"", "groups[0]"),
+        (
+            "service = {",
+            "segments = { \"gold\\r\" = 1.0 }\nservice = {",
+            "contact_types[0].segments",
+        ),
         (
             "requires = { billing = 3 }",
             "requires = { billing = 3, tech = 8 }",
@@ -397,34 +405,109 @@ fn toml_and_json_files_load_the_same_scenario() {
 fn traces_are_read_and_checked() {
     let dir = std::env::temp_dir().join(format!("skillroute-trace-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(
-        dir.join("ok.csv"),
-        "time,type\n1.5,bill\n2.0,other\n7.25,bill\n",
-    )
-    .unwrap();
-    std::fs::write(dir.join("bad.csv"), "time,type\n1.5,bill\nsoon,bill\n").unwrap();
-    std::fs::write(dir.join("unsorted.csv"), "3.0\n1.0\n").unwrap();
+    let files = [
+        ("ok.csv", "time,type\n1.5,bill\n2.0,other\n7.25,bill\n"),
+        // A byte-order mark, a comment before the header: both fine.
+        (
+            "bom.csv",
+            "\u{feff}# exported\ntime,type\n1.5,bill\n2.0,other\n7.25,bill\n",
+        ),
+        ("bad.csv", "time,type\n1.5,bill\nsoon,bill\n"),
+        ("unsorted.csv", "3.0\n1.0\n"),
+        // Each type's rows in order; the file as a whole need not be.
+        ("mixed.csv", "5.0,other\n1.0,bill\n9.0,bill\n4.0,bill\n"),
+        // A typo'd or quoted type would lose its contacts without a word.
+        ("typo.csv", "time,type\n1.5,bill\n2.0,Bill\n"),
+        ("quoted.csv", "1.5,\"bill\"\n"),
+        // A malformed first row is not taken for a header.
+        ("first.csv", "1O,bill\n2.0,bill\n"),
+        ("negative.csv", "time\n-1.0\n"),
+    ];
+    for (name, text) in files {
+        std::fs::write(dir.join(name), text).unwrap();
+    }
+    // Both types read the same file, each its own rows.
     let trace = |file: &str| {
-        let text = BASE.replacen(
-            "{ kind = \"poisson\", rate = 0.01 }",
-            &format!("{{ kind = \"trace\", file = {:?} }}", dir.join(file)),
-            1,
+        let file = format!("{{ kind = \"trace\", file = {:?} }}", dir.join(file));
+        let other = format!(
+            "\n[[contact_types]]\nname = \"other\"\nchannel = \"voice\"\nrequires = {{ billing = 1 }}\n\
+             arrivals = {file}\nservice = {{ kind = \"constant\", value = 10.0 }}\n"
         );
-        Scenario::from_toml_str(&text)
+        Scenario::from_toml_str(
+            &(BASE.replacen("{ kind = \"poisson\", rate = 0.01 }", &file, 1) + &other),
+        )
     };
-    let s = trace("ok.csv").unwrap();
-    let r = Simulation::new(s)
-        .unwrap()
-        .replicate(skillroute::LongestIdleAgent, 0)
-        .unwrap();
-    assert_eq!(r.arrived, 2, "only this type's rows");
-    let e = trace("bad.csv").unwrap_err();
+    for file in ["ok.csv", "bom.csv"] {
+        let s = trace(file).unwrap();
+        let r = Simulation::new(s)
+            .unwrap()
+            .replicate(skillroute::LongestIdleAgent, 0)
+            .unwrap();
+        assert_eq!(r.arrived, 3, "{file}");
+        assert_eq!(r.by_type[0].offered, 2.0, "{file}: only this type's rows");
+        assert_eq!(r.by_type[1].offered, 1.0, "{file}");
+    }
+    let message = |file: &str| {
+        let e = trace(file).unwrap_err();
+        assert_eq!(
+            field_of(&e),
+            "contact_types[0].arrivals.file",
+            "{file}: {e}"
+        );
+        e.to_string()
+    };
+    assert!(message("bad.csv").contains(":3: \"soon\" is not a number"));
+    let e = message("unsorted.csv");
     assert!(
-        e.to_string().contains("contact_types[0].arrivals.file") && e.to_string().contains(":3:"),
+        e.contains(":2: \"bill\"'s times must not decrease: 1 is before 3 (line 1)"),
         "{e}"
     );
-    let e = trace("unsorted.csv").unwrap_err();
-    assert_eq!(field_of(&e), "contact_types[0].arrivals");
+    let e = message("mixed.csv");
+    assert!(
+        e.contains(":4: \"bill\"'s times must not decrease: 4 is before 9 (line 3)"),
+        "{e}"
+    );
+    // Rows of a type the scenario does not have are not simulated: said,
+    // with how many and where (each file once, though two types read it).
+    let said = |file: &str| {
+        let w = trace(file).unwrap().warnings();
+        assert_eq!(w.len(), 1, "{w:?}");
+        w[0].clone()
+    };
+    let w = said("typo.csv");
+    assert!(w.starts_with("contact_types[0].arrivals.file: "), "{w}");
+    assert!(
+        w.ends_with("not simulated: \"Bill\" (1, first at line 3)"),
+        "{w}"
+    );
+    let w = said("quoted.csv");
+    assert!(
+        w.ends_with("not simulated: \"\\\"bill\\\"\" (1, first at line 1)"),
+        "{w}"
+    );
+    assert_eq!(trace("ok.csv").unwrap().warnings(), Vec::<String>::new());
+    assert!(message("first.csv").contains(":1: \"1O\" is not a number"));
+    assert!(message("negative.csv").contains(":2: time -1 is not finite and >= 0"));
+    // Inline times are checked and named by index; the file's come after them.
+    let inline = |times: &str| {
+        Scenario::from_toml_str(&BASE.replacen(
+            "{ kind = \"poisson\", rate = 0.01 }",
+            &format!(
+                "{{ kind = \"trace\", times = {times}, file = {:?} }}",
+                dir.join("unsorted.csv")
+            ),
+            1,
+        ))
+        .unwrap_err()
+    };
+    assert_eq!(
+        field_of(&inline("[1.0, 0.5]")),
+        "contact_types[0].arrivals.times[1]"
+    );
+    assert_eq!(
+        field_of(&inline("[1.0, -2.0]")),
+        "contact_types[0].arrivals.times[1]"
+    );
     let e = trace("missing.csv").unwrap_err();
     assert!(matches!(e, ScenarioError::Io { .. }), "{e}");
     std::fs::remove_dir_all(&dir).ok();
@@ -608,4 +691,43 @@ fn fields_are_set_by_their_paths() {
     t.set("groups[0].count", "0").unwrap();
     let e = Simulation::new(t).unwrap_err().to_string();
     assert!(e.contains("groups[0].count"), "{e}");
+}
+
+/// A draining run ends when its last contact leaves: with every ring longer
+/// than the time-out, no contact is answered, and one without patience would
+/// be offered again forever. Refused at load; with patience, or rings that
+/// can beat the time-out, or without draining, it runs.
+#[test]
+fn a_drain_that_could_never_end_is_refused() {
+    let offers = |ring: &str| format!("\n[offers]\nring_delay = {ring}\ntimeout = 15.0\n");
+    let never = BASE.replacen("horizon = 3600.0", "horizon = 3600.0\ndrain = true", 1)
+        + &offers("{ kind = \"constant\", value = 20.0 }");
+    let e = Scenario::from_toml_str(&never).unwrap_err();
+    assert_eq!(field_of(&e), "drain");
+    assert!(e.to_string().contains("\"bill\" has no patience"), "{e}");
+    let samples = BASE.replacen("horizon = 3600.0", "horizon = 3600.0\ndrain = true", 1)
+        + &offers("{ kind = \"empirical\", samples = [15.0, 30.0] }");
+    assert_eq!(
+        field_of(&Scenario::from_toml_str(&samples).unwrap_err()),
+        "drain"
+    );
+    for ok in [
+        BASE.replacen("horizon = 3600.0", "horizon = 3600.0\ndrain = true", 1)
+            + &offers("{ kind = \"empirical\", samples = [14.0, 30.0] }"),
+        BASE.replacen("horizon = 3600.0", "horizon = 3600.0\ndrain = true", 1)
+            .replacen(
+                "service = {",
+                "patience = { kind = \"exponential\", mean = 60.0 }\nservice = {",
+                1,
+            )
+            + &offers("{ kind = \"constant\", value = 20.0 }"),
+        BASE.to_string() + &offers("{ kind = \"constant\", value = 20.0 }"),
+    ] {
+        let s = Scenario::from_toml_str(&ok).unwrap();
+        let r = Simulation::new(s)
+            .unwrap()
+            .replicate(skillroute::LongestIdleAgent, 0)
+            .unwrap();
+        assert!(r.arrived > 0);
+    }
 }

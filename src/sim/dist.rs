@@ -147,6 +147,18 @@ impl Dist {
         })
     }
 
+    /// The least value it can draw (for a valid distribution): its support's
+    /// lower end, 0 for the continuous laws (a log-normal of zero spread
+    /// draws its mean).
+    pub(crate) fn least(&self) -> f64 {
+        match self {
+            Dist::Lognormal { mean, sd } if *sd == 0.0 => *mean,
+            Dist::Exponential { .. } | Dist::Lognormal { .. } | Dist::Gamma { .. } => 0.0,
+            Dist::Constant { value } => *value,
+            Dist::Empirical { samples } => samples.iter().copied().fold(f64::INFINITY, f64::min),
+        }
+    }
+
     /// The distribution's mean (for a valid distribution).
     pub fn mean(&self) -> f64 {
         match self {

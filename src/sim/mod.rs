@@ -769,6 +769,7 @@ impl Simulation {
                     other: r.policy.clone(),
                 });
             }
+            report::check_key(&self.plan, r)?;
             if r.replication >= n {
                 return Err(ReportError::OutOfRange {
                     replication: r.replication,

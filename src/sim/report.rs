@@ -18,6 +18,12 @@ use crate::router::Counts;
 pub struct Replication {
     /// The replication's index (which random streams it used).
     pub replication: u32,
+    /// The key of the scenario it ran (a hash of its settings and seed,
+    /// policy and replications aside): a report or merge refuses a
+    /// replication of another scenario. `None` in one written before keys
+    /// were kept (not checked).
+    #[serde(default)]
+    pub scenario_key: Option<String>,
     /// The policy's name.
     pub policy: String,
     /// Contacts that arrived, warm-up included.
@@ -187,6 +193,22 @@ pub enum ReportError {
         /// Which policies lack how many replications.
         detail: String,
     },
+    /// A replication was run on another scenario: other settings, another
+    /// seed, or other `--set` changes.
+    #[error(
+        "replication {replication} ({policy}) was run on another scenario (key {found}; this \
+         one's is {expected}): other settings, seed or --set changes"
+    )]
+    OtherScenario {
+        /// Its index.
+        replication: u32,
+        /// Its policy.
+        policy: String,
+        /// Its scenario's key.
+        found: String,
+        /// This scenario's key.
+        expected: String,
+    },
     /// A replication's index is not one of the scenario's `0..replications`.
     #[error("replication {replication} is not one of this scenario's 0..{replications}")]
     OutOfRange {
@@ -217,6 +239,7 @@ fn check(plan: &Plan, reps: &[Replication], confidence: f64) -> Result<(), Repor
         if !seen.insert(r.replication) {
             return Err(ReportError::Duplicate(r.replication));
         }
+        check_key(plan, r)?;
         for (field, expected, found) in [
             ("by_type", types, r.by_type.len()),
             ("by_channel", plan.channels.len(), r.by_channel.len()),
@@ -261,6 +284,19 @@ fn check(plan: &Plan, reps: &[Replication], confidence: f64) -> Result<(), Repor
         }
     }
     Ok(())
+}
+
+/// Refuses `r` if it carries another scenario's key.
+pub(crate) fn check_key(plan: &Plan, r: &Replication) -> Result<(), ReportError> {
+    match &r.scenario_key {
+        Some(k) if *k != plan.key => Err(ReportError::OtherScenario {
+            replication: r.replication,
+            policy: r.policy.clone(),
+            found: k.clone(),
+            expected: plan.key.clone(),
+        }),
+        _ => Ok(()),
+    }
 }
 
 /// A number for CSV: exact (it reads back to the same `f64`), empty if
@@ -544,6 +580,7 @@ impl Replication {
         }
         Replication {
             replication,
+            scenario_key: Some(plan.key.clone()),
             policy,
             arrived: raw.arrived,
             events: raw.events,
@@ -1147,6 +1184,7 @@ impl Comparison {
                 // Identities and counts are `other`'s own; times and
                 // metrics are differences (see `differences`).
                 replication: o.replication,
+                scenario_key: o.scenario_key.clone(),
                 policy: o.policy.clone(),
                 arrived: o.arrived,
                 events: o.events,

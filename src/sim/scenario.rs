@@ -473,8 +473,10 @@ pub enum ArrivalSpec {
         /// Arrival times in seconds (non-decreasing, ≥ 0).
         #[serde(default)]
         times: Vec<f64>,
-        /// A CSV file of `time` or `time,type` rows (a header line is
-        /// allowed; with a `type` column only this type's rows are used).
+        /// A CSV file of `time` or `time,type` rows, after `times` (a
+        /// header line is allowed, and `#` comments; with a `type` column
+        /// only this type's rows are used, and every row must name one of
+        /// the scenario's types).
         #[serde(default)]
         file: Option<PathBuf>,
     },
@@ -918,6 +920,45 @@ impl Scenario {
             }
         }
         out.extend(self.ring_warnings());
+        out.extend(self.trace_warnings());
+        out
+    }
+
+    /// Rows of trace files whose type is none of the scenario's: not
+    /// simulated (a file shared with scenarios that model them), or a typo.
+    /// Each file once.
+    fn trace_warnings(&self) -> Vec<String> {
+        let names: Vec<&str> = self.contact_types.iter().map(|t| t.name.as_str()).collect();
+        let mut seen = std::collections::BTreeSet::new();
+        let mut out = Vec::new();
+        for (ti, t) in self.contact_types.iter().enumerate() {
+            let ArrivalSpec::Trace {
+                file: Some(file), ..
+            } = &t.arrivals
+            else {
+                continue;
+            };
+            let path = trace_path(&self.base_dir, file);
+            if !seen.insert(path.clone()) {
+                continue;
+            }
+            let field = format!("contact_types[{ti}].arrivals");
+            let Ok((_, strangers)) = read_trace(&field, &path, &t.name, &names) else {
+                continue; // an invalid scenario: its error says why
+            };
+            if strangers.is_empty() {
+                continue;
+            }
+            let list: Vec<String> = strangers
+                .iter()
+                .map(|(ty, (n, line))| format!("{ty:?} ({n}, first at line {line})"))
+                .collect();
+            out.push(format!(
+                "{field}.file: {} has rows of types that are not in this scenario, so not simulated: {}",
+                path.display(),
+                list.join(", ")
+            ));
+        }
         out
     }
 
@@ -1159,6 +1200,8 @@ pub(crate) struct GroupPlan {
 #[derive(Debug, Clone)]
 pub(crate) struct Plan {
     pub name: String,
+    /// The scenario's key ([`scenario_key`]), written into each replication.
+    pub key: String,
     pub seed: u64,
     pub horizon: f64,
     pub warm_up: f64,
@@ -1321,6 +1364,13 @@ fn unique_names<'a>(
         if n.is_empty() {
             return Err(invalid(format!("{field}[{i}]"), "must not be empty"));
         }
+        // Names head report rows and CSV cells: a line break would split them.
+        if n.chars().any(char::is_control) {
+            return Err(invalid(
+                format!("{field}[{i}]"),
+                format!("{n:?}: a name must not hold control characters (line breaks, tabs)"),
+            ));
+        }
         if !seen.insert(n) {
             return Err(invalid(
                 format!("{field}[{i}]"),
@@ -1388,12 +1438,71 @@ fn compile_fit(
     })
 }
 
-fn read_trace(field: &str, path: &Path, type_name: &str) -> Result<Vec<f64>, ScenarioError> {
+/// Where a trace file is: a relative path from the scenario's directory.
+fn trace_path(base_dir: &Option<PathBuf>, file: &Path) -> PathBuf {
+    match base_dir {
+        Some(d) if file.is_relative() => d.join(file),
+        _ => file.to_path_buf(),
+    }
+}
+
+/// A key of what a scenario's replications are: a 64-bit FNV-1a hash, in
+/// hex, of the scenario as JSON without its `policy` and `replications`
+/// (a run's policies and how many replications it has are checked apart).
+/// Each replication carries it, so that merging refuses replications of
+/// another scenario — other settings, seed or `--set` changes — rather
+/// than reporting them as this one's. A trace file counts by its path, not
+/// its contents.
+fn scenario_key(s: &Scenario) -> String {
+    let mut v = serde_json::to_value(s).unwrap_or_default();
+    if let Some(o) = v.as_object_mut() {
+        o.remove("policy");
+        o.remove("replications");
+    }
+    let text = v.to_string();
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in text.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    format!("{h:016x}")
+}
+
+/// A trace file's rows of types the scenario does not have: per type, how
+/// many and the first one's line.
+type Strangers = BTreeMap<String, (usize, usize)>;
+
+/// The arrival times of `type_name` in a trace file: `time` or `time,type`
+/// rows, blank lines and `#` comments skipped, and a header allowed as the
+/// first other line (one whose first field does not start like a number).
+/// Every row of the type is checked and named by its line: a time that is
+/// not a number, not finite or negative, or before the type's previous row.
+/// Rows of a type that is none of the scenario's `types` are counted by
+/// type, with their first line: a file may be shared by scenarios that
+/// model other types, but a typo or a quoted name would lose its contacts
+/// without a word, so [`Scenario::warnings`] names them.
+fn read_trace(
+    field: &str,
+    path: &Path,
+    type_name: &str,
+    types: &[&str],
+) -> Result<(Vec<f64>, Strangers), ScenarioError> {
     let text = std::fs::read_to_string(path).map_err(|e| ScenarioError::Io {
         path: path.to_path_buf(),
         message: e.to_string(),
     })?;
+    // A spreadsheet's export may open with a byte-order mark.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    let bad = |n: usize, rule: String| {
+        invalid(
+            format!("{field}.file"),
+            format!("{}:{}: {rule}", path.display(), n + 1),
+        )
+    };
     let mut times = Vec::new();
+    let mut strangers = Strangers::new();
+    let mut last: Option<(f64, usize)> = None;
+    let mut first = true;
     for (n, line) in text.lines().enumerate() {
         let line = line.trim();
         if line.is_empty() || line.starts_with('#') {
@@ -1402,20 +1511,41 @@ fn read_trace(field: &str, path: &Path, type_name: &str) -> Result<Vec<f64>, Sce
         let mut cols = line.split(',').map(str::trim);
         let t = cols.next().unwrap_or("");
         let ty = cols.next();
-        let Ok(t) = t.parse::<f64>() else {
-            if n == 0 {
-                continue; // a header
-            }
-            return Err(invalid(
-                format!("{field}.file"),
-                format!("{}:{}: {t:?} is not a number", path.display(), n + 1),
-            ));
-        };
-        if ty.is_none_or(|ty| ty == type_name) {
-            times.push(t);
+        let header = std::mem::take(&mut first)
+            && !t.starts_with(|c: char| c.is_ascii_digit() || "+-.".contains(c));
+        if header {
+            continue;
         }
+        let Ok(t) = t.parse::<f64>() else {
+            return Err(bad(n, format!("{t:?} is not a number")));
+        };
+        if let Some(ty) = ty
+            && !types.contains(&ty)
+        {
+            strangers.entry(ty.to_string()).or_insert((0, n + 1)).0 += 1;
+            continue;
+        }
+        if ty.is_some_and(|ty| ty != type_name) {
+            continue;
+        }
+        if !(t.is_finite() && t >= 0.0) {
+            return Err(bad(n, format!("time {t} is not finite and >= 0")));
+        }
+        if let Some((before, m)) = last
+            && t < before
+        {
+            return Err(bad(
+                n,
+                format!(
+                    "{type_name:?}'s times must not decrease: {t} is before {before} (line {})",
+                    m + 1
+                ),
+            ));
+        }
+        last = Some((t, n));
+        times.push(t);
     }
-    Ok(times)
+    Ok((times, strangers))
 }
 
 impl Plan {
@@ -1638,6 +1768,14 @@ impl Plan {
             }
             let mut total = 0.0;
             for (name, w) in &mix {
+                if name.is_empty() || name.chars().any(char::is_control) {
+                    return Err(invalid(
+                        format!("{f}.segments"),
+                        format!(
+                            "{name:?}: a segment name must not be empty or hold control characters"
+                        ),
+                    ));
+                }
                 finite_nonneg(format!("{f}.segments.{name}"), *w)?;
                 total += w;
             }
@@ -1683,31 +1821,46 @@ impl Plan {
                 }
                 ArrivalSpec::Trace { times, file } => {
                     let mut all = times.clone();
-                    if let Some(file) = file {
-                        let path = match &s.base_dir {
-                            Some(d) if file.is_relative() => d.join(file),
-                            _ => file.clone(),
-                        };
-                        all.extend(read_trace(&format!("{f}.arrivals"), &path, &t.name)?);
+                    if let Some((i, bad)) = all
+                        .iter()
+                        .enumerate()
+                        .find(|(_, x)| !(x.is_finite() && **x >= 0.0))
+                    {
+                        return Err(invalid(
+                            format!("{f}.arrivals.times[{i}]"),
+                            format!("trace time {bad} is not finite and >= 0"),
+                        ));
                     }
-                    for (i, w) in all.windows(2).enumerate() {
-                        if w[1] < w[0] {
+                    if let Some(i) = all.windows(2).position(|w| w[1] < w[0]) {
+                        return Err(invalid(
+                            format!("{f}.arrivals.times[{}]", i + 1),
+                            format!(
+                                "trace times must not decrease: {} is before {}",
+                                all[i + 1],
+                                all[i]
+                            ),
+                        ));
+                    }
+                    if let Some(file) = file {
+                        let path = trace_path(&s.base_dir, file);
+                        let names: Vec<&str> =
+                            s.contact_types.iter().map(|t| t.name.as_str()).collect();
+                        let (rows, _) =
+                            read_trace(&format!("{f}.arrivals"), &path, &t.name, &names)?;
+                        if let (Some(&last), Some(&next)) = (all.last(), rows.first())
+                            && next < last
+                        {
                             return Err(invalid(
-                                format!("{f}.arrivals"),
+                                format!("{f}.arrivals.file"),
                                 format!(
-                                    "trace times must not decrease: entry {} ({}) is before {}",
-                                    i + 1,
-                                    w[1],
-                                    w[0]
+                                    "{}: its first time for {:?}, {next}, is before the last of \
+                                     `times`, {last}: the file's times come after them",
+                                    path.display(),
+                                    t.name
                                 ),
                             ));
                         }
-                    }
-                    if let Some(bad) = all.iter().find(|x| !(x.is_finite() && **x >= 0.0)) {
-                        return Err(invalid(
-                            format!("{f}.arrivals"),
-                            format!("trace time {bad} is not finite and >= 0"),
-                        ));
+                        all.extend(rows);
                     }
                     ArrivalPlan::Trace(all.into())
                 }
@@ -1782,6 +1935,25 @@ impl Plan {
                 "needs offers.timeout: without a time-out no offer goes unanswered",
             ));
         }
+        // A draining run ends when its last contact leaves. If every ring
+        // outlasts the time-out, no contact is ever answered, and one
+        // without patience would be offered again forever.
+        if let (true, Some(ring), Some(to)) = (s.drain, &s.offers.ring_delay, s.offers.timeout)
+            && ring.least() >= to
+            && let Some(t) = s.contact_types.iter().find(|t| t.patience.is_none())
+        {
+            return Err(invalid(
+                "drain",
+                format!(
+                    "every offer rings {} s or more (offers.ring_delay) and times out at {to} s \
+                     (offers.timeout), so no contact is answered, and {:?} has no patience: \
+                     a draining run would never end (set drain = false, or make rings shorter \
+                     than the time-out, or give it a patience)",
+                    ring.least(),
+                    t.name
+                ),
+            ));
+        }
         if let Some(every) = s.rebalance_every {
             finite_pos("rebalance_every", every)?;
             if s.horizon / every > 1e9 {
@@ -1821,6 +1993,7 @@ impl Plan {
 
         Ok(Plan {
             name: s.name.clone(),
+            key: scenario_key(s),
             seed: s.seed,
             horizon: s.horizon,
             warm_up: s.warm_up,
