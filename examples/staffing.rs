@@ -31,7 +31,10 @@
 //! (a header line, blank lines and `#` comments are skipped; see
 //! `tests/data/staffing/profile.csv`) and prints the smallest staffing per
 //! interval that meets the target, with its measures — as a table, or one JSON
-//! line per interval with `--json`. Beside the Erlang answer, `agents_sim` is
+//! line per interval with `--json`. An interval with no arrivals (rate 0, a
+//! closure) needs 0 agents: its row says so (`no arrivals`, a `note` in
+//! JSON), with no measures (`-`, `null`); a negative or non-finite rate is
+//! an error naming its line. Beside the Erlang answer, `agents_sim` is
 //! the staffing found by simulating the interval (the router and the
 //! simulator, M/M/n or M/M/n+M, common random numbers; see
 //! [`simulated_agents`]) and `sl_sim` its simulated service level, mean ±
@@ -392,6 +395,12 @@ fn read_profile(path: &str) -> Result<Vec<(String, f64, f64)>, String> {
             }
             return Err(format!("{path}:{}: not a number in {line:?}", i + 1));
         };
+        if !(rate >= 0.0 && rate.is_finite()) {
+            return Err(format!(
+                "{path}:{}: arrival_rate must be finite and >= 0, got {rate}",
+                i + 1
+            ));
+        }
         if !(aht > 0.0 && aht.is_finite()) {
             return Err(format!(
                 "{path}:{}: mean_handle_time must be finite and > 0, got {aht}",
@@ -440,6 +449,11 @@ fn profile(args: &Args, path: &str, out: &mut impl Write) -> Result<(), Failure>
         )?;
     }
     for (i, (name, rate, aht)) in rows.iter().enumerate() {
+        if *rate == 0.0 {
+            // No arrivals (a closure): no agents needed, and no measures.
+            closed_row(args, &goal, name, *aht, out)?;
+            continue;
+        }
         let mu = 1.0 / aht;
         let m = evaluate(*rate, mu, args.abandon_rate, &goal, args.threshold)
             .map_err(|e| format!("{path}: interval {:?} (row {}): {e}", name, i + 1))?;
@@ -485,6 +499,65 @@ fn profile(args: &Args, path: &str, out: &mut impl Write) -> Result<(), Failure>
                 )),
             )?;
         }
+    }
+    Ok(())
+}
+
+/// What a profile row with no arrivals says beside its numbers.
+const NO_ARRIVALS: &str = "no arrivals: no agents needed";
+
+/// A profile interval with no arrivals (a night closure): 0 agents, by
+/// Erlang and by simulation (when simulated), and no measures (no one
+/// waits, no agent works), in the table or as a JSON line.
+fn closed_row(
+    args: &Args,
+    goal: &Goal,
+    name: &str,
+    aht: f64,
+    out: &mut impl Write,
+) -> Result<(), Failure> {
+    let model = if args.abandon_rate.is_some() {
+        "erlang_a"
+    } else {
+        "erlang_c"
+    };
+    // The simulated search runs only for a service-level target.
+    let simulated = matches!(goal, Goal::Target(Target::ServiceLevel { .. }));
+    if args.json {
+        let line = serde_json::json!({
+            "interval": name,
+            "arrival_rate": 0.0,
+            "mean_handle_time": aht,
+            "offered_load": 0.0,
+            "model": model,
+            "agents": 0,
+            "p_wait": null,
+            "service_level": null,
+            "asa": null,
+            "p_abandon": null,
+            "occupancy": null,
+            "agents_sim": simulated.then_some(0),
+            "service_level_sim": null,
+            "note": NO_ARRIVALS,
+        });
+        writeln!(out, "{line}")?;
+    } else {
+        writeln!(
+            out,
+            "{:<12} {:>12} {:>10} {:>10.2} {:>13} {:>8} {:>8} {:>10} {:>9} {:>9} {:>10} {:>13}  {NO_ARRIVALS}",
+            name,
+            0,
+            aht,
+            0.0,
+            0,
+            "-",
+            "-",
+            "-",
+            "-",
+            "-",
+            if simulated { "0" } else { "-" },
+            "-",
+        )?;
     }
     Ok(())
 }
@@ -592,6 +665,96 @@ fn main() -> ExitCode {
         Err(Failure::Input(e)) => {
             eprintln!("staffing: {e}");
             ExitCode::from(2)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CLOSURE: &str = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/staffing/closure.csv"
+    );
+
+    /// `staffing ARGS…`'s output, or its error message.
+    fn staffing(args: &[&str]) -> Result<String, String> {
+        let args = parse_args(args.iter().map(|a| a.to_string()))?.expect("not --help");
+        let path = args.profile.clone().expect("--profile");
+        let mut out = Vec::new();
+        match profile(&args, &path, &mut out) {
+            Ok(()) => Ok(String::from_utf8(out).unwrap()),
+            Err(Failure::Input(e)) => Err(e),
+            Err(Failure::Output(e)) => Err(e.to_string()),
+        }
+    }
+
+    /// An interval with no arrivals needs no agents: a row says so, and the
+    /// intervals after it are staffed as usual.
+    #[test]
+    fn an_interval_without_arrivals_needs_no_agents() {
+        let table = staffing(&[
+            "--profile",
+            CLOSURE,
+            "--target-sl",
+            "0.8",
+            "--threshold",
+            "20",
+        ])
+        .unwrap();
+        let lines: Vec<&str> = table.lines().collect();
+        assert_eq!(lines.len(), 5, "{table}");
+        let closed: Vec<&str> = lines[3].split_whitespace().collect();
+        assert_eq!(closed[0], "02:00");
+        assert_eq!(closed[4], "0", "agents_erlang: {table}");
+        assert_eq!(closed[10], "0", "agents_sim: {table}");
+        assert!(lines[3].ends_with(NO_ARRIVALS), "{table}");
+        assert!(lines[4].starts_with("03:00") && !lines[4].contains("no arrivals"));
+
+        // JSON lines, Erlang A, a target that is not simulated.
+        let json = staffing(&[
+            "--profile",
+            CLOSURE,
+            "--target-asa",
+            "30",
+            "--abandon-rate",
+            "0.005",
+            "--json",
+        ])
+        .unwrap();
+        let rows: Vec<serde_json::Value> = json
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        assert_eq!(rows.len(), 4);
+        let closed = &rows[2];
+        assert_eq!(closed["interval"], "02:00");
+        assert_eq!(closed["agents"], 0);
+        assert_eq!(closed["model"], "erlang_a");
+        assert!(closed["agents_sim"].is_null() && closed["asa"].is_null());
+        assert_eq!(closed["note"], NO_ARRIVALS);
+        assert!(rows[3]["agents"].as_u64().unwrap() >= 1);
+        assert!(rows[3].get("note").is_none());
+    }
+
+    /// A negative or non-finite arrival rate is still an error, naming its line.
+    #[test]
+    fn a_negative_or_nan_rate_is_an_error_naming_its_line() {
+        for bad in ["-0.01", "NaN", "inf"] {
+            let path = std::env::temp_dir()
+                .join(format!("staffing-test-{}-{bad}.csv", std::process::id()));
+            let text = format!(
+                "interval,arrival_rate,mean_handle_time\n08:00,0.01,240\n09:00,{bad},240\n"
+            );
+            std::fs::write(&path, text).unwrap();
+            let path = path.to_str().unwrap().to_string();
+            let e = staffing(&["--profile", &path, "--target-asa", "30"]).unwrap_err();
+            std::fs::remove_file(&path).unwrap();
+            assert!(
+                e.starts_with(&format!("{path}:3: arrival_rate")),
+                "{bad}: {e}"
+            );
         }
     }
 }

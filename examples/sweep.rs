@@ -10,18 +10,26 @@
 //! A workforce planner's question, "what do two more agents on the late
 //! shift buy?", asked the way a researcher would: each value is one run of
 //! the scenario (the embedded default center, or FILE) with `--field` set to
-//! it, as `simulate --set` would, under one policy (the scenario's own, or
-//! `--policy NAME`). Every run uses the same seed, so each replication meets
-//! the same customers whatever the value (common random numbers), and the
-//! difference from the first value is a paired difference, replication by
-//! replication, with its own, much narrower, interval.
+//! it, as `simulate --set` would, under that run's scenario's own policy (so
+//! a swept `policy.*` field, `policy.kind` or `policy.steps`, changes what
+//! runs), or under `--policy NAME` for every value. Every run uses the same
+//! seed, so each replication meets the same customers whatever the value
+//! (common random numbers), and the difference from the first value is a
+//! paired difference, replication by replication, with its own, much
+//! narrower, interval; where the policy differs between values, the output
+//! says so, and a difference compares policies on the same customers.
 //!
 //! Prints a table (mean ± half-width of the `--confidence` interval over
 //! replications; `*` where a difference's interval excludes 0) and writes
 //! `sweep.csv` to `--out` (default: the current directory): one line per
 //! value and total metric, `value,policy,metric,mean,half_width,n,
-//! diff_mean,diff_half_width`, and with contacts on several channels a
-//! table and lines (`service_level[voice]`) of each channel's service level. Values are TOML, separated by commas outside
+//! diff_mean,diff_half_width` (`policy` the one that value ran). When the
+//! runs together have contacts on several channels, it also prints a table
+//! of each channel's service level, a column per channel any value uses
+//! (`–` where a value uses no such channel), and writes lines
+//! (`service_level[voice]`) for each channel a value uses; a channel's
+//! difference is given only where the first value uses that channel too
+//! (blank in the CSV otherwise). Values are TOML, separated by commas outside
 //! brackets, braces and quotes. `--set FIELD=VALUE` (repeatable),
 //! `--replications N` and `--seed S` change the scenario for every value.
 //! A bad option, file or value exits with status 2, naming it.
@@ -50,7 +58,7 @@ usage: sweep [FILE] --field FIELD --values V1,V2,... [options]
                     (groups[late-generalists].count, offers.timeout, ...)
   --values LIST     its values, TOML, comma-separated (commas inside [], {}
                     or quotes belong to a value)
-  --policy NAME     a built-in policy instead of the scenario's own
+  --policy NAME     a built-in policy instead of each value's scenario's own
   --set FIELD=VALUE change another field for every run (repeatable)
   --replications N  replications instead of the scenario's
   --seed S          seed instead of the scenario's
@@ -211,6 +219,9 @@ fn base_scenario(args: &Args) -> Result<Scenario, String> {
 /// One value's run: its replications (in index order) and its report's totals.
 struct Run {
     value: String,
+    /// The policy it ran: its own scenario's (after `--field` is set), or
+    /// the `--policy` built-in.
+    policy: PolicySpec,
     reps: Vec<Replication>,
     total: Metrics<Estimate>,
     /// Per channel some contact type uses: its name, its index among the
@@ -218,15 +229,123 @@ struct Run {
     channels: Vec<(String, usize, Metrics<Estimate>)>,
 }
 
-/// Channel `c`'s paired differences `run − base` (as [`paired`]).
-fn paired_channel(base: &Run, run: &Run, c: usize, confidence: f64) -> Metrics<Estimate> {
+impl Run {
+    /// Channel `name`'s index among the run's scenario channels and its
+    /// metrics, if some contact type of the run uses it.
+    fn channel(&self, name: &str) -> Option<(usize, &Metrics<Estimate>)> {
+        self.channels
+            .iter()
+            .find(|(n, _, _)| n == name)
+            .map(|(_, c, m)| (*c, m))
+    }
+}
+
+/// The policy a value runs: `--policy NAME` if given (with its scenario's
+/// parameters when the kinds match), else that value's own scenario's
+/// policy, so that a swept `policy.*` field takes effect.
+fn value_policy(named: Option<&str>, scenario: &Scenario) -> Result<PolicySpec, String> {
+    PolicySpec::named(named.as_slice(), &scenario.policy)
+        .map(|p| p[0].clone())
+        .map_err(|e| format!("--policy: {e}"))
+}
+
+/// Every value's simulation and policy, each scenario validated, before
+/// anything runs; warnings go to stderr.
+fn prepare(args: &Args, base: &Scenario) -> Result<Vec<(Simulation, PolicySpec)>, String> {
+    let mut out = Vec::with_capacity(args.values.len());
+    for v in &args.values {
+        let mut s = base.clone();
+        let sim = s
+            .set(&args.field, v)
+            .map_err(|e| e.to_string())
+            .and_then(|()| Simulation::new(s).map_err(|e| e.to_string()))
+            .map_err(|e| format!("--field {} = {v}: {e}", args.field))?;
+        for w in sim.scenario().warnings() {
+            eprintln!("warning: {} = {v}: {w}", args.field);
+        }
+        let policy = value_policy(args.policy.as_deref(), sim.scenario())?;
+        let own = &sim.scenario().policy;
+        let swept = *own != base.policy || args.field.starts_with("policy");
+        if swept && policy != *own {
+            eprintln!(
+                "warning: {} = {v}: --policy {} runs, not this value's own policy ({})",
+                args.field,
+                policy.name(),
+                own.name()
+            );
+        }
+        out.push((sim, policy));
+    }
+    Ok(out)
+}
+
+/// Runs one value: its replications under `policy` and its report.
+fn run_value(
+    sim: &Simulation,
+    policy: &PolicySpec,
+    value: &str,
+    confidence: f64,
+) -> Result<Run, String> {
+    let opts = RunOptions {
+        confidence,
+        ..RunOptions::default()
+    };
+    let reps = sim
+        .replications_policy(policy, opts)
+        .map_err(|e| e.to_string())?;
+    let report = sim.report(&reps, confidence).map_err(|e| e.to_string())?;
+    let channels = report
+        .by_channel
+        .into_iter()
+        .filter_map(|row| {
+            let c = sim
+                .scenario()
+                .channels
+                .iter()
+                .position(|n| *n == row.name)?;
+            Some((row.name, c, row.metrics))
+        })
+        .collect();
+    Ok(Run {
+        value: value.to_string(),
+        policy: policy.clone(),
+        reps,
+        total: report.total,
+        channels,
+    })
+}
+
+/// The channels some run uses, each once: in `order` (the unswept
+/// scenario's channels), then any other in the order the runs name them.
+fn channel_union(runs: &[Run], order: &[String]) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    for run in runs {
+        for (name, _, _) in &run.channels {
+            if !names.contains(name) {
+                names.push(name.clone());
+            }
+        }
+    }
+    // A stable sort: channels outside `order` keep their first-seen order.
+    names.sort_by_key(|n| order.iter().position(|o| o == n).unwrap_or(usize::MAX));
+    names
+}
+
+/// Channel `name`'s paired differences `run − base` (as [`paired`]), or
+/// `None` when either run has no contact type on it (nothing to pair).
+fn paired_channel(base: &Run, run: &Run, name: &str, confidence: f64) -> Option<Metrics<Estimate>> {
+    let (cb, _) = base.channel(name)?;
+    let (cr, _) = run.channel(name)?;
     let diffs: Vec<Metrics<f64>> = base
         .reps
         .iter()
         .zip(&run.reps)
-        .map(|(a, b)| b.by_channel[c].minus(&a.by_channel[c]))
+        .map(|(a, b)| b.by_channel[cr].minus(&a.by_channel[cb]))
         .collect();
-    Metrics::estimate(&diffs.iter().collect::<Vec<_>>(), confidence)
+    Some(Metrics::estimate(
+        &diffs.iter().collect::<Vec<_>>(),
+        confidence,
+    ))
 }
 
 /// Each total metric's paired difference `run − base`, replication by
@@ -275,44 +394,75 @@ fn print_table(field: &str, runs: &[Run], diffs: &[Metrics<Estimate>]) {
     print_grid(&rows);
 }
 
-/// Service level per channel, when contacts came on several: the total
-/// mixes channels of different targets.
-fn print_channels(field: &str, runs: &[Run], confidence: f64) {
-    let Some(first) = runs.first() else { return };
-    if first.channels.len() < 2 {
-        return;
+/// The rows of the per-channel service-level table (header first), or
+/// `None` unless the runs together used several channels. A column per
+/// channel of any run ([`channel_union`]); a run without contacts on a
+/// channel has `–` there, and a difference is shown only where the run and
+/// the first both have the channel.
+fn channel_rows(
+    field: &str,
+    runs: &[Run],
+    order: &[String],
+    confidence: f64,
+) -> Option<Vec<Vec<String>>> {
+    let first = runs.first()?;
+    let names = channel_union(runs, order);
+    if names.len() < 2 {
+        return None;
     }
     let mut rows = vec![
         std::iter::once(field.to_string())
-            .chain(
-                first
-                    .channels
-                    .iter()
-                    .map(|(name, _, _)| format!("{name} SL %")),
-            )
+            .chain(names.iter().map(|name| format!("{name} SL %")))
             .collect::<Vec<_>>(),
     ];
     for run in runs {
         let mut row = vec![run.value.clone()];
-        for (_, c, m) in &run.channels {
+        for name in &names {
+            let Some((_, m)) = run.channel(name) else {
+                row.push("–".into());
+                continue;
+            };
             let base = pm(&m.service_level, 100.0, 1);
-            row.push(if std::ptr::eq(run, first) {
-                base
+            let d = if std::ptr::eq(run, first) {
+                None
             } else {
-                let d = paired_channel(first, run, *c, confidence);
-                format!("{base}  ({})", diff(&d.service_level, 100.0, 1))
+                paired_channel(first, run, name, confidence)
+            };
+            row.push(match d {
+                Some(d) => format!("{base}  ({})", diff(&d.service_level, 100.0, 1)),
+                None => base,
             });
         }
         rows.push(row);
     }
+    Some(rows)
+}
+
+/// Service level per channel, when contacts came on several: the total
+/// mixes channels of different targets.
+fn print_channels(field: &str, runs: &[Run], order: &[String], confidence: f64) {
+    let Some(rows) = channel_rows(field, runs, order, confidence) else {
+        return;
+    };
     println!("\nservice level per channel (each contact against its own type's target):");
     print_grid(&rows);
+    if runs.iter().any(|r| r.channels.len() < rows[0].len() - 1) {
+        println!(
+            "(– where a value's contact types use no such channel; a difference only where the \
+             first value's run has the channel too)"
+        );
+    }
 }
 
 /// Rows as a table: the first a header, then a rule; the first column left.
 fn print_grid(rows: &[Vec<String>]) {
     let widths: Vec<usize> = (0..rows[0].len())
-        .map(|j| rows.iter().map(|r| r[j].chars().count()).max().unwrap_or(0))
+        .map(|j| {
+            rows.iter()
+                .map(|r| r.get(j).map_or(0, |c| c.chars().count()))
+                .max()
+                .unwrap_or(0)
+        })
         .collect();
     for (i, row) in rows.iter().enumerate() {
         let line: Vec<String> = row
@@ -335,8 +485,11 @@ fn print_grid(rows: &[Vec<String>]) {
     }
 }
 
-/// `sweep.csv`: one line per value and total metric.
-fn csv(runs: &[Run], diffs: &[Metrics<Estimate>], policy: &str, confidence: f64) -> String {
+/// `sweep.csv`: one line per value and total metric, each with the policy
+/// its run used; when the runs together used several channels, a
+/// `service_level[CHANNEL]` line per channel each run uses (its difference
+/// blank where the first value's run has no contacts on that channel).
+fn csv(runs: &[Run], diffs: &[Metrics<Estimate>], order: &[String], confidence: f64) -> String {
     fn num(x: f64) -> String {
         // Huge and tiny values in exponent form (1.1e-15, not 0.0000000000000011):
         // still exact, shorter, and what a reader expects.
@@ -355,33 +508,34 @@ fn csv(runs: &[Run], diffs: &[Metrics<Estimate>], policy: &str, confidence: f64)
             s.to_string()
         }
     }
+    let several_channels = channel_union(runs, order).len() > 1;
     let mut out = String::from("value,policy,metric,mean,half_width,n,diff_mean,diff_half_width\n");
     for (run, d) in runs.iter().zip(diffs) {
-        let mut line = |name: &str, e: &Estimate, de: &Estimate| {
+        let mut line = |name: &str, e: &Estimate, de: Option<&Estimate>| {
             out.push_str(&format!(
                 "{},{},{},{},{},{},{},{}\n",
                 quote(&run.value),
-                quote(policy),
+                quote(run.policy.name()),
                 quote(name),
                 num(e.mean),
                 num(e.half_width),
                 e.n,
-                num(de.mean),
-                num(de.half_width)
+                de.map_or(String::new(), |de| num(de.mean)),
+                de.map_or(String::new(), |de| num(de.half_width)),
             ));
         };
         let metrics = run.total.values().zip(d.values());
         for (name, (e, de)) in Metrics::<Estimate>::NAMES.iter().zip(metrics) {
-            line(name, e, de);
+            line(name, e, Some(de));
         }
         // Each channel's service level, when contacts came on several.
-        if run.channels.len() > 1 {
-            for (channel, c, m) in &run.channels {
-                let d = paired_channel(&runs[0], run, *c, confidence);
+        if several_channels {
+            for (channel, _, m) in &run.channels {
+                let d = paired_channel(&runs[0], run, channel, confidence);
                 line(
                     &format!("service_level[{channel}]"),
                     &m.service_level,
-                    &d.service_level,
+                    d.as_ref().map(|d| &d.service_level),
                 );
             }
         }
@@ -403,28 +557,30 @@ fn main() -> ExitCode {
         Ok(s) => s,
         Err(e) => return fail(e),
     };
-    // Every value is checked, and its scenario validated, before anything runs.
-    let mut sims = Vec::with_capacity(args.values.len());
-    for v in &args.values {
-        let mut s = base.clone();
-        let checked = s
-            .set(&args.field, v)
-            .map_err(|e| e.to_string())
-            .and_then(|()| Simulation::new(s).map_err(|e| e.to_string()));
-        match checked {
-            Ok(sim) => {
-                for w in sim.scenario().warnings() {
-                    eprintln!("warning: {} = {v}: {w}", args.field);
-                }
-                sims.push(sim)
-            }
-            Err(e) => return fail(format!("--field {} = {v}: {e}", args.field)),
-        }
-    }
-    let own = base.policy.clone();
-    let policy = match PolicySpec::named(args.policy.as_slice(), &own) {
-        Ok(p) => p[0].clone(),
-        Err(e) => return fail(format!("--policy: {e}")),
+    // Every value is checked, and its scenario validated, before anything
+    // runs. Each value runs its own scenario's policy (or --policy): a
+    // swept `policy.*` field changes what runs.
+    let sims = match prepare(&args, &base) {
+        Ok(s) => s,
+        Err(e) => return fail(e),
+    };
+    let same_kind = sims.windows(2).all(|w| w[0].1.name() == w[1].1.name());
+    let names: Vec<&str> = sims.iter().map(|(_, p)| p.name()).collect();
+    let (policy_text, policy_note) = if sims.windows(2).all(|w| w[0].1 == w[1].1) {
+        (names[0].to_string(), None)
+    } else if same_kind {
+        (
+            format!("{} (its parameters vary with the value)", names[0]),
+            Some(format!("the {} parameters differ between values", names[0])),
+        )
+    } else {
+        (
+            format!("per value: {}", names.join(", ")),
+            Some(format!(
+                "the policy differs between values ({})",
+                names.join(", ")
+            )),
+        )
     };
     if let Err(e) = std::fs::create_dir_all(&args.out) {
         return fail(format!("--out: cannot create {}: {e}", args.out.display()));
@@ -443,7 +599,7 @@ fn main() -> ExitCode {
         } else {
             &base.name
         },
-        policy.name(),
+        policy_text,
         base.replications,
         base.seed
     );
@@ -454,38 +610,8 @@ fn main() -> ExitCode {
             .expect("a valid template"),
     );
     let mut runs = Vec::with_capacity(sims.len());
-    for (sim, value) in sims.iter().zip(&args.values) {
-        let opts = RunOptions {
-            confidence: args.confidence,
-            ..RunOptions::default()
-        };
-        let done = sim
-            .replications_policy(&policy, opts)
-            .map_err(|e| e.to_string())
-            .and_then(|reps| {
-                let report = sim
-                    .report(&reps, args.confidence)
-                    .map_err(|e| e.to_string())?;
-                let channels = report
-                    .by_channel
-                    .into_iter()
-                    .filter_map(|row| {
-                        let c = sim
-                            .scenario()
-                            .channels
-                            .iter()
-                            .position(|n| *n == row.name)?;
-                        Some((row.name, c, row.metrics))
-                    })
-                    .collect();
-                Ok(Run {
-                    value: value.clone(),
-                    reps,
-                    total: report.total,
-                    channels,
-                })
-            });
-        match done {
+    for ((sim, policy), value) in sims.iter().zip(&args.values) {
+        match run_value(sim, policy, value, args.confidence) {
             Ok(run) => runs.push(run),
             Err(e) => {
                 bar.finish_and_clear();
@@ -502,7 +628,7 @@ fn main() -> ExitCode {
         .map(|r| paired(&runs[0], r, args.confidence))
         .collect();
     print_table(&args.field, &runs, &diffs);
-    print_channels(&args.field, &runs, args.confidence);
+    print_channels(&args.field, &runs, &base.channels, args.confidence);
     println!(
         "\neach cell: mean ± half-width of the {}% (Student t) interval over replications; in \
          brackets the paired difference from {} = {}, * where its interval excludes 0",
@@ -510,8 +636,14 @@ fn main() -> ExitCode {
         args.field,
         runs[0].value
     );
+    if let Some(note) = policy_note {
+        println!(
+            "{note}: each difference compares a value's policy with the first value's on the \
+             same customers (common random numbers)"
+        );
+    }
     let path = args.out.join("sweep.csv");
-    let written = std::fs::write(&path, csv(&runs, &diffs, policy.name(), args.confidence));
+    let written = std::fs::write(&path, csv(&runs, &diffs, &base.channels, args.confidence));
     match written {
         Ok(()) => {
             println!("wrote {}", path.display());
@@ -562,12 +694,13 @@ mod tests {
             let total = sim.report(&reps, 0.95).unwrap().total;
             Run {
                 value: String::new(),
+                policy: spec.clone(),
                 reps,
                 total,
                 channels: vec![],
             }
         };
-        let (a, b) = (run(&sim), run(&sim2));
+        let (mut a, mut b) = (run(&sim), run(&sim2));
         let same = paired(&a, &a, 0.95);
         assert_eq!(same.service_level.mean, 0.0);
         assert_eq!(same.service_level.half_width, 0.0);
@@ -592,7 +725,10 @@ mod tests {
             .iter()
             .position(|c| c == "voice")
             .unwrap();
-        let d = paired_channel(&a, &b, voice, 0.95);
+        let m = Metrics::estimate(&[&a.reps[0].by_channel[voice]], 0.95);
+        a.channels = vec![("voice".into(), voice, m)];
+        b.channels = vec![("voice".into(), voice, m)];
+        let d = paired_channel(&a, &b, "voice", 0.95).unwrap();
         let by_hand: f64 = a
             .reps
             .iter()
@@ -601,6 +737,212 @@ mod tests {
             .sum::<f64>()
             / 4.0;
         assert!((d.service_level.mean - by_hand).abs() < 1e-15);
-        assert_eq!(paired_channel(&a, &a, voice, 0.95).service_level.mean, 0.0);
+        let same = paired_channel(&a, &a, "voice", 0.95).unwrap();
+        assert_eq!(same.service_level.mean, 0.0);
+        // Nothing to pair on a channel one of the runs does not use.
+        assert!(paired_channel(&a, &b, "chat", 0.95).is_none());
+    }
+
+    /// The sweep's runs of `base` with `field` set to each of `values`, as
+    /// `main` runs them.
+    fn sweep_runs(
+        base: Scenario,
+        field: &str,
+        values: &[&str],
+        policy: Option<&str>,
+    ) -> (Scenario, Vec<Run>) {
+        let args = Args {
+            file: None,
+            field: field.into(),
+            values: values.iter().map(|v| v.to_string()).collect(),
+            policy: policy.map(str::to_string),
+            sets: Vec::new(),
+            replications: None,
+            seed: None,
+            confidence: 0.95,
+            out: PathBuf::from("."),
+        };
+        let runs = prepare(&args, &base)
+            .unwrap()
+            .iter()
+            .zip(values)
+            .map(|((sim, p), v)| run_value(sim, p, v, 0.95).unwrap())
+            .collect();
+        (base, runs)
+    }
+
+    /// Voice and chat contacts; a group that also takes social (and email).
+    const TWO_CHANNELS: &str = r#"
+        horizon = 3600.0
+        replications = 2
+        [[groups]]
+        name = "g"
+        count = 4
+        capacity = { voice = 1, chat = 2, email = 1, social = 2 }
+        [[contact_types]]
+        name = "calls"
+        channel = "voice"
+        arrivals = { kind = "poisson", rate = 0.01 }
+        service = { kind = "exponential", mean = 100.0 }
+        [[contact_types]]
+        name = "chats"
+        channel = "chat"
+        arrivals = { kind = "poisson", rate = 0.01 }
+        service = { kind = "exponential", mean = 100.0 }
+        [[contact_types]]
+        name = "mails"
+        channel = "email"
+        arrivals = { kind = "poisson", rate = 0.002 }
+        service = { kind = "constant", value = 60.0 }
+        [service_levels]
+        email = { threshold = 86400.0, fraction = 0.9 }
+    "#;
+
+    /// A cell of `rows` by its header and its row's value.
+    fn cell<'a>(rows: &'a [Vec<String>], value: &str, header: &str) -> &'a str {
+        let j = rows[0].iter().position(|h| h == header).unwrap();
+        let row = rows.iter().find(|r| r[0] == value).unwrap();
+        &row[j]
+    }
+
+    /// A swept value that changes the channels used: a column per channel
+    /// any run uses, each run's numbers under its own channel's name, `–`
+    /// where it has none, differences only where both runs have the channel.
+    #[test]
+    fn channel_table_follows_channel_names() {
+        let field = "contact_types[chats].channel";
+        let (base, runs) = sweep_runs(
+            Scenario::from_toml_str(TWO_CHANNELS).unwrap(),
+            field,
+            &["\"chat\"", "\"social\""],
+            None,
+        );
+        let rows = channel_rows(field, &runs, &base.channels, 0.95).unwrap();
+        assert_eq!(
+            rows[0],
+            [
+                field,
+                "voice SL %",
+                "chat SL %",
+                "email SL %",
+                "social SL %"
+            ]
+        );
+        assert!(rows.iter().all(|r| r.len() == rows[0].len()));
+        let social = &runs[1];
+        assert_eq!(cell(&rows, "\"social\"", "chat SL %"), "–");
+        assert_eq!(cell(&rows, "\"chat\"", "social SL %"), "–");
+        // The social row's social cell is its social channel's, with no
+        // difference (the first run has no social contacts).
+        let (_, m) = social.channel("social").unwrap();
+        assert_eq!(
+            cell(&rows, "\"social\"", "social SL %"),
+            pm(&m.service_level, 100.0, 1)
+        );
+        // Its email cell is its email channel's, paired with the first's email.
+        let (_, m) = social.channel("email").unwrap();
+        let d = paired_channel(&runs[0], social, "email", 0.95).unwrap();
+        assert_eq!(
+            cell(&rows, "\"social\"", "email SL %"),
+            format!(
+                "{}  ({})",
+                pm(&m.service_level, 100.0, 1),
+                diff(&d.service_level, 100.0, 1)
+            )
+        );
+        // The CSV: each run's own channels, by name; no difference where the
+        // first run lacks the channel.
+        let diffs: Vec<_> = runs.iter().map(|r| paired(&runs[0], r, 0.95)).collect();
+        let text = csv(&runs, &diffs, &base.channels, 0.95);
+        let lines: Vec<&str> = text.lines().filter(|l| l.contains("[")).collect();
+        let named = |v: &str, c: &str| {
+            lines
+                .iter()
+                .find(|l| l.starts_with(v) && l.contains(&format!(",service_level[{c}],")))
+                .copied()
+        };
+        assert!(named("\"\"\"chat", "chat").is_some());
+        assert!(named("\"\"\"chat", "social").is_none());
+        assert!(named("\"\"\"social", "chat").is_none());
+        let (_, m) = social.channel("social").unwrap();
+        let line = named("\"\"\"social", "social").unwrap();
+        assert!(line.ends_with(",,"), "{line}");
+        assert!(
+            line.contains(&format!(",{},", m.service_level.mean)),
+            "{line}"
+        );
+    }
+
+    /// A first value on one channel and a second on two, and the reverse:
+    /// both get the table (no panic, no silent skip).
+    #[test]
+    fn channel_table_when_the_first_run_has_one_channel() {
+        let field = "contact_types[chats].channel";
+        // Voice and chat contacts only: the email type gone.
+        let one = TWO_CHANNELS
+            .split("[[contact_types]]\n        name = \"mails\"")
+            .next()
+            .unwrap();
+        let one = Scenario::from_toml_str(one).unwrap();
+        for values in [["\"chat\"", "\"voice\""], ["\"voice\"", "\"chat\""]] {
+            let (base, runs) = sweep_runs(one.clone(), field, &values, None);
+            let rows = channel_rows(field, &runs, &base.channels, 0.95).unwrap();
+            assert_eq!(rows[0], [field, "voice SL %", "chat SL %"]);
+            assert_eq!(cell(&rows, "\"voice\"", "chat SL %"), "–");
+            assert_ne!(cell(&rows, "\"chat\"", "chat SL %"), "–");
+            print_grid(&rows);
+        }
+    }
+
+    /// Each value runs its own scenario's policy: a swept `policy.*` field
+    /// changes what runs (and the CSV says which ran); `--policy` replaces it.
+    #[test]
+    fn each_value_runs_its_own_policy() {
+        let field = "policy.steps";
+        let values = [
+            "[{ after = 30, relax = 1 }]",
+            "[{ after = 600, relax = 1 }]",
+        ];
+        let mut center = Scenario::from_toml_str(DEFAULT_CENTER).unwrap();
+        center.replications = 3;
+        let (_, runs) = sweep_runs(center.clone(), field, &values, None);
+        for (run, v) in runs.iter().zip(values) {
+            let mut s = center.clone();
+            s.set(field, v).unwrap();
+            assert_eq!(run.policy, s.policy);
+            let sim = Simulation::new(s.clone()).unwrap();
+            let reps = sim
+                .replications_policy(&s.policy, RunOptions::default())
+                .unwrap();
+            for (a, b) in run.reps.iter().zip(&reps) {
+                assert_eq!(a.total.service_level, b.total.service_level);
+                assert_eq!(a.total.asa, b.total.asa);
+            }
+        }
+        assert_ne!(runs[0].policy, runs[1].policy);
+        let differ = runs[0]
+            .reps
+            .iter()
+            .zip(&runs[1].reps)
+            .any(|(a, b)| a.total.asa != b.total.asa);
+        assert!(differ, "the two steps route differently");
+
+        let (_, runs) = sweep_runs(
+            center.clone(),
+            "policy",
+            &[r#"{ kind = "c-mu" }"#, r#"{ kind = "longest-idle-agent" }"#],
+            None,
+        );
+        assert_eq!(runs[0].policy.name(), "c-mu");
+        assert_eq!(runs[1].policy.name(), "longest-idle-agent");
+        let diffs: Vec<_> = runs.iter().map(|r| paired(&runs[0], r, 0.95)).collect();
+        let text = csv(&runs, &diffs, &[], 0.95);
+        assert!(text.contains(",c-mu,service_level,"));
+        assert!(text.contains(",longest-idle-agent,service_level,"));
+
+        // --policy NAME runs that built-in for every value.
+        let s = Scenario::from_toml_str(DEFAULT_CENTER).unwrap();
+        assert_eq!(value_policy(Some("c-mu"), &s).unwrap().name(), "c-mu");
+        assert_eq!(value_policy(None, &s).unwrap(), s.policy);
     }
 }
