@@ -648,6 +648,14 @@ fn fields_are_set_by_their_paths() {
     .unwrap();
     s.set("service_levels.voice.fraction", "0.85").unwrap();
     assert_eq!((s.seed, s.interval), (99, Some(600.0)));
+    // A seed beyond TOML's integers (JSON and --seed take any u64) stays,
+    // and does not stop other fields being set.
+    let mut big = s.clone();
+    big.seed = u64::MAX;
+    big.set("groups[0].count", "6").unwrap();
+    assert_eq!((big.seed, big.groups[0].count), (u64::MAX, 6));
+    big.set("seed", "5").unwrap();
+    assert_eq!(big.seed, 5);
     assert_eq!(
         serde_json::to_value(&s.contact_types[0].arrivals).unwrap(),
         serde_json::json!({"kind": "poisson", "rate": 0.02})
@@ -691,6 +699,26 @@ fn fields_are_set_by_their_paths() {
     t.set("groups[0].count", "0").unwrap();
     let e = Simulation::new(t).unwrap_err().to_string();
     assert!(e.contains("groups[0].count"), "{e}");
+}
+
+/// A total capacity the channels cannot reach is said: utilisation divides
+/// by it.
+#[test]
+fn an_unreachable_total_capacity_is_said() {
+    let s = with(
+        "capacity = { voice = 1, chat = 2 }",
+        "capacity = { voice = 1, chat = 2 }\ntotal_capacity = 4",
+    )
+    .unwrap();
+    let w = s.warnings();
+    assert_eq!(w.len(), 1, "{w:?}");
+    assert!(w[0].starts_with("groups[0].total_capacity: 4 is more than group \"a\"'s channel capacities add up to (3)"), "{w:?}");
+    let s = with(
+        "capacity = { voice = 1, chat = 2 }",
+        "capacity = { voice = 1, chat = 2 }\ntotal_capacity = 3",
+    )
+    .unwrap();
+    assert_eq!(s.warnings(), Vec::<String>::new());
 }
 
 /// A draining run ends when its last contact leaves: with every ring longer

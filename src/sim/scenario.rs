@@ -769,8 +769,13 @@ impl Scenario {
             }
             Err(_) => toml::Value::String(value.to_string()),
         };
-        let mut root = toml::Value::try_from(&*self)
-            .map_err(|e| bad(format!("the scenario has no TOML form: {e}")))?;
+        // TOML's integers stop at i64::MAX, a seed goes to u64::MAX: the
+        // seed is kept out of the TOML form, and put back unless it is the
+        // field set.
+        let seed = std::mem::replace(&mut self.seed, 0);
+        let root = toml::Value::try_from(&*self);
+        self.seed = seed;
+        let mut root = root.map_err(|e| bad(format!("the scenario has no TOML form: {e}")))?;
         // Path segments: `name` or `name[index]` (an index or a name).
         let mut steps: Vec<(&str, Option<&str>)> = Vec::new();
         for seg in path.split('.') {
@@ -829,6 +834,9 @@ impl Scenario {
         let mut s: Scenario = root
             .try_into()
             .map_err(|e: toml::de::Error| bad(e.message().to_string()))?;
+        if path != "seed" {
+            s.seed = seed;
+        }
         s.base_dir = self.base_dir.clone();
         *self = s;
         Ok(())
@@ -859,6 +867,14 @@ impl Scenario {
                 out.push(format!(
                     "groups[{gi}].shifts: group {:?} starts work at {} s, at or after the horizon ({} s): its agents never work",
                     g.name, g.shifts[0].start, self.horizon
+                ));
+            }
+            // Utilisation divides by the total: one never reached lowers it.
+            let sum: u32 = g.capacity.values().map(|&c| u32::from(c)).sum();
+            if let Some(total) = g.total_capacity.filter(|&t| u32::from(t) > sum) {
+                out.push(format!(
+                    "groups[{gi}].total_capacity: {total} is more than group {:?}'s channel capacities add up to ({sum}): it is never reached, and utilisation (contacts held / capacity) counts it",
+                    g.name
                 ));
             }
         }
