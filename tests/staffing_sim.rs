@@ -23,8 +23,8 @@ use skillroute::sim::{
     ArrivalSpec, PolicySpec, RunOptions, Scenario, ServiceTarget, Shift, Simulation,
 };
 use skillroute::staffing::{
-    MeetRule, SimStaffing, StaffingPoint, Target, chained_scenario, single_skill_scenario,
-    staff_erlang_c,
+    MeetRule, SimStaffing, SimStaffingError, StaffingPoint, Target, chained_scenario,
+    single_skill_scenario, staff_erlang_c,
 };
 
 /// False-alarm rate of each "analytic value inside the interval" check.
@@ -411,4 +411,16 @@ fn a_target_out_of_reach_is_named_not_chased() {
         p.service_level.iter().all(|e| e.mean >= 0.8),
         "both met as judged"
     );
+
+    // A ring that always outlasts the time-out answers nobody: no staffing
+    // serves the type, which is said, not staffed with 0 agents.
+    let mut never = single_skill_scenario(load / AHT, 1.0 / AHT, None, TARGET);
+    never.offers.ring_delay = Some(skillroute::sim::Dist::Constant { value: 20.0 });
+    never.offers.timeout = Some(15.0);
+    let e = search.staff_rates(&never, &[load / AHT]).unwrap_err();
+    assert!(
+        matches!(&e, SimStaffingError::Unanswerable { contact_type } if *contact_type == never.contact_types[0].name),
+        "{e}"
+    );
+    assert!(e.to_string().contains("no staffing serves it"), "{e}");
 }

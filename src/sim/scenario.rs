@@ -1087,6 +1087,8 @@ pub(crate) struct RingReach {
     pub se: f64,
     /// The share is below the target by more than 3 standard errors.
     pub out_of_reach: bool,
+    /// The share answered at all (0: none of those drawn).
+    pub answered: f64,
     /// The target the ring allows, for a type out of reach: within the
     /// threshold plus the ring's own time (the answer time with free
     /// agents at the target's fraction, or the longest if abandons while
@@ -1118,6 +1120,7 @@ impl RingReach {
             share,
             se,
             out_of_reach,
+            answered: sorted.len() as f64 / n,
             substitute: ServiceTarget {
                 threshold,
                 fraction,

@@ -202,6 +202,18 @@ pub enum SimStaffingError {
         /// The fraction given.
         fraction: f64,
     },
+    /// No staffing answers a contact type: with an agent free for every
+    /// contact, no customer drawn was answered (every offer outlasts its
+    /// time-out, or patience ends first).
+    #[error(
+        "contact type {contact_type:?}: even with an agent free for every contact, none of the \
+         customers drawn is answered (offers.ring_delay outlasts offers.timeout, or patience \
+         ends first): no staffing serves it"
+    )]
+    Unanswerable {
+        /// The contact type.
+        contact_type: String,
+    },
     /// The Erlang baseline of a contact type could not be computed.
     #[error("interval {interval}, contact type {contact_type:?}: Erlang staffing failed: {error}")]
     Erlang {
@@ -1068,6 +1080,11 @@ impl<'a> Model<'a> {
                 .unwrap_or(0);
             erlang_so_far[home] += 1;
             let reach = ring_reach[ti];
+            if reach.is_some_and(|r| r.answered == 0.0) {
+                return Err(SimStaffingError::Unanswerable {
+                    contact_type: t.name.clone(),
+                });
+            }
             let staffed_to = reach.filter(|r| r.out_of_reach).map(|r| r.substitute);
             types.push(TypeInfo {
                 name: t.name.clone(),
