@@ -95,6 +95,7 @@ const USAGE: &str = "usage: simulate [FILE.toml|FILE.json] [--all-policies | --p
                     report.svg there (default: .), with two or more
                     policies comparison.json and comparison.csv
                     too (an earlier run's are removed), with --trace the traces
+                    (an earlier run's of policies not traced are removed)
   --task N --tasks M
                     run only task N (0..M) of the replications, a contiguous
                     share, and write its replications to
@@ -441,9 +442,9 @@ fn main() -> ExitCode {
     }
 
     let written = write_outputs(&args.out, &runs, &reports, &comparisons).and_then(|mut files| {
-        if args.trace {
-            files.extend(write_traces(&args.out, &sim, &policies)?);
-        }
+        let traced: &[PolicySpec] = if args.trace { &policies } else { &[] };
+        remove_stale_traces(&args.out, traced)?;
+        files.extend(write_traces(&args.out, &sim, traced)?);
         Ok(files)
     });
     match written {
@@ -1052,6 +1053,24 @@ fn long_csv(prefix_header: &str, parts: impl Iterator<Item = (String, String)>) 
         }
     }
     csv
+}
+
+/// Removes the traces of built-in policies this run does not trace: an
+/// earlier run's `trace-POLICY.csv` beside this run's report would read as
+/// this run's (as `comparison.*` are removed).
+fn remove_stale_traces(out: &Path, traced: &[PolicySpec]) -> Result<(), String> {
+    for spec in PolicySpec::builtins() {
+        if traced.iter().any(|p| p.name() == spec.name()) {
+            continue;
+        }
+        let path = out.join(format!("trace-{}.csv", spec.name()));
+        match std::fs::remove_file(&path) {
+            Ok(()) => println!("removed {} (an earlier run's)", path.display()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(format!("cannot remove {}: {e}", path.display())),
+        }
+    }
+    Ok(())
 }
 
 /// Replication 0 again under each policy, each contact written as it leaves

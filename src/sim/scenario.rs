@@ -1506,9 +1506,11 @@ fn read_trace(
     type_name: &str,
     types: &[&str],
 ) -> Result<(Vec<f64>, Strangers), ScenarioError> {
-    let text = std::fs::read_to_string(path).map_err(|e| ScenarioError::Io {
-        path: path.to_path_buf(),
-        message: e.to_string(),
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        invalid(
+            format!("{field}.file"),
+            format!("cannot read {}: {e}", path.display()),
+        )
     })?;
     // A spreadsheet's export may open with a byte-order mark.
     let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
