@@ -475,6 +475,10 @@ pub struct Router<P: RoutingPolicy = Box<dyn RoutingPolicy>> {
     /// An agent that freed a slot, listed again only after the decision
     /// about it (see `freed`).
     deferred: Option<u32>,
+    /// The contact whose `ContactArrived` is being handled: an offer made
+    /// to it then is an offer on arrival, whatever its arrival time says
+    /// (see [`Router::expected_wait`]).
+    newcomer: Option<u32>,
     due: Vec<ContactId>,
     rejected: u64,
 }
@@ -531,6 +535,7 @@ impl<P: RoutingPolicy> RouterBuilder<P> {
             memo: ScoreMemo::default(),
             vouched: Vouched::default(),
             deferred: None,
+            newcomer: None,
             due: Vec::new(),
             rejected: 0,
         })
@@ -744,8 +749,10 @@ pub struct ContactSnapshot {
     /// Agents whose cool-down on it still runs, with the time it ends.
     #[serde(default)]
     pub cooldowns: Vec<(AgentId, f64)>,
-    /// It waited before its offer (some time passed between its arrival and
-    /// the offer): its answer will count for [`Router::expected_wait`].
+    /// It waited before its offer (it was queued — not offered while the
+    /// router handled its arrival — and some time passed between its
+    /// arrival and the offer): its answer will count for
+    /// [`Router::expected_wait`].
     #[serde(default)]
     pub waited: bool,
 }
@@ -813,8 +820,11 @@ impl<P: RoutingPolicy> Router<P> {
     /// together. This is the "last to enter service" (LES) predictor of
     /// Ibrahim & Whitt (2009), which needs no service-time model and follows
     /// the policy's own priorities. A contact answered at once (or offered
-    /// on arrival) does not count, and with ringing offers the answer is
-    /// the acceptance, not the offer.
+    /// on arrival) does not count — "on arrival" meaning while the router
+    /// handles its `ContactArrived`, even if its arrival time is earlier
+    /// (a contact that kept its arrival time from an IVR) — whether offers
+    /// ring or are accepted automatically, and whatever the policy; with
+    /// ringing offers the answer is the acceptance, not the offer.
     ///
     /// `None` if the contact is not waiting, or no contact of its kind has
     /// been answered after waiting since the router last forgot that kind
@@ -1081,6 +1091,7 @@ impl<P: RoutingPolicy> Router<P> {
         self.now = snapshot.time.unwrap_or(f64::NEG_INFINITY);
         self.rejected = snapshot.rejected_proposals;
         self.deferred = None;
+        self.newcomer = None;
         self.due.clear();
         for ix in waiting {
             self.st.enqueue(ix);
@@ -1152,6 +1163,7 @@ impl<P: RoutingPolicy> Router<P> {
     ) -> Result<(), RouterError> {
         let (triggers, arriving) = apply(self)?;
         self.settle(now, triggers, arriving, out);
+        self.newcomer = None;
         Ok(())
     }
 
@@ -1464,6 +1476,7 @@ impl<P: RoutingPolicy> Router<P> {
             None
         };
         self.arm(ix, now);
+        self.newcomer = Some(ix);
         Ok(([Some(Trigger::ContactWaiting(id)), None], arriving))
     }
 
@@ -1854,8 +1867,9 @@ impl<P: RoutingPolicy> Router<P> {
         } else {
             Held::Offered(a)
         };
+        let on_arrival = self.newcomer == Some(ix);
         self.st
-            .take_offered(ix, self.now, self.config.auto_accept, held);
+            .take_offered(ix, self.now, on_arrival, self.config.auto_accept, held);
         self.st.agents[a as usize].take_slot(channel);
         self.st.refresh_agent(a);
         if self.deferred == Some(a) {
