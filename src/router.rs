@@ -17,7 +17,7 @@ use crate::model::{
     Agent, AgentId, AgentState, ChannelId, Contact, ContactId, ContactState, ModelError, Outcome,
     Presence,
 };
-use crate::policy::{Proposal, RoutingPolicy, Trigger};
+use crate::policy::{PolicyError, Proposal, RoutingPolicy, Trigger};
 use crate::score::{FitModel, NeutralFit, ScoreBreakdown, ScoreError, ScoreWeights};
 pub use crate::state::Counts;
 use crate::state::{AgentRec, Held, IdMap, RouterView, ScoreMemo, State, Vouched};
@@ -276,6 +276,9 @@ pub enum RouterError {
     /// Invalid score weights or fit configuration.
     #[error("invalid scoring configuration: {0}")]
     Score(#[from] ScoreError),
+    /// Invalid policy settings ([`RoutingPolicy::validate`]).
+    #[error("invalid policy settings: {0}")]
+    Policy(#[from] PolicyError),
     /// Invalid router configuration.
     #[error("router parameter `{field}` must be finite and >= 0, got {value}")]
     BadParameter {
@@ -521,10 +524,19 @@ impl<P: RoutingPolicy> RouterBuilder<P> {
         self.fit = Box::new(fit);
         self
     }
-    /// Validates the configuration and builds the router.
+    /// Validates the configuration and the policy's settings
+    /// ([`RoutingPolicy::validate`]) and builds the router.
     pub fn build(self) -> Result<Router<P>, RouterError> {
         self.config.validate()?;
-        Ok(Router {
+        self.policy.validate()?;
+        Ok(self.build_unchecked_policy())
+    }
+
+    /// Builds the router from a valid configuration, without checking the
+    /// policy.
+    fn build_unchecked_policy(self) -> Router<P> {
+        debug_assert!(self.config.validate().is_ok());
+        Router {
             st: State::default(),
             policy: self.policy,
             fit: self.fit,
@@ -538,7 +550,7 @@ impl<P: RoutingPolicy> RouterBuilder<P> {
             newcomer: None,
             due: Vec::new(),
             rejected: 0,
-        })
+        }
     }
 }
 
@@ -759,10 +771,17 @@ pub struct ContactSnapshot {
 
 impl<P: RoutingPolicy> Router<P> {
     /// A router with the default configuration and a neutral fit model.
+    /// Infallible: it does not check the policy's settings
+    /// ([`RoutingPolicy::validate`]; debug builds assert them). A policy
+    /// built from unchecked settings belongs in
+    /// [`Router::builder`]`(policy).build()`, which refuses invalid ones
+    /// with [`RouterError::Policy`].
     pub fn new(policy: P) -> Router<P> {
-        Router::builder(policy)
-            .build()
-            .expect("the default configuration is valid")
+        debug_assert!(
+            policy.validate().is_ok(),
+            "invalid policy settings: use Router::builder(policy).build() to check them"
+        );
+        Router::builder(policy).build_unchecked_policy()
     }
 
     /// Starts a router with `policy`; set weights, cool-down and fit model, then build.

@@ -370,6 +370,9 @@ impl<P: RoutingPolicy> RoutingPolicy for Batch<P> {
     fn observe_outcome(&mut self, c: &Contact, agent: AgentId, outcome: &Outcome) {
         self.0.observe_outcome(c, agent, outcome)
     }
+    fn validate(&self) -> Result<(), skillroute::policy::PolicyError> {
+        self.0.validate()
+    }
     fn explain(
         &self,
         view: &RouterView<'_>,
@@ -1945,4 +1948,68 @@ fn profiles_left_by_updates_are_swept() {
         r.check_consistency()
             .unwrap_or_else(|e| panic!("{n} updates, then a login: {e}"));
     }
+}
+
+/// The router refuses a policy whose own settings check fails, boxed or
+/// wrapped: negative aging would break the documented urgency (and the
+/// "first waiting contact of each group is enough" shortcut that assumes
+/// urgency grows with the wait).
+#[test]
+fn the_router_refuses_invalid_policy_settings() {
+    use skillroute::RouterError;
+    use skillroute::policy::PolicyError;
+    let bad = PriorityAging {
+        aging_per_second: -1.0,
+        ..PriorityAging::default()
+    };
+    let expected = Err(PolicyError::BadParameter {
+        field: "aging_per_second",
+        value: -1.0,
+    });
+    assert_eq!(bad.validate(), expected);
+    assert_eq!(RoutingPolicy::validate(&bad), expected);
+    fn refused<P: RoutingPolicy>(r: Result<Router<P>, RouterError>) -> PolicyError {
+        match r {
+            Err(RouterError::Policy(e)) => e,
+            Err(e) => panic!("wrong error {e}"),
+            Ok(_) => panic!("an invalid policy was accepted"),
+        }
+    }
+    let e = refused(Router::builder(bad.clone()).build());
+    assert_eq!(Err(e.clone()), expected);
+    assert!(e.to_string().contains("aging_per_second"), "{e}");
+    let boxed: Box<dyn RoutingPolicy> = Box::new(bad.clone());
+    assert_eq!(Err(refused(Router::builder(boxed).build())), expected);
+    assert_eq!(Err(refused(Router::builder(Batch(bad)).build())), expected);
+    let cmu = CMu {
+        cost_per_priority: f64::NAN,
+    };
+    assert!(matches!(
+        refused(Router::builder(cmu).build()),
+        PolicyError::BadParameter {
+            field: "cost_per_priority",
+            ..
+        }
+    ));
+    // Steps out of order, which `SkillExpansion::new` refuses, can come
+    // from a file.
+    let se: SkillExpansion =
+        serde_json::from_str(r#"{"steps":[{"after":60,"relax":2},{"after":20,"relax":1}]}"#)
+            .unwrap();
+    assert_eq!(
+        refused(Router::builder(se).build()),
+        PolicyError::UnorderedSteps { index: 1 }
+    );
+    // Valid settings, and policies with nothing to check, are accepted.
+    assert!(Router::builder(PriorityAging::default()).build().is_ok());
+    assert!(Router::builder(SkillExpansion::default()).build().is_ok());
+    assert!(Router::builder(CMu::default()).build().is_ok());
+    assert!(Router::builder(LongestIdleAgent).build().is_ok());
+    assert!(
+        Router::builder(Batch::<OptimalAssignment>::default())
+            .build()
+            .is_ok()
+    );
+    let lf = LearnedFit::new(LearnedFitConfig::default()).unwrap();
+    assert!(Router::builder(lf).build().is_ok());
 }

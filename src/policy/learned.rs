@@ -502,6 +502,9 @@ impl RoutingPolicy for LearnedFit {
             }
         }
     }
+    fn validate(&self) -> Result<(), PolicyError> {
+        self.config().validate()
+    }
     fn name(&self) -> &str {
         "learned-fit"
     }
