@@ -1529,11 +1529,12 @@ impl<P: RoutingPolicy> Router<P> {
     /// [`apply`](Self::apply) of `WorkCompletedNoWrapUp`.
     #[inline(always)]
     fn apply_completed(&mut self, now: f64, contact: ContactId, outcome: Outcome) -> Applied {
-        check_outcome(contact, &outcome)?;
+        // The contact first: an unknown one is that, whatever its outcome.
         let (ix, held) = self.contact_ix(contact)?;
         let Held::InService(a) = held else {
             return Err(self.wrong_state(contact, held, "WorkCompletedNoWrapUp"));
         };
+        check_outcome(contact, &outcome)?;
         self.observe(ix, a, &outcome);
         Ok(([Some(self.complete(a, ix, held, now)), None], None))
     }
@@ -1550,11 +1551,12 @@ impl<P: RoutingPolicy> Router<P> {
     /// [`apply`](Self::apply) of `WorkCompleted`.
     #[inline(always)]
     fn apply_wrap_up(&mut self, contact: ContactId, outcome: Outcome) -> Applied {
-        check_outcome(contact, &outcome)?;
+        // The contact first: an unknown one is that, whatever its outcome.
         let (ix, held) = self.contact_ix(contact)?;
         let Held::InService(a) = held else {
             return Err(self.wrong_state(contact, held, "WorkCompleted"));
         };
+        check_outcome(contact, &outcome)?;
         self.set_held(ix, Held::WrapUp(a));
         self.st.agents[a as usize].wrapping += 1;
         self.observe(ix, a, &outcome);

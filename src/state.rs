@@ -1748,12 +1748,12 @@ impl State {
             }
             let id = rec.contact.id();
             if self.contact_slot(id) != Some(ix as u32) {
-                return Err(format!("contact {id} not found at its slot {ix}"));
+                return Err(format!("{id} not found at its slot {ix}"));
             }
             if named_slot(id) != ix as u32 {
                 mapped += 1;
             } else if self.contact_ix.contains_key(&id) {
-                return Err(format!("contact {id} at its own slot is also mapped"));
+                return Err(format!("{id} at its own slot is also mapped"));
             }
         }
         if mapped != self.contact_ix.len() {
@@ -1764,10 +1764,7 @@ impl State {
         }
         for (ix, rec) in self.agents.iter().enumerate() {
             if self.agent_slot(rec.agent.id()) != Some(ix as u32) {
-                return Err(format!(
-                    "agent {} not found at its slot {ix}",
-                    rec.agent.id()
-                ));
+                return Err(format!("{} not found at its slot {ix}", rec.agent.id()));
             }
         }
         let mut in_groups = 0usize;
