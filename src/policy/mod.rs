@@ -887,7 +887,13 @@ impl OptimalAssignment {
             let row = self.rows.len();
             let mut any = false;
             for a in view.eligible_agents(c) {
+                // Built-in scores are finite by construction; a weight that
+                // is not (a policy's own) is bounded, and NaN is no weight.
                 let w = score(&c, &a);
+                if w.is_nan() {
+                    continue;
+                }
+                let w = w.clamp(-f64::MAX, f64::MAX);
                 if let Some(&(start, n)) = first_col.get(&a.id()) {
                     let n = n.min(a.free_capacity(c.channel()) as usize);
                     for k in 0..n {
@@ -900,16 +906,35 @@ impl OptimalAssignment {
                 self.rows.push(c.id());
             }
         }
-        let graph = match SparseGraph::from_edges(
-            self.rows.len(),
-            self.cols.len(),
-            self.edges.iter().copied(),
-        ) {
-            Ok(g) => g,
-            Err(_) => return, // scores are finite by construction; nothing to offer otherwise
-        };
-        if let Ok(m) = self.solver.solve(&graph, self.mode) {
-            for (r, c) in m.pairs() {
+        let solved =
+            SparseGraph::from_edges(self.rows.len(), self.cols.len(), self.edges.iter().copied())
+                .and_then(|graph| self.solver.solve(&graph, self.mode));
+        match solved {
+            Ok(m) => {
+                for (r, c) in m.pairs() {
+                    out.push(Proposal {
+                        contact: self.rows[r],
+                        agent: self.cols[c],
+                    });
+                }
+            }
+            // The weights are finite, so only a problem too large for the
+            // solver gets here: rather than no plan, a greedy one.
+            Err(_) => self.plan_greedily(out),
+        }
+    }
+
+    /// A plan from the edges without the solver: the heaviest edge first,
+    /// each contact and each slot used once.
+    fn plan_greedily(&mut self, out: &mut Vec<Proposal>) {
+        self.edges
+            .sort_by(|x, y| y.2.total_cmp(&x.2).then(x.0.cmp(&y.0)).then(x.1.cmp(&y.1)));
+        let mut row_used = vec![false; self.rows.len()];
+        let mut col_used = vec![false; self.cols.len()];
+        for &(r, c, _) in &self.edges {
+            if !row_used[r] && !col_used[c] {
+                row_used[r] = true;
+                col_used[c] = true;
                 out.push(Proposal {
                     contact: self.rows[r],
                     agent: self.cols[c],
