@@ -87,10 +87,10 @@ pub enum ModelError {
     #[error("{0} is listed twice in the capacities")]
     DuplicateChannel(ChannelId),
     /// An agent that can take no work at all.
-    #[error("agent {0} has no channel with a capacity of at least 1")]
+    #[error("{0} has no channel with a capacity of at least 1")]
     NoCapacity(AgentId),
     /// An agent whose total capacity is zero.
-    #[error("agent {0} has a total capacity of 0")]
+    #[error("{0} has a total capacity of 0")]
     ZeroTotalCapacity(AgentId),
     /// A number that must be finite (and maybe positive) is not.
     #[error("{field} must be finite{extra}, got {value}")]

@@ -17,7 +17,7 @@ use crate::model::{
     Agent, AgentId, AgentState, ChannelId, Contact, ContactId, ContactState, ModelError, Outcome,
     Presence,
 };
-use crate::policy::{Proposal, RoutingPolicy, Trigger};
+use crate::policy::{PolicyError, Proposal, RoutingPolicy, Trigger};
 use crate::score::{FitModel, NeutralFit, ScoreBreakdown, ScoreError, ScoreWeights};
 pub use crate::state::Counts;
 use crate::state::{AgentRec, Held, IdMap, RouterView, ScoreMemo, State, Vouched};
@@ -276,6 +276,9 @@ pub enum RouterError {
     /// Invalid score weights or fit configuration.
     #[error("invalid scoring configuration: {0}")]
     Score(#[from] ScoreError),
+    /// Invalid policy settings ([`RoutingPolicy::validate`]).
+    #[error("invalid policy settings: {0}")]
+    Policy(#[from] PolicyError),
     /// Invalid router configuration.
     #[error("router parameter `{field}` must be finite and >= 0, got {value}")]
     BadParameter {
@@ -475,6 +478,10 @@ pub struct Router<P: RoutingPolicy = Box<dyn RoutingPolicy>> {
     /// An agent that freed a slot, listed again only after the decision
     /// about it (see `freed`).
     deferred: Option<u32>,
+    /// The contact whose `ContactArrived` is being handled: an offer made
+    /// to it then is an offer on arrival, whatever its arrival time says
+    /// (see [`Router::expected_wait`]).
+    newcomer: Option<u32>,
     due: Vec<ContactId>,
     rejected: u64,
 }
@@ -517,10 +524,19 @@ impl<P: RoutingPolicy> RouterBuilder<P> {
         self.fit = Box::new(fit);
         self
     }
-    /// Validates the configuration and builds the router.
+    /// Validates the configuration and the policy's settings
+    /// ([`RoutingPolicy::validate`]) and builds the router.
     pub fn build(self) -> Result<Router<P>, RouterError> {
         self.config.validate()?;
-        Ok(Router {
+        self.policy.validate()?;
+        Ok(self.build_unchecked_policy())
+    }
+
+    /// Builds the router from a valid configuration, without checking the
+    /// policy.
+    fn build_unchecked_policy(self) -> Router<P> {
+        debug_assert!(self.config.validate().is_ok());
+        Router {
             st: State::default(),
             policy: self.policy,
             fit: self.fit,
@@ -531,9 +547,10 @@ impl<P: RoutingPolicy> RouterBuilder<P> {
             memo: ScoreMemo::default(),
             vouched: Vouched::default(),
             deferred: None,
+            newcomer: None,
             due: Vec::new(),
             rejected: 0,
-        })
+        }
     }
 }
 
@@ -744,18 +761,27 @@ pub struct ContactSnapshot {
     /// Agents whose cool-down on it still runs, with the time it ends.
     #[serde(default)]
     pub cooldowns: Vec<(AgentId, f64)>,
-    /// It waited before its offer (some time passed between its arrival and
-    /// the offer): its answer will count for [`Router::expected_wait`].
+    /// It waited before its offer (it was queued — not offered while the
+    /// router handled its arrival — and some time passed between its
+    /// arrival and the offer): its answer will count for
+    /// [`Router::expected_wait`].
     #[serde(default)]
     pub waited: bool,
 }
 
 impl<P: RoutingPolicy> Router<P> {
     /// A router with the default configuration and a neutral fit model.
+    /// Infallible: it does not check the policy's settings
+    /// ([`RoutingPolicy::validate`]; debug builds assert them). A policy
+    /// built from unchecked settings belongs in
+    /// [`Router::builder`]`(policy).build()`, which refuses invalid ones
+    /// with [`RouterError::Policy`].
     pub fn new(policy: P) -> Router<P> {
-        Router::builder(policy)
-            .build()
-            .expect("the default configuration is valid")
+        debug_assert!(
+            policy.validate().is_ok(),
+            "invalid policy settings: use Router::builder(policy).build() to check them"
+        );
+        Router::builder(policy).build_unchecked_policy()
     }
 
     /// Starts a router with `policy`; set weights, cool-down and fit model, then build.
@@ -813,8 +839,11 @@ impl<P: RoutingPolicy> Router<P> {
     /// together. This is the "last to enter service" (LES) predictor of
     /// Ibrahim & Whitt (2009), which needs no service-time model and follows
     /// the policy's own priorities. A contact answered at once (or offered
-    /// on arrival) does not count, and with ringing offers the answer is
-    /// the acceptance, not the offer.
+    /// on arrival) does not count — "on arrival" meaning while the router
+    /// handles its `ContactArrived`, even if its arrival time is earlier
+    /// (a contact that kept its arrival time from an IVR) — whether offers
+    /// ring or are accepted automatically, and whatever the policy; with
+    /// ringing offers the answer is the acceptance, not the offer.
     ///
     /// `None` if the contact is not waiting, or no contact of its kind has
     /// been answered after waiting since the router last forgot that kind
@@ -1081,6 +1110,7 @@ impl<P: RoutingPolicy> Router<P> {
         self.now = snapshot.time.unwrap_or(f64::NEG_INFINITY);
         self.rejected = snapshot.rejected_proposals;
         self.deferred = None;
+        self.newcomer = None;
         self.due.clear();
         for ix in waiting {
             self.st.enqueue(ix);
@@ -1152,6 +1182,7 @@ impl<P: RoutingPolicy> Router<P> {
     ) -> Result<(), RouterError> {
         let (triggers, arriving) = apply(self)?;
         self.settle(now, triggers, arriving, out);
+        self.newcomer = None;
         Ok(())
     }
 
@@ -1464,6 +1495,7 @@ impl<P: RoutingPolicy> Router<P> {
             None
         };
         self.arm(ix, now);
+        self.newcomer = Some(ix);
         Ok(([Some(Trigger::ContactWaiting(id)), None], arriving))
     }
 
@@ -1497,11 +1529,12 @@ impl<P: RoutingPolicy> Router<P> {
     /// [`apply`](Self::apply) of `WorkCompletedNoWrapUp`.
     #[inline(always)]
     fn apply_completed(&mut self, now: f64, contact: ContactId, outcome: Outcome) -> Applied {
-        check_outcome(contact, &outcome)?;
+        // The contact first: an unknown one is that, whatever its outcome.
         let (ix, held) = self.contact_ix(contact)?;
         let Held::InService(a) = held else {
             return Err(self.wrong_state(contact, held, "WorkCompletedNoWrapUp"));
         };
+        check_outcome(contact, &outcome)?;
         self.observe(ix, a, &outcome);
         Ok(([Some(self.complete(a, ix, held, now)), None], None))
     }
@@ -1518,11 +1551,12 @@ impl<P: RoutingPolicy> Router<P> {
     /// [`apply`](Self::apply) of `WorkCompleted`.
     #[inline(always)]
     fn apply_wrap_up(&mut self, contact: ContactId, outcome: Outcome) -> Applied {
-        check_outcome(contact, &outcome)?;
+        // The contact first: an unknown one is that, whatever its outcome.
         let (ix, held) = self.contact_ix(contact)?;
         let Held::InService(a) = held else {
             return Err(self.wrong_state(contact, held, "WorkCompleted"));
         };
+        check_outcome(contact, &outcome)?;
         self.set_held(ix, Held::WrapUp(a));
         self.st.agents[a as usize].wrapping += 1;
         self.observe(ix, a, &outcome);
@@ -1854,8 +1888,9 @@ impl<P: RoutingPolicy> Router<P> {
         } else {
             Held::Offered(a)
         };
+        let on_arrival = self.newcomer == Some(ix);
         self.st
-            .take_offered(ix, self.now, self.config.auto_accept, held);
+            .take_offered(ix, self.now, on_arrival, self.config.auto_accept, held);
         self.st.agents[a as usize].take_slot(channel);
         self.st.refresh_agent(a);
         if self.deferred == Some(a) {

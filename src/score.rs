@@ -17,6 +17,9 @@
 //! | `load` | the agent's free share of its total capacity, in `0..=1` |
 //! | `wait` | seconds waited / `wait_scale` (linear, so long waits always win in the end) |
 //! | `priority` | the contact's priority (0, 1, 2…) |
+//!
+//! Each weighted term is bounded by [`TERM_LIMIT`] in magnitude (only
+//! reached by extreme weights or times), so every score is finite.
 
 use std::collections::{HashMap, HashSet};
 
@@ -319,15 +322,33 @@ pub(crate) struct ContactTerms {
     priority: f64,
 }
 
+/// The largest magnitude of a weighted term: seven of them add up to a
+/// finite total, so a score is finite for any valid weights and times (a
+/// wait of 2e308 s, from an arrival at -1e308 to an event at 1e308, or a
+/// wait weight of 1e306, would otherwise overflow). A term beyond it is
+/// bounded to it; scores within it are as the formula says.
+pub const TERM_LIMIT: f64 = f64::MAX / 8.0;
+
+#[inline(always)]
+fn bounded(term: f64) -> f64 {
+    term.clamp(-TERM_LIMIT, TERM_LIMIT)
+}
+
 impl ContactTerms {
     /// `contact`'s terms at time `now`.
     #[inline]
     pub(crate) fn new(weights: &ScoreWeights, contact: &Contact, now: f64) -> ContactTerms {
         let waited = (now - contact.arrival()).max(0.0);
+        let mut wait = weights.wait * waited / weights.wait_scale;
+        if wait.is_nan() || wait.abs() > TERM_LIMIT {
+            // Overflowed (or 0 · ∞): divided first, with a wait beyond any
+            // count of scales taken as TERM_LIMIT of them.
+            wait = bounded(weights.wait * (waited / weights.wait_scale).min(TERM_LIMIT));
+        }
         ContactTerms {
             preferred: contact.preferred_agent(),
-            wait: weights.wait * waited / weights.wait_scale,
-            priority: weights.priority * contact.priority() as f64,
+            wait,
+            priority: bounded(weights.priority * contact.priority() as f64),
         }
     }
 
@@ -361,6 +382,19 @@ impl ContactTerms {
             total: 0.0,
         };
         b.total = b.skill + b.fit + b.preference + b.idle + b.load + b.wait + b.priority;
+        if !b.total.is_finite() {
+            // Huge weights: each term bounded, so that the total is finite.
+            for t in [
+                &mut b.skill,
+                &mut b.fit,
+                &mut b.preference,
+                &mut b.idle,
+                &mut b.load,
+            ] {
+                *t = bounded(*t);
+            }
+            b.total = b.skill + b.fit + b.preference + b.idle + b.load + b.wait + b.priority;
+        }
         b
     }
 }

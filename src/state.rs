@@ -607,8 +607,9 @@ pub(crate) struct ContactRec {
     next: u32,
     /// Position in `waiting_all`; NONE if not waiting.
     pub all_pos: u32,
-    /// Offered after waiting (some time passed between its arrival and
-    /// the offer): its answer counts for [`State::expected_wait`].
+    /// Offered after waiting (queued — not offered while the router handled
+    /// its arrival — and some time passed between its arrival and the
+    /// offer): its answer counts for [`State::expected_wait`].
     pub delayed: bool,
     /// In the system. A slot whose contact left keeps its record, dead,
     /// until the next arrival overwrites it field by field: cheaper than
@@ -1469,16 +1470,26 @@ impl State {
 
     /// Contact `ix`, offered at `now`, is now `held`: it leaves the waiting
     /// indexes (if it was queued: a newcomer offered during its own decision
-    /// never was), and notes whether it waited for the offer. If it is
-    /// `answered` now (no ringing), its wait is its kind's last. One look-up
-    /// of the record for all of it: this runs for every offer.
+    /// may not be), and notes whether it waited for the offer — it did not
+    /// if it is offered `on_arrival` (while the router handles its arrival,
+    /// whether or not it was queued by then, and even if its arrival time
+    /// is earlier). If it is `answered` now (no ringing) after waiting, its
+    /// wait is its kind's last. One look-up of the record for all of it:
+    /// this runs for every offer.
     #[inline]
-    pub fn take_offered(&mut self, ix: u32, now: f64, answered: bool, held: Held) {
+    pub fn take_offered(
+        &mut self,
+        ix: u32,
+        now: f64,
+        on_arrival: bool,
+        answered: bool,
+        held: Held,
+    ) {
         let Some(rec) = self.contacts.get_mut(ix as usize).filter(|r| r.live) else {
             return;
         };
         let wait = now - rec.contact.arrival();
-        rec.delayed = wait > 0.0;
+        rec.delayed = !on_arrival && wait > 0.0;
         let old = std::mem::replace(&mut rec.held, held);
         let queued = rec.all_pos != NONE;
         if answered && rec.delayed && queued {
@@ -1737,12 +1748,12 @@ impl State {
             }
             let id = rec.contact.id();
             if self.contact_slot(id) != Some(ix as u32) {
-                return Err(format!("contact {id} not found at its slot {ix}"));
+                return Err(format!("{id} not found at its slot {ix}"));
             }
             if named_slot(id) != ix as u32 {
                 mapped += 1;
             } else if self.contact_ix.contains_key(&id) {
-                return Err(format!("contact {id} at its own slot is also mapped"));
+                return Err(format!("{id} at its own slot is also mapped"));
             }
         }
         if mapped != self.contact_ix.len() {
@@ -1753,10 +1764,7 @@ impl State {
         }
         for (ix, rec) in self.agents.iter().enumerate() {
             if self.agent_slot(rec.agent.id()) != Some(ix as u32) {
-                return Err(format!(
-                    "agent {} not found at its slot {ix}",
-                    rec.agent.id()
-                ));
+                return Err(format!("{} not found at its slot {ix}", rec.agent.id()));
             }
         }
         let mut in_groups = 0usize;

@@ -135,6 +135,72 @@ fn the_last_answered_wait_of_the_same_kind() {
     }
 }
 
+/// A contact that kept an earlier arrival time (escalated from an IVR) and
+/// is offered while the router handles its arrival was not queued: its
+/// answer does not count, whether offers ring or are accepted automatically
+/// and whether or not the policy takes the arrival shortcut. Once queued,
+/// even an offer at the same instant counts, from its arrival time.
+#[test]
+fn an_offer_on_arrival_does_not_count_even_with_an_earlier_arrival_time() {
+    for (auto, queued) in [(false, false), (true, false), (false, true), (true, true)] {
+        let policy: Box<dyn RoutingPolicy> = if queued {
+            Box::new(Queued)
+        } else {
+            Box::new(LongestIdleAgent)
+        };
+        let mut r = Router::builder(policy).auto_accept(auto).build().unwrap();
+        // Offers are accepted at once (no ring time), so that the answer is
+        // at the offer's instant in every mode.
+        let ev = |r: &mut Router, t: f64, e: Event| {
+            let mut out: Vec<Offer> = Vec::new();
+            r.handle(t, e, &mut out).unwrap();
+            let offers: Vec<_> = out.iter().map(|o| o.contact).collect();
+            if !auto {
+                for &c in &offers {
+                    let accept = Event::OfferAccepted {
+                        contact: c,
+                        agent: AgentId(1),
+                    };
+                    r.handle(t, accept, &mut Vec::new()).unwrap();
+                }
+            }
+            offers
+        };
+        let arrive = |c: u64, at: f64| Event::ContactArrived {
+            contact: call(c, at, 0),
+        };
+        let done = |c| Event::WorkCompletedNoWrapUp {
+            contact: ContactId(c),
+            outcome: Outcome::default(),
+        };
+        let mode = format!("auto_accept {auto}, policy without the hint {queued}");
+        ev(&mut r, 0.0, Event::AgentLogin { agent: agent(1) });
+        ev(&mut r, 0.0, Event::AgentReady { agent: AgentId(1) });
+        assert_eq!(ev(&mut r, 0.0, arrive(1, 0.0)), vec![ContactId(1)]);
+        assert_eq!(ev(&mut r, 0.0, arrive(2, 0.0)), vec![]);
+        // 2 is answered after waiting 10 s.
+        assert_eq!(ev(&mut r, 10.0, done(1)), vec![ContactId(2)]);
+        ev(&mut r, 20.0, done(2));
+        // 3 reaches the router at 30 with its arrival at 25, and is offered
+        // on arrival: not queued, so its 5 s do not count.
+        assert_eq!(
+            ev(&mut r, 30.0, arrive(3, 25.0)),
+            vec![ContactId(3)],
+            "{mode}"
+        );
+        assert_eq!(ev(&mut r, 40.0, arrive(4, 40.0)), vec![], "{mode}");
+        assert_eq!(r.expected_wait(ContactId(4)), Some(10.0), "{mode}");
+        // 5 reaches the router at 50 (arrival 44) and is queued behind 4;
+        // 3 ends at 50: 4 goes (10 s). 4 ends at 50 too: 5, queued, goes at
+        // the instant it reached the router, and its 6 s count.
+        assert_eq!(ev(&mut r, 50.0, arrive(5, 44.0)), vec![], "{mode}");
+        assert_eq!(ev(&mut r, 50.0, done(3)), vec![ContactId(4)], "{mode}");
+        assert_eq!(ev(&mut r, 50.0, done(4)), vec![ContactId(5)], "{mode}");
+        assert_eq!(ev(&mut r, 51.0, arrive(6, 51.0)), vec![], "{mode}");
+        assert_eq!(r.expected_wait(ContactId(6)), Some(6.0), "{mode}");
+    }
+}
+
 #[derive(Default)]
 struct Collect(Vec<ContactRecord>);
 

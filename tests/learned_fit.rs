@@ -280,3 +280,79 @@ fn what_it_learned_is_the_truth() {
         }
     }
 }
+
+/// An outcome goes to the pool the agent was in when it was proposed the
+/// contact: a chat agent moved from team a to team b (AgentUpdated) while
+/// it holds a chat, then proposed another, credits the first chat's
+/// resolution to team a (it went to team b, the pool of its last proposal).
+#[test]
+fn an_outcome_goes_to_the_pool_of_its_proposal() {
+    use skillroute::policy::LearnedFit;
+    use skillroute::{
+        Agent, AgentId, ChannelId, Contact, ContactId, Event, Outcome, Router, SegmentId,
+    };
+    let agent = |team: &str| {
+        Agent::builder(AgentId(1))
+            .channel(ChannelId::CHAT, 2)
+            .attribute("team", team)
+            .build()
+            .unwrap()
+    };
+    let chat = |c: u64, at: f64| {
+        Contact::builder(ContactId(c), ChannelId::CHAT, at)
+            .segment(SegmentId(0))
+            .build()
+            .unwrap()
+    };
+    let config = LearnedFitConfig {
+        pool_by: Some("team".into()),
+        ..LearnedFitConfig::default()
+    };
+    let mut r = Router::builder(LearnedFit::new(config).unwrap())
+        .auto_accept(true)
+        .build()
+        .unwrap();
+    let mut out = Vec::new();
+    r.handle(0.0, Event::AgentLogin { agent: agent("a") }, &mut out)
+        .unwrap();
+    r.handle(0.0, Event::AgentReady { agent: AgentId(1) }, &mut out)
+        .unwrap();
+    r.handle(
+        1.0,
+        Event::ContactArrived {
+            contact: chat(1, 1.0),
+        },
+        &mut out,
+    )
+    .unwrap();
+    r.handle(2.0, Event::AgentUpdated { agent: agent("b") }, &mut out)
+        .unwrap();
+    r.handle(
+        3.0,
+        Event::ContactArrived {
+            contact: chat(2, 3.0),
+        },
+        &mut out,
+    )
+    .unwrap();
+    let offered: Vec<_> = out.iter().map(|o| (o.contact, o.agent)).collect();
+    assert_eq!(
+        offered,
+        [(ContactId(1), AgentId(1)), (ContactId(2), AgentId(1))]
+    );
+    let resolved = Outcome {
+        resolved: Some(true),
+        ..Outcome::default()
+    };
+    for c in [1, 2] {
+        let done = Event::WorkCompletedNoWrapUp {
+            contact: ContactId(c),
+            outcome: resolved,
+        };
+        r.handle(4.0, done, &mut out).unwrap();
+    }
+    let p = r.policy();
+    assert_eq!(p.estimate(SegmentId(0), &agent("a")).resolved, 1);
+    assert_eq!(p.estimate(SegmentId(0), &agent("b")).resolved, 1);
+    assert_eq!(p.unattributed(), 0);
+}

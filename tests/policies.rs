@@ -370,6 +370,9 @@ impl<P: RoutingPolicy> RoutingPolicy for Batch<P> {
     fn observe_outcome(&mut self, c: &Contact, agent: AgentId, outcome: &Outcome) {
         self.0.observe_outcome(c, agent, outcome)
     }
+    fn validate(&self) -> Result<(), skillroute::policy::PolicyError> {
+        self.0.validate()
+    }
     fn explain(
         &self,
         view: &RouterView<'_>,
@@ -1945,4 +1948,139 @@ fn profiles_left_by_updates_are_swept() {
         r.check_consistency()
             .unwrap_or_else(|e| panic!("{n} updates, then a login: {e}"));
     }
+}
+
+/// The router refuses a policy whose own settings check fails, boxed or
+/// wrapped: negative aging would break the documented urgency (and the
+/// "first waiting contact of each group is enough" shortcut that assumes
+/// urgency grows with the wait).
+#[test]
+fn the_router_refuses_invalid_policy_settings() {
+    use skillroute::RouterError;
+    use skillroute::policy::PolicyError;
+    let bad = PriorityAging {
+        aging_per_second: -1.0,
+        ..PriorityAging::default()
+    };
+    let expected = Err(PolicyError::BadParameter {
+        field: "aging_per_second",
+        value: -1.0,
+    });
+    assert_eq!(bad.validate(), expected);
+    assert_eq!(RoutingPolicy::validate(&bad), expected);
+    fn refused<P: RoutingPolicy>(r: Result<Router<P>, RouterError>) -> PolicyError {
+        match r {
+            Err(RouterError::Policy(e)) => e,
+            Err(e) => panic!("wrong error {e}"),
+            Ok(_) => panic!("an invalid policy was accepted"),
+        }
+    }
+    let e = refused(Router::builder(bad.clone()).build());
+    assert_eq!(Err(e.clone()), expected);
+    assert!(e.to_string().contains("aging_per_second"), "{e}");
+    let boxed: Box<dyn RoutingPolicy> = Box::new(bad.clone());
+    assert_eq!(Err(refused(Router::builder(boxed).build())), expected);
+    assert_eq!(Err(refused(Router::builder(Batch(bad)).build())), expected);
+    let cmu = CMu {
+        cost_per_priority: f64::NAN,
+    };
+    assert!(matches!(
+        refused(Router::builder(cmu).build()),
+        PolicyError::BadParameter {
+            field: "cost_per_priority",
+            ..
+        }
+    ));
+    // Steps out of order, which `SkillExpansion::new` refuses, can come
+    // from a file.
+    let se: SkillExpansion =
+        serde_json::from_str(r#"{"steps":[{"after":60,"relax":2},{"after":20,"relax":1}]}"#)
+            .unwrap();
+    assert_eq!(
+        refused(Router::builder(se).build()),
+        PolicyError::UnorderedSteps { index: 1 }
+    );
+    // Valid settings, and policies with nothing to check, are accepted.
+    assert!(Router::builder(PriorityAging::default()).build().is_ok());
+    assert!(Router::builder(SkillExpansion::default()).build().is_ok());
+    assert!(Router::builder(CMu::default()).build().is_ok());
+    assert!(Router::builder(LongestIdleAgent).build().is_ok());
+    assert!(
+        Router::builder(Batch::<OptimalAssignment>::default())
+            .build()
+            .is_ok()
+    );
+    let lf = LearnedFit::new(LearnedFitConfig::default()).unwrap();
+    assert!(Router::builder(lf).build().is_ok());
+}
+
+/// Extreme but valid inputs — arrivals at -1e308 seen at 1e308, or a wait
+/// weight of 1e306 with 540 s waited — give finite scores, and a global
+/// re-plan still offers every free agent a contact (it made no offer when an
+/// infinite weight made the assignment graph fail).
+#[test]
+fn rebalance_offers_with_extreme_but_valid_scores() {
+    use skillroute::Presence;
+    type Mk = fn() -> Box<dyn RoutingPolicy>;
+    let policies: [(&str, Mk); 2] = [
+        ("optimal", || Box::new(OptimalAssignment::default())),
+        ("learned", || {
+            Box::new(LearnedFit::new(LearnedFitConfig::default()).unwrap())
+        }),
+    ];
+    let big_wait = ScoreWeights {
+        wait: 1e306,
+        ..ScoreWeights::default()
+    };
+    // (weights, agents' login time, event time, contact c's arrival)
+    type Arrival = fn(u64) -> f64;
+    let cases: [(ScoreWeights, f64, f64, Arrival); 2] = [
+        (ScoreWeights::default(), -1e308, 1e308, |c| {
+            if c % 2 == 0 { -1e308 } else { 1e308 }
+        }),
+        (big_wait, 0.0, 600.0, |c| 60.0 * c as f64),
+    ];
+    for (name, mk) in policies {
+        for &(weights, login, now, arrival) in &cases {
+            let mut r = Router::builder(mk()).weights(weights).build().unwrap();
+            let mut out = Vec::new();
+            for a in 1..=3 {
+                let agent = agent(a, &[(S1, 5 + a as u8)]);
+                r.handle(login, Event::AgentLogin { agent }, &mut out)
+                    .unwrap();
+            }
+            for c in 1..=4 {
+                let contact = contact(c, arrival(c), &[(S1, 5)]);
+                r.handle(now, Event::ContactArrived { contact }, &mut out)
+                    .unwrap();
+            }
+            // All ready at once, offers held back for the re-plan: a
+            // restored snapshot makes no offers.
+            let mut snap = r.snapshot();
+            for a in &mut snap.agents {
+                a.presence = Presence::Ready;
+            }
+            let mut r = Router::builder(mk()).weights(weights).build().unwrap();
+            r.restore(&snap).unwrap();
+            r.handle(now, Event::Rebalance, &mut out).unwrap();
+            assert_eq!(out.len(), 3, "{name} {weights:?}: {out:?}");
+            for o in &out {
+                assert!(o.score.total.is_finite(), "{name}: {o:?}");
+            }
+            assert_eq!(r.counts().waiting, 1, "{name}");
+        }
+    }
+    // The terms themselves: finite, the wait term the largest.
+    let c = contact(1, -1e308, &[(S1, 5)]);
+    let a = agent(1, &[(S1, 8)]);
+    let load = score::AgentLoad {
+        idle_seconds: f64::INFINITY,
+        free_share: 1.0,
+    };
+    let s = score::score(&ScoreWeights::default(), &c, &a, load, 0.0, 1e308);
+    assert!(s.total.is_finite() && s.wait == score::TERM_LIMIT, "{s:?}");
+    let c = contact(1, 60.0, &[(S1, 5)]);
+    let s = score::score(&big_wait, &c, &a, load, 0.0, 600.0);
+    assert_eq!(s.wait, 1e306 * 9.0);
+    assert!(s.total.is_finite(), "{s:?}");
 }

@@ -859,19 +859,11 @@ impl Shadow {
                 // The same contact, changed: its state and cool-downs stay.
                 self.contacts.get_mut(&id).unwrap().contact = contact.clone();
             }
-            Event::WorkCompleted { contact, outcome }
-            | Event::WorkCompletedNoWrapUp { contact, outcome }
-                if outcome
-                    .satisfaction
-                    .is_some_and(|x| !(0.0..=1.0).contains(&x)) =>
-            {
-                return Err(RouterError::BadSatisfaction {
-                    contact: *contact,
-                    satisfaction: outcome.satisfaction.unwrap(),
-                });
-            }
-            Event::WorkCompleted { contact, .. } => match self.in_system(*contact)? {
+            // The contact and its state are checked before the outcome: an
+            // unknown contact is that, whatever its satisfaction.
+            Event::WorkCompleted { contact, outcome } => match self.in_system(*contact)? {
                 ContactState::InService(a) => {
+                    Self::satisfaction(*contact, outcome)?;
                     self.contacts.get_mut(contact).unwrap().state = ContactState::WrapUp(a);
                 }
                 s => return Err(Self::wrong(*contact, s)),
@@ -883,8 +875,9 @@ impl Shadow {
                 }
                 s => return Err(Self::wrong(*contact, s)),
             },
-            Event::WorkCompletedNoWrapUp { contact, .. } => match self.in_system(*contact)? {
+            Event::WorkCompletedNoWrapUp { contact, outcome } => match self.in_system(*contact)? {
                 ContactState::InService(_) => {
+                    Self::satisfaction(*contact, outcome)?;
                     self.leave(*contact);
                     self.completed += 1;
                 }
@@ -895,6 +888,16 @@ impl Shadow {
         }
         self.now = now;
         Ok(())
+    }
+
+    fn satisfaction(contact: ContactId, outcome: &Outcome) -> Result<(), RouterError> {
+        match outcome.satisfaction {
+            Some(x) if !(0.0..=1.0).contains(&x) => Err(RouterError::BadSatisfaction {
+                contact,
+                satisfaction: x,
+            }),
+            _ => Ok(()),
+        }
     }
 
     fn ids_in(&self, pred: impl Fn(ContactState) -> bool) -> Vec<ContactId> {
@@ -1695,4 +1698,103 @@ proptest! {
             }
         }
     }
+}
+
+/// A completion names its contact before it reports an outcome: an unknown
+/// contact (or one not in service) is that, whatever the satisfaction; only
+/// a contact in service is refused for a satisfaction out of range, and the
+/// refusal changes nothing.
+#[test]
+fn a_completion_checks_its_contact_before_its_outcome() {
+    let nan = Outcome {
+        resolved: Some(true),
+        satisfaction: Some(f64::NAN),
+    };
+    let mut r: Router = Router::new(Box::new(LongestIdleAgent));
+    let mut out = Vec::new();
+    let a = Agent::builder(AgentId(1))
+        .channel(ChannelId::VOICE, 1)
+        .build()
+        .unwrap();
+    r.handle(0.0, Event::AgentLogin { agent: a }, &mut out)
+        .unwrap();
+    r.handle(0.0, Event::AgentReady { agent: AgentId(1) }, &mut out)
+        .unwrap();
+    for c in 1..=2 {
+        let contact = Contact::builder(ContactId(c), ChannelId::VOICE, 0.0)
+            .build()
+            .unwrap();
+        r.handle(1.0, Event::ContactArrived { contact }, &mut out)
+            .unwrap();
+    }
+    r.handle(
+        1.0,
+        Event::OfferAccepted {
+            contact: ContactId(1),
+            agent: AgentId(1),
+        },
+        &mut out,
+    )
+    .unwrap();
+    let events = |c: u64| {
+        [
+            Event::WorkCompleted {
+                contact: ContactId(c),
+                outcome: nan,
+            },
+            Event::WorkCompletedNoWrapUp {
+                contact: ContactId(c),
+                outcome: nan,
+            },
+        ]
+    };
+    for e in events(9) {
+        let err = r.handle(2.0, e, &mut out).unwrap_err();
+        assert_eq!(err, RouterError::UnknownContact(ContactId(9)));
+    }
+    for e in events(2) {
+        let err = r.handle(2.0, e, &mut out).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                RouterError::WrongContactState {
+                    contact: ContactId(2),
+                    state: ContactState::Waiting,
+                    ..
+                }
+            ),
+            "{err}"
+        );
+    }
+    for e in events(1) {
+        let err = r.handle(2.0, e, &mut out).unwrap_err();
+        assert!(
+            matches!(err, RouterError::BadSatisfaction { contact: ContactId(1), satisfaction } if satisfaction.is_nan()),
+            "{err}"
+        );
+        assert_eq!(
+            r.contact_state(ContactId(1)),
+            Some(ContactState::InService(AgentId(1)))
+        );
+    }
+}
+
+/// Model errors name an agent once: its id prints as `agent#1` already.
+#[test]
+fn capacity_errors_name_the_agent_once() {
+    let none = Agent::builder(AgentId(1)).build().unwrap_err();
+    assert_eq!(
+        none.to_string(),
+        "agent#1 has no channel with a capacity of at least 1"
+    );
+    let zero = Agent::builder(AgentId(1))
+        .channel(ChannelId::VOICE, 1)
+        .total_capacity(0)
+        .build()
+        .unwrap_err();
+    assert_eq!(zero.to_string(), "agent#1 has a total capacity of 0");
+    assert_eq!(
+        RouterError::from(zero).to_string(),
+        "invalid model: agent#1 has a total capacity of 0"
+    );
 }

@@ -12,7 +12,7 @@ use super::{
     Trigger, check,
 };
 use crate::assign::Mode;
-use crate::model::{Agent, AgentId, Contact, Outcome, SegmentId};
+use crate::model::{Agent, AgentId, Contact, ContactId, Outcome, SegmentId};
 use crate::score::ScoreBreakdown;
 use crate::state::IdMap;
 
@@ -319,10 +319,16 @@ pub struct LearnedFit {
     model: Model,
     assign: OptimalAssignment,
     rng: Pcg64Mcg,
-    /// Each agent's arm side at its last proposal: where its outcomes go.
-    /// (An agent cannot log in again, and so change pools, while it holds
-    /// the work whose outcome comes back.)
-    seen: IdMap<AgentId, Who>,
+    /// Each proposed contact's agent and that agent's arm side at the
+    /// proposal: where the contact's outcome goes. Per contact, not per
+    /// agent: an agent updated into another pool while it holds work (or a
+    /// multi-chat agent proposed more work) must not send the outcome of
+    /// the work it already holds to the new pool. An entry goes when its
+    /// outcome comes; those whose outcome never will (declined, abandoned)
+    /// are pruned (see `prune_seen`).
+    seen: IdMap<ContactId, (AgentId, Who)>,
+    /// `seen`'s size after its last pruning.
+    seen_kept: usize,
     /// When pooling: each agent's pool by [`AgentRef::index`], with the
     /// [`AgentRef::login`] it was read at (0: none yet). Reading the pool
     /// means a string attribute looked up and hashed, which was most of the
@@ -351,6 +357,7 @@ impl LearnedFit {
             },
             assign: OptimalAssignment::new(mode),
             seen: IdMap::default(),
+            seen_kept: 0,
             pools_seen: RefCell::new(Vec::new()),
             unattributed: 0,
         })
@@ -479,6 +486,24 @@ fn who_cached(
     Some(who)
 }
 
+impl LearnedFit {
+    /// Drops the proposals whose outcome cannot come any more, but for
+    /// those just made (`fresh`, which the router has not applied yet): of
+    /// contacts waiting again (declined, timed out: a new proposal replaces
+    /// them) and of agents that hold no work (what they held left without
+    /// an outcome: abandoned or withdrawn). Run when `seen` has doubled
+    /// since the last pruning, so amortized O(1) per proposal.
+    fn prune_seen(&mut self, view: &RouterView<'_>, fresh: &[Proposal]) {
+        let fresh: std::collections::HashSet<ContactId> = fresh.iter().map(|p| p.contact).collect();
+        self.seen.retain(|c, &mut (a, _)| {
+            fresh.contains(c)
+                || (view.waiting_contact(*c).is_none()
+                    && view.agent(a).is_some_and(|a| a.held() > 0))
+        });
+        self.seen_kept = self.seen.len();
+    }
+}
+
 impl RoutingPolicy for LearnedFit {
     fn decide(&mut self, view: &RouterView<'_>, trigger: Trigger, out: &mut Vec<Proposal>) {
         let start = out.len();
@@ -498,9 +523,15 @@ impl RoutingPolicy for LearnedFit {
                     Some(who) => who,
                     None => self.model.who_mut(a.agent()),
                 };
-                self.seen.insert(p.agent, who);
+                self.seen.insert(p.contact, (p.agent, who));
             }
         }
+        if self.seen.len() > 2 * self.seen_kept.max(64) {
+            self.prune_seen(view, &out[start..]);
+        }
+    }
+    fn validate(&self) -> Result<(), PolicyError> {
+        self.config().validate()
     }
     fn name(&self) -> &str {
         "learned-fit"
@@ -528,11 +559,12 @@ impl RoutingPolicy for LearnedFit {
         let Some(resolved) = outcome.resolved else {
             return;
         };
-        match self.seen.get(&agent) {
-            Some(&who) => self
-                .model
-                .learn(contact.segment(), who, resolved, &mut self.rng),
-            None => self.unattributed += 1,
+        match self.seen.remove(&contact.id()) {
+            Some((a, who)) if a == agent => {
+                self.model
+                    .learn(contact.segment(), who, resolved, &mut self.rng)
+            }
+            _ => self.unattributed += 1,
         }
     }
 }
@@ -764,7 +796,7 @@ mod tests {
             },
         );
         assert_eq!((p.learned(), p.unattributed()), (0, 1));
-        p.seen.insert(AgentId(1), Who::Agent(AgentId(1)));
+        p.seen.insert(c.id(), (AgentId(1), Who::Agent(AgentId(1))));
         p.observe_outcome(&c, AgentId(1), &Outcome::default());
         assert_eq!(p.learned(), 0);
         p.observe_outcome(

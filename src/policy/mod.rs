@@ -179,6 +179,14 @@ pub trait RoutingPolicy {
     /// Told when a contact this policy routed was completed, with its outcome.
     fn observe_outcome(&mut self, _contact: &Contact, _agent: AgentId, _outcome: &Outcome) {}
 
+    /// Checks the policy's settings; [`RouterBuilder::build`](crate::router::RouterBuilder::build)
+    /// refuses a policy that fails it. The built-ins check their parameters
+    /// (as their inherent `validate` does); a wrapper forwards to the policy
+    /// it wraps. Default: nothing to check.
+    fn validate(&self) -> Result<(), PolicyError> {
+        Ok(())
+    }
+
     /// The pair's score as this policy weighs it, for an offer's
     /// explanation ([`Offer::score`](crate::Offer::score)) when the router
     /// did not keep the policy's own computation of it (the router keeps the
@@ -223,6 +231,9 @@ impl<P: RoutingPolicy + ?Sized> RoutingPolicy for Box<P> {
     }
     fn observe_outcome(&mut self, contact: &Contact, agent: AgentId, outcome: &Outcome) {
         (**self).observe_outcome(contact, agent, outcome)
+    }
+    fn validate(&self) -> Result<(), PolicyError> {
+        (**self).validate()
     }
     fn explain(
         &self,
@@ -581,6 +592,9 @@ impl RoutingPolicy for PriorityAging {
     fn name(&self) -> &str {
         "priority-aging"
     }
+    fn validate(&self) -> Result<(), PolicyError> {
+        PriorityAging::validate(self)
+    }
     fn arrival_reads_agents_only(&self) -> bool {
         true // decide_pairwise: the newcomer and its eligible agents
     }
@@ -616,6 +630,15 @@ pub struct RelaxStep {
     pub relax: u8,
 }
 
+fn check_steps(steps: &[RelaxStep]) -> Result<(), PolicyError> {
+    for (i, w) in steps.windows(2).enumerate() {
+        if w[1].after <= w[0].after || w[1].relax <= w[0].relax {
+            return Err(PolicyError::UnorderedSteps { index: i + 1 });
+        }
+    }
+    Ok(())
+}
+
 /// Skill expansion (bullseye routing): first the most skilled agent; as a
 /// contact waits, its minimum proficiencies relax in configured steps so that
 /// more agents become eligible. The router wakes up at each step.
@@ -627,11 +650,7 @@ pub struct SkillExpansion {
 impl SkillExpansion {
     /// A bullseye with these steps; times and relaxations must both increase.
     pub fn new(steps: Vec<RelaxStep>) -> Result<SkillExpansion, PolicyError> {
-        for (i, w) in steps.windows(2).enumerate() {
-            if w[1].after <= w[0].after || w[1].relax <= w[0].relax {
-                return Err(PolicyError::UnorderedSteps { index: i + 1 });
-            }
-        }
+        check_steps(&steps)?;
         Ok(SkillExpansion { steps })
     }
 
@@ -676,6 +695,11 @@ impl RoutingPolicy for SkillExpansion {
     }
     fn name(&self) -> &str {
         "skill-expansion"
+    }
+    /// The steps' order, which [`SkillExpansion::new`] checks and a
+    /// deserialized policy may lack.
+    fn validate(&self) -> Result<(), PolicyError> {
+        check_steps(&self.steps)
     }
     fn arrival_reads_agents_only(&self) -> bool {
         true // decide_pairwise: the newcomer and its eligible agents
@@ -748,6 +772,9 @@ impl RoutingPolicy for CMu {
             |c, a| Self::mu(c, a),
             |a, c| (0, this.index(c, a)),
         )
+    }
+    fn validate(&self) -> Result<(), PolicyError> {
+        CMu::validate(self)
     }
     fn name(&self) -> &str {
         "c-mu"
@@ -860,7 +887,13 @@ impl OptimalAssignment {
             let row = self.rows.len();
             let mut any = false;
             for a in view.eligible_agents(c) {
+                // Built-in scores are finite by construction; a weight that
+                // is not (a policy's own) is bounded, and NaN is no weight.
                 let w = score(&c, &a);
+                if w.is_nan() {
+                    continue;
+                }
+                let w = w.clamp(-f64::MAX, f64::MAX);
                 if let Some(&(start, n)) = first_col.get(&a.id()) {
                     let n = n.min(a.free_capacity(c.channel()) as usize);
                     for k in 0..n {
@@ -873,16 +906,35 @@ impl OptimalAssignment {
                 self.rows.push(c.id());
             }
         }
-        let graph = match SparseGraph::from_edges(
-            self.rows.len(),
-            self.cols.len(),
-            self.edges.iter().copied(),
-        ) {
-            Ok(g) => g,
-            Err(_) => return, // scores are finite by construction; nothing to offer otherwise
-        };
-        if let Ok(m) = self.solver.solve(&graph, self.mode) {
-            for (r, c) in m.pairs() {
+        let solved =
+            SparseGraph::from_edges(self.rows.len(), self.cols.len(), self.edges.iter().copied())
+                .and_then(|graph| self.solver.solve(&graph, self.mode));
+        match solved {
+            Ok(m) => {
+                for (r, c) in m.pairs() {
+                    out.push(Proposal {
+                        contact: self.rows[r],
+                        agent: self.cols[c],
+                    });
+                }
+            }
+            // The weights are finite, so only a problem too large for the
+            // solver gets here: rather than no plan, a greedy one.
+            Err(_) => self.plan_greedily(out),
+        }
+    }
+
+    /// A plan from the edges without the solver: the heaviest edge first,
+    /// each contact and each slot used once.
+    fn plan_greedily(&mut self, out: &mut Vec<Proposal>) {
+        self.edges
+            .sort_by(|x, y| y.2.total_cmp(&x.2).then(x.0.cmp(&y.0)).then(x.1.cmp(&y.1)));
+        let mut row_used = vec![false; self.rows.len()];
+        let mut col_used = vec![false; self.cols.len()];
+        for &(r, c, _) in &self.edges {
+            if !row_used[r] && !col_used[c] {
+                row_used[r] = true;
+                col_used[c] = true;
                 out.push(Proposal {
                     contact: self.rows[r],
                     agent: self.cols[c],
