@@ -155,8 +155,9 @@ pub use model::{
     Presence, SegmentId, SkillId, TierId,
 };
 pub use policy::{
-    AgentRef, CMu, ContactRef, LearnedFit, LongestIdleAgent, OptimalAssignment, PriorityAging,
-    Proposal, RelaxStep, RouterView, RoutingPolicy, SkillExpansion, Trigger, Urgency,
+    AgentRef, CMu, ContactRef, LearnedFit, LongestIdleAgent, OptimalAssignment, PolicyError,
+    PriorityAging, Proposal, RelaxStep, RouterView, RoutingPolicy, SkillExpansion, Trigger,
+    Urgency,
 };
 pub use router::{
     AgentSnapshot, ContactSnapshot, Counts, Event, Offer, Router, RouterConfig, RouterError,

@@ -1,7 +1,9 @@
 //! The batch window: a policy that decides only at the periodic re-plans.
 
 use crate::model::{AgentId, Contact, Outcome};
-use crate::policy::{AgentRef, ContactRef, Proposal, RouterView, RoutingPolicy, Trigger, Urgency};
+use crate::policy::{
+    AgentRef, ContactRef, PolicyError, Proposal, RouterView, RoutingPolicy, Trigger, Urgency,
+};
 use crate::score::ScoreBreakdown;
 
 /// Wraps the simulated policy. Without a window (the default) it passes
@@ -60,6 +62,9 @@ impl<P: RoutingPolicy> RoutingPolicy for Windowed<P> {
     fn name(&self) -> &str {
         self.inner.name()
     }
+    fn validate(&self) -> Result<(), PolicyError> {
+        self.inner.validate()
+    }
     fn urgency(&self, contact: &ContactRef<'_>) -> Urgency {
         self.inner.urgency(contact)
     }
@@ -96,6 +101,22 @@ mod tests {
     use super::*;
     use crate::policy::LongestIdleAgent;
     use rand::{Rng, SeedableRng};
+
+    /// The window forwards the policy's own check, so that a router built
+    /// on it refuses what the policy refuses.
+    #[test]
+    fn the_window_forwards_validation() {
+        let bad = crate::policy::PriorityAging {
+            aging_per_second: -1.0,
+            ..Default::default()
+        };
+        assert!(Windowed::new(bad, Some(10.0), 100.0).validate().is_err());
+        assert!(
+            Windowed::new(LongestIdleAgent, None, 100.0)
+                .validate()
+                .is_ok()
+        );
+    }
 
     /// The window instants the engine schedules (`k as f64 * every`) are
     /// recognised exactly, and instants just beside them are not.
