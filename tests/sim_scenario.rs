@@ -102,6 +102,18 @@ fn what_never_happens_is_said() {
     )
     .unwrap();
     assert!(s.warnings().is_empty());
+    // 21 rates of 3600/21 s cover 3599.9999999999995 s: a rounding sliver,
+    // not rates that end early.
+    let rates = vec!["0.1"; 21].join(", ");
+    let s = with(
+        "{ kind = \"poisson\", rate = 0.01 }",
+        &format!(
+            "{{ kind = \"piecewise\", interval = {}, rates = [{rates}] }}",
+            3600.0 / 21.0
+        ),
+    )
+    .unwrap();
+    assert!(s.warnings().is_empty(), "{:?}", s.warnings());
 
     // A time-out on offers that never ring.
     let no_ring = "service = { kind = \"exponential\", mean = 100.0 }\n[offers]\ntimeout = 10.0";
@@ -761,4 +773,33 @@ fn a_drain_that_could_never_end_is_refused() {
             .unwrap();
         assert!(r.arrived > 0);
     }
+}
+
+/// `day_start` reads as text, or as a TOML time written unquoted; other
+/// kinds of value are refused with the form it must have.
+#[test]
+fn day_start_reads_a_toml_time_too() {
+    for (line, want) in [
+        ("day_start = \"08:00\"", Some("08:00")),
+        ("day_start = 08:00:00", Some("08:00:00")),
+        ("day_start = 07:30:15", Some("07:30:15")),
+    ] {
+        let s = with("horizon = 3600.0", &format!("horizon = 3600.0\n{line}")).unwrap();
+        assert_eq!(s.day_start.as_deref(), want, "{line}");
+        Simulation::new(s).unwrap();
+    }
+    for line in ["day_start = 8", "day_start = 2026-12-06"] {
+        let e = with("horizon = 3600.0", &format!("horizon = 3600.0\n{line}")).unwrap_err();
+        assert!(
+            e.to_string().contains("day_start must be a time of day"),
+            "{line}: {e}"
+        );
+    }
+    let json = serde_json::to_string(&Scenario::from_toml_str(BASE).unwrap()).unwrap();
+    let with_null = json.replacen('{', "{\"day_start\":null,", 1);
+    let s: Scenario = serde_json::from_str(&with_null).unwrap();
+    assert_eq!(s.day_start, None);
+    let mut s = Scenario::from_toml_str(BASE).unwrap();
+    s.set("day_start", "08:00:00").unwrap();
+    assert_eq!(s.day_start.as_deref(), Some("08:00:00"));
 }

@@ -282,7 +282,11 @@ pub struct Scenario {
     /// (`"8:00"` will do; default: none). Reports then label their intervals with clock
     /// times (`08:00-08:30`, a day later `08:00+1d`) rather than time
     /// elapsed (`00:00-00:30`), and the plots' time axes read as clocks.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "day_start_text"
+    )]
     pub day_start: Option<String>,
     /// After the horizon, keep simulating (without arrivals) until every
     /// contact has left or nothing more can happen. Default: stop at the horizon.
@@ -901,7 +905,9 @@ impl Scenario {
         for (ti, t) in self.contact_types.iter().enumerate() {
             if let ArrivalSpec::Piecewise { interval, rates } = &t.arrivals {
                 let covered = *interval * rates.len() as f64;
-                if covered < self.horizon {
+                // Not a rounding sliver (21 rates of 3600/21 s cover
+                // 3599.9999999999995 s): the rates end before the horizon.
+                if covered < self.horizon * (1.0 - 1e-9) {
                     out.push(format!(
                         "contact_types[{ti}].arrivals.rates: {} rate(s) of {} s cover {} s of the {} s horizon: no {:?} contacts arrive after that",
                         rates.len(),
@@ -1311,6 +1317,23 @@ fn finite_nonneg(field: impl Into<String>, v: f64) -> Result<(), ScenarioError> 
 }
 
 /// `"HH:MM"` or `"HH:MM:SS"` as seconds after midnight.
+/// `day_start` as text, or as a TOML local time written unquoted
+/// (`day_start = 08:00:00`), read as its text; anything else is refused
+/// with the form it must have.
+fn day_start_text<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    use serde::de::Error;
+    match Option::<toml::Value>::deserialize(d)? {
+        None => Ok(None),
+        Some(toml::Value::String(text)) => Ok(Some(text)),
+        Some(toml::Value::Datetime(t)) if t.date.is_none() && t.time.is_some() => {
+            Ok(Some(t.to_string()))
+        }
+        Some(other) => Err(D::Error::custom(format!(
+            "day_start must be a time of day, \"HH:MM\" or \"HH:MM:SS\", got {other}"
+        ))),
+    }
+}
+
 pub(crate) fn parse_day_start(text: &str) -> Result<f64, String> {
     let bad = || format!("must be a time of day, \"HH:MM\" or \"HH:MM:SS\", got {text:?}");
     let parts: Vec<&str> = text.split(':').collect();
