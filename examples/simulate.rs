@@ -1017,12 +1017,7 @@ fn write_outputs(
         // One policy compares nothing: an earlier run's comparison left
         // beside this run's report would read as this run's.
         for name in ["comparison.json", "comparison.csv"] {
-            let path = out.join(name);
-            match std::fs::remove_file(&path) {
-                Ok(()) => println!("removed {} (an earlier run's)", path.display()),
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                Err(e) => return Err(format!("cannot remove {}: {e}", path.display())),
-            }
+            remove_earlier(&out.join(name))?;
         }
     }
 
@@ -1063,14 +1058,21 @@ fn remove_stale_traces(out: &Path, traced: &[PolicySpec]) -> Result<(), String> 
         if traced.iter().any(|p| p.name() == spec.name()) {
             continue;
         }
-        let path = out.join(format!("trace-{}.csv", spec.name()));
-        match std::fs::remove_file(&path) {
-            Ok(()) => println!("removed {} (an earlier run's)", path.display()),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => return Err(format!("cannot remove {}: {e}", path.display())),
-        }
+        remove_earlier(&out.join(format!("trace-{}.csv", spec.name())))?;
     }
     Ok(())
+}
+
+/// Removes an earlier run's output at `path`, if there is one, and says so.
+fn remove_earlier(path: &Path) -> Result<(), String> {
+    match std::fs::remove_file(path) {
+        Ok(()) => {
+            println!("removed {} (an earlier run's)", path.display());
+            Ok(())
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(format!("cannot remove {}: {e}", path.display())),
+    }
 }
 
 /// Replication 0 again under each policy, each contact written as it leaves

@@ -22,6 +22,22 @@ impl RoutingPolicy for Queued {
 
 const BILLING: SkillId = SkillId(0);
 
+/// Offers ringing or accepted automatically, under a policy that takes the
+/// arrival shortcut or one that does not (`Queued`).
+const MODES: [(bool, bool); 4] = [(false, false), (true, false), (false, true), (true, true)];
+
+fn router(auto_accept: bool, queued: bool) -> Router<Box<dyn RoutingPolicy>> {
+    let policy: Box<dyn RoutingPolicy> = if queued {
+        Box::new(Queued)
+    } else {
+        Box::new(LongestIdleAgent)
+    };
+    Router::builder(policy)
+        .auto_accept(auto_accept)
+        .build()
+        .unwrap()
+}
+
 fn agent(id: u32) -> Agent {
     Agent::builder(AgentId(id))
         .skill(BILLING, 5)
@@ -42,13 +58,8 @@ fn call(id: u64, at: f64, segment: u32) -> Contact {
 /// router's default) the answer is the acceptance.
 #[test]
 fn the_last_answered_wait_of_the_same_kind() {
-    for (auto, queued) in [(false, false), (true, false), (false, true), (true, true)] {
-        let policy: Box<dyn RoutingPolicy> = if queued {
-            Box::new(Queued)
-        } else {
-            Box::new(LongestIdleAgent)
-        };
-        let mut r = Router::builder(policy).auto_accept(auto).build().unwrap();
+    for (auto, queued) in MODES {
+        let mut r = router(auto, queued);
         let mut out: Vec<Offer> = Vec::new();
         let mut ev = |r: &mut Router, t: f64, e: Event| {
             out.clear();
@@ -142,13 +153,8 @@ fn the_last_answered_wait_of_the_same_kind() {
 /// even an offer at the same instant counts, from its arrival time.
 #[test]
 fn an_offer_on_arrival_does_not_count_even_with_an_earlier_arrival_time() {
-    for (auto, queued) in [(false, false), (true, false), (false, true), (true, true)] {
-        let policy: Box<dyn RoutingPolicy> = if queued {
-            Box::new(Queued)
-        } else {
-            Box::new(LongestIdleAgent)
-        };
-        let mut r = Router::builder(policy).auto_accept(auto).build().unwrap();
+    for (auto, queued) in MODES {
+        let mut r = router(auto, queued);
         // Offers are accepted at once (no ring time), so that the answer is
         // at the offer's instant in every mode.
         let ev = |r: &mut Router, t: f64, e: Event| {

@@ -556,10 +556,14 @@ impl RoutingPolicy for LearnedFit {
         Some(view.score_with_fit(contact, agent, fit))
     }
     fn observe_outcome(&mut self, contact: &Contact, agent: AgentId, outcome: &Outcome) {
+        // Every completion comes here, with an outcome or not: its proposal
+        // goes now, so that `seen` holds only work in flight (and what left
+        // without completing, which `prune_seen` drops).
+        let proposed = self.seen.remove(&contact.id());
         let Some(resolved) = outcome.resolved else {
             return;
         };
-        match self.seen.remove(&contact.id()) {
+        match proposed {
             Some((a, who)) if a == agent => {
                 self.model
                     .learn(contact.segment(), who, resolved, &mut self.rng)
@@ -591,6 +595,46 @@ mod tests {
             ..Default::default()
         })
         .unwrap()
+    }
+
+    /// What it keeps of its proposals is the work in flight: a two-chat
+    /// agent that never goes idle (one chat it holds throughout) answers
+    /// 10,000 more whose outcomes say nothing (`resolved` unknown), and at
+    /// most a handful of proposals are kept.
+    #[test]
+    fn proposals_leave_with_their_completions() {
+        use crate::{ContactId, Event, Router};
+        let mut r = Router::builder(policy(Exploration::Greedy, false))
+            .auto_accept(true)
+            .build()
+            .unwrap();
+        let mut out = Vec::new();
+        let chats = Agent::builder(AgentId(1))
+            .channel(ChannelId::CHAT, 2)
+            .build()
+            .unwrap();
+        r.handle(0.0, Event::AgentLogin { agent: chats }, &mut out)
+            .unwrap();
+        r.handle(0.0, Event::AgentReady { agent: AgentId(1) }, &mut out)
+            .unwrap();
+        let chat = |id: u64, t: f64| {
+            let contact = Contact::builder(ContactId(id), ChannelId::CHAT, t)
+                .build()
+                .unwrap();
+            Event::ContactArrived { contact }
+        };
+        r.handle(0.0, chat(0, 0.0), &mut out).unwrap(); // held throughout
+        for id in 1..=10_000u64 {
+            let t = id as f64;
+            r.handle(t, chat(id, t), &mut out).unwrap();
+            let outcome = Outcome::default();
+            let done = Event::WorkCompletedNoWrapUp {
+                contact: ContactId(id),
+                outcome,
+            };
+            r.handle(t + 0.5, done, &mut out).unwrap();
+        }
+        assert!(r.policy().seen.len() <= 2, "{} kept", r.policy().seen.len());
     }
 
     /// The conjugate update, by hand: Beta(2, 3) plus 4 resolved and 1 not
@@ -799,6 +843,8 @@ mod tests {
         p.seen.insert(c.id(), (AgentId(1), Who::Agent(AgentId(1))));
         p.observe_outcome(&c, AgentId(1), &Outcome::default());
         assert_eq!(p.learned(), 0);
+        // (A completion takes its proposal with it: proposed again.)
+        p.seen.insert(c.id(), (AgentId(1), Who::Agent(AgentId(1))));
         p.observe_outcome(
             &c,
             AgentId(1),
