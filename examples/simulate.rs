@@ -810,11 +810,12 @@ fn print_drain(reports: &[Report], horizon: f64) {
     }
 }
 
-/// Contacts still waiting when a run stops at the horizon are in no
-/// service level, ASA or P(wait): those count the answered and the
-/// abandoned. A few are the day's last arrivals; many mean a queue that
-/// was not served (a closed channel, a shift that ended), whose figures
-/// then read better than the service was. Said per type, where there are
+/// Contacts still waiting when a run stops at the horizon are in no ASA or
+/// P(wait), which count the answered and the abandoned; the service level
+/// counts those already past their threshold as misses, but not the ones
+/// still inside it. A few are the day's last arrivals; many mean a queue
+/// that was not served (a closed channel, a shift that ended), whose ASA
+/// then reads better than the service was. Said per type, where there are
 /// some, with what to do.
 fn print_unfinished(reports: &[Report]) {
     let mut lines = Vec::new();
@@ -845,8 +846,9 @@ fn print_unfinished(reports: &[Report]) {
     }
     println!(
         "
-note: contacts still waiting when the run stopped are in no service level, ASA or \
-         P(wait), which count the answered and the abandoned only:"
+note: contacts still waiting when the run stopped are in no ASA or P(wait), which \
+         count the answered and the abandoned only (the service level counts those already \
+         past their threshold as misses):"
     );
     for l in lines {
         println!("{l}");

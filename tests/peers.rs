@@ -186,7 +186,7 @@ const FIGURES: [Figure; 7] = [
         "answered within 20 s",
         "RATEOFSERVICESBEFOREAWT",
         1.0,
-        |m| (m.service_level * (m.answered + m.abandoned)).round(),
+        |m| (m.service_level * (m.answered + m.abandoned + m.late_at_end)).round(),
     ),
     ("P(abandon)", "ABANDONMENTRATIOREP", 1.0, |m| m.p_abandon),
     ("P(wait)", "DELAYRATIOREP", 1.0, |m| m.p_wait),

@@ -70,6 +70,7 @@ fn check_conservation(r: &Replication, records: &[ContactRecord], what: &str) {
         r.total.offered,
         r.total.answered + r.total.abandoned + r.total.waiting_at_end
     );
+    assert!(r.total.late_at_end <= r.total.waiting_at_end, "{what}");
     // And so does the per-contact trace.
     assert_eq!(
         records.len() as u64,
@@ -832,17 +833,18 @@ fn interval_type_rows_add_up_to_types_and_intervals() {
     let sim = multiskill();
     let nt = sim.contact_types().len();
     type Pick = fn(&Metrics<f64>) -> f64;
-    let counts: [(&str, Pick); 4] = [
+    let counts: [(&str, Pick); 5] = [
         ("offered", |m| m.offered),
         ("answered", |m| m.answered),
         ("abandoned", |m| m.abandoned),
         ("waiting_at_end", |m| m.waiting_at_end),
+        ("late_at_end", |m| m.late_at_end),
     ];
     // Sums behind the ratios (0 where the ratio is undefined).
     let sums: [(&str, Pick); 3] = [
         ("wait of answered", |m| nz(m.asa * m.answered)),
         ("answered within", |m| {
-            nz(m.service_level * (m.answered + m.abandoned)).round()
+            nz(m.service_level * (m.answered + m.abandoned + m.late_at_end)).round()
         }),
         ("handle time", |m| nz(m.handle_time * m.answered)),
     ];
@@ -927,7 +929,7 @@ fn interval_channel_rows_add_up_to_channels_and_intervals() {
         ("answered", |m| m.answered),
         ("abandoned", |m| m.abandoned),
         ("answered within", |m| {
-            let x = (m.service_level * (m.answered + m.abandoned)).round();
+            let x = (m.service_level * (m.answered + m.abandoned + m.late_at_end)).round();
             if x.is_finite() { x } else { 0.0 }
         }),
     ];
@@ -1481,7 +1483,8 @@ fn answered_at_a_step_on_the_threshold_is_within_it() {
         }
         ties += at;
         let t = r.total;
-        let reported = (t.service_level * (t.answered + t.abandoned)).round() as u64;
+        let reported =
+            (t.service_level * (t.answered + t.abandoned + t.late_at_end)).round() as u64;
         assert_eq!(
             reported, within,
             "replication {rep}: {at} answered at the step"
@@ -1791,7 +1794,8 @@ fn check_rona_cost(text: &str, what: &str) {
 
 /// A contact type's own service-level target replaces its channel's: each
 /// answer is judged against its own type's threshold, in the type's row, its
-/// channel's and the total, as recounted here from the per-contact trace.
+/// channel's and the total, and so is each contact still waiting at the
+/// end, as recounted here from the per-contact trace.
 #[test]
 fn a_contact_types_own_target_judges_its_answers() {
     let base = multiskill();
@@ -1825,9 +1829,15 @@ fn a_contact_types_own_target_judges_its_answers() {
         );
         let sl = |keep: &dyn Fn(&ContactRecord) -> bool| {
             let rows: Vec<_> = records.iter().filter(|c| keep(c)).collect();
+            // Still waiting at the end past the threshold: a miss.
+            let late = |c: &ContactRecord| {
+                c.end == ContactEnd::InSystem
+                    && c.answered.is_none()
+                    && r.end_time > c.arrival + threshold(c.contact_type as usize)
+            };
             let handled = rows
                 .iter()
-                .filter(|c| c.answered.is_some() || c.end == ContactEnd::Abandoned)
+                .filter(|c| c.answered.is_some() || c.end == ContactEnd::Abandoned || late(c))
                 .count();
             let within = rows
                 .iter()
@@ -1968,4 +1978,83 @@ fn interval_rows_are_labelled_by_the_clock() {
     // Labels and day_start read back (NaN ≠ NaN: compare the texts).
     let back: skillroute::sim::Report = serde_json::from_str(&report.to_json()).unwrap();
     assert_same(&back.to_json(), &report.to_json(), "JSON round trip");
+}
+
+/// A run that stops at the horizon with contacts still waiting counts those
+/// already past their threshold as service-level misses (whatever happened
+/// next, they could not have been answered in time) and leaves out those
+/// still inside it. Counted here contact by contact from the trace: the
+/// agents log out at 1,000 s of a 2,000 s run, so everything arriving after
+/// that waits to the end.
+#[test]
+fn contacts_past_their_threshold_at_the_end_are_misses() {
+    let text = r#"
+        seed = 7
+        horizon = 2000.0
+        interval = 500.0
+        replications = 3
+        skills = ["s"]
+        service_levels = { voice = { threshold = 20.0, fraction = 0.8 } }
+        [[groups]]
+        name = "a"
+        count = 2
+        skills = { s = 1 }
+        capacity = { voice = 1 }
+        shifts = [{ start = 0.0, end = 1000.0 }]
+        [[contact_types]]
+        name = "c"
+        channel = "voice"
+        requires = { s = 1 }
+        arrivals = { kind = "poisson", rate = 0.5 }
+        service = { kind = "exponential", mean = 1.0 }
+        patience = { kind = "exponential", mean = 3000.0 }
+    "#;
+    let sim = Simulation::new(Scenario::from_toml_str(text).unwrap()).unwrap();
+    for rep in 0..3 {
+        let mut obs = Collect::default();
+        let r = sim
+            .replicate_observed(LongestIdleAgent, rep, &mut obs)
+            .unwrap();
+        // Per interval of arrival (4) and in all: within, answered +
+        // abandoned, late.
+        let mut rows = [[0u64; 3]; 5];
+        for c in &obs.0 {
+            let i = ((c.arrival / 500.0) as usize).min(3);
+            let cell = match (c.end, c.answered) {
+                (_, Some(a)) => {
+                    rows[i][1] += 1;
+                    rows[4][1] += 1;
+                    (a <= c.arrival + 20.0).then_some(0)
+                }
+                (ContactEnd::Abandoned, None) => Some(1),
+                (ContactEnd::InSystem, None) => (2000.0 > c.arrival + 20.0).then_some(2),
+                (ContactEnd::Completed, None) => unreachable!("completed unanswered"),
+            };
+            if let Some(k) = cell {
+                rows[i][k] += 1;
+                rows[4][k] += 1;
+            }
+        }
+        let sl = |row: [u64; 3]| row[0] as f64 / (row[1] + row[2]) as f64;
+        assert!(rows[4][2] > 300, "replication {rep}: {:?}", rows[4]);
+        assert_eq!(r.total.service_level, sl(rows[4]), "replication {rep}");
+        for (i, (row, m)) in rows.iter().zip(&r.by_interval).enumerate() {
+            assert_eq!(
+                m.service_level,
+                sl(*row),
+                "replication {rep}, interval {i}: {row:?}"
+            );
+        }
+        // Nobody answers after 1,000 s: the last two intervals are all misses.
+        assert_eq!(r.by_interval[3].service_level, 0.0);
+        // Counting only the answered and the abandoned would have read
+        // well above it.
+        let old = rows[4][0] as f64 / rows[4][1] as f64;
+        assert!(
+            r.total.service_level < old - 0.3,
+            "{} vs {old}",
+            r.total.service_level
+        );
+        assert_eq!(r.total.late_at_end, rows[4][2] as f64);
+    }
 }

@@ -666,6 +666,7 @@ impl<'a, P: RoutingPolicy, O: SimObserver> Engine<'a, P, O> {
                 self.obs
                     .on_contact(&self.record(&slot, ContactEnd::InSystem, end));
             }
+            self.late(&slot, end);
         }
         self.obs.on_progress(self.rep, end, self.plan.horizon);
         if self.one_row {
@@ -1015,6 +1016,24 @@ impl<'a, P: RoutingPolicy, O: SimObserver> Engine<'a, P, O> {
     fn ringing(&mut self, s: u32, until: f64) {
         if self.slots[s as usize].patience_end <= until {
             self.arm_patience(s);
+        }
+    }
+
+    /// A contact not yet answered when the run stopped at `end` misses the
+    /// service level if its threshold has passed (the same comparison of
+    /// instants as an answer's `within`): it goes in the rows that its
+    /// abandonment would have gone in.
+    fn late(&mut self, slot: &Slot, end: f64) {
+        let waiting = matches!(slot.state, SlotState::Waiting | SlotState::Offered);
+        let k = slot.ctype as usize;
+        if !waiting || !slot.counted || end <= slot.arrival + self.plan.types[k].target.threshold {
+            return;
+        }
+        self.type_seg[k * self.plan.segments.len() + slot.segment as usize].late += 1;
+        if !self.one_row {
+            let i = self.interval_of(slot.arrival);
+            self.by_interval[i].late += 1;
+            self.by_interval_type[i * self.plan.types.len() + k].late += 1;
         }
     }
 

@@ -319,6 +319,11 @@ pub(crate) struct QueueAcc {
     /// Answered within the contact type's service-level threshold (its
     /// own target's, or its channel's).
     pub within: u64,
+    /// Still waiting (or ringing) when the run stopped, already past the
+    /// threshold: a miss whatever happens next, so in the service level's
+    /// denominator. Those still inside the threshold are in no service
+    /// level: they could go either way.
+    pub late: u64,
     pub wait_answered: f64,
     pub wait_abandoned: f64,
     /// Service (at the agent's speed) plus wrap-up of answered contacts.
@@ -379,6 +384,7 @@ impl QueueAcc {
         QueueAcc {
             offered: 0,
             abandoned: 0,
+            late: 0,
             waited: self.waited - self.abandoned,
             wait_abandoned: 0.0,
             ..self.clone()
@@ -391,6 +397,7 @@ impl QueueAcc {
         self.abandoned += o.abandoned;
         self.waited += o.waited;
         self.within += o.within;
+        self.late += o.late;
         self.wait_answered += o.wait_answered;
         self.wait_abandoned += o.wait_abandoned;
         self.handle += o.handle;
@@ -562,9 +569,16 @@ metric_struct! {
         abandoned,
         /// Contacts still waiting at the end (`offered − answered − abandoned`).
         waiting_at_end,
+        /// Of those, the ones already past their service-level threshold
+        /// when the run stopped: misses in `service_level`.
+        late_at_end,
         /// Answered within the threshold of each contact's own type (its
         /// `service_level`, or its channel's; by the instant arrival +
-        /// threshold) / (answered + abandoned).
+        /// threshold) / (answered + abandoned + still waiting at the end
+        /// past the threshold). A contact still waiting (or ringing) when
+        /// the run stopped, already past its threshold, is a miss whatever
+        /// would have happened next, as a draining run would have counted
+        /// it; one still inside its threshold is in no service level.
         service_level,
         /// Average speed of answer: mean wait of answered contacts (s).
         asa,
@@ -893,12 +907,12 @@ mod tests {
 
     #[test]
     fn metrics_round_trip_with_nan() {
-        let m = Metrics::from_fn(|i| if i == 5 { f64::NAN } else { i as f64 });
+        let m = Metrics::from_fn(|i| if i == 6 { f64::NAN } else { i as f64 });
         let js = serde_json::to_string(&m).unwrap();
         assert!(js.contains("\"asa\":null"));
         let back: Metrics<f64> = serde_json::from_str(&js).unwrap();
         assert!(back.asa.is_nan());
         assert_eq!(back.offered, 0.0);
-        assert_eq!(Metrics::<f64>::NAMES[5], "asa");
+        assert_eq!(Metrics::<f64>::NAMES[6], "asa");
     }
 }

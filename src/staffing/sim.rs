@@ -57,8 +57,9 @@
 //! Per replication, a type's service level is the simulator's
 //! [`Metrics::service_level`](crate::sim::Metrics::service_level): contacts
 //! answered within the type's threshold (its own target's, or its
-//! channel's) over contacts answered or abandoned (a replication where contacts arrived but none was answered or
-//! abandoned counts as 0). Across replications it is a mean with a Student-t
+//! channel's) over contacts answered, abandoned, or still waiting past the
+//! threshold when the run stopped (a replication where contacts arrived but
+//! none is in that count counts as 0). Across replications it is a mean with a Student-t
 //! confidence interval ([`Estimate`]). [`MeetRule::Mean`] (the default) calls a
 //! target met when the **mean** reaches it: the same sense in which the
 //! Erlang formulas meet a target, so the two answers are comparable.
