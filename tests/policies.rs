@@ -609,6 +609,75 @@ fn rebalance_fills_a_multi_chat_agent_within_its_channel_capacities() {
     assert_eq!(r.agent_load(AgentId(1)), Some(3));
 }
 
+/// An agent whose channels are each capped below its total (a call and an
+/// email at once, or a call, an email and a chat) is filled by a re-plan on
+/// every channel it has room on: the plan's slots must not make two such
+/// channels compete for the same slot, which left a contact waiting beside
+/// an agent free to take it until the next re-plan (a batch window's).
+#[test]
+fn rebalance_fills_an_agent_whose_channels_are_capped_below_its_total() {
+    // Voice 1 + email 1 within 2: both contacts go.
+    let mut r = Router::new(Batch(OptimalAssignment::default()));
+    let a = Agent::builder(AgentId(1))
+        .channel(ChannelId::VOICE, 1)
+        .channel(ChannelId::EMAIL, 1)
+        .total_capacity(2)
+        .build()
+        .unwrap();
+    ready(&mut r, 0.0, a);
+    for (id, ch) in [(1, ChannelId::VOICE), (2, ChannelId::EMAIL)] {
+        let c = Contact::builder(ContactId(id), ch, 1.0).build().unwrap();
+        assert!(arrive(&mut r, 1.0, c).is_empty());
+    }
+    let mut got = pairs(&ev(&mut r, 2.0, Event::Rebalance));
+    got.sort();
+    assert_eq!(got, [(1, 1), (2, 1)], "both channels have room");
+    assert_eq!(r.counts().waiting, 0);
+    assert_eq!(r.agent_load(AgentId(1)), Some(2));
+
+    // Voice 1 + email 1 + chat 3 within 3, with a call, an email and two
+    // chats waiting: three offers, one per capped channel and a chat (the
+    // most offers, as the non-idling plan promises), never two calls.
+    let mut r = Router::new(Batch(OptimalAssignment::default()));
+    let a = Agent::builder(AgentId(1))
+        .channel(ChannelId::VOICE, 1)
+        .channel(ChannelId::EMAIL, 1)
+        .channel(ChannelId::CHAT, 3)
+        .total_capacity(3)
+        .build()
+        .unwrap();
+    ready(&mut r, 0.0, a);
+    for (id, ch, arrival) in [
+        (1, ChannelId::VOICE, 1.0),
+        (2, ChannelId::EMAIL, 1.0),
+        (3, ChannelId::CHAT, 1.0),
+        (4, ChannelId::CHAT, 1.5),
+        (5, ChannelId::VOICE, 1.5),
+    ] {
+        let c = Contact::builder(ContactId(id), ch, arrival)
+            .build()
+            .unwrap();
+        assert!(arrive(&mut r, 2.0, c).is_empty());
+    }
+    let o = ev(&mut r, 3.0, Event::Rebalance);
+    assert_eq!(r.rejected_proposals(), 0);
+    assert_eq!(o.len(), 3, "{:?}", pairs(&o));
+    let on = |ch: ChannelId| o.iter().filter(|x| channel_of(x.contact.0) == ch).count();
+    assert_eq!(on(ChannelId::VOICE), 1);
+    assert_eq!(on(ChannelId::EMAIL), 1);
+    assert_eq!(on(ChannelId::CHAT), 1);
+}
+
+/// The channels of the contacts in
+/// [`rebalance_fills_an_agent_whose_channels_are_capped_below_its_total`].
+fn channel_of(id: u64) -> ChannelId {
+    match id {
+        1 | 5 => ChannelId::VOICE,
+        2 => ChannelId::EMAIL,
+        _ => ChannelId::CHAT,
+    }
+}
+
 // ---------------------------------------------------------------------------
 // Declines and time-outs
 // ---------------------------------------------------------------------------

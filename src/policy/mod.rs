@@ -872,14 +872,39 @@ impl OptimalAssignment {
         self.cols.clear();
         self.edges.clear();
         // One column per free slot of each agent, so a chat agent with two free
-        // slots can take two contacts. A contact only reaches the first
-        // `free_capacity(its channel)` slots of an agent, so no plan exceeds a
-        // channel's cap (1 call + 3 chats within a total of 3 is solved exactly;
-        // two channels both capped below the total may leave a slot unused).
-        let mut first_col = std::collections::HashMap::new();
+        // slots can take two contacts. A contact reaches `free_capacity(its
+        // channel)` of an agent's slots, so no plan exceeds a channel's cap nor
+        // the total: a channel with room for all the free slots reaches them
+        // all, and each channel capped below them gets a range of its own,
+        // side by side from the first slot (1 call + 1 email + 3 chats within
+        // a total of 3: the call slot 0, the email slot 1, chats all three).
+        // Ranges of their own are exact (any mix the capacities allow fits);
+        // only when the capped channels' room adds up to more than the free
+        // slots do the ranges wrap round and overlap, and a plan may then
+        // leave a slot that some mix could use unused.
+        let mut slots = std::collections::HashMap::new();
         for a in view.available_agents() {
-            first_col.insert(a.id(), (self.cols.len(), a.free_total() as usize));
-            for _ in 0..a.free_total() {
+            let total = a.free_total() as usize;
+            if total == 0 {
+                continue;
+            }
+            let start = self.cols.len();
+            let mut next = 0;
+            let mut ranges: Vec<(crate::model::ChannelId, usize, usize)> = Vec::new();
+            for cap in a.capacities() {
+                let free = (a.free_capacity(cap.channel) as usize).min(total);
+                if free == 0 {
+                    continue;
+                }
+                if free == total {
+                    ranges.push((cap.channel, 0, total));
+                } else {
+                    ranges.push((cap.channel, next % total, free));
+                    next += free;
+                }
+            }
+            slots.insert(a.id(), (start, total, ranges));
+            for _ in 0..total {
                 self.cols.push(a.id());
             }
         }
@@ -894,13 +919,16 @@ impl OptimalAssignment {
                     continue;
                 }
                 let w = w.clamp(-f64::MAX, f64::MAX);
-                if let Some(&(start, n)) = first_col.get(&a.id()) {
-                    let n = n.min(a.free_capacity(c.channel()) as usize);
-                    for k in 0..n {
-                        self.edges.push((row, start + k, w));
-                    }
-                    any = true;
+                let Some((start, total, ranges)) = slots.get(&a.id()) else {
+                    continue;
+                };
+                let Some(&(_, offset, n)) = ranges.iter().find(|r| r.0 == c.channel()) else {
+                    continue;
+                };
+                for k in 0..n {
+                    self.edges.push((row, start + (offset + k) % total, w));
                 }
+                any = true;
             }
             if any {
                 self.rows.push(c.id());
