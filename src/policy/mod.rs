@@ -882,8 +882,19 @@ impl OptimalAssignment {
         // only when the capped channels' room adds up to more than the free
         // slots do the ranges wrap round and overlap, and a plan may then
         // leave a slot that some mix could use unused.
+        //
+        // Agents in login order, contacts in order of arrival at the router,
+        // and each contact's edges by column: among equally good plans the
+        // solver's choice follows the edges' order, which is then a function
+        // of the state, not of the order the view lists agents and contacts
+        // in (a restored router lists them in an order of its own, and must
+        // plan as the original would have).
+        let mut agents: Vec<AgentRef<'_>> = view.available_agents().collect();
+        agents.sort_by_key(|a| a.index());
+        let mut contacts: Vec<ContactRef<'_>> = view.waiting().collect();
+        contacts.sort_by_key(|c| c.sequence());
         let mut slots = std::collections::HashMap::new();
-        for a in view.available_agents() {
+        for a in agents {
             let total = a.free_total() as usize;
             if total == 0 {
                 continue;
@@ -908,8 +919,9 @@ impl OptimalAssignment {
                 self.cols.push(a.id());
             }
         }
-        for c in view.waiting() {
+        for c in contacts {
             let row = self.rows.len();
+            let first = self.edges.len();
             let mut any = false;
             for a in view.eligible_agents(c) {
                 // Built-in scores are finite by construction; a weight that
@@ -930,6 +942,7 @@ impl OptimalAssignment {
                 }
                 any = true;
             }
+            self.edges[first..].sort_by_key(|e| e.1);
             if any {
                 self.rows.push(c.id());
             }
