@@ -704,6 +704,57 @@ fn a_restored_router_replans_ties_as_the_original() {
     assert_eq!(again, original, "the restored router planned otherwise");
 }
 
+/// Holds all work until t = 10 (a window), then offers each contact it is
+/// asked about to the first available agent; notes every call the router
+/// promised not to make: a contact to place while no agent is available,
+/// or an agent to fill while no contact waits.
+#[derive(Default)]
+struct Promises {
+    broken: Vec<(f64, Trigger)>,
+}
+
+impl RoutingPolicy for Promises {
+    fn decide(&mut self, view: &RouterView<'_>, trigger: Trigger, out: &mut Vec<Proposal>) {
+        match trigger {
+            Trigger::ContactWaiting(id) => {
+                let Some(agent) = view.available_agents().next() else {
+                    self.broken.push((view.now(), trigger));
+                    return;
+                };
+                if view.now() >= 10.0 {
+                    out.push(Proposal {
+                        contact: id,
+                        agent: agent.id(),
+                    });
+                }
+            }
+            Trigger::AgentAvailable(_) if view.waiting_len() == 0 => {
+                self.broken.push((view.now(), trigger));
+            }
+            _ => {}
+        }
+    }
+}
+
+/// [`RoutingPolicy::decide`] promises that the router does not ask about a
+/// waiting contact while no agent is available. A re-plan of a policy that
+/// does not plan globally asked about every waiting contact, most urgent
+/// first, even once the first offers had taken every free agent.
+#[test]
+fn a_replan_asks_about_a_contact_only_while_an_agent_is_available() {
+    let mut r = Router::new(Promises::default());
+    ready(&mut r, 0.0, agent(1, &[]));
+    for id in 1..=3 {
+        assert!(arrive(&mut r, id as f64, contact(id, id as f64, &[])).is_empty());
+    }
+    assert_eq!(pairs(&ev(&mut r, 10.0, Event::Rebalance)), [(1, 1)]);
+    assert_eq!(
+        r.policy().broken,
+        [],
+        "calls the router promised not to make"
+    );
+}
+
 // ---------------------------------------------------------------------------
 // Declines and time-outs
 // ---------------------------------------------------------------------------
