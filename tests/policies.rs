@@ -755,6 +755,33 @@ fn a_replan_asks_about_a_contact_only_while_an_agent_is_available() {
     );
 }
 
+/// A negative preference weight ("not the agent the customer last spoke
+/// to") is a valid weight, and the arriving contact must then go to the
+/// best of the others. The preferred agent, longest idle among agents alike
+/// in all else, used to stand for its whole bucket, and the agent next to
+/// it, the best choice, was never looked at.
+#[test]
+fn a_negative_preference_sends_the_contact_to_another_alike_agent() {
+    let weights = ScoreWeights {
+        preference: -5.0,
+        ..ScoreWeights::default()
+    };
+    let mut r = Router::builder(OptimalAssignment::default())
+        .weights(weights)
+        .build()
+        .unwrap();
+    ready(&mut r, 0.0, agent(1, &[(S1, 5)]));
+    ready(&mut r, 5.0, agent(2, &[(S1, 5)]));
+    let c = Contact::builder(ContactId(1), ChannelId::VOICE, 10.0)
+        .requires(S1, 3)
+        .preferred_agent(AgentId(1))
+        .build()
+        .unwrap();
+    let o = arrive(&mut r, 10.0, c);
+    assert_eq!(pairs(&o), [(1, 2)], "{o:?}");
+    assert!(o[0].score.preference == 0.0);
+}
+
 // ---------------------------------------------------------------------------
 // Declines and time-outs
 // ---------------------------------------------------------------------------
