@@ -668,6 +668,38 @@ fn rebalance_fills_an_agent_whose_channels_are_capped_below_its_total() {
     assert_eq!(on(ChannelId::CHAT), 1);
 }
 
+/// When an agent's channels capped below its free slots have more room
+/// between them than it has slots (a call, an email and a chat, each one at
+/// a time, two at once), no layout of slots fits every mix: the re-plan
+/// completes its plan with the contacts left over that still fit, so that
+/// none waits beside an agent with room for it.
+#[test]
+fn rebalance_fills_an_agent_whose_capped_channels_outnumber_its_slots() {
+    for mix in [
+        [ChannelId::VOICE, ChannelId::CHAT],
+        [ChannelId::VOICE, ChannelId::EMAIL],
+        [ChannelId::EMAIL, ChannelId::CHAT],
+    ] {
+        let mut r = Router::new(Batch(OptimalAssignment::default()));
+        let a = Agent::builder(AgentId(1))
+            .channel(ChannelId::VOICE, 1)
+            .channel(ChannelId::EMAIL, 1)
+            .channel(ChannelId::CHAT, 1)
+            .total_capacity(2)
+            .build()
+            .unwrap();
+        ready(&mut r, 0.0, a);
+        for (id, ch) in (1..).zip(mix) {
+            let c = Contact::builder(ContactId(id), ch, 1.0).build().unwrap();
+            assert!(arrive(&mut r, 1.0, c).is_empty());
+        }
+        let o = ev(&mut r, 2.0, Event::Rebalance);
+        assert_eq!(o.len(), 2, "{mix:?}: {:?}", pairs(&o));
+        assert_eq!(r.rejected_proposals(), 0);
+        assert_eq!(r.counts().waiting, 0, "{mix:?}");
+    }
+}
+
 /// The channels of the contacts in
 /// [`rebalance_fills_an_agent_whose_channels_are_capped_below_its_total`].
 fn channel_of(id: u64) -> ChannelId {
