@@ -1844,6 +1844,12 @@ impl<P: RoutingPolicy> Router<P> {
             .collect();
         order.sort_by(|x, y| y.0.total_cmp(&x.0).then(x.1.cmp(&y.1)));
         for (_, _, c) in order {
+            // Once every free slot is taken no offer can follow: the policy
+            // is not asked about a contact while no agent is available (as
+            // `RoutingPolicy::decide` promises).
+            if !self.st.any_available() {
+                break;
+            }
             self.ask(Trigger::ContactWaiting(c), out);
         }
     }

@@ -1162,15 +1162,17 @@ impl State {
     }
 
     /// For contact `c`: the first member not cooling down of each bucket of
-    /// available agents that can take it, and its preferred agent if
-    /// eligible and not already given. Each eligible agent at most once;
-    /// O(non-empty buckets with the skill), however many agents are in them.
+    /// available agents that can take it, its preferred agent aside, and
+    /// its preferred agent if eligible. The preferred agent scores apart
+    /// from the agents alike to it (by the preference weight, which may be
+    /// negative), so it never stands for its bucket: the member after it is
+    /// listed too. Each eligible agent at most once; O(non-empty buckets
+    /// with the skill), however many agents are in them.
     pub fn for_each_agent_head(&self, c: &ContactRec, now: f64, mut f: impl FnMut(u32)) {
         let preferred = c
             .contact
             .preferred_agent()
             .and_then(|id| self.agent_slot(id));
-        let mut preferred_given = false;
         let need = Need::of(c);
         for &b in self.bucket_candidates(c) {
             let bk = &self.buckets[b as usize];
@@ -1179,9 +1181,8 @@ impl State {
             }
             let mut a = bk.head;
             while a != NONE {
-                if !c.cooling(a, now) {
+                if preferred != Some(a) && !c.cooling(a, now) {
                     debug_assert!(self.eligible(c, a, now), "a bucket out of step");
-                    preferred_given |= preferred == Some(a);
                     f(a);
                     break;
                 }
@@ -1189,7 +1190,6 @@ impl State {
             }
         }
         if let Some(a) = preferred
-            && !preferred_given
             && self.agents[a as usize].bucket != NONE
             && self.eligible(c, a, now)
         {
@@ -2400,9 +2400,11 @@ impl<'a> RouterView<'a> {
 
     /// Among the agents eligible for `contact`, those that can be its best
     /// under a ranking that favours the longer idle: for each *bucket* of
-    /// available agents that can take it, the first not cooling down, and
-    /// the contact's preferred agent. O(buckets with its skills), however
-    /// many agents are available.
+    /// available agents that can take it, the first not cooling down other
+    /// than the contact's preferred agent, and the contact's preferred
+    /// agent (whose preference term, of either sign, sets it apart from its
+    /// bucket). O(buckets with its skills), however many agents are
+    /// available.
     ///
     /// A bucket holds the available agents that no contact can tell apart:
     /// the same skills and levels, channel capacities, speed, attributes and

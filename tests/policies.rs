@@ -609,6 +609,211 @@ fn rebalance_fills_a_multi_chat_agent_within_its_channel_capacities() {
     assert_eq!(r.agent_load(AgentId(1)), Some(3));
 }
 
+/// An agent whose channels are each capped below its total (a call and an
+/// email at once, or a call, an email and a chat) is filled by a re-plan on
+/// every channel it has room on: the plan's slots must not make two such
+/// channels compete for the same slot, which left a contact waiting beside
+/// an agent free to take it until the next re-plan (a batch window's).
+#[test]
+fn rebalance_fills_an_agent_whose_channels_are_capped_below_its_total() {
+    // Voice 1 + email 1 within 2: both contacts go.
+    let mut r = Router::new(Batch(OptimalAssignment::default()));
+    let a = Agent::builder(AgentId(1))
+        .channel(ChannelId::VOICE, 1)
+        .channel(ChannelId::EMAIL, 1)
+        .total_capacity(2)
+        .build()
+        .unwrap();
+    ready(&mut r, 0.0, a);
+    for (id, ch) in [(1, ChannelId::VOICE), (2, ChannelId::EMAIL)] {
+        let c = Contact::builder(ContactId(id), ch, 1.0).build().unwrap();
+        assert!(arrive(&mut r, 1.0, c).is_empty());
+    }
+    let mut got = pairs(&ev(&mut r, 2.0, Event::Rebalance));
+    got.sort();
+    assert_eq!(got, [(1, 1), (2, 1)], "both channels have room");
+    assert_eq!(r.counts().waiting, 0);
+    assert_eq!(r.agent_load(AgentId(1)), Some(2));
+
+    // Voice 1 + email 1 + chat 3 within 3, with a call, an email and two
+    // chats waiting: three offers, one per capped channel and a chat (the
+    // most offers, as the non-idling plan promises), never two calls.
+    let mut r = Router::new(Batch(OptimalAssignment::default()));
+    let a = Agent::builder(AgentId(1))
+        .channel(ChannelId::VOICE, 1)
+        .channel(ChannelId::EMAIL, 1)
+        .channel(ChannelId::CHAT, 3)
+        .total_capacity(3)
+        .build()
+        .unwrap();
+    ready(&mut r, 0.0, a);
+    for (id, ch, arrival) in [
+        (1, ChannelId::VOICE, 1.0),
+        (2, ChannelId::EMAIL, 1.0),
+        (3, ChannelId::CHAT, 1.0),
+        (4, ChannelId::CHAT, 1.5),
+        (5, ChannelId::VOICE, 1.5),
+    ] {
+        let c = Contact::builder(ContactId(id), ch, arrival)
+            .build()
+            .unwrap();
+        assert!(arrive(&mut r, 2.0, c).is_empty());
+    }
+    let o = ev(&mut r, 3.0, Event::Rebalance);
+    assert_eq!(r.rejected_proposals(), 0);
+    assert_eq!(o.len(), 3, "{:?}", pairs(&o));
+    let on = |ch: ChannelId| o.iter().filter(|x| channel_of(x.contact.0) == ch).count();
+    assert_eq!(on(ChannelId::VOICE), 1);
+    assert_eq!(on(ChannelId::EMAIL), 1);
+    assert_eq!(on(ChannelId::CHAT), 1);
+}
+
+/// When an agent's channels capped below its free slots have more room
+/// between them than it has slots (a call, an email and a chat, each one at
+/// a time, two at once), no layout of slots fits every mix: the re-plan
+/// completes its plan with the contacts left over that still fit, so that
+/// none waits beside an agent with room for it.
+#[test]
+fn rebalance_fills_an_agent_whose_capped_channels_outnumber_its_slots() {
+    for mix in [
+        [ChannelId::VOICE, ChannelId::CHAT],
+        [ChannelId::VOICE, ChannelId::EMAIL],
+        [ChannelId::EMAIL, ChannelId::CHAT],
+    ] {
+        let mut r = Router::new(Batch(OptimalAssignment::default()));
+        let a = Agent::builder(AgentId(1))
+            .channel(ChannelId::VOICE, 1)
+            .channel(ChannelId::EMAIL, 1)
+            .channel(ChannelId::CHAT, 1)
+            .total_capacity(2)
+            .build()
+            .unwrap();
+        ready(&mut r, 0.0, a);
+        for (id, ch) in (1..).zip(mix) {
+            let c = Contact::builder(ContactId(id), ch, 1.0).build().unwrap();
+            assert!(arrive(&mut r, 1.0, c).is_empty());
+        }
+        let o = ev(&mut r, 2.0, Event::Rebalance);
+        assert_eq!(o.len(), 2, "{mix:?}: {:?}", pairs(&o));
+        assert_eq!(r.rejected_proposals(), 0);
+        assert_eq!(r.counts().waiting, 0, "{mix:?}");
+    }
+}
+
+/// The channels of the contacts in
+/// [`rebalance_fills_an_agent_whose_channels_are_capped_below_its_total`].
+fn channel_of(id: u64) -> ChannelId {
+    match id {
+        1 | 5 => ChannelId::VOICE,
+        2 => ChannelId::EMAIL,
+        _ => ChannelId::CHAT,
+    }
+}
+
+/// A re-plan among equally good matchings chooses by the state (contacts
+/// in arrival order at the router, agents in login order), not by the order
+/// the view happens to list them in, so that a restored router, which lists
+/// them in an order of its own, plans as the original would have. Here the
+/// original lists contact 3 before contact 2 (contact 1 withdrawn from the
+/// head of its list); the restored router lists them 2, 3; and every
+/// matching of the two identical agents to the two identical contacts ties.
+#[test]
+fn a_restored_router_replans_ties_as_the_original() {
+    let mut r = Router::new(Batch(OptimalAssignment::default()));
+    for id in 1..=2 {
+        ready(&mut r, 0.0, agent(id, &[]));
+    }
+    for id in 1..=3 {
+        assert!(arrive(&mut r, 1.0, contact(id, 0.0, &[])).is_empty());
+    }
+    let contact = ContactId(1);
+    assert!(ev(&mut r, 1.0, Event::ContactWithdrawn { contact }).is_empty());
+    let mut restored = Router::new(Batch(OptimalAssignment::default()));
+    restored.restore(&r.snapshot()).unwrap();
+    let original = pairs(&ev(&mut r, 2.0, Event::Rebalance));
+    let again = pairs(&ev(&mut restored, 2.0, Event::Rebalance));
+    assert_eq!(original.len(), 2);
+    assert_eq!(again, original, "the restored router planned otherwise");
+}
+
+/// Holds all work until t = 10 (a window), then offers each contact it is
+/// asked about to the first available agent; notes every call the router
+/// promised not to make: a contact to place while no agent is available,
+/// or an agent to fill while no contact waits.
+#[derive(Default)]
+struct Promises {
+    broken: Vec<(f64, Trigger)>,
+}
+
+impl RoutingPolicy for Promises {
+    fn decide(&mut self, view: &RouterView<'_>, trigger: Trigger, out: &mut Vec<Proposal>) {
+        match trigger {
+            Trigger::ContactWaiting(id) => {
+                let Some(agent) = view.available_agents().next() else {
+                    self.broken.push((view.now(), trigger));
+                    return;
+                };
+                if view.now() >= 10.0 {
+                    out.push(Proposal {
+                        contact: id,
+                        agent: agent.id(),
+                    });
+                }
+            }
+            Trigger::AgentAvailable(_) if view.waiting_len() == 0 => {
+                self.broken.push((view.now(), trigger));
+            }
+            _ => {}
+        }
+    }
+}
+
+/// [`RoutingPolicy::decide`] promises that the router does not ask about a
+/// waiting contact while no agent is available. A re-plan of a policy that
+/// does not plan globally asked about every waiting contact, most urgent
+/// first, even once the first offers had taken every free agent.
+#[test]
+fn a_replan_asks_about_a_contact_only_while_an_agent_is_available() {
+    let mut r = Router::new(Promises::default());
+    ready(&mut r, 0.0, agent(1, &[]));
+    for id in 1..=3 {
+        assert!(arrive(&mut r, id as f64, contact(id, id as f64, &[])).is_empty());
+    }
+    assert_eq!(pairs(&ev(&mut r, 10.0, Event::Rebalance)), [(1, 1)]);
+    assert_eq!(
+        r.policy().broken,
+        [],
+        "calls the router promised not to make"
+    );
+}
+
+/// A negative preference weight ("not the agent the customer last spoke
+/// to") is a valid weight, and the arriving contact must then go to the
+/// best of the others. The preferred agent, longest idle among agents alike
+/// in all else, used to stand for its whole bucket, and the agent next to
+/// it, the best choice, was never looked at.
+#[test]
+fn a_negative_preference_sends_the_contact_to_another_alike_agent() {
+    let weights = ScoreWeights {
+        preference: -5.0,
+        ..ScoreWeights::default()
+    };
+    let mut r = Router::builder(OptimalAssignment::default())
+        .weights(weights)
+        .build()
+        .unwrap();
+    ready(&mut r, 0.0, agent(1, &[(S1, 5)]));
+    ready(&mut r, 5.0, agent(2, &[(S1, 5)]));
+    let c = Contact::builder(ContactId(1), ChannelId::VOICE, 10.0)
+        .requires(S1, 3)
+        .preferred_agent(AgentId(1))
+        .build()
+        .unwrap();
+    let o = arrive(&mut r, 10.0, c);
+    assert_eq!(pairs(&o), [(1, 2)], "{o:?}");
+    assert!(o[0].score.preference == 0.0);
+}
+
 // ---------------------------------------------------------------------------
 // Declines and time-outs
 // ---------------------------------------------------------------------------

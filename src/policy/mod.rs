@@ -46,7 +46,7 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use crate::assign::{self, Mode, SparseGraph};
-use crate::model::{AgentId, Contact, ContactId, Outcome, TierId};
+use crate::model::{AgentId, ChannelId, Contact, ContactId, Outcome, TierId};
 use crate::score::ScoreBreakdown;
 pub use crate::state::{AgentRef, ContactRef, RouterView};
 
@@ -872,19 +872,59 @@ impl OptimalAssignment {
         self.cols.clear();
         self.edges.clear();
         // One column per free slot of each agent, so a chat agent with two free
-        // slots can take two contacts. A contact only reaches the first
-        // `free_capacity(its channel)` slots of an agent, so no plan exceeds a
-        // channel's cap (1 call + 3 chats within a total of 3 is solved exactly;
-        // two channels both capped below the total may leave a slot unused).
-        let mut first_col = std::collections::HashMap::new();
-        for a in view.available_agents() {
-            first_col.insert(a.id(), (self.cols.len(), a.free_total() as usize));
-            for _ in 0..a.free_total() {
+        // slots can take two contacts. A contact reaches `free_capacity(its
+        // channel)` of an agent's slots, so no plan exceeds a channel's cap nor
+        // the total: a channel with room for all the free slots reaches them
+        // all, and each channel capped below them gets a range of its own,
+        // side by side from the first slot (1 call + 1 email + 3 chats within
+        // a total of 3: the call slot 0, the email slot 1, chats all three).
+        // Ranges of their own are exact (any mix the capacities allow fits);
+        // only when the capped channels' room adds up to more than the free
+        // slots do the ranges wrap round and overlap, and no layout fits every
+        // mix: the plan is then completed (`complete_plan`) with the contacts
+        // left over that still fit, so that none waits beside room for it.
+        //
+        // Agents in login order, contacts in order of arrival at the router,
+        // and each contact's edges by column: among equally good plans the
+        // solver's choice follows the edges' order, which is then a function
+        // of the state, not of the order the view lists agents and contacts
+        // in (a restored router lists them in an order of its own, and must
+        // plan as the original would have).
+        let mut agents: Vec<AgentRef<'_>> = view.available_agents().collect();
+        agents.sort_by_key(|a| a.index());
+        let mut contacts: Vec<ContactRef<'_>> = view.waiting().collect();
+        contacts.sort_by_key(|c| c.sequence());
+        let mut slots = std::collections::HashMap::new();
+        let mut wrapped = false;
+        for a in agents {
+            let total = a.free_total() as usize;
+            if total == 0 {
+                continue;
+            }
+            let start = self.cols.len();
+            let mut next = 0;
+            let mut ranges: Vec<(ChannelId, usize, usize)> = Vec::new();
+            for cap in a.capacities() {
+                let free = (a.free_capacity(cap.channel) as usize).min(total);
+                if free == 0 {
+                    continue;
+                }
+                if free == total {
+                    ranges.push((cap.channel, 0, total));
+                } else {
+                    ranges.push((cap.channel, next % total, free));
+                    next += free;
+                }
+            }
+            wrapped |= next > total;
+            slots.insert(a.id(), (start, total, ranges));
+            for _ in 0..total {
                 self.cols.push(a.id());
             }
         }
-        for c in view.waiting() {
+        for c in contacts {
             let row = self.rows.len();
+            let first = self.edges.len();
             let mut any = false;
             for a in view.eligible_agents(c) {
                 // Built-in scores are finite by construction; a weight that
@@ -894,14 +934,18 @@ impl OptimalAssignment {
                     continue;
                 }
                 let w = w.clamp(-f64::MAX, f64::MAX);
-                if let Some(&(start, n)) = first_col.get(&a.id()) {
-                    let n = n.min(a.free_capacity(c.channel()) as usize);
-                    for k in 0..n {
-                        self.edges.push((row, start + k, w));
-                    }
-                    any = true;
+                let Some((start, total, ranges)) = slots.get(&a.id()) else {
+                    continue;
+                };
+                let Some(&(_, offset, n)) = ranges.iter().find(|r| r.0 == c.channel()) else {
+                    continue;
+                };
+                for k in 0..n {
+                    self.edges.push((row, start + (offset + k) % total, w));
                 }
+                any = true;
             }
+            self.edges[first..].sort_by_key(|e| e.1);
             if any {
                 self.rows.push(c.id());
             }
@@ -917,10 +961,92 @@ impl OptimalAssignment {
                         agent: self.cols[c],
                     });
                 }
+                if wrapped {
+                    self.complete_plan(view, &m, out);
+                }
             }
             // The weights are finite, so only a problem too large for the
             // solver gets here: rather than no plan, a greedy one.
             Err(_) => self.plan_greedily(out),
+        }
+    }
+
+    /// Adds to the plan `m` (already in `out`) the contacts it left waiting
+    /// that an agent still has room for, on their channel and in all, once
+    /// the plan's offers are counted: each, in order of arrival at the
+    /// router, with its heaviest such edge (in [`Mode::MaxWeight`], only an
+    /// edge that raises the total). For agents whose capped channels have
+    /// more room between them than the agent has free slots, where the
+    /// slots of the plan's graph cannot fit every mix.
+    fn complete_plan(&self, view: &RouterView<'_>, m: &assign::Matching, out: &mut Vec<Proposal>) {
+        // Room left per agent: in all, and per channel.
+        let mut room: std::collections::HashMap<AgentId, (u16, Vec<(ChannelId, u16)>)> = self
+            .cols
+            .iter()
+            .filter_map(|&id| view.agent(id))
+            .map(|a| {
+                let chans = a
+                    .capacities()
+                    .iter()
+                    .map(|c| (c.channel, a.free_capacity(c.channel)))
+                    .collect();
+                (a.id(), (a.free_total(), chans))
+            })
+            .collect();
+        let channel = |row: usize| view.waiting_contact(self.rows[row]).map(|c| c.channel());
+        let take = |room: &mut std::collections::HashMap<_, (u16, Vec<(ChannelId, u16)>)>,
+                    agent: AgentId,
+                    ch: ChannelId| {
+            if let Some((total, chans)) = room.get_mut(&agent)
+                && let Some((_, n)) = chans.iter_mut().find(|(c, _)| *c == ch)
+                && *total > 0
+                && *n > 0
+            {
+                *total -= 1;
+                *n -= 1;
+                return true;
+            }
+            false
+        };
+        for (r, c) in m.pairs() {
+            if let Some(ch) = channel(r) {
+                take(&mut room, self.cols[c], ch);
+            }
+        }
+        let fits = |room: &std::collections::HashMap<_, (u16, Vec<(ChannelId, u16)>)>,
+                    agent: &AgentId,
+                    ch: ChannelId| {
+            room.get(agent).is_some_and(|(total, chans)| {
+                *total > 0 && chans.iter().any(|&(c, n)| c == ch && n > 0)
+            })
+        };
+        // Edges are grouped by row (rows in order of arrival at the router).
+        let mut e = 0;
+        while e < self.edges.len() {
+            let row = self.edges[e].0;
+            let end = e + self.edges[e..].iter().take_while(|x| x.0 == row).count();
+            if m.col_of(row).is_none()
+                && let Some(ch) = channel(row)
+            {
+                let mut best: Option<(AgentId, f64)> = None;
+                for &(_, col, w) in &self.edges[e..end] {
+                    let agent = self.cols[col];
+                    if (self.mode == Mode::MaxWeight && w <= 0.0) || !fits(&room, &agent, ch) {
+                        continue;
+                    }
+                    if best.is_none_or(|(_, bw)| w > bw) {
+                        best = Some((agent, w));
+                    }
+                }
+                if let Some((agent, _)) = best {
+                    take(&mut room, agent, ch);
+                    out.push(Proposal {
+                        contact: self.rows[row],
+                        agent,
+                    });
+                }
+            }
+            e = end;
         }
     }
 
