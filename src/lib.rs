@@ -152,7 +152,7 @@ mod state;
 
 pub use model::{
     Agent, AgentId, AgentState, ChannelId, Contact, ContactId, ContactState, Level, Outcome,
-    Presence, SegmentId, SkillId, TierId,
+    Presence, SegmentId, SkillId, TIME_LIMIT, TierId,
 };
 pub use policy::{
     AgentRef, CMu, ContactRef, LearnedFit, LongestIdleAgent, OptimalAssignment, PolicyError,

@@ -104,6 +104,14 @@ pub enum ModelError {
     },
 }
 
+/// The largest magnitude of a time the router accepts, in seconds from its
+/// origin (about 31,700 years). Up to it, `f64` steps stay under 0.13 ms,
+/// so waits, relaxation steps and cool-downs keep their meaning; near 1e17
+/// a whole second is lost, and an arrival at −1e308 would make every wait
+/// infinite. Event times, arrival times and a snapshot's times beyond it
+/// are refused.
+pub const TIME_LIMIT: f64 = 1e12;
+
 /// A proficiency level, `1..=10` (1 novice, 10 expert).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "u8", into = "u8")]
@@ -583,11 +591,11 @@ impl ContactBuilder {
     }
     /// Validates and builds the contact.
     pub fn build(self) -> Result<Contact, ModelError> {
-        if !self.arrival.is_finite() {
+        if !(self.arrival.abs() <= TIME_LIMIT) {
             return Err(ModelError::BadNumber {
                 field: "arrival",
                 value: self.arrival,
-                extra: "",
+                extra: " and within ±1e12 s (TIME_LIMIT)",
             });
         }
         let mut requirements = Requirements::new();

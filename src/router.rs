@@ -15,7 +15,7 @@ use thiserror::Error;
 
 use crate::model::{
     Agent, AgentId, AgentState, ChannelId, Contact, ContactId, ContactState, ModelError, Outcome,
-    Presence,
+    Presence, TIME_LIMIT,
 };
 use crate::policy::{PolicyError, Proposal, RoutingPolicy, Trigger};
 use crate::score::{FitModel, NeutralFit, ScoreBreakdown, ScoreError, ScoreWeights};
@@ -175,6 +175,10 @@ pub enum RouterError {
     /// The time is NaN or infinite.
     #[error("time {0} is not finite")]
     NonFiniteTime(f64),
+    /// The time is finite but beyond ±[`TIME_LIMIT`](crate::TIME_LIMIT)
+    /// (1e12 s), where `f64` can no longer keep waits and steps exact.
+    #[error("time {} is beyond ±1e12 s (TIME_LIMIT, about 31,700 years)", num(*.0))]
+    TimeOutOfRange(f64),
     /// The time is earlier than the last event's.
     #[error("time went backwards: {} is before the last event at {}", num(*.now), num(*.last))]
     TimeWentBackwards {
@@ -577,8 +581,11 @@ fn check_outcome(contact: ContactId, outcome: &Outcome) -> Result<(), RouterErro
 fn check_snapshot(s: &RouterSnapshot, cooldown: f64) -> Result<IdMap<AgentId, u32>, RouterError> {
     let bad = |what: String| Err(RouterError::InvalidSnapshot { what });
     let time = s.time.unwrap_or(f64::NEG_INFINITY);
-    if s.time.is_some_and(|t| !t.is_finite()) {
-        return bad(format!("time {} is not finite", num(time)));
+    if s.time.is_some_and(|t| !(t.abs() <= TIME_LIMIT)) {
+        return bad(format!(
+            "time {} is not finite or is beyond ±1e12 s (TIME_LIMIT)",
+            num(time)
+        ));
     }
     if s.time.is_none() && !(s.agents.is_empty() && s.contacts.is_empty()) {
         return bad("time is missing, but a router that knows agents or contacts has one".into());
@@ -589,9 +596,10 @@ fn check_snapshot(s: &RouterSnapshot, cooldown: f64) -> Result<IdMap<AgentId, u3
         if index.insert(id, i as u32).is_some() {
             return bad(format!("agents[{i}]: {id} is listed twice"));
         }
-        if !(a.idle_since.is_finite() && a.idle_since <= time) {
+        if !(a.idle_since.abs() <= TIME_LIMIT && a.idle_since <= time) {
             return bad(format!(
-                "agents[{i}] ({id}): idle_since {} is not finite or is after the snapshot's time",
+                "agents[{i}] ({id}): idle_since {} is not finite, is beyond ±1e12 s \
+                 (TIME_LIMIT) or is after the snapshot's time",
                 num(a.idle_since)
             ));
         }
@@ -1130,8 +1138,13 @@ impl<P: RoutingPolicy> Router<P> {
         event: Event,
         out: &mut Vec<Offer>,
     ) -> Result<(), RouterError> {
-        if !now.is_finite() {
-            return Err(RouterError::NonFiniteTime(now));
+        // One comparison for NaN, infinities and the far future alike.
+        if !(now.abs() <= TIME_LIMIT) {
+            return Err(if now.is_finite() {
+                RouterError::TimeOutOfRange(now)
+            } else {
+                RouterError::NonFiniteTime(now)
+            });
         }
         if now < self.now {
             return Err(RouterError::TimeWentBackwards {

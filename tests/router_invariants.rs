@@ -739,6 +739,9 @@ impl Shadow {
         if !now.is_finite() {
             return Err(RouterError::NonFiniteTime(now));
         }
+        if now.abs() > skillroute::TIME_LIMIT {
+            return Err(RouterError::TimeOutOfRange(now));
+        }
         if now < self.now {
             return Err(RouterError::TimeWentBackwards {
                 now,
@@ -1797,4 +1800,56 @@ fn capacity_errors_name_the_agent_once() {
         RouterError::from(zero).to_string(),
         "invalid model: agent#1 has a total capacity of 0"
     );
+}
+
+/// Times beyond ±`TIME_LIMIT` (1e12 s), where `f64` loses the sub-millisecond
+/// steps that waits and relaxation need, are refused with their own error, in
+/// an event, a contact's arrival and a snapshot; the router is unchanged.
+#[test]
+fn times_beyond_the_limit_are_refused() {
+    use skillroute::{Agent, AgentId, ChannelId, Contact, ContactId, LongestIdleAgent, SkillId};
+    let mut router = Router::new(LongestIdleAgent);
+    let mut out = Vec::new();
+    let agent = Agent::builder(AgentId(1))
+        .skill(SkillId(0), 5)
+        .channel(ChannelId::VOICE, 1)
+        .build()
+        .unwrap();
+    router
+        .handle(0.0, Event::AgentLogin { agent }, &mut out)
+        .unwrap();
+    let before = router.snapshot();
+    for t in [1.5e12, -1.5e12, 1e300] {
+        assert_eq!(
+            router.handle(t, Event::Tick, &mut out),
+            Err(RouterError::TimeOutOfRange(t))
+        );
+        assert!(
+            Contact::builder(ContactId(9), ChannelId::VOICE, t)
+                .build()
+                .is_err()
+        );
+    }
+    assert_eq!(
+        router.handle(f64::INFINITY, Event::Tick, &mut out),
+        Err(RouterError::NonFiniteTime(f64::INFINITY))
+    );
+    assert_eq!(router.snapshot(), before);
+    assert!(out.is_empty());
+    // At the limit itself: accepted, and an arrival at −1e12 gives a finite wait.
+    let contact = Contact::builder(ContactId(9), ChannelId::VOICE, -1e12)
+        .requires(SkillId(0), 9)
+        .build()
+        .unwrap();
+    router
+        .handle(1e12, Event::ContactArrived { contact }, &mut out)
+        .unwrap();
+    assert_eq!(router.now(), 1e12);
+    // A snapshot carrying a time beyond it is refused.
+    let mut far = router.snapshot();
+    far.time = Some(2e12);
+    assert!(matches!(
+        Router::new(LongestIdleAgent).restore(&far),
+        Err(RouterError::InvalidSnapshot { .. })
+    ));
 }

@@ -733,6 +733,28 @@ fn a_draining_run_ends_when_only_endless_services_remain() {
     check_conservation(&r, &obs.0, "endless services");
 }
 
+/// The same with finite services beyond the router's clock (`TIME_LIMIT`,
+/// 1e12 s): they never end either, and the run is not stopped by an error
+/// from the router. A horizon beyond that clock is refused at load.
+#[test]
+fn a_draining_run_ends_before_the_routers_clock_runs_out() {
+    let mut s = multiskill().scenario().clone();
+    s.drain = true;
+    s.groups[0].speed = 1e-13; // services of 1e13 s and more
+    let sim = Simulation::new(s.clone()).unwrap();
+    let mut obs = Collect::default();
+    let r = sim
+        .replicate_observed(LongestIdleAgent, 0, &mut obs)
+        .unwrap();
+    let c = r.router_counts;
+    assert!(c.in_service + c.wrap_up > 0, "{c:?}");
+    assert!(r.end_time <= skillroute::TIME_LIMIT, "{}", r.end_time);
+    check_conservation(&r, &obs.0, "services past the clock");
+    s.horizon = 2e12;
+    let e = Simulation::new(s).unwrap_err().to_string();
+    assert!(e.contains("horizon") && e.contains("1e12"), "{e}");
+}
+
 /// Piecewise-constant Poisson arrivals: the count in each piece has mean
 /// rate × length. 200 replications; 99.9% intervals on each of three checks.
 #[test]

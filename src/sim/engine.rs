@@ -10,7 +10,7 @@ use super::rng::{Purpose, stream};
 use super::scenario::{ArrivalPlan, Plan};
 use super::stats::{QueueAcc, StaffAcc};
 use super::{ContactEnd, ContactRecord, SimError, SimObserver};
-use crate::model::{AgentId, ContactId, Outcome, SegmentId};
+use crate::model::{AgentId, ContactId, Outcome, SegmentId, TIME_LIMIT};
 use crate::policy::RoutingPolicy;
 use crate::router::{Event, Offer, Router};
 use rand::RngExt;
@@ -590,11 +590,13 @@ impl<'a, P: RoutingPolicy, O: SimObserver> Engine<'a, P, O> {
         let horizon = plan.horizon;
         while let Some(e) = self.queue.pop() {
             // Past the (finite) horizon a draining run goes on while contacts
-            // remain, but an event at infinite time never happens: a service,
-            // wrap-up or ring whose sample overflowed f64 (a mean near 1e308,
-            // a speed near 0). The run then ends with that contact still in
-            // the system, as a run that is not draining would.
-            if e.t() >= horizon && (!plan.drain || self.in_system == 0 || e.t() == f64::INFINITY) {
+            // remain, but an event beyond the router's clock
+            // ([`TIME_LIMIT`], 1e12 s) never happens: a service, wrap-up or
+            // ring whose sample overflowed f64 or nearly did (a mean near
+            // 1e308, a speed near 0), a shift or a cool-down that far off.
+            // The run then ends with those contacts still in the system, as
+            // a run that is not draining would.
+            if e.t() >= horizon && (!plan.drain || self.in_system == 0 || e.t() > TIME_LIMIT) {
                 break;
             }
             self.now = e.t();

@@ -1595,6 +1595,15 @@ fn read_trace(
 impl Plan {
     pub(crate) fn compile(s: &Scenario) -> Result<Plan, ScenarioError> {
         finite_pos("horizon", s.horizon)?;
+        if s.horizon > crate::TIME_LIMIT {
+            return Err(invalid(
+                "horizon",
+                format!(
+                    "must be at most 1e12 s (the router's TIME_LIMIT, about 31,700 years), got {}",
+                    s.horizon
+                ),
+            ));
+        }
         finite_nonneg("warm_up", s.warm_up)?;
         if s.warm_up >= s.horizon {
             return Err(invalid(
