@@ -28,8 +28,11 @@
 //! threshold. `asa` is the mean wait of the answered customers.
 //!
 //! `--profile FILE` reads a CSV of `interval,arrival_rate,mean_handle_time`
-//! (a header line, blank lines and `#` comments are skipped; see
-//! `tests/data/staffing/profile.csv`) and prints the smallest staffing per
+//! (blank lines and `#` comments are skipped; see
+//! `tests/data/staffing/profile.csv`). A header line, if there is one, names
+//! the three columns in any order (other columns are then ignored); without
+//! one each line has the three fields in that order. A field that is not a
+//! number is an error naming its line and column. It prints the smallest staffing per
 //! interval that meets the target, with its measures — as a table, or one JSON
 //! line per interval with `--json`. An interval with no arrivals (rate 0, a
 //! closure) needs 0 agents: its row says so (`no arrivals`, a `note` in
@@ -372,29 +375,110 @@ fn single(args: &Args, out: &mut impl Write) -> Result<(), Failure> {
     Ok(())
 }
 
+/// The profile's three columns, in their usual order.
+const COLUMNS: [&str; 3] = ["interval", "arrival_rate", "mean_handle_time"];
+
+/// Where each of [`COLUMNS`] is in a line of a profile with `header`
+/// (a line of names): found by name (case and spaces aside), in any order,
+/// other columns left alone. `None` if `header` is not a header line (no
+/// field is one of the names), else the positions or why not.
+fn header_columns(header: &[&str]) -> Option<Result<[usize; 3], String>> {
+    let named = |want: &str| -> Vec<usize> {
+        header
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| f.eq_ignore_ascii_case(want))
+            .map(|(i, _)| i)
+            .collect()
+    };
+    if COLUMNS.iter().all(|c| named(c).is_empty()) {
+        return None;
+    }
+    let mut at = [0; 3];
+    for (k, c) in COLUMNS.iter().enumerate() {
+        match named(c)[..] {
+            [i] => at[k] = i,
+            [] => {
+                return Some(Err(format!(
+                    "the header has no column {c:?} (it needs {}; it has {})",
+                    COLUMNS.join(", "),
+                    header.join(", ")
+                )));
+            }
+            _ => return Some(Err(format!("the header names column {c:?} twice"))),
+        }
+    }
+    Some(Ok(at))
+}
+
 /// One row of the profile: interval name, arrival rate, mean handle time.
+///
+/// A header line, if any, is the first line that is not blank or a `#`
+/// comment and names at least one of the columns; it must name all three,
+/// in any order, and other columns are then ignored. Without a header a
+/// line has exactly the three fields, in that order. A byte-order mark and
+/// CRLF line ends are ignored; a field that is not a number is an error
+/// naming its line and column.
 fn read_profile(path: &str) -> Result<Vec<(String, f64, f64)>, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))?;
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
     let mut rows = Vec::new();
+    // Column positions and the fields a line has, once the first line is
+    // read: the header's, or the usual order's three.
+    let mut layout: Option<([usize; 3], usize, bool)> = None;
     for (i, line) in text.lines().enumerate() {
         let line = line.trim();
         if line.is_empty() || line.starts_with('#') {
             continue;
         }
         let fields: Vec<&str> = line.split(',').map(str::trim).collect();
-        if fields.len() != 3 {
+        let (cols, width, headed) = match layout {
+            Some(l) => l,
+            None => match header_columns(&fields) {
+                Some(found) => {
+                    let cols = found.map_err(|e| format!("{path}:{}: {e}", i + 1))?;
+                    layout = Some((cols, fields.len(), true));
+                    continue; // the header line
+                }
+                None => *layout.insert(([0, 1, 2], 3, false)),
+            },
+        };
+        // As many fields as columns: a decimal comma (0,02) or a stray
+        // field must not shift the numbers into the wrong columns.
+        if fields.len() != width {
+            let columns = if headed {
+                "the header's columns".to_string()
+            } else {
+                COLUMNS.join(",")
+            };
             return Err(format!(
-                "{path}:{}: expected 3 fields (interval,arrival_rate,mean_handle_time), got {}",
+                "{path}:{}: expected {width} fields ({columns}), got {}{}",
                 i + 1,
-                fields.len()
+                fields.len(),
+                if fields.len() > width {
+                    " (decimal commas? write 0.02, not 0,02)"
+                } else {
+                    ""
+                }
             ));
         }
-        let (Ok(rate), Ok(aht)) = (fields[1].parse::<f64>(), fields[2].parse::<f64>()) else {
-            if rows.is_empty() && fields[1].parse::<f64>().is_err() {
-                continue; // a header line
-            }
-            return Err(format!("{path}:{}: not a number in {line:?}", i + 1));
+        let first = rows.is_empty() && !headed;
+        let number = |k: usize| -> Result<f64, String> {
+            let field = fields[cols[k]];
+            field.parse::<f64>().map_err(|_| {
+                let hint = if first {
+                    format!(" (a header line names the columns: {})", COLUMNS.join(","))
+                } else {
+                    String::new()
+                };
+                format!(
+                    "{path}:{}: {}: not a number: {field:?}{hint}",
+                    i + 1,
+                    COLUMNS[k]
+                )
+            })
         };
+        let (rate, aht) = (number(1)?, number(2)?);
         if !(rate >= 0.0 && rate.is_finite()) {
             return Err(format!(
                 "{path}:{}: arrival_rate must be finite and >= 0, got {rate}",
@@ -407,7 +491,7 @@ fn read_profile(path: &str) -> Result<Vec<(String, f64, f64)>, String> {
                 i + 1
             ));
         }
-        rows.push((fields[0].to_string(), rate, aht));
+        rows.push((fields[cols[0]].to_string(), rate, aht));
     }
     if rows.is_empty() {
         return Err(format!("{path}: no intervals"));
@@ -736,6 +820,111 @@ mod tests {
         assert_eq!(closed["note"], NO_ARRIVALS);
         assert!(rows[3]["agents"].as_u64().unwrap() >= 1);
         assert!(rows[3].get("note").is_none());
+    }
+
+    /// Writes `text` to a temporary profile named after `tag`, runs
+    /// `staffing --profile FILE ARGS…` on it, and removes it.
+    fn staffing_text(tag: &str, text: &str, args: &[&str]) -> Result<String, String> {
+        let path =
+            std::env::temp_dir().join(format!("staffing-test-{}-{tag}.csv", std::process::id()));
+        std::fs::write(&path, text).unwrap();
+        let path = path.to_str().unwrap().to_string();
+        let mut all = vec!["--profile", &path];
+        all.extend_from_slice(args);
+        let result = staffing(&all);
+        std::fs::remove_file(&path).unwrap();
+        result.map_err(|e| e.replace(&path, "FILE"))
+    }
+
+    const SL_80_20: [&str; 4] = ["--target-sl", "0.8", "--threshold", "20"];
+
+    /// The header names the columns: a file whose columns come in another
+    /// order is read by their names, not by their places (it was read as
+    /// if in the usual order: 240 calls a second of 0.02 s, 5 agents
+    /// instead of 8).
+    #[test]
+    fn a_header_in_another_order_is_read_by_its_names() {
+        let usual = "interval,arrival_rate,mean_handle_time\n08:00,0.02,240\n09:00,0.055,250\n";
+        let other = "mean_handle_time , Interval,arrival_rate\n240,08:00,0.02\n250,09:00,0.055\n";
+        let a = staffing_text("usual", usual, &SL_80_20).unwrap();
+        let b = staffing_text("other", other, &SL_80_20).unwrap();
+        assert_eq!(a, b);
+        let row: Vec<&str> = b.lines().nth(1).unwrap().split_whitespace().collect();
+        assert_eq!(
+            (row[0], row[1], row[2], row[4]),
+            ("08:00", "0.02", "240", "8"),
+            "{b}"
+        );
+        // Extra columns beside the three named ones are left alone.
+        let extra = "interval,notes,arrival_rate,mean_handle_time\n08:00,quiet,0.02,240\n09:00,,0.055,250\n";
+        assert_eq!(staffing_text("extra", extra, &SL_80_20).unwrap(), a);
+        // A header without one of the three is refused, naming it.
+        let e = staffing_text(
+            "aht",
+            "interval,arrival_rate,aht\n08:00,0.02,240\n",
+            &SL_80_20,
+        )
+        .unwrap_err();
+        assert!(
+            e.starts_with("FILE:1: ") && e.contains("mean_handle_time"),
+            "{e}"
+        );
+        // With a header too, a line has as many fields as it names: a
+        // decimal comma does not shift the handle time into the rate.
+        let e = staffing_text(
+            "comma",
+            "interval,arrival_rate,mean_handle_time\n08:00,0,02,240\n",
+            &SL_80_20,
+        )
+        .unwrap_err();
+        assert!(e.starts_with("FILE:2: expected 3 fields"), "{e}");
+        let e = staffing_text(
+            "twice",
+            "interval,arrival_rate,arrival_rate,mean_handle_time\n08:00,0.02,0.03,240\n",
+            &SL_80_20,
+        )
+        .unwrap_err();
+        assert!(
+            e.starts_with("FILE:1: ") && e.contains("arrival_rate") && e.contains("twice"),
+            "{e}"
+        );
+    }
+
+    /// A first interval whose rate is not a number is an error naming its
+    /// line and field: it was taken for a header and dropped, so the day
+    /// was staffed without it.
+    #[test]
+    fn a_bad_number_in_the_first_row_is_an_error_not_a_header() {
+        for text in [
+            "interval,arrival_rate,mean_handle_time\n08:00,O.02,240\n09:00,0.055,250\n",
+            "# no header\n\n08:00,O.02,240\n09:00,0.055,250\n",
+        ] {
+            let e = staffing_text("typo", text, &SL_80_20).unwrap_err();
+            let line = if text.starts_with('#') { 3 } else { 2 };
+            assert!(
+                e.starts_with(&format!("FILE:{line}: arrival_rate")) && e.contains("\"O.02\""),
+                "{e}"
+            );
+        }
+        let e = staffing_text("aht", "08:00,0.02,4 min\n", &SL_80_20).unwrap_err();
+        assert!(
+            e.starts_with("FILE:1: mean_handle_time") && e.contains("\"4 min\""),
+            "{e}"
+        );
+    }
+
+    /// A byte-order mark (as spreadsheets write UTF-8 CSV) and CRLF line
+    /// ends are not part of the first interval's name or its numbers.
+    #[test]
+    fn a_byte_order_mark_and_crlf_are_not_data() {
+        let plain = staffing_text("plain", "08:00,0.02,240\n09:00,0.055,250\n", &SL_80_20).unwrap();
+        for text in [
+            "\u{feff}08:00,0.02,240\r\n09:00,0.055,250\r\n",
+            "\u{feff}interval,arrival_rate,mean_handle_time\r\n\r\n08:00,0.02,240\r\n09:00,0.055,250\r\n",
+        ] {
+            let table = staffing_text("bom", text, &SL_80_20).unwrap();
+            assert_eq!(table, plain, "{text:?}");
+        }
     }
 
     /// A negative or non-finite arrival rate is still an error, naming its line.
