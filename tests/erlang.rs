@@ -694,6 +694,38 @@ fn invalid_input_is_a_typed_error() {
     assert!(msg.contains("service_rate") && msg.contains("-2"), "{msg}");
 }
 
+/// Numbers in error messages are readable: a range's ends and a tiny or
+/// huge value in exponent form, not 300 digits of 0.000…0022 (which is what
+/// a patience so long that Erlang A is out of range printed).
+#[test]
+fn error_messages_print_extreme_numbers_readably() {
+    let cases = [
+        ErlangA::new(95.0, 1.0, 1e-12, 100).unwrap_err(),
+        ErlangA::new(100.0, 1.0, 1e-8, 101).unwrap_err(),
+        staff_erlang_a(95.0, 1.0, 1e-9, Target::Abandonment(0.1)).unwrap_err(),
+        erlang_b(1e-200, 3).unwrap_err(),
+        ErlangC::new(-1e-300, 1.0, 3).unwrap_err(),
+        staff_erlang_c(1.0, 1.0, Target::Asa(-1e-300)).unwrap_err(),
+        ErlangC::new(1e300, 1e-10, 3).unwrap_err(),
+    ];
+    for e in cases {
+        let msg = e.to_string();
+        let longest_number = msg
+            .split(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .map(str::len)
+            .max()
+            .unwrap_or(0);
+        assert!(longest_number <= 20 && msg.len() < 160, "{msg}");
+    }
+    let msg = ErlangA::new(95.0, 1.0, 1e-12, 100).unwrap_err().to_string();
+    assert!(
+        msg.contains("arrival_rate / abandon_rate")
+            && msg.contains("9.5e13")
+            && msg.contains("1e10"),
+        "{msg}"
+    );
+}
+
 // ---------------------------------------------------------------------------
 // Inverses
 // ---------------------------------------------------------------------------

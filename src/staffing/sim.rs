@@ -169,7 +169,7 @@ use crate::sim::{
 #[non_exhaustive]
 pub enum SimStaffingError {
     /// A search parameter is out of range.
-    #[error("staffing search: `{field}` must be {expected}, got {value}")]
+    #[error("staffing search: `{field}` must be {expected}, got {}", super::readable(*.value))]
     InvalidConfig {
         /// The parameter (`replications`, `run_length`, `warm_up`,
         /// `confidence`, `max_agents`, `max_evaluations`).
@@ -204,7 +204,10 @@ pub enum SimStaffingError {
     },
     /// A channel's service-level target cannot be searched for: its fraction
     /// must lie strictly between 0 and 1.
-    #[error("{field}: fraction must be in (0, 1) for a staffing search, got {fraction}")]
+    #[error(
+        "{field}: fraction must be in (0, 1) for a staffing search, got {}",
+        super::readable(*.fraction)
+    )]
     InvalidTarget {
         /// The scenario field: `service_levels.CHANNEL`, or a contact
         /// type's own `contact_types[i].service_level`.
