@@ -207,7 +207,53 @@ fn parse_args(raw: impl IntoIterator<Item = String>) -> Result<Option<Args>, Str
     Ok(Some(args))
 }
 
+/// `value` of `flag` if `ok`, else an error naming the flag.
+fn check(
+    flag: &str,
+    value: Option<f64>,
+    ok: fn(f64) -> bool,
+    expected: &str,
+) -> Result<(), String> {
+    match value {
+        Some(v) if !ok(v) => Err(format!("{flag} must be {expected}, got {v}")),
+        _ => Ok(()),
+    }
+}
+
+/// What to compute, with every number of the command line checked (so
+/// that a bad one is named by its flag, before anything is printed).
 fn goal(args: &Args) -> Result<Goal, String> {
+    let fraction = |v: f64| v > 0.0 && v < 1.0;
+    check(
+        "--target-sl",
+        args.target_sl,
+        fraction,
+        "strictly between 0 and 1 (0.8 for 80%)",
+    )?;
+    check(
+        "--threshold",
+        args.threshold,
+        |v| v >= 0.0 && v.is_finite(),
+        "finite and >= 0",
+    )?;
+    check(
+        "--target-asa",
+        args.target_asa,
+        |v| v > 0.0 && v.is_finite(),
+        "finite and > 0",
+    )?;
+    check(
+        "--target-abandon",
+        args.target_abandon,
+        fraction,
+        "strictly between 0 and 1 (0.05 for 5%)",
+    )?;
+    check(
+        "--abandon-rate",
+        args.abandon_rate,
+        |v| v > 0.0 && v.is_finite(),
+        "finite and > 0 (1 / mean patience)",
+    )?;
     let given = [
         args.agents.is_some(),
         args.target_sl.is_some(),
@@ -411,7 +457,8 @@ fn header_columns(header: &[&str]) -> Option<Result<[usize; 3], String>> {
     Some(Ok(at))
 }
 
-/// One row of the profile: interval name, arrival rate, mean handle time.
+/// One row of the profile: its line in the file, interval name, arrival
+/// rate, mean handle time.
 ///
 /// A header line, if any, is the first line that is not blank or a `#`
 /// comment and names at least one of the columns; it must name all three,
@@ -419,7 +466,7 @@ fn header_columns(header: &[&str]) -> Option<Result<[usize; 3], String>> {
 /// line has exactly the three fields, in that order. A byte-order mark and
 /// CRLF line ends are ignored; a field that is not a number is an error
 /// naming its line and column.
-fn read_profile(path: &str) -> Result<Vec<(String, f64, f64)>, String> {
+fn read_profile(path: &str) -> Result<Vec<(usize, String, f64, f64)>, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))?;
     let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
     let mut rows = Vec::new();
@@ -491,7 +538,7 @@ fn read_profile(path: &str) -> Result<Vec<(String, f64, f64)>, String> {
                 i + 1
             ));
         }
-        rows.push((fields[cols[0]].to_string(), rate, aht));
+        rows.push((i + 1, fields[cols[0]].to_string(), rate, aht));
     }
     if rows.is_empty() {
         return Err(format!("{path}: no intervals"));
@@ -532,7 +579,7 @@ fn profile(args: &Args, path: &str, out: &mut impl Write) -> Result<(), Failure>
             "sl_sim"
         )?;
     }
-    for (i, (name, rate, aht)) in rows.iter().enumerate() {
+    for (line, name, rate, aht) in &rows {
         if *rate == 0.0 {
             // No arrivals (a closure): no agents needed, and no measures.
             closed_row(args, &goal, name, *aht, out)?;
@@ -540,9 +587,9 @@ fn profile(args: &Args, path: &str, out: &mut impl Write) -> Result<(), Failure>
         }
         let mu = 1.0 / aht;
         let m = evaluate(*rate, mu, args.abandon_rate, &goal, args.threshold)
-            .map_err(|e| format!("{path}: interval {:?} (row {}): {e}", name, i + 1))?;
+            .map_err(|e| format!("{path}:{line}: interval {name:?}: {e}"))?;
         let sim = simulated_agents(*rate, mu, args.abandon_rate, &goal, args.seed.unwrap_or(1))
-            .map_err(|e| format!("{path}: interval {:?} (row {}): {e}", name, i + 1))?;
+            .map_err(|e| format!("{path}:{line}: interval {name:?}: {e}"))?;
         let sim_sl: Option<Estimate> = sim.as_ref().map(|p| p.service_level[0]);
         if args.json {
             let line = serde_json::json!({
@@ -925,6 +972,74 @@ mod tests {
             let table = staffing_text("bom", text, &SL_80_20).unwrap();
             assert_eq!(table, plain, "{text:?}");
         }
+    }
+
+    /// A target out of range is the command line's fault: the error names
+    /// the flag, before any row is printed, and not the file's first
+    /// interval ("interval \"00:00\" (row 1): target `fraction` …"); a
+    /// day of closures only does not let it through unchecked.
+    #[test]
+    fn a_bad_target_names_its_flag_not_a_row() {
+        let closed = "interval,arrival_rate,mean_handle_time\n00:00,0,240\n01:00,0,240\n";
+        for (args, flag) in [
+            (
+                &["--target-sl", "1.5", "--threshold", "20"][..],
+                "--target-sl",
+            ),
+            (
+                &["--target-sl", "1", "--threshold", "20"][..],
+                "--target-sl",
+            ),
+            (
+                &["--target-sl", "0.8", "--threshold", "-20"][..],
+                "--threshold",
+            ),
+            (&["--target-asa", "-3"][..], "--target-asa"),
+            (
+                &["--target-abandon", "0.05", "--abandon-rate", "0"][..],
+                "--abandon-rate",
+            ),
+            (
+                &["--target-abandon", "5", "--abandon-rate", "0.01"][..],
+                "--target-abandon",
+            ),
+        ] {
+            for (tag, text) in [("closed", closed), ("open", "08:00,0.02,240\n")] {
+                let e = staffing_text(tag, text, args).unwrap_err();
+                assert!(e.starts_with(flag) && !e.contains("row"), "{args:?}: {e}");
+            }
+        }
+        // Without a profile too: a negative threshold is not read as 0.
+        let args = [
+            "--arrival-rate",
+            "95",
+            "--service-rate",
+            "1",
+            "--agents",
+            "100",
+        ];
+        let parsed = parse_args(
+            args.iter()
+                .chain(&["--threshold", "-5"])
+                .map(|a| a.to_string()),
+        )
+        .unwrap()
+        .unwrap();
+        let e = match single(&parsed, &mut Vec::new()) {
+            Err(Failure::Input(e)) => e,
+            _ => panic!("a negative threshold was accepted"),
+        };
+        assert!(e.starts_with("--threshold"), "{e}");
+    }
+
+    /// An interval the formulas refuse is named with its line in the file
+    /// (it was "row 2", its place among the intervals, which is line 3 of a
+    /// file with a header).
+    #[test]
+    fn an_interval_error_names_its_line() {
+        let text = "interval,arrival_rate,mean_handle_time\n08:00,0.02,240\n09:00,1e300,1e300\n";
+        let e = staffing_text("huge", text, &["--target-asa", "30"]).unwrap_err();
+        assert!(e.starts_with("FILE:3: interval \"09:00\": "), "{e}");
     }
 
     /// A negative or non-finite arrival rate is still an error, naming its line.
