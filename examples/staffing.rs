@@ -357,10 +357,15 @@ fn evaluate(
 /// The staffing found by the simulation-based search for the `agents_sim`
 /// column: the interval simulated as a stationary single-skill M/M/n (M/M/n+M
 /// with an abandonment rate) queue, `SIM_REPLICATIONS` replications of
-/// `max(200 handle times, 2,000 expected arrivals)` after a warm-up of 20
-/// handle times, common random numbers, the target met when the mean service
-/// level reaches it (see `skillroute::staffing::sim`). Only service-level
-/// targets are searched; for the others the column is empty (`None`).
+/// `max(200 handle times, 2,000 expected arrivals, 10 mean patiences, 10
+/// thresholds)` after a warm-up of `max(20 handle times, 5 mean
+/// patiences)`, common random numbers, the target met when the mean service
+/// level reaches it (see `skillroute::staffing::sim`). The patience sets how
+/// long an overloaded queue takes to settle (customers of a 2-day patience
+/// fill it for days), the threshold how long a wait must be watched; both
+/// are capped at `SIM_MAX_ARRIVALS` arrivals per replication. Only
+/// service-level targets are searched; for the others the column is empty
+/// (`None`).
 fn simulated_agents(
     arrival_rate: f64,
     service_rate: f64,
@@ -384,10 +389,16 @@ fn simulated_agents(
     };
     let scenario = single_skill_scenario(arrival_rate, service_rate, abandon_rate, target);
     let aht = 1.0 / service_rate;
+    let patience = abandon_rate.map_or(0.0, |theta| 1.0 / theta);
+    let cap = SIM_MAX_ARRIVALS / arrival_rate;
+    let warm_up = (20.0 * aht).max((5.0 * patience).min(cap / 3.0));
+    let run_length = (200.0 * aht)
+        .max(2_000.0 / arrival_rate)
+        .max((10.0 * patience).max(10.0 * threshold).min(cap - warm_up));
     SimStaffing::new()
         .replications(SIM_REPLICATIONS)
-        .run_length((200.0 * aht).max(2_000.0 / arrival_rate))
-        .warm_up(20.0 * aht)
+        .run_length(run_length)
+        .warm_up(warm_up)
         .seed(seed)
         .simulate_erlang(false)
         .staff_rates(&scenario, &[arrival_rate])
@@ -397,6 +408,10 @@ fn simulated_agents(
 
 /// Replications per simulated configuration in `--profile`.
 const SIM_REPLICATIONS: u32 = 10;
+
+/// The most arrivals a replication's patience and threshold may ask for in
+/// `--profile` (warm-up and run), to bound its time.
+const SIM_MAX_ARRIVALS: f64 = 200_000.0;
 
 fn single(args: &Args, out: &mut impl Write) -> Result<(), Failure> {
     let lambda = args.arrival_rate.ok_or("--arrival-rate is required")?;
@@ -1040,6 +1055,33 @@ mod tests {
         let text = "interval,arrival_rate,mean_handle_time\n08:00,0.02,240\n09:00,1e300,1e300\n";
         let e = staffing_text("huge", text, &["--target-asa", "30"]).unwrap_err();
         assert!(e.starts_with("FILE:3: interval \"09:00\": "), "{e}");
+    }
+
+    /// Customers who hold on for days (e-mails: 1 a minute, 10 minutes
+    /// each, a mean patience of 2 days, 95% answered within a day): the
+    /// queue takes days to reach its steady state, so a run of 20 handle
+    /// times' warm-up and 2,000 arrivals, started empty, saw a center far
+    /// calmer than the steady state and staffed 9 agents, below the load
+    /// of 10 Erlangs: at 9 agents a tenth of the customers end up
+    /// abandoning, and 90% are answered within the day. Erlang A asks 10
+    /// (98.6%).
+    #[test]
+    fn a_long_patience_is_simulated_to_its_steady_state() {
+        let (lambda, mu, theta) = (1.0, 0.1, 1.0 / 2880.0);
+        let target = Target::ServiceLevel {
+            fraction: 0.95,
+            threshold: 1440.0,
+        };
+        let erlang = staff_erlang_a(lambda, mu, theta, target).unwrap();
+        assert_eq!(erlang, 10);
+        let at_9 = ErlangA::new(lambda, mu, theta, 9)
+            .unwrap()
+            .service_level(1440.0);
+        assert!((at_9 - 0.9).abs() < 1e-3, "{at_9}");
+        let p = simulated_agents(lambda, mu, Some(theta), &Goal::Target(target), 1)
+            .unwrap()
+            .unwrap();
+        assert!(p.agents_total >= 10 && p.agents_total <= 11, "{p:?}");
     }
 
     /// A negative or non-finite arrival rate is still an error, naming its line.
