@@ -576,10 +576,30 @@ fn profile(args: &Args, path: &str, out: &mut impl Write) -> Result<(), Failure>
         Some(v) => format!("{v:.digits$}"),
         None => "-".to_string(),
     };
+    // The file's own columns as wide as their longest entry.
+    let widths = Widths {
+        name: rows
+            .iter()
+            .map(|r| r.1.chars().count())
+            .fold(12, usize::max),
+        rate: rows
+            .iter()
+            .map(|r| r.2.to_string().len())
+            .fold(12, usize::max),
+        aht: rows
+            .iter()
+            .map(|r| r.3.to_string().len())
+            .fold(10, usize::max),
+    };
+    let Widths {
+        name: wn,
+        rate: wr,
+        aht: wa,
+    } = widths;
     if !args.json {
         writeln!(
             out,
-            "{:<12} {:>12} {:>10} {:>10} {:>13} {:>8} {:>8} {:>10} {:>9} {:>9} {:>10} {:>13}",
+            "{:<wn$} {:>wr$} {:>wa$} {:>10} {:>13} {:>8} {:>8} {:>10} {:>9} {:>9} {:>10} {:>13}",
             "interval",
             "arrival_rate",
             "aht",
@@ -597,7 +617,7 @@ fn profile(args: &Args, path: &str, out: &mut impl Write) -> Result<(), Failure>
     for (line, name, rate, aht) in &rows {
         if *rate == 0.0 {
             // No arrivals (a closure): no agents needed, and no measures.
-            closed_row(args, &goal, name, *aht, out)?;
+            closed_row(args, &goal, name, *aht, widths, out)?;
             continue;
         }
         let mu = 1.0 / aht;
@@ -626,7 +646,7 @@ fn profile(args: &Args, path: &str, out: &mut impl Write) -> Result<(), Failure>
         } else {
             writeln!(
                 out,
-                "{:<12} {:>12} {:>10} {:>10.2} {:>13} {:>8.4} {:>8} {:>10.3} {:>9.4} {:>9.4} {:>10} {:>13}",
+                "{:<wn$} {:>wr$} {:>wa$} {:>10.2} {:>13} {:>8.4} {:>8} {:>10.3} {:>9.4} {:>9.4} {:>10} {:>13}",
                 name,
                 rate,
                 aht,
@@ -649,6 +669,15 @@ fn profile(args: &Args, path: &str, out: &mut impl Write) -> Result<(), Failure>
     Ok(())
 }
 
+/// The widths of the table's first three columns (the file's own:
+/// interval, arrival rate, handle time).
+#[derive(Clone, Copy)]
+struct Widths {
+    name: usize,
+    rate: usize,
+    aht: usize,
+}
+
 /// What a profile row with no arrivals says beside its numbers.
 const NO_ARRIVALS: &str = "no arrivals: no agents needed";
 
@@ -660,8 +689,14 @@ fn closed_row(
     goal: &Goal,
     name: &str,
     aht: f64,
+    widths: Widths,
     out: &mut impl Write,
 ) -> Result<(), Failure> {
+    let Widths {
+        name: wn,
+        rate: wr,
+        aht: wa,
+    } = widths;
     let model = if args.abandon_rate.is_some() {
         "erlang_a"
     } else {
@@ -690,7 +725,7 @@ fn closed_row(
     } else {
         writeln!(
             out,
-            "{:<12} {:>12} {:>10} {:>10.2} {:>13} {:>8} {:>8} {:>10} {:>9} {:>9} {:>10} {:>13}  {NO_ARRIVALS}",
+            "{:<wn$} {:>wr$} {:>wa$} {:>10.2} {:>13} {:>8} {:>8} {:>10} {:>9} {:>9} {:>10} {:>13}  {NO_ARRIVALS}",
             name,
             0,
             aht,
@@ -1082,6 +1117,37 @@ mod tests {
             .unwrap()
             .unwrap();
         assert!(p.agents_total >= 10 && p.agents_total <= 11, "{p:?}");
+    }
+
+    /// The table's columns line up whatever the names and numbers of the
+    /// file: an interval named `Monday 08:00-08:30` or a rate written
+    /// `0.0333333333333` pushed the rest of its row out of line.
+    #[test]
+    fn the_table_lines_up_with_long_names_and_numbers() {
+        let text = "interval,arrival_rate,mean_handle_time\nMonday 08:00-08:30,0.0333333333333,240.5\n\
+                    09:00,0.1,180\nnight,0,240\n";
+        let table = staffing_text("long", text, &SL_80_20).unwrap();
+        let lines: Vec<&str> = table.lines().collect();
+        // Each column ends where its header ends.
+        let ends = |line: &str| -> Vec<usize> {
+            let chars: Vec<char> = line.chars().collect();
+            (1..chars.len())
+                .filter(|&i| chars[i] == ' ' && chars[i - 1] != ' ')
+                .chain([chars.len()])
+                .collect()
+        };
+        let header = ends(lines[0]);
+        for line in &lines[1..] {
+            let line = line.split("  no arrivals").next().unwrap();
+            let row = ends(line);
+            // Names with spaces end twice; compare from the right.
+            assert_eq!(
+                row[row.len() - 11..],
+                header[header.len() - 11..],
+                "\n{}\n{line}",
+                lines[0]
+            );
+        }
     }
 
     /// A negative or non-finite arrival rate is still an error, naming its line.
