@@ -315,7 +315,15 @@ fn evaluate(
     goal: &Goal,
     threshold: Option<f64>,
 ) -> Result<Measures, String> {
-    let err = |e: skillroute::StaffingError| e.to_string();
+    let err = |e: skillroute::StaffingError| match e {
+        // Patience so long, next to the handle time, that Erlang A is out
+        // of its range: the customers do not abandon in any way that
+        // matters, which is Erlang C.
+        skillroute::StaffingError::OutOfRange { field, .. } if field.contains("abandon_rate") => {
+            format!("{e} (the patience is so long that this is Erlang C: drop --abandon-rate)")
+        }
+        e => e.to_string(),
+    };
     match abandon_rate {
         None => {
             let agents = match goal {
@@ -1148,6 +1156,37 @@ mod tests {
                 lines[0]
             );
         }
+    }
+
+    /// A patience too long for Erlang A's range is named as such, with
+    /// what to do, not as a target no staffing meets.
+    #[test]
+    fn a_patience_beyond_erlang_a_says_to_use_erlang_c() {
+        let args = [
+            "--arrival-rate",
+            "100",
+            "--service-rate",
+            "1",
+            "--abandon-rate",
+            "1e-8",
+            "--target-sl",
+            "0.8",
+            "--threshold",
+            "0.3",
+        ];
+        let parsed = parse_args(args.iter().map(|a| a.to_string()))
+            .unwrap()
+            .unwrap();
+        let e = match single(&parsed, &mut Vec::new()) {
+            Err(Failure::Input(e)) => e,
+            _ => panic!("answered beyond Erlang A's range"),
+        };
+        assert!(
+            e.contains("agents * service_rate / abandon_rate")
+                && e.contains("drop --abandon-rate")
+                && !e.contains("no staffing"),
+            "{e}"
+        );
     }
 
     /// A negative or non-finite arrival rate is still an error, naming its line.

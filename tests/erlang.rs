@@ -906,3 +906,37 @@ fn square_root_staffing_is_close_for_large_loads() {
     assert_eq!(square_root_staffing(f64::NAN, 1.0, 1.0), 1);
     assert_eq!(square_root_staffing(0.5, 1.0, 0.0), 1);
 }
+
+/// When the staffing a target needs lies beyond the range Erlang A is
+/// computed in (`nμ/θ` above `MAX_RATE_RATIO`: a patience of 10⁸ handle
+/// times), the search says so, naming the parameter, as `ErlangA::new`
+/// does at that staffing; it answered "no staffing up to 100 agents meets
+/// the target" (and "up to 0 agents"), which reads as a target no staffing
+/// can meet, though the load alone asks for more agents than that.
+#[test]
+fn a_staffing_beyond_erlang_a_range_is_out_of_range_not_unreachable() {
+    let sl = Target::ServiceLevel {
+        fraction: 0.8,
+        threshold: 0.3,
+    };
+    for (lambda, theta) in [(100.0, 1e-8), (1e-3, 1e-11)] {
+        let e = staff_erlang_a(lambda, 1.0, theta, sl).unwrap_err();
+        assert!(
+            matches!(
+                e,
+                StaffingError::OutOfRange {
+                    field: "agents * service_rate / abandon_rate",
+                    ..
+                }
+            ),
+            "{e}"
+        );
+        let StaffingError::OutOfRange { value, .. } = e else {
+            unreachable!()
+        };
+        // The first staffing beyond the range, as ErlangA::new names it.
+        let n = (value * theta).round() as u32;
+        assert_eq!(ErlangA::new(lambda, 1.0, theta, n).unwrap_err(), e);
+        assert!(ErlangA::new(lambda, 1.0, theta, n - 1).is_ok() || n == 1);
+    }
+}
