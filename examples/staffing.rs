@@ -28,8 +28,11 @@
 //! threshold. `asa` is the mean wait of the answered customers.
 //!
 //! `--profile FILE` reads a CSV of `interval,arrival_rate,mean_handle_time`
-//! (a header line, blank lines and `#` comments are skipped; see
-//! `tests/data/staffing/profile.csv`) and prints the smallest staffing per
+//! (blank lines and `#` comments are skipped; see
+//! `tests/data/staffing/profile.csv`). A header line, if there is one, names
+//! the three columns in any order (other columns are then ignored); without
+//! one each line has the three fields in that order. A field that is not a
+//! number is an error naming its line and column. It prints the smallest staffing per
 //! interval that meets the target, with its measures — as a table, or one JSON
 //! line per interval with `--json`. An interval with no arrivals (rate 0, a
 //! closure) needs 0 agents: its row says so (`no arrivals`, a `note` in
@@ -204,7 +207,53 @@ fn parse_args(raw: impl IntoIterator<Item = String>) -> Result<Option<Args>, Str
     Ok(Some(args))
 }
 
+/// `value` of `flag` if `ok`, else an error naming the flag.
+fn check(
+    flag: &str,
+    value: Option<f64>,
+    ok: fn(f64) -> bool,
+    expected: &str,
+) -> Result<(), String> {
+    match value {
+        Some(v) if !ok(v) => Err(format!("{flag} must be {expected}, got {v}")),
+        _ => Ok(()),
+    }
+}
+
+/// What to compute, with every number of the command line checked (so
+/// that a bad one is named by its flag, before anything is printed).
 fn goal(args: &Args) -> Result<Goal, String> {
+    let fraction = |v: f64| v > 0.0 && v < 1.0;
+    check(
+        "--target-sl",
+        args.target_sl,
+        fraction,
+        "strictly between 0 and 1 (0.8 for 80%)",
+    )?;
+    check(
+        "--threshold",
+        args.threshold,
+        |v| v >= 0.0 && v.is_finite(),
+        "finite and >= 0",
+    )?;
+    check(
+        "--target-asa",
+        args.target_asa,
+        |v| v > 0.0 && v.is_finite(),
+        "finite and > 0",
+    )?;
+    check(
+        "--target-abandon",
+        args.target_abandon,
+        fraction,
+        "strictly between 0 and 1 (0.05 for 5%)",
+    )?;
+    check(
+        "--abandon-rate",
+        args.abandon_rate,
+        |v| v > 0.0 && v.is_finite(),
+        "finite and > 0 (1 / mean patience)",
+    )?;
     let given = [
         args.agents.is_some(),
         args.target_sl.is_some(),
@@ -266,7 +315,15 @@ fn evaluate(
     goal: &Goal,
     threshold: Option<f64>,
 ) -> Result<Measures, String> {
-    let err = |e: skillroute::StaffingError| e.to_string();
+    let err = |e: skillroute::StaffingError| match e {
+        // Patience so long, next to the handle time, that Erlang A is out
+        // of its range: the customers do not abandon in any way that
+        // matters, which is Erlang C.
+        skillroute::StaffingError::OutOfRange { field, .. } if field.contains("abandon_rate") => {
+            format!("{e} (the patience is so long that this is Erlang C: drop --abandon-rate)")
+        }
+        e => e.to_string(),
+    };
     match abandon_rate {
         None => {
             let agents = match goal {
@@ -308,10 +365,15 @@ fn evaluate(
 /// The staffing found by the simulation-based search for the `agents_sim`
 /// column: the interval simulated as a stationary single-skill M/M/n (M/M/n+M
 /// with an abandonment rate) queue, `SIM_REPLICATIONS` replications of
-/// `max(200 handle times, 2,000 expected arrivals)` after a warm-up of 20
-/// handle times, common random numbers, the target met when the mean service
-/// level reaches it (see `skillroute::staffing::sim`). Only service-level
-/// targets are searched; for the others the column is empty (`None`).
+/// `max(200 handle times, 2,000 expected arrivals, 10 mean patiences, 10
+/// thresholds)` after a warm-up of `max(20 handle times, 5 mean
+/// patiences)`, common random numbers, the target met when the mean service
+/// level reaches it (see `skillroute::staffing::sim`). The patience sets how
+/// long an overloaded queue takes to settle (customers of a 2-day patience
+/// fill it for days), the threshold how long a wait must be watched; both
+/// are capped at `SIM_MAX_ARRIVALS` arrivals per replication. Only
+/// service-level targets are searched; for the others the column is empty
+/// (`None`).
 fn simulated_agents(
     arrival_rate: f64,
     service_rate: f64,
@@ -335,10 +397,16 @@ fn simulated_agents(
     };
     let scenario = single_skill_scenario(arrival_rate, service_rate, abandon_rate, target);
     let aht = 1.0 / service_rate;
+    let patience = abandon_rate.map_or(0.0, |theta| 1.0 / theta);
+    let cap = SIM_MAX_ARRIVALS / arrival_rate;
+    let warm_up = (20.0 * aht).max((5.0 * patience).min(cap / 3.0));
+    let run_length = (200.0 * aht)
+        .max(2_000.0 / arrival_rate)
+        .max((10.0 * patience).max(10.0 * threshold).min(cap - warm_up));
     SimStaffing::new()
         .replications(SIM_REPLICATIONS)
-        .run_length((200.0 * aht).max(2_000.0 / arrival_rate))
-        .warm_up(20.0 * aht)
+        .run_length(run_length)
+        .warm_up(warm_up)
         .seed(seed)
         .simulate_erlang(false)
         .staff_rates(&scenario, &[arrival_rate])
@@ -348,6 +416,10 @@ fn simulated_agents(
 
 /// Replications per simulated configuration in `--profile`.
 const SIM_REPLICATIONS: u32 = 10;
+
+/// The most arrivals a replication's patience and threshold may ask for in
+/// `--profile` (warm-up and run), to bound its time.
+const SIM_MAX_ARRIVALS: f64 = 200_000.0;
 
 fn single(args: &Args, out: &mut impl Write) -> Result<(), Failure> {
     let lambda = args.arrival_rate.ok_or("--arrival-rate is required")?;
@@ -372,29 +444,111 @@ fn single(args: &Args, out: &mut impl Write) -> Result<(), Failure> {
     Ok(())
 }
 
-/// One row of the profile: interval name, arrival rate, mean handle time.
-fn read_profile(path: &str) -> Result<Vec<(String, f64, f64)>, String> {
+/// The profile's three columns, in their usual order.
+const COLUMNS: [&str; 3] = ["interval", "arrival_rate", "mean_handle_time"];
+
+/// Where each of [`COLUMNS`] is in a line of a profile with `header`
+/// (a line of names): found by name (case and spaces aside), in any order,
+/// other columns left alone. `None` if `header` is not a header line (no
+/// field is one of the names), else the positions or why not.
+fn header_columns(header: &[&str]) -> Option<Result<[usize; 3], String>> {
+    let named = |want: &str| -> Vec<usize> {
+        header
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| f.eq_ignore_ascii_case(want))
+            .map(|(i, _)| i)
+            .collect()
+    };
+    if COLUMNS.iter().all(|c| named(c).is_empty()) {
+        return None;
+    }
+    let mut at = [0; 3];
+    for (k, c) in COLUMNS.iter().enumerate() {
+        match named(c)[..] {
+            [i] => at[k] = i,
+            [] => {
+                return Some(Err(format!(
+                    "the header has no column {c:?} (it needs {}; it has {})",
+                    COLUMNS.join(", "),
+                    header.join(", ")
+                )));
+            }
+            _ => return Some(Err(format!("the header names column {c:?} twice"))),
+        }
+    }
+    Some(Ok(at))
+}
+
+/// One row of the profile: its line in the file, interval name, arrival
+/// rate, mean handle time.
+///
+/// A header line, if any, is the first line that is not blank or a `#`
+/// comment and names at least one of the columns; it must name all three,
+/// in any order, and other columns are then ignored. Without a header a
+/// line has exactly the three fields, in that order. A byte-order mark and
+/// CRLF line ends are ignored; a field that is not a number is an error
+/// naming its line and column.
+fn read_profile(path: &str) -> Result<Vec<(usize, String, f64, f64)>, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))?;
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
     let mut rows = Vec::new();
+    // Column positions and the fields a line has, once the first line is
+    // read: the header's, or the usual order's three.
+    let mut layout: Option<([usize; 3], usize, bool)> = None;
     for (i, line) in text.lines().enumerate() {
         let line = line.trim();
         if line.is_empty() || line.starts_with('#') {
             continue;
         }
         let fields: Vec<&str> = line.split(',').map(str::trim).collect();
-        if fields.len() != 3 {
+        let (cols, width, headed) = match layout {
+            Some(l) => l,
+            None => match header_columns(&fields) {
+                Some(found) => {
+                    let cols = found.map_err(|e| format!("{path}:{}: {e}", i + 1))?;
+                    layout = Some((cols, fields.len(), true));
+                    continue; // the header line
+                }
+                None => *layout.insert(([0, 1, 2], 3, false)),
+            },
+        };
+        // As many fields as columns: a decimal comma (0,02) or a stray
+        // field must not shift the numbers into the wrong columns.
+        if fields.len() != width {
+            let columns = if headed {
+                "the header's columns".to_string()
+            } else {
+                COLUMNS.join(",")
+            };
             return Err(format!(
-                "{path}:{}: expected 3 fields (interval,arrival_rate,mean_handle_time), got {}",
+                "{path}:{}: expected {width} fields ({columns}), got {}{}",
                 i + 1,
-                fields.len()
+                fields.len(),
+                if fields.len() > width {
+                    " (decimal commas? write 0.02, not 0,02)"
+                } else {
+                    ""
+                }
             ));
         }
-        let (Ok(rate), Ok(aht)) = (fields[1].parse::<f64>(), fields[2].parse::<f64>()) else {
-            if rows.is_empty() && fields[1].parse::<f64>().is_err() {
-                continue; // a header line
-            }
-            return Err(format!("{path}:{}: not a number in {line:?}", i + 1));
+        let first = rows.is_empty() && !headed;
+        let number = |k: usize| -> Result<f64, String> {
+            let field = fields[cols[k]];
+            field.parse::<f64>().map_err(|_| {
+                let hint = if first {
+                    format!(" (a header line names the columns: {})", COLUMNS.join(","))
+                } else {
+                    String::new()
+                };
+                format!(
+                    "{path}:{}: {}: not a number: {field:?}{hint}",
+                    i + 1,
+                    COLUMNS[k]
+                )
+            })
         };
+        let (rate, aht) = (number(1)?, number(2)?);
         if !(rate >= 0.0 && rate.is_finite()) {
             return Err(format!(
                 "{path}:{}: arrival_rate must be finite and >= 0, got {rate}",
@@ -407,7 +561,7 @@ fn read_profile(path: &str) -> Result<Vec<(String, f64, f64)>, String> {
                 i + 1
             ));
         }
-        rows.push((fields[0].to_string(), rate, aht));
+        rows.push((i + 1, fields[cols[0]].to_string(), rate, aht));
     }
     if rows.is_empty() {
         return Err(format!("{path}: no intervals"));
@@ -430,10 +584,30 @@ fn profile(args: &Args, path: &str, out: &mut impl Write) -> Result<(), Failure>
         Some(v) => format!("{v:.digits$}"),
         None => "-".to_string(),
     };
+    // The file's own columns as wide as their longest entry.
+    let widths = Widths {
+        name: rows
+            .iter()
+            .map(|r| r.1.chars().count())
+            .fold(12, usize::max),
+        rate: rows
+            .iter()
+            .map(|r| r.2.to_string().len())
+            .fold(12, usize::max),
+        aht: rows
+            .iter()
+            .map(|r| r.3.to_string().len())
+            .fold(10, usize::max),
+    };
+    let Widths {
+        name: wn,
+        rate: wr,
+        aht: wa,
+    } = widths;
     if !args.json {
         writeln!(
             out,
-            "{:<12} {:>12} {:>10} {:>10} {:>13} {:>8} {:>8} {:>10} {:>9} {:>9} {:>10} {:>13}",
+            "{:<wn$} {:>wr$} {:>wa$} {:>10} {:>13} {:>8} {:>8} {:>10} {:>9} {:>9} {:>10} {:>13}",
             "interval",
             "arrival_rate",
             "aht",
@@ -448,17 +622,17 @@ fn profile(args: &Args, path: &str, out: &mut impl Write) -> Result<(), Failure>
             "sl_sim"
         )?;
     }
-    for (i, (name, rate, aht)) in rows.iter().enumerate() {
+    for (line, name, rate, aht) in &rows {
         if *rate == 0.0 {
             // No arrivals (a closure): no agents needed, and no measures.
-            closed_row(args, &goal, name, *aht, out)?;
+            closed_row(args, &goal, name, *aht, widths, out)?;
             continue;
         }
         let mu = 1.0 / aht;
         let m = evaluate(*rate, mu, args.abandon_rate, &goal, args.threshold)
-            .map_err(|e| format!("{path}: interval {:?} (row {}): {e}", name, i + 1))?;
+            .map_err(|e| format!("{path}:{line}: interval {name:?}: {e}"))?;
         let sim = simulated_agents(*rate, mu, args.abandon_rate, &goal, args.seed.unwrap_or(1))
-            .map_err(|e| format!("{path}: interval {:?} (row {}): {e}", name, i + 1))?;
+            .map_err(|e| format!("{path}:{line}: interval {name:?}: {e}"))?;
         let sim_sl: Option<Estimate> = sim.as_ref().map(|p| p.service_level[0]);
         if args.json {
             let line = serde_json::json!({
@@ -480,7 +654,7 @@ fn profile(args: &Args, path: &str, out: &mut impl Write) -> Result<(), Failure>
         } else {
             writeln!(
                 out,
-                "{:<12} {:>12} {:>10} {:>10.2} {:>13} {:>8.4} {:>8} {:>10.3} {:>9.4} {:>9.4} {:>10} {:>13}",
+                "{:<wn$} {:>wr$} {:>wa$} {:>10.2} {:>13} {:>8.4} {:>8} {:>10.3} {:>9.4} {:>9.4} {:>10} {:>13}",
                 name,
                 rate,
                 aht,
@@ -503,6 +677,15 @@ fn profile(args: &Args, path: &str, out: &mut impl Write) -> Result<(), Failure>
     Ok(())
 }
 
+/// The widths of the table's first three columns (the file's own:
+/// interval, arrival rate, handle time).
+#[derive(Clone, Copy)]
+struct Widths {
+    name: usize,
+    rate: usize,
+    aht: usize,
+}
+
 /// What a profile row with no arrivals says beside its numbers.
 const NO_ARRIVALS: &str = "no arrivals: no agents needed";
 
@@ -514,8 +697,14 @@ fn closed_row(
     goal: &Goal,
     name: &str,
     aht: f64,
+    widths: Widths,
     out: &mut impl Write,
 ) -> Result<(), Failure> {
+    let Widths {
+        name: wn,
+        rate: wr,
+        aht: wa,
+    } = widths;
     let model = if args.abandon_rate.is_some() {
         "erlang_a"
     } else {
@@ -544,7 +733,7 @@ fn closed_row(
     } else {
         writeln!(
             out,
-            "{:<12} {:>12} {:>10} {:>10.2} {:>13} {:>8} {:>8} {:>10} {:>9} {:>9} {:>10} {:>13}  {NO_ARRIVALS}",
+            "{:<wn$} {:>wr$} {:>wa$} {:>10.2} {:>13} {:>8} {:>8} {:>10} {:>9} {:>9} {:>10} {:>13}  {NO_ARRIVALS}",
             name,
             0,
             aht,
@@ -736,6 +925,268 @@ mod tests {
         assert_eq!(closed["note"], NO_ARRIVALS);
         assert!(rows[3]["agents"].as_u64().unwrap() >= 1);
         assert!(rows[3].get("note").is_none());
+    }
+
+    /// Writes `text` to a temporary profile named after `tag`, runs
+    /// `staffing --profile FILE ARGS…` on it, and removes it.
+    fn staffing_text(tag: &str, text: &str, args: &[&str]) -> Result<String, String> {
+        let path =
+            std::env::temp_dir().join(format!("staffing-test-{}-{tag}.csv", std::process::id()));
+        std::fs::write(&path, text).unwrap();
+        let path = path.to_str().unwrap().to_string();
+        let mut all = vec!["--profile", &path];
+        all.extend_from_slice(args);
+        let result = staffing(&all);
+        std::fs::remove_file(&path).unwrap();
+        result.map_err(|e| e.replace(&path, "FILE"))
+    }
+
+    const SL_80_20: [&str; 4] = ["--target-sl", "0.8", "--threshold", "20"];
+
+    /// The header names the columns: a file whose columns come in another
+    /// order is read by their names, not by their places (it was read as
+    /// if in the usual order: 240 calls a second of 0.02 s, 5 agents
+    /// instead of 8).
+    #[test]
+    fn a_header_in_another_order_is_read_by_its_names() {
+        let usual = "interval,arrival_rate,mean_handle_time\n08:00,0.02,240\n09:00,0.055,250\n";
+        let other = "mean_handle_time , Interval,arrival_rate\n240,08:00,0.02\n250,09:00,0.055\n";
+        let a = staffing_text("usual", usual, &SL_80_20).unwrap();
+        let b = staffing_text("other", other, &SL_80_20).unwrap();
+        assert_eq!(a, b);
+        let row: Vec<&str> = b.lines().nth(1).unwrap().split_whitespace().collect();
+        assert_eq!(
+            (row[0], row[1], row[2], row[4]),
+            ("08:00", "0.02", "240", "8"),
+            "{b}"
+        );
+        // Extra columns beside the three named ones are left alone.
+        let extra = "interval,notes,arrival_rate,mean_handle_time\n08:00,quiet,0.02,240\n09:00,,0.055,250\n";
+        assert_eq!(staffing_text("extra", extra, &SL_80_20).unwrap(), a);
+        // A header without one of the three is refused, naming it.
+        let e = staffing_text(
+            "aht",
+            "interval,arrival_rate,aht\n08:00,0.02,240\n",
+            &SL_80_20,
+        )
+        .unwrap_err();
+        assert!(
+            e.starts_with("FILE:1: ") && e.contains("mean_handle_time"),
+            "{e}"
+        );
+        // With a header too, a line has as many fields as it names: a
+        // decimal comma does not shift the handle time into the rate.
+        let e = staffing_text(
+            "comma",
+            "interval,arrival_rate,mean_handle_time\n08:00,0,02,240\n",
+            &SL_80_20,
+        )
+        .unwrap_err();
+        assert!(e.starts_with("FILE:2: expected 3 fields"), "{e}");
+        let e = staffing_text(
+            "twice",
+            "interval,arrival_rate,arrival_rate,mean_handle_time\n08:00,0.02,0.03,240\n",
+            &SL_80_20,
+        )
+        .unwrap_err();
+        assert!(
+            e.starts_with("FILE:1: ") && e.contains("arrival_rate") && e.contains("twice"),
+            "{e}"
+        );
+    }
+
+    /// A first interval whose rate is not a number is an error naming its
+    /// line and field: it was taken for a header and dropped, so the day
+    /// was staffed without it.
+    #[test]
+    fn a_bad_number_in_the_first_row_is_an_error_not_a_header() {
+        for text in [
+            "interval,arrival_rate,mean_handle_time\n08:00,O.02,240\n09:00,0.055,250\n",
+            "# no header\n\n08:00,O.02,240\n09:00,0.055,250\n",
+        ] {
+            let e = staffing_text("typo", text, &SL_80_20).unwrap_err();
+            let line = if text.starts_with('#') { 3 } else { 2 };
+            assert!(
+                e.starts_with(&format!("FILE:{line}: arrival_rate")) && e.contains("\"O.02\""),
+                "{e}"
+            );
+        }
+        let e = staffing_text("aht", "08:00,0.02,4 min\n", &SL_80_20).unwrap_err();
+        assert!(
+            e.starts_with("FILE:1: mean_handle_time") && e.contains("\"4 min\""),
+            "{e}"
+        );
+    }
+
+    /// A byte-order mark (as spreadsheets write UTF-8 CSV) and CRLF line
+    /// ends are not part of the first interval's name or its numbers.
+    #[test]
+    fn a_byte_order_mark_and_crlf_are_not_data() {
+        let plain = staffing_text("plain", "08:00,0.02,240\n09:00,0.055,250\n", &SL_80_20).unwrap();
+        for text in [
+            "\u{feff}08:00,0.02,240\r\n09:00,0.055,250\r\n",
+            "\u{feff}interval,arrival_rate,mean_handle_time\r\n\r\n08:00,0.02,240\r\n09:00,0.055,250\r\n",
+        ] {
+            let table = staffing_text("bom", text, &SL_80_20).unwrap();
+            assert_eq!(table, plain, "{text:?}");
+        }
+    }
+
+    /// A target out of range is the command line's fault: the error names
+    /// the flag, before any row is printed, and not the file's first
+    /// interval ("interval \"00:00\" (row 1): target `fraction` …"); a
+    /// day of closures only does not let it through unchecked.
+    #[test]
+    fn a_bad_target_names_its_flag_not_a_row() {
+        let closed = "interval,arrival_rate,mean_handle_time\n00:00,0,240\n01:00,0,240\n";
+        for (args, flag) in [
+            (
+                &["--target-sl", "1.5", "--threshold", "20"][..],
+                "--target-sl",
+            ),
+            (
+                &["--target-sl", "1", "--threshold", "20"][..],
+                "--target-sl",
+            ),
+            (
+                &["--target-sl", "0.8", "--threshold", "-20"][..],
+                "--threshold",
+            ),
+            (&["--target-asa", "-3"][..], "--target-asa"),
+            (
+                &["--target-abandon", "0.05", "--abandon-rate", "0"][..],
+                "--abandon-rate",
+            ),
+            (
+                &["--target-abandon", "5", "--abandon-rate", "0.01"][..],
+                "--target-abandon",
+            ),
+        ] {
+            for (tag, text) in [("closed", closed), ("open", "08:00,0.02,240\n")] {
+                let e = staffing_text(tag, text, args).unwrap_err();
+                assert!(e.starts_with(flag) && !e.contains("row"), "{args:?}: {e}");
+            }
+        }
+        // Without a profile too: a negative threshold is not read as 0.
+        let args = [
+            "--arrival-rate",
+            "95",
+            "--service-rate",
+            "1",
+            "--agents",
+            "100",
+        ];
+        let parsed = parse_args(
+            args.iter()
+                .chain(&["--threshold", "-5"])
+                .map(|a| a.to_string()),
+        )
+        .unwrap()
+        .unwrap();
+        let e = match single(&parsed, &mut Vec::new()) {
+            Err(Failure::Input(e)) => e,
+            _ => panic!("a negative threshold was accepted"),
+        };
+        assert!(e.starts_with("--threshold"), "{e}");
+    }
+
+    /// An interval the formulas refuse is named with its line in the file
+    /// (it was "row 2", its place among the intervals, which is line 3 of a
+    /// file with a header).
+    #[test]
+    fn an_interval_error_names_its_line() {
+        let text = "interval,arrival_rate,mean_handle_time\n08:00,0.02,240\n09:00,1e300,1e300\n";
+        let e = staffing_text("huge", text, &["--target-asa", "30"]).unwrap_err();
+        assert!(e.starts_with("FILE:3: interval \"09:00\": "), "{e}");
+    }
+
+    /// Customers who hold on for days (e-mails: 1 a minute, 10 minutes
+    /// each, a mean patience of 2 days, 95% answered within a day): the
+    /// queue takes days to reach its steady state, so a run of 20 handle
+    /// times' warm-up and 2,000 arrivals, started empty, saw a center far
+    /// calmer than the steady state and staffed 9 agents, below the load
+    /// of 10 Erlangs: at 9 agents a tenth of the customers end up
+    /// abandoning, and 90% are answered within the day. Erlang A asks 10
+    /// (98.6%).
+    #[test]
+    fn a_long_patience_is_simulated_to_its_steady_state() {
+        let (lambda, mu, theta) = (1.0, 0.1, 1.0 / 2880.0);
+        let target = Target::ServiceLevel {
+            fraction: 0.95,
+            threshold: 1440.0,
+        };
+        let erlang = staff_erlang_a(lambda, mu, theta, target).unwrap();
+        assert_eq!(erlang, 10);
+        let at_9 = ErlangA::new(lambda, mu, theta, 9)
+            .unwrap()
+            .service_level(1440.0);
+        assert!((at_9 - 0.9).abs() < 1e-3, "{at_9}");
+        let p = simulated_agents(lambda, mu, Some(theta), &Goal::Target(target), 1)
+            .unwrap()
+            .unwrap();
+        assert!(p.agents_total >= 10 && p.agents_total <= 11, "{p:?}");
+    }
+
+    /// The table's columns line up whatever the names and numbers of the
+    /// file: an interval named `Monday 08:00-08:30` or a rate written
+    /// `0.0333333333333` pushed the rest of its row out of line.
+    #[test]
+    fn the_table_lines_up_with_long_names_and_numbers() {
+        let text = "interval,arrival_rate,mean_handle_time\nMonday 08:00-08:30,0.0333333333333,240.5\n\
+                    09:00,0.1,180\nnight,0,240\n";
+        let table = staffing_text("long", text, &SL_80_20).unwrap();
+        let lines: Vec<&str> = table.lines().collect();
+        // Each column ends where its header ends.
+        let ends = |line: &str| -> Vec<usize> {
+            let chars: Vec<char> = line.chars().collect();
+            (1..chars.len())
+                .filter(|&i| chars[i] == ' ' && chars[i - 1] != ' ')
+                .chain([chars.len()])
+                .collect()
+        };
+        let header = ends(lines[0]);
+        for line in &lines[1..] {
+            let line = line.split("  no arrivals").next().unwrap();
+            let row = ends(line);
+            // Names with spaces end twice; compare from the right.
+            assert_eq!(
+                row[row.len() - 11..],
+                header[header.len() - 11..],
+                "\n{}\n{line}",
+                lines[0]
+            );
+        }
+    }
+
+    /// A patience too long for Erlang A's range is named as such, with
+    /// what to do, not as a target no staffing meets.
+    #[test]
+    fn a_patience_beyond_erlang_a_says_to_use_erlang_c() {
+        let args = [
+            "--arrival-rate",
+            "100",
+            "--service-rate",
+            "1",
+            "--abandon-rate",
+            "1e-8",
+            "--target-sl",
+            "0.8",
+            "--threshold",
+            "0.3",
+        ];
+        let parsed = parse_args(args.iter().map(|a| a.to_string()))
+            .unwrap()
+            .unwrap();
+        let e = match single(&parsed, &mut Vec::new()) {
+            Err(Failure::Input(e)) => e,
+            _ => panic!("answered beyond Erlang A's range"),
+        };
+        assert!(
+            e.contains("agents * service_rate / abandon_rate")
+                && e.contains("drop --abandon-rate")
+                && !e.contains("no staffing"),
+            "{e}"
+        );
     }
 
     /// A negative or non-finite arrival rate is still an error, naming its line.

@@ -694,6 +694,38 @@ fn invalid_input_is_a_typed_error() {
     assert!(msg.contains("service_rate") && msg.contains("-2"), "{msg}");
 }
 
+/// Numbers in error messages are readable: a range's ends and a tiny or
+/// huge value in exponent form, not 300 digits of 0.000…0022 (which is what
+/// a patience so long that Erlang A is out of range printed).
+#[test]
+fn error_messages_print_extreme_numbers_readably() {
+    let cases = [
+        ErlangA::new(95.0, 1.0, 1e-12, 100).unwrap_err(),
+        ErlangA::new(100.0, 1.0, 1e-8, 101).unwrap_err(),
+        staff_erlang_a(95.0, 1.0, 1e-9, Target::Abandonment(0.1)).unwrap_err(),
+        erlang_b(1e-200, 3).unwrap_err(),
+        ErlangC::new(-1e-300, 1.0, 3).unwrap_err(),
+        staff_erlang_c(1.0, 1.0, Target::Asa(-1e-300)).unwrap_err(),
+        ErlangC::new(1e300, 1e-10, 3).unwrap_err(),
+    ];
+    for e in cases {
+        let msg = e.to_string();
+        let longest_number = msg
+            .split(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .map(str::len)
+            .max()
+            .unwrap_or(0);
+        assert!(longest_number <= 20 && msg.len() < 160, "{msg}");
+    }
+    let msg = ErlangA::new(95.0, 1.0, 1e-12, 100).unwrap_err().to_string();
+    assert!(
+        msg.contains("arrival_rate / abandon_rate")
+            && msg.contains("9.5e13")
+            && msg.contains("1e10"),
+        "{msg}"
+    );
+}
+
 // ---------------------------------------------------------------------------
 // Inverses
 // ---------------------------------------------------------------------------
@@ -873,4 +905,38 @@ fn square_root_staffing_is_close_for_large_loads() {
     assert_eq!(halfin_whitt_prob_wait(f64::NAN), 1.0);
     assert_eq!(square_root_staffing(f64::NAN, 1.0, 1.0), 1);
     assert_eq!(square_root_staffing(0.5, 1.0, 0.0), 1);
+}
+
+/// When the staffing a target needs lies beyond the range Erlang A is
+/// computed in (`nμ/θ` above `MAX_RATE_RATIO`: a patience of 10⁸ handle
+/// times), the search says so, naming the parameter, as `ErlangA::new`
+/// does at that staffing; it answered "no staffing up to 100 agents meets
+/// the target" (and "up to 0 agents"), which reads as a target no staffing
+/// can meet, though the load alone asks for more agents than that.
+#[test]
+fn a_staffing_beyond_erlang_a_range_is_out_of_range_not_unreachable() {
+    let sl = Target::ServiceLevel {
+        fraction: 0.8,
+        threshold: 0.3,
+    };
+    for (lambda, theta) in [(100.0, 1e-8), (1e-3, 1e-11)] {
+        let e = staff_erlang_a(lambda, 1.0, theta, sl).unwrap_err();
+        assert!(
+            matches!(
+                e,
+                StaffingError::OutOfRange {
+                    field: "agents * service_rate / abandon_rate",
+                    ..
+                }
+            ),
+            "{e}"
+        );
+        let StaffingError::OutOfRange { value, .. } = e else {
+            unreachable!()
+        };
+        // The first staffing beyond the range, as ErlangA::new names it.
+        let n = (value * theta).round() as u32;
+        assert_eq!(ErlangA::new(lambda, 1.0, theta, n).unwrap_err(), e);
+        assert!(ErlangA::new(lambda, 1.0, theta, n - 1).is_ok() || n == 1);
+    }
 }

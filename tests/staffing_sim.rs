@@ -424,3 +424,47 @@ fn a_target_out_of_reach_is_named_not_chased() {
     );
     assert!(e.to_string().contains("no staffing serves it"), "{e}");
 }
+
+/// A staffing that cannot carry the load (agents × handle rate at or below
+/// the arrival rate, customers who never hang up) has no steady state: its
+/// queue grows for as long as the run lasts. Over a run shorter than the
+/// threshold the contacts still waiting at the end are in no service level,
+/// and the ones answered all waited less than it, so it "met" any target
+/// with a long threshold: e-mails at 10 Erlangs, 90% within a day, were
+/// staffed with 3 agents. The search must never answer below the load.
+#[test]
+fn a_staffing_below_the_load_never_meets_a_target() {
+    let day = 86_400.0;
+    let target = ServiceTarget {
+        threshold: day,
+        fraction: 0.9,
+    };
+    // One e-mail a minute, 10 minutes each: 10 Erlangs.
+    let (lambda, mu) = (1.0 / 60.0, 1.0 / 600.0);
+    let s = single_skill_scenario(lambda, mu, None, target);
+    let search = SimStaffing::new()
+        .replications(4)
+        .run_length(8.0 * 3600.0)
+        .warm_up(3600.0)
+        .seed(7);
+    let p = search.staff_rates(&s, &[lambda]).unwrap();
+    let erlang = staff_erlang_c(
+        lambda,
+        mu,
+        Target::ServiceLevel {
+            fraction: 0.9,
+            threshold: day,
+        },
+    )
+    .unwrap();
+    assert_eq!(erlang, 11);
+    assert!(p.met, "{p:?}");
+    assert_eq!(p.agents_total, erlang, "{p:?}");
+
+    // Two types of 5 Erlangs each, one group trained in both: each type
+    // alone fits in 9 agents, the two together do not.
+    let s = chained_scenario(2, 2, lambda / 2.0, mu, None, target);
+    let p = search.staff_rates(&s, &[lambda / 2.0; 2]).unwrap();
+    assert!(p.met, "{p:?}");
+    assert_eq!(p.agents_total, 11, "{p:?}");
+}

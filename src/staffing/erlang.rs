@@ -1265,8 +1265,11 @@ impl LadderCache {
 /// # Errors
 ///
 /// As [`staff_erlang_c`], without `UnsupportedTarget`; also
-/// [`StaffingError::OutOfRange`] if `λ/θ` exceeds [`MAX_RATE_RATIO`], and
-/// [`StaffingError::Unreachable`] if `nμ/θ` would have to exceed it.
+/// [`StaffingError::OutOfRange`] if `λ/θ` exceeds [`MAX_RATE_RATIO`], or if
+/// the target needs a staffing whose `nμ/θ` exceeds it (the field
+/// `agents * service_rate / abandon_rate`, valued at the first such
+/// staffing, as [`ErlangA::new`] reports it there): patience so long that
+/// the model is Erlang C, so use [`staff_erlang_c`].
 ///
 /// # Complexity
 ///
@@ -1285,11 +1288,25 @@ pub fn staff_erlang_a(
     let goal = goal(target)?;
     let kappa = service_rate / theta;
     check_ratio("arrival_rate / abandon_rate", a * kappa)?;
-    let limit = (MAX_RATE_RATIO / kappa)
-        .floor()
-        .min(f64::from(MAX_SEARCH_AGENTS));
+    let in_range = (MAX_RATE_RATIO / kappa).floor();
+    let limit = in_range.min(f64::from(MAX_SEARCH_AGENTS));
+    // What lies past `limit` agents: staffings Erlang A is not computed
+    // for (named as `ErlangA::new` names them: the parameter and its value
+    // at the first of them), or more than the search tries.
+    let beyond = |limit: u32| {
+        if in_range < f64::from(MAX_SEARCH_AGENTS) {
+            StaffingError::OutOfRange {
+                field: "agents * service_rate / abandon_rate",
+                value: f64::from(limit + 1) * kappa,
+                min: f64::MIN_POSITIVE,
+                max: MAX_RATE_RATIO,
+            }
+        } else {
+            StaffingError::Unreachable { limit }
+        }
+    };
     if limit < 1.0 {
-        return Err(StaffingError::Unreachable { limit: 0 });
+        return Err(beyond(0));
     }
     let limit = limit as u32;
     let bound = match goal {
@@ -1355,7 +1372,7 @@ pub fn staff_erlang_a(
         (lo, f_lo) = (start, slack);
         loop {
             if lo >= limit {
-                return Err(StaffingError::Unreachable { limit });
+                return Err(beyond(limit));
             }
             let probe = lo.saturating_add(stride).min(limit);
             let (met, slack) = eval(probe);

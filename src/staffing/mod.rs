@@ -168,7 +168,7 @@ pub enum Target {
 #[non_exhaustive]
 pub enum StaffingError {
     /// A rate (or the offered load) is zero, negative, infinite or NaN.
-    #[error("`{field}` must be a finite number greater than 0, got {value}")]
+    #[error("`{field}` must be a finite number greater than 0, got {}", readable(*.value))]
     InvalidRate {
         /// The parameter: `arrival_rate`, `service_rate`, `abandon_rate` or
         /// `offered_load`.
@@ -183,8 +183,9 @@ pub enum StaffingError {
     /// (`ρ = a/n ≥ 1`): the queue grows without bound. Add agents, or model the
     /// customers' patience with [`ErlangA`], which is stable at any load.
     #[error(
-        "Erlang C is unstable: offered load {offered_load} Erlangs (arrival_rate / service_rate) \
-         needs more than `agents` = {agents}; use Erlang A to model abandonment"
+        "Erlang C is unstable: offered load {} Erlangs (arrival_rate / service_rate) \
+         needs more than `agents` = {agents}; use Erlang A to model abandonment",
+        readable(*.offered_load)
     )]
     Unstable {
         /// The offered load `a = arrival_rate / service_rate`, in Erlangs.
@@ -193,7 +194,7 @@ pub enum StaffingError {
         agents: u32,
     },
     /// A target lies outside its range.
-    #[error("target `{field}` must be {expected}, got {value}")]
+    #[error("target `{field}` must be {expected}, got {}", readable(*.value))]
     InvalidTarget {
         /// The target's field: `fraction`, `threshold`, `asa`, `abandonment` or
         /// `prob_wait`.
@@ -213,7 +214,12 @@ pub enum StaffingError {
     },
     /// A derived parameter lies beyond what the numerics support (see
     /// [`MIN_OFFERED_LOAD`], [`MAX_RATE_RATIO`], [`MAX_SEARCH_AGENTS`]).
-    #[error("`{field}` = {value} is outside the supported range [{min}, {max}]")]
+    #[error(
+        "`{field}` = {} is outside the supported range [{}, {}]",
+        readable(*.value),
+        readable(*.min),
+        readable(*.max)
+    )]
     OutOfRange {
         /// The parameter, e.g. `offered_load` or `arrival_rate / abandon_rate`.
         field: &'static str,
@@ -230,4 +236,15 @@ pub enum StaffingError {
         /// The largest number of agents tried.
         limit: u32,
     },
+}
+
+/// A number for an error message: as Rust prints it when moderate, in
+/// exponent form when tiny or huge (`2.2250738585072014e-308`, `1e10`), so
+/// that a message never runs to hundreds of digits.
+fn readable(x: f64) -> String {
+    if x != 0.0 && x.is_finite() && !(1e-4..1e9).contains(&x.abs()) {
+        format!("{x:e}")
+    } else {
+        format!("{x}")
+    }
 }

@@ -67,6 +67,16 @@
 //! it: conservative, and dependent on how many replications are run. A type
 //! without arrivals in an interval is not judged.
 //!
+//! A staffing that cannot carry a type's load never meets its target,
+//! whatever the runs show: when customers never hang up, and the agents
+//! able to serve the type (or all the types without patience of a connected
+//! part of the center) can handle at most as many contacts per second as
+//! arrive, there is no steady state, and the queue grows for as long as a
+//! run lasts. A run shorter than the threshold would not see it (the
+//! contacts still waiting at its end are in no service level, the answered
+//! all waited less than the threshold): e-mails of 10 Erlangs, 90% within a
+//! day, would be "met" by 2 agents over an 8-hour run.
+//!
 //! # Targets out of reach
 //!
 //! With a ring delay (`offers.ring_delay`), a target may be out of reach
@@ -160,7 +170,7 @@ use crate::sim::{
 #[non_exhaustive]
 pub enum SimStaffingError {
     /// A search parameter is out of range.
-    #[error("staffing search: `{field}` must be {expected}, got {value}")]
+    #[error("staffing search: `{field}` must be {expected}, got {}", super::readable(*.value))]
     InvalidConfig {
         /// The parameter (`replications`, `run_length`, `warm_up`,
         /// `confidence`, `max_agents`, `max_evaluations`).
@@ -195,7 +205,10 @@ pub enum SimStaffingError {
     },
     /// A channel's service-level target cannot be searched for: its fraction
     /// must lie strictly between 0 and 1.
-    #[error("{field}: fraction must be in (0, 1) for a staffing search, got {fraction}")]
+    #[error(
+        "{field}: fraction must be in (0, 1) for a staffing search, got {}",
+        super::readable(*.fraction)
+    )]
     InvalidTarget {
         /// The scenario field: `service_levels.CHANNEL`, or a contact
         /// type's own `contact_types[i].service_level`.
@@ -957,6 +970,10 @@ struct Model<'a> {
     component: Vec<usize>,
 }
 
+/// The scale of the margin of a type whose staffing cannot carry its load
+/// ([`Model::overload`]): far below any margin a service level gives.
+const OVERLOADED: f64 = 1e6;
+
 /// One simulated configuration.
 #[derive(Debug, Clone)]
 struct Eval {
@@ -1429,10 +1446,76 @@ impl Model<'_> {
             progress: None,
         };
         let reps = sim.replications_policy(&sim.scenario().policy, opts)?;
-        Ok(self.judge(rates, &reps))
+        Ok(self.judge(rates, counts, &reps))
     }
 
-    fn judge(&self, rates: &[f64], reps: &[Replication]) -> Eval {
+    /// Per type, the capacity of `counts` for it over its arrival rate
+    /// when that is at most 1 (`None` otherwise, or for a type whose
+    /// customers abandon, or without arrivals): a staffing under which the
+    /// type's queue grows without end, whatever the run shows. Two
+    /// necessary conditions for a steady state are checked: each type
+    /// alone, against every agent who can serve it; and all the types
+    /// without patience of a connected part of the center together,
+    /// against every agent who can serve one of them. Capacity is an upper
+    /// bound (contacts per second: slots ÷ handle time at the group's
+    /// speed, summed over a group's channels; rings, pauses and abandoning
+    /// types' work left out), so no staffing that can carry its load is
+    /// named.
+    fn overload(&self, rates: &[f64], counts: &[u32]) -> Vec<Option<f64>> {
+        let nt = self.types.len();
+        let patient = |t: usize| rates[t] > 0.0 && self.types[t].theta.is_none();
+        let channel = |t: usize| &self.base.contact_types[t].channel;
+        // Contacts of `t` per second one agent of group `g` can handle.
+        let rate = |g: usize, t: usize| {
+            let ty = &self.types[t];
+            f64::from(self.servers[g][t]) / (ty.service / self.speed[g] + ty.wrap)
+        };
+        // The most the agents serving any type of `set` can handle of them.
+        let capacity = |set: &[usize]| -> f64 {
+            (0..self.speed.len())
+                .filter(|&g| counts[g] > 0)
+                .map(|g| {
+                    let mut by_channel: BTreeMap<&String, f64> = BTreeMap::new();
+                    for &t in set {
+                        if self.types[t].candidates.contains(&g) {
+                            let best = by_channel.entry(channel(t)).or_insert(0.0);
+                            *best = best.max(rate(g, t));
+                        }
+                    }
+                    f64::from(counts[g]) * by_channel.values().sum::<f64>()
+                })
+                .sum()
+        };
+        let mut ratio: Vec<Option<f64>> = vec![None; nt];
+        let mut note = |t: usize, r: f64| {
+            if r <= 1.0 {
+                ratio[t] = Some(ratio[t].map_or(r, |q: f64| q.min(r)));
+            }
+        };
+        for t in (0..nt).filter(|&t| patient(t)) {
+            note(t, capacity(&[t]) / rates[t]);
+        }
+        let mut done: Vec<usize> = Vec::new();
+        for &c in &self.component {
+            if done.contains(&c) {
+                continue;
+            }
+            done.push(c);
+            let set: Vec<usize> = (0..nt)
+                .filter(|&t| self.component[t] == c && patient(t))
+                .collect();
+            if set.len() > 1 {
+                let r = capacity(&set) / set.iter().map(|&t| rates[t]).sum::<f64>();
+                for &t in &set {
+                    note(t, r);
+                }
+            }
+        }
+        ratio
+    }
+
+    fn judge(&self, rates: &[f64], counts: &[u32], reps: &[Replication]) -> Eval {
+        let overload = self.overload(rates, counts);
         let mut sl = Vec::with_capacity(self.types.len());
         let mut margin = Vec::with_capacity(self.types.len());
         let mut xs = Vec::with_capacity(reps.len());
@@ -1448,10 +1531,13 @@ impl Model<'_> {
             }));
             let e = Estimate::from_samples(&xs, self.cfg.confidence);
             let judged = self.cfg.rule.judged(&e);
-            margin.push(if rates[t] > 0.0 && judged.is_finite() {
-                judged - ty.judged.fraction
-            } else {
-                f64::NAN
+            margin.push(match overload[t] {
+                // No steady state: below every margin a run can show
+                // (however short the run, however long the threshold),
+                // and the less capacity the lower.
+                Some(ratio) => -OVERLOADED * (2.0 - ratio),
+                None if rates[t] > 0.0 && judged.is_finite() => judged - ty.judged.fraction,
+                None => f64::NAN,
             });
             sl.push(e);
         }
