@@ -112,6 +112,13 @@ pub enum ModelError {
 /// are refused.
 pub const TIME_LIMIT: f64 = 1e12;
 
+/// Whether `t` is a time the router accepts: within ±[`TIME_LIMIT`], so
+/// neither NaN nor infinite (one comparison for all three).
+#[inline(always)]
+pub(crate) fn in_time_range(t: f64) -> bool {
+    t.abs() <= TIME_LIMIT
+}
+
 /// A proficiency level, `1..=10` (1 novice, 10 expert).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "u8", into = "u8")]
@@ -591,7 +598,7 @@ impl ContactBuilder {
     }
     /// Validates and builds the contact.
     pub fn build(self) -> Result<Contact, ModelError> {
-        if !(self.arrival.abs() <= TIME_LIMIT) {
+        if !in_time_range(self.arrival) {
             return Err(ModelError::BadNumber {
                 field: "arrival",
                 value: self.arrival,

@@ -15,7 +15,7 @@ use thiserror::Error;
 
 use crate::model::{
     Agent, AgentId, AgentState, ChannelId, Contact, ContactId, ContactState, ModelError, Outcome,
-    Presence, TIME_LIMIT,
+    Presence, in_time_range,
 };
 use crate::policy::{PolicyError, Proposal, RoutingPolicy, Trigger};
 use crate::score::{FitModel, NeutralFit, ScoreBreakdown, ScoreError, ScoreWeights};
@@ -581,7 +581,7 @@ fn check_outcome(contact: ContactId, outcome: &Outcome) -> Result<(), RouterErro
 fn check_snapshot(s: &RouterSnapshot, cooldown: f64) -> Result<IdMap<AgentId, u32>, RouterError> {
     let bad = |what: String| Err(RouterError::InvalidSnapshot { what });
     let time = s.time.unwrap_or(f64::NEG_INFINITY);
-    if s.time.is_some_and(|t| !(t.abs() <= TIME_LIMIT)) {
+    if s.time.is_some_and(|t| !in_time_range(t)) {
         return bad(format!(
             "time {} is not finite or is beyond ±1e12 s (TIME_LIMIT)",
             num(time)
@@ -596,7 +596,7 @@ fn check_snapshot(s: &RouterSnapshot, cooldown: f64) -> Result<IdMap<AgentId, u3
         if index.insert(id, i as u32).is_some() {
             return bad(format!("agents[{i}]: {id} is listed twice"));
         }
-        if !(a.idle_since.abs() <= TIME_LIMIT && a.idle_since <= time) {
+        if !(in_time_range(a.idle_since) && a.idle_since <= time) {
             return bad(format!(
                 "agents[{i}] ({id}): idle_since {} is not finite, is beyond ±1e12 s \
                  (TIME_LIMIT) or is after the snapshot's time",
@@ -1138,8 +1138,7 @@ impl<P: RoutingPolicy> Router<P> {
         event: Event,
         out: &mut Vec<Offer>,
     ) -> Result<(), RouterError> {
-        // One comparison for NaN, infinities and the far future alike.
-        if !(now.abs() <= TIME_LIMIT) {
+        if !in_time_range(now) {
             return Err(if now.is_finite() {
                 RouterError::TimeOutOfRange(now)
             } else {
