@@ -2219,7 +2219,8 @@ fn the_router_refuses_invalid_policy_settings() {
     assert!(Router::builder(lf).build().is_ok());
 }
 
-/// Extreme but valid inputs — arrivals at -1e308 seen at 1e308, or a wait
+/// Extreme but valid inputs — arrivals at -1e12 seen at 1e12 (the
+/// `TIME_LIMIT`; ±1e308 are refused now), or a wait
 /// weight of 1e306 with 540 s waited — give finite scores, and a global
 /// re-plan still offers every free agent a contact (it made no offer when an
 /// infinite weight made the assignment graph fail).
@@ -2240,8 +2241,8 @@ fn rebalance_offers_with_extreme_but_valid_scores() {
     // (weights, agents' login time, event time, contact c's arrival)
     type Arrival = fn(u64) -> f64;
     let cases: [(ScoreWeights, f64, f64, Arrival); 2] = [
-        (ScoreWeights::default(), -1e308, 1e308, |c| {
-            if c % 2 == 0 { -1e308 } else { 1e308 }
+        (ScoreWeights::default(), -1e12, 1e12, |c| {
+            if c % 2 == 0 { -1e12 } else { 1e12 }
         }),
         (big_wait, 0.0, 600.0, |c| 60.0 * c as f64),
     ];
@@ -2276,13 +2277,13 @@ fn rebalance_offers_with_extreme_but_valid_scores() {
         }
     }
     // The terms themselves: finite, the wait term the largest.
-    let c = contact(1, -1e308, &[(S1, 5)]);
+    let c = contact(1, -1e12, &[(S1, 5)]);
     let a = agent(1, &[(S1, 8)]);
     let load = score::AgentLoad {
         idle_seconds: f64::INFINITY,
         free_share: 1.0,
     };
-    let s = score::score(&ScoreWeights::default(), &c, &a, load, 0.0, 1e308);
+    let s = score::score(&big_wait, &c, &a, load, 0.0, 1e12);
     assert!(s.total.is_finite() && s.wait == score::TERM_LIMIT, "{s:?}");
     let c = contact(1, 60.0, &[(S1, 5)]);
     let s = score::score(&big_wait, &c, &a, load, 0.0, 600.0);
