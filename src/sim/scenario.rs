@@ -1501,7 +1501,22 @@ fn scenario_key(s: &Scenario) -> String {
         o.remove("policy");
         o.remove("replications");
     }
-    let text = v.to_string();
+    fnv_hex(&v.to_string())
+}
+
+/// A key of a built-in policy's parameters, as [`scenario_key`] is of the
+/// scenario: a 64-bit FNV-1a hash, in hex, of the policy as JSON. The
+/// scenario key leaves the policy out (a run has several), and a policy's
+/// name does not tell its parameters apart: each replication run from a
+/// [`PolicySpec`] carries this too, so that merging tasks refuses
+/// replications run with other parameters of the same policy (other
+/// skill-expansion steps, say, from `--set policy.steps=…`).
+pub(crate) fn policy_key(spec: &PolicySpec) -> String {
+    fnv_hex(&serde_json::to_string(spec).unwrap_or_default())
+}
+
+/// 64-bit FNV-1a of `text`, in hex.
+fn fnv_hex(text: &str) -> String {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for b in text.bytes() {
         h ^= u64::from(b);
