@@ -59,3 +59,40 @@ fn a_merge_refuses_replications_of_other_policy_parameters() {
     file.merge_tasks(std::slice::from_ref(&lia), reps, 2)
         .unwrap();
 }
+
+/// Segment weights are relative: `{ a = 1e308, b = 1e308 }` is the same
+/// 50/50 mix as `{ a = 1, b = 1 }`. Their sum overflows to infinity, and each
+/// share (`w / total`) was then 0: every contact was drawn into the last
+/// segment, a silently wrong customer mix from a valid file.
+#[test]
+fn huge_segment_weights_keep_their_mix() {
+    let base = r#"
+        horizon = 36000.0
+        skills = ["s"]
+        [[groups]]
+        name = "g"
+        count = 50
+        skills = { s = 5 }
+        capacity = { voice = 1 }
+        [[contact_types]]
+        name = "t"
+        channel = "voice"
+        requires = { s = 1 }
+        segments = { a = WEIGHT, b = WEIGHT }
+        arrivals = { kind = "poisson", rate = 0.1 }
+        service = { kind = "exponential", mean = 60.0 }
+    "#;
+    let offered = |w: &str| -> Vec<f64> {
+        let s = Scenario::from_toml_str(&base.replace("WEIGHT", w)).unwrap();
+        let sim = Simulation::new(s).unwrap();
+        let r = sim
+            .replicate_policy(&PolicySpec::LongestIdleAgent, 0)
+            .unwrap();
+        r.by_segment.iter().map(|m| m.offered).collect()
+    };
+    let unit = offered("1.0");
+    assert!(unit[0] > 1000.0 && unit[1] > 1000.0, "{unit:?}");
+    // The same customers, drawn into the same segments.
+    assert_eq!(offered("1e308"), unit);
+    assert_eq!(offered("1.7e308"), unit);
+}

@@ -1844,6 +1844,16 @@ impl Plan {
                     "weights must add up to more than 0",
                 ));
             }
+            // Weights are relative: finite ones whose sum overflows (two of
+            // 1e308) are scaled by the largest first, or every share would be
+            // 0 and every contact drawn into the last segment.
+            if total.is_infinite() {
+                let top = mix.iter().map(|(_, w)| *w).fold(0.0, f64::max);
+                for (_, w) in &mut mix {
+                    *w /= top;
+                }
+                total = mix.iter().map(|(_, w)| *w).sum();
+            }
             let mut cum = 0.0;
             let mut seg = Vec::with_capacity(mix.len());
             for (name, w) in mix {
