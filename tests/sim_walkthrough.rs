@@ -96,3 +96,32 @@ fn huge_segment_weights_keep_their_mix() {
     assert_eq!(offered("1e308"), unit);
     assert_eq!(offered("1.7e308"), unit);
 }
+
+/// A shift open to the end of the run (`end = inf` in TOML) is valid, but
+/// JSON has no infinity: `to_json_string` wrote `"end": null`, which
+/// `from_json_str` refused, so the JSON form of a valid scenario (what the
+/// Python `check` hands back) could not be read again. `null` now reads as
+/// an open end, and the scenario comes back equal.
+#[test]
+fn an_open_ended_shift_survives_json() {
+    let mut s = multiskill();
+    // No trace file: the JSON is read from a string, with no directory.
+    s.contact_types[3].arrivals = skillroute::sim::ArrivalSpec::Poisson { rate: 0.01 };
+    s.groups[1].shifts = vec![skillroute::sim::Shift {
+        start: 600.0,
+        end: f64::INFINITY,
+    }];
+    Simulation::new(s.clone()).unwrap();
+    let js = s.to_json_string();
+    let mut back = Scenario::from_json_str(&js).expect("its own JSON loads");
+    back.base_dir = s.base_dir.clone();
+    assert_eq!(back, s);
+    assert!(js.contains("\"end\": null"), "JSON has no infinity");
+    // TOML has one, and keeps it.
+    let mut back = Scenario::from_toml_str(&s.to_toml_string()).unwrap();
+    back.base_dir = s.base_dir.clone();
+    assert_eq!(back, s);
+    // Other numbers are still checked: a null start is refused.
+    let bad = js.replacen("\"start\": 600.0", "\"start\": null", 1);
+    assert!(Scenario::from_json_str(&bad).is_err());
+}
