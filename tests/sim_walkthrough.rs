@@ -125,3 +125,22 @@ fn an_open_ended_shift_survives_json() {
     let bad = js.replacen("\"start\": 600.0", "\"start\": null", 1);
     assert!(Scenario::from_json_str(&bad).is_err());
 }
+
+/// A log-normal of zero spread is a constant: it draws its mean, as
+/// `Dist::least` (which the check for a drain that could never end reads)
+/// says. It drew `exp(ln mean)` instead, an ulp off for most means (5 drew
+/// 4.999999999999999, 10 drew 10.000000000000002): a ring of "10 s" timed
+/// out against a time-out of 10.000000000000002 s that the load check had
+/// passed as answerable, and a wait of exactly the threshold missed it.
+#[test]
+fn a_lognormal_of_zero_spread_draws_its_mean() {
+    use rand::SeedableRng;
+    let mut rng = rand_pcg::Pcg64Mcg::seed_from_u64(1);
+    for mean in [3.0, 5.0, 7.0, 10.0, 20.0, 60.0, 0.1, 240.0] {
+        let d = skillroute::sim::Dist::Lognormal { mean, sd: 0.0 };
+        let s = d.sampler().unwrap();
+        for _ in 0..3 {
+            assert_eq!(s.sample(&mut rng), mean);
+        }
+    }
+}
