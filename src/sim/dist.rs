@@ -110,6 +110,11 @@ impl Dist {
             Dist::Lognormal { mean, sd } => {
                 positive("mean", mean)?;
                 non_negative("sd", sd)?;
+                // No spread: the mean itself, as `least` says (exp(ln mean)
+                // is an ulp off for most means: 5 gives 4.999999999999999).
+                if sd == 0.0 {
+                    return Ok(Sampler::Constant(mean));
+                }
                 // If X = exp(N(mu, s^2)): E X = exp(mu + s^2/2), Var X = (exp(s^2) - 1) (E X)^2.
                 let s2 = (1.0 + (sd / mean).powi(2)).ln();
                 let mu = mean.ln() - s2 / 2.0;

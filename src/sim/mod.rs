@@ -556,7 +556,11 @@ impl Simulation {
         replication: u32,
     ) -> Result<(Replication, LearnedFit), SimError> {
         let policy = self.learned_fit(config, replication)?;
-        self.replicate_keeping(policy, replication, &mut ())
+        let (mut rep, learned) = self.replicate_keeping(policy, replication, &mut ())?;
+        rep.policy_key = Some(scenario::policy_key(&PolicySpec::LearnedFit(
+            config.clone(),
+        )));
+        Ok((rep, learned))
     }
 
     /// The built-in `learned-fit` for replication `r`: it explores with its
@@ -641,7 +645,7 @@ impl Simulation {
         r: u32,
         obs: &mut O,
     ) -> Result<Replication, SimError> {
-        match spec {
+        let mut rep = match spec {
             PolicySpec::LongestIdleAgent => self.replicate_observed(LongestIdleAgent, r, obs),
             PolicySpec::PriorityAging(p) => self.replicate_observed(p.clone(), r, obs),
             PolicySpec::SkillExpansion { steps } => {
@@ -661,7 +665,9 @@ impl Simulation {
                 self.replicate_observed(OptimalAssignment::new(mode), r, obs)
             }
             PolicySpec::LearnedFit(c) => self.replicate_observed(self.learned_fit(c, r)?, r, obs),
-        }
+        }?;
+        rep.policy_key = Some(scenario::policy_key(spec));
+        Ok(rep)
     }
 
     /// Runs every replication under policies from `make` and reports.
@@ -808,7 +814,9 @@ impl Simulation {
     /// together, for each of `policies` ([`merge`](Simulation::merge), policy
     /// by policy; replications of other policies are left out). If some are
     /// missing, [`ReportError::Rerun`] names every task to run again, for
-    /// all policies at once; any other fault is that policy's error.
+    /// all policies at once; any other fault is that policy's error. A
+    /// replication of one of `policies` run with other parameters (its
+    /// [`Replication::policy_key`]) is [`ReportError::OtherPolicy`].
     pub fn merge_tasks(
         &self,
         policies: &[PolicySpec],
@@ -817,8 +825,18 @@ impl Simulation {
     ) -> Result<Vec<Vec<Replication>>, ReportError> {
         self.task_replications(0, tasks)?;
         let mut by_policy: Vec<Vec<Replication>> = vec![Vec::new(); policies.len()];
+        let keys: Vec<String> = policies.iter().map(scenario::policy_key).collect();
         for rep in replications {
             if let Some(i) = policies.iter().position(|p| p.name() == rep.policy) {
+                // The same name with other parameters is another experiment.
+                if let Some(k) = rep.policy_key.as_ref().filter(|k| **k != keys[i]) {
+                    return Err(ReportError::OtherPolicy {
+                        replication: rep.replication,
+                        policy: rep.policy,
+                        found: k.clone(),
+                        expected: keys[i].clone(),
+                    });
+                }
                 by_policy[i].push(rep);
             }
         }

@@ -26,6 +26,13 @@ pub struct Replication {
     pub scenario_key: Option<String>,
     /// The policy's name.
     pub policy: String,
+    /// The key of the policy's parameters, for a replication run from a
+    /// built-in [`PolicySpec`](super::PolicySpec) (`None` for a policy of
+    /// one's own, and in one written before keys were kept): merging tasks
+    /// refuses a replication of the same policy run with other parameters
+    /// ([`ReportError::OtherPolicy`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy_key: Option<String>,
     /// Contacts that arrived, warm-up included.
     pub arrived: u64,
     /// Events processed.
@@ -207,6 +214,23 @@ pub enum ReportError {
         /// Its scenario's key.
         found: String,
         /// This scenario's key.
+        expected: String,
+    },
+    /// A replication was run with other parameters of its policy than
+    /// those of the run it is merged into (other skill-expansion steps,
+    /// say): the same name, another experiment.
+    #[error(
+        "replication {replication} ({policy}) was run with other parameters of the policy (key \
+         {found}; this run's is {expected}): other policy settings or --set changes"
+    )]
+    OtherPolicy {
+        /// Its index.
+        replication: u32,
+        /// Its policy's name.
+        policy: String,
+        /// The key of the parameters it was run with.
+        found: String,
+        /// The key of this run's parameters.
         expected: String,
     },
     /// A replication's index is not one of the scenario's `0..replications`.
@@ -583,6 +607,7 @@ impl Replication {
             replication,
             scenario_key: Some(plan.key.clone()),
             policy,
+            policy_key: None,
             arrived: raw.arrived,
             events: raw.events,
             end_time: end,
@@ -1187,6 +1212,7 @@ impl Comparison {
                 replication: o.replication,
                 scenario_key: o.scenario_key.clone(),
                 policy: o.policy.clone(),
+                policy_key: o.policy_key.clone(),
                 arrived: o.arrived,
                 events: o.events,
                 end_time: o.end_time - b.end_time,

@@ -414,8 +414,16 @@ pub struct OutcomeSpec {
 pub struct Shift {
     /// Agents log in and become ready.
     pub start: f64,
-    /// Agents stop taking work, finish what they hold, and log out.
+    /// Agents stop taking work, finish what they hold, and log out
+    /// (`inf`: never; in JSON, which has no infinity, `null`).
+    #[serde(deserialize_with = "open_end")]
     pub end: f64,
+}
+
+/// A shift's `end`: a number, or `null` for an open end (infinity), which
+/// is how JSON writes an infinite one.
+fn open_end<'de, D: serde::Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+    Ok(Option::<f64>::deserialize(d)?.unwrap_or(f64::INFINITY))
 }
 
 /// A kind of contact: channel, needs, customers and arrival process.
@@ -1501,7 +1509,22 @@ fn scenario_key(s: &Scenario) -> String {
         o.remove("policy");
         o.remove("replications");
     }
-    let text = v.to_string();
+    fnv_hex(&v.to_string())
+}
+
+/// A key of a built-in policy's parameters, as [`scenario_key`] is of the
+/// scenario: a 64-bit FNV-1a hash, in hex, of the policy as JSON. The
+/// scenario key leaves the policy out (a run has several), and a policy's
+/// name does not tell its parameters apart: each replication run from a
+/// [`PolicySpec`] carries this too, so that merging tasks refuses
+/// replications run with other parameters of the same policy (other
+/// skill-expansion steps, say, from `--set policy.steps=…`).
+pub(crate) fn policy_key(spec: &PolicySpec) -> String {
+    fnv_hex(&serde_json::to_string(spec).unwrap_or_default())
+}
+
+/// 64-bit FNV-1a of `text`, in hex.
+fn fnv_hex(text: &str) -> String {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for b in text.bytes() {
         h ^= u64::from(b);
@@ -1837,6 +1860,16 @@ impl Plan {
                     format!("{f}.segments"),
                     "weights must add up to more than 0",
                 ));
+            }
+            // Weights are relative: finite ones whose sum overflows (two of
+            // 1e308) are scaled by the largest first, or every share would be
+            // 0 and every contact drawn into the last segment.
+            if total.is_infinite() {
+                let top = mix.iter().map(|(_, w)| *w).fold(0.0, f64::max);
+                for (_, w) in &mut mix {
+                    *w /= top;
+                }
+                total = mix.iter().map(|(_, w)| *w).sum();
             }
             let mut cum = 0.0;
             let mut seg = Vec::with_capacity(mix.len());
