@@ -803,3 +803,38 @@ fn day_start_reads_a_toml_time_too() {
     s.set("day_start", "08:00:00").unwrap();
     assert_eq!(s.day_start.as_deref(), Some("08:00:00"));
 }
+
+/// An arrival rate that would bring more than 1e12 contacts in a
+/// replication is refused, naming the rate: such a run would not end in any
+/// useful time, and past about 1e15 arrivals per horizon the arrival clock
+/// stops advancing in `f64` (`rate = 1e300` hung the run). The horizon
+/// itself is bounded by the router's clock.
+#[test]
+fn rates_and_horizons_that_cannot_run_are_refused() {
+    for (from, to, field) in [
+        (
+            "rate = 0.01",
+            "rate = 1e300",
+            "contact_types[0].arrivals.rate",
+        ),
+        (
+            "rate = 0.01",
+            "rate = 3e8",
+            "contact_types[0].arrivals.rate",
+        ),
+        (
+            r#"arrivals = { kind = "poisson", rate = 0.01 }"#,
+            r#"arrivals = { kind = "piecewise", interval = 1800.0, rates = [0.01, 1e15] }"#,
+            "contact_types[0].arrivals.rates[1]",
+        ),
+        ("horizon = 3600.0", "horizon = 2e12", "horizon"),
+    ] {
+        let e = with(from, to)
+            .and_then(Simulation::new)
+            .map(|_| ())
+            .unwrap_err();
+        assert_eq!(field_of(&e), field, "{e}");
+    }
+    // 2.7e8/s over an hour is just under the bound: it loads.
+    Simulation::new(with("rate = 0.01", "rate = 2.7e8").unwrap()).unwrap();
+}

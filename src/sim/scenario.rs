@@ -1316,6 +1316,28 @@ fn finite_pos(field: impl Into<String>, v: f64) -> Result<(), ScenarioError> {
     }
 }
 
+/// The most arrivals per second of horizon a rate may bring: `rate ×
+/// horizon` at most 1e12 expected arrivals per replication (days of
+/// simulation). Beyond it a run would not end in any useful time, and soon
+/// the mean gap between arrivals falls under the spacing of `f64` times
+/// near the horizon, where the clock stops advancing and the run never ends.
+const MAX_ARRIVALS: f64 = 1e12;
+
+fn runnable_rate(field: impl Into<String>, rate: f64, horizon: f64) -> Result<(), ScenarioError> {
+    if rate * horizon <= MAX_ARRIVALS {
+        Ok(())
+    } else {
+        Err(invalid(
+            field,
+            format!(
+                "{rate}/s over the horizon ({horizon} s) would bring {:e} arrivals per \
+                 replication; at most 1e12 can be simulated",
+                rate * horizon
+            ),
+        ))
+    }
+}
+
 fn finite_nonneg(field: impl Into<String>, v: f64) -> Result<(), ScenarioError> {
     if v.is_finite() && v >= 0.0 {
         Ok(())
@@ -1893,12 +1915,14 @@ impl Plan {
             let arrivals = match &t.arrivals {
                 ArrivalSpec::Poisson { rate } => {
                     finite_nonneg(format!("{f}.arrivals.rate"), *rate)?;
+                    runnable_rate(format!("{f}.arrivals.rate"), *rate, s.horizon)?;
                     ArrivalPlan::Poisson(*rate)
                 }
                 ArrivalSpec::Piecewise { interval, rates } => {
                     finite_pos(format!("{f}.arrivals.interval"), *interval)?;
                     for (i, r) in rates.iter().enumerate() {
                         finite_nonneg(format!("{f}.arrivals.rates[{i}]"), *r)?;
+                        runnable_rate(format!("{f}.arrivals.rates[{i}]"), *r, s.horizon)?;
                     }
                     ArrivalPlan::Piecewise {
                         interval: *interval,
