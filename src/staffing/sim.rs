@@ -73,9 +73,10 @@
 //! part of the center) can handle at most as many contacts per second as
 //! arrive, there is no steady state, and the queue grows for as long as a
 //! run lasts. A run shorter than the threshold would not see it (the
-//! contacts still waiting at its end are in no service level, the answered
-//! all waited less than the threshold): e-mails of 10 Erlangs, 90% within a
-//! day, would be "met" by 2 agents over an 8-hour run.
+//! contacts still waiting at its end, none of them past the threshold yet,
+//! are in no service level, and the answered all waited less than the
+//! threshold): e-mails of 10 Erlangs, 90% within a day, would be "met" by 2
+//! agents over an 8-hour run.
 //!
 //! # Targets out of reach
 //!
