@@ -838,3 +838,33 @@ fn rates_and_horizons_that_cannot_run_are_refused() {
     // 2.7e8/s over an hour is just under the bound: it loads.
     Simulation::new(with("rate = 0.01", "rate = 2.7e8").unwrap()).unwrap();
 }
+
+/// Trace arrivals at or after the horizon are not simulated: said, with how
+/// many, rather than dropped in silence.
+#[test]
+fn trace_arrivals_past_the_horizon_are_said() {
+    let s = with(
+        r#"arrivals = { kind = "poisson", rate = 0.01 }"#,
+        r#"arrivals = { kind = "trace", times = [10.0, 3599.0, 3600.0, 7200.0] }"#,
+    )
+    .unwrap();
+    let w = s.warnings();
+    assert_eq!(w.len(), 1, "{w:?}");
+    assert!(
+        w[0].starts_with("contact_types[0].arrivals: 2 of 4 trace arrivals of \"bill\""),
+        "{w:?}"
+    );
+    let r = Simulation::new(s).unwrap().run().unwrap();
+    assert_eq!(r.total.offered.mean, 2.0);
+}
+
+/// A group named "all" would share its fairness row's name with the row of
+/// all agents: refused, naming the field.
+#[test]
+fn a_group_cannot_be_named_all() {
+    let e = with("name = \"a\"", "name = \"all\"")
+        .and_then(Simulation::new)
+        .map(|_| ())
+        .unwrap_err();
+    assert_eq!(field_of(&e), "groups[0].name", "{e}");
+}

@@ -869,8 +869,10 @@ impl Scenario {
     /// all) timing out, and a target no staffing meets because the ring,
     /// with its time-outs and the customers' patience, leaves too few
     /// answered within the threshold even with an agent free for every
-    /// contact (estimated from 20,000 draws with a fixed seed). A valid
-    /// scenario runs either way; `simulate` prints these on stderr.
+    /// contact (estimated from 20,000 draws with a fixed seed), rows of a
+    /// trace file naming types the scenario does not have, and trace
+    /// arrivals at or after the horizon (not simulated). A valid scenario
+    /// runs either way; `simulate` prints these on stderr.
     pub fn warnings(&self) -> Vec<String> {
         let mut out = Vec::new();
         let idle = |g: &GroupSpec| g.shifts.first().is_some_and(|sh| sh.start >= self.horizon);
@@ -951,6 +953,39 @@ impl Scenario {
         }
         out.extend(self.ring_warnings());
         out.extend(self.trace_warnings());
+        out.extend(self.late_trace_warnings());
+        out
+    }
+
+    /// Trace arrivals at or after the horizon: a run stops arriving there
+    /// (a draining one too), so they are not simulated; said per type with
+    /// how many, since a trace of another day or time zone would lose most.
+    fn late_trace_warnings(&self) -> Vec<String> {
+        let names: Vec<&str> = self.contact_types.iter().map(|t| t.name.as_str()).collect();
+        let mut out = Vec::new();
+        for (ti, t) in self.contact_types.iter().enumerate() {
+            let ArrivalSpec::Trace { times, file } = &t.arrivals else {
+                continue;
+            };
+            let field = format!("contact_types[{ti}].arrivals");
+            let mut all = times.clone();
+            if let Some(file) = file {
+                let path = trace_path(&self.base_dir, file);
+                let Ok((rows, _)) = read_trace(&field, &path, &t.name, &names) else {
+                    continue; // an invalid scenario: its error says why
+                };
+                all.extend(rows);
+            }
+            let late = all.iter().filter(|&&x| x >= self.horizon).count();
+            if late > 0 {
+                out.push(format!(
+                    "{field}: {late} of {} trace arrivals of {:?} are at or after the horizon ({} s), so not simulated",
+                    all.len(),
+                    t.name,
+                    self.horizon
+                ));
+            }
+        }
         out
     }
 
@@ -1736,6 +1771,15 @@ impl Plan {
             return Err(invalid("groups", "must list at least one agent group"));
         }
         unique_names("groups", s.groups.iter().map(|g| g.name.as_str()))?;
+        // The report's fairness rows are named by group, and "all" is the
+        // row of every agent: a group of that name would make two rows that
+        // nobody can tell apart.
+        if let Some(i) = s.groups.iter().position(|g| g.name == "all") {
+            return Err(invalid(
+                format!("groups[{i}].name"),
+                "\"all\" names the report's row of all agents: name the group otherwise",
+            ));
+        }
         let mut groups = Vec::with_capacity(s.groups.len());
         let mut agents = Vec::new();
         let mut agent_group = Vec::new();
