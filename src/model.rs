@@ -119,6 +119,18 @@ pub(crate) fn in_time_range(t: f64) -> bool {
     t.abs() <= TIME_LIMIT
 }
 
+/// A number for an error message: as Rust writes it when it lies in
+/// `[1e-4, plain_below)` (or is 0, NaN or infinite), in exponent form
+/// otherwise (`2.2250738585072014e-308`, `1e10`), so that a message never
+/// runs to hundreds of digits.
+pub(crate) fn short_number(x: f64, plain_below: f64) -> String {
+    if x != 0.0 && x.is_finite() && !(1e-4..plain_below).contains(&x.abs()) {
+        format!("{x:e}")
+    } else {
+        x.to_string()
+    }
+}
+
 /// A proficiency level, `1..=10` (1 novice, 10 expert).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "u8", into = "u8")]

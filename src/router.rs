@@ -698,11 +698,7 @@ fn check_snapshot(s: &RouterSnapshot, cooldown: f64) -> Result<IdMap<AgentId, u3
 /// A time for a message: as written for everyday values, in exponent form
 /// for huge or tiny ones (not 300 digits).
 pub(crate) fn num(x: f64) -> String {
-    if x != 0.0 && x.is_finite() && !(1e-4..1e15).contains(&x.abs()) {
-        format!("{x:e}")
-    } else {
-        x.to_string()
-    }
+    crate::model::short_number(x, 1e15)
 }
 
 fn state_of(st: &State, held: Held) -> ContactState {

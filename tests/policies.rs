@@ -576,30 +576,46 @@ fn rebalance_case<P: RoutingPolicy>(
     Ok(())
 }
 
+/// One agent with these channel capacities within `total`, ready at 0; the
+/// `waiting` contacts (id, channel, arrival) are seen at `at.0` and wait
+/// for a batch re-plan, which runs at `at.1`: the router and its offers.
+fn replan_one_agent(
+    caps: &[(ChannelId, u16)],
+    total: u16,
+    waiting: &[(u64, ChannelId, f64)],
+    at: (f64, f64),
+) -> (Router<Batch>, Vec<Offer>) {
+    let mut r = Router::new(Batch(OptimalAssignment::default()));
+    let mut a = Agent::builder(AgentId(1)).total_capacity(total);
+    for &(ch, n) in caps {
+        a = a.channel(ch, n);
+    }
+    ready(&mut r, 0.0, a.build().unwrap());
+    for &(id, ch, arrival) in waiting {
+        let c = Contact::builder(ContactId(id), ch, arrival)
+            .build()
+            .unwrap();
+        assert!(arrive(&mut r, at.0, c).is_empty());
+    }
+    let o = ev(&mut r, at.1, Event::Rebalance);
+    (r, o)
+}
+
 #[test]
 fn rebalance_fills_a_multi_chat_agent_within_its_channel_capacities() {
     // One agent: 1 call or 3 chats, 3 contacts in all. Two calls (waiting
     // longest, so scoring highest) and two chats wait for a batch re-plan.
-    let mut r = Router::new(Batch(OptimalAssignment::default()));
-    let a = Agent::builder(AgentId(1))
-        .channel(ChannelId::VOICE, 1)
-        .channel(ChannelId::CHAT, 3)
-        .total_capacity(3)
-        .build()
-        .unwrap();
-    ready(&mut r, 0.0, a);
-    for (id, ch, arrival) in [
-        (1, ChannelId::VOICE, 0.0),
-        (2, ChannelId::VOICE, 1.0),
-        (3, ChannelId::CHAT, 50.0),
-        (4, ChannelId::CHAT, 51.0),
-    ] {
-        let c = Contact::builder(ContactId(id), ch, arrival)
-            .build()
-            .unwrap();
-        assert!(arrive(&mut r, 60.0, c).is_empty());
-    }
-    let o = ev(&mut r, 60.0, Event::Rebalance);
+    let (r, o) = replan_one_agent(
+        &[(ChannelId::VOICE, 1), (ChannelId::CHAT, 3)],
+        3,
+        &[
+            (1, ChannelId::VOICE, 0.0),
+            (2, ChannelId::VOICE, 1.0),
+            (3, ChannelId::CHAT, 50.0),
+            (4, ChannelId::CHAT, 51.0),
+        ],
+        (60.0, 60.0),
+    );
     // The best plan fills all three slots: one call (the voice cap) and both
     // chats. Proposing both calls would waste a slot on an infeasible pair.
     let mut got = pairs(&o);
@@ -617,19 +633,13 @@ fn rebalance_fills_a_multi_chat_agent_within_its_channel_capacities() {
 #[test]
 fn rebalance_fills_an_agent_whose_channels_are_capped_below_its_total() {
     // Voice 1 + email 1 within 2: both contacts go.
-    let mut r = Router::new(Batch(OptimalAssignment::default()));
-    let a = Agent::builder(AgentId(1))
-        .channel(ChannelId::VOICE, 1)
-        .channel(ChannelId::EMAIL, 1)
-        .total_capacity(2)
-        .build()
-        .unwrap();
-    ready(&mut r, 0.0, a);
-    for (id, ch) in [(1, ChannelId::VOICE), (2, ChannelId::EMAIL)] {
-        let c = Contact::builder(ContactId(id), ch, 1.0).build().unwrap();
-        assert!(arrive(&mut r, 1.0, c).is_empty());
-    }
-    let mut got = pairs(&ev(&mut r, 2.0, Event::Rebalance));
+    let (r, o) = replan_one_agent(
+        &[(ChannelId::VOICE, 1), (ChannelId::EMAIL, 1)],
+        2,
+        &[(1, ChannelId::VOICE, 1.0), (2, ChannelId::EMAIL, 1.0)],
+        (1.0, 2.0),
+    );
+    let mut got = pairs(&o);
     got.sort();
     assert_eq!(got, [(1, 1), (2, 1)], "both channels have room");
     assert_eq!(r.counts().waiting, 0);
@@ -638,31 +648,31 @@ fn rebalance_fills_an_agent_whose_channels_are_capped_below_its_total() {
     // Voice 1 + email 1 + chat 3 within 3, with a call, an email and two
     // chats waiting: three offers, one per capped channel and a chat (the
     // most offers, as the non-idling plan promises), never two calls.
-    let mut r = Router::new(Batch(OptimalAssignment::default()));
-    let a = Agent::builder(AgentId(1))
-        .channel(ChannelId::VOICE, 1)
-        .channel(ChannelId::EMAIL, 1)
-        .channel(ChannelId::CHAT, 3)
-        .total_capacity(3)
-        .build()
-        .unwrap();
-    ready(&mut r, 0.0, a);
-    for (id, ch, arrival) in [
+    let waiting = [
         (1, ChannelId::VOICE, 1.0),
         (2, ChannelId::EMAIL, 1.0),
         (3, ChannelId::CHAT, 1.0),
         (4, ChannelId::CHAT, 1.5),
         (5, ChannelId::VOICE, 1.5),
-    ] {
-        let c = Contact::builder(ContactId(id), ch, arrival)
-            .build()
-            .unwrap();
-        assert!(arrive(&mut r, 2.0, c).is_empty());
-    }
-    let o = ev(&mut r, 3.0, Event::Rebalance);
+    ];
+    let (r, o) = replan_one_agent(
+        &[
+            (ChannelId::VOICE, 1),
+            (ChannelId::EMAIL, 1),
+            (ChannelId::CHAT, 3),
+        ],
+        3,
+        &waiting,
+        (2.0, 3.0),
+    );
     assert_eq!(r.rejected_proposals(), 0);
     assert_eq!(o.len(), 3, "{:?}", pairs(&o));
-    let on = |ch: ChannelId| o.iter().filter(|x| channel_of(x.contact.0) == ch).count();
+    let channel_of = |id: u64| waiting.iter().find(|w| w.0 == id).map(|w| w.1);
+    let on = |ch: ChannelId| {
+        o.iter()
+            .filter(|x| channel_of(x.contact.0) == Some(ch))
+            .count()
+    };
     assert_eq!(on(ChannelId::VOICE), 1);
     assert_eq!(on(ChannelId::EMAIL), 1);
     assert_eq!(on(ChannelId::CHAT), 1);
@@ -680,33 +690,20 @@ fn rebalance_fills_an_agent_whose_capped_channels_outnumber_its_slots() {
         [ChannelId::VOICE, ChannelId::EMAIL],
         [ChannelId::EMAIL, ChannelId::CHAT],
     ] {
-        let mut r = Router::new(Batch(OptimalAssignment::default()));
-        let a = Agent::builder(AgentId(1))
-            .channel(ChannelId::VOICE, 1)
-            .channel(ChannelId::EMAIL, 1)
-            .channel(ChannelId::CHAT, 1)
-            .total_capacity(2)
-            .build()
-            .unwrap();
-        ready(&mut r, 0.0, a);
-        for (id, ch) in (1..).zip(mix) {
-            let c = Contact::builder(ContactId(id), ch, 1.0).build().unwrap();
-            assert!(arrive(&mut r, 1.0, c).is_empty());
-        }
-        let o = ev(&mut r, 2.0, Event::Rebalance);
+        let waiting: Vec<_> = (1..).zip(mix).map(|(id, ch)| (id, ch, 1.0)).collect();
+        let (r, o) = replan_one_agent(
+            &[
+                (ChannelId::VOICE, 1),
+                (ChannelId::EMAIL, 1),
+                (ChannelId::CHAT, 1),
+            ],
+            2,
+            &waiting,
+            (1.0, 2.0),
+        );
         assert_eq!(o.len(), 2, "{mix:?}: {:?}", pairs(&o));
         assert_eq!(r.rejected_proposals(), 0);
         assert_eq!(r.counts().waiting, 0, "{mix:?}");
-    }
-}
-
-/// The channels of the contacts in
-/// [`rebalance_fills_an_agent_whose_channels_are_capped_below_its_total`].
-fn channel_of(id: u64) -> ChannelId {
-    match id {
-        1 | 5 => ChannelId::VOICE,
-        2 => ChannelId::EMAIL,
-        _ => ChannelId::CHAT,
     }
 }
 

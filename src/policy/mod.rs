@@ -980,7 +980,8 @@ impl OptimalAssignment {
     /// slots of the plan's graph cannot fit every mix.
     fn complete_plan(&self, view: &RouterView<'_>, m: &assign::Matching, out: &mut Vec<Proposal>) {
         // Room left per agent: in all, and per channel.
-        let mut room: std::collections::HashMap<AgentId, (u16, Vec<(ChannelId, u16)>)> = self
+        type Room = std::collections::HashMap<AgentId, (u16, Vec<(ChannelId, u16)>)>;
+        let mut room: Room = self
             .cols
             .iter()
             .filter_map(|&id| view.agent(id))
@@ -994,9 +995,7 @@ impl OptimalAssignment {
             })
             .collect();
         let channel = |row: usize| view.waiting_contact(self.rows[row]).map(|c| c.channel());
-        let take = |room: &mut std::collections::HashMap<_, (u16, Vec<(ChannelId, u16)>)>,
-                    agent: AgentId,
-                    ch: ChannelId| {
+        let take = |room: &mut Room, agent: AgentId, ch: ChannelId| {
             if let Some((total, chans)) = room.get_mut(&agent)
                 && let Some((_, n)) = chans.iter_mut().find(|(c, _)| *c == ch)
                 && *total > 0
@@ -1013,9 +1012,7 @@ impl OptimalAssignment {
                 take(&mut room, self.cols[c], ch);
             }
         }
-        let fits = |room: &std::collections::HashMap<_, (u16, Vec<(ChannelId, u16)>)>,
-                    agent: &AgentId,
-                    ch: ChannelId| {
+        let fits = |room: &Room, agent: &AgentId, ch: ChannelId| {
             room.get(agent).is_some_and(|(total, chans)| {
                 *total > 0 && chans.iter().any(|&(c, n)| c == ch && n > 0)
             })

@@ -953,15 +953,18 @@ impl Scenario {
         }
         out.extend(self.ring_warnings());
         out.extend(self.trace_warnings());
-        out.extend(self.late_trace_warnings());
         out
     }
 
-    /// Trace arrivals at or after the horizon: a run stops arriving there
-    /// (a draining one too), so they are not simulated; said per type with
-    /// how many, since a trace of another day or time zone would lose most.
-    fn late_trace_warnings(&self) -> Vec<String> {
+    /// What a trace leaves out: rows of trace files whose type is none of
+    /// the scenario's (a file shared with scenarios that model them, or a
+    /// typo; each file once), and arrivals at or after the horizon, where a
+    /// run stops arriving (a draining one too), said per type with how many,
+    /// since a trace of another day or time zone would lose most. Each
+    /// type's file is read once.
+    fn trace_warnings(&self) -> Vec<String> {
         let names: Vec<&str> = self.contact_types.iter().map(|t| t.name.as_str()).collect();
+        let mut seen = std::collections::BTreeSet::new();
         let mut out = Vec::new();
         for (ti, t) in self.contact_types.iter().enumerate() {
             let ArrivalSpec::Trace { times, file } = &t.arrivals else {
@@ -971,10 +974,21 @@ impl Scenario {
             let mut all = times.clone();
             if let Some(file) = file {
                 let path = trace_path(&self.base_dir, file);
-                let Ok((rows, _)) = read_trace(&field, &path, &t.name, &names) else {
+                let Ok((rows, strangers)) = read_trace(&field, &path, &t.name, &names) else {
                     continue; // an invalid scenario: its error says why
                 };
                 all.extend(rows);
+                if !strangers.is_empty() && seen.insert(path.clone()) {
+                    let list: Vec<String> = strangers
+                        .iter()
+                        .map(|(ty, (n, line))| format!("{ty:?} ({n}, first at line {line})"))
+                        .collect();
+                    out.push(format!(
+                        "{field}.file: {} has rows of types that are not in this scenario, so not simulated: {}",
+                        path.display(),
+                        list.join(", ")
+                    ));
+                }
             }
             let late = all.iter().filter(|&&x| x >= self.horizon).count();
             if late > 0 {
@@ -985,44 +999,6 @@ impl Scenario {
                     self.horizon
                 ));
             }
-        }
-        out
-    }
-
-    /// Rows of trace files whose type is none of the scenario's: not
-    /// simulated (a file shared with scenarios that model them), or a typo.
-    /// Each file once.
-    fn trace_warnings(&self) -> Vec<String> {
-        let names: Vec<&str> = self.contact_types.iter().map(|t| t.name.as_str()).collect();
-        let mut seen = std::collections::BTreeSet::new();
-        let mut out = Vec::new();
-        for (ti, t) in self.contact_types.iter().enumerate() {
-            let ArrivalSpec::Trace {
-                file: Some(file), ..
-            } = &t.arrivals
-            else {
-                continue;
-            };
-            let path = trace_path(&self.base_dir, file);
-            if !seen.insert(path.clone()) {
-                continue;
-            }
-            let field = format!("contact_types[{ti}].arrivals");
-            let Ok((_, strangers)) = read_trace(&field, &path, &t.name, &names) else {
-                continue; // an invalid scenario: its error says why
-            };
-            if strangers.is_empty() {
-                continue;
-            }
-            let list: Vec<String> = strangers
-                .iter()
-                .map(|(ty, (n, line))| format!("{ty:?} ({n}, first at line {line})"))
-                .collect();
-            out.push(format!(
-                "{field}.file: {} has rows of types that are not in this scenario, so not simulated: {}",
-                path.display(),
-                list.join(", ")
-            ));
         }
         out
     }

@@ -238,13 +238,8 @@ pub enum StaffingError {
     },
 }
 
-/// A number for an error message: as Rust prints it when moderate, in
-/// exponent form when tiny or huge (`2.2250738585072014e-308`, `1e10`), so
-/// that a message never runs to hundreds of digits.
+/// A number for an error message: in exponent form from 1e9 (rates and
+/// ratios, where `1e10` reads better than its digits).
 fn readable(x: f64) -> String {
-    if x != 0.0 && x.is_finite() && !(1e-4..1e9).contains(&x.abs()) {
-        format!("{x:e}")
-    } else {
-        format!("{x}")
-    }
+    crate::model::short_number(x, 1e9)
 }
