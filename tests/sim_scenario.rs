@@ -460,6 +460,10 @@ fn traces_are_read_and_checked() {
         // A malformed first row is not taken for a header.
         ("first.csv", "1O,bill\n2.0,bill\n"),
         ("negative.csv", "time\n-1.0\n"),
+        // A row without a type in a file with a type column would be an
+        // arrival of both types that read it: refused, either way round.
+        ("untyped.csv", "time,type\n1.5,bill\n2.0\n3.0,other\n"),
+        ("typed-late.csv", "1.5\n2.0,other\n"),
     ];
     for (name, text) in files {
         std::fs::write(dir.join(name), text).unwrap();
@@ -526,6 +530,16 @@ fn traces_are_read_and_checked() {
     assert_eq!(trace("ok.csv").unwrap().warnings(), Vec::<String>::new());
     assert!(message("first.csv").contains(":1: \"1O\" is not a number"));
     assert!(message("negative.csv").contains(":2: time -1 is not finite and >= 0"));
+    let e = message("untyped.csv");
+    assert!(
+        e.contains(":3: line 3 names no type but line 2 does"),
+        "{e}"
+    );
+    let e = message("typed-late.csv");
+    assert!(
+        e.contains(":2: line 1 names no type but line 2 does"),
+        "{e}"
+    );
     // Inline times are checked and named by index; the file's come after them.
     let inline = |times: &str| {
         Scenario::from_toml_str(&BASE.replacen(

@@ -487,8 +487,9 @@ pub enum ArrivalSpec {
         times: Vec<f64>,
         /// A CSV file of `time` or `time,type` rows, after `times` (a
         /// header line is allowed, and `#` comments; with a `type` column
-        /// only this type's rows are used, and every row must name one of
-        /// the scenario's types).
+        /// only this type's rows are used, and every row must name its type,
+        /// one of the scenario's: a file mixing rows with and without a
+        /// type is refused, naming the lines).
         #[serde(default)]
         file: Option<PathBuf>,
     },
@@ -1574,7 +1575,9 @@ type Strangers = BTreeMap<String, (usize, usize)>;
 /// rows, blank lines and `#` comments skipped, and a header allowed as the
 /// first other line (one whose first field does not start like a number).
 /// Every row of the type is checked and named by its line: a time that is
-/// not a number, not finite or negative, or before the type's previous row.
+/// not a number, not finite or negative, or before the type's previous row;
+/// and the rows are all `time` or all `time,type` (a row without a type in
+/// a file with a type column would count for every type reading it).
 /// Rows of a type that is none of the scenario's `types` are counted by
 /// type, with their first line: a file may be shared by scenarios that
 /// model other types, but a typo or a quoted name would lose its contacts
@@ -1603,6 +1606,10 @@ fn read_trace(
     let mut strangers = Strangers::new();
     let mut last: Option<(f64, usize)> = None;
     let mut first = true;
+    // Whether the first row had a type column, and its line: a row
+    // without one would be every type's arrival, one with one only its
+    // type's, so a file that mixes them is refused.
+    let mut typed: Option<(bool, usize)> = None;
     for (n, line) in text.lines().enumerate() {
         let line = line.trim();
         if line.is_empty() || line.starts_with('#') {
@@ -1619,6 +1626,23 @@ fn read_trace(
         let Ok(t) = t.parse::<f64>() else {
             return Err(bad(n, format!("{t:?} is not a number")));
         };
+        match typed {
+            None => typed = Some((ty.is_some(), n)),
+            Some((with, m)) if with != ty.is_some() => {
+                let (has, lacks) = if with { (m, n) } else { (n, m) };
+                return Err(bad(
+                    n,
+                    format!(
+                        "line {} names no type but line {} does: in a file with a type \
+                         column every row names its type (a row without one would be an \
+                         arrival of every type that reads the file)",
+                        lacks + 1,
+                        has + 1
+                    ),
+                ));
+            }
+            Some(_) => {}
+        }
         if let Some(ty) = ty
             && !types.contains(&ty)
         {
