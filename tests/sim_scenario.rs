@@ -65,6 +65,39 @@ fn what_never_happens_is_said() {
         ]
     );
     Simulation::new(s).unwrap();
+    // A draining run starts no shift past the horizon: a later shift there
+    // is said (the first one's warning says the group never works).
+    let two = "capacity = { voice = 1, chat = 2 }\nshifts = [{ start = 0.0, end = 1800.0 }, \
+               { start = 3600.0, end = 7200.0 }]";
+    let s = with("capacity = { voice = 1, chat = 2 }", two).unwrap();
+    assert!(s.warnings().is_empty(), "{:?}", s.warnings());
+    let mut s = with("capacity = { voice = 1, chat = 2 }", two).unwrap();
+    s.drain = true;
+    assert_eq!(
+        s.warnings(),
+        [
+            "groups[0].shifts[1]: starts at 3600 s, at or after the horizon (3600 s): a draining \
+             run does not start it (the center is closed; the agents on shift at the horizon \
+             serve the contacts left)"
+        ]
+    );
+    // ... and indeed it does not: a contact waiting at the horizon for it
+    // is still in the system when the run ends.
+    s.set(
+        "contact_types[0].arrivals",
+        "{ kind = \"trace\", times = [2000.0] }",
+    )
+    .unwrap();
+    let r = Simulation::new(s)
+        .unwrap()
+        .replicate(skillroute::LongestIdleAgent, 0)
+        .unwrap();
+    assert_eq!(
+        (r.total.answered, r.total.waiting_at_end),
+        (0.0, 1.0),
+        "ended at {}",
+        r.end_time
+    );
     // One second earlier it works, and nothing is said.
     let early = late.replace("start = 3600.0", "start = 3599.0");
     let s = with("capacity = { voice = 1, chat = 2 }", &early).unwrap();

@@ -128,7 +128,9 @@
 //!   re-plan sees everything they changed.
 //! * **The horizon**: events at or after it are not processed (unless the
 //!   scenario says `drain = true`, in which case arrivals stop and the run goes
-//!   on until the system is empty).
+//!   on until the system is empty, or nothing more can happen: the agents on
+//!   shift serve what is left until their shifts end, and no shift starts
+//!   at or after the horizon).
 //!
 //! # Statistics
 //!

@@ -292,6 +292,11 @@ pub struct Scenario {
     /// contact has left or nothing more can happen. Default: stop at the horizon.
     /// The contacts served after it count in full; agents' time (occupancy,
     /// utilisation, agents) still covers the open day only, up to the horizon.
+    /// The center is closed: the agents on shift at the horizon serve what
+    /// is left until their shifts end, and a shift starting at or after the
+    /// horizon does not start (a contact that only such a shift could serve
+    /// is still in the system at the end; [`Scenario::warnings`] names the
+    /// shifts).
     #[serde(default)]
     pub drain: bool,
     /// Send the router a global re-plan ([`Event::Rebalance`](crate::Event::Rebalance))
@@ -863,7 +868,8 @@ impl Scenario {
     /// What is valid but probably not meant, one message a line, naming
     /// the field: an agent group whose shifts all start at or after the
     /// horizon (it never works), a contact type that only such groups can
-    /// serve (none of its contacts is answered), and piecewise arrival rates
+    /// serve (none of its contacts is answered), in a draining run a later
+    /// shift starting at or after the horizon (it does not start), and piecewise arrival rates
     /// that end before the horizon (no arrivals after the last interval), a
     /// time-out without a ring delay, a channel's target that no contact
     /// type is judged by, and what a ring delay rules out: most offers (or
@@ -878,6 +884,21 @@ impl Scenario {
         let mut out = Vec::new();
         let idle = |g: &GroupSpec| g.shifts.first().is_some_and(|sh| sh.start >= self.horizon);
         for (gi, g) in self.groups.iter().enumerate() {
+            // A draining run goes on past the horizon, but starts no shift
+            // there (the center is closed): a later shift of a group that
+            // works before it is said (one that never works is, below).
+            if self.drain && !idle(g) {
+                for (si, sh) in g.shifts.iter().enumerate() {
+                    if sh.start >= self.horizon {
+                        out.push(format!(
+                            "groups[{gi}].shifts[{si}]: starts at {} s, at or after the horizon ({} s): \
+                             a draining run does not start it (the center is closed; the agents on \
+                             shift at the horizon serve the contacts left)",
+                            sh.start, self.horizon
+                        ));
+                    }
+                }
+            }
             if idle(g) {
                 out.push(format!(
                     "groups[{gi}].shifts: group {:?} starts work at {} s, at or after the horizon ({} s): its agents never work",
