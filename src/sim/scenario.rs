@@ -248,9 +248,12 @@ fn default_seed() -> u64 {
 /// and measures only its cost; it matters for policies that hold work.
 ///
 /// `batch_window = true` makes any policy hold work: it is asked to decide
-/// only at the re-plan instants (the multiples of `rebalance_every`, time 0
-/// included), so arrivals and freed agents collect for one period and are
-/// then matched all at once — by the assignment solver under
+/// only in the re-plans (at the multiples of `rebalance_every`) and at time
+/// 0, so arrivals and freed agents collect for one period and are then
+/// matched all at once — an arrival or a freed agent at a re-plan's very
+/// instant too, not decided alone ahead of the contacts that waited the
+/// period (one the event list has after the re-plan waits for the next) —
+/// by the assignment solver under
 /// `optimal-assignment`, most urgent contact first under the others. This is
 /// the batch window's trade-off, wait against fit, to be measured. From the
 /// horizon on nothing is held; a draining run gets one last re-plan at the
