@@ -1322,6 +1322,47 @@ fn a_batch_window_answers_only_at_the_window_instants() {
     check_conservation(&r, &records, "draining batch window");
 }
 
+/// An arrival at a window's very instant, which the event list has before
+/// the re-plan there, is not decided alone ahead of the contacts that
+/// waited the period: one agent, busy from 10 to 25; a contact waits from
+/// 12; another arrives at 30, the instant of the third re-plan (its arrival
+/// was scheduled at 12, the re-plan at 20). The one waiting since 12 is
+/// answered at 30 under every policy, the newcomer at the next window after
+/// the agent is free again (50); the newcomer took the agent before.
+#[test]
+fn a_window_instants_arrival_does_not_jump_the_batch() {
+    let text = r#"
+        horizon = 100.0
+        rebalance_every = 10.0
+        batch_window = true
+        skills = ["s"]
+        [[groups]]
+        name = "g"
+        count = 1
+        skills = { s = 5 }
+        capacity = { voice = 1 }
+        [[contact_types]]
+        name = "t"
+        channel = "voice"
+        requires = { s = 1 }
+        arrivals = { kind = "trace", times = [0.5, 12.0, 30.0] }
+        service = { kind = "constant", value = 15.0 }
+    "#;
+    let sim = Simulation::new(Scenario::from_toml_str(text).unwrap()).unwrap();
+    for spec in PolicySpec::builtins() {
+        let (r, mut records) = run_builtin(&sim, &spec, 0);
+        check_conservation(&r, &records, spec.name());
+        records.sort_by_key(|x| x.serial);
+        let answered: Vec<Option<f64>> = records.iter().map(|x| x.answered).collect();
+        assert_eq!(
+            answered,
+            [Some(10.0), Some(30.0), Some(50.0)],
+            "{}: answered at",
+            spec.name()
+        );
+    }
+}
+
 /// A run split into numbered tasks (`--task N --tasks M`): the shares
 /// partition the replications, and merging what the tasks wrote, in any
 /// order, gives the single run's replications and report to the byte; what

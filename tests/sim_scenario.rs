@@ -65,6 +65,39 @@ fn what_never_happens_is_said() {
         ]
     );
     Simulation::new(s).unwrap();
+    // A draining run starts no shift past the horizon: a later shift there
+    // is said (the first one's warning says the group never works).
+    let two = "capacity = { voice = 1, chat = 2 }\nshifts = [{ start = 0.0, end = 1800.0 }, \
+               { start = 3600.0, end = 7200.0 }]";
+    let s = with("capacity = { voice = 1, chat = 2 }", two).unwrap();
+    assert!(s.warnings().is_empty(), "{:?}", s.warnings());
+    let mut s = with("capacity = { voice = 1, chat = 2 }", two).unwrap();
+    s.drain = true;
+    assert_eq!(
+        s.warnings(),
+        [
+            "groups[0].shifts[1]: starts at 3600 s, at or after the horizon (3600 s): a draining \
+             run does not start it (the center is closed; the agents on shift at the horizon \
+             serve the contacts left)"
+        ]
+    );
+    // ... and indeed it does not: a contact waiting at the horizon for it
+    // is still in the system when the run ends.
+    s.set(
+        "contact_types[0].arrivals",
+        "{ kind = \"trace\", times = [2000.0] }",
+    )
+    .unwrap();
+    let r = Simulation::new(s)
+        .unwrap()
+        .replicate(skillroute::LongestIdleAgent, 0)
+        .unwrap();
+    assert_eq!(
+        (r.total.answered, r.total.waiting_at_end),
+        (0.0, 1.0),
+        "ended at {}",
+        r.end_time
+    );
     // One second earlier it works, and nothing is said.
     let early = late.replace("start = 3600.0", "start = 3599.0");
     let s = with("capacity = { voice = 1, chat = 2 }", &early).unwrap();
@@ -460,6 +493,10 @@ fn traces_are_read_and_checked() {
         // A malformed first row is not taken for a header.
         ("first.csv", "1O,bill\n2.0,bill\n"),
         ("negative.csv", "time\n-1.0\n"),
+        // A row without a type in a file with a type column would be an
+        // arrival of both types that read it: refused, either way round.
+        ("untyped.csv", "time,type\n1.5,bill\n2.0\n3.0,other\n"),
+        ("typed-late.csv", "1.5\n2.0,other\n"),
     ];
     for (name, text) in files {
         std::fs::write(dir.join(name), text).unwrap();
@@ -526,6 +563,16 @@ fn traces_are_read_and_checked() {
     assert_eq!(trace("ok.csv").unwrap().warnings(), Vec::<String>::new());
     assert!(message("first.csv").contains(":1: \"1O\" is not a number"));
     assert!(message("negative.csv").contains(":2: time -1 is not finite and >= 0"));
+    let e = message("untyped.csv");
+    assert!(
+        e.contains(":3: line 3 names no type but line 2 does"),
+        "{e}"
+    );
+    let e = message("typed-late.csv");
+    assert!(
+        e.contains(":2: line 1 names no type but line 2 does"),
+        "{e}"
+    );
     // Inline times are checked and named by index; the file's come after them.
     let inline = |times: &str| {
         Scenario::from_toml_str(&BASE.replacen(

@@ -4,7 +4,9 @@
 
 use rand_distr::{Distribution, Exp1};
 use rand_pcg::Pcg64Mcg;
+use std::cell::Cell;
 use std::hint;
+use std::rc::Rc;
 
 use super::rng::{Purpose, stream};
 use super::scenario::{ArrivalPlan, Plan};
@@ -452,10 +454,19 @@ pub(crate) struct Engine<'a, P: RoutingPolicy, O: SimObserver> {
     rebalances: u64,
     /// Agent-seconds of work after the horizon (kept out of `staff`).
     overtime: f64,
+    /// A batch window's flag, set while a re-plan is handled
+    /// ([`Windowed`](super::batch::Windowed)).
+    replanning: Option<Rc<Cell<bool>>>,
 }
 
 impl<'a, P: RoutingPolicy, O: SimObserver> Engine<'a, P, O> {
-    pub fn new(plan: &'a Plan, policy: P, rep: u32, obs: &'a mut O) -> Result<Self, SimError> {
+    pub fn new(
+        plan: &'a Plan,
+        policy: P,
+        rep: u32,
+        obs: &'a mut O,
+        replanning: Option<Rc<Cell<bool>>>,
+    ) -> Result<Self, SimError> {
         let mut builder = Router::builder(policy).config(plan.router);
         if let Some(fit) = &plan.fit {
             builder = builder.fit_model(fit.clone());
@@ -536,6 +547,7 @@ impl<'a, P: RoutingPolicy, O: SimObserver> Engine<'a, P, O> {
             staff: vec![StaffAcc::default(); plan.intervals * g],
             rebalances: 0,
             overtime: 0.0,
+            replanning,
         })
     }
 
@@ -839,8 +851,17 @@ impl<'a, P: RoutingPolicy, O: SimObserver> Engine<'a, P, O> {
     fn rebalance(&mut self, k: u32) -> Result<(), SimError> {
         self.rebalances += 1;
         self.schedule_rebalance(k + 1);
-        self.handle(Event::Rebalance)?;
-        self.drain_offers()
+        // A batch window's policy decides now (and only in a re-plan).
+        if let Some(flag) = &self.replanning {
+            flag.set(true);
+        }
+        let done = self
+            .handle(Event::Rebalance)
+            .and_then(|()| self.drain_offers());
+        if let Some(flag) = &self.replanning {
+            flag.set(false);
+        }
+        done
     }
 
     // ---- arrivals ------------------------------------------------------

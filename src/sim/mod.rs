@@ -128,7 +128,9 @@
 //!   re-plan sees everything they changed.
 //! * **The horizon**: events at or after it are not processed (unless the
 //!   scenario says `drain = true`, in which case arrivals stop and the run goes
-//!   on until the system is empty).
+//!   on until the system is empty, or nothing more can happen: the agents on
+//!   shift serve what is left until their shifts end, and no shift starts
+//!   at or after the horizon).
 //!
 //! # Statistics
 //!
@@ -542,7 +544,9 @@ impl Simulation {
         let plan = &self.plan;
         let every = plan.rebalance_every.filter(|_| plan.batch_window);
         let policy = batch::Windowed::new(policy, every, plan.horizon);
-        let (raw, policy) = engine::Engine::new(plan, policy, replication, observer)?.run()?;
+        let replanning = every.map(|_| policy.replanning());
+        let (raw, policy) =
+            engine::Engine::new(plan, policy, replication, observer, replanning)?.run()?;
         let rep = Replication::from_raw(&self.plan, replication, name, raw);
         Ok((rep, policy.into_inner()))
     }

@@ -248,9 +248,12 @@ fn default_seed() -> u64 {
 /// and measures only its cost; it matters for policies that hold work.
 ///
 /// `batch_window = true` makes any policy hold work: it is asked to decide
-/// only at the re-plan instants (the multiples of `rebalance_every`, time 0
-/// included), so arrivals and freed agents collect for one period and are
-/// then matched all at once — by the assignment solver under
+/// only in the re-plans (at the multiples of `rebalance_every`) and at time
+/// 0, so arrivals and freed agents collect for one period and are then
+/// matched all at once — an arrival or a freed agent at a re-plan's very
+/// instant too, not decided alone ahead of the contacts that waited the
+/// period (one the event list has after the re-plan waits for the next) —
+/// by the assignment solver under
 /// `optimal-assignment`, most urgent contact first under the others. This is
 /// the batch window's trade-off, wait against fit, to be measured. From the
 /// horizon on nothing is held; a draining run gets one last re-plan at the
@@ -292,6 +295,11 @@ pub struct Scenario {
     /// contact has left or nothing more can happen. Default: stop at the horizon.
     /// The contacts served after it count in full; agents' time (occupancy,
     /// utilisation, agents) still covers the open day only, up to the horizon.
+    /// The center is closed: the agents on shift at the horizon serve what
+    /// is left until their shifts end, and a shift starting at or after the
+    /// horizon does not start (a contact that only such a shift could serve
+    /// is still in the system at the end; [`Scenario::warnings`] names the
+    /// shifts).
     #[serde(default)]
     pub drain: bool,
     /// Send the router a global re-plan ([`Event::Rebalance`](crate::Event::Rebalance))
@@ -487,8 +495,9 @@ pub enum ArrivalSpec {
         times: Vec<f64>,
         /// A CSV file of `time` or `time,type` rows, after `times` (a
         /// header line is allowed, and `#` comments; with a `type` column
-        /// only this type's rows are used, and every row must name one of
-        /// the scenario's types).
+        /// only this type's rows are used, and every row must name its type,
+        /// one of the scenario's: a file mixing rows with and without a
+        /// type is refused, naming the lines).
         #[serde(default)]
         file: Option<PathBuf>,
     },
@@ -862,7 +871,8 @@ impl Scenario {
     /// What is valid but probably not meant, one message a line, naming
     /// the field: an agent group whose shifts all start at or after the
     /// horizon (it never works), a contact type that only such groups can
-    /// serve (none of its contacts is answered), and piecewise arrival rates
+    /// serve (none of its contacts is answered), in a draining run a later
+    /// shift starting at or after the horizon (it does not start), and piecewise arrival rates
     /// that end before the horizon (no arrivals after the last interval), a
     /// time-out without a ring delay, a channel's target that no contact
     /// type is judged by, and what a ring delay rules out: most offers (or
@@ -877,6 +887,21 @@ impl Scenario {
         let mut out = Vec::new();
         let idle = |g: &GroupSpec| g.shifts.first().is_some_and(|sh| sh.start >= self.horizon);
         for (gi, g) in self.groups.iter().enumerate() {
+            // A draining run goes on past the horizon, but starts no shift
+            // there (the center is closed): a later shift of a group that
+            // works before it is said (one that never works is, below).
+            if self.drain && !idle(g) {
+                for (si, sh) in g.shifts.iter().enumerate() {
+                    if sh.start >= self.horizon {
+                        out.push(format!(
+                            "groups[{gi}].shifts[{si}]: starts at {} s, at or after the horizon ({} s): \
+                             a draining run does not start it (the center is closed; the agents on \
+                             shift at the horizon serve the contacts left)",
+                            sh.start, self.horizon
+                        ));
+                    }
+                }
+            }
             if idle(g) {
                 out.push(format!(
                     "groups[{gi}].shifts: group {:?} starts work at {} s, at or after the horizon ({} s): its agents never work",
@@ -1574,7 +1599,9 @@ type Strangers = BTreeMap<String, (usize, usize)>;
 /// rows, blank lines and `#` comments skipped, and a header allowed as the
 /// first other line (one whose first field does not start like a number).
 /// Every row of the type is checked and named by its line: a time that is
-/// not a number, not finite or negative, or before the type's previous row.
+/// not a number, not finite or negative, or before the type's previous row;
+/// and the rows are all `time` or all `time,type` (a row without a type in
+/// a file with a type column would count for every type reading it).
 /// Rows of a type that is none of the scenario's `types` are counted by
 /// type, with their first line: a file may be shared by scenarios that
 /// model other types, but a typo or a quoted name would lose its contacts
@@ -1603,6 +1630,10 @@ fn read_trace(
     let mut strangers = Strangers::new();
     let mut last: Option<(f64, usize)> = None;
     let mut first = true;
+    // Whether the first row had a type column, and its line: a row
+    // without one would be every type's arrival, one with one only its
+    // type's, so a file that mixes them is refused.
+    let mut typed: Option<(bool, usize)> = None;
     for (n, line) in text.lines().enumerate() {
         let line = line.trim();
         if line.is_empty() || line.starts_with('#') {
@@ -1619,6 +1650,23 @@ fn read_trace(
         let Ok(t) = t.parse::<f64>() else {
             return Err(bad(n, format!("{t:?} is not a number")));
         };
+        match typed {
+            None => typed = Some((ty.is_some(), n)),
+            Some((with, m)) if with != ty.is_some() => {
+                let (has, lacks) = if with { (m, n) } else { (n, m) };
+                return Err(bad(
+                    n,
+                    format!(
+                        "line {} names no type but line {} does: in a file with a type \
+                         column every row names its type (a row without one would be an \
+                         arrival of every type that reads the file)",
+                        lacks + 1,
+                        has + 1
+                    ),
+                ));
+            }
+            Some(_) => {}
+        }
         if let Some(ty) = ty
             && !types.contains(&ty)
         {
