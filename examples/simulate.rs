@@ -795,19 +795,44 @@ fn print_expected_wait(reports: &[Report]) {
 /// the agents' overtime (which occupancy, an open-day figure, leaves out).
 fn print_drain(reports: &[Report], horizon: f64) {
     println!("\nafter the horizon (drain: no arrivals, the contacts still in the center finish):");
-    let w = reports.iter().map(|r| r.policy.len()).max().unwrap_or(0);
-    for r in reports {
-        let after = Estimate {
-            mean: r.end_time.mean - horizon,
-            ..r.end_time
-        };
-        println!(
-            "  {:w$}  last contact left {} min after it; agents' overtime {} agent-hours",
-            r.policy,
-            pm(&after, 1.0 / 60.0, 1),
-            pm(&r.overtime, 1.0 / 3600.0, 2),
-        );
+    for line in drain_lines(reports, horizon) {
+        println!("{line}");
     }
+}
+
+/// A line per policy: when the last contact left and the agents' overtime.
+/// A draining run can still end with contacts never answered (no agent on
+/// shift can serve them, or their service would end beyond the router's
+/// clock): the line says so, instead of a last contact leaving at the
+/// horizon.
+fn drain_lines(reports: &[Report], horizon: f64) -> Vec<String> {
+    let w = reports.iter().map(|r| r.policy.len()).max().unwrap_or(0);
+    reports
+        .iter()
+        .map(|r| {
+            let after = Estimate {
+                mean: r.end_time.mean - horizon,
+                ..r.end_time
+            };
+            let (ended, stuck) = if r.total.waiting_at_end.mean > 0.0 {
+                (
+                    "the run ended",
+                    format!(
+                        "; {} contacts per replication were never answered, still waiting at the end",
+                        pm(&r.total.waiting_at_end, 1.0, 1)
+                    ),
+                )
+            } else {
+                ("last contact left", String::new())
+            };
+            format!(
+                "  {:w$}  {ended} {} min after it; agents' overtime {} agent-hours{stuck}",
+                r.policy,
+                pm(&after, 1.0 / 60.0, 1),
+                pm(&r.overtime, 1.0 / 3600.0, 2),
+            )
+        })
+        .collect()
 }
 
 /// Contacts still waiting when a run stops at the horizon are in no ASA or
@@ -1362,4 +1387,74 @@ fn plot(path: &Path, reports: &[Report]) -> Result<(), Box<dyn std::error::Error
     }
     root.present()?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A draining run in which some contacts are never answered says so,
+    /// instead of a last contact leaving at the horizon.
+    #[test]
+    fn a_drain_that_leaves_contacts_waiting_says_so() {
+        // Spanish calls are served only by a group whose shift starts at the
+        // horizon: in a draining run it never starts.
+        let toml = |spanish_start: f64| {
+            format!(
+                r#"
+name = "drain"
+seed = 3
+horizon = 600.0
+warm_up = 0.0
+replications = 3
+drain = true
+skills = ["billing", "spanish"]
+[[groups]]
+name = "billing"
+count = 3
+skills = {{ billing = 5 }}
+capacity = {{ voice = 1 }}
+[[groups]]
+name = "spanish"
+count = 2
+skills = {{ spanish = 5 }}
+capacity = {{ voice = 1 }}
+shifts = [{{ start = {spanish_start:?}, end = 1200.0 }}]
+[[contact_types]]
+name = "billing"
+channel = "voice"
+requires = {{ billing = 1 }}
+arrivals = {{ kind = "poisson", rate = 0.01 }}
+service = {{ kind = "exponential", mean = 60.0 }}
+[[contact_types]]
+name = "spanish"
+channel = "voice"
+requires = {{ spanish = 1 }}
+arrivals = {{ kind = "poisson", rate = 0.02 }}
+service = {{ kind = "exponential", mean = 60.0 }}
+"#
+            )
+        };
+        let lines = |spanish_start: f64| {
+            let sc = Scenario::from_toml_str(&toml(spanish_start)).unwrap();
+            let horizon = sc.horizon;
+            let sim = Simulation::new(sc).unwrap();
+            let reps = sim
+                .replications_policy(&PolicySpec::LongestIdleAgent, RunOptions::default())
+                .unwrap();
+            let report = sim.report(&reps, 0.95).unwrap();
+            drain_lines(&[report], horizon)
+        };
+        let stuck = lines(600.0);
+        assert!(
+            stuck[0].contains("the run ended") && stuck[0].contains("never answered"),
+            "{stuck:?}"
+        );
+        assert!(!stuck[0].contains("last contact left"), "{stuck:?}");
+        let served = lines(0.0);
+        assert!(
+            served[0].contains("last contact left") && !served[0].contains("never answered"),
+            "{served:?}"
+        );
+    }
 }

@@ -272,6 +272,8 @@ fn errors_name_the_field() {
             "contact_types[0].arrivals.rates[2]",
         ),
         ("count = 3", "count = 0", "groups[0].count"),
+        // Loaded, two billion agents ran out of memory building them.
+        ("count = 3", "count = 2000000000", "groups[0].count"),
         // A line break in a name would split its CSV rows.
         ("name = \"bill\"", "name = \"bi\\nll\"", "contact_types[0]"),
         ("name = \"a\"", "name = \"a\\tb\"", "groups[0]"),

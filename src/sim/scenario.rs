@@ -366,7 +366,7 @@ pub struct Scenario {
 pub struct GroupSpec {
     /// The group's name.
     pub name: String,
-    /// How many agents (≥ 1).
+    /// How many agents (≥ 1; at most 1,000,000 over all the groups).
     pub count: u32,
     /// Skill name → proficiency level `1..=10`.
     #[serde(default)]
@@ -1352,6 +1352,13 @@ fn finite_pos(field: impl Into<String>, v: f64) -> Result<(), ScenarioError> {
     }
 }
 
+/// The most agents a scenario may have, over all its groups. Each agent is
+/// built whole before the run (the router's record, the engine's time
+/// integrals): a center of a million agents, a hundred of the largest,
+/// peaked at 1.8 GB. Far beyond this a count that loads would end the run
+/// by running out of memory instead of in an error.
+pub(crate) const MAX_AGENTS: usize = 1_000_000;
+
 /// The most arrivals per second of horizon a rate may bring: `rate ×
 /// horizon` at most 1e12 expected arrivals per replication (days of
 /// simulation). Beyond it a run would not end in any useful time, and soon
@@ -1860,8 +1867,14 @@ impl Plan {
                 shifts.push((0.0, f64::INFINITY));
             }
             let first = agents.len();
-            if first + g.count as usize > u32::MAX as usize / 2 {
-                return Err(invalid(format!("{f}.count"), "too many agents"));
+            if first + g.count as usize > MAX_AGENTS {
+                return Err(invalid(
+                    format!("{f}.count"),
+                    format!(
+                        "too many agents: {} in the groups up to this one, at most {MAX_AGENTS} in a scenario",
+                        first as u64 + u64::from(g.count)
+                    ),
+                ));
             }
             for k in 0..g.count {
                 let id = AgentId((first + k as usize) as u32);
