@@ -238,12 +238,13 @@ impl Model {
 
     fn learn(&mut self, segment: SegmentId, who: Who, resolved: bool, rng: &mut Pcg64Mcg) {
         let arm = self.arms.entry((segment, who)).or_default();
+        // Saturating: counts restored by `with_arms` may be at their limit.
         if resolved {
-            arm.resolved += 1;
+            arm.resolved = arm.resolved.saturating_add(1);
         } else {
-            arm.unresolved += 1;
+            arm.unresolved = arm.unresolved.saturating_add(1);
         }
-        self.learned += 1;
+        self.learned = self.learned.saturating_add(1);
         self.redraw(segment, who, rng);
     }
 
@@ -442,7 +443,11 @@ impl LearnedFit {
                 draw: 0.0,
             };
             p.model.arms.insert((r.segment, who), arm);
-            p.model.learned += r.resolved + r.unresolved;
+            // Counts saturate (as `learn` does) rather than wrap.
+            p.model.learned = p
+                .model
+                .learned
+                .saturating_add(r.resolved.saturating_add(r.unresolved));
             p.model.redraw(r.segment, who, &mut p.rng);
         }
         Ok(p)
@@ -780,6 +785,29 @@ mod tests {
             LearnedFit::with_arms(own, &[agent_arm.clone(), agent_arm]).unwrap_err(),
             PolicyError::BadArm { index: 1 }
         );
+    }
+
+    /// Counts restored at their limit saturate: `learned` is not the
+    /// wrapped sum (0, which made the UCB bonus vanish), and learning more
+    /// does not overflow.
+    #[test]
+    fn restored_counts_at_their_limit_saturate() {
+        let arm = |agent: u32, resolved: u64| ArmRecord {
+            segment: SegmentId(0),
+            agent: Some(AgentId(agent)),
+            pool: None,
+            resolved,
+            unresolved: 0,
+        };
+        let config = policy(Exploration::Ucb { c: 1.0 }, false).config().clone();
+        let mut p = LearnedFit::with_arms(config, &[arm(1, u64::MAX), arm(2, 1)]).unwrap();
+        assert_eq!(p.learned(), u64::MAX);
+        p.learn(SegmentId(0), &agent(1, None), true);
+        assert_eq!(p.learned(), u64::MAX);
+        assert_eq!(p.estimate(SegmentId(0), &agent(1, None)).resolved, u64::MAX);
+        // The fresh arm's bonus counts every outcome learned: ln(N + 1) large.
+        let fresh = p.estimate(SegmentId(0), &agent(3, None));
+        assert!(fresh.value > fresh.mean, "{fresh:?}");
     }
 
     #[test]
