@@ -606,6 +606,9 @@ fn check_snapshot(s: &RouterSnapshot, cooldown: f64) -> Result<IdMap<AgentId, u3
     }
     let mut seen = IdMap::default();
     let mut held = [0u64; 4];
+    // Contacts held per agent: a router's agent never holds more than a
+    // total capacity (a u16) allows, and its counts could not say more.
+    let mut holds = vec![0u32; s.agents.len()];
     for (i, c) in s.contacts.iter().enumerate() {
         let id = c.contact.id();
         let at = || format!("contacts[{i}] ({id})");
@@ -652,6 +655,14 @@ fn check_snapshot(s: &RouterSnapshot, cooldown: f64) -> Result<IdMap<AgentId, u3
                 return bad(format!(
                     "{}: held by {a}, who has no {channel} capacity",
                     at()
+                ));
+            }
+            holds[k as usize] += 1;
+            if holds[k as usize] > u32::from(u16::MAX) {
+                return bad(format!(
+                    "{}: held by {a}, who would hold more than {} contacts (an agent's largest total capacity)",
+                    at(),
+                    u16::MAX
                 ));
             }
         }

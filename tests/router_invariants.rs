@@ -1853,3 +1853,71 @@ fn times_beyond_the_limit_are_refused() {
         Err(RouterError::InvalidSnapshot { .. })
     ));
 }
+
+/// A snapshot in which one agent holds more contacts than any total
+/// capacity (a u16) allows is refused: no router can be in that state, and
+/// restored, the agent's load saturated at 65,535 while it held more, so
+/// that completing 65,535 of them would leave it at load 0 with work in
+/// hand (check_consistency did not see it).
+#[test]
+fn a_snapshot_holding_more_than_any_capacity_is_refused() {
+    let mut router = Router::new(LongestIdleAgent);
+    let mut out = Vec::new();
+    let agent = Agent::builder(AgentId(1))
+        .channel(ChannelId::CHAT, u16::MAX)
+        .build()
+        .unwrap();
+    router
+        .handle(0.0, Event::AgentLogin { agent }, &mut out)
+        .unwrap();
+    router
+        .handle(0.0, Event::AgentReady { agent: AgentId(1) }, &mut out)
+        .unwrap();
+    let contact = Contact::builder(ContactId(0), ChannelId::CHAT, 0.0)
+        .build()
+        .unwrap();
+    router
+        .handle(0.0, Event::ContactArrived { contact }, &mut out)
+        .unwrap();
+    router
+        .handle(
+            0.0,
+            Event::OfferAccepted {
+                contact: ContactId(0),
+                agent: AgentId(1),
+            },
+            &mut out,
+        )
+        .unwrap();
+    let one = router.snapshot();
+    assert_eq!(one.contacts[0].state, ContactState::InService(AgentId(1)));
+    // The same agent holding u16::MAX chats is a state a router can be in;
+    // one more is not.
+    let holding = |n: u64| {
+        let mut s = one.clone();
+        s.contacts = (0..n)
+            .map(|i| {
+                let mut c = one.contacts[0].clone();
+                c.contact = Contact::builder(ContactId(i), ChannelId::CHAT, 0.0)
+                    .build()
+                    .unwrap();
+                c
+            })
+            .collect();
+        s.counts.arrived = n;
+        s.counts.in_service = n;
+        s
+    };
+    let mut restored = Router::new(LongestIdleAgent);
+    restored.restore(&holding(u64::from(u16::MAX))).unwrap();
+    assert_eq!(restored.agent_load(AgentId(1)), Some(u16::MAX));
+    let before = restored.snapshot();
+    let err = restored
+        .restore(&holding(u64::from(u16::MAX) + 1))
+        .unwrap_err();
+    assert!(
+        matches!(&err, RouterError::InvalidSnapshot { what } if what.contains("65535")),
+        "{err}"
+    );
+    assert_eq!(restored.snapshot(), before);
+}
