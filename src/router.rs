@@ -606,6 +606,9 @@ fn check_snapshot(s: &RouterSnapshot, cooldown: f64) -> Result<IdMap<AgentId, u3
     }
     let mut seen = IdMap::default();
     let mut held = [0u64; 4];
+    // Contacts held per agent: a router's agent never holds more than a
+    // total capacity (a u16) allows, and its counts could not say more.
+    let mut holds = vec![0u32; s.agents.len()];
     for (i, c) in s.contacts.iter().enumerate() {
         let id = c.contact.id();
         let at = || format!("contacts[{i}] ({id})");
@@ -652,6 +655,14 @@ fn check_snapshot(s: &RouterSnapshot, cooldown: f64) -> Result<IdMap<AgentId, u3
                 return bad(format!(
                     "{}: held by {a}, who has no {channel} capacity",
                     at()
+                ));
+            }
+            holds[k as usize] += 1;
+            if holds[k as usize] > u32::from(u16::MAX) {
+                return bad(format!(
+                    "{}: held by {a}, who would hold more than {} contacts (an agent's largest total capacity)",
+                    at(),
+                    u16::MAX
                 ));
             }
         }
@@ -974,7 +985,9 @@ impl<P: RoutingPolicy> Router<P> {
 
     /// When the router next needs to be called even if nothing happens (a
     /// relaxation step opens, a cool-down ends): send [`Event::Tick`] then.
-    /// `None` if time alone changes nothing.
+    /// `None` if time alone changes nothing. Always a time the router
+    /// accepts: a step or cool-down ending beyond
+    /// [`TIME_LIMIT`](crate::TIME_LIMIT) is not announced (it never ends).
     pub fn next_wakeup(&self) -> Option<f64> {
         self.wakeups.peek().map(|w| w.0.at)
     }
@@ -1708,10 +1721,14 @@ impl<P: RoutingPolicy> Router<P> {
             rec.cooldowns.retain(|&(_, u)| u > now);
             rec.cooldowns.iter().map(|&(_, u)| u).min_by(f64::total_cmp)
         };
+        // A moment beyond the time limit never comes: the router refuses
+        // events then, so it is not announced (a cool-down or step that
+        // ends there lasts for good).
         let at = match (step, cool) {
             (Some(s), Some(c)) => Some(s.min(c)),
             (s, c) => s.or(c),
-        };
+        }
+        .filter(|&t| t <= crate::model::TIME_LIMIT);
         if at != rec.wake_at {
             rec.wake_at = at;
             if let Some(at) = at {

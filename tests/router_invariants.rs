@@ -1853,3 +1853,157 @@ fn times_beyond_the_limit_are_refused() {
         Err(RouterError::InvalidSnapshot { .. })
     ));
 }
+
+/// A snapshot in which one agent holds more contacts than any total
+/// capacity (a u16) allows is refused: no router can be in that state, and
+/// restored, the agent's load saturated at 65,535 while it held more, so
+/// that completing 65,535 of them would leave it at load 0 with work in
+/// hand (check_consistency did not see it).
+#[test]
+fn a_snapshot_holding_more_than_any_capacity_is_refused() {
+    let mut router = Router::new(LongestIdleAgent);
+    let mut out = Vec::new();
+    let agent = Agent::builder(AgentId(1))
+        .channel(ChannelId::CHAT, u16::MAX)
+        .build()
+        .unwrap();
+    router
+        .handle(0.0, Event::AgentLogin { agent }, &mut out)
+        .unwrap();
+    router
+        .handle(0.0, Event::AgentReady { agent: AgentId(1) }, &mut out)
+        .unwrap();
+    let contact = Contact::builder(ContactId(0), ChannelId::CHAT, 0.0)
+        .build()
+        .unwrap();
+    router
+        .handle(0.0, Event::ContactArrived { contact }, &mut out)
+        .unwrap();
+    router
+        .handle(
+            0.0,
+            Event::OfferAccepted {
+                contact: ContactId(0),
+                agent: AgentId(1),
+            },
+            &mut out,
+        )
+        .unwrap();
+    let one = router.snapshot();
+    assert_eq!(one.contacts[0].state, ContactState::InService(AgentId(1)));
+    // The same agent holding u16::MAX chats is a state a router can be in;
+    // one more is not.
+    let holding = |n: u64| {
+        let mut s = one.clone();
+        s.contacts = (0..n)
+            .map(|i| {
+                let mut c = one.contacts[0].clone();
+                c.contact = Contact::builder(ContactId(i), ChannelId::CHAT, 0.0)
+                    .build()
+                    .unwrap();
+                c
+            })
+            .collect();
+        s.counts.arrived = n;
+        s.counts.in_service = n;
+        s
+    };
+    let mut restored = Router::new(LongestIdleAgent);
+    restored.restore(&holding(u64::from(u16::MAX))).unwrap();
+    assert_eq!(restored.agent_load(AgentId(1)), Some(u16::MAX));
+    let before = restored.snapshot();
+    let err = restored
+        .restore(&holding(u64::from(u16::MAX) + 1))
+        .unwrap_err();
+    assert!(
+        matches!(&err, RouterError::InvalidSnapshot { what } if what.contains("65535")),
+        "{err}"
+    );
+    assert_eq!(restored.snapshot(), before);
+}
+
+/// `next_wakeup` is always a time the router accepts: a cool-down or a
+/// relaxation step that ends beyond `TIME_LIMIT` (a decline cool-down of
+/// 1e300 s, "never offer it to that agent again"; a step of u32::MAX s for
+/// a contact near the limit) is not announced, since a `Tick` then is
+/// refused; the cool-down still holds. (It was announced, at 1e300 and at
+/// 1.003e12, and the `Tick` the docs ask for failed with TimeOutOfRange.)
+#[test]
+fn wake_ups_beyond_the_time_limit_are_not_announced() {
+    use skillroute::policy::RelaxStep;
+    let mut out = Vec::new();
+    let voice = |id: u32, level: u8| {
+        Agent::builder(AgentId(id))
+            .skill(SkillId(1), level)
+            .channel(ChannelId::VOICE, 1)
+            .build()
+            .unwrap()
+    };
+    let mut router = Router::builder(LongestIdleAgent)
+        .decline_cooldown(1e300)
+        .build()
+        .unwrap();
+    router
+        .handle(0.0, Event::AgentLogin { agent: voice(1, 5) }, &mut out)
+        .unwrap();
+    router
+        .handle(0.0, Event::AgentReady { agent: AgentId(1) }, &mut out)
+        .unwrap();
+    let contact = Contact::builder(ContactId(1), ChannelId::VOICE, 0.0)
+        .build()
+        .unwrap();
+    router
+        .handle(0.0, Event::ContactArrived { contact }, &mut out)
+        .unwrap();
+    let declined = Event::OfferDeclined {
+        contact: ContactId(1),
+        agent: AgentId(1),
+    };
+    router.handle(1.0, declined, &mut out).unwrap();
+    assert_eq!(router.next_wakeup(), None);
+    let why = router.why_waiting(ContactId(1)).unwrap();
+    assert_eq!((why.cooling, why.next_change), (1, None));
+    out.clear();
+    router.handle(1e12, Event::Tick, &mut out).unwrap();
+    assert!(out.is_empty());
+    assert_eq!(
+        router.contact_state(ContactId(1)),
+        Some(ContactState::Waiting)
+    );
+    assert_eq!(router.check_consistency(), Ok(()));
+
+    let steps = vec![RelaxStep {
+        after: u32::MAX,
+        relax: 1,
+    }];
+    let mut router = Router::new(SkillExpansion::new(steps).unwrap());
+    let t0 = 9.99e11;
+    router
+        .handle(t0, Event::AgentLogin { agent: voice(1, 3) }, &mut out)
+        .unwrap();
+    router
+        .handle(t0, Event::AgentReady { agent: AgentId(1) }, &mut out)
+        .unwrap();
+    let contact = Contact::builder(ContactId(1), ChannelId::VOICE, t0)
+        .requires(SkillId(1), 4)
+        .build()
+        .unwrap();
+    router
+        .handle(t0, Event::ContactArrived { contact }, &mut out)
+        .unwrap();
+    assert_eq!(router.next_wakeup(), None);
+    // A step within the limit is still announced, and ticking then works.
+    let contact = Contact::builder(ContactId(2), ChannelId::VOICE, t0 - 4e9)
+        .requires(SkillId(1), 4)
+        .build()
+        .unwrap();
+    router
+        .handle(t0, Event::ContactArrived { contact }, &mut out)
+        .unwrap();
+    let at = router.next_wakeup().unwrap();
+    assert_eq!(at, t0 - 4e9 + f64::from(u32::MAX));
+    out.clear();
+    router.handle(at, Event::Tick, &mut out).unwrap();
+    assert_eq!(out.len(), 1);
+    assert_eq!(out[0].contact, ContactId(2));
+}

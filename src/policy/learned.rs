@@ -41,9 +41,11 @@ pub enum Exploration {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct LearnedFitConfig {
-    /// Prior pseudo-count of resolved outcomes per arm (α of the Beta prior; > 0).
+    /// Prior pseudo-count of resolved outcomes per arm (α of the Beta prior;
+    /// > 0 and at most 1e300).
     pub prior_resolved: f64,
-    /// Prior pseudo-count of unresolved outcomes per arm (β of the Beta prior; > 0).
+    /// Prior pseudo-count of unresolved outcomes per arm (β of the Beta
+    /// prior; > 0 and at most 1e300).
     pub prior_unresolved: f64,
     /// How arms are explored.
     pub exploration: Exploration,
@@ -82,8 +84,10 @@ impl Default for LearnedFitConfig {
 }
 
 impl LearnedFitConfig {
-    /// Checks the parameters: priors finite and > 0, `max_exploration` and a
-    /// UCB width finite and ≥ 0, `pool_by` not empty.
+    /// Checks the parameters: priors finite, > 0 and at most 1e300 (so
+    /// that α + β and the posterior mean α / (α + β) stay finite: at 9e307
+    /// each the sum overflowed, the mean read 0 and Thompson draws NaN),
+    /// `max_exploration` and a UCB width finite and ≥ 0, `pool_by` not empty.
     pub fn validate(&self) -> Result<(), PolicyError> {
         for (field, value) in [
             ("prior_resolved", self.prior_resolved),
@@ -91,6 +95,13 @@ impl LearnedFitConfig {
         ] {
             if !(value.is_finite() && value > 0.0) {
                 return Err(PolicyError::NotPositive { field, value });
+            }
+            if value > LARGEST_PRIOR {
+                return Err(PolicyError::TooLarge {
+                    field,
+                    value,
+                    max: LARGEST_PRIOR,
+                });
             }
         }
         check("max_exploration", self.max_exploration)?;
@@ -103,6 +114,10 @@ impl LearnedFitConfig {
         Ok(())
     }
 }
+
+/// The largest prior pseudo-count: far beyond any meaningful prior, and
+/// small enough that the two priors plus any counts add up to a finite sum.
+const LARGEST_PRIOR: f64 = 1e300;
 
 /// The agent side of an arm.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -238,12 +253,13 @@ impl Model {
 
     fn learn(&mut self, segment: SegmentId, who: Who, resolved: bool, rng: &mut Pcg64Mcg) {
         let arm = self.arms.entry((segment, who)).or_default();
+        // Saturating: counts restored by `with_arms` may be at their limit.
         if resolved {
-            arm.resolved += 1;
+            arm.resolved = arm.resolved.saturating_add(1);
         } else {
-            arm.unresolved += 1;
+            arm.unresolved = arm.unresolved.saturating_add(1);
         }
-        self.learned += 1;
+        self.learned = self.learned.saturating_add(1);
         self.redraw(segment, who, rng);
     }
 
@@ -442,7 +458,11 @@ impl LearnedFit {
                 draw: 0.0,
             };
             p.model.arms.insert((r.segment, who), arm);
-            p.model.learned += r.resolved + r.unresolved;
+            // Counts saturate (as `learn` does) rather than wrap.
+            p.model.learned = p
+                .model
+                .learned
+                .saturating_add(r.resolved.saturating_add(r.unresolved));
             p.model.redraw(r.segment, who, &mut p.rng);
         }
         Ok(p)
@@ -782,6 +802,29 @@ mod tests {
         );
     }
 
+    /// Counts restored at their limit saturate: `learned` is not the
+    /// wrapped sum (0, which made the UCB bonus vanish), and learning more
+    /// does not overflow.
+    #[test]
+    fn restored_counts_at_their_limit_saturate() {
+        let arm = |agent: u32, resolved: u64| ArmRecord {
+            segment: SegmentId(0),
+            agent: Some(AgentId(agent)),
+            pool: None,
+            resolved,
+            unresolved: 0,
+        };
+        let config = policy(Exploration::Ucb { c: 1.0 }, false).config().clone();
+        let mut p = LearnedFit::with_arms(config, &[arm(1, u64::MAX), arm(2, 1)]).unwrap();
+        assert_eq!(p.learned(), u64::MAX);
+        p.learn(SegmentId(0), &agent(1, None), true);
+        assert_eq!(p.learned(), u64::MAX);
+        assert_eq!(p.estimate(SegmentId(0), &agent(1, None)).resolved, u64::MAX);
+        // The fresh arm's bonus counts every outcome learned: ln(N + 1) large.
+        let fresh = p.estimate(SegmentId(0), &agent(3, None));
+        assert!(fresh.value > fresh.mean, "{fresh:?}");
+    }
+
     #[test]
     fn bad_parameters_are_named() {
         let bad = |c: LearnedFitConfig| LearnedFit::new(c).unwrap_err().to_string();
@@ -821,6 +864,43 @@ mod tests {
             })
             .contains("pool_by")
         );
+    }
+
+    /// Priors whose sum overflows are refused, naming the field: accepted,
+    /// Beta(9e307, 9e307) read a posterior mean of 0 (not 0.5) and
+    /// Thompson draws of NaN.
+    #[test]
+    fn priors_too_large_to_add_up_are_refused() {
+        let huge = LearnedFitConfig {
+            prior_resolved: 9e307,
+            prior_unresolved: 9e307,
+            ..Default::default()
+        };
+        assert_eq!(
+            LearnedFit::new(huge.clone()).unwrap_err(),
+            PolicyError::TooLarge {
+                field: "prior_resolved",
+                value: 9e307,
+                max: 1e300
+            }
+        );
+        assert!(
+            LearnedFit::new(huge)
+                .unwrap_err()
+                .to_string()
+                .contains("prior_resolved")
+        );
+        // At the bound: finite means and draws.
+        let mut p = LearnedFit::new(LearnedFitConfig {
+            prior_resolved: 1e300,
+            prior_unresolved: 1e300,
+            ..Default::default()
+        })
+        .unwrap();
+        p.learn(SegmentId(0), &agent(1, None), true);
+        let e = p.estimate(SegmentId(0), &agent(1, None));
+        assert_eq!(e.mean, 0.5);
+        assert!(e.value.is_finite());
     }
 
     /// Outcomes of agents it never proposed are counted, not learned;

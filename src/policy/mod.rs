@@ -282,6 +282,17 @@ pub enum PolicyError {
         /// Its position in the list.
         index: usize,
     },
+    /// A parameter beyond the largest value it may take (past which the
+    /// arithmetic it enters would overflow).
+    #[error("policy parameter `{field}` must be at most {max:e}, got {value:e}")]
+    TooLarge {
+        /// The parameter.
+        field: &'static str,
+        /// Its value.
+        value: f64,
+        /// The largest value it may take.
+        max: f64,
+    },
     /// A name that must not be empty is.
     #[error("policy parameter `{field}` must not be empty")]
     EmptyName {
