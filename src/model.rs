@@ -131,6 +131,13 @@ pub(crate) fn short_number(x: f64, plain_below: f64) -> String {
     }
 }
 
+/// Reads a number that may be `+inf`, written `null` in JSON (which has no
+/// infinity: serde_json writes an infinite `f64` as `null`), so that a
+/// setting's JSON form reads back equal. For `#[serde(deserialize_with)]`.
+pub(crate) fn null_is_infinite<'de, D: serde::Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+    Ok(Option::<f64>::deserialize(d)?.unwrap_or(f64::INFINITY))
+}
+
 /// A proficiency level, `1..=10` (1 novice, 10 expert).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "u8", into = "u8")]

@@ -144,3 +144,71 @@ fn a_lognormal_of_zero_spread_draws_its_mean() {
         }
     }
 }
+
+/// Every built-in policy's settings survive the scenario's JSON form.
+/// Priority with aging's default is no maximum wait (`inf`), which JSON
+/// writes `null`: the JSON of the default center under it, or of a tier
+/// given no maximum, did not load again (invalid type: null, expected f64).
+#[test]
+fn every_policys_settings_survive_json() {
+    let mut s = multiskill();
+    s.contact_types[3].arrivals = skillroute::sim::ArrivalSpec::Poisson { rate: 0.01 };
+    let mut aging = skillroute::PriorityAging::default();
+    aging.max_wait.insert(skillroute::TierId(1), f64::INFINITY);
+    aging.max_wait.insert(skillroute::TierId(2), 30.0);
+    let mut policies = skillroute::sim::PolicySpec::builtins();
+    policies.push(skillroute::sim::PolicySpec::PriorityAging(aging));
+    for p in policies {
+        s.policy = p;
+        Simulation::new(s.clone()).unwrap();
+        let js = s.to_json_string();
+        let mut back = Scenario::from_json_str(&js)
+            .unwrap_or_else(|e| panic!("{:?}: its own JSON loads: {e}", s.policy));
+        back.base_dir = s.base_dir.clone();
+        assert_eq!(back, s);
+        let mut back = Scenario::from_toml_str(&s.to_toml_string()).unwrap();
+        back.base_dir = s.base_dir.clone();
+        assert_eq!(back, s);
+    }
+}
+
+/// Priority with aging's maximum waits, written by hand in a scenario file:
+/// tiers are the map's keys, which TOML and JSON write as text. Inside the
+/// tagged `[policy]` table serde saw them only as text, and refused every
+/// one ("invalid type: string \"1\", expected u8"): no file could set a
+/// tier's maximum wait.
+#[test]
+fn maximum_waits_per_tier_load_from_a_file() {
+    let base = std::fs::read_to_string("tests/data/sim/multiskill.toml")
+        .unwrap()
+        // read from a string, with no directory for a trace file
+        .replacen(
+            "{ kind = \"trace\", file = \"spanish-arrivals.csv\" }",
+            "{ kind = \"poisson\", rate = 0.01 }",
+            1,
+        );
+    let with = |policy: &str| {
+        let toml = base.replacen(
+            "kind = \"skill-expansion\"\nsteps = [{ after = 30, relax = 1 }, { after = 90, relax = 3 }]",
+            policy,
+            1,
+        );
+        assert_ne!(toml, base);
+        Scenario::from_toml_str(&toml).map(|s| s.policy)
+    };
+    let got = with("kind = \"priority-aging\"\nmax_wait = { 1 = 30.0, 2 = inf }").unwrap();
+    let mut want = skillroute::PriorityAging::default();
+    want.max_wait.insert(skillroute::TierId(1), 30.0);
+    want.max_wait.insert(skillroute::TierId(2), f64::INFINITY);
+    assert_eq!(got, skillroute::sim::PolicySpec::PriorityAging(want));
+    let err = with("kind = \"priority-aging\"\nmax_wait = { gold = 30.0 }").unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("tier \"gold\" is not a whole number"),
+        "{err}"
+    );
+    let err = with("kind = \"priority-aging\"\nmax_wait = { 1 = 30.0, 01 = 60.0 }").unwrap_err();
+    assert!(err.to_string().contains("tier 1 is given twice"), "{err}");
+    let err = with("kind = \"priority-aging\"\nmax_wait = { 256 = 30.0 }").unwrap_err();
+    assert!(err.to_string().contains("tier \"256\""), "{err}");
+}

@@ -542,10 +542,47 @@ pub struct PriorityAging {
     pub aging_per_second: f64,
     /// Priority points per tier level.
     pub tier_boost: f64,
-    /// Maximum wait in seconds per tier; tiers not listed use `default_max_wait`.
+    /// Maximum wait in seconds per tier; tiers not listed use `default_max_wait`
+    /// (`inf`: none; in JSON, which has no infinity, `null`).
+    #[serde(deserialize_with = "max_waits")]
     pub max_wait: BTreeMap<TierId, f64>,
-    /// Maximum wait of tiers not listed (`f64::INFINITY`: none).
+    /// Maximum wait of tiers not listed (`f64::INFINITY`, the default: none;
+    /// in JSON `null`).
+    #[serde(deserialize_with = "crate::model::null_is_infinite")]
     pub default_max_wait: f64,
+}
+
+/// [`PriorityAging::max_wait`] from a scenario file: tiers as map keys,
+/// which a file writes as text (`{ "1" = 30.0 }`; TOML and JSON keys are
+/// strings, and a policy read inside a tagged enum sees them only as
+/// such), and `null` for no maximum (how JSON writes `inf`).
+fn max_waits<'de, D: serde::Deserializer<'de>>(d: D) -> Result<BTreeMap<TierId, f64>, D::Error> {
+    #[derive(Deserialize, PartialEq, Eq, PartialOrd, Ord)]
+    #[serde(untagged)]
+    enum Key {
+        Number(u8),
+        Text(String),
+    }
+    let mut out = BTreeMap::new();
+    for (k, v) in BTreeMap::<Key, Option<f64>>::deserialize(d)? {
+        let tier = match k {
+            Key::Number(n) => n,
+            Key::Text(t) => t.trim().parse::<u8>().map_err(|_| {
+                serde::de::Error::custom(format!(
+                    "max_wait: tier {t:?} is not a whole number from 0 to 255"
+                ))
+            })?,
+        };
+        if out
+            .insert(TierId(tier), v.unwrap_or(f64::INFINITY))
+            .is_some()
+        {
+            return Err(serde::de::Error::custom(format!(
+                "max_wait: tier {tier} is given twice"
+            )));
+        }
+    }
+    Ok(out)
 }
 
 impl Default for PriorityAging {

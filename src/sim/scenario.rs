@@ -424,14 +424,8 @@ pub struct Shift {
     pub start: f64,
     /// Agents stop taking work, finish what they hold, and log out
     /// (`inf`: never; in JSON, which has no infinity, `null`).
-    #[serde(deserialize_with = "open_end")]
+    #[serde(deserialize_with = "crate::model::null_is_infinite")]
     pub end: f64,
-}
-
-/// A shift's `end`: a number, or `null` for an open end (infinity), which
-/// is how JSON writes an infinite one.
-fn open_end<'de, D: serde::Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
-    Ok(Option::<f64>::deserialize(d)?.unwrap_or(f64::INFINITY))
 }
 
 /// A kind of contact: channel, needs, customers and arrival process.
