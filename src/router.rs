@@ -378,7 +378,7 @@ impl std::fmt::Display for WaitingReasons {
             }
         }
         if let Some(t) = self.next_change {
-            write!(f, "; the router looks again at t = {t} s")?;
+            write!(f, "; the router looks again at t = {} s", num(t))?;
         }
         Ok(())
     }
@@ -1976,5 +1976,29 @@ mod tests {
         );
         assert_eq!(num(0.0), "0");
         assert_eq!(num(-3e20), "-3e20");
+    }
+
+    /// A reason's next look is a time like any other: a tiny one (a
+    /// cool-down of 1e-300 s from t = 0) printed 300 digits.
+    #[test]
+    fn waiting_reasons_read_short() {
+        let why = |t: f64| WaitingReasons {
+            contact: ContactId(7),
+            waited: 0.0,
+            relaxation: 0,
+            next_change: Some(t),
+            logged_in: 0,
+            other_channel: 0,
+            unskilled: 0,
+            not_ready: 0,
+            full: 0,
+            cooling: 0,
+            eligible: 0,
+        };
+        assert_eq!(
+            why(1e-300).to_string(),
+            "contact#7 has waited 0 s: no agent is logged in; the router looks again at t = 1e-300 s"
+        );
+        assert!(why(90.5).to_string().ends_with("at t = 90.5 s"));
     }
 }

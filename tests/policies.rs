@@ -2193,6 +2193,26 @@ fn the_router_refuses_invalid_policy_settings() {
             ..
         }
     ));
+    // Finite but so large that a contact's cost overflows: a contact that
+    // had not waited got a NaN index.
+    let cmu = CMu {
+        cost_per_priority: 7e305,
+    };
+    assert_eq!(
+        refused(Router::builder(cmu).build()),
+        PolicyError::TooLarge {
+            field: "cost_per_priority",
+            value: 7e305,
+            max: 1e300
+        }
+    );
+    assert!(
+        Router::builder(CMu {
+            cost_per_priority: 1e300
+        })
+        .build()
+        .is_ok()
+    );
     // Steps out of order, which `SkillExpansion::new` refuses, can come
     // from a file.
     let se: SkillExpansion =

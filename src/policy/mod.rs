@@ -780,7 +780,7 @@ impl RoutingPolicy for SkillExpansion {
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct CMu {
-    /// Cost-rate increase per priority point.
+    /// Cost-rate increase per priority point (≥ 0, at most 1e300).
     pub cost_per_priority: f64,
 }
 
@@ -792,10 +792,26 @@ impl Default for CMu {
     }
 }
 
+/// The largest [`CMu::cost_per_priority`]: times the largest priority
+/// (255), plus 1, still finite.
+const LARGEST_COST_PER_PRIORITY: f64 = 1e300;
+
 impl CMu {
-    /// Checks the parameter.
+    /// Checks the parameter: finite, ≥ 0 and at most 1e300, so that a
+    /// contact's cost `1 + cost_per_priority · priority` stays finite (at
+    /// 7e305 and priority 255 it overflowed, and a contact that had not
+    /// waited yet got an index of ∞ · 0, NaN, ranked by its sign bit).
     pub fn validate(&self) -> Result<(), PolicyError> {
-        check("cost_per_priority", self.cost_per_priority)
+        let value = self.cost_per_priority;
+        check("cost_per_priority", value)?;
+        if value > LARGEST_COST_PER_PRIORITY {
+            return Err(PolicyError::TooLarge {
+                field: "cost_per_priority",
+                value,
+                max: LARGEST_COST_PER_PRIORITY,
+            });
+        }
+        Ok(())
     }
 
     fn mu(c: &Contact, a: &AgentRef<'_>) -> f64 {
