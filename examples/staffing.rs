@@ -161,6 +161,9 @@ fn parse_args(raw: impl IntoIterator<Item = String>) -> Result<Option<Args>, Str
             return Ok(None);
         }
         if arg == "--json" {
+            if args.json {
+                return Err("--json given twice".into());
+            }
             args.json = true;
             continue;
         }
@@ -200,7 +203,7 @@ fn parse_args(raw: impl IntoIterator<Item = String>) -> Result<Option<Args>, Str
             "--target-abandon" => set(&mut args.target_abandon, f, number(f, &value)?)?,
             "--profile" => set(&mut args.profile, f, value)?,
             "--scenario" => set(&mut args.scenario, f, value)?,
-            "--seed" => args.seed = Some(number(f, &value)?),
+            "--seed" => set(&mut args.seed, f, number(f, &value)?)?,
             _ => unreachable!("checked above"),
         }
     }
@@ -1187,6 +1190,41 @@ mod tests {
                 && !e.contains("no staffing"),
             "{e}"
         );
+    }
+
+    /// Every flag given twice is refused, naming it: `--seed 3 --seed 4`
+    /// ran with 4 in silence (and `--json --json` was taken once), where
+    /// every other flag said "given twice".
+    #[test]
+    fn a_flag_given_twice_is_refused() {
+        let once = [
+            ("--arrival-rate", "95"),
+            ("--service-rate", "1"),
+            ("--abandon-rate", "0.5"),
+            ("--agents", "100"),
+            ("--target-sl", "0.8"),
+            ("--threshold", "20"),
+            ("--target-asa", "30"),
+            ("--target-abandon", "0.05"),
+            ("--profile", "a.csv"),
+            ("--scenario", "a.toml"),
+            ("--seed", "3"),
+        ];
+        for (flag, value) in once {
+            let args = [flag, value, flag, value].map(str::to_string);
+            let e = parse_args(args).unwrap_err();
+            assert_eq!(e, format!("{flag} given twice"));
+            // And in the --flag=value form.
+            let args = [format!("{flag}={value}"), format!("{flag}={value}")];
+            let e = parse_args(args).unwrap_err();
+            assert_eq!(e, format!("{flag} given twice"));
+        }
+        let e = parse_args(["--json", "--json"].map(str::to_string)).unwrap_err();
+        assert_eq!(e, "--json given twice");
+        let seed = parse_args(["--seed", "3"].map(str::to_string))
+            .unwrap()
+            .unwrap();
+        assert_eq!(seed.seed, Some(3));
     }
 
     /// A negative or non-finite arrival rate is still an error, naming its line.
