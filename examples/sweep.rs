@@ -374,6 +374,11 @@ fn paired(base: &Run, run: &Run, confidence: f64) -> Metrics<Estimate> {
     Metrics::estimate(&diffs.iter().collect::<Vec<_>>(), confidence)
 }
 
+/// `n` and `noun`, plural unless `n` is 1: "1 replication", "2 values".
+fn count(n: usize, noun: &str) -> String {
+    format!("{n} {noun}{}", if n == 1 { "" } else { "s" })
+}
+
 /// Picks one metric of a row.
 type Pick = fn(&Metrics<Estimate>) -> &Estimate;
 
@@ -602,18 +607,17 @@ fn main() -> ExitCode {
         println!("set {field} = {value}");
     }
     println!(
-        "sweep of {} over {} value{}: scenario {}, policy {}, {} replications each, seed {} \
+        "sweep of {} over {}: scenario {}, policy {}, {} each, seed {} \
          (the same customers for every value: common random numbers)\n",
         args.field,
-        sims.len(),
-        if sims.len() == 1 { "" } else { "s" },
+        count(sims.len(), "value"),
         if base.name.is_empty() {
             "(unnamed)"
         } else {
             &base.name
         },
         policy_text,
-        base.replications,
+        count(base.replications as usize, "replication"),
         base.seed
     );
 
@@ -713,6 +717,16 @@ mod tests {
             (a.seed, a.confidence, a.replications),
             (Some(5), 0.9, Some(3))
         );
+    }
+
+    /// The header counts in words that agree with the number ("1
+    /// replication", not "1 replications").
+    #[test]
+    fn counts_read_as_written() {
+        assert_eq!(count(1, "replication"), "1 replication");
+        assert_eq!(count(2, "replication"), "2 replications");
+        assert_eq!(count(1, "value"), "1 value");
+        assert_eq!(count(0, "value"), "0 values");
     }
 
     #[test]
