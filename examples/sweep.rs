@@ -379,6 +379,15 @@ fn count(n: usize, noun: &str) -> String {
     format!("{n} {noun}{}", if n == 1 { "" } else { "s" })
 }
 
+/// A confidence level as a percentage, as it was written: 0.57 is `57`,
+/// not `56.99999999999999` (the float product), 0.975 is `97.5`.
+fn level_percent(confidence: f64) -> String {
+    // Twelve significant digits at most: the product's last-bit error goes.
+    let p = confidence * 100.0;
+    let scale = 10f64.powi(10 - p.abs().log10().floor() as i32);
+    format!("{}", (p * scale).round() / scale)
+}
+
 /// Picks one metric of a row.
 type Pick = fn(&Metrics<Estimate>) -> &Estimate;
 
@@ -649,7 +658,7 @@ fn main() -> ExitCode {
     println!(
         "\neach cell: mean ± half-width of the {}% (Student t) interval over replications; in \
          brackets the paired difference from {} = {}, * where its interval excludes 0",
-        args.confidence * 100.0,
+        level_percent(args.confidence),
         args.field,
         runs[0].value
     );
@@ -720,13 +729,28 @@ mod tests {
     }
 
     /// The header counts in words that agree with the number ("1
-    /// replication", not "1 replications").
+    /// replication", not "1 replications"), and the footnote's level reads
+    /// as written (57%, not 56.99999999999999%).
     #[test]
-    fn counts_read_as_written() {
+    fn counts_and_levels_read_as_written() {
         assert_eq!(count(1, "replication"), "1 replication");
         assert_eq!(count(2, "replication"), "2 replications");
         assert_eq!(count(1, "value"), "1 value");
         assert_eq!(count(0, "value"), "0 values");
+        for (c, text) in [
+            (0.57, "57"),
+            (0.95, "95"),
+            (0.975, "97.5"),
+            (0.999, "99.9"),
+            (0.9999, "99.99"),
+            (0.29, "29"),
+            (0.123456, "12.3456"),
+            (0.001, "0.1"),
+            (1e-9, "0.0000001"),
+            (0.99999999, "99.999999"),
+        ] {
+            assert_eq!(level_percent(c), text, "{c}");
+        }
     }
 
     #[test]
