@@ -657,15 +657,15 @@ fn profile(args: &Args, path: &str, out: &mut impl Write) -> Result<(), Failure>
         } else {
             writeln!(
                 out,
-                "{:<wn$} {:>wr$} {:>wa$} {:>10.2} {:>13} {:>8.4} {:>8} {:>10.3} {:>9.4} {:>9.4} {:>10} {:>13}",
+                "{:<wn$} {:>wr$} {:>wa$} {:>10} {:>13} {:>8.4} {:>8} {:>10} {:>9.4} {:>9.4} {:>10} {:>13}",
                 name,
                 rate,
                 aht,
-                rate * aht,
+                fit(rate * aht, 2, 10),
                 m.agents,
                 m.p_wait,
                 fmt(m.service_level, 4),
-                m.asa,
+                fit(m.asa, 3, 10),
                 m.p_abandon,
                 m.occupancy,
                 sim.as_ref()
@@ -678,6 +678,18 @@ fn profile(args: &Args, path: &str, out: &mut impl Write) -> Result<(), Failure>
         }
     }
     Ok(())
+}
+
+/// `v` to `decimals` places if that fits in `width` characters, else in
+/// exponent form (`1.2346e7`), so that a huge load or ASA does not push
+/// the rest of its row out of line.
+fn fit(v: f64, decimals: usize, width: usize) -> String {
+    let fixed = format!("{v:.decimals$}");
+    if fixed.chars().count() <= width {
+        fixed
+    } else {
+        format!("{v:.4e}")
+    }
 }
 
 /// The widths of the table's first three columns (the file's own:
@@ -1138,6 +1150,31 @@ mod tests {
         let text = "interval,arrival_rate,mean_handle_time\nMonday 08:00-08:30,0.0333333333333,240.5\n\
                     09:00,0.1,180\nnight,0,240\n";
         let table = staffing_text("long", text, &SL_80_20).unwrap();
+        assert_lined_up(&table);
+    }
+
+    /// A load of ten million Erlangs or an ASA of ten million seconds
+    /// (e-mails of 4 months' work) fits its column: they took 11
+    /// characters of 10 and pushed the rest of their row out of line.
+    #[test]
+    fn huge_loads_and_asas_keep_their_columns() {
+        let text = "interval,arrival_rate,mean_handle_time\nbig,100000,100\n\
+                    small,0.02,240\nmail,0.0001,10000000\n";
+        let table = staffing_text("wide", text, &["--target-asa", "20000000"]).unwrap();
+        assert_lined_up(&table);
+        let big: Vec<&str> = table.lines().nth(1).unwrap().split_whitespace().collect();
+        assert_eq!((big[3], big[4]), ("1.0000e7", "10000001"), "{table}");
+        let mail: Vec<&str> = table.lines().nth(3).unwrap().split_whitespace().collect();
+        assert_eq!(mail[3], "1000.00", "{table}");
+        let asa: f64 = mail[7].parse().unwrap();
+        assert!(mail[7].contains('e') && asa > 9e6 && asa <= 2e7, "{table}");
+        assert_eq!(fit(12.3456, 3, 10), "12.346");
+        assert_eq!(fit(9_999_999.0, 2, 10), "9999999.00");
+    }
+
+    /// Each column of `table` (a header, then rows) ends where its header
+    /// ends.
+    fn assert_lined_up(table: &str) {
         let lines: Vec<&str> = table.lines().collect();
         // Each column ends where its header ends.
         let ends = |line: &str| -> Vec<usize> {
