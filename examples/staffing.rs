@@ -28,7 +28,8 @@
 //! threshold. `asa` is the mean wait of the answered customers.
 //!
 //! `--profile FILE` reads a CSV of `interval,arrival_rate,mean_handle_time`
-//! (blank lines and `#` comments are skipped; see
+//! (fields may be quoted, as spreadsheets write them; blank lines and `#`
+//! comments are skipped; see
 //! `tests/data/staffing/profile.csv`). A header line, if there is one, names
 //! the three columns in any order (other columns are then ignored); without
 //! one each line has the three fields in that order. A field that is not a
@@ -483,6 +484,51 @@ fn header_columns(header: &[&str]) -> Option<Result<[usize; 3], String>> {
     Some(Ok(at))
 }
 
+/// The fields of one CSV line, each trimmed: split at the commas outside
+/// double quotes, a quoted field's quotes removed and its doubled quotes
+/// (`""`) made one, as spreadsheets write them (`"Mon, 08:00"`, or every
+/// field quoted). An unclosed quote is an error.
+fn csv_fields(line: &str) -> Result<Vec<String>, String> {
+    let mut fields = Vec::new();
+    let mut chars = line.chars().peekable();
+    loop {
+        // One field: leading blanks, then a quoted part or plain text.
+        while chars.next_if(|c| *c == ' ' || *c == '\t').is_some() {}
+        let mut field = String::new();
+        if chars.next_if_eq(&'"').is_some() {
+            loop {
+                match chars.next() {
+                    Some('"') if chars.next_if_eq(&'"').is_some() => field.push('"'),
+                    Some('"') => break,
+                    Some(c) => field.push(c),
+                    None => {
+                        return Err(format!(
+                            "field {}: a quote (\") is not closed",
+                            fields.len() + 1
+                        ));
+                    }
+                }
+            }
+            // Only blanks may follow the closing quote.
+            while chars.next_if(|c| *c == ' ' || *c == '\t').is_some() {}
+            if chars.peek().is_some_and(|c| *c != ',') {
+                return Err(format!(
+                    "field {}: text after its closing quote",
+                    fields.len() + 1
+                ));
+            }
+        } else {
+            while let Some(c) = chars.next_if(|c| *c != ',') {
+                field.push(c);
+            }
+        }
+        fields.push(field.trim().to_string());
+        if chars.next().is_none() {
+            return Ok(fields);
+        }
+    }
+}
+
 /// One row of the profile: its line in the file, interval name, arrival
 /// rate, mean handle time.
 ///
@@ -490,8 +536,8 @@ fn header_columns(header: &[&str]) -> Option<Result<[usize; 3], String>> {
 /// comment and names at least one of the columns; it must name all three,
 /// in any order, and other columns are then ignored. Without a header a
 /// line has exactly the three fields, in that order. A byte-order mark and
-/// CRLF line ends are ignored; a field that is not a number is an error
-/// naming its line and column.
+/// CRLF line ends are ignored, fields may be quoted ([`csv_fields`]); a
+/// field that is not a number is an error naming its line and column.
 fn read_profile(path: &str) -> Result<Vec<(usize, String, f64, f64)>, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))?;
     let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
@@ -504,7 +550,8 @@ fn read_profile(path: &str) -> Result<Vec<(usize, String, f64, f64)>, String> {
         if line.is_empty() || line.starts_with('#') {
             continue;
         }
-        let fields: Vec<&str> = line.split(',').map(str::trim).collect();
+        let fields = csv_fields(line).map_err(|e| format!("{path}:{}: {e}", i + 1))?;
+        let fields: Vec<&str> = fields.iter().map(String::as_str).collect();
         let (cols, width, headed) = match layout {
             Some(l) => l,
             None => match header_columns(&fields) {
@@ -1045,6 +1092,48 @@ mod tests {
             let table = staffing_text("bom", text, &SL_80_20).unwrap();
             assert_eq!(table, plain, "{text:?}");
         }
+    }
+
+    /// Quoted fields, as spreadsheets write them, are read as CSV: every
+    /// field quoted, or a name with a comma in it. The header was not
+    /// recognised (`"interval"` is not `interval`) and a quoted name with a
+    /// comma was taken for two fields.
+    #[test]
+    fn quoted_fields_are_read_as_csv() {
+        let plain = staffing_text(
+            "plain",
+            "interval,arrival_rate,mean_handle_time\n08:00,0.02,240\n",
+            &SL_80_20,
+        )
+        .unwrap();
+        for text in [
+            "\"interval\",\"arrival_rate\",\"mean_handle_time\"\n\"08:00\",\"0.02\",\"240\"\n",
+            "\u{feff}\"interval\", arrival_rate ,\"mean_handle_time\"\r\n08:00,0.02, \"240\" \r\n",
+        ] {
+            assert_eq!(
+                staffing_text("quoted", text, &SL_80_20).unwrap(),
+                plain,
+                "{text:?}"
+            );
+        }
+        let text = "interval,arrival_rate,mean_handle_time,notes\n\"Mon, 08:00\",0.02,240,\"a \"\"quiet\"\" hour, they say\"\n";
+        let table = staffing_text("comma", text, &SL_80_20).unwrap();
+        let row = table.lines().nth(1).unwrap();
+        assert!(row.starts_with("Mon, 08:00 "), "{table}");
+        assert_eq!(row.split_whitespace().nth(5), Some("8"), "{table}");
+        // An unclosed quote names its line and field.
+        let e = staffing_text(
+            "open",
+            "interval,arrival_rate,mean_handle_time\n08:00,\"0.02,240\n",
+            &SL_80_20,
+        )
+        .unwrap_err();
+        assert!(e.starts_with("FILE:2: field 2: a quote"), "{e}");
+        let e = staffing_text("after", "08:00,\"0.02\"x,240\n", &SL_80_20).unwrap_err();
+        assert!(e.starts_with("FILE:1: field 2: text after"), "{e}");
+        assert_eq!(csv_fields("a,,b").unwrap(), ["a", "", "b"]);
+        assert_eq!(csv_fields("a,").unwrap(), ["a", ""]);
+        assert_eq!(csv_fields("\"\"").unwrap(), [""]);
     }
 
     /// A target out of range is the command line's fault: the error names
