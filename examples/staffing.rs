@@ -54,7 +54,10 @@
 //! table as one JSON object instead. The search uses the file's seed (unless
 //! `--seed`), but not its replications, horizon or warm-up: it simulates
 //! each interval's rates as a steady state of its own run length, after
-//! its own warm-up, as its header line says.
+//! its own warm-up, as its header line says. A contact type whose mean
+//! patience is longer than that warm-up, or whose threshold is longer than
+//! a tenth of the run, is warned about on stderr (see
+//! `SimStaffing::warnings`): the answer may be too low.
 //!
 //! Bad arguments or a bad file print a message on stderr and exit with code 2.
 
@@ -835,11 +838,14 @@ fn center(args: &Args, path: &str, out: &mut impl Write) -> Result<(), Failure> 
     }
     let scenario = Scenario::load(path).map_err(|e| format!("{path}: {e}"))?;
     let started = Instant::now();
-    let table = SimStaffing::new()
-        // The file's seed unless --seed overrides it; the rest (replications,
-        // run length, warm-up) is the search's own: it runs each interval's
-        // rates as a steady state, not the file's day.
-        .seed(args.seed.unwrap_or(scenario.seed))
+    // The file's seed unless --seed overrides it; the rest (replications,
+    // run length, warm-up) is the search's own: it runs each interval's
+    // rates as a steady state, not the file's day.
+    let search = SimStaffing::new().seed(args.seed.unwrap_or(scenario.seed));
+    for w in search.warnings(&scenario) {
+        eprintln!("staffing: warning: {w}");
+    }
+    let table = search
         .staff(&scenario)
         .map_err(|e| format!("{path}: {e}"))?;
     let elapsed = started.elapsed().as_secs_f64();

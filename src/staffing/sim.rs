@@ -385,6 +385,58 @@ impl SimStaffing {
         self
     }
 
+    /// What makes this search's answer for `scenario` doubtful, in words
+    /// (empty if nothing): a contact type whose customers' mean patience is
+    /// longer than the warm-up, or whose threshold is longer than a tenth of
+    /// the run.
+    ///
+    /// Every configuration starts empty. Customers who hold on for days
+    /// fill the queue of an understaffed configuration for days, so a
+    /// warm-up shorter than their patience sees a center far calmer than
+    /// its steady state, and the search can call a staffing below the load
+    /// enough (e-mails of 10 Erlangs, patience 2 days, 95% within a day:
+    /// 7 agents after the default 30-minute warm-up and 8-hour runs, where
+    /// Erlang A says 10 and 7 lose about a third of the customers). A
+    /// threshold longer than a tenth of the run leaves few customers who
+    /// can be seen to wait that long. Each warning names the type and what
+    /// `warm_up` or `run_length` would cover it (5 mean patiences, 10
+    /// thresholds). The defaults raise none for
+    /// `examples/data/staffing-center.toml`.
+    pub fn warnings(&self, scenario: &Scenario) -> Vec<String> {
+        let secs = |x: f64| format!("{} s", super::readable(x));
+        let mut out = Vec::new();
+        for (ti, t) in scenario.contact_types.iter().enumerate() {
+            let patience = t.patience.as_ref().map_or(0.0, Dist::mean);
+            if patience.is_finite() && patience > self.warm_up {
+                out.push(format!(
+                    "contact type {:?}: its mean patience ({}) is longer than the search's \
+                     warm-up ({}): every configuration starts empty, and an understaffed one \
+                     may look calm before its queue builds up; a warm-up (`SimStaffing::warm_up`) \
+                     of 5 mean patiences ({}) and runs (`run_length`) of 10 ({}) would reach \
+                     the steady state",
+                    t.name,
+                    secs(patience),
+                    secs(self.warm_up),
+                    secs(5.0 * patience),
+                    secs(10.0 * patience)
+                ));
+            }
+            let (target, _) = type_target(scenario, ti);
+            if 10.0 * target.threshold > self.run_length {
+                out.push(format!(
+                    "contact type {:?}: its threshold ({}) is longer than a tenth of the \
+                     search's run ({}): few customers can be seen to wait that long; runs \
+                     (`SimStaffing::run_length`) of 10 thresholds ({}) would see them",
+                    t.name,
+                    secs(target.threshold),
+                    secs(self.run_length),
+                    secs(10.0 * target.threshold)
+                ));
+            }
+        }
+        out
+    }
+
     fn validate(&self) -> Result<(), SimStaffingError> {
         let bad = |field, value, expected| {
             Err(SimStaffingError::InvalidConfig {
@@ -542,6 +594,23 @@ impl SimStaffing {
             });
         }
         Model::new(self, scenario)?.point(0, rates)
+    }
+}
+
+/// Contact type `ti`'s service-level target (its own, else its channel's,
+/// else the default) and the scenario field it comes from.
+fn type_target(scenario: &Scenario, ti: usize) -> (ServiceTarget, String) {
+    let t = &scenario.contact_types[ti];
+    match t.service_level {
+        Some(own) => (own, format!("contact_types[{ti}].service_level")),
+        None => (
+            scenario
+                .service_levels
+                .get(&t.channel)
+                .copied()
+                .unwrap_or_default(),
+            format!("service_levels.{}", t.channel),
+        ),
     }
 }
 
@@ -1068,17 +1137,7 @@ impl<'a> Model<'a> {
                     kind: "trace",
                 });
             }
-            let (target, field) = match t.service_level {
-                Some(own) => (own, format!("contact_types[{ti}].service_level")),
-                None => (
-                    scenario
-                        .service_levels
-                        .get(&t.channel)
-                        .copied()
-                        .unwrap_or_default(),
-                    format!("service_levels.{}", t.channel),
-                ),
-            };
+            let (target, field) = type_target(scenario, ti);
             if !(target.fraction > 0.0 && target.fraction < 1.0) {
                 return Err(SimStaffingError::InvalidTarget {
                     field,
