@@ -856,17 +856,17 @@ fn center(args: &Args, path: &str, out: &mut impl Write) -> Result<(), Failure> 
     }
     writeln!(
         out,
-        "{}: {} groups, {} contact types, {} intervals; {} replications x {:.1} h after a {:.0} s \
+        "{}: {}, {}, {}; {} x {:.1} h after a {:.0} s \
          warm-up per configuration, seed {}; targets met on the mean service level",
         if table.scenario.is_empty() {
             path
         } else {
             &table.scenario
         },
-        table.groups.len(),
-        table.contact_types.len(),
-        table.intervals.len(),
-        table.replications,
+        count(table.groups.len(), "group"),
+        count(table.contact_types.len(), "contact type"),
+        count(table.intervals.len(), "interval"),
+        count(table.replications as usize, "replication"),
         table.run_length / 3600.0,
         table.warm_up,
         table.seed
@@ -884,6 +884,11 @@ fn center(args: &Args, path: &str, out: &mut impl Write) -> Result<(), Failure> 
         table.simulated_configurations
     )?;
     Ok(())
+}
+
+/// `n` and `noun`, plural unless `n` is 1: "1 group", "48 intervals".
+fn count(n: usize, noun: &str) -> String {
+    format!("{n} {noun}{}", if n == 1 { "" } else { "s" })
 }
 
 fn run(args: &Args) -> Result<(), Failure> {
@@ -1357,6 +1362,36 @@ mod tests {
             .unwrap()
             .unwrap();
         assert_eq!(seed.seed, Some(3));
+    }
+
+    /// The header of `--scenario` counts in agreeing words: a center of
+    /// one group, one contact type and one interval read "1 groups, 1
+    /// contact types, 1 intervals".
+    #[test]
+    fn the_scenario_header_counts_in_agreeing_words() {
+        let text = "name = \"one\"\nhorizon = 3600.0\nskills = [\"s\"]\n\
+                    [[groups]]\nname = \"g\"\ncount = 1\nskills = { s = 5 }\ncapacity = { voice = 1 }\n\
+                    [[contact_types]]\nname = \"t\"\nchannel = \"voice\"\nrequires = { s = 5 }\n\
+                    arrivals = { kind = \"poisson\", rate = 0.01 }\n\
+                    service = { kind = \"exponential\", mean = 100.0 }\n";
+        let path =
+            std::env::temp_dir().join(format!("staffing-test-{}-one.toml", std::process::id()));
+        std::fs::write(&path, text).unwrap();
+        let path = path.to_str().unwrap().to_string();
+        let args = parse_args(["--scenario", &path].map(str::to_string))
+            .unwrap()
+            .unwrap();
+        let mut out = Vec::new();
+        let done = center(&args, &path, &mut out);
+        std::fs::remove_file(&path).unwrap();
+        assert!(done.is_ok());
+        let out = String::from_utf8(out).unwrap();
+        let first = out.lines().next().unwrap();
+        assert!(
+            first.starts_with("one: 1 group, 1 contact type, 1 interval; 10 replications x 8.0 h"),
+            "{first}"
+        );
+        assert_eq!(count(48, "interval"), "48 intervals");
     }
 
     /// A negative or non-finite arrival rate is still an error, naming its line.
