@@ -907,6 +907,28 @@ fn square_root_staffing_is_close_for_large_loads() {
     assert_eq!(square_root_staffing(0.5, 1.0, 0.0), 1);
 }
 
+/// Non-positive rates give 1, as documented, whichever rate it is: a
+/// service rate of 0 (a load of 0 / 0… or x / 0 = ∞) gave `u32::MAX`,
+/// while -0.0 or -1 gave 1.
+#[test]
+fn square_root_staffing_of_non_positive_rates_is_one() {
+    for (lambda, mu) in [
+        (1.0, 0.0),
+        (1.0, -0.0),
+        (1.0, -1.0),
+        (0.0, 1.0),
+        (-1.0, 1.0),
+        (0.0, 0.0),
+        (1.0, f64::NAN),
+        (f64::NAN, 0.0),
+    ] {
+        assert_eq!(square_root_staffing(lambda, mu, 1.0), 1, "{lambda} / {mu}");
+    }
+    // A huge load still saturates.
+    assert_eq!(square_root_staffing(f64::INFINITY, 1.0, 1.0), u32::MAX);
+    assert_eq!(square_root_staffing(1e300, 1e-300, 1.0), u32::MAX);
+}
+
 /// When the staffing a target needs lies beyond the range Erlang A is
 /// computed in (`nμ/θ` above `MAX_RATE_RATIO`: a patience of 10⁸ handle
 /// times), the search says so, naming the parameter, as `ErlangA::new`
