@@ -62,7 +62,7 @@ fn num<T: std::str::FromStr>(flag: &str, v: &str) -> Result<T, String> {
         .map_err(|_| format!("{flag}: not a valid number: {v:?}"))
 }
 
-fn parse() -> Result<Option<Args>, String> {
+fn parse(raw: impl IntoIterator<Item = String>) -> Result<Option<Args>, String> {
     let mut a = Args {
         skills: 4,
         load: 10.0,
@@ -75,15 +75,34 @@ fn parse() -> Result<Option<Args>, String> {
         seed: 1,
         json: false,
     };
-    let mut it = std::env::args().skip(1);
+    // The flags seen so far: each may be given once.
+    let mut seen: Vec<String> = Vec::new();
+    let mut it = raw.into_iter();
     while let Some(flag) = it.next() {
-        match flag.as_str() {
-            "-h" | "--help" => return Ok(None),
-            "--json" => {
-                a.json = true;
-                continue;
-            }
-            _ => {}
+        if flag == "-h" || flag == "--help" {
+            return Ok(None);
+        }
+        if seen.contains(&flag) {
+            return Err(format!("{flag} given twice"));
+        }
+        seen.push(flag.clone());
+        if flag == "--json" {
+            a.json = true;
+            continue;
+        }
+        let known = [
+            "--skills",
+            "--load",
+            "--aht",
+            "--target-sl",
+            "--threshold",
+            "--abandon-mean",
+            "--replications",
+            "--run-hours",
+            "--seed",
+        ];
+        if !known.contains(&flag.as_str()) {
+            return Err(format!("unknown argument {flag:?}"));
         }
         let v = it.next().ok_or_else(|| format!("{flag} needs a value"))?;
         match flag.as_str() {
@@ -96,7 +115,7 @@ fn parse() -> Result<Option<Args>, String> {
             "--replications" => a.replications = num(&flag, &v)?,
             "--run-hours" => a.run_hours = num(&flag, &v)?,
             "--seed" => a.seed = num(&flag, &v)?,
-            _ => return Err(format!("unknown argument {flag:?}")),
+            _ => unreachable!("checked above"),
         }
     }
     if !(1..=12).contains(&a.skills) {
@@ -107,6 +126,29 @@ fn parse() -> Result<Option<Args>, String> {
     }
     if !(a.run_hours > 0.0 && a.run_hours.is_finite()) {
         return Err("--run-hours must be finite and > 0".into());
+    }
+    // Each number checked here, so that the error names its flag (not
+    // `abandon_rate`, `fraction` or the first design's search).
+    if !(a.fraction > 0.0 && a.fraction < 1.0) {
+        return Err(format!(
+            "--target-sl must be strictly between 0 and 1 (0.8 for 80%), got {}",
+            a.fraction
+        ));
+    }
+    if !(a.threshold >= 0.0 && a.threshold.is_finite()) {
+        return Err(format!(
+            "--threshold must be finite and >= 0, got {}",
+            a.threshold
+        ));
+    }
+    if let Some(p) = a.abandon_mean.filter(|p| !(*p > 0.0 && p.is_finite())) {
+        return Err(format!("--abandon-mean must be finite and > 0, got {p}"));
+    }
+    if a.replications < 2 {
+        return Err(format!(
+            "--replications must be at least 2 (for a confidence interval), got {}",
+            a.replications
+        ));
     }
     Ok(Some(a))
 }
@@ -302,7 +344,7 @@ fn run(a: &Args) -> Result<(), String> {
 
 fn main() -> ExitCode {
     pipe::end_quietly_on_closed_pipe();
-    match parse() {
+    match parse(std::env::args().skip(1)) {
         Ok(None) => {
             println!("{USAGE}");
             ExitCode::SUCCESS
@@ -318,5 +360,56 @@ fn main() -> ExitCode {
                 ExitCode::from(2)
             }
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parsed(args: &[&str]) -> Result<Option<Args>, String> {
+        parse(args.iter().map(|a| a.to_string()))
+    }
+
+    /// A flag given twice is refused (`--seed 1 --seed 2` ran with 2 in
+    /// silence), and a bad number is named by its flag before anything
+    /// runs: `--abandon-mean 0` said "`abandon_rate` must be … got inf",
+    /// `--target-sl 1.5` "target `fraction` …", `--replications 1` "design
+    /// k = 1: staffing search: `replications` …".
+    #[test]
+    fn flags_are_given_once_and_named_in_errors() {
+        for (flag, value) in [
+            ("--skills", "2"),
+            ("--load", "3"),
+            ("--aht", "200"),
+            ("--target-sl", "0.8"),
+            ("--threshold", "20"),
+            ("--abandon-mean", "100"),
+            ("--replications", "3"),
+            ("--run-hours", "2"),
+            ("--seed", "4"),
+        ] {
+            let e = parsed(&[flag, value, flag, value]).err().unwrap();
+            assert_eq!(e, format!("{flag} given twice"));
+        }
+        assert_eq!(
+            parsed(&["--json", "--json"]).err().unwrap(),
+            "--json given twice"
+        );
+        for (args, flag) in [
+            (&["--abandon-mean", "0"][..], "--abandon-mean"),
+            (&["--abandon-mean", "-3"][..], "--abandon-mean"),
+            (&["--target-sl", "1.5"][..], "--target-sl"),
+            (&["--target-sl", "0"][..], "--target-sl"),
+            (&["--threshold", "-5"][..], "--threshold"),
+            (&["--replications", "1"][..], "--replications"),
+        ] {
+            let e = parsed(args).err().unwrap();
+            assert!(e.starts_with(flag), "{args:?}: {e}");
+        }
+        let a = parsed(&["--seed", "4", "--abandon-mean", "100", "--json"])
+            .unwrap()
+            .unwrap();
+        assert_eq!((a.seed, a.abandon_mean, a.json), (4, Some(100.0), true));
     }
 }
