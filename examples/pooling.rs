@@ -181,6 +181,40 @@ fn design_name(k: usize, m: usize) -> String {
     }
 }
 
+/// `x` as given on the command line, to 10 significant digits: 0.4 s is
+/// `0.4`, not `0` (a whole-number format), and 100 × 0.855 is `85.5`, not
+/// `85.49999999999999`.
+fn plain(x: f64) -> String {
+    if x == 0.0 || !x.is_finite() {
+        return format!("{x}");
+    }
+    let scale = 10f64.powi(9 - x.abs().log10().floor() as i32);
+    format!("{}", (x * scale).round() / scale)
+}
+
+/// The two lines above the table: the load and target, and the search.
+fn header(a: &Args) -> String {
+    let lambda = a.load / a.aht;
+    format!(
+        "{} contact types x {} Erlangs ({:.1} calls/h each, {} s handle time{}), \
+         target {}% within {} s\n\
+         simulation: {} replications x {} h after a {} s warm-up, seed {}, common random \
+         numbers; a target is met when the mean service level reaches it",
+        a.skills,
+        plain(a.load),
+        lambda * 3600.0,
+        plain(a.aht),
+        a.abandon_mean
+            .map_or(String::new(), |p| format!(", patience {} s", plain(p))),
+        plain(100.0 * a.fraction),
+        plain(a.threshold),
+        a.replications,
+        plain(a.run_hours),
+        plain(20.0 * a.aht),
+        a.seed
+    )
+}
+
 fn run(a: &Args) -> Result<(), String> {
     let m = a.skills;
     let mu = 1.0 / a.aht;
@@ -257,25 +291,7 @@ fn run(a: &Args) -> Result<(), String> {
         return Ok(());
     }
 
-    println!(
-        "{m} contact types x {:.1} Erlangs ({:.1} calls/h each, {:.0} s handle time{}), \
-         target {:.0}% within {:.0} s",
-        a.load,
-        lambda * 3600.0,
-        a.aht,
-        a.abandon_mean
-            .map_or(String::new(), |p| format!(", patience {p:.0} s")),
-        100.0 * a.fraction,
-        a.threshold
-    );
-    println!(
-        "simulation: {} replications x {:.1} h after a {:.0} s warm-up, seed {}, common random \
-         numbers; a target is met when the mean service level reaches it\n",
-        a.replications,
-        a.run_hours,
-        20.0 * a.aht,
-        a.seed
-    );
+    println!("{}\n", header(a));
     let header = [
         "design",
         "agents per group",
@@ -369,6 +385,51 @@ mod tests {
 
     fn parsed(args: &[&str]) -> Result<Option<Args>, String> {
         parse(args.iter().map(|a| a.to_string()))
+    }
+
+    /// The header says the numbers given: 85.5% within 0.4 s read "86%
+    /// within 0 s", a run of 0.25 h "0.2 h", a load of 2.25 Erlangs "2.2".
+    #[test]
+    fn the_header_says_the_numbers_given() {
+        let a = parsed(&[
+            "--skills",
+            "2",
+            "--load",
+            "2.25",
+            "--target-sl",
+            "0.855",
+            "--threshold",
+            "0.4",
+            "--run-hours",
+            "0.25",
+            "--abandon-mean",
+            "90.5",
+        ])
+        .unwrap()
+        .unwrap();
+        let text = header(&a);
+        assert!(
+            text.starts_with(
+                "2 contact types x 2.25 Erlangs (27.0 calls/h each, 300 s handle time, \
+                 patience 90.5 s), target 85.5% within 0.4 s\n"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains("10 replications x 0.25 h after a 6000 s warm-up, seed 1"),
+            "{text}"
+        );
+        let defaults = header(&parsed(&[]).unwrap().unwrap());
+        assert!(
+            defaults.starts_with(
+                "4 contact types x 10 Erlangs (120.0 calls/h each, 300 s handle time), \
+                 target 80% within 20 s\n"
+            ),
+            "{defaults}"
+        );
+        assert_eq!(plain(0.1 + 0.2), "0.3");
+        assert_eq!(plain(1e-7), "0.0000001");
+        assert_eq!(plain(123456.0), "123456");
     }
 
     /// A flag given twice is refused (`--seed 1 --seed 2` ran with 2 in
