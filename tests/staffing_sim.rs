@@ -541,3 +541,37 @@ fn a_long_patience_or_threshold_is_warned_about() {
         "{short:#?}"
     );
 }
+
+/// With `max_agents` below the Erlang answer, the Erlang staffing's
+/// simulated service level was that of the capped staffing (5 agents for a
+/// load of 10 Erlangs: 0% beside "erlang 14"), reported as the Erlang
+/// staffing's. It is now not simulated there (`None`, `-` in the table),
+/// and is the real one's where the Erlang staffing fits.
+#[test]
+fn the_erlang_service_level_is_the_erlang_staffings_own() {
+    let (lambda, mu) = (10.0 / AHT, 1.0 / AHT);
+    let scenario = single_skill_scenario(lambda, mu, None, TARGET);
+    let short = || {
+        SimStaffing::new()
+            .replications(4)
+            .run_length(7_200.0)
+            .seed(5)
+    };
+    let n = staff_erlang_c(lambda, mu, SL).unwrap();
+    let capped = short()
+        .max_agents(5)
+        .staff_rates(&scenario, &[lambda])
+        .unwrap();
+    assert_eq!(capped.erlang_total, n);
+    assert!(!capped.met && capped.agents_total == 5, "{capped:?}");
+    assert_eq!(capped.erlang_service_level, None);
+    let free = short().staff_rates(&scenario, &[lambda]).unwrap();
+    let sl = free.erlang_service_level.unwrap()[0];
+    assert!(sl.mean > 0.8, "{sl:?}");
+    // The Erlang staffing fits a cap at its own size.
+    let at = short()
+        .max_agents(n)
+        .staff_rates(&scenario, &[lambda])
+        .unwrap();
+    assert_eq!(at.erlang_service_level.unwrap()[0], sl);
+}

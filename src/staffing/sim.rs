@@ -653,7 +653,8 @@ pub struct StaffingPoint {
     /// Their total: the per-skill Erlang answer.
     pub erlang_total: u32,
     /// Simulated service level per type at the Erlang staffing (if asked,
-    /// see [`SimStaffing::simulate_erlang`]).
+    /// see [`SimStaffing::simulate_erlang`]; `None` also where some group's
+    /// Erlang count exceeds [`SimStaffing::max_agents`]).
     pub erlang_service_level: Option<Vec<Estimate>>,
     /// Agents per group found by simulation.
     pub agents_by_group: Vec<u32>,
@@ -1297,15 +1298,20 @@ impl<'a> Model<'a> {
             cache: HashMap::new(),
             evaluations: 0,
         };
-        let erlang_service_level = if self.cfg.simulate_erlang && erlang_total > 0 {
-            let capped: Vec<u32> = erlang_by_group
-                .iter()
-                .map(|&n| n.min(self.cfg.max_agents))
-                .collect();
-            Some(search.eval(&[capped])?[0].sl.clone())
-        } else {
-            None
-        };
+        // The Erlang staffing as it is: not simulated where a group's
+        // Erlang count exceeds `max_agents` (a capped staffing's service
+        // level is not the Erlang staffing's).
+        let erlang_in_bounds = erlang_by_group.iter().all(|&n| n <= self.cfg.max_agents);
+        let erlang_service_level =
+            if self.cfg.simulate_erlang && erlang_total > 0 && erlang_in_bounds {
+                Some(
+                    search.eval(std::slice::from_ref(&erlang_by_group))?[0]
+                        .sl
+                        .clone(),
+                )
+            } else {
+                None
+            };
         let (counts, eval) = search.run(start)?;
         let out_of_reach: Vec<usize> = (0..nt)
             .filter(|&t| self.types[t].staffed_to.is_some() && rates[t] > 0.0)
