@@ -215,6 +215,15 @@ fn header(a: &Args) -> String {
     )
 }
 
+/// The search every design runs: a warm-up of 20 handle times.
+fn search(a: &Args) -> SimStaffing {
+    SimStaffing::new()
+        .replications(a.replications)
+        .run_length(a.run_hours * 3600.0)
+        .warm_up(20.0 * a.aht)
+        .seed(a.seed)
+}
+
 fn run(a: &Args) -> Result<(), String> {
     let m = a.skills;
     let mu = 1.0 / a.aht;
@@ -243,11 +252,10 @@ fn run(a: &Args) -> Result<(), String> {
     }
     .map_err(|e| e.to_string())?;
 
-    let search = SimStaffing::new()
-        .replications(a.replications)
-        .run_length(a.run_hours * 3600.0)
-        .warm_up(20.0 * a.aht)
-        .seed(a.seed);
+    let search = search(a);
+    for w in search.warnings(&chained_scenario(m, 1, lambda, mu, theta, target)) {
+        eprintln!("pooling: warning: {w}");
+    }
     let started = Instant::now();
     let mut designs: Vec<usize> = (1..=m).collect();
     designs.dedup();
@@ -430,6 +438,35 @@ mod tests {
         assert_eq!(plain(0.1 + 0.2), "0.3");
         assert_eq!(plain(1e-7), "0.0000001");
         assert_eq!(plain(123456.0), "123456");
+    }
+
+    /// A patience far longer than the warm-up of 20 handle times is warned
+    /// about (the search's answer may be too low), as `staffing --scenario`
+    /// does; the defaults raise nothing.
+    #[test]
+    fn a_long_patience_is_warned_about() {
+        let warnings = |args: &[&str]| {
+            let a = parsed(args).unwrap().unwrap();
+            let mu = 1.0 / a.aht;
+            let target = ServiceTarget {
+                threshold: a.threshold,
+                fraction: a.fraction,
+            };
+            let theta = a.abandon_mean.map(|p| 1.0 / p);
+            search(&a).warnings(&chained_scenario(
+                a.skills,
+                1,
+                a.load * mu,
+                mu,
+                theta,
+                target,
+            ))
+        };
+        assert!(warnings(&[]).is_empty());
+        assert!(warnings(&["--abandon-mean", "600"]).is_empty());
+        let long = warnings(&["--abandon-mean", "86400"]);
+        assert_eq!(long.len(), 4, "{long:#?}"); // one per contact type
+        assert!(long[0].contains("mean patience (86400 s)"), "{}", long[0]);
     }
 
     /// A flag given twice is refused (`--seed 1 --seed 2` ran with 2 in
