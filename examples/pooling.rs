@@ -62,7 +62,7 @@ fn num<T: std::str::FromStr>(flag: &str, v: &str) -> Result<T, String> {
         .map_err(|_| format!("{flag}: not a valid number: {v:?}"))
 }
 
-fn parse() -> Result<Option<Args>, String> {
+fn parse(raw: impl IntoIterator<Item = String>) -> Result<Option<Args>, String> {
     let mut a = Args {
         skills: 4,
         load: 10.0,
@@ -75,15 +75,34 @@ fn parse() -> Result<Option<Args>, String> {
         seed: 1,
         json: false,
     };
-    let mut it = std::env::args().skip(1);
+    // The flags seen so far: each may be given once.
+    let mut seen: Vec<String> = Vec::new();
+    let mut it = raw.into_iter();
     while let Some(flag) = it.next() {
-        match flag.as_str() {
-            "-h" | "--help" => return Ok(None),
-            "--json" => {
-                a.json = true;
-                continue;
-            }
-            _ => {}
+        if flag == "-h" || flag == "--help" {
+            return Ok(None);
+        }
+        if seen.contains(&flag) {
+            return Err(format!("{flag} given twice"));
+        }
+        seen.push(flag.clone());
+        if flag == "--json" {
+            a.json = true;
+            continue;
+        }
+        let known = [
+            "--skills",
+            "--load",
+            "--aht",
+            "--target-sl",
+            "--threshold",
+            "--abandon-mean",
+            "--replications",
+            "--run-hours",
+            "--seed",
+        ];
+        if !known.contains(&flag.as_str()) {
+            return Err(format!("unknown argument {flag:?}"));
         }
         let v = it.next().ok_or_else(|| format!("{flag} needs a value"))?;
         match flag.as_str() {
@@ -96,7 +115,7 @@ fn parse() -> Result<Option<Args>, String> {
             "--replications" => a.replications = num(&flag, &v)?,
             "--run-hours" => a.run_hours = num(&flag, &v)?,
             "--seed" => a.seed = num(&flag, &v)?,
-            _ => return Err(format!("unknown argument {flag:?}")),
+            _ => unreachable!("checked above"),
         }
     }
     if !(1..=12).contains(&a.skills) {
@@ -107,6 +126,29 @@ fn parse() -> Result<Option<Args>, String> {
     }
     if !(a.run_hours > 0.0 && a.run_hours.is_finite()) {
         return Err("--run-hours must be finite and > 0".into());
+    }
+    // Each number checked here, so that the error names its flag (not
+    // `abandon_rate`, `fraction` or the first design's search).
+    if !(a.fraction > 0.0 && a.fraction < 1.0) {
+        return Err(format!(
+            "--target-sl must be strictly between 0 and 1 (0.8 for 80%), got {}",
+            a.fraction
+        ));
+    }
+    if !(a.threshold >= 0.0 && a.threshold.is_finite()) {
+        return Err(format!(
+            "--threshold must be finite and >= 0, got {}",
+            a.threshold
+        ));
+    }
+    if let Some(p) = a.abandon_mean.filter(|p| !(*p > 0.0 && p.is_finite())) {
+        return Err(format!("--abandon-mean must be finite and > 0, got {p}"));
+    }
+    if a.replications < 2 {
+        return Err(format!(
+            "--replications must be at least 2 (for a confidence interval), got {}",
+            a.replications
+        ));
     }
     Ok(Some(a))
 }
@@ -139,6 +181,49 @@ fn design_name(k: usize, m: usize) -> String {
     }
 }
 
+/// `x` as given on the command line, to 10 significant digits: 0.4 s is
+/// `0.4`, not `0` (a whole-number format), and 100 × 0.855 is `85.5`, not
+/// `85.49999999999999`.
+fn plain(x: f64) -> String {
+    if x == 0.0 || !x.is_finite() {
+        return format!("{x}");
+    }
+    let scale = 10f64.powi(9 - x.abs().log10().floor() as i32);
+    format!("{}", (x * scale).round() / scale)
+}
+
+/// The two lines above the table: the load and target, and the search.
+fn header(a: &Args) -> String {
+    let lambda = a.load / a.aht;
+    format!(
+        "{} contact types x {} Erlangs ({:.1} calls/h each, {} s handle time{}), \
+         target {}% within {} s\n\
+         simulation: {} replications x {} h after a {} s warm-up, seed {}, common random \
+         numbers; a target is met when the mean service level reaches it",
+        a.skills,
+        plain(a.load),
+        lambda * 3600.0,
+        plain(a.aht),
+        a.abandon_mean
+            .map_or(String::new(), |p| format!(", patience {} s", plain(p))),
+        plain(100.0 * a.fraction),
+        plain(a.threshold),
+        a.replications,
+        plain(a.run_hours),
+        plain(20.0 * a.aht),
+        a.seed
+    )
+}
+
+/// The search every design runs: a warm-up of 20 handle times.
+fn search(a: &Args) -> SimStaffing {
+    SimStaffing::new()
+        .replications(a.replications)
+        .run_length(a.run_hours * 3600.0)
+        .warm_up(20.0 * a.aht)
+        .seed(a.seed)
+}
+
 fn run(a: &Args) -> Result<(), String> {
     let m = a.skills;
     let mu = 1.0 / a.aht;
@@ -167,11 +252,10 @@ fn run(a: &Args) -> Result<(), String> {
     }
     .map_err(|e| e.to_string())?;
 
-    let search = SimStaffing::new()
-        .replications(a.replications)
-        .run_length(a.run_hours * 3600.0)
-        .warm_up(20.0 * a.aht)
-        .seed(a.seed);
+    let search = search(a);
+    for w in search.warnings(&chained_scenario(m, 1, lambda, mu, theta, target)) {
+        eprintln!("pooling: warning: {w}");
+    }
     let started = Instant::now();
     let mut designs: Vec<usize> = (1..=m).collect();
     designs.dedup();
@@ -215,25 +299,7 @@ fn run(a: &Args) -> Result<(), String> {
         return Ok(());
     }
 
-    println!(
-        "{m} contact types x {:.1} Erlangs ({:.1} calls/h each, {:.0} s handle time{}), \
-         target {:.0}% within {:.0} s",
-        a.load,
-        lambda * 3600.0,
-        a.aht,
-        a.abandon_mean
-            .map_or(String::new(), |p| format!(", patience {p:.0} s")),
-        100.0 * a.fraction,
-        a.threshold
-    );
-    println!(
-        "simulation: {} replications x {:.1} h after a {:.0} s warm-up, seed {}, common random \
-         numbers; a target is met when the mean service level reaches it\n",
-        a.replications,
-        a.run_hours,
-        20.0 * a.aht,
-        a.seed
-    );
+    println!("{}\n", header(a));
     let header = [
         "design",
         "agents per group",
@@ -302,7 +368,7 @@ fn run(a: &Args) -> Result<(), String> {
 
 fn main() -> ExitCode {
     pipe::end_quietly_on_closed_pipe();
-    match parse() {
+    match parse(std::env::args().skip(1)) {
         Ok(None) => {
             println!("{USAGE}");
             ExitCode::SUCCESS
@@ -318,5 +384,130 @@ fn main() -> ExitCode {
                 ExitCode::from(2)
             }
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parsed(args: &[&str]) -> Result<Option<Args>, String> {
+        parse(args.iter().map(|a| a.to_string()))
+    }
+
+    /// The header says the numbers given: 85.5% within 0.4 s read "86%
+    /// within 0 s", a run of 0.25 h "0.2 h", a load of 2.25 Erlangs "2.2".
+    #[test]
+    fn the_header_says_the_numbers_given() {
+        let a = parsed(&[
+            "--skills",
+            "2",
+            "--load",
+            "2.25",
+            "--target-sl",
+            "0.855",
+            "--threshold",
+            "0.4",
+            "--run-hours",
+            "0.25",
+            "--abandon-mean",
+            "90.5",
+        ])
+        .unwrap()
+        .unwrap();
+        let text = header(&a);
+        assert!(
+            text.starts_with(
+                "2 contact types x 2.25 Erlangs (27.0 calls/h each, 300 s handle time, \
+                 patience 90.5 s), target 85.5% within 0.4 s\n"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains("10 replications x 0.25 h after a 6000 s warm-up, seed 1"),
+            "{text}"
+        );
+        let defaults = header(&parsed(&[]).unwrap().unwrap());
+        assert!(
+            defaults.starts_with(
+                "4 contact types x 10 Erlangs (120.0 calls/h each, 300 s handle time), \
+                 target 80% within 20 s\n"
+            ),
+            "{defaults}"
+        );
+        assert_eq!(plain(0.1 + 0.2), "0.3");
+        assert_eq!(plain(1e-7), "0.0000001");
+        assert_eq!(plain(123456.0), "123456");
+    }
+
+    /// A patience far longer than the warm-up of 20 handle times is warned
+    /// about (the search's answer may be too low), as `staffing --scenario`
+    /// does; the defaults raise nothing.
+    #[test]
+    fn a_long_patience_is_warned_about() {
+        let warnings = |args: &[&str]| {
+            let a = parsed(args).unwrap().unwrap();
+            let mu = 1.0 / a.aht;
+            let target = ServiceTarget {
+                threshold: a.threshold,
+                fraction: a.fraction,
+            };
+            let theta = a.abandon_mean.map(|p| 1.0 / p);
+            search(&a).warnings(&chained_scenario(
+                a.skills,
+                1,
+                a.load * mu,
+                mu,
+                theta,
+                target,
+            ))
+        };
+        assert!(warnings(&[]).is_empty());
+        assert!(warnings(&["--abandon-mean", "600"]).is_empty());
+        let long = warnings(&["--abandon-mean", "86400"]);
+        assert_eq!(long.len(), 4, "{long:#?}"); // one per contact type
+        assert!(long[0].contains("mean patience (86400 s)"), "{}", long[0]);
+    }
+
+    /// A flag given twice is refused (`--seed 1 --seed 2` ran with 2 in
+    /// silence), and a bad number is named by its flag before anything
+    /// runs: `--abandon-mean 0` said "`abandon_rate` must be … got inf",
+    /// `--target-sl 1.5` "target `fraction` …", `--replications 1` "design
+    /// k = 1: staffing search: `replications` …".
+    #[test]
+    fn flags_are_given_once_and_named_in_errors() {
+        for (flag, value) in [
+            ("--skills", "2"),
+            ("--load", "3"),
+            ("--aht", "200"),
+            ("--target-sl", "0.8"),
+            ("--threshold", "20"),
+            ("--abandon-mean", "100"),
+            ("--replications", "3"),
+            ("--run-hours", "2"),
+            ("--seed", "4"),
+        ] {
+            let e = parsed(&[flag, value, flag, value]).err().unwrap();
+            assert_eq!(e, format!("{flag} given twice"));
+        }
+        assert_eq!(
+            parsed(&["--json", "--json"]).err().unwrap(),
+            "--json given twice"
+        );
+        for (args, flag) in [
+            (&["--abandon-mean", "0"][..], "--abandon-mean"),
+            (&["--abandon-mean", "-3"][..], "--abandon-mean"),
+            (&["--target-sl", "1.5"][..], "--target-sl"),
+            (&["--target-sl", "0"][..], "--target-sl"),
+            (&["--threshold", "-5"][..], "--threshold"),
+            (&["--replications", "1"][..], "--replications"),
+        ] {
+            let e = parsed(args).err().unwrap();
+            assert!(e.starts_with(flag), "{args:?}: {e}");
+        }
+        let a = parsed(&["--seed", "4", "--abandon-mean", "100", "--json"])
+            .unwrap()
+            .unwrap();
+        assert_eq!((a.seed, a.abandon_mean, a.json), (4, Some(100.0), true));
     }
 }

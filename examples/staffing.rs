@@ -28,7 +28,8 @@
 //! threshold. `asa` is the mean wait of the answered customers.
 //!
 //! `--profile FILE` reads a CSV of `interval,arrival_rate,mean_handle_time`
-//! (blank lines and `#` comments are skipped; see
+//! (fields may be quoted, as spreadsheets write them; blank lines and `#`
+//! comments are skipped; see
 //! `tests/data/staffing/profile.csv`). A header line, if there is one, names
 //! the three columns in any order (other columns are then ignored); without
 //! one each line has the three fields in that order. A field that is not a
@@ -53,7 +54,10 @@
 //! table as one JSON object instead. The search uses the file's seed (unless
 //! `--seed`), but not its replications, horizon or warm-up: it simulates
 //! each interval's rates as a steady state of its own run length, after
-//! its own warm-up, as its header line says.
+//! its own warm-up, as its header line says. A contact type whose mean
+//! patience is longer than that warm-up, or whose threshold is longer than
+//! a tenth of the run, is warned about on stderr (see
+//! `SimStaffing::warnings`): the answer may be too low.
 //!
 //! Bad arguments or a bad file print a message on stderr and exit with code 2.
 
@@ -161,6 +165,9 @@ fn parse_args(raw: impl IntoIterator<Item = String>) -> Result<Option<Args>, Str
             return Ok(None);
         }
         if arg == "--json" {
+            if args.json {
+                return Err("--json given twice".into());
+            }
             args.json = true;
             continue;
         }
@@ -200,7 +207,7 @@ fn parse_args(raw: impl IntoIterator<Item = String>) -> Result<Option<Args>, Str
             "--target-abandon" => set(&mut args.target_abandon, f, number(f, &value)?)?,
             "--profile" => set(&mut args.profile, f, value)?,
             "--scenario" => set(&mut args.scenario, f, value)?,
-            "--seed" => args.seed = Some(number(f, &value)?),
+            "--seed" => set(&mut args.seed, f, number(f, &value)?)?,
             _ => unreachable!("checked above"),
         }
     }
@@ -480,6 +487,51 @@ fn header_columns(header: &[&str]) -> Option<Result<[usize; 3], String>> {
     Some(Ok(at))
 }
 
+/// The fields of one CSV line, each trimmed: split at the commas outside
+/// double quotes, a quoted field's quotes removed and its doubled quotes
+/// (`""`) made one, as spreadsheets write them (`"Mon, 08:00"`, or every
+/// field quoted). An unclosed quote is an error.
+fn csv_fields(line: &str) -> Result<Vec<String>, String> {
+    let mut fields = Vec::new();
+    let mut chars = line.chars().peekable();
+    loop {
+        // One field: leading blanks, then a quoted part or plain text.
+        while chars.next_if(|c| *c == ' ' || *c == '\t').is_some() {}
+        let mut field = String::new();
+        if chars.next_if_eq(&'"').is_some() {
+            loop {
+                match chars.next() {
+                    Some('"') if chars.next_if_eq(&'"').is_some() => field.push('"'),
+                    Some('"') => break,
+                    Some(c) => field.push(c),
+                    None => {
+                        return Err(format!(
+                            "field {}: a quote (\") is not closed",
+                            fields.len() + 1
+                        ));
+                    }
+                }
+            }
+            // Only blanks may follow the closing quote.
+            while chars.next_if(|c| *c == ' ' || *c == '\t').is_some() {}
+            if chars.peek().is_some_and(|c| *c != ',') {
+                return Err(format!(
+                    "field {}: text after its closing quote",
+                    fields.len() + 1
+                ));
+            }
+        } else {
+            while let Some(c) = chars.next_if(|c| *c != ',') {
+                field.push(c);
+            }
+        }
+        fields.push(field.trim().to_string());
+        if chars.next().is_none() {
+            return Ok(fields);
+        }
+    }
+}
+
 /// One row of the profile: its line in the file, interval name, arrival
 /// rate, mean handle time.
 ///
@@ -487,8 +539,8 @@ fn header_columns(header: &[&str]) -> Option<Result<[usize; 3], String>> {
 /// comment and names at least one of the columns; it must name all three,
 /// in any order, and other columns are then ignored. Without a header a
 /// line has exactly the three fields, in that order. A byte-order mark and
-/// CRLF line ends are ignored; a field that is not a number is an error
-/// naming its line and column.
+/// CRLF line ends are ignored, fields may be quoted ([`csv_fields`]); a
+/// field that is not a number is an error naming its line and column.
 fn read_profile(path: &str) -> Result<Vec<(usize, String, f64, f64)>, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))?;
     let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
@@ -501,7 +553,8 @@ fn read_profile(path: &str) -> Result<Vec<(usize, String, f64, f64)>, String> {
         if line.is_empty() || line.starts_with('#') {
             continue;
         }
-        let fields: Vec<&str> = line.split(',').map(str::trim).collect();
+        let fields = csv_fields(line).map_err(|e| format!("{path}:{}: {e}", i + 1))?;
+        let fields: Vec<&str> = fields.iter().map(String::as_str).collect();
         let (cols, width, headed) = match layout {
             Some(l) => l,
             None => match header_columns(&fields) {
@@ -654,15 +707,15 @@ fn profile(args: &Args, path: &str, out: &mut impl Write) -> Result<(), Failure>
         } else {
             writeln!(
                 out,
-                "{:<wn$} {:>wr$} {:>wa$} {:>10.2} {:>13} {:>8.4} {:>8} {:>10.3} {:>9.4} {:>9.4} {:>10} {:>13}",
+                "{:<wn$} {:>wr$} {:>wa$} {:>10} {:>13} {:>8.4} {:>8} {:>10} {:>9.4} {:>9.4} {:>10} {:>13}",
                 name,
                 rate,
                 aht,
-                rate * aht,
+                fit(rate * aht, 2, 10),
                 m.agents,
                 m.p_wait,
                 fmt(m.service_level, 4),
-                m.asa,
+                fit(m.asa, 3, 10),
                 m.p_abandon,
                 m.occupancy,
                 sim.as_ref()
@@ -675,6 +728,18 @@ fn profile(args: &Args, path: &str, out: &mut impl Write) -> Result<(), Failure>
         }
     }
     Ok(())
+}
+
+/// `v` to `decimals` places if that fits in `width` characters, else in
+/// exponent form (`1.2346e7`), so that a huge load or ASA does not push
+/// the rest of its row out of line.
+fn fit(v: f64, decimals: usize, width: usize) -> String {
+    let fixed = format!("{v:.decimals$}");
+    if fixed.chars().count() <= width {
+        fixed
+    } else {
+        format!("{v:.4e}")
+    }
 }
 
 /// The widths of the table's first three columns (the file's own:
@@ -773,11 +838,14 @@ fn center(args: &Args, path: &str, out: &mut impl Write) -> Result<(), Failure> 
     }
     let scenario = Scenario::load(path).map_err(|e| format!("{path}: {e}"))?;
     let started = Instant::now();
-    let table = SimStaffing::new()
-        // The file's seed unless --seed overrides it; the rest (replications,
-        // run length, warm-up) is the search's own: it runs each interval's
-        // rates as a steady state, not the file's day.
-        .seed(args.seed.unwrap_or(scenario.seed))
+    // The file's seed unless --seed overrides it; the rest (replications,
+    // run length, warm-up) is the search's own: it runs each interval's
+    // rates as a steady state, not the file's day.
+    let search = SimStaffing::new().seed(args.seed.unwrap_or(scenario.seed));
+    for w in search.warnings(&scenario) {
+        eprintln!("staffing: warning: {w}");
+    }
+    let table = search
         .staff(&scenario)
         .map_err(|e| format!("{path}: {e}"))?;
     let elapsed = started.elapsed().as_secs_f64();
@@ -788,17 +856,17 @@ fn center(args: &Args, path: &str, out: &mut impl Write) -> Result<(), Failure> 
     }
     writeln!(
         out,
-        "{}: {} groups, {} contact types, {} intervals; {} replications x {:.1} h after a {:.0} s \
+        "{}: {}, {}, {}; {} x {:.1} h after a {:.0} s \
          warm-up per configuration, seed {}; targets met on the mean service level",
         if table.scenario.is_empty() {
             path
         } else {
             &table.scenario
         },
-        table.groups.len(),
-        table.contact_types.len(),
-        table.intervals.len(),
-        table.replications,
+        count(table.groups.len(), "group"),
+        count(table.contact_types.len(), "contact type"),
+        count(table.intervals.len(), "interval"),
+        count(table.replications as usize, "replication"),
         table.run_length / 3600.0,
         table.warm_up,
         table.seed
@@ -816,6 +884,11 @@ fn center(args: &Args, path: &str, out: &mut impl Write) -> Result<(), Failure> 
         table.simulated_configurations
     )?;
     Ok(())
+}
+
+/// `n` and `noun`, plural unless `n` is 1: "1 group", "48 intervals".
+fn count(n: usize, noun: &str) -> String {
+    format!("{n} {noun}{}", if n == 1 { "" } else { "s" })
 }
 
 fn run(args: &Args) -> Result<(), Failure> {
@@ -1032,6 +1105,48 @@ mod tests {
         }
     }
 
+    /// Quoted fields, as spreadsheets write them, are read as CSV: every
+    /// field quoted, or a name with a comma in it. The header was not
+    /// recognised (`"interval"` is not `interval`) and a quoted name with a
+    /// comma was taken for two fields.
+    #[test]
+    fn quoted_fields_are_read_as_csv() {
+        let plain = staffing_text(
+            "plain",
+            "interval,arrival_rate,mean_handle_time\n08:00,0.02,240\n",
+            &SL_80_20,
+        )
+        .unwrap();
+        for text in [
+            "\"interval\",\"arrival_rate\",\"mean_handle_time\"\n\"08:00\",\"0.02\",\"240\"\n",
+            "\u{feff}\"interval\", arrival_rate ,\"mean_handle_time\"\r\n08:00,0.02, \"240\" \r\n",
+        ] {
+            assert_eq!(
+                staffing_text("quoted", text, &SL_80_20).unwrap(),
+                plain,
+                "{text:?}"
+            );
+        }
+        let text = "interval,arrival_rate,mean_handle_time,notes\n\"Mon, 08:00\",0.02,240,\"a \"\"quiet\"\" hour, they say\"\n";
+        let table = staffing_text("comma", text, &SL_80_20).unwrap();
+        let row = table.lines().nth(1).unwrap();
+        assert!(row.starts_with("Mon, 08:00 "), "{table}");
+        assert_eq!(row.split_whitespace().nth(5), Some("8"), "{table}");
+        // An unclosed quote names its line and field.
+        let e = staffing_text(
+            "open",
+            "interval,arrival_rate,mean_handle_time\n08:00,\"0.02,240\n",
+            &SL_80_20,
+        )
+        .unwrap_err();
+        assert!(e.starts_with("FILE:2: field 2: a quote"), "{e}");
+        let e = staffing_text("after", "08:00,\"0.02\"x,240\n", &SL_80_20).unwrap_err();
+        assert!(e.starts_with("FILE:1: field 2: text after"), "{e}");
+        assert_eq!(csv_fields("a,,b").unwrap(), ["a", "", "b"]);
+        assert_eq!(csv_fields("a,").unwrap(), ["a", ""]);
+        assert_eq!(csv_fields("\"\"").unwrap(), [""]);
+    }
+
     /// A target out of range is the command line's fault: the error names
     /// the flag, before any row is printed, and not the file's first
     /// interval ("interval \"00:00\" (row 1): target `fraction` …"); a
@@ -1135,6 +1250,31 @@ mod tests {
         let text = "interval,arrival_rate,mean_handle_time\nMonday 08:00-08:30,0.0333333333333,240.5\n\
                     09:00,0.1,180\nnight,0,240\n";
         let table = staffing_text("long", text, &SL_80_20).unwrap();
+        assert_lined_up(&table);
+    }
+
+    /// A load of ten million Erlangs or an ASA of ten million seconds
+    /// (e-mails of 4 months' work) fits its column: they took 11
+    /// characters of 10 and pushed the rest of their row out of line.
+    #[test]
+    fn huge_loads_and_asas_keep_their_columns() {
+        let text = "interval,arrival_rate,mean_handle_time\nbig,100000,100\n\
+                    small,0.02,240\nmail,0.0001,10000000\n";
+        let table = staffing_text("wide", text, &["--target-asa", "20000000"]).unwrap();
+        assert_lined_up(&table);
+        let big: Vec<&str> = table.lines().nth(1).unwrap().split_whitespace().collect();
+        assert_eq!((big[3], big[4]), ("1.0000e7", "10000001"), "{table}");
+        let mail: Vec<&str> = table.lines().nth(3).unwrap().split_whitespace().collect();
+        assert_eq!(mail[3], "1000.00", "{table}");
+        let asa: f64 = mail[7].parse().unwrap();
+        assert!(mail[7].contains('e') && asa > 9e6 && asa <= 2e7, "{table}");
+        assert_eq!(fit(12.3456, 3, 10), "12.346");
+        assert_eq!(fit(9_999_999.0, 2, 10), "9999999.00");
+    }
+
+    /// Each column of `table` (a header, then rows) ends where its header
+    /// ends.
+    fn assert_lined_up(table: &str) {
         let lines: Vec<&str> = table.lines().collect();
         // Each column ends where its header ends.
         let ends = |line: &str| -> Vec<usize> {
@@ -1187,6 +1327,71 @@ mod tests {
                 && !e.contains("no staffing"),
             "{e}"
         );
+    }
+
+    /// Every flag given twice is refused, naming it: `--seed 3 --seed 4`
+    /// ran with 4 in silence (and `--json --json` was taken once), where
+    /// every other flag said "given twice".
+    #[test]
+    fn a_flag_given_twice_is_refused() {
+        let once = [
+            ("--arrival-rate", "95"),
+            ("--service-rate", "1"),
+            ("--abandon-rate", "0.5"),
+            ("--agents", "100"),
+            ("--target-sl", "0.8"),
+            ("--threshold", "20"),
+            ("--target-asa", "30"),
+            ("--target-abandon", "0.05"),
+            ("--profile", "a.csv"),
+            ("--scenario", "a.toml"),
+            ("--seed", "3"),
+        ];
+        for (flag, value) in once {
+            let args = [flag, value, flag, value].map(str::to_string);
+            let e = parse_args(args).unwrap_err();
+            assert_eq!(e, format!("{flag} given twice"));
+            // And in the --flag=value form.
+            let args = [format!("{flag}={value}"), format!("{flag}={value}")];
+            let e = parse_args(args).unwrap_err();
+            assert_eq!(e, format!("{flag} given twice"));
+        }
+        let e = parse_args(["--json", "--json"].map(str::to_string)).unwrap_err();
+        assert_eq!(e, "--json given twice");
+        let seed = parse_args(["--seed", "3"].map(str::to_string))
+            .unwrap()
+            .unwrap();
+        assert_eq!(seed.seed, Some(3));
+    }
+
+    /// The header of `--scenario` counts in agreeing words: a center of
+    /// one group, one contact type and one interval read "1 groups, 1
+    /// contact types, 1 intervals".
+    #[test]
+    fn the_scenario_header_counts_in_agreeing_words() {
+        let text = "name = \"one\"\nhorizon = 3600.0\nskills = [\"s\"]\n\
+                    [[groups]]\nname = \"g\"\ncount = 1\nskills = { s = 5 }\ncapacity = { voice = 1 }\n\
+                    [[contact_types]]\nname = \"t\"\nchannel = \"voice\"\nrequires = { s = 5 }\n\
+                    arrivals = { kind = \"poisson\", rate = 0.01 }\n\
+                    service = { kind = \"exponential\", mean = 100.0 }\n";
+        let path =
+            std::env::temp_dir().join(format!("staffing-test-{}-one.toml", std::process::id()));
+        std::fs::write(&path, text).unwrap();
+        let path = path.to_str().unwrap().to_string();
+        let args = parse_args(["--scenario", &path].map(str::to_string))
+            .unwrap()
+            .unwrap();
+        let mut out = Vec::new();
+        let done = center(&args, &path, &mut out);
+        std::fs::remove_file(&path).unwrap();
+        assert!(done.is_ok());
+        let out = String::from_utf8(out).unwrap();
+        let first = out.lines().next().unwrap();
+        assert!(
+            first.starts_with("one: 1 group, 1 contact type, 1 interval; 10 replications x 8.0 h"),
+            "{first}"
+        );
+        assert_eq!(count(48, "interval"), "48 intervals");
     }
 
     /// A negative or non-finite arrival rate is still an error, naming its line.

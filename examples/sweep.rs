@@ -110,7 +110,15 @@ fn split_values(text: &str) -> Result<Vec<String>, String> {
     Ok(parts)
 }
 
-fn parse_args() -> Result<Args, String> {
+/// `slot` set to `value`, or an error if `flag` set it already.
+fn once<T>(slot: &mut Option<T>, flag: &str, value: T) -> Result<(), String> {
+    if slot.replace(value).is_some() {
+        return Err(format!("{flag} given twice"));
+    }
+    Ok(())
+}
+
+fn parse_args(raw: impl IntoIterator<Item = String>) -> Result<Args, String> {
     let mut file = None;
     let (mut field, mut values) = (None, None);
     let mut args = Args {
@@ -124,7 +132,8 @@ fn parse_args() -> Result<Args, String> {
         confidence: 0.95,
         out: PathBuf::from("."),
     };
-    let mut it = std::env::args().skip(1);
+    let (mut replications, mut seed, mut confidence, mut out) = (None, None, None, None);
+    let mut it = raw.into_iter();
     let mut next = |name: &str| it.next().ok_or(format!("{name} needs a value"));
     while let Ok(a) = next("") {
         match a.as_str() {
@@ -132,8 +141,8 @@ fn parse_args() -> Result<Args, String> {
                 println!("{USAGE}");
                 std::process::exit(0);
             }
-            "--field" => field = Some(next("--field")?),
-            "--values" => values = Some(split_values(&next("--values")?)?),
+            "--field" => once(&mut field, "--field", next("--field")?)?,
+            "--values" => once(&mut values, "--values", split_values(&next("--values")?)?)?,
             "--policy" => {
                 let name = next("--policy")?;
                 if name == "all" {
@@ -156,7 +165,7 @@ fn parse_args() -> Result<Args, String> {
             "--replications" => {
                 let v = next("--replications")?;
                 match v.parse::<u32>() {
-                    Ok(n) if n >= 1 => args.replications = Some(n),
+                    Ok(n) if n >= 1 => once(&mut replications, "--replications", n)?,
                     _ => return Err(format!("--replications: {v:?} is not a whole number >= 1")),
                 }
             }
@@ -165,12 +174,12 @@ fn parse_args() -> Result<Args, String> {
                 let s = v
                     .parse()
                     .map_err(|_| format!("--seed: {v:?} is not a whole number"))?;
-                args.seed = Some(s);
+                once(&mut seed, "--seed", s)?;
             }
             "--confidence" => {
                 let v = next("--confidence")?;
                 match v.parse::<f64>() {
-                    Ok(c) if c > 0.0 && c < 1.0 => args.confidence = c,
+                    Ok(c) if c > 0.0 && c < 1.0 => once(&mut confidence, "--confidence", c)?,
                     _ => {
                         return Err(format!(
                             "--confidence: {v:?} is not strictly between 0 and 1"
@@ -178,13 +187,17 @@ fn parse_args() -> Result<Args, String> {
                     }
                 }
             }
-            "--out" => args.out = PathBuf::from(next("--out")?),
+            "--out" => once(&mut out, "--out", PathBuf::from(next("--out")?))?,
             s if s.starts_with('-') => return Err(format!("unknown option {s}")),
             _ if file.is_none() => file = Some(PathBuf::from(a)),
             _ => return Err("more than one scenario file given".into()),
         }
     }
     args.file = file;
+    args.replications = replications;
+    args.seed = seed;
+    args.confidence = confidence.unwrap_or(0.95);
+    args.out = out.unwrap_or_else(|| PathBuf::from("."));
     args.field = field.ok_or("--field is required")?;
     args.values = values.ok_or("--values is required")?;
     // The differences pair replications that met the same customers: the
@@ -359,6 +372,20 @@ fn paired(base: &Run, run: &Run, confidence: f64) -> Metrics<Estimate> {
         .map(|(a, b)| b.total.minus(&a.total))
         .collect();
     Metrics::estimate(&diffs.iter().collect::<Vec<_>>(), confidence)
+}
+
+/// `n` and `noun`, plural unless `n` is 1: "1 replication", "2 values".
+fn count(n: usize, noun: &str) -> String {
+    format!("{n} {noun}{}", if n == 1 { "" } else { "s" })
+}
+
+/// A confidence level as a percentage, as it was written: 0.57 is `57`,
+/// not `56.99999999999999` (the float product), 0.975 is `97.5`.
+fn level_percent(confidence: f64) -> String {
+    // Twelve significant digits at most: the product's last-bit error goes.
+    let p = confidence * 100.0;
+    let scale = 10f64.powi(10 - p.abs().log10().floor() as i32);
+    format!("{}", (p * scale).round() / scale)
 }
 
 /// Picks one metric of a row.
@@ -549,7 +576,7 @@ fn main() -> ExitCode {
         eprintln!("error: {e}\n(sweep --help lists the options)");
         ExitCode::from(2)
     };
-    let args = match parse_args() {
+    let args = match parse_args(std::env::args().skip(1)) {
         Ok(a) => a,
         Err(e) => return fail(e),
     };
@@ -589,18 +616,17 @@ fn main() -> ExitCode {
         println!("set {field} = {value}");
     }
     println!(
-        "sweep of {} over {} value{}: scenario {}, policy {}, {} replications each, seed {} \
+        "sweep of {} over {}: scenario {}, policy {}, {} each, seed {} \
          (the same customers for every value: common random numbers)\n",
         args.field,
-        sims.len(),
-        if sims.len() == 1 { "" } else { "s" },
+        count(sims.len(), "value"),
         if base.name.is_empty() {
             "(unnamed)"
         } else {
             &base.name
         },
         policy_text,
-        base.replications,
+        count(base.replications as usize, "replication"),
         base.seed
     );
 
@@ -632,7 +658,7 @@ fn main() -> ExitCode {
     println!(
         "\neach cell: mean ± half-width of the {}% (Student t) interval over replications; in \
          brackets the paired difference from {} = {}, * where its interval excludes 0",
-        args.confidence * 100.0,
+        level_percent(args.confidence),
         args.field,
         runs[0].value
     );
@@ -659,6 +685,73 @@ fn main() -> ExitCode {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `sweep ARGS…`'s parsed arguments, or the error.
+    fn parse(args: &[&str]) -> Result<Args, String> {
+        parse_args(args.iter().map(|a| a.to_string()))
+    }
+
+    /// An option given twice is refused, naming it: `--seed 1 --seed 2`
+    /// (or `--values`, `--field`, `--replications`, `--confidence`,
+    /// `--out`) ran with the last in silence, where `--policy` said "given
+    /// twice"; `--set`, which changes a field each time, stays repeatable.
+    #[test]
+    fn an_option_given_twice_is_refused() {
+        let needed = ["--field", "offers.timeout", "--values", "8,12"];
+        for (flag, value) in [
+            ("--field", "offers.timeout"),
+            ("--values", "8,12"),
+            ("--replications", "3"),
+            ("--seed", "5"),
+            ("--confidence", "0.9"),
+            ("--out", "/tmp"),
+            ("--policy", "c-mu"),
+        ] {
+            let mut args = needed.to_vec();
+            args.extend([flag, value, flag, value]);
+            let e = parse(&args)
+                .err()
+                .unwrap_or_else(|| panic!("{flag} twice accepted"));
+            assert!(e.starts_with(&format!("{flag} given twice")), "{e}");
+        }
+        let mut args = needed.to_vec();
+        args.extend(["--set", "offers.ring_delay=1", "--set", "replications=3"]);
+        let a = parse(&args).unwrap();
+        assert_eq!(a.sets.len(), 2);
+        assert_eq!((a.confidence, a.out.clone()), (0.95, PathBuf::from(".")));
+        let mut args = needed.to_vec();
+        args.extend(["--seed", "5", "--confidence", "0.9", "--replications", "3"]);
+        let a = parse(&args).unwrap();
+        assert_eq!(
+            (a.seed, a.confidence, a.replications),
+            (Some(5), 0.9, Some(3))
+        );
+    }
+
+    /// The header counts in words that agree with the number ("1
+    /// replication", not "1 replications"), and the footnote's level reads
+    /// as written (57%, not 56.99999999999999%).
+    #[test]
+    fn counts_and_levels_read_as_written() {
+        assert_eq!(count(1, "replication"), "1 replication");
+        assert_eq!(count(2, "replication"), "2 replications");
+        assert_eq!(count(1, "value"), "1 value");
+        assert_eq!(count(0, "value"), "0 values");
+        for (c, text) in [
+            (0.57, "57"),
+            (0.95, "95"),
+            (0.975, "97.5"),
+            (0.999, "99.9"),
+            (0.9999, "99.99"),
+            (0.29, "29"),
+            (0.123456, "12.3456"),
+            (0.001, "0.1"),
+            (1e-9, "0.0000001"),
+            (0.99999999, "99.999999"),
+        ] {
+            assert_eq!(level_percent(c), text, "{c}");
+        }
+    }
 
     #[test]
     fn values_split_at_top_level_commas_only() {

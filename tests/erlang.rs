@@ -907,6 +907,51 @@ fn square_root_staffing_is_close_for_large_loads() {
     assert_eq!(square_root_staffing(0.5, 1.0, 0.0), 1);
 }
 
+/// Non-positive rates give 1, as documented, whichever rate it is: a
+/// service rate of 0 (a load of 0 / 0… or x / 0 = ∞) gave `u32::MAX`,
+/// while -0.0 or -1 gave 1.
+#[test]
+fn square_root_staffing_of_non_positive_rates_is_one() {
+    for (lambda, mu) in [
+        (1.0, 0.0),
+        (1.0, -0.0),
+        (1.0, -1.0),
+        (0.0, 1.0),
+        (-1.0, 1.0),
+        (0.0, 0.0),
+        (1.0, f64::NAN),
+        (f64::NAN, 0.0),
+    ] {
+        assert_eq!(square_root_staffing(lambda, mu, 1.0), 1, "{lambda} / {mu}");
+    }
+    // A huge load still saturates.
+    assert_eq!(square_root_staffing(f64::INFINITY, 1.0, 1.0), u32::MAX);
+    assert_eq!(square_root_staffing(1e300, 1e-300, 1.0), u32::MAX);
+}
+
+/// An out-of-range error says its range in words: the ends of `f64` it
+/// used as bounds were printed as numbers ("outside the supported range
+/// [2.2250738585072014e-308, 1e10]", "[1e-100, 1.7976931348623157e308]").
+#[test]
+fn out_of_range_errors_say_their_range_in_words() {
+    let e = staff_erlang_a(100.0, 1.0, 1e-8, Target::Asa(1.0)).unwrap_err();
+    assert!(
+        e.to_string()
+            .ends_with("is outside the supported range: greater than 0 and at most 1e10"),
+        "{e}"
+    );
+    let e = ErlangC::new(1e-300, 1.0, 1).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "`offered_load` = 1e-300 is outside the supported range: at least 1e-100"
+    );
+    let e = staff_erlang_c(1e9, 1.0, Target::Asa(1.0)).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "`offered_load` = 1e9 is outside the supported range: [1e-100, 100000000]"
+    );
+}
+
 /// When the staffing a target needs lies beyond the range Erlang A is
 /// computed in (`nμ/θ` above `MAX_RATE_RATIO`: a patience of 10⁸ handle
 /// times), the search says so, naming the parameter, as `ErlangA::new`

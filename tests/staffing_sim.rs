@@ -468,3 +468,110 @@ fn a_staffing_below_the_load_never_meets_a_target() {
     assert!(p.met, "{p:?}");
     assert_eq!(p.agents_total, 11, "{p:?}");
 }
+
+/// Customers who hold on for days (e-mails: 1 a minute, 10 minutes each, a
+/// mean patience of 2 days, 95% answered within a day): after the default
+/// 30-minute warm-up and 8-hour runs, every configuration starts empty and
+/// ends long before its queue builds up, and the search called 7 agents
+/// enough where Erlang A asks 10 (and 7 lose about a third of the
+/// customers), without a word. The search now says so, naming the type;
+/// with the warm-up and run it suggests the answer is Erlang A's; and the
+/// shipped center raises no warning under the defaults.
+#[test]
+fn a_long_patience_or_threshold_is_warned_about() {
+    let (lambda, mu, theta) = (1.0 / 60.0, 1.0 / 600.0, 1.0 / 172_800.0);
+    let target = ServiceTarget {
+        threshold: 86_400.0,
+        fraction: 0.95,
+    };
+    let scenario = single_skill_scenario(lambda, mu, Some(theta), target);
+    let name = &scenario.contact_types[0].name;
+    let defaults = SimStaffing::new().seed(3);
+    let warnings = defaults.warnings(&scenario);
+    assert_eq!(warnings.len(), 2, "{warnings:#?}");
+    assert!(
+        warnings[0].contains(&format!("{name:?}"))
+            && warnings[0].contains("patience (172800 s)")
+            && warnings[0].contains("warm-up (1800 s)")
+            && warnings[0].contains("864000 s"),
+        "{}",
+        warnings[0]
+    );
+    assert!(
+        warnings[1].contains("threshold (86400 s)") && warnings[1].contains("864000 s"),
+        "{}",
+        warnings[1]
+    );
+    let quick = defaults.staff_rates(&scenario, &[lambda]).unwrap();
+    let erlang = skillroute::staffing::staff_erlang_a(
+        lambda,
+        mu,
+        theta,
+        Target::ServiceLevel {
+            fraction: 0.95,
+            threshold: 86_400.0,
+        },
+    )
+    .unwrap();
+    assert_eq!(erlang, 10);
+    assert!(quick.agents_total < erlang, "{quick:?}");
+
+    // As advised: 5 mean patiences of warm-up, runs of 10.
+    let advised = SimStaffing::new()
+        .seed(3)
+        .replications(4)
+        .warm_up(5.0 / theta)
+        .run_length(10.0 / theta)
+        .simulate_erlang(false);
+    assert!(advised.warnings(&scenario).is_empty());
+    let p = advised.staff_rates(&scenario, &[lambda]).unwrap();
+    assert!((10..=11).contains(&p.agents_total), "{p:?}");
+
+    let center = Scenario::load(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/examples/data/staffing-center.toml"
+    ))
+    .unwrap();
+    assert!(SimStaffing::new().warnings(&center).is_empty());
+    // A short warm-up is named for the shipped center's patient chats.
+    let short = SimStaffing::new().warm_up(300.0).warnings(&center);
+    assert!(
+        short.len() == 1
+            && short[0].starts_with("contact type \"sales-chat\": its mean patience (600 s)"),
+        "{short:#?}"
+    );
+}
+
+/// With `max_agents` below the Erlang answer, the Erlang staffing's
+/// simulated service level was that of the capped staffing (5 agents for a
+/// load of 10 Erlangs: 0% beside "erlang 14"), reported as the Erlang
+/// staffing's. It is now not simulated there (`None`, `-` in the table),
+/// and is the real one's where the Erlang staffing fits.
+#[test]
+fn the_erlang_service_level_is_the_erlang_staffings_own() {
+    let (lambda, mu) = (10.0 / AHT, 1.0 / AHT);
+    let scenario = single_skill_scenario(lambda, mu, None, TARGET);
+    let short = || {
+        SimStaffing::new()
+            .replications(4)
+            .run_length(7_200.0)
+            .seed(5)
+    };
+    let n = staff_erlang_c(lambda, mu, SL).unwrap();
+    let capped = short()
+        .max_agents(5)
+        .staff_rates(&scenario, &[lambda])
+        .unwrap();
+    assert_eq!(capped.erlang_total, n);
+    assert!(!capped.met && capped.agents_total == 5, "{capped:?}");
+    assert_eq!(capped.erlang_service_level, None);
+    let free = short().staff_rates(&scenario, &[lambda]).unwrap();
+    let sl = free.erlang_service_level.unwrap()[0];
+    assert!(sl.mean > 0.8, "{sl:?}");
+    // The Erlang staffing fits a cap at its own size.
+    let at = short()
+        .max_agents(n)
+        .staff_rates(&scenario, &[lambda])
+        .unwrap();
+    assert_eq!(at.erlang_service_level.unwrap()[0], sl);
+}

@@ -1438,6 +1438,9 @@ pub fn staff_erlang_a(
 /// # Ok::<(), skillroute::staffing::StaffingError>(())
 /// ```
 pub fn square_root_staffing(arrival_rate: f64, service_rate: f64, beta: f64) -> u32 {
+    if !(arrival_rate > 0.0 && service_rate > 0.0) {
+        return 1; // NaN or non-positive rates (x / 0 would be a load of ∞)
+    }
     let a = arrival_rate / service_rate;
     let n = (a + beta * a.sqrt()).ceil();
     if n >= f64::from(u32::MAX) {

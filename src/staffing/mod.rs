@@ -215,10 +215,9 @@ pub enum StaffingError {
     /// A derived parameter lies beyond what the numerics support (see
     /// [`MIN_OFFERED_LOAD`], [`MAX_RATE_RATIO`], [`MAX_SEARCH_AGENTS`]).
     #[error(
-        "`{field}` = {} is outside the supported range [{}, {}]",
+        "`{field}` = {} is outside the supported range: {}",
         readable(*.value),
-        readable(*.min),
-        readable(*.max)
+        range(*.min, *.max)
     )]
     OutOfRange {
         /// The parameter, e.g. `offered_load` or `arrival_rate / abandon_rate`.
@@ -236,6 +235,18 @@ pub enum StaffingError {
         /// The largest number of agents tried.
         limit: u32,
     },
+}
+
+/// A supported range in words: a bound that is only the end of `f64`
+/// (`f64::MIN_POSITIVE`, `f64::MAX`) is said as "greater than 0" or left
+/// out, not written as 2.2250738585072014e-308 or 1.7976931348623157e308.
+fn range(min: f64, max: f64) -> String {
+    match (min == f64::MIN_POSITIVE, max == f64::MAX) {
+        (true, true) => "greater than 0".into(),
+        (true, false) => format!("greater than 0 and at most {}", readable(max)),
+        (false, true) => format!("at least {}", readable(min)),
+        (false, false) => format!("[{}, {}]", readable(min), readable(max)),
+    }
 }
 
 /// A number for an error message: in exponent form from 1e9 (rates and

@@ -385,6 +385,58 @@ impl SimStaffing {
         self
     }
 
+    /// What makes this search's answer for `scenario` doubtful, in words
+    /// (empty if nothing): a contact type whose customers' mean patience is
+    /// longer than the warm-up, or whose threshold is longer than a tenth of
+    /// the run.
+    ///
+    /// Every configuration starts empty. Customers who hold on for days
+    /// fill the queue of an understaffed configuration for days, so a
+    /// warm-up shorter than their patience sees a center far calmer than
+    /// its steady state, and the search can call a staffing below the load
+    /// enough (e-mails of 10 Erlangs, patience 2 days, 95% within a day:
+    /// 7 agents after the default 30-minute warm-up and 8-hour runs, where
+    /// Erlang A says 10 and 7 lose about a third of the customers). A
+    /// threshold longer than a tenth of the run leaves few customers who
+    /// can be seen to wait that long. Each warning names the type and what
+    /// `warm_up` or `run_length` would cover it (5 mean patiences, 10
+    /// thresholds). The defaults raise none for
+    /// `examples/data/staffing-center.toml`.
+    pub fn warnings(&self, scenario: &Scenario) -> Vec<String> {
+        let secs = |x: f64| format!("{} s", super::readable(x));
+        let mut out = Vec::new();
+        for (ti, t) in scenario.contact_types.iter().enumerate() {
+            let patience = t.patience.as_ref().map_or(0.0, Dist::mean);
+            if patience.is_finite() && patience > self.warm_up {
+                out.push(format!(
+                    "contact type {:?}: its mean patience ({}) is longer than the search's \
+                     warm-up ({}): every configuration starts empty, and an understaffed one \
+                     may look calm before its queue builds up; a warm-up (`SimStaffing::warm_up`) \
+                     of 5 mean patiences ({}) and runs (`run_length`) of 10 ({}) would reach \
+                     the steady state",
+                    t.name,
+                    secs(patience),
+                    secs(self.warm_up),
+                    secs(5.0 * patience),
+                    secs(10.0 * patience)
+                ));
+            }
+            let (target, _) = type_target(scenario, ti);
+            if 10.0 * target.threshold > self.run_length {
+                out.push(format!(
+                    "contact type {:?}: its threshold ({}) is longer than a tenth of the \
+                     search's run ({}): few customers can be seen to wait that long; runs \
+                     (`SimStaffing::run_length`) of 10 thresholds ({}) would see them",
+                    t.name,
+                    secs(target.threshold),
+                    secs(self.run_length),
+                    secs(10.0 * target.threshold)
+                ));
+            }
+        }
+        out
+    }
+
     fn validate(&self) -> Result<(), SimStaffingError> {
         let bad = |field, value, expected| {
             Err(SimStaffingError::InvalidConfig {
@@ -545,6 +597,23 @@ impl SimStaffing {
     }
 }
 
+/// Contact type `ti`'s service-level target (its own, else its channel's,
+/// else the default) and the scenario field it comes from.
+fn type_target(scenario: &Scenario, ti: usize) -> (ServiceTarget, String) {
+    let t = &scenario.contact_types[ti];
+    match t.service_level {
+        Some(own) => (own, format!("contact_types[{ti}].service_level")),
+        None => (
+            scenario
+                .service_levels
+                .get(&t.channel)
+                .copied()
+                .unwrap_or_default(),
+            format!("service_levels.{}", t.channel),
+        ),
+    }
+}
+
 /// The mean rate of an arrival process over `[start, end)`.
 fn mean_rate(a: &ArrivalSpec, start: f64, end: f64) -> f64 {
     match a {
@@ -584,7 +653,8 @@ pub struct StaffingPoint {
     /// Their total: the per-skill Erlang answer.
     pub erlang_total: u32,
     /// Simulated service level per type at the Erlang staffing (if asked,
-    /// see [`SimStaffing::simulate_erlang`]).
+    /// see [`SimStaffing::simulate_erlang`]; `None` also where some group's
+    /// Erlang count exceeds [`SimStaffing::max_agents`]).
     pub erlang_service_level: Option<Vec<Estimate>>,
     /// Agents per group found by simulation.
     pub agents_by_group: Vec<u32>,
@@ -1068,17 +1138,7 @@ impl<'a> Model<'a> {
                     kind: "trace",
                 });
             }
-            let (target, field) = match t.service_level {
-                Some(own) => (own, format!("contact_types[{ti}].service_level")),
-                None => (
-                    scenario
-                        .service_levels
-                        .get(&t.channel)
-                        .copied()
-                        .unwrap_or_default(),
-                    format!("service_levels.{}", t.channel),
-                ),
-            };
+            let (target, field) = type_target(scenario, ti);
             if !(target.fraction > 0.0 && target.fraction < 1.0) {
                 return Err(SimStaffingError::InvalidTarget {
                     field,
@@ -1238,15 +1298,20 @@ impl<'a> Model<'a> {
             cache: HashMap::new(),
             evaluations: 0,
         };
-        let erlang_service_level = if self.cfg.simulate_erlang && erlang_total > 0 {
-            let capped: Vec<u32> = erlang_by_group
-                .iter()
-                .map(|&n| n.min(self.cfg.max_agents))
-                .collect();
-            Some(search.eval(&[capped])?[0].sl.clone())
-        } else {
-            None
-        };
+        // The Erlang staffing as it is: not simulated where a group's
+        // Erlang count exceeds `max_agents` (a capped staffing's service
+        // level is not the Erlang staffing's).
+        let erlang_in_bounds = erlang_by_group.iter().all(|&n| n <= self.cfg.max_agents);
+        let erlang_service_level =
+            if self.cfg.simulate_erlang && erlang_total > 0 && erlang_in_bounds {
+                Some(
+                    search.eval(std::slice::from_ref(&erlang_by_group))?[0]
+                        .sl
+                        .clone(),
+                )
+            } else {
+                None
+            };
         let (counts, eval) = search.run(start)?;
         let out_of_reach: Vec<usize> = (0..nt)
             .filter(|&t| self.types[t].staffed_to.is_some() && rates[t] > 0.0)
