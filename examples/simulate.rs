@@ -60,7 +60,7 @@ use std::process::ExitCode;
 use std::sync::Mutex;
 use std::time::Instant;
 
-use cells::{diff, pm};
+use cells::{count, diff, level_percent, pm};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use plotters::prelude::*;
 use skillroute::SegmentId;
@@ -324,14 +324,13 @@ fn main() -> ExitCode {
         &sc.name
     };
     println!(
-        "scenario {name}: {} contact types, {} groups, {} agents; horizon {:.1} h, warm-up {:.0} s, \
-         {} replications, seed {}",
-        sim.contact_types().len(),
-        sim.groups().len(),
-        sim.agents().len(),
+        "scenario {name}: {}, {}, {}; horizon {:.1} h, warm-up {:.0} s, {}, seed {}",
+        count(sim.contact_types().len(), "contact type"),
+        count(sim.groups().len(), "group"),
+        count(sim.agents().len(), "agent"),
         sc.horizon / 3600.0,
         sc.warm_up,
-        sc.replications,
+        count(sc.replications as usize, "replication"),
         sc.seed
     );
     if args.file.is_none() {
@@ -366,10 +365,10 @@ fn main() -> ExitCode {
         match merge_tasks(&sim, &policies, dir, tasks) {
             Ok(r) => {
                 println!(
-                    "merged {tasks} task file{} from {}: {} replications under {} polic{}\n",
-                    if tasks == 1 { "" } else { "s" },
+                    "merged {} from {}: {} under {} polic{}\n",
+                    count(tasks as usize, "task file"),
                     dir.display(),
-                    r.first().map_or(0, Vec::len),
+                    count(r.first().map_or(0, Vec::len), "replication"),
                     r.len(),
                     if r.len() == 1 { "y" } else { "ies" },
                 );
@@ -413,13 +412,13 @@ fn main() -> ExitCode {
 
     print_table(&reports);
     println!(
-        "\n{} polic{} x {} replications in {:.1} s; each cell is mean ± half-width of the {}% \
+        "\n{} polic{} x {} in {:.1} s; each cell is mean ± half-width of the {}% \
          (Student t) interval over replications.",
         reports.len(),
         if reports.len() == 1 { "y" } else { "ies" },
-        sc.replications,
+        count(sc.replications as usize, "replication"),
         elapsed.as_secs_f64(),
-        args.confidence * 100.0
+        level_percent(args.confidence)
     );
     print_channels(&reports);
     if sc.expected_wait {
@@ -964,10 +963,11 @@ fn print_learned(sim: &Simulation, policies: &[PolicySpec]) -> Result<(), String
 
 fn print_comparisons(comparisons: &[Comparison], replications: u32, confidence: f64) {
     println!(
-        "\ndifference from {} (policy minus it), paired over the same {replications} replications; \
+        "\ndifference from {} (policy minus it), paired over the same {}; \
          * = the {}% interval excludes 0:\n",
         comparisons[0].base,
-        confidence * 100.0
+        count(replications as usize, "replication"),
+        level_percent(confidence)
     );
     let rows: Vec<_> = comparisons
         .iter()
@@ -1196,7 +1196,7 @@ fn plot(path: &Path, reports: &[Report]) -> Result<(), Box<dyn std::error::Error
     let end_h = if end_h > 0.0 { end_h } else { 1.0 };
     // With the scenario's `day_start` the time axis is a clock.
     let day_start = reports.first().and_then(|r| r.day_start);
-    let level = reports.first().map_or(95.0, |r| r.confidence * 100.0);
+    let level = level_percent(reports.first().map_or(0.95, |r| r.confidence));
     let x_desc = format!(
         "{} (interval midpoints; shading or bars: the {level}% confidence intervals)",
         if day_start.is_some() {

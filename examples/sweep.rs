@@ -41,7 +41,7 @@ mod pipe;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use cells::{diff, pm};
+use cells::{count, diff, level_percent, pm};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use skillroute::sim::{
     Estimate, Metrics, PolicySpec, Replication, RunOptions, Scenario, Simulation,
@@ -372,20 +372,6 @@ fn paired(base: &Run, run: &Run, confidence: f64) -> Metrics<Estimate> {
         .map(|(a, b)| b.total.minus(&a.total))
         .collect();
     Metrics::estimate(&diffs.iter().collect::<Vec<_>>(), confidence)
-}
-
-/// `n` and `noun`, plural unless `n` is 1: "1 replication", "2 values".
-fn count(n: usize, noun: &str) -> String {
-    format!("{n} {noun}{}", if n == 1 { "" } else { "s" })
-}
-
-/// A confidence level as a percentage, as it was written: 0.57 is `57`,
-/// not `56.99999999999999` (the float product), 0.975 is `97.5`.
-fn level_percent(confidence: f64) -> String {
-    // Twelve significant digits at most: the product's last-bit error goes.
-    let p = confidence * 100.0;
-    let scale = 10f64.powi(10 - p.abs().log10().floor() as i32);
-    format!("{}", (p * scale).round() / scale)
 }
 
 /// Picks one metric of a row.

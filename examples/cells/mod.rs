@@ -33,3 +33,17 @@ pub fn diff(e: &Estimate, scale: f64, decimals: usize) -> String {
     let sign = if e.mean * scale >= 0.0 { "+" } else { "" };
     format!("{sign}{}{star}", pm(e, scale, decimals))
 }
+
+/// `n` and `noun`, plural unless `n` is 1: "1 replication", "2 values".
+pub fn count(n: usize, noun: &str) -> String {
+    format!("{n} {noun}{}", if n == 1 { "" } else { "s" })
+}
+
+/// A confidence level as a percentage, as it was written: 0.57 is `57`,
+/// not `56.99999999999999` (the float product), 0.975 is `97.5`.
+pub fn level_percent(confidence: f64) -> String {
+    // Twelve significant digits at most: the product's last-bit error goes.
+    let p = confidence * 100.0;
+    let scale = 10f64.powi(10 - p.abs().log10().floor() as i32);
+    format!("{}", (p * scale).round() / scale)
+}
