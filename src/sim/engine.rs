@@ -847,7 +847,10 @@ impl<'a, P: RoutingPolicy, O: SimObserver> Engine<'a, P, O> {
     }
 
     /// The `k`-th re-plan: the router re-plans the waiting contacts against
-    /// the free slots; the next one is scheduled.
+    /// the free slots; the next one is scheduled. Out of line: re-plans are
+    /// rare, and inlined into the event loop (with the batch window's flag)
+    /// they cost M/M/n 0.5% more instructions per contact.
+    #[inline(never)]
     fn rebalance(&mut self, k: u32) -> Result<(), SimError> {
         self.rebalances += 1;
         self.schedule_rebalance(k + 1);
