@@ -9,7 +9,7 @@
 //!     (--target-sl F --threshold T | --target-asa S | --target-abandon P) \
 //!     [--abandon-rate A] [--seed S] [--json]
 //! cargo run --release --example staffing -- --scenario examples/data/staffing-center.toml \
-//!     [--seed S] [--json]
+//!     [--seed S] [--json] [--warm-up S] [--run-length S] [--replications N]
 //! ```
 //!
 //! All rates, the threshold and the ASA are in one time unit of your choosing
@@ -54,10 +54,12 @@
 //! table as one JSON object instead. The search uses the file's seed (unless
 //! `--seed`), but not its replications, horizon or warm-up: it simulates
 //! each interval's rates as a steady state of its own run length, after
-//! its own warm-up, as its header line says. A contact type whose mean
-//! patience is longer than that warm-up, or whose threshold is longer than
-//! a tenth of the run, is warned about on stderr (see
-//! `SimStaffing::warnings`): the answer may be too low.
+//! its own warm-up, as its header line says (`--warm-up S`, `--run-length
+//! S` in seconds and `--replications N` set them). A contact type whose
+//! mean patience is longer than that warm-up, or whose threshold is longer
+//! than a tenth of the run, is warned about on stderr (see
+//! `SimStaffing::warnings`): the answer may be too low, and the warning
+//! says which warm-up and run would cover it.
 //!
 //! Bad arguments or a bad file print a message on stderr and exit with code 2.
 
@@ -77,8 +79,10 @@ const USAGE: &str = "usage: staffing --arrival-rate L --service-rate M \
 [--threshold T] [--abandon-rate A]
        staffing --profile FILE (--target-sl F --threshold T | --target-asa S | --target-abandon P) \
 [--abandon-rate A] [--seed S] [--json]
-       staffing --scenario FILE.toml [--seed S] [--json]
-Rates, threshold and ASA in one time unit of your choosing.";
+       staffing --scenario FILE.toml [--seed S] [--json] [--warm-up S] [--run-length S] [--replications N]
+Rates, threshold and ASA in one time unit of your choosing; with --scenario,
+the search's warm-up and run length in seconds (defaults 1800 and 28800) and its
+replications per configuration (default 10, at least 2).";
 
 #[derive(Debug)]
 struct Args {
@@ -95,6 +99,11 @@ struct Args {
     /// `--seed`, if given (else 1, or a scenario file's own seed).
     seed: Option<u64>,
     json: bool,
+    /// `--scenario`'s search: its warm-up and run length (seconds) and
+    /// replications, if given (else `SimStaffing`'s defaults).
+    warm_up: Option<f64>,
+    run_length: Option<f64>,
+    replications: Option<u32>,
 }
 
 /// Why the program stops early.
@@ -158,6 +167,9 @@ fn parse_args(raw: impl IntoIterator<Item = String>) -> Result<Option<Args>, Str
         scenario: None,
         seed: None,
         json: false,
+        warm_up: None,
+        run_length: None,
+        replications: None,
     };
     let mut it = raw.into_iter();
     while let Some(arg) = it.next() {
@@ -187,6 +199,9 @@ fn parse_args(raw: impl IntoIterator<Item = String>) -> Result<Option<Args>, Str
             "--profile",
             "--scenario",
             "--seed",
+            "--warm-up",
+            "--run-length",
+            "--replications",
         ];
         if !known.contains(&flag.as_str()) {
             return Err(format!("unknown argument {arg:?}"));
@@ -208,6 +223,9 @@ fn parse_args(raw: impl IntoIterator<Item = String>) -> Result<Option<Args>, Str
             "--profile" => set(&mut args.profile, f, value)?,
             "--scenario" => set(&mut args.scenario, f, value)?,
             "--seed" => set(&mut args.seed, f, number(f, &value)?)?,
+            "--warm-up" => set(&mut args.warm_up, f, number(f, &value)?)?,
+            "--run-length" => set(&mut args.run_length, f, number(f, &value)?)?,
+            "--replications" => set(&mut args.replications, f, number(f, &value)?)?,
             _ => unreachable!("checked above"),
         }
     }
@@ -832,16 +850,45 @@ fn center(args: &Args, path: &str, out: &mut impl Write) -> Result<(), Failure> 
     ];
     if flags.iter().any(|&f| f) {
         return Err(
-            "--scenario takes its rates and targets from the file: only --seed and --json go with it"
+            "--scenario takes its rates and targets from the file: only --seed, --json, --warm-up, --run-length and --replications go with it"
                 .into(),
         );
+    }
+    check(
+        "--warm-up",
+        args.warm_up,
+        |v| v.is_finite() && v >= 0.0,
+        "finite and >= 0 (seconds)",
+    )?;
+    check(
+        "--run-length",
+        args.run_length,
+        |v| v.is_finite() && v > 0.0,
+        "finite and > 0 (seconds)",
+    )?;
+    if let Some(n) = args.replications
+        && n < 2
+    {
+        return Err(format!(
+            "--replications must be at least 2 (for a confidence interval), got {n}"
+        )
+        .into());
     }
     let scenario = Scenario::load(path).map_err(|e| format!("{path}: {e}"))?;
     let started = Instant::now();
     // The file's seed unless --seed overrides it; the rest (replications,
-    // run length, warm-up) is the search's own: it runs each interval's
-    // rates as a steady state, not the file's day.
-    let search = SimStaffing::new().seed(args.seed.unwrap_or(scenario.seed));
+    // run length, warm-up) is the search's own unless given: it runs each
+    // interval's rates as a steady state, not the file's day.
+    let mut search = SimStaffing::new().seed(args.seed.unwrap_or(scenario.seed));
+    if let Some(t) = args.warm_up {
+        search = search.warm_up(t);
+    }
+    if let Some(t) = args.run_length {
+        search = search.run_length(t);
+    }
+    if let Some(n) = args.replications {
+        search = search.replications(n);
+    }
     for w in search.warnings(&scenario) {
         eprintln!("staffing: warning: {w}");
     }
@@ -894,13 +941,28 @@ fn count(n: usize, noun: &str) -> String {
 fn run(args: &Args) -> Result<(), Failure> {
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    match (&args.scenario, &args.profile) {
-        (Some(path), _) => center(args, path, &mut out)?,
-        (None, Some(path)) => profile(args, path, &mut out)?,
-        (None, None) => single(args, &mut out)?,
-    }
+    run_to(args, &mut out)?;
     out.flush()?;
     Ok(())
+}
+
+/// What `args` ask for, written to `out`.
+fn run_to(args: &Args, out: &mut impl Write) -> Result<(), Failure> {
+    let search = [
+        ("--warm-up", args.warm_up.is_some()),
+        ("--run-length", args.run_length.is_some()),
+        ("--replications", args.replications.is_some()),
+    ];
+    if args.scenario.is_none()
+        && let Some((flag, _)) = search.iter().find(|(_, given)| *given)
+    {
+        return Err(format!("{flag} goes only with --scenario (the search's own settings)").into());
+    }
+    match (&args.scenario, &args.profile) {
+        (Some(path), _) => center(args, path, out),
+        (None, Some(path)) => profile(args, path, out),
+        (None, None) => single(args, out),
+    }
 }
 
 fn main() -> ExitCode {
@@ -1346,6 +1408,9 @@ mod tests {
             ("--profile", "a.csv"),
             ("--scenario", "a.toml"),
             ("--seed", "3"),
+            ("--warm-up", "60"),
+            ("--run-length", "3600"),
+            ("--replications", "4"),
         ];
         for (flag, value) in once {
             let args = [flag, value, flag, value].map(str::to_string);
@@ -1392,6 +1457,82 @@ mod tests {
             "{first}"
         );
         assert_eq!(count(48, "interval"), "48 intervals");
+    }
+
+    /// `--scenario`'s search takes its warm-up, run length and replications
+    /// from the command line (a long patience's warning says which to
+    /// give; before, only a library user could follow it): the header says
+    /// what ran, a bad value is named by its flag, and the flags are
+    /// refused without `--scenario`.
+    #[test]
+    fn the_scenario_search_takes_its_settings() {
+        let text = "name = \"one\"\nhorizon = 3600.0\nskills = [\"s\"]\n\
+                    [[groups]]\nname = \"g\"\ncount = 1\nskills = { s = 5 }\ncapacity = { voice = 1 }\n\
+                    [[contact_types]]\nname = \"t\"\nchannel = \"voice\"\nrequires = { s = 5 }\n\
+                    arrivals = { kind = \"poisson\", rate = 0.01 }\n\
+                    service = { kind = \"exponential\", mean = 100.0 }\n";
+        let path =
+            std::env::temp_dir().join(format!("staffing-test-{}-set.toml", std::process::id()));
+        std::fs::write(&path, text).unwrap();
+        let path = path.to_str().unwrap().to_string();
+        let run = |extra: &[&str]| {
+            let mut raw = vec!["--scenario".to_string(), path.clone()];
+            raw.extend(extra.iter().map(|s| s.to_string()));
+            let args = parse_args(raw)?.unwrap();
+            let mut out = Vec::new();
+            match center(&args, &path, &mut out) {
+                Ok(()) => Ok(String::from_utf8(out).unwrap()),
+                Err(Failure::Input(e)) => Err(e),
+                Err(Failure::Output(e)) => Err(e.to_string()),
+            }
+        };
+        let out = run(&[
+            "--warm-up",
+            "60",
+            "--run-length",
+            "7200",
+            "--replications",
+            "3",
+        ]);
+        let bad_warm_up = run(&["--warm-up", "-1"]);
+        let bad_run = run(&["--run-length", "inf"]);
+        let bad_reps = run(&["--replications", "1"]);
+        std::fs::remove_file(&path).unwrap();
+        let out = out.unwrap();
+        let first = out.lines().next().unwrap();
+        assert!(
+            first.contains("3 replications x 2.0 h after a 60 s warm-up"),
+            "{first}"
+        );
+        assert!(bad_warm_up.unwrap_err().starts_with("--warm-up must be"));
+        assert!(bad_run.unwrap_err().starts_with("--run-length must be"));
+        assert!(
+            bad_reps
+                .unwrap_err()
+                .starts_with("--replications must be at least 2")
+        );
+        for flag in ["--warm-up", "--run-length", "--replications"] {
+            let args = parse_args(
+                [
+                    "--arrival-rate",
+                    "1",
+                    "--service-rate",
+                    "1",
+                    "--agents",
+                    "2",
+                    flag,
+                    "5",
+                ]
+                .map(str::to_string),
+            )
+            .unwrap()
+            .unwrap();
+            let mut out = Vec::new();
+            match run_to(&args, &mut out) {
+                Err(Failure::Input(e)) => assert!(e.starts_with(flag), "{e}"),
+                _ => panic!("{flag} without --scenario was accepted"),
+            }
+        }
     }
 
     /// A negative or non-finite arrival rate is still an error, naming its line.
