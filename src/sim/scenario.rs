@@ -252,8 +252,8 @@ fn default_seed() -> u64 {
 /// 0, so arrivals and freed agents collect for one period and are then
 /// matched all at once — an arrival or a freed agent at a re-plan's very
 /// instant too, not decided alone ahead of the contacts that waited the
-/// period (one the event list has after the re-plan waits for the next) —
-/// by the assignment solver under
+/// period (one the event list has after the re-plan is decided at once,
+/// with what the re-plan left) — by the assignment solver under
 /// `optimal-assignment`, most urgent contact first under the others. This is
 /// the batch window's trade-off, wait against fit, to be measured. From the
 /// horizon on nothing is held; a draining run gets one last re-plan at the
