@@ -737,6 +737,8 @@ mod tests {
         ] {
             assert_eq!(level_percent(c), text, "{c}");
         }
+        // No power of ten to overflow: this read NaN.
+        assert_eq!(level_percent(1e-305), format!("{}", 1e-303));
     }
 
     #[test]

@@ -1363,6 +1363,50 @@ fn a_window_instants_arrival_does_not_jump_the_batch() {
     }
 }
 
+/// Events at a re-plan's very instant that the event list has after the
+/// re-plan are not held for a whole period: the re-plan has decided, and
+/// they are decided at that instant with what it left. A contact arriving
+/// at 10, the first re-plan's instant, to an idle agent (its arrival was
+/// scheduled after the re-plan) is answered at 10, not 20; an agent freed
+/// at 10 (its service began at 0) takes the contact waiting since 0 at 10.
+#[test]
+fn events_after_a_replan_at_its_instant_are_not_held_a_period() {
+    let scenario = |times: &str| {
+        format!(
+            r#"
+        horizon = 100.0
+        rebalance_every = 10.0
+        batch_window = true
+        skills = ["s"]
+        [[groups]]
+        name = "g"
+        count = 1
+        skills = {{ s = 5 }}
+        capacity = {{ voice = 1 }}
+        [[contact_types]]
+        name = "t"
+        channel = "voice"
+        requires = {{ s = 1 }}
+        arrivals = {{ kind = "trace", times = [{times}] }}
+        service = {{ kind = "constant", value = 10.0 }}
+    "#
+        )
+    };
+    for (times, expect) in [
+        ("10.0", vec![Some(10.0)]),
+        ("0.0, 0.0", vec![Some(0.0), Some(10.0)]),
+    ] {
+        let sim = Simulation::new(Scenario::from_toml_str(&scenario(times)).unwrap()).unwrap();
+        for spec in PolicySpec::builtins() {
+            let (r, mut records) = run_builtin(&sim, &spec, 0);
+            check_conservation(&r, &records, spec.name());
+            records.sort_by_key(|x| x.serial);
+            let answered: Vec<Option<f64>> = records.iter().map(|x| x.answered).collect();
+            assert_eq!(answered, expect, "{}: arrivals {times}", spec.name());
+        }
+    }
+}
+
 /// A run split into numbered tasks (`--task N --tasks M`): the shares
 /// partition the replications, and merging what the tasks wrote, in any
 /// order, gives the single run's replications and report to the byte; what

@@ -499,6 +499,8 @@ fn traces_are_read_and_checked() {
         // arrival of both types that read it: refused, either way round.
         ("untyped.csv", "time,type\n1.5,bill\n2.0\n3.0,other\n"),
         ("typed-late.csv", "1.5\n2.0,other\n"),
+        // A header with a type column makes the file typed too.
+        ("header-typed.csv", "time,type\n1.5\n2.0\n"),
     ];
     for (name, text) in files {
         std::fs::write(dir.join(name), text).unwrap();
@@ -568,6 +570,11 @@ fn traces_are_read_and_checked() {
     let e = message("untyped.csv");
     assert!(
         e.contains(":3: line 3 names no type but line 2 does"),
+        "{e}"
+    );
+    let e = message("header-typed.csv");
+    assert!(
+        e.contains(":2: line 2 names no type but the header (line 1) has a type column"),
         "{e}"
     );
     let e = message("typed-late.csv");

@@ -42,8 +42,10 @@ pub fn count(n: usize, noun: &str) -> String {
 /// A confidence level as a percentage, as it was written: 0.57 is `57`,
 /// not `56.99999999999999` (the float product), 0.975 is `97.5`.
 pub fn level_percent(confidence: f64) -> String {
-    // Twelve significant digits at most: the product's last-bit error goes.
+    // Ten significant digits: the product's last-bit error goes. Rounded
+    // in text, so that no power of ten overflows (a scale of 10^(10 - the
+    // exponent) was infinite below 1e-298 and the level read NaN).
     let p = confidence * 100.0;
-    let scale = 10f64.powi(10 - p.abs().log10().floor() as i32);
-    format!("{}", (p * scale).round() / scale)
+    let rounded: f64 = format!("{p:.9e}").parse().unwrap_or(p);
+    format!("{rounded}")
 }

@@ -17,13 +17,16 @@ use crate::score::ScoreBreakdown;
 /// repairs of it), at time 0, and from the horizon on (so that a draining
 /// center is served at once).
 ///
-/// The engine says when a re-plan is under way through the shared flag
-/// ([`replanning`](Self::replanning)), not the clock: other events at a
-/// re-plan's very instant (an arrival, an agent freed) are held too, and
-/// the re-plan (or the next one) decides them with the rest. Were they
-/// decided alone at that instant, an arrival just before the re-plan in
-/// the event list would take a free agent ahead of the contacts that had
-/// waited the whole period for it.
+/// The engine says when a re-plan is under way through a shared cell
+/// ([`replanned_at`](Self::replanned_at), the instant of the latest re-plan
+/// it began), not the clock: events at a re-plan's very instant that the
+/// event list has before it (an arrival, an agent freed) are held, and the
+/// re-plan decides them with the rest. Were they decided alone at that
+/// instant, an arrival just before the re-plan in the event list would
+/// take a free agent ahead of the contacts that had waited the whole period
+/// for it. Events at that instant after the re-plan are decided at once,
+/// with what the re-plan left: held, a contact arriving then to an idle
+/// agent would wait a whole period only for its place in the event list.
 ///
 /// Every method of [`RoutingPolicy`] is forwarded; one added to the trait
 /// with a default must be forwarded here too.
@@ -32,8 +35,8 @@ pub(crate) struct Windowed<P> {
     /// Work is held (`batch_window` with `rebalance_every`).
     windowed: bool,
     until: f64,
-    /// Set by the engine while it handles a re-plan.
-    replanning: Rc<Cell<bool>>,
+    /// The instant of the latest re-plan the engine began (`-inf`: none yet).
+    replanned_at: Rc<Cell<f64>>,
 }
 
 impl<P: RoutingPolicy> Windowed<P> {
@@ -44,13 +47,14 @@ impl<P: RoutingPolicy> Windowed<P> {
             inner,
             windowed: every.is_some(),
             until,
-            replanning: Rc::new(Cell::new(false)),
+            replanned_at: Rc::new(Cell::new(f64::NEG_INFINITY)),
         }
     }
 
-    /// The flag the engine sets while it handles a re-plan.
-    pub fn replanning(&self) -> Rc<Cell<bool>> {
-        Rc::clone(&self.replanning)
+    /// The cell in which the engine writes the instant of each re-plan as
+    /// it begins it.
+    pub fn replanned_at(&self) -> Rc<Cell<f64>> {
+        Rc::clone(&self.replanned_at)
     }
 
     /// The wrapped policy.
@@ -60,7 +64,7 @@ impl<P: RoutingPolicy> Windowed<P> {
 
     #[inline]
     fn open(&self, now: f64) -> bool {
-        !self.windowed || now >= self.until || now == 0.0 || self.replanning.get()
+        !self.windowed || now >= self.until || now == 0.0 || now == self.replanned_at.get()
     }
 }
 
@@ -129,9 +133,9 @@ mod tests {
         );
     }
 
-    /// With a window the policy is asked only while a re-plan is under
-    /// way, at time 0 and from the horizon on; the clock alone (a multiple
-    /// of the period) does not open it.
+    /// With a window the policy is asked only from the start of a re-plan
+    /// to the end of its instant, at time 0 and from the horizon on; the
+    /// clock alone (a multiple of the period) does not open it.
     #[test]
     fn the_window_opens_only_for_a_replan() {
         let w = Windowed::new(LongestIdleAgent, Some(10.0), 100.0);
@@ -140,11 +144,10 @@ mod tests {
             !w.open(30.0) && !w.open(35.0),
             "a multiple of the period is not enough"
         );
-        let flag = w.replanning();
-        flag.set(true);
-        assert!(w.open(30.0), "in a re-plan");
-        flag.set(false);
-        assert!(!w.open(30.0));
+        let at = w.replanned_at();
+        at.set(30.0);
+        assert!(w.open(30.0), "in a re-plan, and after it at its instant");
+        assert!(!w.open(30.5) && !w.open(40.0));
         assert!(
             w.open(100.0) && w.open(100.5),
             "nothing is held from the horizon on"

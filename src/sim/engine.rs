@@ -454,9 +454,9 @@ pub(crate) struct Engine<'a, P: RoutingPolicy, O: SimObserver> {
     rebalances: u64,
     /// Agent-seconds of work after the horizon (kept out of `staff`).
     overtime: f64,
-    /// A batch window's flag, set while a re-plan is handled
-    /// ([`Windowed`](super::batch::Windowed)).
-    replanning: Option<Rc<Cell<bool>>>,
+    /// A batch window's cell, given the instant of each re-plan as it
+    /// begins ([`Windowed`](super::batch::Windowed)).
+    replanned_at: Option<Rc<Cell<f64>>>,
 }
 
 impl<'a, P: RoutingPolicy, O: SimObserver> Engine<'a, P, O> {
@@ -465,7 +465,7 @@ impl<'a, P: RoutingPolicy, O: SimObserver> Engine<'a, P, O> {
         policy: P,
         rep: u32,
         obs: &'a mut O,
-        replanning: Option<Rc<Cell<bool>>>,
+        replanned_at: Option<Rc<Cell<f64>>>,
     ) -> Result<Self, SimError> {
         let mut builder = Router::builder(policy).config(plan.router);
         if let Some(fit) = &plan.fit {
@@ -547,7 +547,7 @@ impl<'a, P: RoutingPolicy, O: SimObserver> Engine<'a, P, O> {
             staff: vec![StaffAcc::default(); plan.intervals * g],
             rebalances: 0,
             overtime: 0.0,
-            replanning,
+            replanned_at,
         })
     }
 
@@ -854,17 +854,13 @@ impl<'a, P: RoutingPolicy, O: SimObserver> Engine<'a, P, O> {
     fn rebalance(&mut self, k: u32) -> Result<(), SimError> {
         self.rebalances += 1;
         self.schedule_rebalance(k + 1);
-        // A batch window's policy decides now (and only in a re-plan).
-        if let Some(flag) = &self.replanning {
-            flag.set(true);
+        // A batch window's policy decides now, and for the rest of this
+        // instant.
+        if let Some(at) = &self.replanned_at {
+            at.set(self.now);
         }
-        let done = self
-            .handle(Event::Rebalance)
-            .and_then(|()| self.drain_offers());
-        if let Some(flag) = &self.replanning {
-            flag.set(false);
-        }
-        done
+        self.handle(Event::Rebalance)?;
+        self.drain_offers()
     }
 
     // ---- arrivals ------------------------------------------------------

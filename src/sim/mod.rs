@@ -544,9 +544,9 @@ impl Simulation {
         let plan = &self.plan;
         let every = plan.rebalance_every.filter(|_| plan.batch_window);
         let policy = batch::Windowed::new(policy, every, plan.horizon);
-        let replanning = every.map(|_| policy.replanning());
+        let replanned_at = every.map(|_| policy.replanned_at());
         let (raw, policy) =
-            engine::Engine::new(plan, policy, replication, observer, replanning)?.run()?;
+            engine::Engine::new(plan, policy, replication, observer, replanned_at)?.run()?;
         let rep = Replication::from_raw(&self.plan, replication, name, raw);
         Ok((rep, policy.into_inner()))
     }

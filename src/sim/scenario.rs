@@ -252,8 +252,8 @@ fn default_seed() -> u64 {
 /// 0, so arrivals and freed agents collect for one period and are then
 /// matched all at once — an arrival or a freed agent at a re-plan's very
 /// instant too, not decided alone ahead of the contacts that waited the
-/// period (one the event list has after the re-plan waits for the next) —
-/// by the assignment solver under
+/// period (one the event list has after the re-plan is decided at once,
+/// with what the re-plan left) — by the assignment solver under
 /// `optimal-assignment`, most urgent contact first under the others. This is
 /// the batch window's trade-off, wait against fit, to be measured. From the
 /// horizon on nothing is held; a draining run gets one last re-plan at the
@@ -1601,8 +1601,9 @@ type Strangers = BTreeMap<String, (usize, usize)>;
 /// first other line (one whose first field does not start like a number).
 /// Every row of the type is checked and named by its line: a time that is
 /// not a number, not finite or negative, or before the type's previous row;
-/// and the rows are all `time` or all `time,type` (a row without a type in
-/// a file with a type column would count for every type reading it).
+/// and the rows are all `time` or all `time,type`, as the header says if it
+/// has two columns (a row without a type in a file with a type column would
+/// count for every type reading it).
 /// Rows of a type that is none of the scenario's `types` are counted by
 /// type, with their first line: a file may be shared by scenarios that
 /// model other types, but a typo or a quoted name would lose its contacts
@@ -1635,6 +1636,8 @@ fn read_trace(
     // without one would be every type's arrival, one with one only its
     // type's, so a file that mixes them is refused.
     let mut typed: Option<(bool, usize)> = None;
+    // The header's line, if the file has one.
+    let mut header_line = usize::MAX;
     for (n, line) in text.lines().enumerate() {
         let line = line.trim();
         if line.is_empty() || line.starts_with('#') {
@@ -1646,6 +1649,12 @@ fn read_trace(
         let header = std::mem::take(&mut first)
             && !t.starts_with(|c: char| c.is_ascii_digit() || "+-.".contains(c));
         if header {
+            header_line = n;
+            // A header naming a type column makes the file typed: a row
+            // without a type would be every type's arrival.
+            if ty.is_some() {
+                typed = Some((true, n));
+            }
             continue;
         }
         let Ok(t) = t.parse::<f64>() else {
@@ -1653,16 +1662,22 @@ fn read_trace(
         };
         match typed {
             None => typed = Some((ty.is_some(), n)),
+            // The first typed row, named rather than the header.
+            Some((true, m)) if m == header_line && ty.is_some() => typed = Some((true, n)),
             Some((with, m)) if with != ty.is_some() => {
                 let (has, lacks) = if with { (m, n) } else { (n, m) };
+                let names = if has == header_line {
+                    format!("the header (line {}) has a type column", has + 1)
+                } else {
+                    format!("line {} does", has + 1)
+                };
                 return Err(bad(
                     n,
                     format!(
-                        "line {} names no type but line {} does: in a file with a type \
+                        "line {} names no type but {names}: in a file with a type \
                          column every row names its type (a row without one would be an \
                          arrival of every type that reads the file)",
                         lacks + 1,
-                        has + 1
                     ),
                 ));
             }
