@@ -848,7 +848,7 @@ impl<'a, P: RoutingPolicy, O: SimObserver> Engine<'a, P, O> {
 
     /// The `k`-th re-plan: the router re-plans the waiting contacts against
     /// the free slots; the next one is scheduled. Out of line: re-plans are
-    /// rare, and inlined into the event loop (with the batch window's flag)
+    /// rare, and inlined into the event loop (with the batch window's mark)
     /// they cost M/M/n 0.5% more instructions per contact.
     #[inline(never)]
     fn rebalance(&mut self, k: u32) -> Result<(), SimError> {
