@@ -167,16 +167,21 @@ fn merged(
 #[pyfunction]
 #[pyo3(signature = (scenario, lines, tasks, policies=None, confidence=0.95))]
 fn merge(
+    py: Python<'_>,
     scenario: &str,
     lines: Vec<String>,
     tasks: u32,
     policies: Option<Vec<String>>,
     confidence: f64,
 ) -> PyResult<BTreeMap<String, String>> {
-    let sim = load(scenario)?;
-    let specs = specs(&sim, policies)?;
-    let runs = merged(&sim, &specs, &lines, tasks)?;
-    reports(&sim, &specs, &runs, confidence)
+    // Parsing and merging many tasks' lines takes as long as a short run:
+    // without the interpreter's lock, so that other threads go on.
+    py.detach(|| {
+        let sim = load(scenario)?;
+        let specs = specs(&sim, policies)?;
+        let runs = merged(&sim, &specs, &lines, tasks)?;
+        reports(&sim, &specs, &runs, confidence)
+    })
 }
 
 fn reports(
@@ -224,6 +229,7 @@ fn run(
 #[pyfunction]
 #[pyo3(signature = (scenario, base, other, lines, tasks, confidence=0.95))]
 fn compare(
+    py: Python<'_>,
     scenario: &str,
     base: String,
     other: String,
@@ -231,16 +237,18 @@ fn compare(
     tasks: u32,
     confidence: f64,
 ) -> PyResult<String> {
-    let sim = load(scenario)?;
-    let specs = specs(&sim, Some(vec![base, other]))?;
-    if specs.len() != 2 {
-        return Err(value_error("compare: base and other must be two policies"));
-    }
-    let runs = merged(&sim, &specs, &lines, tasks)?;
-    let c = sim
-        .compare(&runs[0], &runs[1], confidence)
-        .map_err(value_error)?;
-    Ok(c.to_json())
+    py.detach(|| {
+        let sim = load(scenario)?;
+        let specs = specs(&sim, Some(vec![base, other]))?;
+        if specs.len() != 2 {
+            return Err(value_error("compare: base and other must be two policies"));
+        }
+        let runs = merged(&sim, &specs, &lines, tasks)?;
+        let c = sim
+            .compare(&runs[0], &runs[1], confidence)
+            .map_err(value_error)?;
+        Ok(c.to_json())
+    })
 }
 
 /// The module: `import skillroute`.

@@ -19,6 +19,8 @@ import random
 import subprocess
 import sys
 import tempfile
+import threading
+import time
 import unittest
 from concurrent.futures import ProcessPoolExecutor
 
@@ -84,6 +86,29 @@ class Bindings(unittest.TestCase):
         self.assertEqual(caught.exception.args[1], [1])
         self.assertIn("rerun tasks [1]", str(caught.exception.args[0]))
         self.assertTrue(issubclass(skillroute.MissingTasks, ValueError))
+
+    def test_a_long_merge_lets_other_threads_run(self):
+        """merge parses and merges without the interpreter's lock: while it
+        works, another Python thread is not held up for the whole merge."""
+        lines = self.lines * 1
+        stamps, done = [], threading.Event()
+
+        def merge_in_turn():
+            for _ in range(3):
+                skillroute.merge(CENTER, lines, TASKS, ["all"])
+            done.set()
+
+        worker = threading.Thread(target=merge_in_turn)
+        start = time.perf_counter()
+        worker.start()
+        while not done.is_set():
+            stamps.append(time.perf_counter())
+            time.sleep(0.001)
+        worker.join()
+        took = time.perf_counter() - start
+        gaps = [b - a for a, b in zip([start] + stamps, stamps)]
+        # Holding the lock, one merge (a third of the time) is one gap.
+        self.assertLess(max(gaps), took / 6, (round(max(gaps), 3), round(took, 3)))
 
     def test_compare_pairs_two_policies(self):
         c = json.loads(skillroute.compare(
