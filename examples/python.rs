@@ -61,7 +61,11 @@ fn load(scenario: &str) -> PyResult<Simulation> {
     let text = scenario.trim_start();
     let parsed = if text.starts_with('{') {
         Scenario::from_json_str(text)
-    } else if !text.contains('\n') && Path::new(scenario).is_file() {
+    } else if !text.contains('\n')
+        && (Path::new(scenario).is_file() || !(text.is_empty() || text.contains('=')))
+    {
+        // A file's path; one line without `=` is no TOML scenario either,
+        // so a path that names no file is an I/O error that names it.
         Scenario::load(scenario)
     } else {
         Scenario::from_toml_str(scenario)

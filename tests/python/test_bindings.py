@@ -132,6 +132,15 @@ class Bindings(unittest.TestCase):
         with self.assertRaises(ValueError):
             skillroute.merge(CENTER, ["not json"], TASKS)
 
+    def test_a_path_that_names_no_file_is_named(self):
+        missing = os.path.join(tempfile.gettempdir(), "no-such-dir", "centre.toml")
+        for call in (lambda: skillroute.check(missing),
+                     lambda: skillroute.run_task(missing, 0, TASKS)):
+            with self.assertRaises(ValueError) as caught:
+                call()
+            self.assertIn("centre.toml", str(caught.exception))
+            self.assertNotIn("TOML parse error", str(caught.exception))
+
     def test_warnings_name_what_never_happens(self):
         self.assertEqual(skillroute.warnings(CENTER), [])
         with open(CENTER) as f:
