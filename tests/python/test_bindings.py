@@ -29,7 +29,9 @@ import skillroute  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 CENTER = os.path.join(ROOT, "examples", "data", "default-center.toml")
-SIMULATE = os.path.join(ROOT, "target", "release", "examples", "simulate")
+# Where cargo built it: $CARGO_TARGET_DIR if set (relative to the root), else target/.
+TARGET = os.path.join(ROOT, os.environ.get("CARGO_TARGET_DIR", "target"))
+SIMULATE = os.path.join(TARGET, "release", "examples", "simulate")
 STUBS = os.path.join(ROOT, "examples", "skillroute.pyi")
 TASKS = 3
 
@@ -78,6 +80,25 @@ class Bindings(unittest.TestCase):
             with open(path) as f:
                 written = f.read().splitlines()
         self.assertEqual(written, self.parts[1])
+
+    @unittest.skipUnless(os.path.exists(SIMULATE), "simulate example not built")
+    def test_merge_gives_the_bytes_simulate_merge_writes(self):
+        with tempfile.TemporaryDirectory() as out:
+            for task, part in enumerate(self.parts):
+                path = os.path.join(out, f"replications-task-{task}-of-{TASKS}.jsonl")
+                with open(path, "w") as f:
+                    f.write("".join(line + "\n" for line in part))
+            subprocess.run(
+                [SIMULATE, CENTER, "--all-policies", "--merge", out, "--tasks", str(TASKS),
+                 "--out", os.path.join(out, "merged")],
+                check=True, capture_output=True,
+            )
+            with open(os.path.join(out, "merged", "report.json")) as f:
+                written = f.read()
+        merged = skillroute.merge(CENTER, self.lines, TASKS, ["all"])
+        # report.json: the reports in the policies' order, as a JSON array.
+        joined = ",\n".join(merged[name] for name in skillroute.policies())
+        self.assertEqual(written, "[\n" + joined + "\n]\n")
 
     def test_a_missing_task_is_named(self):
         kept = self.parts[0] + self.parts[2]
