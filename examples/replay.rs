@@ -67,18 +67,19 @@ fn main() {
         _ => {}
     }
     let policy = policy(&name).unwrap_or_else(|e| fail(&e));
+    // Bytes, not text: a line that is not UTF-8 is named like any bad line.
     let text = match &file {
-        Some(f) => std::fs::read_to_string(f).unwrap_or_else(|e| fail(&format!("{f}: {e}"))),
+        Some(f) => std::fs::read(f).unwrap_or_else(|e| fail(&format!("{f}: {e}"))),
         None => {
             eprintln!("no log given; replaying the demo log:\n{DEMO}\n");
-            DEMO.to_string()
+            DEMO.as_bytes().to_vec()
         }
     };
     let mut router = Router::new(policy);
     let mut offers = Vec::new();
     let mut out = std::io::stdout().lock();
-    for (n, line) in text.as_bytes().lines().enumerate() {
-        let line = line.unwrap_or_else(|e| fail(&e.to_string()));
+    for (n, line) in text.as_slice().lines().enumerate() {
+        let line = line.unwrap_or_else(|e| fail(&format!("line {}: {e}", n + 1)));
         if line.trim().is_empty() {
             continue;
         }

@@ -32,6 +32,8 @@ CENTER = os.path.join(ROOT, "examples", "data", "default-center.toml")
 # Where cargo built it: $CARGO_TARGET_DIR if set (relative to the root), else target/.
 TARGET = os.path.join(ROOT, os.environ.get("CARGO_TARGET_DIR", "target"))
 SIMULATE = os.path.join(TARGET, "release", "examples", "simulate")
+REPLAY = os.path.join(TARGET, "release", "examples", "replay")
+DEMO_LOG = os.path.join(ROOT, "examples", "data", "demo-log.jsonl")
 STUBS = os.path.join(ROOT, "examples", "skillroute.pyi")
 TASKS = 3
 
@@ -210,6 +212,33 @@ class Bindings(unittest.TestCase):
                 for p in inspect.signature(value).parameters.values()
             ]
             self.assertEqual(stubbed[name], params, name)
+
+
+@unittest.skipUnless(os.path.exists(REPLAY), "replay example not built")
+class Replay(unittest.TestCase):
+    """The replay example, as an ACD integrator feeds it a log."""
+
+    def replay(self, *args):
+        return subprocess.run([REPLAY, *args], capture_output=True)
+
+    def test_a_line_that_is_not_utf8_is_named(self):
+        with open(DEMO_LOG, "rb") as f:
+            head = f.read().splitlines(keepends=True)[:2]
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "log.jsonl")
+            with open(path, "wb") as f:
+                f.write(b"".join(head) + b'{"time":3,"event":"Tick"}\xff\n')
+            done = self.replay(path)
+        self.assertEqual(done.returncode, 2)
+        self.assertIn(b"line 3", done.stderr)
+
+    def test_every_policy_replays_the_same_lines_twice(self):
+        for policy in skillroute.policies():
+            first, second = (self.replay(DEMO_LOG, "--policy", policy) for _ in range(2))
+            self.assertEqual(first.returncode, 0, first.stderr)
+            self.assertEqual(first.stdout, second.stdout, policy)
+            *_, summary = first.stdout.decode().splitlines()
+            self.assertEqual(json.loads(summary)["policy"], policy)
 
 
 if __name__ == "__main__":
