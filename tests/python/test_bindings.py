@@ -232,6 +232,11 @@ class Replay(unittest.TestCase):
         self.assertEqual(done.returncode, 2)
         self.assertIn(b"line 3", done.stderr)
 
+    def test_a_second_log_is_refused_not_dropped(self):
+        done = self.replay(DEMO_LOG, DEMO_LOG)
+        self.assertEqual(done.returncode, 2, done.stdout[:200])
+        self.assertIn(b"more than one log", done.stderr)
+
     def test_every_policy_replays_the_same_lines_twice(self):
         for policy in skillroute.policies():
             first, second = (self.replay(DEMO_LOG, "--policy", policy) for _ in range(2))
