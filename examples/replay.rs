@@ -55,7 +55,12 @@ fn main() {
     let mut it = args.iter();
     while let Some(a) = it.next() {
         match a.as_str() {
-            "--policy" => name = it.next().cloned().unwrap_or_default(),
+            "--policy" => {
+                name = it
+                    .next()
+                    .cloned()
+                    .unwrap_or_else(|| fail("--policy needs a name"))
+            }
             f if !f.starts_with("--") && file.is_none() => file = Some(f.to_string()),
             f if !f.starts_with("--") => fail(&format!("more than one log given ({f})")),
             other => fail(&format!("unknown option {other}")),

@@ -237,6 +237,11 @@ class Replay(unittest.TestCase):
         self.assertEqual(done.returncode, 2, done.stdout[:200])
         self.assertIn(b"more than one log", done.stderr)
 
+    def test_policy_without_a_name_says_so(self):
+        done = self.replay(DEMO_LOG, "--policy")
+        self.assertEqual(done.returncode, 2)
+        self.assertIn(b"--policy needs a name", done.stderr)
+
     def test_every_policy_replays_the_same_lines_twice(self):
         for policy in skillroute.policies():
             first, second = (self.replay(DEMO_LOG, "--policy", policy) for _ in range(2))
