@@ -31,8 +31,10 @@
 //! | `compare(scenario, base, other, lines, tasks, confidence=0.95)` | the paired comparison of two policies' merged replications, as JSON |
 //!
 //! `policies`: built-in names, or `["all"]`; none means the scenario's own.
-//! The simulation runs without the interpreter's lock, so threads run
-//! tasks side by side too. Built only with the `python` feature, so that
+//! The simulation, and `merge`'s and `compare`'s reading of the lines, run
+//! without the interpreter's lock, so threads run tasks side by side too.
+//! A scenario given as one line without `=` is a path: one that names no
+//! file is a `ValueError` that says so. Built only with the `python` feature, so that
 //! the library vendors embed does not depend on pyo3.
 
 use std::collections::BTreeMap;
