@@ -31,8 +31,10 @@
 //! | `compare(scenario, base, other, lines, tasks, confidence=0.95)` | the paired comparison of two policies' merged replications, as JSON |
 //!
 //! `policies`: built-in names, or `["all"]`; none means the scenario's own.
-//! The simulation runs without the interpreter's lock, so threads run
-//! tasks side by side too. Built only with the `python` feature, so that
+//! The simulation, and `merge`'s and `compare`'s reading of the lines, run
+//! without the interpreter's lock, so threads run tasks side by side too.
+//! A scenario given as one line without `=` is a path: one that names no
+//! file is a `ValueError` that says so. Built only with the `python` feature, so that
 //! the library vendors embed does not depend on pyo3.
 
 use std::collections::BTreeMap;
@@ -61,7 +63,11 @@ fn load(scenario: &str) -> PyResult<Simulation> {
     let text = scenario.trim_start();
     let parsed = if text.starts_with('{') {
         Scenario::from_json_str(text)
-    } else if !text.contains('\n') && Path::new(scenario).is_file() {
+    } else if !text.contains('\n')
+        && (Path::new(scenario).is_file() || !(text.is_empty() || text.contains('=')))
+    {
+        // A file's path; one line without `=` is no TOML scenario either,
+        // so a path that names no file is an I/O error that names it.
         Scenario::load(scenario)
     } else {
         Scenario::from_toml_str(scenario)
@@ -167,16 +173,21 @@ fn merged(
 #[pyfunction]
 #[pyo3(signature = (scenario, lines, tasks, policies=None, confidence=0.95))]
 fn merge(
+    py: Python<'_>,
     scenario: &str,
     lines: Vec<String>,
     tasks: u32,
     policies: Option<Vec<String>>,
     confidence: f64,
 ) -> PyResult<BTreeMap<String, String>> {
-    let sim = load(scenario)?;
-    let specs = specs(&sim, policies)?;
-    let runs = merged(&sim, &specs, &lines, tasks)?;
-    reports(&sim, &specs, &runs, confidence)
+    // Parsing and merging many tasks' lines takes as long as a short run:
+    // without the interpreter's lock, so that other threads go on.
+    py.detach(|| {
+        let sim = load(scenario)?;
+        let specs = specs(&sim, policies)?;
+        let runs = merged(&sim, &specs, &lines, tasks)?;
+        reports(&sim, &specs, &runs, confidence)
+    })
 }
 
 fn reports(
@@ -224,6 +235,7 @@ fn run(
 #[pyfunction]
 #[pyo3(signature = (scenario, base, other, lines, tasks, confidence=0.95))]
 fn compare(
+    py: Python<'_>,
     scenario: &str,
     base: String,
     other: String,
@@ -231,16 +243,18 @@ fn compare(
     tasks: u32,
     confidence: f64,
 ) -> PyResult<String> {
-    let sim = load(scenario)?;
-    let specs = specs(&sim, Some(vec![base, other]))?;
-    if specs.len() != 2 {
-        return Err(value_error("compare: base and other must be two policies"));
-    }
-    let runs = merged(&sim, &specs, &lines, tasks)?;
-    let c = sim
-        .compare(&runs[0], &runs[1], confidence)
-        .map_err(value_error)?;
-    Ok(c.to_json())
+    py.detach(|| {
+        let sim = load(scenario)?;
+        let specs = specs(&sim, Some(vec![base, other]))?;
+        if specs.len() != 2 {
+            return Err(value_error("compare: base and other must be two policies"));
+        }
+        let runs = merged(&sim, &specs, &lines, tasks)?;
+        let c = sim
+            .compare(&runs[0], &runs[1], confidence)
+            .map_err(value_error)?;
+        Ok(c.to_json())
+    })
 }
 
 /// The module: `import skillroute`.

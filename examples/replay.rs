@@ -55,8 +55,14 @@ fn main() {
     let mut it = args.iter();
     while let Some(a) = it.next() {
         match a.as_str() {
-            "--policy" => name = it.next().cloned().unwrap_or_default(),
-            f if !f.starts_with("--") => file = Some(f.to_string()),
+            "--policy" => {
+                name = it
+                    .next()
+                    .cloned()
+                    .unwrap_or_else(|| fail("--policy needs a name"))
+            }
+            f if !f.starts_with("--") && file.is_none() => file = Some(f.to_string()),
+            f if !f.starts_with("--") => fail(&format!("more than one log given ({f})")),
             other => fail(&format!("unknown option {other}")),
         }
     }
@@ -67,18 +73,19 @@ fn main() {
         _ => {}
     }
     let policy = policy(&name).unwrap_or_else(|e| fail(&e));
+    // Bytes, not text: a line that is not UTF-8 is named like any bad line.
     let text = match &file {
-        Some(f) => std::fs::read_to_string(f).unwrap_or_else(|e| fail(&format!("{f}: {e}"))),
+        Some(f) => std::fs::read(f).unwrap_or_else(|e| fail(&format!("{f}: {e}"))),
         None => {
             eprintln!("no log given; replaying the demo log:\n{DEMO}\n");
-            DEMO.to_string()
+            DEMO.as_bytes().to_vec()
         }
     };
     let mut router = Router::new(policy);
     let mut offers = Vec::new();
     let mut out = std::io::stdout().lock();
-    for (n, line) in text.as_bytes().lines().enumerate() {
-        let line = line.unwrap_or_else(|e| fail(&e.to_string()));
+    for (n, line) in text.as_slice().lines().enumerate() {
+        let line = line.unwrap_or_else(|e| fail(&format!("line {}: {e}", n + 1)));
         if line.trim().is_empty() {
             continue;
         }

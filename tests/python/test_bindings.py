@@ -19,6 +19,8 @@ import random
 import subprocess
 import sys
 import tempfile
+import threading
+import time
 import unittest
 from concurrent.futures import ProcessPoolExecutor
 
@@ -27,7 +29,11 @@ import skillroute  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 CENTER = os.path.join(ROOT, "examples", "data", "default-center.toml")
-SIMULATE = os.path.join(ROOT, "target", "release", "examples", "simulate")
+# Where cargo built it: $CARGO_TARGET_DIR if set (relative to the root), else target/.
+TARGET = os.path.join(ROOT, os.environ.get("CARGO_TARGET_DIR", "target"))
+SIMULATE = os.path.join(TARGET, "release", "examples", "simulate")
+REPLAY = os.path.join(TARGET, "release", "examples", "replay")
+DEMO_LOG = os.path.join(ROOT, "examples", "data", "demo-log.jsonl")
 STUBS = os.path.join(ROOT, "examples", "skillroute.pyi")
 TASKS = 3
 
@@ -77,6 +83,25 @@ class Bindings(unittest.TestCase):
                 written = f.read().splitlines()
         self.assertEqual(written, self.parts[1])
 
+    @unittest.skipUnless(os.path.exists(SIMULATE), "simulate example not built")
+    def test_merge_gives_the_bytes_simulate_merge_writes(self):
+        with tempfile.TemporaryDirectory() as out:
+            for task, part in enumerate(self.parts):
+                path = os.path.join(out, f"replications-task-{task}-of-{TASKS}.jsonl")
+                with open(path, "w") as f:
+                    f.write("".join(line + "\n" for line in part))
+            subprocess.run(
+                [SIMULATE, CENTER, "--all-policies", "--merge", out, "--tasks", str(TASKS),
+                 "--out", os.path.join(out, "merged")],
+                check=True, capture_output=True,
+            )
+            with open(os.path.join(out, "merged", "report.json")) as f:
+                written = f.read()
+        merged = skillroute.merge(CENTER, self.lines, TASKS, ["all"])
+        # report.json: the reports in the policies' order, as a JSON array.
+        joined = ",\n".join(merged[name] for name in skillroute.policies())
+        self.assertEqual(written, "[\n" + joined + "\n]\n")
+
     def test_a_missing_task_is_named(self):
         kept = self.parts[0] + self.parts[2]
         with self.assertRaises(skillroute.MissingTasks) as caught:
@@ -84,6 +109,29 @@ class Bindings(unittest.TestCase):
         self.assertEqual(caught.exception.args[1], [1])
         self.assertIn("rerun tasks [1]", str(caught.exception.args[0]))
         self.assertTrue(issubclass(skillroute.MissingTasks, ValueError))
+
+    def test_a_long_merge_lets_other_threads_run(self):
+        """merge parses and merges without the interpreter's lock: while it
+        works, another Python thread is not held up for the whole merge."""
+        lines = self.lines * 1
+        stamps, done = [], threading.Event()
+
+        def merge_in_turn():
+            for _ in range(3):
+                skillroute.merge(CENTER, lines, TASKS, ["all"])
+            done.set()
+
+        worker = threading.Thread(target=merge_in_turn)
+        start = time.perf_counter()
+        worker.start()
+        while not done.is_set():
+            stamps.append(time.perf_counter())
+            time.sleep(0.001)
+        worker.join()
+        took = time.perf_counter() - start
+        gaps = [b - a for a, b in zip([start] + stamps, stamps)]
+        # Holding the lock, one merge (a third of the time) is one gap.
+        self.assertLess(max(gaps), took / 6, (round(max(gaps), 3), round(took, 3)))
 
     def test_compare_pairs_two_policies(self):
         c = json.loads(skillroute.compare(
@@ -106,6 +154,15 @@ class Bindings(unittest.TestCase):
             skillroute.run_task(CENTER, TASKS, TASKS)
         with self.assertRaises(ValueError):
             skillroute.merge(CENTER, ["not json"], TASKS)
+
+    def test_a_path_that_names_no_file_is_named(self):
+        missing = os.path.join(tempfile.gettempdir(), "no-such-dir", "centre.toml")
+        for call in (lambda: skillroute.check(missing),
+                     lambda: skillroute.run_task(missing, 0, TASKS)):
+            with self.assertRaises(ValueError) as caught:
+                call()
+            self.assertIn("centre.toml", str(caught.exception))
+            self.assertNotIn("TOML parse error", str(caught.exception))
 
     def test_warnings_name_what_never_happens(self):
         self.assertEqual(skillroute.warnings(CENTER), [])
@@ -155,6 +212,43 @@ class Bindings(unittest.TestCase):
                 for p in inspect.signature(value).parameters.values()
             ]
             self.assertEqual(stubbed[name], params, name)
+
+
+@unittest.skipUnless(os.path.exists(REPLAY), "replay example not built")
+class Replay(unittest.TestCase):
+    """The replay example, as an ACD integrator feeds it a log."""
+
+    def replay(self, *args):
+        return subprocess.run([REPLAY, *args], capture_output=True)
+
+    def test_a_line_that_is_not_utf8_is_named(self):
+        with open(DEMO_LOG, "rb") as f:
+            head = f.read().splitlines(keepends=True)[:2]
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "log.jsonl")
+            with open(path, "wb") as f:
+                f.write(b"".join(head) + b'{"time":3,"event":"Tick"}\xff\n')
+            done = self.replay(path)
+        self.assertEqual(done.returncode, 2)
+        self.assertIn(b"line 3", done.stderr)
+
+    def test_a_second_log_is_refused_not_dropped(self):
+        done = self.replay(DEMO_LOG, DEMO_LOG)
+        self.assertEqual(done.returncode, 2, done.stdout[:200])
+        self.assertIn(b"more than one log", done.stderr)
+
+    def test_policy_without_a_name_says_so(self):
+        done = self.replay(DEMO_LOG, "--policy")
+        self.assertEqual(done.returncode, 2)
+        self.assertIn(b"--policy needs a name", done.stderr)
+
+    def test_every_policy_replays_the_same_lines_twice(self):
+        for policy in skillroute.policies():
+            first, second = (self.replay(DEMO_LOG, "--policy", policy) for _ in range(2))
+            self.assertEqual(first.returncode, 0, first.stderr)
+            self.assertEqual(first.stdout, second.stdout, policy)
+            *_, summary = first.stdout.decode().splitlines()
+            self.assertEqual(json.loads(summary)["policy"], policy)
 
 
 if __name__ == "__main__":
