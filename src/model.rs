@@ -93,7 +93,7 @@ pub enum ModelError {
     #[error("{0} has a total capacity of 0")]
     ZeroTotalCapacity(AgentId),
     /// A number that must be finite (and maybe positive) is not.
-    #[error("{field} must be finite{extra}, got {value}")]
+    #[error("{field} must be finite{extra}, got {}", short_number(*.value, 1e15))]
     BadNumber {
         /// The field that is wrong.
         field: &'static str,

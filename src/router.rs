@@ -284,7 +284,7 @@ pub enum RouterError {
     #[error("invalid policy settings: {0}")]
     Policy(#[from] PolicyError),
     /// Invalid router configuration.
-    #[error("router parameter `{field}` must be finite and >= 0, got {value}")]
+    #[error("router parameter `{field}` must be finite and >= 0, got {}", num(*.value))]
     BadParameter {
         /// The parameter.
         field: &'static str,

@@ -2007,3 +2007,31 @@ fn wake_ups_beyond_the_time_limit_are_not_announced() {
     assert_eq!(out.len(), 1);
     assert_eq!(out[0].contact, ContactId(2));
 }
+
+/// Errors print huge and tiny numbers in exponent form: a contact arriving
+/// at -1e300 (from a replayed log line), a policy or router parameter of
+/// -1e300, a confidence of 1e308 printed some 300 digits.
+#[test]
+fn error_numbers_read_short() {
+    let short = |e: String, number: &str| {
+        assert!(e.contains(number) && !e.contains("00000"), "{e}");
+    };
+    let e = Contact::builder(ContactId(7), ChannelId::VOICE, -1e300)
+        .build()
+        .unwrap_err();
+    short(e.to_string(), "-1e300");
+    let aging = PriorityAging {
+        aging_per_second: -1e300,
+        ..PriorityAging::default()
+    };
+    short(aging.validate().unwrap_err().to_string(), "-1e300");
+    let config = skillroute::RouterConfig {
+        decline_cooldown: -1e300,
+        ..Default::default()
+    };
+    short(config.validate().unwrap_err().to_string(), "-1e300");
+    short(
+        skillroute::sim::ReportError::Confidence(1e308).to_string(),
+        "1e308",
+    );
+}

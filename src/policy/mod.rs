@@ -250,7 +250,7 @@ impl<P: RoutingPolicy + ?Sized> RoutingPolicy for Box<P> {
 #[non_exhaustive]
 pub enum PolicyError {
     /// A parameter that must be finite (and maybe non-negative) is not.
-    #[error("policy parameter `{field}` must be finite and >= 0, got {value}")]
+    #[error("policy parameter `{field}` must be finite and >= 0, got {}", crate::model::short_number(*.value, 1e15))]
     BadParameter {
         /// The parameter.
         field: &'static str,
@@ -266,7 +266,7 @@ pub enum PolicyError {
         index: usize,
     },
     /// A parameter that must be finite and > 0 is not.
-    #[error("policy parameter `{field}` must be finite and > 0, got {value}")]
+    #[error("policy parameter `{field}` must be finite and > 0, got {}", crate::model::short_number(*.value, 1e15))]
     NotPositive {
         /// The parameter.
         field: &'static str,

@@ -124,7 +124,7 @@ pub enum ReportError {
     #[error("no replications to report")]
     NoReplications,
     /// The confidence level is not strictly between 0 and 1.
-    #[error("confidence must be strictly between 0 and 1, got {0}")]
+    #[error("confidence must be strictly between 0 and 1, got {}", crate::model::short_number(*.0, 1e15))]
     Confidence(f64),
     /// A replication does not have this scenario's shape (it was run on
     /// another scenario).
