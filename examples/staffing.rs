@@ -1429,20 +1429,26 @@ mod tests {
         assert_eq!(seed.seed, Some(3));
     }
 
-    /// The header of `--scenario` counts in agreeing words: a center of
-    /// one group, one contact type and one interval read "1 groups, 1
-    /// contact types, 1 intervals".
-    #[test]
-    fn the_scenario_header_counts_in_agreeing_words() {
+    /// A scenario file of one group, one contact type and one interval,
+    /// written to a temporary file named by `tag`; its path.
+    fn one_group_scenario(tag: &str) -> String {
         let text = "name = \"one\"\nhorizon = 3600.0\nskills = [\"s\"]\n\
                     [[groups]]\nname = \"g\"\ncount = 1\nskills = { s = 5 }\ncapacity = { voice = 1 }\n\
                     [[contact_types]]\nname = \"t\"\nchannel = \"voice\"\nrequires = { s = 5 }\n\
                     arrivals = { kind = \"poisson\", rate = 0.01 }\n\
                     service = { kind = \"exponential\", mean = 100.0 }\n";
         let path =
-            std::env::temp_dir().join(format!("staffing-test-{}-one.toml", std::process::id()));
+            std::env::temp_dir().join(format!("staffing-test-{}-{tag}.toml", std::process::id()));
         std::fs::write(&path, text).unwrap();
-        let path = path.to_str().unwrap().to_string();
+        path.to_str().unwrap().to_string()
+    }
+
+    /// The header of `--scenario` counts in agreeing words: a center of
+    /// one group, one contact type and one interval read "1 groups, 1
+    /// contact types, 1 intervals".
+    #[test]
+    fn the_scenario_header_counts_in_agreeing_words() {
+        let path = one_group_scenario("one");
         let args = parse_args(["--scenario", &path].map(str::to_string))
             .unwrap()
             .unwrap();
@@ -1466,15 +1472,7 @@ mod tests {
     /// refused without `--scenario`.
     #[test]
     fn the_scenario_search_takes_its_settings() {
-        let text = "name = \"one\"\nhorizon = 3600.0\nskills = [\"s\"]\n\
-                    [[groups]]\nname = \"g\"\ncount = 1\nskills = { s = 5 }\ncapacity = { voice = 1 }\n\
-                    [[contact_types]]\nname = \"t\"\nchannel = \"voice\"\nrequires = { s = 5 }\n\
-                    arrivals = { kind = \"poisson\", rate = 0.01 }\n\
-                    service = { kind = \"exponential\", mean = 100.0 }\n";
-        let path =
-            std::env::temp_dir().join(format!("staffing-test-{}-set.toml", std::process::id()));
-        std::fs::write(&path, text).unwrap();
-        let path = path.to_str().unwrap().to_string();
+        let path = one_group_scenario("set");
         let run = |extra: &[&str]| {
             let mut raw = vec!["--scenario".to_string(), path.clone()];
             raw.extend(extra.iter().map(|s| s.to_string()));
