@@ -1348,10 +1348,13 @@ fn plot(path: &Path, reports: &[Report]) -> Result<(), Box<dyn std::error::Error
                     chart.draw_series(std::iter::once(Polygon::new(outline, shade.filled())))?;
                 } else if let Some((x, e)) = run.first() {
                     let (lo, hi) = (e.low().max(0.0), e.high().min(1.05));
+                    // The bar's dot on the estimate, where the policy's own
+                    // marker is: the middle of an interval clipped at the
+                    // plot's edge is no value anybody measured.
                     let bar = ErrorBar::new_vertical(
                         *x,
                         lo,
-                        (lo + hi) / 2.0,
+                        e.mean.clamp(lo, hi),
                         hi,
                         colour(i).stroke_width(1),
                         8,
@@ -1456,5 +1459,72 @@ service = {{ kind = "exponential", mean = 60.0 }}
             served[0].contains("last contact left") && !served[0].contains("never answered"),
             "{served:?}"
         );
+    }
+
+    /// A lone point's error bar has its dot on the estimate (the policy's
+    /// own marker), also when the interval is clipped at the plot's edge.
+    #[test]
+    fn a_lone_points_error_bar_is_on_its_estimate() {
+        let sc = Scenario::from_toml_str(
+            r#"
+name = "lone"
+seed = 5
+horizon = 600.0
+warm_up = 0.0
+interval = 600.0
+replications = 3
+skills = ["billing"]
+[[groups]]
+name = "billing"
+count = 2
+skills = { billing = 5 }
+capacity = { voice = 1 }
+[[contact_types]]
+name = "billing"
+channel = "voice"
+requires = { billing = 1 }
+arrivals = { kind = "poisson", rate = 0.01 }
+service = { kind = "exponential", mean = 60.0 }
+"#,
+        )
+        .unwrap();
+        let sim = Simulation::new(sc).unwrap();
+        let reps = sim
+            .replications_policy(&PolicySpec::LongestIdleAgent, RunOptions::default())
+            .unwrap();
+        let mut report = sim.report(&reps, 0.95).unwrap();
+        // One interval; its service level near 1 with an interval that
+        // reaches past the plot's top (1.05), and its occupancy's past 0.
+        let row = &mut report.by_interval_channel[0].metrics;
+        row.service_level.mean = 0.98;
+        row.service_level.half_width = 0.3;
+        let row = &mut report.by_interval[0].metrics;
+        row.occupancy.mean = 0.1;
+        row.occupancy.half_width = 0.4;
+        let dir = std::env::temp_dir().join(format!("lone-bar-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("plot.svg");
+        plot(&path, &[report]).unwrap();
+        let svg = std::fs::read_to_string(&path).unwrap();
+        std::fs::remove_dir_all(&dir).unwrap();
+        // (cx, cy, r) of every circle drawn.
+        let attr = |tag: &str, name: &str| -> f64 {
+            let at = tag.find(&format!(" {name}=\"")).unwrap() + name.len() + 3;
+            tag[at..].split('"').next().unwrap().parse().unwrap()
+        };
+        let circles: Vec<(f64, f64, f64)> = svg
+            .split("<circle")
+            .skip(1)
+            .map(|t| (attr(t, "cx"), attr(t, "cy"), attr(t, "r")))
+            .collect();
+        let bars: Vec<_> = circles.iter().filter(|c| c.2 == 4.0).collect();
+        let markers: Vec<_> = circles.iter().filter(|c| c.2 == 3.0).collect();
+        assert_eq!((bars.len(), markers.len()), (2, 2), "{circles:?}");
+        for bar in bars {
+            assert!(
+                markers.iter().any(|m| m.0 == bar.0 && m.1 == bar.1),
+                "error bar dot {bar:?} is on no marker: {markers:?}"
+            );
+        }
     }
 }
