@@ -729,6 +729,11 @@ fn fields_are_set_by_their_paths() {
     assert_eq!(s.groups[0].count, 7);
     s.set("groups[a].count", "8").unwrap(); // by name
     assert_eq!(s.groups[0].count, 8);
+    // A name with dots is one name, not a path.
+    let mut dotted = s.clone();
+    dotted.groups[0].name = "team.a".into();
+    dotted.set("groups[team.a].count", "9").unwrap();
+    assert_eq!(dotted.groups[0].count, 9);
     s.set("seed", "99").unwrap();
     s.set("interval", "600.0").unwrap(); // optional, absent before
     s.set(

@@ -764,7 +764,8 @@ impl Scenario {
     /// Sets one field, named as errors name fields: `seed`,
     /// `groups[1].count`, `contact_types[0].arrivals.rate`,
     /// `service_levels.voice.fraction`. A list element may be named by its
-    /// `name` instead of its index: `groups[late-generalists].count`.
+    /// `name` instead of its index: `groups[late-generalists].count` (a
+    /// name may hold dots: `groups[team.b].count`).
     /// `value` is TOML (`12`, `0.5`, `true`, `"text"`,
     /// `{ kind = "exponential", mean = 200.0 }`); text that is not TOML is
     /// taken as a string (`policy.kind=c-mu`). A missing table on the way
@@ -793,7 +794,17 @@ impl Scenario {
         let mut root = root.map_err(|e| bad(format!("the scenario has no TOML form: {e}")))?;
         // Path segments: `name` or `name[index]` (an index or a name).
         let mut steps: Vec<(&str, Option<&str>)> = Vec::new();
-        for seg in path.split('.') {
+        // A `.` inside brackets belongs to a name (`groups[team.b].count`).
+        let mut inside = false;
+        let segments = path.split(|c: char| {
+            match c {
+                '[' => inside = true,
+                ']' => inside = false,
+                _ => {}
+            }
+            c == '.' && !inside
+        });
+        for seg in segments {
             match seg.split_once('[') {
                 Some((name, rest)) => {
                     let ix = rest
