@@ -153,7 +153,7 @@
 //! ```
 
 use std::collections::{BTreeMap, HashMap};
-use std::fmt;
+use std::fmt::{self, Write as _};
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -827,25 +827,55 @@ impl fmt::Display for StaffingTable {
             MeetRule::LowerBound => e.mean - e.half_width.max(0.0) - t.fraction,
             MeetRule::Mean => e.mean - t.fraction,
         };
-        let worst = |sl: &[Estimate]| {
+        let worst_type = |sl: &[Estimate]| {
             (0..sl.len().min(judged.len()))
                 .filter(|&k| sl[k].mean.is_finite())
                 .min_by(|&j, &k| margin(&sl[j], &judged[j]).total_cmp(&margin(&sl[k], &judged[k])))
-                .map_or("-".to_string(), |k| {
-                    let name = &self.contact_types[k];
-                    format!("{name:<tw$} {:<9} {:<ttw$}", percent(&sl[k]), targets[k])
-                })
         };
-        write!(f, "{:<w$} {:>7} {:>6}", "interval", "load", "erlang")?;
+        // The service-level slot as wide as its widest cell (at least 9,
+        // `100.0±0.0`): few replications or a high confidence give
+        // half-widths of 100% and more, which overflowed a fixed 9.
+        let pw = self
+            .intervals
+            .iter()
+            .flat_map(|r| {
+                let p = &r.point;
+                [
+                    p.erlang_service_level.as_deref(),
+                    Some(&p.service_level[..]),
+                ]
+            })
+            .flatten()
+            .filter_map(|sl| worst_type(sl).map(|k| percent(&sl[k]).chars().count()))
+            .fold(9, usize::max);
+        let worst = |sl: &[Estimate]| {
+            worst_type(sl).map_or("-".to_string(), |k| {
+                let name = &self.contact_types[k];
+                format!("{name:<tw$} {:<pw$} {:<ttw$}", percent(&sl[k]), targets[k])
+            })
+        };
+        // Each line is built whole and written without the padding of its
+        // last cell: no line ends in spaces.
+        let mut line = String::new();
+        let end_line = |f: &mut fmt::Formatter<'_>, line: &mut String| {
+            let r = writeln!(f, "{}", line.trim_end());
+            line.clear();
+            r
+        };
+        write!(line, "{:<w$} {:>7} {:>6}", "interval", "load", "erlang")?;
         for (g, &gw) in self.groups.iter().zip(&gw) {
-            write!(f, " {g:>gw$}")?;
+            write!(line, " {g:>gw$}")?;
         }
-        let cw = tw + ttw + 11;
-        writeln!(
-            f,
+        let heads = ["worst SL erlang % (target)", "worst SL sim % (target)"];
+        // At least as wide as its heading, which short names and targets
+        // would overflow.
+        let cw = (tw + ttw + pw + 2).max(heads[0].chars().count());
+        write!(
+            line,
             " {:>6} {:>5}  {:<cw$} {:<cw$}",
-            "sim", "diff", "worst SL erlang % (target)", "worst SL sim % (target)"
+            "sim", "diff", heads[0], heads[1]
         )?;
+        end_line(f, &mut line)?;
         let not_met = |p: &StaffingPoint| match (p.met, p.out_of_reach.is_empty()) {
             (true, _) => "",
             (false, true) => "  NOT MET",
@@ -854,7 +884,7 @@ impl fmt::Display for StaffingTable {
         for row in &self.intervals {
             let p = &row.point;
             write!(
-                f,
+                line,
                 "{:<w$} {:>7.1} {:>6}",
                 row.label,
                 p.offered_load.iter().sum::<f64>(),
@@ -862,10 +892,10 @@ impl fmt::Display for StaffingTable {
             )?;
             for (k, n) in p.agents_by_group.iter().enumerate() {
                 let gw = gw.get(k).copied().unwrap_or(6);
-                write!(f, " {n:>gw$}")?;
+                write!(line, " {n:>gw$}")?;
             }
-            writeln!(
-                f,
+            write!(
+                line,
                 " {:>6} {:>+5}  {:<cw$} {:<cw$}{}",
                 p.agents_total,
                 p.difference,
@@ -873,6 +903,7 @@ impl fmt::Display for StaffingTable {
                 worst(&p.service_level),
                 not_met(p)
             )?;
+            end_line(f, &mut line)?;
         }
         // The targets out of reach, once (the same in every interval where
         // the type has contacts).
@@ -1696,6 +1727,92 @@ mod tests {
             words.ends_with(" quick 70.0±1.0 (80% in 20 s) quick 85.0±8.0 (80% in 20 s)"),
             "{words}"
         );
+    }
+
+    /// No line of the table ends in spaces, and its service-level columns
+    /// start where their headings do whatever the cells: a half-width of
+    /// 100% or more (few replications) took one character more than its
+    /// slot and pushed the next column out of line, and a short type name
+    /// and target left the slot narrower than its heading.
+    #[test]
+    fn the_table_lines_up_and_has_no_trailing_spaces() {
+        let e = |mean, half_width| Estimate {
+            mean,
+            half_width,
+            n: 2,
+        };
+        let point = |erlang: Estimate, sim: Estimate, met| StaffingPoint {
+            arrival_rates: vec![0.1],
+            offered_load: vec![2.0],
+            erlang_by_type: vec![4],
+            erlang_by_group: vec![4],
+            erlang_total: 4,
+            erlang_service_level: Some(vec![erlang]),
+            agents_by_group: vec![4],
+            agents_total: 4,
+            difference: 0,
+            service_level: vec![sim],
+            met,
+            evaluations: 1,
+            out_of_reach: vec![],
+            reach: vec![None],
+            staffed_to: vec![None],
+        };
+        let rows = [
+            point(e(0.85, 0.02), e(0.85, 0.02), true),
+            point(e(0.5, 6.353), e(0.995, 1.2), true),
+            point(e(0.25, 0.5), e(0.4, 3.0), false),
+        ];
+        let table = StaffingTable {
+            scenario: "extremes".into(),
+            groups: vec!["g".into()],
+            contact_types: vec!["t".into()],
+            targets: vec![ServiceTarget {
+                threshold: 20.0,
+                fraction: 0.8,
+            }],
+            seed: 1,
+            replications: 2,
+            run_length: 3600.0,
+            day_start: None,
+            warm_up: 0.0,
+            confidence: 0.95,
+            rule: MeetRule::Mean,
+            simulated_configurations: 3,
+            intervals: rows
+                .into_iter()
+                .enumerate()
+                .map(|(index, point)| IntervalStaffing {
+                    index,
+                    start: index as f64 * 1800.0,
+                    end: (index + 1) as f64 * 1800.0,
+                    label: format!("row-{index}"),
+                    point,
+                })
+                .collect(),
+        };
+        let text = table.to_string();
+        assert!(
+            text.contains("50.0±635.3") && text.contains("99.5±120.0"),
+            "{text}"
+        );
+        for line in text.lines() {
+            assert!(!line.ends_with(' '), "{line:?}\n{text}");
+        }
+        let lines: Vec<Vec<char>> = text.lines().map(|l| l.chars().collect()).collect();
+        let at = |heading: &str| {
+            let header: String = lines[0].iter().collect();
+            header[..header.find(heading).unwrap()].chars().count()
+        };
+        for col in [at("worst SL erlang"), at("worst SL sim")] {
+            assert_eq!(lines[0][col - 1], ' ', "{text}");
+            for row in &lines[1..4] {
+                assert!(
+                    row[col - 1] == ' ' && row[col] == 't',
+                    "column {col}:\n{text}"
+                );
+            }
+        }
     }
 
     #[test]
