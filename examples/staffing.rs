@@ -43,7 +43,12 @@
 //! simulator, M/M/n or M/M/n+M, common random numbers; see
 //! [`simulated_agents`]) and `sl_sim` its simulated service level, mean ±
 //! half-width of the 95% interval over replications (`--seed S` sets the
-//! seed, default 1). Only service-level targets are simulated.
+//! seed, default 1). Only service-level targets are simulated. An interval
+//! so thin that 2,000 of its arrivals (or 200 handle times) outlast the
+//! simulator's clock (a rate of 1e-9 a second: one arrival in 30 years)
+//! keeps its Erlang answer and is not simulated: its row says so (`not
+//! simulated: …`, a `note` in JSON), and the rest of the table is staffed
+//! as usual.
 //!
 //! `--scenario FILE` staffs a multi-skill scenario (TOML or JSON, see
 //! `skillroute::sim::Scenario`) per report interval with the simulation-based
@@ -396,7 +401,9 @@ fn evaluate(
 /// level reaches it (see `skillroute::staffing::sim`). The patience sets how
 /// long an overloaded queue takes to settle (customers of a 2-day patience
 /// fill it for days), the threshold how long a wait must be watched; both
-/// are capped at `SIM_MAX_ARRIVALS` arrivals per replication. Only
+/// are capped at `SIM_MAX_ARRIVALS` arrivals per replication, and warm-up
+/// and run together at `SIM_MAX_TIME`. An interval too thin for that (see
+/// [`simulated_times`]) is not simulated (`None`). Only
 /// service-level targets are searched; for the others the column is empty
 /// (`None`).
 fn simulated_agents(
@@ -420,14 +427,12 @@ fn simulated_agents(
         threshold,
         fraction,
     };
+    let Some((warm_up, run_length)) =
+        simulated_times(arrival_rate, service_rate, abandon_rate, threshold)
+    else {
+        return Ok(None);
+    };
     let scenario = single_skill_scenario(arrival_rate, service_rate, abandon_rate, target);
-    let aht = 1.0 / service_rate;
-    let patience = abandon_rate.map_or(0.0, |theta| 1.0 / theta);
-    let cap = SIM_MAX_ARRIVALS / arrival_rate;
-    let warm_up = (20.0 * aht).max((5.0 * patience).min(cap / 3.0));
-    let run_length = (200.0 * aht)
-        .max(2_000.0 / arrival_rate)
-        .max((10.0 * patience).max(10.0 * threshold).min(cap - warm_up));
     SimStaffing::new()
         .replications(SIM_REPLICATIONS)
         .run_length(run_length)
@@ -438,6 +443,43 @@ fn simulated_agents(
         .map(Some)
         .map_err(|e| e.to_string())
 }
+
+/// The warm-up and run length of [`simulated_agents`]' replications, or
+/// `None` when the least it needs, 2,000 expected arrivals and 200 handle
+/// times after 20 handle times' warm-up, outlasts `SIM_MAX_TIME`: an
+/// interval of a few arrivals a year (or of handle times of centuries)
+/// cannot be simulated that long, and its row keeps Erlang's answer with
+/// a note ([`NOT_SIMULATED`]) instead of failing the whole table.
+fn simulated_times(
+    arrival_rate: f64,
+    service_rate: f64,
+    abandon_rate: Option<f64>,
+    threshold: f64,
+) -> Option<(f64, f64)> {
+    let aht = 1.0 / service_rate;
+    let patience = abandon_rate.map_or(0.0, |theta| 1.0 / theta);
+    let least = (200.0 * aht).max(2_000.0 / arrival_rate);
+    if 20.0 * aht + least > SIM_MAX_TIME {
+        return None;
+    }
+    let cap = (SIM_MAX_ARRIVALS / arrival_rate).min(SIM_MAX_TIME);
+    let warm_up = (20.0 * aht).max((5.0 * patience).min(cap / 3.0));
+    let run_length = least.max((10.0 * patience).max(10.0 * threshold).min(cap - warm_up));
+    // The warm-up gives way first (never below 20 handle times, which
+    // with `least` fits).
+    let warm_up = warm_up.min(SIM_MAX_TIME - run_length).max(20.0 * aht);
+    Some((warm_up, run_length))
+}
+
+/// The longest a replication of [`simulated_agents`] may last, warm-up and
+/// run (in the profile's time unit): a tenth of the simulator's clock
+/// (`skillroute::TIME_LIMIT`, 1e12), leaving room for what the search
+/// schedules after its horizon.
+const SIM_MAX_TIME: f64 = 1e11;
+
+/// What a profile row that is too thin to simulate says beside its numbers.
+const NOT_SIMULATED: &str =
+    "not simulated: 2,000 arrivals (or 200 handle times) outlast the simulator's clock";
 
 /// Replications per simulated configuration in `--profile`.
 const SIM_REPLICATIONS: u32 = 10;
@@ -705,8 +747,14 @@ fn profile(args: &Args, path: &str, out: &mut impl Write) -> Result<(), Failure>
         let sim = simulated_agents(*rate, mu, args.abandon_rate, &goal, args.seed.unwrap_or(1))
             .map_err(|e| format!("{path}:{line}: interval {name:?}: {e}"))?;
         let sim_sl: Option<Estimate> = sim.as_ref().map(|p| p.service_level[0]);
+        // A service-level target is simulated unless the interval is too
+        // thin to be: then the row says so.
+        let note = match (&goal, &sim) {
+            (Goal::Target(Target::ServiceLevel { .. }), None) => Some(NOT_SIMULATED),
+            _ => None,
+        };
         if args.json {
-            let line = serde_json::json!({
+            let mut line = serde_json::json!({
                 "interval": name,
                 "arrival_rate": rate,
                 "mean_handle_time": aht,
@@ -721,11 +769,14 @@ fn profile(args: &Args, path: &str, out: &mut impl Write) -> Result<(), Failure>
                 "agents_sim": sim.as_ref().map(|p| p.agents_total),
                 "service_level_sim": sim_sl,
             });
+            if let Some(note) = note {
+                line["note"] = note.into();
+            }
             writeln!(out, "{line}")?;
         } else {
             writeln!(
                 out,
-                "{:<wn$} {:>wr$} {:>wa$} {:>10} {:>13} {:>8.4} {:>8} {:>10} {:>9.4} {:>9.4} {:>10} {:>13}",
+                "{:<wn$} {:>wr$} {:>wa$} {:>10} {:>13} {:>8.4} {:>8} {:>10} {:>9.4} {:>9.4} {:>10} {:>13}{}",
                 name,
                 rate,
                 aht,
@@ -742,6 +793,7 @@ fn profile(args: &Args, path: &str, out: &mut impl Write) -> Result<(), Failure>
                     "{:.4}±{:.4}",
                     e.mean, e.half_width
                 )),
+                note.map_or(String::new(), |n| format!("  {n}")),
             )?;
         }
     }
@@ -1304,6 +1356,51 @@ mod tests {
         assert!(p.agents_total >= 10 && p.agents_total <= 11, "{p:?}");
     }
 
+    /// An interval of 1e-9 arrivals a second (one in 30 years) keeps its
+    /// Erlang answer (1 agent: anyone who comes is answered at once) and is
+    /// not simulated, with a note, while the rest of the day is staffed as
+    /// usual: its simulated check ran 2,000 arrivals, 2e12 s, beyond the
+    /// simulator's clock, and the whole table failed on it.
+    #[test]
+    fn a_near_empty_interval_keeps_its_erlang_answer_and_the_table() {
+        let text = "interval,arrival_rate,mean_handle_time\n08:00,0.02,240\n03:00,1e-9,240\n\
+                    09:00,0.055,250\n04:00,2.1e-8,240\n";
+        let table = staffing_text("tiny", text, &SL_80_20).unwrap();
+        let lines: Vec<&str> = table.lines().collect();
+        assert_eq!(lines.len(), 5, "{table}");
+        let thin: Vec<&str> = lines[2].split_whitespace().collect();
+        assert_eq!((thin[0], thin[4], thin[10]), ("03:00", "1", "-"), "{table}");
+        assert!(lines[2].ends_with(NOT_SIMULATED), "{table}");
+        // The thinnest rate that fits is simulated: 1 agent.
+        for busy in [lines[1], lines[3], lines[4]] {
+            let row: Vec<&str> = busy.split_whitespace().collect();
+            assert!(row[10].parse::<u32>().unwrap() >= 1, "{table}");
+            assert!(!busy.contains("not simulated"), "{table}");
+        }
+        assert_lined_up(&table);
+        let json =
+            staffing_text("tiny-json", text, &[&SL_80_20[..], &["--json"]].concat()).unwrap();
+        let rows: Vec<serde_json::Value> = json
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        assert_eq!(rows[1]["agents"], 1);
+        assert!(rows[1]["agents_sim"].is_null(), "{json}");
+        assert_eq!(rows[1]["note"], NOT_SIMULATED);
+        assert!(rows[0].get("note").is_none() && rows[2]["agents_sim"].as_u64() >= Some(1));
+        // Whatever the rate, patience or threshold, a simulated run fits
+        // the clock.
+        for (rate, aht, patience, threshold) in [
+            (2.1e-8, 240.0, None, 20.0),
+            (1e-3, 240.0, Some(1e-12), 1e12),
+            (1.0, 4e8, None, 20.0),
+        ] {
+            let (w, r) = simulated_times(rate, 1.0 / aht, patience, threshold).unwrap();
+            assert!(w >= 20.0 * aht && r >= 2_000.0 / rate && w + r <= SIM_MAX_TIME);
+        }
+        assert_eq!(simulated_times(1.9e-8, 1.0 / 240.0, None, 20.0), None);
+    }
+
     /// The table's columns line up whatever the names and numbers of the
     /// file: an interval named `Monday 08:00-08:30` or a rate written
     /// `0.0333333333333` pushed the rest of its row out of line.
@@ -1349,6 +1446,7 @@ mod tests {
         let header = ends(lines[0]);
         for line in &lines[1..] {
             let line = line.split("  no arrivals").next().unwrap();
+            let line = line.split("  not simulated").next().unwrap();
             let row = ends(line);
             // Names with spaces end twice; compare from the right.
             assert_eq!(

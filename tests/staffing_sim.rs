@@ -23,8 +23,8 @@ use skillroute::sim::{
     ArrivalSpec, PolicySpec, RunOptions, Scenario, ServiceTarget, Shift, Simulation,
 };
 use skillroute::staffing::{
-    MeetRule, SimStaffing, SimStaffingError, StaffingPoint, Target, chained_scenario,
-    single_skill_scenario, staff_erlang_c,
+    MAX_SCENARIO_AGENTS, MeetRule, SimStaffing, SimStaffingError, StaffingPoint, Target,
+    chained_scenario, single_skill_scenario, staff_erlang_c,
 };
 
 /// False-alarm rate of each "analytic value inside the interval" check.
@@ -574,4 +574,70 @@ fn the_erlang_service_level_is_the_erlang_staffings_own() {
         .staff_rates(&scenario, &[lambda])
         .unwrap();
     assert_eq!(at.erlang_service_level.unwrap()[0], sl);
+}
+
+/// A `max_agents` beyond what a simulated scenario holds is refused up
+/// front, naming the setting and the limit: the search failed when it first
+/// simulated that many, with the scenario's `groups[0].count` error, a field
+/// the planner never wrote.
+#[test]
+fn a_max_agents_beyond_the_scenario_limit_is_refused_by_name() {
+    // 1.2 million Erlangs: Erlang C asks for more agents than a scenario holds.
+    let s = single_skill_scenario(1.2, 1e-6, None, TARGET);
+    let e = SimStaffing::new()
+        .max_agents(2_000_000)
+        .replications(2)
+        .run_length(10.0)
+        .staff_rates(&s, &[1.2])
+        .unwrap_err();
+    assert!(
+        matches!(
+            e,
+            SimStaffingError::InvalidConfig {
+                field: "max_agents",
+                ..
+            }
+        ),
+        "{e}"
+    );
+    assert!(
+        e.to_string().contains("max_agents") && e.to_string().contains("1000000"),
+        "{e}"
+    );
+}
+
+/// Groups that together would need more agents than a simulated scenario
+/// holds (two specialist groups of 700,000 Erlangs each, each group allowed
+/// 600,000) are searched within the limit and reported not met, with the
+/// reason, in the table: the search failed on the scenario's
+/// `groups[1].count`.
+#[test]
+fn the_groups_together_stay_within_the_scenario_limit() {
+    let (lambda, mu) = (0.7, 1e-6);
+    let s = chained_scenario(2, 1, lambda, mu, None, TARGET);
+    // The limit is the simulator's: one agent more is refused.
+    let mut over = s.clone();
+    over.groups[0].count = MAX_SCENARIO_AGENTS + 1;
+    let e = over.validate().unwrap_err().to_string();
+    assert!(e.contains("groups[0].count"), "{e}");
+    let table = SimStaffing::new()
+        .max_agents(600_000)
+        .replications(2)
+        .run_length(10.0)
+        .warm_up(0.0)
+        .parallel(false)
+        .staff(&s)
+        .unwrap();
+    let text = table.to_string();
+    assert!(
+        text.contains("NOT MET (needs over 1,000,000 agents)"),
+        "{text}"
+    );
+    let p = &table.intervals[0].point;
+    let held: u64 = p.agents_by_group.iter().map(|&n| u64::from(n.max(1))).sum();
+    assert!(held <= u64::from(MAX_SCENARIO_AGENTS), "{held}");
+    assert!(p.agents_by_group.iter().all(|&n| n > 400_000), "{p:?}");
+    assert!(!p.met && p.agent_limit, "{p:?}");
+    // Erlang's staffing (700,000 and more per group) is not simulated.
+    assert!(p.erlang_total > MAX_SCENARIO_AGENTS && p.erlang_service_level.is_none());
 }

@@ -122,6 +122,14 @@
 //! * Under [`PolicySpec::SkillExpansion`],
 //!   the groups tried for a type include those eligible after the widest
 //!   relaxation.
+//! * A simulated scenario holds at most [`MAX_SCENARIO_AGENTS`] agents over
+//!   all its groups (a group staffed with 0 counts 1). The search keeps
+//!   within it: its start is scaled down to fit, the Erlang staffing is not
+//!   simulated beyond it, and no agent is added past it; an interval that
+//!   would need more is reported not met, with
+//!   [`StaffingPoint::agent_limit`] set. A [`SimStaffing::max_agents`]
+//!   above it is refused ([`SimStaffingError::InvalidConfig`]): no group
+//!   could be simulated with that many.
 //!
 //! # Cost
 //!
@@ -153,7 +161,7 @@
 //! ```
 
 use std::collections::{BTreeMap, HashMap};
-use std::fmt;
+use std::fmt::{self, Write as _};
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -163,6 +171,12 @@ use crate::sim::{
     ArrivalSpec, ContactTypeSpec, Dist, Estimate, GroupSpec, PolicySpec, Replication, RunOptions,
     Scenario, ScenarioError, ServiceTarget, Shift, SimError, Simulation, clock_label,
 };
+
+/// The most agents a configuration of the search may have over all its
+/// groups: the simulator's limit for a scenario (1,000,000; beyond it a
+/// scenario is refused, naming `groups[i].count`, a field the search and
+/// not the planner wrote).
+pub const MAX_SCENARIO_AGENTS: u32 = 1_000_000;
 
 /// Why a simulation-based staffing search was refused or stopped. Each
 /// variant names what is at fault; all are fatal for the search (nothing is
@@ -355,8 +369,11 @@ impl SimStaffing {
         self
     }
 
-    /// The most agents any group may get (≥ 1); an interval that needs more
-    /// is reported with `met = false`.
+    /// The most agents any group may get (≥ 1, at most
+    /// [`MAX_SCENARIO_AGENTS`]); an interval that needs more is reported
+    /// with `met = false`. All the groups together are held to
+    /// [`MAX_SCENARIO_AGENTS`] as well (see
+    /// [Assumptions](self#assumptions)).
     pub fn max_agents(mut self, n: u32) -> Self {
         self.max_agents = n;
         self
@@ -463,6 +480,13 @@ impl SimStaffing {
         }
         if self.max_agents == 0 {
             return bad("max_agents", 0.0, "at least 1");
+        }
+        if self.max_agents > MAX_SCENARIO_AGENTS {
+            return bad(
+                "max_agents",
+                self.max_agents as f64,
+                "at most 1000000 (MAX_SCENARIO_AGENTS, the most agents a simulated scenario holds)",
+            );
         }
         if self.max_evaluations == 0 {
             return bad("max_evaluations", 0.0, "at least 1");
@@ -667,9 +691,15 @@ pub struct StaffingPoint {
     /// confidence interval over replications; NaN/`null` for a type without
     /// arrivals).
     pub service_level: Vec<Estimate>,
-    /// Whether every target is met (false if the search hit `max_agents` or
-    /// `max_evaluations` first, or some target is out of reach).
+    /// Whether every target is met (false if the search hit `max_agents`,
+    /// [`MAX_SCENARIO_AGENTS`] or `max_evaluations` first, or some target
+    /// is out of reach).
     pub met: bool,
+    /// Whether a target is still missed because the search reached
+    /// [`MAX_SCENARIO_AGENTS`], the most agents a simulated scenario holds
+    /// over all its groups: the interval needs more than can be simulated.
+    #[serde(default)]
+    pub agent_limit: bool,
     /// Configurations simulated by the search.
     pub evaluations: u32,
     /// The types with contacts in the interval whose target no staffing
@@ -827,34 +857,65 @@ impl fmt::Display for StaffingTable {
             MeetRule::LowerBound => e.mean - e.half_width.max(0.0) - t.fraction,
             MeetRule::Mean => e.mean - t.fraction,
         };
-        let worst = |sl: &[Estimate]| {
+        let worst_type = |sl: &[Estimate]| {
             (0..sl.len().min(judged.len()))
                 .filter(|&k| sl[k].mean.is_finite())
                 .min_by(|&j, &k| margin(&sl[j], &judged[j]).total_cmp(&margin(&sl[k], &judged[k])))
-                .map_or("-".to_string(), |k| {
-                    let name = &self.contact_types[k];
-                    format!("{name:<tw$} {:<9} {:<ttw$}", percent(&sl[k]), targets[k])
-                })
         };
-        write!(f, "{:<w$} {:>7} {:>6}", "interval", "load", "erlang")?;
+        // The service-level slot as wide as its widest cell (at least 9,
+        // `100.0±0.0`): few replications or a high confidence give
+        // half-widths of 100% and more, which overflowed a fixed 9.
+        let pw = self
+            .intervals
+            .iter()
+            .flat_map(|r| {
+                let p = &r.point;
+                [
+                    p.erlang_service_level.as_deref(),
+                    Some(&p.service_level[..]),
+                ]
+            })
+            .flatten()
+            .filter_map(|sl| worst_type(sl).map(|k| percent(&sl[k]).chars().count()))
+            .fold(9, usize::max);
+        let worst = |sl: &[Estimate]| {
+            worst_type(sl).map_or("-".to_string(), |k| {
+                let name = &self.contact_types[k];
+                format!("{name:<tw$} {:<pw$} {:<ttw$}", percent(&sl[k]), targets[k])
+            })
+        };
+        // Each line is built whole and written without the padding of its
+        // last cell: no line ends in spaces.
+        let mut line = String::new();
+        let end_line = |f: &mut fmt::Formatter<'_>, line: &mut String| {
+            let r = writeln!(f, "{}", line.trim_end());
+            line.clear();
+            r
+        };
+        write!(line, "{:<w$} {:>7} {:>6}", "interval", "load", "erlang")?;
         for (g, &gw) in self.groups.iter().zip(&gw) {
-            write!(f, " {g:>gw$}")?;
+            write!(line, " {g:>gw$}")?;
         }
-        let cw = tw + ttw + 11;
-        writeln!(
-            f,
+        let heads = ["worst SL erlang % (target)", "worst SL sim % (target)"];
+        // At least as wide as its heading, which short names and targets
+        // would overflow.
+        let cw = (tw + ttw + pw + 2).max(heads[0].chars().count());
+        write!(
+            line,
             " {:>6} {:>5}  {:<cw$} {:<cw$}",
-            "sim", "diff", "worst SL erlang % (target)", "worst SL sim % (target)"
+            "sim", "diff", heads[0], heads[1]
         )?;
+        end_line(f, &mut line)?;
         let not_met = |p: &StaffingPoint| match (p.met, p.out_of_reach.is_empty()) {
             (true, _) => "",
+            (false, _) if p.agent_limit => "  NOT MET (needs over 1,000,000 agents)",
             (false, true) => "  NOT MET",
             (false, false) => "  NOT MET (out of reach)",
         };
         for row in &self.intervals {
             let p = &row.point;
             write!(
-                f,
+                line,
                 "{:<w$} {:>7.1} {:>6}",
                 row.label,
                 p.offered_load.iter().sum::<f64>(),
@@ -862,10 +923,10 @@ impl fmt::Display for StaffingTable {
             )?;
             for (k, n) in p.agents_by_group.iter().enumerate() {
                 let gw = gw.get(k).copied().unwrap_or(6);
-                write!(f, " {n:>gw$}")?;
+                write!(line, " {n:>gw$}")?;
             }
-            writeln!(
-                f,
+            write!(
+                line,
                 " {:>6} {:>+5}  {:<cw$} {:<cw$}{}",
                 p.agents_total,
                 p.difference,
@@ -873,6 +934,7 @@ impl fmt::Display for StaffingTable {
                 worst(&p.service_level),
                 not_met(p)
             )?;
+            end_line(f, &mut line)?;
         }
         // The targets out of reach, once (the same in every interval where
         // the type has contacts).
@@ -1291,17 +1353,35 @@ impl<'a> Model<'a> {
         for s in &mut start {
             *s = (*s).min(self.cfg.max_agents);
         }
+        // Within the scenario's limit: scaled (in integers, rounding down)
+        // into the room the groups at 0, which keep one agent, leave.
+        let limit = u64::from(MAX_SCENARIO_AGENTS);
+        if scenario_agents(&start) > limit {
+            let zeros = start.iter().filter(|&&n| n == 0).count() as u64;
+            let sum: u64 = start.iter().map(|&n| u64::from(n)).sum();
+            for s in &mut start {
+                *s = (u64::from(*s) * (limit - zeros) / sum) as u32;
+            }
+            // A group rounded down to 0 still keeps its one agent.
+            while scenario_agents(&start) > limit {
+                if let Some(most) = start.iter_mut().max() {
+                    *most -= 1;
+                }
+            }
+        }
 
         let mut search = Search {
             model: self,
             rates,
             cache: HashMap::new(),
             evaluations: 0,
+            at_limit: false,
         };
         // The Erlang staffing as it is: not simulated where a group's
         // Erlang count exceeds `max_agents` (a capped staffing's service
         // level is not the Erlang staffing's).
-        let erlang_in_bounds = erlang_by_group.iter().all(|&n| n <= self.cfg.max_agents);
+        let erlang_in_bounds = erlang_by_group.iter().all(|&n| n <= self.cfg.max_agents)
+            && scenario_agents(&erlang_by_group) <= limit;
         let erlang_service_level =
             if self.cfg.simulate_erlang && erlang_total > 0 && erlang_in_bounds {
                 Some(
@@ -1330,6 +1410,7 @@ impl<'a> Model<'a> {
             // A type out of reach misses its own target wherever it has
             // contacts (where it has none it is not judged).
             met: eval.met() && out_of_reach.is_empty(),
+            agent_limit: search.at_limit && !eval.met(),
             service_level: eval.sl,
             evaluations: search.evaluations,
             out_of_reach,
@@ -1408,12 +1489,20 @@ impl<'a> Model<'a> {
     }
 }
 
+/// The agents of a configuration's scenario: a group at 0 keeps one agent
+/// who never logs in.
+fn scenario_agents(counts: &[u32]) -> u64 {
+    counts.iter().map(|&n| u64::from(n.max(1))).sum()
+}
+
 /// One interval's search state.
 struct Search<'m, 'a> {
     model: &'m Model<'a>,
     rates: &'m [f64],
     cache: HashMap<Vec<u32>, Eval>,
     evaluations: u32,
+    /// Whether an agent was not added for [`MAX_SCENARIO_AGENTS`].
+    at_limit: bool,
 }
 
 impl Search<'_, '_> {
@@ -1461,6 +1550,12 @@ impl Search<'_, '_> {
                     c
                 })
                 .collect();
+            let before = configs.len();
+            let configs: Vec<Vec<u32>> = configs
+                .into_iter()
+                .filter(|c| scenario_agents(c) <= u64::from(MAX_SCENARIO_AGENTS))
+                .collect();
+            self.at_limit |= configs.len() < before;
             if configs.is_empty() {
                 break;
             }
@@ -1641,6 +1736,7 @@ mod tests {
             // "quick" is 0.03 short (0.77), "careful" 0.004 over (0.929).
             service_level: vec![e(0.85, 0.08), e(0.93, 0.001)],
             met: true,
+            agent_limit: false,
             evaluations: 3,
             out_of_reach: vec![],
             reach: vec![None; 2],
@@ -1696,6 +1792,93 @@ mod tests {
             words.ends_with(" quick 70.0±1.0 (80% in 20 s) quick 85.0±8.0 (80% in 20 s)"),
             "{words}"
         );
+    }
+
+    /// No line of the table ends in spaces, and its service-level columns
+    /// start where their headings do whatever the cells: a half-width of
+    /// 100% or more (few replications) took one character more than its
+    /// slot and pushed the next column out of line, and a short type name
+    /// and target left the slot narrower than its heading.
+    #[test]
+    fn the_table_lines_up_and_has_no_trailing_spaces() {
+        let e = |mean, half_width| Estimate {
+            mean,
+            half_width,
+            n: 2,
+        };
+        let point = |erlang: Estimate, sim: Estimate, met| StaffingPoint {
+            arrival_rates: vec![0.1],
+            offered_load: vec![2.0],
+            erlang_by_type: vec![4],
+            erlang_by_group: vec![4],
+            erlang_total: 4,
+            erlang_service_level: Some(vec![erlang]),
+            agents_by_group: vec![4],
+            agents_total: 4,
+            difference: 0,
+            service_level: vec![sim],
+            met,
+            agent_limit: false,
+            evaluations: 1,
+            out_of_reach: vec![],
+            reach: vec![None],
+            staffed_to: vec![None],
+        };
+        let rows = [
+            point(e(0.85, 0.02), e(0.85, 0.02), true),
+            point(e(0.5, 6.353), e(0.995, 1.2), true),
+            point(e(0.25, 0.5), e(0.4, 3.0), false),
+        ];
+        let table = StaffingTable {
+            scenario: "extremes".into(),
+            groups: vec!["g".into()],
+            contact_types: vec!["t".into()],
+            targets: vec![ServiceTarget {
+                threshold: 20.0,
+                fraction: 0.8,
+            }],
+            seed: 1,
+            replications: 2,
+            run_length: 3600.0,
+            day_start: None,
+            warm_up: 0.0,
+            confidence: 0.95,
+            rule: MeetRule::Mean,
+            simulated_configurations: 3,
+            intervals: rows
+                .into_iter()
+                .enumerate()
+                .map(|(index, point)| IntervalStaffing {
+                    index,
+                    start: index as f64 * 1800.0,
+                    end: (index + 1) as f64 * 1800.0,
+                    label: format!("row-{index}"),
+                    point,
+                })
+                .collect(),
+        };
+        let text = table.to_string();
+        assert!(
+            text.contains("50.0±635.3") && text.contains("99.5±120.0"),
+            "{text}"
+        );
+        for line in text.lines() {
+            assert!(!line.ends_with(' '), "{line:?}\n{text}");
+        }
+        let lines: Vec<Vec<char>> = text.lines().map(|l| l.chars().collect()).collect();
+        let at = |heading: &str| {
+            let header: String = lines[0].iter().collect();
+            header[..header.find(heading).unwrap()].chars().count()
+        };
+        for col in [at("worst SL erlang"), at("worst SL sim")] {
+            assert_eq!(lines[0][col - 1], ' ', "{text}");
+            for row in &lines[1..4] {
+                assert!(
+                    row[col - 1] == ' ' && row[col] == 't',
+                    "column {col}:\n{text}"
+                );
+            }
+        }
     }
 
     #[test]
