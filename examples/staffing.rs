@@ -48,7 +48,9 @@
 //! simulator's clock (a rate of 1e-9 a second: one arrival in 30 years)
 //! keeps its Erlang answer and is not simulated: its row says so (`not
 //! simulated: …`, a `note` in JSON), and the rest of the table is staffed
-//! as usual.
+//! as usual. A load below 1e-100 Erlangs, where Erlang's formulas stop, is
+//! evaluated at 1e-100 (1 agent, no wait), with a note. Numbers of the file
+//! below 1e-4 or from 1e15 are printed in exponent form (`1e-200`).
 //!
 //! `--scenario FILE` staffs a multi-skill scenario (TOML or JSON, see
 //! `skillroute::sim::Scenario`) per report interval with the simulation-based
@@ -72,8 +74,8 @@ mod pipe;
 
 use skillroute::sim::{Estimate, Scenario, ServiceTarget};
 use skillroute::staffing::{
-    ErlangA, ErlangC, SimStaffing, StaffingPoint, Target, single_skill_scenario, staff_erlang_a,
-    staff_erlang_c,
+    ErlangA, ErlangC, MIN_OFFERED_LOAD, SimStaffing, StaffingPoint, Target, single_skill_scenario,
+    staff_erlang_a, staff_erlang_c,
 };
 use std::io::Write;
 use std::process::ExitCode;
@@ -703,14 +705,8 @@ fn profile(args: &Args, path: &str, out: &mut impl Write) -> Result<(), Failure>
             .iter()
             .map(|r| r.1.chars().count())
             .fold(12, usize::max),
-        rate: rows
-            .iter()
-            .map(|r| r.2.to_string().len())
-            .fold(12, usize::max),
-        aht: rows
-            .iter()
-            .map(|r| r.3.to_string().len())
-            .fold(10, usize::max),
+        rate: rows.iter().map(|r| given(r.2).len()).fold(12, usize::max),
+        aht: rows.iter().map(|r| given(r.3).len()).fold(10, usize::max),
     };
     let Widths {
         name: wn,
@@ -742,17 +738,22 @@ fn profile(args: &Args, path: &str, out: &mut impl Write) -> Result<(), Failure>
             continue;
         }
         let mu = 1.0 / aht;
-        let m = evaluate(*rate, mu, args.abandon_rate, &goal, args.threshold)
+        let (erlang_rate, tiny) = erlang_rate(*rate, mu);
+        let m = evaluate(erlang_rate, mu, args.abandon_rate, &goal, args.threshold)
             .map_err(|e| format!("{path}:{line}: interval {name:?}: {e}"))?;
         let sim = simulated_agents(*rate, mu, args.abandon_rate, &goal, args.seed.unwrap_or(1))
             .map_err(|e| format!("{path}:{line}: interval {name:?}: {e}"))?;
         let sim_sl: Option<Estimate> = sim.as_ref().map(|p| p.service_level[0]);
         // A service-level target is simulated unless the interval is too
         // thin to be: then the row says so.
-        let note = match (&goal, &sim) {
-            (Goal::Target(Target::ServiceLevel { .. }), None) => Some(NOT_SIMULATED),
-            _ => None,
-        };
+        let mut notes: Vec<&str> = Vec::new();
+        if tiny {
+            notes.push(TINY_LOAD);
+        }
+        if let (Goal::Target(Target::ServiceLevel { .. }), None) = (&goal, &sim) {
+            notes.push(NOT_SIMULATED);
+        }
+        let note = (!notes.is_empty()).then(|| notes.join("; "));
         if args.json {
             let mut line = serde_json::json!({
                 "interval": name,
@@ -769,8 +770,8 @@ fn profile(args: &Args, path: &str, out: &mut impl Write) -> Result<(), Failure>
                 "agents_sim": sim.as_ref().map(|p| p.agents_total),
                 "service_level_sim": sim_sl,
             });
-            if let Some(note) = note {
-                line["note"] = note.into();
+            if let Some(note) = &note {
+                line["note"] = note.as_str().into();
             }
             writeln!(out, "{line}")?;
         } else {
@@ -778,8 +779,8 @@ fn profile(args: &Args, path: &str, out: &mut impl Write) -> Result<(), Failure>
                 out,
                 "{:<wn$} {:>wr$} {:>wa$} {:>10} {:>13} {:>8.4} {:>8} {:>10} {:>9.4} {:>9.4} {:>10} {:>13}{}",
                 name,
-                rate,
-                aht,
+                given(*rate),
+                given(*aht),
                 fit(rate * aht, 2, 10),
                 m.agents,
                 m.p_wait,
@@ -811,6 +812,37 @@ fn fit(v: f64, decimals: usize, width: usize) -> String {
         format!("{v:.4e}")
     }
 }
+
+/// A number of the file as written (`0.0333`, `240`), or in exponent
+/// form below 1e-4 or from 1e15 (`1e-200`), where Rust's plain form runs
+/// to hundreds of digits and pushes the table apart.
+fn given(x: f64) -> String {
+    if x != 0.0 && !(1e-4..1e15).contains(&x.abs()) {
+        format!("{x:e}")
+    } else {
+        x.to_string()
+    }
+}
+
+/// The arrival rate Erlang's formulas are evaluated at, and whether it is
+/// not `rate`: a load below [`MIN_OFFERED_LOAD`] (1e-100 Erlangs, where the
+/// formulas stop) is evaluated at that load. Their figures there are those
+/// of any thinner load to far more places than the table prints (1 agent,
+/// no wait), so one idle interval does not fail the whole day's table.
+fn erlang_rate(rate: f64, service_rate: f64) -> (f64, bool) {
+    if rate / service_rate >= MIN_OFFERED_LOAD {
+        return (rate, false);
+    }
+    let mut r = MIN_OFFERED_LOAD * service_rate;
+    // The product may round below the bound that `λ/μ` is checked by.
+    while r / service_rate < MIN_OFFERED_LOAD {
+        r = r.next_up();
+    }
+    (r, true)
+}
+
+/// What a profile row whose load is below [`MIN_OFFERED_LOAD`] says.
+const TINY_LOAD: &str = "load below 1e-100 Erlangs: Erlang figures at 1e-100";
 
 /// The widths of the table's first three columns (the file's own:
 /// interval, arrival rate, handle time).
@@ -1401,6 +1433,50 @@ mod tests {
         assert_eq!(simulated_times(1.9e-8, 1.0 / 240.0, None, 20.0), None);
     }
 
+    /// A load below the Erlang formulas' 1e-100 Erlangs (a rate of
+    /// 1e-200 a second) keeps the table: that row is evaluated at 1e-100
+    /// (1 agent, no wait) with a note, and its rate is printed `1e-200`,
+    /// not in 200 digits. It failed the whole table ("offered_load =
+    /// 2.4e-198 is outside the supported range").
+    #[test]
+    fn a_load_below_erlangs_range_keeps_the_table() {
+        let text = "interval,arrival_rate,mean_handle_time\n08:00,0.02,240\n03:00,1e-200,240\n";
+        let table = staffing_text("tinier", text, &SL_80_20).unwrap();
+        assert_lined_up(&table);
+        let row: Vec<&str> = table.lines().nth(2).unwrap().split_whitespace().collect();
+        assert_eq!(
+            (row[0], row[1], row[4], row[5]),
+            ("03:00", "1e-200", "1", "0.0000"),
+            "{table}"
+        );
+        assert!(table.lines().nth(2).unwrap().contains(TINY_LOAD), "{table}");
+        assert!(!table.lines().nth(1).unwrap().contains("note"), "{table}");
+        for abandon in [None, Some("0.01")] {
+            let mut flags = vec!["--json"];
+            flags.extend_from_slice(&SL_80_20);
+            if let Some(theta) = abandon {
+                flags.extend_from_slice(&["--abandon-rate", theta]);
+            }
+            let json = staffing_text("tinier-json", text, &flags).unwrap();
+            let rows: Vec<serde_json::Value> = json
+                .lines()
+                .map(|l| serde_json::from_str(l).unwrap())
+                .collect();
+            assert_eq!(
+                (rows[1]["agents"].as_u64(), rows[1]["arrival_rate"].as_f64()),
+                (Some(1), Some(1e-200))
+            );
+            let note = rows[1]["note"].as_str().unwrap();
+            assert!(
+                note.contains(TINY_LOAD) && note.contains(NOT_SIMULATED),
+                "{note}"
+            );
+        }
+        assert_eq!(erlang_rate(0.02, 0.25), (0.02, false));
+        let (r, tiny) = erlang_rate(1e-200, 1.0 / 240.0);
+        assert!(tiny && r * 240.0 >= 1e-100 && r * 240.0 < 1.0000001e-100);
+    }
+
     /// The table's columns line up whatever the names and numbers of the
     /// file: an interval named `Monday 08:00-08:30` or a rate written
     /// `0.0333333333333` pushed the rest of its row out of line.
@@ -1447,6 +1523,7 @@ mod tests {
         for line in &lines[1..] {
             let line = line.split("  no arrivals").next().unwrap();
             let line = line.split("  not simulated").next().unwrap();
+            let line = line.split("  load below").next().unwrap();
             let row = ends(line);
             // Names with spaces end twice; compare from the right.
             assert_eq!(
