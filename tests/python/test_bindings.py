@@ -133,6 +133,44 @@ class Bindings(unittest.TestCase):
         # Holding the lock, one merge (a third of the time) is one gap.
         self.assertLess(max(gaps), took / 6, (round(max(gaps), 3), round(took, 3)))
 
+    def test_loading_a_long_trace_lets_other_threads_run(self):
+        """Reading a scenario's arrival trace runs without the interpreter's
+        lock: while check, warnings and tasks read a long one, another
+        Python thread is not held up for a whole read."""
+        with open(CENTER) as f:
+            text = f.read()
+        arrivals = text[text.index("arrivals = "):].split("\n", 1)[0]
+        traced = text.replace(arrivals, 'arrivals = { kind = "trace", file = "day.csv" }', 1)
+        self.assertNotEqual(traced, text)
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "center.toml")
+            with open(path, "w") as f:
+                f.write(traced)
+            with open(os.path.join(d, "day.csv"), "w") as f:
+                f.write("time\n")
+                f.writelines(f"{i * 0.03:.2f}\n" for i in range(1_000_000))
+            stamps, done = [], threading.Event()
+
+            def load_in_turn():
+                try:
+                    skillroute.check(path)
+                    skillroute.warnings(path)
+                    skillroute.tasks(path, TASKS)
+                finally:
+                    done.set()
+
+            worker = threading.Thread(target=load_in_turn)
+            start = time.perf_counter()
+            worker.start()
+            while not done.is_set():
+                stamps.append(time.perf_counter())
+                time.sleep(0.001)
+            worker.join()
+            took = time.perf_counter() - start
+        gaps = [b - a for a, b in zip([start] + stamps, stamps)]
+        # Holding the lock, one of the three reads is one gap.
+        self.assertLess(max(gaps), took / 6, (round(max(gaps), 3), round(took, 3)))
+
     def test_compare_pairs_two_policies(self):
         c = json.loads(skillroute.compare(
             CENTER, "longest-idle-agent", "optimal-assignment", self.lines, TASKS))
