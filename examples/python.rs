@@ -24,7 +24,7 @@
 //! | --- | --- |
 //! | `policies()` | the built-in policies' names |
 //! | `check(scenario)` | the scenario's canonical JSON, or `ValueError` naming the bad field |
-//! | `tasks(scenario, tasks)` | each task's replications, as `(start, end)` |
+//! | `tasks(scenario, tasks)` | each task's replications, as `(start, end)`; at most 1,000,000 tasks |
 //! | `run_task(scenario, task, tasks, policies=None)` | task `task` of `tasks`: one JSON line per replication and policy, the lines `simulate --tasks M --task N` writes |
 //! | `merge(scenario, lines, tasks, policies=None, confidence=0.95)` | `{policy: report JSON}`, the bytes a single run gives; `MissingTasks` (a `ValueError`, tasks in `.args[1]`) if a replication is missing |
 //! | `run(scenario, policies=None, confidence=0.95)` | the single run in this process (replications in parallel): `{policy: report JSON}` |
@@ -110,9 +110,20 @@ fn warnings(py: Python<'_>, scenario: &str) -> PyResult<Vec<String>> {
     py.detach(|| Ok(parse(scenario)?.scenario().warnings()))
 }
 
-/// Each task's share of the replications, as `(start, end)`.
+/// The most tasks [`tasks`] lists: more than a job array or an indexed job
+/// of any scheduler runs, and a bound on the list (a scenario may have
+/// 2³² − 1 replications, and a list of as many tasks would take 32 GB).
+const MAX_TASKS: u32 = 1_000_000;
+
+/// Each task's share of the replications, as `(start, end)`; more than
+/// 1,000,000 tasks is a `ValueError`.
 #[pyfunction]
 fn tasks(py: Python<'_>, scenario: &str, tasks: u32) -> PyResult<Vec<(u32, u32)>> {
+    if tasks > MAX_TASKS {
+        return Err(value_error(format!(
+            "tasks: must be at most {MAX_TASKS}, got {tasks}"
+        )));
+    }
     py.detach(|| {
         let sim = parse(scenario)?;
         (0..tasks.max(1))

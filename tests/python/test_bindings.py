@@ -102,6 +102,39 @@ class Bindings(unittest.TestCase):
         joined = ",\n".join(merged[name] for name in skillroute.policies())
         self.assertEqual(written, "[\n" + joined + "\n]\n")
 
+    def test_a_task_list_too_long_to_hold_is_refused(self):
+        """tasks lists at most a million tasks: 2**32 - 1 tasks of a scenario
+        with as many replications would take 32 GB. Called in a process
+        whose memory is capped, so that a list that grows fails the test
+        rather than the machine."""
+        with open(CENTER) as f:
+            text = f.read()
+        huge = text.replace("replications = 20", "replications = 4294967295", 1)
+        self.assertNotEqual(huge, text)
+        child = "\n".join([
+            "import resource, sys",
+            "resource.setrlimit(resource.RLIMIT_AS, (4 << 30, 4 << 30))",
+            f"sys.path.insert(0, {os.path.dirname(skillroute.__file__)!r})",
+            "import skillroute",
+            "scenario = sys.stdin.read()",
+            "print(skillroute.tasks(scenario, 3))",
+            "for tasks in (1_000_001, 4294967295):",
+            "    try:",
+            "        skillroute.tasks(scenario, tasks)",
+            "    except ValueError as e:",
+            "        print(e)",
+        ])
+        done = subprocess.run([sys.executable, "-c", child], input=huge,
+                              capture_output=True, text=True, timeout=120)
+        self.assertEqual(done.returncode, 0, done.stderr[-500:])
+        listed, *refused = done.stdout.splitlines()
+        self.assertEqual(listed, "[(0, 1431655765), (1431655765, 2863311530), "
+                                 "(2863311530, 4294967295)]")
+        self.assertEqual(refused, [
+            "tasks: must be at most 1000000, got 1000001",
+            "tasks: must be at most 1000000, got 4294967295",
+        ])
+
     def test_a_missing_task_is_named(self):
         kept = self.parts[0] + self.parts[2]
         with self.assertRaises(skillroute.MissingTasks) as caught:
