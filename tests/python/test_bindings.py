@@ -303,6 +303,33 @@ class Replay(unittest.TestCase):
         self.assertEqual(done.returncode, 2)
         self.assertIn(b"line 3", done.stderr)
 
+    def test_a_byte_order_mark_is_skipped(self):
+        with open(DEMO_LOG, "rb") as f:
+            log = f.read()
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "log.jsonl")
+            with open(path, "wb") as f:
+                f.write(b"\xef\xbb\xbf" + log)
+            marked = self.replay(path)
+        self.assertEqual(marked.returncode, 0, marked.stderr)
+        self.assertEqual(marked.stdout, self.replay(DEMO_LOG).stdout)
+
+    def test_a_bad_record_is_placed_by_its_line_and_column(self):
+        """serde's place is in the one-line record, always its line 1: the
+        error names the log's line and the column in it, nothing else."""
+        with open(DEMO_LOG, "rb") as f:
+            head = f.read().splitlines(keepends=True)[:2]
+        for record, column in ((b'{"time":3,"event"}', 18), (b'{"time":3,"event":"Nope"}', 24)):
+            with tempfile.TemporaryDirectory() as d:
+                path = os.path.join(d, "log.jsonl")
+                with open(path, "wb") as f:
+                    f.write(b"".join(head) + record + b"\n")
+                done = self.replay(path)
+            self.assertEqual(done.returncode, 2)
+            (message,) = done.stderr.decode().splitlines()
+            self.assertTrue(message.startswith(f"replay: line 3, column {column}: "), message)
+            self.assertNotIn("line 1", message)
+
     def test_a_second_log_is_refused_not_dropped(self):
         done = self.replay(DEMO_LOG, DEMO_LOG)
         self.assertEqual(done.returncode, 2, done.stdout[:200])
