@@ -565,16 +565,19 @@ fn traces_are_read_and_checked() {
         w.ends_with("not simulated: \"Bill\" (1, first at line 3)"),
         "{w}"
     );
-    let e = message("unclosed.csv");
-    assert!(
-        e.contains(":1: a quoted field has no closing quote on its line"),
-        "{e}"
-    );
-    let e = message("after-quote.csv");
-    assert!(
-        e.contains(":2: \"ll\" after a closing quote: a quoted field ends at its comma"),
-        "{e}"
-    );
+    for (file, said) in [
+        (
+            "unclosed.csv",
+            ":1: a quoted field has no closing quote on its line",
+        ),
+        (
+            "after-quote.csv",
+            ":2: \"ll\" after a closing quote: a quoted field ends at its comma",
+        ),
+    ] {
+        let e = message(file);
+        assert!(e.contains(said), "{file}: {e}");
+    }
     assert_eq!(trace("ok.csv").unwrap().warnings(), Vec::<String>::new());
     assert!(message("first.csv").contains(":1: \"1O\" is not a number"));
     assert!(message("negative.csv").contains(":2: time -1 is not finite and >= 0"));
