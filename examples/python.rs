@@ -24,15 +24,16 @@
 //! | --- | --- |
 //! | `policies()` | the built-in policies' names |
 //! | `check(scenario)` | the scenario's canonical JSON, or `ValueError` naming the bad field |
-//! | `tasks(scenario, tasks)` | each task's replications, as `(start, end)` |
+//! | `tasks(scenario, tasks)` | each task's replications, as `(start, end)`; at most 1,000,000 tasks |
 //! | `run_task(scenario, task, tasks, policies=None)` | task `task` of `tasks`: one JSON line per replication and policy, the lines `simulate --tasks M --task N` writes |
 //! | `merge(scenario, lines, tasks, policies=None, confidence=0.95)` | `{policy: report JSON}`, the bytes a single run gives; `MissingTasks` (a `ValueError`, tasks in `.args[1]`) if a replication is missing |
 //! | `run(scenario, policies=None, confidence=0.95)` | the single run in this process (replications in parallel): `{policy: report JSON}` |
 //! | `compare(scenario, base, other, lines, tasks, confidence=0.95)` | the paired comparison of two policies' merged replications, as JSON |
 //!
 //! `policies`: built-in names, or `["all"]`; none means the scenario's own.
-//! The simulation, and `merge`'s and `compare`'s reading of the lines, run
-//! without the interpreter's lock, so threads run tasks side by side too.
+//! The simulation, reading the scenario (and its arrival traces), and
+//! `merge`'s and `compare`'s reading of the lines run without the
+//! interpreter's lock, so threads run tasks side by side too.
 //! A scenario given as one line without `=` is a path: one that names no
 //! file is a `ValueError` that says so. Built only with the `python` feature, so that
 //! the library vendors embed does not depend on pyo3.
@@ -56,10 +57,16 @@ fn value_error(e: impl std::fmt::Display) -> PyErr {
     PyValueError::new_err(e.to_string())
 }
 
+/// [`parse`] without the interpreter's lock: an arrival trace of millions
+/// of rows takes a while to read, and other threads go on meanwhile.
+fn load(py: Python<'_>, scenario: &str) -> PyResult<Simulation> {
+    py.detach(|| parse(scenario))
+}
+
 /// A scenario from its text (TOML, or JSON if it starts with `{`) or, if
 /// the string names a file, from that file (whose folder then anchors the
 /// scenario's relative paths, such as an arrival trace).
-fn load(scenario: &str) -> PyResult<Simulation> {
+fn parse(scenario: &str) -> PyResult<Simulation> {
     let text = scenario.trim_start();
     let parsed = if text.starts_with('{') {
         Scenario::from_json_str(text)
@@ -90,29 +97,43 @@ fn policies() -> Vec<&'static str> {
 
 /// The scenario, checked, as canonical JSON (what a worker needs).
 #[pyfunction]
-fn check(scenario: &str) -> PyResult<String> {
-    Ok(load(scenario)?.scenario().to_json_string())
+fn check(py: Python<'_>, scenario: &str) -> PyResult<String> {
+    Ok(load(py, scenario)?.scenario().to_json_string())
 }
 
 /// What is valid in the scenario but probably not meant (a group that never
 /// works, rates that end before the horizon…), one message each, naming
 /// the field; empty if nothing. A bad scenario raises `ValueError`.
 #[pyfunction]
-fn warnings(scenario: &str) -> PyResult<Vec<String>> {
-    Ok(load(scenario)?.scenario().warnings())
+fn warnings(py: Python<'_>, scenario: &str) -> PyResult<Vec<String>> {
+    // Warnings read the scenario's trace files again.
+    py.detach(|| Ok(parse(scenario)?.scenario().warnings()))
 }
 
-/// Each task's share of the replications, as `(start, end)`.
+/// The most tasks [`tasks`] lists: more than a job array or an indexed job
+/// of any scheduler runs, and a bound on the list (a scenario may have
+/// 2³² − 1 replications, and a list of as many tasks would take 32 GB).
+const MAX_TASKS: u32 = 1_000_000;
+
+/// Each task's share of the replications, as `(start, end)`; more than
+/// 1,000,000 tasks is a `ValueError`.
 #[pyfunction]
-fn tasks(scenario: &str, tasks: u32) -> PyResult<Vec<(u32, u32)>> {
-    let sim = load(scenario)?;
-    (0..tasks.max(1))
-        .map(|t| {
-            sim.task_replications(t, tasks)
-                .map(|r| (r.start, r.end))
-                .map_err(value_error)
-        })
-        .collect()
+fn tasks(py: Python<'_>, scenario: &str, tasks: u32) -> PyResult<Vec<(u32, u32)>> {
+    if tasks > MAX_TASKS {
+        return Err(value_error(format!(
+            "tasks: must be at most {MAX_TASKS}, got {tasks}"
+        )));
+    }
+    py.detach(|| {
+        let sim = parse(scenario)?;
+        (0..tasks.max(1))
+            .map(|t| {
+                sim.task_replications(t, tasks)
+                    .map(|r| (r.start, r.end))
+                    .map_err(value_error)
+            })
+            .collect()
+    })
 }
 
 /// Task `task` of `tasks`: its replications under each policy, one JSON
@@ -126,7 +147,7 @@ fn run_task(
     tasks: u32,
     policies: Option<Vec<String>>,
 ) -> PyResult<Vec<String>> {
-    let sim = load(scenario)?;
+    let sim = load(py, scenario)?;
     let specs = specs(&sim, policies)?;
     let range = sim.task_replications(task, tasks).map_err(value_error)?;
     py.detach(|| {
@@ -183,7 +204,7 @@ fn merge(
     // Parsing and merging many tasks' lines takes as long as a short run:
     // without the interpreter's lock, so that other threads go on.
     py.detach(|| {
-        let sim = load(scenario)?;
+        let sim = parse(scenario)?;
         let specs = specs(&sim, policies)?;
         let runs = merged(&sim, &specs, &lines, tasks)?;
         reports(&sim, &specs, &runs, confidence)
@@ -216,7 +237,7 @@ fn run(
     policies: Option<Vec<String>>,
     confidence: f64,
 ) -> PyResult<BTreeMap<String, String>> {
-    let sim = load(scenario)?;
+    let sim = load(py, scenario)?;
     let specs = specs(&sim, policies)?;
     let runs = py.detach(|| {
         specs
@@ -244,7 +265,7 @@ fn compare(
     confidence: f64,
 ) -> PyResult<String> {
     py.detach(|| {
-        let sim = load(scenario)?;
+        let sim = parse(scenario)?;
         let specs = specs(&sim, Some(vec![base, other]))?;
         if specs.len() != 2 {
             return Err(value_error("compare: base and other must be two policies"));

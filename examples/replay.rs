@@ -81,17 +81,19 @@ fn main() {
             DEMO.as_bytes().to_vec()
         }
     };
+    // A log saved by a Windows tool may open with a byte-order mark.
+    let text = text.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&text);
     let mut router = Router::new(policy);
     let mut offers = Vec::new();
     let mut out = std::io::stdout().lock();
-    for (n, line) in text.as_slice().lines().enumerate() {
+    for (n, line) in text.lines().enumerate() {
         let line = line.unwrap_or_else(|e| fail(&format!("line {}: {e}", n + 1)));
         if line.trim().is_empty() {
             continue;
         }
         let entry: Entry = match serde_json::from_str(&line) {
             Ok(e) => e,
-            Err(e) => fail(&format!("line {}: {e}", n + 1)),
+            Err(e) => fail(&json_error(n + 1, &e)),
         };
         offers.clear();
         if let Err(e) = router.handle(entry.time, entry.event, &mut offers) {
@@ -106,6 +108,17 @@ fn main() {
     }
     let summary = serde_json::json!({"policy": name, "counts": router.counts(), "next_wakeup": router.next_wakeup()});
     writeln!(out, "{summary}").ok();
+}
+
+/// A record's error at its place in the log: serde's own place is always
+/// line 1 of the one-line record, which would point at the log's line 1.
+fn json_error(line: usize, e: &serde_json::Error) -> String {
+    let text = e.to_string();
+    let place = format!(" at line {} column {}", e.line(), e.column());
+    match text.strip_suffix(&place) {
+        Some(what) => format!("line {line}, column {}: {what}", e.column()),
+        None => format!("line {line}: {text}"),
+    }
 }
 
 fn fail(msg: &str) -> ! {

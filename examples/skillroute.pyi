@@ -26,7 +26,8 @@ def warnings(scenario: str) -> List[str]:
     that end before the horizon...), one message each naming the field."""
 
 def tasks(scenario: str, tasks: int) -> List[Tuple[int, int]]:
-    """Each task's share of the replications, as `(start, end)`."""
+    """Each task's share of the replications, as `(start, end)`; more than
+    1,000,000 tasks is a `ValueError`."""
 
 def run_task(
     scenario: str, task: int, tasks: int, policies: Optional[List[str]] = None

@@ -1,7 +1,7 @@
 //! Scenario loading: TOML and JSON files, traces, and errors that name the
 //! field at fault. Nothing runs on a half-valid scenario.
 
-use skillroute::sim::{Scenario, ScenarioError, Simulation};
+use skillroute::sim::{PolicySpec, Scenario, ScenarioError, Simulation, TraceWriter};
 
 const BASE: &str = r#"
 horizon = 3600.0
@@ -489,9 +489,15 @@ fn traces_are_read_and_checked() {
         ("unsorted.csv", "3.0\n1.0\n"),
         // Each type's rows in order; the file as a whole need not be.
         ("mixed.csv", "5.0,other\n1.0,bill\n9.0,bill\n4.0,bill\n"),
-        // A typo'd or quoted type would lose its contacts without a word.
+        // Fields in quotes, as CSV has them, spaces around them or not.
+        (
+            "quoted.csv",
+            "\"time\",\"type\"\n\"1.5\",\"bill\"\n2.0, \"other\" \n7.25,bill\n",
+        ),
+        // A typo'd type would lose its contacts without a word.
         ("typo.csv", "time,type\n1.5,bill\n2.0,Bill\n"),
-        ("quoted.csv", "1.5,\"bill\"\n"),
+        ("unclosed.csv", "1.5,\"bill\n"),
+        ("after-quote.csv", "time,type\n1.5,\"bi\"ll\n"),
         // A malformed first row is not taken for a header.
         ("first.csv", "1O,bill\n2.0,bill\n"),
         ("negative.csv", "time\n-1.0\n"),
@@ -516,7 +522,7 @@ fn traces_are_read_and_checked() {
             &(BASE.replacen("{ kind = \"poisson\", rate = 0.01 }", &file, 1) + &other),
         )
     };
-    for file in ["ok.csv", "bom.csv"] {
+    for file in ["ok.csv", "bom.csv", "quoted.csv"] {
         let s = trace(file).unwrap();
         let r = Simulation::new(s)
             .unwrap()
@@ -559,11 +565,19 @@ fn traces_are_read_and_checked() {
         w.ends_with("not simulated: \"Bill\" (1, first at line 3)"),
         "{w}"
     );
-    let w = said("quoted.csv");
-    assert!(
-        w.ends_with("not simulated: \"\\\"bill\\\"\" (1, first at line 1)"),
-        "{w}"
-    );
+    for (file, said) in [
+        (
+            "unclosed.csv",
+            ":1: a quoted field has no closing quote on its line",
+        ),
+        (
+            "after-quote.csv",
+            ":2: \"ll\" after a closing quote: a quoted field ends at its comma",
+        ),
+    ] {
+        let e = message(file);
+        assert!(e.contains(said), "{file}: {e}");
+    }
     assert_eq!(trace("ok.csv").unwrap().warnings(), Vec::<String>::new());
     assert!(message("first.csv").contains(":1: \"1O\" is not a number"));
     assert!(message("negative.csv").contains(":2: time -1 is not finite and >= 0"));
@@ -607,6 +621,75 @@ fn traces_are_read_and_checked() {
         e.contains("cannot read") && e.contains("missing.csv"),
         "{e}"
     );
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// A CSV line's fields as written, quotes and all: split at the commas
+/// outside quotes.
+fn raw_fields(line: &str) -> Vec<&str> {
+    let (mut fields, mut start, mut quoted) = (Vec::new(), 0, false);
+    for (i, c) in line.char_indices() {
+        match c {
+            '"' => quoted = !quoted,
+            ',' if !quoted => {
+                fields.push(&line[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    fields.push(&line[start..]);
+    fields
+}
+
+/// A type whose name holds a comma (and quotes): the named per-contact
+/// trace writes it quoted, and an arrival trace made of that trace's
+/// `arrival` and `contact_type` columns, as written, reads back to each
+/// type's own arrivals. (Split at every comma, `"bill` would be a type the
+/// scenario does not have, and `bill, "EU"` would get no arrivals.)
+#[test]
+fn a_type_name_with_a_comma_round_trips_through_trace_files() {
+    let named = "bill, \"EU\"";
+    let types = |arrivals: &str| {
+        let other = format!(
+            "\n[[contact_types]]\nname = \"bill\"\nchannel = \"voice\"\n\
+             requires = {{ billing = 3 }}\narrivals = {arrivals}\n\
+             service = {{ kind = \"exponential\", mean = 100.0 }}\n"
+        );
+        let text = BASE.replacen("name = \"bill\"", &format!("name = {named:?}"), 1) + &other;
+        let text = text.replacen("{ kind = \"poisson\", rate = 0.01 }", arrivals, 1);
+        Simulation::new(Scenario::from_toml_str(&text).unwrap()).unwrap()
+    };
+    let sim = types("{ kind = \"poisson\", rate = 0.01 }");
+    let mut w = TraceWriter::named(Vec::new(), &sim).unwrap();
+    sim.replicate_policy_observed(&PolicySpec::LongestIdleAgent, 0, &mut w)
+        .unwrap();
+    let written = String::from_utf8(w.finish().unwrap()).unwrap();
+    let mut rows: Vec<(f64, &str)> = written
+        .lines()
+        .skip(1)
+        .map(|line| {
+            let fields = raw_fields(line);
+            assert_eq!(fields.len(), 12, "{line}");
+            (fields[3].parse().unwrap(), fields[1])
+        })
+        .collect();
+    rows.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let quoted = "\"bill, \"\"EU\"\"\"";
+    let count = |ty: &str| rows.iter().filter(|r| r.1 == ty).count() as f64;
+    assert!(count(quoted) > 0.0 && count("bill") > 0.0, "{written}");
+    assert_eq!(count(quoted) + count("bill"), rows.len() as f64);
+
+    let dir = std::env::temp_dir().join(format!("skillroute-comma-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("arrivals.csv");
+    let csv: String = rows.iter().map(|(t, ty)| format!("{t},{ty}\n")).collect();
+    std::fs::write(&path, format!("time,type\n{csv}")).unwrap();
+    let sim = types(&format!("{{ kind = \"trace\", file = {path:?} }}"));
+    assert_eq!(sim.scenario().warnings(), Vec::<String>::new());
+    let r = sim.replicate(skillroute::LongestIdleAgent, 0).unwrap();
+    assert_eq!(r.by_type[0].offered, count(quoted), "{named}");
+    assert_eq!(r.by_type[1].offered, count("bill"));
     std::fs::remove_dir_all(&dir).ok();
 }
 

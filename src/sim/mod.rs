@@ -288,6 +288,8 @@ impl SimObserver for () {}
 /// `answered`, `agent` and `group` are empty for a contact nobody answered; `resolved` (`true` or `false`, the ground-truth
 /// outcome) is empty for it too, and for every contact of a scenario
 /// without `outcomes`.
+/// A name with a comma or a double quote is written in double quotes
+/// (RFC 4180), which a scenario's arrival trace file reads back too.
 #[derive(Debug)]
 pub struct TraceWriter<W: Write> {
     out: W,

@@ -1,5 +1,6 @@
 //! Scenarios: what a simulated contact center looks like (serde: TOML and JSON).
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -192,7 +193,8 @@ fn default_seed() -> u64 {
 /// `channels`. Arrival processes: `poisson` (`rate`), `piecewise` (`interval`
 /// and one `rates` entry per interval from time 0; 0 after the last), `trace`
 /// (`times`, or a CSV `file` of `time[,type]` rows, relative to the scenario
-/// file). Distributions are described in [`Dist`].
+/// file; a type whose name holds a comma in double quotes). Distributions
+/// are described in [`Dist`].
 ///
 /// # Customer fit
 ///
@@ -491,7 +493,8 @@ pub enum ArrivalSpec {
         /// header line is allowed, and `#` comments; with a `type` column
         /// only this type's rows are used, and every row must name its type,
         /// one of the scenario's: a file mixing rows with and without a
-        /// type is refused, naming the lines).
+        /// type is refused, naming the lines). A field may be in double
+        /// quotes as CSV has it: a type whose name holds a comma must be.
         #[serde(default)]
         file: Option<PathBuf>,
     },
@@ -1603,6 +1606,43 @@ fn fnv_hex(text: &str) -> String {
     format!("{h:016x}")
 }
 
+/// The next field of a trace row, if any is left in `rest`, trimmed: up
+/// to the next comma, as trace files have always been read; or, if it opens
+/// with `"`, quoted as RFC 4180 has it (commas inside, `""` for a quote),
+/// as the per-contact trace writes a name with a comma. Fields are taken
+/// one at a time so that a row's later columns, which are not read, are
+/// not checked either.
+fn next_field<'a>(rest: &mut Option<&'a str>) -> Option<Result<Cow<'a, str>, String>> {
+    let field = rest.take()?.trim_start();
+    let Some(quoted) = field.strip_prefix('"') else {
+        let (field, after) = field
+            .split_once(',')
+            .map_or((field, None), |(f, a)| (f, Some(a)));
+        *rest = after;
+        return Some(Ok(field.trim().into()));
+    };
+    let mut value = String::new();
+    let mut chars = quoted.char_indices();
+    let after = loop {
+        match chars.next() {
+            None => return Some(Err("a quoted field has no closing quote on its line".into())),
+            Some((i, '"')) if quoted[i + 1..].starts_with('"') => {
+                value.push('"');
+                chars.next();
+            }
+            Some((i, '"')) => break quoted[i + 1..].trim_start(),
+            Some((_, c)) => value.push(c),
+        }
+    };
+    *rest = after.strip_prefix(',');
+    if rest.is_none() && !after.is_empty() {
+        return Some(Err(format!(
+            "{after:?} after a closing quote: a quoted field ends at its comma"
+        )));
+    }
+    Some(Ok(value.into()))
+}
+
 /// A trace file's rows of types the scenario does not have: per type, how
 /// many and the first one's line.
 type Strangers = BTreeMap<String, (usize, usize)>;
@@ -1617,8 +1657,9 @@ type Strangers = BTreeMap<String, (usize, usize)>;
 /// count for every type reading it).
 /// Rows of a type that is none of the scenario's `types` are counted by
 /// type, with their first line: a file may be shared by scenarios that
-/// model other types, but a typo or a quoted name would lose its contacts
-/// without a word, so [`Scenario::warnings`] names them.
+/// model other types, but a typo would lose its contacts without a word,
+/// so [`Scenario::warnings`] names them. A type with a comma in its name is
+/// in double quotes, as CSV has it (see [`next_field`]).
 fn read_trace(
     field: &str,
     path: &Path,
@@ -1654,9 +1695,11 @@ fn read_trace(
         if line.is_empty() || line.starts_with('#') {
             continue;
         }
-        let mut cols = line.split(',').map(str::trim);
-        let t = cols.next().unwrap_or("");
-        let ty = cols.next();
+        let mut rest = Some(line);
+        let t = next_field(&mut rest).unwrap_or(Ok("".into()));
+        let t = t.map_err(|e| bad(n, e))?;
+        let ty = next_field(&mut rest).transpose().map_err(|e| bad(n, e))?;
+        let ty = ty.as_deref();
         let header = std::mem::take(&mut first)
             && !t.starts_with(|c: char| c.is_ascii_digit() || "+-.".contains(c));
         if header {

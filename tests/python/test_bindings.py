@@ -102,6 +102,39 @@ class Bindings(unittest.TestCase):
         joined = ",\n".join(merged[name] for name in skillroute.policies())
         self.assertEqual(written, "[\n" + joined + "\n]\n")
 
+    def test_a_task_list_too_long_to_hold_is_refused(self):
+        """tasks lists at most a million tasks: 2**32 - 1 tasks of a scenario
+        with as many replications would take 32 GB. Called in a process
+        whose memory is capped, so that a list that grows fails the test
+        rather than the machine."""
+        with open(CENTER) as f:
+            text = f.read()
+        huge = text.replace("replications = 20", "replications = 4294967295", 1)
+        self.assertNotEqual(huge, text)
+        child = "\n".join([
+            "import resource, sys",
+            "resource.setrlimit(resource.RLIMIT_AS, (4 << 30, 4 << 30))",
+            f"sys.path.insert(0, {os.path.dirname(skillroute.__file__)!r})",
+            "import skillroute",
+            "scenario = sys.stdin.read()",
+            "print(skillroute.tasks(scenario, 3))",
+            "for tasks in (1_000_001, 4294967295):",
+            "    try:",
+            "        skillroute.tasks(scenario, tasks)",
+            "    except ValueError as e:",
+            "        print(e)",
+        ])
+        done = subprocess.run([sys.executable, "-c", child], input=huge,
+                              capture_output=True, text=True, timeout=120)
+        self.assertEqual(done.returncode, 0, done.stderr[-500:])
+        listed, *refused = done.stdout.splitlines()
+        self.assertEqual(listed, "[(0, 1431655765), (1431655765, 2863311530), "
+                                 "(2863311530, 4294967295)]")
+        self.assertEqual(refused, [
+            "tasks: must be at most 1000000, got 1000001",
+            "tasks: must be at most 1000000, got 4294967295",
+        ])
+
     def test_a_missing_task_is_named(self):
         kept = self.parts[0] + self.parts[2]
         with self.assertRaises(skillroute.MissingTasks) as caught:
@@ -114,14 +147,25 @@ class Bindings(unittest.TestCase):
         """merge parses and merges without the interpreter's lock: while it
         works, another Python thread is not held up for the whole merge."""
         lines = self.lines * 1
-        stamps, done = [], threading.Event()
+        # Holding the lock, one merge (a third of the time) is one pause.
+        self.assert_other_threads_go_on(
+            lambda: [skillroute.merge(CENTER, lines, TASKS, ["all"]) for _ in range(3)])
 
-        def merge_in_turn():
-            for _ in range(3):
-                skillroute.merge(CENTER, lines, TASKS, ["all"])
-            done.set()
+    def assert_other_threads_go_on(self, work):
+        """Runs `work` in another thread while this one wakes every
+        millisecond: its longest pause must be under a sixth of the time.
+        What `work` raises is raised here."""
+        stamps, done, raised = [], threading.Event(), []
 
-        worker = threading.Thread(target=merge_in_turn)
+        def in_turn():
+            try:
+                work()
+            except BaseException as e:
+                raised.append(e)
+            finally:
+                done.set()
+
+        worker = threading.Thread(target=in_turn)
         start = time.perf_counter()
         worker.start()
         while not done.is_set():
@@ -129,9 +173,30 @@ class Bindings(unittest.TestCase):
             time.sleep(0.001)
         worker.join()
         took = time.perf_counter() - start
+        if raised:
+            raise raised[0]
         gaps = [b - a for a, b in zip([start] + stamps, stamps)]
-        # Holding the lock, one merge (a third of the time) is one gap.
         self.assertLess(max(gaps), took / 6, (round(max(gaps), 3), round(took, 3)))
+
+    def test_loading_a_long_trace_lets_other_threads_run(self):
+        """Reading a scenario's arrival trace runs without the interpreter's
+        lock: while check, warnings and tasks read a long one, another
+        Python thread is not held up for a whole read."""
+        with open(CENTER) as f:
+            text = f.read()
+        arrivals = text[text.index("arrivals = "):].split("\n", 1)[0]
+        traced = text.replace(arrivals, 'arrivals = { kind = "trace", file = "day.csv" }', 1)
+        self.assertNotEqual(traced, text)
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "center.toml")
+            with open(path, "w") as f:
+                f.write(traced)
+            with open(os.path.join(d, "day.csv"), "w") as f:
+                f.write("time\n")
+                f.writelines(f"{i * 0.03:.2f}\n" for i in range(1_000_000))
+            # Holding the lock, one of the three reads is one pause.
+            self.assert_other_threads_go_on(lambda: (
+                skillroute.check(path), skillroute.warnings(path), skillroute.tasks(path, TASKS)))
 
     def test_compare_pairs_two_policies(self):
         c = json.loads(skillroute.compare(
@@ -231,6 +296,33 @@ class Replay(unittest.TestCase):
             done = self.replay(path)
         self.assertEqual(done.returncode, 2)
         self.assertIn(b"line 3", done.stderr)
+
+    def test_a_byte_order_mark_is_skipped(self):
+        with open(DEMO_LOG, "rb") as f:
+            log = f.read()
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "log.jsonl")
+            with open(path, "wb") as f:
+                f.write(b"\xef\xbb\xbf" + log)
+            marked = self.replay(path)
+        self.assertEqual(marked.returncode, 0, marked.stderr)
+        self.assertEqual(marked.stdout, self.replay(DEMO_LOG).stdout)
+
+    def test_a_bad_record_is_placed_by_its_line_and_column(self):
+        """serde's place is in the one-line record, always its line 1: the
+        error names the log's line and the column in it, nothing else."""
+        with open(DEMO_LOG, "rb") as f:
+            head = f.read().splitlines(keepends=True)[:2]
+        for record, column in ((b'{"time":3,"event"}', 18), (b'{"time":3,"event":"Nope"}', 24)):
+            with tempfile.TemporaryDirectory() as d:
+                path = os.path.join(d, "log.jsonl")
+                with open(path, "wb") as f:
+                    f.write(b"".join(head) + record + b"\n")
+                done = self.replay(path)
+            self.assertEqual(done.returncode, 2)
+            (message,) = done.stderr.decode().splitlines()
+            self.assertTrue(message.startswith(f"replay: line 3, column {column}: "), message)
+            self.assertNotIn("line 1", message)
 
     def test_a_second_log_is_refused_not_dropped(self):
         done = self.replay(DEMO_LOG, DEMO_LOG)
