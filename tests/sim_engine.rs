@@ -1407,6 +1407,47 @@ fn events_after_a_replan_at_its_instant_are_not_held_a_period() {
     }
 }
 
+/// `task_of` is the inverse of `task_replications` at any size, in O(1):
+/// it scanned every task, so naming the tasks of a million missing
+/// replications took hours. More than a million replications is refused
+/// by name (a merge listed every missing index: sixteen gigabytes for
+/// four billion).
+#[test]
+fn task_of_inverts_the_shares_at_any_size() {
+    let mut sc = multiskill().scenario().clone();
+    for r in [1_u32, 2, 7, 1000, 999_983, 1_000_000] {
+        sc.replications = r;
+        let sim = Simulation::new(sc.clone()).unwrap();
+        for tasks in [1, 2, 3, 7, 1000, 65_537, r / 2 + 1, r - 1, r] {
+            if tasks == 0 || tasks > r {
+                continue;
+            }
+            // Each task's first and last replication and its neighbours,
+            // for a spread of tasks (all of them when few).
+            let step = (tasks / 50).max(1) as usize;
+            for t in (0..tasks).step_by(step).chain([tasks - 1]) {
+                let range = sim.task_replications(t, tasks).unwrap();
+                for i in [range.start, range.end - 1] {
+                    assert_eq!(
+                        sim.task_of(i, tasks),
+                        Some(t),
+                        "r {r}, {tasks} tasks, replication {i}"
+                    );
+                }
+            }
+        }
+        assert_eq!(sim.task_of(r, 1), None);
+        assert_eq!(sim.task_of(0, 0), None);
+        assert_eq!(sim.task_of(0, r + 1), None);
+    }
+    sc.replications = 1_000_001;
+    let e = Simulation::new(sc).unwrap_err().to_string();
+    assert!(
+        e.contains("replications") && e.contains("at most 1000000"),
+        "{e}"
+    );
+}
+
 /// A run split into numbered tasks (`--task N --tasks M`): the shares
 /// partition the replications, and merging what the tasks wrote, in any
 /// order, gives the single run's replications and report to the byte; what

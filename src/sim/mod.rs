@@ -755,10 +755,19 @@ impl Simulation {
     /// of [`task_replications`](Simulation::task_replications)), if it is one
     /// of the scenario's.
     pub fn task_of(&self, replication: u32, tasks: u32) -> Option<u32> {
-        (0..tasks).find(|&t| {
-            self.task_replications(t, tasks)
-                .is_ok_and(|range| range.contains(&replication))
-        })
+        let r = u64::from(self.plan.replications);
+        if u64::from(replication) >= r {
+            return None;
+        }
+        // Task t starts at ⌊t·r/tasks⌋, so the last t starting at or before
+        // x is ⌈(x+1)·tasks/r⌉ − 1 = ((x+1)·tasks − 1)/r: O(1), where a
+        // scan of the tasks took hours for each of many missing
+        // replications. (x+1)·tasks < 2^64.
+        let t = ((u64::from(replication) + 1) * u64::from(tasks)).checked_sub(1)? / r;
+        let t = u32::try_from(t).ok()?;
+        self.task_replications(t, tasks)
+            .is_ok_and(|range| range.contains(&replication))
+            .then_some(t)
     }
 
     /// Puts one policy's replications, gathered from tasks in any order,

@@ -277,7 +277,8 @@ pub struct Scenario {
     /// time after it.
     #[serde(default)]
     pub warm_up: f64,
-    /// Independent replications (each with its own random streams).
+    /// Independent replications (each with its own random streams), at
+    /// most 1,000,000.
     #[serde(default = "one_u32")]
     pub replications: u32,
     /// Length of a report interval in seconds (default: one interval, the horizon).
@@ -1367,6 +1368,13 @@ fn finite_pos(field: impl Into<String>, v: f64) -> Result<(), ScenarioError> {
 /// by running out of memory instead of in an error.
 pub(crate) const MAX_AGENTS: usize = 1_000_000;
 
+/// The most replications a scenario may ask for. A run keeps every
+/// replication's results (a few kilobytes each, more with many intervals)
+/// until it reports, and a merge names the missing ones: four billion
+/// loaded, then ran out of memory or listed sixteen gigabytes of indexes.
+/// A million replications of a 10-second run are still inside.
+pub(crate) const MAX_REPLICATIONS: u32 = 1_000_000;
+
 /// The most arrivals per second of horizon a rate may bring: `rate ×
 /// horizon` at most 1e12 expected arrivals per replication (days of
 /// simulation). Beyond it a run would not end in any useful time, and soon
@@ -1787,6 +1795,12 @@ impl Plan {
         }
         if s.replications == 0 {
             return Err(invalid("replications", "must be >= 1"));
+        }
+        if s.replications > MAX_REPLICATIONS {
+            return Err(invalid(
+                "replications",
+                format!("must be at most {MAX_REPLICATIONS}, got {}", s.replications),
+            ));
         }
         let interval = match s.interval {
             Some(l) => {
