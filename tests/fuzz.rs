@@ -329,6 +329,10 @@ enum LineEdit {
 }
 
 fn edit_lines(lines: &mut Vec<String>, e: &LineEdit) {
+    // Earlier edits may have dropped every line, or cut this one to nothing.
+    if lines.is_empty() {
+        return;
+    }
     let k = match *e {
         LineEdit::Set(l, ..) | LineEdit::Remove(l, _) | LineEdit::Drop(l) | LineEdit::Cut(l, _) => {
             l % lines.len()
@@ -339,8 +343,15 @@ fn edit_lines(lines: &mut Vec<String>, e: &LineEdit) {
             lines.remove(k);
         }
         LineEdit::Cut(_, n) => {
-            let cut = n % lines[k].len();
-            lines[k].truncate(cut);
+            let line = &mut lines[k];
+            if !line.is_empty() {
+                // At a character's boundary: a name may be more than ASCII.
+                let mut cut = n % line.len();
+                while !line.is_char_boundary(cut) {
+                    cut -= 1;
+                }
+                line.truncate(cut);
+            }
         }
         LineEdit::Set(_, n, _) | LineEdit::Remove(_, n) => {
             // (a line cut short before is left as it is)
