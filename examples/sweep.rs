@@ -27,9 +27,9 @@
 //! replications; `*` where a difference's interval excludes 0) and writes
 //! `sweep.csv` to `--out` (default: the current directory): one line per
 //! value and total metric, `value,policy,metric,mean,half_width,n,
-//! diff_mean,diff_half_width` (`policy` the one that value ran; `n` the
-//! replications defining the metric, the difference's interval rests on
-//! the pairs where both values do). When the
+//! diff_mean,diff_half_width,diff_n` (`policy` the one that value ran; `n`
+//! the replications defining the metric, `diff_n` the pairs where both
+//! values do, on which the difference's interval rests). When the
 //! runs together have contacts on several channels, it also prints a table
 //! of each channel's service level, a column per channel any value uses
 //! (`–` where a value uses no such channel), and writes lines
@@ -539,11 +539,12 @@ fn csv(runs: &[Run], diffs: &[Metrics<Estimate>], order: &[String], confidence: 
         }
     }
     let several_channels = channel_union(runs, order).len() > 1;
-    let mut out = String::from("value,policy,metric,mean,half_width,n,diff_mean,diff_half_width\n");
+    let mut out =
+        String::from("value,policy,metric,mean,half_width,n,diff_mean,diff_half_width,diff_n\n");
     for (run, d) in runs.iter().zip(diffs) {
         let mut line = |name: &str, e: &Estimate, de: Option<&Estimate>| {
             out.push_str(&format!(
-                "{},{},{},{},{},{},{},{}\n",
+                "{},{},{},{},{},{},{},{},{}\n",
                 quote(&run.value),
                 quote(run.policy.name()),
                 quote(name),
@@ -552,6 +553,7 @@ fn csv(runs: &[Run], diffs: &[Metrics<Estimate>], order: &[String], confidence: 
                 e.n,
                 de.map_or(String::new(), |de| num(de.mean)),
                 de.map_or(String::new(), |de| num(de.half_width)),
+                de.map_or(String::new(), |de| de.n.to_string()),
             ));
         };
         let metrics = run.total.values().zip(d.values());
@@ -935,6 +937,35 @@ mod tests {
         assert_eq!(cols[6].parse::<f64>().unwrap(), want, "{line}");
     }
 
+    /// `sweep.csv` says how many pairs each difference rests on (`diff_n`):
+    /// fewer than the value's own `n` when the first value leaves the
+    /// metric undefined in some replication, which the CSV did not tell
+    /// (a difference with no interval beside an `n` of 6 was unexplained).
+    #[test]
+    fn the_csv_counts_the_pairs_of_each_difference() {
+        let mut center = Scenario::from_toml_str(TWO_CHANNELS).unwrap();
+        center.replications = 3;
+        let (base, mut runs) = sweep_runs(center, "groups[g].count", &["3", "4"], None);
+        // The first value's replication 1 answered nobody (as it were).
+        runs[0].reps[1].total.asa = f64::NAN;
+        let diffs: Vec<_> = runs
+            .iter()
+            .map(|r| paired(&runs[0], r, 0.95).unwrap())
+            .collect();
+        let text = csv(&runs, &diffs, &base.channels, 0.95);
+        let header: Vec<&str> = text.lines().next().unwrap().split(',').collect();
+        let col = |name: &str| header.iter().position(|h| *h == name).unwrap();
+        let (n, diff_n) = (col("n"), col("diff_n"));
+        for (metric, want) in [("asa", "2"), ("service_level", "3"), ("answered", "3")] {
+            let line = text
+                .lines()
+                .find(|l| l.starts_with("4,") && l.contains(&format!(",{metric},")))
+                .unwrap();
+            let cols: Vec<&str> = line.split(',').collect();
+            assert_eq!((cols[n], cols[diff_n]), ("3", want), "{line}");
+        }
+    }
+
     /// The sweep's runs of `base` with `field` set to each of `values`, as
     /// `main` runs them.
     fn sweep_runs(
@@ -1061,7 +1092,7 @@ mod tests {
         assert!(named("\"\"\"social", "chat").is_none());
         let (_, m) = social.channel("social").unwrap();
         let line = named("\"\"\"social", "social").unwrap();
-        assert!(line.ends_with(",,"), "{line}");
+        assert!(line.ends_with(",,,"), "{line}");
         assert!(
             line.contains(&format!(",{},", m.service_level.mean)),
             "{line}"
