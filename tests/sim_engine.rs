@@ -688,6 +688,173 @@ fn comparison_is_the_paired_t_interval() {
     ));
 }
 
+/// Student's t over the finite `xs`, by statrs directly: (mean,
+/// half-width, n), NaN where undefined.
+fn student_t(xs: &[f64], confidence: f64) -> (f64, f64, u32) {
+    use statrs::distribution::{ContinuousCDF, StudentsT};
+    use statrs::statistics::Statistics;
+    let xs: Vec<f64> = xs.iter().copied().filter(|x| x.is_finite()).collect();
+    let n = xs.len();
+    let mean = if n == 0 {
+        f64::NAN
+    } else {
+        xs.iter().sum::<f64>() / n as f64
+    };
+    if n < 2 {
+        return (mean, f64::NAN, n as u32);
+    }
+    let t = StudentsT::new(0.0, 1.0, (n - 1) as f64).unwrap();
+    let q = t.inverse_cdf(1.0 - (1.0 - confidence) / 2.0);
+    (mean, q * xs.std_dev() / (n as f64).sqrt(), n as u32)
+}
+
+/// `a` and `b` the same within `tol` relative, or both NaN.
+fn close(a: f64, b: f64, tol: f64) -> bool {
+    (a.is_nan() && b.is_nan()) || (a - b).abs() <= tol * a.abs().max(b.abs()).max(1.0)
+}
+
+/// A comparison's wait percentiles are the difference of the two reports'
+/// (pooled over replications), to the last bit, in every row a report
+/// pools; their intervals and `n` are the paired ones (statrs over the
+/// per-replication differences), as every other metric's are. The old
+/// comparison gave the mean of the replications' own differences, which
+/// can differ from the reports' difference by more than its interval.
+#[test]
+fn comparison_percentiles_are_the_reports_difference() {
+    let mut sc = multiskill().scenario().clone();
+    sc.replications = 6;
+    let sim = Simulation::new(sc).unwrap();
+    let run = |spec| {
+        sim.replications_policy(&spec, RunOptions::default())
+            .unwrap()
+    };
+    let base = run(PolicySpec::LongestIdleAgent);
+    let mut other = run(PolicySpec::OptimalAssignment { non_idling: true });
+    // A replication whose own p90 is undefined (as with no answered
+    // contact) leaves its pair out of the interval and of `n`, not out of
+    // the pooled point.
+    other[2].total.wait_p90 = f64::NAN;
+    let c = 0.9;
+    let d = sim.compare(&base, &other, c).unwrap().differences;
+    let (rb, ro) = (
+        sim.report(&base, c).unwrap(),
+        sim.report(&other, c).unwrap(),
+    );
+    // A row of a replication: by section and index.
+    fn pick<'a>(r: &'a Replication, section: &str, i: usize) -> &'a Metrics<f64> {
+        match section {
+            "type" => &r.by_type[i],
+            "channel" => &r.by_channel[i],
+            "segment" => &r.by_segment[i],
+            "group" => &r.by_group[i],
+            "interval" => &r.by_interval[i],
+            _ => &r.total,
+        }
+    }
+    let mut rows = vec![(
+        "total",
+        0,
+        "all".to_string(),
+        &d.total,
+        &ro.total,
+        &rb.total,
+    )];
+    for (section, (dr, (or, br))) in [
+        ("type", (&d.by_type, (&ro.by_type, &rb.by_type))),
+        ("channel", (&d.by_channel, (&ro.by_channel, &rb.by_channel))),
+        ("segment", (&d.by_segment, (&ro.by_segment, &rb.by_segment))),
+        ("group", (&d.by_group, (&ro.by_group, &rb.by_group))),
+    ] {
+        for (i, ((x, o), b)) in dr.iter().zip(or).zip(br).enumerate() {
+            // A report's channels are those some type uses: by name.
+            let channels = &sim.scenario().channels;
+            let i = match section {
+                "channel" => channels.iter().position(|c| *c == x.name).unwrap(),
+                _ => i,
+            };
+            rows.push((
+                section,
+                i,
+                x.name.clone(),
+                &x.metrics,
+                &o.metrics,
+                &b.metrics,
+            ));
+        }
+    }
+    for (i, ((x, o), b)) in d
+        .by_interval
+        .iter()
+        .zip(&ro.by_interval)
+        .zip(&rb.by_interval)
+        .enumerate()
+    {
+        rows.push((
+            "interval",
+            i,
+            x.label.clone(),
+            &x.metrics,
+            &o.metrics,
+            &b.metrics,
+        ));
+    }
+    for section in ["type", "channel", "segment", "group", "interval"] {
+        assert!(
+            rows.iter().filter(|r| r.0 == section).count() > 1,
+            "{section}"
+        );
+    }
+    let mut apart = 0;
+    for &(section, i, ref name, dm, om, bm) in &rows {
+        let per_rep: Vec<Metrics<f64>> = base
+            .iter()
+            .zip(&other)
+            .map(|(b, o)| pick(o, section, i).minus(pick(b, section, i)))
+            .collect();
+        for (k, metric) in Metrics::<f64>::NAMES.iter().enumerate() {
+            let e = dm.values().nth(k).unwrap();
+            let xs: Vec<f64> = per_rep
+                .iter()
+                .map(|m| *m.values().nth(k).unwrap())
+                .collect();
+            let (mean, hw, n) = student_t(&xs, c);
+            let what = format!("{section} {name} {metric}: {e:?} vs mean {mean}, hw {hw}, n {n}");
+            assert!(close(e.half_width, hw, 1e-9), "{what}");
+            assert_eq!(e.n, n, "{what}");
+            if metric.starts_with("wait_p") {
+                let (o, b) = (om.values().nth(k).unwrap(), bm.values().nth(k).unwrap());
+                let want = o.mean - b.mean;
+                assert!(
+                    e.mean.to_bits() == want.to_bits() || (e.mean.is_nan() && want.is_nan()),
+                    "{what}; reports {} − {}",
+                    o.mean,
+                    b.mean
+                );
+                apart += usize::from(!close(e.mean, mean, 1e-9));
+            } else {
+                assert!(close(e.mean, mean, 1e-12), "{what}");
+            }
+        }
+    }
+    assert!(
+        apart > 10,
+        "pooled and per-replication points differ: {apart}"
+    );
+    assert_eq!(d.total.wait_p90.n, 5);
+    assert!(d.total.wait_p90.mean.is_finite());
+    // The cells a report does not pool stay means of the pairs' own.
+    for (i, x) in d.by_interval_type.iter().enumerate() {
+        let xs: Vec<f64> = base
+            .iter()
+            .zip(&other)
+            .map(|(b, o)| o.by_interval_type[i].wait_p90 - b.by_interval_type[i].wait_p90)
+            .collect();
+        let (mean, hw, n) = student_t(&xs, c);
+        let e = x.metrics.wait_p90;
+        assert!(close(e.mean, mean, 1e-12) && close(e.half_width, hw, 1e-9) && e.n == n);
+    }
+}
+
 #[test]
 fn draining_empties_the_center() {
     let mut s = multiskill().scenario().clone();

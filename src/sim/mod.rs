@@ -888,7 +888,10 @@ impl Simulation {
     /// `confidence` interval (paired t). Both lists must hold the same
     /// replication indexes in the same order (as
     /// [`replications_policy`](Simulation::replications_policy) returns
-    /// them), and pass the checks of [`report`](Simulation::report).
+    /// them), and pass the checks of [`report`](Simulation::report). A
+    /// wait percentile's difference is that of the two policies' reports
+    /// (pooled over replications), with the paired interval: see
+    /// [`Comparison`].
     ///
     /// Common random numbers are what make this sharp: replication `r` gives
     /// both policies the same customers, so a difference of a few tenths of

@@ -310,6 +310,22 @@ fn check(plan: &Plan, reps: &[Replication], confidence: f64) -> Result<(), Repor
     Ok(())
 }
 
+/// Refuses `base` and `other` unless they hold the same replication indexes
+/// in the same order (so each pair met the same customers).
+fn check_paired(base: &[Replication], other: &[Replication]) -> Result<(), ReportError> {
+    for position in 0..base.len().max(other.len()) {
+        let (b, o) = (base.get(position), other.get(position));
+        if b.map(|r| r.replication) != o.map(|r| r.replication) {
+            return Err(ReportError::NotPaired {
+                position,
+                base: b.map(|r| r.replication),
+                other: o.map(|r| r.replication),
+            });
+        }
+    }
+    Ok(())
+}
+
 /// Refuses `r` if it carries another scenario's key.
 pub(crate) fn check_key(plan: &Plan, r: &Replication) -> Result<(), ReportError> {
     match &r.scenario_key {
@@ -808,24 +824,42 @@ fn rows(
         .collect()
 }
 
-/// Sets the wait percentiles of `m` to those of `hists` pooled, keeping
-/// their intervals: the half-width of the replications' own percentiles
-/// around the pooled one (sectioning; Asmussen & Glynn, *Stochastic
-/// Simulation*, III.5a). The pooled quantile is consistent as replications
-/// are added, where the mean of the replications' own keeps the bias of
-/// one replication's.
-fn pool<'a>(m: &mut Metrics<Estimate>, hists: impl Iterator<Item = &'a WaitHistogram>) {
+/// The wait percentiles (p50, p90, p95, p99) of `hists` pooled: those of
+/// all their waits together (NaN if they hold none).
+fn pooled(hists: &[&WaitHistogram]) -> [f64; 4] {
     let mut all = WaitHistogram::default();
     for h in hists {
         all.merge(h);
     }
-    let [p50, p90, p95, p99] = all.quantiles([0.5, 0.9, 0.95, 0.99]);
+    all.quantiles([0.5, 0.9, 0.95, 0.99])
+}
+
+/// The point estimates of the wait percentiles' paired differences
+/// `other − base`: `other`'s pooled percentiles minus `base`'s, so that a
+/// difference is that of the two policies' reports (NaN where either
+/// policy answered nobody). The one place a comparison's and
+/// [`Comparison::paired_row`]'s percentile differences come from.
+fn pooled_difference(base: &[&WaitHistogram], other: &[&WaitHistogram]) -> [f64; 4] {
+    let (b, o) = (pooled(base), pooled(other));
+    std::array::from_fn(|i| o[i] - b[i])
+}
+
+/// Sets the point estimates of `m`'s wait percentiles to `points`, keeping
+/// their intervals and `n`: those of the replications' own percentiles (or
+/// of their paired differences) around the pooled value (sectioning;
+/// Asmussen & Glynn, *Stochastic Simulation*, III.5a). The pooled quantile
+/// is consistent as replications are added, where the mean of the
+/// replications' own keeps the bias of one replication's.
+fn set_points(m: &mut Metrics<Estimate>, points: [f64; 4]) {
     for (e, x) in [
-        (&mut m.wait_p50, p50),
-        (&mut m.wait_p90, p90),
-        (&mut m.wait_p95, p95),
-        (&mut m.wait_p99, p99),
-    ] {
+        &mut m.wait_p50,
+        &mut m.wait_p90,
+        &mut m.wait_p95,
+        &mut m.wait_p99,
+    ]
+    .into_iter()
+    .zip(points)
+    {
         e.mean = x;
     }
 }
@@ -836,16 +870,42 @@ fn all_waits(reps: &[Replication]) -> Option<Vec<&Waits>> {
     reps.iter().map(|r| r.waits.as_ref()).collect()
 }
 
-/// Pools the wait percentiles of each of `rows` (parallel to the vectors
-/// `pick` takes from each replication's waits).
-fn pool_rows<'a, R>(
-    rows: &mut [R],
-    waits: &[&'a Waits],
-    metrics: fn(&mut R) -> &mut Metrics<Estimate>,
-    pick: impl Fn(&'a Waits) -> &'a [WaitHistogram],
-) {
-    for (i, row) in rows.iter_mut().enumerate() {
-        pool(metrics(row), waits.iter().map(|w| &pick(w)[i]));
+/// The waits whose pooled percentiles a report gives.
+struct Pools<'a> {
+    /// The replications' (a comparison's `other`).
+    waits: Vec<&'a Waits>,
+    /// A comparison's base, replication by replication: the report's
+    /// percentiles are then differences ([`pooled_difference`]).
+    base: Option<Vec<&'a Waits>>,
+}
+
+impl Pools<'_> {
+    /// Sets the percentiles of each of `rows` (parallel to the vectors
+    /// `pick` takes from each replication's waits).
+    fn rows<R>(
+        &self,
+        rows: &mut [R],
+        metrics: fn(&mut R) -> &mut Metrics<Estimate>,
+        pick: impl Fn(&Waits) -> &[WaitHistogram],
+    ) {
+        for (i, row) in rows.iter_mut().enumerate() {
+            self.row(metrics(row), |w| &pick(w)[i]);
+        }
+    }
+
+    /// Sets the percentiles of the row whose histogram `pick` takes.
+    fn row(&self, m: &mut Metrics<Estimate>, pick: impl Fn(&Waits) -> &WaitHistogram) {
+        let other: Vec<&WaitHistogram> = self.waits.iter().map(|w| pick(w)).collect();
+        set_points(
+            m,
+            match &self.base {
+                Some(base) => {
+                    let base: Vec<&WaitHistogram> = base.iter().map(|w| pick(w)).collect();
+                    pooled_difference(&base, &other)
+                }
+                None => pooled(&other),
+            },
+        );
     }
 }
 
@@ -879,11 +939,13 @@ impl Report {
         confidence: f64,
     ) -> Result<Report, ReportError> {
         check(plan, reps, confidence)?;
-        Ok(Report::build(plan, reps, confidence))
+        let pools = all_waits(reps).map(|waits| Pools { waits, base: None });
+        Ok(Report::build(plan, reps, confidence, pools))
     }
 
-    /// Reports `reps`, which [`check`] accepted.
-    fn build(plan: &Plan, reps: &[Replication], confidence: f64) -> Report {
+    /// Reports `reps`, which [`check`] accepted, their wait percentiles
+    /// pooled from `pools` if given.
+    fn build(plan: &Plan, reps: &[Replication], confidence: f64, pools: Option<Pools>) -> Report {
         let types: Vec<String> = plan.types.iter().map(|t| t.name.clone()).collect();
         let groups: Vec<String> = plan.groups.iter().map(|g| g.name.clone()).collect();
         let totals: Vec<&Metrics<f64>> = reps.iter().map(|r| &r.total).collect();
@@ -993,19 +1055,14 @@ impl Report {
         let mut by_segment = rows(&plan.segments, reps, |r| &r.by_segment, confidence);
         let mut by_group = rows(&groups, reps, |r| &r.by_group, confidence);
         let mut by_interval: Vec<IntervalRow> = by_interval;
-        if let Some(waits) = all_waits(reps) {
-            pool(&mut total, waits.iter().map(|w| &w.total));
+        if let Some(p) = pools {
+            p.row(&mut total, |w| &w.total);
             let m: fn(&mut Row) -> &mut Metrics<Estimate> = |r| &mut r.metrics;
-            pool_rows(&mut by_type, &waits, m, |w| &w.by_type);
-            pool_rows(&mut by_channel, &waits, m, |w| &w.by_channel);
-            pool_rows(&mut by_segment, &waits, m, |w| &w.by_segment);
-            pool_rows(&mut by_group, &waits, m, |w| &w.by_group);
-            pool_rows(
-                &mut by_interval,
-                &waits,
-                |r| &mut r.metrics,
-                |w| &w.by_interval,
-            );
+            p.rows(&mut by_type, m, |w| &w.by_type);
+            p.rows(&mut by_channel, m, |w| &w.by_channel);
+            p.rows(&mut by_segment, m, |w| &w.by_segment);
+            p.rows(&mut by_group, m, |w| &w.by_group);
+            p.rows(&mut by_interval, |r| &mut r.metrics, |w| &w.by_interval);
         }
         let q: Vec<f64> = reps.iter().map(|r| r.mean_in_queue).collect();
         let ends: Vec<f64> = reps.iter().map(|r| r.end_time).collect();
@@ -1166,6 +1223,25 @@ impl Report {
 /// reports' intervals side by side suggest, and an interval that excludes 0
 /// says the policies differ at that confidence. Built by
 /// [`Simulation::compare`](super::Simulation::compare).
+///
+/// Wait percentiles in the rows a [`Report`] pools (total, type, channel,
+/// segment, group, interval) are the exception in their point: it is the
+/// difference of the two policies' pooled percentiles, exactly the
+/// difference of their reports' values, where a mean of the replications'
+/// own differences would not be (it keeps the bias of short replications'
+/// percentiles, and can miss the reports' difference by more than its
+/// interval). Their interval is still the paired one, put around that point
+/// as a report puts its replications' own interval around its pooled
+/// percentile, and `n` still counts the pairs in which both replications
+/// define the percentile (answered someone in that row): a pair where only
+/// one does is left out of the interval, not of the point. So the point
+/// can be defined with `n` 0 or 1 and no interval (few pairs where both
+/// policies answered in the row), and it is undefined (NaN, `null`) when
+/// either policy answered nobody in the row in any replication. The
+/// interval × type, × group and × channel cells, which reports do not
+/// pool, are means of the pairs' differences, as are the percentiles of
+/// replications written before waits were kept ([`Replication::waits`]
+/// `None` in either list).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Comparison {
     /// The policy subtracted.
@@ -1174,7 +1250,8 @@ pub struct Comparison {
     pub other: String,
     /// The differences, laid out as a report: each [`Estimate`] is the mean
     /// and interval of `other − base` (a metric undefined in either
-    /// replication of a pair leaves that pair out; `n` counts the pairs).
+    /// replication of a pair leaves that pair out; `n` counts the pairs),
+    /// but for the pooled wait percentiles' points (see above).
     /// `policy` is `other`, and `contacts` counts `other`'s contacts
     /// (the same as `base`'s under common random numbers).
     pub differences: Report,
@@ -1190,16 +1267,7 @@ impl Comparison {
     ) -> Result<Comparison, ReportError> {
         check(plan, base, confidence)?;
         check(plan, other, confidence)?;
-        for position in 0..base.len().max(other.len()) {
-            let (b, o) = (base.get(position), other.get(position));
-            if b.map(|r| r.replication) != o.map(|r| r.replication) {
-                return Err(ReportError::NotPaired {
-                    position,
-                    base: b.map(|r| r.replication),
-                    other: o.map(|r| r.replication),
-                });
-            }
-        }
+        check_paired(base, other)?;
         let minus = |o: &[Metrics<f64>], b: &[Metrics<f64>]| -> Vec<Metrics<f64>> {
             o.iter().zip(b).map(|(o, b)| o.minus(b)).collect()
         };
@@ -1239,16 +1307,69 @@ impl Comparison {
                     .zip(&b.fairness)
                     .map(|(o, b)| o.minus(b))
                     .collect(),
-                // A percentile's difference is the mean of each
-                // replication's own: paired, as every other metric's.
+                // The pooled rows' percentiles are set from both
+                // policies' waits (`pools`).
                 waits: None,
             })
             .collect();
+        let pools = all_waits(other)
+            .zip(all_waits(base))
+            .map(|(waits, base)| Pools {
+                waits,
+                base: Some(base),
+            });
         Ok(Comparison {
             base: base[0].policy.clone(),
             other: other[0].policy.clone(),
-            differences: Report::build(plan, &diffs, confidence),
+            differences: Report::build(plan, &diffs, confidence, pools),
         })
+    }
+
+    /// One row's paired differences `other − base`, computed as a
+    /// comparison's are (see [`differences`](Comparison::differences)), for
+    /// replications that are not of one scenario, such as the same
+    /// customers under two values of a setting (the `sweep` example's):
+    /// `base_row` and `other_row` pick each replication's row (its metrics
+    /// and, if kept, its waits), which may be at different indexes in the
+    /// two. The wait percentiles' points are pooled as a comparison's
+    /// pooled rows' are, if every replication gives its row's waits; else
+    /// they are the means of the per-replication differences.
+    ///
+    /// Both lists must hold the same replication indexes in the same order
+    /// ([`ReportError::NotPaired`]), some ([`ReportError::NoReplications`]),
+    /// and `confidence` must be strictly between 0 and 1
+    /// ([`ReportError::Confidence`]).
+    pub fn paired_row<B, O>(
+        base: &[Replication],
+        other: &[Replication],
+        base_row: B,
+        other_row: O,
+        confidence: f64,
+    ) -> Result<Metrics<Estimate>, ReportError>
+    where
+        B: Fn(&Replication) -> (&Metrics<f64>, Option<&WaitHistogram>),
+        O: Fn(&Replication) -> (&Metrics<f64>, Option<&WaitHistogram>),
+    {
+        if !(confidence > 0.0 && confidence < 1.0) {
+            return Err(ReportError::Confidence(confidence));
+        }
+        if base.is_empty() {
+            return Err(ReportError::NoReplications);
+        }
+        check_paired(base, other)?;
+        let (b, o): (Vec<_>, Vec<_>) = base
+            .iter()
+            .map(base_row)
+            .zip(other.iter().map(other_row))
+            .unzip();
+        let diffs: Vec<Metrics<f64>> = o.iter().zip(&b).map(|(o, b)| o.0.minus(b.0)).collect();
+        let mut m = Metrics::estimate(&diffs.iter().collect::<Vec<_>>(), confidence);
+        let b_hists: Option<Vec<&WaitHistogram>> = b.iter().map(|r| r.1).collect();
+        let o_hists: Option<Vec<&WaitHistogram>> = o.iter().map(|r| r.1).collect();
+        if let (Some(b), Some(o)) = (b_hists, o_hists) {
+            set_points(&mut m, pooled_difference(&b, &o));
+        }
+        Ok(m)
     }
 
     /// The comparison as pretty JSON (undefined values as `null`).

@@ -607,8 +607,10 @@ metric_struct! {
         /// percentile for short replications, whose p99 rests on their few
         /// longest waits (about 5% below with 8-hour M/M/10 replications,
         /// 11% with 200-contact ones), and more replications would not cure
-        /// it. The interval × type, × group and × channel cells, and a
-        /// comparison's differences, are means of the replications' own.
+        /// it. The interval × type, × group and × channel cells are means
+        /// of the replications' own. A comparison's difference in a pooled
+        /// row is the difference of the two policies' pooled percentiles,
+        /// with the paired interval ([`Comparison`](super::Comparison)).
         wait_p99,
         /// Mean handle time (service at the agent's speed + wrap-up) of answered contacts (s).
         handle_time,
