@@ -5,7 +5,8 @@ use std::rc::Rc;
 
 use crate::model::{AgentId, Contact, Outcome};
 use crate::policy::{
-    AgentRef, ContactRef, PolicyError, Proposal, RouterView, RoutingPolicy, Trigger, Urgency,
+    AgentRef, ContactRef, InFlightProposal, PolicyError, Proposal, RouterView, RoutingPolicy,
+    Trigger, Urgency,
 };
 use crate::score::ScoreBreakdown;
 
@@ -101,6 +102,12 @@ impl<P: RoutingPolicy> RoutingPolicy for Windowed<P> {
     }
     fn observe_outcome(&mut self, contact: &Contact, agent: AgentId, outcome: &Outcome) {
         self.inner.observe_outcome(contact, agent, outcome)
+    }
+    fn in_flight(&self) -> Vec<InFlightProposal> {
+        self.inner.in_flight()
+    }
+    fn restore_in_flight(&mut self, records: &[InFlightProposal]) -> Result<(), PolicyError> {
+        self.inner.restore_in_flight(records)
     }
     fn explain(
         &self,
