@@ -111,7 +111,12 @@ pub enum Event {
     /// The arrival is the caller's to give, not checked against the old
     /// one: an earlier arrival moves the contact ahead of those that came
     /// in between. Only a waiting contact can change (an offered one is
-    /// answered or declined first).
+    /// answered or declined first). A move to a channel that no agent
+    /// serves is refused ([`RouterError::ChannelNotServed`]), as such an
+    /// arrival is; a change that keeps the contact on its channel is
+    /// accepted even when that channel has been taken away from its last
+    /// agent since it arrived (it waits there either way; see
+    /// [`Event::AgentUpdated`]).
     ContactUpdated {
         /// The contact, as it is now.
         contact: Contact,
@@ -208,8 +213,11 @@ pub enum RouterError {
         now: f64,
     },
     /// No agent known to the router (logged in now or before) has capacity
-    /// on the contact's channel, in its latest profile. A contact whose channel's agents are all
-    /// logged out is accepted and waits for one to log in again.
+    /// on the contact's channel, in its latest profile: refused for an
+    /// arrival, and for an [`Event::ContactUpdated`] that moves a contact to
+    /// that channel (not for one that keeps it there). A contact whose
+    /// channel's agents are all logged out is accepted and waits for one to
+    /// log in again.
     #[error("{contact}: no agent serves {channel}")]
     ChannelNotServed {
         /// The contact.
@@ -1536,7 +1544,17 @@ impl<P: RoutingPolicy> Router<P> {
                 if held != Held::Waiting {
                     return Err(self.wrong_state(id, held, "ContactUpdated"));
                 }
-                self.check_servable(&contact, now)?;
+                // A contact left on a channel nobody serves any more waits
+                // there whatever its other data: refusing to change them
+                // would only keep its old priority or requirements.
+                let same_channel = self
+                    .st
+                    .contact(ix)
+                    .is_some_and(|r| r.contact.channel() == contact.channel());
+                match self.check_servable(&contact, now) {
+                    Err(RouterError::ChannelNotServed { .. }) if same_channel => {}
+                    checked => checked?,
+                }
                 // Out of its queue, changed, and back at its (arrival,
                 // arrival order) place in the queue of its new kind, at the
                 // relaxation its wait gives (set before it is queued, so
