@@ -17,7 +17,7 @@ use crate::model::{
     Agent, AgentId, AgentState, ChannelId, Contact, ContactId, ContactState, ModelError, Outcome,
     Presence, in_time_range,
 };
-use crate::policy::{PolicyError, Proposal, RoutingPolicy, Trigger};
+use crate::policy::{InFlightProposal, PolicyError, Proposal, RoutingPolicy, Trigger};
 use crate::score::{FitModel, NeutralFit, ScoreBreakdown, ScoreError, ScoreWeights};
 pub use crate::state::Counts;
 use crate::state::{AgentRec, Held, IdMap, RouterView, ScoreMemo, State, Vouched};
@@ -111,7 +111,12 @@ pub enum Event {
     /// The arrival is the caller's to give, not checked against the old
     /// one: an earlier arrival moves the contact ahead of those that came
     /// in between. Only a waiting contact can change (an offered one is
-    /// answered or declined first).
+    /// answered or declined first). A move to a channel that no agent
+    /// serves is refused ([`RouterError::ChannelNotServed`]), as such an
+    /// arrival is; a change that keeps the contact on its channel is
+    /// accepted even when that channel has been taken away from its last
+    /// agent since it arrived (it waits there either way; see
+    /// [`Event::AgentUpdated`]).
     ContactUpdated {
         /// The contact, as it is now.
         contact: Contact,
@@ -208,8 +213,11 @@ pub enum RouterError {
         now: f64,
     },
     /// No agent known to the router (logged in now or before) has capacity
-    /// on the contact's channel, in its latest profile. A contact whose channel's agents are all
-    /// logged out is accepted and waits for one to log in again.
+    /// on the contact's channel, in its latest profile: refused for an
+    /// arrival, and for an [`Event::ContactUpdated`] that moves a contact to
+    /// that channel (not for one that keeps it there). A contact whose
+    /// channel's agents are all logged out is accepted and waits for one to
+    /// log in again.
     #[error("{contact}: no agent serves {channel}")]
     ChannelNotServed {
         /// The contact.
@@ -612,7 +620,7 @@ fn check_snapshot(s: &RouterSnapshot, cooldown: f64) -> Result<IdMap<AgentId, u3
     for (i, c) in s.contacts.iter().enumerate() {
         let id = c.contact.id();
         let at = || format!("contacts[{i}] ({id})");
-        if seen.insert(id, ()).is_some() {
+        if seen.insert(id, i).is_some() {
             return bad(format!("{}: listed twice", at()));
         }
         if c.contact.arrival() > time {
@@ -681,6 +689,35 @@ fn check_snapshot(s: &RouterSnapshot, cooldown: f64) -> Result<IdMap<AgentId, u3
             }
         }
     }
+    let mut proposed = IdMap::default();
+    for (i, p) in s.proposals.iter().enumerate() {
+        let c = p.contact;
+        let at = || format!("proposals[{i}] ({c})");
+        if proposed.insert(c, ()).is_some() {
+            return bad(format!("{}: listed twice", at()));
+        }
+        // Only work whose outcome is still to come has a proposal: offered
+        // or in service (in wrap-up its outcome has been told).
+        let Some(&k) = seen.get(&c) else {
+            return bad(format!("{}: not among the contacts listed", at()));
+        };
+        let contact = &s.contacts[k];
+        let (ContactState::Offered(holder) | ContactState::InService(holder)) = contact.state
+        else {
+            return bad(format!(
+                "{}: is {}, not offered or in service",
+                at(),
+                contact.state
+            ));
+        };
+        if holder != p.agent {
+            return bad(format!(
+                "{}: proposed to {}, but held by {holder}",
+                at(),
+                p.agent
+            ));
+        }
+    }
     let n = &s.counts;
     if [n.waiting, n.offered, n.in_service, n.wrap_up] != held {
         return bad(format!(
@@ -727,8 +764,11 @@ fn state_of(st: &State, held: Held) -> ContactState {
 /// on where this one stopped ([`Router::snapshot`], [`Router::restore`]).
 ///
 /// It holds the state, not the set-up: the configuration, the fit model and
-/// the policy (with anything it learned) are the caller's, given to the
-/// builder as before. Left out, and started afresh on restore: the
+/// the policy (with anything it learned, such as
+/// [`LearnedFit::arms`](crate::LearnedFit::arms)) are the caller's, given to
+/// the builder as before. Of the policy it holds only what belongs to the
+/// work in flight ([`proposals`](RouterSnapshot::proposals)), which the
+/// restored router hands to its policy. Left out, and started afresh on restore: the
 /// last-to-enter-service history of [`Router::expected_wait`] (`None` for a
 /// kind of contact until one of its kind is answered after waiting).
 ///
@@ -750,6 +790,15 @@ pub struct RouterSnapshot {
     /// Every contact in the system, in the order it reached the router
     /// (which breaks ties between equal arrival times).
     pub contacts: Vec<ContactSnapshot>,
+    /// What the policy keeps of the offered and in-service contacts it
+    /// routed, in the contacts' order ([`RoutingPolicy::in_flight`]): with
+    /// [`LearnedFit`](crate::LearnedFit), the arm each one's outcome goes
+    /// to, so that a standby learns the outcomes of the work in flight at
+    /// the takeover. Empty for a policy that learns nothing; a snapshot
+    /// saved without it restores, and those outcomes are then not learned
+    /// (counted in [`LearnedFit::unattributed`](crate::LearnedFit::unattributed)).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub proposals: Vec<InFlightProposal>,
 }
 
 /// An agent in a [`RouterSnapshot`].
@@ -1031,12 +1080,29 @@ impl<P: RoutingPolicy> Router<P> {
                 waited: r.delayed,
             })
             .collect();
+        // Only the work still in flight with the agent it was proposed to:
+        // the policy may keep proposals whose outcome will never come (a
+        // declined offer, an abandoned contact) until it prunes them.
+        let mut proposals: Vec<(u64, InFlightProposal)> = self
+            .policy
+            .in_flight()
+            .into_iter()
+            .filter_map(|p| {
+                let rec = self.st.contact(self.st.contact_slot(p.contact)?)?;
+                let (Held::Offered(a) | Held::InService(a)) = rec.held else {
+                    return None;
+                };
+                (self.st.agent(a).agent.id() == p.agent).then_some((rec.seq, p))
+            })
+            .collect();
+        proposals.sort_by_key(|&(seq, _)| seq);
         RouterSnapshot {
             time: self.now.is_finite().then_some(self.now),
             counts: self.st.counts,
             rejected_proposals: self.rejected,
             agents,
             contacts,
+            proposals: proposals.into_iter().map(|(_, p)| p).collect(),
         }
     }
 
@@ -1078,6 +1144,13 @@ impl<P: RoutingPolicy> Router<P> {
     /// ```
     pub fn restore(&mut self, snapshot: &RouterSnapshot) -> Result<(), RouterError> {
         let index = check_snapshot(snapshot, self.config.decline_cooldown)?;
+        // The policy checks its part before it takes it, and before the
+        // router's state is touched.
+        self.policy
+            .restore_in_flight(&snapshot.proposals)
+            .map_err(|e| RouterError::InvalidSnapshot {
+                what: format!("proposals: {e}"),
+            })?;
         // Checked: nothing below can fail.
         self.st = State::default();
         self.wakeups.clear();
@@ -1471,7 +1544,17 @@ impl<P: RoutingPolicy> Router<P> {
                 if held != Held::Waiting {
                     return Err(self.wrong_state(id, held, "ContactUpdated"));
                 }
-                self.check_servable(&contact, now)?;
+                // A contact left on a channel nobody serves any more waits
+                // there whatever its other data: refusing to change them
+                // would only keep its old priority or requirements.
+                let same_channel = self
+                    .st
+                    .contact(ix)
+                    .is_some_and(|r| r.contact.channel() == contact.channel());
+                match self.check_servable(&contact, now) {
+                    Err(RouterError::ChannelNotServed { .. }) if same_channel => {}
+                    checked => checked?,
+                }
                 // Out of its queue, changed, and back at its (arrival,
                 // arrival order) place in the queue of its new kind, at the
                 // relaxation its wait gives (set before it is queued, so

@@ -356,3 +356,272 @@ fn an_outcome_goes_to_the_pool_of_its_proposal() {
     assert_eq!(p.estimate(SegmentId(0), &agent("b")).resolved, 1);
     assert_eq!(p.unattributed(), 0);
 }
+
+/// A router under `LearnedFit` whose agents 1 and 2 (chat, two slots) are
+/// in team a and 3 in team b, fed `events`; panics on an error.
+mod takeover {
+    use skillroute::policy::{Exploration, LearnedFit, LearnedFitConfig};
+    use skillroute::{
+        Agent, AgentId, ChannelId, Contact, ContactId, Event, Offer, Outcome, Router,
+        RouterSnapshot, SegmentId,
+    };
+
+    pub fn config(pooled: bool) -> LearnedFitConfig {
+        LearnedFitConfig {
+            exploration: Exploration::Greedy,
+            pool_by: pooled.then(|| "team".into()),
+            ..LearnedFitConfig::default()
+        }
+    }
+
+    pub fn agent(id: u32, team: &str) -> Agent {
+        Agent::builder(AgentId(id))
+            .channel(ChannelId::CHAT, 2)
+            .attribute("team", team)
+            .build()
+            .unwrap()
+    }
+
+    pub fn arrive(id: u64, t: f64) -> Event {
+        let contact = Contact::builder(ContactId(id), ChannelId::CHAT, t)
+            .segment(SegmentId(id as u32 % 2))
+            .build()
+            .unwrap();
+        Event::ContactArrived { contact }
+    }
+
+    pub fn done(id: u64, resolved: bool) -> Event {
+        Event::WorkCompletedNoWrapUp {
+            contact: ContactId(id),
+            outcome: Outcome {
+                resolved: Some(resolved),
+                ..Outcome::default()
+            },
+        }
+    }
+
+    pub fn feed(r: &mut Router<LearnedFit>, events: &[(f64, Event)]) -> Vec<Offer> {
+        let mut out = Vec::new();
+        for (t, e) in events {
+            r.handle(*t, e.clone(), &mut out)
+                .unwrap_or_else(|err| panic!("{e:?} at {t}: {err}"));
+        }
+        out
+    }
+
+    /// Accepts every offer in `offers` at `t`.
+    pub fn accept(offers: &[Offer], t: f64) -> Vec<(f64, Event)> {
+        offers
+            .iter()
+            .map(|o| {
+                let (contact, agent) = (o.contact, o.agent);
+                (t, Event::OfferAccepted { contact, agent })
+            })
+            .collect()
+    }
+
+    /// Up to the takeover: outcomes learned, then work left in flight (in
+    /// service and ringing, one with an agent moved to team b since its
+    /// proposal). Returns the router and the offers still ringing.
+    pub fn primary(pooled: bool) -> (Router<LearnedFit>, Vec<Offer>) {
+        let mut r = Router::new(LearnedFit::new(config(pooled)).unwrap());
+        let mut staff = Vec::new();
+        for (id, team) in [(1, "a"), (2, "a"), (3, "b")] {
+            staff.push((
+                0.0,
+                Event::AgentLogin {
+                    agent: agent(id, team),
+                },
+            ));
+            staff.push((0.0, Event::AgentReady { agent: AgentId(id) }));
+        }
+        feed(&mut r, &staff);
+        let first = feed(
+            &mut r,
+            &(1..=4).map(|c| (1.0, arrive(c, 1.0))).collect::<Vec<_>>(),
+        );
+        feed(&mut r, &accept(&first, 2.0));
+        feed(
+            &mut r,
+            &(1..=4).map(|c| (3.0, done(c, c != 2))).collect::<Vec<_>>(),
+        );
+        // In service at the takeover, two of them with agent 1, who then
+        // moves to team b: their outcomes still go to team a.
+        let served = feed(
+            &mut r,
+            &(5..=8).map(|c| (4.0, arrive(c, 4.0))).collect::<Vec<_>>(),
+        );
+        feed(&mut r, &accept(&served, 5.0));
+        feed(
+            &mut r,
+            &[(
+                5.0,
+                Event::AgentUpdated {
+                    agent: agent(1, "b"),
+                },
+            )],
+        );
+        // Ringing at the takeover.
+        let ringing = feed(&mut r, &[(6.0, arrive(9, 6.0))]);
+        assert!(!ringing.is_empty(), "a free slot is left for contact 9");
+        (r, ringing)
+    }
+
+    /// A standby built from the primary's learned arms, restored from
+    /// `snap` (through JSON).
+    pub fn standby(primary: &Router<LearnedFit>, snap: &RouterSnapshot) -> Router<LearnedFit> {
+        let p = primary.policy();
+        let policy = LearnedFit::with_arms(p.config().clone(), &p.arms()).unwrap();
+        let mut r = Router::new(policy);
+        let json = serde_json::to_string(snap).unwrap();
+        r.restore(&serde_json::from_str(&json).unwrap()).unwrap();
+        r
+    }
+}
+
+/// A standby that takes over learns the outcomes of the work in flight at
+/// the takeover as the primary does: fed the same events after it, both
+/// end with the same arms and nothing unattributed. (The snapshot did not
+/// carry the proposals: the standby counted those outcomes unattributed,
+/// and learned 5 fewer.) Pooled, the outcome of work proposed to agent 1 in
+/// team a goes to team a although agent 1 is in team b at the takeover.
+#[test]
+fn a_standby_learns_the_outcomes_in_flight_at_the_takeover() {
+    use skillroute::SegmentId;
+    use takeover::*;
+    for pooled in [false, true] {
+        let (mut first, ringing) = primary(pooled);
+        let mut second = standby(&first, &first.snapshot());
+        let mut after = accept(&ringing, 7.0);
+        after.extend((5..=9).map(|c| (8.0, done(c, c % 3 != 0))));
+        after.push((9.0, arrive(10, 9.0)));
+        let offers = feed(&mut first, &after);
+        assert_eq!(feed(&mut second, &after), offers, "pooled {pooled}");
+        let next = accept(&offers, 10.0)
+            .into_iter()
+            .chain([(11.0, done(10, true))])
+            .collect::<Vec<_>>();
+        feed(&mut first, &next);
+        feed(&mut second, &next);
+        let (p, q) = (first.policy(), second.policy());
+        assert_eq!(p.unattributed(), 0, "pooled {pooled}");
+        assert_eq!(q.unattributed(), 0, "pooled {pooled}");
+        assert_eq!(p.learned(), 4 + 5 + 1, "pooled {pooled}");
+        assert_eq!(q.learned(), p.learned(), "pooled {pooled}");
+        assert_eq!(q.arms(), p.arms(), "pooled {pooled}");
+        if pooled {
+            let a = agent(2, "a");
+            let b = agent(3, "b");
+            let learned = |e: skillroute::policy::FitEstimate| e.resolved + e.unresolved;
+            let total = |seg| learned(p.estimate(seg, &a)) + learned(p.estimate(seg, &b));
+            assert_eq!(total(SegmentId(0)) + total(SegmentId(1)), 10);
+        }
+    }
+}
+
+/// A snapshot saved before proposals were kept (no `proposals` field)
+/// restores; the outcomes of the work then in flight are not learned, as
+/// before, but counted unattributed. A policy that learns nothing saves
+/// no `proposals` field at all (its snapshots read as before).
+#[test]
+fn snapshots_without_proposals_still_restore() {
+    use skillroute::{LongestIdleAgent, Router, RouterSnapshot};
+    use takeover::*;
+    let (first, ringing) = primary(true);
+    let mut json: serde_json::Value = serde_json::to_value(first.snapshot()).unwrap();
+    let kept = json
+        .as_object_mut()
+        .unwrap()
+        .remove("proposals")
+        .expect("in-flight proposals are saved");
+    assert_eq!(kept.as_array().unwrap().len(), 5, "4 in service, 1 ringing");
+    let old: RouterSnapshot = serde_json::from_value(json).unwrap();
+    assert!(old.proposals.is_empty());
+    let mut second = standby(&first, &old);
+    let mut after = accept(&ringing, 7.0);
+    after.extend((5..=9).map(|c| (8.0, done(c, true))));
+    feed(&mut second, &after);
+    assert_eq!(second.policy().unattributed(), 5);
+
+    let mut plain = Router::new(LongestIdleAgent);
+    let mut out = Vec::new();
+    plain
+        .handle(
+            0.0,
+            skillroute::Event::AgentLogin {
+                agent: agent(1, "a"),
+            },
+            &mut out,
+        )
+        .unwrap();
+    let text = serde_json::to_string(&plain.snapshot()).unwrap();
+    assert!(!text.contains("\"proposals\""), "{text}");
+}
+
+/// The proposals of a snapshot are checked with the rest: one naming a
+/// contact not listed, a contact in wrap-up (its outcome has been told), an
+/// agent other than the one holding the contact, a contact twice, or a pool
+/// for a policy that does not pool, is refused with `InvalidSnapshot`
+/// naming the entry, and the router and its policy stay as they were.
+#[test]
+fn bad_proposals_in_a_snapshot_are_refused() {
+    use skillroute::policy::LearnedFit;
+    use skillroute::{AgentId, ContactId, Event, Outcome, Router, RouterError};
+    use takeover::*;
+    let (mut first, _) = primary(true);
+    feed(
+        &mut first,
+        &[(
+            7.0,
+            Event::WorkCompleted {
+                contact: ContactId(5),
+                outcome: Outcome::default(),
+            },
+        )],
+    );
+    let good = first.snapshot();
+    assert_eq!(good.proposals.len(), 4);
+    let pooled = |p: &Router<LearnedFit>| p.policy().config().pool_by.is_some();
+    type Damage = Box<dyn Fn(&mut skillroute::RouterSnapshot)>;
+    let cases: Vec<(bool, &str, Damage)> = vec![
+        (
+            true,
+            "proposals[0] (contact#999): not among the contacts listed",
+            Box::new(|s| s.proposals[0].contact = ContactId(999)),
+        ),
+        (
+            true,
+            "proposals[0] (contact#5): is in wrap-up with agent#",
+            Box::new(|s| s.proposals[0].contact = ContactId(5)),
+        ),
+        (
+            true,
+            "but held by",
+            Box::new(|s| s.proposals[0].agent = AgentId(77)),
+        ),
+        (
+            true,
+            "proposals[1] (contact#6): listed twice",
+            Box::new(|s| s.proposals[1] = s.proposals[0].clone()),
+        ),
+        (
+            false,
+            "proposals: in-flight proposal 0: pool \"a\" given, but the policy has no pool_by",
+            Box::new(|_| {}),
+        ),
+    ];
+    for (pool, want, damage) in cases {
+        let mut bad = good.clone();
+        damage(&mut bad);
+        let mut r = Router::new(LearnedFit::new(config(pool)).unwrap());
+        if pool {
+            r.restore(&good).unwrap();
+        }
+        assert_eq!(pooled(&r), pool);
+        let before = r.snapshot();
+        let err = r.restore(&bad).unwrap_err();
+        assert!(matches!(err, RouterError::InvalidSnapshot { .. }), "{err}");
+        assert!(err.to_string().contains(want), "{err} lacks {want}");
+        assert_eq!(r.snapshot(), before, "{want}: the router changed");
+    }
+}

@@ -858,7 +858,13 @@ impl Shadow {
                     ContactState::Waiting => {}
                     s => return Err(Self::wrong(id, s)),
                 }
-                self.servable(contact, now)?;
+                // Kept on its channel, it may change even if nobody serves
+                // that channel any more.
+                let channel = self.contacts[&id].contact.channel();
+                match self.servable(contact, now) {
+                    Err(RouterError::ChannelNotServed { .. }) if contact.channel() == channel => {}
+                    checked => checked?,
+                }
                 // The same contact, changed: its state and cool-downs stay.
                 self.contacts.get_mut(&id).unwrap().contact = contact.clone();
             }
@@ -2034,4 +2040,88 @@ fn error_numbers_read_short() {
         skillroute::sim::ReportError::Confidence(1e308).to_string(),
         "1e308",
     );
+}
+
+/// A voice contact left waiting when voice was taken from its only agent
+/// can still change where it is (a priority raised by a supervisor: it
+/// was refused with `ChannelNotServed`, although the contact waits on
+/// voice either way); a move to the chat channel nobody serves is refused,
+/// and leaves it as it was. Once voice is served again, the raised
+/// priority is what it is offered with.
+#[test]
+fn a_contact_on_a_channel_no_longer_served_can_still_change() {
+    let mut r: Router = Router::new(Box::new(PriorityAging::default()));
+    let mut out = Vec::new();
+    let profile = |voice: bool| {
+        let b = Agent::builder(AgentId(1)).channel(ChannelId::EMAIL, 1);
+        if voice {
+            b.channel(ChannelId::VOICE, 1)
+        } else {
+            b
+        }
+        .build()
+        .unwrap()
+    };
+    let contact = |channel, priority| {
+        Contact::builder(ContactId(7), channel, 1.0)
+            .priority(priority)
+            .build()
+            .unwrap()
+    };
+    r.handle(
+        0.0,
+        Event::AgentLogin {
+            agent: profile(true),
+        },
+        &mut out,
+    )
+    .unwrap();
+    let arrived = Event::ContactArrived {
+        contact: contact(ChannelId::VOICE, 0),
+    };
+    r.handle(1.0, arrived, &mut out).unwrap();
+    r.handle(
+        2.0,
+        Event::AgentUpdated {
+            agent: profile(false),
+        },
+        &mut out,
+    )
+    .unwrap();
+    let raised = contact(ChannelId::VOICE, 5);
+    let update = |contact: Contact| Event::ContactUpdated { contact };
+    r.handle(3.0, update(raised.clone()), &mut out)
+        .unwrap_or_else(|e| panic!("a priority change on its own channel: {e}"));
+    assert_eq!(
+        r.view().waiting_contact(ContactId(7)).unwrap().priority(),
+        5
+    );
+    let err = r
+        .handle(4.0, update(contact(ChannelId::CHAT, 9)), &mut out)
+        .unwrap_err();
+    assert_eq!(
+        err,
+        RouterError::ChannelNotServed {
+            contact: ContactId(7),
+            channel: ChannelId::CHAT
+        }
+    );
+    let waiting = r.view().waiting_contact(ContactId(7)).unwrap();
+    assert_eq!(
+        (waiting.channel(), waiting.priority()),
+        (ChannelId::VOICE, 5)
+    );
+    r.handle(
+        5.0,
+        Event::AgentUpdated {
+            agent: profile(true),
+        },
+        &mut out,
+    )
+    .unwrap();
+    r.handle(5.0, Event::AgentReady { agent: AgentId(1) }, &mut out)
+        .unwrap();
+    assert_eq!(out.len(), 1);
+    assert_eq!((out[0].contact, out[0].agent), (ContactId(7), AgentId(1)));
+    r.check_consistency().unwrap();
 }

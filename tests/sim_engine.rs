@@ -1615,6 +1615,61 @@ fn task_of_inverts_the_shares_at_any_size() {
     );
 }
 
+/// A draining run's horizon is a window's instant like the others: events
+/// there that the event list has before the last re-plan join it. Two
+/// agents; the first contact is answered at 10 and served until 35, the
+/// horizon (its end was scheduled at 10, the horizon's re-plan at 30);
+/// another arrives at 31 and waits for the window with the other agent
+/// idle since 0. The horizon's re-plan gives it to the longest idle, the
+/// agent that did not serve the first, under every built-in policy; the
+/// freed agent took it alone, at its service end, before the re-plan.
+/// Without the drain the run stops at the horizon with it still waiting.
+#[test]
+fn events_at_a_draining_horizon_join_its_replan() {
+    let text = |drain: bool| {
+        format!(
+            r#"
+        horizon = 35.0
+        drain = {drain}
+        rebalance_every = 10.0
+        batch_window = true
+        skills = ["s"]
+        [[groups]]
+        name = "g"
+        count = 2
+        skills = {{ s = 5 }}
+        capacity = {{ voice = 1 }}
+        [[contact_types]]
+        name = "t"
+        channel = "voice"
+        requires = {{ s = 1 }}
+        arrivals = {{ kind = "trace", times = [0.5, 31.0] }}
+        service = {{ kind = "constant", value = 25.0 }}
+    "#
+        )
+    };
+    let sim = |drain| Simulation::new(Scenario::from_toml_str(&text(drain)).unwrap()).unwrap();
+    let (draining, open) = (sim(true), sim(false));
+    for spec in PolicySpec::builtins() {
+        let what = spec.name();
+        let (r, mut records) = run_builtin(&draining, &spec, 0);
+        check_conservation(&r, &records, what);
+        assert_eq!(r.rebalances, 4, "{what}: 10, 20, 30 and the horizon");
+        records.sort_by_key(|x| x.serial);
+        let answered: Vec<Option<f64>> = records.iter().map(|x| x.answered).collect();
+        assert_eq!(answered, [Some(10.0), Some(35.0)], "{what}: answered at");
+        assert!(records[0].agent.is_some(), "{what}");
+        assert_ne!(
+            records[1].agent, records[0].agent,
+            "{what}: the agent freed at the horizon took the contact before the re-plan"
+        );
+        let (r, mut records) = run_builtin(&open, &spec, 0);
+        check_conservation(&r, &records, what);
+        records.sort_by_key(|x| x.serial);
+        assert_eq!(records[1].answered, None, "{what}: not draining");
+    }
+}
+
 /// A run split into numbered tasks (`--task N --tasks M`): the shares
 /// partition the replications, and merging what the tasks wrote, in any
 /// order, gives the single run's replications and report to the byte; what

@@ -8,8 +8,8 @@ use rand_pcg::Pcg64Mcg;
 use serde::{Deserialize, Serialize};
 
 use super::{
-    AgentRef, ContactRef, OptimalAssignment, PolicyError, Proposal, RouterView, RoutingPolicy,
-    Trigger, check,
+    AgentRef, ContactRef, InFlightProposal, OptimalAssignment, PolicyError, Proposal, RouterView,
+    RoutingPolicy, Trigger, check,
 };
 use crate::assign::Mode;
 use crate::model::{Agent, AgentId, Contact, ContactId, Outcome, SegmentId};
@@ -400,10 +400,7 @@ impl LearnedFit {
     /// Every arm's outcomes, in a fixed order (segment, then agent or pool
     /// name): what the policy has learned, to keep or to inspect. O(arms log arms).
     pub fn arms(&self) -> Vec<ArmRecord> {
-        let mut names = vec![String::new(); self.model.pools.len()];
-        for (name, &k) in &self.model.pools {
-            names[k as usize] = name.clone();
-        }
+        let names = self.pool_names();
         let mut out: Vec<ArmRecord> = self
             .model
             .arms
@@ -425,6 +422,15 @@ impl LearnedFit {
             .collect();
         out.sort_by(|x, y| (x.segment, x.agent, &x.pool).cmp(&(y.segment, y.agent, &y.pool)));
         out
+    }
+
+    /// Each known pool's attribute value, by its index.
+    fn pool_names(&self) -> Vec<String> {
+        let mut names = vec![String::new(); self.model.pools.len()];
+        for (name, &k) in &self.model.pools {
+            names[k as usize] = name.clone();
+        }
+        names
     }
 
     /// A policy that starts from `arms` (as [`arms`](LearnedFit::arms) gave
@@ -590,6 +596,48 @@ impl RoutingPolicy for LearnedFit {
             }
             _ => self.unattributed += 1,
         }
+    }
+    fn in_flight(&self) -> Vec<InFlightProposal> {
+        let names = self.pool_names();
+        self.seen
+            .iter()
+            .map(|(&contact, &(agent, who))| InFlightProposal {
+                contact,
+                agent,
+                pool: match who {
+                    Who::Pool(k) => Some(names[k as usize].clone()),
+                    Who::Agent(_) | Who::Unpooled => None,
+                },
+            })
+            .collect()
+    }
+    fn restore_in_flight(&mut self, records: &[InFlightProposal]) -> Result<(), PolicyError> {
+        let pooled = self.model.config.pool_by.is_some();
+        // Checked whole first: an error leaves the policy as it was.
+        if !pooled
+            && let Some((index, r)) = records.iter().enumerate().find(|(_, r)| r.pool.is_some())
+        {
+            return Err(PolicyError::BadInFlight {
+                index,
+                pool: r.pool.clone().unwrap_or_default(),
+            });
+        }
+        self.seen.clear();
+        for r in records {
+            let who = match (&r.pool, pooled) {
+                (_, false) => Who::Agent(r.agent),
+                (None, true) => Who::Unpooled,
+                // A pool the policy has not learned yet becomes known, as
+                // at the original's proposal.
+                (Some(name), true) => {
+                    let next = self.model.pools.len() as u32;
+                    Who::Pool(*self.model.pools.entry(name.clone()).or_insert(next))
+                }
+            };
+            self.seen.insert(r.contact, (r.agent, who));
+        }
+        self.seen_kept = self.seen.len();
+        Ok(())
     }
 }
 

@@ -179,6 +179,29 @@ pub trait RoutingPolicy {
     /// Told when a contact this policy routed was completed, with its outcome.
     fn observe_outcome(&mut self, _contact: &Contact, _agent: AgentId, _outcome: &Outcome) {}
 
+    /// What the policy keeps of the work it routed whose outcome has not
+    /// come yet, for [`Router::snapshot`](crate::Router::snapshot): a
+    /// standby's policy given it back
+    /// ([`restore_in_flight`](RoutingPolicy::restore_in_flight)) learns
+    /// those outcomes as this one would have. The router keeps the records
+    /// of contacts still offered to or served by the agent named, and drops
+    /// the rest. Default: none (a policy that learns nothing).
+    fn in_flight(&self) -> Vec<InFlightProposal> {
+        Vec::new()
+    }
+
+    /// Takes back what [`in_flight`](RoutingPolicy::in_flight) gave, from a
+    /// snapshot being restored ([`Router::restore`](crate::Router::restore)),
+    /// in place of whatever the policy kept of work in flight. The router
+    /// has checked that each record names, once, a contact the snapshot
+    /// shows offered to or served by the record's agent. An error (a record
+    /// the policy cannot take, such as a pool for a policy that does not
+    /// pool) must leave the policy unchanged; the router then refuses the
+    /// snapshot. Default: ignores them (nothing to learn).
+    fn restore_in_flight(&mut self, _records: &[InFlightProposal]) -> Result<(), PolicyError> {
+        Ok(())
+    }
+
     /// Checks the policy's settings; [`RouterBuilder::build`](crate::router::RouterBuilder::build)
     /// refuses a policy that fails it. The built-ins check their parameters
     /// (as their inherent `validate` does); a wrapper forwards to the policy
@@ -232,6 +255,12 @@ impl<P: RoutingPolicy + ?Sized> RoutingPolicy for Box<P> {
     fn observe_outcome(&mut self, contact: &Contact, agent: AgentId, outcome: &Outcome) {
         (**self).observe_outcome(contact, agent, outcome)
     }
+    fn in_flight(&self) -> Vec<InFlightProposal> {
+        (**self).in_flight()
+    }
+    fn restore_in_flight(&mut self, records: &[InFlightProposal]) -> Result<(), PolicyError> {
+        (**self).restore_in_flight(records)
+    }
     fn validate(&self) -> Result<(), PolicyError> {
         (**self).validate()
     }
@@ -243,6 +272,26 @@ impl<P: RoutingPolicy + ?Sized> RoutingPolicy for Box<P> {
     ) -> Option<ScoreBreakdown> {
         (**self).explain(view, contact, agent)
     }
+}
+
+/// A proposal whose outcome a learning policy still awaits: the contact,
+/// offered to or served by `agent`, and the arm its outcome goes to. Kept
+/// in a [`RouterSnapshot`](crate::RouterSnapshot) so that a standby learns
+/// the outcomes of the work in flight at a takeover
+/// ([`RoutingPolicy::in_flight`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InFlightProposal {
+    /// The contact.
+    pub contact: ContactId,
+    /// The agent it was proposed to.
+    pub agent: AgentId,
+    /// For a [`LearnedFit`] that pools agents: the pool the agent was in
+    /// when it was proposed the contact (its attribute value then, which a
+    /// profile change since does not move); `None`: agents without the
+    /// attribute, or a policy with one arm per agent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pool: Option<String>,
 }
 
 /// Errors in a policy's configuration.
@@ -298,6 +347,15 @@ pub enum PolicyError {
     EmptyName {
         /// The parameter.
         field: &'static str,
+    },
+    /// An in-flight proposal to restore names a pool while the policy does
+    /// not pool agents ([`LearnedFitConfig::pool_by`] is `None`).
+    #[error("in-flight proposal {index}: pool {pool:?} given, but the policy has no pool_by")]
+    BadInFlight {
+        /// Its position in the list.
+        index: usize,
+        /// The pool it names.
+        pool: String,
     },
 }
 

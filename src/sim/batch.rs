@@ -5,7 +5,8 @@ use std::rc::Rc;
 
 use crate::model::{AgentId, Contact, Outcome};
 use crate::policy::{
-    AgentRef, ContactRef, PolicyError, Proposal, RouterView, RoutingPolicy, Trigger, Urgency,
+    AgentRef, ContactRef, InFlightProposal, PolicyError, Proposal, RouterView, RoutingPolicy,
+    Trigger, Urgency,
 };
 use crate::score::ScoreBreakdown;
 
@@ -14,8 +15,9 @@ use crate::score::ScoreBreakdown;
 /// `rebalance_every`) it holds work: it proposes nothing except while the
 /// engine handles a periodic re-plan ([`Event::Rebalance`](crate::Event::Rebalance),
 /// at the multiples of the period: the re-plan itself and the router's
-/// repairs of it), at time 0, and from the horizon on (so that a draining
-/// center is served at once).
+/// repairs of it), at time 0, and after the horizon (so that a draining
+/// center is served at once). The horizon itself is a window's instant like
+/// the others: a draining run re-plans there to close its last window.
 ///
 /// The engine says when a re-plan is under way through a shared cell
 /// ([`replanned_at`](Self::replanned_at), the instant of the latest re-plan
@@ -62,9 +64,13 @@ impl<P: RoutingPolicy> Windowed<P> {
         self.inner
     }
 
+    /// Strictly after `until`: events at the horizon that the event list
+    /// has before its re-plan join it, as at any other window's instant
+    /// (open from the horizon itself, a center freed there took work one
+    /// event at a time, ahead of the re-plan's choice).
     #[inline]
     fn open(&self, now: f64) -> bool {
-        !self.windowed || now >= self.until || now == 0.0 || now == self.replanned_at.get()
+        !self.windowed || now > self.until || now == 0.0 || now == self.replanned_at.get()
     }
 }
 
@@ -101,6 +107,12 @@ impl<P: RoutingPolicy> RoutingPolicy for Windowed<P> {
     }
     fn observe_outcome(&mut self, contact: &Contact, agent: AgentId, outcome: &Outcome) {
         self.inner.observe_outcome(contact, agent, outcome)
+    }
+    fn in_flight(&self) -> Vec<InFlightProposal> {
+        self.inner.in_flight()
+    }
+    fn restore_in_flight(&mut self, records: &[InFlightProposal]) -> Result<(), PolicyError> {
+        self.inner.restore_in_flight(records)
     }
     fn explain(
         &self,
@@ -148,9 +160,11 @@ mod tests {
         at.set(30.0);
         assert!(w.open(30.0), "in a re-plan, and after it at its instant");
         assert!(!w.open(30.5) && !w.open(40.0));
+        assert!(!w.open(100.0), "the horizon waits for its re-plan");
+        at.set(100.0);
         assert!(
             w.open(100.0) && w.open(100.5),
-            "nothing is held from the horizon on"
+            "nothing is held from the horizon's re-plan on"
         );
         assert!(Windowed::new(LongestIdleAgent, None, 100.0).open(35.0));
     }

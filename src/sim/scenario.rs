@@ -257,9 +257,10 @@ fn default_seed() -> u64 {
 /// period (one the event list has after the re-plan is decided at once,
 /// with what the re-plan left) — by the assignment solver under
 /// `optimal-assignment`, most urgent contact first under the others. This is
-/// the batch window's trade-off, wait against fit, to be measured. From the
-/// horizon on nothing is held; a draining run gets one last re-plan at the
-/// horizon to close the last window.
+/// the batch window's trade-off, wait against fit, to be measured. A
+/// draining run gets one last re-plan at the horizon to close the last
+/// window (events at the horizon that the event list has before it join
+/// it, as at any re-plan); after it nothing is held.
 /// [`Replication::rebalances`](crate::sim::Replication::rebalances) counts
 /// the re-plans.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
