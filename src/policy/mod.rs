@@ -185,7 +185,11 @@ pub trait RoutingPolicy {
     /// ([`restore_in_flight`](RoutingPolicy::restore_in_flight)) learns
     /// those outcomes as this one would have. The router keeps the records
     /// of contacts still offered to or served by the agent named, and drops
-    /// the rest. Default: none (a policy that learns nothing).
+    /// the rest. A wrapper forwards this and
+    /// [`restore_in_flight`](RoutingPolicy::restore_in_flight) to the policy
+    /// it wraps: the defaults would leave a wrapped [`LearnedFit`]'s work in
+    /// flight out of the snapshot without a word, and the standby would not
+    /// learn its outcomes. Default: none (a policy that learns nothing).
     fn in_flight(&self) -> Vec<InFlightProposal> {
         Vec::new()
     }
@@ -197,7 +201,9 @@ pub trait RoutingPolicy {
     /// shows offered to or served by the record's agent. An error (a record
     /// the policy cannot take, such as a pool for a policy that does not
     /// pool) must leave the policy unchanged; the router then refuses the
-    /// snapshot. Default: ignores them (nothing to learn).
+    /// snapshot. A wrapper forwards it (see
+    /// [`in_flight`](RoutingPolicy::in_flight)). Default: ignores them
+    /// (nothing to learn).
     fn restore_in_flight(&mut self, _records: &[InFlightProposal]) -> Result<(), PolicyError> {
         Ok(())
     }
