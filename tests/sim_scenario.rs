@@ -649,48 +649,56 @@ fn raw_fields(line: &str) -> Vec<&str> {
 /// scenario does not have, and `bill, "EU"` would get no arrivals.)
 #[test]
 fn a_type_name_with_a_comma_round_trips_through_trace_files() {
-    let named = "bill, \"EU\"";
-    let types = |arrivals: &str| {
-        let other = format!(
-            "\n[[contact_types]]\nname = \"bill\"\nchannel = \"voice\"\n\
-             requires = {{ billing = 3 }}\narrivals = {arrivals}\n\
-             service = {{ kind = \"exponential\", mean = 100.0 }}\n"
-        );
-        let text = BASE.replacen("name = \"bill\"", &format!("name = {named:?}"), 1) + &other;
-        let text = text.replacen("{ kind = \"poisson\", rate = 0.01 }", arrivals, 1);
-        Simulation::new(Scenario::from_toml_str(&text).unwrap()).unwrap()
-    };
-    let sim = types("{ kind = \"poisson\", rate = 0.01 }");
-    let mut w = TraceWriter::named(Vec::new(), &sim).unwrap();
-    sim.replicate_policy_observed(&PolicySpec::LongestIdleAgent, 0, &mut w)
-        .unwrap();
-    let written = String::from_utf8(w.finish().unwrap()).unwrap();
-    let mut rows: Vec<(f64, &str)> = written
-        .lines()
-        .skip(1)
-        .map(|line| {
-            let fields = raw_fields(line);
-            assert_eq!(fields.len(), 12, "{line}");
-            (fields[3].parse().unwrap(), fields[1])
-        })
-        .collect();
-    rows.sort_by(|a, b| a.0.total_cmp(&b.0));
-    let quoted = "\"bill, \"\"EU\"\"\"";
-    let count = |ty: &str| rows.iter().filter(|r| r.1 == ty).count() as f64;
-    assert!(count(quoted) > 0.0 && count("bill") > 0.0, "{written}");
-    assert_eq!(count(quoted) + count("bill"), rows.len() as f64);
+    // A comma and quotes; spaces at the ends, which an unquoted field
+    // loses (it is trimmed).
+    for (k, (named, quoted)) in [
+        ("bill, \"EU\"", "\"bill, \"\"EU\"\"\""),
+        (" bill ", "\" bill \""),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let types = |arrivals: &str| {
+            let other = format!(
+                "\n[[contact_types]]\nname = \"bill\"\nchannel = \"voice\"\n\
+                 requires = {{ billing = 3 }}\narrivals = {arrivals}\n\
+                 service = {{ kind = \"exponential\", mean = 100.0 }}\n"
+            );
+            let text = BASE.replacen("name = \"bill\"", &format!("name = {named:?}"), 1) + &other;
+            let text = text.replacen("{ kind = \"poisson\", rate = 0.01 }", arrivals, 1);
+            Simulation::new(Scenario::from_toml_str(&text).unwrap()).unwrap()
+        };
+        let sim = types("{ kind = \"poisson\", rate = 0.01 }");
+        let mut w = TraceWriter::named(Vec::new(), &sim).unwrap();
+        sim.replicate_policy_observed(&PolicySpec::LongestIdleAgent, 0, &mut w)
+            .unwrap();
+        let written = String::from_utf8(w.finish().unwrap()).unwrap();
+        let mut rows: Vec<(f64, &str)> = written
+            .lines()
+            .skip(1)
+            .map(|line| {
+                let fields = raw_fields(line);
+                assert_eq!(fields.len(), 12, "{line}");
+                (fields[3].parse().unwrap(), fields[1])
+            })
+            .collect();
+        rows.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let count = |ty: &str| rows.iter().filter(|r| r.1 == ty).count() as f64;
+        assert!(count(quoted) > 0.0 && count("bill") > 0.0, "{written}");
+        assert_eq!(count(quoted) + count("bill"), rows.len() as f64);
 
-    let dir = std::env::temp_dir().join(format!("skillroute-comma-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("arrivals.csv");
-    let csv: String = rows.iter().map(|(t, ty)| format!("{t},{ty}\n")).collect();
-    std::fs::write(&path, format!("time,type\n{csv}")).unwrap();
-    let sim = types(&format!("{{ kind = \"trace\", file = {path:?} }}"));
-    assert_eq!(sim.scenario().warnings(), Vec::<String>::new());
-    let r = sim.replicate(skillroute::LongestIdleAgent, 0).unwrap();
-    assert_eq!(r.by_type[0].offered, count(quoted), "{named}");
-    assert_eq!(r.by_type[1].offered, count("bill"));
-    std::fs::remove_dir_all(&dir).ok();
+        let dir = std::env::temp_dir().join(format!("skillroute-comma-{}-{k}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("arrivals.csv");
+        let csv: String = rows.iter().map(|(t, ty)| format!("{t},{ty}\n")).collect();
+        std::fs::write(&path, format!("time,type\n{csv}")).unwrap();
+        let sim = types(&format!("{{ kind = \"trace\", file = {path:?} }}"));
+        assert_eq!(sim.scenario().warnings(), Vec::<String>::new());
+        let r = sim.replicate(skillroute::LongestIdleAgent, 0).unwrap();
+        assert_eq!(r.by_type[0].offered, count(quoted), "{named}");
+        assert_eq!(r.by_type[1].offered, count("bill"));
+        std::fs::remove_dir_all(&dir).ok();
+    }
 }
 
 /// The base with two groups (`a`, `b`) and two segments (`standard`,

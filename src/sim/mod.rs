@@ -308,7 +308,9 @@ struct TraceNames {
 
 /// `s` as one CSV field (RFC 4180 quoting where needed).
 pub(crate) fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
+    // Spaces at the ends too: readers (ours among them) trim an unquoted
+    // field, and " voice" would read back as another type's name.
+    if s.contains([',', '"', '\n', '\r']) || s.trim() != s {
         format!("\"{}\"", s.replace('"', "\"\""))
     } else {
         s.to_string()
@@ -918,5 +920,7 @@ mod tests {
         assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
         assert_eq!(csv_field("two\nlines"), "\"two\nlines\"");
         assert_eq!(csv_field("cr\r"), "\"cr\r\"");
+        assert_eq!(csv_field(" voice "), "\" voice \"");
+        assert_eq!(csv_field("tab\t"), "\"tab\t\"");
     }
 }
