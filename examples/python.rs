@@ -35,14 +35,17 @@
 //! `merge`'s and `compare`'s reading of the lines run without the
 //! interpreter's lock, so threads run tasks side by side too.
 //! A scenario given as one line without `=` is a path: one that names no
-//! file is a `ValueError` that says so. Built only with the `python` feature, so that
-//! the library vendors embed does not depend on pyo3.
+//! file is a `ValueError` that says so. Bad arguments (a negative or
+//! oversized `task` or `tasks` too) raise `ValueError` naming the argument,
+//! a wrong type `TypeError`, and `RuntimeError` is a simulator bug; each
+//! function's docstring says what it raises. Built only with the `python`
+//! feature, so that the library vendors embed does not depend on pyo3.
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
 use pyo3::create_exception;
-use pyo3::exceptions::{PyRuntimeError, PyValueError};
+use pyo3::exceptions::{PyOverflowError, PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use skillroute::sim::{PolicySpec, Replication, ReportError, RunOptions, Scenario, Simulation};
 
@@ -55,6 +58,23 @@ create_exception!(
 
 fn value_error(e: impl std::fmt::Display) -> PyErr {
     PyValueError::new_err(e.to_string())
+}
+
+/// A task's number or a count of tasks, from any Python `int`. pyo3's own
+/// conversion raises `OverflowError` for `-1` or `2**40`, which a caller
+/// catching `ValueError` for bad arguments would miss: here it is a
+/// `ValueError` naming the argument. Not an `int` stays a `TypeError`.
+fn whole(arg: &Bound<'_, PyAny>, name: &str) -> PyResult<u32> {
+    arg.extract::<u32>().map_err(|e| {
+        if e.is_instance_of::<PyOverflowError>(arg.py()) {
+            value_error(format!(
+                "{name}: must be a whole number from 0 to {}, got {arg}",
+                u32::MAX
+            ))
+        } else {
+            PyTypeError::new_err(format!("argument '{name}': {}", e.value(arg.py())))
+        }
+    })
 }
 
 /// [`parse`] without the interpreter's lock: an arrival trace of millions
@@ -96,6 +116,7 @@ fn policies() -> Vec<&'static str> {
 }
 
 /// The scenario, checked, as canonical JSON (what a worker needs).
+/// Raises `ValueError` naming the bad field, or the path that names no file.
 #[pyfunction]
 fn check(py: Python<'_>, scenario: &str) -> PyResult<String> {
     Ok(load(py, scenario)?.scenario().to_json_string())
@@ -115,10 +136,12 @@ fn warnings(py: Python<'_>, scenario: &str) -> PyResult<Vec<String>> {
 /// 2³² − 1 replications, and a list of as many tasks would take 32 GB).
 const MAX_TASKS: u32 = 1_000_000;
 
-/// Each task's share of the replications, as `(start, end)`; more than
-/// 1,000,000 tasks is a `ValueError`.
+/// Each task's share of the replications, as `(start, end)`. Raises
+/// `ValueError` for a bad scenario, for `tasks` below 1 or above 1,000,000
+/// or the replications, and `TypeError` if `tasks` is no `int`.
 #[pyfunction]
-fn tasks(py: Python<'_>, scenario: &str, tasks: u32) -> PyResult<Vec<(u32, u32)>> {
+fn tasks(py: Python<'_>, scenario: &str, tasks: &Bound<'_, PyAny>) -> PyResult<Vec<(u32, u32)>> {
+    let tasks = whole(tasks, "tasks")?;
     if tasks > MAX_TASKS {
         return Err(value_error(format!(
             "tasks: must be at most {MAX_TASKS}, got {tasks}"
@@ -137,16 +160,21 @@ fn tasks(py: Python<'_>, scenario: &str, tasks: u32) -> PyResult<Vec<(u32, u32)>
 }
 
 /// Task `task` of `tasks`: its replications under each policy, one JSON
-/// line each (policy by policy, in replication order).
+/// line each (policy by policy, in replication order). Raises `ValueError`
+/// for a bad scenario, an unknown policy, or a `task` not below `tasks`
+/// (negative or too large included), `TypeError` if either is no `int`,
+/// and `RuntimeError` naming the policy if the simulator itself fails (a
+/// bug to report, not bad input).
 #[pyfunction]
 #[pyo3(signature = (scenario, task, tasks, policies=None))]
 fn run_task(
     py: Python<'_>,
     scenario: &str,
-    task: u32,
-    tasks: u32,
+    task: &Bound<'_, PyAny>,
+    tasks: &Bound<'_, PyAny>,
     policies: Option<Vec<String>>,
 ) -> PyResult<Vec<String>> {
+    let (task, tasks) = (whole(task, "task")?, whole(tasks, "tasks")?);
     let sim = load(py, scenario)?;
     let specs = specs(&sim, policies)?;
     let range = sim.task_replications(task, tasks).map_err(value_error)?;
@@ -190,17 +218,21 @@ fn merged(
 }
 
 /// The reports of the merged tasks: `{policy: report JSON}`, the bytes a
-/// single run gives.
+/// single run gives. Raises `MissingTasks` (a `ValueError`) if a
+/// replication is missing, `ValueError` for a bad scenario, policy, line,
+/// `tasks` or `confidence` (strictly between 0 and 1), `TypeError` if
+/// `tasks` is no `int`.
 #[pyfunction]
 #[pyo3(signature = (scenario, lines, tasks, policies=None, confidence=0.95))]
 fn merge(
     py: Python<'_>,
     scenario: &str,
     lines: Vec<String>,
-    tasks: u32,
+    tasks: &Bound<'_, PyAny>,
     policies: Option<Vec<String>>,
     confidence: f64,
 ) -> PyResult<BTreeMap<String, String>> {
+    let tasks = whole(tasks, "tasks")?;
     // Parsing and merging many tasks' lines takes as long as a short run:
     // without the interpreter's lock, so that other threads go on.
     py.detach(|| {
@@ -228,7 +260,10 @@ fn reports(
 }
 
 /// The single run in this process, replications in parallel:
-/// `{policy: report JSON}`.
+/// `{policy: report JSON}`. Raises `ValueError` for a bad scenario, an
+/// unknown policy or a `confidence` not strictly between 0 and 1, and
+/// `RuntimeError` naming the policy if the simulator itself fails (a bug
+/// to report, not bad input).
 #[pyfunction]
 #[pyo3(signature = (scenario, policies=None, confidence=0.95))]
 fn run(
@@ -253,6 +288,8 @@ fn run(
 
 /// Policy `other` against policy `base` on the merged replications of
 /// `lines`: each metric's paired difference with its interval, as JSON.
+/// Raises what `merge` raises, and `ValueError` if `base` and `other` are
+/// not two different policies.
 #[pyfunction]
 #[pyo3(signature = (scenario, base, other, lines, tasks, confidence=0.95))]
 fn compare(
@@ -261,9 +298,10 @@ fn compare(
     base: String,
     other: String,
     lines: Vec<String>,
-    tasks: u32,
+    tasks: &Bound<'_, PyAny>,
     confidence: f64,
 ) -> PyResult<String> {
+    let tasks = whole(tasks, "tasks")?;
     py.detach(|| {
         let sim = parse(scenario)?;
         let specs = specs(&sim, Some(vec![base, other]))?;

@@ -219,6 +219,51 @@ class Bindings(unittest.TestCase):
         with self.assertRaises(ValueError):
             skillroute.merge(CENTER, ["not json"], TASKS)
 
+    def test_a_task_out_of_range_is_a_value_error_naming_it(self):
+        """A negative or oversized task number or count is bad input like
+        any other: `ValueError` naming the argument, not the `OverflowError`
+        of the integer conversion. Not an int stays a `TypeError`."""
+        calls = {
+            "task": lambda n: skillroute.run_task(CENTER, n, TASKS),
+            "tasks": lambda n: skillroute.run_task(CENTER, 0, n),
+        }
+        for name, call in (("tasks", lambda n: skillroute.tasks(CENTER, n)),
+                           ("tasks", lambda n: skillroute.merge(CENTER, self.lines, n)),
+                           ("tasks", lambda n: skillroute.compare(
+                               CENTER, "c-mu", "longest-idle-agent", self.lines, n)),
+                           *calls.items()):
+            for n in (-1, 2**32, 2**40, -2**70):
+                with self.assertRaises(ValueError) as caught:
+                    call(n)
+                self.assertNotIsInstance(caught.exception, OverflowError)
+                self.assertTrue(str(caught.exception).startswith(f"{name}: "),
+                                caught.exception)
+                self.assertIn(str(n), str(caught.exception))
+            with self.assertRaises(TypeError) as caught:
+                call(1.5)
+            self.assertIn(f"'{name}'", str(caught.exception))
+
+    def test_each_docstring_names_what_the_function_raises(self):
+        """What a function raises is in its docstring and in the stubs, so
+        that a notebook's `help()` and an editor say what to catch."""
+        with open(STUBS) as f:
+            tree = ast.parse(f.read())
+        stubbed = {n.name: ast.get_docstring(n) for n in tree.body
+                   if isinstance(n, ast.FunctionDef)}
+        raises = {
+            "check": ["ValueError"],
+            "warnings": ["ValueError"],
+            "tasks": ["ValueError", "TypeError"],
+            "run_task": ["ValueError", "TypeError", "RuntimeError"],
+            "merge": ["MissingTasks", "ValueError", "TypeError"],
+            "run": ["ValueError", "RuntimeError"],
+            "compare": ["merge", "ValueError"],
+        }
+        for name, errors in raises.items():
+            for doc in (getattr(skillroute, name).__doc__, stubbed[name]):
+                for error in errors:
+                    self.assertIn(f"`{error}`", doc, name)
+
     def test_a_path_that_names_no_file_is_named(self):
         missing = os.path.join(tempfile.gettempdir(), "no-such-dir", "centre.toml")
         for call in (lambda: skillroute.check(missing),
