@@ -34,7 +34,8 @@
 //! The simulation, reading the scenario (and its arrival traces), and
 //! `merge`'s and `compare`'s reading of the lines run without the
 //! interpreter's lock, so threads run tasks side by side too.
-//! A scenario given as one line without `=` is a path: one that names no
+//! A scenario is a `str` or an `os.PathLike` (`pathlib.Path`, always a
+//! file); a `str` of one line without `=` is a path: one that names no
 //! file is a `ValueError` that says so. Bad arguments (a negative or
 //! oversized `task` or `tasks` too) raise `ValueError` naming the argument,
 //! a wrong type `TypeError`, and `RuntimeError` is a simulator bug; each
@@ -42,7 +43,7 @@
 //! feature, so that the library vendors embed does not depend on pyo3.
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use pyo3::create_exception;
 use pyo3::exceptions::{PyOverflowError, PyRuntimeError, PyTypeError, PyValueError};
@@ -79,14 +80,31 @@ fn whole(arg: &Bound<'_, PyAny>, name: &str) -> PyResult<u32> {
 
 /// [`parse`] without the interpreter's lock: an arrival trace of millions
 /// of rows takes a while to read, and other threads go on meanwhile.
-fn load(py: Python<'_>, scenario: &str) -> PyResult<Simulation> {
+fn load(py: Python<'_>, scenario: &Source) -> PyResult<Simulation> {
     py.detach(|| parse(scenario))
+}
+
+/// A scenario argument: text or a path as `str`, or an `os.PathLike` such
+/// as `pathlib.Path`, which notebooks pass as readily as a `str` and which
+/// is always a file.
+#[derive(FromPyObject)]
+enum Source {
+    Text(String),
+    File(PathBuf),
 }
 
 /// A scenario from its text (TOML, or JSON if it starts with `{`) or, if
 /// the string names a file, from that file (whose folder then anchors the
 /// scenario's relative paths, such as an arrival trace).
-fn parse(scenario: &str) -> PyResult<Simulation> {
+fn parse(scenario: &Source) -> PyResult<Simulation> {
+    let scenario = match scenario {
+        Source::Text(text) => text,
+        Source::File(path) => {
+            return Scenario::load(path)
+                .and_then(Simulation::new)
+                .map_err(value_error);
+        }
+    };
     let text = scenario.trim_start();
     let parsed = if text.starts_with('{') {
         Scenario::from_json_str(text)
@@ -118,17 +136,17 @@ fn policies() -> Vec<&'static str> {
 /// The scenario, checked, as canonical JSON (what a worker needs).
 /// Raises `ValueError` naming the bad field, or the path that names no file.
 #[pyfunction]
-fn check(py: Python<'_>, scenario: &str) -> PyResult<String> {
-    Ok(load(py, scenario)?.scenario().to_json_string())
+fn check(py: Python<'_>, scenario: Source) -> PyResult<String> {
+    Ok(load(py, &scenario)?.scenario().to_json_string())
 }
 
 /// What is valid in the scenario but probably not meant (a group that never
 /// works, rates that end before the horizon…), one message each, naming
 /// the field; empty if nothing. A bad scenario raises `ValueError`.
 #[pyfunction]
-fn warnings(py: Python<'_>, scenario: &str) -> PyResult<Vec<String>> {
+fn warnings(py: Python<'_>, scenario: Source) -> PyResult<Vec<String>> {
     // Warnings read the scenario's trace files again.
-    py.detach(|| Ok(parse(scenario)?.scenario().warnings()))
+    py.detach(|| Ok(parse(&scenario)?.scenario().warnings()))
 }
 
 /// The most tasks [`tasks`] lists: more than a job array or an indexed job
@@ -140,7 +158,7 @@ const MAX_TASKS: u32 = 1_000_000;
 /// `ValueError` for a bad scenario, for `tasks` below 1 or above 1,000,000
 /// or the replications, and `TypeError` if `tasks` is no `int`.
 #[pyfunction]
-fn tasks(py: Python<'_>, scenario: &str, tasks: &Bound<'_, PyAny>) -> PyResult<Vec<(u32, u32)>> {
+fn tasks(py: Python<'_>, scenario: Source, tasks: &Bound<'_, PyAny>) -> PyResult<Vec<(u32, u32)>> {
     let tasks = whole(tasks, "tasks")?;
     if tasks > MAX_TASKS {
         return Err(value_error(format!(
@@ -148,7 +166,7 @@ fn tasks(py: Python<'_>, scenario: &str, tasks: &Bound<'_, PyAny>) -> PyResult<V
         )));
     }
     py.detach(|| {
-        let sim = parse(scenario)?;
+        let sim = parse(&scenario)?;
         (0..tasks.max(1))
             .map(|t| {
                 sim.task_replications(t, tasks)
@@ -169,13 +187,13 @@ fn tasks(py: Python<'_>, scenario: &str, tasks: &Bound<'_, PyAny>) -> PyResult<V
 #[pyo3(signature = (scenario, task, tasks, policies=None))]
 fn run_task(
     py: Python<'_>,
-    scenario: &str,
+    scenario: Source,
     task: &Bound<'_, PyAny>,
     tasks: &Bound<'_, PyAny>,
     policies: Option<Vec<String>>,
 ) -> PyResult<Vec<String>> {
     let (task, tasks) = (whole(task, "task")?, whole(tasks, "tasks")?);
-    let sim = load(py, scenario)?;
+    let sim = load(py, &scenario)?;
     let specs = specs(&sim, policies)?;
     let range = sim.task_replications(task, tasks).map_err(value_error)?;
     py.detach(|| {
@@ -226,7 +244,7 @@ fn merged(
 #[pyo3(signature = (scenario, lines, tasks, policies=None, confidence=0.95))]
 fn merge(
     py: Python<'_>,
-    scenario: &str,
+    scenario: Source,
     lines: Vec<String>,
     tasks: &Bound<'_, PyAny>,
     policies: Option<Vec<String>>,
@@ -236,7 +254,7 @@ fn merge(
     // Parsing and merging many tasks' lines takes as long as a short run:
     // without the interpreter's lock, so that other threads go on.
     py.detach(|| {
-        let sim = parse(scenario)?;
+        let sim = parse(&scenario)?;
         let specs = specs(&sim, policies)?;
         let runs = merged(&sim, &specs, &lines, tasks)?;
         reports(&sim, &specs, &runs, confidence)
@@ -268,11 +286,11 @@ fn reports(
 #[pyo3(signature = (scenario, policies=None, confidence=0.95))]
 fn run(
     py: Python<'_>,
-    scenario: &str,
+    scenario: Source,
     policies: Option<Vec<String>>,
     confidence: f64,
 ) -> PyResult<BTreeMap<String, String>> {
-    let sim = load(py, scenario)?;
+    let sim = load(py, &scenario)?;
     let specs = specs(&sim, policies)?;
     let runs = py.detach(|| {
         specs
@@ -294,7 +312,7 @@ fn run(
 #[pyo3(signature = (scenario, base, other, lines, tasks, confidence=0.95))]
 fn compare(
     py: Python<'_>,
-    scenario: &str,
+    scenario: Source,
     base: String,
     other: String,
     lines: Vec<String>,
@@ -303,7 +321,7 @@ fn compare(
 ) -> PyResult<String> {
     let tasks = whole(tasks, "tasks")?;
     py.detach(|| {
-        let sim = parse(scenario)?;
+        let sim = parse(&scenario)?;
         let specs = specs(&sim, Some(vec![base, other]))?;
         if specs.len() != 2 {
             return Err(value_error("compare: base and other must be two policies"));

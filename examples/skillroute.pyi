@@ -5,12 +5,16 @@ skillroute.so so that type checkers and editors know the module.
     cp target/release/examples/libpython.so skillroute.so
     cp examples/skillroute.pyi skillroute.pyi
 
-Strings in, strings out: a scenario is TOML or JSON text, or a file's path;
-reports are JSON text. tests/python/test_bindings.py checks these stubs
+Strings in, strings out: a scenario is TOML or JSON text, or a file's path
+(a `str`, or an `os.PathLike` such as `pathlib.Path`); reports are JSON
+text. tests/python/test_bindings.py checks these stubs
 against the built module's own signatures.
 """
 
-from typing import Dict, List, Optional, Tuple
+from os import PathLike
+from typing import Dict, List, Optional, Tuple, Union
+
+_Scenario = Union[str, "PathLike[str]"]
 
 class MissingTasks(ValueError):
     """Replications are missing from a merge; `.args[1]` lists the tasks to rerun."""
@@ -18,22 +22,22 @@ class MissingTasks(ValueError):
 def policies() -> List[str]:
     """The built-in policies' names."""
 
-def check(scenario: str) -> str:
+def check(scenario: _Scenario) -> str:
     """The scenario, checked, as canonical JSON. Raises `ValueError` naming
     the bad field, or the path that names no file."""
 
-def warnings(scenario: str) -> List[str]:
+def warnings(scenario: _Scenario) -> List[str]:
     """What is valid but probably not meant (a group that never works, rates
     that end before the horizon...), one message each naming the field;
     empty if nothing. A bad scenario raises `ValueError`."""
 
-def tasks(scenario: str, tasks: int) -> List[Tuple[int, int]]:
+def tasks(scenario: _Scenario, tasks: int) -> List[Tuple[int, int]]:
     """Each task's share of the replications, as `(start, end)`. Raises
     `ValueError` for a bad scenario, for `tasks` below 1 or above 1,000,000
     or the replications, and `TypeError` if `tasks` is no `int`."""
 
 def run_task(
-    scenario: str, task: int, tasks: int, policies: Optional[List[str]] = None
+    scenario: _Scenario, task: int, tasks: int, policies: Optional[List[str]] = None
 ) -> List[str]:
     """Task `task` of `tasks`: one JSON line per replication and policy (the
     lines `simulate --tasks M --task N` writes). `policies`: built-in names,
@@ -44,7 +48,7 @@ def run_task(
     report, not bad input)."""
 
 def merge(
-    scenario: str,
+    scenario: _Scenario,
     lines: List[str],
     tasks: int,
     policies: Optional[List[str]] = None,
@@ -56,7 +60,7 @@ def merge(
     between 0 and 1), `TypeError` if `tasks` is no `int`."""
 
 def run(
-    scenario: str, policies: Optional[List[str]] = None, confidence: float = 0.95
+    scenario: _Scenario, policies: Optional[List[str]] = None, confidence: float = 0.95
 ) -> Dict[str, str]:
     """The single run in this process (replications in parallel):
     `{policy: report JSON}`. Raises `ValueError` for a bad scenario, an
@@ -65,7 +69,7 @@ def run(
     report, not bad input)."""
 
 def compare(
-    scenario: str,
+    scenario: _Scenario,
     base: str,
     other: str,
     lines: List[str],

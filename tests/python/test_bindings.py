@@ -15,6 +15,7 @@ import ast
 import inspect
 import json
 import os
+import pathlib
 import random
 import subprocess
 import sys
@@ -263,6 +264,24 @@ class Bindings(unittest.TestCase):
             for doc in (getattr(skillroute, name).__doc__, stubbed[name]):
                 for error in errors:
                     self.assertIn(f"`{error}`", doc, name)
+
+    def test_a_pathlib_path_is_the_file_it_names(self):
+        """Notebooks hold paths as pathlib.Path: every function takes one
+        as it takes the path's str, and one that names no file is named."""
+        path = pathlib.Path(CENTER)
+        self.assertEqual(skillroute.check(path), skillroute.check(CENTER))
+        self.assertEqual(skillroute.warnings(path), skillroute.warnings(CENTER))
+        self.assertEqual(skillroute.tasks(path, TASKS), skillroute.tasks(CENTER, TASKS))
+        self.assertEqual(skillroute.run_task(path, 1, TASKS, ["all"]), self.parts[1])
+        self.assertEqual(skillroute.merge(path, self.lines, TASKS, ["all"]),
+                         skillroute.merge(CENTER, self.lines, TASKS, ["all"]))
+        self.assertEqual(skillroute.run(path), skillroute.run(CENTER))
+        self.assertEqual(
+            skillroute.compare(path, "c-mu", "learned-fit", self.lines, TASKS),
+            skillroute.compare(CENTER, "c-mu", "learned-fit", self.lines, TASKS))
+        with self.assertRaises(ValueError) as caught:
+            skillroute.check(pathlib.Path(tempfile.gettempdir(), "no-such-dir", "centre.toml"))
+        self.assertIn("centre.toml", str(caught.exception))
 
     def test_a_path_that_names_no_file_is_named(self):
         missing = os.path.join(tempfile.gettempdir(), "no-such-dir", "centre.toml")
