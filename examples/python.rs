@@ -106,11 +106,16 @@ fn parse(scenario: &Source) -> PyResult<Simulation> {
         }
     };
     let text = scenario.trim_start();
+    if text.is_empty() {
+        // An unset variable or an empty file's text: TOML's "missing field
+        // `horizon`" would send the user looking for a field.
+        return Err(value_error(
+            "scenario: empty; give TOML or JSON text, or a file's path",
+        ));
+    }
     let parsed = if text.starts_with('{') {
         Scenario::from_json_str(text)
-    } else if !text.contains('\n')
-        && (Path::new(scenario).is_file() || !(text.is_empty() || text.contains('=')))
-    {
+    } else if !text.contains('\n') && (Path::new(scenario).is_file() || !text.contains('=')) {
         // A file's path; one line without `=` is no TOML scenario either,
         // so a path that names no file is an I/O error that names it.
         Scenario::load(scenario)

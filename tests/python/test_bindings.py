@@ -283,6 +283,15 @@ class Bindings(unittest.TestCase):
             skillroute.check(pathlib.Path(tempfile.gettempdir(), "no-such-dir", "centre.toml"))
         self.assertIn("centre.toml", str(caught.exception))
 
+    def test_an_empty_scenario_says_so(self):
+        for empty in ("", "  \n\t\n"):
+            for call in (lambda: skillroute.check(empty),
+                         lambda: skillroute.run_task(empty, 0, TASKS)):
+                with self.assertRaises(ValueError) as caught:
+                    call()
+                self.assertTrue(str(caught.exception).startswith("scenario: empty"),
+                                caught.exception)
+
     def test_a_path_that_names_no_file_is_named(self):
         missing = os.path.join(tempfile.gettempdir(), "no-such-dir", "centre.toml")
         for call in (lambda: skillroute.check(missing),
