@@ -115,10 +115,14 @@ fn parse(scenario: &Source) -> PyResult<Simulation> {
     }
     let parsed = if text.starts_with('{') {
         Scenario::from_json_str(text)
-    } else if !text.contains('\n') && (Path::new(scenario).is_file() || !text.contains('=')) {
-        // A file's path; one line without `=` is no TOML scenario either,
-        // so a path that names no file is an I/O error that names it.
+    } else if Path::new(scenario).is_file() {
         Scenario::load(scenario)
+    } else if !text.trim_end().contains('\n') && !text.contains('=') {
+        // A file's path; one line without `=` is no TOML scenario either,
+        // so a path that names no file is an I/O error that names it. The
+        // newline a path read from a file or a shell ends with is no part
+        // of the name.
+        Scenario::load(text.trim_end())
     } else {
         Scenario::from_toml_str(scenario)
     };

@@ -301,6 +301,18 @@ class Bindings(unittest.TestCase):
             self.assertIn("centre.toml", str(caught.exception))
             self.assertNotIn("TOML parse error", str(caught.exception))
 
+    def test_a_path_read_with_its_newline_is_the_file(self):
+        """A path read from a file or a shell's output ends with a newline,
+        which is no part of the name (nor TOML)."""
+        self.assertEqual(skillroute.check(CENTER + "\n"), skillroute.check(CENTER))
+        self.assertEqual(skillroute.tasks(CENTER + "\r\n", TASKS),
+                         skillroute.tasks(CENTER, TASKS))
+        missing = os.path.join(tempfile.gettempdir(), "no-such-dir", "centre.toml")
+        with self.assertRaises(ValueError) as caught:
+            skillroute.check(missing + "\n")
+        self.assertIn("centre.toml", str(caught.exception))
+        self.assertNotIn("TOML parse error", str(caught.exception))
+
     def test_warnings_name_what_never_happens(self):
         self.assertEqual(skillroute.warnings(CENTER), [])
         with open(CENTER) as f:
