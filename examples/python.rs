@@ -343,7 +343,25 @@ fn compare(
     })
 }
 
-/// The module: `import skillroute`.
+/// Skills-based contact routing's simulator, for notebooks and for
+/// workers of Ray, Dask or `concurrent.futures`: strings in, strings out.
+///
+/// A scenario is TOML or JSON text, or a file's path (`str` or
+/// `pathlib.Path`); reports are JSON text.
+///
+/// - `policies()`: the built-in policies' names.
+/// - `check(scenario)`: the scenario as canonical JSON.
+/// - `warnings(scenario)`: what is valid but probably not meant.
+/// - `tasks(scenario, tasks)`: each task's replications, `(start, end)`.
+/// - `run_task(scenario, task, tasks, policies=None)`: a task's JSON lines.
+/// - `merge(scenario, lines, tasks, policies=None, confidence=0.95)`: the
+///   tasks' lines merged, `{policy: report JSON}`.
+/// - `run(scenario, policies=None, confidence=0.95)`: the single run here.
+/// - `compare(scenario, base, other, lines, tasks, confidence=0.95)`: two
+///   policies' paired differences, as JSON.
+///
+/// Bad arguments raise `ValueError` naming them (`MissingTasks`, one, if a
+/// merge lacks replications); each function's `help()` says what it raises.
 #[pymodule]
 #[pyo3(name = "skillroute")]
 fn python_module(m: &Bound<'_, PyModule>) -> PyResult<()> {

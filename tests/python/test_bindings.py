@@ -330,6 +330,12 @@ class Bindings(unittest.TestCase):
         with open(CENTER) as f:
             self.assertEqual(skillroute.check(f.read()), canonical)
 
+    def test_the_module_help_names_every_function(self):
+        """help(skillroute) in a notebook lists what there is to call."""
+        for name, value in vars(skillroute).items():
+            if not name.startswith("_") and callable(value):
+                self.assertIn(f"`{name}", skillroute.__doc__, name)
+
     def test_the_stubs_are_the_module(self):
         """examples/skillroute.pyi names every public function and class of
         the module, and each function's parameters and defaults as the
