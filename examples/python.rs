@@ -34,15 +34,19 @@
 //! The simulation, reading the scenario (and its arrival traces), and
 //! `merge`'s and `compare`'s reading of the lines run without the
 //! interpreter's lock, so threads run tasks side by side too.
-//! A scenario given as one line without `=` is a path: one that names no
-//! file is a `ValueError` that says so. Built only with the `python` feature, so that
-//! the library vendors embed does not depend on pyo3.
+//! A scenario is a `str` or an `os.PathLike` (`pathlib.Path`, always a
+//! file); a `str` of one line without `=` is a path: one that names no
+//! file is a `ValueError` that says so. Bad arguments (a negative or
+//! oversized `task` or `tasks` too) raise `ValueError` naming the argument,
+//! a wrong type `TypeError`, and `RuntimeError` is a simulator bug; each
+//! function's docstring says what it raises. Built only with the `python`
+//! feature, so that the library vendors embed does not depend on pyo3.
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use pyo3::create_exception;
-use pyo3::exceptions::{PyRuntimeError, PyValueError};
+use pyo3::exceptions::{PyOverflowError, PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use skillroute::sim::{PolicySpec, Replication, ReportError, RunOptions, Scenario, Simulation};
 
@@ -57,25 +61,68 @@ fn value_error(e: impl std::fmt::Display) -> PyErr {
     PyValueError::new_err(e.to_string())
 }
 
+/// A task's number or a count of tasks, from any Python `int`. pyo3's own
+/// conversion raises `OverflowError` for `-1` or `2**40`, which a caller
+/// catching `ValueError` for bad arguments would miss: here it is a
+/// `ValueError` naming the argument. Not an `int` stays a `TypeError`.
+fn whole(arg: &Bound<'_, PyAny>, name: &str) -> PyResult<u32> {
+    arg.extract::<u32>().map_err(|e| {
+        if e.is_instance_of::<PyOverflowError>(arg.py()) {
+            value_error(format!(
+                "{name}: must be a whole number from 0 to {}, got {arg}",
+                u32::MAX
+            ))
+        } else {
+            PyTypeError::new_err(format!("argument '{name}': {}", e.value(arg.py())))
+        }
+    })
+}
+
 /// [`parse`] without the interpreter's lock: an arrival trace of millions
 /// of rows takes a while to read, and other threads go on meanwhile.
-fn load(py: Python<'_>, scenario: &str) -> PyResult<Simulation> {
+fn load(py: Python<'_>, scenario: &Source) -> PyResult<Simulation> {
     py.detach(|| parse(scenario))
+}
+
+/// A scenario argument: text or a path as `str`, or an `os.PathLike` such
+/// as `pathlib.Path`, which notebooks pass as readily as a `str` and which
+/// is always a file.
+#[derive(FromPyObject)]
+enum Source {
+    Text(String),
+    File(PathBuf),
 }
 
 /// A scenario from its text (TOML, or JSON if it starts with `{`) or, if
 /// the string names a file, from that file (whose folder then anchors the
 /// scenario's relative paths, such as an arrival trace).
-fn parse(scenario: &str) -> PyResult<Simulation> {
+fn parse(scenario: &Source) -> PyResult<Simulation> {
+    let scenario = match scenario {
+        Source::Text(text) => text,
+        Source::File(path) => {
+            return Scenario::load(path)
+                .and_then(Simulation::new)
+                .map_err(value_error);
+        }
+    };
     let text = scenario.trim_start();
+    if text.is_empty() {
+        // An unset variable or an empty file's text: TOML's "missing field
+        // `horizon`" would send the user looking for a field.
+        return Err(value_error(
+            "scenario: empty; give TOML or JSON text, or a file's path",
+        ));
+    }
     let parsed = if text.starts_with('{') {
         Scenario::from_json_str(text)
-    } else if !text.contains('\n')
-        && (Path::new(scenario).is_file() || !(text.is_empty() || text.contains('=')))
-    {
-        // A file's path; one line without `=` is no TOML scenario either,
-        // so a path that names no file is an I/O error that names it.
+    } else if Path::new(scenario).is_file() {
         Scenario::load(scenario)
+    } else if !text.trim_end().contains('\n') && !text.contains('=') {
+        // A file's path; one line without `=` is no TOML scenario either,
+        // so a path that names no file is an I/O error that names it. The
+        // newline a path read from a file or a shell ends with is no part
+        // of the name.
+        Scenario::load(text.trim_end())
     } else {
         Scenario::from_toml_str(scenario)
     };
@@ -96,18 +143,19 @@ fn policies() -> Vec<&'static str> {
 }
 
 /// The scenario, checked, as canonical JSON (what a worker needs).
+/// Raises `ValueError` naming the bad field, or the path that names no file.
 #[pyfunction]
-fn check(py: Python<'_>, scenario: &str) -> PyResult<String> {
-    Ok(load(py, scenario)?.scenario().to_json_string())
+fn check(py: Python<'_>, scenario: Source) -> PyResult<String> {
+    Ok(load(py, &scenario)?.scenario().to_json_string())
 }
 
 /// What is valid in the scenario but probably not meant (a group that never
 /// works, rates that end before the horizon…), one message each, naming
 /// the field; empty if nothing. A bad scenario raises `ValueError`.
 #[pyfunction]
-fn warnings(py: Python<'_>, scenario: &str) -> PyResult<Vec<String>> {
+fn warnings(py: Python<'_>, scenario: Source) -> PyResult<Vec<String>> {
     // Warnings read the scenario's trace files again.
-    py.detach(|| Ok(parse(scenario)?.scenario().warnings()))
+    py.detach(|| Ok(parse(&scenario)?.scenario().warnings()))
 }
 
 /// The most tasks [`tasks`] lists: more than a job array or an indexed job
@@ -115,17 +163,19 @@ fn warnings(py: Python<'_>, scenario: &str) -> PyResult<Vec<String>> {
 /// 2³² − 1 replications, and a list of as many tasks would take 32 GB).
 const MAX_TASKS: u32 = 1_000_000;
 
-/// Each task's share of the replications, as `(start, end)`; more than
-/// 1,000,000 tasks is a `ValueError`.
+/// Each task's share of the replications, as `(start, end)`. Raises
+/// `ValueError` for a bad scenario, for `tasks` below 1 or above 1,000,000
+/// or the replications, and `TypeError` if `tasks` is no `int`.
 #[pyfunction]
-fn tasks(py: Python<'_>, scenario: &str, tasks: u32) -> PyResult<Vec<(u32, u32)>> {
+fn tasks(py: Python<'_>, scenario: Source, tasks: &Bound<'_, PyAny>) -> PyResult<Vec<(u32, u32)>> {
+    let tasks = whole(tasks, "tasks")?;
     if tasks > MAX_TASKS {
         return Err(value_error(format!(
             "tasks: must be at most {MAX_TASKS}, got {tasks}"
         )));
     }
     py.detach(|| {
-        let sim = parse(scenario)?;
+        let sim = parse(&scenario)?;
         (0..tasks.max(1))
             .map(|t| {
                 sim.task_replications(t, tasks)
@@ -137,17 +187,22 @@ fn tasks(py: Python<'_>, scenario: &str, tasks: u32) -> PyResult<Vec<(u32, u32)>
 }
 
 /// Task `task` of `tasks`: its replications under each policy, one JSON
-/// line each (policy by policy, in replication order).
+/// line each (policy by policy, in replication order). Raises `ValueError`
+/// for a bad scenario, an unknown policy, or a `task` not below `tasks`
+/// (negative or too large included), `TypeError` if either is no `int`,
+/// and `RuntimeError` naming the policy if the simulator itself fails (a
+/// bug to report, not bad input).
 #[pyfunction]
 #[pyo3(signature = (scenario, task, tasks, policies=None))]
 fn run_task(
     py: Python<'_>,
-    scenario: &str,
-    task: u32,
-    tasks: u32,
+    scenario: Source,
+    task: &Bound<'_, PyAny>,
+    tasks: &Bound<'_, PyAny>,
     policies: Option<Vec<String>>,
 ) -> PyResult<Vec<String>> {
-    let sim = load(py, scenario)?;
+    let (task, tasks) = (whole(task, "task")?, whole(tasks, "tasks")?);
+    let sim = load(py, &scenario)?;
     let specs = specs(&sim, policies)?;
     let range = sim.task_replications(task, tasks).map_err(value_error)?;
     py.detach(|| {
@@ -190,21 +245,25 @@ fn merged(
 }
 
 /// The reports of the merged tasks: `{policy: report JSON}`, the bytes a
-/// single run gives.
+/// single run gives. Raises `MissingTasks` (a `ValueError`) if a
+/// replication is missing, `ValueError` for a bad scenario, policy, line,
+/// `tasks` or `confidence` (strictly between 0 and 1), `TypeError` if
+/// `tasks` is no `int`.
 #[pyfunction]
 #[pyo3(signature = (scenario, lines, tasks, policies=None, confidence=0.95))]
 fn merge(
     py: Python<'_>,
-    scenario: &str,
+    scenario: Source,
     lines: Vec<String>,
-    tasks: u32,
+    tasks: &Bound<'_, PyAny>,
     policies: Option<Vec<String>>,
     confidence: f64,
 ) -> PyResult<BTreeMap<String, String>> {
+    let tasks = whole(tasks, "tasks")?;
     // Parsing and merging many tasks' lines takes as long as a short run:
     // without the interpreter's lock, so that other threads go on.
     py.detach(|| {
-        let sim = parse(scenario)?;
+        let sim = parse(&scenario)?;
         let specs = specs(&sim, policies)?;
         let runs = merged(&sim, &specs, &lines, tasks)?;
         reports(&sim, &specs, &runs, confidence)
@@ -228,16 +287,19 @@ fn reports(
 }
 
 /// The single run in this process, replications in parallel:
-/// `{policy: report JSON}`.
+/// `{policy: report JSON}`. Raises `ValueError` for a bad scenario, an
+/// unknown policy or a `confidence` not strictly between 0 and 1, and
+/// `RuntimeError` naming the policy if the simulator itself fails (a bug
+/// to report, not bad input).
 #[pyfunction]
 #[pyo3(signature = (scenario, policies=None, confidence=0.95))]
 fn run(
     py: Python<'_>,
-    scenario: &str,
+    scenario: Source,
     policies: Option<Vec<String>>,
     confidence: f64,
 ) -> PyResult<BTreeMap<String, String>> {
-    let sim = load(py, scenario)?;
+    let sim = load(py, &scenario)?;
     let specs = specs(&sim, policies)?;
     let runs = py.detach(|| {
         specs
@@ -253,19 +315,22 @@ fn run(
 
 /// Policy `other` against policy `base` on the merged replications of
 /// `lines`: each metric's paired difference with its interval, as JSON.
+/// Raises what `merge` raises, and `ValueError` if `base` and `other` are
+/// not two different policies.
 #[pyfunction]
 #[pyo3(signature = (scenario, base, other, lines, tasks, confidence=0.95))]
 fn compare(
     py: Python<'_>,
-    scenario: &str,
+    scenario: Source,
     base: String,
     other: String,
     lines: Vec<String>,
-    tasks: u32,
+    tasks: &Bound<'_, PyAny>,
     confidence: f64,
 ) -> PyResult<String> {
+    let tasks = whole(tasks, "tasks")?;
     py.detach(|| {
-        let sim = parse(scenario)?;
+        let sim = parse(&scenario)?;
         let specs = specs(&sim, Some(vec![base, other]))?;
         if specs.len() != 2 {
             return Err(value_error("compare: base and other must be two policies"));
@@ -278,7 +343,25 @@ fn compare(
     })
 }
 
-/// The module: `import skillroute`.
+/// Skills-based contact routing's simulator, for notebooks and for
+/// workers of Ray, Dask or `concurrent.futures`: strings in, strings out.
+///
+/// A scenario is TOML or JSON text, or a file's path (`str` or
+/// `pathlib.Path`); reports are JSON text.
+///
+/// - `policies()`: the built-in policies' names.
+/// - `check(scenario)`: the scenario as canonical JSON.
+/// - `warnings(scenario)`: what is valid but probably not meant.
+/// - `tasks(scenario, tasks)`: each task's replications, `(start, end)`.
+/// - `run_task(scenario, task, tasks, policies=None)`: a task's JSON lines.
+/// - `merge(scenario, lines, tasks, policies=None, confidence=0.95)`: the
+///   tasks' lines merged, `{policy: report JSON}`.
+/// - `run(scenario, policies=None, confidence=0.95)`: the single run here.
+/// - `compare(scenario, base, other, lines, tasks, confidence=0.95)`: two
+///   policies' paired differences, as JSON.
+///
+/// Bad arguments raise `ValueError` naming them (`MissingTasks`, one, if a
+/// merge lacks replications); each function's `help()` says what it raises.
 #[pymodule]
 #[pyo3(name = "skillroute")]
 fn python_module(m: &Bound<'_, PyModule>) -> PyResult<()> {

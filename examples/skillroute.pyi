@@ -5,12 +5,16 @@ skillroute.so so that type checkers and editors know the module.
     cp target/release/examples/libpython.so skillroute.so
     cp examples/skillroute.pyi skillroute.pyi
 
-Strings in, strings out: a scenario is TOML or JSON text, or a file's path;
-reports are JSON text. tests/python/test_bindings.py checks these stubs
+Strings in, strings out: a scenario is TOML or JSON text, or a file's path
+(a `str`, or an `os.PathLike` such as `pathlib.Path`); reports are JSON
+text. tests/python/test_bindings.py checks these stubs
 against the built module's own signatures.
 """
 
-from typing import Dict, List, Optional, Tuple
+from os import PathLike
+from typing import Dict, List, Optional, Tuple, Union
+
+_Scenario = Union[str, "PathLike[str]"]
 
 class MissingTasks(ValueError):
     """Replications are missing from a merge; `.args[1]` lists the tasks to rerun."""
@@ -18,42 +22,54 @@ class MissingTasks(ValueError):
 def policies() -> List[str]:
     """The built-in policies' names."""
 
-def check(scenario: str) -> str:
-    """The scenario, checked, as canonical JSON; `ValueError` naming the bad field."""
+def check(scenario: _Scenario) -> str:
+    """The scenario, checked, as canonical JSON. Raises `ValueError` naming
+    the bad field, or the path that names no file."""
 
-def warnings(scenario: str) -> List[str]:
+def warnings(scenario: _Scenario) -> List[str]:
     """What is valid but probably not meant (a group that never works, rates
-    that end before the horizon...), one message each naming the field."""
+    that end before the horizon...), one message each naming the field;
+    empty if nothing. A bad scenario raises `ValueError`."""
 
-def tasks(scenario: str, tasks: int) -> List[Tuple[int, int]]:
-    """Each task's share of the replications, as `(start, end)`; more than
-    1,000,000 tasks is a `ValueError`."""
+def tasks(scenario: _Scenario, tasks: int) -> List[Tuple[int, int]]:
+    """Each task's share of the replications, as `(start, end)`. Raises
+    `ValueError` for a bad scenario, for `tasks` below 1 or above 1,000,000
+    or the replications, and `TypeError` if `tasks` is no `int`."""
 
 def run_task(
-    scenario: str, task: int, tasks: int, policies: Optional[List[str]] = None
+    scenario: _Scenario, task: int, tasks: int, policies: Optional[List[str]] = None
 ) -> List[str]:
     """Task `task` of `tasks`: one JSON line per replication and policy (the
     lines `simulate --tasks M --task N` writes). `policies`: built-in names,
-    or `["all"]`; none means the scenario's own."""
+    or `["all"]`; none means the scenario's own. Raises `ValueError` for a
+    bad scenario, an unknown policy, or a `task` not below `tasks` (negative
+    or too large included), `TypeError` if either is no `int`, and
+    `RuntimeError` naming the policy if the simulator itself fails (a bug to
+    report, not bad input)."""
 
 def merge(
-    scenario: str,
+    scenario: _Scenario,
     lines: List[str],
     tasks: int,
     policies: Optional[List[str]] = None,
     confidence: float = 0.95,
 ) -> Dict[str, str]:
-    """`{policy: report JSON}`, the bytes a single run gives; `MissingTasks`
-    if a replication is missing."""
+    """`{policy: report JSON}`, the bytes a single run gives. Raises
+    `MissingTasks` (a `ValueError`) if a replication is missing, `ValueError`
+    for a bad scenario, policy, line, `tasks` or `confidence` (strictly
+    between 0 and 1), `TypeError` if `tasks` is no `int`."""
 
 def run(
-    scenario: str, policies: Optional[List[str]] = None, confidence: float = 0.95
+    scenario: _Scenario, policies: Optional[List[str]] = None, confidence: float = 0.95
 ) -> Dict[str, str]:
     """The single run in this process (replications in parallel):
-    `{policy: report JSON}`."""
+    `{policy: report JSON}`. Raises `ValueError` for a bad scenario, an
+    unknown policy or a `confidence` not strictly between 0 and 1, and
+    `RuntimeError` naming the policy if the simulator itself fails (a bug to
+    report, not bad input)."""
 
 def compare(
-    scenario: str,
+    scenario: _Scenario,
     base: str,
     other: str,
     lines: List[str],
@@ -61,4 +77,6 @@ def compare(
     confidence: float = 0.95,
 ) -> str:
     """Policy `other` against policy `base` on the merged replications of
-    `lines`: each metric's paired difference with its interval, as JSON."""
+    `lines`: each metric's paired difference with its interval, as JSON.
+    Raises what `merge` raises, and `ValueError` if `base` and `other` are
+    not two different policies."""

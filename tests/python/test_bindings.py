@@ -15,6 +15,7 @@ import ast
 import inspect
 import json
 import os
+import pathlib
 import random
 import subprocess
 import sys
@@ -222,6 +223,78 @@ class Bindings(unittest.TestCase):
         with self.assertRaises(ValueError):
             skillroute.merge(CENTER, ["not json"], TASKS)
 
+    def test_a_task_out_of_range_is_a_value_error_naming_it(self):
+        """A negative or oversized task number or count is bad input like
+        any other: `ValueError` naming the argument, not the `OverflowError`
+        of the integer conversion. Not an int stays a `TypeError`."""
+        calls = {
+            "task": lambda n: skillroute.run_task(CENTER, n, TASKS),
+            "tasks": lambda n: skillroute.run_task(CENTER, 0, n),
+        }
+        for name, call in (("tasks", lambda n: skillroute.tasks(CENTER, n)),
+                           ("tasks", lambda n: skillroute.merge(CENTER, self.lines, n)),
+                           ("tasks", lambda n: skillroute.compare(
+                               CENTER, "c-mu", "longest-idle-agent", self.lines, n)),
+                           *calls.items()):
+            for n in (-1, 2**32, 2**40, -2**70):
+                with self.assertRaises(ValueError) as caught:
+                    call(n)
+                self.assertNotIsInstance(caught.exception, OverflowError)
+                self.assertTrue(str(caught.exception).startswith(f"{name}: "),
+                                caught.exception)
+                self.assertIn(str(n), str(caught.exception))
+            with self.assertRaises(TypeError) as caught:
+                call(1.5)
+            self.assertIn(f"'{name}'", str(caught.exception))
+
+    def test_each_docstring_names_what_the_function_raises(self):
+        """What a function raises is in its docstring and in the stubs, so
+        that a notebook's `help()` and an editor say what to catch."""
+        with open(STUBS) as f:
+            tree = ast.parse(f.read())
+        stubbed = {n.name: ast.get_docstring(n) for n in tree.body
+                   if isinstance(n, ast.FunctionDef)}
+        raises = {
+            "check": ["ValueError"],
+            "warnings": ["ValueError"],
+            "tasks": ["ValueError", "TypeError"],
+            "run_task": ["ValueError", "TypeError", "RuntimeError"],
+            "merge": ["MissingTasks", "ValueError", "TypeError"],
+            "run": ["ValueError", "RuntimeError"],
+            "compare": ["merge", "ValueError"],
+        }
+        for name, errors in raises.items():
+            for doc in (getattr(skillroute, name).__doc__, stubbed[name]):
+                for error in errors:
+                    self.assertIn(f"`{error}`", doc, name)
+
+    def test_a_pathlib_path_is_the_file_it_names(self):
+        """Notebooks hold paths as pathlib.Path: every function takes one
+        as it takes the path's str, and one that names no file is named."""
+        path = pathlib.Path(CENTER)
+        self.assertEqual(skillroute.check(path), skillroute.check(CENTER))
+        self.assertEqual(skillroute.warnings(path), skillroute.warnings(CENTER))
+        self.assertEqual(skillroute.tasks(path, TASKS), skillroute.tasks(CENTER, TASKS))
+        self.assertEqual(skillroute.run_task(path, 1, TASKS, ["all"]), self.parts[1])
+        self.assertEqual(skillroute.merge(path, self.lines, TASKS, ["all"]),
+                         skillroute.merge(CENTER, self.lines, TASKS, ["all"]))
+        self.assertEqual(skillroute.run(path), skillroute.run(CENTER))
+        self.assertEqual(
+            skillroute.compare(path, "c-mu", "learned-fit", self.lines, TASKS),
+            skillroute.compare(CENTER, "c-mu", "learned-fit", self.lines, TASKS))
+        with self.assertRaises(ValueError) as caught:
+            skillroute.check(pathlib.Path(tempfile.gettempdir(), "no-such-dir", "centre.toml"))
+        self.assertIn("centre.toml", str(caught.exception))
+
+    def test_an_empty_scenario_says_so(self):
+        for empty in ("", "  \n\t\n"):
+            for call in (lambda: skillroute.check(empty),
+                         lambda: skillroute.run_task(empty, 0, TASKS)):
+                with self.assertRaises(ValueError) as caught:
+                    call()
+                self.assertTrue(str(caught.exception).startswith("scenario: empty"),
+                                caught.exception)
+
     def test_a_path_that_names_no_file_is_named(self):
         missing = os.path.join(tempfile.gettempdir(), "no-such-dir", "centre.toml")
         for call in (lambda: skillroute.check(missing),
@@ -230,6 +303,18 @@ class Bindings(unittest.TestCase):
                 call()
             self.assertIn("centre.toml", str(caught.exception))
             self.assertNotIn("TOML parse error", str(caught.exception))
+
+    def test_a_path_read_with_its_newline_is_the_file(self):
+        """A path read from a file or a shell's output ends with a newline,
+        which is no part of the name (nor TOML)."""
+        self.assertEqual(skillroute.check(CENTER + "\n"), skillroute.check(CENTER))
+        self.assertEqual(skillroute.tasks(CENTER + "\r\n", TASKS),
+                         skillroute.tasks(CENTER, TASKS))
+        missing = os.path.join(tempfile.gettempdir(), "no-such-dir", "centre.toml")
+        with self.assertRaises(ValueError) as caught:
+            skillroute.check(missing + "\n")
+        self.assertIn("centre.toml", str(caught.exception))
+        self.assertNotIn("TOML parse error", str(caught.exception))
 
     def test_warnings_name_what_never_happens(self):
         self.assertEqual(skillroute.warnings(CENTER), [])
@@ -247,6 +332,12 @@ class Bindings(unittest.TestCase):
         self.assertEqual(skillroute.check(canonical), canonical)
         with open(CENTER) as f:
             self.assertEqual(skillroute.check(f.read()), canonical)
+
+    def test_the_module_help_names_every_function(self):
+        """help(skillroute) in a notebook lists what there is to call."""
+        for name, value in vars(skillroute).items():
+            if not name.startswith("_") and callable(value):
+                self.assertIn(f"`{name}", skillroute.__doc__, name)
 
     def test_the_stubs_are_the_module(self):
         """examples/skillroute.pyi names every public function and class of
