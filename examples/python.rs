@@ -30,7 +30,8 @@
 //! | `run(scenario, policies=None, confidence=0.95)` | the single run in this process (replications in parallel): `{policy: report JSON}` |
 //! | `compare(scenario, base, other, lines, tasks, confidence=0.95)` | the paired comparison of two policies' merged replications, as JSON |
 //!
-//! `policies`: built-in names, or `["all"]`; none means the scenario's own.
+//! `policies`: built-in names, or `["all"]`, or one name alone (`"all"`);
+//! none means the scenario's own.
 //! The simulation, reading the scenario (and its arrival traces), and
 //! `merge`'s and `compare`'s reading of the lines run without the
 //! interpreter's lock, so threads run tasks side by side too.
@@ -129,8 +130,21 @@ fn parse(scenario: &Source) -> PyResult<Simulation> {
     parsed.and_then(Simulation::new).map_err(value_error)
 }
 
-fn specs(sim: &Simulation, policies: Option<Vec<String>>) -> PyResult<Vec<PolicySpec>> {
-    PolicySpec::named(&policies.unwrap_or_default(), &sim.scenario().policy).map_err(value_error)
+/// `policies` as given: a list of names, or one name alone (`"all"`,
+/// `"c-mu"`), which a notebook writes as often as `["all"]`.
+#[derive(FromPyObject)]
+enum Names {
+    One(String),
+    Many(Vec<String>),
+}
+
+fn specs(sim: &Simulation, policies: Option<Names>) -> PyResult<Vec<PolicySpec>> {
+    let names = match policies {
+        None => Vec::new(),
+        Some(Names::One(name)) => vec![name],
+        Some(Names::Many(names)) => names,
+    };
+    PolicySpec::named(&names, &sim.scenario().policy).map_err(value_error)
 }
 
 /// The built-in policies' names.
@@ -199,7 +213,7 @@ fn run_task(
     scenario: Source,
     task: &Bound<'_, PyAny>,
     tasks: &Bound<'_, PyAny>,
-    policies: Option<Vec<String>>,
+    policies: Option<Names>,
 ) -> PyResult<Vec<String>> {
     let (task, tasks) = (whole(task, "task")?, whole(tasks, "tasks")?);
     let sim = load(py, &scenario)?;
@@ -256,7 +270,7 @@ fn merge(
     scenario: Source,
     lines: Vec<String>,
     tasks: &Bound<'_, PyAny>,
-    policies: Option<Vec<String>>,
+    policies: Option<Names>,
     confidence: f64,
 ) -> PyResult<BTreeMap<String, String>> {
     let tasks = whole(tasks, "tasks")?;
@@ -296,7 +310,7 @@ fn reports(
 fn run(
     py: Python<'_>,
     scenario: Source,
-    policies: Option<Vec<String>>,
+    policies: Option<Names>,
     confidence: f64,
 ) -> PyResult<BTreeMap<String, String>> {
     let sim = load(py, &scenario)?;
@@ -331,7 +345,7 @@ fn compare(
     let tasks = whole(tasks, "tasks")?;
     py.detach(|| {
         let sim = parse(&scenario)?;
-        let specs = specs(&sim, Some(vec![base, other]))?;
+        let specs = specs(&sim, Some(Names::Many(vec![base, other])))?;
         if specs.len() != 2 {
             return Err(value_error("compare: base and other must be two policies"));
         }

@@ -37,11 +37,11 @@ def tasks(scenario: _Scenario, tasks: int) -> List[Tuple[int, int]]:
     or the replications, and `TypeError` if `tasks` is no `int`."""
 
 def run_task(
-    scenario: _Scenario, task: int, tasks: int, policies: Optional[List[str]] = None
+    scenario: _Scenario, task: int, tasks: int, policies: Union[str, List[str], None] = None
 ) -> List[str]:
     """Task `task` of `tasks`: one JSON line per replication and policy (the
     lines `simulate --tasks M --task N` writes). `policies`: built-in names,
-    or `["all"]`; none means the scenario's own. Raises `ValueError` for a
+    or `["all"]`, or one name alone (`"all"`); none means the scenario's own. Raises `ValueError` for a
     bad scenario, an unknown policy, or a `task` not below `tasks` (negative
     or too large included), `TypeError` if either is no `int`, and
     `RuntimeError` naming the policy if the simulator itself fails (a bug to
@@ -51,7 +51,7 @@ def merge(
     scenario: _Scenario,
     lines: List[str],
     tasks: int,
-    policies: Optional[List[str]] = None,
+    policies: Union[str, List[str], None] = None,
     confidence: float = 0.95,
 ) -> Dict[str, str]:
     """`{policy: report JSON}`, the bytes a single run gives. Raises
@@ -60,7 +60,7 @@ def merge(
     between 0 and 1), `TypeError` if `tasks` is no `int`."""
 
 def run(
-    scenario: _Scenario, policies: Optional[List[str]] = None, confidence: float = 0.95
+    scenario: _Scenario, policies: Union[str, List[str], None] = None, confidence: float = 0.95
 ) -> Dict[str, str]:
     """The single run in this process (replications in parallel):
     `{policy: report JSON}`. Raises `ValueError` for a bad scenario, an

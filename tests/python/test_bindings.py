@@ -56,6 +56,16 @@ class Bindings(unittest.TestCase):
         self.assertIn("learned-fit", names)
         self.assertEqual(len(names), len(set(names)))
 
+    def test_one_policy_name_alone_is_a_list_of_it(self):
+        """policies="all" (a name alone, as a notebook writes it) is
+        ["all"]: it was pyo3's "Can't extract `str` to `Vec`" TypeError."""
+        self.assertEqual(skillroute.merge(CENTER, self.lines, TASKS, "all"),
+                         skillroute.merge(CENTER, self.lines, TASKS, ["all"]))
+        one = skillroute.run_task(CENTER, 0, TASKS, "c-mu")
+        self.assertEqual(one, skillroute.run_task(CENTER, 0, TASKS, ["c-mu"]))
+        with self.assertRaises(ValueError):
+            skillroute.run_task(CENTER, 0, TASKS, "no-such-policy")
+
     def test_tasks_in_processes_merge_to_the_single_run(self):
         lines = list(self.lines)
         random.Random(7).shuffle(lines)
