@@ -13,9 +13,10 @@ use std::cell::Cell;
 use std::time::Duration;
 
 use criterion::{BatchSize, Criterion, SamplingMode, criterion_group, criterion_main};
+use skillroute::policy::{InFlightProposal, PolicyError};
 use skillroute::{
-    Contact, Event, LongestIdleAgent, OptimalAssignment, Proposal, Router, RouterView,
-    RoutingPolicy, Trigger, Urgency,
+    AgentId, Contact, Event, LongestIdleAgent, OptimalAssignment, Outcome, Proposal, Router,
+    RouterView, RoutingPolicy, Trigger, Urgency,
 };
 
 #[allow(dead_code)]
@@ -71,6 +72,8 @@ fn events(c: &mut Criterion) {
 
 /// A policy that offers nothing until it is opened: lets contacts and ready
 /// agents pile up, as at the start of a shift, for one [`Event::Rebalance`].
+/// Every other method is the wrapped policy's (a wrapper forwards them all;
+/// `skillroute`'s unit tests check that it does).
 struct Hold<P> {
     inner: P,
     open: Cell<bool>,
@@ -96,6 +99,33 @@ impl<P: RoutingPolicy> RoutingPolicy for Hold<P> {
     }
     fn next_relaxation(&self, contact: &Contact, waited: f64) -> Option<f64> {
         self.inner.next_relaxation(contact, waited)
+    }
+    // Proposing nothing while closed reads nothing, so the shortcuts hold.
+    fn arrival_reads_agents_only(&self) -> bool {
+        self.inner.arrival_reads_agents_only()
+    }
+    fn freed_agent_reads_contacts_only(&self) -> bool {
+        self.inner.freed_agent_reads_contacts_only()
+    }
+    fn observe_outcome(&mut self, contact: &Contact, agent: AgentId, outcome: &Outcome) {
+        self.inner.observe_outcome(contact, agent, outcome)
+    }
+    fn in_flight(&self) -> Vec<InFlightProposal> {
+        self.inner.in_flight()
+    }
+    fn restore_in_flight(&mut self, records: &[InFlightProposal]) -> Result<(), PolicyError> {
+        self.inner.restore_in_flight(records)
+    }
+    fn validate(&self) -> Result<(), PolicyError> {
+        self.inner.validate()
+    }
+    fn explain(
+        &self,
+        view: &RouterView<'_>,
+        contact: &skillroute::ContactRef<'_>,
+        agent: &skillroute::AgentRef<'_>,
+    ) -> Option<skillroute::ScoreBreakdown> {
+        self.inner.explain(view, contact, agent)
     }
 }
 

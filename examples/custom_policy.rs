@@ -3,6 +3,12 @@
 //! an arriving contact goes to the eligible agent with the best total score.
 //!
 //! `cargo run --example custom_policy`
+//!
+//! It learns nothing, so the trait's defaults for outcomes and work in flight
+//! fit it. A policy that wraps another (a `LearnedFit` behind a hold, say)
+//! forwards every method the trait provides instead, `in_flight` and
+//! `restore_in_flight` included: else its snapshots leave out the work in
+//! flight, and a standby refuses a snapshot that has some.
 use skillroute::{Proposal, RouterView, RoutingPolicy, Trigger};
 
 struct VipFirst;

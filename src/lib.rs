@@ -135,6 +135,11 @@
 //! # let _ = skillroute::Router::new(BestFit);
 //! ```
 //!
+//! A policy that wraps another forwards every method the trait provides
+//! (see [`RoutingPolicy`]): a default left in place speaks for the wrapper,
+//! and a wrapped [`LearnedFit`]'s work in flight would be left out of its
+//! snapshots.
+//!
 //! Runnable programs: `examples/quickstart.rs`, `examples/custom_policy.rs`,
 //! `examples/replay.rs` (replay an event log through any policy),
 //! `examples/assign.rs` (the solver on an instance file).

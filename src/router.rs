@@ -797,6 +797,12 @@ pub struct RouterSnapshot {
     /// the takeover. Empty for a policy that learns nothing; a snapshot
     /// saved without it restores, and those outcomes are then not learned
     /// (counted in [`LearnedFit::unattributed`](crate::LearnedFit::unattributed)).
+    /// Not empty, it restores only under a policy that takes it (a
+    /// [`LearnedFit`](crate::LearnedFit) pooling as the primary's did, or a
+    /// wrapper forwarding to one): any other refuses it
+    /// ([`RoutingPolicy::restore_in_flight`]) rather than lose those
+    /// outcomes unnoticed. Empty it to restore under another policy on
+    /// purpose.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub proposals: Vec<InFlightProposal>,
 }
@@ -1121,7 +1127,12 @@ impl<P: RoutingPolicy> Router<P> {
     /// The snapshot is checked whole first; if it does not describe a state
     /// a router can be in (an agent listed twice, a contact held by an agent
     /// not logged in or without capacity on its channel, counts that do not
-    /// add up…) the error names the entry, and the router is unchanged.
+    /// add up…) the error names the entry, and the router is unchanged. So
+    /// does a snapshot whose [`proposals`](RouterSnapshot::proposals) (the
+    /// work in flight a learning policy awaits the outcomes of) the policy
+    /// does not take ([`RoutingPolicy::restore_in_flight`]): a policy other
+    /// than the primary's, or a wrapper that does not forward them, would
+    /// otherwise drop them without a word.
     /// O(agents + contacts · log contacts).
     ///
     /// ```

@@ -625,3 +625,114 @@ fn bad_proposals_in_a_snapshot_are_refused() {
         assert_eq!(r.snapshot(), before, "{want}: the router changed");
     }
 }
+
+/// A policy that learns nothing from outcomes takes no work in flight: a
+/// snapshot that has some (a learning primary's) is refused with
+/// `InvalidSnapshot` naming `proposals`, and the router stays as it was,
+/// under a policy other than the primary's and under a wrapper of the
+/// primary's that does not forward `restore_in_flight` alike; either would
+/// drop those outcomes unnoticed. (They restored, and the standby never
+/// learned them.) Behind `Box`, which forwards, the proposals come back
+/// whole; emptied on purpose, the snapshot restores under any policy.
+#[test]
+fn a_snapshot_with_work_in_flight_needs_a_policy_that_takes_it() {
+    use skillroute::policy::{InFlightProposal, LearnedFit};
+    use skillroute::{AgentId, Contact, LongestIdleAgent, Outcome, Proposal, Router};
+    use skillroute::{RouterError, RouterView, RoutingPolicy, Trigger};
+    use takeover::*;
+
+    /// Forwards what a first draft would: deciding, learning, and saving
+    /// its work in flight, but not taking it back.
+    struct Logged(LearnedFit);
+    impl RoutingPolicy for Logged {
+        fn decide(&mut self, view: &RouterView<'_>, trigger: Trigger, out: &mut Vec<Proposal>) {
+            self.0.decide(view, trigger, out)
+        }
+        fn observe_outcome(&mut self, c: &Contact, agent: AgentId, outcome: &Outcome) {
+            self.0.observe_outcome(c, agent, outcome)
+        }
+        fn in_flight(&self) -> Vec<InFlightProposal> {
+            self.0.in_flight()
+        }
+    }
+
+    let (first, _) = primary(false);
+    let snap = first.snapshot();
+    assert_eq!(snap.proposals.len(), 5, "4 in service, 1 ringing");
+    let mut bare = snap.clone();
+    bare.proposals.clear();
+    let learner = || {
+        let p = first.policy();
+        LearnedFit::with_arms(p.config().clone(), &p.arms()).unwrap()
+    };
+    let takes_none: [(&str, Box<dyn RoutingPolicy>); 2] = [
+        ("another policy", Box::new(LongestIdleAgent)),
+        (
+            "a wrapper that does not forward",
+            Box::new(Logged(learner())),
+        ),
+    ];
+    for (what, policy) in takes_none {
+        let mut r = Router::new(policy);
+        r.restore(&bare).unwrap();
+        let before = r.snapshot();
+        let err = r.restore(&snap).unwrap_err();
+        assert!(
+            matches!(err, RouterError::InvalidSnapshot { .. }),
+            "{what}: {err}"
+        );
+        let want = "proposals: 5 in-flight proposal(s) given, but the policy takes none";
+        assert!(err.to_string().contains(want), "{what}: {err}");
+        assert_eq!(r.snapshot(), before, "{what}: the router changed");
+    }
+    let mut boxed: Router<Box<dyn RoutingPolicy>> = Router::new(Box::new(learner()));
+    boxed.restore(&snap).unwrap();
+    assert_eq!(boxed.snapshot(), snap);
+}
+
+/// A record of work in flight says how its policy pooled agents, and a
+/// standby that pools otherwise refuses it by index: a record without a
+/// pool is an agent's own arm for a policy with one arm per agent, but the
+/// arm of the agents without the attribute for a pooling one, and a pool
+/// of teams means nothing to a policy pooling by site. (They restored, and
+/// their outcomes went to an arm that never made the proposal.) The router
+/// and its policy stay as they were.
+#[test]
+fn work_in_flight_pooled_otherwise_is_refused() {
+    use skillroute::policy::{LearnedFit, LearnedFitConfig};
+    use skillroute::{Router, RouterError, RoutingPolicy};
+    use takeover::*;
+    let by = |attr: Option<&str>| LearnedFitConfig {
+        pool_by: attr.map(str::to_string),
+        ..config(false)
+    };
+    let cases = [
+        (
+            None,
+            Some("team"),
+            "proposals: in-flight proposal 0: made by a policy with one arm per agent (no pool_by), restored under one with pool_by \"team\"",
+        ),
+        (
+            Some("team"),
+            Some("site"),
+            "proposals: in-flight proposal 0: made by a policy with pool_by \"team\", restored under one with pool_by \"site\"",
+        ),
+    ];
+    for (from, to, want) in cases {
+        let (first, _) = primary(from.is_some());
+        let snap = first.snapshot();
+        assert_eq!(first.policy().config().pool_by.as_deref(), from);
+        assert_eq!(snap.proposals.len(), 5);
+        let mut r = Router::new(LearnedFit::new(by(to)).unwrap());
+        let before = r.snapshot();
+        let err = r.restore(&snap).unwrap_err();
+        assert!(matches!(err, RouterError::InvalidSnapshot { .. }), "{err}");
+        assert!(err.to_string().contains(want), "{err} lacks {want}");
+        assert_eq!(r.snapshot(), before, "{want}: the router changed");
+        assert_eq!(
+            r.policy().in_flight(),
+            Vec::new(),
+            "{want}: the policy changed"
+        );
+    }
+}

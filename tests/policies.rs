@@ -373,6 +373,15 @@ impl<P: RoutingPolicy> RoutingPolicy for Batch<P> {
     fn validate(&self) -> Result<(), skillroute::policy::PolicyError> {
         self.0.validate()
     }
+    fn in_flight(&self) -> Vec<skillroute::policy::InFlightProposal> {
+        self.0.in_flight()
+    }
+    fn restore_in_flight(
+        &mut self,
+        records: &[skillroute::policy::InFlightProposal],
+    ) -> Result<(), skillroute::policy::PolicyError> {
+        self.0.restore_in_flight(records)
+    }
     fn explain(
         &self,
         view: &RouterView<'_>,

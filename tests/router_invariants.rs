@@ -44,7 +44,7 @@ use std::rc::Rc;
 
 use proptest::prelude::*;
 use proptest::test_runner::TestCaseError;
-use skillroute::policy::LearnedFitConfig;
+use skillroute::policy::{InFlightProposal, LearnedFitConfig, PolicyError};
 use skillroute::{
     Agent, AgentId, AgentState, CMu, ChannelId, Contact, ContactId, ContactRef, ContactState,
     Counts, Event, LearnedFit, LongestIdleAgent, Offer, OptimalAssignment, Outcome, PriorityAging,
@@ -430,6 +430,29 @@ impl RoutingPolicy for Noisy {
     fn next_relaxation(&self, c: &Contact, waited: f64) -> Option<f64> {
         self.inner.next_relaxation(c, waited)
     }
+    fn observe_outcome(&mut self, c: &Contact, agent: AgentId, outcome: &Outcome) {
+        self.inner.observe_outcome(c, agent, outcome)
+    }
+    fn in_flight(&self) -> Vec<InFlightProposal> {
+        self.inner.in_flight()
+    }
+    fn restore_in_flight(&mut self, records: &[InFlightProposal]) -> Result<(), PolicyError> {
+        self.inner.restore_in_flight(records)
+    }
+    fn validate(&self) -> Result<(), PolicyError> {
+        self.inner.validate()
+    }
+    fn explain(
+        &self,
+        view: &RouterView<'_>,
+        c: &ContactRef<'_>,
+        a: &skillroute::AgentRef<'_>,
+    ) -> Option<ScoreBreakdown> {
+        self.inner.explain(view, c, a)
+    }
+    // Not forwarded on purpose: the name (a user's policy), and the
+    // shortcuts (its garbage names other contacts and agents than the
+    // trigger's).
 }
 
 /// Learns from the outcomes the events report, one arm per agent, and
@@ -491,6 +514,20 @@ impl RoutingPolicy for QueuedFirst {
     fn next_relaxation(&self, c: &Contact, waited: f64) -> Option<f64> {
         self.0.next_relaxation(c, waited)
     }
+    fn in_flight(&self) -> Vec<InFlightProposal> {
+        self.0.in_flight()
+    }
+    fn restore_in_flight(&mut self, records: &[InFlightProposal]) -> Result<(), PolicyError> {
+        self.0.restore_in_flight(records)
+    }
+    fn validate(&self) -> Result<(), PolicyError> {
+        self.0.validate()
+    }
+    fn name(&self) -> &str {
+        self.0.name()
+    }
+    // Not forwarded on purpose: the shortcuts, which this wrapper is for
+    // turning off.
 }
 
 const QUEUED_FIRST: [(&str, Factory); 6] = [

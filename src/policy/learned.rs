@@ -599,6 +599,7 @@ impl RoutingPolicy for LearnedFit {
     }
     fn in_flight(&self) -> Vec<InFlightProposal> {
         let names = self.pool_names();
+        let pool_by = &self.model.config.pool_by;
         self.seen
             .iter()
             .map(|(&contact, &(agent, who))| InFlightProposal {
@@ -608,19 +609,32 @@ impl RoutingPolicy for LearnedFit {
                     Who::Pool(k) => Some(names[k as usize].clone()),
                     Who::Agent(_) | Who::Unpooled => None,
                 },
+                pool_by: pool_by.clone(),
             })
             .collect()
     }
     fn restore_in_flight(&mut self, records: &[InFlightProposal]) -> Result<(), PolicyError> {
-        let pooled = self.model.config.pool_by.is_some();
-        // Checked whole first: an error leaves the policy as it was.
-        if !pooled
-            && let Some((index, r)) = records.iter().enumerate().find(|(_, r)| r.pool.is_some())
-        {
-            return Err(PolicyError::BadInFlight {
-                index,
-                pool: r.pool.clone().unwrap_or_default(),
-            });
+        let pool_by = &self.model.config.pool_by;
+        let pooled = pool_by.is_some();
+        // Checked whole first: an error leaves the policy as it was. A
+        // record's pooling must be the policy's: a record without a pool is
+        // an agent's arm under one, the arm of the agents without the
+        // attribute under another, and pool names of one attribute mean
+        // nothing under another.
+        for (index, r) in records.iter().enumerate() {
+            if let (Some(pool), false) = (&r.pool, pooled) {
+                return Err(PolicyError::BadInFlight {
+                    index,
+                    pool: pool.clone(),
+                });
+            }
+            if r.pool_by != *pool_by {
+                return Err(PolicyError::InFlightPooling {
+                    index,
+                    record: r.pool_by.clone(),
+                    policy: pool_by.clone(),
+                });
+            }
         }
         self.seen.clear();
         for r in records {

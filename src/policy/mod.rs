@@ -97,6 +97,12 @@ impl Urgency {
 /// One required method, [`decide`](RoutingPolicy::decide). The provided methods
 /// let a policy relax skill requirements over time, order contacts for a
 /// re-plan, plan globally, and learn from outcomes.
+///
+/// A policy that wraps another (a batch window, a hold, a logger) forwards
+/// every provided method to it, unless it changes on purpose what that
+/// method says: a default left in place quietly speaks for the wrapper, not
+/// for the policy inside (no validation, no learning, work in flight left
+/// out of snapshots). `Box<P>` forwards them all.
 pub trait RoutingPolicy {
     /// Proposes offers for `trigger`, appending them to `out`. Called by the
     /// router after every event that may create a feasible pair; the router
@@ -187,9 +193,12 @@ pub trait RoutingPolicy {
     /// of contacts still offered to or served by the agent named, and drops
     /// the rest. A wrapper forwards this and
     /// [`restore_in_flight`](RoutingPolicy::restore_in_flight) to the policy
-    /// it wraps: the defaults would leave a wrapped [`LearnedFit`]'s work in
-    /// flight out of the snapshot without a word, and the standby would not
-    /// learn its outcomes. Default: none (a policy that learns nothing).
+    /// it wraps, as it forwards every method the trait gives a default:
+    /// this default would leave a wrapped [`LearnedFit`]'s work in flight
+    /// out of the snapshot without a word (nothing on the primary's side can
+    /// tell), and the standby would not learn its outcomes; that of
+    /// `restore_in_flight` refuses a snapshot that has some. Default: none
+    /// (a policy that learns nothing).
     fn in_flight(&self) -> Vec<InFlightProposal> {
         Vec::new()
     }
@@ -202,10 +211,26 @@ pub trait RoutingPolicy {
     /// the policy cannot take, such as a pool for a policy that does not
     /// pool) must leave the policy unchanged; the router then refuses the
     /// snapshot. A wrapper forwards it (see
-    /// [`in_flight`](RoutingPolicy::in_flight)). Default: ignores them
-    /// (nothing to learn).
-    fn restore_in_flight(&mut self, _records: &[InFlightProposal]) -> Result<(), PolicyError> {
-        Ok(())
+    /// [`in_flight`](RoutingPolicy::in_flight)).
+    ///
+    /// Default: takes none. No records (a snapshot of a policy that learns
+    /// nothing, or saved before snapshots kept them) is `Ok`; any record is
+    /// [`PolicyError::InFlightNotTaken`], so that the router refuses the
+    /// snapshot rather than drop, without a word, what a learning primary
+    /// was waiting to learn: a standby built with another policy than the
+    /// primary's, or with a wrapper that does not forward this method, is a
+    /// set-up error to fix before the takeover. To restore under another
+    /// policy on purpose, empty the snapshot's
+    /// [`proposals`](crate::RouterSnapshot::proposals) first (their outcomes
+    /// are then not learned).
+    fn restore_in_flight(&mut self, records: &[InFlightProposal]) -> Result<(), PolicyError> {
+        if records.is_empty() {
+            Ok(())
+        } else {
+            Err(PolicyError::InFlightNotTaken {
+                count: records.len(),
+            })
+        }
     }
 
     /// Checks the policy's settings; [`RouterBuilder::build`](crate::router::RouterBuilder::build)
@@ -298,6 +323,16 @@ pub struct InFlightProposal {
     /// attribute, or a policy with one arm per agent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pool: Option<String>,
+    /// For a [`LearnedFit`] that pools agents: the attribute it pools by
+    /// ([`LearnedFitConfig::pool_by`]); `None`: one arm per agent. Without
+    /// it a record with no `pool` could not tell an agent's arm from the
+    /// arm of the pooled agents without the attribute, and a pool of one
+    /// attribute (a team) from a pool of another (a site): a standby
+    /// configured otherwise than the primary would file the outcomes under
+    /// the wrong arm without a word. It refuses them instead
+    /// ([`PolicyError::InFlightPooling`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pool_by: Option<String>,
 }
 
 /// Errors in a policy's configuration.
@@ -363,6 +398,42 @@ pub enum PolicyError {
         /// The pool it names.
         pool: String,
     },
+    /// An in-flight proposal to restore was made by a policy pooling agents
+    /// otherwise than this one ([`InFlightProposal::pool_by`] is not
+    /// [`LearnedFitConfig::pool_by`]): its outcome would go to an arm that
+    /// did not make the proposal.
+    #[error(
+        "in-flight proposal {index}: made by a policy with {}, restored under one with {}: its outcome would go to another arm",
+        pooling(.record),
+        pooling(.policy)
+    )]
+    InFlightPooling {
+        /// Its position in the list.
+        index: usize,
+        /// The attribute the record's policy pooled by (`None`: one arm
+        /// per agent).
+        record: Option<String>,
+        /// The attribute this policy pools by.
+        policy: Option<String>,
+    },
+    /// In-flight proposals given to a policy that takes none (the default
+    /// [`RoutingPolicy::restore_in_flight`]): a policy that learns nothing,
+    /// or a wrapper that does not forward the method.
+    #[error(
+        "{count} in-flight proposal(s) given, but the policy takes none (it learns nothing from outcomes, or wraps one without forwarding restore_in_flight), and their outcomes would not be learned: restore under the primary's policy, or empty `proposals` to drop them"
+    )]
+    InFlightNotTaken {
+        /// How many were given.
+        count: usize,
+    },
+}
+
+/// A policy's pooling, for a message.
+fn pooling(by: &Option<String>) -> String {
+    match by {
+        Some(a) => format!("pool_by {a:?}"),
+        None => "one arm per agent (no pool_by)".to_string(),
+    }
 }
 
 fn check(field: &'static str, value: f64) -> Result<(), PolicyError> {
@@ -1218,5 +1289,59 @@ impl RoutingPolicy for OptimalAssignment {
     }
     fn plans_globally(&self) -> bool {
         true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// The methods (`fn` at the block's own indentation) of the block that
+    /// opens on the line starting with `head`, up to its closing `}`.
+    fn methods(src: &str, head: &str) -> Vec<String> {
+        let mut lines = src.lines().skip_while(|l| !l.starts_with(head));
+        assert!(lines.next().is_some(), "no line starts with `{head}`");
+        lines
+            .take_while(|l| *l != "}")
+            .filter_map(|l| l.strip_prefix("    fn "))
+            .map(|l| l.split(['(', '<']).next().unwrap_or_default().to_string())
+            .collect()
+    }
+
+    /// The wrappers in the crate and its benchmarks forward every method of
+    /// [`RoutingPolicy`](super::RoutingPolicy), so that one added to the
+    /// trait with a default cannot be left out of them unnoticed: left out,
+    /// the default speaks for the wrapper, not for the policy it wraps (as
+    /// `Hold` did of `in_flight` and `restore_in_flight`, and then of a
+    /// wrapped `LearnedFit`'s work in flight).
+    #[test]
+    fn the_wrappers_forward_every_method() {
+        let own = include_str!("mod.rs");
+        let all = methods(own, "pub trait RoutingPolicy");
+        for m in [
+            "decide",
+            "observe_outcome",
+            "in_flight",
+            "restore_in_flight",
+        ] {
+            assert!(all.iter().any(|a| a == m), "{m} not found in {all:?}");
+        }
+        let wrappers = [
+            (
+                own,
+                "impl<P: RoutingPolicy + ?Sized> RoutingPolicy for Box<P>",
+            ),
+            (
+                include_str!("../sim/batch.rs"),
+                "impl<P: RoutingPolicy> RoutingPolicy for Windowed<P>",
+            ),
+            (
+                include_str!("../../benches/router.rs"),
+                "impl<P: RoutingPolicy> RoutingPolicy for Hold<P>",
+            ),
+        ];
+        for (src, head) in wrappers {
+            let have = methods(src, head);
+            let missing: Vec<&String> = all.iter().filter(|m| !have.contains(m)).collect();
+            assert!(missing.is_empty(), "{head} does not forward {missing:?}");
+        }
     }
 }
