@@ -70,8 +70,10 @@
 //!
 //! Bad arguments or a bad file print a message on stderr and exit with code 2.
 
+mod cells;
 mod pipe;
 
+use cells::{count, short_number};
 use skillroute::sim::{Estimate, Scenario, ServiceTarget};
 use skillroute::staffing::{
     ErlangA, ErlangC, MIN_OFFERED_LOAD, SimStaffing, StaffingPoint, Target, single_skill_scenario,
@@ -705,8 +707,14 @@ fn profile(args: &Args, path: &str, out: &mut impl Write) -> Result<(), Failure>
             .iter()
             .map(|r| r.1.chars().count())
             .fold(12, usize::max),
-        rate: rows.iter().map(|r| given(r.2).len()).fold(12, usize::max),
-        aht: rows.iter().map(|r| given(r.3).len()).fold(10, usize::max),
+        rate: rows
+            .iter()
+            .map(|r| short_number(r.2).len())
+            .fold(12, usize::max),
+        aht: rows
+            .iter()
+            .map(|r| short_number(r.3).len())
+            .fold(10, usize::max),
     };
     let Widths {
         name: wn,
@@ -779,8 +787,8 @@ fn profile(args: &Args, path: &str, out: &mut impl Write) -> Result<(), Failure>
                 out,
                 "{:<wn$} {:>wr$} {:>wa$} {:>10} {:>13} {:>8.4} {:>8} {:>10} {:>9.4} {:>9.4} {:>10} {:>13}{}",
                 name,
-                given(*rate),
-                given(*aht),
+                short_number(*rate),
+                short_number(*aht),
                 fit(rate * aht, 2, 10),
                 m.agents,
                 m.p_wait,
@@ -810,17 +818,6 @@ fn fit(v: f64, decimals: usize, width: usize) -> String {
         fixed
     } else {
         format!("{v:.4e}")
-    }
-}
-
-/// A number of the file as written (`0.0333`, `240`), or in exponent
-/// form below 1e-4 or from 1e15 (`1e-200`), where Rust's plain form runs
-/// to hundreds of digits and pushes the table apart.
-fn given(x: f64) -> String {
-    if x != 0.0 && !(1e-4..1e15).contains(&x.abs()) {
-        format!("{x:e}")
-    } else {
-        x.to_string()
     }
 }
 
@@ -1015,11 +1012,6 @@ fn center(args: &Args, path: &str, out: &mut impl Write) -> Result<(), Failure> 
         table.simulated_configurations
     )?;
     Ok(())
-}
-
-/// `n` and `noun`, plural unless `n` is 1: "1 group", "48 intervals".
-fn count(n: usize, noun: &str) -> String {
-    format!("{n} {noun}{}", if n == 1 { "" } else { "s" })
 }
 
 fn run(args: &Args) -> Result<(), Failure> {
