@@ -499,6 +499,9 @@ pub enum ArrivalSpec {
         /// one of the scenario's: a file mixing rows with and without a
         /// type is refused, naming the lines). A field may be in double
         /// quotes as CSV has it: a type whose name holds a comma must be.
+        /// Columns after the second are not read, but their quotes are
+        /// checked as the first two's: each quoted field closes on its
+        /// line, with nothing but blanks before the next comma.
         #[serde(default)]
         file: Option<PathBuf>,
     },
