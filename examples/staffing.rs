@@ -70,8 +70,12 @@
 //!
 //! Bad arguments or a bad file print a message on stderr and exit with code 2.
 
+mod cells;
+#[path = "../src/sim/csv_rows.rs"]
+mod csv_rows;
 mod pipe;
 
+use cells::{count, short_number};
 use skillroute::sim::{Estimate, Scenario, ServiceTarget};
 use skillroute::staffing::{
     ErlangA, ErlangC, MIN_OFFERED_LOAD, SimStaffing, StaffingPoint, Target, single_skill_scenario,
@@ -549,51 +553,6 @@ fn header_columns(header: &[&str]) -> Option<Result<[usize; 3], String>> {
     Some(Ok(at))
 }
 
-/// The fields of one CSV line, each trimmed: split at the commas outside
-/// double quotes, a quoted field's quotes removed and its doubled quotes
-/// (`""`) made one, as spreadsheets write them (`"Mon, 08:00"`, or every
-/// field quoted). An unclosed quote is an error.
-fn csv_fields(line: &str) -> Result<Vec<String>, String> {
-    let mut fields = Vec::new();
-    let mut chars = line.chars().peekable();
-    loop {
-        // One field: leading blanks, then a quoted part or plain text.
-        while chars.next_if(|c| *c == ' ' || *c == '\t').is_some() {}
-        let mut field = String::new();
-        if chars.next_if_eq(&'"').is_some() {
-            loop {
-                match chars.next() {
-                    Some('"') if chars.next_if_eq(&'"').is_some() => field.push('"'),
-                    Some('"') => break,
-                    Some(c) => field.push(c),
-                    None => {
-                        return Err(format!(
-                            "field {}: a quote (\") is not closed",
-                            fields.len() + 1
-                        ));
-                    }
-                }
-            }
-            // Only blanks may follow the closing quote.
-            while chars.next_if(|c| *c == ' ' || *c == '\t').is_some() {}
-            if chars.peek().is_some_and(|c| *c != ',') {
-                return Err(format!(
-                    "field {}: text after its closing quote",
-                    fields.len() + 1
-                ));
-            }
-        } else {
-            while let Some(c) = chars.next_if(|c| *c != ',') {
-                field.push(c);
-            }
-        }
-        fields.push(field.trim().to_string());
-        if chars.next().is_none() {
-            return Ok(fields);
-        }
-    }
-}
-
 /// One row of the profile: its line in the file, interval name, arrival
 /// rate, mean handle time.
 ///
@@ -601,29 +560,35 @@ fn csv_fields(line: &str) -> Result<Vec<String>, String> {
 /// comment and names at least one of the columns; it must name all three,
 /// in any order, and other columns are then ignored. Without a header a
 /// line has exactly the three fields, in that order. A byte-order mark and
-/// CRLF line ends are ignored, fields may be quoted ([`csv_fields`]); a
-/// field that is not a number is an error naming its line and column.
+/// CRLF line ends are ignored, fields may be quoted, as spreadsheets write
+/// them (`"Mon, 08:00"`, or every field quoted; read by the `csv` crate, as
+/// arrival traces are: see [`csv_rows`]), and each is trimmed, inside its
+/// quotes too; an unclosed quote or text after a closing quote is an error
+/// naming its line and field, and a field that is not a number one naming
+/// its line and column.
 fn read_profile(path: &str) -> Result<Vec<(usize, String, f64, f64)>, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))?;
-    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
     let mut rows = Vec::new();
     // Column positions and the fields a line has, once the first line is
     // read: the header's, or the usual order's three.
     let mut layout: Option<([usize; 3], usize, bool)> = None;
-    for (i, line) in text.lines().enumerate() {
-        let line = line.trim();
-        if line.is_empty() || line.starts_with('#') {
-            continue;
-        }
-        let fields = csv_fields(line).map_err(|e| format!("{path}:{}: {e}", i + 1))?;
-        let fields: Vec<&str> = fields.iter().map(String::as_str).collect();
+    let quoting = |b: csv_rows::BadLine| {
+        let fault = match b.fault {
+            csv_rows::Fault::Unclosed => "a quote (\") is not closed".to_string(),
+            csv_rows::Fault::AfterQuote(_) => "text after its closing quote".to_string(),
+            csv_rows::Fault::Csv(e) => e,
+        };
+        format!("{path}:{}: field {}: {fault}", b.line + 1, b.field)
+    };
+    csv_rows::for_each_row(&text, quoting, |i, row| {
+        let fields: Vec<&str> = row.iter().map(str::trim).collect();
         let (cols, width, headed) = match layout {
             Some(l) => l,
             None => match header_columns(&fields) {
                 Some(found) => {
                     let cols = found.map_err(|e| format!("{path}:{}: {e}", i + 1))?;
                     layout = Some((cols, fields.len(), true));
-                    continue; // the header line
+                    return Ok(()); // the header line
                 }
                 None => *layout.insert(([0, 1, 2], 3, false)),
             },
@@ -677,7 +642,8 @@ fn read_profile(path: &str) -> Result<Vec<(usize, String, f64, f64)>, String> {
             ));
         }
         rows.push((i + 1, fields[cols[0]].to_string(), rate, aht));
-    }
+        Ok(())
+    })?;
     if rows.is_empty() {
         return Err(format!("{path}: no intervals"));
     }
@@ -705,8 +671,14 @@ fn profile(args: &Args, path: &str, out: &mut impl Write) -> Result<(), Failure>
             .iter()
             .map(|r| r.1.chars().count())
             .fold(12, usize::max),
-        rate: rows.iter().map(|r| given(r.2).len()).fold(12, usize::max),
-        aht: rows.iter().map(|r| given(r.3).len()).fold(10, usize::max),
+        rate: rows
+            .iter()
+            .map(|r| short_number(r.2).len())
+            .fold(12, usize::max),
+        aht: rows
+            .iter()
+            .map(|r| short_number(r.3).len())
+            .fold(10, usize::max),
     };
     let Widths {
         name: wn,
@@ -779,8 +751,8 @@ fn profile(args: &Args, path: &str, out: &mut impl Write) -> Result<(), Failure>
                 out,
                 "{:<wn$} {:>wr$} {:>wa$} {:>10} {:>13} {:>8.4} {:>8} {:>10} {:>9.4} {:>9.4} {:>10} {:>13}{}",
                 name,
-                given(*rate),
-                given(*aht),
+                short_number(*rate),
+                short_number(*aht),
                 fit(rate * aht, 2, 10),
                 m.agents,
                 m.p_wait,
@@ -810,17 +782,6 @@ fn fit(v: f64, decimals: usize, width: usize) -> String {
         fixed
     } else {
         format!("{v:.4e}")
-    }
-}
-
-/// A number of the file as written (`0.0333`, `240`), or in exponent
-/// form below 1e-4 or from 1e15 (`1e-200`), where Rust's plain form runs
-/// to hundreds of digits and pushes the table apart.
-fn given(x: f64) -> String {
-    if x != 0.0 && !(1e-4..1e15).contains(&x.abs()) {
-        format!("{x:e}")
-    } else {
-        x.to_string()
     }
 }
 
@@ -1015,11 +976,6 @@ fn center(args: &Args, path: &str, out: &mut impl Write) -> Result<(), Failure> 
         table.simulated_configurations
     )?;
     Ok(())
-}
-
-/// `n` and `noun`, plural unless `n` is 1: "1 group", "48 intervals".
-fn count(n: usize, noun: &str) -> String {
-    format!("{n} {noun}{}", if n == 1 { "" } else { "s" })
 }
 
 fn run(args: &Args) -> Result<(), Failure> {
@@ -1288,9 +1244,28 @@ mod tests {
         assert!(e.starts_with("FILE:2: field 2: a quote"), "{e}");
         let e = staffing_text("after", "08:00,\"0.02\"x,240\n", &SL_80_20).unwrap_err();
         assert!(e.starts_with("FILE:1: field 2: text after"), "{e}");
-        assert_eq!(csv_fields("a,,b").unwrap(), ["a", "", "b"]);
-        assert_eq!(csv_fields("a,").unwrap(), ["a", ""]);
-        assert_eq!(csv_fields("\"\"").unwrap(), [""]);
+        assert_eq!(fields("a,,b"), ["a", "", "b"]);
+        assert_eq!(fields("a,"), ["a", ""]);
+        assert_eq!(fields("\"\""), [""]);
+        // Blanks before an opening quote: the quote still opens the field
+        // (csv-core alone takes it for text and splits the name at its
+        // comma).
+        assert_eq!(fields(" \"Mon, 08:00\" ,0.02"), ["Mon, 08:00", "0.02"]);
+    }
+
+    /// A line's fields as [`read_profile`] takes them.
+    fn fields(line: &str) -> Vec<String> {
+        let mut all = Vec::new();
+        csv_rows::for_each_row(
+            line,
+            |b| format!("{b:?}"),
+            |_, row| {
+                all.extend(row.iter().map(|f| f.trim().to_string()));
+                Ok(())
+            },
+        )
+        .unwrap();
+        all
     }
 
     /// A target out of range is the command line's fault: the error names

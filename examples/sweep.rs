@@ -47,7 +47,7 @@ mod pipe;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use cells::{count, diff, level_percent, pm};
+use cells::{count, diff, level_percent, pm, short_number};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use skillroute::sim::{
     Comparison, Estimate, Metrics, PolicySpec, Replication, RunOptions, Scenario, Simulation,
@@ -520,13 +520,10 @@ fn print_grid(rows: &[Vec<String>]) {
 /// `service_level[CHANNEL]` line per channel each run uses (its difference
 /// blank where the first value's run has no contacts on that channel).
 fn csv(runs: &[Run], diffs: &[Metrics<Estimate>], order: &[String], confidence: f64) -> String {
+    // Undefined (non-finite) values are blank, as CSV readers expect.
     fn num(x: f64) -> String {
-        // Huge and tiny values in exponent form (1.1e-15, not 0.0000000000000011):
-        // still exact, shorter, and what a reader expects.
-        if x.is_finite() && x != 0.0 && !(1e-4..1e15).contains(&x.abs()) {
-            format!("{x:e}")
-        } else if x.is_finite() {
-            format!("{x}")
+        if x.is_finite() {
+            short_number(x)
         } else {
             String::new()
         }

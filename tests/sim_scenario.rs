@@ -474,6 +474,18 @@ fn toml_and_json_files_load_the_same_scenario() {
     std::fs::remove_dir_all(&tmp).ok();
 }
 
+/// The base with its type named `name`, and a second type, `other`: both
+/// read their arrivals from the trace `file`, each its own rows.
+fn two_types_reading(file: &std::path::Path, name: &str) -> Result<Scenario, ScenarioError> {
+    let file = format!("{{ kind = \"trace\", file = {file:?} }}");
+    let other = format!(
+        "\n[[contact_types]]\nname = \"other\"\nchannel = \"voice\"\nrequires = {{ billing = 1 }}\n\
+         arrivals = {file}\nservice = {{ kind = \"constant\", value = 10.0 }}\n"
+    );
+    let text = BASE.replacen("name = \"bill\"", &format!("name = {name:?}"), 1) + &other;
+    Scenario::from_toml_str(&text.replacen("{ kind = \"poisson\", rate = 0.01 }", &file, 1))
+}
+
 #[test]
 fn traces_are_read_and_checked() {
     let dir = std::env::temp_dir().join(format!("skillroute-trace-{}", std::process::id()));
@@ -511,17 +523,7 @@ fn traces_are_read_and_checked() {
     for (name, text) in files {
         std::fs::write(dir.join(name), text).unwrap();
     }
-    // Both types read the same file, each its own rows.
-    let trace = |file: &str| {
-        let file = format!("{{ kind = \"trace\", file = {:?} }}", dir.join(file));
-        let other = format!(
-            "\n[[contact_types]]\nname = \"other\"\nchannel = \"voice\"\nrequires = {{ billing = 1 }}\n\
-             arrivals = {file}\nservice = {{ kind = \"constant\", value = 10.0 }}\n"
-        );
-        Scenario::from_toml_str(
-            &(BASE.replacen("{ kind = \"poisson\", rate = 0.01 }", &file, 1) + &other),
-        )
-    };
+    let trace = |file: &str| two_types_reading(&dir.join(file), "bill");
     for file in ["ok.csv", "bom.csv", "quoted.csv"] {
         let s = trace(file).unwrap();
         let r = Simulation::new(s)
@@ -621,6 +623,71 @@ fn traces_are_read_and_checked() {
         e.contains("cannot read") && e.contains("missing.csv"),
         "{e}"
     );
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// Arrival traces are read with the `csv` crate, and what csv-core does
+/// otherwise than these files were read is kept as it was: a quote after
+/// blanks still opens a quoted field (csv-core takes it for text, and
+/// would split `"bill, EU"` at its comma), and errors name the file's own
+/// line, counting the blank and comment lines that csv skips. A quote left
+/// open, or text after a closing quote, in a column that is not read (a
+/// third one) is an error naming its line, where it was not checked: csv
+/// would read the lines after it into that column. The first error of a
+/// file is the one said.
+#[test]
+fn trace_fields_are_read_as_csv() {
+    let dir = std::env::temp_dir().join(format!("skillroute-csv-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let files = [
+        (
+            "blanks.csv",
+            "time,type\n1.5, \"bill, EU\"\n2.0,\t\"bill, EU\" ,note\r\n3.0,other\r\n",
+        ),
+        (
+            "lines.csv",
+            "time,type\n\n# a note\n1.5,\"bill, EU\"\n\n   # \"open, indented\n\nsoon,other\n",
+        ),
+        (
+            "lines-plain.csv",
+            "time\n\n# a note\n  # indented\n1.0\n\nsoon\n",
+        ),
+        (
+            "third-open.csv",
+            "time,type,note\n1.5,other,\"open\n2.0,other,x\n",
+        ),
+        ("third-after.csv", "1.5,other,ok\n2.0,other,\"a\"b\n"),
+        ("first-error.csv", "time,type\nsoon,other\n1.5,\"open\n"),
+    ];
+    for (name, text) in files {
+        std::fs::write(dir.join(name), text).unwrap();
+    }
+    let trace = |file: &str| two_types_reading(&dir.join(file), "bill, EU");
+    let s = trace("blanks.csv").unwrap();
+    assert_eq!(s.warnings(), Vec::<String>::new());
+    let r = Simulation::new(s)
+        .unwrap()
+        .replicate(skillroute::LongestIdleAgent, 0)
+        .unwrap();
+    assert_eq!(r.by_type[0].offered, 2.0, "\"bill, EU\" read whole");
+    assert_eq!(r.by_type[1].offered, 1.0);
+    for (file, said) in [
+        ("lines.csv", ":8: \"soon\" is not a number"),
+        ("lines-plain.csv", ":7: \"soon\" is not a number"),
+        (
+            "third-open.csv",
+            ":2: a quoted field has no closing quote on its line",
+        ),
+        (
+            "third-after.csv",
+            ":2: \"b\" after a closing quote: a quoted field ends at its comma",
+        ),
+        ("first-error.csv", ":2: \"soon\" is not a number"),
+    ] {
+        let e = trace(file).unwrap_err();
+        assert_eq!(field_of(&e), "contact_types[0].arrivals.file", "{file}");
+        assert!(e.to_string().contains(said), "{file}: {e}");
+    }
     std::fs::remove_dir_all(&dir).ok();
 }
 

@@ -1,4 +1,8 @@
-//! Table cells for an estimate, shared by `simulate` and `sweep`.
+//! Table cells for an estimate, shared by `simulate` and `sweep`, and the
+//! count and number cells `staffing` shares with them.
+
+// Each example includes this module and uses some of its cells.
+#![allow(dead_code)]
 
 use skillroute::sim::Estimate;
 
@@ -37,6 +41,18 @@ pub fn diff(e: &Estimate, scale: f64, decimals: usize) -> String {
 /// `n` and `noun`, plural unless `n` is 1: "1 replication", "2 values".
 pub fn count(n: usize, noun: &str) -> String {
     format!("{n} {noun}{}", if n == 1 { "" } else { "s" })
+}
+
+/// A number as Rust writes it (`0.0333`, `240`, `NaN`), or in exponent
+/// form below 1e-4 or from 1e15 (`1e-200`, `1.1e-15`), where the plain
+/// form runs to hundreds of digits: still exact, shorter, and what a
+/// reader expects.
+pub fn short_number(x: f64) -> String {
+    if x != 0.0 && x.is_finite() && !(1e-4..1e15).contains(&x.abs()) {
+        format!("{x:e}")
+    } else {
+        x.to_string()
+    }
 }
 
 /// A confidence level as a percentage, as it was written: 0.57 is `57`,

@@ -1,12 +1,14 @@
 //! Scenarios: what a simulated contact center looks like (serde: TOML and JSON).
 
-use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
+
+#[path = "csv_rows.rs"]
+mod csv_rows;
 
 use super::dist::{Dist, Sampler};
 use crate::assign::Mode;
@@ -497,6 +499,9 @@ pub enum ArrivalSpec {
         /// one of the scenario's: a file mixing rows with and without a
         /// type is refused, naming the lines). A field may be in double
         /// quotes as CSV has it: a type whose name holds a comma must be.
+        /// Columns after the second are not read, but their quotes are
+        /// checked as the first two's: each quoted field closes on its
+        /// line, with nothing but blanks before the next comma.
         #[serde(default)]
         file: Option<PathBuf>,
     },
@@ -1615,43 +1620,6 @@ fn fnv_hex(text: &str) -> String {
     format!("{h:016x}")
 }
 
-/// The next field of a trace row, if any is left in `rest`, trimmed: up
-/// to the next comma, as trace files have always been read; or, if it opens
-/// with `"`, quoted as RFC 4180 has it (commas inside, `""` for a quote),
-/// as the per-contact trace writes a name with a comma. Fields are taken
-/// one at a time so that a row's later columns, which are not read, are
-/// not checked either.
-fn next_field<'a>(rest: &mut Option<&'a str>) -> Option<Result<Cow<'a, str>, String>> {
-    let field = rest.take()?.trim_start();
-    let Some(quoted) = field.strip_prefix('"') else {
-        let (field, after) = field
-            .split_once(',')
-            .map_or((field, None), |(f, a)| (f, Some(a)));
-        *rest = after;
-        return Some(Ok(field.trim().into()));
-    };
-    let mut value = String::new();
-    let mut chars = quoted.char_indices();
-    let after = loop {
-        match chars.next() {
-            None => return Some(Err("a quoted field has no closing quote on its line".into())),
-            Some((i, '"')) if quoted[i + 1..].starts_with('"') => {
-                value.push('"');
-                chars.next();
-            }
-            Some((i, '"')) => break quoted[i + 1..].trim_start(),
-            Some((_, c)) => value.push(c),
-        }
-    };
-    *rest = after.strip_prefix(',');
-    if rest.is_none() && !after.is_empty() {
-        return Some(Err(format!(
-            "{after:?} after a closing quote: a quoted field ends at its comma"
-        )));
-    }
-    Some(Ok(value.into()))
-}
-
 /// A trace file's rows of types the scenario does not have: per type, how
 /// many and the first one's line.
 type Strangers = BTreeMap<String, (usize, usize)>;
@@ -1668,7 +1636,10 @@ type Strangers = BTreeMap<String, (usize, usize)>;
 /// type, with their first line: a file may be shared by scenarios that
 /// model other types, but a typo would lose its contacts without a word,
 /// so [`Scenario::warnings`] names them. A type with a comma in its name is
-/// in double quotes, as CSV has it (see [`next_field`]).
+/// in double quotes, as CSV has it, and as the per-contact trace writes it
+/// (see [`csv_rows`]). Only the first two columns are read, but every
+/// line's quotes are checked: a quote left open in a later column would
+/// otherwise take the lines after it into that column.
 fn read_trace(
     field: &str,
     path: &Path,
@@ -1681,8 +1652,6 @@ fn read_trace(
             format!("cannot read {}: {e}", path.display()),
         )
     })?;
-    // A spreadsheet's export may open with a byte-order mark.
-    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
     let bad = |n: usize, rule: String| {
         invalid(
             format!("{field}.file"),
@@ -1699,16 +1668,20 @@ fn read_trace(
     let mut typed: Option<(bool, usize)> = None;
     // The header's line, if the file has one.
     let mut header_line = usize::MAX;
-    for (n, line) in text.lines().enumerate() {
-        let line = line.trim();
-        if line.is_empty() || line.starts_with('#') {
-            continue;
-        }
-        let mut rest = Some(line);
-        let t = next_field(&mut rest).unwrap_or(Ok("".into()));
-        let t = t.map_err(|e| bad(n, e))?;
-        let ty = next_field(&mut rest).transpose().map_err(|e| bad(n, e))?;
-        let ty = ty.as_deref();
+    let quoting = |b: csv_rows::BadLine| {
+        let rule = match b.fault {
+            csv_rows::Fault::Unclosed => "a quoted field has no closing quote on its line".into(),
+            csv_rows::Fault::AfterQuote(after) => {
+                format!("{after:?} after a closing quote: a quoted field ends at its comma")
+            }
+            csv_rows::Fault::Csv(e) => e,
+        };
+        bad(b.line, rule)
+    };
+    csv_rows::for_each_row(&text, quoting, |n, row| {
+        let mut fields = row.iter();
+        let t = fields.next().unwrap_or("");
+        let ty = fields.next();
         let header = std::mem::take(&mut first)
             && !t.starts_with(|c: char| c.is_ascii_digit() || "+-.".contains(c));
         if header {
@@ -1718,7 +1691,7 @@ fn read_trace(
             if ty.is_some() {
                 typed = Some((true, n));
             }
-            continue;
+            return Ok(());
         }
         let Ok(t) = t.parse::<f64>() else {
             return Err(bad(n, format!("{t:?} is not a number")));
@@ -1750,10 +1723,10 @@ fn read_trace(
             && !types.contains(&ty)
         {
             strangers.entry(ty.to_string()).or_insert((0, n + 1)).0 += 1;
-            continue;
+            return Ok(());
         }
         if ty.is_some_and(|ty| ty != type_name) {
-            continue;
+            return Ok(());
         }
         if !(t.is_finite() && t >= 0.0) {
             return Err(bad(n, format!("time {t} is not finite and >= 0")));
@@ -1771,7 +1744,8 @@ fn read_trace(
         }
         last = Some((t, n));
         times.push(t);
-    }
+        Ok(())
+    })?;
     Ok((times, strangers))
 }
 
