@@ -49,6 +49,7 @@ use std::path::{Path, PathBuf};
 use pyo3::create_exception;
 use pyo3::exceptions::{PyOverflowError, PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
+use pyo3::types::{PyByteArray, PyBytes, PyString};
 use skillroute::sim::{PolicySpec, Replication, ReportError, RunOptions, Scenario, Simulation};
 
 create_exception!(
@@ -88,10 +89,38 @@ fn load(py: Python<'_>, scenario: &Source) -> PyResult<Simulation> {
 /// A scenario argument: text or a path as `str`, or an `os.PathLike` such
 /// as `pathlib.Path`, which notebooks pass as readily as a `str` and which
 /// is always a file.
-#[derive(FromPyObject)]
 enum Source {
     Text(String),
     File(PathBuf),
+}
+
+/// What a scenario argument may be, for the one-line `TypeError` of anything
+/// else (pyo3's derived conversion listed each variant's failure over
+/// several lines, none saying what to pass).
+const SOURCE_KINDS: &str =
+    "TOML or JSON text or a file's path as a str, or an os.PathLike such as pathlib.Path";
+
+fn source(arg: &Bound<'_, PyAny>) -> PyResult<Source> {
+    if arg.is_instance_of::<PyString>() {
+        return Ok(Source::Text(arg.extract()?));
+    }
+    let kind = arg.get_type().name()?;
+    if arg.hasattr("__fspath__")? {
+        // A path-like whose `__fspath__` gives bytes has no text name to open.
+        return arg.extract().map(Source::File).map_err(|_| {
+            PyTypeError::new_err(format!(
+                "scenario: the {kind}'s os.fspath() is not a str; give {SOURCE_KINDS}"
+            ))
+        });
+    }
+    let hint = if arg.is_instance_of::<PyBytes>() || arg.is_instance_of::<PyByteArray>() {
+        " (decode it first: .decode())"
+    } else {
+        ""
+    };
+    Err(PyTypeError::new_err(format!(
+        "scenario: expected {SOURCE_KINDS}; got {kind}{hint}"
+    )))
 }
 
 /// A scenario from its text (TOML, or JSON if it starts with `{`) or, if
@@ -159,7 +188,8 @@ fn policies() -> Vec<&'static str> {
 /// The scenario, checked, as canonical JSON (what a worker needs).
 /// Raises `ValueError` naming the bad field, or the path that names no file.
 #[pyfunction]
-fn check(py: Python<'_>, scenario: Source) -> PyResult<String> {
+fn check(py: Python<'_>, scenario: &Bound<'_, PyAny>) -> PyResult<String> {
+    let scenario = source(scenario)?;
     Ok(load(py, &scenario)?.scenario().to_json_string())
 }
 
@@ -167,7 +197,8 @@ fn check(py: Python<'_>, scenario: Source) -> PyResult<String> {
 /// works, rates that end before the horizon…), one message each, naming
 /// the field; empty if nothing. A bad scenario raises `ValueError`.
 #[pyfunction]
-fn warnings(py: Python<'_>, scenario: Source) -> PyResult<Vec<String>> {
+fn warnings(py: Python<'_>, scenario: &Bound<'_, PyAny>) -> PyResult<Vec<String>> {
+    let scenario = source(scenario)?;
     // Warnings read the scenario's trace files again.
     py.detach(|| Ok(parse(&scenario)?.scenario().warnings()))
 }
@@ -181,7 +212,12 @@ const MAX_TASKS: u32 = 1_000_000;
 /// `ValueError` for a bad scenario, for `tasks` below 1 or above 1,000,000
 /// or the replications, and `TypeError` if `tasks` is no `int`.
 #[pyfunction]
-fn tasks(py: Python<'_>, scenario: Source, tasks: &Bound<'_, PyAny>) -> PyResult<Vec<(u32, u32)>> {
+fn tasks(
+    py: Python<'_>,
+    scenario: &Bound<'_, PyAny>,
+    tasks: &Bound<'_, PyAny>,
+) -> PyResult<Vec<(u32, u32)>> {
+    let scenario = source(scenario)?;
     let tasks = whole(tasks, "tasks")?;
     if tasks > MAX_TASKS {
         return Err(value_error(format!(
@@ -210,11 +246,12 @@ fn tasks(py: Python<'_>, scenario: Source, tasks: &Bound<'_, PyAny>) -> PyResult
 #[pyo3(signature = (scenario, task, tasks, policies=None))]
 fn run_task(
     py: Python<'_>,
-    scenario: Source,
+    scenario: &Bound<'_, PyAny>,
     task: &Bound<'_, PyAny>,
     tasks: &Bound<'_, PyAny>,
     policies: Option<Names>,
 ) -> PyResult<Vec<String>> {
+    let scenario = source(scenario)?;
     let (task, tasks) = (whole(task, "task")?, whole(tasks, "tasks")?);
     let sim = load(py, &scenario)?;
     let specs = specs(&sim, policies)?;
@@ -267,12 +304,13 @@ fn merged(
 #[pyo3(signature = (scenario, lines, tasks, policies=None, confidence=0.95))]
 fn merge(
     py: Python<'_>,
-    scenario: Source,
+    scenario: &Bound<'_, PyAny>,
     lines: Vec<String>,
     tasks: &Bound<'_, PyAny>,
     policies: Option<Names>,
     confidence: f64,
 ) -> PyResult<BTreeMap<String, String>> {
+    let scenario = source(scenario)?;
     let tasks = whole(tasks, "tasks")?;
     // Parsing and merging many tasks' lines takes as long as a short run:
     // without the interpreter's lock, so that other threads go on.
@@ -309,10 +347,11 @@ fn reports(
 #[pyo3(signature = (scenario, policies=None, confidence=0.95))]
 fn run(
     py: Python<'_>,
-    scenario: Source,
+    scenario: &Bound<'_, PyAny>,
     policies: Option<Names>,
     confidence: f64,
 ) -> PyResult<BTreeMap<String, String>> {
+    let scenario = source(scenario)?;
     let sim = load(py, &scenario)?;
     let specs = specs(&sim, policies)?;
     let runs = py.detach(|| {
@@ -335,13 +374,14 @@ fn run(
 #[pyo3(signature = (scenario, base, other, lines, tasks, confidence=0.95))]
 fn compare(
     py: Python<'_>,
-    scenario: Source,
+    scenario: &Bound<'_, PyAny>,
     base: String,
     other: String,
     lines: Vec<String>,
     tasks: &Bound<'_, PyAny>,
     confidence: f64,
 ) -> PyResult<String> {
+    let scenario = source(scenario)?;
     let tasks = whole(tasks, "tasks")?;
     py.detach(|| {
         let sim = parse(&scenario)?;

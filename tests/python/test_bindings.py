@@ -296,6 +296,43 @@ class Bindings(unittest.TestCase):
             skillroute.check(pathlib.Path(tempfile.gettempdir(), "no-such-dir", "centre.toml"))
         self.assertIn("centre.toml", str(caught.exception))
 
+    def test_a_scenario_of_another_type_is_one_clear_type_error(self):
+        """bytes, an int or None as the scenario: one line saying what a
+        scenario may be, from every function. It was pyo3's several-line
+        "failed to extract enum Source ('Text | File')" listing each
+        variant's failure."""
+        with open(CENTER, "rb") as f:
+            data = f.read()
+
+        class BytesPath:
+            def __fspath__(self):
+                return os.fsencode(CENTER)
+
+        calls = {
+            "check": lambda s: skillroute.check(s),
+            "warnings": lambda s: skillroute.warnings(s),
+            "tasks": lambda s: skillroute.tasks(s, TASKS),
+            "run_task": lambda s: skillroute.run_task(s, 0, TASKS),
+            "merge": lambda s: skillroute.merge(s, self.lines, TASKS),
+            "run": lambda s: skillroute.run(s),
+            "compare": lambda s: skillroute.compare(s, "c-mu", "learned-fit", self.lines, TASKS),
+        }
+        for name, call in calls.items():
+            for bad, kind in ((data, "bytes"), (CENTER.encode(), "bytes"),
+                              (bytearray(data), "bytearray"), (3, "int"),
+                              (None, "NoneType"), (BytesPath(), "BytesPath")):
+                with self.assertRaises(TypeError) as caught:
+                    call(bad)
+                message = str(caught.exception)
+                what = (name, kind, message)
+                self.assertEqual(len(message.splitlines()), 1, what)
+                self.assertTrue(message.startswith("scenario: "), what)
+                self.assertIn(kind, message, what)
+                for accepted in ("TOML or JSON text", "str", "pathlib.Path"):
+                    self.assertIn(accepted, message, what)
+                if kind.startswith("byte"):
+                    self.assertIn(".decode()", message, what)
+
     def test_an_empty_scenario_says_so(self):
         for empty in ("", "  \n\t\n"):
             for call in (lambda: skillroute.check(empty),
