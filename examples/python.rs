@@ -30,8 +30,9 @@
 //! | `run(scenario, policies=None, confidence=0.95)` | the single run in this process (replications in parallel): `{policy: report JSON}` |
 //! | `compare(scenario, base, other, lines, tasks, confidence=0.95)` | the paired comparison of two policies' merged replications, as JSON |
 //!
-//! `policies`: built-in names, or `["all"]`, or one name alone (`"all"`);
-//! none means the scenario's own.
+//! `policies`: built-in names (a list, a tuple…), or `["all"]`, or one
+//! name alone (`"all"`); `None` means the scenario's own. `lines`: any
+//! iterable of `str` (a list, a generator, an open file of a task's lines).
 //! The simulation, reading the scenario (and its arrival traces), and
 //! `merge`'s and `compare`'s reading of the lines run without the
 //! interpreter's lock, so threads run tasks side by side too.
@@ -39,7 +40,7 @@
 //! file); a `str` of one line without `=` is a path: one that names no
 //! file is a `ValueError` that says so. Bad arguments (a negative or
 //! oversized `task` or `tasks` too) raise `ValueError` naming the argument,
-//! a wrong type `TypeError`, and `RuntimeError` is a simulator bug; each
+//! a wrong type a one-line `TypeError` saying what the argument takes, and `RuntimeError` is a simulator bug; each
 //! function's docstring says what it raises. Built only with the `python`
 //! feature, so that the library vendors embed does not depend on pyo3.
 
@@ -49,7 +50,7 @@ use std::path::{Path, PathBuf};
 use pyo3::create_exception;
 use pyo3::exceptions::{PyOverflowError, PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::{PyByteArray, PyBytes, PyString};
+use pyo3::types::{PyByteArray, PyBytes, PyList, PyString, PyTuple};
 use skillroute::sim::{PolicySpec, Replication, ReportError, RunOptions, Scenario, Simulation};
 
 create_exception!(
@@ -161,10 +162,80 @@ fn parse(scenario: &Source) -> PyResult<Simulation> {
 
 /// `policies` as given: a list of names, or one name alone (`"all"`,
 /// `"c-mu"`), which a notebook writes as often as `["all"]`.
-#[derive(FromPyObject)]
 enum Names {
     One(String),
     Many(Vec<String>),
+}
+
+/// `policies` from Python: `None`, a name, or names (a list, tuple or any
+/// iterable of `str`); anything else a one-line `TypeError` saying so, where
+/// pyo3's derived conversion listed each variant's failure over several lines.
+fn policy_names(arg: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Names>> {
+    const KINDS: &str = "a built-in policy's name, a list of names, or None";
+    let Some(arg) = arg.filter(|a| !a.is_none()) else {
+        return Ok(None);
+    };
+    if arg.is_instance_of::<PyString>() {
+        return Ok(Some(Names::One(arg.extract()?)));
+    }
+    let kind = arg.get_type().name()?;
+    let not_names = || PyTypeError::new_err(format!("policies: expected {KINDS}; got {kind}"));
+    if arg.is_instance_of::<PyBytes>() || arg.is_instance_of::<PyByteArray>() {
+        return Err(not_names());
+    }
+    let items = arg.try_iter().map_err(|_| not_names())?;
+    let mut out = Vec::new();
+    for (n, item) in items.enumerate() {
+        let item = item?;
+        if !item.is_instance_of::<PyString>() {
+            return Err(PyTypeError::new_err(format!(
+                "policies: item {} is {}, not a policy's name (str)",
+                n + 1,
+                item.get_type().name()?
+            )));
+        }
+        out.push(item.extract()?);
+    }
+    Ok(Some(Names::Many(out)))
+}
+
+/// `lines` from Python: any iterable of `str` (a list, a generator, an open
+/// file of a task's lines). One `str` is refused rather than read as its
+/// characters, and a list of `run_task`'s lists (not yet flattened) is
+/// named as such: pyo3 said only "Can't extract `str` to `Vec`" or
+/// "'list' object cannot be cast as 'str'".
+fn line_list(arg: &Bound<'_, PyAny>) -> PyResult<Vec<String>> {
+    const KINDS: &str = "the tasks' JSON lines, a list of str as run_task returns";
+    let kind = arg.get_type().name()?;
+    if arg.is_instance_of::<PyString>() {
+        return Err(PyTypeError::new_err(format!(
+            "lines: expected {KINDS}; got one str (a file's text? split it: text.splitlines())"
+        )));
+    }
+    let not_lines = || PyTypeError::new_err(format!("lines: expected {KINDS}; got {kind}"));
+    if arg.is_instance_of::<PyBytes>() || arg.is_instance_of::<PyByteArray>() {
+        return Err(not_lines());
+    }
+    let items = arg.try_iter().map_err(|_| not_lines())?;
+    let mut out = Vec::new();
+    for (n, item) in items.enumerate() {
+        let item = item?;
+        if !item.is_instance_of::<PyString>() {
+            let hint = if item.is_instance_of::<PyList>() || item.is_instance_of::<PyTuple>() {
+                " (run_task's lists, one per task? flatten them: \
+                 [line for part in parts for line in part])"
+            } else {
+                ""
+            };
+            return Err(PyTypeError::new_err(format!(
+                "lines: item {} is {}, not a str{hint}",
+                n + 1,
+                item.get_type().name()?
+            )));
+        }
+        out.push(item.extract()?);
+    }
+    Ok(out)
 }
 
 fn specs(sim: &Simulation, policies: Option<Names>) -> PyResult<Vec<PolicySpec>> {
@@ -249,10 +320,11 @@ fn run_task(
     scenario: &Bound<'_, PyAny>,
     task: &Bound<'_, PyAny>,
     tasks: &Bound<'_, PyAny>,
-    policies: Option<Names>,
+    policies: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<Vec<String>> {
     let scenario = source(scenario)?;
     let (task, tasks) = (whole(task, "task")?, whole(tasks, "tasks")?);
+    let policies = policy_names(policies)?;
     let sim = load(py, &scenario)?;
     let specs = specs(&sim, policies)?;
     let range = sim.task_replications(task, tasks).map_err(value_error)?;
@@ -305,13 +377,14 @@ fn merged(
 fn merge(
     py: Python<'_>,
     scenario: &Bound<'_, PyAny>,
-    lines: Vec<String>,
+    lines: &Bound<'_, PyAny>,
     tasks: &Bound<'_, PyAny>,
-    policies: Option<Names>,
+    policies: Option<&Bound<'_, PyAny>>,
     confidence: f64,
 ) -> PyResult<BTreeMap<String, String>> {
     let scenario = source(scenario)?;
     let tasks = whole(tasks, "tasks")?;
+    let (lines, policies) = (line_list(lines)?, policy_names(policies)?);
     // Parsing and merging many tasks' lines takes as long as a short run:
     // without the interpreter's lock, so that other threads go on.
     py.detach(|| {
@@ -348,10 +421,11 @@ fn reports(
 fn run(
     py: Python<'_>,
     scenario: &Bound<'_, PyAny>,
-    policies: Option<Names>,
+    policies: Option<&Bound<'_, PyAny>>,
     confidence: f64,
 ) -> PyResult<BTreeMap<String, String>> {
     let scenario = source(scenario)?;
+    let policies = policy_names(policies)?;
     let sim = load(py, &scenario)?;
     let specs = specs(&sim, policies)?;
     let runs = py.detach(|| {
@@ -377,12 +451,13 @@ fn compare(
     scenario: &Bound<'_, PyAny>,
     base: String,
     other: String,
-    lines: Vec<String>,
+    lines: &Bound<'_, PyAny>,
     tasks: &Bound<'_, PyAny>,
     confidence: f64,
 ) -> PyResult<String> {
     let scenario = source(scenario)?;
     let tasks = whole(tasks, "tasks")?;
+    let lines = line_list(lines)?;
     py.detach(|| {
         let sim = parse(&scenario)?;
         let specs = specs(&sim, Some(Names::Many(vec![base, other])))?;
@@ -415,7 +490,9 @@ fn compare(
 ///   policies' paired differences, as JSON.
 ///
 /// Bad arguments raise `ValueError` naming them (`MissingTasks`, one, if a
-/// merge lacks replications); each function's `help()` says what it raises.
+/// merge lacks replications), and a scenario, `policies` or `lines` of
+/// another type a one-line `TypeError` saying what it takes; each
+/// function's `help()` says what it raises.
 #[pymodule]
 #[pyo3(name = "skillroute")]
 fn python_module(m: &Bound<'_, PyModule>) -> PyResult<()> {

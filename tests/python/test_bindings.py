@@ -333,6 +333,55 @@ class Bindings(unittest.TestCase):
                 if kind.startswith("byte"):
                     self.assertIn(".decode()", message, what)
 
+    def test_policies_and_lines_of_another_type_say_what_they_take(self):
+        """policies of another type (an int, bytes, a list holding an int)
+        and lines that are one str or the tasks' lists not yet flattened:
+        one line naming the argument and what it takes. They were pyo3's
+        "failed to extract enum Names ('One | Many')" over several lines,
+        "Can't extract `str` to `Vec`" and "'list' object cannot be cast
+        as 'str'"."""
+        for bad, says in ((5, "got int"), (b"c-mu", "got bytes"),
+                          (["c-mu", 5], "item 2 is int")):
+            for call in (lambda: skillroute.run_task(CENTER, 0, TASKS, bad),
+                         lambda: skillroute.merge(CENTER, self.lines, TASKS, bad),
+                         lambda: skillroute.run(CENTER, bad)):
+                with self.assertRaises(TypeError) as caught:
+                    call()
+                message = str(caught.exception)
+                self.assertEqual(len(message.splitlines()), 1, message)
+                self.assertTrue(message.startswith("policies: "), message)
+                self.assertIn(says, message)
+        # A tuple of names is names, as a list is.
+        self.assertEqual(skillroute.run_task(CENTER, 0, TASKS, ("c-mu",)),
+                         skillroute.run_task(CENTER, 0, TASKS, ["c-mu"]))
+        text = "\n".join(self.lines)
+        for bad, says in ((text, "got one str"), (self.parts, "item 1 is list"),
+                          (7, "got int"), (self.lines + [3], f"item {len(self.lines) + 1} is int")):
+            for call in (lambda: skillroute.merge(CENTER, bad, TASKS, "all"),
+                         lambda: skillroute.compare(CENTER, "c-mu", "learned-fit", bad, TASKS)):
+                with self.assertRaises(TypeError) as caught:
+                    call()
+                message = str(caught.exception)
+                self.assertEqual(len(message.splitlines()), 1, message)
+                self.assertTrue(message.startswith("lines: "), message)
+                self.assertIn(says, message)
+        with self.assertRaises(TypeError) as caught:
+            skillroute.merge(CENTER, self.parts, TASKS, "all")
+        self.assertIn("[line for part in parts for line in part]", str(caught.exception))
+        with self.assertRaises(TypeError) as caught:
+            skillroute.merge(CENTER, text, TASKS, "all")
+        self.assertIn("splitlines()", str(caught.exception))
+        # Any iterable of lines: a generator, or a task's file as it is read.
+        merged = skillroute.merge(CENTER, self.lines, TASKS, "all")
+        self.assertEqual(skillroute.merge(
+            CENTER, (line for part in self.parts for line in part), TASKS, "all"), merged)
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "lines.jsonl")
+            with open(path, "w") as f:
+                f.writelines(line + "\n" for line in self.lines)
+            with open(path) as f:
+                self.assertEqual(skillroute.merge(CENTER, f, TASKS, "all"), merged)
+
     def test_an_empty_scenario_says_so(self):
         for empty in ("", "  \n\t\n"):
             for call in (lambda: skillroute.check(empty),
