@@ -81,6 +81,27 @@ fn whole(arg: &Bound<'_, PyAny>, name: &str) -> PyResult<u32> {
     })
 }
 
+/// A count of tasks: [`whole`], and at least 1. `tasks=0` was "task 0 of
+/// 0: tasks are 0..0", which names neither the argument nor the bound.
+fn task_count(arg: &Bound<'_, PyAny>) -> PyResult<u32> {
+    match whole(arg, "tasks")? {
+        0 => Err(value_error("tasks: must be at least 1, got 0")),
+        n => Ok(n),
+    }
+}
+
+/// A confidence level, checked before any work: `run` simulated the whole
+/// scenario before the report refused a `confidence` of 1 or NaN.
+fn level(confidence: f64) -> PyResult<f64> {
+    if confidence > 0.0 && confidence < 1.0 {
+        Ok(confidence)
+    } else {
+        Err(value_error(format!(
+            "confidence: must be strictly between 0 and 1, got {confidence}"
+        )))
+    }
+}
+
 /// [`parse`] without the interpreter's lock: an arrival trace of millions
 /// of rows takes a while to read, and other threads go on meanwhile.
 fn load(py: Python<'_>, scenario: &Source) -> PyResult<Simulation> {
@@ -289,7 +310,7 @@ fn tasks(
     tasks: &Bound<'_, PyAny>,
 ) -> PyResult<Vec<(u32, u32)>> {
     let scenario = source(scenario)?;
-    let tasks = whole(tasks, "tasks")?;
+    let tasks = task_count(tasks)?;
     if tasks > MAX_TASKS {
         return Err(value_error(format!(
             "tasks: must be at most {MAX_TASKS}, got {tasks}"
@@ -297,7 +318,7 @@ fn tasks(
     }
     py.detach(|| {
         let sim = parse(&scenario)?;
-        (0..tasks.max(1))
+        (0..tasks)
             .map(|t| {
                 sim.task_replications(t, tasks)
                     .map(|r| (r.start, r.end))
@@ -323,7 +344,7 @@ fn run_task(
     policies: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<Vec<String>> {
     let scenario = source(scenario)?;
-    let (task, tasks) = (whole(task, "task")?, whole(tasks, "tasks")?);
+    let (task, tasks) = (whole(task, "task")?, task_count(tasks)?);
     let policies = policy_names(policies)?;
     let sim = load(py, &scenario)?;
     let specs = specs(&sim, policies)?;
@@ -383,7 +404,8 @@ fn merge(
     confidence: f64,
 ) -> PyResult<BTreeMap<String, String>> {
     let scenario = source(scenario)?;
-    let tasks = whole(tasks, "tasks")?;
+    let confidence = level(confidence)?;
+    let tasks = task_count(tasks)?;
     let (lines, policies) = (line_list(lines)?, policy_names(policies)?);
     // Parsing and merging many tasks' lines takes as long as a short run:
     // without the interpreter's lock, so that other threads go on.
@@ -425,6 +447,7 @@ fn run(
     confidence: f64,
 ) -> PyResult<BTreeMap<String, String>> {
     let scenario = source(scenario)?;
+    let confidence = level(confidence)?;
     let policies = policy_names(policies)?;
     let sim = load(py, &scenario)?;
     let specs = specs(&sim, policies)?;
@@ -456,7 +479,8 @@ fn compare(
     confidence: f64,
 ) -> PyResult<String> {
     let scenario = source(scenario)?;
-    let tasks = whole(tasks, "tasks")?;
+    let confidence = level(confidence)?;
+    let tasks = task_count(tasks)?;
     let lines = line_list(lines)?;
     py.detach(|| {
         let sim = parse(&scenario)?;

@@ -382,6 +382,49 @@ class Bindings(unittest.TestCase):
             with open(path) as f:
                 self.assertEqual(skillroute.merge(CENTER, f, TASKS, "all"), merged)
 
+    def test_no_tasks_is_a_value_error_naming_tasks(self):
+        """tasks=0 names the argument and its bound; it was "task 0 of 0:
+        tasks are 0..0"."""
+        for call in (lambda: skillroute.tasks(CENTER, 0),
+                     lambda: skillroute.run_task(CENTER, 0, 0),
+                     lambda: skillroute.merge(CENTER, self.lines, 0),
+                     lambda: skillroute.compare(CENTER, "c-mu", "learned-fit", self.lines, 0)):
+            with self.assertRaises(ValueError) as caught:
+                call()
+            self.assertEqual(str(caught.exception), "tasks: must be at least 1, got 0")
+
+    def test_a_bad_confidence_is_refused_before_any_work(self):
+        """confidence outside (0, 1), NaN included, is a ValueError naming
+        it, and `run` refuses it before it simulates: it ran the whole
+        scenario first (here a million replications, in a child process
+        with a time limit), and only the report refused it."""
+        for bad in (0.0, 1.0, -0.5, 95.0, float("nan"), float("inf")):
+            for call in (lambda: skillroute.run(CENTER, "c-mu", bad),
+                         lambda: skillroute.merge(CENTER, self.lines, TASKS, "all", bad),
+                         lambda: skillroute.compare(
+                             CENTER, "c-mu", "learned-fit", self.lines, TASKS, bad)):
+                with self.assertRaises(ValueError) as caught:
+                    call()
+                message = str(caught.exception)
+                self.assertTrue(message.startswith("confidence: must be strictly between 0 and 1"),
+                                message)
+        with open(CENTER) as f:
+            text = f.read()
+        most = text.replace("replications = 20", "replications = 1000000", 1)
+        self.assertNotEqual(most, text)
+        child = "\n".join([
+            "import sys",
+            f"sys.path.insert(0, {os.path.dirname(skillroute.__file__)!r})",
+            "import skillroute",
+            "try:",
+            "    skillroute.run(sys.stdin.read(), 'c-mu', 1.0)",
+            "except ValueError as e:",
+            "    print(e)",
+        ])
+        done = subprocess.run([sys.executable, "-c", child], input=most,
+                              capture_output=True, text=True, timeout=60)
+        self.assertEqual(done.stdout.strip(), "confidence: must be strictly between 0 and 1, got 1")
+
     def test_an_empty_scenario_says_so(self):
         for empty in ("", "  \n\t\n"):
             for call in (lambda: skillroute.check(empty),
