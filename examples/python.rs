@@ -175,6 +175,19 @@ fn parse(scenario: &Source) -> PyResult<Simulation> {
         // newline a path read from a file or a shell ends with is no part
         // of the name.
         Scenario::load(text.trim_end())
+    } else if !text.trim_end().contains('\n') {
+        // One line with `=`: no whole scenario either (TOML puts each of
+        // `horizon`, `groups`, … on its own line), but a path may hold `=`
+        // (runs/rate=0.5/center.toml). TOML's "invalid unquoted key" at
+        // column 1 alone would hide that no file has that name.
+        return Scenario::from_toml_str(scenario)
+            .and_then(Simulation::new)
+            .map_err(|e| {
+                value_error(format!(
+                    "scenario: no file is named {:?}, and as TOML text: {e}",
+                    text.trim_end()
+                ))
+            });
     } else {
         Scenario::from_toml_str(scenario)
     };

@@ -443,6 +443,24 @@ class Bindings(unittest.TestCase):
             self.assertIn("centre.toml", str(caught.exception))
             self.assertNotIn("TOML parse error", str(caught.exception))
 
+    def test_a_path_with_an_equals_sign_that_names_no_file_is_named(self):
+        """A one-line path holding `=` (runs/rate=0.5/center.toml) that names
+        no file says so, beside what TOML made of it: it was TOML's
+        "invalid unquoted key" at column 1 alone. One holding `=` that names
+        a file is the file."""
+        missing = os.path.join(tempfile.gettempdir(), "no-such-dir", "rate=0.5", "centre.toml")
+        with self.assertRaises(ValueError) as caught:
+            skillroute.check(missing)
+        message = str(caught.exception)
+        self.assertTrue(message.startswith(f"scenario: no file is named {missing!r}".replace(
+            "'", '"')), message)
+        self.assertIn("TOML", message)
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "rate=0.5.toml")
+            with open(CENTER) as f, open(path, "w") as g:
+                g.write(f.read())
+            self.assertEqual(skillroute.check(path), skillroute.check(CENTER))
+
     def test_a_path_read_with_its_newline_is_the_file(self):
         """A path read from a file or a shell's output ends with a newline,
         which is no part of the name (nor TOML)."""
