@@ -31,7 +31,8 @@
 //! | `compare(scenario, base, other, lines, tasks, confidence=0.95)` | the paired comparison of two policies' merged replications, as JSON |
 //!
 //! `policies`: built-in names (a list, a tuple…), or `["all"]`, or one
-//! name alone (`"all"`); `None` means the scenario's own. `lines`: any
+//! name alone (`"all"`); `None` means the scenario's own (an empty list
+//! is refused: one filtered down to nothing named no policy). `lines`: any
 //! iterable of `str` (a list, a generator, an open file of a task's lines).
 //! The simulation, reading the scenario (and its arrival traces), and
 //! `merge`'s and `compare`'s reading of the lines run without the
@@ -229,6 +230,13 @@ fn policy_names(arg: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Names>> {
             )));
         }
         out.push(item.extract()?);
+    }
+    if out.is_empty() {
+        // An empty list read as the scenario's own policy: a filtered list
+        // that kept nothing ran a policy nobody named.
+        return Err(value_error(
+            "policies: empty; name a policy, or give None for the scenario's own",
+        ));
     }
     Ok(Some(Names::Many(out)))
 }

@@ -17,7 +17,7 @@ from typing import Dict, Iterable, List, Tuple, Union
 
 _Scenario = Union[str, "PathLike[str]"]
 # A name alone ("all", "c-mu"), names (a list, a tuple...), or None: the
-# scenario's own.
+# scenario's own (an empty list is refused).
 _Policies = Union[str, Iterable[str], None]
 
 class MissingTasks(ValueError):

@@ -461,6 +461,19 @@ class Bindings(unittest.TestCase):
                 g.write(f.read())
             self.assertEqual(skillroute.check(path), skillroute.check(CENTER))
 
+    def test_an_empty_list_of_policies_is_refused(self):
+        """policies=[] ran the scenario's own policy, as None does: a list
+        filtered down to nothing ran a policy nobody named."""
+        for call in (lambda: skillroute.run_task(CENTER, 0, TASKS, []),
+                     lambda: skillroute.merge(CENTER, self.lines, TASKS, ()),
+                     lambda: skillroute.run(CENTER, [])):
+            with self.assertRaises(ValueError) as caught:
+                call()
+            self.assertTrue(str(caught.exception).startswith("policies: empty"),
+                            caught.exception)
+        own = skillroute.run_task(CENTER, 0, TASKS, None)
+        self.assertEqual(json.loads(own[0])["policy"], json.loads(skillroute.check(CENTER))["policy"]["kind"])
+
     def test_a_path_read_with_its_newline_is_the_file(self):
         """A path read from a file or a shell's output ends with a newline,
         which is no part of the name (nor TOML)."""
