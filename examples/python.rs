@@ -505,9 +505,13 @@ fn compare(
     let lines = line_list(lines)?;
     py.detach(|| {
         let sim = parse(&scenario)?;
-        let specs = specs(&sim, Some(Names::Many(vec![base, other])))?;
+        let specs = specs(&sim, Some(Names::Many(vec![base.clone(), other.clone()])))?;
         if specs.len() != 2 {
-            return Err(value_error("compare: base and other must be two policies"));
+            // The same name twice, or "all": say which, rather than leave
+            // the caller to guess what made them not two.
+            return Err(value_error(format!(
+                "compare: base and other must be two different policies, got {base:?} and {other:?}"
+            )));
         }
         let runs = merged(&sim, &specs, &lines, tasks)?;
         let c = sim

@@ -216,6 +216,13 @@ class Bindings(unittest.TestCase):
             CENTER, "longest-idle-agent", "optimal-assignment", self.lines, TASKS))
         self.assertEqual(c["base"], "longest-idle-agent")
         self.assertEqual(c["other"], "optimal-assignment")
+        # Not two different policies: both names said, not only "two policies".
+        for base, other in (("c-mu", "c-mu"), ("all", "c-mu"), ("c-mu", "all")):
+            with self.assertRaises(ValueError) as caught:
+                skillroute.compare(CENTER, base, other, self.lines, TASKS)
+            self.assertEqual(str(caught.exception),
+                             "compare: base and other must be two different policies, "
+                             f"got \"{base}\" and \"{other}\"")
 
     def test_bad_input_is_a_value_error_naming_it(self):
         with open(CENTER) as f:
