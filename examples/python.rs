@@ -30,8 +30,10 @@
 //! | `run(scenario, policies=None, confidence=0.95)` | the single run in this process (replications in parallel): `{policy: report JSON}` |
 //! | `compare(scenario, base, other, lines, tasks, confidence=0.95)` | the paired comparison of two policies' merged replications, as JSON |
 //!
-//! `policies`: built-in names, or `["all"]`, or one name alone (`"all"`);
-//! none means the scenario's own.
+//! `policies`: built-in names (a list, a tuple…), or `["all"]`, or one
+//! name alone (`"all"`); `None` means the scenario's own (an empty list
+//! is refused: one filtered down to nothing named no policy). `lines`: any
+//! iterable of `str` (a list, a generator, an open file of a task's lines).
 //! The simulation, reading the scenario (and its arrival traces), and
 //! `merge`'s and `compare`'s reading of the lines run without the
 //! interpreter's lock, so threads run tasks side by side too.
@@ -39,7 +41,7 @@
 //! file); a `str` of one line without `=` is a path: one that names no
 //! file is a `ValueError` that says so. Bad arguments (a negative or
 //! oversized `task` or `tasks` too) raise `ValueError` naming the argument,
-//! a wrong type `TypeError`, and `RuntimeError` is a simulator bug; each
+//! a wrong type a one-line `TypeError` saying what the argument takes, and `RuntimeError` is a simulator bug; each
 //! function's docstring says what it raises. Built only with the `python`
 //! feature, so that the library vendors embed does not depend on pyo3.
 
@@ -49,6 +51,7 @@ use std::path::{Path, PathBuf};
 use pyo3::create_exception;
 use pyo3::exceptions::{PyOverflowError, PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
+use pyo3::types::{PyByteArray, PyBytes, PyList, PyString, PyTuple};
 use skillroute::sim::{PolicySpec, Replication, ReportError, RunOptions, Scenario, Simulation};
 
 create_exception!(
@@ -79,6 +82,27 @@ fn whole(arg: &Bound<'_, PyAny>, name: &str) -> PyResult<u32> {
     })
 }
 
+/// A count of tasks: [`whole`], and at least 1. `tasks=0` was "task 0 of
+/// 0: tasks are 0..0", which names neither the argument nor the bound.
+fn task_count(arg: &Bound<'_, PyAny>) -> PyResult<u32> {
+    match whole(arg, "tasks")? {
+        0 => Err(value_error("tasks: must be at least 1, got 0")),
+        n => Ok(n),
+    }
+}
+
+/// A confidence level, checked before any work: `run` simulated the whole
+/// scenario before the report refused a `confidence` of 1 or NaN.
+fn level(confidence: f64) -> PyResult<f64> {
+    if confidence > 0.0 && confidence < 1.0 {
+        Ok(confidence)
+    } else {
+        Err(value_error(format!(
+            "confidence: must be strictly between 0 and 1, got {confidence}"
+        )))
+    }
+}
+
 /// [`parse`] without the interpreter's lock: an arrival trace of millions
 /// of rows takes a while to read, and other threads go on meanwhile.
 fn load(py: Python<'_>, scenario: &Source) -> PyResult<Simulation> {
@@ -88,10 +112,38 @@ fn load(py: Python<'_>, scenario: &Source) -> PyResult<Simulation> {
 /// A scenario argument: text or a path as `str`, or an `os.PathLike` such
 /// as `pathlib.Path`, which notebooks pass as readily as a `str` and which
 /// is always a file.
-#[derive(FromPyObject)]
 enum Source {
     Text(String),
     File(PathBuf),
+}
+
+/// What a scenario argument may be, for the one-line `TypeError` of anything
+/// else (pyo3's derived conversion listed each variant's failure over
+/// several lines, none saying what to pass).
+const SOURCE_KINDS: &str =
+    "TOML or JSON text or a file's path as a str, or an os.PathLike such as pathlib.Path";
+
+fn source(arg: &Bound<'_, PyAny>) -> PyResult<Source> {
+    if arg.is_instance_of::<PyString>() {
+        return Ok(Source::Text(arg.extract()?));
+    }
+    let kind = arg.get_type().name()?;
+    if arg.hasattr("__fspath__")? {
+        // A path-like whose `__fspath__` gives bytes has no text name to open.
+        return arg.extract().map(Source::File).map_err(|_| {
+            PyTypeError::new_err(format!(
+                "scenario: the {kind}'s os.fspath() is not a str; give {SOURCE_KINDS}"
+            ))
+        });
+    }
+    let hint = if arg.is_instance_of::<PyBytes>() || arg.is_instance_of::<PyByteArray>() {
+        " (decode it first: .decode())"
+    } else {
+        ""
+    };
+    Err(PyTypeError::new_err(format!(
+        "scenario: expected {SOURCE_KINDS}; got {kind}{hint}"
+    )))
 }
 
 /// A scenario from its text (TOML, or JSON if it starts with `{`) or, if
@@ -124,6 +176,19 @@ fn parse(scenario: &Source) -> PyResult<Simulation> {
         // newline a path read from a file or a shell ends with is no part
         // of the name.
         Scenario::load(text.trim_end())
+    } else if !text.trim_end().contains('\n') {
+        // One line with `=`: no whole scenario either (TOML puts each of
+        // `horizon`, `groups`, … on its own line), but a path may hold `=`
+        // (runs/rate=0.5/center.toml). TOML's "invalid unquoted key" at
+        // column 1 alone would hide that no file has that name.
+        return Scenario::from_toml_str(scenario)
+            .and_then(Simulation::new)
+            .map_err(|e| {
+                value_error(format!(
+                    "scenario: no file is named {:?}, and as TOML text: {e}",
+                    text.trim_end()
+                ))
+            });
     } else {
         Scenario::from_toml_str(scenario)
     };
@@ -132,10 +197,87 @@ fn parse(scenario: &Source) -> PyResult<Simulation> {
 
 /// `policies` as given: a list of names, or one name alone (`"all"`,
 /// `"c-mu"`), which a notebook writes as often as `["all"]`.
-#[derive(FromPyObject)]
 enum Names {
     One(String),
     Many(Vec<String>),
+}
+
+/// `policies` from Python: `None`, a name, or names (a list, tuple or any
+/// iterable of `str`); anything else a one-line `TypeError` saying so, where
+/// pyo3's derived conversion listed each variant's failure over several lines.
+fn policy_names(arg: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Names>> {
+    const KINDS: &str = "a built-in policy's name, a list of names, or None";
+    let Some(arg) = arg.filter(|a| !a.is_none()) else {
+        return Ok(None);
+    };
+    if arg.is_instance_of::<PyString>() {
+        return Ok(Some(Names::One(arg.extract()?)));
+    }
+    let kind = arg.get_type().name()?;
+    let not_names = || PyTypeError::new_err(format!("policies: expected {KINDS}; got {kind}"));
+    if arg.is_instance_of::<PyBytes>() || arg.is_instance_of::<PyByteArray>() {
+        return Err(not_names());
+    }
+    let items = arg.try_iter().map_err(|_| not_names())?;
+    let mut out = Vec::new();
+    for (n, item) in items.enumerate() {
+        let item = item?;
+        if !item.is_instance_of::<PyString>() {
+            return Err(PyTypeError::new_err(format!(
+                "policies: item {} is {}, not a policy's name (str)",
+                n + 1,
+                item.get_type().name()?
+            )));
+        }
+        out.push(item.extract()?);
+    }
+    if out.is_empty() {
+        // An empty list read as the scenario's own policy: a filtered list
+        // that kept nothing ran a policy nobody named.
+        return Err(value_error(
+            "policies: empty; name a policy, or give None for the scenario's own",
+        ));
+    }
+    Ok(Some(Names::Many(out)))
+}
+
+/// `lines` from Python: any iterable of `str` (a list, a generator, an open
+/// file of a task's lines). One `str` is refused rather than read as its
+/// characters, and a list of `run_task`'s lists (not yet flattened) is
+/// named as such: pyo3 said only "Can't extract `str` to `Vec`" or
+/// "'list' object cannot be cast as 'str'".
+fn line_list(arg: &Bound<'_, PyAny>) -> PyResult<Vec<String>> {
+    const KINDS: &str = "the tasks' JSON lines, a list of str as run_task returns";
+    let kind = arg.get_type().name()?;
+    if arg.is_instance_of::<PyString>() {
+        return Err(PyTypeError::new_err(format!(
+            "lines: expected {KINDS}; got one str (a file's text? split it: text.splitlines())"
+        )));
+    }
+    let not_lines = || PyTypeError::new_err(format!("lines: expected {KINDS}; got {kind}"));
+    if arg.is_instance_of::<PyBytes>() || arg.is_instance_of::<PyByteArray>() {
+        return Err(not_lines());
+    }
+    let items = arg.try_iter().map_err(|_| not_lines())?;
+    let mut out = Vec::new();
+    for (n, item) in items.enumerate() {
+        let item = item?;
+        if !item.is_instance_of::<PyString>() {
+            let hint = if item.is_instance_of::<PyList>() || item.is_instance_of::<PyTuple>() {
+                " (run_task's lists, one per task? flatten them: \
+                 [line for part in parts for line in part])"
+            } else {
+                ""
+            };
+            return Err(PyTypeError::new_err(format!(
+                "lines: item {} is {}, not a str{hint}",
+                n + 1,
+                item.get_type().name()?
+            )));
+        }
+        out.push(item.extract()?);
+    }
+    Ok(out)
 }
 
 fn specs(sim: &Simulation, policies: Option<Names>) -> PyResult<Vec<PolicySpec>> {
@@ -159,7 +301,8 @@ fn policies() -> Vec<&'static str> {
 /// The scenario, checked, as canonical JSON (what a worker needs).
 /// Raises `ValueError` naming the bad field, or the path that names no file.
 #[pyfunction]
-fn check(py: Python<'_>, scenario: Source) -> PyResult<String> {
+fn check(py: Python<'_>, scenario: &Bound<'_, PyAny>) -> PyResult<String> {
+    let scenario = source(scenario)?;
     Ok(load(py, &scenario)?.scenario().to_json_string())
 }
 
@@ -167,7 +310,8 @@ fn check(py: Python<'_>, scenario: Source) -> PyResult<String> {
 /// works, rates that end before the horizon…), one message each, naming
 /// the field; empty if nothing. A bad scenario raises `ValueError`.
 #[pyfunction]
-fn warnings(py: Python<'_>, scenario: Source) -> PyResult<Vec<String>> {
+fn warnings(py: Python<'_>, scenario: &Bound<'_, PyAny>) -> PyResult<Vec<String>> {
+    let scenario = source(scenario)?;
     // Warnings read the scenario's trace files again.
     py.detach(|| Ok(parse(&scenario)?.scenario().warnings()))
 }
@@ -181,8 +325,13 @@ const MAX_TASKS: u32 = 1_000_000;
 /// `ValueError` for a bad scenario, for `tasks` below 1 or above 1,000,000
 /// or the replications, and `TypeError` if `tasks` is no `int`.
 #[pyfunction]
-fn tasks(py: Python<'_>, scenario: Source, tasks: &Bound<'_, PyAny>) -> PyResult<Vec<(u32, u32)>> {
-    let tasks = whole(tasks, "tasks")?;
+fn tasks(
+    py: Python<'_>,
+    scenario: &Bound<'_, PyAny>,
+    tasks: &Bound<'_, PyAny>,
+) -> PyResult<Vec<(u32, u32)>> {
+    let scenario = source(scenario)?;
+    let tasks = task_count(tasks)?;
     if tasks > MAX_TASKS {
         return Err(value_error(format!(
             "tasks: must be at most {MAX_TASKS}, got {tasks}"
@@ -190,7 +339,7 @@ fn tasks(py: Python<'_>, scenario: Source, tasks: &Bound<'_, PyAny>) -> PyResult
     }
     py.detach(|| {
         let sim = parse(&scenario)?;
-        (0..tasks.max(1))
+        (0..tasks)
             .map(|t| {
                 sim.task_replications(t, tasks)
                     .map(|r| (r.start, r.end))
@@ -210,12 +359,14 @@ fn tasks(py: Python<'_>, scenario: Source, tasks: &Bound<'_, PyAny>) -> PyResult
 #[pyo3(signature = (scenario, task, tasks, policies=None))]
 fn run_task(
     py: Python<'_>,
-    scenario: Source,
+    scenario: &Bound<'_, PyAny>,
     task: &Bound<'_, PyAny>,
     tasks: &Bound<'_, PyAny>,
-    policies: Option<Names>,
+    policies: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<Vec<String>> {
-    let (task, tasks) = (whole(task, "task")?, whole(tasks, "tasks")?);
+    let scenario = source(scenario)?;
+    let (task, tasks) = (whole(task, "task")?, task_count(tasks)?);
+    let policies = policy_names(policies)?;
     let sim = load(py, &scenario)?;
     let specs = specs(&sim, policies)?;
     let range = sim.task_replications(task, tasks).map_err(value_error)?;
@@ -267,13 +418,16 @@ fn merged(
 #[pyo3(signature = (scenario, lines, tasks, policies=None, confidence=0.95))]
 fn merge(
     py: Python<'_>,
-    scenario: Source,
-    lines: Vec<String>,
+    scenario: &Bound<'_, PyAny>,
+    lines: &Bound<'_, PyAny>,
     tasks: &Bound<'_, PyAny>,
-    policies: Option<Names>,
+    policies: Option<&Bound<'_, PyAny>>,
     confidence: f64,
 ) -> PyResult<BTreeMap<String, String>> {
-    let tasks = whole(tasks, "tasks")?;
+    let scenario = source(scenario)?;
+    let confidence = level(confidence)?;
+    let tasks = task_count(tasks)?;
+    let (lines, policies) = (line_list(lines)?, policy_names(policies)?);
     // Parsing and merging many tasks' lines takes as long as a short run:
     // without the interpreter's lock, so that other threads go on.
     py.detach(|| {
@@ -309,10 +463,13 @@ fn reports(
 #[pyo3(signature = (scenario, policies=None, confidence=0.95))]
 fn run(
     py: Python<'_>,
-    scenario: Source,
-    policies: Option<Names>,
+    scenario: &Bound<'_, PyAny>,
+    policies: Option<&Bound<'_, PyAny>>,
     confidence: f64,
 ) -> PyResult<BTreeMap<String, String>> {
+    let scenario = source(scenario)?;
+    let confidence = level(confidence)?;
+    let policies = policy_names(policies)?;
     let sim = load(py, &scenario)?;
     let specs = specs(&sim, policies)?;
     let runs = py.detach(|| {
@@ -335,19 +492,26 @@ fn run(
 #[pyo3(signature = (scenario, base, other, lines, tasks, confidence=0.95))]
 fn compare(
     py: Python<'_>,
-    scenario: Source,
+    scenario: &Bound<'_, PyAny>,
     base: String,
     other: String,
-    lines: Vec<String>,
+    lines: &Bound<'_, PyAny>,
     tasks: &Bound<'_, PyAny>,
     confidence: f64,
 ) -> PyResult<String> {
-    let tasks = whole(tasks, "tasks")?;
+    let scenario = source(scenario)?;
+    let confidence = level(confidence)?;
+    let tasks = task_count(tasks)?;
+    let lines = line_list(lines)?;
     py.detach(|| {
         let sim = parse(&scenario)?;
-        let specs = specs(&sim, Some(Names::Many(vec![base, other])))?;
+        let specs = specs(&sim, Some(Names::Many(vec![base.clone(), other.clone()])))?;
         if specs.len() != 2 {
-            return Err(value_error("compare: base and other must be two policies"));
+            // The same name twice, or "all": say which, rather than leave
+            // the caller to guess what made them not two.
+            return Err(value_error(format!(
+                "compare: base and other must be two different policies, got {base:?} and {other:?}"
+            )));
         }
         let runs = merged(&sim, &specs, &lines, tasks)?;
         let c = sim
@@ -375,7 +539,9 @@ fn compare(
 ///   policies' paired differences, as JSON.
 ///
 /// Bad arguments raise `ValueError` naming them (`MissingTasks`, one, if a
-/// merge lacks replications); each function's `help()` says what it raises.
+/// merge lacks replications), and a scenario, `policies` or `lines` of
+/// another type a one-line `TypeError` saying what it takes; each
+/// function's `help()` says what it raises.
 #[pymodule]
 #[pyo3(name = "skillroute")]
 fn python_module(m: &Bound<'_, PyModule>) -> PyResult<()> {

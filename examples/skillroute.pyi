@@ -7,14 +7,18 @@ skillroute.so so that type checkers and editors know the module.
 
 Strings in, strings out: a scenario is TOML or JSON text, or a file's path
 (a `str`, or an `os.PathLike` such as `pathlib.Path`); reports are JSON
-text. tests/python/test_bindings.py checks these stubs
+text. A scenario, `policies` or `lines` of another type raises a one-line
+`TypeError` saying what it takes. tests/python/test_bindings.py checks these stubs
 against the built module's own signatures.
 """
 
 from os import PathLike
-from typing import Dict, List, Optional, Tuple, Union
+from typing import Dict, Iterable, List, Tuple, Union
 
 _Scenario = Union[str, "PathLike[str]"]
+# A name alone ("all", "c-mu"), names (a list, a tuple...), or None: the
+# scenario's own (an empty list is refused).
+_Policies = Union[str, Iterable[str], None]
 
 class MissingTasks(ValueError):
     """Replications are missing from a merge; `.args[1]` lists the tasks to rerun."""
@@ -37,7 +41,7 @@ def tasks(scenario: _Scenario, tasks: int) -> List[Tuple[int, int]]:
     or the replications, and `TypeError` if `tasks` is no `int`."""
 
 def run_task(
-    scenario: _Scenario, task: int, tasks: int, policies: Union[str, List[str], None] = None
+    scenario: _Scenario, task: int, tasks: int, policies: _Policies = None
 ) -> List[str]:
     """Task `task` of `tasks`: one JSON line per replication and policy (the
     lines `simulate --tasks M --task N` writes). `policies`: built-in names,
@@ -49,9 +53,9 @@ def run_task(
 
 def merge(
     scenario: _Scenario,
-    lines: List[str],
+    lines: Iterable[str],
     tasks: int,
-    policies: Union[str, List[str], None] = None,
+    policies: _Policies = None,
     confidence: float = 0.95,
 ) -> Dict[str, str]:
     """`{policy: report JSON}`, the bytes a single run gives. Raises
@@ -60,7 +64,7 @@ def merge(
     between 0 and 1), `TypeError` if `tasks` is no `int`."""
 
 def run(
-    scenario: _Scenario, policies: Union[str, List[str], None] = None, confidence: float = 0.95
+    scenario: _Scenario, policies: _Policies = None, confidence: float = 0.95
 ) -> Dict[str, str]:
     """The single run in this process (replications in parallel):
     `{policy: report JSON}`. Raises `ValueError` for a bad scenario, an
@@ -72,7 +76,7 @@ def compare(
     scenario: _Scenario,
     base: str,
     other: str,
-    lines: List[str],
+    lines: Iterable[str],
     tasks: int,
     confidence: float = 0.95,
 ) -> str:

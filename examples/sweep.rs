@@ -29,14 +29,20 @@
 //! value and total metric, `value,policy,metric,mean,half_width,n,
 //! diff_mean,diff_half_width,diff_n` (`policy` the one that value ran; `n`
 //! the replications defining the metric, `diff_n` the pairs where both
-//! values do, on which the difference's interval rests). When the
+//! values do, on which the difference's interval rests). `metric` is one
+//! of the report's total metrics, named as in `report.json`'s `total`
+//! (`offered`, `service_level`, `asa`, `wait_p90`, …, `occupancy`): counts
+//! per replication, shares as fractions (0.8 where the table prints 80.0),
+//! times in seconds; a blank cell is undefined (the ASA of a run that
+//! answered nobody, the half-width of a single replication). When the
 //! runs together have contacts on several channels, it also prints a table
 //! of each channel's service level, a column per channel any value uses
 //! (`–` where a value uses no such channel), and writes lines
 //! (`service_level[voice]`) for each channel a value uses; a channel's
 //! difference is given only where the first value uses that channel too
 //! (blank in the CSV otherwise). Values are TOML, separated by commas outside
-//! brackets, braces and quotes. `--set FIELD=VALUE` (repeatable),
+//! brackets, braces and quotes, each once (two that give the same
+//! scenario, `8` and `8.0`, are refused). `--set FIELD=VALUE` (repeatable),
 //! `--replications N` and `--seed S` change the scenario for every value.
 //! A bad option, file or value exits with status 2, naming it.
 
@@ -272,14 +278,29 @@ fn value_policy(named: Option<&str>, scenario: &Scenario) -> Result<PolicySpec, 
 /// Every value's simulation and policy, each scenario validated, before
 /// anything runs; warnings go to stderr.
 fn prepare(args: &Args, base: &Scenario) -> Result<Vec<(Simulation, PolicySpec)>, String> {
-    let mut out = Vec::with_capacity(args.values.len());
-    for v in &args.values {
+    let mut out: Vec<(Simulation, PolicySpec)> = Vec::with_capacity(args.values.len());
+    for (i, v) in args.values.iter().enumerate() {
         let mut s = base.clone();
         let sim = s
             .set(&args.field, v)
             .map_err(|e| e.to_string())
             .and_then(|()| Simulation::new(s).map_err(|e| e.to_string()))
             .map_err(|e| format!("--field {} = {v}: {e}", args.field))?;
+        // Two values that give one scenario (12 twice, or 8 and 8.0) would
+        // give two identical rows, and two CSV lines per metric under keys
+        // a reader cannot tell apart.
+        let json = sim.scenario().to_json_string();
+        if let Some(j) = out
+            .iter()
+            .position(|(other, _)| other.scenario().to_json_string() == json)
+        {
+            return Err(format!(
+                "--values: {} (value {}) and {v} (value {}) give the same scenario; give each value once",
+                args.values[j],
+                j + 1,
+                i + 1
+            ));
+        }
         for w in sim.scenario().warnings() {
             eprintln!("warning: {} = {v}: {w}", args.field);
         }
@@ -778,6 +799,40 @@ mod tests {
         assert!(split_values("10,,12").unwrap_err().contains("value 2"));
         assert!(split_values("[1, 2").unwrap_err().contains("unbalanced"));
         assert!(split_values("\"open").unwrap_err().contains("unbalanced"));
+    }
+
+    /// A value given twice, or two values that set the field alike (8 and
+    /// 8.0), is refused naming both: it ran twice and wrote two CSV lines
+    /// per metric under the same key.
+    #[test]
+    fn a_value_given_twice_is_refused() {
+        let base = Scenario::from_toml_str(TWO_CHANNELS).unwrap();
+        let prepared = |field: &str, values: &[&str]| {
+            let args = Args {
+                file: None,
+                field: field.into(),
+                values: values.iter().map(|v| v.to_string()).collect(),
+                policy: None,
+                sets: Vec::new(),
+                replications: None,
+                seed: None,
+                confidence: 0.95,
+                out: PathBuf::from("."),
+            };
+            prepare(&args, &base).map(|sims| sims.len())
+        };
+        let e = prepared("groups[g].count", &["3", "4", "3"]).unwrap_err();
+        assert!(
+            e.starts_with("--values: 3 (value 1) and 3 (value 3)"),
+            "{e}"
+        );
+        assert!(e.contains("same scenario"), "{e}");
+        let e = prepared("offers.timeout", &["8", "12", "8.0"]).unwrap_err();
+        assert!(
+            e.starts_with("--values: 8 (value 1) and 8.0 (value 3)"),
+            "{e}"
+        );
+        assert_eq!(prepared("groups[g].count", &["3", "4", "5"]), Ok(3));
     }
 
     /// The paired difference is the mean of the per-replication differences,

@@ -216,6 +216,13 @@ class Bindings(unittest.TestCase):
             CENTER, "longest-idle-agent", "optimal-assignment", self.lines, TASKS))
         self.assertEqual(c["base"], "longest-idle-agent")
         self.assertEqual(c["other"], "optimal-assignment")
+        # Not two different policies: both names said, not only "two policies".
+        for base, other in (("c-mu", "c-mu"), ("all", "c-mu"), ("c-mu", "all")):
+            with self.assertRaises(ValueError) as caught:
+                skillroute.compare(CENTER, base, other, self.lines, TASKS)
+            self.assertEqual(str(caught.exception),
+                             "compare: base and other must be two different policies, "
+                             f"got \"{base}\" and \"{other}\"")
 
     def test_bad_input_is_a_value_error_naming_it(self):
         with open(CENTER) as f:
@@ -296,6 +303,135 @@ class Bindings(unittest.TestCase):
             skillroute.check(pathlib.Path(tempfile.gettempdir(), "no-such-dir", "centre.toml"))
         self.assertIn("centre.toml", str(caught.exception))
 
+    def test_a_scenario_of_another_type_is_one_clear_type_error(self):
+        """bytes, an int or None as the scenario: one line saying what a
+        scenario may be, from every function. It was pyo3's several-line
+        "failed to extract enum Source ('Text | File')" listing each
+        variant's failure."""
+        with open(CENTER, "rb") as f:
+            data = f.read()
+
+        class BytesPath:
+            def __fspath__(self):
+                return os.fsencode(CENTER)
+
+        calls = {
+            "check": lambda s: skillroute.check(s),
+            "warnings": lambda s: skillroute.warnings(s),
+            "tasks": lambda s: skillroute.tasks(s, TASKS),
+            "run_task": lambda s: skillroute.run_task(s, 0, TASKS),
+            "merge": lambda s: skillroute.merge(s, self.lines, TASKS),
+            "run": lambda s: skillroute.run(s),
+            "compare": lambda s: skillroute.compare(s, "c-mu", "learned-fit", self.lines, TASKS),
+        }
+        for name, call in calls.items():
+            for bad, kind in ((data, "bytes"), (CENTER.encode(), "bytes"),
+                              (bytearray(data), "bytearray"), (3, "int"),
+                              (None, "NoneType"), (BytesPath(), "BytesPath")):
+                with self.assertRaises(TypeError) as caught:
+                    call(bad)
+                message = str(caught.exception)
+                what = (name, kind, message)
+                self.assertEqual(len(message.splitlines()), 1, what)
+                self.assertTrue(message.startswith("scenario: "), what)
+                self.assertIn(kind, message, what)
+                for accepted in ("TOML or JSON text", "str", "pathlib.Path"):
+                    self.assertIn(accepted, message, what)
+                if kind.startswith("byte"):
+                    self.assertIn(".decode()", message, what)
+
+    def test_policies_and_lines_of_another_type_say_what_they_take(self):
+        """policies of another type (an int, bytes, a list holding an int)
+        and lines that are one str or the tasks' lists not yet flattened:
+        one line naming the argument and what it takes. They were pyo3's
+        "failed to extract enum Names ('One | Many')" over several lines,
+        "Can't extract `str` to `Vec`" and "'list' object cannot be cast
+        as 'str'"."""
+        for bad, says in ((5, "got int"), (b"c-mu", "got bytes"),
+                          (["c-mu", 5], "item 2 is int")):
+            for call in (lambda: skillroute.run_task(CENTER, 0, TASKS, bad),
+                         lambda: skillroute.merge(CENTER, self.lines, TASKS, bad),
+                         lambda: skillroute.run(CENTER, bad)):
+                with self.assertRaises(TypeError) as caught:
+                    call()
+                message = str(caught.exception)
+                self.assertEqual(len(message.splitlines()), 1, message)
+                self.assertTrue(message.startswith("policies: "), message)
+                self.assertIn(says, message)
+        # A tuple of names is names, as a list is.
+        self.assertEqual(skillroute.run_task(CENTER, 0, TASKS, ("c-mu",)),
+                         skillroute.run_task(CENTER, 0, TASKS, ["c-mu"]))
+        text = "\n".join(self.lines)
+        for bad, says in ((text, "got one str"), (self.parts, "item 1 is list"),
+                          (7, "got int"), (self.lines + [3], f"item {len(self.lines) + 1} is int")):
+            for call in (lambda: skillroute.merge(CENTER, bad, TASKS, "all"),
+                         lambda: skillroute.compare(CENTER, "c-mu", "learned-fit", bad, TASKS)):
+                with self.assertRaises(TypeError) as caught:
+                    call()
+                message = str(caught.exception)
+                self.assertEqual(len(message.splitlines()), 1, message)
+                self.assertTrue(message.startswith("lines: "), message)
+                self.assertIn(says, message)
+        with self.assertRaises(TypeError) as caught:
+            skillroute.merge(CENTER, self.parts, TASKS, "all")
+        self.assertIn("[line for part in parts for line in part]", str(caught.exception))
+        with self.assertRaises(TypeError) as caught:
+            skillroute.merge(CENTER, text, TASKS, "all")
+        self.assertIn("splitlines()", str(caught.exception))
+        # Any iterable of lines: a generator, or a task's file as it is read.
+        merged = skillroute.merge(CENTER, self.lines, TASKS, "all")
+        self.assertEqual(skillroute.merge(
+            CENTER, (line for part in self.parts for line in part), TASKS, "all"), merged)
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "lines.jsonl")
+            with open(path, "w") as f:
+                f.writelines(line + "\n" for line in self.lines)
+            with open(path) as f:
+                self.assertEqual(skillroute.merge(CENTER, f, TASKS, "all"), merged)
+
+    def test_no_tasks_is_a_value_error_naming_tasks(self):
+        """tasks=0 names the argument and its bound; it was "task 0 of 0:
+        tasks are 0..0"."""
+        for call in (lambda: skillroute.tasks(CENTER, 0),
+                     lambda: skillroute.run_task(CENTER, 0, 0),
+                     lambda: skillroute.merge(CENTER, self.lines, 0),
+                     lambda: skillroute.compare(CENTER, "c-mu", "learned-fit", self.lines, 0)):
+            with self.assertRaises(ValueError) as caught:
+                call()
+            self.assertEqual(str(caught.exception), "tasks: must be at least 1, got 0")
+
+    def test_a_bad_confidence_is_refused_before_any_work(self):
+        """confidence outside (0, 1), NaN included, is a ValueError naming
+        it, and `run` refuses it before it simulates: it ran the whole
+        scenario first (here a million replications, in a child process
+        with a time limit), and only the report refused it."""
+        for bad in (0.0, 1.0, -0.5, 95.0, float("nan"), float("inf")):
+            for call in (lambda: skillroute.run(CENTER, "c-mu", bad),
+                         lambda: skillroute.merge(CENTER, self.lines, TASKS, "all", bad),
+                         lambda: skillroute.compare(
+                             CENTER, "c-mu", "learned-fit", self.lines, TASKS, bad)):
+                with self.assertRaises(ValueError) as caught:
+                    call()
+                message = str(caught.exception)
+                self.assertTrue(message.startswith("confidence: must be strictly between 0 and 1"),
+                                message)
+        with open(CENTER) as f:
+            text = f.read()
+        most = text.replace("replications = 20", "replications = 1000000", 1)
+        self.assertNotEqual(most, text)
+        child = "\n".join([
+            "import sys",
+            f"sys.path.insert(0, {os.path.dirname(skillroute.__file__)!r})",
+            "import skillroute",
+            "try:",
+            "    skillroute.run(sys.stdin.read(), 'c-mu', 1.0)",
+            "except ValueError as e:",
+            "    print(e)",
+        ])
+        done = subprocess.run([sys.executable, "-c", child], input=most,
+                              capture_output=True, text=True, timeout=60)
+        self.assertEqual(done.stdout.strip(), "confidence: must be strictly between 0 and 1, got 1")
+
     def test_an_empty_scenario_says_so(self):
         for empty in ("", "  \n\t\n"):
             for call in (lambda: skillroute.check(empty),
@@ -313,6 +449,37 @@ class Bindings(unittest.TestCase):
                 call()
             self.assertIn("centre.toml", str(caught.exception))
             self.assertNotIn("TOML parse error", str(caught.exception))
+
+    def test_a_path_with_an_equals_sign_that_names_no_file_is_named(self):
+        """A one-line path holding `=` (runs/rate=0.5/center.toml) that names
+        no file says so, beside what TOML made of it: it was TOML's
+        "invalid unquoted key" at column 1 alone. One holding `=` that names
+        a file is the file."""
+        missing = os.path.join(tempfile.gettempdir(), "no-such-dir", "rate=0.5", "centre.toml")
+        with self.assertRaises(ValueError) as caught:
+            skillroute.check(missing)
+        message = str(caught.exception)
+        self.assertTrue(message.startswith(f"scenario: no file is named {missing!r}".replace(
+            "'", '"')), message)
+        self.assertIn("TOML", message)
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "rate=0.5.toml")
+            with open(CENTER) as f, open(path, "w") as g:
+                g.write(f.read())
+            self.assertEqual(skillroute.check(path), skillroute.check(CENTER))
+
+    def test_an_empty_list_of_policies_is_refused(self):
+        """policies=[] ran the scenario's own policy, as None does: a list
+        filtered down to nothing ran a policy nobody named."""
+        for call in (lambda: skillroute.run_task(CENTER, 0, TASKS, []),
+                     lambda: skillroute.merge(CENTER, self.lines, TASKS, ()),
+                     lambda: skillroute.run(CENTER, [])):
+            with self.assertRaises(ValueError) as caught:
+                call()
+            self.assertTrue(str(caught.exception).startswith("policies: empty"),
+                            caught.exception)
+        own = skillroute.run_task(CENTER, 0, TASKS, None)
+        self.assertEqual(json.loads(own[0])["policy"], json.loads(skillroute.check(CENTER))["policy"]["kind"])
 
     def test_a_path_read_with_its_newline_is_the_file(self):
         """A path read from a file or a shell's output ends with a newline,
