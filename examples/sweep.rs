@@ -424,6 +424,22 @@ const COLUMNS: [(&str, Pick, f64, usize); 5] = [
     ("agents", |m| &m.agents, 1.0, 2),
 ];
 
+/// The line under the tables: what a cell holds, and, when there is a
+/// value to compare with the first, what the bracketed difference is (with
+/// one value there is none, and the line does not announce one).
+fn footnote(level: &str, field: &str, first: &str, values: usize) -> String {
+    let cell = format!(
+        "each cell: mean ± half-width of the {level}% (Student t) interval over replications"
+    );
+    if values > 1 {
+        format!(
+            "{cell}; in brackets the paired difference from {field} = {first}, * where its interval excludes 0"
+        )
+    } else {
+        cell
+    }
+}
+
 fn print_table(field: &str, runs: &[Run], diffs: &[Metrics<Estimate>]) {
     let mut rows = vec![
         std::iter::once(field.to_string())
@@ -686,11 +702,13 @@ fn main() -> ExitCode {
     print_table(&args.field, &runs, &diffs);
     print_channels(&args.field, &runs, &base.channels, args.confidence);
     println!(
-        "\neach cell: mean ± half-width of the {}% (Student t) interval over replications; in \
-         brackets the paired difference from {} = {}, * where its interval excludes 0",
-        level_percent(args.confidence),
-        args.field,
-        runs[0].value
+        "\n{}",
+        footnote(
+            &level_percent(args.confidence),
+            &args.field,
+            &runs[0].value,
+            runs.len()
+        )
     );
     if let Some(note) = policy_note {
         println!(
@@ -799,6 +817,22 @@ mod tests {
         assert!(split_values("10,,12").unwrap_err().contains("value 2"));
         assert!(split_values("[1, 2").unwrap_err().contains("unbalanced"));
         assert!(split_values("\"open").unwrap_err().contains("unbalanced"));
+    }
+
+    /// One value has nothing to compare with: the footnote says what a cell
+    /// is and announces no bracketed difference (it did, of a column the
+    /// table does not have); with two or more it names the first value.
+    #[test]
+    fn the_footnote_announces_differences_only_when_there_are_some() {
+        let one = footnote("95", "groups[a].count", "12", 1);
+        assert!(one.starts_with("each cell: mean ± half-width of the 95%"));
+        assert!(!one.contains("brackets"), "{one}");
+        let two = footnote("95", "groups[a].count", "12", 2);
+        assert!(two.starts_with(&one), "{two}");
+        assert!(
+            two.ends_with("in brackets the paired difference from groups[a].count = 12, * where its interval excludes 0"),
+            "{two}"
+        );
     }
 
     /// A value given twice, or two values that set the field alike (8 and
