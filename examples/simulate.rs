@@ -357,6 +357,12 @@ fn main() -> ExitCode {
         }
     );
 
+    // The folder the outputs go to, before anything runs: a run of hours
+    // is not lost at its end for a file named like the folder.
+    if let Err(e) = cells::out_dir(&args.out) {
+        eprintln!("error: --out: {e}");
+        return ExitCode::from(2);
+    }
     let started = Instant::now();
     if let (Some(task), Some(tasks)) = (args.task, args.tasks) {
         return run_task(&sim, &policies, task, tasks, &args.out);

@@ -648,8 +648,8 @@ fn main() -> ExitCode {
             )),
         )
     };
-    if let Err(e) = std::fs::create_dir_all(&args.out) {
-        return fail(format!("--out: cannot create {}: {e}", args.out.display()));
+    if let Err(e) = cells::out_dir(&args.out) {
+        return fail(format!("--out: {e}"));
     }
     for (field, value) in &args.sets {
         println!("set {field} = {value}");

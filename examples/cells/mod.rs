@@ -4,6 +4,8 @@
 // Each example includes this module and uses some of its cells.
 #![allow(dead_code)]
 
+use std::path::Path;
+
 use skillroute::sim::Estimate;
 
 /// `mean ± half-width`, scaled, to `decimals` places (`n/a` if undefined).
@@ -64,4 +66,36 @@ pub fn level_percent(confidence: f64) -> String {
     let p = confidence * 100.0;
     let rounded: f64 = format!("{p:.9e}").parse().unwrap_or(p);
     format!("{rounded}")
+}
+
+/// Makes `out` the folder outputs go to, creating it and its parents if
+/// need be: called before the runs, so that a run is not lost at the end
+/// for want of a place to write it. A file in its place is said as such
+/// ("… is a file, not a folder"), not as the system's "File exists".
+pub fn out_dir(out: &Path) -> Result<(), String> {
+    if out.exists() && !out.is_dir() {
+        return Err(format!("{} is a file, not a folder", out.display()));
+    }
+    std::fs::create_dir_all(out).map_err(|e| format!("cannot create {}: {e}", out.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::out_dir;
+
+    /// A folder is made, parents and all, and made again without fault; a
+    /// file in its place is said to be one.
+    #[test]
+    fn out_dir_makes_a_folder_and_names_a_file_in_its_way() {
+        let base = std::env::temp_dir().join(format!("skillroute-out-dir-{}", std::process::id()));
+        let nested = base.join("a").join("b");
+        assert_eq!(out_dir(&nested), Ok(()));
+        assert!(nested.is_dir());
+        assert_eq!(out_dir(&nested), Ok(()));
+        let file = base.join("file");
+        std::fs::write(&file, "x").unwrap();
+        let e = out_dir(&file).unwrap_err();
+        assert_eq!(e, format!("{} is a file, not a folder", file.display()));
+        std::fs::remove_dir_all(&base).unwrap();
+    }
 }

@@ -95,6 +95,23 @@ class Bindings(unittest.TestCase):
         self.assertEqual(written, self.parts[1])
 
     @unittest.skipUnless(os.path.exists(SIMULATE), "simulate example not built")
+    def test_an_out_that_is_a_file_is_refused_before_the_run(self):
+        """--out naming a file, not a folder, is an option error said before
+        anything runs (exit 2, nothing simulated), where it used to fail
+        after the whole run with the system's 'File exists'."""
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "report")
+            with open(path, "w") as f:
+                f.write("not a folder\n")
+            done = subprocess.run(
+                [SIMULATE, CENTER, "--all-policies", "--replications", "1000", "--out", path],
+                capture_output=True, text=True, timeout=60,
+            )
+        self.assertEqual(done.returncode, 2, done.stderr)
+        self.assertIn(f"--out: {path} is a file, not a folder", done.stderr)
+        self.assertNotIn("each cell is mean", done.stdout)
+
+    @unittest.skipUnless(os.path.exists(SIMULATE), "simulate example not built")
     def test_merge_gives_the_bytes_simulate_merge_writes(self):
         with tempfile.TemporaryDirectory() as out:
             for task, part in enumerate(self.parts):
