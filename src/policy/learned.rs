@@ -8,8 +8,8 @@ use rand_pcg::Pcg64Mcg;
 use serde::{Deserialize, Serialize};
 
 use super::{
-    AgentRef, ContactRef, InFlightProposal, OptimalAssignment, PolicyError, Proposal, RouterView,
-    RoutingPolicy, Trigger, check,
+    AgentRef, ContactRef, InFlightProposal, OptimalAssignment, PolicyError, PoolingMismatch,
+    Proposal, RouterView, RoutingPolicy, Trigger, check,
 };
 use crate::assign::Mode;
 use crate::model::{Agent, AgentId, Contact, ContactId, Outcome, SegmentId};
@@ -629,11 +629,11 @@ impl RoutingPolicy for LearnedFit {
                 });
             }
             if r.pool_by != *pool_by {
-                return Err(PolicyError::InFlightPooling {
+                return Err(PolicyError::InFlightPooling(Box::new(PoolingMismatch {
                     index,
                     record: r.pool_by.clone(),
                     policy: pool_by.clone(),
-                });
+                })));
             }
         }
         self.seen.clear();

@@ -401,21 +401,17 @@ pub enum PolicyError {
     /// An in-flight proposal to restore was made by a policy pooling agents
     /// otherwise than this one ([`InFlightProposal::pool_by`] is not
     /// [`LearnedFitConfig::pool_by`]): its outcome would go to an arm that
-    /// did not make the proposal.
+    /// did not make the proposal. Boxed: the error travels inside every
+    /// `Result` of [`Router::handle`](crate::Router::handle), whose size
+    /// the event path pays for in each call (two strings inline made it
+    /// 56 bytes where 48 had been, and M/M/n 0.4% slower in instructions).
     #[error(
-        "in-flight proposal {index}: made by a policy with {}, restored under one with {}: its outcome would go to another arm",
-        pooling(.record),
-        pooling(.policy)
+        "in-flight proposal {}: made by a policy with {}, restored under one with {}: its outcome would go to another arm",
+        .0.index,
+        pooling(&.0.record),
+        pooling(&.0.policy)
     )]
-    InFlightPooling {
-        /// Its position in the list.
-        index: usize,
-        /// The attribute the record's policy pooled by (`None`: one arm
-        /// per agent).
-        record: Option<String>,
-        /// The attribute this policy pools by.
-        policy: Option<String>,
-    },
+    InFlightPooling(Box<PoolingMismatch>),
     /// In-flight proposals given to a policy that takes none (the default
     /// [`RoutingPolicy::restore_in_flight`]): a policy that learns nothing,
     /// or a wrapper that does not forward the method.
@@ -426,6 +422,19 @@ pub enum PolicyError {
         /// How many were given.
         count: usize,
     },
+}
+
+/// An in-flight proposal made under one pooling of agents and restored
+/// under another ([`PolicyError::InFlightPooling`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PoolingMismatch {
+    /// The proposal's position in the list.
+    pub index: usize,
+    /// The attribute the record's policy pooled by (`None`: one arm per
+    /// agent).
+    pub record: Option<String>,
+    /// The attribute this policy pools by.
+    pub policy: Option<String>,
 }
 
 /// A policy's pooling, for a message.
