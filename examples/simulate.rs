@@ -1211,9 +1211,12 @@ fn plot(path: &Path, reports: &[Report]) -> Result<(), Box<dyn std::error::Error
             "hours since start"
         }
     );
+    // Hours to the tenth, finer for a run under an hour (a fast queue's
+    // seconds), so that its ticks do not all read 0.0.
+    let decimals = (1.0 - end_h.log10()).ceil().clamp(1.0, 9.0) as usize;
     let x_label = |h: &f64| match day_start {
         Some(_) => clock_label(day_start, h * 3600.0),
-        None => format!("{h:.1}"),
+        None => format!("{h:.decimals$}"),
     };
 
     // Ten colours that stay apart on white (Tableau's), then plotters' own.

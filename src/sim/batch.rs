@@ -168,4 +168,103 @@ mod tests {
         );
         assert!(Windowed::new(LongestIdleAgent, None, 100.0).open(35.0));
     }
+
+    /// A `LearnedFit` behind the window hands its work in flight (in
+    /// service and ringing) to a router's snapshot, and a standby behind a
+    /// window takes it back: it restores, snapshots the same, and learns
+    /// the outcomes that end that work as the primary does. Were either
+    /// call left to the trait's default, the snapshot would carry no
+    /// proposals, or the standby would refuse them.
+    #[test]
+    fn the_window_forwards_work_in_flight_to_a_snapshot_and_back() {
+        use crate::model::{Agent, ChannelId, ContactId, SegmentId};
+        use crate::policy::{Exploration, LearnedFit, LearnedFitConfig};
+        use crate::{Event, Offer, Router};
+
+        let config = LearnedFitConfig {
+            exploration: Exploration::Greedy,
+            ..LearnedFitConfig::default()
+        };
+        let windowed = |p: LearnedFit| Windowed::new(p, Some(10.0), f64::INFINITY);
+        let arrive = |id: u64, t: f64| Event::ContactArrived {
+            contact: Contact::builder(ContactId(id), ChannelId::CHAT, t)
+                .segment(SegmentId(id as u32 % 2))
+                .build()
+                .unwrap(),
+        };
+        let feed = |r: &mut Router<Windowed<LearnedFit>>, events: Vec<(f64, Event)>| {
+            let mut out: Vec<Offer> = Vec::new();
+            for (t, e) in events {
+                r.handle(t, e, &mut out).unwrap();
+            }
+            out
+        };
+        let accept = |offers: &[Offer], t: f64| -> Vec<(f64, Event)> {
+            offers
+                .iter()
+                .map(|o| {
+                    let (contact, agent) = (o.contact, o.agent);
+                    (t, Event::OfferAccepted { contact, agent })
+                })
+                .collect()
+        };
+
+        // Everything at time 0, where the window is open.
+        let mut primary = Router::new(windowed(LearnedFit::new(config.clone()).unwrap()));
+        let mut staff = Vec::new();
+        for id in 1..=2 {
+            let agent = Agent::builder(AgentId(id))
+                .channel(ChannelId::CHAT, 2)
+                .build()
+                .unwrap();
+            staff.push((0.0, Event::AgentLogin { agent }));
+            staff.push((0.0, Event::AgentReady { agent: AgentId(id) }));
+        }
+        feed(&mut primary, staff);
+        let offers = feed(
+            &mut primary,
+            (1..=3).map(|c| (0.0, arrive(c, 0.0))).collect(),
+        );
+        feed(&mut primary, accept(&offers, 0.0));
+        let ringing = feed(&mut primary, vec![(0.0, arrive(4, 0.0))]);
+        assert_eq!(ringing.len(), 1, "a free slot is left for contact 4");
+
+        let snap = primary.snapshot();
+        assert_eq!(snap.proposals.len(), 4, "3 in service, 1 ringing");
+        // The snapshot lists them by contact, the policy in its own order.
+        let by_contact = |mut v: Vec<InFlightProposal>| {
+            v.sort_by_key(|p| p.contact);
+            v
+        };
+        assert_eq!(
+            by_contact(primary.policy().inner.in_flight()),
+            by_contact(snap.proposals.clone())
+        );
+
+        let arms = primary.policy().inner.arms();
+        let mut standby = Router::new(windowed(LearnedFit::with_arms(config, &arms).unwrap()));
+        standby.restore(&snap).unwrap();
+        assert_eq!(standby.snapshot(), snap);
+        assert_eq!(
+            by_contact(standby.policy().inner.in_flight()),
+            by_contact(snap.proposals.clone())
+        );
+
+        // The outcomes of the work taken over go to the arms that proposed it.
+        let done: Vec<(f64, Event)> = (1..=3)
+            .map(|c| {
+                let outcome = Outcome {
+                    resolved: Some(c != 2),
+                    ..Outcome::default()
+                };
+                let contact = ContactId(c);
+                (0.0, Event::WorkCompletedNoWrapUp { contact, outcome })
+            })
+            .collect();
+        feed(&mut primary, done.clone());
+        feed(&mut standby, done);
+        let learned = primary.policy().inner.arms();
+        assert_ne!(learned, arms, "the outcomes were learned");
+        assert_eq!(standby.policy().inner.arms(), learned);
+    }
 }

@@ -660,6 +660,11 @@ pub struct Row {
 }
 
 /// A report interval's row.
+///
+/// An interval the warm-up ends in keeps its full `start`, `end` and label,
+/// but its statistics cover only the contacts arriving after the warm-up,
+/// and its agent time only that after it (an interval before the warm-up
+/// counts nothing).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct IntervalRow {
     /// Start (s).
@@ -667,10 +672,12 @@ pub struct IntervalRow {
     /// End (s).
     pub end: f64,
     /// `start-end` as the scenario's clock reads them
-    /// ([`clock_label`](super::clock_label)): `08:00-08:30`.
+    /// ([`clock_label`](super::clock_label)): `08:00-08:30`, with the
+    /// fraction of a boundary off the whole second (`00:00:00.5`).
     #[serde(default)]
     pub label: String,
-    /// Its metrics.
+    /// Its metrics: the contacts arriving in the interval (after the
+    /// warm-up), and the agents' time within it.
     pub metrics: Metrics<Estimate>,
 }
 

@@ -1453,25 +1453,57 @@ pub(crate) fn parse_day_start(text: &str) -> Result<f64, String> {
 /// How reports label time `t` (seconds since the start): with a
 /// `day_start` (seconds after midnight) the clock time, `HH:MM` (`HH:MM:SS`
 /// off the minute), `+Nd` on the days after the first; without one the time
-/// elapsed, `HH:MM`, hours going on past 24. Rounded to the second.
+/// elapsed, `HH:MM`, hours going on past 24. A time off the whole second
+/// shows its fraction, trimmed (`00:00:00.5`, `00:30:00.25`), with as many
+/// digits as it takes to name `t` itself: labels of distinct report
+/// boundaries differ, and none names a time rounded away from its own.
 pub fn clock_label(day_start: Option<f64>, t: f64) -> String {
     if !t.is_finite() {
         return format!("{t}");
     }
-    let total = (day_start.unwrap_or(0.0) + t).round().max(0.0) as u64;
+    let day_start = day_start.filter(|d| d.is_finite());
+    // Whole seconds kept apart from the fraction: an 08:00 day start added
+    // to a femtosecond boundary in f64 would swallow it.
+    let base = day_start.map_or(0.0, f64::floor);
+    let t = (t + day_start.map_or(0.0, |d| d - d.floor())).max(0.0);
+    // A boundary is `i · interval`: a few ulps from the decimal it stands
+    // for (0.30000000000000004 is 0.3). Digits past that are noise.
+    let noise = 8.0 * f64::EPSILON * t;
+    let off = |digits: u32| {
+        let scale = 10f64.powi(digits as i32);
+        ((t * scale).round() / scale - t).abs()
+    };
+    let mut digits = 0u32;
+    while digits < MAX_DIGITS && off(digits) > noise {
+        digits += 1;
+    }
+    let scale = 10u128.pow(digits);
+    // Saturates past 1e38 / 10^digits s, where f64 holds no fraction anyway.
+    let units = (t * scale as f64).round() as u128;
+    let (whole, frac) = (units / scale, units % scale);
+    let total = whole.saturating_add(base.max(0.0) as u128);
     let (days, s) = match day_start {
         Some(_) => (total / 86_400, total % 86_400),
         None => (0, total),
     };
     let mut out = format!("{:02}:{:02}", s / 3600, s / 60 % 60);
-    if s % 60 != 0 {
+    if s % 60 != 0 || frac != 0 {
         out.push_str(&format!(":{:02}", s % 60));
+    }
+    if frac != 0 {
+        let text = format!(".{frac:0width$}", width = digits as usize);
+        out.push_str(text.trim_end_matches('0'));
     }
     if days > 0 {
         out.push_str(&format!("+{days}d"));
     }
     out
 }
+
+/// The most fractional digits a [`clock_label`] shows: a report's
+/// boundaries are at least a millionth of its horizon apart, so its labels
+/// differ for any horizon over 1e-14 s.
+const MAX_DIGITS: u32 = 20;
 
 fn dist(field: &str, d: &Dist) -> Result<Sampler, ScenarioError> {
     d.sampler()
@@ -2311,8 +2343,74 @@ mod tests {
         assert_eq!(clock_label(at8, 59_400.0), "00:30+1d");
         assert_eq!(clock_label(at8, 2.0 * 86_400.0), "08:00+2d");
         assert_eq!(clock_label(Some(28_830.0), 0.0), "08:00:30");
-        assert_eq!(clock_label(at8, 1799.6), "08:30", "to the second");
         assert_eq!(clock_label(at8, f64::INFINITY), "inf");
+    }
+
+    /// A time off the whole second shows its fraction, trimmed, rather
+    /// than the nearest second (which named another time, and gave two
+    /// boundaries of a sub-second interval one label); whole seconds read as
+    /// before, and a product's last-ulp noise is no digit.
+    #[test]
+    fn clock_labels_off_the_second_show_the_fraction() {
+        let at8 = Some(28_800.0);
+        assert_eq!(clock_label(None, 0.5), "00:00:00.5");
+        assert_eq!(clock_label(None, 1800.25), "00:30:00.25");
+        assert_eq!(clock_label(at8, 1799.6), "08:29:59.6");
+        assert_eq!(clock_label(at8, 57_600.5), "00:00:00.5+1d");
+        assert_eq!(clock_label(None, 3.0 * 0.1), "00:00:00.3");
+        assert_eq!(clock_label(None, 60.0 - 1e-14), "00:01");
+        assert_eq!(clock_label(None, 1.0 / 3.0), "00:00:00.333333333333333");
+        // A day start does not swallow a boundary a nanosecond in.
+        assert_eq!(clock_label(at8, 1e-9), "08:00:00.000000001");
+        assert_eq!(clock_label(Some(28_800.5), 0.25), "08:00:00.75");
+    }
+
+    /// Seconds since midnight (or the start) that a label names.
+    fn label_seconds(label: &str) -> f64 {
+        let (clock, days) = match label.split_once('+') {
+            Some((c, d)) => (c, d.trim_end_matches('d').parse::<f64>().unwrap()),
+            None => (label, 0.0),
+        };
+        let parts: Vec<f64> = clock.split(':').map(|p| p.parse().unwrap()).collect();
+        days * 86_400.0 + parts[0] * 3600.0 + parts[1] * 60.0 + parts.get(2).unwrap_or(&0.0)
+    }
+
+    /// Every boundary of a report's intervals (as `Report` computes them)
+    /// gets its own label, naming that boundary, for intervals of a
+    /// fast queue's half second, off whole seconds, and the finest a
+    /// scenario allows (a millionth of its horizon).
+    #[test]
+    fn clock_labels_of_report_boundaries_are_distinct_and_true() {
+        for (day_start, horizon, interval) in [
+            (None, 10.0, 0.5),
+            (Some(28_800.0), 3.0, 0.1),
+            (None, 3600.0, 37.894_736_842_105_26),
+            (Some(84_600.0), 7201.0, 1800.25),
+            (Some(28_800.0), 1.0, 1e-6),
+            (None, 1e-6, 1e-12),
+        ] {
+            let n = interval_count(horizon, interval) as usize;
+            let bounds: Vec<f64> = (0..=n)
+                .map(|i| (i as f64 * interval).min(horizon))
+                .collect();
+            let labels: Vec<String> = bounds.iter().map(|&t| clock_label(day_start, t)).collect();
+            for (i, (t, label)) in bounds.iter().zip(&labels).enumerate() {
+                let want = day_start.unwrap_or(0.0) + t;
+                let got = label_seconds(label);
+                assert!(
+                    (got - want).abs() <= 1e-12 * want.max(1.0),
+                    "{interval}: boundary {i} at {t} s labelled {label}"
+                );
+                if i > 0 {
+                    assert_ne!(
+                        labels[i - 1],
+                        *label,
+                        "{interval}: boundaries {} and {i}",
+                        i - 1
+                    );
+                }
+            }
+        }
     }
 
     /// The minimal TOML scenario in [`Scenario`]'s docs loads and validates

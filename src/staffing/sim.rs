@@ -730,7 +730,8 @@ pub struct IntervalStaffing {
     pub end: f64,
     /// `start-end` as a clock ([`clock_label`]): `08:00-08:30` with the
     /// scenario's `day_start`; without one, time since the start as if it
-    /// were midnight (`00:00-00:30`).
+    /// were midnight (`00:00-00:30`); a boundary off the whole second with
+    /// its fraction (`00:00:00.5`).
     #[serde(default)]
     pub label: String,
     /// What the search found.
