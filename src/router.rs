@@ -1341,17 +1341,27 @@ impl<P: RoutingPolicy> Router<P> {
         }
     }
 
+    // The errors are built only when needed (`ok_or_else`, a `match`): an
+    // error built eagerly and dropped unused costs a call to its drop glue
+    // once `RouterError` has a variant that owns memory, and these run on
+    // every event of a contact's life.
     fn agent_ix(&self, id: AgentId) -> Result<u32, RouterError> {
-        self.st.agent_slot(id).ok_or(RouterError::UnknownAgent(id))
+        match self.st.agent_slot(id) {
+            Some(a) => Ok(a),
+            None => Err(RouterError::UnknownAgent(id)),
+        }
     }
 
+    #[inline]
     fn contact_ix(&self, id: ContactId) -> Result<(u32, Held), RouterError> {
-        let ix = self
+        match self
             .st
             .contact_slot(id)
-            .ok_or(RouterError::UnknownContact(id))?;
-        let rec = self.st.contact(ix).ok_or(RouterError::UnknownContact(id))?;
-        Ok((ix, rec.held))
+            .and_then(|ix| Some((ix, self.st.contact(ix)?.held)))
+        {
+            Some(found) => Ok(found),
+            None => Err(RouterError::UnknownContact(id)),
+        }
     }
 
     fn wrong_state(&self, contact: ContactId, held: Held, event: &'static str) -> RouterError {
