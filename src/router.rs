@@ -1341,7 +1341,7 @@ impl<P: RoutingPolicy> Router<P> {
         }
     }
 
-    // The errors are built only when needed (`ok_or_else`, a `match`): an
+    // The errors are built only when needed (a `match`, not `ok_or`): an
     // error built eagerly and dropped unused costs a call to its drop glue
     // once `RouterError` has a variant that owns memory, and these run on
     // every event of a contact's life.
