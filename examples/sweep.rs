@@ -90,6 +90,23 @@ struct Args {
     out: PathBuf,
 }
 
+/// The options' defaults, before the command line: no field or values yet.
+impl Default for Args {
+    fn default() -> Self {
+        Args {
+            file: None,
+            field: String::new(),
+            values: Vec::new(),
+            policy: None,
+            sets: Vec::new(),
+            replications: None,
+            seed: None,
+            confidence: 0.95,
+            out: PathBuf::from("."),
+        }
+    }
+}
+
 /// `text` split at the commas that are outside brackets, braces and quotes,
 /// each part trimmed; an empty part is an error.
 fn split_values(text: &str) -> Result<Vec<String>, String> {
@@ -134,17 +151,7 @@ fn once<T>(slot: &mut Option<T>, flag: &str, value: T) -> Result<(), String> {
 fn parse_args(raw: impl IntoIterator<Item = String>) -> Result<Args, String> {
     let mut file = None;
     let (mut field, mut values) = (None, None);
-    let mut args = Args {
-        file: None,
-        field: String::new(),
-        values: Vec::new(),
-        policy: None,
-        sets: Vec::new(),
-        replications: None,
-        seed: None,
-        confidence: 0.95,
-        out: PathBuf::from("."),
-    };
+    let mut args = Args::default();
     let (mut replications, mut seed, mut confidence, mut out) = (None, None, None, None);
     let mut it = raw.into_iter();
     let mut next = |name: &str| it.next().ok_or(format!("{name} needs a value"));
@@ -843,15 +850,9 @@ mod tests {
         let base = Scenario::from_toml_str(TWO_CHANNELS).unwrap();
         let prepared = |field: &str, values: &[&str]| {
             let args = Args {
-                file: None,
                 field: field.into(),
                 values: values.iter().map(|v| v.to_string()).collect(),
-                policy: None,
-                sets: Vec::new(),
-                replications: None,
-                seed: None,
-                confidence: 0.95,
-                out: PathBuf::from("."),
+                ..Args::default()
             };
             prepare(&args, &base).map(|sims| sims.len())
         };
@@ -1061,15 +1062,10 @@ mod tests {
         policy: Option<&str>,
     ) -> (Scenario, Vec<Run>) {
         let args = Args {
-            file: None,
             field: field.into(),
             values: values.iter().map(|v| v.to_string()).collect(),
             policy: policy.map(str::to_string),
-            sets: Vec::new(),
-            replications: None,
-            seed: None,
-            confidence: 0.95,
-            out: PathBuf::from("."),
+            ..Args::default()
         };
         let runs = prepare(&args, &base)
             .unwrap()
