@@ -482,9 +482,11 @@ const POLICIES: [(&str, Factory); 8] = [
     }),
 ];
 
-/// A built-in with the newcomer queued before `decide`
-/// ([`RoutingPolicy::arrival_reads_agents_only`] false): the built-ins'
-/// shortcut must make exactly the same offers.
+/// A built-in with both of the router's shortcuts off: the newcomer queued
+/// before `decide` ([`RoutingPolicy::arrival_reads_agents_only`] false) and
+/// a freed agent listed among the available agents before `decide`
+/// ([`RoutingPolicy::freed_agent_reads_contacts_only`] false). The built-ins'
+/// shortcuts must make exactly the same offers.
 struct QueuedFirst(Box<dyn RoutingPolicy>);
 
 impl RoutingPolicy for QueuedFirst {
