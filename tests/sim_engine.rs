@@ -1770,6 +1770,24 @@ fn tasks_partition_the_replications_and_merge_to_the_single_run() {
         sim.merge("longest-idle-agent", gathered.clone()),
         Err(ReportError::MixedPolicies { .. })
     ));
+    // The same name run with two sets of parameters (other `--set policy.…`
+    // in one task) is two experiments, even without the policy at hand.
+    let mut mixed = gathered.clone();
+    let odd = mixed.iter_mut().find(|r| r.replication == 4).unwrap();
+    odd.policy_key = Some("0123456789abcdef".into());
+    match sim.merge(spec.name(), mixed) {
+        Err(ReportError::OtherPolicy {
+            replication,
+            found,
+            expected,
+            ..
+        }) => {
+            assert_eq!(replication, 4);
+            assert_eq!(found, "0123456789abcdef");
+            assert_eq!(Some(expected), gathered[0].policy_key);
+        }
+        other => panic!("{other:?}"),
+    }
     let mut beyond = gathered.clone();
     beyond[0].replication = 7;
     assert!(matches!(

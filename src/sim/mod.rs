@@ -776,8 +776,10 @@ impl Simulation {
     /// back in the order a single run gives: sorted by index, each of
     /// `0..replications` exactly once. Missing indexes are named all at
     /// once ([`ReportError::Missing`]), so that their tasks can be rerun; a
-    /// duplicate, an index out of range, or another policy's replication is
-    /// an error too. The result reports and compares as the single run's
+    /// duplicate, an index out of range, another policy's replication, or
+    /// replications of this policy run with different parameters (their
+    /// [`Replication::policy_key`]s differ: [`ReportError::OtherPolicy`],
+    /// against the lowest-indexed one) is an error too. The result reports and compares as the single run's
     /// replications do, to the same bytes.
     pub fn merge(
         &self,
@@ -806,6 +808,22 @@ impl Simulation {
             .find(|w| w[0].replication == w[1].replication)
         {
             return Err(ReportError::Duplicate(w[0].replication));
+        }
+        // `policy` is a name, and a name does not tell parameters apart:
+        // the replications must at least agree among themselves (the first
+        // one with a key sets it; those without one are taken on trust).
+        let mut keyed = replications
+            .iter()
+            .filter_map(|r| r.policy_key.as_ref().map(|k| (r, k)));
+        if let Some((_, expected)) = keyed.next()
+            && let Some((r, found)) = keyed.find(|(_, k)| *k != expected)
+        {
+            return Err(ReportError::OtherPolicy {
+                replication: r.replication,
+                policy: r.policy.clone(),
+                found: found.clone(),
+                expected: expected.clone(),
+            });
         }
         if replications.len() < n as usize {
             let mut have = replications.iter().map(|r| r.replication).peekable();
