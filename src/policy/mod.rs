@@ -1008,7 +1008,17 @@ impl RoutingPolicy for CMu {
 /// builds the sparse graph of waiting contacts × free agent slots, weights from
 /// [`RouterView::score`], and solves it exactly with [`crate::assign`] in the
 /// configured [`Mode`] (by default non-idling: the most offers, then the best
-/// total score).
+/// total score), with two exceptions. Where an agent has three or more
+/// channels capped below its free slots, whose room together exceeds them,
+/// the plan may fall short of the optimum; it is completed greedily, so that
+/// no contact waits beside room for it. A problem too large for the solver
+/// (past [`assign::MAX_DIMENSION`] slots, contacts or edges) is planned
+/// greedily, the best-scoring pair first: no contact waits beside room for
+/// it, and the plan is at least half the optimum (of the total score in
+/// [`Mode::MaxWeight`]; of the number of offers in [`Mode::NonIdling`]).
+/// Every plan keeps within each agent's free room, per channel and in all;
+/// in [`Mode::MaxWeight`] no plan takes a pair that lowers the total, and
+/// "beside room" means room with a pair that would raise it.
 #[derive(Debug)]
 pub struct OptimalAssignment {
     mode: Mode,
@@ -1016,6 +1026,12 @@ pub struct OptimalAssignment {
     rows: Vec<ContactId>,
     cols: Vec<AgentId>,
     edges: Vec<(usize, usize, f64)>,
+    /// Tests only: plan as if the solver had refused the graph, which it
+    /// does only past [`assign::MAX_DIMENSION`], so that the fallback
+    /// ([`plan_greedily`](OptimalAssignment::plan_greedily)) is tested on
+    /// problems small enough to check by brute force.
+    #[cfg(test)]
+    solver_refuses: bool,
 }
 
 impl Default for OptimalAssignment {
@@ -1034,6 +1050,8 @@ impl OptimalAssignment {
             rows: Vec::new(),
             cols: Vec::new(),
             edges: Vec::new(),
+            #[cfg(test)]
+            solver_refuses: false,
         }
     }
 
@@ -1088,9 +1106,14 @@ impl OptimalAssignment {
         // a total of 3: the call slot 0, the email slot 1, chats all three).
         // Ranges of their own are exact (any mix the capacities allow fits);
         // only when the capped channels' room adds up to more than the free
-        // slots do the ranges wrap round and overlap, and no layout fits every
-        // mix: the plan is then completed (`complete_plan`) with the contacts
-        // left over that still fit, so that none waits beside room for it.
+        // slots do the ranges wrap round and overlap. Two capped channels
+        // still fit any mix (they share the overlap from its two ends); with
+        // three some mixes fit no layout (1 call, 1 chat and 1 email within
+        // 2: the call and the email share slot 0). The plan is then completed
+        // (`complete_plan`) with the contacts left over that still fit, so
+        // that none waits beside room for it; valid and maximal, but it may
+        // fall short of the optimum (there, a call and an email worth 10 and
+        // a chat worth 1: 11 planned, not 20).
         //
         // Agents in login order, contacts in order of arrival at the router,
         // and each contact's edges by column: among equally good plans the
@@ -1161,6 +1184,15 @@ impl OptimalAssignment {
         let solved =
             SparseGraph::from_edges(self.rows.len(), self.cols.len(), self.edges.iter().copied())
                 .and_then(|graph| self.solver.solve(&graph, self.mode));
+        #[cfg(test)]
+        let solved = match self.solver_refuses {
+            true => Err(assign::AssignError::TooLarge {
+                rows: self.rows.len(),
+                cols: self.cols.len(),
+                edges: self.edges.len(),
+            }),
+            false => solved,
+        };
         match solved {
             Ok(m) => {
                 for (r, c) in m.pairs() {
@@ -1175,7 +1207,7 @@ impl OptimalAssignment {
             }
             // The weights are finite, so only a problem too large for the
             // solver gets here: rather than no plan, a greedy one.
-            Err(_) => self.plan_greedily(out),
+            Err(_) => self.plan_greedily(view, out),
         }
     }
 
@@ -1185,46 +1217,17 @@ impl OptimalAssignment {
     /// router, with its heaviest such edge (in [`Mode::MaxWeight`], only an
     /// edge that raises the total). For agents whose capped channels have
     /// more room between them than the agent has free slots, where the
-    /// slots of the plan's graph cannot fit every mix.
+    /// slots of the plan's graph cannot fit every mix. Room only shrinks as
+    /// contacts are added, so a contact passed over still has none after:
+    /// no contact waits beside room for it on an edge the mode takes.
     fn complete_plan(&self, view: &RouterView<'_>, m: &assign::Matching, out: &mut Vec<Proposal>) {
-        // Room left per agent: in all, and per channel.
-        type Room = std::collections::HashMap<AgentId, (u16, Vec<(ChannelId, u16)>)>;
-        let mut room: Room = self
-            .cols
-            .iter()
-            .filter_map(|&id| view.agent(id))
-            .map(|a| {
-                let chans = a
-                    .capacities()
-                    .iter()
-                    .map(|c| (c.channel, a.free_capacity(c.channel)))
-                    .collect();
-                (a.id(), (a.free_total(), chans))
-            })
-            .collect();
+        let mut room = Room::of(view, &self.cols);
         let channel = |row: usize| view.waiting_contact(self.rows[row]).map(|c| c.channel());
-        let take = |room: &mut Room, agent: AgentId, ch: ChannelId| {
-            if let Some((total, chans)) = room.get_mut(&agent)
-                && let Some((_, n)) = chans.iter_mut().find(|(c, _)| *c == ch)
-                && *total > 0
-                && *n > 0
-            {
-                *total -= 1;
-                *n -= 1;
-                return true;
-            }
-            false
-        };
         for (r, c) in m.pairs() {
             if let Some(ch) = channel(r) {
-                take(&mut room, self.cols[c], ch);
+                room.take(self.cols[c], ch);
             }
         }
-        let fits = |room: &Room, agent: &AgentId, ch: ChannelId| {
-            room.get(agent).is_some_and(|(total, chans)| {
-                *total > 0 && chans.iter().any(|&(c, n)| c == ch && n > 0)
-            })
-        };
         // Edges are grouped by row (rows in order of arrival at the router).
         let mut e = 0;
         while e < self.edges.len() {
@@ -1236,7 +1239,7 @@ impl OptimalAssignment {
                 let mut best: Option<(AgentId, f64)> = None;
                 for &(_, col, w) in &self.edges[e..end] {
                     let agent = self.cols[col];
-                    if (self.mode == Mode::MaxWeight && w <= 0.0) || !fits(&room, &agent, ch) {
+                    if (self.mode == Mode::MaxWeight && w <= 0.0) || !room.fits(agent, ch) {
                         continue;
                     }
                     if best.is_none_or(|(_, bw)| w > bw) {
@@ -1244,7 +1247,7 @@ impl OptimalAssignment {
                     }
                 }
                 if let Some((agent, _)) = best {
-                    take(&mut room, agent, ch);
+                    room.take(agent, ch);
                     out.push(Proposal {
                         contact: self.rows[row],
                         agent,
@@ -1255,23 +1258,89 @@ impl OptimalAssignment {
         }
     }
 
-    /// A plan from the edges without the solver: the heaviest edge first,
-    /// each contact and each slot used once.
-    fn plan_greedily(&mut self, out: &mut Vec<Proposal>) {
+    /// A plan from the edges without the solver: the heaviest edge first
+    /// (ties by contact's arrival, then slot), each contact once, each
+    /// agent within the room it has on the contact's channel and in all
+    /// (in [`Mode::MaxWeight`], only edges that raise the total).
+    ///
+    /// The agents' room, not the graph's slots: a contact placed on a slot
+    /// that another channel's range shares would shut out a contact that
+    /// reaches only that slot though the agent has room for both. With
+    /// room counted, a contact left waiting found none on any of its edges,
+    /// and room only shrinks, so none waits beside room for it (as after
+    /// [`complete_plan`](Self::complete_plan)); and as each contact once
+    /// and each agent's nested capacities are two matroids, the greedy plan
+    /// is at least half the optimum: of the total weight in
+    /// [`Mode::MaxWeight`], of the number of offers in [`Mode::NonIdling`].
+    fn plan_greedily(&mut self, view: &RouterView<'_>, out: &mut Vec<Proposal>) {
+        let mut room = Room::of(view, &self.cols);
+        let channels: Vec<Option<ChannelId>> = self
+            .rows
+            .iter()
+            .map(|&id| view.waiting_contact(id).map(|c| c.channel()))
+            .collect();
         self.edges
             .sort_by(|x, y| y.2.total_cmp(&x.2).then(x.0.cmp(&y.0)).then(x.1.cmp(&y.1)));
         let mut row_used = vec![false; self.rows.len()];
-        let mut col_used = vec![false; self.cols.len()];
-        for &(r, c, _) in &self.edges {
-            if !row_used[r] && !col_used[c] {
+        for &(r, c, w) in &self.edges {
+            if row_used[r] || (self.mode == Mode::MaxWeight && w <= 0.0) {
+                continue;
+            }
+            if let Some(ch) = channels[r]
+                && room.take(self.cols[c], ch)
+            {
                 row_used[r] = true;
-                col_used[c] = true;
                 out.push(Proposal {
                     contact: self.rows[r],
                     agent: self.cols[c],
                 });
             }
         }
+    }
+}
+
+/// The room a plan has left at each agent: in all, and per channel.
+struct Room(std::collections::HashMap<AgentId, (u16, Vec<(ChannelId, u16)>)>);
+
+impl Room {
+    /// The free room of the agents in `agents` (repeats are harmless).
+    fn of(view: &RouterView<'_>, agents: &[AgentId]) -> Room {
+        Room(
+            agents
+                .iter()
+                .filter_map(|&id| view.agent(id))
+                .map(|a| {
+                    let chans = a
+                        .capacities()
+                        .iter()
+                        .map(|c| (c.channel, a.free_capacity(c.channel)))
+                        .collect();
+                    (a.id(), (a.free_total(), chans))
+                })
+                .collect(),
+        )
+    }
+
+    /// Whether `agent` has room for a contact of channel `ch`.
+    fn fits(&self, agent: AgentId, ch: ChannelId) -> bool {
+        self.0.get(&agent).is_some_and(|(total, chans)| {
+            *total > 0 && chans.iter().any(|&(c, n)| c == ch && n > 0)
+        })
+    }
+
+    /// Counts a contact of channel `ch` at `agent` if it fits; returns
+    /// whether it did.
+    fn take(&mut self, agent: AgentId, ch: ChannelId) -> bool {
+        if let Some((total, chans)) = self.0.get_mut(&agent)
+            && let Some((_, n)) = chans.iter_mut().find(|(c, _)| *c == ch)
+            && *total > 0
+            && *n > 0
+        {
+            *total -= 1;
+            *n -= 1;
+            return true;
+        }
+        false
     }
 }
 
@@ -1351,6 +1420,466 @@ mod tests {
             let have = methods(src, head);
             let missing: Vec<&String> = all.iter().filter(|m| !have.contains(m)).collect();
             assert!(missing.is_empty(), "{head} does not forward {missing:?}");
+        }
+    }
+
+    /// [`OptimalAssignment`]'s re-plans against a brute force over small
+    /// random centres, on the solver's path and on the greedy fallback's.
+    mod plans {
+        use proptest::prelude::*;
+
+        use crate::assign::Mode;
+        use crate::policy::{OptimalAssignment, Proposal, RouterView, RoutingPolicy, Trigger};
+        use crate::{
+            AffinityTable, Agent, AgentId, ChannelId, Contact, ContactId, Event, Offer, Router,
+            ScoreWeights, SegmentId, SkillId,
+        };
+
+        /// Passes on only the re-plans, so that contacts and free agents
+        /// meet first at a [`Trigger::Rebalance`] (the pairwise decisions
+        /// would otherwise match them one by one as they come).
+        struct PlanOnly(OptimalAssignment);
+
+        impl RoutingPolicy for PlanOnly {
+            fn decide(&mut self, view: &RouterView<'_>, trigger: Trigger, out: &mut Vec<Proposal>) {
+                if trigger == Trigger::Rebalance {
+                    self.0.decide(view, trigger, out);
+                }
+            }
+            fn plans_globally(&self) -> bool {
+                true
+            }
+        }
+
+        const CHANNELS: [ChannelId; 3] = [ChannelId::VOICE, ChannelId::CHAT, ChannelId::EMAIL];
+
+        #[derive(Debug, Clone)]
+        struct AgentSpec {
+            /// Level of skills 0 and 1 (0: not held).
+            levels: [u8; 2],
+            /// Capacity on voice, chat and email (0: not served).
+            caps: [u16; 3],
+            total: Option<u16>,
+        }
+
+        impl AgentSpec {
+            fn total(&self) -> u16 {
+                // The builder's default: the largest channel capacity.
+                self.total
+                    .unwrap_or(self.caps.iter().copied().max().unwrap_or(0))
+            }
+        }
+
+        #[derive(Debug, Clone)]
+        struct ContactSpec {
+            channel: usize,
+            skill: usize,
+            level: u8,
+            /// The pair's weight with each agent (the fit; the other terms
+            /// weigh 0).
+            weights: Vec<i32>,
+            /// The re-plan (0 or 1) before which it arrives.
+            round: usize,
+        }
+
+        #[derive(Debug, Clone)]
+        struct Centre {
+            agents: Vec<AgentSpec>,
+            contacts: Vec<ContactSpec>,
+        }
+
+        /// Any agent; or, half the time, one whose channels are all capped
+        /// below its total, which they often exceed together (1 call, 1
+        /// chat and 1 email within 2), where the plan's slot ranges wrap
+        /// round; with three channels some mixes then fit no layout of the
+        /// slots (with two, one always does), and `complete_plan` matters.
+        fn agent_spec() -> impl Strategy<Value = AgentSpec> {
+            let any = (
+                [0u8..=3, 0u8..=3],
+                [0u16..=2, 0u16..=3, 0u16..=2],
+                prop::option::of(1u16..=4),
+            );
+            let wrapping = (
+                [0u8..=3, 0u8..=3],
+                [1u16..=2, 1u16..=2, 1u16..=2],
+                (2u16..=3).prop_map(Some),
+            );
+            prop_oneof![any, wrapping].prop_map(|(levels, mut caps, total)| {
+                if caps == [0, 0, 0] {
+                    caps[1] = 1;
+                }
+                AgentSpec {
+                    levels,
+                    caps,
+                    total,
+                }
+            })
+        }
+
+        fn centre() -> impl Strategy<Value = Centre> {
+            prop::collection::vec(agent_spec(), 1..=3).prop_flat_map(|agents| {
+                let n = agents.len();
+                let contact = (
+                    0usize..3,
+                    0usize..2,
+                    1u8..=3,
+                    prop::collection::vec(-3i32..=9, n),
+                    0usize..2,
+                )
+                    .prop_map(|(channel, skill, level, weights, round)| ContactSpec {
+                        channel,
+                        skill,
+                        level,
+                        weights,
+                        round,
+                    });
+                prop::collection::vec(contact, 1..=7).prop_map(move |contacts| Centre {
+                    agents: agents.clone(),
+                    contacts,
+                })
+            })
+        }
+
+        /// What the test knows of the centre before a re-plan: each agent's
+        /// load per channel and in total, and the contacts waiting.
+        #[derive(Debug, Clone, Default)]
+        struct Shadow {
+            used: Vec<[u16; 3]>,
+            waiting: Vec<usize>,
+        }
+
+        impl Shadow {
+            fn eligible(&self, centre: &Centre, c: usize, a: usize) -> bool {
+                let (cs, ag) = (&centre.contacts[c], &centre.agents[a]);
+                ag.levels[cs.skill] >= cs.level && ag.caps[cs.channel] > 0
+            }
+            fn fits(&self, centre: &Centre, used: &[[u16; 3]], c: usize, a: usize) -> bool {
+                let (ch, ag) = (centre.contacts[c].channel, &centre.agents[a]);
+                self.eligible(centre, c, a)
+                    && used[a][ch] < ag.caps[ch]
+                    && used[a].iter().sum::<u16>() < ag.total()
+            }
+            /// Whether the plan's graph may be short of the centre's
+            /// optimum: some agent has three channels capped below its free
+            /// slots, with more room between them than it has free slots
+            /// (the slot ranges then overlap so that some mix fits no
+            /// layout; with two they overlap too, yet any mix fits).
+            fn inexact(&self, centre: &Centre) -> bool {
+                centre.agents.iter().zip(&self.used).any(|(ag, used)| {
+                    let free = ag.total().saturating_sub(used.iter().sum());
+                    let capped: Vec<u16> = (0..3)
+                        .map(|ch| (ag.caps[ch] - used[ch]).min(free))
+                        .filter(|&f| f > 0 && f < free)
+                        .collect();
+                    capped.len() == 3 && capped.iter().sum::<u16>() > free
+                })
+            }
+        }
+
+        /// The best plans by brute force over every assignment of the
+        /// waiting contacts: the most contacts placed, the largest total
+        /// weight, and the largest weight among the plans placing the most.
+        #[derive(Debug, Clone, Copy)]
+        struct Best {
+            count: usize,
+            weight: i64,
+            lex: (usize, i64),
+        }
+
+        fn brute_force(centre: &Centre, shadow: &Shadow) -> Best {
+            fn go(
+                centre: &Centre,
+                shadow: &Shadow,
+                k: usize,
+                used: &mut Vec<[u16; 3]>,
+                now: (usize, i64),
+                best: &mut Best,
+            ) {
+                if k == shadow.waiting.len() {
+                    best.count = best.count.max(now.0);
+                    best.weight = best.weight.max(now.1);
+                    best.lex = best.lex.max(now);
+                    return;
+                }
+                let c = shadow.waiting[k];
+                go(centre, shadow, k + 1, used, now, best);
+                for a in 0..centre.agents.len() {
+                    if shadow.fits(centre, used, c, a) {
+                        let ch = centre.contacts[c].channel;
+                        used[a][ch] += 1;
+                        let w = i64::from(centre.contacts[c].weights[a]);
+                        go(centre, shadow, k + 1, used, (now.0 + 1, now.1 + w), best);
+                        used[a][ch] -= 1;
+                    }
+                }
+            }
+            let mut best = Best {
+                count: 0,
+                weight: 0,
+                lex: (0, 0),
+            };
+            go(
+                centre,
+                shadow,
+                0,
+                &mut shadow.used.clone(),
+                (0, 0),
+                &mut best,
+            );
+            best
+        }
+
+        /// Checks one re-plan's offers against the shadow and the brute
+        /// force, then counts them in the shadow.
+        fn check_plan(
+            centre: &Centre,
+            shadow: &mut Shadow,
+            mode: Mode,
+            fallback: bool,
+            offers: &[Offer],
+        ) -> Result<(), TestCaseError> {
+            let inexact = shadow.inexact(centre);
+            let best = brute_force(centre, shadow);
+            let mut used = shadow.used.clone();
+            let (mut count, mut weight) = (0usize, 0i64);
+            for o in offers {
+                prop_assert_eq!(o.trigger, Trigger::Rebalance);
+                let (c, a) = (o.contact.0 as usize, o.agent.0 as usize);
+                let at = shadow.waiting.iter().position(|&w| w == c);
+                prop_assert!(at.is_some(), "{:?} offered twice or not waiting", o.contact);
+                shadow.waiting.remove(at.unwrap_or_default());
+                prop_assert!(
+                    shadow.fits(centre, &used, c, a),
+                    "{:?} to {:?}: not eligible, or no room (load {:?})",
+                    o.contact,
+                    o.agent,
+                    used[a]
+                );
+                used[a][centre.contacts[c].channel] += 1;
+                count += 1;
+                weight += i64::from(centre.contacts[c].weights[a]);
+            }
+            shadow.used = used;
+            // Maximal: no contact left waiting beside room for it, on an
+            // edge the mode would take (in MaxWeight, one that raises the
+            // total).
+            for &c in &shadow.waiting {
+                for a in 0..centre.agents.len() {
+                    let counts = mode == Mode::NonIdling || centre.contacts[c].weights[a] > 0;
+                    prop_assert!(
+                        !(counts && shadow.fits(centre, &shadow.used, c, a)),
+                        "contact#{} waits beside room at agent#{}",
+                        c,
+                        a
+                    );
+                }
+            }
+            match (fallback, mode) {
+                // Ranges of their own, or two that overlap, fit any mix: the
+                // solver's optimum is the centre's.
+                (false, Mode::MaxWeight) if !inexact => prop_assert_eq!(weight, best.weight),
+                (false, Mode::NonIdling) if !inexact => prop_assert_eq!((count, weight), best.lex),
+                (false, _) => {}
+                // Greedy on the intersection of two matroids (each contact
+                // once; each agent's laminar capacities): at least half the
+                // optimum, of the weight over the positive edges in
+                // MaxWeight, of the count in NonIdling (every edge counts).
+                (true, Mode::MaxWeight) => prop_assert!(
+                    2 * weight >= best.weight,
+                    "greedy {} < half of {}",
+                    weight,
+                    best.weight
+                ),
+                (true, _) => prop_assert!(
+                    2 * count >= best.count,
+                    "greedy placed {} < half of {}",
+                    count,
+                    best.count
+                ),
+            }
+            Ok(())
+        }
+
+        /// Runs `centre` in two rounds (contacts arrive, the router
+        /// re-plans, every offer is answered at once), checking each
+        /// re-plan; returns every offer, for determinism.
+        fn run(
+            centre: &Centre,
+            mode: Mode,
+            fallback: bool,
+        ) -> Result<Vec<(ContactId, AgentId)>, TestCaseError> {
+            let mut policy = OptimalAssignment::new(mode);
+            policy.solver_refuses = fallback;
+            let mut fit = AffinityTable::new(0.0).expect("finite");
+            for (j, c) in centre.contacts.iter().enumerate() {
+                for (i, &w) in c.weights.iter().enumerate() {
+                    fit.set(SegmentId(j as u32), AgentId(i as u32), f64::from(w))
+                        .expect("finite");
+                }
+            }
+            let weights = ScoreWeights {
+                skill: 0.0,
+                fit: 1.0,
+                preference: 0.0,
+                idle: 0.0,
+                load: 0.0,
+                wait: 0.0,
+                priority: 0.0,
+                ..ScoreWeights::default()
+            };
+            let mut router = Router::builder(PlanOnly(policy))
+                .weights(weights)
+                .fit_model(fit)
+                .auto_accept(true)
+                .build()
+                .expect("valid configuration");
+            let mut out = Vec::new();
+            for (i, spec) in centre.agents.iter().enumerate() {
+                let mut b = Agent::builder(AgentId(i as u32));
+                for (s, &level) in spec.levels.iter().enumerate() {
+                    if level > 0 {
+                        b = b.skill(SkillId(s as u16), level);
+                    }
+                }
+                for (ch, &cap) in spec.caps.iter().enumerate() {
+                    b = b.channel(CHANNELS[ch], cap);
+                }
+                if let Some(t) = spec.total {
+                    b = b.total_capacity(t);
+                }
+                let agent = b.build().expect("valid agent");
+                router
+                    .handle(0.0, Event::AgentLogin { agent }, &mut out)
+                    .expect("login");
+                router
+                    .handle(
+                        0.0,
+                        Event::AgentReady {
+                            agent: AgentId(i as u32),
+                        },
+                        &mut out,
+                    )
+                    .expect("ready");
+            }
+            prop_assert!(out.is_empty());
+            let mut shadow = Shadow {
+                used: vec![[0; 3]; centre.agents.len()],
+                waiting: Vec::new(),
+            };
+            let mut all = Vec::new();
+            for round in 0..2 {
+                let t = 1.0 + round as f64;
+                for (j, spec) in centre.contacts.iter().enumerate() {
+                    if spec.round != round {
+                        continue;
+                    }
+                    let contact = Contact::builder(ContactId(j as u64), CHANNELS[spec.channel], t)
+                        .requires(SkillId(spec.skill as u16), spec.level)
+                        .segment(SegmentId(j as u32))
+                        .build()
+                        .expect("valid contact");
+                    // A channel nobody serves is refused, and the contact
+                    // never enters.
+                    if router
+                        .handle(t, Event::ContactArrived { contact }, &mut out)
+                        .is_ok()
+                    {
+                        shadow.waiting.push(j);
+                    }
+                }
+                prop_assert!(out.is_empty());
+                router
+                    .handle(t, Event::Rebalance, &mut out)
+                    .expect("rebalance");
+                prop_assert_eq!(router.rejected_proposals(), 0);
+                check_plan(centre, &mut shadow, mode, fallback, &out)?;
+                all.extend(out.drain(..).map(|o| (o.contact, o.agent)));
+            }
+            Ok(all)
+        }
+
+        fn check(centre: &Centre, mode: Mode, fallback: bool) -> Result<(), TestCaseError> {
+            let first = run(centre, mode, fallback)?;
+            prop_assert_eq!(first, run(centre, mode, fallback)?, "not deterministic");
+            Ok(())
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig {
+                cases: 1500,
+                failure_persistence: None,
+                ..ProptestConfig::default()
+            })]
+
+            #[test]
+            fn solver_plans_are_valid_maximal_and_exact_where_the_slots_fit(
+                centre in centre(),
+                non_idling in any::<bool>(),
+            ) {
+                let mode = if non_idling { Mode::NonIdling } else { Mode::MaxWeight };
+                check(&centre, mode, false)?;
+            }
+
+            #[test]
+            fn fallback_plans_are_valid_maximal_and_half_optimal(
+                centre in centre(),
+                non_idling in any::<bool>(),
+            ) {
+                let mode = if non_idling { Mode::NonIdling } else { Mode::MaxWeight };
+                check(&centre, mode, true)?;
+            }
+        }
+
+        /// A call and an email within 2 free slots, each channel (and chat)
+        /// capped at 1: in the plan's graph both reach only slot 0, so the
+        /// solver places one; `complete_plan` must add the other.
+        #[test]
+        fn solver_plan_is_completed_where_no_slot_layout_fits() {
+            let mut centre = one_agent([1, 1, 1], &[(0, 3), (2, 2)]);
+            centre.agents[0].total = Some(2);
+            for mode in [Mode::NonIdling, Mode::MaxWeight] {
+                let plan = run(&centre, mode, false).unwrap();
+                assert_eq!(plan.len(), 2, "{mode:?}: {plan:?}");
+            }
+        }
+
+        fn one_agent(caps: [u16; 3], contacts: &[(usize, i32)]) -> Centre {
+            Centre {
+                agents: vec![AgentSpec {
+                    levels: [1, 1],
+                    caps,
+                    total: None,
+                }],
+                contacts: contacts
+                    .iter()
+                    .map(|&(channel, w)| ContactSpec {
+                        channel,
+                        skill: 0,
+                        level: 1,
+                        weights: vec![w],
+                        round: 0,
+                    })
+                    .collect(),
+            }
+        }
+
+        /// Found by the property above: the fallback took an edge of
+        /// weight -1 in MaxWeight, where no plan (0) is the optimum, which
+        /// the solver's path would have left alone.
+        #[test]
+        fn fallback_in_max_weight_takes_no_edge_that_lowers_the_total() {
+            let centre = one_agent([0, 1, 0], &[(1, -1)]);
+            check(&centre, Mode::MaxWeight, true).unwrap();
+        }
+
+        /// Found by the property above: an agent with 1 call and 3 chats
+        /// in 3 slots; the chat took slot 0, the only slot of the call's
+        /// range, and the call waited beside two free slots. The fallback
+        /// counted slots, not the agent's room.
+        #[test]
+        fn fallback_leaves_no_contact_waiting_beside_room_for_it() {
+            let centre = one_agent([1, 3, 0], &[(1, 0), (0, 0)]);
+            check(&centre, Mode::NonIdling, true).unwrap();
         }
     }
 }
