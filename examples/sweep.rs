@@ -1049,6 +1049,54 @@ mod tests {
         assert!(paired_channel(&a, &b, "chat", 0.95).is_none());
     }
 
+    /// A center whose replications are all alike (its arrivals a trace,
+    /// its service constant) has every metric constant across
+    /// replications: each column is that value, each difference the
+    /// replications' own, both with a half-width of exactly 0. Summed
+    /// plainly, they were a bit off (`agents` +0.9999999999999998 for
+    /// 2 → 3 agents) and ±1e-17 to ±1e-14 wide.
+    #[test]
+    fn constant_metrics_have_exact_differences_and_no_width() {
+        let center = Scenario::from_toml_str(
+            r#"
+            horizon = 3600.0
+            replications = 20
+            [[groups]]
+            name = "g"
+            count = 2
+            capacity = { voice = 1 }
+            [[contact_types]]
+            name = "calls"
+            channel = "voice"
+            arrivals = { kind = "trace", times = [3.1, 10.7, 11.3, 12.9, 50.2, 51.7, 52.3, 53.3, 54.1, 300.7, 301.3, 302.9, 1203.3, 1204.7, 1205.1, 1206.9, 2001.3] }
+            service = { kind = "constant", value = 97.3 }
+            "#,
+        )
+        .unwrap();
+        let (_, runs) = sweep_runs(center, "groups[g].count", &["2", "3"], None);
+        let (a, b) = (&runs[0], &runs[1]);
+        let d = paired(a, b, 0.95).unwrap();
+        let one = |r: &Run, k: usize| *r.reps[0].total.values().nth(k).unwrap();
+        let mut moved = 0;
+        for (k, name) in Metrics::<f64>::NAMES.iter().enumerate() {
+            let (x, y) = (one(a, k), one(b, k));
+            if !(x.is_finite() && y.is_finite()) {
+                continue;
+            }
+            for (r, e) in [(a, &a.total), (b, &b.total)] {
+                let e = e.values().nth(k).unwrap();
+                assert_eq!((e.mean, e.half_width), (one(r, k), 0.0), "{name}");
+            }
+            let e = d.values().nth(k).unwrap();
+            if !name.starts_with("wait_p") {
+                assert_eq!(e.mean, y - x, "{name}");
+            }
+            assert_eq!(e.half_width, 0.0, "{name}");
+            moved += usize::from(x != y);
+        }
+        assert!(moved > 3, "the extra agent changes little");
+    }
+
     /// A sweep's wait-percentile differences are the differences of the two
     /// runs' own columns (their reports' pooled percentiles), to the last
     /// bit, for the total and each channel; their intervals and `n` are the
