@@ -49,7 +49,9 @@
 //! when that group is the second) or of what it holds, a `--set` that
 //! replaces what an earlier one set, and `--set seed=…` beside `--seed`
 //! are refused, naming both (the one applied last won in silence). A
-//! `--set` inside what an earlier one set refines it, and is kept.
+//! `--set` or the swept field inside what an earlier `--set` set refines
+//! it (`--set 'offers.rona_pause={ kind = "constant", value = 120.0 }'`,
+//! then `--field offers.rona_pause.value`), and is kept.
 //! A bad option, file or value exits with status 2, naming it.
 
 mod cells;
