@@ -26,7 +26,7 @@
 //! | `check(scenario)` | the scenario's canonical JSON, or `ValueError` naming the bad field |
 //! | `tasks(scenario, tasks)` | each task's replications, as `(start, end)`; at most 1,000,000 tasks |
 //! | `run_task(scenario, task, tasks, policies=None)` | task `task` of `tasks`: one JSON line per replication and policy, the lines `simulate --tasks M --task N` writes |
-//! | `merge(scenario, lines, tasks, policies=None, confidence=0.95)` | `{policy: report JSON}`, the bytes a single run gives; `MissingTasks` (a `ValueError`, tasks in `.args[1]`) if a replication is missing |
+//! | `merge(scenario, lines, tasks, policies=None, confidence=0.95)` | `{policy: report JSON}` for each of `policies`, the bytes a single run gives (lines of other policies left out); `MissingTasks` (a `ValueError`, tasks in `.args[1]`) if a replication of one of them is missing |
 //! | `run(scenario, policies=None, confidence=0.95)` | the single run in this process (replications in parallel): `{policy: report JSON}` |
 //! | `compare(scenario, base, other, lines, tasks, confidence=0.95)` | the paired comparison of two policies' merged replications, as JSON |
 //!
@@ -384,15 +384,16 @@ fn run_task(
     })
 }
 
-/// Each policy's replications from `lines` (any tasks, any order), merged
-/// into the single run's order; the tasks to rerun if some are missing.
+/// Each of `specs`' replications from `lines` (any tasks, any order),
+/// merged into the single run's order; lines of other policies are left
+/// out. The tasks to rerun if some are missing.
 fn merged(
     sim: &Simulation,
     specs: &[PolicySpec],
     lines: &[String],
     tasks: u32,
 ) -> PyResult<Vec<Vec<Replication>>> {
-    let mut reps = Vec::with_capacity(lines.len());
+    let mut reps: Vec<Replication> = Vec::with_capacity(lines.len());
     for (n, line) in lines.iter().enumerate() {
         if !line.trim().is_empty() {
             reps.push(
@@ -401,19 +402,51 @@ fn merged(
             );
         }
     }
+    let mut ran: Vec<String> = Vec::new();
+    for r in &reps {
+        if !ran.contains(&r.policy) {
+            ran.push(r.policy.clone());
+        }
+    }
     sim.merge_tasks(specs, reps, tasks).map_err(|e| match e {
         ReportError::Rerun { ref tasks, .. } => {
-            MissingTasks::new_err((e.to_string(), tasks.clone()))
+            MissingTasks::new_err((e.to_string() + &never_ran(specs, &ran), tasks.clone()))
         }
         e => value_error(e),
     })
 }
 
+/// What to add to `MissingTasks` when a selected policy has no line at all
+/// while the lines hold others' (empty otherwise): most likely `policies`
+/// names one that `run_task` did not run (`None` is the scenario's own),
+/// and rerunning the tasks as before would not bring its lines. It stays
+/// `MissingTasks`, with the tasks: the tasks may have been run policy by
+/// policy, and that policy's lost.
+fn never_ran(specs: &[PolicySpec], ran: &[String]) -> String {
+    let absent: Vec<&str> = specs
+        .iter()
+        .map(PolicySpec::name)
+        .filter(|name| !ran.iter().any(|r| r == name))
+        .collect();
+    if absent.is_empty() || ran.is_empty() {
+        return String::new();
+    }
+    format!(
+        " (no line at all is of {}, and the lines are of {}: is `policies` the list run_task \
+         ran? None is the scenario's own policy)",
+        absent.join(", "),
+        ran.join(", ")
+    )
+}
+
 /// The reports of the merged tasks: `{policy: report JSON}`, the bytes a
-/// single run gives. Raises `MissingTasks` (a `ValueError`) if a
-/// replication is missing, `ValueError` for a bad scenario, policy, line,
-/// `tasks` or `confidence` (strictly between 0 and 1), `TypeError` if
-/// `tasks` is no `int`.
+/// single run gives, one per policy of `policies` (`None`: the scenario's
+/// own); lines of other policies are left out, so that the same lines
+/// serve a merge of any of the policies they hold. Raises `MissingTasks`
+/// (a `ValueError`) if a replication of one of `policies` is missing (it
+/// says which policy has no line at all), `ValueError` for a bad scenario,
+/// policy, line, `tasks` or `confidence` (strictly between 0 and 1),
+/// `TypeError` if `tasks` is no `int`.
 #[pyfunction]
 #[pyo3(signature = (scenario, lines, tasks, policies=None, confidence=0.95))]
 fn merge(
@@ -533,7 +566,8 @@ fn compare(
 /// - `tasks(scenario, tasks)`: each task's replications, `(start, end)`.
 /// - `run_task(scenario, task, tasks, policies=None)`: a task's JSON lines.
 /// - `merge(scenario, lines, tasks, policies=None, confidence=0.95)`: the
-///   tasks' lines merged, `{policy: report JSON}`.
+///   tasks' lines of `policies` merged, `{policy: report JSON}` (lines of
+///   other policies left out).
 /// - `run(scenario, policies=None, confidence=0.95)`: the single run here.
 /// - `compare(scenario, base, other, lines, tasks, confidence=0.95)`: two
 ///   policies' paired differences, as JSON.

@@ -58,10 +58,13 @@ def merge(
     policies: _Policies = None,
     confidence: float = 0.95,
 ) -> Dict[str, str]:
-    """`{policy: report JSON}`, the bytes a single run gives. Raises
-    `MissingTasks` (a `ValueError`) if a replication is missing, `ValueError`
-    for a bad scenario, policy, line, `tasks` or `confidence` (strictly
-    between 0 and 1), `TypeError` if `tasks` is no `int`."""
+    """`{policy: report JSON}`, the bytes a single run gives, one per policy
+    of `policies` (None: the scenario's own); lines of other policies are
+    left out, so that the same lines serve a merge of any of the policies
+    they hold. Raises `MissingTasks` (a `ValueError`) if a replication of one
+    of `policies` is missing (it says which policy has no line at all),
+    `ValueError` for a bad scenario, policy, line, `tasks` or `confidence`
+    (strictly between 0 and 1), `TypeError` if `tasks` is no `int`."""
 
 def run(
     scenario: _Scenario, policies: _Policies = None, confidence: float = 0.95

@@ -43,7 +43,15 @@
 //! (blank in the CSV otherwise). Values are TOML, separated by commas outside
 //! brackets, braces and quotes, each once (two that give the same
 //! scenario, `8` and `8.0`, are refused). `--set FIELD=VALUE` (repeatable),
-//! `--replications N` and `--seed S` change the scenario for every value.
+//! `--replications N` and `--seed S` change the scenario for every value;
+//! each field once, whatever its spelling: a `--set` of the swept field
+//! (`groups[1].count` beside `--field groups[late-generalists].count`,
+//! when that group is the second) or of what it holds, a `--set` that
+//! replaces what an earlier one set, and `--set seed=…` beside `--seed`
+//! are refused, naming both (the one applied last won in silence). A
+//! `--set` or the swept field inside what an earlier `--set` set refines
+//! it (`--set 'offers.rona_pause={ kind = "constant", value = 120.0 }'`,
+//! then `--field offers.rona_pause.value`), and is kept.
 //! A bad option, file or value exits with status 2, naming it.
 
 mod cells;
@@ -228,11 +236,16 @@ fn parse_args(raw: impl IntoIterator<Item = String>) -> Result<Args, String> {
             args.field, args.field
         ));
     }
-    if args.sets.iter().any(|(f, _)| *f == args.field) {
-        return Err(format!(
-            "--set {} and --field {} both set it",
-            args.field, args.field
-        ));
+    // `--seed` and `--replications` are applied after every `--set`.
+    for (flag, given) in [
+        ("seed", args.seed.is_some()),
+        ("replications", args.replications.is_some()),
+    ] {
+        if let Some((f, v)) = args.sets.iter().find(|(f, _)| given && f == flag) {
+            return Err(format!(
+                "--set {f}={v} and --{flag} both set {flag}; give it once"
+            ));
+        }
     }
     Ok(args)
 }
@@ -245,6 +258,9 @@ fn base_scenario(args: &Args) -> Result<Scenario, String> {
         None => Scenario::from_toml_str(DEFAULT_CENTER)
             .map_err(|e| format!("embedded default scenario: {e}"))?,
     };
+    // Before anything is applied, and in the scenario the paths name (a
+    // group's name is its index in one file and another in the next).
+    overrides::check_clashes(&s, &args.sets, Some(&args.field))?;
     overrides::apply(&mut s, &args.sets, args.replications, args.seed)?;
     Ok(s)
 }
@@ -783,6 +799,104 @@ mod tests {
         );
     }
 
+    /// One field set twice, in two spellings, is refused naming both
+    /// arguments, before anything runs: `--set groups[1].count=12` beside
+    /// `--field groups[late-generalists].count` (the second group) ran
+    /// each swept value and dropped the `--set` in silence, and of two
+    /// `--set`s of one field the last won. Overrides of different fields,
+    /// one inside what an earlier one set, or a group renamed and then
+    /// named by its new name, are kept.
+    #[test]
+    fn one_field_in_two_spellings_is_refused() {
+        let base = |sets: &[(&str, &str)], field: &str| {
+            base_scenario(&Args {
+                field: field.into(),
+                values: vec!["8".into(), "10".into()],
+                sets: sets
+                    .iter()
+                    .map(|(f, v)| (f.to_string(), v.to_string()))
+                    .collect(),
+                ..Args::default()
+            })
+        };
+        let late = "groups[late-generalists].count";
+        let center = Scenario::from_toml_str(DEFAULT_CENTER).unwrap();
+        assert_eq!(center.groups[1].name, "late-generalists");
+        for spelling in [
+            "groups[1].count",
+            "groups[01].count",
+            "groups[+1].count",
+            late,
+        ] {
+            let e = base(&[(spelling, "12")], late).unwrap_err();
+            assert_eq!(
+                e,
+                format!(
+                    "--set {spelling}=12 and --field {late} both set groups[1].count: each swept \
+                     value would replace the --set; leave the --set out, or sweep another field"
+                )
+            );
+        }
+        // The swept field holds the one set.
+        let e = base(&[(late, "12")], "groups[1]").unwrap_err();
+        assert!(
+            e.starts_with(&format!(
+                "--set {late}=12 and --field groups[1] both set groups[1].count"
+            )),
+            "{e}"
+        );
+        // Two --sets: the later replaces the earlier, in any spelling.
+        let e = base(&[(late, "12"), ("groups[1].count", "14")], "offers.timeout").unwrap_err();
+        assert!(
+            e.starts_with(&format!(
+                "--set {late}=12 and --set groups[1].count=14 both set groups[1].count"
+            )),
+            "{e}"
+        );
+        let e = base(
+            &[("offers.timeout", "8"), ("offers", "{ timeout = 12.0 }")],
+            late,
+        )
+        .unwrap_err();
+        assert!(e.contains("both set offers.timeout"), "{e}");
+        // Kept: a rename, then the group by its new name; a --set inside an
+        // earlier one's table; a field inside a --set's table.
+        let s = base(
+            &[
+                ("groups[0].name", "\"first\""),
+                ("groups[first].count", "9"),
+            ],
+            late,
+        )
+        .unwrap();
+        assert_eq!((s.groups[0].name.as_str(), s.groups[0].count), ("first", 9));
+        let pause = r#"{ kind = "constant", value = 120.0 }"#;
+        base(
+            &[
+                ("offers.rona_pause", pause),
+                ("offers.rona_pause.value", "60.0"),
+            ],
+            late,
+        )
+        .unwrap();
+        base(&[("offers.rona_pause", pause)], "offers.rona_pause.value").unwrap();
+        base(&[("groups[0].count", "9")], late).unwrap();
+        // --seed and --replications are applied after every --set.
+        let needed = ["--field", "offers.timeout", "--values", "8,12"];
+        for (set, flag) in [("seed=3", "--seed"), ("replications=4", "--replications")] {
+            let mut args = needed.to_vec();
+            args.extend(["--set", set, flag, "5"]);
+            let e = parse(&args).err().expect("refused");
+            assert_eq!(
+                e,
+                format!(
+                    "--set {set} and {flag} both set {}; give it once",
+                    &flag[2..]
+                )
+            );
+        }
+    }
+
     /// The header counts in words that agree with the number ("1
     /// replication", not "1 replications"), and the footnote's level reads
     /// as written (57%, not 56.99999999999999%).
@@ -935,6 +1049,54 @@ mod tests {
         assert_eq!(same.service_level.mean, 0.0);
         // Nothing to pair on a channel one of the runs does not use.
         assert!(paired_channel(&a, &b, "chat", 0.95).is_none());
+    }
+
+    /// A center whose replications are all alike (its arrivals a trace,
+    /// its service constant) has every metric constant across
+    /// replications: each column is that value, each difference the
+    /// replications' own, both with a half-width of exactly 0. Summed
+    /// plainly, they were a bit off (`agents` +0.9999999999999998 for
+    /// 2 → 3 agents) and ±1e-17 to ±1e-14 wide.
+    #[test]
+    fn constant_metrics_have_exact_differences_and_no_width() {
+        let center = Scenario::from_toml_str(
+            r#"
+            horizon = 3600.0
+            replications = 20
+            [[groups]]
+            name = "g"
+            count = 2
+            capacity = { voice = 1 }
+            [[contact_types]]
+            name = "calls"
+            channel = "voice"
+            arrivals = { kind = "trace", times = [3.1, 10.7, 11.3, 12.9, 50.2, 51.7, 52.3, 53.3, 54.1, 300.7, 301.3, 302.9, 1203.3, 1204.7, 1205.1, 1206.9, 2001.3] }
+            service = { kind = "constant", value = 97.3 }
+            "#,
+        )
+        .unwrap();
+        let (_, runs) = sweep_runs(center, "groups[g].count", &["2", "3"], None);
+        let (a, b) = (&runs[0], &runs[1]);
+        let d = paired(a, b, 0.95).unwrap();
+        let one = |r: &Run, k: usize| *r.reps[0].total.values().nth(k).unwrap();
+        let mut moved = 0;
+        for (k, name) in Metrics::<f64>::NAMES.iter().enumerate() {
+            let (x, y) = (one(a, k), one(b, k));
+            if !(x.is_finite() && y.is_finite()) {
+                continue;
+            }
+            for (r, e) in [(a, &a.total), (b, &b.total)] {
+                let e = e.values().nth(k).unwrap();
+                assert_eq!((e.mean, e.half_width), (one(r, k), 0.0), "{name}");
+            }
+            let e = d.values().nth(k).unwrap();
+            if !name.starts_with("wait_p") {
+                assert_eq!(e.mean, y - x, "{name}");
+            }
+            assert_eq!(e.half_width, 0.0, "{name}");
+            moved += usize::from(x != y);
+        }
+        assert!(moved > 3, "the extra agent changes little");
     }
 
     /// A sweep's wait-percentile differences are the differences of the two

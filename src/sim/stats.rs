@@ -698,22 +698,26 @@ pub struct Estimate {
 impl Estimate {
     /// Mean and `confidence` interval (e.g. 0.95) of the finite `samples`.
     pub fn from_samples(samples: &[f64], confidence: f64) -> Estimate {
-        let mut n = 0u32;
-        let mut sum = 0.0;
-        for &x in samples {
-            if x.is_finite() {
-                n += 1;
-                sum += x;
-            }
-        }
-        if n == 0 {
+        let mut finite = samples.iter().copied().filter(|x| x.is_finite());
+        let Some(shift) = finite.next() else {
             return Estimate {
                 mean: f64::NAN,
                 half_width: f64::NAN,
-                n,
+                n: 0,
             };
+        };
+        // Summed as offsets from the first sample: samples that all agree
+        // (a count fixed by the scenario, a paired difference that is the
+        // same in every replication) have exactly that mean and a
+        // half-width of exactly 0, where the plain sum's rounding put the
+        // mean a bit off and the interval 1e-14 wide; any other samples
+        // give the same figures to rounding, with less cancellation.
+        let (mut n, mut offsets) = (1u32, 0.0);
+        for x in finite {
+            n += 1;
+            offsets += x - shift;
         }
-        let mean = sum / n as f64;
+        let mean = shift + offsets / n as f64;
         if n < 2 {
             return Estimate {
                 mean,
@@ -905,6 +909,35 @@ mod tests {
         assert_eq!(js, r#"{"mean":1.0,"half_width":null,"n":1}"#);
         let back: Estimate = serde_json::from_str(&js).unwrap();
         assert!(back.half_width.is_nan());
+    }
+
+    /// Samples that all agree have their value as the mean and a
+    /// half-width of exactly 0 (it was ~4.5e-14, and the mean a bit off,
+    /// wherever the sum rounded); other samples keep the textbook figures.
+    #[test]
+    fn agreeing_samples_have_no_width() {
+        for x in [0.1, 1.0 / 3.0, -2.7, 1e-9, 0.7, 123_456.789, 0.0] {
+            for n in [2, 3, 7, 10, 20, 49] {
+                let mut xs = vec![x; n];
+                xs.push(f64::NAN);
+                let e = Estimate::from_samples(&xs, 0.95);
+                assert_eq!((e.mean, e.half_width, e.n), (x, 0.0, n as u32), "{n} × {x}");
+            }
+        }
+        // Not all alike: the plain two-pass figures, to rounding.
+        let xs: Vec<f64> = (0..37)
+            .map(|i| 1e6 + ((i * 7919) % 101) as f64 / 3.0)
+            .collect();
+        let mean = xs.iter().sum::<f64>() / 37.0;
+        let sd = (xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / 36.0).sqrt();
+        let e = Estimate::from_samples(&xs, 0.9);
+        assert!((e.mean - mean).abs() <= 1e-15 * mean);
+        let hw = t_quantile(0.95, 36) * sd / 37f64.sqrt();
+        assert!(
+            (e.half_width - hw).abs() <= 1e-9 * hw,
+            "{} vs {hw}",
+            e.half_width
+        );
     }
 
     #[test]

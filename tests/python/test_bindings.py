@@ -173,6 +173,40 @@ class Bindings(unittest.TestCase):
         self.assertIn("rerun tasks [1]", str(caught.exception.args[0]))
         self.assertTrue(issubclass(skillroute.MissingTasks, ValueError))
 
+    def test_merge_leaves_out_the_lines_of_other_policies(self):
+        """merge(..., policies=[one]) over every task's lines of several
+        policies merges that one: the others' lines are left out, not
+        missing tasks, and the report is the bytes of a merge of its own
+        lines alone. A selected policy that no line is of (here None, the
+        scenario's own, over the lines of two others) is still
+        MissingTasks with the tasks, but says so: the message said only
+        "rerun tasks [0, 1, 2]", and rerunning them as before would not
+        bring its lines. A lost task gets no such note."""
+        def policy(line):
+            return json.loads(line)["policy"]
+        for one in ("c-mu", ["learned-fit"]):
+            name = one if isinstance(one, str) else one[0]
+            merged = skillroute.merge(CENTER, self.lines, TASKS, one)
+            self.assertEqual(list(merged), [name])
+            own = [line for line in self.lines if policy(line) == name]
+            self.assertEqual(merged, skillroute.merge(CENTER, own, TASKS, one))
+        scenarios_own = json.loads(skillroute.check(CENTER))["policy"]["kind"]
+        self.assertEqual(list(skillroute.merge(CENTER, self.lines, TASKS)), [scenarios_own])
+        two = [line for line in self.lines if policy(line) in ("c-mu", "longest-idle-agent")]
+        ran = list(dict.fromkeys(policy(line) for line in two))
+        for call in (lambda: skillroute.merge(CENTER, two, TASKS),
+                     lambda: skillroute.compare(CENTER, "c-mu", scenarios_own, two, TASKS)):
+            with self.assertRaises(skillroute.MissingTasks) as caught:
+                call()
+            message, tasks = caught.exception.args
+            self.assertEqual(tasks, list(range(TASKS)))
+            self.assertIn(f"no line at all is of {scenarios_own}, and the lines are of "
+                          f"{', '.join(ran)}", message)
+        with self.assertRaises(skillroute.MissingTasks) as caught:
+            skillroute.merge(CENTER, self.parts[0] + self.parts[2], TASKS, "c-mu")
+        self.assertEqual(caught.exception.args[1], [1])
+        self.assertNotIn("no line at all", caught.exception.args[0])
+
     def test_a_long_merge_lets_other_threads_run(self):
         """merge parses and merges without the interpreter's lock: while it
         works, another Python thread is not held up for the whole merge."""
