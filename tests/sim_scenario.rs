@@ -1282,3 +1282,46 @@ fn an_unservable_type_says_what_each_group_lacks() {
         "{e}"
     );
 }
+
+/// TOML refuses a key given twice; JSON's parser kept the last without a
+/// word, so a group's `"billing": 6, ..., "billing": 2`, edited by hand,
+/// loaded at level 2. Now it is an error naming the key, in every table
+/// of names.
+#[test]
+fn a_json_key_given_twice_is_refused() {
+    let json = Scenario::from_toml_str(BASE).unwrap().to_json_string();
+    for (from, to) in [
+        ("\"billing\": 5,", "\"billing\": 5, \"billing\": 2,"),
+        ("\"voice\": 1", "\"voice\": 1, \"voice\": 3"),
+        ("\"billing\": 3", "\"billing\": 3, \"billing\": 9"),
+        (
+            "\"service_levels\": {}",
+            "\"service_levels\": { \"voice\": { \"threshold\": 20.0, \"fraction\": 0.8 }, \
+             \"voice\": { \"threshold\": 60.0, \"fraction\": 0.8 } }",
+        ),
+        (
+            "\"service_levels\": {}",
+            "\"service_levels\": {}, \"fit\": { \"segments\": { \"default\": { \"a\": 0.5, \"a\": 0.9 } } }",
+        ),
+        (
+            "\"service_levels\": {}",
+            "\"service_levels\": {}, \"fit\": { \"segments\": { \"default\": {}, \"default\": { \"a\": 0.9 } } }",
+        ),
+    ] {
+        assert!(json.contains(from), "{from} in {json}");
+        let text = json.replacen(from, to, 1);
+        let e = Scenario::from_json_str(&text).unwrap_err();
+        assert!(
+            matches!(e, ScenarioError::Parse { .. }) && e.to_string().contains("is given twice"),
+            "{to}: {e}"
+        );
+    }
+    // Once each, as before.
+    let text = json.replacen(
+        "\"service_levels\": {}",
+        "\"service_levels\": {}, \"fit\": { \"segments\": { \"default\": { \"a\": 0.9 } } }",
+        1,
+    );
+    let s = Scenario::from_json_str(&text).unwrap();
+    assert_eq!(s.fit.unwrap().segments["default"]["a"], 0.9);
+}

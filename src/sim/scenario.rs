@@ -342,7 +342,7 @@ pub struct Scenario {
     pub router: RouterConfig,
     /// Service-level targets per channel name (default for a channel not
     /// listed: 80% within 20 s).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "unique_keys")]
     pub service_levels: BTreeMap<String, ServiceTarget>,
     /// How agents answer offers (default: at once).
     #[serde(default)]
@@ -378,9 +378,10 @@ pub struct GroupSpec {
     /// How many agents (≥ 1; at most 1,000,000 over all the groups).
     pub count: u32,
     /// Skill name → proficiency level `1..=10`.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "unique_keys")]
     pub skills: BTreeMap<String, u8>,
     /// Channel name → concurrent contacts (e.g. `{ voice = 1 }` or `{ chat = 3 }`).
+    #[serde(deserialize_with = "unique_keys")]
     pub capacity: BTreeMap<String, u16>,
     /// Cap on concurrent contacts over all channels (default: the largest per channel).
     #[serde(default)]
@@ -411,8 +412,58 @@ pub struct FitSpec {
     #[serde(default)]
     pub default: f64,
     /// Segment name → agent group name → fit in `0..=1`.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "unique_rows")]
     pub segments: BTreeMap<String, BTreeMap<String, f64>>,
+}
+
+/// A table of names read with each name once. TOML refuses a key given
+/// twice, but JSON's parser keeps the last silently: `{"billing": 6, ...,
+/// "billing": 2}`, edited by hand, would give the group level 2 without a
+/// word.
+fn unique_keys<'de, D, V>(d: D) -> Result<BTreeMap<String, V>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    V: Deserialize<'de>,
+{
+    struct Keys<V>(std::marker::PhantomData<V>);
+    impl<'de, V: Deserialize<'de>> serde::de::Visitor<'de> for Keys<V> {
+        type Value = BTreeMap<String, V>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a table of names")
+        }
+        fn visit_map<A: serde::de::MapAccess<'de>>(
+            self,
+            mut m: A,
+        ) -> Result<Self::Value, A::Error> {
+            use serde::de::Error;
+            let mut out = BTreeMap::new();
+            while let Some(k) = m.next_key::<String>()? {
+                if out.contains_key(&k) {
+                    return Err(A::Error::custom(format!(
+                        "{k:?} is given twice in one table (JSON would keep the last without a word)"
+                    )));
+                }
+                let v = m.next_value()?;
+                out.insert(k, v);
+            }
+            Ok(out)
+        }
+    }
+    d.deserialize_map(Keys(std::marker::PhantomData))
+}
+
+/// [`unique_keys`] on a table of tables (the fit's segments × groups).
+fn unique_rows<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<BTreeMap<String, BTreeMap<String, f64>>, D::Error> {
+    struct Row(BTreeMap<String, f64>);
+    impl<'de> Deserialize<'de> for Row {
+        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Row, D::Error> {
+            unique_keys(d).map(Row)
+        }
+    }
+    let rows: BTreeMap<String, Row> = unique_keys(d)?;
+    Ok(rows.into_iter().map(|(k, r)| (k, r.0)).collect())
 }
 
 /// Ground-truth outcomes of service (see [Outcomes](Scenario#outcomes)).
@@ -526,7 +577,7 @@ pub struct ContactTypeSpec {
     /// Channel name.
     pub channel: String,
     /// Skill name → minimum level `1..=10`.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "unique_keys")]
     pub requires: BTreeMap<String, u8>,
     /// Priority (higher first under priority policies).
     #[serde(default)]
@@ -535,7 +586,7 @@ pub struct ContactTypeSpec {
     #[serde(default)]
     pub tier: u8,
     /// Segment name → weight (default: one segment, `default`).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "unique_keys")]
     pub segments: BTreeMap<String, f64>,
     /// The arrival process.
     pub arrivals: ArrivalSpec,
