@@ -1325,3 +1325,50 @@ fn a_json_key_given_twice_is_refused() {
     let s = Scenario::from_json_str(&text).unwrap();
     assert_eq!(s.fit.unwrap().segments["default"]["a"], 0.9);
 }
+
+/// A shift change with a gap (the early shift ending at 08:30, the late
+/// one starting at 08:40) ran without a word: the calls of those minutes
+/// waited or abandoned, and only the interval rows showed why. The gap is
+/// now said, with its clock times; shifts that meet, a group on all day
+/// beside them, or a center closing before the horizon, are not.
+#[test]
+fn a_gap_between_shifts_is_said() {
+    let two = |early_end: f64, late_start: f64, extra: &str| {
+        let groups = format!(
+            "capacity = {{ voice = 1, chat = 2 }}\nshifts = [{{ start = 0.0, end = {early_end} }}]\n\
+             [[groups]]\nname = \"late\"\ncount = 2\nskills = {{ billing = 5 }}\n\
+             capacity = {{ voice = 1 }}\nshifts = [{{ start = {late_start}, end = 7200.0 }}]\n{extra}"
+        );
+        with("capacity = { voice = 1, chat = 2 }", &groups)
+            .map(|mut s| {
+                s.day_start = Some("08:00".into());
+                s
+            })
+            .unwrap()
+    };
+    let w = two(1800.0, 2400.0, "").warnings();
+    assert_eq!(
+        w,
+        [
+            "contact_types[0]: no agent able to serve \"bill\" is on shift from 1800 s to 2400 s \
+          (08:30-08:40) while its contacts arrive: they wait, or abandon, until a shift starts"
+        ],
+    );
+    assert_eq!(two(1800.0, 1800.0, "").warnings(), Vec::<String>::new());
+    // Closed from 1800 s: the late shift starts at the horizon, said apart.
+    let w = two(1800.0, 3600.0, "").warnings();
+    assert!(!w.iter().any(|w| w.contains("is on shift from")), "{w:?}");
+    let all_day =
+        "[[groups]]\nname = \"on\"\ncount = 1\nskills = { billing = 5 }\ncapacity = { voice = 1 }";
+    assert_eq!(
+        two(1800.0, 2400.0, all_day).warnings(),
+        Vec::<String>::new()
+    );
+    // No arrivals in the gap: nothing to say.
+    let mut s = two(1800.0, 2400.0, "");
+    s.contact_types[0].arrivals = skillroute::sim::ArrivalSpec::Piecewise {
+        interval: 1200.0,
+        rates: vec![0.01, 0.0, 0.01],
+    };
+    assert_eq!(s.warnings(), Vec::<String>::new());
+}

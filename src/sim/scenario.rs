@@ -1079,7 +1079,9 @@ impl Scenario {
     /// read as hours where seconds are meant: a shift of under a minute in
     /// a run of an hour or more, piecewise rates past the horizon (never
     /// used), a peak rate bringing over 10 times the work its agents could
-    /// hold (a rate per hour written as per second). A valid scenario
+    /// hold (a rate per hour written as per second); and a stretch between
+    /// shifts in which contacts of a type arrive while no agent able to
+    /// serve it is on shift (a gap at a shift change). A valid scenario
     /// runs either way; `simulate` prints these on stderr.
     pub fn warnings(&self) -> Vec<String> {
         let mut out = Vec::new();
@@ -1175,8 +1177,75 @@ impl Scenario {
             }
         }
         out.extend(self.unit_warnings());
+        out.extend(self.gap_warnings());
         out.extend(self.ring_warnings());
         out.extend(self.trace_warnings());
+        out
+    }
+
+    /// Stretches between shifts in which no agent able to serve a contact
+    /// type is on shift while its contacts arrive: a shift change whose
+    /// late shift starts after the early one ends (`end = 16200.0`, `start
+    /// = 18000.0`). Those contacts wait or abandon, and only the report's
+    /// interval rows show why. Before the first shift and after the last
+    /// nothing is said: a center may open late or close early on purpose.
+    fn gap_warnings(&self) -> Vec<String> {
+        let day_start = self
+            .day_start
+            .as_deref()
+            .and_then(|d| parse_day_start(d).ok());
+        let mut out = Vec::new();
+        for (ti, t) in self.contact_types.iter().enumerate() {
+            let mut on: Vec<(f64, f64)> = Vec::new();
+            let mut always = false;
+            for g in &self.groups {
+                let able = g.capacity.get(&t.channel).is_some_and(|&c| c > 0)
+                    && t.requires
+                        .iter()
+                        .all(|(k, l)| g.skills.get(k).is_some_and(|x| x >= l));
+                if able {
+                    always |= g.shifts.is_empty();
+                    on.extend(g.shifts.iter().map(|sh| (sh.start, sh.end)));
+                }
+            }
+            if always || !on.iter().any(|&(start, _)| start < self.horizon) {
+                continue;
+            }
+            on.sort_by(|a, b| a.0.total_cmp(&b.0));
+            // Between shifts only: before the first and after the last, a
+            // center may well open late or close early on purpose.
+            let mut gaps = Vec::new();
+            let mut covered: Option<f64> = None;
+            for (start, end) in on {
+                if let Some(c) = covered
+                    && start > c
+                    && start < self.horizon
+                {
+                    gaps.push((c, start));
+                }
+                covered = Some(covered.map_or(end, |c| c.max(end)));
+            }
+            let arriving = |a: f64, b: f64| match &t.arrivals {
+                ArrivalSpec::Poisson { rate } => *rate > 0.0,
+                ArrivalSpec::Piecewise { interval, rates } => {
+                    rates.iter().enumerate().any(|(i, &r)| {
+                        r > 0.0 && i as f64 * interval < b && (i + 1) as f64 * interval > a
+                    })
+                }
+                // A trace's file is read (and said) apart; its inline times here.
+                ArrivalSpec::Trace { times, .. } => times.iter().any(|&x| x >= a && x < b),
+            };
+            for (a, b) in gaps.into_iter().filter(|&(a, b)| arriving(a, b)) {
+                out.push(format!(
+                    "contact_types[{ti}]: no agent able to serve {:?} is on shift from {a} s to \
+                     {b} s ({}-{}) while its contacts arrive: they wait, or abandon, until a \
+                     shift starts",
+                    t.name,
+                    clock_label(day_start, a),
+                    clock_label(day_start, b),
+                ));
+            }
+        }
         out
     }
 
