@@ -142,7 +142,9 @@ fn default_seed() -> u64 {
 ///
 /// # Format
 ///
-/// Times are in seconds, rates per second. A minimal TOML scenario:
+/// Times are in seconds, rates per second. Shift times too are seconds
+/// from the run's start (time 0), not clock times: `day_start` only names
+/// time 0 on the clock for the reports. A minimal TOML scenario:
 ///
 /// ```toml
 /// seed = 7
