@@ -76,7 +76,7 @@ mod csv_rows;
 mod pipe;
 
 use cells::{count, short_number};
-use skillroute::sim::{Estimate, Scenario, ServiceTarget};
+use skillroute::sim::{ArrivalSpec, Estimate, Scenario, ServiceTarget};
 use skillroute::staffing::{
     ErlangA, ErlangC, MIN_OFFERED_LOAD, SimStaffing, StaffingPoint, Target, single_skill_scenario,
     staff_erlang_a, staff_erlang_c,
@@ -934,7 +934,10 @@ fn center(args: &Args, path: &str, out: &mut impl Write) -> Result<(), Failure> 
     if let Some(n) = args.replications {
         search = search.replications(n);
     }
-    for w in search.warnings(&scenario) {
+    for w in per_hour_warnings(&scenario)
+        .into_iter()
+        .chain(search.warnings(&scenario))
+    {
         eprintln!("staffing: warning: {w}");
     }
     let table = search
@@ -976,6 +979,39 @@ fn center(args: &Args, path: &str, out: &mut impl Write) -> Result<(), Failure> 
         table.simulated_configurations
     )?;
     Ok(())
+}
+
+/// The most work, in erlangs, one contact type's peak brings before the
+/// search says its rates may be per hour: the analytic formulas are checked
+/// to 10,000 agents, and a peak past half of that is rarer than a rate per
+/// hour written where a rate per second belongs (`rate = 120` for 120 calls
+/// an hour: 28,800 erlangs of 4-minute calls).
+const PER_HOUR_ERLANGS: f64 = 5_000.0;
+
+/// Types whose peak rate brings more than [`PER_HOUR_ERLANGS`]: a search
+/// for such a load runs for minutes before its first line, with nothing
+/// said, so it is said first. The file's own group counts are not the
+/// search's, so the scenario's warning against them does not apply here.
+fn per_hour_warnings(s: &Scenario) -> Vec<String> {
+    let mut out = Vec::new();
+    for (ti, t) in s.contact_types.iter().enumerate() {
+        let peak = match &t.arrivals {
+            ArrivalSpec::Poisson { rate } => *rate,
+            ArrivalSpec::Piecewise { rates, .. } => rates.iter().copied().fold(0.0, f64::max),
+            _ => continue,
+        };
+        let load = peak * t.service.mean();
+        if load > PER_HOUR_ERLANGS {
+            out.push(format!(
+                "contact_types[{ti}].arrivals: {:?} peaks at {peak} arrivals a second, {load:.0} \
+                 erlangs of work ({} s each): rates are per second (120 an hour is 0.0333); \
+                 a search of this size takes long",
+                t.name,
+                t.service.mean()
+            ));
+        }
+    }
+    out
 }
 
 fn run(args: &Args) -> Result<(), Failure> {
@@ -1036,6 +1072,30 @@ fn main() -> ExitCode {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A rate per hour written as per second searched for minutes before
+    /// anything was printed; it is now said before the search. The example
+    /// center's rates are not.
+    #[test]
+    fn rates_per_hour_are_said_before_the_search() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/examples/data/staffing-center.toml"
+        );
+        let mut s = Scenario::load(path).unwrap();
+        assert_eq!(per_hour_warnings(&s), Vec::<String>::new());
+        s.set(
+            "contact_types[0].arrivals",
+            "{ kind = \"poisson\", rate = 120 }",
+        )
+        .unwrap();
+        let w = per_hour_warnings(&s);
+        assert_eq!(w.len(), 1, "{w:?}");
+        assert!(
+            w[0].starts_with("contact_types[0].arrivals:") && w[0].contains("rates are per second"),
+            "{w:?}"
+        );
+    }
 
     const CLOSURE: &str = concat!(
         env!("CARGO_MANIFEST_DIR"),

@@ -1067,3 +1067,308 @@ fn trace_arrivals_past_the_horizon_are_said() {
     let r = Simulation::new(s).unwrap().run().unwrap();
     assert_eq!(r.total.offered.mean, 2.0);
 }
+
+/// A policy parameter misspelt, or given to a policy that has none, was
+/// ignored: `step` for `steps` ran the default steps, `nonidling` the
+/// non-idling mode, without a word. Each is now an error naming it.
+#[test]
+fn a_policy_parameter_it_does_not_have_is_refused() {
+    for (policy, wrong) in [
+        (
+            "kind = \"skill-expansion\"\nstep = [{ after = 5, relax = 1 }]",
+            "step",
+        ),
+        (
+            "kind = \"optimal-assignment\"\nnonidling = false",
+            "nonidling",
+        ),
+        (
+            "kind = \"longest-idle-agent\"\naging_per_second = 0.5",
+            "aging_per_second",
+        ),
+        ("kind = \"c-mu\"\ncost_per_prio = 2.0", "cost_per_prio"),
+    ] {
+        let text = format!("{BASE}\n[policy]\n{policy}\n");
+        let e = Scenario::from_toml_str(&text).unwrap_err();
+        assert!(
+            matches!(e, ScenarioError::Parse { .. }) && e.to_string().contains(wrong),
+            "{policy}: {e}"
+        );
+        let json = serde_json::to_string(&toml::from_str::<toml::Value>(&text).unwrap()).unwrap();
+        let e = Scenario::from_json_str(&json).unwrap_err();
+        assert!(e.to_string().contains(wrong), "{policy} (JSON): {e}");
+    }
+    // The parameters it has still load.
+    for policy in [
+        "kind = \"skill-expansion\"\nsteps = [{ after = 5, relax = 1 }]",
+        "kind = \"optimal-assignment\"\nnon_idling = false",
+        "kind = \"longest-idle-agent\"",
+        "kind = \"priority-aging\"\naging_per_second = 0.1",
+    ] {
+        Scenario::from_toml_str(&format!("{BASE}\n[policy]\n{policy}\n"))
+            .unwrap_or_else(|e| panic!("{policy}: {e}"));
+    }
+}
+
+/// Shift times are seconds from the run's start. A clock time written
+/// there (`"08:00"`, TOML's `08:00:00`) failed with serde's "expected
+/// f64" or "invalid type: map", which did not say what the field wants;
+/// now the error says it is seconds, not a clock time, and how far 08:00
+/// is from midnight.
+#[test]
+fn a_clock_time_as_a_shift_says_shifts_are_seconds() {
+    let cap = "capacity = { voice = 1, chat = 2 }";
+    for shifts in [
+        "shifts = [{ start = \"08:00\", end = 16200.0 }]",
+        "shifts = [{ start = 0.0, end = \"12:30\" }]",
+        "shifts = [{ start = 08:00:00, end = 16200.0 }]",
+        "shifts = [{ start = 0.0, end = 12:30 }]",
+    ] {
+        let e = with(cap, &format!("{cap}\n{shifts}")).unwrap_err();
+        let text = e.to_string();
+        assert!(
+            matches!(e, ScenarioError::Parse { .. })
+                && text.contains("seconds from the run's start")
+                && text.contains("not clock times"),
+            "{shifts}: {e}"
+        );
+    }
+    let e = with(
+        cap,
+        &format!("{cap}\nshifts = [{{ start = \"08:00\", end = 1.0 }}]"),
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("28800 s after midnight"), "{e}");
+    // JSON: the same words; numbers and a null end (never) still load.
+    let json = |shift: &str| {
+        let mut v: serde_json::Value =
+            serde_json::from_str(&Scenario::from_toml_str(BASE).unwrap().to_json_string()).unwrap();
+        v["groups"][0]["shifts"] = serde_json::from_str(&format!("[{shift}]")).unwrap();
+        Scenario::from_json_str(&v.to_string())
+    };
+    let e = json(r#"{ "start": "9:00", "end": null }"#).unwrap_err();
+    assert!(e.to_string().contains("not clock times"), "{e}");
+    let s = json(r#"{ "start": 600, "end": null }"#).unwrap();
+    assert_eq!(s.groups[0].shifts[0].start, 600.0);
+    assert_eq!(s.groups[0].shifts[0].end, f64::INFINITY);
+    let s = with(
+        cap,
+        &format!("{cap}\nshifts = [{{ start = 0, end = 1800.5 }}]"),
+    )
+    .unwrap();
+    assert_eq!(s.groups[0].shifts[0].end, 1800.5);
+}
+
+/// Hours written where seconds are meant, and rates per hour written as
+/// per second, loaded and ran without a word: a shift of 8 to 16 seconds,
+/// a day's profile of rates in a shorter run, 72 arrivals a second for 72
+/// an hour. Each is now a warning naming the field.
+#[test]
+fn hours_for_seconds_are_said() {
+    let cap = "capacity = { voice = 1, chat = 2 }";
+    let s = with(cap, &format!("{cap}\nshifts = [{{ start = 8, end = 16 }}]")).unwrap();
+    let w = s.warnings();
+    assert!(
+        w.iter()
+            .any(|w| w.starts_with("groups[0].shifts[0]: lasts 8 s") && w.contains("not hours")),
+        "{w:?}"
+    );
+    // A long shift, or a short run, is not said.
+    let s = with(
+        cap,
+        &format!("{cap}\nshifts = [{{ start = 0, end = 1800 }}]"),
+    )
+    .unwrap();
+    assert_eq!(s.warnings(), Vec::<String>::new());
+
+    let piecewise = "{ kind = \"piecewise\", interval = 1800.0, rates = [0.01, 0.02, 0.03] }";
+    let s = with("{ kind = \"poisson\", rate = 0.01 }", piecewise).unwrap();
+    let w = s.warnings();
+    assert!(
+        w.iter()
+            .any(|w| w.starts_with("contact_types[0].arrivals.rates:")
+                && w.contains("the last 1 are never used")),
+        "{w:?}"
+    );
+    // Rates that end with the horizon are not said.
+    let exact = "{ kind = \"piecewise\", interval = 1800.0, rates = [0.01, 0.02] }";
+    let s = with("{ kind = \"poisson\", rate = 0.01 }", exact).unwrap();
+    assert_eq!(s.warnings(), Vec::<String>::new());
+
+    // 3 agents of one voice slot: 72 a second of 100 s work is 7200
+    // erlangs; 0.2 a second is 20, heavy but not a unit's mistake.
+    let s = with("rate = 0.01", "rate = 72").unwrap();
+    let w = s.warnings();
+    assert!(
+        w.iter().any(|w| w.starts_with("contact_types[0].arrivals:")
+            && w.contains("7200 erlangs")
+            && w.contains("per second")),
+        "{w:?}"
+    );
+    let s = with("rate = 0.01", "rate = 0.2").unwrap();
+    assert_eq!(s.warnings(), Vec::<String>::new());
+}
+
+/// A trace file missing from the scenario file's directory said only
+/// "cannot read", though a planner running from the project's root may
+/// have written the path from there. The error now says where relative
+/// paths are read from, and that the file is there from the working
+/// directory.
+#[test]
+fn a_trace_path_from_the_working_directory_is_explained() {
+    let tmp = std::env::temp_dir().join(format!("skillroute-cwd-{}", std::process::id()));
+    std::fs::create_dir_all(&tmp).unwrap();
+    // Integration tests run from the crate's root, where this path is.
+    let rel = "tests/data/sim/spanish-arrivals.csv";
+    assert!(std::path::Path::new(rel).exists());
+    let text = BASE.replacen(
+        "{ kind = \"poisson\", rate = 0.01 }",
+        &format!("{{ kind = \"trace\", file = {rel:?} }}"),
+        1,
+    );
+    let path = tmp.join("center.toml");
+    std::fs::write(&path, &text).unwrap();
+    let e = Scenario::load(&path).unwrap_err();
+    let msg = e.to_string();
+    assert_eq!(field_of(&e), "contact_types[0].arrivals.file", "{e}");
+    assert!(
+        msg.contains("read from the scenario file's directory")
+            && msg.contains(&tmp.display().to_string())
+            && msg.contains("is there from the working directory"),
+        "{e}"
+    );
+    // A file that is nowhere gets the first hint only.
+    std::fs::write(&path, text.replace(rel, "nowhere.csv")).unwrap();
+    let msg = Scenario::load(&path).unwrap_err().to_string();
+    assert!(
+        msg.contains("nowhere.csv: no such file")
+            && msg.contains("scenario file's directory")
+            && !msg.contains("working directory"),
+        "{msg}"
+    );
+    std::fs::remove_dir_all(&tmp).ok();
+}
+
+/// "No agent group can serve" left the planner to compare every group's
+/// skills with the type's by hand: it now says what each group lacks.
+#[test]
+fn an_unservable_type_says_what_each_group_lacks() {
+    let e = with("requires = { billing = 3 }", "requires = { billing = 8 }").unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("group \"a\" has billing at 5, needs 8"),
+        "{e}"
+    );
+    let e = with("channel = \"voice\"", "channel = \"email\"").unwrap_err();
+    assert!(e.to_string().contains("group \"a\" takes no email"), "{e}");
+    let e = with(
+        "skills = [\"billing\", \"tech\"]",
+        "skills = [\"billing\", \"tech\", \"sales\"]",
+    )
+    .and_then(|_| {
+        Scenario::from_toml_str(
+            &BASE
+                .replacen(
+                    "skills = [\"billing\", \"tech\"]",
+                    "skills = [\"billing\", \"tech\", \"sales\"]",
+                    1,
+                )
+                .replacen("requires = { billing = 3 }", "requires = { sales = 1 }", 1),
+        )
+    })
+    .unwrap_err();
+    assert!(
+        e.to_string().contains("group \"a\" lacks sales (needs 1)"),
+        "{e}"
+    );
+}
+
+/// TOML refuses a key given twice; JSON's parser kept the last without a
+/// word, so a group's `"billing": 6, ..., "billing": 2`, edited by hand,
+/// loaded at level 2. Now it is an error naming the key, in every table
+/// of names.
+#[test]
+fn a_json_key_given_twice_is_refused() {
+    let json = Scenario::from_toml_str(BASE).unwrap().to_json_string();
+    for (from, to) in [
+        ("\"billing\": 5,", "\"billing\": 5, \"billing\": 2,"),
+        ("\"voice\": 1", "\"voice\": 1, \"voice\": 3"),
+        ("\"billing\": 3", "\"billing\": 3, \"billing\": 9"),
+        (
+            "\"service_levels\": {}",
+            "\"service_levels\": { \"voice\": { \"threshold\": 20.0, \"fraction\": 0.8 }, \
+             \"voice\": { \"threshold\": 60.0, \"fraction\": 0.8 } }",
+        ),
+        (
+            "\"service_levels\": {}",
+            "\"service_levels\": {}, \"fit\": { \"segments\": { \"default\": { \"a\": 0.5, \"a\": 0.9 } } }",
+        ),
+        (
+            "\"service_levels\": {}",
+            "\"service_levels\": {}, \"fit\": { \"segments\": { \"default\": {}, \"default\": { \"a\": 0.9 } } }",
+        ),
+    ] {
+        assert!(json.contains(from), "{from} in {json}");
+        let text = json.replacen(from, to, 1);
+        let e = Scenario::from_json_str(&text).unwrap_err();
+        assert!(
+            matches!(e, ScenarioError::Parse { .. }) && e.to_string().contains("is given twice"),
+            "{to}: {e}"
+        );
+    }
+    // Once each, as before.
+    let text = json.replacen(
+        "\"service_levels\": {}",
+        "\"service_levels\": {}, \"fit\": { \"segments\": { \"default\": { \"a\": 0.9 } } }",
+        1,
+    );
+    let s = Scenario::from_json_str(&text).unwrap();
+    assert_eq!(s.fit.unwrap().segments["default"]["a"], 0.9);
+}
+
+/// A shift change with a gap (the early shift ending at 08:30, the late
+/// one starting at 08:40) ran without a word: the calls of those minutes
+/// waited or abandoned, and only the interval rows showed why. The gap is
+/// now said, with its clock times; shifts that meet, a group on all day
+/// beside them, or a center closing before the horizon, are not.
+#[test]
+fn a_gap_between_shifts_is_said() {
+    let two = |early_end: f64, late_start: f64, extra: &str| {
+        let groups = format!(
+            "capacity = {{ voice = 1, chat = 2 }}\nshifts = [{{ start = 0.0, end = {early_end} }}]\n\
+             [[groups]]\nname = \"late\"\ncount = 2\nskills = {{ billing = 5 }}\n\
+             capacity = {{ voice = 1 }}\nshifts = [{{ start = {late_start}, end = 7200.0 }}]\n{extra}"
+        );
+        with("capacity = { voice = 1, chat = 2 }", &groups)
+            .map(|mut s| {
+                s.day_start = Some("08:00".into());
+                s
+            })
+            .unwrap()
+    };
+    let w = two(1800.0, 2400.0, "").warnings();
+    assert_eq!(
+        w,
+        [
+            "contact_types[0]: no agent able to serve \"bill\" is on shift from 1800 s to 2400 s \
+          (08:30-08:40) while its contacts arrive: they wait, or abandon, until a shift starts"
+        ],
+    );
+    assert_eq!(two(1800.0, 1800.0, "").warnings(), Vec::<String>::new());
+    // Closed from 1800 s: the late shift starts at the horizon, said apart.
+    let w = two(1800.0, 3600.0, "").warnings();
+    assert!(!w.iter().any(|w| w.contains("is on shift from")), "{w:?}");
+    let all_day =
+        "[[groups]]\nname = \"on\"\ncount = 1\nskills = { billing = 5 }\ncapacity = { voice = 1 }";
+    assert_eq!(
+        two(1800.0, 2400.0, all_day).warnings(),
+        Vec::<String>::new()
+    );
+    // No arrivals in the gap: nothing to say.
+    let mut s = two(1800.0, 2400.0, "");
+    s.contact_types[0].arrivals = skillroute::sim::ArrivalSpec::Piecewise {
+        interval: 1200.0,
+        rates: vec![0.01, 0.0, 0.01],
+    };
+    assert_eq!(s.warnings(), Vec::<String>::new());
+}

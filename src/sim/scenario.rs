@@ -95,13 +95,16 @@ pub enum ScenarioError {
     },
     /// A contact type that no agent group can serve (channel or skills).
     #[error(
-        "{field}: no agent group can serve contact type {contact_type:?} (channel and every required skill at its level)"
+        "{field}: no agent group can serve contact type {contact_type:?} (channel and every required skill at its level): {why}"
     )]
     Unservable {
         /// The field (the contact type).
         field: String,
         /// The contact type's name.
         contact_type: String,
+        /// What each group lacks (the first 20 groups), e.g. `group "early"
+        /// has sales at 4, needs 5`.
+        why: String,
     },
 }
 
@@ -139,7 +142,9 @@ fn default_seed() -> u64 {
 ///
 /// # Format
 ///
-/// Times are in seconds, rates per second. A minimal TOML scenario:
+/// Times are in seconds, rates per second. Shift times too are seconds
+/// from the run's start (time 0), not clock times: `day_start` only names
+/// time 0 on the clock for the reports. A minimal TOML scenario:
 ///
 /// ```toml
 /// seed = 7
@@ -339,7 +344,7 @@ pub struct Scenario {
     pub router: RouterConfig,
     /// Service-level targets per channel name (default for a channel not
     /// listed: 80% within 20 s).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "unique_keys")]
     pub service_levels: BTreeMap<String, ServiceTarget>,
     /// How agents answer offers (default: at once).
     #[serde(default)]
@@ -375,9 +380,10 @@ pub struct GroupSpec {
     /// How many agents (≥ 1; at most 1,000,000 over all the groups).
     pub count: u32,
     /// Skill name → proficiency level `1..=10`.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "unique_keys")]
     pub skills: BTreeMap<String, u8>,
     /// Channel name → concurrent contacts (e.g. `{ voice = 1 }` or `{ chat = 3 }`).
+    #[serde(deserialize_with = "unique_keys")]
     pub capacity: BTreeMap<String, u16>,
     /// Cap on concurrent contacts over all channels (default: the largest per channel).
     #[serde(default)]
@@ -408,8 +414,58 @@ pub struct FitSpec {
     #[serde(default)]
     pub default: f64,
     /// Segment name → agent group name → fit in `0..=1`.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "unique_rows")]
     pub segments: BTreeMap<String, BTreeMap<String, f64>>,
+}
+
+/// A table of names read with each name once. TOML refuses a key given
+/// twice, but JSON's parser keeps the last silently: `{"billing": 6, ...,
+/// "billing": 2}`, edited by hand, would give the group level 2 without a
+/// word.
+fn unique_keys<'de, D, V>(d: D) -> Result<BTreeMap<String, V>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    V: Deserialize<'de>,
+{
+    struct Keys<V>(std::marker::PhantomData<V>);
+    impl<'de, V: Deserialize<'de>> serde::de::Visitor<'de> for Keys<V> {
+        type Value = BTreeMap<String, V>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a table of names")
+        }
+        fn visit_map<A: serde::de::MapAccess<'de>>(
+            self,
+            mut m: A,
+        ) -> Result<Self::Value, A::Error> {
+            use serde::de::Error;
+            let mut out = BTreeMap::new();
+            while let Some(k) = m.next_key::<String>()? {
+                if out.contains_key(&k) {
+                    return Err(A::Error::custom(format!(
+                        "{k:?} is given twice in one table (JSON would keep the last without a word)"
+                    )));
+                }
+                let v = m.next_value()?;
+                out.insert(k, v);
+            }
+            Ok(out)
+        }
+    }
+    d.deserialize_map(Keys(std::marker::PhantomData))
+}
+
+/// [`unique_keys`] on a table of tables (the fit's segments × groups).
+fn unique_rows<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<BTreeMap<String, BTreeMap<String, f64>>, D::Error> {
+    struct Row(BTreeMap<String, f64>);
+    impl<'de> Deserialize<'de> for Row {
+        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Row, D::Error> {
+            unique_keys(d).map(Row)
+        }
+    }
+    let rows: BTreeMap<String, Row> = unique_keys(d)?;
+    Ok(rows.into_iter().map(|(k, r)| (k, r.0)).collect())
 }
 
 /// Ground-truth outcomes of service (see [Outcomes](Scenario#outcomes)).
@@ -422,16 +478,96 @@ pub struct OutcomeSpec {
     pub resolution: FitSpec,
 }
 
-/// A working interval `[start, end)` in seconds.
+/// A working interval `[start, end)` in seconds from the run's start
+/// (time 0, the clock's `day_start`), not clock times: with `day_start =
+/// "08:00"`, a shift from 09:00 to 17:00 is `{ start = 3600.0, end =
+/// 32400.0 }`. A clock time written here (`"09:00"`, or TOML's `09:00:00`)
+/// is an error that says so.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Shift {
     /// Agents log in and become ready.
+    #[serde(deserialize_with = "shift_start")]
     pub start: f64,
     /// Agents stop taking work, finish what they hold, and log out
     /// (`inf`: never; in JSON, which has no infinity, `null`).
-    #[serde(deserialize_with = "crate::model::null_is_infinite")]
+    #[serde(deserialize_with = "shift_end")]
     pub end: f64,
+}
+
+fn shift_start<'de, D: serde::Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+    d.deserialize_any(ShiftTime { end: false })
+}
+
+fn shift_end<'de, D: serde::Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+    d.deserialize_any(ShiftTime { end: true })
+}
+
+/// Reads a shift's time in seconds. A planner's first try is a clock time
+/// (`"08:00"`, or TOML's unquoted `08:00:00`, which the parser hands over
+/// as a map): serde's own words for it, "expected f64" or "invalid type:
+/// map", do not say that the field wants seconds from the run's start.
+struct ShiftTime {
+    /// `end`, which may be `null` (JSON's infinity: the shift never ends).
+    end: bool,
+}
+
+impl ShiftTime {
+    fn clock<E: serde::de::Error>(&self, text: &str) -> E {
+        let at = parse_day_start(text)
+            .map(|s| format!(" ({text} is {s} s after midnight; less the day_start's, e.g. 28800 for \"08:00\")"))
+            .unwrap_or_default();
+        E::custom(format!(
+            "shift {} {text:?}: shift times are seconds from the run's start (time 0), a number \
+             such as 3600.0, not clock times{at}",
+            if self.end { "end" } else { "start" },
+        ))
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for ShiftTime {
+    type Value = f64;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("seconds from the run's start (a number)")?;
+        if self.end {
+            f.write_str(", or null (never ends)")?;
+        }
+        Ok(())
+    }
+    fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<f64, E> {
+        Ok(v)
+    }
+    fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<f64, E> {
+        Ok(v as f64)
+    }
+    fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<f64, E> {
+        Ok(v as f64)
+    }
+    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<f64, E> {
+        Err(self.clock(v))
+    }
+    fn visit_unit<E: serde::de::Error>(self) -> Result<f64, E> {
+        if self.end {
+            Ok(f64::INFINITY)
+        } else {
+            Err(E::invalid_type(serde::de::Unexpected::Unit, &self))
+        }
+    }
+    fn visit_none<E: serde::de::Error>(self) -> Result<f64, E> {
+        self.visit_unit()
+    }
+    fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> Result<f64, D::Error> {
+        d.deserialize_any(self)
+    }
+    // A TOML date or time arrives as a one-entry map holding its text.
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<f64, A::Error> {
+        use serde::de::Error;
+        match map.next_entry::<String, String>() {
+            Ok(Some((_, text))) => Err(self.clock(&text)),
+            _ => Err(A::Error::invalid_type(serde::de::Unexpected::Map, &self)),
+        }
+    }
 }
 
 /// A kind of contact: channel, needs, customers and arrival process.
@@ -443,7 +579,7 @@ pub struct ContactTypeSpec {
     /// Channel name.
     pub channel: String,
     /// Skill name → minimum level `1..=10`.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "unique_keys")]
     pub requires: BTreeMap<String, u8>,
     /// Priority (higher first under priority policies).
     #[serde(default)]
@@ -452,7 +588,7 @@ pub struct ContactTypeSpec {
     #[serde(default)]
     pub tier: u8,
     /// Segment name → weight (default: one segment, `default`).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "unique_keys")]
     pub segments: BTreeMap<String, f64>,
     /// The arrival process.
     pub arrivals: ArrivalSpec,
@@ -550,8 +686,16 @@ pub struct OfferSpec {
 }
 
 /// A built-in routing policy and its parameters (serde, tagged by `kind`).
+/// A parameter the policy does not have is an error naming it, not
+/// ignored: `step = [...]` for `steps` would otherwise run the default
+/// steps without a word.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "kebab-case")]
+#[serde(
+    tag = "kind",
+    rename_all = "kebab-case",
+    from = "PolicyText",
+    deny_unknown_fields
+)]
 #[non_exhaustive]
 pub enum PolicySpec {
     /// [`LongestIdleAgent`].
@@ -584,6 +728,43 @@ pub enum PolicySpec {
 
 fn yes() -> bool {
     true
+}
+
+/// [`PolicySpec`] as a file has it. Serde lets a unit variant of an
+/// internally tagged enum take any fields and drop them, whatever
+/// `deny_unknown_fields` says: `longest-idle-agent` is read here as a
+/// struct variant with no fields, so that a parameter given to it (meant
+/// for another policy) is refused too.
+#[derive(Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case", deny_unknown_fields)]
+enum PolicyText {
+    LongestIdleAgent {},
+    PriorityAging(PriorityAging),
+    SkillExpansion {
+        #[serde(default = "default_steps")]
+        steps: Vec<RelaxStep>,
+    },
+    CMu(CMu),
+    OptimalAssignment {
+        #[serde(default = "yes")]
+        non_idling: bool,
+    },
+    LearnedFit(LearnedFitConfig),
+}
+
+impl From<PolicyText> for PolicySpec {
+    fn from(p: PolicyText) -> Self {
+        match p {
+            PolicyText::LongestIdleAgent {} => PolicySpec::LongestIdleAgent,
+            PolicyText::PriorityAging(p) => PolicySpec::PriorityAging(p),
+            PolicyText::SkillExpansion { steps } => PolicySpec::SkillExpansion { steps },
+            PolicyText::CMu(p) => PolicySpec::CMu(p),
+            PolicyText::OptimalAssignment { non_idling } => {
+                PolicySpec::OptimalAssignment { non_idling }
+            }
+            PolicyText::LearnedFit(c) => PolicySpec::LearnedFit(c),
+        }
+    }
 }
 
 fn default_steps() -> Vec<RelaxStep> {
@@ -896,7 +1077,13 @@ impl Scenario {
     /// answered within the threshold even with an agent free for every
     /// contact (estimated from 20,000 draws with a fixed seed), rows of a
     /// trace file naming types the scenario does not have, and trace
-    /// arrivals at or after the horizon (not simulated). A valid scenario
+    /// arrivals at or after the horizon (not simulated); and figures that
+    /// read as hours where seconds are meant: a shift of under a minute in
+    /// a run of an hour or more, piecewise rates past the horizon (never
+    /// used), a peak rate bringing over 10 times the work its agents could
+    /// hold (a rate per hour written as per second); and a stretch between
+    /// shifts in which contacts of a type arrive while no agent able to
+    /// serve it is on shift (a gap at a shift change). A valid scenario
     /// runs either way; `simulate` prints these on stderr.
     pub fn warnings(&self) -> Vec<String> {
         let mut out = Vec::new();
@@ -991,8 +1178,154 @@ impl Scenario {
                 ));
             }
         }
+        out.extend(self.unit_warnings());
+        out.extend(self.gap_warnings());
         out.extend(self.ring_warnings());
         out.extend(self.trace_warnings());
+        out
+    }
+
+    /// Stretches between shifts in which no agent able to serve a contact
+    /// type is on shift while its contacts arrive: a shift change whose
+    /// late shift starts after the early one ends (`end = 16200.0`, `start
+    /// = 18000.0`). Those contacts wait or abandon, and only the report's
+    /// interval rows show why. Before the first shift and after the last
+    /// nothing is said: a center may open late or close early on purpose.
+    fn gap_warnings(&self) -> Vec<String> {
+        let day_start = self
+            .day_start
+            .as_deref()
+            .and_then(|d| parse_day_start(d).ok());
+        let mut out = Vec::new();
+        for (ti, t) in self.contact_types.iter().enumerate() {
+            let mut on: Vec<(f64, f64)> = Vec::new();
+            let mut always = false;
+            for g in &self.groups {
+                let able = g.capacity.get(&t.channel).is_some_and(|&c| c > 0)
+                    && t.requires
+                        .iter()
+                        .all(|(k, l)| g.skills.get(k).is_some_and(|x| x >= l));
+                if able {
+                    always |= g.shifts.is_empty();
+                    on.extend(g.shifts.iter().map(|sh| (sh.start, sh.end)));
+                }
+            }
+            if always || !on.iter().any(|&(start, _)| start < self.horizon) {
+                continue;
+            }
+            on.sort_by(|a, b| a.0.total_cmp(&b.0));
+            // Between shifts only: before the first and after the last, a
+            // center may well open late or close early on purpose.
+            let mut gaps = Vec::new();
+            let mut covered: Option<f64> = None;
+            for (start, end) in on {
+                if let Some(c) = covered
+                    && start > c
+                    && start < self.horizon
+                {
+                    gaps.push((c, start));
+                }
+                covered = Some(covered.map_or(end, |c| c.max(end)));
+            }
+            let arriving = |a: f64, b: f64| match &t.arrivals {
+                ArrivalSpec::Poisson { rate } => *rate > 0.0,
+                ArrivalSpec::Piecewise { interval, rates } => {
+                    rates.iter().enumerate().any(|(i, &r)| {
+                        r > 0.0 && i as f64 * interval < b && (i + 1) as f64 * interval > a
+                    })
+                }
+                // A trace's file is read (and said) apart; its inline times here.
+                ArrivalSpec::Trace { times, .. } => times.iter().any(|&x| x >= a && x < b),
+            };
+            for (a, b) in gaps.into_iter().filter(|&(a, b)| arriving(a, b)) {
+                out.push(format!(
+                    "contact_types[{ti}]: no agent able to serve {:?} is on shift from {a} s to \
+                     {b} s ({}-{}) while its contacts arrive: they wait, or abandon, until a \
+                     shift starts",
+                    t.name,
+                    clock_label(day_start, a),
+                    clock_label(day_start, b),
+                ));
+            }
+        }
+        out
+    }
+
+    /// What reads as hours or per-hour figures written where the scenario
+    /// wants seconds and per-second rates: they load and run, and a report
+    /// of a center that nobody meant is the only sign. A shift of under a
+    /// minute in a run of an hour or more (`start = 8, end = 16`), piecewise
+    /// rates that go on past the horizon (their intervals given longer
+    /// than meant, or a day's profile in a shorter run: the rates past it
+    /// are never used), and a type whose peak rate brings over 10 times the
+    /// work that every agent able to serve it could hold at once (`rate =
+    /// 120` meaning 120 an hour).
+    fn unit_warnings(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for (gi, g) in self.groups.iter().enumerate() {
+            for (si, sh) in g.shifts.iter().enumerate() {
+                let lasts = sh.end - sh.start;
+                if self.horizon >= 3600.0 && lasts < 60.0 {
+                    out.push(format!(
+                        "groups[{gi}].shifts[{si}]: lasts {lasts} s ({} to {}) in a {} s run: \
+                         shift times are seconds from the run's start, not hours \
+                         (8 h is 28800.0)",
+                        sh.start, sh.end, self.horizon
+                    ));
+                }
+            }
+        }
+        for (ti, t) in self.contact_types.iter().enumerate() {
+            let ArrivalSpec::Piecewise { interval, rates } = &t.arrivals else {
+                continue;
+            };
+            let used = interval_count(self.horizon, *interval) as usize;
+            if rates.len() > used {
+                out.push(format!(
+                    "contact_types[{ti}].arrivals.rates: {} rates of {interval} s each, but \
+                     the {} s horizon ends in rate {}: the last {} are never used \
+                     (rates are per interval of `interval` seconds, from time 0)",
+                    rates.len(),
+                    self.horizon,
+                    used,
+                    rates.len() - used,
+                ));
+            }
+        }
+        for (ti, t) in self.contact_types.iter().enumerate() {
+            let peak = match &t.arrivals {
+                ArrivalSpec::Poisson { rate } => *rate,
+                ArrivalSpec::Piecewise { rates, .. } => rates.iter().copied().fold(0.0, f64::max),
+                ArrivalSpec::Trace { .. } => continue,
+            };
+            // Work per second at the peak against what the agents able to
+            // serve the type get through per second with every slot busy.
+            let slots: f64 = self
+                .groups
+                .iter()
+                .filter(|g| {
+                    t.requires
+                        .iter()
+                        .all(|(k, l)| g.skills.get(k).is_some_and(|x| x >= l))
+                })
+                .map(|g| {
+                    let c = g.capacity.get(&t.channel).copied().unwrap_or(0);
+                    let c = g.total_capacity.map_or(c, |tc| c.min(tc));
+                    f64::from(g.count) * f64::from(c) * g.speed
+                })
+                .sum();
+            let load = peak * t.service.mean();
+            if slots > 0.0 && load > 10.0 * slots {
+                out.push(format!(
+                    "contact_types[{ti}].arrivals: {:?} peaks at {peak} arrivals a second, \
+                     {load:.0} erlangs of work ({} s each), over 10 times the {slots} contacts \
+                     all the agents able to serve it hold at once: rates are per second \
+                     (120 an hour is 0.0333)",
+                    t.name,
+                    t.service.mean(),
+                ));
+            }
+        }
         out
     }
 
@@ -1524,6 +1857,36 @@ fn name_list(names: &[String]) -> String {
     list
 }
 
+/// What each group lacks to serve contact type `t` (its first lack; the
+/// first 20 groups): an error that only said "no group can serve it" left
+/// the planner to compare every group's skills against the type's by hand.
+fn lacking(t: &ContactTypeSpec, groups: &[GroupSpec]) -> String {
+    const SHOWN: usize = 20;
+    let mut out: Vec<String> = groups
+        .iter()
+        .take(SHOWN)
+        .map(|g| {
+            if g.capacity.get(&t.channel).is_none_or(|&c| c == 0) {
+                return format!("group {:?} takes no {}", g.name, t.channel);
+            }
+            for (k, &l) in &t.requires {
+                match g.skills.get(k) {
+                    None => return format!("group {:?} lacks {k} (needs {l})", g.name),
+                    Some(&x) if x < l => {
+                        return format!("group {:?} has {k} at {x}, needs {l}", g.name);
+                    }
+                    Some(_) => {}
+                }
+            }
+            format!("group {:?} could", g.name)
+        })
+        .collect();
+    if groups.len() > SHOWN {
+        out.push(format!("and {} more groups", groups.len() - SHOWN));
+    }
+    out.join("; ")
+}
+
 fn unique_names<'a>(
     field: &str,
     names: impl Iterator<Item = &'a str>,
@@ -1613,6 +1976,41 @@ fn trace_path(base_dir: &Option<PathBuf>, file: &Path) -> PathBuf {
         Some(d) if file.is_relative() => d.join(file),
         _ => file.to_path_buf(),
     }
+}
+
+/// A trace file that is not there, said with where a relative path is
+/// read from: the scenario file's directory, where a planner who ran from
+/// the project's root may have written the path from there. If the file
+/// is there from the working directory, that is said too.
+fn missing_trace(
+    field: &str,
+    base_dir: &Option<PathBuf>,
+    file: &Path,
+    path: &Path,
+) -> Result<(), ScenarioError> {
+    if path.exists() {
+        return Ok(());
+    }
+    let mut rule = format!("cannot read {}: no such file", path.display());
+    if let Some(dir) = base_dir.as_ref().filter(|_| file.is_relative()) {
+        let dir = if dir.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            dir
+        };
+        rule.push_str(&format!(
+            " (a relative path is read from the scenario file's directory, {})",
+            dir.display()
+        ));
+        if file.exists() {
+            rule.push_str(&format!(
+                "; {} is there from the working directory: give the path from the \
+                 scenario file's directory, or an absolute one",
+                file.display()
+            ));
+        }
+    }
+    Err(invalid(field, rule))
 }
 
 /// A key of what a scenario's replications are: a 64-bit FNV-1a hash, in
@@ -2022,6 +2420,7 @@ impl Plan {
                 return Err(ScenarioError::Unservable {
                     field: f,
                     contact_type: t.name.clone(),
+                    why: lacking(t, &s.groups),
                 });
             }
             let mut mix: Vec<(String, f64)> =
@@ -2118,6 +2517,7 @@ impl Plan {
                     }
                     if let Some(file) = file {
                         let path = trace_path(&s.base_dir, file);
+                        missing_trace(&format!("{f}.arrivals.file"), &s.base_dir, file, &path)?;
                         let names: Vec<&str> =
                             s.contact_types.iter().map(|t| t.name.as_str()).collect();
                         let (rows, _) =
