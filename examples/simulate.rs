@@ -241,6 +241,7 @@ fn parse_args() -> Result<Args, String> {
                 .into(),
         );
     }
+    overrides::check_flags(&args.sets, args.seed.is_some(), args.replications.is_some())?;
     Ok(args)
 }
 
@@ -265,6 +266,8 @@ fn main() -> ExitCode {
             .map_err(|e| format!("embedded default scenario: {e}")),
     };
     let loaded = loaded.and_then(|mut s| {
+        // In the scenario the paths name, before any is applied.
+        overrides::check_clashes(&s, &args.sets, None)?;
         overrides::apply(&mut s, &args.sets, args.replications, args.seed)?;
         Ok(s)
     });

@@ -236,17 +236,7 @@ fn parse_args(raw: impl IntoIterator<Item = String>) -> Result<Args, String> {
             args.field, args.field
         ));
     }
-    // `--seed` and `--replications` are applied after every `--set`.
-    for (flag, given) in [
-        ("seed", args.seed.is_some()),
-        ("replications", args.replications.is_some()),
-    ] {
-        if let Some((f, v)) = args.sets.iter().find(|(f, _)| given && f == flag) {
-            return Err(format!(
-                "--set {f}={v} and --{flag} both set {flag}; give it once"
-            ));
-        }
-    }
+    overrides::check_flags(&args.sets, args.seed.is_some(), args.replications.is_some())?;
     Ok(args)
 }
 

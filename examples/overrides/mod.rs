@@ -22,6 +22,25 @@ pub fn apply(
     Ok(())
 }
 
+/// Refuses a `--set` of `seed` or `replications` beside the `--seed` or
+/// `--replications` flag (`seed`, `replications`: whether each was given):
+/// the flags are applied after every `--set`, so the `--set` was lost in
+/// silence.
+pub fn check_flags(
+    sets: &[(String, String)],
+    seed: bool,
+    replications: bool,
+) -> Result<(), String> {
+    for (flag, given) in [("seed", seed), ("replications", replications)] {
+        if let Some((f, v)) = sets.iter().find(|(f, _)| given && f == flag) {
+            return Err(format!(
+                "--set {f}={v} and --{flag} both set {flag}; give it once"
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// The field `path` names in `s`, spelled one way: its steps as
 /// [`Scenario::set`] resolves them, each list element by its index
 /// (`groups[late-generalists].count`, `groups[+1].count` and
@@ -30,8 +49,6 @@ pub fn apply(
 /// names the problem). Two spellings of one field are told apart by
 /// their text alone otherwise, and an override could undo another in
 /// silence.
-// `simulate` includes this module without calling it.
-#[allow(dead_code)]
 pub fn resolve(s: &Scenario, path: &str) -> Option<Vec<String>> {
     // The JSON form has the TOML form's keys and lists, and holds a seed
     // above i64::MAX, which TOML does not.
@@ -76,7 +93,6 @@ pub fn resolve(s: &Scenario, path: &str) -> Option<Vec<String>> {
 }
 
 /// Steps of [`resolve`] as a path, `groups[1].count`.
-#[allow(dead_code)]
 pub fn spelled(steps: &[String]) -> String {
     let mut out = String::new();
     for step in steps {
@@ -96,7 +112,6 @@ pub fn spelled(steps: &[String]) -> String {
 /// an earlier one set (`--set 'offers.rona_pause={ … }'`, then
 /// `offers.rona_pause.value`) refines it and is kept. A `--set` that does
 /// not apply stops the check: [`apply`] then names it.
-#[allow(dead_code)]
 pub fn check_clashes(
     s: &Scenario,
     sets: &[(String, String)],

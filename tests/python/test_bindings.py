@@ -112,6 +112,29 @@ class Bindings(unittest.TestCase):
         self.assertNotIn("each cell is mean", done.stdout)
 
     @unittest.skipUnless(os.path.exists(SIMULATE), "simulate example not built")
+    def test_a_field_set_twice_is_refused_before_the_run(self):
+        """Two --sets of one field in two spellings, or a --set of the seed
+        beside --seed, are refused before anything runs (exit 2), naming
+        both: the last applied used to win in silence."""
+        late = "groups[late-generalists].count"
+        for args, said in [
+            (["--set", f"{late}=12", "--set", "groups[1].count=14"],
+             f"--set {late}=12 and --set groups[1].count=14 both set groups[1].count"),
+            (["--set", "seed=3", "--seed", "5"],
+             "--set seed=3 and --seed both set seed; give it once"),
+            (["--set", "replications=4", "--replications", "1000"],
+             "--set replications=4 and --replications both set replications; give it once"),
+        ]:
+            with tempfile.TemporaryDirectory() as out:
+                done = subprocess.run(
+                    [SIMULATE, CENTER, "--all-policies", "--out", out] + args,
+                    capture_output=True, text=True, timeout=60,
+                )
+                self.assertEqual(done.returncode, 2, done.stderr)
+                self.assertIn(said, done.stderr)
+                self.assertEqual(os.listdir(out), [])
+
+    @unittest.skipUnless(os.path.exists(SIMULATE), "simulate example not built")
     def test_merge_gives_the_bytes_simulate_merge_writes(self):
         with tempfile.TemporaryDirectory() as out:
             for task, part in enumerate(self.parts):
