@@ -1181,6 +1181,21 @@ fn hours_for_seconds_are_said() {
     .unwrap();
     assert_eq!(s.warnings(), Vec::<String>::new());
 
+    // A report interval of 30 s (meant as minutes) in an hour: 120 rows.
+    let s = with("horizon = 3600.0", "horizon = 3600.0\ninterval = 30.0").unwrap();
+    let w = s.warnings();
+    assert!(
+        w.iter().any(
+            |w| w.starts_with("interval: report intervals of 30 s give 120 rows")
+                && w.contains("not minutes")
+        ),
+        "{w:?}"
+    );
+    let s = with("horizon = 3600.0", "horizon = 3600.0\ninterval = 60.0").unwrap();
+    assert_eq!(s.warnings(), Vec::<String>::new());
+    let s = with("horizon = 3600.0", "horizon = 600.0\ninterval = 30.0").unwrap();
+    assert_eq!(s.warnings(), Vec::<String>::new());
+
     let piecewise = "{ kind = \"piecewise\", interval = 1800.0, rates = [0.01, 0.02, 0.03] }";
     let s = with("{ kind = \"poisson\", rate = 0.01 }", piecewise).unwrap();
     let w = s.warnings();

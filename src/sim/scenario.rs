@@ -1078,8 +1078,9 @@ impl Scenario {
     /// contact (estimated from 20,000 draws with a fixed seed), rows of a
     /// trace file naming types the scenario does not have, and trace
     /// arrivals at or after the horizon (not simulated); and figures that
-    /// read as hours where seconds are meant: a shift of under a minute in
-    /// a run of an hour or more, piecewise rates past the horizon (never
+    /// read as hours where seconds are meant: a shift or a report interval
+    /// of under a minute in a run of an hour or more, piecewise rates past
+    /// the horizon (never
     /// used), a peak rate bringing over 10 times the work its agents could
     /// hold (a rate per hour written as per second); and a stretch between
     /// shifts in which contacts of a type arrive while no agent able to
@@ -1274,6 +1275,19 @@ impl Scenario {
                     ));
                 }
             }
+        }
+        // Minutes written as seconds: 30 meant as half-hours gives a row
+        // per half-minute, hundreds of intervals of a few contacts each.
+        if let Some(i) = self.interval
+            && self.horizon >= 3600.0
+            && i < 60.0
+        {
+            out.push(format!(
+                "interval: report intervals of {i} s give {} rows per section in a {} s run: \
+                 the report interval is in seconds, not minutes (30 minutes is 1800.0)",
+                interval_count(self.horizon, i),
+                self.horizon
+            ));
         }
         for (ti, t) in self.contact_types.iter().enumerate() {
             let ArrivalSpec::Piecewise { interval, rates } = &t.arrivals else {
