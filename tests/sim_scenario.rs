@@ -1387,3 +1387,38 @@ fn a_gap_between_shifts_is_said() {
     };
     assert_eq!(s.warnings(), Vec::<String>::new());
 }
+
+/// One field, one spelling: list elements by index, whatever the path
+/// named them by; tables not there yet keep their names; a missing list
+/// or element is `set`'s error.
+#[test]
+fn field_paths_are_spelled_one_way() {
+    let cap = "capacity = { voice = 1, chat = 2 }";
+    let second = "[[groups]]\nname = \"team.b\"\ncount = 1\nskills = { tech = 3 }";
+    let s = with(cap, &format!("{cap}\n\n{second}\n{cap}")).unwrap();
+    for path in [
+        "groups[1].count",
+        "groups[01].count",
+        "groups[+1].count",
+        "groups[team.b].count",
+    ] {
+        assert_eq!(s.field_path(path).unwrap(), "groups[1].count", "{path}");
+    }
+    assert_eq!(
+        s.field_path("offers.rona_pause.value").unwrap(),
+        "offers.rona_pause.value"
+    );
+    assert_eq!(s.field_path("seed").unwrap(), "seed");
+    for path in [
+        "groups[2].count",
+        "groups[nobody].count",
+        "groups[].count",
+        "skills[0]x.y",
+        "a..b",
+    ] {
+        let e = s.field_path(path).unwrap_err();
+        let mut t = s.clone();
+        let set = t.set(path, "1").unwrap_err();
+        assert_eq!(e.to_string(), set.to_string(), "{path}");
+    }
+}

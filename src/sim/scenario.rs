@@ -767,6 +767,57 @@ impl From<PolicyText> for PolicySpec {
     }
 }
 
+/// A field path's steps ([`Scenario::set`]'s form): `name` or
+/// `name[index]`, the index a number or an element's `name`.
+fn path_steps(path: &str) -> Result<Vec<(&str, Option<&str>)>, String> {
+    let mut steps = Vec::new();
+    // A `.` inside brackets belongs to a name (`groups[team.b].count`).
+    let mut inside = false;
+    let segments = path.split(|c: char| {
+        match c {
+            '[' => inside = true,
+            ']' => inside = false,
+            _ => {}
+        }
+        c == '.' && !inside
+    });
+    for seg in segments {
+        let step = match seg.split_once('[') {
+            Some((name, rest)) => {
+                let ix = rest
+                    .strip_suffix(']')
+                    .filter(|ix| !ix.is_empty() && !ix.contains(['[', ']']))
+                    .ok_or_else(|| format!("{seg:?} is not name[index]"))?;
+                (name, Some(ix))
+            }
+            None => (seg, None),
+        };
+        if step.0.is_empty() {
+            return Err("an empty field name".into());
+        }
+        steps.push(step);
+    }
+    Ok(steps)
+}
+
+/// Which element of list `name` the index `ix` of a path names: a number
+/// below the list's length, or the element whose `name` is `ix` (`names`:
+/// each element's, if it has one).
+fn list_index<'a>(
+    name: &str,
+    ix: &str,
+    mut names: impl ExactSizeIterator<Item = Option<&'a str>>,
+) -> Result<usize, String> {
+    let n = names.len();
+    match ix.parse::<usize>() {
+        Ok(i) if i < n => Ok(i),
+        Ok(_) => Err(format!("{name} has {n}, numbered from 0")),
+        Err(_) => names
+            .position(|e| e == Some(ix))
+            .ok_or_else(|| format!("{name}: none is named {ix:?}")),
+    }
+}
+
 fn default_steps() -> Vec<RelaxStep> {
     SkillExpansion::default().steps().to_vec()
 }
@@ -983,33 +1034,7 @@ impl Scenario {
         let root = toml::Value::try_from(&*self);
         self.seed = seed;
         let mut root = root.map_err(|e| bad(format!("the scenario has no TOML form: {e}")))?;
-        // Path segments: `name` or `name[index]` (an index or a name).
-        let mut steps: Vec<(&str, Option<&str>)> = Vec::new();
-        // A `.` inside brackets belongs to a name (`groups[team.b].count`).
-        let mut inside = false;
-        let segments = path.split(|c: char| {
-            match c {
-                '[' => inside = true,
-                ']' => inside = false,
-                _ => {}
-            }
-            c == '.' && !inside
-        });
-        for seg in segments {
-            match seg.split_once('[') {
-                Some((name, rest)) => {
-                    let ix = rest
-                        .strip_suffix(']')
-                        .filter(|ix| !ix.is_empty() && !ix.contains(['[', ']']))
-                        .ok_or_else(|| bad(format!("{seg:?} is not name[index]")))?;
-                    steps.push((name, Some(ix)));
-                }
-                None => steps.push((seg, None)),
-            }
-            if steps.last().is_some_and(|(name, _)| name.is_empty()) {
-                return Err(bad("an empty field name".into()));
-            }
-        }
+        let steps = path_steps(path).map_err(bad)?;
         let mut at = &mut root;
         for (k, (name, ix)) in steps.iter().enumerate() {
             let last = k + 1 == steps.len();
@@ -1029,17 +1054,10 @@ impl Scenario {
                         .get_mut(*name)
                         .and_then(toml::Value::as_array_mut)
                         .ok_or_else(|| bad(format!("{name:?} is not a list")))?;
-                    let n = list.len();
-                    let i = match ix.parse::<usize>() {
-                        Ok(i) if i < n => i,
-                        Ok(_) => {
-                            return Err(bad(format!("{name} has {n}, numbered from 0")));
-                        }
-                        Err(_) => list
-                            .iter()
-                            .position(|e| e.get("name").and_then(toml::Value::as_str) == Some(ix))
-                            .ok_or_else(|| bad(format!("{name}: none is named {ix:?}")))?,
-                    };
+                    let names = list
+                        .iter()
+                        .map(|e| e.get("name").and_then(toml::Value::as_str));
+                    let i = list_index(name, ix, names).map_err(bad)?;
                     if last {
                         list[i] = value;
                         break;
@@ -1057,6 +1075,43 @@ impl Scenario {
         s.base_dir = self.base_dir.clone();
         *self = s;
         Ok(())
+    }
+
+    /// The field `path` names, spelled one way, as [`set`](Scenario::set)
+    /// resolves it: each list element by its index, so that
+    /// `groups[late-generalists].count`, `groups[+1].count` and
+    /// `groups[01].count` are all `groups[1].count` when `late-generalists`
+    /// is the second group. Two spellings of one field are otherwise told
+    /// apart by their text alone (`simulate` and `sweep` use this to refuse
+    /// a field set twice). A table not there yet (one `set` would make)
+    /// keeps the name given. A path with no such list or element is the
+    /// error `set` gives.
+    pub fn field_path(&self, path: &str) -> Result<String, ScenarioError> {
+        let bad = |rule: String| invalid(path, rule);
+        let steps = path_steps(path).map_err(bad)?;
+        // The JSON form, which holds a seed above i64::MAX (TOML does not).
+        let root = serde_json::to_value(self).map_err(|e| bad(e.to_string()))?;
+        let mut at = Some(&root);
+        let mut out = String::new();
+        for (name, ix) in steps {
+            if !out.is_empty() {
+                out.push('.');
+            }
+            out.push_str(name);
+            at = at.and_then(|v| v.get(name));
+            if let Some(ix) = ix {
+                let list = at
+                    .and_then(serde_json::Value::as_array)
+                    .ok_or_else(|| bad(format!("{name:?} is not a list")))?;
+                let names = list
+                    .iter()
+                    .map(|e| e.get("name").and_then(serde_json::Value::as_str));
+                let i = list_index(name, ix, names).map_err(bad)?;
+                out.push_str(&format!("[{i}]"));
+                at = list.get(i);
+            }
+        }
+        Ok(out)
     }
 
     /// Checks everything; the first problem is returned, naming its field.
