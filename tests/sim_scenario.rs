@@ -1422,3 +1422,190 @@ fn field_paths_are_spelled_one_way() {
         assert_eq!(e.to_string(), set.to_string(), "{path}");
     }
 }
+
+/// A distribution's field of the wrong type (`mean = "180"`), missing (a
+/// lognormal without `sd`) or misspelt (`std`) failed with serde's words
+/// ("invalid type: string \"180\", expected f64"), TOML's caret on the
+/// whole table and JSON's column at its end: no field named. Each is now
+/// an error naming the field by its path, as the validation names a value
+/// out of range, in TOML, in JSON and through `set`, wherever a
+/// distribution is (service, patience, wrap-up, ring delay, RONA pause).
+#[test]
+fn a_distribution_field_at_fault_is_named() {
+    let places = [
+        ("contact_types[0].service", "service"),
+        ("contact_types[0].patience", "patience"),
+        ("contact_types[0].wrap_up", "wrap_up"),
+        ("offers.ring_delay", "ring_delay"),
+        ("offers.rona_pause", "rona_pause"),
+    ];
+    let service = "service = { kind = \"exponential\", mean = 100.0 }";
+    // The scenario with `key = dist` in the place named.
+    let scenario = |key: &str, dist: &str| {
+        if key.ends_with("_delay") || key.ends_with("_pause") {
+            format!("{BASE}\n[offers]\ntimeout = 30.0\n{key} = {dist}\n")
+        } else if key == "service" {
+            BASE.replacen(service, &format!("service = {dist}"), 1)
+        } else {
+            BASE.replacen(service, &format!("{service}\n{key} = {dist}"), 1)
+        }
+    };
+    let json = |toml_text: &str| {
+        let v: toml::Value = toml::from_str(toml_text).unwrap();
+        serde_json::to_string(&v).unwrap()
+    };
+    let cases: &[(&str, &str, &str)] = &[
+        (
+            "{ kind = \"lognormal\", mean = \"180\", sd = 60 }",
+            "mean",
+            "expected a number, found the string \"180\"",
+        ),
+        (
+            "{ kind = \"lognormal\", mean = 180, sd = \"60\" }",
+            "sd",
+            "expected a number, found the string \"60\"",
+        ),
+        (
+            "{ kind = \"exponential\", mean = \"180\" }",
+            "mean",
+            "expected a number, found the string \"180\"",
+        ),
+        (
+            "{ kind = \"gamma\", shape = true, scale = 60.0 }",
+            "shape",
+            "expected a number, found the boolean true",
+        ),
+        (
+            "{ kind = \"gamma\", shape = 2.0, scale = [60.0] }",
+            "scale",
+            "expected a number, found a list",
+        ),
+        (
+            "{ kind = \"constant\", value = \"15\" }",
+            "value",
+            "expected a number, found the string \"15\"",
+        ),
+        (
+            "{ kind = \"empirical\", samples = [1.0, \"2\"] }",
+            "samples[1]",
+            "expected a number, found the string \"2\"",
+        ),
+        (
+            "{ kind = \"empirical\", samples = \"1, 2\" }",
+            "samples",
+            "expected a list of numbers, found the string \"1, 2\"",
+        ),
+        (
+            "{ kind = \"lognormal\", mean = 180.0 }",
+            "sd",
+            "missing (kind \"lognormal\" needs mean and sd)",
+        ),
+        (
+            "{ kind = \"gamma\", scale = 60.0 }",
+            "shape",
+            "missing (kind \"gamma\" needs shape and scale)",
+        ),
+        (
+            "{ kind = \"lognormal\", mean = 180.0, std = 60.0 }",
+            "std",
+            "not a field of kind \"lognormal\" (its fields: mean and sd)",
+        ),
+        (
+            "{ kind = \"exponential\", mean = 180.0, sd = 60.0 }",
+            "sd",
+            "not a field of kind \"exponential\" (its fields: mean)",
+        ),
+        (
+            "{ kind = \"lognorm\", mean = 180.0, sd = 60.0 }",
+            "kind",
+            "unknown kind \"lognorm\": one of exponential, lognormal, gamma, constant or empirical",
+        ),
+        (
+            "{ mean = 180.0 }",
+            "kind",
+            "missing: one of exponential, lognormal, gamma, constant or empirical",
+        ),
+    ];
+    for &(place, key) in &places {
+        for &(dist, at, rule) in cases {
+            let text = scenario(key, dist);
+            let want = format!("{place}.{at}: {rule}");
+            for (form, e) in [
+                ("TOML", Scenario::from_toml_str(&text).unwrap_err()),
+                ("JSON", Scenario::from_json_str(&json(&text)).unwrap_err()),
+            ] {
+                assert!(
+                    matches!(&e, ScenarioError::Invalid { field, .. } if *field == format!("{place}.{at}")),
+                    "{form} {place} = {dist}: {e}"
+                );
+                assert_eq!(e.to_string(), want, "{form} {place} = {dist}");
+            }
+            // `set` names the field too, and leaves the scenario as it was.
+            let base = Scenario::from_toml_str(BASE).unwrap();
+            let mut s = base.clone();
+            let e = s.set(place, dist).unwrap_err();
+            assert_eq!(e.to_string(), want, "set {place} = {dist}");
+            assert_eq!(s, base);
+        }
+        // Not a table at all: the distribution itself is named.
+        let e = Scenario::from_toml_str(&scenario(key, "180.0")).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            format!(
+                "{place}: expected a distribution, a table with a `kind` (exponential, \
+                 lognormal, gamma, constant or empirical), found the number 180"
+            )
+        );
+        // A TOML time (a clock time for a duration) is said as one.
+        let e =
+            Scenario::from_toml_str(&scenario(key, "{ kind = \"constant\", value = 00:03:00 }"))
+                .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            format!("{place}.value: expected a number, found the date or time 00:03:00")
+        );
+        // Integers are numbers.
+        let ok = scenario(key, "{ kind = \"lognormal\", mean = 180, sd = 60 }");
+        let s = Scenario::from_toml_str(&ok).unwrap();
+        assert_eq!(Scenario::from_json_str(&json(&ok)).unwrap(), s);
+        let text = s.to_json_string();
+        let s2 = Scenario::from_json_str(&text).unwrap();
+        assert_eq!(s2, s);
+    }
+    let e = Scenario::from_json_str(&json(BASE).replacen(
+        r#""mean":100.0"#,
+        r#""mean":100.0,"mean":5.0"#,
+        1,
+    ))
+    .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "contact_types[0].service.mean: given twice",
+        "{e}"
+    );
+    let null = json(&scenario(
+        "patience",
+        "{ kind = \"constant\", value = 5.0 }",
+    ))
+    .replacen(
+        r#""patience":{"kind":"constant","value":5.0}"#,
+        r#""patience":null"#,
+        1,
+    );
+    assert!(null.contains(r#""patience":null"#), "{null}");
+    assert_eq!(
+        Scenario::from_json_str(&null).unwrap().contact_types[0].patience,
+        None
+    );
+    let e = Scenario::from_json_str(&json(BASE).replacen(
+        r#""service":{"kind":"exponential","mean":100.0}"#,
+        r#""service":null"#,
+        1,
+    ))
+    .unwrap_err();
+    assert!(
+        e.to_string()
+            .starts_with("contact_types[0].service: expected a distribution"),
+        "{e}"
+    );
+}

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 #[path = "csv_rows.rs"]
 mod csv_rows;
 
-use super::dist::{Dist, Sampler};
+use super::dist::{Dist, Sampler, Written};
 use crate::assign::Mode;
 use crate::model::{Agent, AgentId, ChannelId, Contact, ContactId, SkillId, TierId};
 use crate::policy::{
@@ -33,7 +33,9 @@ pub enum ScenarioError {
         /// The operating system's message.
         message: String,
     },
-    /// The text is not valid TOML or JSON, or does not have the scenario's shape.
+    /// The text is not valid TOML or JSON, or does not have the scenario's
+    /// shape (a distribution's field of the wrong type, missing or unknown
+    /// is [`Invalid`](ScenarioError::Invalid) instead, naming its path).
     #[error("{format} scenario does not parse: {message}")]
     Parse {
         /// `"TOML"` or `"JSON"`.
@@ -41,7 +43,8 @@ pub enum ScenarioError {
         /// The parser's message (with line and column).
         message: String,
     },
-    /// A value breaks a rule (a negative rate, an empty list…).
+    /// A value breaks a rule (a negative rate, an empty list, a string
+    /// where a distribution wants a number…).
     #[error("{field}: {rule}")]
     Invalid {
         /// The field.
@@ -948,20 +951,14 @@ impl fmt::Display for PolicySpec {
 impl Scenario {
     /// Parses and validates a TOML scenario.
     pub fn from_toml_str(text: &str) -> Result<Scenario, ScenarioError> {
-        let s: Scenario = toml::from_str(text).map_err(|e| ScenarioError::Parse {
-            format: "TOML",
-            message: e.to_string(),
-        })?;
+        let s = parse_toml(text)?;
         s.validate()?;
         Ok(s)
     }
 
     /// Parses and validates a JSON scenario.
     pub fn from_json_str(text: &str) -> Result<Scenario, ScenarioError> {
-        let s: Scenario = serde_json::from_str(text).map_err(|e| ScenarioError::Parse {
-            format: "JSON",
-            message: e.to_string(),
-        })?;
+        let s = parse_json(text)?;
         s.validate()?;
         Ok(s)
     }
@@ -977,16 +974,10 @@ impl Scenario {
         let json = path
             .extension()
             .is_some_and(|e| e.eq_ignore_ascii_case("json"));
-        let mut s: Scenario = if json {
-            serde_json::from_str(&text).map_err(|e| ScenarioError::Parse {
-                format: "JSON",
-                message: e.to_string(),
-            })?
+        let mut s = if json {
+            parse_json(&text)?
         } else {
-            toml::from_str(&text).map_err(|e| ScenarioError::Parse {
-                format: "TOML",
-                message: e.to_string(),
-            })?
+            parse_toml(&text)?
         };
         s.base_dir = path.parent().map(Path::to_path_buf);
         s.validate()?;
@@ -1066,9 +1057,14 @@ impl Scenario {
                 }
             };
         }
-        let mut s: Scenario = root
-            .try_into()
-            .map_err(|e: toml::de::Error| bad(e.message().to_string()))?;
+        let mut s: Scenario = root.clone().try_into().map_err(|e: toml::de::Error| {
+            // The scenario was valid: a distribution at fault is in the
+            // value set, and is named down to its own field.
+            Written::deserialize(root)
+                .ok()
+                .and_then(|w| dist_spec_error(&w))
+                .unwrap_or_else(|| bad(e.message().to_string()))
+        })?;
         if path != "seed" {
             s.seed = seed;
         }
@@ -1906,6 +1902,65 @@ pub fn clock_label(day_start: Option<f64>, t: f64) -> String {
 /// boundaries are at least a millionth of its horizon apart, so its labels
 /// differ for any horizon over 1e-14 s.
 const MAX_DIGITS: u32 = 20;
+
+/// A TOML scenario, parsed (not validated).
+fn parse_toml(text: &str) -> Result<Scenario, ScenarioError> {
+    toml::from_str(text).map_err(|e| {
+        toml::from_str::<Written>(text)
+            .ok()
+            .and_then(|w| dist_spec_error(&w))
+            .unwrap_or_else(|| ScenarioError::Parse {
+                format: "TOML",
+                message: e.to_string(),
+            })
+    })
+}
+
+/// A JSON scenario, parsed (not validated).
+fn parse_json(text: &str) -> Result<Scenario, ScenarioError> {
+    serde_json::from_str(text).map_err(|e| {
+        serde_json::from_str::<Written>(text)
+            .ok()
+            .and_then(|w| dist_spec_error(&w))
+            .unwrap_or_else(|| ScenarioError::Parse {
+                format: "JSON",
+                message: e.to_string(),
+            })
+    })
+}
+
+/// The first distribution of a scenario as written (`doc`) that does not
+/// read, named down to its field (`contact_types[0].service.mean`), as
+/// the validation names a value out of range. The parser's own error
+/// names no field for these: TOML's caret falls on the whole table, and
+/// JSON's column on its end. Read only once the scenario failed to parse,
+/// so a valid file is parsed once.
+fn dist_spec_error(doc: &Written) -> Option<ScenarioError> {
+    // (field, as written, optional: JSON's null leaves it out)
+    let mut at: Vec<(String, Option<&Written>, bool)> = Vec::new();
+    if let Some(Written::List(types)) = doc.get("contact_types") {
+        for (i, t) in types.iter().enumerate() {
+            for (name, optional) in [("service", false), ("patience", true), ("wrap_up", true)] {
+                at.push((format!("contact_types[{i}].{name}"), t.get(name), optional));
+            }
+        }
+    }
+    if let Some(offers) = doc.get("offers") {
+        for name in ["ring_delay", "rona_pause"] {
+            at.push((format!("offers.{name}"), offers.get(name), true));
+        }
+    }
+    at.into_iter().find_map(|(field, w, optional)| {
+        let w = w.filter(|w| !(optional && **w == Written::Null))?;
+        Dist::from_written(w).err().map(|e| {
+            if e.key.is_empty() {
+                invalid(field, e.rule)
+            } else {
+                invalid(format!("{field}.{}", e.key), e.rule)
+            }
+        })
+    })
+}
 
 fn dist(field: &str, d: &Dist) -> Result<Sampler, ScenarioError> {
     d.sampler()
