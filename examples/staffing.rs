@@ -62,7 +62,13 @@
 //! `--seed`), but not its replications, horizon or warm-up: it simulates
 //! each interval's rates as a steady state of its own run length, after
 //! its own warm-up, as its header line says (`--warm-up S`, `--run-length
-//! S` in seconds and `--replications N` set them). A contact type whose
+//! S` in seconds and `--replications N` set them), and it ignores the
+//! file's shifts and group counts (every group is on duty for the whole
+//! interval, at the counts the search tries). The scenario's own warnings,
+//! which `simulate` prints (a short shift, a gap between shifts, a peak
+//! rate over the file's agents…), are printed on stderr first, then, if the
+//! file has warnings or shifts, a note that the search ignores shifts and
+//! counts. A contact type whose
 //! mean patience is longer than that warm-up, or whose threshold is longer
 //! than a tenth of the run, is warned about on stderr (see
 //! `SimStaffing::warnings`): the answer may be too low, and the warning
@@ -934,11 +940,8 @@ fn center(args: &Args, path: &str, out: &mut impl Write) -> Result<(), Failure> 
     if let Some(n) = args.replications {
         search = search.replications(n);
     }
-    for w in per_hour_warnings(&scenario)
-        .into_iter()
-        .chain(search.warnings(&scenario))
-    {
-        eprintln!("staffing: warning: {w}");
+    for line in said_before_search(&scenario, &search) {
+        eprintln!("{line}");
     }
     let table = search
         .staff(&scenario)
@@ -981,6 +984,40 @@ fn center(args: &Args, path: &str, out: &mut impl Write) -> Result<(), Failure> 
     Ok(())
 }
 
+/// The lines `--scenario` writes on stderr before its search: the
+/// scenario's own warnings (`Scenario::warnings`, which `simulate` prints),
+/// then what the search makes of the file (its shifts and group counts are
+/// not the search's), then the warnings of the search itself.
+fn said_before_search(scenario: &Scenario, search: &SimStaffing) -> Vec<String> {
+    let own = scenario.warnings();
+    let mut out: Vec<String> = own
+        .iter()
+        .map(|w| format!("staffing: warning: {w}"))
+        .collect();
+    // A shift or a count warned of is the file's own day, which `simulate`
+    // runs; each configuration of the search has every group on duty for
+    // its whole run, at the counts the search tries (`SimStaffing`'s
+    // scenario of a configuration).
+    if !own.is_empty() || scenario.groups.iter().any(|g| !g.shifts.is_empty()) {
+        out.push(format!(
+            "staffing: note: the search ignores the file's shifts and group counts: each \
+             interval is staffed with every group on duty for the whole of it{}",
+            if own.is_empty() {
+                ""
+            } else {
+                "; a warning above about them concerns the file's own day, as `simulate` runs it"
+            }
+        ));
+    }
+    out.extend(
+        per_hour_warnings(scenario)
+            .into_iter()
+            .chain(search.warnings(scenario))
+            .map(|w| format!("staffing: warning: {w}")),
+    );
+    out
+}
+
 /// The most work, in erlangs, one contact type's peak brings before the
 /// search says its rates may be per hour: the analytic formulas are checked
 /// to 10,000 agents, and a peak past half of that is rarer than a rate per
@@ -990,8 +1027,9 @@ const PER_HOUR_ERLANGS: f64 = 5_000.0;
 
 /// Types whose peak rate brings more than [`PER_HOUR_ERLANGS`]: a search
 /// for such a load runs for minutes before its first line, with nothing
-/// said, so it is said first. The file's own group counts are not the
-/// search's, so the scenario's warning against them does not apply here.
+/// said, so it is said first. The scenario's own warning of a peak rate
+/// measures it against the file's group counts, which are not the
+/// search's: this one measures the load alone.
 fn per_hour_warnings(s: &Scenario) -> Vec<String> {
     let mut out = Vec::new();
     for (ti, t) in s.contact_types.iter().enumerate() {
@@ -1095,6 +1133,70 @@ mod tests {
             w[0].starts_with("contact_types[0].arrivals:") && w[0].contains("rates are per second"),
             "{w:?}"
         );
+    }
+
+    /// `--scenario` printed only its own warnings and the search's, not
+    /// the scenario's (`simulate` prints those): a shift of 30 s meant as
+    /// hours, or a gap between shifts, went unsaid. They are now printed
+    /// first, the very lines of `Scenario::warnings`, with a note that the
+    /// search ignores shifts and group counts; a file with shifts and no
+    /// warning gets the note alone, and the example center nothing.
+    #[test]
+    fn the_scenarios_own_warnings_are_said_before_the_search() {
+        let text = |shifts: &str| {
+            format!(
+                "horizon = 3600.0\nskills = [\"s\"]\n\
+                 [[groups]]\nname = \"g\"\ncount = 2\nskills = {{ s = 5 }}\n\
+                 capacity = {{ voice = 1 }}\nshifts = {shifts}\n\
+                 [[contact_types]]\nname = \"t\"\nchannel = \"voice\"\nrequires = {{ s = 5 }}\n\
+                 arrivals = {{ kind = \"poisson\", rate = 0.01 }}\n\
+                 service = {{ kind = \"exponential\", mean = 100.0 }}\n"
+            )
+        };
+        let search = SimStaffing::new();
+        let s = Scenario::from_toml_str(&text(
+            "[{ start = 0.0, end = 30.0 }, { start = 1800.0, end = 3600.0 }]",
+        ))
+        .unwrap();
+        let own = s.warnings();
+        assert!(
+            own.iter()
+                .any(|w| w.starts_with("groups[0].shifts[0]: lasts 30 s"))
+                && own
+                    .iter()
+                    .any(|w| w.starts_with("contact_types[0]: no agent able to serve \"t\"")),
+            "{own:?}"
+        );
+        let said = said_before_search(&s, &search);
+        let mut want: Vec<String> = own
+            .iter()
+            .map(|w| format!("staffing: warning: {w}"))
+            .collect();
+        want.push(
+            "staffing: note: the search ignores the file's shifts and group counts: each \
+             interval is staffed with every group on duty for the whole of it; a warning above \
+             about them concerns the file's own day, as `simulate` runs it"
+                .to_string(),
+        );
+        assert_eq!(said, want);
+
+        // Shifts and no warning: the note alone, without "above".
+        let s = Scenario::from_toml_str(&text("[{ start = 0.0, end = 3600.0 }]")).unwrap();
+        assert_eq!(s.warnings(), Vec::<String>::new());
+        let said = said_before_search(&s, &search);
+        assert_eq!(said.len(), 1, "{said:?}");
+        assert!(
+            said[0].starts_with("staffing: note: the search ignores the file's shifts")
+                && !said[0].contains("above"),
+            "{said:?}"
+        );
+
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/examples/data/staffing-center.toml"
+        );
+        let s = Scenario::load(path).unwrap();
+        assert_eq!(said_before_search(&s, &search), Vec::<String>::new());
     }
 
     const CLOSURE: &str = concat!(
