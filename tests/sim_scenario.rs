@@ -1608,4 +1608,22 @@ fn a_distribution_field_at_fault_is_named() {
             .starts_with("contact_types[0].service: expected a distribution"),
         "{e}"
     );
+    // A file whose parser stops first at a field outside any distribution
+    // is told of that field, as the parser found it (with its line), not
+    // of a bad distribution it did not reach (TOML reads a table's keys in
+    // order of name, JSON in the file's: `horizon` before `offers` both).
+    let two = scenario("ring_delay", "{ kind = \"constant\", value = \"5\" }").replacen(
+        "horizon = 3600.0",
+        "horizon = \"1h\"",
+        1,
+    );
+    for (form, e) in [
+        ("TOML", Scenario::from_toml_str(&two).unwrap_err()),
+        ("JSON", Scenario::from_json_str(&json(&two)).unwrap_err()),
+    ] {
+        assert!(
+            matches!(&e, ScenarioError::Parse { message, .. } if message.contains("\"1h\"")),
+            "{form}: {e}"
+        );
+    }
 }

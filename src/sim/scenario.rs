@@ -1062,7 +1062,7 @@ impl Scenario {
             // value set, and is named down to its own field.
             Written::deserialize(root)
                 .ok()
-                .and_then(|w| dist_spec_error(&w))
+                .and_then(|w| dist_spec_error(&w, e.message()))
                 .unwrap_or_else(|| bad(e.message().to_string()))
         })?;
         if path != "seed" {
@@ -1908,7 +1908,7 @@ fn parse_toml(text: &str) -> Result<Scenario, ScenarioError> {
     toml::from_str(text).map_err(|e| {
         toml::from_str::<Written>(text)
             .ok()
-            .and_then(|w| dist_spec_error(&w))
+            .and_then(|w| dist_spec_error(&w, e.message()))
             .unwrap_or_else(|| ScenarioError::Parse {
                 format: "TOML",
                 message: e.to_string(),
@@ -1921,7 +1921,7 @@ fn parse_json(text: &str) -> Result<Scenario, ScenarioError> {
     serde_json::from_str(text).map_err(|e| {
         serde_json::from_str::<Written>(text)
             .ok()
-            .and_then(|w| dist_spec_error(&w))
+            .and_then(|w| dist_spec_error(&w, &e.to_string()))
             .unwrap_or_else(|| ScenarioError::Parse {
                 format: "JSON",
                 message: e.to_string(),
@@ -1934,8 +1934,10 @@ fn parse_json(text: &str) -> Result<Scenario, ScenarioError> {
 /// the validation names a value out of range. The parser's own error
 /// names no field for these: TOML's caret falls on the whole table, and
 /// JSON's column on its end. Read only once the scenario failed to parse,
-/// so a valid file is parsed once.
-fn dist_spec_error(doc: &Written) -> Option<ScenarioError> {
+/// so a valid file is parsed once; and only a distribution whose own error
+/// is the parser's (`message`, which holds it) is named: a file wrong
+/// earlier, in another field, is told of that first, as the parser found it.
+fn dist_spec_error(doc: &Written, message: &str) -> Option<ScenarioError> {
     // (field, as written, optional: JSON's null leaves it out)
     let mut at: Vec<(String, Option<&Written>, bool)> = Vec::new();
     if let Some(Written::List(types)) = doc.get("contact_types") {
@@ -1952,7 +1954,8 @@ fn dist_spec_error(doc: &Written) -> Option<ScenarioError> {
     }
     at.into_iter().find_map(|(field, w, optional)| {
         let w = w.filter(|w| !(optional && **w == Written::Null))?;
-        Dist::from_written(w).err().map(|e| {
+        let e = Dist::from_written(w).err()?;
+        message.contains(&e.to_string()).then(|| {
             if e.key.is_empty() {
                 invalid(field, e.rule)
             } else {
