@@ -1154,13 +1154,15 @@ impl OptimalAssignment {
         contacts.sort_by_key(|c| c.sequence());
         let mut slots = std::collections::HashMap::new();
         let mut nested = false;
+        // The flow's groups are each agent's ranges, in order.
+        let mut groups = 0;
         for a in agents {
             let total = a.free_total() as usize;
             if total == 0 {
                 continue;
             }
             let start = self.cols.len();
-            let first_group = self.groups.len();
+            let first_group = groups;
             let mut next = 0;
             let mut capped = 0;
             let mut ranges: Vec<(ChannelId, usize, usize)> = Vec::new();
@@ -1176,15 +1178,28 @@ impl OptimalAssignment {
                     next += free;
                     capped += 1;
                 }
-                // Both fit in u32: `free` ≤ `total` ≤ a free total (u16).
-                self.groups.push((self.bins.len(), free as u32));
             }
+            groups += ranges.len();
             nested |= capped >= 3 && next > total;
-            self.bins.push(a.id());
-            self.bin_caps.push(total as u32);
             slots.insert(a.id(), (start, total, ranges, first_group));
             for _ in 0..total {
                 self.cols.push(a.id());
+            }
+        }
+        if nested {
+            // The agents in login order, as their slots are.
+            let mut col = 0;
+            while let Some(&id) = self.cols.get(col) {
+                let Some((_, total, ranges, _)) = slots.get(&id) else {
+                    break;
+                };
+                let bin = self.bins.len();
+                self.bins.push(id);
+                // Both fit in u32: room ≤ free slots ≤ a free total (u16).
+                self.bin_caps.push(*total as u32);
+                self.groups
+                    .extend(ranges.iter().map(|&(_, _, room)| (bin, room as u32)));
+                col += total;
             }
         }
         for c in contacts {
