@@ -6,15 +6,13 @@
 //! is a waiting contact, a group one channel of an agent (its free room
 //! there), a bin the agent (its free slots in all).
 //!
-//! [`Solver`](super::Solver) needs the capacities laid out as slots, which
-//! fits every mix only while at most two of a bin's groups are capped below
-//! it, or the capped ones' room does not exceed it; past that, some mixes fit
-//! no layout, and no layout of slots can fit them all: in a bin of 2, a
-//! group of 1 must reach a single slot (reaching two, it could take two
-//! rows), so of three such groups two share a slot and cannot both be
-//! placed, though the bin has room for them. Here the
-//! capacities are a flow network instead, and the optimum is exact for any
-//! capacities.
+//! [`Solver`](super::Solver) needs the capacities laid out as slots. Slots
+//! fit every mix while at most two of a bin's groups are capped below the
+//! bin, or the capped ones' room together does not exceed it; past that, no
+//! layout does: in a bin of 2, a group of 1 must reach a single slot
+//! (reaching two, it could take two rows), so of three such groups two share
+//! a slot and cannot both be placed, though the bin has room for them. Here
+//! the capacities are a flow network instead, exact for any capacities.
 //!
 //! # Algorithm
 //!

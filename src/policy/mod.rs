@@ -1018,9 +1018,10 @@ impl RoutingPolicy for CMu {
 /// `V` contacts, agents and channels (one shortest-path search per
 /// contact). Only a problem too large for the solver (past
 /// [`assign::MAX_DIMENSION`] slots, contacts or edges) is not planned
-/// exactly: it is planned greedily, the best-scoring pair first: no contact waits beside room for
-/// it, and the plan is at least half the optimum (of the total score in
-/// [`Mode::MaxWeight`]; of the number of offers in [`Mode::NonIdling`]).
+/// exactly: it is planned greedily, the best-scoring pair first; no contact
+/// waits beside room for it, and the plan is at least half the optimum (of
+/// the total score in [`Mode::MaxWeight`]; of the number of offers in
+/// [`Mode::NonIdling`]).
 /// Every plan keeps within each agent's free room, per channel and in all;
 /// in [`Mode::MaxWeight`] no plan takes a pair that lowers the total, and
 /// "beside room" means room with a pair that would raise it.
@@ -1299,9 +1300,9 @@ impl OptimalAssignment {
     /// that another channel's range shares would shut out a contact that
     /// reaches only that slot though the agent has room for both. With
     /// room counted, a contact left waiting found none on any of its edges,
-    /// and room only shrinks, so none waits beside room for it; and as each contact once
-    /// and each agent's nested capacities are two matroids, the greedy plan
-    /// is at least half the optimum: of the total weight in
+    /// and room only shrinks, so none waits beside room for it; and as each
+    /// contact once and each agent's nested capacities are two matroids, the
+    /// greedy plan is at least half the optimum: of the total weight in
     /// [`Mode::MaxWeight`], of the number of offers in [`Mode::NonIdling`].
     fn plan_greedily(&mut self, view: &RouterView<'_>, out: &mut Vec<Proposal>) {
         let mut room = Room::of(view, &self.cols);
