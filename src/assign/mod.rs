@@ -82,6 +82,7 @@
 
 use thiserror::Error;
 
+pub(crate) mod flow;
 mod graph;
 mod matching;
 mod solver;
