@@ -7,9 +7,10 @@
 //!     [--threshold T] [--abandon-rate A]
 //! cargo run --release --example staffing -- --profile FILE \
 //!     (--target-sl F --threshold T | --target-asa S | --target-abandon P) \
-//!     [--abandon-rate A] [--seed S] [--json]
+//!     [--abandon-rate A] [--seed S] [--json] [--max-agents N] [--meet mean|lower-bound]
 //! cargo run --release --example staffing -- --scenario examples/data/staffing-center.toml \
-//!     [--seed S] [--json] [--warm-up S] [--run-length S] [--replications N]
+//!     [--seed S] [--json] [--warm-up S] [--run-length S] [--replications N] \
+//!     [--max-agents N] [--meet mean|lower-bound]
 //! ```
 //!
 //! All rates, the threshold and the ASA are in one time unit of your choosing
@@ -43,7 +44,13 @@
 //! simulator, M/M/n or M/M/n+M, common random numbers; see
 //! [`simulated_agents`]) and `sl_sim` its simulated service level, mean ±
 //! half-width of the 95% interval over replications (`--seed S` sets the
-//! seed, default 1). Only service-level targets are simulated. An interval
+//! seed, default 1). Only service-level targets are simulated. A row whose
+//! simulated search stops short of the target says `NOT MET` and why (it
+//! reached `--max-agents`, or the search's budget ran out); in JSON,
+//! `met_sim` is false, `agent_limit_sim` true when a limit cut it off, and
+//! the `note` says why. A row whose load (rate × handle time) is over
+//! 5,000 erlangs, a rate per hour written where the handle time is in
+//! seconds, is warned of on stderr before the table. An interval
 //! so thin that 2,000 of its arrivals (or 200 handle times) outlast the
 //! simulator's clock (a rate of 1e-9 a second: one arrival in 30 years)
 //! keeps its Erlang answer and is not simulated: its row says so (`not
@@ -72,7 +79,20 @@
 //! mean patience is longer than that warm-up, or whose threshold is longer
 //! than a tenth of the run, is warned about on stderr (see
 //! `SimStaffing::warnings`): the answer may be too low, and the warning
-//! says which warm-up and run would cover it.
+//! says which warm-up and run would cover it. A type whose peak brings over
+//! 5,000 erlangs (a rate per hour read as per second) is warned of too. A
+//! row the search could not meet says `NOT MET` and why (a group at the
+//! agent limit, say), and the totals line then compares no totals.
+//!
+//! The simulated search (of `--profile` with `--target-sl`, and of
+//! `--scenario`) tries at most `--max-agents N` agents per group (default
+//! 10,000, at most 1,000,000, the most a simulation holds) and calls a
+//! target met when the mean service level over its replications reaches it
+//! (`--meet mean`, the default: the sense in which Erlang's formulas meet
+//! it, so the two compare, but a simulated answer may then be a little
+//! below Erlang's where the mean is just over the target), or when the low
+//! end of its 95% interval does (`--meet lower-bound`: surer, a few agents
+//! more).
 //!
 //! Bad arguments or a bad file print a message on stderr and exit with code 2.
 
@@ -84,8 +104,8 @@ mod pipe;
 use cells::{count, short_number};
 use skillroute::sim::{ArrivalSpec, Estimate, Scenario, ServiceTarget};
 use skillroute::staffing::{
-    ErlangA, ErlangC, MIN_OFFERED_LOAD, SimStaffing, StaffingPoint, Target, single_skill_scenario,
-    staff_erlang_a, staff_erlang_c,
+    ErlangA, ErlangC, MAX_SCENARIO_AGENTS, MIN_OFFERED_LOAD, MeetRule, SimStaffing, StaffingPoint,
+    Target, single_skill_scenario, staff_erlang_a, staff_erlang_c,
 };
 use std::io::Write;
 use std::process::ExitCode;
@@ -95,11 +115,18 @@ const USAGE: &str = "usage: staffing --arrival-rate L --service-rate M \
 (--agents N | --target-sl F --threshold T | --target-asa S | --target-abandon P) \
 [--threshold T] [--abandon-rate A]
        staffing --profile FILE (--target-sl F --threshold T | --target-asa S | --target-abandon P) \
-[--abandon-rate A] [--seed S] [--json]
-       staffing --scenario FILE.toml [--seed S] [--json] [--warm-up S] [--run-length S] [--replications N]
+[--abandon-rate A] [--seed S] [--json] [--max-agents N] [--meet mean|lower-bound]
+       staffing --scenario FILE.toml [--seed S] [--json] [--warm-up S] [--run-length S] [--replications N] \
+[--max-agents N] [--meet mean|lower-bound]
 Rates, threshold and ASA in one time unit of your choosing; with --scenario,
 the search's warm-up and run length in seconds (defaults 1800 and 28800) and its
-replications per configuration (default 10, at least 2).";
+replications per configuration (default 10, at least 2).
+The simulated search (--target-sl with --profile, and --scenario):
+  --max-agents N  the most agents it tries per group (default 10000, at most
+                  1000000); a row that needs more says NOT MET and why
+  --meet RULE     when a target is met: mean (default; the mean service level
+                  over replications reaches it, as Erlang's does) or lower-bound
+                  (the low end of its 95% interval does: more agents, surer)";
 
 #[derive(Debug)]
 struct Args {
@@ -121,6 +148,12 @@ struct Args {
     warm_up: Option<f64>,
     run_length: Option<f64>,
     replications: Option<u32>,
+    /// `--max-agents`: the simulated search's limit per group, if given
+    /// (else `SimStaffing`'s default, 10,000).
+    max_agents: Option<u32>,
+    /// `--meet`: when the simulated search calls a target met, if given
+    /// (else `MeetRule::Mean`).
+    meet: Option<MeetRule>,
 }
 
 /// Why the program stops early.
@@ -187,6 +220,8 @@ fn parse_args(raw: impl IntoIterator<Item = String>) -> Result<Option<Args>, Str
         warm_up: None,
         run_length: None,
         replications: None,
+        max_agents: None,
+        meet: None,
     };
     let mut it = raw.into_iter();
     while let Some(arg) = it.next() {
@@ -219,6 +254,8 @@ fn parse_args(raw: impl IntoIterator<Item = String>) -> Result<Option<Args>, Str
             "--warm-up",
             "--run-length",
             "--replications",
+            "--max-agents",
+            "--meet",
         ];
         if !known.contains(&flag.as_str()) {
             return Err(format!("unknown argument {arg:?}"));
@@ -243,10 +280,34 @@ fn parse_args(raw: impl IntoIterator<Item = String>) -> Result<Option<Args>, Str
             "--warm-up" => set(&mut args.warm_up, f, number(f, &value)?)?,
             "--run-length" => set(&mut args.run_length, f, number(f, &value)?)?,
             "--replications" => set(&mut args.replications, f, number(f, &value)?)?,
+            "--max-agents" => set(&mut args.max_agents, f, max_agents(&value)?)?,
+            "--meet" => set(&mut args.meet, f, meet_rule(&value)?)?,
             _ => unreachable!("checked above"),
         }
     }
     Ok(Some(args))
+}
+
+/// `--max-agents`'s value: a whole number from 1 to [`MAX_SCENARIO_AGENTS`]
+/// (the most a simulated scenario holds).
+fn max_agents(value: &str) -> Result<u32, String> {
+    let n: u32 = number("--max-agents", value)?;
+    if n == 0 || n > MAX_SCENARIO_AGENTS {
+        return Err(format!(
+            "--max-agents must be from 1 to {MAX_SCENARIO_AGENTS} (the most agents a simulated \
+             scenario holds), got {n}"
+        ));
+    }
+    Ok(n)
+}
+
+/// `--meet`'s value, by the names `MeetRule` serializes to.
+fn meet_rule(value: &str) -> Result<MeetRule, String> {
+    match value.trim() {
+        "mean" => Ok(MeetRule::Mean),
+        "lower-bound" => Ok(MeetRule::LowerBound),
+        other => Err(format!("--meet must be mean or lower-bound, got {other:?}")),
+    }
 }
 
 /// `value` of `flag` if `ok`, else an error naming the flag.
@@ -410,7 +471,9 @@ fn evaluate(
 /// `max(200 handle times, 2,000 expected arrivals, 10 mean patiences, 10
 /// thresholds)` after a warm-up of `max(20 handle times, 5 mean
 /// patiences)`, common random numbers, the target met when the mean service
-/// level reaches it (see `skillroute::staffing::sim`). The patience sets how
+/// level reaches it, or the low end of its interval with `--meet
+/// lower-bound`, at most `--max-agents` agents (see
+/// `skillroute::staffing::sim` and [`search_settings`]). The patience sets how
 /// long an overloaded queue takes to settle (customers of a 2-day patience
 /// fill it for days), the threshold how long a wait must be watched; both
 /// are capped at `SIM_MAX_ARRIVALS` arrivals per replication, and warm-up
@@ -424,6 +487,7 @@ fn simulated_agents(
     abandon_rate: Option<f64>,
     goal: &Goal,
     seed: u64,
+    search: &SimStaffing,
 ) -> Result<Option<StaffingPoint>, String> {
     let Goal::Target(Target::ServiceLevel {
         fraction,
@@ -445,7 +509,8 @@ fn simulated_agents(
         return Ok(None);
     };
     let scenario = single_skill_scenario(arrival_rate, service_rate, abandon_rate, target);
-    SimStaffing::new()
+    search
+        .clone()
         .replications(SIM_REPLICATIONS)
         .run_length(run_length)
         .warm_up(warm_up)
@@ -455,6 +520,44 @@ fn simulated_agents(
         .map(Some)
         .map_err(|e| e.to_string())
 }
+
+/// The simulated search as the command line sets it: `--max-agents` (else
+/// [`DEFAULT_MAX_AGENTS`]) and `--meet`, the rest `SimStaffing`'s defaults.
+fn search_settings(args: &Args) -> SimStaffing {
+    let mut search = SimStaffing::new().max_agents(args.max_agents.unwrap_or(DEFAULT_MAX_AGENTS));
+    if let Some(rule) = args.meet {
+        search = search.rule(rule);
+    }
+    search
+}
+
+/// Why a simulated row is not met, for its note: the search's limits
+/// first, since the staffing shown is then that limit, not an answer.
+fn not_met_note(p: &StaffingPoint, args: &Args) -> Option<String> {
+    if p.met {
+        return None;
+    }
+    Some(if p.agent_limit {
+        format!("NOT MET: needs over {MAX_SCENARIO_AGENTS} agents, the most a simulation holds")
+    } else if p.group_limit {
+        format!(
+            "NOT MET: the search reached its agent limit ({} agents{})",
+            args.max_agents.unwrap_or(DEFAULT_MAX_AGENTS),
+            if args.max_agents.is_some() {
+                ", --max-agents"
+            } else {
+                "; raise it with --max-agents"
+            }
+        )
+    } else {
+        "NOT MET: the search's budget of configurations ran out".to_string()
+    })
+}
+
+/// The simulated search's agents per group without `--max-agents` (set
+/// here, not taken from `SimStaffing`'s default, so that what a row says of
+/// the limit is the limit the search ran with).
+const DEFAULT_MAX_AGENTS: u32 = 10_000;
 
 /// The warm-up and run length of [`simulated_agents`]' replications, or
 /// `None` when the least it needs, 2,000 expected arrivals and 200 handle
@@ -666,7 +769,18 @@ fn profile(args: &Args, path: &str, out: &mut impl Write) -> Result<(), Failure>
     if let Goal::Agents(_) = goal {
         return Err("--profile needs a target (--target-sl, --target-asa or --target-abandon), not --agents".into());
     }
+    let simulated = matches!(goal, Goal::Target(Target::ServiceLevel { .. }));
+    if !simulated && let Some(flag) = search_flag(args) {
+        return Err(format!(
+            "{flag} sets the simulated search, which --profile runs only for --target-sl"
+        )
+        .into());
+    }
     let rows = read_profile(path)?;
+    for w in profile_warnings(path, &rows, simulated) {
+        eprintln!("staffing: warning: {w}");
+    }
+    let search = search_settings(args);
     let fmt = |v: Option<f64>, digits: usize| match v {
         Some(v) => format!("{v:.digits$}"),
         None => "-".to_string(),
@@ -719,18 +833,26 @@ fn profile(args: &Args, path: &str, out: &mut impl Write) -> Result<(), Failure>
         let (erlang_rate, tiny) = erlang_rate(*rate, mu);
         let m = evaluate(erlang_rate, mu, args.abandon_rate, &goal, args.threshold)
             .map_err(|e| format!("{path}:{line}: interval {name:?}: {e}"))?;
-        let sim = simulated_agents(*rate, mu, args.abandon_rate, &goal, args.seed.unwrap_or(1))
-            .map_err(|e| format!("{path}:{line}: interval {name:?}: {e}"))?;
+        let sim = simulated_agents(
+            *rate,
+            mu,
+            args.abandon_rate,
+            &goal,
+            args.seed.unwrap_or(1),
+            &search,
+        )
+        .map_err(|e| format!("{path}:{line}: interval {name:?}: {e}"))?;
         let sim_sl: Option<Estimate> = sim.as_ref().map(|p| p.service_level[0]);
         // A service-level target is simulated unless the interval is too
         // thin to be: then the row says so.
-        let mut notes: Vec<&str> = Vec::new();
+        let mut notes: Vec<String> = Vec::new();
         if tiny {
-            notes.push(TINY_LOAD);
+            notes.push(TINY_LOAD.to_string());
         }
         if let (Goal::Target(Target::ServiceLevel { .. }), None) = (&goal, &sim) {
-            notes.push(NOT_SIMULATED);
+            notes.push(NOT_SIMULATED.to_string());
         }
+        notes.extend(sim.as_ref().and_then(|p| not_met_note(p, args)));
         let note = (!notes.is_empty()).then(|| notes.join("; "));
         if args.json {
             let mut line = serde_json::json!({
@@ -747,6 +869,8 @@ fn profile(args: &Args, path: &str, out: &mut impl Write) -> Result<(), Failure>
                 "occupancy": m.occupancy,
                 "agents_sim": sim.as_ref().map(|p| p.agents_total),
                 "service_level_sim": sim_sl,
+                "met_sim": sim.as_ref().map(|p| p.met),
+                "agent_limit_sim": sim.as_ref().map(|p| p.group_limit || p.agent_limit),
             });
             if let Some(note) = &note {
                 line["note"] = note.as_str().into();
@@ -901,7 +1025,7 @@ fn center(args: &Args, path: &str, out: &mut impl Write) -> Result<(), Failure> 
     ];
     if flags.iter().any(|&f| f) {
         return Err(
-            "--scenario takes its rates and targets from the file: only --seed, --json, --warm-up, --run-length and --replications go with it"
+            "--scenario takes its rates and targets from the file: only --seed, --json, --warm-up, --run-length, --replications, --max-agents and --meet go with it"
                 .into(),
         );
     }
@@ -930,7 +1054,7 @@ fn center(args: &Args, path: &str, out: &mut impl Write) -> Result<(), Failure> 
     // The file's seed unless --seed overrides it; the rest (replications,
     // run length, warm-up) is the search's own unless given: it runs each
     // interval's rates as a steady state, not the file's day.
-    let mut search = SimStaffing::new().seed(args.seed.unwrap_or(scenario.seed));
+    let mut search = search_settings(args).seed(args.seed.unwrap_or(scenario.seed));
     if let Some(t) = args.warm_up {
         search = search.warm_up(t);
     }
@@ -955,7 +1079,7 @@ fn center(args: &Args, path: &str, out: &mut impl Write) -> Result<(), Failure> 
     writeln!(
         out,
         "{}: {}, {}, {}; {} x {:.1} h after a {:.0} s \
-         warm-up per configuration, seed {}; targets met on the mean service level",
+         warm-up per configuration, seed {}; targets met on {}; at most {} per group",
         if table.scenario.is_empty() {
             path
         } else {
@@ -967,7 +1091,18 @@ fn center(args: &Args, path: &str, out: &mut impl Write) -> Result<(), Failure> 
         count(table.replications as usize, "replication"),
         table.run_length / 3600.0,
         table.warm_up,
-        table.seed
+        table.seed,
+        match table.rule {
+            MeetRule::Mean => "the mean service level".to_string(),
+            MeetRule::LowerBound => format!(
+                "the low end of the service level's {:.0}% interval",
+                100.0 * table.confidence
+            ),
+        },
+        count(
+            args.max_agents.unwrap_or(DEFAULT_MAX_AGENTS) as usize,
+            "agent"
+        )
     )?;
     writeln!(
         out,
@@ -1038,18 +1173,74 @@ fn per_hour_warnings(s: &Scenario) -> Vec<String> {
             ArrivalSpec::Piecewise { rates, .. } => rates.iter().copied().fold(0.0, f64::max),
             _ => continue,
         };
-        let load = peak * t.service.mean();
-        if load > PER_HOUR_ERLANGS {
-            out.push(format!(
-                "contact_types[{ti}].arrivals: {:?} peaks at {peak} arrivals a second, {load:.0} \
-                 erlangs of work ({} s each): rates are per second (120 an hour is 0.0333); \
-                 a search of this size takes long",
-                t.name,
-                t.service.mean()
-            ));
-        }
+        out.extend(per_hour_warning(
+            &format!(
+                "contact_types[{ti}].arrivals: {:?} peaks at {peak} arrivals a second",
+                t.name
+            ),
+            peak * t.service.mean(),
+            &format!("{} s each", t.service.mean()),
+            "rates are per second (120 an hour is 0.0333)",
+            true,
+        ));
     }
     out
+}
+
+/// The warning of a load over [`PER_HOUR_ERLANGS`] (`None` if it is not):
+/// `what` brings `load` erlangs (of work `each`), `advice` says how rates
+/// are meant, and `searched` whether a simulated search will staff it.
+fn per_hour_warning(
+    what: &str,
+    load: f64,
+    each: &str,
+    advice: &str,
+    searched: bool,
+) -> Option<String> {
+    (load > PER_HOUR_ERLANGS).then(|| {
+        format!(
+            "{what}, {load:.0} erlangs of work ({each}): {advice}{}",
+            if searched {
+                "; a search of this size takes long"
+            } else {
+                ""
+            }
+        )
+    })
+}
+
+/// `--profile`'s warnings of rows whose load is over [`PER_HOUR_ERLANGS`],
+/// the same as `--scenario` gives of its types: said before the table,
+/// whose simulated search of such a load runs for minutes (and may stop
+/// at its agent limit) with nothing said.
+fn profile_warnings(path: &str, rows: &[(usize, String, f64, f64)], searched: bool) -> Vec<String> {
+    rows.iter()
+        .filter_map(|(line, name, rate, aht)| {
+            per_hour_warning(
+                &format!("{path}:{line}: interval {name:?}: {rate} arrivals per time unit"),
+                rate * aht,
+                &format!("a handle time of {aht}"),
+                &format!(
+                    "the rate and the handle time are in one time unit ({rate} an hour is {} a \
+                     second, with handle times in seconds)",
+                    short_number(rate / 3600.0)
+                ),
+                searched,
+            )
+        })
+        .collect()
+}
+
+/// The first of `--max-agents` and `--meet` given, which set the simulated
+/// search and mean nothing without one.
+fn search_flag(args: &Args) -> Option<&'static str> {
+    [
+        ("--max-agents", args.max_agents.is_some()),
+        ("--meet", args.meet.is_some()),
+    ]
+    .into_iter()
+    .find(|(_, given)| *given)
+    .map(|(flag, _)| flag)
 }
 
 fn run(args: &Args) -> Result<(), Failure> {
@@ -1071,6 +1262,15 @@ fn run_to(args: &Args, out: &mut impl Write) -> Result<(), Failure> {
         && let Some((flag, _)) = search.iter().find(|(_, given)| *given)
     {
         return Err(format!("{flag} goes only with --scenario (the search's own settings)").into());
+    }
+    if args.scenario.is_none()
+        && args.profile.is_none()
+        && let Some(flag) = search_flag(args)
+    {
+        return Err(format!(
+            "{flag} goes only with --profile or --scenario (the simulated search's own settings)"
+        )
+        .into());
     }
     match (&args.scenario, &args.profile) {
         (Some(path), _) => center(args, path, out),
@@ -1519,9 +1719,16 @@ mod tests {
             .unwrap()
             .service_level(1440.0);
         assert!((at_9 - 0.9).abs() < 1e-3, "{at_9}");
-        let p = simulated_agents(lambda, mu, Some(theta), &Goal::Target(target), 1)
-            .unwrap()
-            .unwrap();
+        let p = simulated_agents(
+            lambda,
+            mu,
+            Some(theta),
+            &Goal::Target(target),
+            1,
+            &SimStaffing::new(),
+        )
+        .unwrap()
+        .unwrap();
         assert!(p.agents_total >= 10 && p.agents_total <= 11, "{p:?}");
     }
 
@@ -1863,5 +2070,248 @@ mod tests {
                 "{bad}: {e}"
             );
         }
+    }
+
+    /// A simulated search cut off at its agent limit printed the limit as
+    /// its answer, with no mark (a day of rates per hour: `agents_sim
+    /// 10000`, `sl_sim 0.0000`, exit 0). The row now says NOT MET and why,
+    /// in the table and in JSON; a row the search meets says nothing.
+    #[test]
+    fn a_row_cut_off_by_the_agent_limit_says_not_met_and_why() {
+        // 4.8 erlangs: 3 agents cannot carry it.
+        let text = "interval,arrival_rate,mean_handle_time\n08:00,0.02,240\n";
+        let mut args = SL_80_20.to_vec();
+        args.extend(["--max-agents", "3"]);
+        let table = staffing_text("limit", text, &args).unwrap();
+        let row = table.lines().nth(1).unwrap();
+        let cells: Vec<&str> = row.split_whitespace().collect();
+        assert_eq!(cells[10], "3", "agents_sim: {table}");
+        assert!(
+            row.ends_with("NOT MET: the search reached its agent limit (3 agents, --max-agents)"),
+            "{table}"
+        );
+
+        args.push("--json");
+        let json = staffing_text("limit-json", text, &args).unwrap();
+        let row: serde_json::Value = serde_json::from_str(json.trim()).unwrap();
+        assert_eq!(row["agents_sim"], 3, "{row}");
+        assert_eq!(row["met_sim"], false, "{row}");
+        assert_eq!(row["agent_limit_sim"], true, "{row}");
+        assert!(
+            row["note"]
+                .as_str()
+                .unwrap()
+                .starts_with("NOT MET: the search reached"),
+            "{row}"
+        );
+
+        // Room enough: met, no note.
+        let met = staffing_text(
+            "room",
+            text,
+            &[&SL_80_20[..], &["--max-agents", "50", "--json"]].concat(),
+        )
+        .unwrap();
+        let row: serde_json::Value = serde_json::from_str(met.trim()).unwrap();
+        assert_eq!(row["met_sim"], true, "{row}");
+        assert_eq!(row["agent_limit_sim"], false, "{row}");
+        assert!(row.get("note").is_none(), "{row}");
+        assert!(row["agents_sim"].as_u64().unwrap() > 3, "{row}");
+    }
+
+    /// Without `--max-agents`, a row cut off says which limit it ran with
+    /// and how to raise it.
+    #[test]
+    fn the_default_limit_is_named_with_the_flag_that_raises_it() {
+        let args = parse_args(SL_80_20.map(str::to_string)).unwrap().unwrap();
+        let p = StaffingPoint {
+            met: false,
+            group_limit: true,
+            ..simulated_agents(
+                0.02,
+                1.0 / 240.0,
+                None,
+                &goal(&args).unwrap(),
+                1,
+                &search_settings(&args),
+            )
+            .unwrap()
+            .unwrap()
+        };
+        assert_eq!(
+            not_met_note(&p, &args).unwrap(),
+            "NOT MET: the search reached its agent limit (10000 agents; raise it with --max-agents)"
+        );
+    }
+
+    /// `--max-agents` takes a whole number from 1 to the simulator's
+    /// 1,000,000; anything else, or the flag where nothing is simulated,
+    /// is an error naming it. So is a `--meet` that is not a rule.
+    #[test]
+    fn bad_search_flags_are_named() {
+        for (value, want) in [
+            ("0", "--max-agents must be from 1 to 1000000"),
+            ("1000001", "--max-agents must be from 1 to 1000000"),
+            ("abc", "--max-agents: not a valid number: \"abc\""),
+            ("-5", "--max-agents: not a valid number: \"-5\""),
+            ("2.5", "--max-agents: not a valid number: \"2.5\""),
+        ] {
+            let e = parse_args(["--max-agents", value].map(str::to_string)).unwrap_err();
+            assert!(e.starts_with(want), "{value}: {e}");
+        }
+        let e = parse_args(["--meet", "median"].map(str::to_string)).unwrap_err();
+        assert_eq!(e, "--meet must be mean or lower-bound, got \"median\"");
+        for rule in ["mean", "lower-bound"] {
+            let a = parse_args(["--meet", rule].map(str::to_string))
+                .unwrap()
+                .unwrap();
+            assert_eq!(serde_json::to_value(a.meet.unwrap()).unwrap(), rule);
+        }
+
+        // Nothing simulated: a single interval, or a target other than
+        // service level.
+        for flag in [["--max-agents", "5"], ["--meet", "mean"]] {
+            let mut raw = vec![
+                "--arrival-rate",
+                "1",
+                "--service-rate",
+                "1",
+                "--agents",
+                "2",
+            ];
+            raw.extend(flag);
+            let args = parse_args(raw.into_iter().map(str::to_string))
+                .unwrap()
+                .unwrap();
+            match run_to(&args, &mut Vec::new()) {
+                Err(Failure::Input(e)) => assert!(e.starts_with(flag[0]), "{e}"),
+                _ => panic!("{flag:?} without --profile or --scenario was accepted"),
+            }
+            let mut raw = vec!["--profile", CLOSURE, "--target-asa", "30"];
+            raw.extend(flag);
+            let e = staffing(&raw).unwrap_err();
+            assert!(
+                e.starts_with(&format!("{} sets the simulated search", flag[0])),
+                "{e}"
+            );
+        }
+    }
+
+    /// `--profile` warned of nothing when its rates were per hour (72 calls
+    /// of 240 s: 17,280 erlangs), as `--scenario` does; it now says so
+    /// before the search, in the same words, naming the line.
+    #[test]
+    fn profile_rates_per_hour_are_said_before_the_search() {
+        let rows = vec![
+            (2, "08:00".to_string(), 72.0, 240.0),
+            (3, "09:00".to_string(), 0.055, 250.0),
+        ];
+        let w = profile_warnings("FILE", &rows, true);
+        assert_eq!(
+            w,
+            vec![
+                "FILE:2: interval \"08:00\": 72 arrivals per time unit, 17280 erlangs of work \
+                 (a handle time of 240): the rate and the handle time are in one time unit (72 \
+                 an hour is 0.02 a second, with handle times in seconds); a search of this size \
+                 takes long"
+                    .to_string()
+            ]
+        );
+        // Not searched: the rate is still said, the search is not.
+        let w = profile_warnings("FILE", &rows, false);
+        assert!(w.len() == 1 && !w[0].contains("search"), "{w:?}");
+    }
+
+    /// The simulated search met a target on the mean service level only:
+    /// the README's 17:00 (7.2 erlangs) came in at 10 agents, 0.8015±0.0381,
+    /// below exact Erlang C's 11 (79.9% at 10). `--meet lower-bound` asks
+    /// the low end of the interval to reach the target, which this row's
+    /// staffing now does, at no fewer agents than Erlang's or the mean's.
+    #[test]
+    fn meet_lower_bound_holds_the_low_end_to_the_target() {
+        let text = "interval,arrival_rate,mean_handle_time\n17:00,0.030,240\n";
+        let json = |tag: &str, rule: &str| -> serde_json::Value {
+            let out = staffing_text(
+                tag,
+                text,
+                &[&SL_80_20[..], &["--meet", rule, "--json"]].concat(),
+            )
+            .unwrap();
+            serde_json::from_str(out.trim()).unwrap()
+        };
+        let mean = json("mean", "mean");
+        let low = json("low", "lower-bound");
+        let sl = &low["service_level_sim"];
+        let end = sl["mean"].as_f64().unwrap() - sl["half_width"].as_f64().unwrap();
+        assert!(end >= 0.8, "{low}");
+        assert_eq!(low["met_sim"], true, "{low}");
+        let n = |v: &serde_json::Value, k: &str| v[k].as_u64().unwrap();
+        assert!(n(&low, "agents_sim") >= n(&low, "agents"), "{low}");
+        assert!(
+            n(&low, "agents_sim") >= n(&mean, "agents_sim"),
+            "{mean} {low}"
+        );
+        // Mean stays the default.
+        let default =
+            staffing_text("default", text, &[&SL_80_20[..], &["--json"]].concat()).unwrap();
+        assert_eq!(
+            serde_json::from_str::<serde_json::Value>(default.trim()).unwrap(),
+            mean
+        );
+    }
+
+    /// `--scenario` had no way to raise the search's 10,000 agents per
+    /// group or to choose its rule, and a row cut off by the limit said
+    /// "NOT MET" with no reason while the totals line set its short
+    /// staffing against Erlang's as if a saving. The flags now reach the
+    /// search, the header says what ran, the row says why, and the totals
+    /// compare nothing.
+    #[test]
+    fn the_scenario_search_takes_its_limit_and_rule() {
+        let path = one_group_scenario("limit");
+        let args = parse_args(
+            [
+                "--scenario",
+                &path,
+                "--max-agents",
+                "1",
+                "--meet",
+                "lower-bound",
+                "--replications",
+                "3",
+                "--run-length",
+                "3600",
+            ]
+            .map(str::to_string),
+        )
+        .unwrap()
+        .unwrap();
+        let mut out = Vec::new();
+        let done = center(&args, &path, &mut out);
+        std::fs::remove_file(&path).unwrap();
+        done.map_err(|_| "failed").unwrap();
+        let out = String::from_utf8(out).unwrap();
+        let lines: Vec<&str> = out.lines().collect();
+        assert!(
+            lines[0].ends_with(
+                "targets met on the low end of the service level's 95% interval; at most 1 \
+                 agent per group"
+            ),
+            "{out}"
+        );
+        // One erlang: one agent never carries it.
+        let row = lines.iter().find(|l| l.starts_with("00:00-01:00")).unwrap();
+        assert!(
+            row.ends_with("NOT MET (a group at the max_agents limit)"),
+            "{out}"
+        );
+        let total = lines
+            .iter()
+            .find(|l| l.starts_with("total agent-intervals"))
+            .unwrap();
+        assert!(
+            total.ends_with("(not comparable: 1 of 1 intervals NOT MET, short of their targets)"),
+            "{out}"
+        );
     }
 }

@@ -641,3 +641,58 @@ fn the_groups_together_stay_within_the_scenario_limit() {
     // Erlang's staffing (700,000 and more per group) is not simulated.
     assert!(p.erlang_total > MAX_SCENARIO_AGENTS && p.erlang_service_level.is_none());
 }
+
+/// A group held to `max_agents` below the load's need: the search stopped
+/// at the limit and the point said only "not met", with no reason (the
+/// table's row "NOT MET", its totals line setting the short staffing
+/// against Erlang's as a saving). The point now says the limit cut it off,
+/// the row says so, and the totals compare nothing; with room, the same
+/// scenario is met and its totals compare as before.
+#[test]
+fn a_group_at_max_agents_is_reported_as_the_reason() {
+    // 5 erlangs: Erlang C needs 8 for 80% in 20 s.
+    let s = single_skill_scenario(5.0 / AHT, 1.0 / AHT, None, TARGET);
+    let staff = |cap: u32| {
+        SimStaffing::new()
+            .max_agents(cap)
+            .replications(3)
+            .run_length(4.0 * 3600.0)
+            .warm_up(600.0)
+            .parallel(false)
+            .staff(&s)
+            .unwrap()
+    };
+    let table = staff(6);
+    let p = &table.intervals[0].point;
+    assert_eq!(p.agents_by_group, vec![6], "{p:?}");
+    assert!(!p.met && p.group_limit && !p.agent_limit, "{p:?}");
+    let text = table.to_string();
+    assert!(
+        text.contains("NOT MET (a group at the max_agents limit)"),
+        "{text}"
+    );
+    let total = text.lines().last().unwrap();
+    assert_eq!(
+        total,
+        format!(
+            "total agent-intervals: erlang {}, simulation 6 (not comparable: 1 of 1 intervals \
+             NOT MET, short of their targets)",
+            p.erlang_total
+        )
+    );
+
+    let table = staff(50);
+    let p = &table.intervals[0].point;
+    assert!(p.met && !p.group_limit, "{p:?}");
+    let text = table.to_string();
+    assert!(!text.contains("NOT MET"), "{text}");
+    assert!(
+        text.lines().last().unwrap().ends_with(&format!(
+            "simulation {} ({:+}, {:+.1}%)",
+            p.agents_total,
+            p.difference,
+            100.0 * p.difference as f64 / p.erlang_total as f64
+        )),
+        "{text}"
+    );
+}

@@ -130,6 +130,10 @@
 //!   [`StaffingPoint::agent_limit`] set. A [`SimStaffing::max_agents`]
 //!   above it is refused ([`SimStaffingError::InvalidConfig`]): no group
 //!   could be simulated with that many.
+//! * Each group is held to [`SimStaffing::max_agents`] (default 10,000):
+//!   an interval whose missed target only a group at that limit could
+//!   raise is reported not met, with [`StaffingPoint::group_limit`] set,
+//!   and the table says so.
 //!
 //! # Cost
 //!
@@ -700,6 +704,12 @@ pub struct StaffingPoint {
     /// over all its groups: the interval needs more than can be simulated.
     #[serde(default)]
     pub agent_limit: bool,
+    /// Whether a target is still missed because every group able to serve
+    /// the type furthest below its target holds [`SimStaffing::max_agents`]
+    /// agents: the interval needs more per group than the search may try
+    /// (its answer is that limit, not a staffing that meets the target).
+    #[serde(default)]
+    pub group_limit: bool,
     /// Configurations simulated by the search.
     pub evaluations: u32,
     /// The types with contacts in the interval whose target no staffing
@@ -910,6 +920,7 @@ impl fmt::Display for StaffingTable {
         let not_met = |p: &StaffingPoint| match (p.met, p.out_of_reach.is_empty()) {
             (true, _) => "",
             (false, _) if p.agent_limit => "  NOT MET (needs over 1,000,000 agents)",
+            (false, _) if p.group_limit => "  NOT MET (a group at the max_agents limit)",
             (false, true) => "  NOT MET",
             (false, false) => "  NOT MET (out of reach)",
         };
@@ -960,9 +971,21 @@ impl fmt::Display for StaffingTable {
             }
         }
         let (e, s) = (self.erlang_agent_intervals(), self.agent_intervals());
+        let missed = self.intervals.iter().filter(|r| !r.point.met).count();
+        write!(f, "total agent-intervals: erlang {e}, simulation {s}")?;
+        if missed > 0 {
+            // A staffing cut off by a limit (or short of an unreachable
+            // target) is fewer agents than the interval needs: set against
+            // Erlang's total its difference would read as a saving.
+            return writeln!(
+                f,
+                " (not comparable: {missed} of {} intervals NOT MET, short of their targets)",
+                self.intervals.len()
+            );
+        }
         writeln!(
             f,
-            "total agent-intervals: erlang {e}, simulation {s} ({:+}, {:+.1}%)",
+            " ({:+}, {:+.1}%)",
             s as i64 - e as i64,
             if e > 0 {
                 100.0 * (s as f64 - e as f64) / e as f64
@@ -1377,6 +1400,7 @@ impl<'a> Model<'a> {
             cache: HashMap::new(),
             evaluations: 0,
             at_limit: false,
+            at_group_limit: false,
         };
         // The Erlang staffing as it is: not simulated where a group's
         // Erlang count exceeds `max_agents` (a capped staffing's service
@@ -1412,6 +1436,7 @@ impl<'a> Model<'a> {
             // contacts (where it has none it is not judged).
             met: eval.met() && out_of_reach.is_empty(),
             agent_limit: search.at_limit && !eval.met(),
+            group_limit: search.at_group_limit && !eval.met(),
             service_level: eval.sl,
             evaluations: search.evaluations,
             out_of_reach,
@@ -1504,6 +1529,9 @@ struct Search<'m, 'a> {
     evaluations: u32,
     /// Whether an agent was not added for [`MAX_SCENARIO_AGENTS`].
     at_limit: bool,
+    /// Whether the search stopped adding because every group able to serve
+    /// the worst type was at `max_agents`.
+    at_group_limit: bool,
 }
 
 impl Search<'_, '_> {
@@ -1541,8 +1569,13 @@ impl Search<'_, '_> {
         // Add until every target is met.
         while !eval.met() && self.budget_left() {
             let Some(worst) = eval.worst() else { break };
-            let configs: Vec<Vec<u32>> = self.model.types[worst]
-                .candidates
+            let candidates = &self.model.types[worst].candidates;
+            // Without this the search stopped at the cap with the row
+            // merely "not met", which read like a staffing that was tried
+            // and found short rather than one the limit cut off.
+            self.at_group_limit |=
+                !candidates.is_empty() && candidates.iter().all(|&g| counts[g] >= cap);
+            let configs: Vec<Vec<u32>> = candidates
                 .iter()
                 .filter(|&&g| counts[g] < cap)
                 .map(|&g| {
@@ -1738,6 +1771,7 @@ mod tests {
             service_level: vec![e(0.85, 0.08), e(0.93, 0.001)],
             met: true,
             agent_limit: false,
+            group_limit: false,
             evaluations: 3,
             out_of_reach: vec![],
             reach: vec![None; 2],
@@ -1820,6 +1854,7 @@ mod tests {
             service_level: vec![sim],
             met,
             agent_limit: false,
+            group_limit: false,
             evaluations: 1,
             out_of_reach: vec![],
             reach: vec![None],
