@@ -678,6 +678,47 @@ class Replay(unittest.TestCase):
         self.assertEqual(done.returncode, 2)
         self.assertIn(b"--policy needs a name", done.stderr)
 
+    def test_help_says_the_usage_and_exits_0(self):
+        """--help and -h were 'unknown option --help' (exit 2), and -h was
+        taken for a log's name."""
+        for flag in ("--help", "-h"):
+            done = self.replay(flag)
+            self.assertEqual(done.returncode, 0, done.stderr)
+            self.assertEqual(done.stderr, b"")
+            text = done.stdout.decode()
+            self.assertTrue(text.startswith("usage: replay"), text)
+            self.assertIn('"rejected"', text)
+            for policy in skillroute.policies():
+                self.assertIn(policy, text)
+
+    def test_an_unknown_option_points_to_help(self):
+        done = self.replay(DEMO_LOG, "--nope")
+        self.assertEqual(done.returncode, 2)
+        self.assertIn(b"unknown option --nope (replay --help lists the options)", done.stderr)
+
+    def test_the_summary_counts_the_rejected_events(self):
+        """The demo log's two rejections (on purpose: a profile that drops
+        a channel in use, an unknown contact) were error lines only, the
+        summary silent on them; it counts them, and the replay still exits
+        0 (a rejection is the router's answer, not the replay's failure)."""
+        done = self.replay(DEMO_LOG)
+        self.assertEqual(done.returncode, 0, done.stderr)
+        *records, summary = [json.loads(l) for l in done.stdout.decode().splitlines()]
+        errors = [r["line"] for r in records if "error" in r]
+        self.assertEqual(errors, [12, 15])
+        self.assertEqual(summary.get("rejected"), len(errors))
+        with open(DEMO_LOG, "rb") as f:
+            clean = b"".join(f.read().splitlines(keepends=True)[:11])
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "log.jsonl")
+            with open(path, "wb") as f:
+                f.write(clean)
+            done = self.replay(path)
+        self.assertEqual(done.returncode, 0, done.stderr)
+        *records, summary = [json.loads(l) for l in done.stdout.decode().splitlines()]
+        self.assertFalse([r for r in records if "error" in r])
+        self.assertEqual(summary.get("rejected"), 0)
+
     def test_every_policy_replays_the_same_lines_twice(self):
         for policy in skillroute.policies():
             first, second = (self.replay(DEMO_LOG, "--policy", policy) for _ in range(2))
