@@ -2,10 +2,22 @@
 //!
 //! `cargo run --example quickstart`
 use skillroute::{
-    Agent, AgentId, ChannelId, Contact, ContactId, Event, OptimalAssignment, Router, SkillId,
+    Agent, AgentId, ChannelId, Contact, ContactId, Counts, Event, Offer, OptimalAssignment, Router,
+    ScoreBreakdown, SkillId,
 };
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let (offers, counts) = route()?;
+    for o in &offers {
+        println!("{}", explain(o));
+    }
+    println!("{counts:?}");
+    Ok(())
+}
+
+/// Three agents log in, five contacts arrive: the offers made and the
+/// router's counts at the end.
+fn route() -> Result<(Vec<Offer>, Counts), Box<dyn std::error::Error>> {
     let (english, billing) = (SkillId(1), SkillId(2));
     let mut router = Router::new(OptimalAssignment::default());
     let mut offers = Vec::new();
@@ -26,12 +38,103 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .build()?;
         router.handle(t, Event::ContactArrived { contact }, &mut offers)?;
     }
-    for o in &offers {
-        println!(
-            "{} -> {}: score {:.3} (skill {:.2}, idle {:.2}, wait {:.2}) on {:?}",
-            o.contact, o.agent, o.score.total, o.score.skill, o.score.idle, o.score.wait, o.trigger
-        );
+    Ok((offers, router.counts()))
+}
+
+/// An offer and its score: the total, then every term that is not zero, to
+/// the total's precision, so that the terms printed add up to it.
+fn explain(o: &Offer) -> String {
+    let terms: Vec<String> = terms(&o.score)
+        .iter()
+        .map(|(name, value)| format!("{name} {value:.3}"))
+        .collect();
+    format!(
+        "{} -> {}: score {:.3} ({}) on {:?}",
+        o.contact,
+        o.agent,
+        o.score.total,
+        terms.join(", "),
+        o.trigger
+    )
+}
+
+/// The score's terms that are not zero, by name, in the breakdown's order.
+/// The pattern names every field (no `..`): a term added to
+/// `ScoreBreakdown` stops this from compiling until it is listed, so what is
+/// printed cannot fall short of the total again (the load term once did).
+fn terms(score: &ScoreBreakdown) -> Vec<(&'static str, f64)> {
+    let ScoreBreakdown {
+        skill,
+        fit,
+        preference,
+        idle,
+        load,
+        wait,
+        priority,
+        total: _,
+    } = *score;
+    [
+        ("skill", skill),
+        ("fit", fit),
+        ("preference", preference),
+        ("idle", idle),
+        ("load", load),
+        ("wait", wait),
+        ("priority", priority),
+    ]
+    .into_iter()
+    .filter(|&(_, value)| value != 0.0)
+    .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{explain, route};
+
+    /// Each printed line names every non-zero term of its offer's score
+    /// (found from the breakdown's serialized fields, not from the list
+    /// `terms` keeps) with its value, and no zero one; and the figures
+    /// printed add up to the total printed. The line used to leave out the
+    /// load term (0.25 of a total of 1.108).
+    #[test]
+    fn the_terms_printed_add_up_to_the_total() {
+        let (offers, _) = route().unwrap();
+        assert_eq!(offers.len(), 3);
+        for o in &offers {
+            let line = explain(o);
+            let inside = line
+                .split_once(" (")
+                .and_then(|(_, rest)| rest.split_once(") on "))
+                .map(|(terms, _)| terms)
+                .unwrap_or_else(|| panic!("no terms in {line:?}"));
+            let printed: Vec<(&str, f64)> = inside
+                .split(", ")
+                .map(|t| {
+                    let (name, value) = t.split_once(' ').unwrap();
+                    (name, value.parse().unwrap())
+                })
+                .collect();
+            let fields = serde_json::to_value(o.score).unwrap();
+            let fields = fields.as_object().unwrap();
+            for (name, value) in fields.iter().filter(|(name, _)| *name != "total") {
+                let value = value.as_f64().unwrap();
+                let shown = printed.iter().find(|(n, _)| n == name);
+                if value == 0.0 {
+                    assert!(shown.is_none(), "{line}: zero term {name} printed");
+                } else {
+                    let (_, v) = shown.unwrap_or_else(|| panic!("{line}: {name} left out"));
+                    assert!((v - value).abs() <= 0.0005, "{line}: {name} is {value}");
+                }
+            }
+            let total: f64 = line
+                .split_once("score ")
+                .and_then(|(_, rest)| rest.split_once(' '))
+                .map(|(t, _)| t.parse().unwrap())
+                .unwrap();
+            let sum: f64 = printed.iter().map(|(_, v)| v).sum();
+            // Each printed term is within half a unit of the third decimal.
+            let slack = 0.0005 * (printed.len() + 1) as f64;
+            assert!((sum - total).abs() <= slack, "{line}: terms sum to {sum}");
+        }
     }
-    println!("{:?}", router.counts());
-    Ok(())
 }

@@ -5,6 +5,9 @@
 //! The log has one JSON object a line: `{"time": 12.5, "event": {...}}`, where the
 //! event is a serialized [`skillroute::Event`] (run without a file to see the
 //! embedded demo log, `examples/data/demo-log.jsonl`, echoed on stderr).
+//! An event the router rejects is a line `{"line": N, "error": ...}` and is
+//! counted in the summary's `rejected`; the replay goes on, and exits 0
+//! (see [`USAGE`] for why).
 //! Policies, named as `simulate` names them: longest-idle-agent (default),
 //! priority-aging, skill-expansion, c-mu, optimal-assignment, learned-fit
 //! (one arm per agent, default seed; the short names longest-idle and
@@ -27,6 +30,60 @@ struct Entry {
 }
 
 const DEMO: &str = include_str!("data/demo-log.jsonl");
+
+const DEFAULT_POLICY: &str = "longest-idle-agent";
+
+/// `--help`, with `{policies}` for the names (see [`usage`]).
+const USAGE: &str = "usage: replay [LOG.jsonl] [--policy NAME]
+
+Replays an event log through the router: a JSON line per offer made and per
+event the router rejected ({\"line\": N, \"time\": T, \"error\": ...}), then a
+summary line: the policy, the router's counts, its next wake-up and
+\"rejected\", the number of events it rejected.
+
+  LOG.jsonl      one {\"time\": T, \"event\": EVENT} object a line; without it,
+                 the demo log (examples/data/demo-log.jsonl), echoed on stderr
+  --policy NAME  {policies}
+                 (learned-fit with one arm per agent), each with its defaults
+  -h, --help     this text
+
+Exit status: 0 when the whole log was replayed, rejected events included: a
+rejection is the router's answer to that event (the ACD that wrote the log
+got the same answer), not a failure of the replay, and the demo log has two
+on purpose, to show them. A script that needs a clean log checks that the
+summary's \"rejected\" is 0. 2 for a bad option, or a log that cannot be
+read or has a line that is not a record.";
+
+/// [`USAGE`] with the policies named from the simulator's list, so that
+/// `--help` cannot drift from what [`policy`] accepts.
+fn usage() -> String {
+    let names: Vec<String> = PolicySpec::builtins()
+        .iter()
+        .map(|p| match p.name() {
+            n if n == DEFAULT_POLICY => format!("{n} (default)"),
+            n => n.to_string(),
+        })
+        .collect();
+    // Wrapped under the option's description column.
+    let mut lines = vec![String::new()];
+    for (i, n) in names.iter().enumerate() {
+        let piece = if i + 1 < names.len() {
+            format!("{n},")
+        } else {
+            n.clone()
+        };
+        let last = lines.last_mut().expect("one line at least");
+        if last.is_empty() {
+            *last = piece;
+        } else if last.len() + 1 + piece.len() <= 60 {
+            last.push(' ');
+            last.push_str(&piece);
+        } else {
+            lines.push(piece);
+        }
+    }
+    USAGE.replace("{policies}", &lines.join(&format!("\n{:17}", "")))
+}
 
 /// The built-in named `name`, with its defaults, from the simulator's own
 /// list; `learned-fit` keeps one arm per agent (a log's agents need not
@@ -51,10 +108,14 @@ fn main() {
     pipe::end_quietly_on_closed_pipe();
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mut file = None;
-    let mut name = "longest-idle-agent".to_string();
+    let mut name = DEFAULT_POLICY.to_string();
     let mut it = args.iter();
     while let Some(a) = it.next() {
         match a.as_str() {
+            "-h" | "--help" => {
+                println!("{}", usage());
+                return;
+            }
             "--policy" => {
                 name = it
                     .next()
@@ -63,7 +124,9 @@ fn main() {
             }
             f if !f.starts_with("--") && file.is_none() => file = Some(f.to_string()),
             f if !f.starts_with("--") => fail(&format!("more than one log given ({f})")),
-            other => fail(&format!("unknown option {other}")),
+            other => fail(&format!(
+                "unknown option {other} (replay --help lists the options)"
+            )),
         }
     }
     // The short names of earlier versions, reported by their full ones.
@@ -85,6 +148,7 @@ fn main() {
     let text = text.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&text);
     let mut router = Router::new(policy);
     let mut offers = Vec::new();
+    let mut rejected = 0u64;
     let mut out = std::io::stdout().lock();
     for (n, line) in text.lines().enumerate() {
         let line = line.unwrap_or_else(|e| fail(&format!("line {}: {e}", n + 1)));
@@ -97,6 +161,7 @@ fn main() {
         };
         offers.clear();
         if let Err(e) = router.handle(entry.time, entry.event, &mut offers) {
+            rejected += 1;
             let msg =
                 serde_json::json!({"line": n + 1, "time": entry.time, "error": e.to_string()});
             writeln!(out, "{msg}").ok();
@@ -106,7 +171,12 @@ fn main() {
             writeln!(out, "{msg}").ok();
         }
     }
-    let summary = serde_json::json!({"policy": name, "counts": router.counts(), "next_wakeup": router.next_wakeup()});
+    let summary = serde_json::json!({
+        "policy": name,
+        "counts": router.counts(),
+        "next_wakeup": router.next_wakeup(),
+        "rejected": rejected,
+    });
     writeln!(out, "{summary}").ok();
 }
 

@@ -14,7 +14,9 @@
 //! 4 skills, voice and chat, a 12-hour day of piecewise-constant arrival rates
 //! and a shift change) under every built-in policy on the same customers
 //! (common random numbers). It prints one row per policy (mean ± half-width
-//! of the 95% (`--confidence`) interval over replications; the last columns
+//! of the 95% (`--confidence`) interval over replications, the mean alone
+//! from one replication, `†` on a mean over only the replications that
+//! define it, fewer than were run, with a line saying so; the last columns
 //! are the mean customer fit of answered contacts, `n/a` for a scenario without a
 //! fit table, and the share of them resolved, `n/a` for a scenario without
 //! ground-truth `outcomes`) and writes
@@ -419,16 +421,33 @@ fn main() -> ExitCode {
         }
     };
 
-    print_table(&reports);
+    let few_cells = print_table(&reports);
+    // One replication gives a figure and no interval (the cells show none).
+    let cells_are = if sc.replications > 1 {
+        format!(
+            "each cell is mean ± half-width of the {}% (Student t) interval over replications",
+            level_percent(args.confidence)
+        )
+    } else {
+        "each cell is the one replication's figure: no interval from one run".to_string()
+    };
     println!(
-        "\n{} polic{} x {} in {:.1} s; each cell is mean ± half-width of the {}% \
-         (Student t) interval over replications.",
+        "\n{} polic{} x {} in {:.1} s; {cells_are}.",
         reports.len(),
         if reports.len() == 1 { "y" } else { "ies" },
         count(sc.replications as usize, "replication"),
         elapsed.as_secs_f64(),
-        level_percent(args.confidence)
     );
+    if few_cells {
+        println!(
+            "{}",
+            few_note(
+                sc.replications,
+                "that define it (with the contacts it counts)",
+                "report.csv"
+            )
+        );
+    }
     print_channels(&reports);
     if sc.expected_wait {
         print_expected_wait(&reports);
@@ -661,31 +680,72 @@ const HEADER: [&str; 8] = [
     "resolved %",
 ];
 
-/// A table row: `name`, then the columns of [`HEADER`] from `m`, each
-/// written by `cell(estimate, scale, decimals)`.
-fn row(
-    name: &str,
-    m: &Metrics<Estimate>,
-    cell: fn(&Estimate, f64, usize) -> String,
-) -> [String; 8] {
+/// The estimates of the columns of [`HEADER`] after the name, each with
+/// its scale and decimals.
+fn columns(m: &Metrics<Estimate>) -> [(&Estimate, f64, usize); 7] {
     [
-        name.to_string(),
-        cell(&m.offered, 1.0, 0),
-        cell(&m.service_level, 100.0, 1),
-        cell(&m.asa, 1.0, 1),
-        cell(&m.p_abandon, 100.0, 1),
-        cell(&m.occupancy, 100.0, 1),
-        cell(&m.mean_fit, 1.0, 3),
-        cell(&m.resolution, 100.0, 1),
+        (&m.offered, 1.0, 0),
+        (&m.service_level, 100.0, 1),
+        (&m.asa, 1.0, 1),
+        (&m.p_abandon, 100.0, 1),
+        (&m.occupancy, 100.0, 1),
+        (&m.mean_fit, 1.0, 3),
+        (&m.resolution, 100.0, 1),
     ]
 }
 
-fn print_table(reports: &[Report]) {
+/// A table row: `name`, then the columns of [`HEADER`] from `m`, each
+/// written by `cell(estimate, scale, decimals)` and marked [`FEW`] where it
+/// rests on fewer than the `replications` run.
+fn row(
+    name: &str,
+    m: &Metrics<Estimate>,
+    replications: u32,
+    cell: fn(&Estimate, f64, usize) -> String,
+) -> Row {
+    let mut cells = [const { String::new() }; 8];
+    let mut few_of = [false; 8];
+    cells[0] = name.to_string();
+    for (i, (e, scale, decimals)) in columns(m).into_iter().enumerate() {
+        cells[i + 1] = cell(e, scale, decimals);
+        few_of[i + 1] = few(e, replications);
+    }
+    Row { cells, few: few_of }
+}
+
+/// A row of cells under [`HEADER`], with which of them are [`few`].
+struct Row {
+    cells: [String; 8],
+    few: [bool; 8],
+}
+
+/// Marks a cell whose mean is over only some of the replications run.
+const FEW: &str = "†";
+
+/// Whether `e` is a mean over some but not all of the `replications`: a
+/// figure only the replications with the contacts it counts define (the
+/// service level of a channel that had contacts in 2 of 10, say), which
+/// would otherwise read as a figure of all 10. None (n/a) is not marked.
+fn few(e: &Estimate, replications: u32) -> bool {
+    e.n > 0 && e.n < replications
+}
+
+/// The footnote to a table that has [`FEW`] cells, said once under it:
+/// `over` says which replications count, `csv` the file with each n.
+fn few_note(replications: u32, over: &str, csv: &str) -> String {
+    format!(
+        "{FEW} = the mean over only the replications {over}, fewer than the \
+         {replications} run ({csv} gives each figure's n)."
+    )
+}
+
+/// Prints the policies' totals; says whether any cell is [`few`].
+fn print_table(reports: &[Report]) -> bool {
     let rows: Vec<_> = reports
         .iter()
-        .map(|r| row(&r.policy, &r.total, pm))
+        .map(|r| row(&r.policy, &r.total, r.replications, pm))
         .collect();
-    print_rows(&rows);
+    print_rows(&rows)
 }
 
 /// Service level per channel, when contacts came on more than one: the
@@ -727,15 +787,35 @@ fn print_channels(reports: &[Report]) {
             format!("{} ({})", first.by_channel[c].name, ts.join("; "))
         })
         .collect();
+    // As in the totals' table: a cell over fewer replications than were
+    // run is marked, the others in its column padded to stay aligned.
+    let marked: Vec<bool> = used
+        .iter()
+        .map(|&c| {
+            reports
+                .iter()
+                .any(|r| few(&r.by_channel[c].metrics.service_level, r.replications))
+        })
+        .collect();
     let cells: Vec<Vec<String>> = reports
         .iter()
         .map(|r| {
             used.iter()
                 .zip(&judged)
-                .map(|(&c, ts)| {
+                .zip(&marked)
+                .map(|((&c, ts), &marked)| {
                     let e = &r.by_channel[c].metrics.service_level;
+                    let mark = match (marked, few(e, r.replications)) {
+                        (false, _) => String::new(),
+                        (true, true) => format!(" {FEW}"),
+                        (true, false) => "  ".to_string(),
+                    };
                     let below = matches!(ts.as_slice(), [t] if e.mean < t.fraction);
-                    format!("{}{}", pm(e, 100.0, 1), if below { " <" } else { "  " })
+                    format!(
+                        "{}{mark}{}",
+                        pm(e, 100.0, 1),
+                        if below { " <" } else { "  " }
+                    )
                 })
                 .collect()
         })
@@ -776,6 +856,16 @@ fn print_channels(reports: &[Report]) {
             line.push_str(&format!("  {c:>w$}"));
         }
         println!("{}", line.trim_end());
+    }
+    if marked.contains(&true) {
+        println!(
+            "{}",
+            few_note(
+                first.replications,
+                "that define it (with contacts on the channel)",
+                "report.csv"
+            )
+        );
     }
 }
 
@@ -971,24 +1061,50 @@ fn print_learned(sim: &Simulation, policies: &[PolicySpec]) -> Result<(), String
 }
 
 fn print_comparisons(comparisons: &[Comparison], replications: u32, confidence: f64) {
+    let stars = if replications > 1 {
+        format!("* = the {}% interval excludes 0", level_percent(confidence))
+    } else {
+        "no interval from one run".to_string()
+    };
     println!(
-        "\ndifference from {} (policy minus it), paired over the same {}; \
-         * = the {}% interval excludes 0:\n",
+        "\ndifference from {} (policy minus it), paired over the same {}; {stars}:\n",
         comparisons[0].base,
         count(replications as usize, "replication"),
-        level_percent(confidence)
     );
     let rows: Vec<_> = comparisons
         .iter()
-        .map(|c| row(&c.other, &c.differences.total, diff))
+        .map(|c| row(&c.other, &c.differences.total, replications, diff))
         .collect();
-    print_rows(&rows);
+    if print_rows(&rows) {
+        println!(
+            "{}",
+            few_note(
+                replications,
+                "in which both policies define it",
+                "comparison.csv"
+            )
+        );
+    }
 }
 
-/// Prints `rows` under [`HEADER`], columns aligned (the first to the left).
-fn print_rows(rows: &[[String; 8]]) {
+/// Prints `rows` under [`HEADER`], columns aligned (the first to the
+/// left), and says whether any cell was marked [`FEW`]. A column with a
+/// marked cell pads its other cells by as much, so that the figures stay
+/// aligned; a table without any is printed as it was before marks existed.
+fn print_rows(rows: &[Row]) -> bool {
+    let marked: [bool; 8] = std::array::from_fn(|j| rows.iter().any(|r| r.few[j]));
+    let rows: Vec<[String; 8]> = rows
+        .iter()
+        .map(|r| {
+            std::array::from_fn(|j| match (marked[j], r.few[j]) {
+                (false, _) => r.cells[j].clone(),
+                (true, true) => format!("{} {FEW}", r.cells[j]),
+                (true, false) => format!("{}  ", r.cells[j]),
+            })
+        })
+        .collect();
     let mut widths = HEADER.map(|h| h.chars().count());
-    for row in rows {
+    for row in &rows {
         for (w, cell) in widths.iter_mut().zip(row) {
             *w = (*w).max(cell.chars().count());
         }
@@ -1007,9 +1123,10 @@ fn print_rows(rows: &[[String; 8]]) {
     };
     line(&HEADER.map(String::from));
     line(&widths.map(|w| "-".repeat(w)));
-    for row in rows {
+    for row in &rows {
         line(row);
     }
+    marked.contains(&true)
 }
 
 fn write_outputs(

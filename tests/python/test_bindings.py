@@ -623,6 +623,91 @@ class Bindings(unittest.TestCase):
             self.assertEqual(stubbed[name], params, name)
 
 
+@unittest.skipUnless(os.path.exists(SIMULATE), "simulate example not built")
+class SimulateTable(unittest.TestCase):
+    """What simulate's tables say their cells are."""
+
+    RARE = '{ kind = "poisson", rate = 0.000005 }'
+
+    def simulate(self, *args):
+        with tempfile.TemporaryDirectory() as out:
+            done = subprocess.run(
+                [SIMULATE, "--policy", "c-mu", *args, "--out", out],
+                capture_output=True, text=True, timeout=120,
+            )
+            self.assertEqual(done.returncode, 0, done.stderr)
+            with open(os.path.join(out, "report.json")) as f:
+                report = json.load(f)
+        return done.stdout, report[0] if isinstance(report, list) else report
+
+    @staticmethod
+    def row(stdout, heading):
+        """The c-mu row of the table under `heading`, and the lines after it."""
+        lines = stdout.splitlines()
+        start = next(i for i, line in enumerate(lines) if line.startswith(heading))
+        at = next(i for i in range(start, len(lines)) if lines[i].startswith("c-mu"))
+        return lines[at], lines[at + 1:]
+
+    def test_a_cell_over_fewer_replications_than_run_is_marked(self):
+        """A channel with contacts in only some replications showed its
+        service level as if of all of them (chat's 100.0 ± 0.0 over 4 of
+        10, no hint): the cell is marked, and a line under the table says
+        what the mark means. Cells over every replication are not."""
+        stdout, report = self.simulate(
+            "--replications", "10", "--set", f"contact_types[sales-chat].arrivals={self.RARE}")
+        chat = next(c for c in report["by_channel"] if c["name"] == "chat")
+        n = chat["metrics"]["service_level"]["n"]
+        self.assertTrue(0 < n < 10, n)  # the case at hand: some replications, not all
+        row, after = self.row(stdout, "service level % per channel")
+        # voice, then chat: only chat's cell is marked (calls came in every replication)
+        self.assertTrue(row.endswith("†"), row)
+        self.assertEqual(row.count("†"), 1, row)
+        self.assertTrue(after[0].startswith("† = the mean over only the replications"), after)
+        self.assertIn("fewer than the 10 run", after[0])
+        total, _ = self.row(stdout, "policy ")
+        self.assertNotIn("†", total)
+
+    def test_a_paired_difference_over_fewer_replications_is_marked(self):
+        """A center so quiet that some replications have no contact: the
+        totals and their paired differences are over the replications that
+        have them, and say so; the count of contacts offered, which every
+        replication defines, is not marked."""
+        sets = []
+        for name in ("billing-call", "tech-call", "sales-chat", "spanish-call"):
+            sets += ["--set", f"contact_types[{name}].arrivals={self.RARE}"]
+        stdout, report = self.simulate(
+            "--policy", "optimal-assignment", "--replications", "10", *sets)
+        n = report["total"]["asa"]["n"]
+        self.assertTrue(0 < n < 10, n)
+        total, after = self.row(stdout, "policy ")
+        offered = total.split()[1]
+        self.assertFalse(offered.endswith("†"), total)
+        self.assertIn("†", total)
+        note = next(line for line in after if line.startswith("†"))
+        self.assertIn("that define it", note)
+        lines = stdout.splitlines()
+        start = next(i for i, line in enumerate(lines) if line.startswith("difference from c-mu"))
+        row = next(line for line in lines[start:] if line.startswith("optimal-assignment"))
+        self.assertIn("†", row)
+        after = lines[lines.index(row) + 1]
+        self.assertTrue(after.startswith("† = the mean over only the replications in which both"), after)
+
+    def test_one_replication_says_it_has_no_interval(self):
+        """With one replication the cells have no interval, but the footer
+        said each was 'mean ± half-width of the 95% interval'."""
+        stdout, _ = self.simulate("--replications", "1")
+        (footer,) = [line for line in stdout.splitlines() if " x 1 replication in " in line]
+        self.assertIn("no interval from one run", footer)
+        self.assertNotIn("half-width", footer)
+        self.assertNotIn("±", stdout.split(footer)[0])
+
+    def test_a_run_where_nothing_is_missing_has_no_marks(self):
+        stdout, report = self.simulate()
+        self.assertEqual(report["total"]["service_level"]["n"], report["replications"])
+        self.assertNotIn("†", stdout)
+        self.assertIn("each cell is mean ± half-width of the 95% (Student t) interval", stdout)
+
+
 @unittest.skipUnless(os.path.exists(REPLAY), "replay example not built")
 class Replay(unittest.TestCase):
     """The replay example, as an ACD integrator feeds it a log."""
@@ -677,6 +762,47 @@ class Replay(unittest.TestCase):
         done = self.replay(DEMO_LOG, "--policy")
         self.assertEqual(done.returncode, 2)
         self.assertIn(b"--policy needs a name", done.stderr)
+
+    def test_help_says_the_usage_and_exits_0(self):
+        """--help and -h were 'unknown option --help' (exit 2), and -h was
+        taken for a log's name."""
+        for flag in ("--help", "-h"):
+            done = self.replay(flag)
+            self.assertEqual(done.returncode, 0, done.stderr)
+            self.assertEqual(done.stderr, b"")
+            text = done.stdout.decode()
+            self.assertTrue(text.startswith("usage: replay"), text)
+            self.assertIn('"rejected"', text)
+            for policy in skillroute.policies():
+                self.assertIn(policy, text)
+
+    def test_an_unknown_option_points_to_help(self):
+        done = self.replay(DEMO_LOG, "--nope")
+        self.assertEqual(done.returncode, 2)
+        self.assertIn(b"unknown option --nope (replay --help lists the options)", done.stderr)
+
+    def test_the_summary_counts_the_rejected_events(self):
+        """The demo log's two rejections (on purpose: a profile that drops
+        a channel in use, an unknown contact) were error lines only, the
+        summary silent on them; it counts them, and the replay still exits
+        0 (a rejection is the router's answer, not the replay's failure)."""
+        done = self.replay(DEMO_LOG)
+        self.assertEqual(done.returncode, 0, done.stderr)
+        *records, summary = [json.loads(l) for l in done.stdout.decode().splitlines()]
+        errors = [r["line"] for r in records if "error" in r]
+        self.assertEqual(errors, [12, 15])
+        self.assertEqual(summary.get("rejected"), len(errors))
+        with open(DEMO_LOG, "rb") as f:
+            clean = b"".join(f.read().splitlines(keepends=True)[:11])
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "log.jsonl")
+            with open(path, "wb") as f:
+                f.write(clean)
+            done = self.replay(path)
+        self.assertEqual(done.returncode, 0, done.stderr)
+        *records, summary = [json.loads(l) for l in done.stdout.decode().splitlines()]
+        self.assertFalse([r for r in records if "error" in r])
+        self.assertEqual(summary.get("rejected"), 0)
 
     def test_every_policy_replays_the_same_lines_twice(self):
         for policy in skillroute.policies():
