@@ -1129,14 +1129,19 @@ impl Scenario {
     /// contact (estimated from 20,000 draws with a fixed seed), rows of a
     /// trace file naming types the scenario does not have, and trace
     /// arrivals at or after the horizon (not simulated); and figures that
-    /// read as hours where seconds are meant: a shift or a report interval
+    /// read as hours where seconds are meant: a horizon in which fewer than
+    /// one contact is expected or (not draining) shorter than a mean
+    /// service, a shift or a report interval
     /// of under a minute in a run of an hour or more, piecewise rates past
     /// the horizon (never
     /// used), a peak rate bringing over 10 times the work its agents could
-    /// hold (a rate per hour written as per second); and a stretch between
-    /// shifts in which contacts of a type arrive while no agent able to
-    /// serve it is on shift (a gap at a shift change). A valid scenario
-    /// runs either way; `simulate` prints these on stderr.
+    /// hold (a rate per hour written as per second); a type none of whose
+    /// contacts arrives (a rate of 0, rates all 0, a trace without rows);
+    /// and a stretch in which contacts of a type arrive while no agent able
+    /// to serve it is on shift: between shifts (a gap at a shift change),
+    /// and before the first shift or after the last (one line a type, with
+    /// the share of its arrivals then). A valid scenario runs either way;
+    /// `simulate` prints these on stderr.
     pub fn warnings(&self) -> Vec<String> {
         let mut out = Vec::new();
         let idle = |g: &GroupSpec| g.shifts.first().is_some_and(|sh| sh.start >= self.horizon);
@@ -1230,10 +1235,98 @@ impl Scenario {
                 ));
             }
         }
-        out.extend(self.unit_warnings());
-        out.extend(self.gap_warnings());
+        let traces = self.traces();
+        out.extend(self.silent_warnings(&traces));
+        out.extend(self.unit_warnings(&traces));
+        out.extend(self.gap_warnings(&traces));
         out.extend(self.ring_warnings());
-        out.extend(self.trace_warnings());
+        out.extend(self.trace_warnings(&traces));
+        out
+    }
+
+    /// Per contact type, its trace's arrival times (`times`, then the
+    /// file's rows of it) and the file's rows of other types, with the
+    /// file's path; `None` for a type that is not a trace, or whose file
+    /// cannot be read (an invalid scenario: its error says why). Each file
+    /// is read once for each type reading it, here only.
+    fn traces(&self) -> Vec<Option<Trace>> {
+        let names: Vec<&str> = self.contact_types.iter().map(|t| t.name.as_str()).collect();
+        self.contact_types
+            .iter()
+            .enumerate()
+            .map(|(ti, t)| {
+                let ArrivalSpec::Trace { times, file } = &t.arrivals else {
+                    return None;
+                };
+                let mut all = times.clone();
+                let Some(file) = file else {
+                    return Some(Trace {
+                        times: all,
+                        file: None,
+                    });
+                };
+                let path = trace_path(&self.base_dir, file);
+                let field = format!("contact_types[{ti}].arrivals");
+                let (rows, strangers) = read_trace(&field, &path, &t.name, &names).ok()?;
+                all.extend(rows);
+                Some(Trace {
+                    times: all,
+                    file: Some((path, strangers)),
+                })
+            })
+            .collect()
+    }
+
+    /// Types none of whose contacts arrive: a Poisson rate of 0, piecewise
+    /// rates all 0 within the horizon, a trace with no arrival (a file
+    /// holding its header only). They load and run, and a report row of
+    /// zeros is the only sign, which reads as a center that served them
+    /// all. A trace whose arrivals all come at or after the horizon is
+    /// said apart ([`Scenario::trace_warnings`]).
+    fn silent_warnings(&self, traces: &[Option<Trace>]) -> Vec<String> {
+        let mut out = Vec::new();
+        for (ti, t) in self.contact_types.iter().enumerate() {
+            let name = &t.name;
+            match &t.arrivals {
+                ArrivalSpec::Poisson { rate } if *rate == 0.0 => out.push(format!(
+                    "contact_types[{ti}].arrivals.rate: {name:?} arrives at a rate of 0 a second: \
+                     none of its contacts arrives"
+                )),
+                ArrivalSpec::Piecewise { rates, .. }
+                    if arrivals_in(&t.arrivals, None, 0.0, self.horizon) == 0.0 =>
+                {
+                    let which = if rates.iter().all(|&r| r == 0.0) {
+                        format!("all {} rates of {name:?} are 0", rates.len())
+                    } else {
+                        format!(
+                            "the rates of {name:?} within the {} s horizon are all 0",
+                            self.horizon
+                        )
+                    };
+                    out.push(format!(
+                        "contact_types[{ti}].arrivals.rates: {which}: none of its contacts arrives"
+                    ));
+                }
+                ArrivalSpec::Trace { .. } => {
+                    let Some(trace) = &traces[ti] else { continue };
+                    if !trace.times.is_empty() {
+                        continue;
+                    }
+                    let whence = match &trace.file {
+                        Some((path, _)) => format!(
+                            "neither `times` nor {} holds an arrival of it",
+                            path.display()
+                        ),
+                        None => "`times` is empty and there is no `file`".to_string(),
+                    };
+                    out.push(format!(
+                        "contact_types[{ti}].arrivals: the trace of {name:?} has no arrivals \
+                         ({whence}): none of its contacts arrives"
+                    ));
+                }
+                _ => {}
+            }
+        }
         out
     }
 
@@ -1242,8 +1335,9 @@ impl Scenario {
     /// late shift starts after the early one ends (`end = 16200.0`, `start
     /// = 18000.0`). Those contacts wait or abandon, and only the report's
     /// interval rows show why. Before the first shift and after the last
-    /// nothing is said: a center may open late or close early on purpose.
-    fn gap_warnings(&self) -> Vec<String> {
+    /// are said apart ([`Scenario::edge_warning`]). A trace's arrivals are
+    /// those of its file too.
+    fn gap_warnings(&self, traces: &[Option<Trace>]) -> Vec<String> {
         let day_start = self
             .day_start
             .as_deref()
@@ -1266,11 +1360,13 @@ impl Scenario {
                 continue;
             }
             on.sort_by(|a, b| a.0.total_cmp(&b.0));
-            // Between shifts only: before the first and after the last, a
-            // center may well open late or close early on purpose.
+            let first = on[0].0;
+            // Between shifts here; before the first and after the last, a
+            // center may open late or close early on purpose: said apart,
+            // in one line.
             let mut gaps = Vec::new();
             let mut covered: Option<f64> = None;
-            for (start, end) in on {
+            for &(start, end) in &on {
                 if let Some(c) = covered
                     && start > c
                     && start < self.horizon
@@ -1286,8 +1382,9 @@ impl Scenario {
                         r > 0.0 && i as f64 * interval < b && (i + 1) as f64 * interval > a
                     })
                 }
-                // A trace's file is read (and said) apart; its inline times here.
-                ArrivalSpec::Trace { times, .. } => times.iter().any(|&x| x >= a && x < b),
+                ArrivalSpec::Trace { .. } => {
+                    arrivals_in(&t.arrivals, traces[ti].as_ref().map(|x| &x.times[..]), a, b) > 0.0
+                }
             };
             for (a, b) in gaps.into_iter().filter(|&(a, b)| arriving(a, b)) {
                 out.push(format!(
@@ -1299,21 +1396,140 @@ impl Scenario {
                     clock_label(day_start, b),
                 ));
             }
+            // A shift starting at or after the horizon covers nothing of the run.
+            let last = on
+                .iter()
+                .filter(|&&(start, _)| start < self.horizon)
+                .fold(0.0, |c: f64, &(_, end)| c.max(end));
+            out.extend(self.edge_warning(ti, first, last, day_start, traces));
         }
         out
     }
 
+    /// Before the first shift of the agents able to serve type `ti`
+    /// (starting at `first`) and after the last (ending at `last`), while
+    /// its contacts arrive: one line naming the spans and the share of the
+    /// type's arrivals in them, since those contacts wait for the first
+    /// shift or are never answered. A center may open late or close early
+    /// on purpose, but its report then counts contacts nobody could answer;
+    /// a skill-expansion policy that lets other agents serve them after a
+    /// wait is said with them.
+    fn edge_warning(
+        &self,
+        ti: usize,
+        first: f64,
+        last: f64,
+        day_start: Option<f64>,
+        traces: &[Option<Trace>],
+    ) -> Option<String> {
+        let t = &self.contact_types[ti];
+        let trace = traces[ti].as_ref().map(|x| x.times.as_slice());
+        let count = |a: f64, b: f64| arrivals_in(&t.arrivals, trace, a, b);
+        let before = (first > 0.0).then_some((0.0, first.min(self.horizon)));
+        let after = (last < self.horizon).then_some((last, self.horizon));
+        let before = before.filter(|&(a, b)| count(a, b) > 0.0);
+        let after = after.filter(|&(a, b)| count(a, b) > 0.0);
+        let span = |(a, b): (f64, f64)| {
+            format!(
+                "from {a} s to {b} s ({}-{})",
+                clock_label(day_start, a),
+                clock_label(day_start, b)
+            )
+        };
+        let (spans, fate) = match (before, after) {
+            (None, None) => return None,
+            (Some(x), None) => (
+                format!("{}, before the first shift,", span(x)),
+                "they wait, or abandon, until a shift starts",
+            ),
+            (None, Some(y)) => (
+                format!("{}, after the last shift,", span(y)),
+                "they are never answered",
+            ),
+            (Some(x), Some(y)) => (
+                format!(
+                    "{}, before the first shift, nor {}, after the last,",
+                    span(x),
+                    span(y)
+                ),
+                "those before wait, or abandon, until a shift starts; those after are never answered",
+            ),
+        };
+        let n: f64 = before
+            .into_iter()
+            .chain(after)
+            .map(|(a, b)| count(a, b))
+            .sum();
+        let total = count(0.0, self.horizon);
+        let share = 100.0 * n / total;
+        let how_many = if matches!(t.arrivals, ArrivalSpec::Trace { .. }) {
+            format!("{n} of its {total} arrivals ({share:.0}%) come")
+        } else {
+            format!("about {share:.0}% of its arrivals ({n:.1} expected a run) come")
+        };
+        let relaxed = self.relaxed_help(t, before.into_iter().chain(after).collect());
+        Some(format!(
+            "contact_types[{ti}]: no agent able to serve {:?} is on shift {spans} while \
+             {how_many}: {fate}{relaxed}",
+            t.name
+        ))
+    }
+
+    /// Under a skill-expansion policy, the first relaxation step that lets
+    /// groups not able to serve `t` serve it in one of `spans` (a shift of
+    /// theirs overlapping it, or none: on all day), said as a clause to
+    /// end a warning with; empty under any other policy, or if no step
+    /// does.
+    fn relaxed_help(&self, t: &ContactTypeSpec, spans: Vec<(f64, f64)>) -> String {
+        let PolicySpec::SkillExpansion { steps } = &self.policy else {
+            return String::new();
+        };
+        let able = |g: &GroupSpec, relax: u8| {
+            g.capacity.get(&t.channel).is_some_and(|&c| c > 0)
+                && t.requires.iter().all(|(k, &l)| {
+                    g.skills
+                        .get(k)
+                        .is_some_and(|&x| x >= l.saturating_sub(relax).max(1))
+                })
+        };
+        let on = |g: &GroupSpec| {
+            g.shifts.is_empty()
+                || g.shifts
+                    .iter()
+                    .any(|sh| spans.iter().any(|&(a, b)| sh.start < b && sh.end > a))
+        };
+        for step in steps {
+            let names: Vec<&str> = self
+                .groups
+                .iter()
+                .filter(|g| !able(g, 0) && able(g, step.relax) && on(g))
+                .map(|g| g.name.as_str())
+                .collect();
+            if !names.is_empty() {
+                return format!(
+                    " (the scenario's skill-expansion policy lets {} serve them after {} s of \
+                     waiting; other policies do not)",
+                    names.join(", "),
+                    step.after
+                );
+            }
+        }
+        String::new()
+    }
+
     /// What reads as hours or per-hour figures written where the scenario
     /// wants seconds and per-second rates: they load and run, and a report
-    /// of a center that nobody meant is the only sign. A shift of under a
+    /// of a center that nobody meant is the only sign. A horizon in hours
+    /// ([`Scenario::horizon_warning`]), a shift of under a
     /// minute in a run of an hour or more (`start = 8, end = 16`), piecewise
     /// rates that go on past the horizon (their intervals given longer
     /// than meant, or a day's profile in a shorter run: the rates past it
     /// are never used), and a type whose peak rate brings over 10 times the
     /// work that every agent able to serve it could hold at once (`rate =
     /// 120` meaning 120 an hour).
-    fn unit_warnings(&self) -> Vec<String> {
+    fn unit_warnings(&self, traces: &[Option<Trace>]) -> Vec<String> {
         let mut out = Vec::new();
+        out.extend(self.horizon_warning(traces));
         for (gi, g) in self.groups.iter().enumerate() {
             for (si, sh) in g.shifts.iter().enumerate() {
                 let lasts = sh.end - sh.start;
@@ -1394,40 +1610,89 @@ impl Scenario {
         out
     }
 
+    /// A horizon that reads as hours (`horizon = 8.0` for a day of 8 h):
+    /// fewer than one contact expected over the whole run, or, in a run
+    /// that does not drain, a horizon shorter than the longest mean service
+    /// time of its types (not one service would end in it). A draining
+    /// run's horizon only ends the arrivals: a burst of a few seconds is
+    /// fine there, if contacts come.
+    fn horizon_warning(&self, traces: &[Option<Trace>]) -> Option<String> {
+        let expected: f64 = self
+            .contact_types
+            .iter()
+            .zip(traces)
+            .map(|(t, tr)| {
+                let tr = tr.as_ref().map(|x| x.times.as_slice());
+                arrivals_in(&t.arrivals, tr, 0.0, self.horizon)
+            })
+            .sum();
+        let longest = self
+            .contact_types
+            .iter()
+            .map(|t| (t.service.mean(), t.name.as_str()))
+            .max_by(|a, b| a.0.total_cmp(&b.0));
+        let mut why = Vec::new();
+        // None at all is said per type (a rate of 0, an empty trace).
+        if expected > 0.0 && expected < 1.0 {
+            let how = if self
+                .contact_types
+                .iter()
+                .all(|t| matches!(t.arrivals, ArrivalSpec::Trace { .. }))
+            {
+                format!("{expected} contacts arrive in it")
+            } else {
+                format!("{expected:.2} contacts are expected in it")
+            };
+            why.push(how);
+        }
+        if let Some((mean, name)) = longest
+            && !self.drain
+            && self.horizon < mean
+        {
+            why.push(format!(
+                "it is shorter than a mean service of {name:?} ({mean} s)"
+            ));
+        }
+        if why.is_empty() {
+            return None;
+        }
+        Some(format!(
+            "horizon: the run lasts {} s, and {}: times are in seconds, not hours \
+             (8 h is 28800.0)",
+            self.horizon,
+            why.join(", and ")
+        ))
+    }
+
     /// What a trace leaves out: rows of trace files whose type is none of
     /// the scenario's (a file shared with scenarios that model them, or a
     /// typo; each file once), and arrivals at or after the horizon, where a
     /// run stops arriving (a draining one too), said per type with how many,
     /// since a trace of another day or time zone would lose most. Each
     /// type's file is read once.
-    fn trace_warnings(&self) -> Vec<String> {
-        let names: Vec<&str> = self.contact_types.iter().map(|t| t.name.as_str()).collect();
+    fn trace_warnings(&self, traces: &[Option<Trace>]) -> Vec<String> {
         let mut seen = std::collections::BTreeSet::new();
         let mut out = Vec::new();
         for (ti, t) in self.contact_types.iter().enumerate() {
-            let ArrivalSpec::Trace { times, file } = &t.arrivals else {
+            let Some(trace) = &traces[ti] else {
                 continue;
             };
             let field = format!("contact_types[{ti}].arrivals");
-            let mut all = times.clone();
-            if let Some(file) = file {
-                let path = trace_path(&self.base_dir, file);
-                let Ok((rows, strangers)) = read_trace(&field, &path, &t.name, &names) else {
-                    continue; // an invalid scenario: its error says why
-                };
-                all.extend(rows);
-                if !strangers.is_empty() && seen.insert(path.clone()) {
-                    let list: Vec<String> = strangers
-                        .iter()
-                        .map(|(ty, (n, line))| format!("{ty:?} ({n}, first at line {line})"))
-                        .collect();
-                    out.push(format!(
-                        "{field}.file: {} has rows of types that are not in this scenario, so not simulated: {}",
-                        path.display(),
-                        list.join(", ")
-                    ));
-                }
+            if let Some((path, strangers)) = &trace.file
+                && !strangers.is_empty()
+                && seen.insert(path.clone())
+            {
+                let list: Vec<String> = strangers
+                    .iter()
+                    .map(|(ty, (n, line))| format!("{ty:?} ({n}, first at line {line})"))
+                    .collect();
+                out.push(format!(
+                    "{field}.file: {} has rows of types that are not in this scenario, so not simulated: {}",
+                    path.display(),
+                    list.join(", ")
+                ));
             }
+            let all = &trace.times;
             let late = all.iter().filter(|&&x| x >= self.horizon).count();
             if late > 0 {
                 out.push(format!(
@@ -2180,6 +2445,36 @@ fn fnv_hex(text: &str) -> String {
 /// A trace file's rows of types the scenario does not have: per type, how
 /// many and the first one's line.
 type Strangers = BTreeMap<String, (usize, usize)>;
+
+/// A trace type's arrivals as [`Scenario::warnings`] reads them: its
+/// `times` and its file's rows of it, and the file's path with its rows of
+/// types not in the scenario.
+struct Trace {
+    times: Vec<f64>,
+    file: Option<(PathBuf, Strangers)>,
+}
+
+/// The expected number of arrivals of a type in `[a, b)`, a trace's count
+/// (`trace`: its times, file rows included; `None`, its `times` only).
+fn arrivals_in(arrivals: &ArrivalSpec, trace: Option<&[f64]>, a: f64, b: f64) -> f64 {
+    match arrivals {
+        ArrivalSpec::Poisson { rate } => rate * (b - a).max(0.0),
+        ArrivalSpec::Piecewise { interval, rates } => rates
+            .iter()
+            .enumerate()
+            .map(|(i, &r)| {
+                let lo = (i as f64 * interval).max(a);
+                let hi = ((i + 1) as f64 * interval).min(b);
+                r * (hi - lo).max(0.0)
+            })
+            .sum(),
+        ArrivalSpec::Trace { times, .. } => trace
+            .unwrap_or(times)
+            .iter()
+            .filter(|&&x| x >= a && x < b)
+            .count() as f64,
+    }
+}
 
 /// The arrival times of `type_name` in a trace file: `time` or `time,type`
 /// rows, blank lines and `#` comments skipped, and a header allowed as the
