@@ -1680,9 +1680,10 @@ fn the_bundled_scenarios_warn_only_of_what_is_meant() {
                 [
                     "contact_types[1]: no agent able to serve \"tech-call\" is on shift from \
                      3600 s to 7200 s (01:00-02:00), after the last shift, while about 50% of \
-                     its arrivals (54.0 expected a run) come: they are never answered (the \
-                     scenario's skill-expansion policy lets generalists, late-spanish serve \
-                     them after 90 s of waiting; other policies do not)",
+                     its arrivals (54.0 expected a run) come: they are never answered, unless \
+                     a step opens them to others: the scenario's skill-expansion policy lets \
+                     generalists, late-spanish serve them after 90 s of waiting (other \
+                     policies do not)",
                     "contact_types[3]: no agent able to serve \"spanish-call\" is on shift from \
                      0 s to 3600 s (00:00-01:00), before the first shift, while 83 of its 171 \
                      arrivals (49%) come: they wait, or abandon, until a shift starts",

@@ -1507,8 +1507,8 @@ impl Scenario {
                 .collect();
             if !names.is_empty() {
                 return format!(
-                    " (the scenario's skill-expansion policy lets {} serve them after {} s of \
-                     waiting; other policies do not)",
+                    ", unless a step opens them to others: the scenario's skill-expansion \
+                     policy lets {} serve them after {} s of waiting (other policies do not)",
                     names.join(", "),
                     step.after
                 );
