@@ -62,7 +62,7 @@ use std::process::ExitCode;
 use std::sync::Mutex;
 use std::time::Instant;
 
-use cells::{count, diff, level_percent, pm};
+use cells::{NO_INTERVAL, count, diff, few, few_note, level_percent, mark, pm};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use plotters::prelude::*;
 use skillroute::SegmentId;
@@ -429,7 +429,7 @@ fn main() -> ExitCode {
             level_percent(args.confidence)
         )
     } else {
-        "each cell is the one replication's figure: no interval from one run".to_string()
+        format!("each cell is the one replication's figure: {NO_INTERVAL}")
     };
     println!(
         "\n{} polic{} x {} in {:.1} s; {cells_are}.",
@@ -695,7 +695,7 @@ fn columns(m: &Metrics<Estimate>) -> [(&Estimate, f64, usize); 7] {
 }
 
 /// A table row: `name`, then the columns of [`HEADER`] from `m`, each
-/// written by `cell(estimate, scale, decimals)` and marked [`FEW`] where it
+/// written by `cell(estimate, scale, decimals)` and marked [`cells::FEW`] where it
 /// rests on fewer than the `replications` run.
 fn row(
     name: &str,
@@ -717,26 +717,6 @@ fn row(
 struct Row {
     cells: [String; 8],
     few: [bool; 8],
-}
-
-/// Marks a cell whose mean is over only some of the replications run.
-const FEW: &str = "†";
-
-/// Whether `e` is a mean over some but not all of the `replications`: a
-/// figure only the replications with the contacts it counts define (the
-/// service level of a channel that had contacts in 2 of 10, say), which
-/// would otherwise read as a figure of all 10. None (n/a) is not marked.
-fn few(e: &Estimate, replications: u32) -> bool {
-    e.n > 0 && e.n < replications
-}
-
-/// The footnote to a table that has [`FEW`] cells, said once under it:
-/// `over` says which replications count, `csv` the file with each n.
-fn few_note(replications: u32, over: &str, csv: &str) -> String {
-    format!(
-        "{FEW} = the mean over only the replications {over}, fewer than the \
-         {replications} run ({csv} gives each figure's n)."
-    )
 }
 
 /// Prints the policies' totals; says whether any cell is [`few`].
@@ -805,15 +785,10 @@ fn print_channels(reports: &[Report]) {
                 .zip(&marked)
                 .map(|((&c, ts), &marked)| {
                     let e = &r.by_channel[c].metrics.service_level;
-                    let mark = match (marked, few(e, r.replications)) {
-                        (false, _) => String::new(),
-                        (true, true) => format!(" {FEW}"),
-                        (true, false) => "  ".to_string(),
-                    };
                     let below = matches!(ts.as_slice(), [t] if e.mean < t.fraction);
                     format!(
-                        "{}{mark}{}",
-                        pm(e, 100.0, 1),
+                        "{}{}",
+                        mark(&pm(e, 100.0, 1), marked, few(e, r.replications)),
                         if below { " <" } else { "  " }
                     )
                 })
@@ -1064,7 +1039,7 @@ fn print_comparisons(comparisons: &[Comparison], replications: u32, confidence: 
     let stars = if replications > 1 {
         format!("* = the {}% interval excludes 0", level_percent(confidence))
     } else {
-        "no interval from one run".to_string()
+        NO_INTERVAL.to_string()
     };
     println!(
         "\ndifference from {} (policy minus it), paired over the same {}; {stars}:\n",
@@ -1088,20 +1063,14 @@ fn print_comparisons(comparisons: &[Comparison], replications: u32, confidence: 
 }
 
 /// Prints `rows` under [`HEADER`], columns aligned (the first to the
-/// left), and says whether any cell was marked [`FEW`]. A column with a
+/// left), and says whether any cell was marked [`cells::FEW`]. A column with a
 /// marked cell pads its other cells by as much, so that the figures stay
 /// aligned; a table without any is printed as it was before marks existed.
 fn print_rows(rows: &[Row]) -> bool {
     let marked: [bool; 8] = std::array::from_fn(|j| rows.iter().any(|r| r.few[j]));
     let rows: Vec<[String; 8]> = rows
         .iter()
-        .map(|r| {
-            std::array::from_fn(|j| match (marked[j], r.few[j]) {
-                (false, _) => r.cells[j].clone(),
-                (true, true) => format!("{} {FEW}", r.cells[j]),
-                (true, false) => format!("{}  ", r.cells[j]),
-            })
-        })
+        .map(|r| std::array::from_fn(|j| mark(&r.cells[j], marked[j], r.few[j])))
         .collect();
     let mut widths = HEADER.map(|h| h.chars().count());
     for row in &rows {

@@ -24,7 +24,10 @@
 //! it (`Comparison::paired_row`).
 //!
 //! Prints a table (mean ± half-width of the `--confidence` interval over
-//! replications; `*` where a difference's interval excludes 0) and writes
+//! replications, the figure alone from one replication; `*` where a
+//! difference's interval excludes 0; `†` on a mean over only the
+//! replications that define it, fewer than were run, with a line saying
+//! so) and writes
 //! `sweep.csv` to `--out` (default: the current directory): one line per
 //! value and total metric, `value,policy,metric,mean,half_width,n,
 //! diff_mean,diff_half_width,diff_n` (`policy` the one that value ran; `n`
@@ -61,7 +64,7 @@ mod pipe;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use cells::{count, diff, level_percent, pm, short_number};
+use cells::{NO_INTERVAL, count, diff, few, few_note, level_percent, mark, pm, short_number};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use skillroute::sim::{
     Comparison, Estimate, Metrics, PolicySpec, Replication, RunOptions, Scenario, Simulation,
@@ -439,89 +442,203 @@ const COLUMNS: [(&str, Pick, f64, usize); 5] = [
 
 /// The line under the tables: what a cell holds, and, when there is a
 /// value to compare with the first, what the bracketed difference is (with
-/// one value there is none, and the line does not announce one).
-fn footnote(level: &str, field: &str, first: &str, values: usize) -> String {
-    let cell = format!(
-        "each cell: mean ± half-width of the {level}% (Student t) interval over replications"
-    );
-    if values > 1 {
+/// one value there is none, and the line does not announce one). One
+/// replication's cells are its figures, with no interval to speak of.
+fn footnote(level: &str, field: &str, first: &str, values: usize, replications: u32) -> String {
+    let cell = if replications > 1 {
         format!(
-            "{cell}; in brackets the paired difference from {field} = {first}, * where its interval excludes 0"
+            "each cell: mean ± half-width of the {level}% (Student t) interval over replications"
         )
+    } else {
+        format!("each cell: the one replication's figure, {NO_INTERVAL}")
+    };
+    let stars = if replications > 1 {
+        ", * where its interval excludes 0"
+    } else {
+        ""
+    };
+    if values > 1 {
+        format!("{cell}; in brackets the paired difference from {field} = {first}{stars}")
     } else {
         cell
     }
 }
 
-fn print_table(field: &str, runs: &[Run], diffs: &[Metrics<Estimate>]) {
-    let mut rows = vec![
-        std::iter::once(field.to_string())
-            .chain(COLUMNS.iter().map(|c| c.0.to_string()))
-            .collect::<Vec<_>>(),
-    ];
-    for (run, d) in runs.iter().zip(diffs) {
-        let mut row = vec![run.value.clone()];
-        row.extend(COLUMNS.iter().map(|&(_, pick, scale, dec)| {
-            let base = pm(pick(&run.total), scale, dec);
-            if std::ptr::eq(run, &runs[0]) {
-                base
-            } else {
-                format!("{base}  ({})", diff(pick(d), scale, dec))
-            }
-        }));
-        rows.push(row);
-    }
-    print_grid(&rows);
+/// A table cell before it is laid out: a value's figure and, but in the
+/// first value's row, its paired difference from the first, each written
+/// and with whether it is [`few`] (over fewer replications than were run).
+struct Cell {
+    own: (String, bool),
+    diff: Option<(String, bool)>,
 }
 
-/// The rows of the per-channel service-level table (header first), or
-/// `None` unless the runs together used several channels. A column per
-/// channel of any run ([`channel_union`]); a run without contacts on a
-/// channel has `–` there, and a difference is shown only where the run and
-/// the first both have the channel.
+impl Cell {
+    /// `own` (scaled to `decimals` places) and, if any, its difference
+    /// `d`, each judged against the `replications` run.
+    fn new(
+        own: &Estimate,
+        d: Option<&Estimate>,
+        scale: f64,
+        decimals: usize,
+        replications: u32,
+    ) -> Cell {
+        Cell {
+            own: (pm(own, scale, decimals), few(own, replications)),
+            diff: d.map(|d| (diff(d, scale, decimals), few(d, replications))),
+        }
+    }
+}
+
+/// Which kinds of cell a table marked: a value's own figure, a bracketed
+/// difference.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+struct Marked {
+    own: bool,
+    diff: bool,
+}
+
+impl Marked {
+    /// Whether the table needs the footnote on marks.
+    fn any(self) -> bool {
+        self.own || self.diff
+    }
+
+    /// Which replications a marked mean is over, for [`few_note`]:
+    /// `counts` names the contacts a figure needs.
+    fn over(self, counts: &str) -> String {
+        let pairs = "in which both values define it";
+        match (self.own, self.diff) {
+            (true, true) => {
+                format!("that define it (with {counts}; a bracketed difference: {pairs})")
+            }
+            (false, true) => format!("{pairs} (a bracketed difference)"),
+            _ => format!("that define it (with {counts})"),
+        }
+    }
+}
+
+/// A table's rows: the header (`field`, then `header`), then a row per
+/// run, its value, then its `cells` (`None` for `–`), each figure marked
+/// [`cells::FEW`] as [`mark`] does, a column's own figures and its
+/// differences each padded alike; and which kinds of cell were marked. A
+/// table without marks reads as it did before them.
+fn lay_out(
+    field: &str,
+    header: Vec<String>,
+    runs: &[Run],
+    cells: Vec<Vec<Option<Cell>>>,
+) -> (Vec<Vec<String>>, Marked) {
+    let columns = cells.first().map_or(0, Vec::len);
+    let column_marks: Vec<Marked> = (0..columns)
+        .map(|j| {
+            let of = || cells.iter().filter_map(|row| row[j].as_ref());
+            Marked {
+                own: of().any(|c| c.own.1),
+                diff: of().any(|c| c.diff.as_ref().is_some_and(|d| d.1)),
+            }
+        })
+        .collect();
+    let body = cells.into_iter().zip(runs).map(|(row, run)| {
+        std::iter::once(run.value.clone())
+            .chain(row.into_iter().zip(&column_marks).map(|(cell, m)| {
+                let Some(Cell { own, diff }) = cell else {
+                    return "–".to_string();
+                };
+                let own = mark(&own.0, m.own, own.1);
+                match diff {
+                    Some((d, few)) => format!("{own}  ({})", mark(&d, m.diff, few)),
+                    None => own,
+                }
+            }))
+            .collect()
+    });
+    let rows = std::iter::once(std::iter::once(field.to_string()).chain(header).collect())
+        .chain(body)
+        .collect();
+    let marked = column_marks.iter().fold(Marked::default(), |a, m| Marked {
+        own: a.own || m.own,
+        diff: a.diff || m.diff,
+    });
+    (rows, marked)
+}
+
+/// The rows of the totals' table (header first), and which of its cells
+/// are marked [`cells::FEW`].
+fn table_rows(
+    field: &str,
+    runs: &[Run],
+    diffs: &[Metrics<Estimate>],
+) -> (Vec<Vec<String>>, Marked) {
+    let cells = runs
+        .iter()
+        .zip(diffs)
+        .enumerate()
+        .map(|(i, (run, d))| {
+            let replications = run.reps.len() as u32;
+            COLUMNS
+                .iter()
+                .map(|&(_, pick, scale, dec)| {
+                    let d = (i > 0).then(|| pick(d));
+                    Some(Cell::new(pick(&run.total), d, scale, dec, replications))
+                })
+                .collect()
+        })
+        .collect();
+    let header = COLUMNS.iter().map(|c| c.0.to_string()).collect();
+    lay_out(field, header, runs, cells)
+}
+
+/// Prints the totals' table, with the footnote on marks if it has any.
+fn print_table(field: &str, runs: &[Run], diffs: &[Metrics<Estimate>]) {
+    let (rows, marked) = table_rows(field, runs, diffs);
+    print_grid(&rows);
+    print_few_note(marked, "the contacts it counts", runs);
+}
+
+/// The rows of the per-channel service-level table (header first), and
+/// which of its cells are marked [`cells::FEW`], or `None` unless the runs
+/// together used several channels. A column per channel of any run
+/// ([`channel_union`]); a run without contacts on a channel has `–`
+/// there, and a difference is shown only where the run and the first both
+/// have the channel.
 fn channel_rows(
     field: &str,
     runs: &[Run],
     order: &[String],
     confidence: f64,
-) -> Option<Vec<Vec<String>>> {
+) -> Option<(Vec<Vec<String>>, Marked)> {
     let first = runs.first()?;
     let names = channel_union(runs, order);
     if names.len() < 2 {
         return None;
     }
-    let mut rows = vec![
-        std::iter::once(field.to_string())
-            .chain(names.iter().map(|name| format!("{name} SL %")))
-            .collect::<Vec<_>>(),
-    ];
-    for run in runs {
-        let mut row = vec![run.value.clone()];
-        for name in &names {
-            let Some((_, m)) = run.channel(name) else {
-                row.push("–".into());
-                continue;
-            };
-            let base = pm(&m.service_level, 100.0, 1);
-            let d = if std::ptr::eq(run, first) {
-                None
-            } else {
-                paired_channel(first, run, name, confidence)
-            };
-            row.push(match d {
-                Some(d) => format!("{base}  ({})", diff(&d.service_level, 100.0, 1)),
-                None => base,
-            });
-        }
-        rows.push(row);
-    }
-    Some(rows)
+    let cells = runs
+        .iter()
+        .map(|run| {
+            let replications = run.reps.len() as u32;
+            names
+                .iter()
+                .map(|name| {
+                    let (_, m) = run.channel(name)?;
+                    let d = if std::ptr::eq(run, first) {
+                        None
+                    } else {
+                        paired_channel(first, run, name, confidence)
+                    };
+                    let d = d.as_ref().map(|d| &d.service_level);
+                    Some(Cell::new(&m.service_level, d, 100.0, 1, replications))
+                })
+                .collect()
+        })
+        .collect();
+    let header = names.iter().map(|n| format!("{n} SL %")).collect();
+    Some(lay_out(field, header, runs, cells))
 }
 
 /// Service level per channel, when contacts came on several: the total
 /// mixes channels of different targets.
 fn print_channels(field: &str, runs: &[Run], order: &[String], confidence: f64) {
-    let Some(rows) = channel_rows(field, runs, order, confidence) else {
+    let Some((rows, marked)) = channel_rows(field, runs, order, confidence) else {
         return;
     };
     println!("\nservice level per channel (each contact against its own type's target):");
@@ -530,6 +647,19 @@ fn print_channels(field: &str, runs: &[Run], order: &[String], confidence: f64) 
         println!(
             "(– where a value's contact types use no such channel; a difference only where the \
              first value's run has the channel too)"
+        );
+    }
+    print_few_note(marked, "contacts on the channel", runs);
+}
+
+/// Says under a table what its marks mean, if it has any: `counts` names
+/// the contacts a figure needs.
+fn print_few_note(marked: Marked, counts: &str, runs: &[Run]) {
+    if marked.any() {
+        let replications = runs[0].reps.len() as u32;
+        println!(
+            "{}",
+            few_note(replications, &marked.over(counts), "sweep.csv")
         );
     }
 }
@@ -720,7 +850,8 @@ fn main() -> ExitCode {
             &level_percent(args.confidence),
             &args.field,
             &runs[0].value,
-            runs.len()
+            runs.len(),
+            base.replications
         )
     );
     if let Some(note) = policy_note {
@@ -935,14 +1066,86 @@ mod tests {
     /// table does not have); with two or more it names the first value.
     #[test]
     fn the_footnote_announces_differences_only_when_there_are_some() {
-        let one = footnote("95", "groups[a].count", "12", 1);
+        let one = footnote("95", "groups[a].count", "12", 1, 10);
         assert!(one.starts_with("each cell: mean ± half-width of the 95%"));
         assert!(!one.contains("brackets"), "{one}");
-        let two = footnote("95", "groups[a].count", "12", 2);
+        let two = footnote("95", "groups[a].count", "12", 2, 10);
         assert!(two.starts_with(&one), "{two}");
         assert!(
             two.ends_with("in brackets the paired difference from groups[a].count = 12, * where its interval excludes 0"),
             "{two}"
+        );
+    }
+
+    /// One replication has no interval: the line under the tables said
+    /// each cell was "mean ± half-width of the 95% interval", and promised
+    /// a `*` where a difference's interval excludes 0.
+    #[test]
+    fn one_replications_footnote_says_it_has_no_interval() {
+        let one = footnote("95", "groups[a].count", "12", 2, 1);
+        assert_eq!(
+            one,
+            format!(
+                "each cell: the one replication's figure, {NO_INTERVAL}; in brackets the \
+                 paired difference from groups[a].count = 12"
+            )
+        );
+        let alone = footnote("95", "groups[a].count", "12", 1, 1);
+        assert!(one.starts_with(&alone), "{alone}");
+        assert!(!alone.contains("brackets"), "{alone}");
+    }
+
+    /// A cell over fewer replications than were run is marked, a value's
+    /// own figure or its difference, and the others of its kind in its
+    /// column padded to stay aligned; columns without marks, and a table
+    /// without any, read as before. (They read as figures of every
+    /// replication.)
+    #[test]
+    fn a_cell_over_fewer_replications_is_marked() {
+        let mut center = Scenario::from_toml_str(TWO_CHANNELS).unwrap();
+        center.replications = 3;
+        let (_, mut runs) = sweep_runs(center, "groups[g].count", &["3", "4"], None);
+        let mut diffs: Vec<_> = runs
+            .iter()
+            .map(|r| paired(&runs[0], r, 0.95).unwrap())
+            .collect();
+        let (plain, marked) = table_rows("f", &runs, &diffs);
+        assert_eq!(marked, Marked::default());
+        assert!(!plain.concat().concat().contains('†'), "{plain:?}");
+        // The second value's ASA over 2 of 3, its abandonment's difference
+        // over 1 pair.
+        runs[1].total.asa.n = 2;
+        diffs[1].p_abandon.n = 1;
+        let (rows, marked) = table_rows("f", &runs, &diffs);
+        assert_eq!(
+            marked,
+            Marked {
+                own: true,
+                diff: true
+            }
+        );
+        let (a, b, d) = (&runs[0].total, &runs[1].total, &diffs[1]);
+        assert_eq!(rows[1][2], format!("{}  ", pm(&a.asa, 1.0, 1)));
+        assert_eq!(
+            rows[2][2],
+            format!("{} †  ({})", pm(&b.asa, 1.0, 1), diff(&d.asa, 1.0, 1))
+        );
+        assert_eq!(rows[1][3], pm(&a.p_abandon, 100.0, 1));
+        assert_eq!(
+            rows[2][3],
+            format!(
+                "{}  ({} †)",
+                pm(&b.p_abandon, 100.0, 1),
+                diff(&d.p_abandon, 100.0, 1)
+            )
+        );
+        for j in [0, 1, 4, 5] {
+            assert_eq!((&rows[1][j], &rows[2][j]), (&plain[1][j], &plain[2][j]));
+        }
+        assert!(
+            marked.over("x").contains("a bracketed difference"),
+            "{}",
+            marked.over("x")
         );
     }
 
@@ -1274,7 +1477,7 @@ mod tests {
             &["\"chat\"", "\"social\""],
             None,
         );
-        let rows = channel_rows(field, &runs, &base.channels, 0.95).unwrap();
+        let (rows, _) = channel_rows(field, &runs, &base.channels, 0.95).unwrap();
         assert_eq!(
             rows[0],
             [
@@ -1346,7 +1549,7 @@ mod tests {
         let one = Scenario::from_toml_str(one).unwrap();
         for values in [["\"chat\"", "\"voice\""], ["\"voice\"", "\"chat\""]] {
             let (base, runs) = sweep_runs(one.clone(), field, &values, None);
-            let rows = channel_rows(field, &runs, &base.channels, 0.95).unwrap();
+            let (rows, _) = channel_rows(field, &runs, &base.channels, 0.95).unwrap();
             assert_eq!(rows[0], [field, "voice SL %", "chat SL %"]);
             assert_eq!(cell(&rows, "\"voice\"", "chat SL %"), "–");
             assert_ne!(cell(&rows, "\"chat\"", "chat SL %"), "–");

@@ -40,6 +40,41 @@ pub fn diff(e: &Estimate, scale: f64, decimals: usize) -> String {
     format!("{sign}{}{star}", pm(e, scale, decimals))
 }
 
+/// Marks a cell whose mean is over only some of the replications run.
+pub const FEW: &str = "†";
+
+/// What one replication's cells are, said where the footer would name an
+/// interval: from one run there is none, and the cells show none.
+pub const NO_INTERVAL: &str = "no interval from one run";
+
+/// Whether `e` is a mean over some but not all of the `replications`: a
+/// figure only the replications with the contacts it counts define (the
+/// service level of a channel that had contacts in 2 of 10, say), which
+/// would otherwise read as a figure of all 10. None (n/a) is not marked.
+pub fn few(e: &Estimate, replications: u32) -> bool {
+    e.n > 0 && e.n < replications
+}
+
+/// `cell` marked [`FEW`] if `few`; in a column with a marked cell
+/// (`column_marked`) the others are padded by as much, so that the
+/// figures stay aligned; a column without any is left as it was.
+pub fn mark(cell: &str, column_marked: bool, few: bool) -> String {
+    match (column_marked, few) {
+        (false, _) => cell.to_string(),
+        (true, true) => format!("{cell} {FEW}"),
+        (true, false) => format!("{cell}  "),
+    }
+}
+
+/// The footnote to a table that has [`FEW`] cells, said once under it:
+/// `over` says which replications count, `csv` the file with each n.
+pub fn few_note(replications: u32, over: &str, csv: &str) -> String {
+    format!(
+        "{FEW} = the mean over only the replications {over}, fewer than the \
+         {replications} run ({csv} gives each figure's n)."
+    )
+}
+
 /// `n` and `noun`, plural unless `n` is 1: "1 replication", "2 values".
 pub fn count(n: usize, noun: &str) -> String {
     format!("{n} {noun}{}", if n == 1 { "" } else { "s" })

@@ -12,6 +12,7 @@ the very lines `simulate --tasks M --task N` writes.
 """
 
 import ast
+import csv
 import inspect
 import json
 import os
@@ -34,6 +35,7 @@ CENTER = os.path.join(ROOT, "examples", "data", "default-center.toml")
 TARGET = os.path.join(ROOT, os.environ.get("CARGO_TARGET_DIR", "target"))
 SIMULATE = os.path.join(TARGET, "release", "examples", "simulate")
 REPLAY = os.path.join(TARGET, "release", "examples", "replay")
+SWEEP = os.path.join(TARGET, "release", "examples", "sweep")
 DEMO_LOG = os.path.join(ROOT, "examples", "data", "demo-log.jsonl")
 STUBS = os.path.join(ROOT, "examples", "skillroute.pyi")
 TASKS = 3
@@ -706,6 +708,120 @@ class SimulateTable(unittest.TestCase):
         self.assertEqual(report["total"]["service_level"]["n"], report["replications"])
         self.assertNotIn("†", stdout)
         self.assertIn("each cell is mean ± half-width of the 95% (Student t) interval", stdout)
+
+
+@unittest.skipUnless(os.path.exists(SWEEP), "sweep example not built")
+class SweepTable(unittest.TestCase):
+    """What sweep's tables say their cells are: each value's figure, and
+    its paired difference from the first value in brackets."""
+
+    RARE = SimulateTable.RARE
+    FIELD = "groups[late-generalists].count"
+
+    def sweep(self, *args):
+        """sweep's output over two values of FIELD and its sweep.csv, as
+        {(value, metric): line}."""
+        with tempfile.TemporaryDirectory() as out:
+            done = subprocess.run(
+                [SWEEP, "--field", self.FIELD, "--values", "10,12", "--policy", "c-mu",
+                 *args, "--out", out],
+                capture_output=True, text=True, timeout=120,
+            )
+            self.assertEqual(done.returncode, 0, done.stderr)
+            with open(os.path.join(out, "sweep.csv"), newline="") as f:
+                lines = list(csv.DictReader(f))
+        return done.stdout, {(line["value"], line["metric"]): line for line in lines}
+
+    @staticmethod
+    def table(stdout, column):
+        """The table whose header has `column`: its rows as
+        {value: {column: cell}}, split where the rule under the header
+        breaks (a cell holds spaces), and the lines after it."""
+        lines = stdout.splitlines()
+        start = next(i for i, line in enumerate(lines)
+                     if line.startswith(SweepTable.FIELD) and column in line)
+        header, rule = lines[start], lines[start + 1]
+        spans, j = [], 0
+        while j < len(rule):
+            end = rule.find("  ", j)
+            end = len(rule) if end < 0 else end
+            spans.append((j, end))
+            j = end + 2
+        rows, at = {}, start + 2
+        while at < len(lines) and lines[at].strip() and not lines[at].startswith(("†", "(")):
+            cells = [lines[at][a:b].strip() for a, b in spans]
+            rows[cells[0]] = dict(zip((header[a:b].strip() for a, b in spans), cells))
+            at += 1
+        return rows, lines[at:]
+
+    def test_a_cell_over_fewer_replications_than_run_is_marked(self):
+        """A channel with contacts in only some replications showed its
+        service level, and its paired difference, as if of all of them:
+        both are marked, and a line under the table says what the mark
+        means. Cells over every replication are not."""
+        stdout, lines = self.sweep(
+            "--replications", "10", "--set", f"contact_types[sales-chat].arrivals={self.RARE}")
+        chat = lines[("12", "service_level[chat]")]
+        self.assertTrue(0 < int(chat["n"]) < 10, chat)  # the case at hand
+        self.assertTrue(0 < int(chat["diff_n"]) < 10, chat)
+        rows, after = self.table(stdout, "voice SL %")
+        for value in ("10", "12"):
+            self.assertNotIn("†", rows[value]["voice SL %"], rows)
+        own, paired = rows["12"]["chat SL %"].split("  (")
+        self.assertTrue(own.endswith(" †"), rows)
+        self.assertTrue(paired.endswith(" †)"), rows)
+        self.assertTrue(rows["10"]["chat SL %"].endswith(" †"), rows)
+        note = next(line for line in after if line.startswith("†"))
+        self.assertTrue(note.startswith("† = the mean over only the replications that define it"), note)
+        self.assertIn("in which both values define it", note)
+        self.assertIn("fewer than the 10 run", note)
+        totals, _ = self.table(stdout, "service level %")
+        self.assertNotIn("†", str(totals))
+
+    def test_a_paired_difference_over_fewer_replications_is_marked(self):
+        """A center so quiet that some replications have no contact: the
+        totals and their paired differences are over the replications that
+        have them, and say so; the agents, which every replication
+        defines, are not marked."""
+        sets = []
+        for name in ("billing-call", "tech-call", "sales-chat", "spanish-call"):
+            sets += ["--set", f"contact_types[{name}].arrivals={self.RARE}"]
+        stdout, lines = self.sweep("--replications", "10", *sets)
+        asa = lines[("12", "asa")]
+        self.assertTrue(0 < int(asa["n"]) < 10, asa)
+        self.assertTrue(0 < int(asa["diff_n"]) < 10, asa)
+        rows, after = self.table(stdout, "service level %")
+        own, paired = rows["12"]["ASA s"].split("  (")
+        self.assertTrue(own.endswith(" †"), rows)
+        self.assertTrue(paired.endswith(" †)"), rows)
+        self.assertNotIn("†", rows["12"]["agents"])
+        self.assertNotIn("†", rows["10"]["agents"])
+        note = after[0]
+        self.assertTrue(note.startswith("† = the mean over only the replications that define it"), after)
+        self.assertIn("a bracketed difference: in which both values define it", note)
+        self.assertIn("sweep.csv gives each figure's n", note)
+
+    def test_one_replication_says_it_has_no_interval(self):
+        """With one replication the cells have no interval, but the line
+        under the tables said each was 'mean ± half-width of the 95%
+        interval', with '* where its interval excludes 0'."""
+        for args in (["--replications", "1"], ["--set", "replications=1"]):
+            stdout, _ = self.sweep(*args)
+            (footer,) = [line for line in stdout.splitlines() if line.startswith("each cell")]
+            self.assertIn("no interval from one run", footer)
+            self.assertNotIn("half-width", footer)
+            self.assertNotIn("excludes 0", footer)
+            self.assertIn(f"in brackets the paired difference from {self.FIELD} = 10", footer)
+            self.assertNotIn("±", stdout.split(footer)[0])
+
+    def test_a_sweep_where_nothing_is_missing_has_no_marks(self):
+        stdout, lines = self.sweep()
+        shown = [line for (_, metric), line in lines.items()
+                 if metric in ("service_level", "asa", "p_abandon", "occupancy", "agents")
+                 or metric.startswith("service_level[")]
+        self.assertEqual({int(line["n"]) for line in shown}, {20}, shown)
+        self.assertNotIn("†", stdout)
+        self.assertIn("each cell: mean ± half-width of the 95% (Student t) interval", stdout)
 
 
 @unittest.skipUnless(os.path.exists(REPLAY), "replay example not built")
