@@ -438,6 +438,13 @@ fn main() -> ExitCode {
         count(sc.replications as usize, "replication"),
         elapsed.as_secs_f64(),
     );
+    // Read alone, a policy that stacks chats on fewer agents looks like one
+    // that idles them: occupancy counts an agent holding one chat of three
+    // as busy as one holding three.
+    println!(
+        "occupancy % = busy / (busy + ready idle) time, busy meaning holding at least one \
+         contact (utilisation, contacts held / capacity, is in report.json and report.csv)."
+    );
     if few_cells {
         println!(
             "{}",

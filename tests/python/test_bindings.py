@@ -709,6 +709,14 @@ class SimulateTable(unittest.TestCase):
         self.assertNotIn("†", stdout)
         self.assertIn("each cell is mean ± half-width of the 95% (Student t) interval", stdout)
 
+    def test_occupancy_is_said_beside_utilisation(self):
+        # A policy that stacks chats on fewer agents shows less occupancy at
+        # equal work: the table says what the column counts, and where the
+        # figure that counts slots is.
+        stdout, report = self.simulate()
+        self.assertIn("occupancy % = busy / (busy + ready idle) time", stdout)
+        self.assertIn("utilisation", report["total"])
+
 
 @unittest.skipUnless(os.path.exists(SWEEP), "sweep example not built")
 class SweepTable(unittest.TestCase):
