@@ -62,7 +62,7 @@ use std::process::ExitCode;
 use std::sync::Mutex;
 use std::time::Instant;
 
-use cells::{NO_INTERVAL, count, diff, few, few_note, level_percent, mark, pm};
+use cells::{FEW, NO_INTERVAL, count, diff, few, few_note, level_percent, mark, pm};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use plotters::prelude::*;
 use skillroute::SegmentId;
@@ -457,7 +457,7 @@ fn main() -> ExitCode {
     }
     print_channels(&reports);
     if sc.expected_wait {
-        print_expected_wait(&reports);
+        print_expected_wait(&reports, sc.replications);
     }
     if sc.drain {
         print_drain(&reports, sc.horizon);
@@ -853,22 +853,58 @@ fn print_channels(reports: &[Report]) {
 
 /// How well the announced expected waits (`expected_wait = true`) predicted
 /// the waits of the contacts answered.
-fn print_expected_wait(reports: &[Report]) {
+fn print_expected_wait(reports: &[Report], replications: u32) {
     println!(
         "\nexpected-wait announcements to contacts left waiting (the router's last-to-enter-service \
          estimate) against their actual waits when answered:"
     );
-    let w = reports.iter().map(|r| r.policy.len()).max().unwrap_or(0);
-    for r in reports {
-        let t = &r.total;
-        println!(
-            "  {:w$}  {} told per replication, bias {} s (+ = overstated), mean absolute error {} s",
-            r.policy,
-            pm(&t.ewt_count, 1.0, 0),
-            pm(&t.ewt_bias, 1.0, 1),
-            pm(&t.ewt_mae, 1.0, 1),
-        );
+    for line in expected_wait_lines(reports, replications) {
+        println!("{line}");
     }
+}
+
+/// A line per policy, and the footnote if a bias or error is a mean over
+/// only the replications in which some contact was told and then answered:
+/// like the table's cells, marked [`FEW`]. A policy with none in any
+/// replication says so, rather than a bias of "n/a".
+fn expected_wait_lines(reports: &[Report], replications: u32) -> Vec<String> {
+    let w = reports.iter().map(|r| r.policy.len()).max().unwrap_or(0);
+    let mut marked = false;
+    let mut out: Vec<String> = reports
+        .iter()
+        .map(|r| {
+            let t = &r.total;
+            if t.ewt_bias.n == 0 {
+                // The count is of contacts told and then answered: none in
+                // any replication leaves no bias to measure.
+                return format!(
+                    "  {:w$}  none told and then answered in any replication: no bias to measure",
+                    r.policy
+                );
+            }
+            let partial = few(&t.ewt_bias, replications) || few(&t.ewt_mae, replications);
+            marked |= partial;
+            format!(
+                "  {:w$}  {} told per replication, bias {} s (+ = overstated), mean absolute error {} s{}",
+                r.policy,
+                pm(&t.ewt_count, 1.0, 0),
+                pm(&t.ewt_bias, 1.0, 1),
+                pm(&t.ewt_mae, 1.0, 1),
+                if partial { format!(" {FEW}") } else { String::new() },
+            )
+        })
+        .collect();
+    if marked {
+        out.push(format!(
+            "  {}",
+            few_note(
+                replications,
+                "in which some contact told an estimate was then answered",
+                "report.csv"
+            )
+        ));
+    }
+    out
 }
 
 /// A draining run: how long after the horizon the last contact left, and

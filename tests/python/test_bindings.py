@@ -709,6 +709,32 @@ class SimulateTable(unittest.TestCase):
         self.assertNotIn("†", stdout)
         self.assertIn("each cell is mean ± half-width of the 95% (Student t) interval", stdout)
 
+    def test_expected_wait_lines_say_how_many_replications_they_are_over(self):
+        """The expected-wait line's bias and error are means over the
+        replications in which some contact was told and then answered: a
+        short run showed "bias n/a s" when none was, and a mean over 2 of
+        10 with no hint when few were."""
+        def line(stdout):
+            lines = stdout.splitlines()
+            at = next(i for i, l in enumerate(lines) if l.startswith("expected-wait announcements"))
+            return lines[at + 1], lines[at + 2]
+        stdout, report = self.simulate("--replications", "10", "--set", "horizon=300")
+        self.assertEqual(report["total"]["ewt_bias"]["n"], 0)
+        first, _ = line(stdout)
+        self.assertIn("c-mu", first)
+        self.assertIn("none told and then answered in any replication", first)
+        self.assertNotIn("n/a", first)
+        stdout, report = self.simulate("--replications", "10", "--set", "horizon=1200")
+        n = report["total"]["ewt_bias"]["n"]
+        self.assertTrue(0 < n < 10, n)
+        first, note = line(stdout)
+        self.assertTrue(first.endswith(" †"), first)
+        self.assertIn("† = the mean over only the replications in which some contact told", note)
+        stdout, report = self.simulate("--replications", "10")
+        self.assertEqual(report["total"]["ewt_bias"]["n"], 10)
+        first, _ = line(stdout)
+        self.assertNotIn("†", first)
+
     def test_occupancy_is_said_beside_utilisation(self):
         # A policy that stacks chats on fewer agents shows less occupancy at
         # equal work: the table says what the column counts, and where the
