@@ -62,7 +62,7 @@ use std::process::ExitCode;
 use std::sync::Mutex;
 use std::time::Instant;
 
-use cells::{FEW, NO_INTERVAL, count, diff, few, few_note, level_percent, mark, pm};
+use cells::{FEW, NO_INTERVAL, OCCUPANCY, count, diff, few, few_note, level_percent, mark, pm};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use plotters::prelude::*;
 use skillroute::SegmentId;
@@ -438,13 +438,7 @@ fn main() -> ExitCode {
         count(sc.replications as usize, "replication"),
         elapsed.as_secs_f64(),
     );
-    // Read alone, a policy that stacks chats on fewer agents looks like one
-    // that idles them: occupancy counts an agent holding one chat of three
-    // as busy as one holding three.
-    println!(
-        "occupancy % = busy / (busy + ready idle) time, busy meaning holding at least one \
-         contact (utilisation, contacts held / capacity, is in report.json and report.csv)."
-    );
+    println!("{OCCUPANCY}");
     if few_cells {
         println!(
             "{}",

@@ -854,6 +854,7 @@ fn main() -> ExitCode {
             base.replications
         )
     );
+    println!("{}", cells::OCCUPANCY);
     if let Some(note) = policy_note {
         println!(
             "{note}: each difference compares a value's policy with the first value's on the \

@@ -47,6 +47,13 @@ pub const FEW: &str = "†";
 /// interval: from one run there is none, and the cells show none.
 pub const NO_INTERVAL: &str = "no interval from one run";
 
+/// What the tables' occupancy column counts, said under them: read alone,
+/// a policy that stacks chats on fewer agents looks like one that idles
+/// them, since an agent holding one chat of three is as busy as one
+/// holding three.
+pub const OCCUPANCY: &str = "occupancy % = busy / (busy + ready idle) time, busy meaning holding \
+     at least one contact (utilisation, contacts held / capacity, is in the files written).";
+
 /// Whether `e` is a mean over some but not all of the `replications`: a
 /// figure only the replications with the contacts it counts define (the
 /// service level of a channel that had contacts in 2 of 10, say), which

@@ -752,6 +752,17 @@ class SweepTable(unittest.TestCase):
     RARE = SimulateTable.RARE
     FIELD = "groups[late-generalists].count"
 
+    def test_occupancy_is_said_beside_utilisation(self):
+        # The same column as simulate's, said the same way.
+        with tempfile.TemporaryDirectory() as out:
+            done = subprocess.run(
+                [SWEEP, "--field", "groups[late-generalists].count", "--values", "10,12",
+                 "--replications", "2", "--out", out],
+                capture_output=True, text=True, timeout=120,
+            )
+        self.assertEqual(done.returncode, 0, done.stderr)
+        self.assertIn("occupancy % = busy / (busy + ready idle) time", done.stdout)
+
     def sweep(self, *args):
         """sweep's output over two values of FIELD and its sweep.csv, as
         {(value, metric): line}."""
