@@ -104,8 +104,8 @@ mod pipe;
 use cells::{count, short_number};
 use skillroute::sim::{ArrivalSpec, Estimate, Scenario, ServiceTarget};
 use skillroute::staffing::{
-    ErlangA, ErlangC, MAX_SCENARIO_AGENTS, MIN_OFFERED_LOAD, MeetRule, SimStaffing, StaffingPoint,
-    Target, single_skill_scenario, staff_erlang_a, staff_erlang_c,
+    DEFAULT_MAX_AGENTS, ErlangA, ErlangC, MAX_SCENARIO_AGENTS, MIN_OFFERED_LOAD, MeetRule,
+    SimStaffing, StaffingPoint, Target, single_skill_scenario, staff_erlang_a, staff_erlang_c,
 };
 use std::io::Write;
 use std::process::ExitCode;
@@ -553,11 +553,6 @@ fn not_met_note(p: &StaffingPoint, args: &Args) -> Option<String> {
         "NOT MET: the search's budget of configurations ran out".to_string()
     })
 }
-
-/// The simulated search's agents per group without `--max-agents` (set
-/// here, not taken from `SimStaffing`'s default, so that what a row says of
-/// the limit is the limit the search ran with).
-const DEFAULT_MAX_AGENTS: u32 = 10_000;
 
 /// The warm-up and run length of [`simulated_agents`]' replications, or
 /// `None` when the least it needs, 2,000 expected arrivals and 200 handle

@@ -128,8 +128,8 @@ pub use erlang::{
     staff_erlang_c,
 };
 pub use sim::{
-    IntervalStaffing, MAX_SCENARIO_AGENTS, MeetRule, SimStaffing, SimStaffingError, StaffingPoint,
-    StaffingTable, chained_scenario, single_skill_scenario,
+    DEFAULT_MAX_AGENTS, IntervalStaffing, MAX_SCENARIO_AGENTS, MeetRule, SimStaffing,
+    SimStaffingError, StaffingPoint, StaffingTable, chained_scenario, single_skill_scenario,
 };
 
 /// What a staffing search must achieve; see [`staff_erlang_c`] and

@@ -182,6 +182,10 @@ use crate::sim::{
 /// not the planner wrote).
 pub const MAX_SCENARIO_AGENTS: u32 = 1_000_000;
 
+/// The most agents the search gives any one group unless told otherwise
+/// ([`SimStaffing::max_agents`]).
+pub const DEFAULT_MAX_AGENTS: u32 = 10_000;
+
 /// Why a simulation-based staffing search was refused or stopped. Each
 /// variant names what is at fault; all are fatal for the search (nothing is
 /// returned half-done).
@@ -312,7 +316,7 @@ impl Default for SimStaffing {
             rule: MeetRule::Mean,
             seed: None,
             policy: None,
-            max_agents: 10_000,
+            max_agents: DEFAULT_MAX_AGENTS,
             max_evaluations: 500,
             simulate_erlang: true,
             parallel: true,
@@ -374,7 +378,8 @@ impl SimStaffing {
     }
 
     /// The most agents any group may get (≥ 1, at most
-    /// [`MAX_SCENARIO_AGENTS`]); an interval that needs more is reported
+    /// [`MAX_SCENARIO_AGENTS`]; [`DEFAULT_MAX_AGENTS`] by default); an
+    /// interval that needs more is reported
     /// with `met = false`. All the groups together are held to
     /// [`MAX_SCENARIO_AGENTS`] as well (see
     /// [Assumptions](self#assumptions)).
