@@ -1177,16 +1177,7 @@ impl Scenario {
             }
         }
         for (ti, t) in self.contact_types.iter().enumerate() {
-            let capable: Vec<&GroupSpec> = self
-                .groups
-                .iter()
-                .filter(|g| {
-                    g.capacity.get(&t.channel).is_some_and(|&c| c > 0)
-                        && t.requires
-                            .iter()
-                            .all(|(k, l)| g.skills.get(k).is_some_and(|x| x >= l))
-                })
-                .collect();
+            let capable: Vec<&GroupSpec> = self.groups.iter().filter(|g| serves(g, t, 0)).collect();
             if !capable.is_empty() && capable.iter().all(|g| idle(g)) {
                 let names: Vec<&str> = capable.iter().map(|g| g.name.as_str()).collect();
                 out.push(format!(
@@ -1347,11 +1338,7 @@ impl Scenario {
             let mut on: Vec<(f64, f64)> = Vec::new();
             let mut always = false;
             for g in &self.groups {
-                let able = g.capacity.get(&t.channel).is_some_and(|&c| c > 0)
-                    && t.requires
-                        .iter()
-                        .all(|(k, l)| g.skills.get(k).is_some_and(|x| x >= l));
-                if able {
+                if serves(g, t, 0) {
                     always |= g.shifts.is_empty();
                     on.extend(g.shifts.iter().map(|sh| (sh.start, sh.end)));
                 }
@@ -1375,17 +1362,8 @@ impl Scenario {
                 }
                 covered = Some(covered.map_or(end, |c| c.max(end)));
             }
-            let arriving = |a: f64, b: f64| match &t.arrivals {
-                ArrivalSpec::Poisson { rate } => *rate > 0.0,
-                ArrivalSpec::Piecewise { interval, rates } => {
-                    rates.iter().enumerate().any(|(i, &r)| {
-                        r > 0.0 && i as f64 * interval < b && (i + 1) as f64 * interval > a
-                    })
-                }
-                ArrivalSpec::Trace { .. } => {
-                    arrivals_in(&t.arrivals, traces[ti].as_ref().map(|x| &x.times[..]), a, b) > 0.0
-                }
-            };
+            let trace = traces[ti].as_ref().map(|x| &x.times[..]);
+            let arriving = |a: f64, b: f64| arrivals_in(&t.arrivals, trace, a, b) > 0.0;
             for (a, b) in gaps.into_iter().filter(|&(a, b)| arriving(a, b)) {
                 out.push(format!(
                     "contact_types[{ti}]: no agent able to serve {:?} is on shift from {a} s to \
@@ -1484,14 +1462,6 @@ impl Scenario {
         let PolicySpec::SkillExpansion { steps } = &self.policy else {
             return String::new();
         };
-        let able = |g: &GroupSpec, relax: u8| {
-            g.capacity.get(&t.channel).is_some_and(|&c| c > 0)
-                && t.requires.iter().all(|(k, &l)| {
-                    g.skills
-                        .get(k)
-                        .is_some_and(|&x| x >= l.saturating_sub(relax).max(1))
-                })
-        };
         let on = |g: &GroupSpec| {
             g.shifts.is_empty()
                 || g.shifts
@@ -1502,7 +1472,7 @@ impl Scenario {
             let names: Vec<&str> = self
                 .groups
                 .iter()
-                .filter(|g| !able(g, 0) && able(g, step.relax) && on(g))
+                .filter(|g| !serves(g, t, 0) && serves(g, t, step.relax) && on(g))
                 .map(|g| g.name.as_str())
                 .collect();
             if !names.is_empty() {
@@ -2247,6 +2217,21 @@ fn name_list(names: &[String]) -> String {
         list.push_str(&format!(" and {} more", names.len() - SHOWN));
     }
     list
+}
+
+/// Whether group `g` can serve contact type `t`, with its skill minimums
+/// lowered by `relax` (a skill-expansion step's, never below 1; 0: as
+/// written): some capacity on its channel, and every skill it requires.
+fn serves(g: &GroupSpec, t: &ContactTypeSpec, relax: u8) -> bool {
+    g.capacity.get(&t.channel).is_some_and(|&c| c > 0)
+        && t.requires.iter().all(|(k, &l)| {
+            let need = if relax == 0 {
+                l
+            } else {
+                l.saturating_sub(relax).max(1)
+            };
+            g.skills.get(k).is_some_and(|&x| x >= need)
+        })
 }
 
 /// What each group lacks to serve contact type `t` (its first lack; the
