@@ -59,32 +59,12 @@ fn explain(o: &Offer) -> String {
 }
 
 /// The score's terms that are not zero, by name, in the breakdown's order.
-/// The pattern names every field (no `..`): a term added to
-/// `ScoreBreakdown` stops this from compiling until it is listed, so what is
-/// printed cannot fall short of the total again (the load term once did).
 fn terms(score: &ScoreBreakdown) -> Vec<(&'static str, f64)> {
-    let ScoreBreakdown {
-        skill,
-        fit,
-        preference,
-        idle,
-        load,
-        wait,
-        priority,
-        total: _,
-    } = *score;
-    [
-        ("skill", skill),
-        ("fit", fit),
-        ("preference", preference),
-        ("idle", idle),
-        ("load", load),
-        ("wait", wait),
-        ("priority", priority),
-    ]
-    .into_iter()
-    .filter(|&(_, value)| value != 0.0)
-    .collect()
+    score
+        .terms()
+        .into_iter()
+        .filter(|&(_, value)| value != 0.0)
+        .collect()
 }
 
 #[cfg(test)]

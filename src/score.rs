@@ -151,6 +151,34 @@ pub struct ScoreBreakdown {
     pub total: f64,
 }
 
+impl ScoreBreakdown {
+    /// The terms by name, in the order of the fields, `total` left out: for
+    /// an explanation that lists them (they add up to `total`). The pattern
+    /// names every field, so a term added to the breakdown cannot be left
+    /// out of this list.
+    pub fn terms(&self) -> [(&'static str, f64); 7] {
+        let ScoreBreakdown {
+            skill,
+            fit,
+            preference,
+            idle,
+            load,
+            wait,
+            priority,
+            total: _,
+        } = *self;
+        [
+            ("skill", skill),
+            ("fit", fit),
+            ("preference", preference),
+            ("idle", idle),
+            ("load", load),
+            ("wait", wait),
+            ("priority", priority),
+        ]
+    }
+}
+
 /// The agent's side of a score that changes with time and work.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct AgentLoad {
@@ -443,6 +471,15 @@ mod tests {
         assert_eq!(s.priority, 2.0);
         let sum = s.skill + s.fit + s.preference + s.idle + s.load + s.wait + s.priority;
         assert!((s.total - sum).abs() < 1e-12);
+        // `terms` lists every serialized field but the total, by its name.
+        let fields = serde_json::to_value(s).unwrap();
+        let fields = fields.as_object().unwrap();
+        assert_eq!(s.terms().len(), fields.len() - 1);
+        for (name, value) in s.terms() {
+            assert_eq!(fields[name].as_f64(), Some(value), "{name}");
+        }
+        let listed: f64 = s.terms().iter().map(|&(_, v)| v).sum();
+        assert!((s.total - listed).abs() < 1e-12);
         let nan = score(
             &w,
             &c,
