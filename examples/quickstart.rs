@@ -49,7 +49,7 @@ fn explain(o: &Offer) -> String {
         .map(|(name, value)| format!("{name} {value:.3}"))
         .collect();
     format!(
-        "{} -> {}: score {:.3} ({}) on {:?}",
+        "{} -> {}: score {:.3} ({}) on {}",
         o.contact,
         o.agent,
         o.score.total,

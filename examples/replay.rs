@@ -122,8 +122,10 @@ fn main() {
                     .cloned()
                     .unwrap_or_else(|| fail("--policy needs a name"))
             }
-            f if !f.starts_with("--") && file.is_none() => file = Some(f.to_string()),
-            f if !f.starts_with("--") => fail(&format!("more than one log given ({f})")),
+            // A dash starts an option (`-x` was taken for a log's name, to
+            // fail later as a missing file); a log named so is `./-x`.
+            f if !f.starts_with('-') && file.is_none() => file = Some(f.to_string()),
+            f if !f.starts_with('-') => fail(&format!("more than one log given ({f})")),
             other => fail(&format!(
                 "unknown option {other} (replay --help lists the options)"
             )),

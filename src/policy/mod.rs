@@ -66,6 +66,18 @@ pub enum Trigger {
     Rebalance,
 }
 
+/// In words, for an explanation of an offer (`contact#3 waiting`,
+/// `agent#7 available`, `re-plan`), where `Debug` prints the enum's shape.
+impl std::fmt::Display for Trigger {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Trigger::ContactWaiting(c) => write!(f, "{c} waiting"),
+            Trigger::AgentAvailable(a) => write!(f, "{a} available"),
+            Trigger::Rebalance => f.write_str("re-plan"),
+        }
+    }
+}
+
 /// A policy's wish: offer `contact` to `agent`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Proposal {
@@ -1407,6 +1419,19 @@ mod tests {
             .filter_map(|l| l.strip_prefix("    fn "))
             .map(|l| l.split(['(', '<']).next().unwrap_or_default().to_string())
             .collect()
+    }
+
+    #[test]
+    fn a_trigger_reads_as_words() {
+        use super::Trigger;
+        use crate::model::{AgentId, ContactId};
+        let said = [
+            Trigger::ContactWaiting(ContactId(3)),
+            Trigger::AgentAvailable(AgentId(7)),
+            Trigger::Rebalance,
+        ]
+        .map(|t| t.to_string());
+        assert_eq!(said, ["contact#3 waiting", "agent#7 available", "re-plan"]);
     }
 
     /// The wrappers in the crate and its benchmarks forward every method of

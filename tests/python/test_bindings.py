@@ -942,6 +942,13 @@ class Replay(unittest.TestCase):
         self.assertEqual(done.returncode, 2)
         self.assertIn(b"unknown option --nope (replay --help lists the options)", done.stderr)
 
+    def test_a_short_unknown_option_is_not_taken_for_a_log(self):
+        """-x was taken for a log's name, then failed as "No such file"."""
+        done = self.replay(DEMO_LOG, "-x")
+        self.assertEqual(done.returncode, 2)
+        self.assertIn(b"unknown option -x (replay --help lists the options)", done.stderr)
+        self.assertNotIn(b"more than one log", done.stderr)
+
     def test_the_summary_counts_the_rejected_events(self):
         """The demo log's two rejections (on purpose: a profile that drops
         a channel in use, an unknown contact) were error lines only, the
