@@ -11,7 +11,7 @@
 //! | term | value |
 //! | --- | --- |
 //! | `skill` | mean over the contact's requirements of the agent's level / 10, in `0.1..=1` (1 when there are none) |
-//! | `fit` | the [`FitModel`]'s value for the pair (customer–agent affinity) |
+//! | `fit` | the [`FitModel`]'s value for the pair (customer–agent affinity; NaN counts as 0) |
 //! | `preference` | 1 if the agent is the contact's preferred agent, else 0 |
 //! | `idle` | `t / (t + idle_scale)` for an agent idle for `t` seconds, in `0..1` |
 //! | `load` | the agent's free share of its total capacity, in `0..=1` |
@@ -19,7 +19,7 @@
 //! | `priority` | the contact's priority (0, 1, 2…) |
 //!
 //! Each weighted term is bounded by [`TERM_LIMIT`] in magnitude (only
-//! reached by extreme weights or times), so every score is finite.
+//! reached by extreme weights, times or fits), so every score is finite.
 
 use std::collections::{HashMap, HashSet};
 
@@ -190,8 +190,12 @@ pub struct AgentLoad {
 
 /// Supplies the customer-fit term: how well an agent suits a customer.
 ///
-/// Must return a finite value (the router treats anything else as 0). Values in
-/// `-1..=1` keep the term comparable with the others at weight 1.
+/// Values in `-1..=1` keep the term comparable with the others at weight 1.
+/// The weighted term is bounded by [`TERM_LIMIT`], as every term is, so a
+/// value beyond it, `+∞` and `-∞` included, ranks the pair as strongly as
+/// the limit allows, keeping its sign: `+∞` is "by all means", not neutral.
+/// NaN ranks nothing: it counts as 0 (no opinion), with no error or trace,
+/// so a model that cannot tell had better return 0 itself.
 ///
 /// The fit must depend on the contact only through what describes the
 /// customer — channel, requirements, priority, tier, segment, preferred agent
@@ -348,10 +352,15 @@ pub(crate) struct ContactTerms {
     /// The weighted wait and priority terms.
     wait: f64,
     priority: f64,
+    /// A weight of an agent-side term (skill, preference, idle, load) is
+    /// beyond [`TERM_LIMIT`], so that term can be too: only then does
+    /// [`with`](Self::with) bound them, which keeps the common case to the
+    /// formula's arithmetic.
+    huge_agent_weights: bool,
 }
 
 /// The largest magnitude of a weighted term: seven of them add up to a
-/// finite total, so a score is finite for any valid weights and times (a
+/// finite total, so a score is finite for any valid weights, times and fits (a
 /// wait of 2e308 s, from an arrival at -1e308 to an event at 1e308, or a
 /// wait weight of 1e306, would otherwise overflow). A term beyond it is
 /// bounded to it; scores within it are as the formula says.
@@ -377,6 +386,16 @@ impl ContactTerms {
             preferred: contact.preferred_agent(),
             wait,
             priority: bounded(weights.priority * contact.priority() as f64),
+            // The factors of these weights are in 0..=1 (the preference's is 0
+            // or 1), so a term exceeds the limit only if its weight does.
+            huge_agent_weights: [
+                weights.skill,
+                weights.preference,
+                weights.idle,
+                weights.load,
+            ]
+            .iter()
+            .any(|w| w.abs() > TERM_LIMIT),
         }
     }
 
@@ -391,11 +410,15 @@ impl ContactTerms {
         load: AgentLoad,
         fit: f64,
     ) -> ScoreBreakdown {
-        let fit = if fit.is_finite() { fit } else { 0.0 };
+        // A fit of ±∞ ("never" / "by all means") keeps its sign, bounded as
+        // the other terms are; NaN says nothing, so it counts as no opinion.
+        // A fit weight of 0 times an infinite fit is NaN too: the term is off.
+        let fit = weights.fit * fit;
+        let fit = if fit.is_nan() { 0.0 } else { bounded(fit) };
         let idle = load.idle_seconds.max(0.0);
         let mut b = ScoreBreakdown {
             skill: weights.skill * skill,
-            fit: weights.fit * fit,
+            fit,
             preference: if self.preferred == Some(agent) {
                 weights.preference
             } else {
@@ -409,20 +432,13 @@ impl ContactTerms {
             priority: self.priority,
             total: 0.0,
         };
-        b.total = b.skill + b.fit + b.preference + b.idle + b.load + b.wait + b.priority;
-        if !b.total.is_finite() {
-            // Huge weights: each term bounded, so that the total is finite.
-            for t in [
-                &mut b.skill,
-                &mut b.fit,
-                &mut b.preference,
-                &mut b.idle,
-                &mut b.load,
-            ] {
+        if self.huge_agent_weights {
+            for t in [&mut b.skill, &mut b.preference, &mut b.idle, &mut b.load] {
                 *t = bounded(*t);
             }
-            b.total = b.skill + b.fit + b.preference + b.idle + b.load + b.wait + b.priority;
         }
+        // Seven terms within TERM_LIMIT each: the total is finite.
+        b.total = b.skill + b.fit + b.preference + b.idle + b.load + b.wait + b.priority;
         b
     }
 }
@@ -492,6 +508,105 @@ mod tests {
             70.0,
         );
         assert!(nan.total.is_finite());
+    }
+
+    /// The breakdown of `agent()` for a contact needing skill 1, with
+    /// `fit` from the fit model.
+    fn scored(w: &ScoreWeights, fit: f64) -> ScoreBreakdown {
+        let c = Contact::builder(ContactId(1), ChannelId::VOICE, 0.0)
+            .requires(SkillId(1), 1)
+            .build()
+            .unwrap();
+        let load = AgentLoad {
+            idle_seconds: 30.0,
+            free_share: 1.0,
+        };
+        score(w, &c, &agent(), load, fit, 10.0)
+    }
+
+    #[test]
+    fn fit_term_is_bounded_and_keeps_its_sign() {
+        let w = ScoreWeights::default();
+        for (fit, term) in [
+            (f64::INFINITY, TERM_LIMIT),
+            (f64::NEG_INFINITY, -TERM_LIMIT),
+            (1e308, TERM_LIMIT),
+            (-1e308, -TERM_LIMIT),
+            (f64::NAN, 0.0),
+            (0.7, 0.7),
+        ] {
+            let s = scored(&w, fit);
+            assert_eq!(s.fit, term, "fit {fit}");
+            assert!(s.total.is_finite(), "fit {fit}");
+            let rest = s.skill + s.preference + s.idle + s.load + s.wait + s.priority;
+            assert_eq!(s.total, s.fit + rest, "fit {fit}");
+        }
+        // "By all means" outranks a neutral fit, and "never" ranks below it.
+        let neutral = scored(&w, 0.0).total;
+        assert!(scored(&w, f64::INFINITY).total > neutral);
+        assert!(scored(&w, f64::NEG_INFINITY).total < neutral);
+        // A finite fit whose weighted term overflows the limit is bounded too.
+        let heavy = ScoreWeights { fit: 1e10, ..w };
+        assert_eq!(scored(&heavy, 1e300).fit, TERM_LIMIT);
+        // A fit weight of 0 turns the term off, even for an infinite fit.
+        let off = ScoreWeights { fit: 0.0, ..w };
+        assert_eq!(scored(&off, f64::INFINITY).fit, 0.0);
+        assert_eq!(scored(&off, f64::INFINITY).total, neutral);
+    }
+
+    #[test]
+    fn agent_terms_are_bounded_even_when_the_total_is_finite() {
+        // Each of these alone left the total finite, so the term kept its
+        // 0.8e308 (skill 8 of 10) or 1e308, beyond TERM_LIMIT.
+        for (name, w) in [
+            (
+                "skill",
+                ScoreWeights {
+                    skill: 1e308,
+                    ..Default::default()
+                },
+            ),
+            (
+                "preference",
+                ScoreWeights {
+                    preference: 1e308,
+                    ..Default::default()
+                },
+            ),
+            (
+                "idle",
+                ScoreWeights {
+                    idle: -1e308,
+                    idle_scale: 1e-300,
+                    ..Default::default()
+                },
+            ),
+            (
+                "load",
+                ScoreWeights {
+                    load: 1e308,
+                    ..Default::default()
+                },
+            ),
+        ] {
+            assert_eq!(w.validate(), Ok(()));
+            let c = Contact::builder(ContactId(1), ChannelId::VOICE, 0.0)
+                .requires(SkillId(1), 1)
+                .preferred_agent(AgentId(3))
+                .build()
+                .unwrap();
+            let load = AgentLoad {
+                idle_seconds: 30.0,
+                free_share: 1.0,
+            };
+            let s = score(&w, &c, &agent(), load, 0.0, 10.0);
+            for (term, v) in s.terms() {
+                assert!(v.abs() <= TERM_LIMIT, "{name} weight: {term} = {v}");
+            }
+            assert!(s.total.is_finite(), "{name}");
+            let (_, v) = s.terms().into_iter().find(|&(t, _)| t == name).unwrap();
+            assert_eq!(v.abs(), TERM_LIMIT, "{name}");
+        }
     }
 
     #[test]
