@@ -78,7 +78,14 @@
 //! * **Deterministic.** The same events give the same offers, bit for bit, so
 //!   an event log can be replayed (see `examples/replay.rs`).
 //! * **Errors leave no trace.** Illegal input returns a [`RouterError`] naming
-//!   what is wrong, and the state is exactly as before. No input panics.
+//!   what is wrong, and the state is exactly as before. No input panics, but
+//!   for one documented exception: [`Router::new`] is infallible and does not
+//!   check the policy's settings, and debug builds assert them, so a policy
+//!   with invalid settings (a `PriorityAging` aging by NaN a second, say)
+//!   panics there in a debug build (a release build takes it unchecked).
+//!   [`Router::builder`]`(policy).build()` checks them and returns
+//!   [`RouterError::Policy`] instead: build that way from settings that come
+//!   from a file or a user.
 //! * **Nothing is lost.** Every contact that arrived is in exactly one of
 //!   waiting, offered, in service, wrap-up, completed, abandoned or
 //!   withdrawn ([`Counts`]), and a restart need not lose any:
@@ -145,6 +152,12 @@
 //! `examples/assign.rs` (the solver on an instance file).
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]
+
+/// The README's Rust code, compiled and run as doctests so that it stays
+/// right.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
 
 pub mod assign;
 pub mod model;

@@ -201,7 +201,10 @@ pub struct Requirement {
 }
 
 /// How many contacts of one channel an agent handles at once (e.g. 1 call, 3
-/// chats). The agent's total capacity caps all channels together.
+/// chats). The agent's total capacity caps all channels together. A contact
+/// holds its slot, on its channel and in the total, from its offer to the end
+/// of its wrap-up ([`Event::WrapUpDone`](crate::Event::WrapUpDone)); wrap-up
+/// blocks that slot only, not the agent's other channels.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChannelCapacity {
     /// The channel.
@@ -357,10 +360,12 @@ impl AgentBuilder {
 
     /// Caps the concurrent contacts of all channels together
     /// (default: the largest per-channel capacity). With voice 1 and chat 3
-    /// the default total is 3, so a call and two chats may run at once;
-    /// `total_capacity(1)` makes the agent take one contact of any channel
-    /// at a time. A rule such as "a call excludes chats" is not expressed
-    /// by capacities: an embedding system that wants it sends
+    /// the default total is 3, so a call and two chats may run at once,
+    /// and a chat may be offered while a call is in wrap-up (wrap-up holds
+    /// the call's slot, not the agent); `total_capacity(1)` makes the agent
+    /// take one contact of any channel at a time, wrap-up included. A rule
+    /// such as "a call excludes chats" is not expressed by capacities: an
+    /// embedding system that wants it sends
     /// [`Event::AgentNotReady`](crate::Event::AgentNotReady) while the call
     /// lasts.
     pub fn total_capacity(mut self, total: u16) -> Self {
@@ -736,7 +741,9 @@ pub enum AgentState {
     Ready,
     /// Holding at least one contact that is offered or in service.
     Busy,
-    /// Holding only contacts in wrap-up.
+    /// Holding only contacts in wrap-up. Such an agent, if ready, may be
+    /// offered work on a channel where it has room: wrap-up holds the
+    /// contact's slot, not the agent.
     WrapUp,
 }
 

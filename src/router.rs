@@ -132,13 +132,25 @@ pub enum Event {
     /// Service ended; the agent starts after-contact work (wrap-up). If there
     /// is none, send [`Event::WorkCompletedNoWrapUp`] instead (or this, then
     /// [`Event::WrapUpDone`] at once).
+    ///
+    /// Wrap-up keeps the contact's slot, on its channel and in the agent's
+    /// total capacity, until [`Event::WrapUpDone`], and blocks nothing else:
+    /// capacity is counted per slot, so an agent with room elsewhere is
+    /// offered work there at once (with voice 1 and chat 3, the default
+    /// total of 3, a chat during a call's wrap-up). This is the capacity
+    /// model's rule, not an omission. For agents who take nothing while
+    /// wrapping up, give them a total capacity of 1
+    /// ([`AgentBuilder::total_capacity`](crate::model::AgentBuilder::total_capacity)),
+    /// or send [`Event::AgentNotReady`] with this event and
+    /// [`Event::AgentReady`] after [`Event::WrapUpDone`].
     WorkCompleted {
         /// The contact.
         contact: ContactId,
         /// What came of it, for learning policies.
         outcome: Outcome,
     },
-    /// Wrap-up ended; the agent's slot is free again.
+    /// Wrap-up ended; the agent's slot is free again (see
+    /// [`Event::WorkCompleted`] for what wrap-up blocks).
     WrapUpDone {
         /// The contact.
         contact: ContactId,
@@ -167,7 +179,30 @@ pub struct Offer {
     pub contact: ContactId,
     /// The agent to offer it to.
     pub agent: AgentId,
-    /// The pair's score, term by term, at the time of the decision.
+    /// The pair's score, term by term, at the time of the decision, with
+    /// the router's weights and fit model (or the policy's own terms where
+    /// it brings them: [`RoutingPolicy::explain`]); all zeros when
+    /// [`RouterConfig::explain`] is off.
+    ///
+    /// It is the reason for the choice only under a policy that chooses by
+    /// it. [`OptimalAssignment`](crate::OptimalAssignment) and
+    /// [`LearnedFit`](crate::LearnedFit) (with its learned fit in the
+    /// breakdown) offer an arriving contact the eligible agent of the best
+    /// score, and a freed agent the waiting contact of the best score; in a
+    /// re-plan they maximise the plan's total (in
+    /// [`Mode::NonIdling`](crate::assign::Mode::NonIdling), among the plans
+    /// with the most offers), so one pair may score below another the plan
+    /// gave elsewhere. The other built-ins choose by their own rule and
+    /// carry the score for information only, as the pair would weigh under
+    /// the optimal assignment: [`LongestIdleAgent`](crate::LongestIdleAgent)
+    /// the longest-idle agent and the longest-waiting contact,
+    /// [`PriorityAging`](crate::PriorityAging) the longest-idle agent and
+    /// the most urgent contact after aging, [`SkillExpansion`](crate::SkillExpansion)
+    /// the most skilled agent (by skill match, unweighted) and the
+    /// longest-waiting contact, [`CMu`](crate::CMu) the fastest agent and the
+    /// contact of the largest cost × wait × speed. Under those, another
+    /// agent may score higher than the one chosen; the trigger and the
+    /// policy's rule say why it was chosen.
     pub score: ScoreBreakdown,
     /// What caused the decision.
     pub trigger: Trigger,
@@ -407,8 +442,10 @@ pub struct RouterConfig {
     /// [`Event::OfferTimedOut`] is expected for it. Default: false (an offer
     /// rings until the agent answers).
     pub auto_accept: bool,
-    /// Each offer carries its score breakdown ([`Offer::score`]), the
-    /// explanation of the decision. Default: true. A caller that reads only
+    /// Each offer carries its score breakdown ([`Offer::score`]): the
+    /// explanation of the decision under a policy that chooses by score,
+    /// information beside the policy's own rule under the others (see
+    /// [`Offer::score`]). Default: true. A caller that reads only
     /// who got what (a simulator) turns it off and spares a score
     /// computation per offer, about 5% of an M/M/n simulation; every offer's
     /// `score` is then all zeros. Decisions are the same either way.
@@ -846,6 +883,14 @@ impl<P: RoutingPolicy> Router<P> {
     /// built from unchecked settings belongs in
     /// [`Router::builder`]`(policy).build()`, which refuses invalid ones
     /// with [`RouterError::Policy`].
+    ///
+    /// # Panics
+    ///
+    /// In debug builds, if the policy's settings are invalid (a
+    /// [`PriorityAging`](crate::PriorityAging) aging by NaN a second, say):
+    /// the one input the router answers with a panic rather than an error,
+    /// so that a mistake in a policy written in code shows at once. A
+    /// release build takes the policy unchecked.
     pub fn new(policy: P) -> Router<P> {
         debug_assert!(
             policy.validate().is_ok(),
@@ -999,9 +1044,23 @@ impl<P: RoutingPolicy> Router<P> {
         Ok(why)
     }
 
-    /// An agent's state; `None` if the agent is unknown.
+    /// An agent's state; `None` if the agent is unknown. What it holds
+    /// comes first: an agent holding work is [`AgentState::Busy`] or
+    /// [`AgentState::WrapUp`] whether it is ready or not; its presence is
+    /// [`agent_presence`](Router::agent_presence).
     pub fn agent_state(&self, id: AgentId) -> Option<AgentState> {
         self.st.agent_slot(id).map(|ix| self.st.agent(ix).state())
+    }
+
+    /// An agent's presence as the last login, logout, ready or not-ready
+    /// event set it, whatever the agent holds: whether it takes new work
+    /// ([`Presence::Ready`]) — the part of [`agent_state`](Router::agent_state)
+    /// that a busy agent's state does not show (an agent made not ready while
+    /// an offer rings is `Busy` there, `NotReady` here). `None` if the agent
+    /// is unknown; a known agent that logged out is
+    /// [`Presence::LoggedOut`]. O(1).
+    pub fn agent_presence(&self, id: AgentId) -> Option<Presence> {
+        self.st.agent_slot(id).map(|ix| self.st.agent(ix).presence)
     }
 
     /// How many contacts an agent holds (offered, in service or wrap-up) now.
@@ -1011,8 +1070,8 @@ impl<P: RoutingPolicy> Router<P> {
             .map(|ix| self.st.agent(ix).used_total)
     }
 
-    /// The ids of the contacts in the system (not completed or abandoned), in no
-    /// particular but deterministic order.
+    /// The ids of the contacts in the system (not completed, abandoned or
+    /// withdrawn), in no particular but deterministic order.
     pub fn contacts(&self) -> impl Iterator<Item = (ContactId, ContactState)> + '_ {
         self.st
             .contacts
