@@ -75,6 +75,11 @@
 //!   error). What time alone changes (a skill-relaxation step, the end of a
 //!   decline cool-down) is announced by [`Router::next_wakeup`]: send
 //!   [`Event::Tick`] then.
+//! * **Send, not Sync.** A [`Router`] can be built on one thread and moved
+//!   to the one that handles its events, or shared as an
+//!   `Arc<Mutex<Router>>` that threads lock in turn: [`RoutingPolicy`] and
+//!   [`FitModel`] require `Send`. It is not `Sync`: one thread at a time
+//!   handles its events.
 //! * **Deterministic.** The same events give the same offers, bit for bit, so
 //!   an event log can be replayed (see `examples/replay.rs`).
 //! * **Errors leave no trace.** Illegal input returns a [`RouterError`] naming

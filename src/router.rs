@@ -348,7 +348,7 @@ pub enum RouterError {
 /// contact and its cool-down runs. The rest are eligible now: under a
 /// built-in policy there are none after any event (they are non-idling),
 /// unless decisions wait for a batch window or a re-plan.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct WaitingReasons {
     /// The contact.
@@ -513,6 +513,14 @@ impl Ord for Wakeup {
 /// id's low 32 bits are a slot number the system recycles last-freed first
 /// from 0 up, as the router recycles its own (the simulator numbers both
 /// so). Any other id takes one hash-map look-up; decisions are the same.
+///
+/// # Threads
+/// A router is `Send` (its policy and fit model must be, [`RoutingPolicy`]
+/// and [`FitModel`] require it): it can be built on one thread and moved to
+/// the one that owns it, or kept in an `Arc<Mutex<Router>>` that threads
+/// lock in turn. It is not `Sync`: handling an event mutates it, and the
+/// caches of a decision under way are not shared, so one thread at a time
+/// handles its events.
 pub struct Router<P: RoutingPolicy = Box<dyn RoutingPolicy>> {
     st: State,
     policy: P,
@@ -540,6 +548,17 @@ pub struct RouterBuilder<P: RoutingPolicy> {
     policy: P,
     fit: Box<dyn FitModel>,
     config: RouterConfig,
+}
+
+/// The policy by name and the configuration; the fit model, a trait object
+/// with no name, is left out.
+impl<P: RoutingPolicy> std::fmt::Debug for RouterBuilder<P> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RouterBuilder")
+            .field("policy", &self.policy.name())
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
 }
 
 impl<P: RoutingPolicy> RouterBuilder<P> {

@@ -208,7 +208,11 @@ pub struct AgentLoad {
 /// agents the model treats alike, so that among idle agents alike in
 /// everything else an arriving contact compares only the longest idle
 /// ([`RouterView::eligible_agent_heads`](crate::RouterView::eligible_agent_heads)).
-pub trait FitModel {
+///
+/// A model must be `Send`: the [`Router`](crate::Router) that owns it is
+/// moved to the thread that handles its events. It need not be `Sync`: one
+/// thread at a time asks it.
+pub trait FitModel: Send {
     /// The fit of `agent` for `contact`.
     fn fit(&self, contact: &Contact, agent: &Agent) -> f64;
 

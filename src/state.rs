@@ -2030,11 +2030,13 @@ pub struct RouterView<'a> {
 /// proposes that very pair, most of the time. Keyed by the contact record's
 /// address (a policy may score a contact of its own making) and the agent's
 /// slot; valid only until the state changes, so the router clears it as soon
-/// as it applies a proposal.
+/// as it applies a proposal. The address is kept as a number, only ever
+/// compared: a raw pointer would make the router neither `Send` nor movable
+/// to another thread.
 #[derive(Debug)]
 pub(crate) struct ScoreMemo {
     best: Cell<f64>,
-    pair: Cell<(*const Contact, u32)>,
+    pair: Cell<(usize, u32)>,
     score: Cell<ScoreBreakdown>,
 }
 
@@ -2042,7 +2044,7 @@ impl Default for ScoreMemo {
     fn default() -> Self {
         ScoreMemo {
             best: Cell::new(f64::NEG_INFINITY),
-            pair: Cell::new((std::ptr::null(), NONE)),
+            pair: Cell::new((0, NONE)),
             score: Cell::new(ScoreBreakdown::default()),
         }
     }
@@ -2058,7 +2060,7 @@ impl ScoreMemo {
     fn offer(&self, contact: &Contact, agent: u32, score: &ScoreBreakdown) {
         if score.total > self.best.get() {
             self.best.set(score.total);
-            self.pair.set((contact, agent));
+            self.pair.set((address(contact), agent));
             self.score.set(*score);
         }
     }
@@ -2066,8 +2068,8 @@ impl ScoreMemo {
     /// The kept score of `contact` with agent slot `agent`, if that is the pair.
     #[inline]
     pub fn take(&self, contact: &Contact, agent: u32) -> Option<ScoreBreakdown> {
-        let hit = self.best.get() > f64::NEG_INFINITY
-            && self.pair.get() == (contact as *const Contact, agent);
+        let hit =
+            self.best.get() > f64::NEG_INFINITY && self.pair.get() == (address(contact), agent);
         self.clear();
         hit.then(|| self.score.get())
     }
@@ -2080,10 +2082,11 @@ impl ScoreMemo {
 /// not check again the one it is proposed, only that the contact still
 /// waits; a proposal of any other pair is checked in full. Valid only until
 /// the state changes, so the router clears it as soon as it applies a
-/// proposal.
+/// proposal. Records are told apart by address, kept as a number as in
+/// [`ScoreMemo`].
 #[derive(Debug)]
 pub(crate) struct Vouched {
-    pairs: [Cell<(*const ContactRec, u32)>; VOUCHED],
+    pairs: [Cell<(usize, u32)>; VOUCHED],
     len: Cell<usize>,
 }
 
@@ -2094,7 +2097,7 @@ const VOUCHED: usize = 8;
 impl Default for Vouched {
     fn default() -> Self {
         Vouched {
-            pairs: std::array::from_fn(|_| Cell::new((std::ptr::null(), NONE))),
+            pairs: std::array::from_fn(|_| Cell::new((0, NONE))),
             len: Cell::new(0),
         }
     }
@@ -2113,7 +2116,7 @@ impl Vouched {
     fn vouch(&self, c: &ContactRec, a: u32) {
         let n = self.len.get();
         if let Some(slot) = self.pairs.get(n) {
-            slot.set((c, a));
+            slot.set((address(c), a));
             self.len.set(n + 1);
         }
     }
@@ -2121,9 +2124,16 @@ impl Vouched {
     /// Whether the pair was listed since the state last changed.
     #[inline]
     pub fn holds(&self, c: &ContactRec, a: u32) -> bool {
-        let pair = (c as *const ContactRec, a);
+        let pair = (address(c), a);
         self.pairs[..self.len.get()].iter().any(|v| v.get() == pair)
     }
+}
+
+/// Where `r` lives, to tell records apart while none moves (a cache's
+/// decision); never turned back into a reference.
+#[inline(always)]
+fn address<T>(r: &T) -> usize {
+    std::ptr::from_ref(r).addr()
 }
 
 /// One contact's scores with agents ([`RouterView::contact_scorer`]): the
@@ -2216,6 +2226,19 @@ impl Deref for ContactRef<'_> {
     }
 }
 
+/// The contact's id and where it stands in the queue; its whole profile is
+/// [`ContactRef::contact`]'s.
+impl std::fmt::Debug for ContactRef<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ContactRef")
+            .field("id", &self.rec.contact.id())
+            .field("waited", &self.waited())
+            .field("relaxation", &self.rec.relax)
+            .field("sequence", &self.rec.seq)
+            .finish_non_exhaustive()
+    }
+}
+
 /// An agent as a policy sees it: the [`Agent`] profile (via `Deref`) plus its load.
 #[derive(Clone, Copy)]
 pub struct AgentRef<'a> {
@@ -2299,6 +2322,33 @@ impl Deref for AgentRef<'_> {
     type Target = Agent;
     fn deref(&self) -> &Agent {
         &self.rec.agent
+    }
+}
+
+/// The agent's id, state and load; its whole profile is
+/// [`AgentRef::agent`]'s.
+impl std::fmt::Debug for AgentRef<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AgentRef")
+            .field("id", &self.rec.agent.id())
+            .field("index", &self.ix)
+            .field("state", &self.state())
+            .field("held", &self.rec.used_total)
+            .field("free_total", &self.free_total())
+            .finish_non_exhaustive()
+    }
+}
+
+/// The time and a few counts, not the state behind them (which can hold
+/// thousands of agents and contacts).
+impl std::fmt::Debug for RouterView<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RouterView")
+            .field("now", &self.now)
+            .field("waiting", &self.st.waiting_all.len())
+            .field("available_agents", &self.st.free_all.len())
+            .field("known_agents", &self.st.agents.len())
+            .finish_non_exhaustive()
     }
 }
 

@@ -38,9 +38,9 @@
 //!
 //! Times are multiples of 0.5 s so that every sum and difference is exact.
 
-use std::cell::Cell;
 use std::collections::{BTreeMap, BTreeSet};
-use std::rc::Rc;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use proptest::prelude::*;
 use proptest::test_runner::TestCaseError;
@@ -350,7 +350,7 @@ fn scenario() -> impl Strategy<Value = Scenario> {
 /// A policy to run, and for a user-defined one the count of its proposals.
 struct Subject {
     policy: Box<dyn RoutingPolicy>,
-    proposed: Option<Rc<Cell<u64>>>,
+    proposed: Option<Arc<AtomicU64>>,
 }
 
 type Factory = fn() -> Subject;
@@ -377,17 +377,17 @@ fn priority_aging() -> Subject {
 struct Noisy {
     inner: Box<dyn RoutingPolicy>,
     rng: u64,
-    proposed: Rc<Cell<u64>>,
+    proposed: Arc<AtomicU64>,
 }
 
 impl Noisy {
     fn subject(inner: impl RoutingPolicy + 'static) -> Subject {
-        let proposed = Rc::new(Cell::new(0));
+        let proposed = Arc::new(AtomicU64::new(0));
         Subject {
             policy: Box::new(Noisy {
                 inner: Box::new(inner),
                 rng: 0x853c_49e6_748f_ea9b,
-                proposed: Rc::clone(&proposed),
+                proposed: Arc::clone(&proposed),
             }),
             proposed: Some(proposed),
         }
@@ -415,8 +415,9 @@ impl RoutingPolicy for Noisy {
         for k in mid..out.len() {
             out.push(out[k]);
         }
+        // Atomic only because a policy must be `Send`.
         self.proposed
-            .set(self.proposed.get() + (out.len() - start) as u64);
+            .fetch_add((out.len() - start) as u64, Ordering::Relaxed);
     }
     fn urgency(&self, c: &ContactRef<'_>) -> Urgency {
         self.inner.urgency(c)
@@ -1532,7 +1533,7 @@ fn build_router(
     factory: Factory,
     scenario: &Scenario,
     explain: bool,
-) -> (R, Option<Rc<Cell<u64>>>) {
+) -> (R, Option<Arc<AtomicU64>>) {
     let subject = factory();
     let router = Router::builder(subject.policy)
         .decline_cooldown(scenario.cooldown)
@@ -1584,7 +1585,7 @@ fn run(scenario: &Scenario, name: &str, factory: Factory) -> Result<Trace, TestC
         check_state(
             &router,
             &shadow,
-            proposed.as_ref().map(|p| p.get()),
+            proposed.as_ref().map(|p| p.load(Ordering::Relaxed)),
             offered,
         )
         .map_err(|e| TestCaseError::fail(format!("{at}: {e}")))?;

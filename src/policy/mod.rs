@@ -116,7 +116,13 @@ impl Urgency {
 /// method says: a default left in place quietly speaks for the wrapper, not
 /// for the policy inside (no validation, no learning, work in flight left
 /// out of snapshots). `Box<P>` forwards them all.
-pub trait RoutingPolicy {
+///
+/// A policy must be `Send`: the [`Router`](crate::Router) that owns it is
+/// moved to the thread that handles its events (a spawned thread, an
+/// `Arc<Mutex<Router>>`). It need not be `Sync`: one thread at a time
+/// handles events, so a policy may keep its caches in a `Cell` or a
+/// `RefCell`, though not in an `Rc`.
+pub trait RoutingPolicy: Send {
     /// Proposes offers for `trigger`, appending them to `out`. Called by the
     /// router after every event that may create a feasible pair; the router
     /// calls again for the same agent while it has free slots and the last call

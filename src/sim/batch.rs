@@ -1,7 +1,7 @@
 //! The batch window: a policy that decides only at the periodic re-plans.
 
-use std::cell::Cell;
-use std::rc::Rc;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::model::{AgentId, Contact, Outcome};
 use crate::policy::{
@@ -19,7 +19,7 @@ use crate::score::ScoreBreakdown;
 /// center is served at once). The horizon itself is a window's instant like
 /// the others: a draining run re-plans there to close its last window.
 ///
-/// The engine says when a re-plan is under way through a shared cell
+/// The engine says when a re-plan is under way through a shared mark
 /// ([`replanned_at`](Self::replanned_at), the instant of the latest re-plan
 /// it began), not the clock: events at a re-plan's very instant that the
 /// event list has before it (an arrival, an agent freed) are held, and the
@@ -38,7 +38,30 @@ pub(crate) struct Windowed<P> {
     windowed: bool,
     until: f64,
     /// The instant of the latest re-plan the engine began (`-inf`: none yet).
-    replanned_at: Rc<Cell<f64>>,
+    replanned_at: ReplanMark,
+}
+
+/// The instant of the latest re-plan the engine began (`-inf`: none yet),
+/// written by the engine and read by its [`Windowed`] policy. Atomic only
+/// because a policy must be `Send` (an `Rc` is not); the engine and the
+/// router run on one thread, so relaxed order is enough.
+#[derive(Clone)]
+pub(crate) struct ReplanMark(Arc<AtomicU64>);
+
+impl ReplanMark {
+    fn new() -> Self {
+        ReplanMark(Arc::new(AtomicU64::new(f64::NEG_INFINITY.to_bits())))
+    }
+
+    #[inline]
+    pub fn get(&self) -> f64 {
+        f64::from_bits(self.0.load(Ordering::Relaxed))
+    }
+
+    #[inline]
+    pub fn set(&self, at: f64) {
+        self.0.store(at.to_bits(), Ordering::Relaxed);
+    }
 }
 
 impl<P: RoutingPolicy> Windowed<P> {
@@ -49,14 +72,14 @@ impl<P: RoutingPolicy> Windowed<P> {
             inner,
             windowed: every.is_some(),
             until,
-            replanned_at: Rc::new(Cell::new(f64::NEG_INFINITY)),
+            replanned_at: ReplanMark::new(),
         }
     }
 
-    /// The cell in which the engine writes the instant of each re-plan as
+    /// The mark on which the engine writes the instant of each re-plan as
     /// it begins it.
-    pub fn replanned_at(&self) -> Rc<Cell<f64>> {
-        Rc::clone(&self.replanned_at)
+    pub fn replanned_at(&self) -> ReplanMark {
+        self.replanned_at.clone()
     }
 
     /// The wrapped policy.

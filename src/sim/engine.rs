@@ -4,10 +4,9 @@
 
 use rand_distr::{Distribution, Exp1};
 use rand_pcg::Pcg64Mcg;
-use std::cell::Cell;
 use std::hint;
-use std::rc::Rc;
 
+use super::batch::ReplanMark;
 use super::rng::{Purpose, stream};
 use super::scenario::{ArrivalPlan, Plan};
 use super::stats::{QueueAcc, StaffAcc};
@@ -454,9 +453,9 @@ pub(crate) struct Engine<'a, P: RoutingPolicy, O: SimObserver> {
     rebalances: u64,
     /// Agent-seconds of work after the horizon (kept out of `staff`).
     overtime: f64,
-    /// A batch window's cell, given the instant of each re-plan as it
+    /// A batch window's mark, given the instant of each re-plan as it
     /// begins ([`Windowed`](super::batch::Windowed)).
-    replanned_at: Option<Rc<Cell<f64>>>,
+    replanned_at: Option<ReplanMark>,
 }
 
 impl<'a, P: RoutingPolicy, O: SimObserver> Engine<'a, P, O> {
@@ -465,7 +464,7 @@ impl<'a, P: RoutingPolicy, O: SimObserver> Engine<'a, P, O> {
         policy: P,
         rep: u32,
         obs: &'a mut O,
-        replanned_at: Option<Rc<Cell<f64>>>,
+        replanned_at: Option<ReplanMark>,
     ) -> Result<Self, SimError> {
         let mut builder = Router::builder(policy).config(plan.router);
         if let Some(fit) = &plan.fit {
