@@ -842,16 +842,19 @@ fn comparison_percentiles_are_the_reports_difference() {
     );
     assert_eq!(d.total.wait_p90.n, 5);
     assert!(d.total.wait_p90.mean.is_finite());
-    // The cells a report does not pool stay means of the pairs' own.
+    // The interval × type cells are pooled too (tests/report_pooling.rs):
+    // the reports' difference, with the pairs' own interval.
     for (i, x) in d.by_interval_type.iter().enumerate() {
         let xs: Vec<f64> = base
             .iter()
             .zip(&other)
             .map(|(b, o)| o.by_interval_type[i].wait_p90 - b.by_interval_type[i].wait_p90)
             .collect();
-        let (mean, hw, n) = student_t(&xs, c);
+        let (_, hw, n) = student_t(&xs, c);
         let e = x.metrics.wait_p90;
-        assert!(close(e.mean, mean, 1e-12) && close(e.half_width, hw, 1e-9) && e.n == n);
+        let want = ro.by_interval_type[i].metrics.wait_p90.mean
+            - rb.by_interval_type[i].metrics.wait_p90.mean;
+        assert!(close(e.mean, want, 0.0) && close(e.half_width, hw, 1e-9) && e.n == n);
     }
 }
 

@@ -188,7 +188,9 @@ pub use scenario::{
     PolicySpec, Scenario, ScenarioError, ServiceTarget, Shift, clock_label,
 };
 pub(crate) use scenario::{interval_count, parse_day_start};
-pub use stats::{Estimate, Fairness, MetricValue, Metrics, WaitHistogram, nan_null, t_quantile};
+pub use stats::{
+    Estimate, Fairness, MetricValue, Metrics, WaitCounts, WaitHistogram, nan_null, t_quantile,
+};
 
 use crate::assign::Mode;
 use crate::model::AgentId;

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::engine::Raw;
 use super::scenario::Plan;
-use super::stats::{Estimate, Fairness, Metrics, QueueAcc, StaffAcc, WaitHistogram};
+use super::stats::{Estimate, Fairness, Metrics, QueueAcc, StaffAcc, WaitCounts, WaitHistogram};
 use crate::router::Counts;
 
 /// What one replication measured. Vectors are parallel to the scenario's
@@ -43,9 +43,13 @@ pub struct Replication {
     pub peak_contacts: u64,
     /// Most events pending at once.
     pub peak_events: u64,
-    /// Time-average number of contacts waiting (not yet answered) after the warm-up.
+    /// Time-average number of contacts waiting (not yet answered) from the
+    /// warm-up to `end_time`: in a draining run, to the end of the drain
+    /// (its emptying queue included), where the agents' figures (occupancy,
+    /// utilisation, agents) stop at the horizon.
     pub mean_in_queue: f64,
-    /// Time-average number of contacts in the system after the warm-up.
+    /// Time-average number of contacts in the system, over the same span as
+    /// `mean_in_queue`.
     pub mean_in_system: f64,
     /// The router's own counts at the end (every contact, warm-up included).
     pub router_counts: Counts,
@@ -84,21 +88,24 @@ pub struct Replication {
     pub by_interval_channel: Vec<Metrics<f64>>,
     /// Fairness over all agents, then per group.
     pub fairness: Vec<Fairness<f64>>,
-    /// The answered contacts' waits of the rows above that a report pools
-    /// (`None` in a replication written before they were kept: its report
-    /// then averages the replications' own percentiles).
+    /// The answered contacts' waits of the rows above, which a report
+    /// pools (`None` in a replication written before they were kept: its
+    /// report then averages the replications' own percentiles).
     #[serde(default)]
     pub waits: Option<Waits>,
 }
 
 /// One replication's waits of answered contacts, as histograms, for the
-/// total row and each type, channel (every channel of the scenario),
-/// segment, group and interval row: a report pools them, so that its wait
-/// percentiles are those of all replications' contacts together rather than
-/// a mean of each replication's own (which reads low for short runs: a
-/// replication's p99 rests on its few longest waits). The interval × type,
-/// × group and × channel cells are not kept: their percentiles are means.
-/// A few kilobytes a row, whatever the number of contacts.
+/// total row, each type, channel (every channel of the scenario), segment,
+/// group and interval row, and each interval × type and interval × group
+/// cell: a report pools them, so that its wait percentiles are those of all
+/// replications' contacts together rather than a mean of each
+/// replication's own (which reads low for short runs: a replication's p99
+/// rests on its few longest waits, and a cell's on fewer still). An
+/// interval × channel cell pools the interval × type cells of its channel's
+/// types, which hold the same contacts. A few hundred bytes to a few
+/// kilobytes a row (in JSON, only the bins that hold a wait), whatever the
+/// number of contacts.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Waits {
@@ -114,6 +121,20 @@ pub struct Waits {
     pub by_group: Vec<WaitHistogram>,
     /// Per report interval (contacts by arrival time).
     pub by_interval: Vec<WaitHistogram>,
+    /// Per report interval and contact type, interval-major as
+    /// [`Replication::by_interval_type`]; also the interval × channel
+    /// cells' waits. `None` in a replication written before the cells'
+    /// waits were kept: a report of it gives the interval × type and
+    /// × channel cells' means of the replications' own percentiles.
+    #[serde(default)]
+    pub by_interval_type: Option<Vec<WaitCounts>>,
+    /// Per report interval and agent group, interval-major as
+    /// [`Replication::by_interval_group`] (the contacts arriving in the
+    /// interval that the group answered). `None` as for
+    /// `by_interval_type`, with the same fallback for the interval ×
+    /// group cells.
+    #[serde(default)]
+    pub by_interval_group: Option<Vec<WaitCounts>>,
 }
 
 /// Why replications cannot be reported or compared. Nothing is built.
@@ -296,6 +317,17 @@ fn check(plan: &Plan, reps: &[Replication], confidence: f64) -> Result<(), Repor
                 ("waits.by_group", groups, w.by_group.len()),
                 ("waits.by_interval", plan.intervals, w.by_interval.len()),
             ]
+            .into_iter()
+            .chain(
+                w.by_interval_type
+                    .iter()
+                    .map(|v| ("waits.by_interval_type", plan.intervals * types, v.len())),
+            )
+            .chain(
+                w.by_interval_group
+                    .iter()
+                    .map(|v| ("waits.by_interval_group", plan.intervals * groups, v.len())),
+            )
         })) {
             if found != expected {
                 return Err(ReportError::Shape {
@@ -603,15 +635,23 @@ impl Replication {
         let total = metrics(&total_q, Some((&total_staff, day)));
         let by_type = by_type_acc.iter().map(|q| metrics(q, None)).collect();
         // Every row's metrics are made: its histogram can go to `waits`.
-        let take =
-            |qs: &mut [QueueAcc]| qs.iter_mut().map(|q| std::mem::take(&mut q.hist)).collect();
+        let keep = |h: &mut WaitHistogram| {
+            let mut h = std::mem::take(h);
+            h.compact();
+            h
+        };
+        let take = |qs: &mut [QueueAcc]| qs.iter_mut().map(|q| keep(&mut q.hist)).collect();
+        // The cells, hundreds a replication, in their compact form.
+        let counts = |qs: &[QueueAcc]| qs.iter().map(|q| WaitCounts::from(&q.hist)).collect();
         let waits = Waits {
-            total: std::mem::take(&mut total_q.hist),
+            total: keep(&mut total_q.hist),
             by_type: take(&mut by_type_acc),
             by_channel: take(&mut channel_acc),
             by_segment: take(&mut segment_acc),
             by_group: take(&mut raw.group),
             by_interval: take(&mut raw.interval),
+            by_interval_type: Some(counts(&raw.interval_type)),
+            by_interval_group: Some(counts(&raw.interval_group)),
         };
         let all: Vec<_> = raw.agents.iter().collect();
         let mut fair = vec![fairness(&all)];
@@ -743,6 +783,27 @@ pub struct FairnessRow {
 
 /// Means and confidence intervals over replications, for one policy on one
 /// scenario. Built by [`Simulation::report`](super::Simulation::report).
+///
+/// Every figure is an [`Estimate`] from the replications' own values (each
+/// replication's [`Replication`] row): their mean, with a Student-t
+/// interval of `n − 1` degrees of freedom over the `n` replications that
+/// define it (the independent-replications estimator). A ratio (service
+/// level, ASA, P(wait), abandonment, occupancy…) is therefore the mean of
+/// the replications' ratios: in a cell with few contacts per replication
+/// (an interval × type) that estimates the mean per-replication ratio,
+/// not the ratio of the long-run totals, and the two can differ by more
+/// than the interval; in whole-day rows they agree closely. The counts
+/// (`offered`, `answered`, `abandoned`, `late_at_end`; a mean × the
+/// replications is the total) are there to weight the replications'
+/// ratios for the ratio of totals ([`Metrics`]). The exception is the wait
+/// percentiles: pooled over replications ([`Metrics::wait_p99`]).
+///
+/// Group rows and interval × group cells count the contacts the group
+/// answered only (`offered` = `answered`). The fairness standard
+/// deviations are the population's over each replication's agents
+/// (divided by their number). In a draining run, `mean_in_queue` averages
+/// from the warm-up to the end of the drain, while agent figures stop at
+/// the horizon ([`Replication::mean_in_queue`]).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Report {
     /// The scenario's name.
@@ -765,7 +826,9 @@ pub struct Report {
     pub day_start: Option<f64>,
     /// Contacts simulated in all replications, warm-up included.
     pub contacts: u64,
-    /// Time-average number waiting.
+    /// Time-average number waiting, from the warm-up to each replication's
+    /// end (past the horizon in a draining run; see
+    /// [`Replication::mean_in_queue`]).
     pub mean_in_queue: Estimate,
     /// When the replications ended (s): the horizon, or later for a
     /// draining run, when its last contact left.
@@ -831,12 +894,30 @@ fn rows(
         .collect()
 }
 
+/// Waits a report pools: a row's histogram, or a cell's counts.
+trait Pooled {
+    /// Adds these waits to `all`.
+    fn add_to(&self, all: &mut WaitHistogram);
+}
+
+impl Pooled for WaitHistogram {
+    fn add_to(&self, all: &mut WaitHistogram) {
+        all.merge(self);
+    }
+}
+
+impl Pooled for WaitCounts {
+    fn add_to(&self, all: &mut WaitHistogram) {
+        all.merge_counts(self);
+    }
+}
+
 /// The wait percentiles (p50, p90, p95, p99) of `hists` pooled: those of
 /// all their waits together (NaN if they hold none).
-fn pooled(hists: &[&WaitHistogram]) -> [f64; 4] {
+fn pooled<H: Pooled>(hists: &[&H]) -> [f64; 4] {
     let mut all = WaitHistogram::default();
     for h in hists {
-        all.merge(h);
+        h.add_to(&mut all);
     }
     all.quantiles([0.5, 0.9, 0.95, 0.99])
 }
@@ -846,7 +927,7 @@ fn pooled(hists: &[&WaitHistogram]) -> [f64; 4] {
 /// difference is that of the two policies' reports (NaN where either
 /// policy answered nobody). The one place a comparison's and
 /// [`Comparison::paired_row`]'s percentile differences come from.
-fn pooled_difference(base: &[&WaitHistogram], other: &[&WaitHistogram]) -> [f64; 4] {
+fn pooled_difference<H: Pooled>(base: &[&H], other: &[&H]) -> [f64; 4] {
     let (b, o) = (pooled(base), pooled(other));
     std::array::from_fn(|i| o[i] - b[i])
 }
@@ -886,33 +967,46 @@ struct Pools<'a> {
     base: Option<Vec<&'a Waits>>,
 }
 
-impl Pools<'_> {
-    /// Sets the percentiles of each of `rows` (parallel to the vectors
-    /// `pick` takes from each replication's waits).
-    fn rows<R>(
+impl<'a> Pools<'a> {
+    /// Sets the percentiles of each of `rows` from the histograms that
+    /// `pick` takes from each replication's waits: row `i` pools those at
+    /// the indexes `members(i)` (its own index; an interval × channel
+    /// cell's types). If some replication (of either policy, in a
+    /// comparison) did not keep them, the rows keep the means of the
+    /// replications' own percentiles.
+    fn rows<R, H: Pooled + 'a>(
         &self,
         rows: &mut [R],
         metrics: fn(&mut R) -> &mut Metrics<Estimate>,
-        pick: impl Fn(&Waits) -> &[WaitHistogram],
+        pick: impl Fn(&'a Waits) -> Option<&'a [H]>,
+        members: impl Fn(usize) -> Vec<usize>,
     ) {
-        for (i, row) in rows.iter_mut().enumerate() {
-            self.row(metrics(row), |w| &pick(w)[i]);
-        }
-    }
-
-    /// Sets the percentiles of the row whose histogram `pick` takes.
-    fn row(&self, m: &mut Metrics<Estimate>, pick: impl Fn(&Waits) -> &WaitHistogram) {
-        let other: Vec<&WaitHistogram> = self.waits.iter().map(|w| pick(w)).collect();
-        set_points(
-            m,
-            match &self.base {
-                Some(base) => {
-                    let base: Vec<&WaitHistogram> = base.iter().map(|w| pick(w)).collect();
-                    pooled_difference(&base, &other)
-                }
-                None => pooled(&other),
+        let kept =
+            |ws: &[&'a Waits]| -> Option<Vec<&'a [H]>> { ws.iter().map(|w| pick(w)).collect() };
+        let Some(other) = kept(&self.waits) else {
+            return;
+        };
+        let base = match &self.base {
+            Some(base) => match kept(base) {
+                Some(b) => Some(b),
+                None => return,
             },
-        );
+            None => None,
+        };
+        let of = |hists: &[&'a [H]], at: &[usize]| -> Vec<&'a H> {
+            hists
+                .iter()
+                .flat_map(|h| at.iter().map(move |&j| &h[j]))
+                .collect()
+        };
+        for (i, row) in rows.iter_mut().enumerate() {
+            let at = members(i);
+            let points = match &base {
+                Some(b) => pooled_difference(&of(b, &at), &of(&other, &at)),
+                None => pooled(&of(&other, &at)),
+            };
+            set_points(metrics(row), points);
+        }
     }
 }
 
@@ -1001,7 +1095,7 @@ impl Report {
                 })
                 .collect::<Vec<_>>()
         };
-        let by_interval_type = cells(&types, |r| &r.by_interval_type)
+        let mut by_interval_type: Vec<IntervalTypeRow> = cells(&types, |r| &r.by_interval_type)
             .into_iter()
             .map(
                 |((start, end, label), contact_type, metrics)| IntervalTypeRow {
@@ -1013,7 +1107,7 @@ impl Report {
                 },
             )
             .collect();
-        let by_interval_group = cells(&groups, |r| &r.by_interval_group)
+        let mut by_interval_group: Vec<IntervalGroupRow> = cells(&groups, |r| &r.by_interval_group)
             .into_iter()
             .map(|((start, end, label), group, metrics)| IntervalGroupRow {
                 start,
@@ -1024,13 +1118,17 @@ impl Report {
             })
             .collect();
         let channels = plan.channels.len();
-        let by_interval_channel = (0..plan.intervals)
+        // Each interval × channel cell's interval and channel.
+        let channel_cells: Vec<(usize, usize)> = (0..plan.intervals)
             .flat_map(|i| {
                 used_channels(plan, (0..channels).collect())
                     .into_iter()
                     .map(move |c| (i, c))
             })
-            .map(|(i, c)| {
+            .collect();
+        let mut by_interval_channel: Vec<IntervalChannelRow> = channel_cells
+            .iter()
+            .map(|&(i, c)| {
                 let ms: Vec<&Metrics<f64>> = reps
                     .iter()
                     .map(|r| &r.by_interval_channel[i * channels + c])
@@ -1063,13 +1161,49 @@ impl Report {
         let mut by_group = rows(&groups, reps, |r| &r.by_group, confidence);
         let mut by_interval: Vec<IntervalRow> = by_interval;
         if let Some(p) = pools {
-            p.row(&mut total, |w| &w.total);
+            let own = |i: usize| vec![i];
+            p.rows(
+                std::slice::from_mut(&mut total),
+                |m| m,
+                |w| Some(std::slice::from_ref(&w.total)),
+                own,
+            );
             let m: fn(&mut Row) -> &mut Metrics<Estimate> = |r| &mut r.metrics;
-            p.rows(&mut by_type, m, |w| &w.by_type);
-            p.rows(&mut by_channel, m, |w| &w.by_channel);
-            p.rows(&mut by_segment, m, |w| &w.by_segment);
-            p.rows(&mut by_group, m, |w| &w.by_group);
-            p.rows(&mut by_interval, |r| &mut r.metrics, |w| &w.by_interval);
+            p.rows(&mut by_type, m, |w| Some(&w.by_type), own);
+            p.rows(&mut by_channel, m, |w| Some(&w.by_channel), own);
+            p.rows(&mut by_segment, m, |w| Some(&w.by_segment), own);
+            p.rows(&mut by_group, m, |w| Some(&w.by_group), own);
+            p.rows(
+                &mut by_interval,
+                |r| &mut r.metrics,
+                |w| Some(&w.by_interval),
+                own,
+            );
+            p.rows(
+                &mut by_interval_type,
+                |r| &mut r.metrics,
+                |w| w.by_interval_type.as_deref(),
+                own,
+            );
+            p.rows(
+                &mut by_interval_group,
+                |r| &mut r.metrics,
+                |w| w.by_interval_group.as_deref(),
+                own,
+            );
+            // A channel cell's contacts are its types' in the interval.
+            p.rows(
+                &mut by_interval_channel,
+                |r| &mut r.metrics,
+                |w| w.by_interval_type.as_deref(),
+                |j| {
+                    let (i, c) = channel_cells[j];
+                    (0..types.len())
+                        .filter(|&k| usize::from(plan.types[k].channel.0) == c)
+                        .map(|k| i * types.len() + k)
+                        .collect()
+                },
+            );
         }
         let q: Vec<f64> = reps.iter().map(|r| r.mean_in_queue).collect();
         let ends: Vec<f64> = reps.iter().map(|r| r.end_time).collect();
@@ -1231,8 +1365,9 @@ impl Report {
 /// says the policies differ at that confidence. Built by
 /// [`Simulation::compare`](super::Simulation::compare).
 ///
-/// Wait percentiles in the rows a [`Report`] pools (total, type, channel,
-/// segment, group, interval) are the exception in their point: it is the
+/// Wait percentiles (in every row and cell a [`Report`] pools: total, type,
+/// channel, segment, group, interval, and interval × type, × group and ×
+/// channel) are the exception in their point: it is the
 /// difference of the two policies' pooled percentiles, exactly the
 /// difference of their reports' values, where a mean of the replications'
 /// own differences would not be (it keeps the bias of short replications'
@@ -1245,10 +1380,9 @@ impl Report {
 /// can be defined with `n` 0 or 1 and no interval (few pairs where both
 /// policies answered in the row), and it is undefined (NaN, `null`) when
 /// either policy answered nobody in the row in any replication. The
-/// interval × type, × group and × channel cells, which reports do not
-/// pool, are means of the pairs' differences, as are the percentiles of
-/// replications written before waits were kept ([`Replication::waits`]
-/// `None` in either list).
+/// percentiles of replications written before waits were kept
+/// ([`Replication::waits`] `None` in either list, or [`Waits`] without
+/// the cells for the cells) are means of the pairs' differences.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Comparison {
     /// The policy subtracted.

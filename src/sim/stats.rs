@@ -117,23 +117,7 @@ struct SparseWaits {
 
 impl Serialize for WaitHistogram {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut bins = Vec::new();
-        for o in 0..OCTAVES {
-            if let Some(chunk) = self.octave(o) {
-                for (j, &n) in chunk.iter().enumerate() {
-                    if n > 0 {
-                        // OCTAVES · SUB = 1280 bins: an index fits a u16.
-                        bins.push(((o * SUB + j) as u16, n));
-                    }
-                }
-            }
-        }
-        SparseWaits {
-            zero: self.zero,
-            over: self.over,
-            bins,
-        }
-        .serialize(s)
+        self.sparse().serialize(s)
     }
 }
 
@@ -161,6 +145,77 @@ impl<'de> Deserialize<'de> for WaitHistogram {
             h.count = h.count.checked_add(n).ok_or_else(overflow)?;
         }
         Ok(h)
+    }
+}
+
+/// A wait histogram's counts in little memory: only the bins that hold a
+/// wait, as its JSON has them (and the same JSON as a [`WaitHistogram`]'s).
+/// A [`WaitHistogram`] keeps 32 bins for every octave that has seen a wait,
+/// 256 bytes even for one contact, so that adding a wait is an index; a
+/// report interval × type cell's few hundred waits spread over a dozen
+/// octaves or more, some 4 kB a cell in a histogram where these counts take
+/// a tenth of that. [`Waits`](super::Waits) keeps its cells so: a run
+/// holds every replication's until it reports, hundreds of cells each.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct WaitCounts {
+    zero: u64,
+    over: u64,
+    /// The bins that hold something, ascending.
+    bins: Vec<(u16, u64)>,
+    count: u64,
+}
+
+impl WaitCounts {
+    /// Waits counted.
+    pub fn count(&self) -> u64 {
+        self.count
+    }
+
+    /// The histogram these counts are of.
+    pub fn histogram(&self) -> WaitHistogram {
+        let mut h = WaitHistogram::default();
+        h.merge_counts(self);
+        h
+    }
+}
+
+impl From<&WaitHistogram> for WaitCounts {
+    fn from(h: &WaitHistogram) -> WaitCounts {
+        let SparseWaits { zero, over, bins } = h.sparse();
+        WaitCounts {
+            zero,
+            over,
+            bins,
+            count: h.count,
+        }
+    }
+}
+
+impl std::fmt::Debug for WaitCounts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WaitCounts")
+            .field("count", &self.count)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Serialize for WaitCounts {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        SparseWaits {
+            zero: self.zero,
+            over: self.over,
+            bins: self.bins.clone(),
+        }
+        .serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for WaitCounts {
+    /// Read as a [`WaitHistogram`] is, with its checks (bins in range,
+    /// counts that do not overflow); bins given twice or out of order come
+    /// out added and in order.
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<WaitCounts, D::Error> {
+        Ok(WaitCounts::from(&WaitHistogram::deserialize(d)?))
     }
 }
 
@@ -232,6 +287,66 @@ impl WaitHistogram {
         self.chunks.push([0; SUB]);
         // At most OCTAVES (40) chunks: the index fits a byte.
         self.index[o] = self.chunks.len() as u8;
+    }
+
+    /// Gives back bin storage beyond the octaves made: a histogram kept
+    /// past its replication (in [`Waits`](super::Waits)) may hold a vector
+    /// recycled from a wider one, up to 40 octaves of which it uses a few,
+    /// and a run keeps hundreds of them per replication. The wide vector
+    /// goes back to the thread's spares, for the next replication's rows.
+    pub(crate) fn compact(&mut self) {
+        if self.chunks.capacity() == self.chunks.len() {
+            return;
+        }
+        let exact = self.chunks.to_vec();
+        let mut wide = std::mem::replace(&mut self.chunks, exact);
+        wide.clear();
+        let _ = SPARE.try_with(|s| {
+            if let Ok(mut s) = s.try_borrow_mut()
+                && s.len() < SPARE_MAX
+            {
+                s.push(wide);
+            }
+        });
+    }
+
+    /// The bins that hold something, in order.
+    fn sparse(&self) -> SparseWaits {
+        // Counted first: a cell's counts are kept for the whole run, and
+        // a vector grown by doubling would hold up to twice their room.
+        let held = (0..OCTAVES)
+            .filter_map(|o| self.octave(o))
+            .flatten()
+            .filter(|&&n| n > 0)
+            .count();
+        let mut bins = Vec::with_capacity(held);
+        for o in 0..OCTAVES {
+            if let Some(chunk) = self.octave(o) {
+                for (j, &n) in chunk.iter().enumerate() {
+                    if n > 0 {
+                        // OCTAVES · SUB = 1280 bins: an index fits a u16.
+                        bins.push(((o * SUB + j) as u16, n));
+                    }
+                }
+            }
+        }
+        SparseWaits {
+            zero: self.zero,
+            over: self.over,
+            bins,
+        }
+    }
+
+    /// Adds `counts` to this histogram's.
+    pub fn merge_counts(&mut self, counts: &WaitCounts) {
+        self.zero += counts.zero;
+        self.over += counts.over;
+        self.count += counts.count;
+        // Bins are in range: made from a histogram, or read with its checks.
+        for &(bin, n) in &counts.bins {
+            let bin = usize::from(bin);
+            self.chunk(bin / SUB)[bin % SUB] += n;
+        }
     }
 
     /// Adds `other`'s counts to this histogram's.
@@ -560,6 +675,31 @@ metric_struct! {
     /// row; answered by the row's agents for a group row). A ratio with a zero
     /// denominator is NaN (`null` in JSON). Agent metrics are NaN for rows
     /// without agents (types, channels, segments).
+    ///
+    /// A group row (and an interval × group cell) counts only the contacts
+    /// the group answered: `offered` equals `answered`, nothing abandons,
+    /// and its service level, P(wait) and ASA are those of its answered
+    /// contacts (a contact that abandoned, or still waits, belongs to no
+    /// group).
+    ///
+    /// In a [`Replication`](super::Replication) each figure is that
+    /// replication's own. In a [`Report`](super::Report) each is an
+    /// [`Estimate`]: the mean over replications of their own values, with a
+    /// Student-t interval (`n − 1` degrees of freedom, `n` the replications
+    /// that define the figure) — the independent-replications estimator,
+    /// the wait percentiles aside (pooled; see `wait_p99`). For a ratio
+    /// (service level, ASA, mean wait, P(wait), abandonment, handle time,
+    /// occupancy, utilisation…) this is the mean of the replications'
+    /// ratios, not the ratio of the totals over all replications. In a
+    /// whole-day row, with many contacts per replication, the two agree
+    /// closely; in a cell with few contacts per replication (an interval ×
+    /// type) they can differ by more than the interval's half-width, and
+    /// the interval is about the mean per-replication ratio.
+    /// For the ratio of totals, weight each replication's ratio by its
+    /// denominator: the counts are in each row (`answered`, `abandoned`,
+    /// `late_at_end`, `offered`; a report's count × `replications` is the
+    /// total), e.g. Σ service_level × (answered + abandoned + late_at_end)
+    /// over Σ (answered + abandoned + late_at_end).
     Metrics {
         /// Contacts that arrived.
         offered,
@@ -600,17 +740,21 @@ metric_struct! {
         wait_p95,
         /// 99th percentile wait of answered contacts (s). In a
         /// [`Replication`](super::Replication), the replication's own. In a
-        /// report's total, type, channel, segment, group and interval rows,
-        /// the percentile of all replications' contacts pooled, with the
+        /// report's rows and cells (total, type, channel, segment, group,
+        /// interval, and interval × type, × group and × channel), the
+        /// percentile of all replications' contacts pooled, with the
         /// interval of the replications' own around it (sectioning): a mean
         /// of the replications' own would read below the long-run
         /// percentile for short replications, whose p99 rests on their few
         /// longest waits (about 5% below with 8-hour M/M/10 replications,
-        /// 11% with 200-contact ones), and more replications would not cure
-        /// it. The interval × type, × group and × channel cells are means
-        /// of the replications' own. A comparison's difference in a pooled
-        /// row is the difference of the two policies' pooled percentiles,
-        /// with the paired interval ([`Comparison`](super::Comparison)).
+        /// 11% with 200-contact ones, about half in a cell of a 1000 s
+        /// interval), and more replications would not cure it. Only
+        /// replications written before their waits were kept
+        /// ([`Replication::waits`](super::Replication::waits) `None`, or
+        /// [`Waits`](super::Waits) without the cells) give means of the
+        /// replications' own. A comparison's difference is the difference
+        /// of the two policies' pooled percentiles, with the paired
+        /// interval ([`Comparison`](super::Comparison)).
         wait_p99,
         /// Mean handle time (service at the agent's speed + wrap-up) of answered contacts (s).
         handle_time,
@@ -652,13 +796,17 @@ metric_struct! {
 
 metric_struct! {
     /// How evenly work and idle time are spread over agents (those logged in
-    /// for some time after the warm-up).
+    /// for some time after the warm-up), in one replication: the agents are
+    /// the whole population, so the standard deviations divide by their
+    /// number. A report gives the mean of the replications' figures with a
+    /// Student-t interval, as for [`Metrics`].
     Fairness {
         /// Agents counted.
         agents,
         /// Mean of agents' occupancy (busy / (busy + idle)).
         occupancy_mean,
-        /// Standard deviation of agents' occupancy.
+        /// Standard deviation of agents' occupancy (the population's:
+        /// divided by the number of agents, not that less one).
         occupancy_sd,
         /// Lowest agent occupancy.
         occupancy_min,
@@ -666,11 +814,13 @@ metric_struct! {
         occupancy_max,
         /// Mean idle (ready, holding nothing) seconds per agent.
         idle_mean,
-        /// Standard deviation of idle seconds over agents.
+        /// Standard deviation of idle seconds over agents (divided by the
+        /// number of agents).
         idle_sd,
         /// Mean contacts answered per agent.
         answered_mean,
-        /// Standard deviation of contacts answered per agent.
+        /// Standard deviation of contacts answered per agent (divided by the
+        /// number of agents).
         answered_sd,
     }
 }
@@ -895,6 +1045,50 @@ mod tests {
         let unknown =
             serde_json::from_str::<WaitHistogram>(r#"{"zero":0,"over":0,"bins":[],"n":1}"#);
         assert!(unknown.is_err());
+    }
+
+    /// A histogram's compact counts write the same JSON, read back equal,
+    /// and add to a histogram as the histogram itself does; a kept
+    /// histogram gives its wide bin vector back and keeps its counts.
+    #[test]
+    fn wait_counts_are_the_histograms() {
+        let mut h = WaitHistogram::default();
+        for x in [0.0, 1e-4, 0.3, 0.31, 7.0, 7.0, 900.0, 1e12] {
+            h.add(x);
+        }
+        let c = WaitCounts::from(&h);
+        assert_eq!(c.count(), h.count());
+        let js = serde_json::to_string(&c).unwrap();
+        assert_eq!(js, serde_json::to_string(&h).unwrap());
+        assert_eq!(serde_json::from_str::<WaitCounts>(&js).unwrap(), c);
+        assert_eq!(c.histogram(), h);
+        let (mut a, mut b) = (h.clone(), h.clone());
+        a.merge(&h);
+        b.merge_counts(&c);
+        assert_eq!(a, b);
+        assert_eq!(b.count(), 16);
+        // Read with the histogram's checks; bins given twice come out added.
+        let bad = r#"{"zero":0,"over":0,"bins":[[1280,1]]}"#;
+        assert!(serde_json::from_str::<WaitCounts>(bad).is_err());
+        let twice = r#"{"zero":1,"over":0,"bins":[[300,2],[7,1],[300,1]]}"#;
+        let t: WaitCounts = serde_json::from_str(twice).unwrap();
+        assert_eq!(t.count(), 5);
+        assert_eq!(
+            serde_json::to_string(&t).unwrap(),
+            r#"{"zero":1,"over":0,"bins":[[7,1],[300,3]]}"#
+        );
+        let mut wide = WaitHistogram::default();
+        for i in 0..40 {
+            wide.chunk(i);
+        }
+        drop(wide);
+        let mut kept = WaitHistogram::default();
+        kept.add(1.0);
+        assert!(kept.chunks.capacity() >= 40, "took the spare vector");
+        let before = kept.clone();
+        kept.compact();
+        assert_eq!(kept.chunks.capacity(), 1);
+        assert_eq!(kept, before);
     }
 
     #[test]

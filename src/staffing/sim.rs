@@ -1714,6 +1714,17 @@ impl Model<'_> {
         ratio
     }
 
+    /// Each type's service level over `reps` and its margin over the
+    /// target. The estimate is the mean of the replications' own service
+    /// levels (each the ratio of that replication's contacts, 0 where
+    /// contacts arrived but none counts; a replication without arrivals of
+    /// the type left out) with a Student-t interval over them (`n − 1`
+    /// degrees of freedom): the independent-replications estimator, as a
+    /// report's. It is not the service level of all the replications'
+    /// contacts together; with few contacts of a type per replication the
+    /// two can differ, and the search judges the former. The margin is
+    /// what the rule judges (the mean, or the interval's lower end) less
+    /// the target; an overloaded type's is below every margin a run shows.
     fn judge(&self, rates: &[f64], counts: &[u32], reps: &[Replication]) -> Eval {
         let overload = self.overload(rates, counts);
         let mut sl = Vec::with_capacity(self.types.len());
