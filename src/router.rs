@@ -1177,27 +1177,34 @@ impl<P: RoutingPolicy> Router<P> {
         let index = check_snapshot(snapshot, self.config.decline_cooldown)?;
         // The policy checks its parts before it takes them, and before the
         // router's state is touched.
-        let mut undo = None;
-        if let Some(state) = &snapshot.policy_state {
-            undo = self.policy.state();
-            self.policy
-                .restore_state(state)
-                .map_err(|e| RouterError::InvalidSnapshot {
-                    what: match e {
-                        PolicyError::BadState(b) if !b.field.is_empty() => {
-                            format!("policy_state.{}: {}", b.field, b.problem)
-                        }
-                        e => format!("policy_state: {e}"),
-                    },
-                })?;
-        }
-        if let Err(e) = self.policy.restore_in_flight(&snapshot.proposals) {
-            // Its own state, which it takes back: the policy as it was.
-            if let Some(state) = undo {
-                let _ = self.policy.restore_state(&state);
+        // What the policy had, to give back if the state is refused after
+        // the work in flight was taken (which may have taught it pools).
+        let undo = snapshot
+            .policy_state
+            .as_ref()
+            .map(|_| (self.policy.in_flight(), self.policy.state()));
+        self.policy
+            .restore_in_flight(&snapshot.proposals)
+            .map_err(|e| RouterError::InvalidSnapshot {
+                what: format!("proposals: {e}"),
+            })?;
+        if let Some(state) = &snapshot.policy_state
+            && let Err(e) = self.policy.restore_state(state)
+        {
+            // Its own, which it takes back: the policy as it was.
+            if let Some((records, state)) = undo {
+                let _ = self.policy.restore_in_flight(&records);
+                if let Some(state) = state {
+                    let _ = self.policy.restore_state(&state);
+                }
             }
             return Err(RouterError::InvalidSnapshot {
-                what: format!("proposals: {e}"),
+                what: match e {
+                    PolicyError::BadState(b) if !b.field.is_empty() => {
+                        format!("policy_state.{}: {}", b.field, b.problem)
+                    }
+                    e => format!("policy_state: {e}"),
+                },
             });
         }
         // Checked: nothing below can fail.

@@ -356,28 +356,27 @@ fn refused<P: RoutingPolicy>(standby: &mut Router<P>, snap: &RouterSnapshot) -> 
 }
 
 /// A `LearnedFit`'s state restored into a `LongestIdleAgent` standby is
-/// refused, naming `policy_state`, the router unchanged; with the state
-/// and the work in flight emptied on purpose, it restores.
+/// refused, the router unchanged: for the work in flight first (named
+/// `proposals`), and with that emptied, for the state (named
+/// `policy_state`, saying whose it is). With both emptied on purpose, it
+/// restores.
 #[test]
 fn a_learned_state_is_refused_by_a_policy_that_takes_none() {
     let (_, mut snap) = learned_primary(&LearnedFitConfig::default());
     assert!(!snap.proposals.is_empty());
+    let what = refused(&mut busy_standby(LongestIdleAgent), &snap);
+    assert!(what.starts_with("proposals: "), "{what}");
+    snap.proposals.clear();
     for boxed in [false, true] {
         let what = if boxed {
-            refused(
-                &mut busy_standby::<Box<dyn RoutingPolicy>>(Box::new(LongestIdleAgent)),
-                &snap,
-            )
+            let policy: Box<dyn RoutingPolicy> = Box::new(LongestIdleAgent);
+            refused(&mut busy_standby(policy), &snap)
         } else {
             refused(&mut busy_standby(LongestIdleAgent), &snap)
         };
         assert!(what.starts_with("policy_state: "), "{what}");
-        assert!(what.contains("\"learned-fit\""), "{what}");
+        assert!(what.contains("of \"learned-fit\""), "{what}");
     }
-    // Without the work in flight, still refused for the state.
-    snap.proposals.clear();
-    let what = refused(&mut busy_standby(LongestIdleAgent), &snap);
-    assert!(what.starts_with("policy_state: "), "{what}");
     snap.policy_state = None;
     busy_standby(LongestIdleAgent).restore(&snap).unwrap();
 }
@@ -486,7 +485,10 @@ fn a_bad_state_is_named_and_changes_nothing() {
             },
         ),
     ] {
-        let what = refused(&mut busy_standby(LearnedFit::new(other).unwrap()), &snap);
+        // (With work in flight, pooled otherwise is refused for that first.)
+        let mut bare = snap.clone();
+        bare.proposals.clear();
+        let what = refused(&mut busy_standby(LearnedFit::new(other).unwrap()), &bare);
         let want = format!("policy_state.config.{field}: ");
         assert!(what.starts_with(&want), "{what}");
     }
@@ -502,25 +504,57 @@ fn a_bad_state_is_named_and_changes_nothing() {
     standby.restore(&snap).unwrap();
 }
 
-/// The state is taken first and the work in flight after: work in flight
-/// the policy refuses (filed under another pooling) takes the state back
-/// out, and the standby keeps what it had learned.
+/// The work in flight is taken first, and the state after: a state
+/// refused then gives the policy back its own work in flight and what it
+/// knew (the pools the refused records taught it included), so the router
+/// snapshots as before. Work in flight refused (filed under another
+/// pooling) leaves the state untouched.
 #[test]
-fn refused_work_in_flight_leaves_the_learned_state_as_it_was() {
-    let config = LearnedFitConfig::default();
-    let (_, mut snap) = learned_primary(&config);
-    snap.proposals[0].pool_by = Some("group".into());
-    let mut p = LearnedFit::new(config).unwrap();
-    let a = Agent::builder(AgentId(5))
+fn a_refused_restore_leaves_the_standbys_policy_as_it_was() {
+    let config = LearnedFitConfig {
+        pool_by: Some("group".into()),
+        ..LearnedFitConfig::default()
+    };
+    let (_, snap) = learned_primary(&config);
+    let mut bad = snap.clone();
+    bad.policy_state.as_mut().unwrap()["arms"][0]["draw"] = serde_json::json!(5.0);
+    // The standby serves a contact of its own, in a pool the primary's
+    // records do not name.
+    let mut standby = Router::new(LearnedFit::new(config.clone()).unwrap());
+    let mut out = Vec::new();
+    let agent = Agent::builder(AgentId(77))
         .channel(ChannelId::VOICE, 1)
+        .attribute("group", "z")
         .build()
         .unwrap();
-    p.learn(SegmentId(3), &a, true);
-    let mut standby = busy_standby(p);
+    standby
+        .handle(0.0, Event::AgentLogin { agent }, &mut out)
+        .unwrap();
+    standby
+        .handle(0.0, Event::AgentReady { agent: AgentId(77) }, &mut out)
+        .unwrap();
+    let contact = Contact::builder(ContactId(900), ChannelId::VOICE, 0.5)
+        .build()
+        .unwrap();
+    standby
+        .handle(0.5, Event::ContactArrived { contact }, &mut out)
+        .unwrap();
+    let (contact, agent) = (ContactId(900), AgentId(77));
+    standby
+        .handle(0.5, Event::OfferAccepted { contact, agent }, &mut out)
+        .unwrap();
+    assert_eq!(standby.snapshot().proposals.len(), 1);
+    let what = refused(&mut standby, &bad);
+    assert!(what.starts_with("policy_state.arms[0].draw: "), "{what}");
+    assert_eq!(standby.policy().in_flight().len(), 1);
+
+    let mut other = snap.clone();
+    other.proposals[0].pool_by = Some("site".into());
     let arms = standby.policy().arms();
-    let what = refused(&mut standby, &snap);
+    let what = refused(&mut standby, &other);
     assert!(what.starts_with("proposals: "), "{what}");
     assert_eq!(standby.policy().arms(), arms);
+    standby.restore(&snap).unwrap();
 }
 
 /// An older snapshot, saved before it carried the policy's state, still

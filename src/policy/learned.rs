@@ -928,7 +928,19 @@ impl RoutingPolicy for LearnedFit {
     /// ([`restore_in_flight`](RoutingPolicy::restore_in_flight)).
     /// O(arms).
     fn restore_state(&mut self, state: &Value) -> Result<(), PolicyError> {
-        let (model, rng, unattributed) = self.model.read_state(state)?;
+        let (mut model, rng, unattributed) = self.model.read_state(state)?;
+        // The work in flight it holds (restored before or after) keeps its
+        // pools by name: the state numbers them its own way.
+        let names = self.pool_names();
+        for (_, who) in self.seen.values_mut() {
+            if let Who::Pool(k) = who {
+                let next = model.pools.len() as u32;
+                *k = *model
+                    .pools
+                    .entry(names[*k as usize].clone())
+                    .or_insert(next);
+            }
+        }
         self.model = model;
         self.rng = rng;
         self.unattributed = unattributed;

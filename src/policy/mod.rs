@@ -254,10 +254,11 @@ pub trait RoutingPolicy {
     /// another process and given it back
     /// ([`restore_state`](RoutingPolicy::restore_state)), makes the
     /// primary's next decisions. Work in flight is not part of it
-    /// ([`in_flight`](RoutingPolicy::in_flight) has that). A policy that
-    /// takes a state back returns one here, which its `restore_state`
-    /// takes: the router restores it to undo a takeover that fails after
-    /// the state was taken. A wrapper forwards this and `restore_state`
+    /// ([`in_flight`](RoutingPolicy::in_flight) has that, and the router
+    /// hands it back first). A policy that takes a state returns one here,
+    /// and takes back its own: a state refused after the work in flight was
+    /// taken has the router give the policy its own records and state
+    /// back. A wrapper forwards this and `restore_state`
     /// (see [`in_flight`](RoutingPolicy::in_flight)); one with a state of
     /// its own carries the inner policy's inside its own. Default: none
     /// (a policy whose decisions follow from the router's state alone).
