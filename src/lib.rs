@@ -149,8 +149,8 @@
 //!
 //! A policy that wraps another forwards every method the trait provides
 //! (see [`RoutingPolicy`]): a default left in place speaks for the wrapper,
-//! and a wrapped [`LearnedFit`]'s work in flight would be left out of its
-//! snapshots.
+//! and a wrapped [`LearnedFit`]'s work in flight and learned state would be
+//! left out of its snapshots.
 //!
 //! Runnable programs: `examples/quickstart.rs`, `examples/custom_policy.rs`,
 //! `examples/replay.rs` (replay an event log through any policy),

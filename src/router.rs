@@ -820,11 +820,12 @@ fn state_of(st: &State, held: Held) -> ContactState {
 /// on where this one stopped ([`Router::snapshot`], [`Router::restore`]).
 ///
 /// It holds the state, not the set-up: the configuration, the fit model and
-/// the policy (with anything it learned, such as
-/// [`LearnedFit::arms`](crate::LearnedFit::arms)) are the caller's, given to
-/// the builder as before. Of the policy it holds only what belongs to the
-/// work in flight ([`proposals`](RouterSnapshot::proposals)), which the
-/// restored router hands to its policy. Left out, and started afresh on restore: the
+/// the policy with its parameters are the caller's, given to the builder as
+/// before. Of the policy it holds what it learned and anything else its
+/// next decisions depend on ([`policy_state`](RouterSnapshot::policy_state))
+/// and what belongs to the work in flight
+/// ([`proposals`](RouterSnapshot::proposals)), which the restored router
+/// hands to its policy. Left out, and started afresh on restore: the
 /// last-to-enter-service history of [`Router::expected_wait`] (`None` for a
 /// kind of contact until one of its kind is answered after waiting).
 ///
@@ -861,6 +862,19 @@ pub struct RouterSnapshot {
     /// purpose.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub proposals: Vec<InFlightProposal>,
+    /// Whatever else the policy's next decisions depend on
+    /// ([`RoutingPolicy::state`]): with [`LearnedFit`](crate::LearnedFit),
+    /// every arm it learned, its Thompson draws and its random stream's
+    /// position, so that a standby whose policy is built anew from the
+    /// primary's configuration makes the primary's offers. `None` for a
+    /// policy whose decisions follow from the router's state alone. A
+    /// snapshot saved without it restores, and the standby's policy then
+    /// keeps its own (as [`LearnedFit::with_arms`](crate::LearnedFit::with_arms)
+    /// built it, say). Given, it restores only under a policy that takes it
+    /// ([`RoutingPolicy::restore_state`]); set it to `None` to restore
+    /// under another policy on purpose.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy_state: Option<serde_json::Value>,
 }
 
 /// An agent in a [`RouterSnapshot`].
@@ -1187,6 +1201,7 @@ impl<P: RoutingPolicy> Router<P> {
             agents,
             contacts,
             proposals: proposals.into_iter().map(|(_, p)| p).collect(),
+            policy_state: self.policy.state(),
         }
     }
 
@@ -1196,9 +1211,11 @@ impl<P: RoutingPolicy> Router<P> {
     /// then restore. Makes no offer: the next event routes as usual, and
     /// [`Event::Rebalance`] re-plans at once if wanted. After it, the same
     /// events give the same offers as they would have given the router that
-    /// took the snapshot (a policy that learned carries on from what it is
-    /// given), under every built-in policy and any policy that breaks ties
-    /// by the state (ids, arrival order, idle time) rather than by the order
+    /// took the snapshot (a policy that learned carries on from what the
+    /// snapshot's [`policy_state`](RouterSnapshot::policy_state) says it
+    /// learned, its random stream where the primary's stood), under every
+    /// built-in policy, also behind a `Box<dyn RoutingPolicy>`, and any
+    /// policy that breaks ties by the state (ids, arrival order, idle time) rather than by the order
     /// in which the [`RouterView`]'s iterators list agents and contacts: a
     /// restored router lists them in an order of its own.
     ///
@@ -1207,10 +1224,13 @@ impl<P: RoutingPolicy> Router<P> {
     /// not logged in or without capacity on its channel, counts that do not
     /// add up…) the error names the entry, and the router is unchanged. So
     /// does a snapshot whose [`proposals`](RouterSnapshot::proposals) (the
-    /// work in flight a learning policy awaits the outcomes of) the policy
-    /// does not take ([`RoutingPolicy::restore_in_flight`]): a policy other
-    /// than the primary's, or a wrapper that does not forward them, would
-    /// otherwise drop them without a word.
+    /// work in flight a learning policy awaits the outcomes of) or
+    /// [`policy_state`](RouterSnapshot::policy_state) (what it learned, its
+    /// random stream) the policy does not take
+    /// ([`RoutingPolicy::restore_in_flight`], [`RoutingPolicy::restore_state`]):
+    /// a policy other than the primary's, one configured otherwise, or a
+    /// wrapper that does not forward them, would otherwise drop them
+    /// without a word, and decide otherwise than the primary.
     /// O(agents + contacts · log contacts).
     ///
     /// ```
@@ -1233,13 +1253,38 @@ impl<P: RoutingPolicy> Router<P> {
     /// ```
     pub fn restore(&mut self, snapshot: &RouterSnapshot) -> Result<(), RouterError> {
         let index = check_snapshot(snapshot, self.config.decline_cooldown)?;
-        // The policy checks its part before it takes it, and before the
+        // The policy checks its parts before it takes them, and before the
         // router's state is touched.
+        // What the policy had, to give back if the state is refused after
+        // the work in flight was taken (which may have taught it pools).
+        let undo = snapshot
+            .policy_state
+            .as_ref()
+            .map(|_| (self.policy.in_flight(), self.policy.state()));
         self.policy
             .restore_in_flight(&snapshot.proposals)
             .map_err(|e| RouterError::InvalidSnapshot {
                 what: format!("proposals: {e}"),
             })?;
+        if let Some(state) = &snapshot.policy_state
+            && let Err(e) = self.policy.restore_state(state)
+        {
+            // Its own, which it takes back: the policy as it was.
+            if let Some((records, state)) = undo {
+                let _ = self.policy.restore_in_flight(&records);
+                if let Some(state) = state {
+                    let _ = self.policy.restore_state(&state);
+                }
+            }
+            return Err(RouterError::InvalidSnapshot {
+                what: match e {
+                    PolicyError::BadState(b) if !b.field.is_empty() => {
+                        format!("policy_state.{}: {}", b.field, b.problem)
+                    }
+                    e => format!("policy_state: {e}"),
+                },
+            });
+        }
         // Checked: nothing below can fail.
         self.st = State::default();
         self.wakeups.clear();

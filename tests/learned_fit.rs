@@ -633,7 +633,8 @@ fn bad_proposals_in_a_snapshot_are_refused() {
 /// primary's that does not forward `restore_in_flight` alike; either would
 /// drop those outcomes unnoticed. (They restored, and the standby never
 /// learned them.) Behind `Box`, which forwards, the proposals come back
-/// whole; emptied on purpose, the snapshot restores under any policy.
+/// whole; emptied on purpose (with the policy's state), the snapshot
+/// restores under any policy.
 #[test]
 fn a_snapshot_with_work_in_flight_needs_a_policy_that_takes_it() {
     use skillroute::policy::{InFlightProposal, LearnedFit};
@@ -661,6 +662,8 @@ fn a_snapshot_with_work_in_flight_needs_a_policy_that_takes_it() {
     assert_eq!(snap.proposals.len(), 5, "4 in service, 1 ringing");
     let mut bare = snap.clone();
     bare.proposals.clear();
+    // What it learned too (`policy_state`), which neither takes either.
+    bare.policy_state = None;
     let learner = || {
         let p = first.policy();
         LearnedFit::with_arms(p.config().clone(), &p.arms()).unwrap()

@@ -440,6 +440,23 @@ impl RoutingPolicy for Noisy {
     fn restore_in_flight(&mut self, records: &[InFlightProposal]) -> Result<(), PolicyError> {
         self.inner.restore_in_flight(records)
     }
+    /// Its own stream (its garbage may hold feasible pairs, which the
+    /// router applies), with the inner policy's state inside: a standby
+    /// built afresh proposes the same garbage.
+    fn state(&self) -> Option<serde_json::Value> {
+        Some(serde_json::json!({ "rng": self.rng, "inner": self.inner.state() }))
+    }
+    fn restore_state(&mut self, state: &serde_json::Value) -> Result<(), PolicyError> {
+        let rng = state["rng"]
+            .as_u64()
+            .ok_or_else(|| PolicyError::bad_state("rng", "missing"))?;
+        match &state["inner"] {
+            serde_json::Value::Null => {}
+            inner => self.inner.restore_state(inner)?,
+        }
+        self.rng = rng;
+        Ok(())
+    }
     fn validate(&self) -> Result<(), PolicyError> {
         self.inner.validate()
     }
@@ -1647,10 +1664,12 @@ fn replay(
 }
 
 /// Replays the first `k` events, takes a snapshot, passes it through JSON
-/// and restores it into a new router given the first one's policy (with
-/// whatever it learned), then replays the rest there: the state as the
-/// snapshot shows it and every offer and error after it must be those of
-/// the uninterrupted run.
+/// and restores it into a new router with a policy of its own, built anew
+/// by `factory` as a standby in another process would build it (not handed
+/// the first one's policy, with its learning and its random stream in
+/// memory), then replays the rest there: the state as the snapshot shows
+/// it and every offer and error after it must be those of the
+/// uninterrupted run.
 fn replay_restored(
     scenario: &Scenario,
     name: &str,
@@ -1668,11 +1687,7 @@ fn replay_restored(
     let back: RouterSnapshot = serde_json::from_str(&json).unwrap();
     prop_assert_eq!(&back, &snap, "{}: JSON round trip", name);
     let (wakeup, relaxed) = (first.next_wakeup(), relaxations(&first));
-    let mut r = Router::builder(first.into_policy())
-        .decline_cooldown(scenario.cooldown)
-        .auto_accept(scenario.auto_accept)
-        .build()
-        .expect("valid configuration");
+    let (mut r, _) = build_router(factory, scenario, true);
     r.restore(&back)
         .map_err(|e| TestCaseError::fail(format!("{name}: restore at step {k}: {e}")))?;
     prop_assert_eq!(&r.snapshot(), &snap, "{}: restored at step {}", name, k);

@@ -5,7 +5,9 @@ use std::cell::RefCell;
 use rand::SeedableRng;
 use rand_distr::{Beta, Distribution};
 use rand_pcg::Pcg64Mcg;
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
 
 use super::{
     AgentRef, ContactRef, InFlightProposal, OptimalAssignment, PolicyError, PoolingMismatch,
@@ -282,6 +284,242 @@ impl Model {
     }
 }
 
+/// The entry `key` of `object` (at `path`), `None` if absent; of the wrong
+/// type, an error naming it.
+fn entry<T: DeserializeOwned>(
+    object: &Map<String, Value>,
+    key: &str,
+    path: &str,
+) -> Result<Option<T>, PolicyError> {
+    object
+        .get(key)
+        .map(|v| {
+            T::deserialize(v)
+                .map_err(|e| PolicyError::bad_state(format!("{path}{key}"), e.to_string()))
+        })
+        .transpose()
+}
+
+/// [`entry`], which must be there.
+fn required<T: DeserializeOwned>(
+    object: &Map<String, Value>,
+    key: &str,
+    path: &str,
+) -> Result<T, PolicyError> {
+    entry(object, key, path)?
+        .ok_or_else(|| PolicyError::bad_state(format!("{path}{key}"), "missing"))
+}
+
+/// `value` as an object with only the entries `keys`, or an error naming
+/// `path` (or the first entry of another name).
+fn object<'a>(
+    value: &'a Value,
+    path: &str,
+    keys: &[&str],
+) -> Result<&'a Map<String, Value>, PolicyError> {
+    let o = value.as_object().ok_or_else(|| {
+        let at = path.strip_suffix('.').unwrap_or_default();
+        PolicyError::bad_state(at, format!("expected an object, found {value}"))
+    })?;
+    if let Some(k) = o.keys().find(|k| !keys.contains(&k.as_str())) {
+        return Err(PolicyError::bad_state(
+            format!("{path}{k}"),
+            format!("unknown entry (expected one of: {})", keys.join(", ")),
+        ));
+    }
+    Ok(o)
+}
+
+impl Model {
+    /// The model, random stream and unattributed count that `state` (as
+    /// [`LearnedFit::state`] gave it) describes for a policy configured as
+    /// this one; checked whole, this model untouched.
+    fn read_state(&self, state: &Value) -> Result<(Model, Pcg64Mcg, u64), PolicyError> {
+        let top = object(
+            state,
+            "",
+            &["policy", "config", "pools", "arms", "unattributed", "rng"],
+        )?;
+        let policy: String = required(top, "policy", "")?;
+        if policy != "learned-fit" {
+            return Err(PolicyError::bad_state(
+                "policy",
+                format!("a state of {policy:?}, not of \"learned-fit\""),
+            ));
+        }
+        let config: LearnedFitConfig = required(top, "config", "")?;
+        let own = &self.config;
+        // The seed only started the stream, whose position comes below.
+        let differs = [
+            (
+                "prior_resolved",
+                config.prior_resolved != own.prior_resolved,
+            ),
+            (
+                "prior_unresolved",
+                config.prior_unresolved != own.prior_unresolved,
+            ),
+            ("exploration", config.exploration != own.exploration),
+            (
+                "max_exploration",
+                config.max_exploration != own.max_exploration,
+            ),
+            ("pool_by", config.pool_by != own.pool_by),
+            ("non_idling", config.non_idling != own.non_idling),
+        ];
+        if let Some((field, _)) = differs.iter().find(|(_, d)| *d) {
+            let show = |c: &LearnedFitConfig| {
+                serde_json::to_value(c)
+                    .ok()
+                    .and_then(|v| v.get(field).map(Value::to_string))
+                    .unwrap_or_default()
+            };
+            return Err(PolicyError::bad_state(
+                format!("config.{field}"),
+                format!(
+                    "the primary's is {}, this policy's {}: a standby is built from the primary's configuration",
+                    show(&config),
+                    show(own)
+                ),
+            ));
+        }
+        let rng: String = required(top, "rng", "")?;
+        let bits = rng
+            .strip_prefix("0x")
+            .and_then(|h| u128::from_str_radix(h, 16).ok())
+            .ok_or_else(|| {
+                PolicyError::bad_state(
+                    "rng",
+                    format!("{rng:?} is not a generator state (0x and up to 32 hex digits)"),
+                )
+            })?;
+        // `Pcg64Mcg::new` would make an even state odd, and so another stream.
+        if bits % 2 == 0 {
+            return Err(PolicyError::bad_state(
+                "rng",
+                format!("{rng:?} is even, a state the generator never reaches"),
+            ));
+        }
+        let unattributed: u64 = required(top, "unattributed", "")?;
+        let names: Vec<String> = required(top, "pools", "")?;
+        let pooled = own.pool_by.is_some();
+        if !pooled && !names.is_empty() {
+            return Err(PolicyError::bad_state(
+                "pools",
+                "pools given, but the policy has no pool_by",
+            ));
+        }
+        let mut pools: IdMap<String, u32> = IdMap::default();
+        for (i, name) in names.into_iter().enumerate() {
+            if pools.insert(name.clone(), i as u32).is_some() {
+                return Err(PolicyError::bad_state(
+                    format!("pools[{i}]"),
+                    format!("{name:?} listed twice"),
+                ));
+            }
+        }
+        let list: Vec<Value> = required(top, "arms", "")?;
+        let mut model = Model {
+            config: own.clone(),
+            pools,
+            arms: IdMap::default(),
+            learned: 0,
+        };
+        let thompson = own.exploration == Exploration::Thompson;
+        for (i, value) in list.iter().enumerate() {
+            let at = format!("arms[{i}].");
+            let o = object(
+                value,
+                &at,
+                &["segment", "agent", "pool", "resolved", "unresolved", "draw"],
+            )?;
+            let segment: SegmentId = required(o, "segment", &at)?;
+            let agent: Option<AgentId> = entry(o, "agent", &at)?;
+            let pool: Option<String> = entry(o, "pool", &at)?;
+            let who = match (agent, pool, pooled) {
+                (Some(a), None, false) => Who::Agent(a),
+                (None, None, true) => Who::Unpooled,
+                (None, Some(name), true) => match model.pools.get(&name) {
+                    Some(&k) => Who::Pool(k),
+                    None => {
+                        return Err(PolicyError::bad_state(
+                            format!("{at}pool"),
+                            format!("{name:?} is not among pools"),
+                        ));
+                    }
+                },
+                (_, Some(_), false) => {
+                    return Err(PolicyError::bad_state(
+                        format!("{at}pool"),
+                        "given, but the policy has no pool_by (one arm per agent)",
+                    ));
+                }
+                (None, None, false) => {
+                    return Err(PolicyError::bad_state(
+                        format!("{at}agent"),
+                        "missing: the policy has one arm per agent (no pool_by)",
+                    ));
+                }
+                (Some(_), _, true) => {
+                    return Err(PolicyError::bad_state(
+                        format!("{at}agent"),
+                        "given, but the policy pools agents by an attribute (an arm names its pool, or none for agents without it)",
+                    ));
+                }
+            };
+            if model.arms.contains_key(&(segment, who)) {
+                return Err(PolicyError::bad_state(
+                    at.trim_end_matches('.'),
+                    "the same arm listed twice",
+                ));
+            }
+            let mut arm = Arm {
+                resolved: required(o, "resolved", &at)?,
+                unresolved: required(o, "unresolved", &at)?,
+                draw: 0.0,
+            };
+            let draw: Option<f64> = entry(o, "draw", &at)?;
+            match (draw, thompson) {
+                (Some(d), true) => {
+                    let (a, b) = model.posterior(&arm);
+                    let mean = a / (a + b);
+                    let bound = own.max_exploration;
+                    // Where `redraw` leaves it: a Beta draw, clamped.
+                    let (lo, hi) = ((mean - bound).max(0.0), (mean + bound).min(1.0));
+                    if !(lo..=hi).contains(&d) {
+                        return Err(PolicyError::bad_state(
+                            format!("{at}draw"),
+                            format!(
+                                "{d} is not within [{lo}, {hi}], the arm's posterior mean {mean} ± max_exploration {bound} within [0, 1]"
+                            ),
+                        ));
+                    }
+                    arm.draw = d;
+                }
+                (None, true) => {
+                    return Err(PolicyError::bad_state(
+                        format!("{at}draw"),
+                        "missing: Thompson sampling scores an arm by its draw",
+                    ));
+                }
+                (Some(_), false) => {
+                    return Err(PolicyError::bad_state(
+                        format!("{at}draw"),
+                        "given, but only Thompson sampling draws",
+                    ));
+                }
+                (None, false) => {}
+            }
+            model.arms.insert((segment, who), arm);
+            // Saturating, as `learn` counts: the same total in any order.
+            model.learned = model
+                .learned
+                .saturating_add(arm.resolved.saturating_add(arm.unresolved));
+        }
+        Ok((model, Pcg64Mcg::new(bits), unattributed))
+    }
+}
+
 /// [`OptimalAssignment`] whose fit term is learned online from outcomes.
 ///
 /// Each arm — a (customer segment, agent) pair, or (segment, pool of agents)
@@ -399,6 +637,13 @@ impl LearnedFit {
 
     /// Every arm's outcomes, in a fixed order (segment, then agent or pool
     /// name): what the policy has learned, to keep or to inspect. O(arms log arms).
+    ///
+    /// For a standby or a restart, [`Router::snapshot`](crate::Router::snapshot)
+    /// carries more: the arms with their Thompson draws and the random
+    /// stream's position ([`RouterSnapshot::policy_state`](crate::RouterSnapshot::policy_state)),
+    /// so that a policy built anew from the same configuration decides as
+    /// this one would have, which arms alone do not give under Thompson
+    /// sampling, and which is reachable through `Box<dyn RoutingPolicy>`.
     pub fn arms(&self) -> Vec<ArmRecord> {
         let names = self.pool_names();
         let mut out: Vec<ArmRecord> = self
@@ -436,7 +681,11 @@ impl LearnedFit {
     /// A policy that starts from `arms` (as [`arms`](LearnedFit::arms) gave
     /// them): the same posteriors, so the same means and UCB values. Thompson
     /// draws start anew from `config.seed`, one per arm in the list's order,
-    /// so two restores of one list explore alike. An arm of the wrong kind
+    /// so two restores of one list explore alike, but not as the policy
+    /// that listed them: to carry on where it stopped (a failover), restore
+    /// a [`Router::snapshot`](crate::Router::snapshot), whose
+    /// [`policy_state`](crate::RouterSnapshot::policy_state) replaces what
+    /// this gives. An arm of the wrong kind
     /// for `config` (an agent's arm while pooling, a pool's without) or
     /// given twice is an error, and no policy is made. O(arms).
     pub fn with_arms(
@@ -612,6 +861,92 @@ impl RoutingPolicy for LearnedFit {
                 pool_by: pool_by.clone(),
             })
             .collect()
+    }
+    /// Every arm (its counts and, under Thompson sampling, its draw), the
+    /// pools in the order they became known, the outcomes not attributed,
+    /// the random stream's position and the configuration it was learned
+    /// under: see [`restore_state`](LearnedFit::restore_state).
+    fn state(&self) -> Option<Value> {
+        let names = self.pool_names();
+        let thompson = self.model.config.exploration == Exploration::Thompson;
+        let mut arms: Vec<(&(SegmentId, Who), &Arm)> = self.model.arms.iter().collect();
+        // A fixed order (as `arms` lists them), so that equal policies give
+        // equal states.
+        let key = |&(&(segment, who), _): &(&(SegmentId, Who), &Arm)| {
+            let (agent, pool) = match who {
+                Who::Agent(a) => (Some(a), None),
+                Who::Pool(k) => (None, Some(k)),
+                Who::Unpooled => (None, None),
+            };
+            (segment, agent, pool.map(|k| names[k as usize].clone()))
+        };
+        arms.sort_by_cached_key(key);
+        let arms: Vec<Value> = arms
+            .into_iter()
+            .map(|(&(segment, who), arm)| {
+                let mut o = Map::new();
+                o.insert("segment".into(), segment.0.into());
+                match who {
+                    Who::Agent(a) => {
+                        o.insert("agent".into(), a.0.into());
+                    }
+                    Who::Pool(k) => {
+                        o.insert("pool".into(), names[k as usize].clone().into());
+                    }
+                    Who::Unpooled => {}
+                }
+                o.insert("resolved".into(), arm.resolved.into());
+                o.insert("unresolved".into(), arm.unresolved.into());
+                if thompson {
+                    o.insert("draw".into(), arm.draw.into());
+                }
+                Value::Object(o)
+            })
+            .collect();
+        let mut state = Map::new();
+        state.insert("policy".into(), self.name().into());
+        state.insert(
+            "config".into(),
+            serde_json::to_value(&self.model.config).ok()?,
+        );
+        state.insert("pools".into(), names.into());
+        state.insert("arms".into(), arms.into());
+        state.insert("unattributed".into(), self.unattributed.into());
+        // As text: the generator's 128 bits fit no JSON number exactly.
+        state.insert("rng".into(), format!("{:#034x}", self.rng.state()).into());
+        Some(Value::Object(state))
+    }
+    /// Takes a state [`state`](RoutingPolicy::state) gave (through
+    /// [`Router::restore`](crate::Router::restore)): what the policy learned
+    /// and its random stream become the primary's, so that it decides as
+    /// the primary would have, bit for bit. The state must be a
+    /// `LearnedFit`'s configured as this one (the seed aside: the stream's
+    /// position replaces it), its arms each once and of this pooling's
+    /// kind, counts whole numbers, each Thompson draw where the primary's
+    /// posterior and bound put it; otherwise the error names the entry and
+    /// the policy is unchanged. Work in flight comes separately
+    /// ([`restore_in_flight`](RoutingPolicy::restore_in_flight)).
+    /// O(arms).
+    fn restore_state(&mut self, state: &Value) -> Result<(), PolicyError> {
+        let (mut model, rng, unattributed) = self.model.read_state(state)?;
+        // The work in flight it holds (restored before or after) keeps its
+        // pools by name: the state numbers them its own way.
+        let names = self.pool_names();
+        for (_, who) in self.seen.values_mut() {
+            if let Who::Pool(k) = who {
+                let next = model.pools.len() as u32;
+                *k = *model
+                    .pools
+                    .entry(names[*k as usize].clone())
+                    .or_insert(next);
+            }
+        }
+        self.model = model;
+        self.rng = rng;
+        self.unattributed = unattributed;
+        // Pool indexes may differ from those cached.
+        self.pools_seen.borrow_mut().clear();
+        Ok(())
     }
     fn restore_in_flight(&mut self, records: &[InFlightProposal]) -> Result<(), PolicyError> {
         let pool_by = &self.model.config.pool_by;
@@ -862,6 +1197,62 @@ mod tests {
             LearnedFit::with_arms(own, &[agent_arm.clone(), agent_arm]).unwrap_err(),
             PolicyError::BadArm { index: 1 }
         );
+    }
+
+    /// What `state` gives, `restore_state` takes in a policy built anew
+    /// from the same configuration: the same arms, draws and stream, so the
+    /// same draws after it, bit for bit. With arms restored alone (as
+    /// `with_arms` does) the draws come from the seed and differ.
+    #[test]
+    fn the_state_carries_the_stream_on() {
+        for pool in [false, true] {
+            let mut p = policy(Exploration::Thompson, pool);
+            let teams = [Some("x"), Some("y"), None];
+            for k in 0..40u32 {
+                let a = agent(k % 5, teams[k as usize % 3]);
+                p.learn(SegmentId(k % 3), &a, k % 4 != 0);
+            }
+            let text = serde_json::to_string(&p.state().unwrap()).unwrap();
+            let mut q = policy(Exploration::Thompson, pool);
+            q.restore_state(&serde_json::from_str(&text).unwrap())
+                .unwrap();
+            assert_eq!(q.state(), p.state());
+            assert_eq!(q.rng.state(), p.rng.state());
+            assert_eq!(q.learned(), p.learned());
+            let mut r = LearnedFit::with_arms(p.config().clone(), &p.arms()).unwrap();
+            let mut differs = false;
+            for k in 0..40u32 {
+                let a = agent(k % 5, teams[k as usize % 3]);
+                for x in [&mut p, &mut q, &mut r] {
+                    x.learn(SegmentId(k % 3), &a, k % 3 == 0);
+                }
+                let (ep, eq) = (
+                    p.estimate(SegmentId(k % 3), &a),
+                    q.estimate(SegmentId(k % 3), &a),
+                );
+                assert_eq!(ep.value.to_bits(), eq.value.to_bits());
+                differs |= r.estimate(SegmentId(k % 3), &a).value != ep.value;
+            }
+            assert!(differs, "with_arms drew alike: the test shows nothing");
+        }
+    }
+
+    /// A state refused leaves the policy as it was.
+    #[test]
+    fn a_refused_state_changes_nothing() {
+        let mut p = policy(Exploration::Thompson, false);
+        p.learn(SegmentId(0), &agent(1, None), true);
+        let mut state = p.state().unwrap();
+        state["arms"][0]["resolved"] = serde_json::json!("many");
+        let mut q = policy(Exploration::Thompson, false);
+        q.learn(SegmentId(2), &agent(4, None), false);
+        let before = q.state();
+        let err = q.restore_state(&state).unwrap_err();
+        assert!(
+            matches!(&err, PolicyError::BadState(b) if b.field == "arms[0].resolved"),
+            "{err}"
+        );
+        assert_eq!(q.state(), before);
     }
 
     /// Counts restored at their limit saturate: `learned` is not the

@@ -252,6 +252,47 @@ pub trait RoutingPolicy: Send {
         }
     }
 
+    /// Whatever else the policy's next decisions depend on, beyond the
+    /// router's state and the policy's configuration: what it learned, the
+    /// position of its random stream. [`Router::snapshot`](crate::Router::snapshot)
+    /// keeps it ([`policy_state`](crate::RouterSnapshot::policy_state)), so
+    /// that a standby's policy, built anew from the same configuration in
+    /// another process and given it back
+    /// ([`restore_state`](RoutingPolicy::restore_state)), makes the
+    /// primary's next decisions. Work in flight is not part of it
+    /// ([`in_flight`](RoutingPolicy::in_flight) has that, and the router
+    /// hands it back first). A policy that takes a state returns one here,
+    /// and takes back its own: a state refused after the work in flight was
+    /// taken has the router give the policy its own records and state
+    /// back. A wrapper forwards this and `restore_state`
+    /// (see [`in_flight`](RoutingPolicy::in_flight)); one with a state of
+    /// its own carries the inner policy's inside its own. Default: none
+    /// (a policy whose decisions follow from the router's state alone).
+    fn state(&self) -> Option<serde_json::Value> {
+        None
+    }
+
+    /// Takes back what [`state`](RoutingPolicy::state) gave, from a
+    /// snapshot being restored ([`Router::restore`](crate::Router::restore)),
+    /// in place of the policy's own. The policy checks it whole first: an
+    /// error (a state of another policy, of one configured otherwise, an
+    /// entry out of range) must leave the policy unchanged, and the router
+    /// then refuses the snapshot. A wrapper forwards it.
+    ///
+    /// Default: takes none, [`PolicyError::StateNotTaken`]: a standby that
+    /// cannot carry on from what the primary's policy learned would decide
+    /// otherwise without a word. To restore under another policy on
+    /// purpose, empty the snapshot's
+    /// [`policy_state`](crate::RouterSnapshot::policy_state) first.
+    fn restore_state(&mut self, state: &serde_json::Value) -> Result<(), PolicyError> {
+        Err(PolicyError::StateNotTaken {
+            of: state
+                .get("policy")
+                .and_then(serde_json::Value::as_str)
+                .map(str::to_string),
+        })
+    }
+
     /// Checks the policy's settings; [`RouterBuilder::build`](crate::router::RouterBuilder::build)
     /// refuses a policy that fails it. The built-ins check their parameters
     /// (as their inherent `validate` does); a wrapper forwards to the policy
@@ -310,6 +351,12 @@ impl<P: RoutingPolicy + ?Sized> RoutingPolicy for Box<P> {
     }
     fn restore_in_flight(&mut self, records: &[InFlightProposal]) -> Result<(), PolicyError> {
         (**self).restore_in_flight(records)
+    }
+    fn state(&self) -> Option<serde_json::Value> {
+        (**self).state()
+    }
+    fn restore_state(&mut self, state: &serde_json::Value) -> Result<(), PolicyError> {
+        (**self).restore_state(state)
     }
     fn validate(&self) -> Result<(), PolicyError> {
         (**self).validate()
@@ -441,6 +488,49 @@ pub enum PolicyError {
         /// How many were given.
         count: usize,
     },
+    /// A policy state ([`RouterSnapshot::policy_state`](crate::RouterSnapshot::policy_state))
+    /// given to a policy that takes none (the default
+    /// [`RoutingPolicy::restore_state`]): a policy other than the primary's,
+    /// or a wrapper that does not forward the method.
+    #[error(
+        "a policy state{} given, but the policy takes none (another policy than the primary's, or a wrapper that does not forward restore_state), and would not decide as the primary's: restore under the primary's policy, or empty `policy_state` to start it afresh",
+        .of.as_ref().map(|p| format!(" of {p:?}")).unwrap_or_default()
+    )]
+    StateNotTaken {
+        /// The policy the state says it is of (its `policy` entry), if it says.
+        of: Option<String>,
+    },
+    /// A policy state to restore that this policy cannot take: an entry
+    /// missing, of the wrong type or out of range, or the state of another
+    /// policy or of one configured otherwise. Boxed, as
+    /// [`InFlightPooling`](PolicyError::InFlightPooling) is.
+    #[error(
+        "policy state{}: {}",
+        if .0.field.is_empty() { String::new() } else { format!(", {}", .0.field) },
+        .0.problem
+    )]
+    BadState(Box<StateError>),
+}
+
+/// What is wrong with a policy state ([`PolicyError::BadState`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct StateError {
+    /// The entry, as a path into the state (`arms[3].draw`, `rng`; empty:
+    /// the state as a whole).
+    pub field: String,
+    /// What is wrong with it.
+    pub problem: String,
+}
+
+impl PolicyError {
+    /// [`PolicyError::BadState`] of `field` (a path into the state), for a
+    /// policy's [`restore_state`](RoutingPolicy::restore_state).
+    pub fn bad_state(field: impl Into<String>, problem: impl Into<String>) -> PolicyError {
+        PolicyError::BadState(Box::new(StateError {
+            field: field.into(),
+            problem: problem.into(),
+        }))
+    }
 }
 
 /// An in-flight proposal made under one pooling of agents and restored
@@ -1455,6 +1545,8 @@ mod tests {
             "observe_outcome",
             "in_flight",
             "restore_in_flight",
+            "state",
+            "restore_state",
         ] {
             assert!(all.iter().any(|a| a == m), "{m} not found in {all:?}");
         }

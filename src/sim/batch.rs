@@ -137,6 +137,12 @@ impl<P: RoutingPolicy> RoutingPolicy for Windowed<P> {
     fn restore_in_flight(&mut self, records: &[InFlightProposal]) -> Result<(), PolicyError> {
         self.inner.restore_in_flight(records)
     }
+    fn state(&self) -> Option<serde_json::Value> {
+        self.inner.state()
+    }
+    fn restore_state(&mut self, state: &serde_json::Value) -> Result<(), PolicyError> {
+        self.inner.restore_state(state)
+    }
     fn explain(
         &self,
         view: &RouterView<'_>,
