@@ -1108,8 +1108,10 @@ fn a_policy_parameter_it_does_not_have_is_refused() {
     ] {
         let text = format!("{BASE}\n[policy]\n{policy}\n");
         let e = Scenario::from_toml_str(&text).unwrap_err();
+        // Named by its path, as any policy field at fault is.
         assert!(
-            matches!(e, ScenarioError::Parse { .. }) && e.to_string().contains(wrong),
+            matches!(&e, ScenarioError::Invalid { field, .. } if field == "policy")
+                && e.to_string().contains(&format!("unknown field {wrong} (")),
             "{policy}: {e}"
         );
         let json = serde_json::to_string(&toml::from_str::<toml::Value>(&text).unwrap()).unwrap();
