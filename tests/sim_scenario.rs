@@ -1108,8 +1108,10 @@ fn a_policy_parameter_it_does_not_have_is_refused() {
     ] {
         let text = format!("{BASE}\n[policy]\n{policy}\n");
         let e = Scenario::from_toml_str(&text).unwrap_err();
+        // Named by its path, as any policy field at fault is.
         assert!(
-            matches!(e, ScenarioError::Parse { .. }) && e.to_string().contains(wrong),
+            matches!(&e, ScenarioError::Invalid { field, .. } if field == "policy")
+                && e.to_string().contains(&format!("unknown field {wrong} (")),
             "{policy}: {e}"
         );
         let json = serde_json::to_string(&toml::from_str::<toml::Value>(&text).unwrap()).unwrap();
@@ -1651,6 +1653,228 @@ fn a_distribution_field_at_fault_is_named() {
             matches!(&e, ScenarioError::Parse { message, .. } if message.contains("\"1h\"")),
             "{form}: {e}"
         );
+    }
+}
+
+/// An arrival process's or the policy's field of the wrong type
+/// (`interval = "1800"`, `steps = [{ after = "30", relax = 1 }]`), an
+/// unknown key (`rat`) or an unknown `kind` failed with serde's words
+/// ("invalid type: string \"1800\", expected f64"), TOML's caret on the
+/// whole table: no field named. Each is now named by its path, as a
+/// distribution's field is, in TOML, in JSON and through `set`.
+#[test]
+fn an_arrival_or_policy_field_at_fault_is_named() {
+    let arrivals = "arrivals = { kind = \"poisson\", rate = 0.01 }";
+    let json = |toml_text: &str| {
+        let v: toml::Value = toml::from_str(toml_text).unwrap();
+        serde_json::to_string(&v).unwrap()
+    };
+    let policies = "longest-idle-agent, priority-aging, skill-expansion, c-mu, \
+                    optimal-assignment or learned-fit";
+    // (the scenario, the path set, the value set, the error)
+    let cases: Vec<(String, &str, &str, String)> = vec![
+        (
+            "{ kind = \"piecewise\", interval = \"1800\", rates = [0.01, 0.02] }",
+            "contact_types[0].arrivals.interval: expected a number, found the string \"1800\"",
+        ),
+        (
+            "{ kind = \"poisson\", rate = \"0.5\" }",
+            "contact_types[0].arrivals.rate: expected a number, found the string \"0.5\"",
+        ),
+        (
+            "{ kind = \"piecewise\", interval = 1800, rates = [0.01, \"0.02\"] }",
+            "contact_types[0].arrivals.rates[1]: expected a number, found the string \"0.02\"",
+        ),
+        (
+            "{ kind = \"piecewise\", interval = 1800, rates = \"0.01\" }",
+            "contact_types[0].arrivals.rates: expected a list, found the string \"0.01\"",
+        ),
+        (
+            "{ kind = \"trace\", times = \"1, 2\" }",
+            "contact_types[0].arrivals.times: expected a list, found the string \"1, 2\"",
+        ),
+        (
+            "{ kind = \"trace\", times = [1, true] }",
+            "contact_types[0].arrivals.times[1]: expected a number, found the boolean true",
+        ),
+        (
+            "{ kind = \"trace\", file = 3 }",
+            "contact_types[0].arrivals.file: expected a file path (a string), found the number 3",
+        ),
+        (
+            "{ kind = \"poisson\", rat = 0.5 }",
+            "contact_types[0].arrivals: unknown field rat (poisson takes rate)",
+        ),
+        (
+            "{ rate = 0.5, kind = \"poison\" }",
+            "contact_types[0].arrivals.kind: unknown kind \"poison\" (poisson, piecewise or trace)",
+        ),
+        (
+            "{ rate = 0.5 }",
+            "contact_types[0].arrivals.kind: missing: one of poisson, piecewise or trace",
+        ),
+        (
+            "{ kind = \"poisson\" }",
+            "contact_types[0].arrivals.rate: missing",
+        ),
+        (
+            "0.5",
+            "contact_types[0].arrivals: expected a table with a `kind`, found the number 0.5",
+        ),
+    ]
+    .into_iter()
+    .map(|(spec, want)| {
+        (
+            BASE.replacen(arrivals, &format!("arrivals = {spec}"), 1),
+            "contact_types[0].arrivals",
+            spec,
+            want.to_string(),
+        )
+    })
+    .chain(
+        [
+            (
+                "{ kind = \"skill-expansion\", steps = [{ after = 10, relax = 1 }, { after = \"30\", relax = 2 }] }",
+                "policy.steps[1].after: expected a number, whole and from 0 to 4294967295, \
+                 found the string \"30\"",
+            ),
+            (
+                "{ kind = \"skill-expansion\", steps = [{ after = 30, relax = 300 }] }",
+                "policy.steps[0].relax: expected a number, whole and from 0 to 255, \
+                 found the number 300",
+            ),
+            (
+                "{ kind = \"skill-expansion\", steps = [{ after = 30 }] }",
+                "policy.steps[0].relax: missing",
+            ),
+            (
+                "{ kind = \"skil-expansion\" }",
+                "policy.kind: unknown policy \"skil-expansion\" (POLICIES)",
+            ),
+            (
+                "{ kind = \"priority-aging\", tier_boost = \"2\" }",
+                "policy.tier_boost: expected a number, found the string \"2\"",
+            ),
+            (
+                "{ kind = \"priority-aging\", aging = 1.0 }",
+                "policy: unknown field aging (priority-aging takes aging_per_second, \
+                 tier_boost, max_wait and default_max_wait)",
+            ),
+            (
+                "{ kind = \"c-mu\", cost_per_priority = [1] }",
+                "policy.cost_per_priority: expected a number, found a list",
+            ),
+            (
+                "{ kind = \"learned-fit\", max_exploration = \"0.1\" }",
+                "policy.max_exploration: expected a number, found the string \"0.1\"",
+            ),
+            (
+                "{ kind = \"learned-fit\", non_idling = 1 }",
+                "policy.non_idling: expected true or false, found the number 1",
+            ),
+            (
+                "{ kind = \"optimal-assignment\", non_idling = \"yes\" }",
+                "policy.non_idling: expected true or false, found the string \"yes\"",
+            ),
+            (
+                "{ kind = \"longest-idle-agent\", steps = [] }",
+                "policy: unknown field steps (longest-idle-agent takes none)",
+            ),
+        ]
+        .into_iter()
+        .map(|(spec, want)| {
+            (
+                format!("policy = {spec}\n{BASE}"),
+                "policy",
+                spec,
+                want.replace("POLICIES", policies),
+            )
+        }),
+    )
+    .collect();
+    let base = Scenario::from_toml_str(BASE).unwrap();
+    for (text, place, spec, want) in &cases {
+        let field = want.split(": ").next().unwrap();
+        for (form, e) in [
+            ("TOML", Scenario::from_toml_str(text).unwrap_err()),
+            ("JSON", Scenario::from_json_str(&json(text)).unwrap_err()),
+        ] {
+            assert!(
+                matches!(&e, ScenarioError::Invalid { field: f, .. } if f == field),
+                "{form} {spec}: {e}"
+            );
+            assert_eq!(&e.to_string(), want, "{form} {spec}");
+        }
+        // `set` names the field too, and leaves the scenario as it was.
+        let mut s = base.clone();
+        let e = s.set(place, spec).unwrap_err();
+        assert_eq!(&e.to_string(), want, "set {place} = {spec}");
+        assert_eq!(s, base);
+    }
+    // A field set alone, as `--set` does.
+    let mut s = base.clone();
+    let e = s
+        .set("contact_types[0].arrivals.rate", "\"0.5\"")
+        .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "contact_types[0].arrivals.rate: expected a number, found the string \"0.5\""
+    );
+    assert_eq!(s, base);
+    let mut s = base.clone();
+    s.set("policy.kind", "skill-expansion").unwrap();
+    let before = s.clone();
+    let e = s.set("policy.steps[0].after", "\"30\"").unwrap_err();
+    assert!(
+        e.to_string()
+            .starts_with("policy.steps[0].after: expected a number"),
+        "{e}"
+    );
+    assert_eq!(s, before);
+    // Valid specs read as before, whatever the order of their keys.
+    let s = Scenario::from_toml_str(&format!(
+        "policy = {{ steps = [{{ relax = 1, after = 30 }}], kind = \"skill-expansion\" }}\n{}",
+        BASE.replacen(
+            arrivals,
+            "arrivals = { rates = [0.01, 0.02], interval = 1800, kind = \"piecewise\" }",
+            1
+        )
+    ))
+    .unwrap();
+    assert_eq!(s.policy.to_string(), "skill-expansion");
+    assert_eq!(
+        s.contact_types[0].arrivals,
+        skillroute::sim::ArrivalSpec::Piecewise {
+            interval: 1800.0,
+            rates: vec![0.01, 0.02]
+        }
+    );
+    // A file the parser finds wrong first elsewhere keeps the parser's
+    // error (with its line), not that of a spec it did not reach (TOML
+    // reads a table's keys in order of name, JSON here too: `channels`
+    // before `contact_types`, `horizon` before `policy`).
+    let arrivals_two = format!(
+        "channels = \"voice\"\n{}",
+        BASE.replacen(
+            arrivals,
+            "arrivals = { kind = \"poisson\", rate = \"0.5\" }",
+            1
+        )
+    );
+    let policy_two = format!(
+        "policy = {{ kind = \"c-mu\", cost_per_priority = \"1\" }}\n{}",
+        BASE.replacen("horizon = 3600.0", "horizon = \"1h\"", 1)
+    );
+    for (two, said) in [(arrivals_two, "\"voice\""), (policy_two, "\"1h\"")] {
+        for (form, e) in [
+            ("TOML", Scenario::from_toml_str(&two).unwrap_err()),
+            ("JSON", Scenario::from_json_str(&json(&two)).unwrap_err()),
+        ] {
+            assert!(
+                matches!(&e, ScenarioError::Parse { message, .. } if message.contains(said)),
+                "{form}: {e}"
+            );
+        }
     }
 }
 

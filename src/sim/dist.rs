@@ -145,7 +145,7 @@ impl Written {
     }
 
     /// What it is, for an error message: `the string "180"`.
-    fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         match self {
             Written::Number(v) => format!("the number {v}"),
             Written::Text(s) => format!("the string {s:?}"),
@@ -215,6 +215,450 @@ impl<'de> serde::de::Visitor<'de> for WrittenVisitor {
         }
         Ok(Written::Table(out))
     }
+}
+
+/// How serde's derived reading of a value went wrong, kept apart by kind
+/// so that a message can be put in the words of [`SpecError`].
+#[derive(Debug, Clone, PartialEq)]
+enum Fault {
+    /// A value of the wrong type or out of range: what was expected, in
+    /// serde's words (`f64`, `u8`, `a sequence`).
+    Type(String),
+    /// A key the table does not take, and those it takes.
+    UnknownField(String, &'static [&'static str]),
+    /// A `kind` not among those known.
+    UnknownVariant(String, &'static [&'static str]),
+    /// A field not given.
+    Missing(&'static str),
+    /// A field given twice.
+    Duplicate(&'static str),
+    /// Anything else, in its own words.
+    Other,
+}
+
+/// serde's error from reading a [`Written`] value: its kind, and its text
+/// as serde words it (the text a TOML or JSON parser's error holds, so that
+/// the two can be matched).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct ReadError {
+    fault: Fault,
+    text: String,
+}
+
+impl fmt::Display for ReadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+impl std::error::Error for ReadError {}
+
+/// serde's default wording of each error, which the parsers keep.
+#[derive(Debug)]
+struct SerdeText(String);
+
+impl fmt::Display for SerdeText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for SerdeText {}
+
+impl serde::de::Error for SerdeText {
+    fn custom<T: fmt::Display>(msg: T) -> Self {
+        SerdeText(msg.to_string())
+    }
+}
+
+fn serde_text(e: SerdeText) -> String {
+    e.0
+}
+
+impl serde::de::Error for ReadError {
+    fn custom<T: fmt::Display>(msg: T) -> Self {
+        ReadError {
+            fault: Fault::Other,
+            text: msg.to_string(),
+        }
+    }
+    fn invalid_type(unexp: serde::de::Unexpected, exp: &dyn serde::de::Expected) -> Self {
+        ReadError {
+            fault: Fault::Type(exp.to_string()),
+            text: serde_text(SerdeText::invalid_type(unexp, exp)),
+        }
+    }
+    fn invalid_value(unexp: serde::de::Unexpected, exp: &dyn serde::de::Expected) -> Self {
+        ReadError {
+            fault: Fault::Type(exp.to_string()),
+            text: serde_text(SerdeText::invalid_value(unexp, exp)),
+        }
+    }
+    fn unknown_field(field: &str, expected: &'static [&'static str]) -> Self {
+        ReadError {
+            fault: Fault::UnknownField(field.to_string(), expected),
+            text: serde_text(SerdeText::unknown_field(field, expected)),
+        }
+    }
+    fn unknown_variant(variant: &str, expected: &'static [&'static str]) -> Self {
+        ReadError {
+            fault: Fault::UnknownVariant(variant.to_string(), expected),
+            text: serde_text(SerdeText::unknown_variant(variant, expected)),
+        }
+    }
+    fn missing_field(field: &'static str) -> Self {
+        ReadError {
+            fault: Fault::Missing(field),
+            text: serde_text(SerdeText::missing_field(field)),
+        }
+    }
+    fn duplicate_field(field: &'static str) -> Self {
+        ReadError {
+            fault: Fault::Duplicate(field),
+            text: serde_text(SerdeText::duplicate_field(field)),
+        }
+    }
+}
+
+/// A [`Written`] value read again by a type's own `Deserialize`, as the
+/// parser read it: a whole number is handed over as an integer (as both
+/// parsers do), so that an integer field reads it.
+struct Reader<'a>(&'a Written);
+
+/// 2^64 and 2^63: whole numbers in `-2^63..2^64` are handed over as
+/// integers, as the parsers do; others as the float they are.
+const TWO_64: f64 = 18_446_744_073_709_551_616.0;
+const TWO_63: f64 = 9_223_372_036_854_775_808.0;
+
+impl<'de> serde::Deserializer<'de> for Reader<'_> {
+    type Error = ReadError;
+
+    fn deserialize_any<V: serde::de::Visitor<'de>>(self, v: V) -> Result<V::Value, ReadError> {
+        match self.0 {
+            Written::Number(x) if x.fract() == 0.0 && *x >= 0.0 && *x < TWO_64 => {
+                v.visit_u64(*x as u64)
+            }
+            Written::Number(x) if x.fract() == 0.0 && *x < 0.0 && *x >= -TWO_63 => {
+                v.visit_i64(*x as i64)
+            }
+            Written::Number(x) => v.visit_f64(*x),
+            Written::Text(s) => v.visit_str(s),
+            Written::Bool(b) => v.visit_bool(*b),
+            Written::List(items) => v.visit_seq(ListReader(items.iter())),
+            Written::Table(entries) => v.visit_map(TableReader(entries.iter(), None)),
+            Written::Null => v.visit_unit(),
+        }
+    }
+
+    fn deserialize_option<V: serde::de::Visitor<'de>>(self, v: V) -> Result<V::Value, ReadError> {
+        match self.0 {
+            Written::Null => v.visit_none(),
+            _ => v.visit_some(self),
+        }
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
+        bytes byte_buf unit unit_struct newtype_struct seq tuple
+        tuple_struct map struct enum identifier ignored_any
+    }
+}
+
+struct ListReader<'a>(std::slice::Iter<'a, Written>);
+
+impl<'de> serde::de::SeqAccess<'de> for ListReader<'_> {
+    type Error = ReadError;
+
+    fn next_element_seed<T: serde::de::DeserializeSeed<'de>>(
+        &mut self,
+        seed: T,
+    ) -> Result<Option<T::Value>, ReadError> {
+        self.0
+            .next()
+            .map(|w| seed.deserialize(Reader(w)))
+            .transpose()
+    }
+}
+
+struct TableReader<'a>(std::slice::Iter<'a, (String, Written)>, Option<&'a Written>);
+
+impl<'de> serde::de::MapAccess<'de> for TableReader<'_> {
+    type Error = ReadError;
+
+    fn next_key_seed<K: serde::de::DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, ReadError> {
+        let Some((k, v)) = self.0.next() else {
+            return Ok(None);
+        };
+        self.1 = Some(v);
+        seed.deserialize(serde::de::value::StrDeserializer::new(k))
+            .map(Some)
+    }
+
+    fn next_value_seed<V: serde::de::DeserializeSeed<'de>>(
+        &mut self,
+        seed: V,
+    ) -> Result<V::Value, ReadError> {
+        let v = self.1.take().expect("a value follows its key");
+        seed.deserialize(Reader(v))
+    }
+}
+
+/// One step from a value into a part of it.
+#[derive(Debug, Clone, Copy)]
+enum Step {
+    /// The table's entry at this position.
+    Entry(usize),
+    /// The list's item at this index.
+    Item(usize),
+}
+
+fn part_mut<'a>(w: &'a mut Written, path: &[Step]) -> &'a mut Written {
+    path.iter().fold(w, |w, step| match (w, *step) {
+        (Written::Table(entries), Step::Entry(i)) => &mut entries[i].1,
+        (Written::List(items), Step::Item(i)) => &mut items[i],
+        _ => unreachable!("a path is built from the value it walks"),
+    })
+}
+
+fn part<'a>(w: &'a Written, path: &[Step]) -> &'a Written {
+    path.iter().fold(w, |w, step| match (w, *step) {
+        (Written::Table(entries), Step::Entry(i)) => &entries[i].1,
+        (Written::List(items), Step::Item(i)) => &items[i],
+        _ => unreachable!("a path is built from the value it walks"),
+    })
+}
+
+/// `steps[0].after`: a path as a message names it.
+fn path_text(w: &Written, path: &[Step]) -> String {
+    let mut out = String::new();
+    let mut at = w;
+    for step in path {
+        match (at, *step) {
+            (Written::Table(entries), Step::Entry(i)) => {
+                if !out.is_empty() {
+                    out.push('.');
+                }
+                out.push_str(&entries[i].0);
+                at = &entries[i].1;
+            }
+            (Written::List(items), Step::Item(i)) => {
+                out.push_str(&format!("[{i}]"));
+                at = &items[i];
+            }
+            _ => unreachable!("a path is built from the value it walks"),
+        }
+    }
+    out
+}
+
+/// `a, b or c`: a spec's kinds for a message.
+fn or_list(names: &[&str]) -> String {
+    match names {
+        [one] => one.to_string(),
+        [rest @ .., last] => format!("{} or {last}", rest.join(", ")),
+        [] => "none".into(),
+    }
+}
+
+/// serde's name of an expected type, in the words of a message.
+fn expected_words(exp: &str) -> String {
+    let whole = |max: u64| format!("a number, whole and from 0 to {max}");
+    match exp {
+        "f64" | "f32" => "a number".into(),
+        "u8" => whole(u8::MAX.into()),
+        "u16" => whole(u16::MAX.into()),
+        "u32" => whole(u32::MAX.into()),
+        "u64" | "usize" => whole(u64::MAX),
+        "i8" | "i16" | "i32" | "i64" | "isize" => "a whole number".into(),
+        "a boolean" => "true or false".into(),
+        "a sequence" => "a list".into(),
+        "path string" => "a file path (a string)".into(),
+        e if e.starts_with("internally tagged enum") => "a table with a `kind`".into(),
+        e if e.starts_with("struct ") || e == "a map" => "a table".into(),
+        e => e.into(),
+    }
+}
+
+/// Where a spec as written (`w`) does not read as `T`, and why: the key at
+/// fault relative to the spec (`interval`, `steps[0].after`; empty: the
+/// spec itself) in the words of [`Dist::from_written`]'s errors, and
+/// serde's own text of the error (the text the parser's error holds).
+/// `noun` names what a `kind` picks (`unknown policy "x"`). `None`: it
+/// reads.
+///
+/// The fields and their types are `T`'s own, found by reading parts of
+/// `w` with it, not listed again here: serde's error for a table tagged by
+/// `kind` names no field, as the table is read whole before its fields.
+/// serde reads a table's entries in order, so the first entry whose
+/// inclusion makes a prefix of the table fail (other than by a field still
+/// missing) is at fault; the search goes on into it. A field missing is
+/// found as the table where adding it changes the error.
+pub(crate) fn locate<T: serde::de::DeserializeOwned>(
+    w: &Written,
+    noun: &str,
+) -> Option<(SpecError, String)> {
+    let read = |w: &Written| T::deserialize(Reader(w)).err();
+    let error = read(w)?;
+    let fails_here =
+        |doc: &Written| read(doc).is_some_and(|e| !matches!(e.fault, Fault::Missing(_)));
+    let mut doc = w.clone();
+    let mut path: Vec<Step> = Vec::new();
+    if let Fault::Missing(field) = error.fault {
+        path = missing_at(w, field, &error, &read)?;
+    } else {
+        loop {
+            let node = part(&doc, &path).clone();
+            let (n, empty) = match &node {
+                Written::Table(e) => (e.len(), Written::Table(Vec::new())),
+                Written::List(items) => (items.len(), Written::List(Vec::new())),
+                _ => break,
+            };
+            // Failing empty: the value's type itself is at fault.
+            *part_mut(&mut doc, &path) = empty;
+            if fails_here(&doc) {
+                *part_mut(&mut doc, &path) = node;
+                break;
+            }
+            // A table tagged by `kind` is read with its kind, wherever
+            // written: a kind failing alone is the fault.
+            if let Written::Table(e) = &node
+                && let Some(i) = e.iter().position(|(k, _)| k == "kind")
+            {
+                *part_mut(&mut doc, &path) = Written::Table(vec![e[i].clone()]);
+                let kind_fails = fails_here(&doc);
+                *part_mut(&mut doc, &path) = node.clone();
+                if kind_fails {
+                    path.push(Step::Entry(i));
+                    break;
+                }
+            }
+            let prefix = |i: usize| match &node {
+                Written::Table(e) => {
+                    let mut t = e[..=i].to_vec();
+                    t.extend(e[i + 1..].iter().filter(|(k, _)| k == "kind").cloned());
+                    Written::Table(t)
+                }
+                Written::List(items) => Written::List(items[..=i].to_vec()),
+                _ => unreachable!(),
+            };
+            let found = (0..n).find(|&i| {
+                *part_mut(&mut doc, &path) = prefix(i);
+                fails_here(&doc)
+            });
+            match found {
+                Some(i) => {
+                    *part_mut(&mut doc, &path) = prefix(i);
+                    path.push(match node {
+                        Written::Table(_) => Step::Entry(i),
+                        _ => Step::Item(i),
+                    });
+                }
+                None => {
+                    *part_mut(&mut doc, &path) = node;
+                    break;
+                }
+            }
+        }
+    }
+    let at = part(&doc, &path);
+    let key = path_text(&doc, &path);
+    let container = || path_text(&doc, &path[..path.len().saturating_sub(1)]);
+    let spec = match &error.fault {
+        Fault::Type(exp) => spec_error(
+            key,
+            format!("expected {}, found {}", expected_words(exp), at.describe()),
+        ),
+        Fault::UnknownField(field, fields) => {
+            let owner = path[..path.len().saturating_sub(1)]
+                .iter()
+                .fold(&doc, |w, s| part(w, std::slice::from_ref(s)));
+            let takes = match owner.get("kind") {
+                Some(Written::Text(kind)) => format!("{kind} takes"),
+                _ => "its fields:".into(),
+            };
+            let fields = if fields.is_empty() {
+                "none".to_string()
+            } else {
+                and_list(fields)
+            };
+            spec_error(
+                container(),
+                format!("unknown field {field} ({takes} {fields})"),
+            )
+        }
+        Fault::UnknownVariant(kind, kinds) => {
+            spec_error(key, format!("unknown {noun} {kind:?} ({})", or_list(kinds)))
+        }
+        Fault::Missing(field) => {
+            let key = if key.is_empty() {
+                field.to_string()
+            } else {
+                format!("{key}.{field}")
+            };
+            // A `kind` missing: the kinds are those an unknown one is told of.
+            let mut probe = part(w, &path).clone();
+            if let Written::Table(e) = &mut probe {
+                e.push((field.to_string(), Written::Text(String::new())));
+            }
+            let mut doc = w.clone();
+            *part_mut(&mut doc, &path) = probe;
+            match read(&doc).map(|e| e.fault) {
+                Some(Fault::UnknownVariant(_, kinds)) => {
+                    spec_error(key, format!("missing: one of {}", or_list(kinds)))
+                }
+                _ => spec_error(key, "missing"),
+            }
+        }
+        Fault::Duplicate(_) => spec_error(key, "given twice"),
+        Fault::Other => spec_error(key, error.text.clone()),
+    };
+    Some((spec, error.text))
+}
+
+/// The table of `w` in which adding `field` changes `error` (a field
+/// missing): the first, in the order written, that lacks it.
+fn missing_at(
+    w: &Written,
+    field: &str,
+    error: &ReadError,
+    read: &dyn Fn(&Written) -> Option<ReadError>,
+) -> Option<Vec<Step>> {
+    let mut tables: Vec<Vec<Step>> = Vec::new();
+    let mut stack = vec![Vec::new()];
+    while let Some(path) = stack.pop() {
+        let mut inner = Vec::new();
+        match part(w, &path) {
+            Written::Table(entries) => {
+                if entries.iter().all(|(k, _)| k != field) {
+                    tables.push(path.clone());
+                }
+                for i in 0..entries.len() {
+                    let mut p = path.clone();
+                    p.push(Step::Entry(i));
+                    inner.push(p);
+                }
+            }
+            Written::List(items) => {
+                for i in 0..items.len() {
+                    let mut p = path.clone();
+                    p.push(Step::Item(i));
+                    inner.push(p);
+                }
+            }
+            _ => {}
+        }
+        stack.extend(inner.into_iter().rev());
+    }
+    tables.into_iter().find(|path| {
+        let mut doc = w.clone();
+        if let Written::Table(e) = part_mut(&mut doc, path) {
+            e.push((field.to_string(), Written::Null));
+        }
+        read(&doc).as_ref() != Some(error)
+    })
 }
 
 /// Why a distribution as written does not read: the key at fault (`mean`,

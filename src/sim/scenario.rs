@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 #[path = "csv_rows.rs"]
 mod csv_rows;
 
-use super::dist::{Dist, Sampler, Written};
+use super::dist::{Dist, Sampler, Written, locate};
 use crate::assign::Mode;
 use crate::model::{Agent, AgentId, ChannelId, Contact, ContactId, SkillId, TierId};
 use crate::policy::{
@@ -1062,7 +1062,7 @@ impl Scenario {
             // value set, and is named down to its own field.
             Written::deserialize(root)
                 .ok()
-                .and_then(|w| dist_spec_error(&w, e.message()))
+                .and_then(|w| spec_path_error(&w, e.message()))
                 .unwrap_or_else(|| bad(e.message().to_string()))
         })?;
         if path != "seed" {
@@ -2143,7 +2143,7 @@ fn parse_toml(text: &str) -> Result<Scenario, ScenarioError> {
     toml::from_str(text).map_err(|e| {
         toml::from_str::<Written>(text)
             .ok()
-            .and_then(|w| dist_spec_error(&w, e.message()))
+            .and_then(|w| spec_path_error(&w, e.message()))
             .unwrap_or_else(|| ScenarioError::Parse {
                 format: "TOML",
                 message: e.to_string(),
@@ -2156,7 +2156,7 @@ fn parse_json(text: &str) -> Result<Scenario, ScenarioError> {
     serde_json::from_str(text).map_err(|e| {
         serde_json::from_str::<Written>(text)
             .ok()
-            .and_then(|w| dist_spec_error(&w, &e.to_string()))
+            .and_then(|w| spec_path_error(&w, &e.to_string()))
             .unwrap_or_else(|| ScenarioError::Parse {
                 format: "JSON",
                 message: e.to_string(),
@@ -2164,33 +2164,52 @@ fn parse_json(text: &str) -> Result<Scenario, ScenarioError> {
     })
 }
 
-/// The first distribution of a scenario as written (`doc`) that does not
-/// read, named down to its field (`contact_types[0].service.mean`), as
-/// the validation names a value out of range. The parser's own error
-/// names no field for these: TOML's caret falls on the whole table, and
-/// JSON's column on its end. Read only once the scenario failed to parse,
-/// so a valid file is parsed once; and only a distribution whose own error
-/// is the parser's (`message`, which holds it) is named: a file wrong
-/// earlier, in another field, is told of that first, as the parser found it.
-fn dist_spec_error(doc: &Written, message: &str) -> Option<ScenarioError> {
-    // (field, as written, optional: JSON's null leaves it out)
-    let mut at: Vec<(String, Option<&Written>, bool)> = Vec::new();
+/// The first spec of a scenario as written (`doc`) that does not read,
+/// named down to its field (`contact_types[0].service.mean`,
+/// `contact_types[0].arrivals.interval`, `policy.steps[0].after`), as the
+/// validation names a value out of range: a distribution, an arrival
+/// process or the policy. The parser's own error names no field for these:
+/// TOML's caret falls on the whole table, and JSON's column on its end.
+/// Read only once the scenario failed to parse, so a valid file is parsed
+/// once; and only a spec whose own error is the parser's (`message`, which
+/// holds it) is named: a file wrong earlier, in another field, is told of
+/// that first, as the parser found it.
+fn spec_path_error(doc: &Written, message: &str) -> Option<ScenarioError> {
+    enum Spec {
+        Dist,
+        Arrivals,
+        Policy,
+    }
+    // (field, as written, optional: JSON's null leaves it out, what it is)
+    let mut at: Vec<(String, Option<&Written>, bool, Spec)> = Vec::new();
     if let Some(Written::List(types)) = doc.get("contact_types") {
         for (i, t) in types.iter().enumerate() {
+            let field = format!("contact_types[{i}].arrivals");
+            at.push((field, t.get("arrivals"), false, Spec::Arrivals));
             for (name, optional) in [("service", false), ("patience", true), ("wrap_up", true)] {
-                at.push((format!("contact_types[{i}].{name}"), t.get(name), optional));
+                let field = format!("contact_types[{i}].{name}");
+                at.push((field, t.get(name), optional, Spec::Dist));
             }
         }
     }
     if let Some(offers) = doc.get("offers") {
         for name in ["ring_delay", "rona_pause"] {
-            at.push((format!("offers.{name}"), offers.get(name), true));
+            at.push((format!("offers.{name}"), offers.get(name), true, Spec::Dist));
         }
     }
-    at.into_iter().find_map(|(field, w, optional)| {
+    at.push(("policy".into(), doc.get("policy"), false, Spec::Policy));
+    at.into_iter().find_map(|(field, w, optional, spec)| {
         let w = w.filter(|w| !(optional && **w == Written::Null))?;
-        let e = Dist::from_written(w).err()?;
-        message.contains(&e.to_string()).then(|| {
+        let (e, text) = match spec {
+            Spec::Dist => {
+                let e = Dist::from_written(w).err()?;
+                let text = e.to_string();
+                (e, text)
+            }
+            Spec::Arrivals => locate::<ArrivalSpec>(w, "kind")?,
+            Spec::Policy => locate::<PolicySpec>(w, "policy")?,
+        };
+        message.contains(&text).then(|| {
             if e.key.is_empty() {
                 invalid(field, e.rule)
             } else {
