@@ -1747,6 +1747,12 @@ fn an_arrival_or_policy_field_at_fault_is_named() {
                 "{ kind = \"skill-expansion\", steps = [{ after = 30 }] }",
                 "policy.steps[0].relax: missing",
             ),
+            // A misspelt key of a step was ignored (the step had no
+            // `deny_unknown_fields`), and its default taken silently.
+            (
+                "{ kind = \"skill-expansion\", steps = [{ aftr = 30, after = 30, relax = 1 }] }",
+                "policy.steps[0]: unknown field aftr (its fields: after and relax)",
+            ),
             (
                 "{ kind = \"skil-expansion\" }",
                 "policy.kind: unknown policy \"skil-expansion\" (POLICIES)",

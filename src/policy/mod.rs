@@ -924,6 +924,7 @@ impl RoutingPolicy for PriorityAging {
 /// One ring of the bullseye: after waiting `after` seconds, minimum proficiencies
 /// are lowered by `relax` levels.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct RelaxStep {
     /// Seconds of waiting after which the step applies.
     pub after: u32,
