@@ -78,6 +78,7 @@ fn main() {
         fit: None,
         outcomes: None,
         expected_wait: false,
+        max_in_system: skillroute::sim::DEFAULT_MAX_IN_SYSTEM,
         base_dir: None,
     };
     let sim = match Simulation::new(scenario) {

@@ -120,6 +120,7 @@ fn single_queue(q: &Queue, seed: u64) -> Simulation {
         fit: None,
         outcomes: None,
         expected_wait: false,
+        max_in_system: skillroute::sim::DEFAULT_MAX_IN_SYSTEM,
         base_dir: None,
     };
     Simulation::new(s).expect("valid scenario")

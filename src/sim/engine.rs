@@ -550,6 +550,39 @@ impl<'a, P: RoutingPolicy, O: SimObserver> Engine<'a, P, O> {
         })
     }
 
+    /// The error of an arrival beyond `max_in_system`, naming the type
+    /// with the most contacts in the system (the one whose arrivals
+    /// outgrow service); the caller adds its load ([`SimError::InSystemLimit`]).
+    #[cold]
+    #[inline(never)]
+    fn over_limit(&self) -> SimError {
+        let mut per_type = vec![0u32; self.plan.types.len()];
+        for slot in &self.slots {
+            if slot.state != SlotState::Free {
+                per_type[slot.ctype as usize] += 1;
+            }
+        }
+        let (k, &n) = per_type
+            .iter()
+            .enumerate()
+            .max_by_key(|&(_, n)| *n)
+            .unwrap_or((0, &0));
+        SimError::InSystemLimit {
+            field: "max_in_system".into(),
+            replication: self.rep,
+            time: self.now,
+            limit: self.plan.max_in_system,
+            contact_type: self
+                .plan
+                .types
+                .get(k)
+                .map_or_else(String::new, |t| t.name.clone()),
+            of_type: n,
+            offered_load: None,
+            capacity: f64::NAN,
+        }
+    }
+
     fn err(&self, error: crate::router::RouterError) -> SimError {
         SimError::Router {
             replication: self.rep,
@@ -906,6 +939,11 @@ impl<'a, P: RoutingPolicy, O: SimObserver> Engine<'a, P, O> {
     }
 
     fn arrival(&mut self, k: usize) -> Result<(), SimError> {
+        // Memory grows with the contacts in the system: an unstable queue
+        // would grow until the process is killed, with no error to read.
+        if self.in_system >= self.plan.max_in_system {
+            return Err(self.over_limit());
+        }
         let now = self.now;
         if let Some(t) = self.next_arrival(k, now) {
             self.queue.push(t, Ev::Arrival(k as u32));

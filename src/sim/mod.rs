@@ -184,8 +184,8 @@ pub use report::{
     Replication, Report, ReportError, Row, Waits,
 };
 pub use scenario::{
-    ArrivalSpec, ContactTypeSpec, DEFAULT_CHANNELS, FitSpec, GroupSpec, OfferSpec, OutcomeSpec,
-    PolicySpec, Scenario, ScenarioError, ServiceTarget, Shift, clock_label,
+    ArrivalSpec, ContactTypeSpec, DEFAULT_CHANNELS, DEFAULT_MAX_IN_SYSTEM, FitSpec, GroupSpec,
+    OfferSpec, OutcomeSpec, PolicySpec, Scenario, ScenarioError, ServiceTarget, Shift, clock_label,
 };
 pub(crate) use scenario::{interval_count, parse_day_start};
 pub use stats::{
@@ -223,6 +223,48 @@ pub enum SimError {
         /// The router's error.
         error: RouterError,
     },
+    /// An arrival found the scenario's `max_in_system` contacts already in
+    /// the system: arrivals outgrow service (an unstable queue, most often
+    /// a rate per hour written where the scenario wants per second), and
+    /// the replication was stopped before it ran out of memory.
+    #[error(
+        "replication {replication} at t = {time} s: {limit} contacts in the system, \
+         the scenario's {field}: the queue is unstable, contact type {contact_type:?} \
+         holds {of_type} of them ({}); rates are per second (120 an hour is 0.0333)",
+        load_text(*.offered_load, *.capacity)
+    )]
+    InSystemLimit {
+        /// The scenario field that set the limit (`max_in_system`).
+        field: String,
+        /// The replication.
+        replication: u32,
+        /// Simulated time of the arrival refused.
+        time: f64,
+        /// The limit.
+        limit: u32,
+        /// The contact type with the most contacts in the system then.
+        contact_type: String,
+        /// How many of them are of that type.
+        of_type: u32,
+        /// Its work arriving per second then, in erlangs (arrival rate ×
+        /// mean service time); `None` for a trace.
+        offered_load: Option<f64>,
+        /// The contacts that all the agents able to serve it hold at once
+        /// (on shift or not), each weighted by its speed.
+        capacity: f64,
+    },
+}
+
+/// An [`SimError::InSystemLimit`]'s offered load against capacity, in words.
+fn load_text(load: Option<f64>, capacity: f64) -> String {
+    match load {
+        Some(l) => format!(
+            "{l:.1} erlangs of work arrive against {capacity} contacts its agents hold at once"
+        ),
+        None => format!(
+            "its trace brings more than the {capacity} contacts its agents hold at once serve"
+        ),
+    }
 }
 
 /// How a contact left, in a [`ContactRecord`].
@@ -536,6 +578,29 @@ impl Simulation {
             .map(|(rep, _)| rep)
     }
 
+    /// An [`SimError::InSystemLimit`] from the engine, with its type's
+    /// offered load and capacity, which the scenario knows (the compiled
+    /// plan keeps samplers, not means).
+    #[cold]
+    fn with_load(&self, mut e: SimError) -> SimError {
+        if let SimError::InSystemLimit {
+            time,
+            contact_type,
+            offered_load,
+            capacity,
+            ..
+        } = &mut e
+            && let Some(t) = self
+                .scenario
+                .contact_types
+                .iter()
+                .find(|t| t.name == *contact_type)
+        {
+            (*offered_load, *capacity) = self.scenario.load_of(t, *time);
+        }
+        e
+    }
+
     /// Runs replication `replication` under `policy`, as
     /// [`replicate_observed`](Simulation::replicate_observed) does, and hands
     /// the policy back as the replication left it: what a learning policy
@@ -551,8 +616,9 @@ impl Simulation {
         let every = plan.rebalance_every.filter(|_| plan.batch_window);
         let policy = batch::Windowed::new(policy, every, plan.horizon);
         let replanned_at = every.map(|_| policy.replanned_at());
-        let (raw, policy) =
-            engine::Engine::new(plan, policy, replication, observer, replanned_at)?.run()?;
+        let (raw, policy) = engine::Engine::new(plan, policy, replication, observer, replanned_at)?
+            .run()
+            .map_err(|e| self.with_load(e))?;
         let rep = Replication::from_raw(&self.plan, replication, name, raw);
         Ok((rep, policy.into_inner()))
     }

@@ -134,6 +134,20 @@ fn default_seed() -> u64 {
     1
 }
 
+/// The default [`Scenario::max_in_system`]: far above what any real center
+/// holds at once, and about 300 MB of contacts (some 300 bytes each, the
+/// router's copy included) per replication running.
+pub const DEFAULT_MAX_IN_SYSTEM: u32 = 1_000_000;
+
+fn default_max_in_system() -> u32 {
+    DEFAULT_MAX_IN_SYSTEM
+}
+// Left out of a scenario written back at the default, so that files and
+// keys of scenarios that never set it stay as they were.
+fn is_default_max_in_system(n: &u32) -> bool {
+    *n == DEFAULT_MAX_IN_SYSTEM
+}
+
 /// A whole simulated contact center (serde: TOML and JSON).
 ///
 /// A [`Scenario`] is plain data, read from a file or built in code. It is
@@ -369,6 +383,19 @@ pub struct Scenario {
     /// [`Metrics::ewt_mae`](crate::sim::Metrics::ewt_mae)). Default false.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub expected_wait: bool,
+    /// The most contacts in the system at once (waiting, ringing, in
+    /// service or wrap-up), > 0; default [`DEFAULT_MAX_IN_SYSTEM`]. An
+    /// arrival beyond it ends the replication with
+    /// [`SimError::InSystemLimit`](crate::sim::SimError::InSystemLimit):
+    /// memory grows with the contacts in the system, and an unstable queue
+    /// (a rate per hour written as per second) has no bound, so without a
+    /// limit it ends in an out-of-memory abort instead of an error. A run
+    /// that stays under it gives the same report whatever the limit.
+    #[serde(
+        default = "default_max_in_system",
+        skip_serializing_if = "is_default_max_in_system"
+    )]
+    pub max_in_system: u32,
     /// Directory that relative trace files are read from (set by [`Scenario::load`]).
     #[serde(skip)]
     pub base_dir: Option<PathBuf>,
@@ -1108,6 +1135,36 @@ impl Scenario {
             }
         }
         Ok(out)
+    }
+
+    /// Type `t`'s offered load at time `at` in erlangs (its arrival rate
+    /// then × its mean service time; `None` for a trace), and the contacts
+    /// of it that every agent able to serve it holds at once, weighted by
+    /// speed: what [`SimError::InSystemLimit`](crate::sim::SimError::InSystemLimit)
+    /// reports.
+    pub(crate) fn load_of(&self, t: &ContactTypeSpec, at: f64) -> (Option<f64>, f64) {
+        let rate = match &t.arrivals {
+            ArrivalSpec::Poisson { rate } => Some(*rate),
+            ArrivalSpec::Piecewise { interval, rates } => {
+                Some(rates.get((at / interval) as usize).copied().unwrap_or(0.0))
+            }
+            ArrivalSpec::Trace { .. } => None,
+        };
+        let slots = self
+            .groups
+            .iter()
+            .filter(|g| {
+                t.requires
+                    .iter()
+                    .all(|(k, l)| g.skills.get(k).is_some_and(|x| x >= l))
+            })
+            .map(|g| {
+                let c = g.capacity.get(&t.channel).copied().unwrap_or(0);
+                let c = g.total_capacity.map_or(c, |tc| c.min(tc));
+                f64::from(g.count) * f64::from(c) * g.speed
+            })
+            .sum();
+        (rate.map(|r| r * t.service.mean()), slots)
     }
 
     /// Checks everything; the first problem is returned, naming its field.
@@ -1951,6 +2008,8 @@ pub(crate) struct Plan {
     pub resolution: Option<GroupFit>,
     /// Ask the router for each waiting arrival's expected wait.
     pub expected_wait: bool,
+    /// The most contacts in the system at once.
+    pub max_in_system: u32,
 }
 
 /// The scenario's fit table, compiled: a dense segment × group matrix, and
@@ -2421,6 +2480,9 @@ fn scenario_key(s: &Scenario) -> String {
     if let Some(o) = v.as_object_mut() {
         o.remove("policy");
         o.remove("replications");
+        // A replication that ran is the same under any limit it stayed
+        // under (one that did not is an error, not a replication).
+        o.remove("max_in_system");
     }
     fnv_hex(&v.to_string())
 }
@@ -2626,6 +2688,12 @@ impl Plan {
         }
         if s.replications == 0 {
             return Err(invalid("replications", "must be >= 1"));
+        }
+        if s.max_in_system == 0 {
+            return Err(invalid(
+                "max_in_system",
+                "must be >= 1 (the most contacts in the system at once)",
+            ));
         }
         if s.replications > MAX_REPLICATIONS {
             return Err(invalid(
@@ -3127,6 +3195,7 @@ impl Plan {
             fit,
             resolution,
             expected_wait: s.expected_wait,
+            max_in_system: s.max_in_system,
         })
     }
 }

@@ -1092,6 +1092,7 @@ pub fn chained_scenario(
         fit: None,
         outcomes: None,
         expected_wait: false,
+        max_in_system: crate::sim::DEFAULT_MAX_IN_SYSTEM,
         base_dir: None,
     }
 }
