@@ -129,7 +129,7 @@ impl EventQueue {
             && let Some(slot) = self.arrivals.get_mut(k as usize)
             && *slot == NO_KEY
         {
-            debug_assert!(t >= 0.0 && t.is_finite(), "event time {t}");
+            debug_assert!(t >= 0.0 && t.is_finite(), "arrival time {t}");
             let key = Self::key(t, seq);
             *slot = key;
             self.pending += 1;
@@ -152,7 +152,10 @@ impl EventQueue {
     /// it orders among equal times as if it had been pushed then.
     #[inline]
     pub fn push_reserved(&mut self, t: f64, seq: u64, ev: Ev) {
-        debug_assert!(t >= 0.0 && t.is_finite(), "event time {t}");
+        // +∞ orders last (its bits are above every finite time's): a
+        // service whose sample overflowed is scheduled there and never
+        // happens (the run loop stops past `TIME_LIMIT`). NaN cannot order.
+        debug_assert!(t >= 0.0, "event time {t}");
         let e = Entry {
             key: Self::key(t, seq),
             ev,
@@ -939,11 +942,6 @@ impl<'a, P: RoutingPolicy, O: SimObserver> Engine<'a, P, O> {
     }
 
     fn arrival(&mut self, k: usize) -> Result<(), SimError> {
-        // Memory grows with the contacts in the system: an unstable queue
-        // would grow until the process is killed, with no error to read.
-        if self.in_system >= self.plan.max_in_system {
-            return Err(self.over_limit());
-        }
         let now = self.now;
         if let Some(t) = self.next_arrival(k, now) {
             self.queue.push(t, Ev::Arrival(k as u32));
@@ -975,6 +973,15 @@ impl<'a, P: RoutingPolicy, O: SimObserver> Engine<'a, P, O> {
         let s = match self.free.pop() {
             Some(s) => s,
             None => {
+                // Memory grows with the contacts in the system: an unstable
+                // queue would grow until the process is killed, with no
+                // error to read. Every slot is taken here (none is free), so
+                // the slots are the contacts in the system, and the common
+                // arrival, which reuses a slot, tests nothing.
+                debug_assert_eq!(self.slots.len(), self.in_system as usize);
+                if self.in_system >= self.plan.max_in_system {
+                    return Err(self.over_limit());
+                }
                 self.slots.push(Slot {
                     generation: 0,
                     state: SlotState::Free,
