@@ -32,11 +32,19 @@
 //!
 //! `policies`: built-in names (a list, a tuple…), or `["all"]`, or one
 //! name alone (`"all"`); `None` means the scenario's own (an empty list
-//! is refused: one filtered down to nothing named no policy). `lines`: any
+//! is refused: one filtered down to nothing named no policy; so are a set,
+//! whose order differs from process to process, and a dict). `lines`: any
 //! iterable of `str` (a list, a generator, an open file of a task's lines).
 //! The simulation, reading the scenario (and its arrival traces), and
 //! `merge`'s and `compare`'s reading of the lines run without the
-//! interpreter's lock, so threads run tasks side by side too.
+//! interpreter's lock, so threads run tasks side by side too; `run`
+//! builds its reports without it too. Ctrl-C stops a long `run`,
+//! `run_task`, `merge` or `compare` soon (a replication under way ends
+//! first) with `KeyboardInterrupt`. `run` works in a forked worker (its
+//! threads are this module's, built again in each process, not rayon's
+//! global pool, which a fork leaves without threads). `warnings` is left
+//! out of `__all__`: `from skillroute import *` would hide the standard
+//! library's `warnings` module.
 //! A scenario is a `str` or an `os.PathLike` (`pathlib.Path`, always a
 //! file); a `str` of one line without `=` is a path: one that names no
 //! file is a `ValueError` that says so. Bad arguments (a negative or
@@ -47,12 +55,19 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError, mpsc};
+use std::time::Duration;
 
 use pyo3::create_exception;
 use pyo3::exceptions::{PyOverflowError, PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::{PyByteArray, PyBytes, PyList, PyString, PyTuple};
-use skillroute::sim::{PolicySpec, Replication, ReportError, RunOptions, Scenario, Simulation};
+use pyo3::types::{
+    PyBool, PyByteArray, PyBytes, PyDict, PyFrozenSet, PyList, PySet, PyString, PyTuple,
+};
+use skillroute::sim::{
+    PolicySpec, Replication, ReportError, RunOptions, Scenario, SimError, Simulation,
+};
 
 create_exception!(
     skillroute,
@@ -70,6 +85,12 @@ fn value_error(e: impl std::fmt::Display) -> PyErr {
 /// catching `ValueError` for bad arguments would miss: here it is a
 /// `ValueError` naming the argument. Not an `int` stays a `TypeError`.
 fn whole(arg: &Bound<'_, PyAny>, name: &str) -> PyResult<u32> {
+    // `True` is an `int` to Python, and would be task or tasks 1 unsaid.
+    if arg.is_instance_of::<PyBool>() {
+        return Err(PyTypeError::new_err(format!(
+            "argument '{name}': expected an int, got bool ({arg})"
+        )));
+    }
     arg.extract::<u32>().map_err(|e| {
         if e.is_instance_of::<PyOverflowError>(arg.py()) {
             value_error(format!(
@@ -218,6 +239,17 @@ fn policy_names(arg: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Names>> {
     if arg.is_instance_of::<PyBytes>() || arg.is_instance_of::<PyByteArray>() {
         return Err(not_names());
     }
+    // A set's order changes from one process to the next (str hashes are
+    // salted), and with it the order of run_task's lines; a dict's keys
+    // are most likely not meant as names.
+    if arg.is_instance_of::<PySet>() || arg.is_instance_of::<PyFrozenSet>() {
+        return Err(PyTypeError::new_err(format!(
+            "policies: expected {KINDS}; got {kind}, whose order is arbitrary (give a list)"
+        )));
+    }
+    if arg.is_instance_of::<PyDict>() {
+        return Err(not_names());
+    }
     let items = arg.try_iter().map_err(|_| not_names())?;
     let mut out = Vec::new();
     for (n, item) in items.enumerate() {
@@ -260,8 +292,17 @@ fn line_list(arg: &Bound<'_, PyAny>) -> PyResult<Vec<String>> {
     }
     let items = arg.try_iter().map_err(|_| not_lines())?;
     let mut out = Vec::new();
+    let mut copied = 0;
     for (n, item) in items.enumerate() {
         let item = item?;
+        // Copying the lines needs the interpreter's lock, and many tasks'
+        // lines are hundreds of MB: let other threads, and Ctrl-C, in
+        // every few MB.
+        if copied > COPY_CHUNK {
+            copied = 0;
+            arg.py().check_signals()?;
+            arg.py().detach(|| ());
+        }
         if !item.is_instance_of::<PyString>() {
             let hint = if item.is_instance_of::<PyList>() || item.is_instance_of::<PyTuple>() {
                 " (run_task's lists, one per task? flatten them: \
@@ -275,9 +316,108 @@ fn line_list(arg: &Bound<'_, PyAny>) -> PyResult<Vec<String>> {
                 item.get_type().name()?
             )));
         }
-        out.push(item.extract()?);
+        let line: String = item.extract()?;
+        copied += line.len();
+        out.push(line);
     }
     Ok(out)
+}
+
+/// How many bytes of lines [`line_list`] copies between two releases of
+/// the interpreter's lock (a few milliseconds' work).
+const COPY_CHUNK: usize = 8 << 20;
+
+/// How often a call that runs without the interpreter's lock looks for a
+/// signal (Ctrl-C) to act on.
+const POLL: Duration = Duration::from_millis(50);
+
+/// Runs `work` on a thread of its own, without the interpreter's lock,
+/// while this thread looks for signals every [`POLL`]: on Ctrl-C (a
+/// signal handler that raises) it sets `work`'s stop flag, waits for
+/// `work` to return (which it does soon once the flag is set) and raises
+/// what the handler raised, `KeyboardInterrupt`. Without this, Ctrl-C
+/// waited for the end of the whole call. Only the main thread handles
+/// signals; called from another, this only waits.
+fn interruptible<T: Send>(
+    py: Python<'_>,
+    work: impl FnOnce(&AtomicBool) -> PyResult<T> + Send,
+) -> PyResult<T> {
+    let stop = AtomicBool::new(false);
+    py.detach(|| {
+        std::thread::scope(|s| {
+            let (done, finished) = mpsc::channel::<()>();
+            let stop = &stop;
+            let worker = s.spawn(move || {
+                let result = work(stop);
+                drop(done);
+                result
+            });
+            let mut signal = None;
+            while let Err(mpsc::RecvTimeoutError::Timeout) = finished.recv_timeout(POLL) {
+                if signal.is_none()
+                    && let Err(e) = Python::attach(|py| py.check_signals())
+                {
+                    stop.store(true, Ordering::Relaxed);
+                    signal = Some(e);
+                }
+            }
+            let result = worker
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            match signal {
+                Some(e) => Err(e),
+                None => result,
+            }
+        })
+    })
+}
+
+/// The error of work that saw its stop flag set: [`interruptible`] raises
+/// the signal's error in its place.
+fn stopped() -> PyErr {
+    PyRuntimeError::new_err("stopped by a signal")
+}
+
+/// The rayon pool `run` uses, and the process that built it. rayon's
+/// global pool cannot serve here: its threads are not copied into a
+/// forked child (`concurrent.futures`' worker processes on Linux), so
+/// `run` in a child of a process that had run waited forever for them.
+static POOL: Mutex<Option<(u32, Arc<rayon::ThreadPool>)>> = Mutex::new(None);
+
+/// This process's pool, built again in a forked child. Taken with the
+/// interpreter's lock held, as `os.fork` holds it, so that no thread holds
+/// `POOL`'s lock at a fork.
+fn pool(_py: Python<'_>) -> PyResult<Arc<rayon::ThreadPool>> {
+    let mut slot = POOL.lock().unwrap_or_else(PoisonError::into_inner);
+    let pid = std::process::id();
+    if let Some((built_in, pool)) = slot.as_ref()
+        && *built_in == pid
+    {
+        return Ok(pool.clone());
+    }
+    let pool = rayon::ThreadPoolBuilder::new()
+        .build()
+        .map_err(|e| PyRuntimeError::new_err(format!("cannot start the run's threads: {e}")))?;
+    let pool = Arc::new(pool);
+    if let Some((_, parents)) = slot.replace((pid, pool.clone())) {
+        // The parent's pool, copied by the fork without its threads:
+        // dropping it would signal threads that do not exist here.
+        std::mem::forget(parents);
+    }
+    Ok(pool)
+}
+
+/// `tasks` against the scenario's replications, said in the caller's
+/// terms: the library's "task 0 of 21: tasks are 0..21" named a task
+/// argument `tasks` and `merge` do not have, in Rust's range notation.
+fn split(sim: &Simulation, tasks: u32) -> PyResult<()> {
+    let replications = sim.scenario().replications;
+    if tasks > replications {
+        return Err(value_error(format!(
+            "tasks={tasks}: at most one task per replication ({replications})"
+        )));
+    }
+    Ok(())
 }
 
 fn specs(sim: &Simulation, policies: Option<Names>) -> PyResult<Vec<PolicySpec>> {
@@ -339,6 +479,7 @@ fn tasks(
     }
     py.detach(|| {
         let sim = parse(&scenario)?;
+        split(&sim, tasks)?;
         (0..tasks)
             .map(|t| {
                 sim.task_replications(t, tasks)
@@ -369,11 +510,20 @@ fn run_task(
     let policies = policy_names(policies)?;
     let sim = load(py, &scenario)?;
     let specs = specs(&sim, policies)?;
+    split(&sim, tasks)?;
+    if task >= tasks {
+        return Err(value_error(format!(
+            "task={task}: must be below tasks={tasks} (tasks are numbered from 0)"
+        )));
+    }
     let range = sim.task_replications(task, tasks).map_err(value_error)?;
-    py.detach(|| {
+    interruptible(py, |stop| {
         let mut lines = Vec::new();
         for spec in &specs {
             for r in range.clone() {
+                if stop.load(Ordering::Relaxed) {
+                    return Err(stopped());
+                }
                 let rep = sim
                     .replicate_policy(spec, r)
                     .map_err(|e| PyRuntimeError::new_err(format!("{}: {e}", spec.name())))?;
@@ -392,9 +542,14 @@ fn merged(
     specs: &[PolicySpec],
     lines: &[String],
     tasks: u32,
+    stop: &AtomicBool,
 ) -> PyResult<Vec<Vec<Replication>>> {
+    split(sim, tasks)?;
     let mut reps: Vec<Replication> = Vec::with_capacity(lines.len());
     for (n, line) in lines.iter().enumerate() {
+        if stop.load(Ordering::Relaxed) {
+            return Err(stopped());
+        }
         if !line.trim().is_empty() {
             reps.push(
                 serde_json::from_str(line)
@@ -408,12 +563,69 @@ fn merged(
             ran.push(r.policy.clone());
         }
     }
+    let have: Vec<(String, u32)> = reps
+        .iter()
+        .map(|r| (r.policy.clone(), r.replication))
+        .collect();
     sim.merge_tasks(specs, reps, tasks).map_err(|e| match e {
-        ReportError::Rerun { ref tasks, .. } => {
-            MissingTasks::new_err((e.to_string() + &never_ran(specs, &ran), tasks.clone()))
+        ReportError::Rerun {
+            tasks: rerun, of, ..
+        } => {
+            let message = format!(
+                "{}; rerun tasks {rerun:?} of tasks={of} (the tasks run_task was given: the \
+                 lines do not record it){}",
+                missing(sim, specs, &have),
+                never_ran(specs, &ran)
+            );
+            MissingTasks::new_err((message, rerun))
         }
         e => value_error(e),
     })
+}
+
+/// Which replications of each of `specs` no line holds, as ranges
+/// ("c-mu: replications 5-9 missing (5 of 20)"): the lines do not record
+/// which split they were run in, so that a `tasks` other than the one
+/// `run_task` was given names other tasks to rerun, and the replications
+/// show what is truly lost.
+fn missing(sim: &Simulation, specs: &[PolicySpec], have: &[(String, u32)]) -> String {
+    let n = sim.scenario().replications;
+    let mut said = Vec::new();
+    for spec in specs {
+        let mut present = vec![false; n as usize];
+        for (policy, r) in have {
+            if policy == spec.name() && *r < n {
+                present[*r as usize] = true;
+            }
+        }
+        let mut ranges: Vec<String> = Vec::new();
+        let mut count = 0;
+        let mut r = 0;
+        while r < n {
+            if present[r as usize] {
+                r += 1;
+                continue;
+            }
+            let start = r;
+            while r < n && !present[r as usize] {
+                r += 1;
+            }
+            count += r - start;
+            ranges.push(if r - start == 1 {
+                start.to_string()
+            } else {
+                format!("{start}-{}", r - 1)
+            });
+        }
+        if count > 0 {
+            said.push(format!(
+                "{}: replications {} missing ({count} of {n})",
+                spec.name(),
+                ranges.join(", ")
+            ));
+        }
+    }
+    said.join("; ")
 }
 
 /// What to add to `MissingTasks` when a selected policy has no line at all
@@ -463,10 +675,10 @@ fn merge(
     let (lines, policies) = (line_list(lines)?, policy_names(policies)?);
     // Parsing and merging many tasks' lines takes as long as a short run:
     // without the interpreter's lock, so that other threads go on.
-    py.detach(|| {
+    interruptible(py, |stop| {
         let sim = parse(&scenario)?;
         let specs = specs(&sim, policies)?;
-        let runs = merged(&sim, &specs, &lines, tasks)?;
+        let runs = merged(&sim, &specs, &lines, tasks, stop)?;
         reports(&sim, &specs, &runs, confidence)
     })
 }
@@ -505,16 +717,27 @@ fn run(
     let policies = policy_names(policies)?;
     let sim = load(py, &scenario)?;
     let specs = specs(&sim, policies)?;
-    let runs = py.detach(|| {
-        specs
-            .iter()
-            .map(|spec| {
-                sim.replications_policy(spec, RunOptions::default())
-                    .map_err(|e| PyRuntimeError::new_err(format!("{}: {e}", spec.name())))
-            })
-            .collect::<PyResult<Vec<_>>>()
-    })?;
-    reports(&sim, &specs, &runs, confidence)
+    let pool = pool(py)?;
+    // The reports too without the interpreter's lock: of many
+    // replications, they take a good part of a second.
+    interruptible(py, |stop| {
+        let opts = RunOptions {
+            cancel: Some(stop),
+            ..RunOptions::default()
+        };
+        let runs = pool.install(|| {
+            specs
+                .iter()
+                .map(|spec| {
+                    sim.replications_policy(spec, opts).map_err(|e| match e {
+                        SimError::Cancelled => stopped(),
+                        e => PyRuntimeError::new_err(format!("{}: {e}", spec.name())),
+                    })
+                })
+                .collect::<PyResult<Vec<_>>>()
+        })?;
+        reports(&sim, &specs, &runs, confidence)
+    })
 }
 
 /// Policy `other` against policy `base` on the merged replications of
@@ -536,7 +759,7 @@ fn compare(
     let confidence = level(confidence)?;
     let tasks = task_count(tasks)?;
     let lines = line_list(lines)?;
-    py.detach(|| {
+    interruptible(py, |stop| {
         let sim = parse(&scenario)?;
         let specs = specs(&sim, Some(Names::Many(vec![base.clone(), other.clone()])))?;
         if specs.len() != 2 {
@@ -546,13 +769,26 @@ fn compare(
                 "compare: base and other must be two different policies, got {base:?} and {other:?}"
             )));
         }
-        let runs = merged(&sim, &specs, &lines, tasks)?;
+        let runs = merged(&sim, &specs, &lines, tasks, stop)?;
         let c = sim
             .compare(&runs[0], &runs[1], confidence)
             .map_err(value_error)?;
         Ok(c.to_json())
     })
 }
+
+/// What `from skillroute import *` binds: all but `warnings`, which has
+/// the standard library module's name (call it as `skillroute.warnings`).
+const ALL: [&str; 8] = [
+    "MissingTasks",
+    "policies",
+    "check",
+    "tasks",
+    "run_task",
+    "merge",
+    "run",
+    "compare",
+];
 
 /// Skills-based contact routing's simulator, for notebooks and for
 /// workers of Ray, Dask or `concurrent.futures`: strings in, strings out.
@@ -562,7 +798,9 @@ fn compare(
 ///
 /// - `policies()`: the built-in policies' names.
 /// - `check(scenario)`: the scenario as canonical JSON.
-/// - `warnings(scenario)`: what is valid but probably not meant.
+/// - `warnings(scenario)`: what is valid but probably not meant (left out
+///   of `__all__`, so that `from skillroute import *` keeps the standard
+///   library's `warnings`).
 /// - `tasks(scenario, tasks)`: each task's replications, `(start, end)`.
 /// - `run_task(scenario, task, tasks, policies=None)`: a task's JSON lines.
 /// - `merge(scenario, lines, tasks, policies=None, confidence=0.95)`: the
@@ -575,7 +813,8 @@ fn compare(
 /// Bad arguments raise `ValueError` naming them (`MissingTasks`, one, if a
 /// merge lacks replications), and a scenario, `policies` or `lines` of
 /// another type a one-line `TypeError` saying what it takes; each
-/// function's `help()` says what it raises.
+/// function's `help()` says what it raises. Ctrl-C stops a long `run`,
+/// `run_task`, `merge` or `compare` soon, with `KeyboardInterrupt`.
 #[pymodule]
 #[pyo3(name = "skillroute")]
 fn python_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -588,5 +827,8 @@ fn python_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(merge, m)?)?;
     m.add_function(wrap_pyfunction!(run, m)?)?;
     m.add_function(wrap_pyfunction!(compare, m)?)?;
+    // pyo3 lists every function in `__all__`, and `from skillroute import
+    // *` then hid the standard library's `warnings` module.
+    m.setattr("__all__", ALL)?;
     Ok(())
 }

@@ -659,6 +659,7 @@ fn run_all(
             parallel: true,
             confidence,
             progress: Some(&on_progress),
+            cancel: None,
         };
         let reps = sim
             .replications_policy(spec, opts)

@@ -8,12 +8,27 @@ skillroute.so so that type checkers and editors know the module.
 Strings in, strings out: a scenario is TOML or JSON text, or a file's path
 (a `str`, or an `os.PathLike` such as `pathlib.Path`); reports are JSON
 text. A scenario, `policies` or `lines` of another type raises a one-line
-`TypeError` saying what it takes. tests/python/test_bindings.py checks these stubs
-against the built module's own signatures.
+`TypeError` saying what it takes (a set of policies too: its order is
+arbitrary). Ctrl-C stops a long `run`, `run_task`, `merge` or `compare`
+soon with `KeyboardInterrupt`. tests/python/test_bindings.py checks these
+stubs against the built module's own signatures and `__all__`.
 """
 
 from os import PathLike
 from typing import Dict, Iterable, List, Tuple, Union
+
+# `warnings` is left out: `from skillroute import *` would hide the standard
+# library's warnings module. Call it as skillroute.warnings.
+__all__ = [
+    "MissingTasks",
+    "policies",
+    "check",
+    "tasks",
+    "run_task",
+    "merge",
+    "run",
+    "compare",
+]
 
 _Scenario = Union[str, "PathLike[str]"]
 # A name alone ("all", "c-mu"), names (a list, a tuple...), or None: the

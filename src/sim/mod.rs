@@ -200,6 +200,7 @@ use crate::policy::{
 };
 use crate::router::RouterError;
 use scenario::Plan;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Why a simulation stopped. All are fatal for the run.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -253,6 +254,10 @@ pub enum SimError {
         /// (on shift or not), each weighted by its speed.
         capacity: f64,
     },
+    /// [`RunOptions::cancel`] was set: the replications not yet started
+    /// were not run, and nothing is returned.
+    #[error("cancelled: RunOptions::cancel was set before every replication ran")]
+    Cancelled,
 }
 
 /// An [`SimError::InSystemLimit`]'s offered load against capacity, in words.
@@ -484,6 +489,11 @@ pub struct RunOptions<'a> {
     pub confidence: f64,
     /// Called with each replication's progress (from worker threads).
     pub progress: Option<&'a (dyn Fn(Progress) + Sync)>,
+    /// Asks the run to stop (e.g. set by a Ctrl-C handler): checked before
+    /// each replication starts, so that once it is `true` no other one
+    /// starts and the run returns [`SimError::Cancelled`]. Replications
+    /// under way finish first (one replication is not interrupted).
+    pub cancel: Option<&'a AtomicBool>,
 }
 
 impl Default for RunOptions<'_> {
@@ -492,6 +502,7 @@ impl Default for RunOptions<'_> {
             parallel: true,
             confidence: 0.95,
             progress: None,
+            cancel: None,
         }
     }
 }
@@ -502,6 +513,7 @@ impl std::fmt::Debug for RunOptions<'_> {
             .field("parallel", &self.parallel)
             .field("confidence", &self.confidence)
             .field("progress", &self.progress.is_some())
+            .field("cancel", &self.cancel)
             .finish()
     }
 }
@@ -680,11 +692,15 @@ impl Simulation {
     {
         let n = self.plan.replications;
         let progress = opts.progress;
+        let one = |r| match opts.cancel {
+            Some(c) if c.load(Ordering::Relaxed) => Err(SimError::Cancelled),
+            _ => one(r, progress),
+        };
         if opts.parallel {
             use rayon::prelude::*;
-            (0..n).into_par_iter().map(|r| one(r, progress)).collect()
+            (0..n).into_par_iter().map(one).collect()
         } else {
-            (0..n).map(|r| one(r, progress)).collect()
+            (0..n).map(one).collect()
         }
     }
 
@@ -998,6 +1014,77 @@ impl Simulation {
 #[cfg(test)]
 mod tests {
     use super::csv_field;
+    use super::{PolicySpec, RunOptions, Scenario, SimError, Simulation};
+    use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+
+    fn small(replications: u32) -> Simulation {
+        let text = format!(
+            r#"
+            horizon = 3600.0
+            replications = {replications}
+            skills = ["billing"]
+            [[groups]]
+            name = "agents"
+            count = 10
+            skills = {{ billing = 5 }}
+            capacity = {{ voice = 1 }}
+            [[contact_types]]
+            name = "billing"
+            channel = "voice"
+            requires = {{ billing = 3 }}
+            arrivals = {{ kind = "poisson", rate = 0.04 }}
+            service = {{ kind = "exponential", mean = 200.0 }}
+            patience = {{ kind = "exponential", mean = 300.0 }}
+            "#
+        );
+        Simulation::new(Scenario::from_toml_str(&text).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn a_set_cancel_stops_the_run_and_an_unset_one_changes_nothing() {
+        let sim = small(40);
+        let spec = PolicySpec::LongestIdleAgent;
+        // As JSON: a replication's NaN (no contact of a kind) is not equal to itself.
+        let json = |reps: Vec<super::Replication>| serde_json::to_string(&reps).unwrap();
+        let plain = json(
+            sim.replications_policy(&spec, RunOptions::default())
+                .unwrap(),
+        );
+        let unset = AtomicBool::new(false);
+        for parallel in [true, false] {
+            let opts = RunOptions {
+                parallel,
+                cancel: Some(&unset),
+                ..RunOptions::default()
+            };
+            assert_eq!(json(sim.replications_policy(&spec, opts).unwrap()), plain);
+            // Set by the first replication to finish: the others not yet
+            // started do not run.
+            let stop = AtomicBool::new(false);
+            let finished = AtomicU32::new(0);
+            let progress = |p: super::Progress| {
+                if p.now >= p.horizon {
+                    finished.fetch_add(1, Ordering::Relaxed);
+                    stop.store(true, Ordering::Relaxed);
+                }
+            };
+            let opts = RunOptions {
+                parallel,
+                progress: Some(&progress),
+                cancel: Some(&stop),
+                ..RunOptions::default()
+            };
+            assert!(matches!(
+                sim.replications_policy(&spec, opts),
+                Err(SimError::Cancelled)
+            ));
+            let ran = finished.load(Ordering::Relaxed);
+            assert!(
+                ran < 40 / 2,
+                "{ran} of 40 replications ran after the cancel"
+            );
+        }
+    }
 
     #[test]
     fn csv_fields_are_quoted_only_where_needed() {

@@ -1645,6 +1645,7 @@ impl Model<'_> {
             parallel: self.cfg.parallel,
             confidence: self.cfg.confidence,
             progress: None,
+            cancel: None,
         };
         let reps = sim.replications_policy(&sim.scenario().policy, opts)?;
         Ok(self.judge(rates, counts, &reps))

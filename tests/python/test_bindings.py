@@ -15,6 +15,7 @@ import ast
 import csv
 import inspect
 import json
+import multiprocessing
 import os
 import pathlib
 import random
@@ -43,6 +44,39 @@ TASKS = 3
 
 def run_task(task):
     return skillroute.run_task(CENTER, task, TASKS, ["all"])
+
+
+def run_c_mu(_):
+    return skillroute.run(CENTER, "c-mu")
+
+
+# A child that sends itself SIGINT (Ctrl-C) 0.3 s into a long call, and
+# says how long after the signal the call raised KeyboardInterrupt.
+INTERRUPTED = """
+import os, signal, sys, threading, time
+sys.path.insert(0, sys.argv[1])
+import skillroute
+with open(sys.argv[2]) as f:
+    text = f.read().replace("replications = 20", "replications = 1000", 1)
+lines = []
+if sys.argv[3] == "compare":
+    lines = skillroute.run_task(sys.argv[2], 0, 1, ["c-mu", "learned-fit"]) * 15
+calls = {
+    "run": lambda: skillroute.run(text, "c-mu"),
+    "run_task": lambda: skillroute.run_task(text, 0, 1, "c-mu"),
+    "compare": lambda: skillroute.compare(sys.argv[2], "c-mu", "learned-fit", lines, 1),
+}
+sent = []
+def send():
+    sent.append(time.perf_counter())
+    os.kill(os.getpid(), signal.SIGINT)
+threading.Timer(0.3, send).start()
+try:
+    calls[sys.argv[3]]()
+    print("finished")
+except KeyboardInterrupt:
+    print("interrupted", time.perf_counter() - sent[0])
+"""
 
 
 class Bindings(unittest.TestCase):
@@ -195,8 +229,116 @@ class Bindings(unittest.TestCase):
         with self.assertRaises(skillroute.MissingTasks) as caught:
             skillroute.merge(CENTER, kept, TASKS, ["all"])
         self.assertEqual(caught.exception.args[1], [1])
-        self.assertIn("rerun tasks [1]", str(caught.exception.args[0]))
+        self.assertIn("rerun tasks [1] of tasks=3", str(caught.exception.args[0]))
         self.assertTrue(issubclass(skillroute.MissingTasks, ValueError))
+
+    def test_a_missing_task_names_its_replications(self):
+        """The lines do not record the split they were run in, so a merge
+        with another `tasks` than run_task's names other tasks to rerun:
+        the message names the replications missing too (it said only
+        "5 replications missing; rerun tasks [0] of 2")."""
+        parts = [skillroute.run_task(CENTER, t, 4, "c-mu") for t in range(4)]
+        kept = parts[0] + parts[2] + parts[3]
+        for tasks, rerun in ((4, [1]), (2, [0])):
+            with self.assertRaises(skillroute.MissingTasks) as caught:
+                skillroute.merge(CENTER, kept, tasks, "c-mu")
+            message, tasks_given = caught.exception.args
+            self.assertEqual(tasks_given, rerun)
+            self.assertIn("c-mu: replications 5-9 missing (5 of 20)", message)
+            self.assertIn(f"of tasks={tasks} (the tasks run_task was given", message)
+
+    def test_too_many_tasks_names_the_argument_given(self):
+        """tasks above the replications said "task 0 of 21: tasks are
+        0..21", naming a task argument tasks and merge do not have, in
+        Rust's notation; a task not below tasks is said as given too."""
+        said = "tasks=21: at most one task per replication (20)"
+        for call in (lambda: skillroute.tasks(CENTER, 21),
+                     lambda: skillroute.merge(CENTER, self.lines, 21),
+                     lambda: skillroute.compare(CENTER, "c-mu", "learned-fit", self.lines, 21),
+                     lambda: skillroute.run_task(CENTER, 0, 21)):
+            with self.assertRaises(ValueError) as caught:
+                call()
+            self.assertEqual(str(caught.exception), said)
+        with self.assertRaises(ValueError) as caught:
+            skillroute.run_task(CENTER, TASKS, TASKS)
+        self.assertEqual(str(caught.exception),
+                         f"task={TASKS}: must be below tasks={TASKS} (tasks are numbered from 0)")
+
+    def test_run_in_a_forked_worker_after_the_parent_ran(self):
+        """run in a forked worker (concurrent.futures' processes on Linux)
+        of a process that had run: it waited forever for the threads of
+        the parent's pool, which a fork does not copy. It gives the
+        parent's result."""
+        parent = skillroute.run(CENTER, "c-mu")
+        pool = multiprocessing.get_context("fork").Pool(2)
+        try:
+            children = pool.map_async(run_c_mu, range(2)).get(timeout=60)
+        finally:
+            pool.terminate()
+            pool.join()
+        self.assertEqual(children, [parent, parent])
+
+    def test_ctrl_c_stops_a_long_call_soon(self):
+        """SIGINT during a long run, run_task or compare raises
+        KeyboardInterrupt within a fraction of a second: it waited for the
+        end of the whole call."""
+        for call in ("run", "run_task", "compare"):
+            done = subprocess.run(
+                [sys.executable, "-c", INTERRUPTED, os.path.dirname(skillroute.__file__),
+                 CENTER, call],
+                capture_output=True, text=True, timeout=120,
+            )
+            self.assertEqual(done.returncode, 0, done.stderr[-500:])
+            said, *after = done.stdout.split()
+            self.assertEqual(said, "interrupted", (call, done.stdout))
+            self.assertLess(float(after[0]), 0.75, call)
+
+    def test_a_long_run_lets_other_threads_run(self):
+        """run builds its reports without the interpreter's lock too: with
+        minute-long report intervals, building them held other threads up
+        for most of the run."""
+        with open(CENTER) as f:
+            text = f.read()
+        fine = text.replace("interval = 1800.0\nday_start", "interval = 60.0\nday_start", 1)
+        self.assertNotEqual(fine, text)
+        self.assert_other_threads_go_on(lambda: skillroute.run(fine, "c-mu"))
+
+    def test_import_star_leaves_the_warnings_module_alone(self):
+        """`from skillroute import *` bound skillroute.warnings over the
+        standard library's warnings module; __all__ is the stubs'."""
+        names = {}
+        exec("from skillroute import *", names)
+        self.assertNotIn("warnings", names)
+        for name in ("run", "merge", "MissingTasks"):
+            self.assertIn(name, names)
+        with open(STUBS) as f:
+            tree = ast.parse(f.read())
+        (stubbed,) = [ast.literal_eval(n.value) for n in tree.body if isinstance(n, ast.Assign)
+                      and [t.id for t in n.targets if isinstance(t, ast.Name)] == ["__all__"]]
+        self.assertEqual(stubbed, skillroute.__all__)
+
+    def test_unordered_policies_and_a_bool_count_are_refused(self):
+        """A set of names (whose order, and so the lines' order, changes
+        from one process to the next), a dict, and True as a task or count
+        were taken; each is a TypeError naming the argument."""
+        for bad, kind in (({"c-mu"}, "set"), (frozenset({"c-mu"}), "frozenset"),
+                          ({"c-mu": 1}, "dict")):
+            for call in (lambda: skillroute.run_task(CENTER, 0, TASKS, bad),
+                         lambda: skillroute.merge(CENTER, self.lines, TASKS, bad),
+                         lambda: skillroute.run(CENTER, bad)):
+                with self.assertRaises(TypeError) as caught:
+                    call()
+                message = str(caught.exception)
+                self.assertTrue(message.startswith("policies: "), message)
+                self.assertIn(f"got {kind}", message)
+        for name, call in (("tasks", lambda: skillroute.tasks(CENTER, True)),
+                           ("tasks", lambda: skillroute.merge(CENTER, self.lines, True)),
+                           ("task", lambda: skillroute.run_task(CENTER, False, TASKS)),
+                           ("tasks", lambda: skillroute.run_task(CENTER, 0, True))):
+            with self.assertRaises(TypeError) as caught:
+                call()
+            self.assertIn(f"'{name}'", str(caught.exception))
+            self.assertIn("bool", str(caught.exception))
 
     def test_merge_leaves_out_the_lines_of_other_policies(self):
         """merge(..., policies=[one]) over every task's lines of several
