@@ -1150,8 +1150,13 @@ impl Scenario {
             }
             ArrivalSpec::Trace { .. } => None,
         };
-        let slots = self
-            .groups
+        (rate.map(|r| r * t.service.mean()), self.slots_for(t))
+    }
+
+    /// The contacts of type `t` that every agent able to serve it holds
+    /// at once, weighted by speed: its work per second with every slot busy.
+    fn slots_for(&self, t: &ContactTypeSpec) -> f64 {
+        self.groups
             .iter()
             .filter(|g| {
                 t.requires
@@ -1163,8 +1168,7 @@ impl Scenario {
                 let c = g.total_capacity.map_or(c, |tc| c.min(tc));
                 f64::from(g.count) * f64::from(c) * g.speed
             })
-            .sum();
-        (rate.map(|r| r * t.service.mean()), slots)
+            .sum()
     }
 
     /// Checks everything; the first problem is returned, naming its field.
@@ -1608,20 +1612,7 @@ impl Scenario {
             };
             // Work per second at the peak against what the agents able to
             // serve the type get through per second with every slot busy.
-            let slots: f64 = self
-                .groups
-                .iter()
-                .filter(|g| {
-                    t.requires
-                        .iter()
-                        .all(|(k, l)| g.skills.get(k).is_some_and(|x| x >= l))
-                })
-                .map(|g| {
-                    let c = g.capacity.get(&t.channel).copied().unwrap_or(0);
-                    let c = g.total_capacity.map_or(c, |tc| c.min(tc));
-                    f64::from(g.count) * f64::from(c) * g.speed
-                })
-                .sum();
+            let slots = self.slots_for(t);
             let load = peak * t.service.mean();
             if slots > 0.0 && load > 10.0 * slots {
                 out.push(format!(
