@@ -184,7 +184,7 @@ pub use policy::{
 };
 pub use router::{
     AgentSnapshot, ContactSnapshot, Counts, Event, Offer, Router, RouterConfig, RouterError,
-    RouterSnapshot, WaitingReasons,
+    RouterSnapshot, SNAPSHOT_FORMAT, WaitingReasons,
 };
 pub use score::{AffinityTable, FitModel, NeutralFit, ScoreBreakdown, ScoreWeights};
 pub use staffing::{ErlangA, ErlangC, StaffingError};

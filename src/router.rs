@@ -644,6 +644,9 @@ fn check_outcome(contact: ContactId, outcome: &Outcome) -> Result<(), RouterErro
 /// cool-down can run past the snapshot's time.
 fn check_snapshot(s: &RouterSnapshot, cooldown: f64) -> Result<IdMap<AgentId, u32>, RouterError> {
     let bad = |what: String| Err(RouterError::InvalidSnapshot { what });
+    if s.format != SNAPSHOT_FORMAT {
+        return bad(format!("format: {}", format_mismatch(s.format)));
+    }
     let time = s.time.unwrap_or(f64::NEG_INFINITY);
     if s.time.is_some_and(|t| !in_time_range(t)) {
         return bad(format!(
@@ -832,9 +835,26 @@ fn state_of(st: &State, held: Held) -> ContactState {
 /// Saved as JSON, its times come back bit for bit, and so do the decisions
 /// after a restore, with `serde_json`'s `float_roundtrip` feature (which
 /// this crate turns on).
+///
+/// **Versions.** A snapshot says which [`format`](RouterSnapshot::format)
+/// it is written in, first. A later build of this crate that adds a part
+/// writes it only when it holds something (as
+/// [`proposals`](RouterSnapshot::proposals) and
+/// [`policy_state`](RouterSnapshot::policy_state) are), so an older
+/// standby reads a newer primary's snapshot whenever nothing would be lost;
+/// a part it does not know is refused, never dropped. A later build raises
+/// the format only when an older one would misread a snapshot: an older
+/// standby then refuses it while reading, with an error that names both
+/// formats (in a rolling upgrade, upgrade the standbys first).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RouterSnapshot {
+    /// The format this snapshot is written in: [`SNAPSHOT_FORMAT`] for one
+    /// this build made; 1 when a file does not say (those written before
+    /// the field existed). Read, a format other than this build's is
+    /// refused, and so is it by [`Router::restore`].
+    #[serde(default = "first_format", deserialize_with = "known_format")]
+    pub format: u32,
     /// The time of the last event (`None` before the first).
     pub time: Option<f64>,
     /// The counts, lifetime totals included.
@@ -875,6 +895,34 @@ pub struct RouterSnapshot {
     /// under another policy on purpose.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub policy_state: Option<serde_json::Value>,
+}
+
+/// The [`RouterSnapshot::format`] this build writes and reads.
+pub const SNAPSHOT_FORMAT: u32 = 1;
+
+fn first_format() -> u32 {
+    1
+}
+
+/// The format, refused at once when it is not this build's: the rest of a
+/// snapshot in another format may not mean what this build would read.
+fn known_format<'de, D: serde::Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
+    let format = u32::deserialize(d)?;
+    if format != SNAPSHOT_FORMAT {
+        return Err(serde::de::Error::custom(format_mismatch(format)));
+    }
+    Ok(format)
+}
+
+fn format_mismatch(format: u32) -> String {
+    if format > SNAPSHOT_FORMAT {
+        format!(
+            "snapshot format {format} is newer than this build reads ({SNAPSHOT_FORMAT}): \
+             upgrade this router before restoring a newer one's snapshot"
+        )
+    } else {
+        format!("snapshot format {format} is not one this build reads ({SNAPSHOT_FORMAT})")
+    }
 }
 
 /// An agent in a [`RouterSnapshot`].
@@ -1195,6 +1243,7 @@ impl<P: RoutingPolicy> Router<P> {
             .collect();
         proposals.sort_by_key(|&(seq, _)| seq);
         RouterSnapshot {
+            format: SNAPSHOT_FORMAT,
             time: self.now.is_finite().then_some(self.now),
             counts: self.st.counts,
             rejected_proposals: self.rejected,
