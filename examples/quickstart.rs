@@ -11,7 +11,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     for o in &offers {
         println!("{}", explain(o));
     }
-    println!("{counts:?}");
+    println!("{counts}");
     Ok(())
 }
 
@@ -115,6 +115,35 @@ mod tests {
             // Each printed term is within half a unit of the third decimal.
             let slack = 0.0005 * (printed.len() + 1) as f64;
             assert!((sum - total).abs() <= slack, "{line}: terms sum to {sum}");
+        }
+    }
+
+    /// The last line reads as words, every count named with its value (it
+    /// was the struct's Debug form), and they agree with the router's
+    /// conservation: five arrived, three offered, two waiting.
+    #[test]
+    fn the_counts_line_names_each_count() {
+        let (_, counts) = route().unwrap();
+        let line = counts.to_string();
+        let get = |name: &str| -> u64 {
+            let rest = line
+                .split(", ")
+                .find_map(|part| part.strip_prefix(name)?.strip_prefix(' '))
+                .unwrap_or_else(|| panic!("{name} missing from {line:?}"));
+            rest.parse().unwrap()
+        };
+        assert!(!line.contains('{'), "{line}");
+        assert_eq!(get("arrived"), 5);
+        assert_eq!(get("offered"), 3);
+        assert_eq!(get("waiting"), 2);
+        for name in [
+            "in service",
+            "wrap-up",
+            "completed",
+            "abandoned",
+            "withdrawn",
+        ] {
+            assert_eq!(get(name), 0, "{name}");
         }
     }
 }

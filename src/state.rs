@@ -702,6 +702,27 @@ pub struct Counts {
     pub withdrawn: u64,
 }
 
+/// One line for a log or a supervisor's screen: `arrived 5, waiting 1,
+/// offered 1, in service 3, wrap-up 0, completed 0, abandoned 0,
+/// withdrawn 0`.
+impl std::fmt::Display for Counts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "arrived {}, waiting {}, offered {}, in service {}, wrap-up {}, completed {}, \
+             abandoned {}, withdrawn {}",
+            self.arrived,
+            self.waiting,
+            self.offered,
+            self.in_service,
+            self.wrap_up,
+            self.completed,
+            self.abandoned,
+            self.withdrawn
+        )
+    }
+}
+
 /// How many non-empty subsets of at most `r` out of `k` items there are,
 /// saturating.
 fn subsets_up_to(k: usize, r: usize) -> usize {
