@@ -148,13 +148,15 @@ use std::io::Write;
 use std::process::ExitCode;
 use std::time::Instant;
 
-const USAGE: &str = "usage: staffing --arrival-rate L --service-rate M \
-(--agents N | --target-sl F --threshold T | --target-asa S | --target-abandon P) \
-[--threshold T] [--abandon-rate A]
-       staffing --profile FILE (--target-sl F --threshold T | --target-asa S | --target-abandon P) \
-[--abandon-rate A] [--seed S] [--json] [--max-agents N] [--meet mean|lower-bound]
-       staffing --scenario FILE.toml [--seed S] [--json] [--csv FILE] [--warm-up S] [--run-length S] \
-[--replications N] [--max-agents N] [--meet mean|lower-bound]
+const USAGE: &str = "usage: staffing --arrival-rate L --service-rate M
+           (--agents N | --target-sl F --threshold T | --target-asa S | --target-abandon P)
+           [--threshold T] [--abandon-rate A]
+       staffing --profile FILE (--target-sl F --threshold T | --target-asa S | --target-abandon P)
+           [--abandon-rate A] [--seed S] [--json] [--max-agents N] [--meet mean|lower-bound]
+           [--allow-not-met]
+       staffing --scenario FILE.toml [--seed S] [--json] [--csv FILE] [--warm-up S]
+           [--run-length S] [--replications N] [--max-agents N] [--meet mean|lower-bound]
+           [--allow-not-met]
 Rates per second, threshold, ASA and handle times in seconds (one line: any one
 time unit). --profile FILE: a CSV of interval,arrival_rate,mean_handle_time, one
 row per interval (clock-time names must be one interval apart, in order; a
@@ -1452,13 +1454,13 @@ fn center(args: &Args, path: &str, out: &mut impl Write) -> Result<Outcome, Fail
 
 /// What the `--scenario` table's columns mean, printed above it.
 const SCENARIO_LEGEND: &str = "\
-load: erlangs of work (arrival rate × handle time) summed over the contact types: a chat \
-agent holding 2 sessions carries 2 of them, so load is not agents; erlang: per-skill Erlang \
-agents; the groups' columns and sim: agents per group by simulation; diff = sim - erlang \
-(n/a on a NOT MET row: its staffing is short of the target, not a saving); worst SL: the type \
-least above (or furthest below) its own target, its service level at that staffing (mean ± \
-95% half-width) and its target, in %; -: not simulated (a group's Erlang count is over the \
-agent limit) or no contacts in the interval";
+load: erlangs of work (arrival rate × handle time) summed over the contact types;
+  a chat agent holding 2 sessions carries 2 of them, so load is not agents
+erlang: per-skill Erlang agents; the groups' columns and sim: agents per group by simulation
+diff = sim - erlang (n/a on a NOT MET row: its staffing is short of the target, not a saving)
+worst SL: the type least above (or furthest below) its own target, its service level at that
+  staffing (mean ± 95% half-width) and its target, in %
+-: not simulated (a group's Erlang count is over the agent limit), or no contacts";
 
 /// The interval's length in hours.
 fn hours(row: &IntervalStaffing) -> f64 {
@@ -1683,8 +1685,8 @@ fn per_hour_warning(
 /// `--profile`'s warnings, said before the table, each once for the whole
 /// file (a day of volumes gave one per row, 24 near-identical lines):
 /// rows whose load is over [`PER_HOUR_ERLANGS`] (counts per interval or
-/// per hour written as rates per second: the search of such a load runs
-/// for minutes, or stops at its agent limit), with what the first one's
+/// per hour written as rates per second; such a row keeps Erlang's answer,
+/// not simulated, when `searched`), with what the first one's
 /// rate would be per second if it is a count per interval of `step`
 /// seconds (when the names say it) or per hour; and handle times under 10
 /// s (minutes written where seconds belong: 4.5 for 4.5 minutes staffs 1
@@ -1712,15 +1714,15 @@ fn profile_warnings(
         });
         out.push(format!(
             "{path}: {} of {} bring over {PER_HOUR_ERLANGS:.0} erlangs of work (arrival_rate × \
-             mean_handle_time), the first at line {line} (interval {name:?}: {rate} a second of \
-             {aht} s each, {:.0} erlangs): arrival_rate is per second, not a count per interval \
+             mean_handle_time), the first at line {line} (interval {name:?}: {rate} arrivals a \
+             second, {aht} s each, {:.0} erlangs): arrival_rate is per second, not a count per interval \
              or per hour: {per_interval}{rate} an hour is {} a second{}",
             heavy.len(),
             count(rows.len(), "row"),
             load,
             significant(r / 3600.0),
             if searched {
-                "; a search of this size takes long"
+                "; such rows keep Erlang's answer, not simulated"
             } else {
                 ""
             }
@@ -2846,10 +2848,10 @@ mod tests {
             w,
             vec![
                 "FILE: 2 of 3 rows bring over 5000 erlangs of work (arrival_rate × \
-                 mean_handle_time), the first at line 2 (interval \"08:00\": 42 a second of 270 \
-                 s each, 11340 erlangs): arrival_rate is per second, not a count per interval or \
+                 mean_handle_time), the first at line 2 (interval \"08:00\": 42 arrivals a \
+                 second, 270 s each, 11340 erlangs): arrival_rate is per second, not a count per interval or \
                  per hour: 42 per interval of 30 min is 0.02333 a second, 42 an hour is 0.01167 a \
-                 second; a search of this size takes long"
+                 second; such rows keep Erlang's answer, not simulated"
                     .to_string()
             ]
         );
@@ -2857,7 +2859,7 @@ mod tests {
         // that are not clock times give no interval length.
         let w = profile_warnings("FILE", &rows, false, None, None);
         assert!(
-            w.len() == 1 && !w[0].contains("search") && !w[0].contains("per 30"),
+            w.len() == 1 && !w[0].contains("simulated") && !w[0].contains("per interval of"),
             "{w:?}"
         );
         assert_eq!(significant(42.0 / 3600.0), "0.01167");
@@ -3178,7 +3180,10 @@ mod tests {
         );
         // Its difference is not a saving: n/a, said so in the legend.
         assert_eq!(row.split_whitespace().nth(5), Some("n/a"), "{out}");
-        assert!(lines[1].contains("n/a on a NOT MET row"), "{out}");
+        assert!(
+            out.contains("\ndiff = sim - erlang (n/a on a NOT MET row"),
+            "{out}"
+        );
         let total = lines
             .iter()
             .find(|l| l.starts_with("total agent-intervals"))
