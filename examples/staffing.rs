@@ -7,14 +7,18 @@
 //!     [--threshold T] [--abandon-rate A]
 //! cargo run --release --example staffing -- --profile FILE \
 //!     (--target-sl F --threshold T | --target-asa S | --target-abandon P) \
-//!     [--abandon-rate A] [--seed S] [--json] [--max-agents N] [--meet mean|lower-bound]
+//!     [--abandon-rate A] [--seed S] [--json] [--max-agents N] [--meet mean|lower-bound] \
+//!     [--allow-not-met]
 //! cargo run --release --example staffing -- --scenario examples/data/staffing-center.toml \
-//!     [--seed S] [--json] [--warm-up S] [--run-length S] [--replications N] \
-//!     [--max-agents N] [--meet mean|lower-bound]
+//!     [--seed S] [--json] [--csv FILE] [--warm-up S] [--run-length S] [--replications N] \
+//!     [--max-agents N] [--meet mean|lower-bound] [--allow-not-met]
 //! ```
 //!
-//! All rates, the threshold and the ASA are in one time unit of your choosing
-//! (per second and seconds, per minute and minutes…). Without `--abandon-rate`
+//! For one interval, all rates, the threshold and the ASA are in one time
+//! unit of your choosing (per second and seconds, per minute and
+//! minutes…). A `--profile` is read in seconds, as its columns and warnings
+//! say (`aht_s`; a profile in minutes computes alike, but its columns then
+//! read in minutes, and handle times under 10 are warned of). Without `--abandon-rate`
 //! the model is Erlang C (customers wait as long as it takes); with it, Erlang A
 //! (each waiting customer hangs up at rate A, i.e. after 1/A on average).
 //!
@@ -34,11 +38,28 @@
 //! `tests/data/staffing/profile.csv`). A header line, if there is one, names
 //! the three columns in any order (other columns are then ignored); without
 //! one each line has the three fields in that order. A field that is not a
-//! number is an error naming its line and column. It prints the smallest staffing per
+//! number is an error naming its line and column. One row per interval:
+//! a name given twice is an error naming both lines, and when every name is
+//! a clock time (`08:00`, `08:00:00`, `08:00-08:30`), rows must follow one
+//! interval apart, in order (across midnight too; the interval is the first
+//! range, else the shortest step): a dropped row is an error naming the
+//! missing time (a closed interval is a row of rate 0, not a gap). Rates
+//! over 5,000 erlangs of work (counts per interval or per hour written as
+//! rates per second) and handle times under 10 s (minutes) are each warned
+//! of once, on stderr, naming the first row and how many. It prints the smallest staffing per
 //! interval that meets the target, with its measures — as a table, or one JSON
 //! line per interval with `--json`. An interval with no arrivals (rate 0, a
 //! closure) needs 0 agents: its row says so (`no arrivals`, a `note` in
-//! JSON), with no measures (`-`, `null`); a negative or non-finite rate is
+//! JSON), with no measures (`-`, `null`); probabilities and service levels
+//! are in percent (`sl_%`, `sl_sim_%`: `80.1±2.5`, as `--scenario` prints
+//! them), and a legend under the table says what each column is. A row
+//! whose Erlang figures or simulation fail says `FAILED` and why in its
+//! note (`"failed": true` in JSON) and the table goes on. Without
+//! `--abandon-rate`, a row whose load reaches the agent limit has no steady
+//! state within it: it says `NOT MET` at once, not simulated; a row over
+//! 5,000 erlangs keeps its Erlang answer, not simulated (a simulation of
+//! that size takes minutes, and the file's rates are likely per hour or per
+//! interval: see the warning). A negative or non-finite rate is
 //! an error naming its line. Beside the Erlang answer, `agents_sim` is
 //! the staffing found by simulating the interval (the router and the
 //! simulator, M/M/n or M/M/n+M, common random numbers; see
@@ -82,7 +103,17 @@
 //! says which warm-up and run would cover it. A type whose peak brings over
 //! 5,000 erlangs (a rate per hour read as per second) is warned of too. A
 //! row the search could not meet says `NOT MET` and why (a group at the
-//! agent limit, say), and the totals line then compares no totals.
+//! agent limit, say), its `diff` is `n/a` (a short staffing, not a
+//! saving), and the totals line then compares no totals. A legend above
+//! the table says what `load` (erlangs summed over types: a chat agent
+//! holding 2 sessions carries 2), `diff` and `-` are; a line under it gives
+//! the totals in agent-hours, per group too. `--csv FILE` writes the table
+//! for a spreadsheet as well: one row per interval, with its load per
+//! type, agents per group, agent-hours, and every type's simulated service
+//! level (and half-width), at the Erlang staffing too, with its target. A
+//! spinner with the elapsed time runs on stderr while the search runs (when
+//! stderr is a terminal), as `--profile` draws a bar over its rows. A voice
+//! or chat type whose mean service is under 10 s (minutes?) is warned of.
 //!
 //! The simulated search (of `--profile` with `--target-sl`, and of
 //! `--scenario`) tries at most `--max-agents N` agents per group (default
@@ -94,7 +125,11 @@
 //! end of its 95% interval does (`--meet lower-bound`: surer, a few agents
 //! more).
 //!
-//! Bad arguments or a bad file print a message on stderr and exit with code 2.
+//! Exit codes: 0 when every interval is met; 3 when some interval of
+//! `--profile` or `--scenario` is NOT MET or FAILED, after all the output
+//! (a line on stderr says how many; `--allow-not-met` exits 0 then, for a
+//! script that reads the notes itself); 2 for bad arguments or a bad file
+//! (a message on stderr); 1 when the output cannot be written.
 
 mod cells;
 #[path = "../src/sim/csv_rows.rs"]
@@ -102,31 +137,44 @@ mod csv_rows;
 mod pipe;
 
 use cells::{count, short_number};
-use skillroute::sim::{ArrivalSpec, Estimate, Scenario, ServiceTarget};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use skillroute::sim::{ArrivalSpec, Estimate, Scenario, ServiceTarget, SimError};
 use skillroute::staffing::{
-    DEFAULT_MAX_AGENTS, ErlangA, ErlangC, MAX_SCENARIO_AGENTS, MIN_OFFERED_LOAD, MeetRule,
-    SimStaffing, StaffingPoint, Target, single_skill_scenario, staff_erlang_a, staff_erlang_c,
+    DEFAULT_MAX_AGENTS, ErlangA, ErlangC, IntervalStaffing, MAX_SCENARIO_AGENTS, MIN_OFFERED_LOAD,
+    MeetRule, SimStaffing, SimStaffingError, StaffingPoint, StaffingTable, Target,
+    single_skill_scenario, staff_erlang_a, staff_erlang_c,
 };
 use std::io::Write;
 use std::process::ExitCode;
 use std::time::Instant;
 
-const USAGE: &str = "usage: staffing --arrival-rate L --service-rate M \
-(--agents N | --target-sl F --threshold T | --target-asa S | --target-abandon P) \
-[--threshold T] [--abandon-rate A]
-       staffing --profile FILE (--target-sl F --threshold T | --target-asa S | --target-abandon P) \
-[--abandon-rate A] [--seed S] [--json] [--max-agents N] [--meet mean|lower-bound]
-       staffing --scenario FILE.toml [--seed S] [--json] [--warm-up S] [--run-length S] [--replications N] \
-[--max-agents N] [--meet mean|lower-bound]
-Rates, threshold and ASA in one time unit of your choosing; with --scenario,
-the search's warm-up and run length in seconds (defaults 1800 and 28800) and its
-replications per configuration (default 10, at least 2).
+const USAGE: &str = "usage: staffing --arrival-rate L --service-rate M
+           (--agents N | --target-sl F --threshold T | --target-asa S | --target-abandon P)
+           [--threshold T] [--abandon-rate A]
+       staffing --profile FILE (--target-sl F --threshold T | --target-asa S | --target-abandon P)
+           [--abandon-rate A] [--seed S] [--json] [--max-agents N] [--meet mean|lower-bound]
+           [--allow-not-met]
+       staffing --scenario FILE.toml [--seed S] [--json] [--csv FILE] [--warm-up S]
+           [--run-length S] [--replications N] [--max-agents N] [--meet mean|lower-bound]
+           [--allow-not-met]
+Rates per second, threshold, ASA and handle times in seconds (one line: any one
+time unit). --profile FILE: a CSV of interval,arrival_rate,mean_handle_time, one
+row per interval (clock-time names must be one interval apart, in order; a
+closed interval is a row of rate 0); arrival_rate is per second, not a count per
+interval (42 calls per 30 minutes is 0.0233). With --scenario, the search's
+warm-up and run length in seconds (defaults 1800 and 28800) and its replications
+per configuration (default 10, at least 2); --csv FILE also writes its table as
+CSV, one row per interval (agents per group, agent-hours, every type's service
+level).
 The simulated search (--target-sl with --profile, and --scenario):
   --max-agents N  the most agents it tries per group (default 10000, at most
                   1000000); a row that needs more says NOT MET and why
   --meet RULE     when a target is met: mean (default; the mean service level
                   over replications reaches it, as Erlang's does) or lower-bound
-                  (the low end of its 95% interval does: more agents, surer)";
+                  (the low end of its 95% interval does: more agents, surer)
+Exit codes: 0 every interval met; 3 some interval NOT MET or FAILED (after
+all the output; --allow-not-met exits 0 then); 2 bad arguments or a bad file;
+1 the output could not be written.";
 
 #[derive(Debug)]
 struct Args {
@@ -154,6 +202,10 @@ struct Args {
     /// `--meet`: when the simulated search calls a target met, if given
     /// (else `MeetRule::Mean`).
     meet: Option<MeetRule>,
+    /// `--allow-not-met`: exit 0 even when an interval is not met.
+    allow_not_met: bool,
+    /// `--csv FILE`: `--scenario`'s table as CSV, one row per interval.
+    csv: Option<String>,
 }
 
 /// Why the program stops early.
@@ -222,6 +274,8 @@ fn parse_args(raw: impl IntoIterator<Item = String>) -> Result<Option<Args>, Str
         replications: None,
         max_agents: None,
         meet: None,
+        allow_not_met: false,
+        csv: None,
     };
     let mut it = raw.into_iter();
     while let Some(arg) = it.next() {
@@ -233,6 +287,13 @@ fn parse_args(raw: impl IntoIterator<Item = String>) -> Result<Option<Args>, Str
                 return Err("--json given twice".into());
             }
             args.json = true;
+            continue;
+        }
+        if arg == "--allow-not-met" {
+            if args.allow_not_met {
+                return Err("--allow-not-met given twice".into());
+            }
+            args.allow_not_met = true;
             continue;
         }
         let (flag, inline) = match arg.split_once('=') {
@@ -256,6 +317,7 @@ fn parse_args(raw: impl IntoIterator<Item = String>) -> Result<Option<Args>, Str
             "--replications",
             "--max-agents",
             "--meet",
+            "--csv",
         ];
         if !known.contains(&flag.as_str()) {
             return Err(format!("unknown argument {arg:?}"));
@@ -282,6 +344,7 @@ fn parse_args(raw: impl IntoIterator<Item = String>) -> Result<Option<Args>, Str
             "--replications" => set(&mut args.replications, f, number(f, &value)?)?,
             "--max-agents" => set(&mut args.max_agents, f, max_agents(&value)?)?,
             "--meet" => set(&mut args.meet, f, meet_rule(&value)?)?,
+            "--csv" => set(&mut args.csv, f, value)?,
             _ => unreachable!("checked above"),
         }
     }
@@ -518,7 +581,7 @@ fn simulated_agents(
         .simulate_erlang(false)
         .staff_rates(&scenario, &[arrival_rate])
         .map(Some)
-        .map_err(|e| e.to_string())
+        .map_err(sim_failure)
 }
 
 /// The simulated search as the command line sets it: `--max-agents` (else
@@ -590,6 +653,10 @@ const SIM_MAX_TIME: f64 = 1e11;
 /// What a profile row that is too thin to simulate says beside its numbers.
 const NOT_SIMULATED: &str =
     "not simulated: 2,000 arrivals (or 200 handle times) outlast the simulator's clock";
+
+/// What a profile row over [`PER_HOUR_ERLANGS`] says beside its numbers.
+const HEAVY_NOT_SIMULATED: &str =
+    "not simulated: over 5000 erlangs of work (rates per hour?), where a simulation takes minutes";
 
 /// Replications per simulated configuration in `--profile`.
 const SIM_REPLICATIONS: u32 = 10;
@@ -754,7 +821,7 @@ fn read_profile(path: &str) -> Result<Vec<(usize, String, f64, f64)>, String> {
     Ok(rows)
 }
 
-fn profile(args: &Args, path: &str, out: &mut impl Write) -> Result<(), Failure> {
+fn profile(args: &Args, path: &str, out: &mut impl Write) -> Result<Outcome, Failure> {
     if args.arrival_rate.is_some() || args.service_rate.is_some() {
         return Err(
             "--profile gives the rates per interval: drop --arrival-rate/--service-rate".into(),
@@ -772,14 +839,12 @@ fn profile(args: &Args, path: &str, out: &mut impl Write) -> Result<(), Failure>
         .into());
     }
     let rows = read_profile(path)?;
-    for w in profile_warnings(path, &rows, simulated) {
+    let step = interval_length(path, &rows)?;
+    for w in profile_warnings(path, &rows, simulated, step, args.threshold) {
         eprintln!("staffing: warning: {w}");
     }
     let search = search_settings(args);
-    let fmt = |v: Option<f64>, digits: usize| match v {
-        Some(v) => format!("{v:.digits$}"),
-        None => "-".to_string(),
-    };
+    let limit = args.max_agents.unwrap_or(DEFAULT_MAX_AGENTS);
     // The file's own columns as wide as their longest entry.
     let widths = Widths {
         name: rows
@@ -803,99 +868,360 @@ fn profile(args: &Args, path: &str, out: &mut impl Write) -> Result<(), Failure>
     if !args.json {
         writeln!(
             out,
-            "{:<wn$} {:>wr$} {:>wa$} {:>10} {:>13} {:>8} {:>8} {:>10} {:>9} {:>9} {:>10} {:>13}",
+            "{:<wn$} {:>wr$} {:>wa$} {:>10} {:>13} {:>8} {:>8} {:>10} {:>11} {:>11} {:>10} {:>13}",
             "interval",
             "arrival_rate",
-            "aht",
-            "load",
+            "aht_s",
+            "load_erl",
             "agents_erlang",
-            "p_wait",
-            "sl",
-            "asa",
-            "p_abandon",
-            "occupancy",
+            "p_wait_%",
+            "sl_%",
+            "asa_s",
+            "p_abandon_%",
+            "occupancy_%",
             "agents_sim",
-            "sl_sim"
+            "sl_sim_%"
         )?;
     }
+    let bar = progress_bar(rows.len() as u64, "profile");
+    let mut not_met = 0;
     for (line, name, rate, aht) in &rows {
+        bar.set_message(format!("{name} (line {line})"));
         if *rate == 0.0 {
             // No arrivals (a closure): no agents needed, and no measures.
-            closed_row(args, &goal, name, *aht, widths, out)?;
+            bar.suspend(|| closed_row(args, &goal, name, *aht, widths, out))?;
+            bar.inc(1);
             continue;
         }
         let mu = 1.0 / aht;
         let (erlang_rate, tiny) = erlang_rate(*rate, mu);
-        let m = evaluate(erlang_rate, mu, args.abandon_rate, &goal, args.threshold)
-            .map_err(|e| format!("{path}:{line}: interval {name:?}: {e}"))?;
-        let sim = simulated_agents(
-            *rate,
-            mu,
-            args.abandon_rate,
-            &goal,
-            args.seed.unwrap_or(1),
-            &search,
-        )
-        .map_err(|e| format!("{path}:{line}: interval {name:?}: {e}"))?;
-        let sim_sl: Option<Estimate> = sim.as_ref().map(|p| p.service_level[0]);
-        // A service-level target is simulated unless the interval is too
-        // thin to be: then the row says so.
+        let load = rate * aht;
         let mut notes: Vec<String> = Vec::new();
+        let m = match evaluate(erlang_rate, mu, args.abandon_rate, &goal, args.threshold) {
+            Ok(m) => Some(m),
+            Err(e) => {
+                notes.push(format!("FAILED (line {line}): {e}"));
+                None
+            }
+        };
+        // Without abandonment, a load of at least the agent limit has no
+        // steady state at that limit: no staffing the search may try meets
+        // the target, and simulating it runs for minutes (or until the
+        // queue fills the simulator), so it is not simulated.
+        let unstable =
+            simulated && m.is_some() && args.abandon_rate.is_none() && load >= limit as f64;
+        // Over PER_HOUR_ERLANGS (warned of above), a single queue's
+        // simulation runs for minutes to confirm what Erlang's formulas
+        // give exactly at that size: its Erlang answer stands.
+        let heavy = simulated && !unstable && load > PER_HOUR_ERLANGS;
+        let sim = if m.is_none() || unstable || heavy {
+            None
+        } else {
+            match simulated_agents(
+                *rate,
+                mu,
+                args.abandon_rate,
+                &goal,
+                args.seed.unwrap_or(1),
+                &search,
+            ) {
+                Ok(sim) => sim,
+                Err(e) => {
+                    notes.push(format!("FAILED (line {line}): simulation: {e}"));
+                    None
+                }
+            }
+        };
+        let failed = !notes.is_empty();
+        let sim_sl: Option<Estimate> = sim.as_ref().map(|p| p.service_level[0]);
         if tiny {
             notes.push(TINY_LOAD.to_string());
         }
-        if let (Goal::Target(Target::ServiceLevel { .. }), None) = (&goal, &sim) {
+        if unstable {
+            notes.push(format!(
+                "NOT MET: {} erlangs of work need over the agent limit ({limit} agents{}); not \
+                 simulated",
+                fit(load, 2, 10),
+                if args.max_agents.is_some() {
+                    ", --max-agents"
+                } else {
+                    "; raise it with --max-agents"
+                }
+            ));
+        } else if heavy && !failed {
+            notes.push(HEAVY_NOT_SIMULATED.to_string());
+        } else if simulated && sim.is_none() && !failed {
+            // A service-level target is simulated unless the interval is
+            // too thin to be: then the row says so.
             notes.push(NOT_SIMULATED.to_string());
         }
         notes.extend(sim.as_ref().and_then(|p| not_met_note(p, args)));
+        let missed = failed || unstable || sim.as_ref().is_some_and(|p| !p.met);
+        not_met += usize::from(missed);
         let note = (!notes.is_empty()).then(|| notes.join("; "));
-        if args.json {
+        let agents_sim = if unstable {
+            Some(limit)
+        } else {
+            sim.as_ref().map(|p| p.agents_total)
+        };
+        let text = if args.json {
             let mut line = serde_json::json!({
                 "interval": name,
                 "arrival_rate": rate,
                 "mean_handle_time": aht,
-                "offered_load": rate * aht,
-                "model": m.model,
-                "agents": m.agents,
-                "p_wait": m.p_wait,
-                "service_level": m.service_level,
-                "asa": m.asa,
-                "p_abandon": m.p_abandon,
-                "occupancy": m.occupancy,
-                "agents_sim": sim.as_ref().map(|p| p.agents_total),
+                "offered_load": load,
+                "model": m.as_ref().map(|m| m.model),
+                "agents": m.as_ref().map(|m| m.agents),
+                "p_wait": m.as_ref().map(|m| m.p_wait),
+                "service_level": m.as_ref().and_then(|m| m.service_level),
+                "asa": m.as_ref().map(|m| m.asa),
+                "p_abandon": m.as_ref().map(|m| m.p_abandon),
+                "occupancy": m.as_ref().map(|m| m.occupancy),
+                "agents_sim": agents_sim,
                 "service_level_sim": sim_sl,
-                "met_sim": sim.as_ref().map(|p| p.met),
-                "agent_limit_sim": sim.as_ref().map(|p| p.group_limit || p.agent_limit),
+                "met_sim": if unstable { Some(false) } else { sim.as_ref().map(|p| p.met) },
+                "agent_limit_sim": if unstable {
+                    Some(true)
+                } else {
+                    sim.as_ref().map(|p| p.group_limit || p.agent_limit)
+                },
             });
+            if failed {
+                line["failed"] = true.into();
+            }
             if let Some(note) = &note {
                 line["note"] = note.as_str().into();
             }
-            writeln!(out, "{line}")?;
+            line.to_string()
         } else {
-            writeln!(
-                out,
-                "{:<wn$} {:>wr$} {:>wa$} {:>10} {:>13} {:>8.4} {:>8} {:>10} {:>9.4} {:>9.4} {:>10} {:>13}{}",
+            let pct = |v: Option<f64>| v.map_or("-".to_string(), |v| format!("{:.1}", 100.0 * v));
+            format!(
+                "{:<wn$} {:>wr$} {:>wa$} {:>10} {:>13} {:>8} {:>8} {:>10} {:>11} {:>11} {:>10} {:>13}{}",
                 name,
                 short_number(*rate),
                 short_number(*aht),
-                fit(rate * aht, 2, 10),
-                m.agents,
-                m.p_wait,
-                fmt(m.service_level, 4),
-                fit(m.asa, 3, 10),
-                m.p_abandon,
-                m.occupancy,
-                sim.as_ref()
-                    .map_or("-".to_string(), |p| p.agents_total.to_string()),
+                fit(load, 2, 10),
+                m.as_ref().map_or("-".to_string(), |m| m.agents.to_string()),
+                pct(m.as_ref().map(|m| m.p_wait)),
+                pct(m.as_ref().and_then(|m| m.service_level)),
+                m.as_ref().map_or("-".to_string(), |m| fit(m.asa, 3, 10)),
+                pct(m.as_ref().map(|m| m.p_abandon)),
+                pct(m.as_ref().map(|m| m.occupancy)),
+                agents_sim.map_or("-".to_string(), |n| n.to_string()),
                 sim_sl.map_or("-".to_string(), |e| format!(
-                    "{:.4}±{:.4}",
-                    e.mean, e.half_width
+                    "{:.1}±{:.1}",
+                    100.0 * e.mean,
+                    100.0 * e.half_width
                 )),
                 note.map_or(String::new(), |n| format!("  {n}")),
+            )
+        };
+        bar.suspend(|| writeln!(out, "{text}"))?;
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+    if !args.json {
+        writeln!(out, "\n{PROFILE_LEGEND}")?;
+        if not_met > 0 {
+            writeln!(
+                out,
+                "{} of {} NOT MET or FAILED: see their notes",
+                not_met,
+                count(rows.len(), "interval")
             )?;
         }
     }
-    Ok(())
+    Ok(Outcome {
+        not_met,
+        intervals: rows.len(),
+    })
+}
+
+/// What the profile table's columns mean, printed under it.
+const PROFILE_LEGEND: &str = "\
+load_erl: erlangs of work, arrival_rate × aht_s: the agents kept busy on average
+agents_erlang: Erlang C staffing (Erlang A with --abandon-rate); p_wait_%: waited at all;
+  sl_%: answered within --threshold; asa_s: mean wait of the answered
+agents_sim, sl_sim_%: the staffing found by simulation, its service level (mean ± 95% half-width)
+-: no figure (no arrivals, not simulated, or failed: see the row's note)
+rates per second, times in seconds; percentages of all arrivals";
+
+/// A progress bar of `len` steps on stderr, drawn only when stderr is a
+/// terminal: the simulated search of a heavy row runs for minutes, and
+/// without it nothing is said meanwhile. The clock ticks on its own, so a
+/// long step shows it is alive.
+fn progress_bar(len: u64, what: &str) -> ProgressBar {
+    let bar = ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::stderr());
+    bar.set_style(
+        ProgressStyle::with_template(&format!(
+            "{what} [{{elapsed_precise}}] {{wide_bar}} {{pos}}/{{len}} {{msg}}"
+        ))
+        .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    bar.enable_steady_tick(std::time::Duration::from_millis(250));
+    bar
+}
+
+/// A simulated search's failure in the words of a profile row: the
+/// simulator names its contact type `type-0` (a name the planner never
+/// wrote) and its times to the last bit; an overfull queue is said as what
+/// it means.
+fn sim_failure(e: SimStaffingError) -> String {
+    match &e {
+        SimStaffingError::Simulation(SimError::InSystemLimit {
+            limit,
+            time,
+            offered_load,
+            capacity,
+            ..
+        }) => format!(
+            "the queue grew past {limit} contacts {} into a replication{}: it is unstable \
+             (is arrival_rate a count per interval or per hour? it is per second)",
+            seconds(*time),
+            offered_load.map_or(String::new(), |l| format!(
+                ", {l:.0} erlangs of work against {capacity:.0} agents"
+            ))
+        ),
+        _ => e
+            .to_string()
+            .replace("contact type \"type-0\"", "the interval's contacts"),
+    }
+}
+
+/// `t` seconds rounded, with hours past an hour: `34571 s (9.6 h)`.
+fn seconds(t: f64) -> String {
+    if t >= 3600.0 {
+        format!("{t:.0} s ({:.1} h)", t / 3600.0)
+    } else {
+        format!("{t:.0} s")
+    }
+}
+
+/// A length of time in the largest whole unit: `30 min`, `1 h`, `90 s`.
+fn span(s: f64) -> String {
+    if s % 3600.0 == 0.0 {
+        format!("{} h", s / 3600.0)
+    } else if s % 60.0 == 0.0 {
+        format!("{} min", s / 60.0)
+    } else {
+        format!("{s} s")
+    }
+}
+
+/// Seconds after midnight as a clock time (`12:00`, `12:00:30`).
+fn clock(t: f64) -> String {
+    let t = t.rem_euclid(DAY) as u64;
+    let (h, m, s) = (t / 3600, t / 60 % 60, t % 60);
+    if s == 0 {
+        format!("{h:02}:{m:02}")
+    } else {
+        format!("{h:02}:{m:02}:{s:02}")
+    }
+}
+
+const DAY: f64 = 86_400.0;
+
+/// A profile interval's name as a clock time, seconds after midnight:
+/// `HH:MM` or `HH:MM:SS`, or a range `HH:MM-HH:MM` (start, and the end).
+/// `None` for any other name.
+fn clock_of(label: &str) -> Option<(f64, Option<f64>)> {
+    let one = |t: &str, end: bool| -> Option<f64> {
+        let parts: Vec<&str> = t.trim().split(':').collect();
+        if !(2..=3).contains(&parts.len()) {
+            return None;
+        }
+        let mut secs = 0.0;
+        for (k, p) in parts.iter().enumerate() {
+            if p.is_empty() || p.len() > 2 || !p.bytes().all(|b| b.is_ascii_digit()) {
+                return None;
+            }
+            let v: u32 = p.parse().ok()?;
+            if v > if k == 0 { 24 } else { 59 } {
+                return None;
+            }
+            secs = secs * 60.0 + v as f64;
+        }
+        if parts.len() == 2 {
+            secs *= 60.0;
+        }
+        // 24:00 ends a day; it starts none.
+        (secs < DAY || (end && secs == DAY)).then_some(secs)
+    };
+    match label.split_once('-') {
+        Some((a, b)) => Some((one(a, false)?, Some(one(b, true)?))),
+        None => Some((one(label, false)?, None)),
+    }
+}
+
+/// Checks that the profile has one row per interval: no name twice, and,
+/// when every name is a clock time (`08:00`, `08:00:00`, `08:00-08:30`),
+/// the rows one interval apart, in order (across midnight too). The
+/// interval's length is the first row's range, else the shortest step
+/// between rows. A dropped row or a repeated one was staffed without a
+/// word: a closed interval is a row of arrival_rate 0, not a gap. Returns
+/// that length (seconds), or `None` when the names are not clock times
+/// (only repeats are checked then) or there is one row.
+fn interval_length(path: &str, rows: &[(usize, String, f64, f64)]) -> Result<Option<f64>, String> {
+    let mut seen: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    for (line, name, ..) in rows {
+        if let Some(first) = seen.insert(name.as_str(), *line) {
+            return Err(format!(
+                "{path}:{line}: interval {name:?} repeats line {first}: one row per interval"
+            ));
+        }
+    }
+    let Some(clocks) = rows
+        .iter()
+        .map(|r| clock_of(&r.1))
+        .collect::<Option<Vec<_>>>()
+    else {
+        return Ok(None);
+    };
+    let gaps: Vec<f64> = clocks
+        .windows(2)
+        .map(|w| (w[1].0 - w[0].0).rem_euclid(DAY))
+        .collect();
+    let ranged = clocks[0]
+        .1
+        .map(|end| (end - clocks[0].0).rem_euclid(DAY))
+        .filter(|l| *l > 0.0);
+    let step = ranged.or_else(|| gaps.iter().copied().filter(|g| *g > 0.0).reduce(f64::min));
+    for (k, &g) in gaps.iter().enumerate() {
+        let ((a, an, ..), (b, bn, ..)) = (&rows[k], &rows[k + 1]);
+        if g == 0.0 {
+            return Err(format!(
+                "{path}:{b}: interval {bn:?} is the same time as line {a} ({an:?}): one row per \
+                 interval"
+            ));
+        }
+        let Some(step) = step else { continue };
+        if g == step {
+            continue;
+        }
+        let whole = g / step;
+        return Err(if whole.fract() == 0.0 && whole > 1.0 {
+            format!(
+                "{path}:{b}: no row for {} between line {a} ({an:?}) and line {b} ({bn:?}){}: \
+                 the profile's intervals are {} long, one row each, in order; a closed interval \
+                 is a row with arrival_rate 0",
+                clock(clocks[k].0 + step),
+                if whole > 2.0 {
+                    format!(" ({} intervals missing)", whole - 1.0)
+                } else {
+                    String::new()
+                },
+                span(step)
+            )
+        } else {
+            format!(
+                "{path}:{b}: interval {bn:?} comes {} after line {a} ({an:?}), but the \
+                 profile's intervals are {} long: one row per interval, in order",
+                span(g),
+                span(step)
+            )
+        });
+    }
+    Ok(step)
 }
 
 /// `v` to `decimals` places if that fits in `width` characters, else in
@@ -986,7 +1312,7 @@ fn closed_row(
     } else {
         writeln!(
             out,
-            "{:<wn$} {:>wr$} {:>wa$} {:>10.2} {:>13} {:>8} {:>8} {:>10} {:>9} {:>9} {:>10} {:>13}  {NO_ARRIVALS}",
+            "{:<wn$} {:>wr$} {:>wa$} {:>10.2} {:>13} {:>8} {:>8} {:>10} {:>11} {:>11} {:>10} {:>13}  {NO_ARRIVALS}",
             name,
             0,
             aht,
@@ -1006,7 +1332,7 @@ fn closed_row(
 
 /// `--scenario FILE`: the simulation-based staffing table of a multi-skill
 /// scenario, per report interval, beside the per-skill Erlang answer.
-fn center(args: &Args, path: &str, out: &mut impl Write) -> Result<(), Failure> {
+fn center(args: &Args, path: &str, out: &mut impl Write) -> Result<Outcome, Failure> {
     let flags = [
         args.arrival_rate.is_some(),
         args.service_rate.is_some(),
@@ -1020,7 +1346,7 @@ fn center(args: &Args, path: &str, out: &mut impl Write) -> Result<(), Failure> 
     ];
     if flags.iter().any(|&f| f) {
         return Err(
-            "--scenario takes its rates and targets from the file: only --seed, --json, --warm-up, --run-length, --replications, --max-agents and --meet go with it"
+            "--scenario takes its rates and targets from the file: only --seed, --json, --csv, --warm-up, --run-length, --replications, --max-agents, --meet and --allow-not-met go with it"
                 .into(),
         );
     }
@@ -1062,14 +1388,30 @@ fn center(args: &Args, path: &str, out: &mut impl Write) -> Result<(), Failure> 
     for line in said_before_search(&scenario, &search) {
         eprintln!("{line}");
     }
-    let table = search
-        .staff(&scenario)
-        .map_err(|e| format!("{path}: {e}"))?;
+    // The search says nothing until its last interval is staffed: a
+    // ticking clock shows it is at work.
+    let spinner = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+    spinner.set_style(
+        ProgressStyle::with_template("{spinner} [{elapsed_precise}] {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+    );
+    spinner.set_message(format!("staffing {path} by simulation"));
+    spinner.enable_steady_tick(std::time::Duration::from_millis(250));
+    let table = search.staff(&scenario);
+    spinner.finish_and_clear();
+    let table = table.map_err(|e| format!("{path}: {e}"))?;
     let elapsed = started.elapsed().as_secs_f64();
+    let outcome = Outcome {
+        not_met: table.intervals.iter().filter(|r| !r.point.met).count(),
+        intervals: table.intervals.len(),
+    };
+    if let Some(file) = &args.csv {
+        write_csv(&table, file)?;
+    }
     if args.json {
         let json = serde_json::to_string(&table).map_err(|e| e.to_string())?;
         writeln!(out, "{json}")?;
-        return Ok(());
+        return Ok(outcome);
     }
     writeln!(
         out,
@@ -1099,18 +1441,153 @@ fn center(args: &Args, path: &str, out: &mut impl Write) -> Result<(), Failure> 
             "agent"
         )
     )?;
-    writeln!(
-        out,
-        "erlang: per-skill Erlang agents; sim: agents per group by simulation; diff = sim - erlang; \
-         worst SL: the type least above (or furthest below) its own target, its service level \
-         at that staffing (mean ± 95% half-width) and its target, in %\n"
-    )?;
+    writeln!(out, "{SCENARIO_LEGEND}\n")?;
     write!(out, "{table}")?;
+    writeln!(out, "{}", agent_hours(&table))?;
     writeln!(
         out,
         "{} configurations simulated in {elapsed:.1} s",
         table.simulated_configurations
     )?;
+    Ok(outcome)
+}
+
+/// What the `--scenario` table's columns mean, printed above it.
+const SCENARIO_LEGEND: &str = "\
+load: erlangs of work (arrival rate × handle time) summed over the contact types;
+  a chat agent holding 2 sessions carries 2 of them, so load is not agents
+erlang: per-skill Erlang agents; the groups' columns and sim: agents per group by simulation
+diff = sim - erlang (n/a on a NOT MET row: its staffing is short of the target, not a saving)
+worst SL: the type least above (or furthest below) its own target, its service level at that
+  staffing (mean ± 95% half-width) and its target, in %
+-: not simulated (a group's Erlang count is over the agent limit), or no contacts";
+
+/// The interval's length in hours.
+fn hours(row: &IntervalStaffing) -> f64 {
+    (row.end - row.start) / 3600.0
+}
+
+/// The totals as agent-hours (agents × interval length), Erlang's and the
+/// simulation's, and the simulation's per group: what a roster pays for,
+/// where the table's own totals count agent-intervals.
+fn agent_hours(table: &StaffingTable) -> String {
+    let erlang: f64 = table
+        .intervals
+        .iter()
+        .map(|r| r.point.erlang_total as f64 * hours(r))
+        .sum();
+    let sim: f64 = table
+        .intervals
+        .iter()
+        .map(|r| r.point.agents_total as f64 * hours(r))
+        .sum();
+    let groups: Vec<String> = table
+        .groups
+        .iter()
+        .enumerate()
+        .map(|(g, name)| {
+            let h: f64 = table
+                .intervals
+                .iter()
+                .map(|r| r.point.agents_by_group.get(g).copied().unwrap_or(0) as f64 * hours(r))
+                .sum();
+            format!("{name} {h:.1}")
+        })
+        .collect();
+    format!(
+        "total agent-hours: erlang {erlang:.1}, simulation {sim:.1} ({})",
+        groups.join(", ")
+    )
+}
+
+/// Why a `--scenario` row is not met, in a CSV cell (empty if it is).
+fn not_met_reason(p: &StaffingPoint) -> &'static str {
+    match (p.met, p.out_of_reach.is_empty()) {
+        (true, _) => "",
+        (false, _) if p.agent_limit => "NOT MET: needs over 1,000,000 agents",
+        (false, _) if p.group_limit => "NOT MET: a group at the agent limit (--max-agents)",
+        (false, true) => "NOT MET: the search's budget ran out",
+        (false, false) => "NOT MET: a target out of reach",
+    }
+}
+
+/// `--csv FILE`: the `--scenario` table for a spreadsheet, one row per
+/// interval: its clock label and length, met and why not, the load per
+/// contact type, the Erlang and simulated agents (per group, total,
+/// agent-hours), and per contact type its simulated service level (mean
+/// and 95% half-width), at the Erlang staffing, and its target, in %.
+fn write_csv(table: &StaffingTable, file: &str) -> Result<(), Failure> {
+    let io = |e: csv::Error| Failure::Output(std::io::Error::other(format!("{file}: {e}")));
+    let mut w = csv::Writer::from_path(file).map_err(io)?;
+    let types = &table.contact_types;
+    let mut head: Vec<String> = ["interval", "start_s", "end_s", "hours", "met", "note"]
+        .map(String::from)
+        .to_vec();
+    head.extend(types.iter().map(|t| format!("load_erl {t}")));
+    head.push("agents_erlang".into());
+    head.extend(table.groups.iter().map(|g| format!("agents {g}")));
+    head.extend(["agents_sim", "agent_hours_erlang", "agent_hours_sim"].map(String::from));
+    for t in types {
+        head.extend([
+            format!("sl_sim_% {t}"),
+            format!("sl_sim_halfwidth_% {t}"),
+            format!("sl_erlang_% {t}"),
+            format!("target_% {t}"),
+            format!("threshold_s {t}"),
+        ]);
+    }
+    w.write_record(&head).map_err(io)?;
+    let pct = |e: Option<&Estimate>, f: fn(&Estimate) -> f64| {
+        e.map(f)
+            .filter(|v| v.is_finite())
+            .map_or(String::new(), |v| format!("{:.2}", 100.0 * v))
+    };
+    for r in &table.intervals {
+        let p = &r.point;
+        let mut rec: Vec<String> = vec![
+            r.label.clone(),
+            r.start.to_string(),
+            r.end.to_string(),
+            hours(r).to_string(),
+            p.met.to_string(),
+            not_met_reason(p).to_string(),
+        ];
+        rec.extend((0..types.len()).map(|k| {
+            p.offered_load
+                .get(k)
+                .map_or(String::new(), |l| format!("{l:.3}"))
+        }));
+        rec.push(p.erlang_total.to_string());
+        rec.extend((0..table.groups.len()).map(|g| {
+            p.agents_by_group
+                .get(g)
+                .map_or(String::new(), u32::to_string)
+        }));
+        rec.push(p.agents_total.to_string());
+        rec.push(format!("{:.2}", p.erlang_total as f64 * hours(r)));
+        rec.push(format!("{:.2}", p.agents_total as f64 * hours(r)));
+        for k in 0..types.len() {
+            let target = p
+                .staffed_to
+                .get(k)
+                .copied()
+                .flatten()
+                .or(table.targets.get(k).copied());
+            rec.extend([
+                pct(p.service_level.get(k), |e| e.mean),
+                pct(p.service_level.get(k), |e| e.half_width),
+                pct(
+                    p.erlang_service_level.as_ref().and_then(|v| v.get(k)),
+                    |e| e.mean,
+                ),
+                target.map_or(String::new(), |t| format!("{}", 100.0 * t.fraction)),
+                target.map_or(String::new(), |t| t.threshold.to_string()),
+            ]);
+        }
+        w.write_record(&rec).map_err(io)?;
+    }
+    w.flush()
+        .map_err(|e| Failure::Output(std::io::Error::other(format!("{file}: {e}"))))?;
     Ok(())
 }
 
@@ -1142,6 +1619,7 @@ fn said_before_search(scenario: &Scenario, search: &SimStaffing) -> Vec<String> 
     out.extend(
         per_hour_warnings(scenario)
             .into_iter()
+            .chain(short_service_warnings(scenario))
             .chain(search.warnings(scenario))
             .map(|w| format!("staffing: warning: {w}")),
     );
@@ -1204,26 +1682,114 @@ fn per_hour_warning(
     })
 }
 
-/// `--profile`'s warnings of rows whose load is over [`PER_HOUR_ERLANGS`],
-/// the same as `--scenario` gives of its types: said before the table,
-/// whose simulated search of such a load runs for minutes (and may stop
-/// at its agent limit) with nothing said.
-fn profile_warnings(path: &str, rows: &[(usize, String, f64, f64)], searched: bool) -> Vec<String> {
-    rows.iter()
-        .filter_map(|(line, name, rate, aht)| {
-            per_hour_warning(
-                &format!("{path}:{line}: interval {name:?}: {rate} arrivals per time unit"),
-                rate * aht,
-                &format!("a handle time of {aht}"),
-                &format!(
-                    "the rate and the handle time are in one time unit ({rate} an hour is {} a \
-                     second, with handle times in seconds)",
-                    short_number(rate / 3600.0)
-                ),
-                searched,
+/// `--profile`'s warnings, said before the table, each once for the whole
+/// file (a day of volumes gave one per row, 24 near-identical lines):
+/// rows whose load is over [`PER_HOUR_ERLANGS`] (counts per interval or
+/// per hour written as rates per second; such a row keeps Erlang's answer,
+/// not simulated, when `searched`), with what the first one's
+/// rate would be per second if it is a count per interval of `step`
+/// seconds (when the names say it) or per hour; and handle times under 10
+/// s (minutes written where seconds belong: 4.5 for 4.5 minutes staffs 1
+/// agent without a word), with what `threshold` then is.
+fn profile_warnings(
+    path: &str,
+    rows: &[(usize, String, f64, f64)],
+    searched: bool,
+    step: Option<f64>,
+    threshold: Option<f64>,
+) -> Vec<String> {
+    let mut out = Vec::new();
+    let heavy: Vec<_> = rows
+        .iter()
+        .filter(|r| r.2 * r.3 > PER_HOUR_ERLANGS)
+        .collect();
+    if let Some(&&(line, ref name, r, a)) = heavy.first() {
+        let (rate, aht, load) = (short_number(r), short_number(a), r * a);
+        let per_interval = step.map_or(String::new(), |s| {
+            format!(
+                "{rate} per interval of {} is {} a second, ",
+                span(s),
+                significant(r / s)
             )
-        })
-        .collect()
+        });
+        out.push(format!(
+            "{path}: {} of {} bring over {PER_HOUR_ERLANGS:.0} erlangs of work (arrival_rate × \
+             mean_handle_time), the first at line {line} (interval {name:?}: {rate} arrivals a \
+             second, {aht} s each, {:.0} erlangs): arrival_rate is per second, not a count per interval \
+             or per hour: {per_interval}{rate} an hour is {} a second{}",
+            heavy.len(),
+            count(rows.len(), "row"),
+            load,
+            significant(r / 3600.0),
+            if searched {
+                "; such rows keep Erlang's answer, not simulated"
+            } else {
+                ""
+            }
+        ));
+    }
+    let short: Vec<_> = rows.iter().filter(|r| r.3 < SHORT_HANDLE_TIME).collect();
+    if let Some(&&(line, ref name, _, a)) = short.first() {
+        let aht = short_number(a);
+        out.push(format!(
+            "{path}: mean_handle_time is under {SHORT_HANDLE_TIME:.0} s in {} of {} (the first \
+             at line {line}, interval {name:?}: {aht}): minutes? handle times are in seconds, \
+             as the rates are per second ({aht} minutes is {} s){}",
+            short.len(),
+            count(rows.len(), "row"),
+            significant(a * 60.0),
+            threshold.map_or(String::new(), |t| format!(
+                "; and --threshold {t} is in the same unit"
+            ))
+        ));
+    }
+    out
+}
+
+/// A handle time under this (seconds) is more likely minutes than a
+/// voice call or a chat.
+const SHORT_HANDLE_TIME: f64 = 10.0;
+
+/// `x` to 4 significant digits (`0.01167`), not 17 (`0.011666666666666667`).
+fn significant(x: f64) -> String {
+    if x == 0.0 || !x.is_finite() {
+        return x.to_string();
+    }
+    let digits = (3 - x.abs().log10().floor() as i32).max(0) as usize;
+    let s = format!("{x:.digits$}");
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s
+    }
+}
+
+/// Voice and chat types of `s` whose mean service is under
+/// [`SHORT_HANDLE_TIME`] seconds: minutes written where the scenario
+/// wants seconds (a 4.5 for 4.5-minute calls), which staffs a fraction of
+/// the agents without a word.
+fn short_service_warnings(s: &Scenario) -> Vec<String> {
+    let mut out = Vec::new();
+    for (ti, t) in s.contact_types.iter().enumerate() {
+        let channel = t.channel.to_ascii_lowercase();
+        if !["voice", "chat", "call", "phone"]
+            .iter()
+            .any(|c| channel.contains(c))
+        {
+            continue;
+        }
+        let mean = t.service.mean();
+        if mean > 0.0 && mean < SHORT_HANDLE_TIME {
+            out.push(format!(
+                "contact_types[{ti}].service: {:?} ({}) has a mean of {mean} s: minutes? times \
+                 are in seconds ({mean} minutes is {} s)",
+                t.name,
+                t.channel,
+                significant(mean * 60.0)
+            ));
+        }
+    }
+    out
 }
 
 /// The first of `--max-agents` and `--meet` given, which set the simulated
@@ -1238,16 +1804,42 @@ fn search_flag(args: &Args) -> Option<&'static str> {
     .map(|(flag, _)| flag)
 }
 
-fn run(args: &Args) -> Result<(), Failure> {
+fn run(args: &Args) -> Result<Outcome, Failure> {
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    run_to(args, &mut out)?;
+    let outcome = run_to(args, &mut out)?;
     out.flush()?;
-    Ok(())
+    Ok(outcome)
+}
+
+/// How many intervals a run staffed, and how many of them it could not
+/// meet (or failed on): what the exit code says.
+#[derive(Debug, Default, Clone, Copy, PartialEq)]
+struct Outcome {
+    not_met: usize,
+    intervals: usize,
+}
+
+/// The exit code when some interval is NOT MET or FAILED (2 is bad input,
+/// 1 a failed write), after all the output: a script sees that the plan
+/// is short, which the table alone said.
+const EXIT_NOT_MET: u8 = 3;
+
+/// The exit code of a run that wrote `outcome`: [`EXIT_NOT_MET`] if an
+/// interval is not met, unless `--allow-not-met`.
+fn exit_code(outcome: Outcome, args: &Args) -> u8 {
+    if outcome.not_met > 0 && !args.allow_not_met {
+        EXIT_NOT_MET
+    } else {
+        0
+    }
 }
 
 /// What `args` ask for, written to `out`.
-fn run_to(args: &Args, out: &mut impl Write) -> Result<(), Failure> {
+fn run_to(args: &Args, out: &mut impl Write) -> Result<Outcome, Failure> {
+    if args.csv.is_some() && args.scenario.is_none() {
+        return Err("--csv goes only with --scenario (--profile writes --json lines)".into());
+    }
     let search = [
         ("--warm-up", args.warm_up.is_some()),
         ("--run-length", args.run_length.is_some()),
@@ -1270,7 +1862,7 @@ fn run_to(args: &Args, out: &mut impl Write) -> Result<(), Failure> {
     match (&args.scenario, &args.profile) {
         (Some(path), _) => center(args, path, out),
         (None, Some(path)) => profile(args, path, out),
-        (None, None) => single(args, out),
+        (None, None) => single(args, out).map(|()| Outcome::default()),
     }
 }
 
@@ -1288,7 +1880,17 @@ fn main() -> ExitCode {
         }
     };
     match run(&args) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(outcome) => {
+            let code = exit_code(outcome, &args);
+            if code == EXIT_NOT_MET {
+                eprintln!(
+                    "staffing: {} of {} NOT MET (exit code {EXIT_NOT_MET}; --allow-not-met exits 0)",
+                    outcome.not_met,
+                    count(outcome.intervals, "interval")
+                );
+            }
+            ExitCode::from(code)
+        }
         // The reader went away (e.g. `| head`): nothing more to say.
         Err(Failure::Output(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
         Err(Failure::Output(e)) => {
@@ -1405,7 +2007,7 @@ mod tests {
         let path = args.profile.clone().expect("--profile");
         let mut out = Vec::new();
         match profile(&args, &path, &mut out) {
-            Ok(()) => Ok(String::from_utf8(out).unwrap()),
+            Ok(_) => Ok(String::from_utf8(out).unwrap()),
             Err(Failure::Input(e)) => Err(e),
             Err(Failure::Output(e)) => Err(e.to_string()),
         }
@@ -1424,7 +2026,7 @@ mod tests {
             "20",
         ])
         .unwrap();
-        let lines: Vec<&str> = table.lines().collect();
+        let lines = table_lines(&table);
         assert_eq!(lines.len(), 5, "{table}");
         let closed: Vec<&str> = lines[3].split_whitespace().collect();
         assert_eq!(closed[0], "02:00");
@@ -1683,14 +2285,41 @@ mod tests {
         assert!(e.starts_with("--threshold"), "{e}");
     }
 
+    /// The table's lines: its header and rows, not the legend under them.
+    fn table_lines(table: &str) -> Vec<&str> {
+        table.lines().take_while(|l| !l.is_empty()).collect()
+    }
+
     /// An interval the formulas refuse is named with its line in the file
     /// (it was "row 2", its place among the intervals, which is line 3 of a
-    /// file with a header).
+    /// file with a header), and no longer throws away the table: the row
+    /// says FAILED and why, the rows after it are staffed, and the run
+    /// counts it as not met (exit code 3). The whole table was an error.
     #[test]
-    fn an_interval_error_names_its_line() {
-        let text = "interval,arrival_rate,mean_handle_time\n08:00,0.02,240\n09:00,1e300,1e300\n";
-        let e = staffing_text("huge", text, &["--target-asa", "30"]).unwrap_err();
-        assert!(e.starts_with("FILE:3: interval \"09:00\": "), "{e}");
+    fn an_interval_error_names_its_line_and_keeps_the_table() {
+        let text = "interval,arrival_rate,mean_handle_time\n08:00,0.02,240\n09:00,1e300,1e300\n\
+                    10:00,0.03,240\n";
+        let table = staffing_text("huge", text, &["--target-asa", "30"]).unwrap();
+        let lines = table_lines(&table);
+        assert_eq!(lines.len(), 4, "{table}");
+        assert!(
+            lines[2].starts_with("09:00") && lines[2].contains("  FAILED (line 3): "),
+            "{table}"
+        );
+        assert!(!lines[3].contains("FAILED"), "{table}");
+        assert!(
+            table.contains("1 of 3 intervals NOT MET or FAILED"),
+            "{table}"
+        );
+        assert_lined_up(&table);
+        let json = staffing_text("huge-json", text, &["--target-asa", "30", "--json"]).unwrap();
+        let rows: Vec<serde_json::Value> = json
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        assert_eq!(rows.len(), 3);
+        assert_eq!(rows[1]["failed"], true);
+        assert!(rows[1]["agents"].is_null() && rows[2]["agents"].as_u64() >= Some(1));
     }
 
     /// Customers who hold on for days (e-mails: 1 a minute, 10 minutes
@@ -1734,13 +2363,13 @@ mod tests {
     /// simulator's clock, and the whole table failed on it.
     #[test]
     fn a_near_empty_interval_keeps_its_erlang_answer_and_the_table() {
-        let text = "interval,arrival_rate,mean_handle_time\n08:00,0.02,240\n03:00,1e-9,240\n\
-                    09:00,0.055,250\n04:00,2.1e-8,240\n";
+        let text = "interval,arrival_rate,mean_handle_time\n08:00,0.02,240\n09:00,1e-9,240\n\
+                    10:00,0.055,250\n11:00,2.1e-8,240\n";
         let table = staffing_text("tiny", text, &SL_80_20).unwrap();
-        let lines: Vec<&str> = table.lines().collect();
+        let lines = table_lines(&table);
         assert_eq!(lines.len(), 5, "{table}");
         let thin: Vec<&str> = lines[2].split_whitespace().collect();
-        assert_eq!((thin[0], thin[4], thin[10]), ("03:00", "1", "-"), "{table}");
+        assert_eq!((thin[0], thin[4], thin[10]), ("09:00", "1", "-"), "{table}");
         assert!(lines[2].ends_with(NOT_SIMULATED), "{table}");
         // The thinnest rate that fits is simulated: 1 agent.
         for busy in [lines[1], lines[3], lines[4]] {
@@ -1785,7 +2414,7 @@ mod tests {
         let row: Vec<&str> = table.lines().nth(2).unwrap().split_whitespace().collect();
         assert_eq!(
             (row[0], row[1], row[4], row[5]),
-            ("03:00", "1e-200", "1", "0.0000"),
+            ("03:00", "1e-200", "1", "0.0"),
             "{table}"
         );
         assert!(table.lines().nth(2).unwrap().contains(TINY_LOAD), "{table}");
@@ -1849,7 +2478,7 @@ mod tests {
     /// Each column of `table` (a header, then rows) ends where its header
     /// ends.
     fn assert_lined_up(table: &str) {
-        let lines: Vec<&str> = table.lines().collect();
+        let lines = table_lines(table);
         // Each column ends where its header ends.
         let ends = |line: &str| -> Vec<usize> {
             let chars: Vec<char> = line.chars().collect();
@@ -1863,6 +2492,8 @@ mod tests {
             let line = line.split("  no arrivals").next().unwrap();
             let line = line.split("  not simulated").next().unwrap();
             let line = line.split("  load below").next().unwrap();
+            let line = line.split("  NOT MET").next().unwrap();
+            let line = line.split("  FAILED").next().unwrap();
             let row = ends(line);
             // Names with spaces end twice; compare from the right.
             assert_eq!(
@@ -1969,7 +2600,13 @@ mod tests {
         let mut out = Vec::new();
         let done = center(&args, &path, &mut out);
         std::fs::remove_file(&path).unwrap();
-        assert!(done.is_ok());
+        assert_eq!(
+            done.ok(),
+            Some(Outcome {
+                not_met: 0,
+                intervals: 1
+            })
+        );
         let out = String::from_utf8(out).unwrap();
         let first = out.lines().next().unwrap();
         assert!(
@@ -1993,7 +2630,7 @@ mod tests {
             let args = parse_args(raw)?.unwrap();
             let mut out = Vec::new();
             match center(&args, &path, &mut out) {
-                Ok(()) => Ok(String::from_utf8(out).unwrap()),
+                Ok(_) => Ok(String::from_utf8(out).unwrap()),
                 Err(Failure::Input(e)) => Err(e),
                 Err(Failure::Output(e)) => Err(e.to_string()),
             }
@@ -2073,23 +2710,23 @@ mod tests {
     /// in the table and in JSON; a row the search meets says nothing.
     #[test]
     fn a_row_cut_off_by_the_agent_limit_says_not_met_and_why() {
-        // 4.8 erlangs: 3 agents cannot carry it.
+        // 4.8 erlangs: 5 agents carry it, but not to 80% in 20 s.
         let text = "interval,arrival_rate,mean_handle_time\n08:00,0.02,240\n";
         let mut args = SL_80_20.to_vec();
-        args.extend(["--max-agents", "3"]);
+        args.extend(["--max-agents", "5"]);
         let table = staffing_text("limit", text, &args).unwrap();
         let row = table.lines().nth(1).unwrap();
         let cells: Vec<&str> = row.split_whitespace().collect();
-        assert_eq!(cells[10], "3", "agents_sim: {table}");
+        assert_eq!(cells[10], "5", "agents_sim: {table}");
         assert!(
-            row.ends_with("NOT MET: the search reached its agent limit (3 agents, --max-agents)"),
+            row.ends_with("NOT MET: the search reached its agent limit (5 agents, --max-agents)"),
             "{table}"
         );
 
         args.push("--json");
         let json = staffing_text("limit-json", text, &args).unwrap();
         let row: serde_json::Value = serde_json::from_str(json.trim()).unwrap();
-        assert_eq!(row["agents_sim"], 3, "{row}");
+        assert_eq!(row["agents_sim"], 5, "{row}");
         assert_eq!(row["met_sim"], false, "{row}");
         assert_eq!(row["agent_limit_sim"], true, "{row}");
         assert!(
@@ -2111,7 +2748,7 @@ mod tests {
         assert_eq!(row["met_sim"], true, "{row}");
         assert_eq!(row["agent_limit_sim"], false, "{row}");
         assert!(row.get("note").is_none(), "{row}");
-        assert!(row["agents_sim"].as_u64().unwrap() > 3, "{row}");
+        assert!(row["agents_sim"].as_u64().unwrap() > 5, "{row}");
     }
 
     /// Without `--max-agents`, a row cut off says which limit it ran with
@@ -2194,27 +2831,260 @@ mod tests {
 
     /// `--profile` warned of nothing when its rates were per hour (72 calls
     /// of 240 s: 17,280 erlangs), as `--scenario` does; it now says so
-    /// before the search, in the same words, naming the line.
+    /// before the search, naming the line. A day of counts per half hour
+    /// gave one warning per row (24 near-identical lines) whose hint ("42
+    /// an hour is 0.011666666666666667 a second") misled for half-hour
+    /// volumes: one warning now, counting the rows, with the count per
+    /// interval of the profile's own length too.
     #[test]
-    fn profile_rates_per_hour_are_said_before_the_search() {
+    fn profile_rates_per_hour_are_said_once_before_the_search() {
         let rows = vec![
-            (2, "08:00".to_string(), 72.0, 240.0),
-            (3, "09:00".to_string(), 0.055, 250.0),
+            (2, "08:00".to_string(), 42.0, 270.0),
+            (3, "08:30".to_string(), 66.0, 270.0),
+            (4, "09:00".to_string(), 0.055, 250.0),
         ];
-        let w = profile_warnings("FILE", &rows, true);
+        let w = profile_warnings("FILE", &rows, true, Some(1800.0), Some(20.0));
         assert_eq!(
             w,
             vec![
-                "FILE:2: interval \"08:00\": 72 arrivals per time unit, 17280 erlangs of work \
-                 (a handle time of 240): the rate and the handle time are in one time unit (72 \
-                 an hour is 0.02 a second, with handle times in seconds); a search of this size \
-                 takes long"
+                "FILE: 2 of 3 rows bring over 5000 erlangs of work (arrival_rate × \
+                 mean_handle_time), the first at line 2 (interval \"08:00\": 42 arrivals a \
+                 second, 270 s each, 11340 erlangs): arrival_rate is per second, not a count per interval or \
+                 per hour: 42 per interval of 30 min is 0.02333 a second, 42 an hour is 0.01167 a \
+                 second; such rows keep Erlang's answer, not simulated"
                     .to_string()
             ]
         );
-        // Not searched: the rate is still said, the search is not.
-        let w = profile_warnings("FILE", &rows, false);
-        assert!(w.len() == 1 && !w[0].contains("search"), "{w:?}");
+        // Not searched: the rate is still said, the search is not; names
+        // that are not clock times give no interval length.
+        let w = profile_warnings("FILE", &rows, false, None, None);
+        assert!(
+            w.len() == 1 && !w[0].contains("simulated") && !w[0].contains("per interval of"),
+            "{w:?}"
+        );
+        assert_eq!(significant(42.0 / 3600.0), "0.01167");
+        assert_eq!(significant(270.0), "270");
+    }
+
+    /// Handle times in minutes (4.5 for 4.5-minute calls, rates per
+    /// second) staffed 1 agent without a word: one warning now, naming the
+    /// column, the first row and how many, and what the threshold then is.
+    /// A scenario's voice or chat service of a mean under 10 s too.
+    #[test]
+    fn handle_times_in_minutes_are_warned_of_once() {
+        let rows = vec![
+            (2, "08:00".to_string(), 0.0233, 4.5),
+            (3, "08:30".to_string(), 0.0367, 4.5),
+            (4, "09:00".to_string(), 0.05, 270.0),
+        ];
+        let w = profile_warnings("FILE", &rows, true, Some(1800.0), Some(20.0));
+        assert_eq!(w.len(), 1, "{w:?}");
+        assert!(
+            w[0].starts_with(
+                "FILE: mean_handle_time is under 10 s in 2 of 3 rows (the first at line 2"
+            ) && w[0].contains("4.5 minutes is 270 s")
+                && w[0].contains("--threshold 20"),
+            "{w:?}"
+        );
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/examples/data/staffing-center.toml"
+        );
+        let mut s = Scenario::load(path).unwrap();
+        assert_eq!(short_service_warnings(&s), Vec::<String>::new());
+        s.set(
+            "contact_types[0].service",
+            "{ kind = \"exponential\", mean = 4.5 }",
+        )
+        .unwrap();
+        let w = short_service_warnings(&s);
+        assert_eq!(w.len(), 1, "{w:?}");
+        assert!(
+            w[0].starts_with("contact_types[0].service: ") && w[0].contains("minutes?"),
+            "{w:?}"
+        );
+        assert!(
+            said_before_search(&s, &SimStaffing::new())
+                .contains(&format!("staffing: warning: {}", w[0]))
+        );
+    }
+
+    /// A dropped row (no 12:00) or a repeated one (two 10:00 rows) was
+    /// staffed without a word; each is now an error naming the rows. Rows
+    /// across midnight, ranges and names that are not clock times pass.
+    #[test]
+    fn a_missing_or_repeated_interval_is_refused() {
+        let head = "interval,arrival_rate,mean_handle_time\n";
+        let day = |times: &[&str]| {
+            let mut text = head.to_string();
+            for t in times {
+                text.push_str(&format!("{t},0.02,240\n"));
+            }
+            text
+        };
+        let e = staffing_text(
+            "gap",
+            &day(&["11:00", "11:30", "12:30", "13:00"]),
+            &SL_80_20,
+        )
+        .unwrap_err();
+        assert_eq!(
+            e,
+            "FILE:4: no row for 12:00 between line 3 (\"11:30\") and line 4 (\"12:30\"): the \
+             profile's intervals are 30 min long, one row each, in order; a closed interval is a \
+             row with arrival_rate 0"
+        );
+        let e = staffing_text(
+            "dup",
+            &day(&["10:00", "10:30", "11:00", "10:00"]),
+            &SL_80_20,
+        )
+        .unwrap_err();
+        assert_eq!(
+            e,
+            "FILE:5: interval \"10:00\" repeats line 2: one row per interval"
+        );
+        let e = staffing_text("same", &day(&["10:00", "10:00:00"]), &SL_80_20).unwrap_err();
+        assert!(
+            e.starts_with("FILE:3: interval \"10:00:00\" is the same time"),
+            "{e}"
+        );
+        let e = staffing_text("odd", &day(&["10:00", "10:30", "11:15"]), &SL_80_20).unwrap_err();
+        assert!(
+            e.starts_with("FILE:4: interval \"11:15\" comes 45 min after"),
+            "{e}"
+        );
+        for ok in [
+            &["23:00", "23:30", "00:00", "00:30"][..],
+            &["08:00-09:00", "09:00-10:00"],
+            &["Mon 08:00", "Mon 12:00"],
+            &["8:00"],
+        ] {
+            assert!(staffing_text("ok", &day(ok), &SL_80_20).is_ok(), "{ok:?}");
+        }
+        let rows = |times: &[&str]| -> Vec<(usize, String, f64, f64)> {
+            times
+                .iter()
+                .enumerate()
+                .map(|(i, t)| (i + 2, t.to_string(), 0.02, 240.0))
+                .collect()
+        };
+        assert_eq!(
+            interval_length("F", &rows(&["23:45", "00:00"])),
+            Ok(Some(900.0))
+        );
+        assert_eq!(
+            interval_length("F", &rows(&["08:00-08:30"])),
+            Ok(Some(1800.0))
+        );
+        assert_eq!(interval_length("F", &rows(&["peak", "late"])), Ok(None));
+    }
+
+    /// A load of counts per half hour typed as rates per second (42 calls
+    /// of 270 s: 11,340 erlangs, over the agent limit) ran minutes and then
+    /// failed the whole table on its second row with a simulator error
+    /// naming `contact type "type-0"` at `t = 34571.028779650616 s`. A load
+    /// at or over the limit, with no abandonment, has no steady state
+    /// there: it is NOT MET at once, not simulated, and the next row is
+    /// staffed.
+    #[test]
+    fn a_load_over_the_agent_limit_is_not_met_without_simulating() {
+        let text = "interval,arrival_rate,mean_handle_time\n08:00,42,270\n08:30,0.02,240\n";
+        let table = staffing_text(
+            "over",
+            text,
+            &[&SL_80_20[..], &["--max-agents", "50"]].concat(),
+        )
+        .unwrap();
+        let lines = table_lines(&table);
+        assert_eq!(lines.len(), 3, "{table}");
+        assert!(
+            lines[1].ends_with(
+                "NOT MET: 11340.00 erlangs of work need over the agent limit (50 agents, \
+                 --max-agents); not simulated"
+            ),
+            "{table}"
+        );
+        let next: Vec<&str> = lines[2].split_whitespace().collect();
+        assert_eq!(next[0], "08:30");
+        assert!(next[10].parse::<u32>().unwrap() >= 5, "{table}");
+        // A simulator's overfull queue in the planner's words.
+        let e = SimStaffingError::Simulation(SimError::InSystemLimit {
+            field: "max_in_system".into(),
+            replication: 5,
+            time: 34571.028779650616,
+            limit: 1_000_000,
+            contact_type: "type-0".into(),
+            of_type: 1_000_000,
+            offered_load: Some(17820.0),
+            capacity: 10000.0,
+        });
+        assert_eq!(
+            sim_failure(e),
+            "the queue grew past 1000000 contacts 34571 s (9.6 h) into a replication, 17820 \
+             erlangs of work against 10000 agents: it is unstable (is arrival_rate a count per \
+             interval or per hour? it is per second)"
+        );
+    }
+
+    /// A NOT MET plan exited 0, as a met one does: a script could not tell.
+    /// A run with an interval not met now exits 3 (2 stays for bad input),
+    /// unless `--allow-not-met`; a met one 0.
+    #[test]
+    fn a_plan_not_met_exits_3_unless_allowed() {
+        let path =
+            std::env::temp_dir().join(format!("staffing-test-{}-exit.csv", std::process::id()));
+        std::fs::write(
+            &path,
+            "interval,arrival_rate,mean_handle_time\n08:00,0.02,240\n",
+        )
+        .unwrap();
+        let path = path.to_str().unwrap().to_string();
+        let run = |extra: &[&str]| {
+            let mut raw = vec![
+                "--profile",
+                &path,
+                "--target-sl",
+                "0.8",
+                "--threshold",
+                "20",
+            ];
+            raw.extend_from_slice(extra);
+            let args = parse_args(raw.into_iter().map(str::to_string))
+                .unwrap()
+                .unwrap();
+            match run_to(&args, &mut Vec::new()) {
+                Ok(outcome) => (outcome, exit_code(outcome, &args)),
+                Err(_) => panic!("failed"),
+            }
+        };
+        let short = run(&["--max-agents", "5"]);
+        let allowed = run(&["--max-agents", "5", "--allow-not-met"]);
+        let met = run(&[]);
+        std::fs::remove_file(&path).unwrap();
+        assert_eq!(
+            short,
+            (
+                Outcome {
+                    not_met: 1,
+                    intervals: 1
+                },
+                3
+            )
+        );
+        assert_eq!(allowed.1, 0);
+        assert_eq!(
+            met,
+            (
+                Outcome {
+                    not_met: 0,
+                    intervals: 1
+                },
+                0
+            )
+        );
+        let e = parse_args(["--allow-not-met", "--allow-not-met"].map(str::to_string)).unwrap_err();
+        assert_eq!(e, "--allow-not-met given twice");
     }
 
     /// The simulated search met a target on the mean service level only:
@@ -2284,7 +3154,15 @@ mod tests {
         let mut out = Vec::new();
         let done = center(&args, &path, &mut out);
         std::fs::remove_file(&path).unwrap();
-        done.map_err(|_| "failed").unwrap();
+        let outcome = done.map_err(|_| "failed").unwrap();
+        assert_eq!(
+            outcome,
+            Outcome {
+                not_met: 1,
+                intervals: 1
+            }
+        );
+        assert_eq!(exit_code(outcome, &args), EXIT_NOT_MET);
         let out = String::from_utf8(out).unwrap();
         let lines: Vec<&str> = out.lines().collect();
         assert!(
@@ -2300,6 +3178,12 @@ mod tests {
             row.ends_with("NOT MET (a group at the max_agents limit)"),
             "{out}"
         );
+        // Its difference is not a saving: n/a, said so in the legend.
+        assert_eq!(row.split_whitespace().nth(5), Some("n/a"), "{out}");
+        assert!(
+            out.contains("\ndiff = sim - erlang (n/a on a NOT MET row"),
+            "{out}"
+        );
         let total = lines
             .iter()
             .find(|l| l.starts_with("total agent-intervals"))
@@ -2308,5 +3192,116 @@ mod tests {
             total.ends_with("(not comparable: 1 of 1 intervals NOT MET, short of their targets)"),
             "{out}"
         );
+    }
+
+    /// `--scenario` had no CSV (only text, or nested JSON with the per-type
+    /// service levels), and its totals were agent-intervals only. `--csv
+    /// FILE` writes one row per interval (agents per group, agent-hours,
+    /// each type's service level and target), and the text gives the
+    /// totals in agent-hours, per group too.
+    #[test]
+    fn the_scenario_table_is_written_as_csv_with_agent_hours() {
+        let path = one_group_scenario("csv");
+        let csv_path = format!("{path}.csv");
+        let args = parse_args(
+            [
+                "--scenario",
+                &path,
+                "--csv",
+                &csv_path,
+                "--replications",
+                "3",
+                "--run-length",
+                "3600",
+            ]
+            .map(str::to_string),
+        )
+        .unwrap()
+        .unwrap();
+        let mut out = Vec::new();
+        let done = center(&args, &path, &mut out);
+        std::fs::remove_file(&path).unwrap();
+        done.map_err(|_| "failed").unwrap();
+        let csv = std::fs::read_to_string(&csv_path).unwrap();
+        std::fs::remove_file(&csv_path).unwrap();
+        let out = String::from_utf8(out).unwrap();
+        let mut reader = csv::Reader::from_reader(csv.as_bytes());
+        let head: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
+        let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+        assert_eq!(rows.len(), 1, "{csv}");
+        let cell = |name: &str| {
+            let k = head
+                .iter()
+                .position(|h| h == name)
+                .unwrap_or_else(|| panic!("{name}: {csv}"));
+            rows[0][k].to_string()
+        };
+        assert_eq!(cell("interval"), "00:00-01:00");
+        assert_eq!(cell("hours"), "1");
+        assert_eq!(cell("met"), "true");
+        let agents: u32 = cell("agents g").parse().unwrap();
+        assert_eq!(cell("agents_sim"), agents.to_string());
+        assert_eq!(cell("agent_hours_sim"), format!("{agents}.00"));
+        assert_eq!(cell("target_% t"), "80");
+        let sl: f64 = cell("sl_sim_% t").parse().unwrap();
+        assert!((80.0..=100.0).contains(&sl), "{csv}");
+        let total = out
+            .lines()
+            .find(|l| l.starts_with("total agent-hours"))
+            .unwrap_or_else(|| panic!("{out}"));
+        assert!(
+            total.ends_with(&format!("simulation {agents}.0 (g {agents}.0)")),
+            "{out}"
+        );
+        // Only with --scenario.
+        let e = parse_args(
+            ["--profile", "p.csv", "--csv", "x.csv", "--target-asa", "20"].map(str::to_string),
+        )
+        .unwrap()
+        .unwrap();
+        match run_to(&e, &mut Vec::new()) {
+            Err(Failure::Input(e)) => {
+                assert!(e.starts_with("--csv goes only with --scenario"), "{e}")
+            }
+            _ => panic!("--csv with --profile was accepted"),
+        }
+    }
+
+    /// The profile table printed fractions (0.8683) where `--scenario`
+    /// prints percent (80.1±2.5), and headers without units: percent
+    /// now, `_%`, `_s` and `_erl` in the headers, and a legend under it.
+    #[test]
+    fn the_profile_table_is_in_percent_with_units_and_a_legend() {
+        let table = staffing_text(
+            "pct",
+            "interval,arrival_rate,mean_handle_time\n08:00,0.02,240\n",
+            &SL_80_20,
+        )
+        .unwrap();
+        let lines = table_lines(&table);
+        let head: Vec<&str> = lines[0].split_whitespace().collect();
+        assert_eq!(
+            head,
+            [
+                "interval",
+                "arrival_rate",
+                "aht_s",
+                "load_erl",
+                "agents_erlang",
+                "p_wait_%",
+                "sl_%",
+                "asa_s",
+                "p_abandon_%",
+                "occupancy_%",
+                "agents_sim",
+                "sl_sim_%"
+            ]
+        );
+        let row: Vec<&str> = lines[1].split_whitespace().collect();
+        let sl: f64 = row[6].parse().unwrap();
+        assert!((80.0..100.0).contains(&sl), "{table}");
+        let (mean, hw) = row[11].split_once('±').unwrap();
+        assert!(mean.parse::<f64>().unwrap() > 50.0 && hw.parse::<f64>().unwrap() < 50.0);
+        assert!(table.contains("\n\nload_erl: erlangs of work"), "{table}");
     }
 }

@@ -942,11 +942,18 @@ impl fmt::Display for StaffingTable {
                 let gw = gw.get(k).copied().unwrap_or(6);
                 write!(line, " {n:>gw$}")?;
             }
+            // A NOT MET row's staffing is short of its target: its
+            // difference would read as a saving.
+            let diff = if p.met {
+                format!("{:+}", p.difference)
+            } else {
+                "n/a".to_string()
+            };
             write!(
                 line,
-                " {:>6} {:>+5}  {:<cw$} {:<cw$}{}",
+                " {:>6} {:>5}  {:<cw$} {:<cw$}{}",
                 p.agents_total,
-                p.difference,
+                diff,
                 p.erlang_service_level.as_deref().map_or("-".into(), worst),
                 worst(&p.service_level),
                 not_met(p)
