@@ -3,6 +3,13 @@
 #
 #   bash benches/peers.sh            # from the project root; ROUNDS=3 by default
 #   ROUNDS=5 SKIP_100M=1 bash benches/peers.sh
+#   PEERS_DIR=/path/to/peers bash benches/peers.sh
+#
+# The peers (SimPy, Ciw and ContactCenters, their scripts and setup.sh) are
+# not in this repository: they live in a folder beside it, PEERS_DIR,
+# ../shared/peers by default (relative to the project root). Without it the
+# script stops at once and says so. The binaries are built into
+# $CARGO_TARGET_DIR if set, else target/.
 #
 # Runs `examples/mmn` (perf profile) alternating with `examples/mmn_floor` (the
 # same queue as a bare loop with no router: the floor any simulator pays) and
@@ -14,9 +21,22 @@
 # Ends with medians and the ratios the issue's goals are stated in. Timings on
 # shared machines move by ±30% within minutes: only same-run ratios mean much.
 set -euo pipefail
+# Paths given relative to where the script was started from mean that
+# folder, not the project root the script moves to.
+absolute() { case $1 in /*) printf '%s\n' "$1" ;; *) printf '%s\n' "$PWD/$1" ;; esac; }
+[ -n "${PEERS_DIR:-}" ] && PEERS_DIR=$(absolute "$PEERS_DIR")
+[ -n "${CARGO_TARGET_DIR:-}" ] && export CARGO_TARGET_DIR=$(absolute "$CARGO_TARGET_DIR")
 cd "$(dirname "$0")/.."
 rounds=${ROUNDS:-3}
-peers=../shared/peers
+peers=${PEERS_DIR:-$(dirname "$PWD")/shared/peers}
+if [ ! -f "$peers/setup.sh" ]; then
+  echo "peers.sh: no peers folder at $peers (no $peers/setup.sh)." >&2
+  echo "  The peers (SimPy, Ciw, ContactCenters and their setup.sh) are not part of" >&2
+  echo "  this repository; they sit beside it, in ../shared/peers by default." >&2
+  echo "  Point at them with PEERS_DIR=/path/to/peers bash benches/peers.sh" >&2
+  exit 1
+fi
+bin=${CARGO_TARGET_DIR:-target}/perf/examples
 PY=$(bash "$peers/setup.sh" | tail -1)
 cargo build -q --profile perf --example mmn --example mmn_floor --example sim_speed
 log=$(mktemp)
@@ -32,24 +52,24 @@ for case in plain abandon; do
   ab=()
   [ "$case" = abandon ] && ab=(--abandon-rate 0.5)
   for ((r = 1; r <= rounds; r++)); do
-    run "$case skillroute" target/perf/examples/mmn "${A[@]}" "${ab[@]}"
-    run "$case floor" target/perf/examples/mmn_floor "${A[@]}" "${ab[@]}"
+    run "$case skillroute" "$bin"/mmn "${A[@]}" "${ab[@]}"
+    run "$case floor" "$bin"/mmn_floor "${A[@]}" "${ab[@]}"
     run "$case simpy" "$PY" "$peers/mmn_simpy.py" "${A[@]}" "${ab[@]}"
   done
-  run "$case skillroute" target/perf/examples/mmn "${A[@]}" "${ab[@]}"
+  run "$case skillroute" "$bin"/mmn "${A[@]}" "${ab[@]}"
   run "$case ciw" "$PY" "$peers/mmn_ciw.py" "${A[@]}" "${ab[@]}"
   if command -v java >/dev/null 2>&1; then
-    run "$case skillroute" target/perf/examples/mmn "${A[@]}" "${ab[@]}"
+    run "$case skillroute" "$bin"/mmn "${A[@]}" "${ab[@]}"
     run "$case contactcenters" bash "$peers/contactcenters/run.sh" "${A[@]}" "${ab[@]}"
   fi
 done
 for _ in 1 2 3 4 5; do
-  run "center skillroute" target/perf/examples/sim_speed --reps 30 --policy optimal-assignment
+  run "center skillroute" "$bin"/sim_speed --reps 30 --policy optimal-assignment
 done
 if [ -z "${SKIP_100M:-}" ]; then
   # 1,053,000 s at 95/s: 100 million arrivals.
   out=$(mktemp)
-  /usr/bin/time -f '%M' -o "$out.rss" target/perf/examples/mmn --arrival-rate 95 \
+  /usr/bin/time -f '%M' -o "$out.rss" "$bin"/mmn --arrival-rate 95 \
     --service-rate 1 --agents 100 --horizon 1053000 --abandon-rate 0.5 >"$out"
   line=$(cat "$out")
   printf '100M skillroute\t%s\n' "${line%\}}, \"peak_rss_kb\": $(cat "$out.rss")}" | tee -a "$log"

@@ -6,8 +6,9 @@
 //! event is a serialized [`skillroute::Event`] (run without a file to see the
 //! embedded demo log, `examples/data/demo-log.jsonl`, echoed on stderr).
 //! An event the router rejects is a line `{"line": N, "error": ...}` and is
-//! counted in the summary's `rejected`; the replay goes on, and exits 0
-//! (see [`USAGE`] for why).
+//! counted in the summary's `rejected`, as the offers made (the decisions)
+//! are in its `offers`; the replay goes on, and exits 0 (see [`USAGE`] for
+//! why).
 //! Policies, named as `simulate` names them: longest-idle-agent (default),
 //! priority-aging, skill-expansion, c-mu, optimal-assignment, learned-fit
 //! (one arm per agent, default seed; the short names longest-idle and
@@ -38,7 +39,9 @@ const USAGE: &str = "usage: replay [LOG.jsonl] [--policy NAME]
 
 Replays an event log through the router: a JSON line per offer made and per
 event the router rejected ({\"line\": N, \"time\": T, \"error\": ...}), then a
-summary line: the policy, the router's counts, its next wake-up and
+summary line: the policy, the router's counts at the end (the contacts in
+each state: \"offered\" there is those still ringing), its next wake-up,
+\"offers\", the number of offers it made (the decisions), and
 \"rejected\", the number of events it rejected.
 
   LOG.jsonl      one {\"time\": T, \"event\": EVENT} object a line; without it,
@@ -148,19 +151,30 @@ fn main() {
     };
     // A log saved by a Windows tool may open with a byte-order mark.
     let text = text.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&text);
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = replay(text, &name, policy, &mut out) {
+        fail(&e);
+    }
+}
+
+/// Replays the log `text` under `policy` (named `name`), writing a JSON
+/// line per offer and per rejected event, then the summary, to `out`; an
+/// error is a line that cannot be read or is not a record.
+fn replay(
+    text: &[u8],
+    name: &str,
+    policy: Box<dyn RoutingPolicy>,
+    out: &mut impl Write,
+) -> Result<(), String> {
     let mut router = Router::new(policy);
     let mut offers = Vec::new();
-    let mut rejected = 0u64;
-    let mut out = std::io::stdout().lock();
+    let (mut made, mut rejected) = (0u64, 0u64);
     for (n, line) in text.lines().enumerate() {
-        let line = line.unwrap_or_else(|e| fail(&format!("line {}: {e}", n + 1)));
+        let line = line.map_err(|e| format!("line {}: {e}", n + 1))?;
         if line.trim().is_empty() {
             continue;
         }
-        let entry: Entry = match serde_json::from_str(&line) {
-            Ok(e) => e,
-            Err(e) => fail(&json_error(n + 1, &e)),
-        };
+        let entry: Entry = serde_json::from_str(&line).map_err(|e| json_error(n + 1, &e))?;
         offers.clear();
         if let Err(e) = router.handle(entry.time, entry.event, &mut offers) {
             rejected += 1;
@@ -168,6 +182,7 @@ fn main() {
                 serde_json::json!({"line": n + 1, "time": entry.time, "error": e.to_string()});
             writeln!(out, "{msg}").ok();
         }
+        made += offers.len() as u64;
         for o in &offers {
             let msg = serde_json::json!({"line": n + 1, "time": entry.time, "offer": o});
             writeln!(out, "{msg}").ok();
@@ -177,9 +192,11 @@ fn main() {
         "policy": name,
         "counts": router.counts(),
         "next_wakeup": router.next_wakeup(),
+        "offers": made,
         "rejected": rejected,
     });
     writeln!(out, "{summary}").ok();
+    Ok(())
 }
 
 /// A record's error at its place in the log: serde's own place is always
@@ -196,4 +213,43 @@ fn json_error(line: usize, e: &serde_json::Error) -> String {
 fn fail(msg: &str) -> ! {
     eprintln!("replay: {msg}");
     std::process::exit(2)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The summary counts the offers made, one per offer line (the
+    /// decisions the README says it counts), beside the rejected events:
+    /// it used to count only the latter, and its counts' `offered` is the
+    /// contacts still ringing at the end, not the offers made.
+    #[test]
+    fn the_summary_counts_the_offers_and_the_rejections() {
+        for spec in PolicySpec::builtins() {
+            let mut out = Vec::new();
+            replay(
+                DEMO.as_bytes(),
+                spec.name(),
+                policy(spec.name()).unwrap(),
+                &mut out,
+            )
+            .unwrap();
+            let lines: Vec<serde_json::Value> = String::from_utf8(out)
+                .unwrap()
+                .lines()
+                .map(|l| serde_json::from_str(l).unwrap())
+                .collect();
+            let (summary, records) = lines.split_last().unwrap();
+            let count = |key: &str| records.iter().filter(|r| r.get(key).is_some()).count();
+            let (offers, errors) = (count("offer") as u64, count("error") as u64);
+            assert_eq!(offers + errors, records.len() as u64);
+            let name = spec.name();
+            assert!(
+                offers > summary["counts"]["offered"].as_u64().unwrap(),
+                "{name}"
+            );
+            assert_eq!(summary["offers"].as_u64(), Some(offers), "{name}");
+            assert_eq!(summary["rejected"].as_u64(), Some(errors), "{name}");
+        }
+    }
 }

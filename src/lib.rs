@@ -65,7 +65,7 @@
 //!   [`RouterView`] and proposes offers. Built in: [`LongestIdleAgent`],
 //!   [`PriorityAging`], [`SkillExpansion`], [`CMu`], [`OptimalAssignment`],
 //!   and [`LearnedFit`], the optimal assignment with a customer fit learned
-//!   online from outcomes (Beta–Bernoulli; Thompson sampling or UCB).
+//!   online from outcomes (Beta–Bernoulli; Thompson sampling, UCB or greedy).
 //! * **Router** ([`router`]): what an ACD embeds. Events in, [`Offer`]s out.
 //!
 //! ## API themes
@@ -74,7 +74,8 @@
 //!   router has no clock, threads or I/O. Time never goes backwards (that is an
 //!   error). What time alone changes (a skill-relaxation step, the end of a
 //!   decline cool-down) is announced by [`Router::next_wakeup`]: send
-//!   [`Event::Tick`] then.
+//!   [`Event::Tick`] then (`examples/acd_loop.rs` is such a loop, from
+//!   settings read with [`Router::builder`] to a standby's takeover).
 //! * **Send, not Sync.** A [`Router`] can be built on one thread and moved
 //!   to the one that handles its events, or shared as an
 //!   `Arc<Mutex<Router>>` that threads lock in turn: [`RoutingPolicy`] and
@@ -152,7 +153,8 @@
 //! and a wrapped [`LearnedFit`]'s work in flight and learned state would be
 //! left out of its snapshots.
 //!
-//! Runnable programs: `examples/quickstart.rs`, `examples/custom_policy.rs`,
+//! Runnable programs: `examples/quickstart.rs`, `examples/acd_loop.rs` (an
+//! ACD's event loop), `examples/custom_policy.rs`,
 //! `examples/replay.rs` (replay an event log through any policy),
 //! `examples/assign.rs` (the solver on an instance file).
 #![warn(missing_docs)]
@@ -183,8 +185,8 @@ pub use policy::{
     Urgency,
 };
 pub use router::{
-    AgentSnapshot, ContactSnapshot, Counts, Event, Offer, Router, RouterConfig, RouterError,
-    RouterSnapshot, SNAPSHOT_FORMAT, WaitingReasons,
+    AgentSnapshot, ContactSnapshot, Counts, Event, Offer, Router, RouterBuilder, RouterConfig,
+    RouterError, RouterSnapshot, SNAPSHOT_FORMAT, WaitingReasons,
 };
 pub use score::{AffinityTable, FitModel, NeutralFit, ScoreBreakdown, ScoreWeights};
 pub use staffing::{ErlangA, ErlangC, StaffingError};

@@ -543,7 +543,38 @@ pub struct Router<P: RoutingPolicy = Box<dyn RoutingPolicy>> {
     rejected: u64,
 }
 
-/// Builds a [`Router`] with a validated configuration.
+/// Builds a [`Router`] with a validated configuration: start with
+/// [`Router::builder`]`(policy)`, set what differs from the defaults, then
+/// [`build`](RouterBuilder::build), which checks the configuration and the
+/// policy's settings ([`RoutingPolicy::validate`]) and returns a
+/// [`RouterError`] naming what is wrong. This is the way to build from
+/// settings that come from a file or a user; [`Router::new`] takes the
+/// policy unchecked.
+///
+/// ```
+/// use skillroute::{LongestIdleAgent, PriorityAging, RelaxStep, Router, RouterBuilder, RouterConfig, RouterError, SkillExpansion};
+///
+/// // The configuration as a file holds it (serde; a field left out keeps
+/// // its default, a misspelt one is an error).
+/// let config: RouterConfig = serde_json::from_str(
+///     r#"{ "decline_cooldown": 20.0, "weights": { "skill": 1.0, "wait": 2.0 } }"#,
+/// )?;
+/// let policy = SkillExpansion::new(vec![RelaxStep { after: 30, relax: 1 }])?;
+/// let builder: RouterBuilder<SkillExpansion> = Router::builder(policy).config(config);
+/// let router = builder.build()?;
+/// assert_eq!(router.config().decline_cooldown, 20.0);
+///
+/// // Settings out of range are refused by name, not taken.
+/// let bad = Router::builder(LongestIdleAgent).decline_cooldown(-1.0).build();
+/// assert!(matches!(bad, Err(RouterError::BadParameter { field: "decline_cooldown", .. })));
+/// let aging = PriorityAging { aging_per_second: f64::NAN, ..PriorityAging::default() };
+/// assert!(matches!(Router::builder(aging).build(), Err(RouterError::Policy(_))));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// `examples/acd_loop.rs` reads the policy too from a settings file
+/// (`[policy] kind = "skill-expansion"`, through
+/// [`PolicySpec`](crate::sim::PolicySpec)).
 pub struct RouterBuilder<P: RoutingPolicy> {
     policy: P,
     fit: Box<dyn FitModel>,
@@ -1396,6 +1427,41 @@ impl<P: RoutingPolicy> Router<P> {
     /// and appends the resulting offers to `out`.
     ///
     /// On error nothing changed and nothing was appended.
+    ///
+    /// # Errors
+    ///
+    /// Every event is refused first if its time is NaN or infinite
+    /// ([`RouterError::NonFiniteTime`]), beyond ±[`TIME_LIMIT`](crate::TIME_LIMIT)
+    /// ([`RouterError::TimeOutOfRange`]) or before the last event's
+    /// ([`RouterError::TimeWentBackwards`]). Then, each event by its own
+    /// rules, checked in this order (the first broken one is returned):
+    ///
+    /// | event | errors |
+    /// | --- | --- |
+    /// | `AgentLogin` | `AlreadyLoggedIn` |
+    /// | `AgentLogout` | `UnknownAgent`, `NotLoggedIn`, `AgentHoldsWork` |
+    /// | `AgentReady`, `AgentNotReady` | `UnknownAgent`, `NotLoggedIn` |
+    /// | `AgentUpdated` | `UnknownAgent`, `NotLoggedIn`, `ChannelInUse` (a channel it holds work on is dropped) |
+    /// | `ContactArrived` | `DuplicateContact`, `ArrivalInFuture`, `ChannelNotServed` |
+    /// | `ContactUpdated` | `UnknownContact`, `WrongContactState` (not waiting), `ArrivalInFuture`, `ChannelNotServed` (moved to a channel nobody serves) |
+    /// | `OfferAccepted`, `OfferDeclined`, `OfferTimedOut` | `UnknownContact`, `WrongContactState` (not offered), `UnknownAgent` (offered to another agent, and this one never logged in), `WrongAgent` |
+    /// | `ContactAbandoned`, `ContactWithdrawn` | `UnknownContact`, `WrongContactState` (in service or wrap-up) |
+    /// | `WorkCompleted`, `WorkCompletedNoWrapUp` | `UnknownContact`, `WrongContactState` (not in service), `BadSatisfaction` |
+    /// | `WrapUpDone` | `UnknownContact`, `WrongContactState` (not in wrap-up) |
+    /// | `Tick`, `Rebalance` | none |
+    ///
+    /// The other variants never come from `handle`: [`RouterError::Score`],
+    /// [`RouterError::Policy`] and [`RouterError::BadParameter`] come from
+    /// [`RouterBuilder::build`], [`RouterError::InvalidSnapshot`] from
+    /// [`Router::restore`], [`RouterError::Model`] from converting a
+    /// [`ModelError`] (an agent's or contact's builder) with `?`.
+    /// `tests/handle_errors.rs` drives every event into every error listed
+    /// here, and checks the list against this table.
+    ///
+    /// An ACD usually logs the refusals of the second kind and carries on
+    /// (its view and the router's crossed: a click after the ring timer, a
+    /// message delivered twice), and stops on a time error (its clock is
+    /// broken); `examples/acd_loop.rs` sorts them so.
     #[inline(always)]
     pub fn handle(
         &mut self,

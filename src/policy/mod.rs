@@ -122,6 +122,46 @@ impl Urgency {
 /// `Arc<Mutex<Router>>`). It need not be `Sync`: one thread at a time
 /// handles events, so a policy may keep its caches in a `Cell` or a
 /// `RefCell`, though not in an `Rc`.
+///
+/// # Example
+///
+/// The smallest useful policy: an arriving contact goes to the eligible
+/// agent with the smallest id, a freed agent takes the eligible contact
+/// with the smallest id. (`examples/custom_policy.rs` is a fuller one,
+/// "VIP first, best fit", and the [crate docs](crate#cookbook) one by
+/// customer fit.)
+///
+/// ```
+/// use skillroute::{Agent, AgentId, ChannelId, Contact, ContactId, Event, Proposal, Router, RouterView, RoutingPolicy, Trigger};
+///
+/// struct SmallestId;
+///
+/// impl RoutingPolicy for SmallestId {
+///     fn decide(&mut self, view: &RouterView<'_>, trigger: Trigger, out: &mut Vec<Proposal>) {
+///         out.extend(match trigger {
+///             Trigger::ContactWaiting(contact) => view.waiting_contact(contact)
+///                 .and_then(|c| view.eligible_agents(c).map(|a| a.id()).min())
+///                 .map(|agent| Proposal { contact, agent }),
+///             Trigger::AgentAvailable(agent) => view.agent(agent)
+///                 .and_then(|a| view.eligible_contacts(a).map(|c| c.id()).min())
+///                 .map(|contact| Proposal { contact, agent }),
+///             _ => None, // a re-plan: the router then asks contact by contact
+///         });
+///     }
+/// }
+///
+/// let mut router = Router::new(SmallestId);
+/// let mut offers = Vec::new();
+/// for id in [2, 1] {
+///     let agent = Agent::builder(AgentId(id)).channel(ChannelId::VOICE, 1).build()?;
+///     router.handle(0.0, Event::AgentLogin { agent }, &mut offers)?;
+///     router.handle(0.0, Event::AgentReady { agent: AgentId(id) }, &mut offers)?;
+/// }
+/// let contact = Contact::builder(ContactId(7), ChannelId::VOICE, 1.0).build()?;
+/// router.handle(1.0, Event::ContactArrived { contact }, &mut offers)?;
+/// assert_eq!((offers[0].contact, offers[0].agent), (ContactId(7), AgentId(1)));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub trait RoutingPolicy: Send {
     /// Proposes offers for `trigger`, appending them to `out`. Called by the
     /// router after every event that may create a feasible pair; the router

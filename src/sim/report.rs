@@ -804,6 +804,44 @@ pub struct FairnessRow {
 /// (divided by their number). In a draining run, `mean_in_queue` averages
 /// from the warm-up to the end of the drain, while agent figures stop at
 /// the horizon ([`Replication::mean_in_queue`]).
+///
+/// Reading it:
+///
+/// ```
+/// use skillroute::sim::{Scenario, Simulation};
+///
+/// let sim = Simulation::new(Scenario::from_toml_str(r#"
+///     horizon = 1800.0
+///     replications = 2
+///     skills = ["billing"]
+///     service_levels = { voice = { threshold = 20.0, fraction = 0.8 } }
+///     [[groups]]
+///     name = "agents"
+///     count = 3
+///     skills = { billing = 5 }
+///     capacity = { voice = 1 }
+///     [[contact_types]]
+///     name = "billing"
+///     channel = "voice"
+///     requires = { billing = 3 }
+///     arrivals = { kind = "poisson", rate = 0.01 }
+///     service = { kind = "exponential", mean = 180.0 }
+/// "#)?)?;
+/// let report = sim.run()?;
+/// // A figure: the mean over the replications and its interval's half-width.
+/// let sl = report.total.service_level;
+/// println!("service level {:.1}% ± {:.1}", 100.0 * sl.mean, 100.0 * sl.half_width);
+/// assert_eq!(sl.n, 2); // both replications answered someone
+/// assert!((0.0..=1.0).contains(&sl.mean));
+/// // Rows per contact type, channel, segment, group and interval.
+/// let billing = &report.by_type[0];
+/// assert_eq!(billing.name, "billing");
+/// assert_eq!(billing.metrics.offered.mean, report.total.offered.mean);
+/// // The whole report as JSON, or CSV (a row per row of the report).
+/// assert!(report.to_json().contains("\"service_level\""));
+/// assert!(report.to_csv().lines().count() > 1);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Report {
     /// The scenario's name.
