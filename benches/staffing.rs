@@ -13,7 +13,9 @@
 //! ([`SimStaffing::staff`](skillroute::staffing::SimStaffing::staff)) on a
 //! 48-interval day of a 4-skill center (`examples/data/staffing-center.toml`,
 //! default search parameters): the issue asks for under a minute. It runs 10
-//! samples of about 20 s each; to time it once instead:
+//! samples of about 90 s each since the search moves agents between groups
+//! (about 12 s before; see the `staffing::sim` module's "Cost"); to time it
+//! once instead:
 //! `cargo run --release --example staffing -- --scenario examples/data/staffing-center.toml`.
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};

@@ -1,6 +1,7 @@
-//! Simulation-based staffing for multi-skill centers: the smallest number of
+//! Simulation-based staffing for multi-skill centers: the cheapest number of
 //! agents per group, per interval, that meets every contact type's
-//! service-level target, found with the simulator.
+//! service-level target, found with the simulator (the fewest agents
+//! unless groups are given costs, [`SimStaffing::group_costs`]).
 //!
 //! * [Method](#method)
 //! * [When a target is met](#when-a-target-is-met)
@@ -44,8 +45,33 @@
 //!    lowest group index).
 //! 4. *Remove*: once every target is met, simulate one agent fewer in each
 //!    staffed group and keep the candidate that still meets every target
-//!    with the best worst margin; repeat until no agent can go. The result is
-//!    a local minimum: no single agent can be removed.
+//!    and saves most (the dearest agent), then has the best worst margin;
+//!    repeat until no agent can go.
+//! 5. *Exchange*: move agents from a group `A` to a group `B` — one for
+//!    one, two for one, or one for two — at no more cost, and keep a move
+//!    that still meets every target and costs less, or costs the same and
+//!    raises the margins (the worst, then the next worst, …: room a removal
+//!    can then use). `B` must serve the type that one agent fewer in `A`
+//!    leaves furthest below its target, or the worst type of `A`'s part of
+//!    the center; the moves are simulated four at a time, the most
+//!    promising first (the largest saving, then the `A` that loses least),
+//!    and the first batch with a move that helps gives the step's move
+//!    (its largest saving, then its best margins). A move taken is then
+//!    tried again twice as far, while it helps. Then back to 4; the search
+//!    ends when neither a removal nor an exchange helps.
+//!
+//! Each step is strictly better in (cost, then margins), so no
+//! configuration comes back and the search ends. The result is a local
+//! minimum of these moves, not a proof of the cheapest staffing: with
+//! costs of 1 it matched a brute-force enumeration in the tests (a sales
+//! team and a service team that also takes sales calls: 21 agents, where
+//! adding and removing alone stopped at 23); with the multi-skilled agents
+//! at 1.4 it stopped at 28.8 where the cheapest is 28.6 (moving to it
+//! needs three agents out and four in at once). Without exchanges (before
+//! them) the search stopped where no single agent could go: in a
+//! planner's day (3 groups), 18/39/18 = 75 agents at 10:00, where 13/42/18
+//! = 73 met every target too; with them it finds 0/54/18 = 72 (every
+//! voice agent in the team that takes both kinds of call).
 //!
 //! Every configuration is simulated at most once per interval (a cache), the
 //! candidates of a step are simulated in parallel, and so are the intervals
@@ -139,11 +165,20 @@
 //!
 //! One configuration costs `replications × (warm_up + run_length) × Σλ`
 //! simulated contacts. A search from the pooled start typically simulates
-//! 5–20 configurations per interval. Measured on this project's 2-core
-//! machine (shared): the 48-interval day of a 4-skill, 5-group center
-//! (`examples/data/staffing-center.toml`, default parameters: 10
-//! replications of 8 hours per configuration) simulates 675 configurations
-//! in 20–25 s (`benches/staffing.rs`, `sim_table`: 24.3 s, 95% CI 23.1–25.5 s).
+//! 5–20 configurations per interval to its first local minimum, and the
+//! exchanges several times that where agents move between groups.
+//! Measured on this project's 2-core machine (shared with other jobs, so
+//! the times vary by tens of percent): the 48-interval day of a 4-skill,
+//! 5-group center (`examples/data/staffing-center.toml`, default
+//! parameters: 10 replications of 8 hours per configuration), timed with
+//! the example (`cargo run --release --example staffing -- --scenario
+//! examples/data/staffing-center.toml`), median of 3 runs: without
+//! exchanges 760 configurations in 12.2 s (9.6–14.0 s), 649
+//! agent-intervals; with them 2641 configurations in 88.8 s (81.9–90.1 s), 544
+//! agent-intervals (−16%: most of the voice and chat work moves to the
+//! generalists, who hold a call and a chat at once). The planner's day
+//! above (24 intervals, 3 groups): 160 configurations in 4.5 s before,
+//! 405 after. [`SimStaffing::max_evaluations`] bounds it per interval.
 //!
 //! # Example
 //!
@@ -251,6 +286,13 @@ pub enum SimStaffingError {
         /// The contact type.
         contact_type: String,
     },
+    /// [`SimStaffing::group_costs`] does not fit the scenario: not one cost
+    /// per group, or a cost that is not finite and > 0.
+    #[error("group_costs: {reason}")]
+    InvalidGroupCosts {
+        /// What is wrong, naming the group.
+        reason: String,
+    },
     /// The Erlang baseline of a contact type could not be computed.
     #[error("interval {interval}, contact type {contact_type:?}: Erlang staffing failed: {error}")]
     Erlang {
@@ -304,6 +346,7 @@ pub struct SimStaffing {
     max_evaluations: u32,
     simulate_erlang: bool,
     parallel: bool,
+    group_costs: Option<Vec<f64>>,
 }
 
 impl Default for SimStaffing {
@@ -320,6 +363,7 @@ impl Default for SimStaffing {
             max_evaluations: 500,
             simulate_erlang: true,
             parallel: true,
+            group_costs: None,
         }
     }
 }
@@ -401,6 +445,18 @@ impl SimStaffing {
     /// levels (default true; one more configuration per interval).
     pub fn simulate_erlang(mut self, yes: bool) -> Self {
         self.simulate_erlang = yes;
+        self
+    }
+
+    /// The cost of one agent of each group, in the scenario's group order
+    /// (default: 1 each, so the cheapest staffing is the one with the fewest
+    /// agents). The search minimises `Σ cost × agents` over the groups: a
+    /// planner who pays a multi-skilled agent more than a single-skilled one
+    /// gets the cheapest staffing, not the fewest heads. Checked when a
+    /// search starts: one cost per group, each finite and > 0
+    /// ([`SimStaffingError::InvalidGroupCosts`] otherwise).
+    pub fn group_costs(mut self, costs: Vec<f64>) -> Self {
+        self.group_costs = Some(costs);
         self
     }
 
@@ -594,6 +650,7 @@ impl SimStaffing {
             warm_up: self.warm_up,
             confidence: self.confidence,
             rule: self.rule,
+            group_costs: model.costs.clone(),
             simulated_configurations: points.iter().map(|p| p.evaluations as u64).sum(),
             intervals,
         })
@@ -647,6 +704,39 @@ fn type_target(scenario: &Scenario, ti: usize) -> (ServiceTarget, String) {
     }
 }
 
+/// The search's cost per agent of each group of `scenario`: the
+/// configured ones, checked, or 1 each.
+fn group_costs(cfg: &SimStaffing, scenario: &Scenario) -> Result<Vec<f64>, SimStaffingError> {
+    let n = scenario.groups.len();
+    let Some(costs) = &cfg.group_costs else {
+        return Ok(vec![1.0; n]);
+    };
+    if costs.len() != n {
+        return Err(SimStaffingError::InvalidGroupCosts {
+            reason: format!(
+                "{} costs for {n} groups (one per group, in the scenario's order)",
+                costs.len()
+            ),
+        });
+    }
+    // Up to 1e300: a move's cost change (twice a cost less another) stays
+    // finite, so its sign is exact.
+    if let Some((g, c)) = costs
+        .iter()
+        .enumerate()
+        .find(|(_, c)| !(c.is_finite() && **c > 0.0 && **c <= 1e300))
+    {
+        return Err(SimStaffingError::InvalidGroupCosts {
+            reason: format!(
+                "group {:?} (groups[{g}]): its cost must be finite, > 0 and at most 1e300, got {}",
+                scenario.groups[g].name,
+                super::readable(*c)
+            ),
+        });
+    }
+    Ok(costs.clone())
+}
+
 /// The mean rate of an arrival process over `[start, end)`.
 fn mean_rate(a: &ArrivalSpec, start: f64, end: f64) -> f64 {
     match a {
@@ -696,6 +786,10 @@ pub struct StaffingPoint {
     /// `agents_total − erlang_total`: negative is a saving, positive extra
     /// agents the formulas missed.
     pub difference: i64,
+    /// The cost of the staffing found: `Σ cost × agents` over the groups
+    /// ([`SimStaffing::group_costs`]; `agents_total` when every cost is 1).
+    #[serde(default)]
+    pub cost: f64,
     /// Simulated service level per type at the staffing found (mean and
     /// confidence interval over replications; NaN/`null` for a type without
     /// arrivals).
@@ -783,6 +877,10 @@ pub struct StaffingTable {
     pub confidence: f64,
     /// When a target counts as met.
     pub rule: MeetRule,
+    /// The cost of one agent per group ([`SimStaffing::group_costs`]; 1
+    /// each by default).
+    #[serde(default)]
+    pub group_costs: Vec<f64>,
     /// Configurations simulated in all (identical intervals counted once).
     pub simulated_configurations: u64,
     /// One row per interval.
@@ -804,6 +902,12 @@ impl StaffingTable {
             .iter()
             .map(|i| i.point.agents_total as u64)
             .sum()
+    }
+
+    /// The cost of the simulated staffing over all intervals: each
+    /// interval's [`StaffingPoint::cost`], summed.
+    pub fn cost(&self) -> f64 {
+        self.intervals.iter().map(|i| i.point.cost).sum()
     }
 }
 
@@ -984,6 +1088,21 @@ impl fmt::Display for StaffingTable {
         }
         let (e, s) = (self.erlang_agent_intervals(), self.agent_intervals());
         let missed = self.intervals.iter().filter(|r| !r.point.met).count();
+        // With the default costs the cost is the agent count: said once.
+        if self.group_costs.iter().any(|&c| c != 1.0) {
+            let costs: Vec<String> = self
+                .groups
+                .iter()
+                .zip(&self.group_costs)
+                .map(|(g, &c)| format!("{g} {}", super::readable(c)))
+                .collect();
+            writeln!(
+                f,
+                "cost of the simulated staffing over all intervals: {} (per agent: {})",
+                super::readable(self.cost()),
+                costs.join(", ")
+            )?;
+        }
         write!(f, "total agent-intervals: erlang {e}, simulation {s}")?;
         if missed > 0 {
             // A staffing cut off by a limit (or short of an unreachable
@@ -1138,6 +1257,8 @@ struct Model<'a> {
     servers: Vec<Vec<u32>>,
     /// Connected component of each type (through shared groups).
     component: Vec<usize>,
+    /// The cost of one agent per group.
+    costs: Vec<f64>,
 }
 
 /// The scale of the margin of a type whose staffing cannot carry its load
@@ -1183,6 +1304,7 @@ fn better(a: (f64, f64), b: (f64, f64)) -> bool {
 impl<'a> Model<'a> {
     fn new(cfg: &'a SimStaffing, scenario: &Scenario) -> Result<Model<'a>, SimStaffingError> {
         scenario.validate()?;
+        let costs = group_costs(cfg, scenario)?;
         let policy = cfg
             .policy
             .clone()
@@ -1311,8 +1433,27 @@ impl<'a> Model<'a> {
             speed: scenario.groups.iter().map(|g| g.speed).collect(),
             servers,
             component,
+            costs,
             base,
         })
+    }
+
+    /// The change in cost of an exchange (`Σ cost × agents` after less
+    /// before), for `out` and `into` of 1 or 2. Its sign is exact (a total
+    /// summed in floating point is not, and an equal-cost exchange must
+    /// compare as equal): doubling a cost is exact, and a difference of two
+    /// floats is 0 only when they are equal.
+    fn delta(&self, (a, b, out, into): Move) -> f64 {
+        f64::from(into) * self.costs[b] - f64::from(out) * self.costs[a]
+    }
+
+    /// `Σ cost × agents` of `counts`.
+    fn cost(&self, counts: &[u32]) -> f64 {
+        counts
+            .iter()
+            .zip(&self.costs)
+            .map(|(&n, &c)| f64::from(n) * c)
+            .sum()
     }
 
     /// Handle time of type `t` at its home group.
@@ -1436,6 +1577,7 @@ impl<'a> Model<'a> {
             .collect();
         let agents_total: u32 = counts.iter().sum();
         Ok(StaffingPoint {
+            cost: self.cost(&counts),
             arrival_rates: rates.to_vec(),
             offered_load,
             erlang_by_type,
@@ -1528,6 +1670,15 @@ impl<'a> Model<'a> {
     }
 }
 
+/// Exchanges simulated at once: enough for both cores and the parallel
+/// replications, few enough that a step that takes one of the first does
+/// not simulate the rest.
+const EXCHANGE_BATCH: usize = 4;
+
+/// An exchange: `out` agents taken from group `A`, `into` given to group
+/// `B`, as `(A, B, out, into)`.
+type Move = (usize, usize, u32, u32);
+
 /// The agents of a configuration's scenario: a group at 0 keeps one agent
 /// who never logs in.
 fn scenario_agents(counts: &[u32]) -> u64 {
@@ -1619,11 +1770,75 @@ impl Search<'_, '_> {
         if !eval.met() {
             return Ok((counts, eval));
         }
-        // Remove while every target stays met.
+        // Remove and exchange, each step strictly better in (cost, then
+        // margins), so no configuration comes back and the search ends.
+        loop {
+            self.remove(&mut counts, &mut eval)?;
+            if !self.budget_left() {
+                break;
+            }
+            let Some(step) = self.exchange(&mut counts, &mut eval)? else {
+                break;
+            };
+            self.follow(step, &mut counts, &mut eval)?;
+        }
+        Ok((counts, eval))
+    }
+
+    /// Repeats an exchange that was taken, twice as far each time it is
+    /// taken again (back to once when a longer one is not): pooling agents
+    /// into a cross-trained group moves many of them the same way, and one
+    /// configuration per try walks that far in about `2 log₂` of the
+    /// agents moved instead of a full removal and exchange step for each.
+    fn follow(
+        &mut self,
+        (a, b, out, into): Move,
+        counts: &mut Vec<u32>,
+        eval: &mut Eval,
+    ) -> Result<(), SimStaffingError> {
+        let m = self.model;
+        let mut scale = 2u32;
         while self.budget_left() {
-            let configs: Vec<Vec<u32>> = (0..counts.len())
-                .filter(|&g| counts[g] > 0)
-                .map(|g| {
+            let (out_s, into_s) = (out * scale, into * scale);
+            let fits = counts[a] >= out_s && counts[b].saturating_add(into_s) <= m.cfg.max_agents;
+            let next = fits.then(|| {
+                let mut c = counts.clone();
+                c[a] -= out_s;
+                c[b] += into_s;
+                c
+            });
+            let taken = match next {
+                Some(c) if scenario_agents(&c) <= u64::from(MAX_SCENARIO_AGENTS) => {
+                    let e = self.eval(std::slice::from_ref(&c))?.remove(0);
+                    let ok = e.met()
+                        && (m.delta((a, b, out, into)) < 0.0 || leximin(&e) > leximin(eval));
+                    if ok {
+                        *counts = c;
+                        *eval = e;
+                    }
+                    ok
+                }
+                _ => false,
+            };
+            scale = match (taken, scale) {
+                (true, s) => s.saturating_mul(2),
+                (false, 1) => break,
+                (false, _) => 1,
+            };
+        }
+        Ok(())
+    }
+
+    /// Removes one agent at a time while every target stays met: of the
+    /// candidates that keep them, the one that saves most, then the best
+    /// worst margin (with costs of 1, only the margin decides).
+    fn remove(&mut self, counts: &mut Vec<u32>, eval: &mut Eval) -> Result<(), SimStaffingError> {
+        let costs = &self.model.costs;
+        while self.budget_left() {
+            let groups: Vec<usize> = (0..counts.len()).filter(|&g| counts[g] > 0).collect();
+            let configs: Vec<Vec<u32>> = groups
+                .iter()
+                .map(|&g| {
                     let mut c = counts.clone();
                     c[g] -= 1;
                     c
@@ -1632,15 +1847,170 @@ impl Search<'_, '_> {
             let evals = self.eval(&configs)?;
             let mut best: Option<usize> = None;
             for (i, e) in evals.iter().enumerate() {
-                if e.met() && best.is_none_or(|b| better(e.key(), evals[b].key())) {
+                let wins = |b: usize| {
+                    let (saves, saved) = (costs[groups[i]], costs[groups[b]]);
+                    saves > saved || (saves == saved && better(e.key(), evals[b].key()))
+                };
+                if e.met() && best.is_none_or(wins) {
                     best = Some(i);
                 }
             }
             let Some(b) = best else { break };
-            counts = configs[b].clone();
-            eval = evals[b].clone();
+            *counts = configs[b].clone();
+            *eval = evals[b].clone();
         }
-        Ok((counts, eval))
+        Ok(())
+    }
+
+    /// One exchange step from a staffing that meets every target and from
+    /// which no agent can be removed: agents moved from a group `A` to a
+    /// group `B` (one for one, two for one, one for two) at no more cost.
+    /// A move is taken if it still meets every target and costs less, or
+    /// costs the same and raises the margins ([`leximin`]: the worst, then
+    /// the next worst, …) — room that the next removals can use. Of those,
+    /// the one that saves most, then the best margins, then the first.
+    /// Returns the move taken, if any.
+    ///
+    /// `B` is only a group that can serve the type that taking one agent
+    /// from `A` leaves furthest below its target (that removal was
+    /// simulated by the removal step, so it is known), or the type
+    /// furthest below its target in `A`'s part of the center: a move
+    /// whose `B` serves neither gives `A`'s types nothing back for what
+    /// they lose, and is not simulated.
+    fn exchange(
+        &mut self,
+        counts: &mut Vec<u32>,
+        eval: &mut Eval,
+    ) -> Result<Option<Move>, SimStaffingError> {
+        let m = self.model;
+        let ng = counts.len();
+        let cap = m.cfg.max_agents;
+        // The types of each group's part of the center (none: it serves no
+        // type, and the removals have emptied it).
+        let part: Vec<Option<usize>> = (0..ng)
+            .map(|g| {
+                (0..m.types.len())
+                    .find(|&t| m.types[t].candidates.contains(&g))
+                    .map(|t| m.component[t])
+            })
+            .collect();
+        // The worst type of each part now.
+        let worst_in = |c: usize| {
+            (0..m.types.len())
+                .filter(|&t| m.component[t] == c && !eval.margin[t].is_nan())
+                .min_by(|&a, &b| eval.margin[a].total_cmp(&eval.margin[b]))
+        };
+        // (move, its configuration, what one agent fewer in `A` leaves).
+        let mut moves: Vec<(Move, Vec<u32>, (f64, f64))> = Vec::new();
+        for a in 0..ng {
+            let Some(c) = part[a] else { continue };
+            if counts[a] == 0 {
+                continue;
+            }
+            let mut less = counts.clone();
+            less[a] -= 1;
+            let less = self.eval(std::slice::from_ref(&less))?.remove(0);
+            let hurt = less.worst();
+            let helps = |b: usize| {
+                [hurt, worst_in(c)]
+                    .into_iter()
+                    .flatten()
+                    .any(|t| m.types[t].candidates.contains(&b))
+            };
+            for b in (0..ng).filter(|&b| b != a && helps(b)) {
+                for (out, into) in [(1, 1), (2, 1), (1, 2)] {
+                    if counts[a] < out || counts[b] + into > cap {
+                        continue;
+                    }
+                    if m.delta((a, b, out, into)) > 0.0 {
+                        continue;
+                    }
+                    let mut next = counts.clone();
+                    next[a] -= out;
+                    next[b] += into;
+                    if scenario_agents(&next) > u64::from(MAX_SCENARIO_AGENTS) {
+                        continue;
+                    }
+                    moves.push(((a, b, out, into), next, less.key()));
+                }
+            }
+        }
+        // The most promising first (the largest saving, then the `A` that
+        // loses least by giving one agent up), simulated a few at a time:
+        // most steps take one of the first, and only the last step, which
+        // finds nothing, needs them all. The batches do not depend on the
+        // threads, so neither does the answer.
+        moves.sort_by(|x, y| {
+            m.delta(x.0)
+                .total_cmp(&m.delta(y.0))
+                .then(y.2.0.total_cmp(&x.2.0))
+                .then(y.2.1.total_cmp(&x.2.1))
+        });
+        let now = leximin(eval);
+        for batch in moves.chunks(EXCHANGE_BATCH) {
+            if !self.budget_left() {
+                break;
+            }
+            let configs: Vec<Vec<u32>> = batch.iter().map(|x| x.1.clone()).collect();
+            let evals = self.eval(&configs)?;
+            let mut best: Option<(usize, f64, Vec<Ordered>)> = None;
+            for (i, e) in evals.iter().enumerate() {
+                let d = m.delta(batch[i].0);
+                let margins = leximin(e);
+                if !(e.met() && (d < 0.0 || margins > now)) {
+                    continue;
+                }
+                if best
+                    .as_ref()
+                    .is_none_or(|(_, db, mb)| d < *db || (d == *db && margins > *mb))
+                {
+                    best = Some((i, d, margins));
+                }
+            }
+            if let Some((i, _, _)) = best {
+                *counts = configs[i].clone();
+                *eval = evals[i].clone();
+                return Ok(Some(batch[i].0));
+            }
+        }
+        Ok(None)
+    }
+}
+
+/// The judged margins of `e`, lowest first, ordered so that `>` is
+/// better: the worst margin, then the next worst, and so on.
+fn leximin(e: &Eval) -> Vec<Ordered> {
+    let mut m: Vec<Ordered> = e
+        .margin
+        .iter()
+        .filter(|m| !m.is_nan())
+        .map(|&m| Ordered(m))
+        .collect();
+    m.sort();
+    m
+}
+
+/// An `f64` ordered by [`f64::total_cmp`].
+#[derive(Debug, Clone, Copy)]
+struct Ordered(f64);
+
+impl PartialEq for Ordered {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.total_cmp(&other.0).is_eq()
+    }
+}
+
+impl Eq for Ordered {}
+
+impl PartialOrd for Ordered {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Ordered {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.0.total_cmp(&other.0)
     }
 }
 
@@ -1790,6 +2160,7 @@ mod tests {
             agents_by_group: vec![10],
             agents_total: 10,
             difference: 1,
+            cost: 10.0,
             // The search's: "quick" has the lower level (0.85) but 0.05 to
             // spare; "careful" (0.93) only 0.005. By the interval's low end,
             // "quick" is 0.03 short (0.77), "careful" 0.004 over (0.929).
@@ -1823,6 +2194,7 @@ mod tests {
             warm_up: 0.0,
             confidence: 0.95,
             rule: MeetRule::Mean,
+            group_costs: vec![1.0],
             simulated_configurations: 3,
             intervals: vec![IntervalStaffing {
                 index: 0,
@@ -1876,6 +2248,7 @@ mod tests {
             agents_by_group: vec![4],
             agents_total: 4,
             difference: 0,
+            cost: 4.0,
             service_level: vec![sim],
             met,
             agent_limit: false,
@@ -1905,6 +2278,7 @@ mod tests {
             warm_up: 0.0,
             confidence: 0.95,
             rule: MeetRule::Mean,
+            group_costs: vec![1.0],
             simulated_configurations: 3,
             intervals: rows
                 .into_iter()
