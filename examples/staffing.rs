@@ -12,6 +12,7 @@
 //! cargo run --release --example staffing -- --scenario examples/data/staffing-center.toml \
 //!     [--seed S] [--json] [--csv FILE] [--warm-up S] [--run-length S] [--replications N] \
 //!     [--max-agents N] [--meet mean|lower-bound] [--allow-not-met]
+//!     [--group-cost GROUP=COST]... [--no-exchanges]
 //! ```
 //!
 //! For one interval, all rates, the threshold and the ASA are in one time
@@ -156,7 +157,7 @@ const USAGE: &str = "usage: staffing --arrival-rate L --service-rate M
            [--allow-not-met]
        staffing --scenario FILE.toml [--seed S] [--json] [--csv FILE] [--warm-up S]
            [--run-length S] [--replications N] [--max-agents N] [--meet mean|lower-bound]
-           [--allow-not-met]
+           [--allow-not-met] [--group-cost GROUP=COST]... [--no-exchanges]
 Rates per second, threshold, ASA and handle times in seconds (one line: any one
 time unit). --profile FILE: a CSV of interval,arrival_rate,mean_handle_time, one
 row per interval (clock-time names must be one interval apart, in order; a
@@ -165,7 +166,10 @@ interval (42 calls per 30 minutes is 0.0233). With --scenario, the search's
 warm-up and run length in seconds (defaults 1800 and 28800) and its replications
 per configuration (default 10, at least 2); --csv FILE also writes its table as
 CSV, one row per interval (agents per group, agent-hours, every type's service
-level).
+level). --group-cost GROUP=COST (repeatable) prices one agent of a group (default 1
+each): the search finds the cheapest staffing, not the fewest agents.
+--no-exchanges stops the search once no agent can be removed, without moving
+agents between groups: several times faster, often dearer (a first look).
 The simulated search (--target-sl with --profile, and --scenario):
   --max-agents N  the most agents it tries per group (default 10000, at most
                   1000000); a row that needs more says NOT MET and why
@@ -206,6 +210,10 @@ struct Args {
     allow_not_met: bool,
     /// `--csv FILE`: `--scenario`'s table as CSV, one row per interval.
     csv: Option<String>,
+    /// `--group-cost GROUP=COST`, in the order given.
+    group_costs: Vec<(String, f64)>,
+    /// `--no-exchanges`: the search without exchanges between groups.
+    no_exchanges: bool,
 }
 
 /// Why the program stops early.
@@ -276,6 +284,8 @@ fn parse_args(raw: impl IntoIterator<Item = String>) -> Result<Option<Args>, Str
         meet: None,
         allow_not_met: false,
         csv: None,
+        group_costs: Vec::new(),
+        no_exchanges: false,
     };
     let mut it = raw.into_iter();
     while let Some(arg) = it.next() {
@@ -287,6 +297,13 @@ fn parse_args(raw: impl IntoIterator<Item = String>) -> Result<Option<Args>, Str
                 return Err("--json given twice".into());
             }
             args.json = true;
+            continue;
+        }
+        if arg == "--no-exchanges" {
+            if args.no_exchanges {
+                return Err("--no-exchanges given twice".into());
+            }
+            args.no_exchanges = true;
             continue;
         }
         if arg == "--allow-not-met" {
@@ -318,6 +335,7 @@ fn parse_args(raw: impl IntoIterator<Item = String>) -> Result<Option<Args>, Str
             "--max-agents",
             "--meet",
             "--csv",
+            "--group-cost",
         ];
         if !known.contains(&flag.as_str()) {
             return Err(format!("unknown argument {arg:?}"));
@@ -345,6 +363,21 @@ fn parse_args(raw: impl IntoIterator<Item = String>) -> Result<Option<Args>, Str
             "--max-agents" => set(&mut args.max_agents, f, max_agents(&value)?)?,
             "--meet" => set(&mut args.meet, f, meet_rule(&value)?)?,
             "--csv" => set(&mut args.csv, f, value)?,
+            "--group-cost" => {
+                let (group, cost) = value
+                    .split_once('=')
+                    .ok_or_else(|| format!("--group-cost: expected GROUP=COST, got {value:?}"))?;
+                let cost: f64 = number(f, cost)?;
+                if !(cost.is_finite() && cost > 0.0) {
+                    return Err(format!(
+                        "--group-cost {group}: the cost must be a finite number > 0, got {cost}"
+                    ));
+                }
+                if args.group_costs.iter().any(|(g, _)| g == group) {
+                    return Err(format!("--group-cost {group} given twice"));
+                }
+                args.group_costs.push((group.to_string(), cost));
+            }
             _ => unreachable!("checked above"),
         }
     }
@@ -592,6 +625,27 @@ fn search_settings(args: &Args) -> SimStaffing {
         search = search.rule(rule);
     }
     search
+}
+
+/// `--group-cost`s as one cost per group of `scenario`, in its order (1
+/// for a group not named); `None` when none is given. A name that is not
+/// a group's is refused, with the groups it could be.
+fn group_costs(scenario: &Scenario, given: &[(String, f64)]) -> Result<Option<Vec<f64>>, String> {
+    if given.is_empty() {
+        return Ok(None);
+    }
+    let mut costs = vec![1.0; scenario.groups.len()];
+    for (name, cost) in given {
+        let Some(i) = scenario.groups.iter().position(|g| &g.name == name) else {
+            let names: Vec<&str> = scenario.groups.iter().map(|g| g.name.as_str()).collect();
+            return Err(format!(
+                "--group-cost {name}: no group of that name (the scenario's groups: {})",
+                names.join(", ")
+            ));
+        };
+        costs[i] = *cost;
+    }
+    Ok(Some(costs))
 }
 
 /// Why a simulated row is not met, for its note: the search's limits
@@ -1385,6 +1439,12 @@ fn center(args: &Args, path: &str, out: &mut impl Write) -> Result<Outcome, Fail
     if let Some(n) = args.replications {
         search = search.replications(n);
     }
+    if let Some(costs) = group_costs(&scenario, &args.group_costs)? {
+        search = search.group_costs(costs);
+    }
+    if args.no_exchanges {
+        search = search.exchanges(false);
+    }
     for line in said_before_search(&scenario, &search) {
         eprintln!("{line}");
     }
@@ -1844,6 +1904,8 @@ fn run_to(args: &Args, out: &mut impl Write) -> Result<Outcome, Failure> {
         ("--warm-up", args.warm_up.is_some()),
         ("--run-length", args.run_length.is_some()),
         ("--replications", args.replications.is_some()),
+        ("--group-cost", !args.group_costs.is_empty()),
+        ("--no-exchanges", args.no_exchanges),
     ];
     if args.scenario.is_none()
         && let Some((flag, _)) = search.iter().find(|(_, given)| *given)
@@ -2572,6 +2634,83 @@ mod tests {
             .unwrap()
             .unwrap();
         assert_eq!(seed.seed, Some(3));
+    }
+
+    /// `--group-cost`s: parsed by name (repeatable, `=` in the value), put
+    /// in the scenario's group order with 1 for the others; a name that is
+    /// no group's, a cost that is not > 0, a group given twice, and either
+    /// flag without `--scenario` are refused by name.
+    #[test]
+    fn group_costs_are_read_by_group_name() {
+        let path = "examples/data/staffing-center.toml";
+        let s = Scenario::load(path).unwrap();
+        assert!(s.groups.len() >= 3);
+        let (g0, g2) = (s.groups[0].name.clone(), s.groups[2].name.clone());
+        let args = parse_args(
+            [
+                "--scenario".to_string(),
+                path.to_string(),
+                "--group-cost".to_string(),
+                format!("{g2}=1.4"),
+                format!("--group-cost={g0}=0.5"),
+                "--no-exchanges".to_string(),
+            ]
+            .into_iter(),
+        )
+        .unwrap()
+        .unwrap();
+        assert!(args.no_exchanges);
+        let costs = group_costs(&s, &args.group_costs).unwrap().unwrap();
+        let mut want = vec![1.0; s.groups.len()];
+        want[0] = 0.5;
+        want[2] = 1.4;
+        assert_eq!(costs, want);
+        assert_eq!(group_costs(&s, &[]).unwrap(), None);
+        let e = group_costs(&s, &[("nobody".into(), 2.0)]).unwrap_err();
+        assert!(
+            e.starts_with("--group-cost nobody: no group of that name"),
+            "{e}"
+        );
+        assert!(e.contains(&g0), "{e}");
+        for (value, want) in [
+            (format!("{g0}=0"), "the cost must be a finite number > 0"),
+            (format!("{g0}=-1"), "the cost must be a finite number > 0"),
+            (format!("{g0}=inf"), "the cost must be a finite number > 0"),
+            (format!("{g0}=x"), "not a valid number"),
+            (g0.clone(), "expected GROUP=COST"),
+        ] {
+            let e = parse_args(["--group-cost".to_string(), value.clone()]).unwrap_err();
+            assert!(e.contains(want), "{value}: {e}");
+        }
+        let twice = [
+            format!("--group-cost={g0}=1"),
+            format!("--group-cost={g0}=2"),
+        ];
+        assert!(parse_args(twice).unwrap_err().ends_with("given twice"));
+        for flags in [
+            vec!["--group-cost".to_string(), format!("{g0}=2")],
+            vec!["--no-exchanges".to_string()],
+        ] {
+            let mut all = vec![
+                "--profile",
+                "p.csv",
+                "--target-sl",
+                "0.8",
+                "--threshold",
+                "20",
+            ]
+            .into_iter()
+            .map(str::to_string)
+            .collect::<Vec<_>>();
+            all.extend(flags.clone());
+            let args = parse_args(all).unwrap().unwrap();
+            match run_to(&args, &mut Vec::new()) {
+                Err(Failure::Input(e)) => {
+                    assert!(e.contains("goes only with --scenario"), "{flags:?}: {e}")
+                }
+                _ => panic!("{flags:?} with --profile was accepted"),
+            }
+        }
     }
 
     /// A scenario file of one group, one contact type and one interval,
