@@ -805,6 +805,18 @@ pub(crate) fn num(x: f64) -> String {
     crate::model::short_number(x, 1e15)
 }
 
+/// The first instant `t` from `arrival + waited` on at which `t - arrival`,
+/// as a policy computes it, is at least `waited`: `arrival + waited` itself
+/// unless its rounding lands a few ulps short (a step or two of
+/// [`f64::next_up`]; `t - arrival` never decreases as `t` grows).
+fn reached_at(arrival: f64, waited: f64) -> f64 {
+    let mut t = arrival + waited;
+    while t - arrival < waited {
+        t = t.next_up();
+    }
+    t
+}
+
 fn state_of(st: &State, held: Held) -> ContactState {
     let id = |a: u32| st.agent(a).agent.id();
     match held {
@@ -1132,7 +1144,11 @@ impl<P: RoutingPolicy> Router<P> {
 
     /// When the router next needs to be called even if nothing happens (a
     /// relaxation step opens, a cool-down ends): send [`Event::Tick`] then.
-    /// `None` if time alone changes nothing. Always a time the router
+    /// `None` if time alone changes nothing. A step `n` of
+    /// [`RoutingPolicy::next_relaxation`] for a contact that arrived at `a`
+    /// is announced at the first instant `t` at which `t - a >= n` in
+    /// floating point: `a + n`, or a few ulps later where `a + n - a`
+    /// rounds below `n`. Always a time the router
     /// accepts: a step or cool-down ending beyond
     /// [`TIME_LIMIT`](crate::TIME_LIMIT) is not announced (it never ends).
     pub fn next_wakeup(&self) -> Option<f64> {
@@ -1902,24 +1918,21 @@ impl<P: RoutingPolicy> Router<P> {
     }
 
     /// The relaxation of `contact` at `now`, and the absolute time of its next
-    /// step. A step counts as reached once `now >= arrival + step`, even where
-    /// `now - arrival` rounds to just below `step` (e.g. arrival 4.1, step 60):
-    /// the wake-up is scheduled at `arrival + step`, and must find the step open.
+    /// step. Both go by the wait a policy sees, `now - arrival` in floating
+    /// point ([`ContactRef::waited`](crate::ContactRef::waited)): the wake-up
+    /// is the first instant at which that difference reaches the step
+    /// ([`reached_at`]), not `arrival + step`, which can round to a wait just
+    /// below it (arrival 30.827849402204, step 10: 9.999999999999996). There,
+    /// a policy comparing `waited() >= step` refused, and having announced
+    /// its step it got no other wake-up: the contact waited for good.
     fn relaxation_at(&self, contact: &Contact, now: f64) -> (u8, Option<f64>) {
         let arrival = contact.arrival();
-        let mut waited = now - arrival;
-        // Bounded, in case a policy's steps are absurdly fine.
-        for _ in 0..64 {
-            match self.policy.next_relaxation(contact, waited) {
-                Some(n) if n.is_finite() && n > waited && arrival + n <= now => waited = n,
-                _ => break,
-            }
-        }
+        let waited = now - arrival;
         let next = self
             .policy
             .next_relaxation(contact, waited)
             .filter(|n| n.is_finite() && *n > waited)
-            .map(|n| arrival + n)
+            .map(|n| reached_at(arrival, n))
             .filter(|&t| t > now);
         (self.policy.relaxation(contact, waited), next)
     }

@@ -2253,6 +2253,9 @@ impl<'a> AgentRef<'a> {
         &self.rec.agent
     }
     /// Seconds since it last became free of all work; 0 while it holds any.
+    /// Computed from [`idle_since`](AgentRef::idle_since) and the view's
+    /// time, so ties among idle agents are better broken by
+    /// `idle_since` (exact) or [`longest_idle_cmp`](AgentRef::longest_idle_cmp).
     pub fn idle_seconds(&self) -> f64 {
         if self.rec.used_total == 0 {
             (self.now - self.rec.idle_since).max(0.0)
@@ -2264,9 +2267,36 @@ impl<'a> AgentRef<'a> {
     pub fn held(&self) -> u16 {
         self.rec.used_total
     }
-    /// When it last became free of all work (or ready).
+    /// When it last became free of all work, or ready (the login time
+    /// before either). It does not change while the agent holds work: a
+    /// chat agent serving one chat of three keeps the instant it was last
+    /// completely free, often earlier than an idle agent's. So sorting
+    /// agents by it alone puts busy agents before idle ones; the built-ins'
+    /// "longest idle" is [`longest_idle_cmp`](AgentRef::longest_idle_cmp).
     pub fn idle_since(&self) -> f64 {
         self.rec.idle_since
+    }
+    /// The order in which [`LongestIdleAgent`](crate::LongestIdleAgent)
+    /// (and every built-in, after its own criterion) ranks agents for a
+    /// contact: `Less` if `self` goes first. An agent holding no work
+    /// ([`held`](AgentRef::held) 0) before one holding some; among idle
+    /// agents the longer idle first (the earlier
+    /// [`idle_since`](AgentRef::idle_since), compared exactly); agents
+    /// holding work are not told apart by it; then the larger
+    /// [`free_share`](AgentRef::free_share); then the smaller id. For a
+    /// policy of one's own breaking its ties as the built-ins do:
+    /// `view.eligible_agents(c).min_by(|x, y| mine(x).cmp(&mine(y)).then(x.longest_idle_cmp(y)))`.
+    pub fn longest_idle_cmp(&self, other: &AgentRef<'_>) -> std::cmp::Ordering {
+        let key = |a: &AgentRef<'_>| {
+            let idle = a.held() == 0;
+            (idle, if idle { a.idle_since() } else { 0.0 })
+        };
+        let ((x_idle, x_since), (y_idle, y_since)) = (key(self), key(other));
+        y_idle
+            .cmp(&x_idle)
+            .then(x_since.total_cmp(&y_since))
+            .then(other.free_share().total_cmp(&self.free_share()))
+            .then(self.id().cmp(&other.id()))
     }
     /// Free slots for `channel` now (0 if not ready).
     pub fn free_capacity(&self, channel: ChannelId) -> u16 {
