@@ -20,7 +20,7 @@ use crate::model::{
 use crate::policy::{InFlightProposal, PolicyError, Proposal, RoutingPolicy, Trigger};
 use crate::score::{FitModel, NeutralFit, ScoreBreakdown, ScoreError, ScoreWeights};
 pub use crate::state::Counts;
-use crate::state::{AgentRec, Held, IdMap, RouterView, ScoreMemo, State, Vouched};
+use crate::state::{AgentRec, Held, IdMap, RouterView, ScoreMemo, State, Vouched, waited_at};
 
 /// Something that happened in the contact center, fed to [`Router::handle`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -805,18 +805,6 @@ pub(crate) fn num(x: f64) -> String {
     crate::model::short_number(x, 1e15)
 }
 
-/// The first instant `t` from `arrival + waited` on at which `t - arrival`,
-/// as a policy computes it, is at least `waited`: `arrival + waited` itself
-/// unless its rounding lands a few ulps short (a step or two of
-/// [`f64::next_up`]; `t - arrival` never decreases as `t` grows).
-fn reached_at(arrival: f64, waited: f64) -> f64 {
-    let mut t = arrival + waited;
-    while t - arrival < waited {
-        t = t.next_up();
-    }
-    t
-}
-
 fn state_of(st: &State, held: Held) -> ContactState {
     let id = |a: u32| st.agent(a).agent.id();
     match held {
@@ -1146,9 +1134,9 @@ impl<P: RoutingPolicy> Router<P> {
     /// relaxation step opens, a cool-down ends): send [`Event::Tick`] then.
     /// `None` if time alone changes nothing. A step `n` of
     /// [`RoutingPolicy::next_relaxation`] for a contact that arrived at `a`
-    /// is announced at the first instant `t` at which `t - a >= n` in
-    /// floating point: `a + n`, or a few ulps later where `a + n - a`
-    /// rounds below `n`. Always a time the router
+    /// is announced at `a + n` (in floating point), the instant at which
+    /// [`ContactRef::waited`](crate::ContactRef::waited) reaches `n`.
+    /// Always a time the router
     /// accepts: a step or cool-down ending beyond
     /// [`TIME_LIMIT`](crate::TIME_LIMIT) is not announced (it never ends).
     pub fn next_wakeup(&self) -> Option<f64> {
@@ -1918,21 +1906,22 @@ impl<P: RoutingPolicy> Router<P> {
     }
 
     /// The relaxation of `contact` at `now`, and the absolute time of its next
-    /// step. Both go by the wait a policy sees, `now - arrival` in floating
-    /// point ([`ContactRef::waited`](crate::ContactRef::waited)): the wake-up
-    /// is the first instant at which that difference reaches the step
-    /// ([`reached_at`]), not `arrival + step`, which can round to a wait just
-    /// below it (arrival 30.827849402204, step 10: 9.999999999999996). There,
-    /// a policy comparing `waited() >= step` refused, and having announced
-    /// its step it got no other wake-up: the contact waited for good.
+    /// step. Both go by the wait a policy sees
+    /// ([`ContactRef::waited`](crate::ContactRef::waited), [`waited_at`]):
+    /// a step `n` is reached once `arrival + n <= now`, the instant of its
+    /// wake-up, as a service-level threshold is met by the instant
+    /// `arrival + threshold`. With `now - arrival` instead (arrival
+    /// 30.827849402204, step 10: 9.999999999999996 at `arrival + 10`), a
+    /// policy comparing the wait with its step refused at its own wake-up
+    /// and was never woken again: the contact waited for good.
     fn relaxation_at(&self, contact: &Contact, now: f64) -> (u8, Option<f64>) {
         let arrival = contact.arrival();
-        let waited = now - arrival;
+        let waited = waited_at(arrival, now);
         let next = self
             .policy
             .next_relaxation(contact, waited)
             .filter(|n| n.is_finite() && *n > waited)
-            .map(|n| reached_at(arrival, n))
+            .map(|n| arrival + n)
             .filter(|&t| t > now);
         (self.policy.relaxation(contact, waited), next)
     }

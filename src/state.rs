@@ -2205,9 +2205,14 @@ impl<'a> ContactRef<'a> {
     pub fn contact(&self) -> &'a Contact {
         &self.rec.contact
     }
-    /// Seconds waited so far (from its arrival time).
+    /// Seconds waited so far: the longest wait `w` with `arrival + w <= now`
+    /// in floating point, which is `now - arrival` or a few ulps more
+    /// ([`waited_at`]). So `waited() >= n` exactly when `now` has reached
+    /// the instant `arrival + n`, the time of the wake-up a policy asked
+    /// for with [`next_relaxation`](crate::RoutingPolicy::next_relaxation)
+    /// (where `now - arrival` may read just below `n`).
     pub fn waited(&self) -> f64 {
-        (self.now - self.rec.contact.arrival()).max(0.0)
+        waited_at(self.rec.contact.arrival(), self.now)
     }
     /// Levels by which its requirements are relaxed now (see [`crate::RoutingPolicy::relaxation`]).
     pub fn relaxation(&self) -> u8 {
@@ -2639,6 +2644,57 @@ impl<'a> RouterView<'a> {
     }
 }
 
+/// The longest wait `w ≥ 0` with `arrival + w <= now` in floating point (0
+/// if `now` is before `arrival`): `now - arrival` or a few ulps more, so
+/// that `waited_at(a, t) >= n` exactly when `a + n <= t` (floating-point
+/// addition is monotone in `w`). The instant-based reading of a wait, as
+/// the router schedules wake-ups (`a + n`) and the simulator judges a
+/// service-level threshold (by the instant `a + threshold`).
+pub(crate) fn waited_at(arrival: f64, now: f64) -> f64 {
+    let w = now - arrival;
+    if !(w > 0.0 && w.is_finite()) {
+        return w.max(0.0);
+    }
+    let fits = |w: f64| arrival + w <= now;
+    // The common case: `w` itself fits and the next float up does not.
+    if fits(w) && !fits(w.next_up()) {
+        return w;
+    }
+    // Otherwise bisect over the bit patterns (ordered like the values for
+    // positive floats) between a wait that fits and one that does not: the
+    // rounding of `now - arrival` and of `arrival + w` is each within half
+    // an ulp of the larger of `arrival`, `now` and `w`.
+    let ulp = |x: f64| {
+        let x = x.abs();
+        x.next_up() - x
+    };
+    let u = 4.0 * ulp(arrival).max(ulp(now)).max(ulp(w));
+    let mut lo = (w - u).max(0.0);
+    if !fits(lo) {
+        lo = 0.0;
+    }
+    let mut hi = w + u;
+    if fits(hi) {
+        // Not expected; grow until it does not fit (bounded: doubling).
+        let mut step = u;
+        while fits(hi) && hi.is_finite() {
+            lo = hi;
+            step *= 2.0;
+            hi = w + step;
+        }
+    }
+    let (mut l, mut h) = (lo.to_bits(), hi.to_bits());
+    while h - l > 1 {
+        let m = l + (h - l) / 2;
+        if fits(f64::from_bits(m)) {
+            l = m;
+        } else {
+            h = m;
+        }
+    }
+    f64::from_bits(l)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -2724,5 +2780,45 @@ mod tests {
                 assert_eq!(subsets_up_to(k, max), all, "k {k}, max {max}");
             }
         }
+    }
+
+    /// `waited_at` against its definition, by brute force over neighbours:
+    /// the wait fits (`arrival + w <= now`) and the next float up does not,
+    /// so a step `n` reads as reached exactly at the instant `arrival + n`
+    /// (where `now - arrival` can read below it), including arrivals far
+    /// larger than the wait (`1e9` and a wait of 1 s: ulps 2e-16 against
+    /// 1.2e-7).
+    #[test]
+    fn a_wait_is_read_by_the_instant() {
+        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x >> 11) as f64 / (1u64 << 53) as f64
+        };
+        let mut short = 0;
+        for k in 0..20_000 {
+            let scale = [1.0, 100.0, 1e5, 1e9, 1e12][k % 5];
+            let arrival = (next() - 0.2) * scale;
+            let n = [10.0, 20.0, 0.1, 1.0, next() * 100.0][k / 5 % 5];
+            let now = arrival + n;
+            let w = waited_at(arrival, now);
+            assert!(w >= n, "arrival {arrival}, step {n}: waited {w}");
+            assert!(
+                arrival + w <= now && arrival + w.next_up() > now,
+                "{arrival} {now} {w}"
+            );
+            short += usize::from(now - arrival < n);
+            // Just before the instant, the step is not reached.
+            let before = now.next_down();
+            assert!(waited_at(arrival, before) < n || arrival + n <= before);
+        }
+        assert!(short > 100, "the rounding case never came up: {short}");
+        assert_eq!(waited_at(30.827849402204, 30.827849402204 + 10.0), 10.0);
+        assert!(30.827849402204 + 10.0 - 30.827849402204 < 10.0);
+        assert_eq!(waited_at(5.0, 4.0), 0.0);
+        assert_eq!(waited_at(5.0, 5.0), 0.0);
+        assert_eq!(waited_at(5.0, f64::NAN), 0.0);
     }
 }

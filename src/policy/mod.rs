@@ -221,18 +221,20 @@ pub trait RoutingPolicy: Send {
     /// The contract: whenever the contact (re)enters the queue or is
     /// woken up, the router calls this with its wait `waited`; a `Some(n)`
     /// with `n` finite and `n > waited` (anything else is ignored) is a
-    /// wake-up at the first instant `t` at which `t - arrival >= n` in
-    /// floating point ([`Router::next_wakeup`](crate::Router::next_wakeup):
-    /// `arrival + n`, or a few ulps later where `arrival + n - arrival`
-    /// rounds below `n`). Then, if the contact still waits, the router
+    /// wake-up at `arrival + n` in floating point
+    /// ([`Router::next_wakeup`](crate::Router::next_wakeup)). Then, if the
+    /// contact still waits, the router
     /// takes its [`relaxation`](RoutingPolicy::relaxation) at the new wait,
     /// calls [`decide`](RoutingPolicy::decide) with
     /// [`Trigger::ContactWaiting`] for it (if an agent is available) **even
     /// if the relaxation did not change**, and calls this again for the
-    /// next wake-up. So at that call both
-    /// [`ContactRef::waited`] and `view.now() - contact.arrival()` are at
-    /// least `n`: a policy comparing either with its step sees the step
-    /// reached. A wake-up beyond [`TIME_LIMIT`](crate::TIME_LIMIT) never
+    /// next wake-up. At that call [`ContactRef::waited`] (and the `waited`
+    /// given to this method and to `relaxation`) is at least `n`: a policy
+    /// comparing it with its step sees the step reached. Compare that, not
+    /// `view.now() - contact.arrival()`, which can round a few ulps below
+    /// `n` at the wake-up (arrival 30.827849402204, `n` 10:
+    /// 9.999999999999996) and would then hold the contact with no wake-up
+    /// to come. A wake-up beyond [`TIME_LIMIT`](crate::TIME_LIMIT) never
     /// comes.
     fn next_relaxation(&self, _contact: &Contact, _waited: f64) -> Option<f64> {
         None
