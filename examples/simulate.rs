@@ -422,6 +422,7 @@ fn main() -> ExitCode {
     };
 
     let few_cells = print_table(&reports);
+    warn_rejected(&reports);
     // One replication gives a figure and no interval (the cells show none).
     let cells_are = if sc.replications > 1 {
         format!(
@@ -728,6 +729,23 @@ fn print_table(reports: &[Report]) -> bool {
         .map(|r| row(&r.policy, &r.total, r.replications, pm))
         .collect();
     print_rows(&rows)
+}
+
+/// A policy whose proposals the router refused was not carried out as
+/// written: its row measures what the router made of it, which the table
+/// alone does not show.
+fn warn_rejected(reports: &[Report]) {
+    for r in reports {
+        let e = &r.rejected_proposals;
+        if e.mean > 0.0 {
+            eprintln!(
+                "warning: {}: the router refused {:.1} of its proposals per replication (an \
+                 unknown agent or contact, one contact to two agents, no free slot, not \
+                 eligible): its figures are not those of the policy as written",
+                r.policy, e.mean
+            );
+        }
+    }
 }
 
 /// Service level per channel, when contacts came on more than one: the

@@ -843,6 +843,20 @@ fn main() -> ExitCode {
         }
     };
     print_table(&args.field, &runs, &diffs);
+    // A policy whose proposals the router refused was not carried out as
+    // written: the table alone does not show it.
+    for run in &runs {
+        let rejected: u64 = run.reps.iter().map(|r| r.rejected_proposals).sum();
+        if rejected > 0 {
+            eprintln!(
+                "warning: {} = {}: the router refused {:.1} of the policy's proposals per \
+                 replication: its figures are not those of the policy as written",
+                args.field,
+                run.value,
+                rejected as f64 / run.reps.len().max(1) as f64
+            );
+        }
+    }
     print_channels(&args.field, &runs, &base.channels, args.confidence);
     println!(
         "\n{}",

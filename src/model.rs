@@ -319,7 +319,10 @@ impl Agent {
         self.speed
     }
 
-    /// Free-form attributes for fit models (language, persona, team…).
+    /// Free-form attributes for fit models and policies (language,
+    /// persona, team…). In the simulator every agent has `group`, its
+    /// scenario group's name (see [`sim`](crate::sim)'s *What a policy
+    /// sees*).
     pub fn attributes(&self) -> &BTreeMap<String, String> {
         &self.attributes
     }

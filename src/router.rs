@@ -20,7 +20,7 @@ use crate::model::{
 use crate::policy::{InFlightProposal, PolicyError, Proposal, RoutingPolicy, Trigger};
 use crate::score::{FitModel, NeutralFit, ScoreBreakdown, ScoreError, ScoreWeights};
 pub use crate::state::Counts;
-use crate::state::{AgentRec, Held, IdMap, RouterView, ScoreMemo, State, Vouched};
+use crate::state::{AgentRec, Held, IdMap, RouterView, ScoreMemo, State, Vouched, waited_at};
 
 /// Something that happened in the contact center, fed to [`Router::handle`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -1211,7 +1211,11 @@ impl<P: RoutingPolicy> Router<P> {
 
     /// When the router next needs to be called even if nothing happens (a
     /// relaxation step opens, a cool-down ends): send [`Event::Tick`] then.
-    /// `None` if time alone changes nothing. Always a time the router
+    /// `None` if time alone changes nothing. A step `n` of
+    /// [`RoutingPolicy::next_relaxation`] for a contact that arrived at `a`
+    /// is announced at `a + n` (in floating point), the instant at which
+    /// [`ContactRef::waited`](crate::ContactRef::waited) reaches `n`.
+    /// Always a time the router
     /// accepts: a step or cool-down ending beyond
     /// [`TIME_LIMIT`](crate::TIME_LIMIT) is not announced (it never ends).
     pub fn next_wakeup(&self) -> Option<f64> {
@@ -2017,19 +2021,17 @@ impl<P: RoutingPolicy> Router<P> {
     }
 
     /// The relaxation of `contact` at `now`, and the absolute time of its next
-    /// step. A step counts as reached once `now >= arrival + step`, even where
-    /// `now - arrival` rounds to just below `step` (e.g. arrival 4.1, step 60):
-    /// the wake-up is scheduled at `arrival + step`, and must find the step open.
+    /// step. Both go by the wait a policy sees
+    /// ([`ContactRef::waited`](crate::ContactRef::waited), [`waited_at`]):
+    /// a step `n` is reached once `arrival + n <= now`, the instant of its
+    /// wake-up, as a service-level threshold is met by the instant
+    /// `arrival + threshold`. With `now - arrival` instead (arrival
+    /// 30.827849402204, step 10: 9.999999999999996 at `arrival + 10`), a
+    /// policy comparing the wait with its step refused at its own wake-up
+    /// and was never woken again: the contact waited for good.
     fn relaxation_at(&self, contact: &Contact, now: f64) -> (u8, Option<f64>) {
         let arrival = contact.arrival();
-        let mut waited = now - arrival;
-        // Bounded, in case a policy's steps are absurdly fine.
-        for _ in 0..64 {
-            match self.policy.next_relaxation(contact, waited) {
-                Some(n) if n.is_finite() && n > waited && arrival + n <= now => waited = n,
-                _ => break,
-            }
-        }
+        let waited = waited_at(arrival, now);
         let next = self
             .policy
             .next_relaxation(contact, waited)

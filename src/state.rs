@@ -2226,9 +2226,14 @@ impl<'a> ContactRef<'a> {
     pub fn contact(&self) -> &'a Contact {
         &self.rec.contact
     }
-    /// Seconds waited so far (from its arrival time).
+    /// Seconds waited so far: the longest wait `w` with `arrival + w <= now`
+    /// in floating point, which is `now - arrival` or a few ulps more
+    /// ([`waited_at`]). So `waited() >= n` exactly when `now` has reached
+    /// the instant `arrival + n`, the time of the wake-up a policy asked
+    /// for with [`next_relaxation`](crate::RoutingPolicy::next_relaxation)
+    /// (where `now - arrival` may read just below `n`).
     pub fn waited(&self) -> f64 {
-        (self.now - self.rec.contact.arrival()).max(0.0)
+        waited_at(self.rec.contact.arrival(), self.now)
     }
     /// Levels by which its requirements are relaxed now (see [`crate::RoutingPolicy::relaxation`]).
     pub fn relaxation(&self) -> u8 {
@@ -2274,6 +2279,9 @@ impl<'a> AgentRef<'a> {
         &self.rec.agent
     }
     /// Seconds since it last became free of all work; 0 while it holds any.
+    /// Computed from [`idle_since`](AgentRef::idle_since) and the view's
+    /// time, so ties among idle agents are better broken by
+    /// `idle_since` (exact) or [`longest_idle_cmp`](AgentRef::longest_idle_cmp).
     pub fn idle_seconds(&self) -> f64 {
         if self.rec.used_total == 0 {
             (self.now - self.rec.idle_since).max(0.0)
@@ -2285,9 +2293,36 @@ impl<'a> AgentRef<'a> {
     pub fn held(&self) -> u16 {
         self.rec.used_total
     }
-    /// When it last became free of all work (or ready).
+    /// When it last became free of all work, or ready (the login time
+    /// before either). It does not change while the agent holds work: a
+    /// chat agent serving one chat of three keeps the instant it was last
+    /// completely free, often earlier than an idle agent's. So sorting
+    /// agents by it alone puts busy agents before idle ones; the built-ins'
+    /// "longest idle" is [`longest_idle_cmp`](AgentRef::longest_idle_cmp).
     pub fn idle_since(&self) -> f64 {
         self.rec.idle_since
+    }
+    /// The order in which [`LongestIdleAgent`](crate::LongestIdleAgent)
+    /// (and every built-in, after its own criterion) ranks agents for a
+    /// contact: `Less` if `self` goes first. An agent holding no work
+    /// ([`held`](AgentRef::held) 0) before one holding some; among idle
+    /// agents the longer idle first (the earlier
+    /// [`idle_since`](AgentRef::idle_since), compared exactly); agents
+    /// holding work are not told apart by it; then the larger
+    /// [`free_share`](AgentRef::free_share); then the smaller id. For a
+    /// policy of one's own breaking its ties as the built-ins do:
+    /// `view.eligible_agents(c).min_by(|x, y| mine(x).cmp(&mine(y)).then(x.longest_idle_cmp(y)))`.
+    pub fn longest_idle_cmp(&self, other: &AgentRef<'_>) -> std::cmp::Ordering {
+        let key = |a: &AgentRef<'_>| {
+            let idle = a.held() == 0;
+            (idle, if idle { a.idle_since() } else { 0.0 })
+        };
+        let ((x_idle, x_since), (y_idle, y_since)) = (key(self), key(other));
+        y_idle
+            .cmp(&x_idle)
+            .then(x_since.total_cmp(&y_since))
+            .then(other.free_share().total_cmp(&self.free_share()))
+            .then(self.id().cmp(&other.id()))
     }
     /// Free slots for `channel` now (0 if not ready).
     pub fn free_capacity(&self, channel: ChannelId) -> u16 {
@@ -2630,6 +2665,57 @@ impl<'a> RouterView<'a> {
     }
 }
 
+/// The longest wait `w ≥ 0` with `arrival + w <= now` in floating point (0
+/// if `now` is before `arrival`): `now - arrival` or a few ulps more, so
+/// that `waited_at(a, t) >= n` exactly when `a + n <= t` (floating-point
+/// addition is monotone in `w`). The instant-based reading of a wait, as
+/// the router schedules wake-ups (`a + n`) and the simulator judges a
+/// service-level threshold (by the instant `a + threshold`).
+pub(crate) fn waited_at(arrival: f64, now: f64) -> f64 {
+    let w = now - arrival;
+    if !(w > 0.0 && w.is_finite()) {
+        return w.max(0.0);
+    }
+    let fits = |w: f64| arrival + w <= now;
+    // The common case: `w` itself fits and the next float up does not.
+    if fits(w) && !fits(w.next_up()) {
+        return w;
+    }
+    // Otherwise bisect over the bit patterns (ordered like the values for
+    // positive floats) between a wait that fits and one that does not: the
+    // rounding of `now - arrival` and of `arrival + w` is each within half
+    // an ulp of the larger of `arrival`, `now` and `w`.
+    let ulp = |x: f64| {
+        let x = x.abs();
+        x.next_up() - x
+    };
+    let u = 4.0 * ulp(arrival).max(ulp(now)).max(ulp(w));
+    let mut lo = (w - u).max(0.0);
+    if !fits(lo) {
+        lo = 0.0;
+    }
+    let mut hi = w + u;
+    if fits(hi) {
+        // Not expected; grow until it does not fit (bounded: doubling).
+        let mut step = u;
+        while fits(hi) && hi.is_finite() {
+            lo = hi;
+            step *= 2.0;
+            hi = w + step;
+        }
+    }
+    let (mut l, mut h) = (lo.to_bits(), hi.to_bits());
+    while h - l > 1 {
+        let m = l + (h - l) / 2;
+        if fits(f64::from_bits(m)) {
+            l = m;
+        } else {
+            h = m;
+        }
+    }
+    f64::from_bits(l)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -2715,5 +2801,46 @@ mod tests {
                 assert_eq!(subsets_up_to(k, max), all, "k {k}, max {max}");
             }
         }
+    }
+
+    /// `waited_at` against its definition, by brute force over neighbours:
+    /// the wait fits (`arrival + w <= now`) and the next float up does not,
+    /// so a step `n` reads as reached exactly at the instant `arrival + n`
+    /// (where `now - arrival` can read below it), including arrivals far
+    /// larger than the wait (`1e9` and a wait of 1 s: ulps 2e-16 against
+    /// 1.2e-7).
+    #[test]
+    fn a_wait_is_read_by_the_instant() {
+        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x >> 11) as f64 / (1u64 << 53) as f64
+        };
+        let mut short = 0;
+        for k in 0..20_000 {
+            let scale = [1.0, 100.0, 1e5, 1e9, 1e12][k % 5];
+            let arrival = (next() - 0.2) * scale;
+            let n = [10.0, 20.0, 0.1, 1.0, next() * 100.0][k / 5 % 5];
+            let now = arrival + n;
+            let w = waited_at(arrival, now);
+            assert!(w >= n, "arrival {arrival}, step {n}: waited {w}");
+            assert!(
+                arrival + w <= now && arrival + w.next_up() > now,
+                "{arrival} {now} {w}"
+            );
+            short += usize::from(now - arrival < n);
+            // Just before the instant, the step is not reached.
+            let before = now.next_down();
+            assert!(waited_at(arrival, before) < n || arrival + n <= before);
+        }
+        assert!(short > 100, "the rounding case never came up: {short}");
+        let a = std::hint::black_box(30.827849402204);
+        assert_eq!(waited_at(a, a + 10.0), 10.0);
+        assert!(a + 10.0 - a < 10.0);
+        assert_eq!(waited_at(5.0, 4.0), 0.0);
+        assert_eq!(waited_at(5.0, 5.0), 0.0);
+        assert_eq!(waited_at(5.0, f64::NAN), 0.0);
     }
 }

@@ -361,9 +361,9 @@ fn report_serialises_to_json_and_csv() {
         + report.by_interval_channel.len();
     let metrics = skillroute::sim::Metrics::<f64>::NAMES.len();
     let fairness = report.fairness.len() * skillroute::sim::Fairness::<f64>::NAMES.len();
-    // The top-level figures: four of the run, two per channel's target and
+    // The top-level figures: five of the run, two per channel's target and
     // two per contact type's.
-    let top = 4 + 2 * report.by_channel.len() + 2 * report.by_type.len();
+    let top = 5 + 2 * report.by_channel.len() + 2 * report.by_type.len();
     assert_eq!(lines.len(), 1 + rows * metrics + fairness + top);
     assert!(lines.iter().all(|l| l.split(',').count() == 11));
     let contacts = format!("run,all,,,,contacts,{},,,,4", report.contacts);
@@ -596,8 +596,8 @@ fn comparison_is_the_paired_t_interval() {
     for row in &d.by_type {
         assert_eq!(row.metrics.offered.mean, 0.0, "{}", row.name);
     }
-    // Its CSV holds differences only: the report's, less the contact count
-    // and the targets, which are not.
+    // Its CSV holds differences only: the report's, less the contact count,
+    // the rejected proposals and the targets, which are not.
     let (full, csv) = (d.to_csv(), cmp.to_csv());
     let left_out: Vec<&str> = full
         .lines()
@@ -605,11 +605,12 @@ fn comparison_is_the_paired_t_interval() {
         .collect();
     assert_eq!(
         left_out.len(),
-        1 + 2 * (d.by_channel.len() + d.by_type.len())
+        2 + 2 * (d.by_channel.len() + d.by_type.len())
     );
     assert!(left_out.iter().all(|l| l.starts_with("target,")
         || l.starts_with("type-target,")
-        || l.starts_with("run,all,,,,contacts,")));
+        || l.starts_with("run,all,,,,contacts,")
+        || l.starts_with("run,all,,,,rejected_proposals,")));
     assert!(csv.lines().any(|l| l.starts_with("run,all,,,,end_time,")));
     assert_eq!(csv.lines().count() + left_out.len(), full.lines().count());
     // Each estimate is the t interval of the pairs' differences ...

@@ -170,9 +170,27 @@ pub trait RoutingPolicy: Send {
     /// pair can come of a trigger, it does not call: not for
     /// [`Trigger::AgentAvailable`] while no contact waits, nor for
     /// [`Trigger::ContactWaiting`] while no agent is available.
+    ///
+    /// Each proposal is checked; one that cannot be applied (an unknown
+    /// agent or contact, a contact not waiting or proposed twice, an agent
+    /// with no free slot for it or not eligible) is skipped and counted
+    /// ([`Router::rejected_proposals`](crate::Router::rejected_proposals);
+    /// in the simulator [`Replication::rejected_proposals`](crate::sim::Replication::rejected_proposals)
+    /// and the report's `rejected_proposals`), never an error. A rejected
+    /// proposal makes no offer, so after a call whose proposals were all
+    /// rejected the router does not ask again about that agent or contact
+    /// until the next event (or wake-up) brings it up: a policy that keeps
+    /// proposing an impossible pair leaves the contact waiting.
     fn decide(&mut self, view: &RouterView<'_>, trigger: Trigger, out: &mut Vec<Proposal>);
 
-    /// A short name for reports.
+    /// A short name for reports. **Override it**: reports, merges and
+    /// comparisons tell policies apart by this name alone (a policy of one's
+    /// own has no [`Replication::policy_key`](crate::sim::Replication::policy_key)),
+    /// so two policies left with the default `"custom"` cannot be told
+    /// apart: [`Simulation::compare`](crate::sim::Simulation::compare)
+    /// refuses them ([`ReportError::SamePolicy`](crate::sim::ReportError::SamePolicy)),
+    /// and replications of both would be reported as one policy. Give each
+    /// policy, and each setting of its parameters you compare, its own name.
     fn name(&self) -> &str {
         "custom"
     }
@@ -236,7 +254,28 @@ pub trait RoutingPolicy: Send {
     }
 
     /// The waiting time at which [`relaxation`](RoutingPolicy::relaxation) next
-    /// grows, if it does; the router wakes up then. Default: never.
+    /// grows, or at which the policy wants to be asked about the contact
+    /// again (a hold until it has waited so long); `None`: never (the
+    /// default).
+    ///
+    /// The contract: whenever the contact (re)enters the queue or is
+    /// woken up, the router calls this with its wait `waited`; a `Some(n)`
+    /// with `n` finite and `n > waited` (anything else is ignored) is a
+    /// wake-up at `arrival + n` in floating point
+    /// ([`Router::next_wakeup`](crate::Router::next_wakeup)). Then, if the
+    /// contact still waits, the router
+    /// takes its [`relaxation`](RoutingPolicy::relaxation) at the new wait,
+    /// calls [`decide`](RoutingPolicy::decide) with
+    /// [`Trigger::ContactWaiting`] for it (if an agent is available) **even
+    /// if the relaxation did not change**, and calls this again for the
+    /// next wake-up. At that call [`ContactRef::waited`] (and the `waited`
+    /// given to this method and to `relaxation`) is at least `n`: a policy
+    /// comparing it with its step sees the step reached. Compare that, not
+    /// `view.now() - contact.arrival()`, which can round a few ulps below
+    /// `n` at the wake-up (arrival 30.827849402204, `n` 10:
+    /// 9.999999999999996) and would then hold the contact with no wake-up
+    /// to come. A wake-up beyond [`TIME_LIMIT`](crate::TIME_LIMIT) never
+    /// comes.
     fn next_relaxation(&self, _contact: &Contact, _waited: f64) -> Option<f64> {
         None
     }
@@ -308,6 +347,12 @@ pub trait RoutingPolicy: Send {
     /// (see [`in_flight`](RoutingPolicy::in_flight)); one with a state of
     /// its own carries the inner policy's inside its own. Default: none
     /// (a policy whose decisions follow from the router's state alone).
+    ///
+    /// A policy that keeps anything of its own between calls (counts per
+    /// agent, a random stream, what it learned) and does not override
+    /// this and [`restore_state`](RoutingPolicy::restore_state) starts
+    /// afresh on a standby: after [`Router::restore`](crate::Router::restore)
+    /// it decides otherwise than the primary would have, without a word.
     fn state(&self) -> Option<serde_json::Value> {
         None
     }
@@ -803,6 +848,16 @@ fn best_scored_agent<'a>(
 
 /// The classic ACD: contacts first come, first served; each goes to the eligible
 /// agent that has been idle longest.
+///
+/// Exactly: agents are ranked by [`AgentRef::longest_idle_cmp`]. Agents
+/// holding no work come first, the longest idle first among them (the
+/// earliest [`AgentRef::idle_since`]); an agent holding some work but with a
+/// free slot (a chat agent serving one chat of three) comes after every
+/// idle one, whatever its `idle_since` (the instant it was last completely
+/// free), agents holding work being ranked by the larger
+/// [`free_share`](AgentRef::free_share); then the smaller id. A free agent
+/// takes the waiting contact that arrived first (ties: the first at the
+/// router, [`ContactRef::sequence`]).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LongestIdleAgent;
 
@@ -1066,9 +1121,14 @@ impl RoutingPolicy for SkillExpansion {
 
 /// Generalized cμ (van Mieghem 1995), the research baseline: a free agent takes
 /// the contact with the largest `cost · waited · μ`, where `cost = 1 +
-/// cost_per_priority · priority` and `μ = speed · skill match` estimates the
-/// agent's service rate for it; an arriving contact goes to the agent with the
-/// largest `μ` (ties: longest idle). With linear waiting costs this is the cμ
+/// cost_per_priority · priority` and `μ = speed · skill match` (the agent's
+/// [`speed`](crate::Agent::speed) times the mean of its levels in the
+/// contact's required skills over 10, [`score::skill_match`](crate::score::skill_match));
+/// an arriving contact goes to the agent with the largest `μ` (ties:
+/// [`AgentRef::longest_idle_cmp`]). `μ` is a proxy, not a service rate: in
+/// the simulator a contact's service time is its work / speed whatever the
+/// agent's levels, so among agents of one speed it ranks by skill, which
+/// changes nothing of how fast they serve. With linear waiting costs this is the cμ
 /// rule; weighting by the wait makes it the quadratic-cost Gcμ, which is
 /// asymptotically optimal in heavy traffic.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]

@@ -4,6 +4,7 @@
 //!
 //! * [Quick start](#quick-start)
 //! * [What is simulated](#what-is-simulated)
+//! * [What a policy sees](#what-a-policy-sees)
 //! * [When events coincide](#when-events-coincide)
 //! * [Statistics](#statistics)
 //! * [Random numbers and reproducibility](#random-numbers-and-reproducibility)
@@ -87,6 +88,35 @@
 //! The events (a closed enum): arrival, abandonment, answer of a
 //! ringing offer, offer time-out, end of service, end of wrap-up, shift start,
 //! shift end, report-interval boundary, router tick, periodic re-plan.
+//!
+//! # What a policy sees
+//!
+//! A policy run by the simulator (the built-ins, or one's own through
+//! [`Simulation::replications`] and [`Simulation::replications_seeded`])
+//! sees the router's [`RouterView`](crate::RouterView), built from the
+//! scenario:
+//!
+//! * **Agents**: `AgentId(i)` is [`Simulation::agents`]'s `i`-th, the
+//!   groups' agents consecutive in scenario order. Each has its group's
+//!   skills, capacities and `speed`, and one attribute, `group`, the name of
+//!   its group (`agent.attributes()["group"]`, as
+//!   [`LearnedFitConfig::pool_by`](crate::policy::LearnedFitConfig::pool_by)
+//!   uses it), in [`Simulation::groups`]'s order.
+//! * **Contacts**: a contact's [`ContactId`](crate::ContactId) is the
+//!   simulator's handle on a slot (the slot and its reuse count), not the
+//!   trace's `serial` ([`ContactRecord::serial`]), and the same ids come
+//!   back in every replication. The join is
+//!   [`ContactRef::sequence`](crate::ContactRef::sequence): the simulator
+//!   hands the router each arrival once, in arrival order, so a contact's
+//!   sequence is its trace `serial` (both count the replication's
+//!   arrivals from 0, warm-up included). Its
+//!   [`segment`](crate::Contact::segment) indexes
+//!   [`Simulation::segments`], its requirements, priority and tier are its
+//!   type's, its arrival time is the simulated time it arrived.
+//! * **Time**: `view.now()` is the simulated time in seconds;
+//!   [`ContactRef::waited`](crate::ContactRef::waited) is
+//!   `now − arrival`. A contact's work (its service time at speed 1) is
+//!   not shown: it is drawn on arrival and only the trace gives it.
 //!
 //! # When events coincide
 //!
@@ -287,7 +317,10 @@ pub enum ContactEnd {
 /// One contact's life, for an opt-in per-contact trace.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct ContactRecord {
-    /// Arrival order within the replication (0, 1, 2…).
+    /// Arrival order within the replication (0, 1, 2…): the contact's
+    /// [`ContactRef::sequence`](crate::ContactRef::sequence) as a policy
+    /// saw it, not its [`ContactId`](crate::ContactId) (see *What a policy
+    /// sees*).
     pub serial: u64,
     /// Index of its contact type in the scenario.
     pub contact_type: u32,
@@ -530,6 +563,23 @@ impl SimObserver for ProgressObserver<'_> {
     }
 }
 
+/// What [`Simulation::replications_seeded`] gives the policy it builds for
+/// one replication: which one, and a seed for the policy's own random
+/// numbers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub struct PolicySeed {
+    /// The replication's index.
+    pub replication: u32,
+    /// A seed for the policy's generator: the first number of the
+    /// replication's [`rng::Purpose::CustomPolicy`] stream, so a function
+    /// of the scenario's seed and the replication alone (never of the
+    /// thread, nor of the order replications run in), and a stream the
+    /// simulator reads for nothing else. Mix in a constant of your own
+    /// (`seed ^ k`) for a second, independent policy stream.
+    pub seed: u64,
+}
+
 /// A validated, compiled scenario, ready to simulate under any policy.
 ///
 /// Two replications of a small center, first one by one, then as a
@@ -700,7 +750,9 @@ impl Simulation {
         })?)
     }
 
-    /// Runs every replication under a fresh policy from `make`.
+    /// Runs every replication under a fresh policy from `make`. A policy
+    /// that draws random numbers of its own takes
+    /// [`replications_seeded`](Simulation::replications_seeded) instead.
     pub fn replications<P, F>(
         &self,
         make: F,
@@ -710,10 +762,98 @@ impl Simulation {
         P: RoutingPolicy,
         F: Fn() -> P + Sync,
     {
-        self.each_replication(opts, |r, progress| match progress {
-            Some(p) => self.replicate_observed(make(), r, &mut ProgressObserver(p)),
-            None => self.replicate(make(), r),
+        self.replications_seeded(|_| make(), opts)
+    }
+
+    /// Runs every replication under a fresh policy from `make`, given the
+    /// replication's [`PolicySeed`]: for a randomised policy of one's own,
+    /// which seeds its generator from [`PolicySeed::seed`]. Its draws then
+    /// depend only on the scenario's seed and the replication, so the
+    /// results are the same run after run and in series or in parallel,
+    /// and two policies built from the same seed draw the same numbers in
+    /// each replication (common random numbers between policies, as the
+    /// customers are).
+    ///
+    /// ```
+    /// use rand::{RngExt, SeedableRng};
+    /// use skillroute::sim::{PolicySeed, RunOptions, Scenario, Simulation};
+    /// use skillroute::{Proposal, RouterView, RoutingPolicy, Trigger};
+    ///
+    /// /// A random eligible agent for each contact.
+    /// struct RandomAgent(rand_pcg::Pcg64Mcg);
+    ///
+    /// impl RoutingPolicy for RandomAgent {
+    ///     fn decide(&mut self, view: &RouterView<'_>, t: Trigger, out: &mut Vec<Proposal>) {
+    ///         if let Trigger::ContactWaiting(id) = t
+    ///             && let Some(c) = view.waiting_contact(id)
+    ///         {
+    ///             let agents: Vec<_> = view.eligible_agents(c).map(|a| a.id()).collect();
+    ///             if !agents.is_empty() {
+    ///                 let agent = agents[self.0.random_range(0..agents.len())];
+    ///                 out.push(Proposal { contact: id, agent });
+    ///             }
+    ///         }
+    ///     }
+    ///     fn name(&self) -> &str {
+    ///         "random-agent"
+    ///     }
+    /// }
+    ///
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sim = Simulation::new(Scenario::from_toml_str(r#"
+    /// #     horizon = 3600.0
+    /// #     replications = 3
+    /// #     skills = ["billing"]
+    /// #     [[groups]]
+    /// #     name = "agents"
+    /// #     count = 5
+    /// #     skills = { billing = 5 }
+    /// #     capacity = { voice = 1 }
+    /// #     [[contact_types]]
+    /// #     name = "billing"
+    /// #     channel = "voice"
+    /// #     requires = { billing = 3 }
+    /// #     arrivals = { kind = "poisson", rate = 0.02 }
+    /// #     service = { kind = "exponential", mean = 200.0 }
+    /// #     patience = { kind = "exponential", mean = 300.0 }
+    /// # "#)?)?;
+    /// let make = |s: PolicySeed| RandomAgent(rand_pcg::Pcg64Mcg::seed_from_u64(s.seed));
+    /// let reps = sim.replications_seeded(make, RunOptions::default())?;
+    /// let again = sim.replications_seeded(make, RunOptions::default())?;
+    /// // As JSON: a metric undefined in a replication (NaN) is not equal to itself.
+    /// assert_eq!(serde_json::to_string(&reps)?, serde_json::to_string(&again)?);
+    /// # Ok(()) }
+    /// ```
+    pub fn replications_seeded<P, F>(
+        &self,
+        make: F,
+        opts: RunOptions<'_>,
+    ) -> Result<Vec<Replication>, SimError>
+    where
+        P: RoutingPolicy,
+        F: Fn(PolicySeed) -> P + Sync,
+    {
+        self.each_replication(opts, |r, progress| {
+            let policy = make(self.policy_seed(r));
+            match progress {
+                Some(p) => self.replicate_observed(policy, r, &mut ProgressObserver(p)),
+                None => self.replicate(policy, r),
+            }
         })
+    }
+
+    /// The [`PolicySeed`] of replication `replication`, as
+    /// [`replications_seeded`](Simulation::replications_seeded) gives it:
+    /// to build the policy for one replication run with
+    /// [`replicate`](Simulation::replicate) or
+    /// [`replicate_observed`](Simulation::replicate_observed) (a trace of
+    /// replication `r` is then that of the seeded run's `r`-th).
+    pub fn policy_seed(&self, replication: u32) -> PolicySeed {
+        let mut stream = rng::stream(self.plan.seed, replication, rng::Purpose::CustomPolicy, 0);
+        PolicySeed {
+            replication,
+            seed: rand::Rng::next_u64(&mut stream),
+        }
     }
 
     /// Runs `one` for every replication index, in parallel or not as `opts`
@@ -806,6 +946,18 @@ impl Simulation {
         F: Fn() -> P + Sync,
     {
         let reps = self.replications(make, opts)?;
+        Ok(self.report(&reps, opts.confidence)?)
+    }
+
+    /// Runs every replication under policies from `make`, each given its
+    /// replication's [`PolicySeed`]
+    /// ([`replications_seeded`](Simulation::replications_seeded)), and reports.
+    pub fn run_with_seeded<P, F>(&self, make: F, opts: RunOptions<'_>) -> Result<Report, SimError>
+    where
+        P: RoutingPolicy,
+        F: Fn(PolicySeed) -> P + Sync,
+    {
+        let reps = self.replications_seeded(make, opts)?;
         Ok(self.report(&reps, opts.confidence)?)
     }
 
@@ -1033,6 +1185,10 @@ impl Simulation {
     /// wait percentile's difference is that of the two policies' reports
     /// (pooled over replications), with the paired interval: see
     /// [`Comparison`].
+    ///
+    /// The two sides must be two policies: the same name with the same
+    /// parameters' key (a policy of one's own has none, so two left with
+    /// the default name `"custom"`) is [`ReportError::SamePolicy`].
     ///
     /// Common random numbers are what make this sharp: replication `r` gives
     /// both policies the same customers, so a difference of a few tenths of

@@ -254,6 +254,21 @@ pub enum ReportError {
         /// The key of this run's parameters.
         expected: String,
     },
+    /// Compared replications are of one policy, as far as they tell: the
+    /// same name and the same parameters' key (none, for a policy of one's
+    /// own). Either they are one run compared with itself (every difference
+    /// 0), or two policies left with the same name, such as the default
+    /// `"custom"` of [`RoutingPolicy::name`](crate::RoutingPolicy::name),
+    /// whose comparison would be labelled `custom − custom`.
+    #[error(
+        "both sides are policy {policy:?} (same name and parameters): a policy compared with \
+         itself, or two policies with the same name (override RoutingPolicy::name so that \
+         each policy, and each setting compared, has its own)"
+    )]
+    SamePolicy {
+        /// The name both sides carry.
+        policy: String,
+    },
     /// A replication's index is not one of the scenario's `0..replications`.
     #[error("replication {replication} is not one of this scenario's 0..{replications}")]
     OutOfRange {
@@ -876,6 +891,14 @@ pub struct Report {
     /// see [`Replication::overtime`]).
     #[serde(default = "undefined")]
     pub overtime: Estimate,
+    /// Policy proposals the router refused, per replication
+    /// ([`Replication::rejected_proposals`]: an unknown agent or contact, a
+    /// contact proposed twice, no free slot, an agent not eligible). 0 for
+    /// a sound policy; anything else means the policy's decisions were not
+    /// carried out, and the report measures what the router made of them.
+    /// Undefined in a report written before it was kept.
+    #[serde(default = "undefined")]
+    pub rejected_proposals: Estimate,
     /// Everything together.
     pub total: Metrics<Estimate>,
     /// Per contact type.
@@ -1246,6 +1269,7 @@ impl Report {
         let q: Vec<f64> = reps.iter().map(|r| r.mean_in_queue).collect();
         let ends: Vec<f64> = reps.iter().map(|r| r.end_time).collect();
         let over: Vec<f64> = reps.iter().map(|r| r.overtime).collect();
+        let rejected: Vec<f64> = reps.iter().map(|r| r.rejected_proposals as f64).collect();
         Report {
             scenario: plan.name.clone(),
             policy: reps.first().map(|r| r.policy.clone()).unwrap_or_default(),
@@ -1259,6 +1283,7 @@ impl Report {
             mean_in_queue: Estimate::from_samples(&q, confidence),
             end_time: Estimate::from_samples(&ends, confidence),
             overtime: Estimate::from_samples(&over, confidence),
+            rejected_proposals: Estimate::from_samples(&rejected, confidence),
             total,
             by_type,
             type_targets: plan.types.iter().map(|t| t.target).collect(),
@@ -1291,7 +1316,7 @@ impl Report {
     /// `interval-channel` (by the channel), `interval-group` (by the group),
     /// `fairness`, `run` (the whole
     /// run's `contacts`, summed over replications, `mean_in_queue`,
-    /// `end_time` and `overtime`), `target` (each channel's `threshold`
+    /// `end_time`, `overtime` and `rejected_proposals`), `target` (each channel's `threshold`
     /// and `fraction`, given values with no interval) or `type-target`
     /// (each contact type's, likewise);
     /// undefined values are empty). The four `interval…` sections give
@@ -1370,6 +1395,13 @@ impl Report {
         line("run", "all", None, "mean_in_queue", &self.mean_in_queue);
         line("run", "all", None, "end_time", &self.end_time);
         line("run", "all", None, "overtime", &self.overtime);
+        line(
+            "run",
+            "all",
+            None,
+            "rejected_proposals",
+            &self.rejected_proposals,
+        );
         for (row, t) in self.by_channel.iter().zip(&self.targets) {
             line("target", &row.name, None, "threshold", &given(t.threshold));
             line("target", &row.name, None, "fraction", &given(t.fraction));
@@ -1431,8 +1463,10 @@ pub struct Comparison {
     /// and interval of `other − base` (a metric undefined in either
     /// replication of a pair leaves that pair out; `n` counts the pairs),
     /// but for the pooled wait percentiles' points (see above).
-    /// `policy` is `other`, and `contacts` counts `other`'s contacts
-    /// (the same as `base`'s under common random numbers).
+    /// `policy` is `other`, `contacts` counts `other`'s contacts
+    /// (the same as `base`'s under common random numbers), and
+    /// `rejected_proposals` is `other`'s own, not a difference (see each
+    /// policy's report for the base's).
     pub differences: Report,
 }
 
@@ -1447,6 +1481,13 @@ impl Comparison {
         check(plan, base, confidence)?;
         check(plan, other, confidence)?;
         check_paired(base, other)?;
+        // `check` let through some replications of each side.
+        let (b, o) = (&base[0], &other[0]);
+        if b.policy == o.policy && b.policy_key == o.policy_key {
+            return Err(ReportError::SamePolicy {
+                policy: b.policy.clone(),
+            });
+        }
         let minus = |o: &[Metrics<f64>], b: &[Metrics<f64>]| -> Vec<Metrics<f64>> {
             o.iter().zip(b).map(|(o, b)| o.minus(b)).collect()
         };
@@ -1557,8 +1598,9 @@ impl Comparison {
     }
 
     /// The differences as CSV in [`Report::to_csv`]'s long form, without
-    /// the lines that are not differences: the run's contact count and the
-    /// service-level targets (the same for both policies; in the JSON).
+    /// the lines that are not differences: the run's contact count and
+    /// rejected proposals (`other`'s; in the JSON) and the service-level
+    /// targets (the same for both policies; in the JSON).
     pub fn to_csv(&self) -> String {
         self.differences
             .to_csv()
@@ -1566,7 +1608,8 @@ impl Comparison {
             .filter(|l| {
                 !(l.starts_with("target,")
                     || l.starts_with("type-target,")
-                    || l.starts_with("run,all,,,,contacts,"))
+                    || l.starts_with("run,all,,,,contacts,")
+                    || l.starts_with("run,all,,,,rejected_proposals,"))
             })
             .flat_map(|l| [l, "\n"])
             .collect()

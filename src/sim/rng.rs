@@ -13,7 +13,8 @@
 //! gives the same numbers in series, in parallel, or on another machine. A
 //! policy that draws numbers of its own (a [`LearnedFit`](crate::policy::LearnedFit)
 //! exploring) is seeded from its replication's [`Purpose::Policy`] stream,
-//! which nothing else reads.
+//! which nothing else reads; a policy of one's own, from its replication's
+//! [`Purpose::CustomPolicy`] stream ([`PolicySeed`](super::PolicySeed)).
 //!
 //! # The mix
 //!
@@ -60,6 +61,11 @@ pub enum Purpose {
     /// Not-ready pauses after a timed-out offer (the scenario's
     /// `offers.rona_pause`): they follow the policy's decisions, so kept apart.
     NotReady = 9,
+    /// The seed handed to a policy of one's own
+    /// ([`PolicySeed`](super::PolicySeed), through
+    /// [`Simulation::replications_seeded`](super::Simulation::replications_seeded)),
+    /// apart from the built-ins' [`Purpose::Policy`].
+    CustomPolicy = 10,
 }
 
 const GOLDEN: u64 = 0x9e37_79b9_7f4a_7c15;
