@@ -57,6 +57,7 @@ mod cells;
 mod overrides;
 mod pipe;
 
+use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Mutex;
@@ -260,7 +261,9 @@ fn main() -> ExitCode {
     // The scenario: a bad file is the user's error (status 2).
     let loaded = match &args.file {
         // A file that cannot be read names itself; other errors are prefixed.
-        Some(path) => Scenario::load(path).map_err(|e| match e {
+        // Validated once the `--set`s are in (by `Simulation::new`), so that
+        // they can fix what the file has wrong.
+        Some(path) => Scenario::read(path).map_err(|e| match e {
             ScenarioError::Io { .. } => e.to_string(),
             e => format!("{}: {e}", path.display()),
         }),
@@ -1161,36 +1164,37 @@ fn write_outputs(
     comparisons: &[Comparison],
 ) -> Result<Vec<PathBuf>, String> {
     std::fs::create_dir_all(out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
-    let write = |name: &str, text: &str| {
-        let path = out.join(name);
-        std::fs::write(&path, text)
-            .map(|_| path.clone())
-            .map_err(|e| format!("cannot write {}: {e}", path.display()))
-    };
 
+    // Each file is written part by part, one policy's text at a time: all
+    // the policies' texts held at once (and joined, a second copy) peaked
+    // at several GB for reports of many intervals × types.
     // JSON: an array of the policies' reports; CSV: their long forms, each
     // line led by its policy (built-ins' names, which need no quoting).
-    let json = json_array(reports.iter().map(Report::to_json));
-    let csv = long_csv(
-        "policy",
-        reports.iter().map(|r| (r.policy.clone(), r.to_csv())),
-    );
-    let reps: Vec<Replication> = runs.iter().flatten().cloned().collect();
     let mut files = vec![
-        write("report.json", &json)?,
-        write("report.csv", &csv)?,
-        write("replications.csv", &Replication::to_csv(&reps))?,
+        write_json(&out.join("report.json"), reports)?,
+        write_long_csv(
+            &out.join("report.csv"),
+            "policy",
+            reports.iter().map(|r| (r.policy.clone(), r.to_csv())),
+        )?,
+        // A line per replication under one header: each policy's lines in
+        // turn, its header dropped after the first.
+        write_long_csv(
+            &out.join("replications.csv"),
+            "",
+            runs.iter()
+                .map(|reps| (String::new(), Replication::to_csv(reps))),
+        )?,
     ];
     if !comparisons.is_empty() {
-        let json = json_array(comparisons.iter().map(Comparison::to_json));
-        let csv = long_csv(
+        files.push(write_json(&out.join("comparison.json"), comparisons)?);
+        files.push(write_long_csv(
+            &out.join("comparison.csv"),
             "base,policy",
             comparisons
                 .iter()
                 .map(|c| (format!("{},{}", c.base, c.other), c.to_csv())),
-        );
-        files.push(write("comparison.json", &json)?);
-        files.push(write("comparison.csv", &csv)?);
+        )?);
     } else {
         // One policy compares nothing: an earlier run's comparison left
         // beside this run's report would read as this run's.
@@ -1205,27 +1209,57 @@ fn write_outputs(
     Ok(files)
 }
 
-/// `[a, b, ...]` of JSON texts.
-fn json_array(items: impl Iterator<Item = String>) -> String {
-    format!("[\n{}\n]\n", items.collect::<Vec<_>>().join(",\n"))
+/// Writes `path` through `body`, buffered; the error names the file.
+fn write_file(
+    path: &Path,
+    body: impl FnOnce(&mut BufWriter<std::fs::File>) -> std::io::Result<()>,
+) -> Result<PathBuf, String> {
+    let fail = |e: std::io::Error| format!("cannot write {}: {e}", path.display());
+    let mut w = BufWriter::new(std::fs::File::create(path).map_err(fail)?);
+    body(&mut w).and_then(|()| w.flush()).map_err(fail)?;
+    Ok(path.to_path_buf())
+}
+
+/// `[a, b, ...]` of the items' pretty JSON, each streamed to the file (the
+/// same bytes as each one's `to_json`, joined).
+fn write_json<T: serde::Serialize>(path: &Path, items: &[T]) -> Result<PathBuf, String> {
+    write_file(path, |w| {
+        w.write_all(b"[\n")?;
+        for (i, item) in items.iter().enumerate() {
+            if i > 0 {
+                w.write_all(b",\n")?;
+            }
+            serde_json::to_writer_pretty(&mut *w, item)?;
+        }
+        w.write_all(b"\n]\n")
+    })
 }
 
 /// CSV texts with one header, joined: each part's lines led by its
-/// `prefix` columns (named `prefix_header`), each part's header dropped.
-fn long_csv(prefix_header: &str, parts: impl Iterator<Item = (String, String)>) -> String {
-    let mut csv = String::new();
-    for (i, (prefix, text)) in parts.enumerate() {
-        for (j, l) in text.lines().enumerate() {
-            if j == 0 && i > 0 {
-                continue;
+/// `prefix` columns (named `prefix_header`; none if it is empty), each
+/// part's header dropped after the first. One part's text is in memory at
+/// a time.
+fn write_long_csv(
+    path: &Path,
+    prefix_header: &str,
+    parts: impl Iterator<Item = (String, String)>,
+) -> Result<PathBuf, String> {
+    write_file(path, |w| {
+        for (i, (prefix, text)) in parts.enumerate() {
+            for (j, l) in text.lines().enumerate() {
+                if j == 0 && i > 0 {
+                    continue;
+                }
+                if !prefix_header.is_empty() {
+                    w.write_all(if j == 0 { prefix_header } else { &prefix }.as_bytes())?;
+                    w.write_all(b",")?;
+                }
+                w.write_all(l.as_bytes())?;
+                w.write_all(b"\n")?;
             }
-            csv.push_str(if j == 0 { prefix_header } else { &prefix });
-            csv.push(',');
-            csv.push_str(l);
-            csv.push('\n');
         }
-    }
-    csv
+        Ok(())
+    })
 }
 
 /// Removes the traces of built-in policies this run does not trace: an

@@ -194,3 +194,32 @@ fn the_limit_is_validated_at_load() {
     let back = Scenario::from_toml_str(&s.to_toml_string()).expect("valid");
     assert_eq!(back.max_in_system, 1234);
 }
+
+/// A limit reached in a stable center (a burst: here the limit is 1 and
+/// the load under what the agents hold) is not blamed on an unstable
+/// queue: the message says the center is stable and to raise the limit,
+/// and counts in the singular.
+#[test]
+fn a_limit_reached_in_a_stable_center_says_raise_it() {
+    let mut s = Scenario::from_toml_str(UNSTABLE).expect("valid");
+    // 1 erlang of billing against 2 agents, 1 of chat against 6 slots.
+    s.set("contact_types[billing].arrivals.rate", "0.01")
+        .expect("sets");
+    s.set("max_in_system", "1").expect("sets");
+    let sim = Simulation::new(s).expect("valid");
+    let e = sim.run().expect_err("a second contact arrives");
+    let text = e.to_string();
+    let SimError::InSystemLimit {
+        offered_load,
+        capacity,
+        ..
+    } = e
+    else {
+        panic!("not the limit: {e:?}");
+    };
+    assert!(offered_load.is_some_and(|l| l < capacity), "{text}");
+    for needle in ["1 contact in the system", "stable", "raise max_in_system"] {
+        assert!(text.contains(needle), "{needle:?} not in {text}");
+    }
+    assert!(!text.contains("unstable"), "{text}");
+}

@@ -2120,3 +2120,163 @@ fn a_type_that_gets_no_contacts_is_said() {
     assert_eq!(empty.warnings(), Vec::<String>::new());
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// A report's interval cells (intervals × (1 + types + channels in use +
+/// groups)) are capped at load, naming `interval` and the arithmetic: a
+/// million one-second intervals of one type passed the cap on intervals
+/// alone and then ran out of memory writing a 10 GB report.
+#[test]
+fn a_report_of_too_many_cells_is_refused_at_load() {
+    let e = with("horizon = 3600.0", "horizon = 1000000.0\ninterval = 1.0")
+        .expect_err("4,000,000 cells");
+    assert_eq!(field_of(&e), "interval", "{e}");
+    let text = e.to_string();
+    for needle in [
+        "1000000 intervals × 4 rows",
+        "= 4000000 report cells",
+        "more than the limit 100000",
+        "use a longer interval",
+    ] {
+        assert!(text.contains(needle), "{needle:?} not in {text}");
+    }
+    // Just over and just under: 25,001 and 25,000 intervals of 4 rows.
+    with("horizon = 3600.0", "horizon = 25001.0\ninterval = 1.0").expect_err("100,004 cells");
+    with("horizon = 3600.0", "horizon = 25000.0\ninterval = 1.0").expect("100,000 cells");
+
+    // A week at 15-minute intervals (672) of 20 types, 5 channels and 20
+    // groups is well inside.
+    let mut week = String::from(
+        "horizon = 604800.0\ninterval = 900.0\nskills = [\"s\"]\n\
+         channels = [\"c0\", \"c1\", \"c2\", \"c3\", \"c4\"]\n",
+    );
+    for g in 0..20 {
+        week.push_str(&format!(
+            "[[groups]]\nname = \"g{g}\"\ncount = 2\nskills = {{ s = 5 }}\n\
+             capacity = {{ c0 = 1, c1 = 1, c2 = 1, c3 = 1, c4 = 1 }}\n"
+        ));
+    }
+    for t in 0..20 {
+        week.push_str(&format!(
+            "[[contact_types]]\nname = \"t{t}\"\nchannel = \"c{}\"\nrequires = {{ s = 1 }}\n\
+             arrivals = {{ kind = \"poisson\", rate = 0.001 }}\n\
+             service = {{ kind = \"exponential\", mean = 100.0 }}\n",
+            t % 5
+        ));
+    }
+    Simulation::new(Scenario::from_toml_str(&week).expect("a week of 31,584 cells")).unwrap();
+}
+
+/// A seed is any u64 through `set` too (TOML's integers stop at i64), and
+/// one past it is said to be too large, not "invalid type: string".
+#[test]
+fn set_takes_any_u64_seed_and_says_too_large_above() {
+    let mut s = Scenario::from_toml_str(BASE).unwrap();
+    s.set("seed", "18446744073709551615").expect("u64::MAX");
+    assert_eq!(s.seed, u64::MAX);
+    s.set("seed", "9_223_372_036_854_775_808")
+        .expect("i64::MAX + 1");
+    assert_eq!(s.seed, 1 << 63);
+    let e = s.set("seed", "18446744073709551616").expect_err("2^64");
+    assert_eq!(field_of(&e), "seed");
+    assert!(e.to_string().contains("too large"), "{e}");
+    assert_eq!(s.seed, 1 << 63, "unchanged on error");
+    // Other whole-number fields: too large, not a string.
+    let e = s
+        .set("groups[0].count", "99999999999999999999")
+        .expect_err("too large");
+    assert!(e.to_string().contains("too large"), "{e}");
+    assert!(!e.to_string().contains("string"), "{e}");
+    assert_eq!(s.groups[0].count, 3);
+}
+
+/// A batch window decides only at the re-plans: with `rebalance_every` at
+/// or past the horizon there are none, and nothing after time 0 is
+/// answered. Said, naming both fields.
+#[test]
+fn a_batch_window_that_never_closes_is_said() {
+    let mut s = Scenario::from_toml_str(BASE).unwrap();
+    s.set("batch_window", "true").unwrap();
+    s.set("rebalance_every", "3600.0").unwrap();
+    let w = s.warnings();
+    assert_eq!(w.len(), 1, "{w:?}");
+    assert!(
+        w[0].starts_with("rebalance_every:") && w[0].contains("batch_window"),
+        "{w:?}"
+    );
+    s.set("rebalance_every", "3599.0").unwrap();
+    assert_eq!(s.warnings(), Vec::<String>::new());
+    // Without the window, re-plans only measure their cost: nothing said.
+    s.set("rebalance_every", "7200.0").unwrap();
+    s.set("batch_window", "false").unwrap();
+    assert_eq!(s.warnings(), Vec::<String>::new());
+}
+
+/// Extreme figures in messages are in exponent form, not hundreds of
+/// digits; an empty list of rates is "no rates", not "all 0 rates".
+#[test]
+fn messages_write_extreme_numbers_short() {
+    let s = with("count = 3", "count = 3\nspeed = 1e-300").unwrap();
+    let w = s.warnings().join("\n");
+    assert!(w.contains("3e-300 contacts"), "{w}");
+    assert!(!w.contains("0.00000000"), "{w}");
+    let e = with(
+        "arrivals = { kind = \"poisson\", rate = 0.01 }",
+        "arrivals = { kind = \"trace\", times = [1e-320, -0.0] }",
+    )
+    .expect_err("times decrease");
+    assert!(e.to_string().ends_with("-0 is before 1e-320"), "{e}");
+    let s = with(
+        "arrivals = { kind = \"poisson\", rate = 0.01 }",
+        "arrivals = { kind = \"piecewise\", interval = 900.0, rates = [] }",
+    )
+    .unwrap();
+    let w = s.warnings().join("\n");
+    assert!(w.contains("\"bill\" has no rates"), "{w}");
+    assert!(!w.contains("all 0 rates"), "{w}");
+    let e = with("horizon = 3600.0", "horizon = 1e300").expect_err("past TIME_LIMIT");
+    assert!(e.to_string().ends_with("got 1e300"), "{e}");
+}
+
+/// Samples far apart (a speed of 1e-300 makes handle times of 2e302) have
+/// a finite spread: the squares of their deviations overflowed, and the
+/// half-width was infinite (null in JSON) with three replications.
+#[test]
+fn a_half_width_of_huge_samples_is_finite() {
+    use skillroute::sim::Estimate;
+    let big = Estimate::from_samples(&[2e302, 1e302, 3e302], 0.95);
+    let small = Estimate::from_samples(&[2.0, 1.0, 3.0], 0.95);
+    assert!(big.half_width.is_finite(), "{big:?}");
+    let scaled = small.half_width * 1e302;
+    assert!(
+        (big.half_width - scaled).abs() <= 1e-12 * scaled,
+        "{big:?} vs {small:?}"
+    );
+    assert_eq!(big.mean, 2e302);
+    // Opposite extremes: the mean and the spread are finite too.
+    let wide = Estimate::from_samples(&[1e308, -1e308], 0.95);
+    assert_eq!(wide.mean, 0.0);
+    let wide = Estimate::from_samples(&[8e307, -8e307, 0.0], 0.5);
+    assert!(wide.half_width.is_finite(), "{wide:?}");
+}
+
+/// `read` leaves validation to after the changes, so that a `set` can fix
+/// what the file has wrong (`simulate --set interval=900` on a file of too
+/// many report cells); `load` refuses the same file.
+#[test]
+fn read_lets_set_fix_an_invalid_file() {
+    let dir = std::env::temp_dir().join(format!("skillroute-read-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("cells.toml");
+    std::fs::write(
+        &path,
+        BASE.replacen("horizon = 3600.0", "horizon = 1000000.0\ninterval = 1.0", 1),
+    )
+    .unwrap();
+    let e = Scenario::load(&path).expect_err("too many cells");
+    assert_eq!(field_of(&e), "interval");
+    let mut s = Scenario::read(&path).expect("reads");
+    assert_eq!(field_of(&s.validate().expect_err("invalid")), "interval");
+    s.set("interval", "900.0").unwrap();
+    Simulation::new(s).expect("fixed by the set");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

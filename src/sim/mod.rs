@@ -256,13 +256,14 @@ pub enum SimError {
     },
     /// An arrival found the scenario's `max_in_system` contacts already in
     /// the system: arrivals outgrow service (an unstable queue, most often
-    /// a rate per hour written where the scenario wants per second), and
-    /// the replication was stopped before it ran out of memory.
+    /// a rate per hour written where the scenario wants per second), or,
+    /// when the type's load is under what its agents hold, a burst or agents
+    /// off shift in a stable center (the message then says to raise the
+    /// limit), and the replication was stopped before it ran out of memory.
     #[error(
-        "replication {replication} at t = {time} s: {limit} contacts in the system, \
-         the scenario's {field}: the queue is unstable, contact type {contact_type:?} \
-         holds {of_type} of them ({}); rates are per second (120 an hour is 0.0333)",
-        load_text(*.offered_load, *.capacity)
+        "replication {replication} at t = {time} s: {} in the system, the scenario's {field}: {}",
+        contacts(f64::from(*.limit)),
+        limit_cause(field, contact_type, *.of_type, *.offered_load, *.capacity)
     )]
     InSystemLimit {
         /// The scenario field that set the limit (`max_in_system`).
@@ -290,15 +291,61 @@ pub enum SimError {
     Cancelled,
 }
 
-/// An [`SimError::InSystemLimit`]'s offered load against capacity, in words.
-fn load_text(load: Option<f64>, capacity: f64) -> String {
+/// `n contacts`, or `1 contact`.
+fn contacts(n: f64) -> String {
+    let n_text = crate::model::short_number(n, 1e15);
+    if n == 1.0 {
+        format!("{n_text} contact")
+    } else {
+        format!("{n_text} contacts")
+    }
+}
+
+/// Why an [`SimError::InSystemLimit`] was reached, in words: a load past
+/// what the type's agents hold is an unstable queue (most often a rate per
+/// hour written as per second); a load under it reached the limit anyway,
+/// by a burst or while agents were off shift, and only a higher limit helps.
+fn limit_cause(
+    field: &str,
+    contact_type: &str,
+    of_type: u32,
+    load: Option<f64>,
+    capacity: f64,
+) -> String {
+    let holds = format!("contact type {contact_type:?} holds {of_type} of them");
+    let hold = contacts(capacity);
     match load {
+        Some(l) if l < capacity => format!(
+            "the center is stable ({holds}; {} of work arrive against {hold} its agents \
+             hold at once), so the limit was reached by a burst or while agents were off \
+             shift: raise {field}",
+            erlangs(l)
+        ),
         Some(l) => format!(
-            "{l:.1} erlangs of work arrive against {capacity} contacts its agents hold at once"
+            "the queue is unstable, {holds} ({} of work arrive against {hold} its agents \
+             hold at once); rates are per second (120 an hour is 0.0333)",
+            erlangs(l)
         ),
+        // A trace has no rate to weigh: both causes are said.
         None => format!(
-            "its trace brings more than the {capacity} contacts its agents hold at once serve"
+            "{holds}, and its trace brings more than the {hold} its agents hold at once \
+             serve: an unstable queue, or a burst or agents off shift in a stable center \
+             (then raise {field})"
         ),
+    }
+}
+
+/// `2.5 erlangs`, `1.0 erlang`, exponent form when extreme.
+fn erlangs(l: f64) -> String {
+    let text = if l != 0.0 && !(1e-4..1e15).contains(&l.abs()) {
+        format!("{l:e}")
+    } else {
+        format!("{l:.1}")
+    };
+    if text == "1.0" {
+        format!("{text} erlang")
+    } else {
+        format!("{text} erlangs")
     }
 }
 

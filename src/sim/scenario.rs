@@ -307,6 +307,11 @@ pub struct Scenario {
     #[serde(default = "one_u32")]
     pub replications: u32,
     /// Length of a report interval in seconds (default: one interval, the horizon).
+    /// At most 1,000,000 intervals, and at most 100,000 report cells:
+    /// intervals × (1 + contact types + channels in use + groups), each
+    /// about 2.7 kB of JSON, so that a report stays within about 270 MB (a
+    /// week at 15-minute intervals of 20 types, 5 channels and 20 groups is
+    /// 31,584 cells).
     #[serde(default)]
     pub interval: Option<f64>,
     /// The time of day at simulated time 0, `"HH:MM"` or `"HH:MM:SS"`
@@ -993,6 +998,18 @@ impl Scenario {
     /// Reads a scenario file (`.json` is JSON, anything else TOML) and
     /// validates it; relative trace files are read from the file's directory.
     pub fn load(path: impl AsRef<Path>) -> Result<Scenario, ScenarioError> {
+        let s = Scenario::read(path)?;
+        s.validate()?;
+        Ok(s)
+    }
+
+    /// Reads a scenario file as [`load`](Scenario::load) does, without
+    /// validating it: for changes ([`set`](Scenario::set)) to go in first,
+    /// so that they may fix what the file has wrong (`simulate --set
+    /// interval=900` on a file whose interval gives too many cells), and
+    /// one validation ([`Simulation::new`](crate::sim::Simulation::new))
+    /// sees the result. Only the file's syntax and types are checked here.
+    pub fn read(path: impl AsRef<Path>) -> Result<Scenario, ScenarioError> {
         let path = path.as_ref();
         let text = std::fs::read_to_string(path).map_err(|e| ScenarioError::Io {
             path: path.to_path_buf(),
@@ -1007,7 +1024,6 @@ impl Scenario {
             parse_toml(&text)?
         };
         s.base_dir = path.parent().map(Path::to_path_buf);
-        s.validate()?;
         Ok(s)
     }
 
@@ -1036,12 +1052,36 @@ impl Scenario {
     /// once, and names the field); on an error `self` is unchanged.
     pub fn set(&mut self, path: &str, value: &str) -> Result<(), ScenarioError> {
         let bad = |rule: String| invalid(path, rule);
+        // TOML's integers stop at i64::MAX, a seed goes to u64::MAX (as
+        // files and `--seed` take it): a whole number is read here.
+        let digits = value.trim().trim_start_matches('+').replace('_', "");
+        let whole = !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit());
+        if path == "seed" && whole {
+            return match digits.parse::<u64>() {
+                Ok(seed) => {
+                    self.seed = seed;
+                    Ok(())
+                }
+                Err(_) => Err(bad(format!(
+                    "{} is too large: a seed is at most {}",
+                    value.trim(),
+                    u64::MAX
+                ))),
+            };
+        }
         let value: toml::Value = match toml::from_str::<toml::Table>(&format!("v = {value}")) {
             Ok(mut t) => t.remove("v").ok_or_else(|| bad("no value".into()))?,
             // A number TOML cannot hold (1e400) is too large, not a string:
             // the scenario's own check then names the field and its range.
             Err(_) if value.trim().parse::<f64>().is_ok_and(f64::is_infinite) => {
                 return Err(bad(format!("{value} is too large for a number")));
+            }
+            Err(_) if whole && digits.parse::<i64>().is_err() => {
+                return Err(bad(format!(
+                    "{} is too large for a whole number (at most {})",
+                    value.trim(),
+                    i64::MAX
+                )));
             }
             Err(_) => toml::Value::String(value.to_string()),
         };
@@ -1201,7 +1241,9 @@ impl Scenario {
     /// and a stretch in which contacts of a type arrive while no agent able
     /// to serve it is on shift: between shifts (a gap at a shift change),
     /// and before the first shift or after the last (one line a type, with
-    /// the share of its arrivals then). A valid scenario runs either way;
+    /// the share of its arrivals then); a batch window whose re-plans
+    /// (`rebalance_every` at or past the horizon) never come, so that only
+    /// time 0 decides anything. A valid scenario runs either way;
     /// `simulate` prints these on stderr.
     pub fn warnings(&self) -> Vec<String> {
         let mut out = Vec::new();
@@ -1257,13 +1299,34 @@ impl Scenario {
                     out.push(format!(
                         "contact_types[{ti}].arrivals.rates: {} rate(s) of {} s cover {} s of the {} s horizon: no {:?} contacts arrive after that",
                         rates.len(),
-                        interval,
-                        covered,
-                        self.horizon,
+                        num(*interval),
+                        num(covered),
+                        num(self.horizon),
                         t.name
                     ));
                 }
             }
+        }
+        // Re-plans fall at multiples of `every` before the horizon: none at
+        // all here, so a batch window never closes within the run. Not an
+        // error: time 0 (and a draining run's last re-plan) still decide.
+        if let Some(every) = self
+            .rebalance_every
+            .filter(|&e| self.batch_window && e >= self.horizon)
+        {
+            out.push(format!(
+                "rebalance_every: {} s is not shorter than the horizon ({} s), and with \
+                 batch_window = true the policy decides only at time 0 and at the re-plans, \
+                 of which there are none: no contact arriving after time 0 is answered{}; \
+                 make rebalance_every shorter or batch_window false",
+                num(every),
+                num(self.horizon),
+                if self.drain {
+                    " before the draining run's last re-plan at the horizon"
+                } else {
+                    ""
+                }
+            ));
         }
         if self.offers.timeout.is_some() && self.offers.ring_delay.is_none() {
             out.push(
@@ -1348,11 +1411,15 @@ impl Scenario {
                     if arrivals_in(&t.arrivals, None, 0.0, self.horizon) == 0.0 =>
                 {
                     let which = if rates.iter().all(|&r| r == 0.0) {
-                        format!("all {} rates of {name:?} are 0", rates.len())
+                        match rates.len() {
+                            0 => format!("{name:?} has no rates"),
+                            1 => format!("the one rate of {name:?} is 0"),
+                            n => format!("all {n} rates of {name:?} are 0"),
+                        }
                     } else {
                         format!(
                             "the rates of {name:?} within the {} s horizon are all 0",
-                            self.horizon
+                            num(self.horizon)
                         )
                     };
                     out.push(format!(
@@ -1470,7 +1537,9 @@ impl Scenario {
         let after = after.filter(|&(a, b)| count(a, b) > 0.0);
         let span = |(a, b): (f64, f64)| {
             format!(
-                "from {a} s to {b} s ({}-{})",
+                "from {} s to {} s ({}-{})",
+                num(a),
+                num(b),
                 clock_label(day_start, a),
                 clock_label(day_start, b)
             )
@@ -1502,7 +1571,11 @@ impl Scenario {
         let total = count(0.0, self.horizon);
         let share = 100.0 * n / total;
         let how_many = if matches!(t.arrivals, ArrivalSpec::Trace { .. }) {
-            format!("{n} of its {total} arrivals ({share:.0}%) come")
+            format!(
+                "{} of its {} arrivals ({share:.0}%) come",
+                num(n),
+                num(total)
+            )
         } else {
             format!("about {share:.0}% of its arrivals ({n:.1} expected a run) come")
         };
@@ -1566,10 +1639,13 @@ impl Scenario {
                 let lasts = sh.end - sh.start;
                 if self.horizon >= 3600.0 && lasts < 60.0 {
                     out.push(format!(
-                        "groups[{gi}].shifts[{si}]: lasts {lasts} s ({} to {}) in a {} s run: \
+                        "groups[{gi}].shifts[{si}]: lasts {} s ({} to {}) in a {} s run: \
                          shift times are seconds from the run's start, not hours \
                          (8 h is 28800.0)",
-                        sh.start, sh.end, self.horizon
+                        num(lasts),
+                        num(sh.start),
+                        num(sh.end),
+                        num(self.horizon)
                     ));
                 }
             }
@@ -1594,11 +1670,12 @@ impl Scenario {
             let used = interval_count(self.horizon, *interval) as usize;
             if rates.len() > used {
                 out.push(format!(
-                    "contact_types[{ti}].arrivals.rates: {} rates of {interval} s each, but \
+                    "contact_types[{ti}].arrivals.rates: {} rates of {} s each, but \
                      the {} s horizon ends in rate {}: the last {} are never used \
                      (rates are per interval of `interval` seconds, from time 0)",
                     rates.len(),
-                    self.horizon,
+                    num(*interval),
+                    num(self.horizon),
                     used,
                     rates.len() - used,
                 ));
@@ -1616,12 +1693,15 @@ impl Scenario {
             let load = peak * t.service.mean();
             if slots > 0.0 && load > 10.0 * slots {
                 out.push(format!(
-                    "contact_types[{ti}].arrivals: {:?} peaks at {peak} arrivals a second, \
-                     {load:.0} erlangs of work ({} s each), over 10 times the {slots} contacts \
+                    "contact_types[{ti}].arrivals: {:?} peaks at {} arrivals a second, \
+                     {} erlangs of work ({} s each), over 10 times the {} contacts \
                      all the agents able to serve it hold at once: rates are per second \
                      (120 an hour is 0.0333)",
                     t.name,
-                    t.service.mean(),
+                    num(peak),
+                    num(load.round()),
+                    num(t.service.mean()),
+                    num(slots),
                 ));
             }
         }
@@ -1657,7 +1737,7 @@ impl Scenario {
                 .iter()
                 .all(|t| matches!(t.arrivals, ArrivalSpec::Trace { .. }))
             {
-                format!("{expected} contacts arrive in it")
+                format!("{} contacts arrive in it", num(expected))
             } else {
                 format!("{expected:.2} contacts are expected in it")
             };
@@ -1668,7 +1748,8 @@ impl Scenario {
             && self.horizon < mean
         {
             why.push(format!(
-                "it is shorter than a mean service of {name:?} ({mean} s)"
+                "it is shorter than a mean service of {name:?} ({} s)",
+                num(mean)
             ));
         }
         if why.is_empty() {
@@ -1677,7 +1758,7 @@ impl Scenario {
         Some(format!(
             "horizon: the run lasts {} s, and {}: times are in seconds, not hours \
              (8 h is 28800.0)",
-            self.horizon,
+            num(self.horizon),
             why.join(", and ")
         ))
     }
@@ -1717,7 +1798,7 @@ impl Scenario {
                     "{field}: {late} of {} trace arrivals of {:?} are at or after the horizon ({} s), so not simulated",
                     all.len(),
                     t.name,
-                    self.horizon
+                    num(self.horizon)
                 ));
             }
         }
@@ -1911,6 +1992,12 @@ fn answer_times(
         .collect()
 }
 
+/// A number for a message: as Rust writes it for everyday values, in
+/// exponent form for huge or tiny ones (`3e-300`, not 300 zeros).
+fn num(x: f64) -> String {
+    crate::model::short_number(x, 1e15)
+}
+
 /// How many report intervals of `interval` seconds cover `horizon`: a
 /// last part shorter than a billionth of the rest is rounding, not an
 /// interval (3600 / 37.89473684210526 is 95.00000000000001: 95 rows, not a
@@ -2046,7 +2133,10 @@ fn finite_pos(field: impl Into<String>, v: f64) -> Result<(), ScenarioError> {
     if v.is_finite() && v > 0.0 {
         Ok(())
     } else {
-        Err(invalid(field, format!("must be finite and > 0, got {v}")))
+        Err(invalid(
+            field,
+            format!("must be finite and > 0, got {}", num(v)),
+        ))
     }
 }
 
@@ -2056,6 +2146,41 @@ fn finite_pos(field: impl Into<String>, v: f64) -> Result<(), ScenarioError> {
 /// peaked at 1.8 GB. Far beyond this a count that loads would end the run
 /// by running out of memory instead of in an error.
 pub(crate) const MAX_AGENTS: usize = 1_000_000;
+
+/// The most interval cells a report may hold: intervals × (1 + contact
+/// types + channels in use + groups), the rows of `by_interval`,
+/// `by_interval_type`, `by_interval_channel` and `by_interval_group`. A
+/// cell is about 2.7 kB of pretty JSON and 2.1 kB of CSV (measured: one
+/// type, 10,000 intervals, 40,000 cells, 106 MB of JSON), so a report at
+/// the limit is about 270 MB of JSON; a million intervals of one type
+/// (4,000,000 cells, which the cap of a million intervals let through)
+/// ran out of memory writing a 10 GB report. A week at 15-minute intervals
+/// (672) of 20 types, 5 channels and 20 groups is 31,584 cells.
+pub(crate) const MAX_REPORT_CELLS: usize = 100_000;
+
+/// Refuses, naming `interval`, a report of more than [`MAX_REPORT_CELLS`]
+/// interval cells.
+fn report_cells(intervals: usize, types: &[TypePlan], groups: usize) -> Result<(), ScenarioError> {
+    let type_count = types.len();
+    let channels = types
+        .iter()
+        .map(|t| t.channel)
+        .collect::<std::collections::BTreeSet<_>>()
+        .len();
+    let rows = 1 + type_count + channels + groups;
+    let cells = intervals.saturating_mul(rows);
+    if cells <= MAX_REPORT_CELLS {
+        return Ok(());
+    }
+    Err(invalid(
+        "interval",
+        format!(
+            "{intervals} intervals × {rows} rows (1 + {type_count} contact types + {channels} \
+             channels + {groups} groups) = {cells} report cells, more than the limit \
+             {MAX_REPORT_CELLS} (about 2.7 kB of JSON each); use a longer interval"
+        ),
+    ))
+}
 
 /// The most replications a scenario may ask for. A run keeps every
 /// replication's results (a few kilobytes each, more with many intervals)
@@ -2078,8 +2203,10 @@ fn runnable_rate(field: impl Into<String>, rate: f64, horizon: f64) -> Result<()
         Err(invalid(
             field,
             format!(
-                "{rate}/s over the horizon ({horizon} s) would bring {:e} arrivals per \
+                "{}/s over the horizon ({} s) would bring {:e} arrivals per \
                  replication; at most 1e12 can be simulated",
+                num(rate),
+                num(horizon),
                 rate * horizon
             ),
         ))
@@ -2090,7 +2217,10 @@ fn finite_nonneg(field: impl Into<String>, v: f64) -> Result<(), ScenarioError> 
     if v.is_finite() && v >= 0.0 {
         Ok(())
     } else {
-        Err(invalid(field, format!("must be finite and >= 0, got {v}")))
+        Err(invalid(
+            field,
+            format!("must be finite and >= 0, got {}", num(v)),
+        ))
     }
 }
 
@@ -2371,7 +2501,7 @@ fn unit(field: impl Into<String>, v: f64) -> Result<(), ScenarioError> {
     if (0.0..=1.0).contains(&v) {
         Ok(())
     } else {
-        Err(invalid(field, format!("must be in 0..=1, got {v}")))
+        Err(invalid(field, format!("must be in 0..=1, got {}", num(v))))
     }
 }
 
@@ -2638,7 +2768,7 @@ fn read_trace(
             return Ok(());
         }
         if !(t.is_finite() && t >= 0.0) {
-            return Err(bad(n, format!("time {t} is not finite and >= 0")));
+            return Err(bad(n, format!("time {} is not finite and >= 0", num(t))));
         }
         if let Some((before, m)) = last
             && t < before
@@ -2646,7 +2776,9 @@ fn read_trace(
             return Err(bad(
                 n,
                 format!(
-                    "{type_name:?}'s times must not decrease: {t} is before {before} (line {})",
+                    "{type_name:?}'s times must not decrease: {} is before {} (line {})",
+                    num(t),
+                    num(before),
                     m + 1
                 ),
             ));
@@ -2666,7 +2798,7 @@ impl Plan {
                 "horizon",
                 format!(
                     "must be at most 1e12 s (the router's TIME_LIMIT, about 31,700 years), got {}",
-                    s.horizon
+                    num(s.horizon)
                 ),
             ));
         }
@@ -2674,7 +2806,11 @@ impl Plan {
         if s.warm_up >= s.horizon {
             return Err(invalid(
                 "warm_up",
-                format!("must be < horizon ({}), got {}", s.horizon, s.warm_up),
+                format!(
+                    "must be < horizon ({}), got {}",
+                    num(s.horizon),
+                    num(s.warm_up)
+                ),
             ));
         }
         if s.replications == 0 {
@@ -2752,7 +2888,7 @@ impl Plan {
             if !(0.0..=1.0).contains(&t.fraction) {
                 return Err(invalid(
                     format!("{f}.fraction"),
-                    format!("must be in 0..=1, got {}", t.fraction),
+                    format!("must be in 0..=1, got {}", num(t.fraction)),
                 ));
             }
             Ok(())
@@ -2815,7 +2951,11 @@ impl Plan {
                 if sh.end.is_nan() || sh.end <= sh.start {
                     return Err(invalid(
                         format!("{fs}.end"),
-                        format!("must be after start ({}), got {}", sh.start, sh.end),
+                        format!(
+                            "must be after start ({}), got {}",
+                            num(sh.start),
+                            num(sh.end)
+                        ),
                     ));
                 }
                 if sh.start < last_end {
@@ -2987,7 +3127,7 @@ impl Plan {
                     {
                         return Err(invalid(
                             format!("{f}.arrivals.times[{i}]"),
-                            format!("trace time {bad} is not finite and >= 0"),
+                            format!("trace time {} is not finite and >= 0", num(*bad)),
                         ));
                     }
                     if let Some(i) = all.windows(2).position(|w| w[1] < w[0]) {
@@ -2995,8 +3135,8 @@ impl Plan {
                             format!("{f}.arrivals.times[{}]", i + 1),
                             format!(
                                 "trace times must not decrease: {} is before {}",
-                                all[i + 1],
-                                all[i]
+                                num(all[i + 1]),
+                                num(all[i])
                             ),
                         ));
                     }
@@ -3013,10 +3153,12 @@ impl Plan {
                             return Err(invalid(
                                 format!("{f}.arrivals.file"),
                                 format!(
-                                    "{}: its first time for {:?}, {next}, is before the last of \
-                                     `times`, {last}: the file's times come after them",
+                                    "{}: its first time for {:?}, {}, is before the last of \
+                                     `times`, {}: the file's times come after them",
                                     path.display(),
-                                    t.name
+                                    t.name,
+                                    num(next),
+                                    num(last)
                                 ),
                             ));
                         }
@@ -3150,6 +3292,8 @@ impl Plan {
                 )
             })
             .transpose()?;
+
+        report_cells(intervals, &types, groups.len())?;
 
         Ok(Plan {
             name: s.name.clone(),

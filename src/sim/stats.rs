@@ -850,6 +850,8 @@ pub struct Estimate {
 
 impl Estimate {
     /// Mean and `confidence` interval (e.g. 0.95) of the finite `samples`.
+    /// Two or more of them always give a finite half-width, however far
+    /// apart (2e302 and 3e302), unless the width itself is past `f64::MAX`.
     pub fn from_samples(samples: &[f64], confidence: f64) -> Estimate {
         let mut finite = samples.iter().copied().filter(|x| x.is_finite());
         let Some(shift) = finite.next() else {
@@ -870,7 +872,16 @@ impl Estimate {
             n += 1;
             offsets += x - shift;
         }
-        let mean = shift + offsets / n as f64;
+        let mut mean = shift + offsets / n as f64;
+        if !mean.is_finite() {
+            // Offsets of opposite extremes (±1e308) overflow where the mean
+            // itself does not: each sample's share, summed, cannot.
+            mean = samples
+                .iter()
+                .filter(|x| x.is_finite())
+                .map(|x| x / n as f64)
+                .sum();
+        }
         if n < 2 {
             return Estimate {
                 mean,
@@ -883,7 +894,20 @@ impl Estimate {
             .filter(|x| x.is_finite())
             .map(|x| (x - mean).powi(2))
             .sum();
-        let sd = (ss / (n - 1) as f64).sqrt();
+        let sd = if ss.is_finite() {
+            (ss / (n - 1) as f64).sqrt()
+        } else {
+            // Squares of deviations past 1e154 overflow though the spread
+            // is finite: summed as fractions of the largest deviation, and
+            // scaled back after the root. Only here, so that ordinary
+            // samples keep their half-widths to the last bit. Halved first,
+            // as a deviation of samples near ±f64::MAX can itself overflow.
+            let dev = |x: &f64| x / 2.0 - mean / 2.0;
+            let finite = || samples.iter().filter(|x| x.is_finite());
+            let largest = finite().map(|x| dev(x).abs()).fold(0.0, f64::max);
+            let scaled: f64 = finite().map(|x| (dev(x) / largest).powi(2)).sum();
+            (scaled / (n - 1) as f64).sqrt() * largest * 2.0
+        };
         let half_width = t_quantile(1.0 - (1.0 - confidence) / 2.0, n - 1) * sd / (n as f64).sqrt();
         Estimate {
             mean,
