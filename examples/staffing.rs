@@ -2646,17 +2646,14 @@ mod tests {
         let s = Scenario::load(path).unwrap();
         assert!(s.groups.len() >= 3);
         let (g0, g2) = (s.groups[0].name.clone(), s.groups[2].name.clone());
-        let args = parse_args(
-            [
-                "--scenario".to_string(),
-                path.to_string(),
-                "--group-cost".to_string(),
-                format!("{g2}=1.4"),
-                format!("--group-cost={g0}=0.5"),
-                "--no-exchanges".to_string(),
-            ]
-            .into_iter(),
-        )
+        let args = parse_args([
+            "--scenario".to_string(),
+            path.to_string(),
+            "--group-cost".to_string(),
+            format!("{g2}=1.4"),
+            format!("--group-cost={g0}=0.5"),
+            "--no-exchanges".to_string(),
+        ])
         .unwrap()
         .unwrap();
         assert!(args.no_exchanges);
