@@ -353,7 +353,7 @@ pub enum RouterError {
 pub struct WaitingReasons {
     /// The contact.
     pub contact: ContactId,
-    /// Seconds since it arrived.
+    /// Seconds since it arrived, read as [`ContactRef::waited`](crate::ContactRef::waited) reads them.
     pub waited: f64,
     /// Levels by which its requirements are relaxed now (0: none).
     pub relaxation: u8,
@@ -1122,7 +1122,7 @@ impl<P: RoutingPolicy> Router<P> {
         let channel = c.contact.channel();
         let mut why = WaitingReasons {
             contact: id,
-            waited: self.now - c.contact.arrival(),
+            waited: waited_at(c.contact.arrival(), self.now),
             relaxation: c.relax,
             next_change: c.wake_at,
             logged_in: 0,
