@@ -2227,8 +2227,8 @@ impl<'a> ContactRef<'a> {
         &self.rec.contact
     }
     /// Seconds waited so far: the longest wait `w` with `arrival + w <= now`
-    /// in floating point, which is `now - arrival` or a few ulps more
-    /// (to a few ulps). So `waited() >= n` exactly when `now` has reached
+    /// in floating point, which is `now - arrival` or a few ulps more. So
+    /// `waited() >= n` exactly when `now` has reached
     /// the instant `arrival + n`, the time of the wake-up a policy asked
     /// for with [`next_relaxation`](crate::RoutingPolicy::next_relaxation)
     /// (where `now - arrival` may read just below `n`).
