@@ -2671,17 +2671,32 @@ impl<'a> RouterView<'a> {
 /// addition is monotone in `w`). The instant-based reading of a wait, as
 /// the router schedules wake-ups (`a + n`) and the simulator judges a
 /// service-level threshold (by the instant `a + threshold`).
+#[inline]
 pub(crate) fn waited_at(arrival: f64, now: f64) -> f64 {
     let w = now - arrival;
-    if !(w > 0.0 && w.is_finite()) {
-        return w.max(0.0);
+    // Before its arrival (or NaN): no wait. Comparisons only: this runs at
+    // every enqueue, mostly with `w` 0.
+    if !(w > 0.0) {
+        return 0.0;
     }
-    let fits = |w: f64| arrival + w <= now;
-    // The common case: `w` itself fits and the next float up does not.
-    if fits(w) && !fits(w.next_up()) {
+    // The common case, inline: `w` itself fits and the next float up does
+    // not.
+    if arrival + w <= now && arrival + w.next_up() > now {
         return w;
     }
-    // Otherwise bisect over the bit patterns (ordered like the values for
+    waited_at_rounded(arrival, now, w)
+}
+
+/// [`waited_at`] where `now - arrival` (`w`) rounded away from the
+/// instant: found by bisection.
+#[cold]
+#[inline(never)]
+fn waited_at_rounded(arrival: f64, now: f64, w: f64) -> f64 {
+    if !w.is_finite() {
+        return w;
+    }
+    let fits = |w: f64| arrival + w <= now;
+    // Bisect over the bit patterns (ordered like the values for
     // positive floats) between a wait that fits and one that does not: the
     // rounding of `now - arrival` and of `arrival + w` is each within half
     // an ulp of the larger of `arrival`, `now` and `w`.
