@@ -2674,17 +2674,17 @@ impl<'a> RouterView<'a> {
 #[inline]
 pub(crate) fn waited_at(arrival: f64, now: f64) -> f64 {
     let w = now - arrival;
-    // Before its arrival (or NaN): no wait. Comparisons only: this runs at
-    // every enqueue, mostly with `w` 0.
-    if !(w > 0.0) {
-        return 0.0;
+    // Comparisons only: this runs at every enqueue, mostly with `w` 0.
+    if w > 0.0 {
+        // The common case, inline: `w` itself fits and the next float up
+        // does not.
+        if arrival + w <= now && arrival + w.next_up() > now {
+            return w;
+        }
+        return waited_at_rounded(arrival, now, w);
     }
-    // The common case, inline: `w` itself fits and the next float up does
-    // not.
-    if arrival + w <= now && arrival + w.next_up() > now {
-        return w;
-    }
-    waited_at_rounded(arrival, now, w)
+    // Before its arrival, or NaN: no wait.
+    0.0
 }
 
 /// [`waited_at`] where `now - arrival` (`w`) rounded away from the
