@@ -172,9 +172,10 @@
 //! 5-group center (`examples/data/staffing-center.toml`, default
 //! parameters: 10 replications of 8 hours per configuration), timed with
 //! the example (`cargo run --release --example staffing -- --scenario
-//! examples/data/staffing-center.toml`), median of 3 runs: without
-//! exchanges 760 configurations in 12.2 s (9.6–14.0 s), 649
-//! agent-intervals; with them 2641 configurations in 88.8 s (81.9–90.1 s), 544
+//! examples/data/staffing-center.toml`), median of 3 runs on a quiet
+//! machine: without exchanges 760 configurations in 3.0 s, 649
+//! agent-intervals; with them 2641 configurations in 14.1 s (14.0–14.2 s;
+//! 81.9–90.1 s while five other builds shared the two cores), 544
 //! agent-intervals (−16%: most of the voice and chat work moves to the
 //! generalists, who hold a call and a chat at once). The planner's day
 //! above (24 intervals, 3 groups): 160 configurations in 4.5 s before,
