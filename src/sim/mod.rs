@@ -114,8 +114,9 @@
 //!   [`Simulation::segments`], its requirements, priority and tier are its
 //!   type's, its arrival time is the simulated time it arrived.
 //! * **Time**: `view.now()` is the simulated time in seconds;
-//!   [`ContactRef::waited`](crate::ContactRef::waited) is
-//!   `now − arrival`. A contact's work (its service time at speed 1) is
+//!   [`ContactRef::waited`](crate::ContactRef::waited) is `now − arrival`
+//!   (or a few ulps more: the wait read by the instant, so a step `n` is
+//!   reached at `arrival + n`). A contact's work (its service time at speed 1) is
 //!   not shown: it is drawn on arrival and only the trace gives it.
 //!
 //! # When events coincide
