@@ -321,7 +321,7 @@ impl Agent {
 
     /// Free-form attributes for fit models and policies (language,
     /// persona, team…). In the simulator every agent has `group`, its
-    /// scenario group's name (see [`sim`](crate::sim)'s *What a policy
+    /// scenario group's name (see the `sim` module's *What a policy
     /// sees*).
     pub fn attributes(&self) -> &BTreeMap<String, String> {
         &self.attributes

@@ -573,8 +573,8 @@ pub struct Router<P: RoutingPolicy = Box<dyn RoutingPolicy>> {
 /// ```
 ///
 /// `examples/acd_loop.rs` reads the policy too from a settings file
-/// (`[policy] kind = "skill-expansion"`, through
-/// [`PolicySpec`](crate::sim::PolicySpec)).
+/// (`[policy] kind = "skill-expansion"`, through the simulator's
+/// `PolicySpec`).
 pub struct RouterBuilder<P: RoutingPolicy> {
     policy: P,
     fit: Box<dyn FitModel>,

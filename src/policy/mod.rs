@@ -175,8 +175,8 @@ pub trait RoutingPolicy: Send {
     /// agent or contact, a contact not waiting or proposed twice, an agent
     /// with no free slot for it or not eligible) is skipped and counted
     /// ([`Router::rejected_proposals`](crate::Router::rejected_proposals);
-    /// in the simulator [`Replication::rejected_proposals`](crate::sim::Replication::rejected_proposals)
-    /// and the report's `rejected_proposals`), never an error. A rejected
+    /// in the simulator a replication's and a report's
+    /// `rejected_proposals`), never an error. A rejected
     /// proposal makes no offer, so after a call whose proposals were all
     /// rejected the router does not ask again about that agent or contact
     /// until the next event (or wake-up) brings it up: a policy that keeps
@@ -185,10 +185,9 @@ pub trait RoutingPolicy: Send {
 
     /// A short name for reports. **Override it**: reports, merges and
     /// comparisons tell policies apart by this name alone (a policy of one's
-    /// own has no [`Replication::policy_key`](crate::sim::Replication::policy_key)),
-    /// so two policies left with the default `"custom"` cannot be told
-    /// apart: [`Simulation::compare`](crate::sim::Simulation::compare)
-    /// refuses them ([`ReportError::SamePolicy`](crate::sim::ReportError::SamePolicy)),
+    /// own has no policy key in the simulator's replications), so two
+    /// policies left with the default `"custom"` cannot be told apart: the
+    /// simulator's `compare` refuses them (`ReportError::SamePolicy`),
     /// and replications of both would be reported as one policy. Give each
     /// policy, and each setting of its parameters you compare, its own name.
     fn name(&self) -> &str {

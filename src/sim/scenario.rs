@@ -17,7 +17,7 @@ use crate::policy::{
     CMu, LearnedFit, LearnedFitConfig, LongestIdleAgent, OptimalAssignment, PriorityAging,
     RelaxStep, RoutingPolicy, SkillExpansion,
 };
-use crate::router::RouterConfig;
+use crate::router::{RouterConfig, num};
 use crate::score::FitModel;
 
 /// Why a scenario cannot run. Every variant names the field at fault, as a
@@ -1990,12 +1990,6 @@ fn answer_times(
             f64::INFINITY
         })
         .collect()
-}
-
-/// A number for a message: as Rust writes it for everyday values, in
-/// exponent form for huge or tiny ones (`3e-300`, not 300 zeros).
-fn num(x: f64) -> String {
-    crate::model::short_number(x, 1e15)
 }
 
 /// How many report intervals of `interval` seconds cover `horizon`: a
