@@ -41,7 +41,10 @@
 //! `--seed S` override the scenario's; `--confidence C` sets the level of the
 //! intervals (default 0.95); `--trace` also writes
 //! `trace-POLICY.csv`, the per-contact trace of replication 0 under each
-//! policy (the same replication the report counts first).
+//! policy (the same replication the report counts first), and
+//! `offers-POLICY.csv`, its per-offer trace: every offer made, answered,
+//! timed out, rung while the customer gave up, or still ringing at the end
+//! (a contact's `offers` in the first counts its lines in the second).
 //!
 //! A run too big for one machine splits into numbered tasks, one per
 //! process (a Slurm job array, Kubernetes indexed jobs…): `--tasks M --task N`
@@ -68,8 +71,8 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use plotters::prelude::*;
 use skillroute::SegmentId;
 use skillroute::sim::{
-    Comparison, Estimate, Metrics, PolicySpec, Progress, Replication, Report, RunOptions, Scenario,
-    ScenarioError, ServiceTarget, Simulation, TraceWriter, clock_label,
+    Comparison, Estimate, Metrics, OfferTraceWriter, PolicySpec, Progress, Replication, Report,
+    RunOptions, Scenario, ScenarioError, ServiceTarget, Simulation, TraceWriter, clock_label,
 };
 
 const DEFAULT_CENTER: &str = include_str!("data/default-center.toml");
@@ -93,7 +96,9 @@ const USAGE: &str = "usage: simulate [FILE.toml|FILE.json] [--all-policies | --p
   --seed S          seed instead of the scenario's
   --confidence C    confidence level of the intervals (default 0.95)
   --trace           also write trace-POLICY.csv: one line per contact of
-                    replication 0 under each policy
+                    replication 0 under each policy (its offers column: how
+                    many offers it received), and offers-POLICY.csv: one line
+                    per offer (end: answered, timed-out, abandoned, in-system)
   --out DIR         write report.json, report.csv, replications.csv and
                     report.svg there (default: .), with two or more
                     policies comparison.json and comparison.csv
@@ -1263,14 +1268,15 @@ fn write_long_csv(
 }
 
 /// Removes the traces of built-in policies this run does not trace: an
-/// earlier run's `trace-POLICY.csv` beside this run's report would read as
-/// this run's (as `comparison.*` are removed).
+/// earlier run's `trace-POLICY.csv` or `offers-POLICY.csv` beside this
+/// run's report would read as this run's (as `comparison.*` are removed).
 fn remove_stale_traces(out: &Path, traced: &[PolicySpec]) -> Result<(), String> {
     for spec in PolicySpec::builtins() {
         if traced.iter().any(|p| p.name() == spec.name()) {
             continue;
         }
         remove_earlier(&out.join(format!("trace-{}.csv", spec.name())))?;
+        remove_earlier(&out.join(format!("offers-{}.csv", spec.name())))?;
     }
     Ok(())
 }
@@ -1288,23 +1294,33 @@ fn remove_earlier(path: &Path) -> Result<(), String> {
 }
 
 /// Replication 0 again under each policy, each contact written as it leaves
-/// to `trace-POLICY.csv` (streamed: a trace of any length costs no memory).
+/// to `trace-POLICY.csv` and each offer as it ends to `offers-POLICY.csv`
+/// (streamed: a trace of any length costs no memory).
 fn write_traces(
     out: &Path,
     sim: &Simulation,
     policies: &[PolicySpec],
 ) -> Result<Vec<PathBuf>, String> {
-    let mut files = Vec::with_capacity(policies.len());
+    let mut files = Vec::with_capacity(2 * policies.len());
     for spec in policies {
         let path = out.join(format!("trace-{}.csv", spec.name()));
-        let fail = |e: &dyn std::fmt::Display| format!("cannot write {}: {e}", path.display());
-        let file = std::fs::File::create(&path).map_err(|e| fail(&e))?;
-        let mut trace =
-            TraceWriter::named(std::io::BufWriter::new(file), sim).map_err(|e| fail(&e))?;
-        sim.replicate_policy_observed(spec, 0, &mut trace)
+        let offers_path = out.join(format!("offers-{}.csv", spec.name()));
+        let fail =
+            |p: &Path, e: &dyn std::fmt::Display| format!("cannot write {}: {e}", p.display());
+        let file = std::fs::File::create(&path).map_err(|e| fail(&path, &e))?;
+        let trace =
+            TraceWriter::named(std::io::BufWriter::new(file), sim).map_err(|e| fail(&path, &e))?;
+        let file = std::fs::File::create(&offers_path).map_err(|e| fail(&offers_path, &e))?;
+        let offers = OfferTraceWriter::named(std::io::BufWriter::new(file), sim)
+            .map_err(|e| fail(&offers_path, &e))?;
+        let mut both = (trace, offers);
+        sim.replicate_policy_observed(spec, 0, &mut both)
             .map_err(|e| format!("{}: {e}", spec.name()))?;
-        trace.finish().map_err(|e| fail(&e))?;
+        let (trace, offers) = both;
+        trace.finish().map_err(|e| fail(&path, &e))?;
+        offers.finish().map_err(|e| fail(&offers_path, &e))?;
         files.push(path);
+        files.push(offers_path);
     }
     Ok(files)
 }

@@ -471,7 +471,7 @@ fn named_trace_is_the_reports_first_replication() {
     assert_eq!(
         lines.next(),
         Some(
-            "serial,contact_type,segment,arrival,work,offered,answered,agent,group,end,left,resolved"
+            "serial,contact_type,segment,arrival,work,offered,answered,agent,group,end,left,resolved,offers"
         )
     );
     let group_of: Vec<String> = sim
@@ -486,8 +486,13 @@ fn named_trace_is_the_reports_first_replication() {
     let mut rows = 0u64;
     for l in lines {
         let f: Vec<&str> = l.split(',').collect();
-        assert_eq!(f.len(), 12, "{l}");
+        assert_eq!(f.len(), 13, "{l}");
         assert_eq!(f[11], "", "no outcomes in this scenario: {l}");
+        // Offers ring and time out: an answered contact had at least one,
+        // one never offered none.
+        let offers: u32 = f[12].parse().unwrap();
+        assert!(f[6].is_empty() || offers >= 1, "{l}");
+        assert!(!f[5].is_empty() || offers == 0, "{l}");
         let k = types.iter().position(|t| *t == f[1]).expect("a type name");
         by_type[k] += 1;
         assert!(sim.segments().iter().any(|s| s == f[2]), "{l}");

@@ -763,7 +763,7 @@ fn a_type_name_with_a_comma_round_trips_through_trace_files() {
             .skip(1)
             .map(|line| {
                 let fields = raw_fields(line);
-                assert_eq!(fields.len(), 12, "{line}");
+                assert_eq!(fields.len(), 13, "{line}");
                 (fields[3].parse().unwrap(), fields[1])
             })
             .collect();

@@ -10,7 +10,7 @@ use super::batch::ReplanMark;
 use super::rng::{Purpose, stream};
 use super::scenario::{ArrivalPlan, Plan};
 use super::stats::{QueueAcc, StaffAcc};
-use super::{ContactEnd, ContactRecord, SimError, SimObserver};
+use super::{ContactEnd, ContactRecord, OfferEnd, OfferRecord, SimError, SimObserver};
 use crate::model::{AgentId, ContactId, Outcome, SegmentId, TIME_LIMIT};
 use crate::policy::RoutingPolicy;
 use crate::router::{Event, Offer, Router};
@@ -330,6 +330,8 @@ struct Slot {
     /// The router's expected wait ([`Router::expected_wait`]) for a contact
     /// left waiting on arrival, NaN otherwise.
     predicted: f64,
+    /// Offers it received so far ([`ContactRecord::offers`]).
+    offers: u32,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -711,6 +713,10 @@ impl<'a, P: RoutingPolicy, O: SimObserver> Engine<'a, P, O> {
         // Contacts still in the system.
         for s in 0..self.slots.len() {
             let slot = self.slots[s];
+            if slot.state == SlotState::Offered {
+                self.obs
+                    .on_offer(&self.offer_record(&slot, OfferEnd::InSystem, end));
+            }
             if slot.state != SlotState::Free {
                 self.obs
                     .on_contact(&self.record(&slot, ContactEnd::InSystem, end));
@@ -780,6 +786,20 @@ impl<'a, P: RoutingPolicy, O: SimObserver> Engine<'a, P, O> {
             end,
             left: at,
             resolved: slot.resolved,
+            offers: slot.offers,
+        }
+    }
+
+    /// The offer `slot` holds (its latest), ended by `end` at `at`.
+    #[inline(always)]
+    fn offer_record(&self, slot: &Slot, end: OfferEnd, at: f64) -> OfferRecord {
+        OfferRecord {
+            serial: slot.serial,
+            contact_type: slot.ctype,
+            agent: AgentId(slot.agent),
+            offered: slot.offered_at,
+            end,
+            ended: at,
         }
     }
 
@@ -1000,6 +1020,7 @@ impl<'a, P: RoutingPolicy, O: SimObserver> Engine<'a, P, O> {
                     outcome_u: f64::NAN,
                     resolved: None,
                     predicted: f64::NAN,
+                    offers: 0,
                 });
                 (self.slots.len() - 1) as u32
             }
@@ -1032,6 +1053,7 @@ impl<'a, P: RoutingPolicy, O: SimObserver> Engine<'a, P, O> {
             outcome_u,
             resolved: None,
             predicted: f64::NAN,
+            offers: 0,
         };
         self.serial += 1;
 
@@ -1144,6 +1166,7 @@ impl<'a, P: RoutingPolicy, O: SimObserver> Engine<'a, P, O> {
         slot.state = SlotState::Offered;
         slot.agent = a as u32;
         slot.offered_at = now;
+        slot.offers += 1;
         let generation = slot.generation;
         match &self.plan.ring {
             // The router connected it (`auto_accept`, set when nothing rings).
@@ -1202,6 +1225,8 @@ impl<'a, P: RoutingPolicy, O: SimObserver> Engine<'a, P, O> {
             sl.answered_at = now;
             sl.resolved = resolved;
         }
+        self.obs
+            .on_offer(&self.offer_record(&slot, OfferEnd::Answered, now));
         self.areas(now);
         self.in_queue -= 1;
         if slot.counted {
@@ -1264,7 +1289,10 @@ impl<'a, P: RoutingPolicy, O: SimObserver> Engine<'a, P, O> {
         if !self.live(s, generation, SlotState::Offered) {
             return Ok(());
         }
-        let a = self.slots[s as usize].agent;
+        let slot = self.slots[s as usize];
+        self.obs
+            .on_offer(&self.offer_record(&slot, OfferEnd::TimedOut, self.now));
+        let a = slot.agent;
         if let Some(pause) = &self.plan.rona
             && self.agents[a as usize].on_shift
         {
@@ -1301,6 +1329,8 @@ impl<'a, P: RoutingPolicy, O: SimObserver> Engine<'a, P, O> {
             contact: encode(s, generation),
         })?;
         if slot.state == SlotState::Offered {
+            self.obs
+                .on_offer(&self.offer_record(&slot, OfferEnd::Abandoned, now));
             self.release(slot.agent as usize)?;
         }
         self.areas(now);

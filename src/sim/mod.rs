@@ -58,8 +58,9 @@
 //! replication, a [`Replication`]) or [`Simulation::run_with`] (all of them,
 //! in parallel or not) → [`Report`] (means and confidence intervals; JSON and
 //! CSV), or [`Simulation::compare`] → [`Comparison`] (paired differences of
-//! two policies). A [`SimObserver`] sees each contact as it leaves (an opt-in trace,
-//! e.g. [`TraceWriter`]) and the progress of long runs.
+//! two policies). A [`SimObserver`] sees each contact as it leaves and each offer as it
+//! ends (opt-in traces, e.g. [`TraceWriter`] and [`OfferTraceWriter`]) and
+//! the progress of long runs.
 //!
 //! # What is simulated
 //!
@@ -393,6 +394,62 @@ pub struct ContactRecord {
     /// Its ground-truth outcome, once answered, if the scenario has
     /// `outcomes`: whether the answering agent's group resolved it.
     pub resolved: Option<bool>,
+    /// How many offers it received, answered or not: above 1 when an
+    /// offer timed out and the router offered it again. Each is an
+    /// [`OfferRecord`] to [`SimObserver::on_offer`].
+    pub offers: u32,
+}
+
+/// How an offer ended, in an [`OfferRecord`].
+///
+/// The simulator's agents never decline (an agent who does not answer lets
+/// the offer time out), so there is no `declined` yet; the enum is
+/// `non_exhaustive` so that one can be added.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum OfferEnd {
+    /// The agent answered it (at once when offers do not ring).
+    Answered,
+    /// It rang for the scenario's `offers.timeout` unanswered; the contact
+    /// went back to the queue.
+    TimedOut,
+    /// The customer's patience ran out while it rang.
+    Abandoned,
+    /// It was still ringing when the replication ended.
+    InSystem,
+}
+
+impl OfferEnd {
+    /// The name a trace writes (`answered`, `timed-out`, `abandoned`,
+    /// `in-system`), as serde spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OfferEnd::Answered => "answered",
+            OfferEnd::TimedOut => "timed-out",
+            OfferEnd::Abandoned => "abandoned",
+            OfferEnd::InSystem => "in-system",
+        }
+    }
+}
+
+/// One offer of a contact to an agent, for an opt-in per-offer trace: given
+/// to [`SimObserver::on_offer`] when the offer ends.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct OfferRecord {
+    /// The contact's [`ContactRecord::serial`].
+    pub serial: u64,
+    /// Index of its contact type in the scenario.
+    pub contact_type: u32,
+    /// The agent it was offered to.
+    pub agent: AgentId,
+    /// When the offer was made.
+    pub offered: f64,
+    /// How it ended.
+    pub end: OfferEnd,
+    /// When it ended: the answer (`ended − offered` is the ring), the
+    /// time-out, the abandonment, or the end of the run.
+    pub ended: f64,
 }
 
 /// Watches a replication. Every method does nothing by default; the
@@ -400,24 +457,48 @@ pub struct ContactRecord {
 pub trait SimObserver {
     /// A contact left (or was still in the system at the end).
     fn on_contact(&mut self, _record: &ContactRecord) {}
+    /// An offer ended (or was still ringing at the end). A contact's
+    /// offers come in the order they were made, each before the contact's
+    /// own [`on_contact`](SimObserver::on_contact).
+    fn on_offer(&mut self, _record: &OfferRecord) {}
     /// Simulated time reached `now` (called every 65,536 events and at the end).
     fn on_progress(&mut self, _replication: u32, _now: f64, _horizon: f64) {}
 }
 
 impl SimObserver for () {}
 
+/// Both observers, each told everything (the first first): e.g. a
+/// [`TraceWriter`] and an [`OfferTraceWriter`] of one replication.
+impl<A: SimObserver, B: SimObserver> SimObserver for (A, B) {
+    fn on_contact(&mut self, record: &ContactRecord) {
+        self.0.on_contact(record);
+        self.1.on_contact(record);
+    }
+    fn on_offer(&mut self, record: &OfferRecord) {
+        self.0.on_offer(record);
+        self.1.on_offer(record);
+    }
+    fn on_progress(&mut self, replication: u32, now: f64, horizon: f64) {
+        self.0.on_progress(replication, now, horizon);
+        self.1.on_progress(replication, now, horizon);
+    }
+}
+
 /// Writes a per-contact trace as CSV, one line per contact as it leaves.
 ///
 /// [`new`](TraceWriter::new) writes indexes:
-/// `serial,contact_type,segment,arrival,work,offered,answered,agent,end,left,resolved`.
+/// `serial,contact_type,segment,arrival,work,offered,answered,agent,end,left,resolved,offers`.
 /// [`named`](TraceWriter::named) writes what a spreadsheet reader needs
 /// instead: the contact type's and segment's names, and the answering
 /// agent's group after its id:
-/// `serial,contact_type,segment,arrival,work,offered,answered,agent,group,end,left,resolved`.
-/// Times are seconds; `offered` is empty for a contact never offered;
+/// `serial,contact_type,segment,arrival,work,offered,answered,agent,group,end,left,resolved,offers`.
+/// Times are seconds; `offered` (the latest offer's time) is empty for a
+/// contact never offered;
 /// `answered`, `agent` and `group` are empty for a contact nobody answered; `resolved` (`true` or `false`, the ground-truth
 /// outcome) is empty for it too, and for every contact of a scenario
-/// without `outcomes`.
+/// without `outcomes`. `offers` is [`ContactRecord::offers`], last so that
+/// a reader of the columns before it by position reads them as before;
+/// each offer's own line is an [`OfferTraceWriter`]'s.
 /// A name with a comma or a double quote is written in double quotes
 /// (RFC 4180), which a scenario's arrival trace file reads back too.
 #[derive(Debug)]
@@ -436,6 +517,29 @@ struct TraceNames {
     agent_group: Vec<String>,
 }
 
+impl TraceNames {
+    fn of(sim: &Simulation) -> TraceNames {
+        let plan = &sim.plan;
+        TraceNames {
+            types: plan.types.iter().map(|t| csv_field(&t.name)).collect(),
+            segments: plan.segments.iter().map(|s| csv_field(s)).collect(),
+            agent_group: plan
+                .agent_group
+                .iter()
+                .map(|&g| csv_field(&plan.groups[g as usize].name))
+                .collect(),
+        }
+    }
+}
+
+/// Name `i` of `v`. Records come from the simulation the names were taken
+/// from; an index out of range (a record of another one) is written as its
+/// number rather than lost.
+fn name(v: &[String], i: u32) -> std::borrow::Cow<'_, str> {
+    v.get(i as usize)
+        .map_or_else(|| i.to_string().into(), |s| s.as_str().into())
+}
+
 /// `s` as one CSV field (RFC 4180 quoting where needed).
 pub(crate) fn csv_field(s: &str) -> String {
     // Spaces at the ends too: readers (ours among them) trim an unquoted
@@ -452,7 +556,7 @@ impl<W: Write> TraceWriter<W> {
     pub fn new(mut out: W) -> std::io::Result<Self> {
         writeln!(
             out,
-            "serial,contact_type,segment,arrival,work,offered,answered,agent,end,left,resolved"
+            "serial,contact_type,segment,arrival,work,offered,answered,agent,end,left,resolved,offers"
         )?;
         Ok(TraceWriter {
             out,
@@ -466,22 +570,12 @@ impl<W: Write> TraceWriter<W> {
     pub fn named(mut out: W, sim: &Simulation) -> std::io::Result<Self> {
         writeln!(
             out,
-            "serial,contact_type,segment,arrival,work,offered,answered,agent,group,end,left,resolved"
+            "serial,contact_type,segment,arrival,work,offered,answered,agent,group,end,left,resolved,offers"
         )?;
-        let plan = &sim.plan;
-        let names = TraceNames {
-            types: plan.types.iter().map(|t| csv_field(&t.name)).collect(),
-            segments: plan.segments.iter().map(|s| csv_field(s)).collect(),
-            agent_group: plan
-                .agent_group
-                .iter()
-                .map(|&g| csv_field(&plan.groups[g as usize].name))
-                .collect(),
-        };
         Ok(TraceWriter {
             out,
             error: None,
-            names: Some(names),
+            names: Some(TraceNames::of(sim)),
         })
     }
 
@@ -516,30 +610,110 @@ impl<W: Write> SimObserver for TraceWriter<W> {
         let written = match &self.names {
             None => writeln!(
                 self.out,
-                "{},{},{},{},{},{offered},{answered},{agent},{end},{},{resolved}",
-                r.serial, r.contact_type, r.segment, r.arrival, r.work, r.left
+                "{},{},{},{},{},{offered},{answered},{agent},{end},{},{resolved},{}",
+                r.serial, r.contact_type, r.segment, r.arrival, r.work, r.left, r.offers
             ),
             Some(n) => {
-                // Records come from the simulation the names were taken
-                // from; an index out of range (a record of another one)
-                // is written as its number rather than lost.
-                fn name(v: &[String], i: u32) -> std::borrow::Cow<'_, str> {
-                    v.get(i as usize)
-                        .map_or_else(|| i.to_string().into(), |s| s.as_str().into())
-                }
                 let group = r
                     .agent
                     .and_then(|a| n.agent_group.get(a.0 as usize))
                     .map_or("", String::as_str);
                 writeln!(
                     self.out,
-                    "{},{},{},{},{},{offered},{answered},{agent},{group},{end},{},{resolved}",
+                    "{},{},{},{},{},{offered},{answered},{agent},{group},{end},{},{resolved},{}",
                     r.serial,
                     name(&n.types, r.contact_type),
                     name(&n.segments, r.segment),
                     r.arrival,
                     r.work,
-                    r.left
+                    r.left,
+                    r.offers
+                )
+            }
+        };
+        if let Err(e) = written {
+            self.error = Some(e);
+        }
+    }
+}
+
+/// Writes a per-offer trace as CSV, one line per offer as it ends: every
+/// offer a contact received, the answered one and those that timed out or
+/// rang while the customer gave up.
+///
+/// [`new`](OfferTraceWriter::new) writes indexes:
+/// `serial,contact_type,agent,offered,end,ended`.
+/// [`named`](OfferTraceWriter::named) writes the contact type's name and
+/// the agent's group after its id:
+/// `serial,contact_type,agent,group,offered,end,ended`.
+/// `serial` joins a [`TraceWriter`]'s lines (whose `offers` counts these
+/// lines); times are seconds; `end` is `answered`, `timed-out`,
+/// `abandoned` or `in-system` ([`OfferEnd::as_str`]). Names are quoted as
+/// [`TraceWriter`]'s are.
+#[derive(Debug)]
+pub struct OfferTraceWriter<W: Write> {
+    out: W,
+    error: Option<std::io::Error>,
+    names: Option<TraceNames>,
+}
+
+impl<W: Write> OfferTraceWriter<W> {
+    /// Starts a trace with indexes (writes the header).
+    pub fn new(mut out: W) -> std::io::Result<Self> {
+        writeln!(out, "serial,contact_type,agent,offered,end,ended")?;
+        Ok(OfferTraceWriter {
+            out,
+            error: None,
+            names: None,
+        })
+    }
+
+    /// Starts a trace of `sim`'s replications with names (writes the
+    /// header): contact types and the agent's group.
+    pub fn named(mut out: W, sim: &Simulation) -> std::io::Result<Self> {
+        writeln!(out, "serial,contact_type,agent,group,offered,end,ended")?;
+        Ok(OfferTraceWriter {
+            out,
+            error: None,
+            names: Some(TraceNames::of(sim)),
+        })
+    }
+
+    /// Flushes, and returns the writer or the first write error.
+    pub fn finish(mut self) -> std::io::Result<W> {
+        if let Some(e) = self.error {
+            return Err(e);
+        }
+        self.out.flush()?;
+        Ok(self.out)
+    }
+}
+
+impl<W: Write> SimObserver for OfferTraceWriter<W> {
+    fn on_offer(&mut self, r: &OfferRecord) {
+        if self.error.is_some() {
+            return;
+        }
+        let end = r.end.as_str();
+        let written = match &self.names {
+            None => writeln!(
+                self.out,
+                "{},{},{},{},{end},{}",
+                r.serial, r.contact_type, r.agent.0, r.offered, r.ended
+            ),
+            Some(n) => {
+                let group = n
+                    .agent_group
+                    .get(r.agent.0 as usize)
+                    .map_or("", String::as_str);
+                writeln!(
+                    self.out,
+                    "{},{},{},{group},{},{end},{}",
+                    r.serial,
+                    name(&n.types, r.contact_type),
+                    r.agent.0,
+                    r.offered,
+                    r.ended
                 )
             }
         };
