@@ -54,7 +54,9 @@
 //! are refused, naming both (the one applied last won in silence). A
 //! `--set` or the swept field inside what an earlier `--set` set refines
 //! it (`--set 'offers.rona_pause={ kind = "constant", value = 120.0 }'`,
-//! then `--field offers.rona_pause.value`), and is kept.
+//! then `--field offers.rona_pause.value`), and is kept. The CSV writes
+//! `short_abandoned` only where a target sets `short_abandon`, as the
+//! report does.
 //! A bad option, file or value exits with status 2, naming it.
 
 mod cells;
@@ -733,9 +735,14 @@ fn csv(runs: &[Run], diffs: &[Metrics<Estimate>], order: &[String], confidence: 
                 de.map_or(String::new(), |de| de.n.to_string()),
             ));
         };
+        // The figures the run's report writes (no `short_abandoned`
+        // without a `short_abandon` target).
+        let written: Vec<&str> = run.total.written().map(|(name, _)| name).collect();
         let metrics = run.total.values().zip(d.values());
         for (name, (e, de)) in Metrics::<Estimate>::NAMES.iter().zip(metrics) {
-            line(name, e, Some(de));
+            if written.contains(name) {
+                line(name, e, Some(de));
+            }
         }
         // Each channel's service level, when contacts came on several.
         if several_channels {
