@@ -232,6 +232,7 @@ fn run(a: &Args) -> Result<(), String> {
     let target = ServiceTarget {
         threshold: a.threshold,
         fraction: a.fraction,
+        short_abandon: 0.0,
     };
     let t = Target::ServiceLevel {
         fraction: a.fraction,
@@ -451,6 +452,7 @@ mod tests {
             let target = ServiceTarget {
                 threshold: a.threshold,
                 fraction: a.fraction,
+                short_abandon: 0.0,
             };
             let theta = a.abandon_mean.map(|p| 1.0 / p);
             search(&a).warnings(&chained_scenario(

@@ -598,6 +598,7 @@ fn simulated_agents(
     let target = ServiceTarget {
         threshold,
         fraction,
+        short_abandon: 0.0,
     };
     let Some((warm_up, run_length)) =
         simulated_times(arrival_rate, service_rate, abandon_rate, threshold)

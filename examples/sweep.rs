@@ -54,7 +54,11 @@
 //! are refused, naming both (the one applied last won in silence). A
 //! `--set` or the swept field inside what an earlier `--set` set refines
 //! it (`--set 'offers.rona_pause={ kind = "constant", value = 120.0 }'`,
-//! then `--field offers.rona_pause.value`), and is kept.
+//! then `--field offers.rona_pause.value`), and is kept. The CSV writes
+//! `short_abandoned` only where a target sets `short_abandon`, as the
+//! report does. The file is validated with the `--set`s and each value
+//! in, as `simulate`'s is, so that they may fix what it has wrong (`--set
+//! horizon=28800.0` on a file whose horizon is negative).
 //! A bad option, file or value exits with status 2, naming it.
 
 mod cells;
@@ -67,8 +71,8 @@ use std::process::ExitCode;
 use cells::{NO_INTERVAL, count, diff, few, few_note, level_percent, mark, pm, short_number};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use skillroute::sim::{
-    Comparison, Estimate, Metrics, PolicySpec, Replication, RunOptions, Scenario, Simulation,
-    WaitHistogram,
+    Comparison, Estimate, Metrics, PolicySpec, Replication, RunOptions, Scenario, ScenarioError,
+    Simulation, WaitHistogram,
 };
 
 const DEFAULT_CENTER: &str = include_str!("data/default-center.toml");
@@ -244,10 +248,17 @@ fn parse_args(raw: impl IntoIterator<Item = String>) -> Result<Args, String> {
 }
 
 /// The scenario of every run, before `--field` is set: the file or the
-/// default, with `--set`, `--replications` and `--seed` applied.
+/// default, with `--set`, `--replications` and `--seed` applied. The file
+/// is read, not validated: `--set` and each value go in first, so that they
+/// may fix what the file has wrong, as `simulate --set` may, and each
+/// value's scenario is validated whole ([`prepare`]).
 fn base_scenario(args: &Args) -> Result<Scenario, String> {
     let mut s = match &args.file {
-        Some(path) => Scenario::load(path).map_err(|e| format!("{}: {e}", path.display()))?,
+        // A file that cannot be read names its path in the error already.
+        Some(path) => Scenario::read(path).map_err(|e| match e {
+            ScenarioError::Io { .. } => e.to_string(),
+            e => format!("{}: {e}", path.display()),
+        })?,
         None => Scenario::from_toml_str(DEFAULT_CENTER)
             .map_err(|e| format!("embedded default scenario: {e}"))?,
     };
@@ -733,9 +744,14 @@ fn csv(runs: &[Run], diffs: &[Metrics<Estimate>], order: &[String], confidence: 
                 de.map_or(String::new(), |de| de.n.to_string()),
             ));
         };
+        // The figures the run's report writes (no `short_abandoned`
+        // without a `short_abandon` target).
+        let written: Vec<&str> = run.total.written().map(|(name, _)| name).collect();
         let metrics = run.total.values().zip(d.values());
         for (name, (e, de)) in Metrics::<Estimate>::NAMES.iter().zip(metrics) {
-            line(name, e, Some(de));
+            if written.contains(name) {
+                line(name, e, Some(de));
+            }
         }
         // Each channel's service level, when contacts came on several.
         if several_channels {
@@ -1625,5 +1641,38 @@ mod tests {
         let s = Scenario::from_toml_str(DEFAULT_CENTER).unwrap();
         assert_eq!(value_policy(Some("c-mu"), &s).unwrap().name(), "c-mu");
         assert_eq!(value_policy(None, &s).unwrap(), s.policy);
+    }
+
+    /// `--set` may fix what the file has wrong, as `simulate --set` may:
+    /// the file was validated before the `--set`s went in, so a file with
+    /// a negative horizon stopped the sweep at its error whatever `--set
+    /// horizon=…` said. Without the fix it is still refused, naming the
+    /// field.
+    #[test]
+    fn set_may_fix_an_invalid_file() {
+        let dir = std::env::temp_dir().join(format!("sweep-set-fixes-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("bad.toml");
+        let bad = TWO_CHANNELS.replace("horizon = 3600.0", "horizon = -3600.0");
+        assert_ne!(bad, TWO_CHANNELS);
+        std::fs::write(&file, bad).unwrap();
+        let path = file.to_str().unwrap();
+        let sweep = [path, "--field", "groups[g].count", "--values", "3,4"];
+        let fixed = parse(&[&sweep[..], &["--set", "horizon=1800.0"]].concat()).unwrap();
+        let sims = base_scenario(&fixed)
+            .and_then(|base| prepare(&fixed, &base))
+            .unwrap();
+        assert_eq!(sims.len(), 2);
+        for ((sim, _), count) in sims.iter().zip([3, 4]) {
+            assert_eq!(sim.scenario().horizon, 1800.0);
+            assert_eq!(sim.scenario().groups[0].count, count);
+        }
+        let unfixed = parse(&sweep).unwrap();
+        let e = base_scenario(&unfixed)
+            .and_then(|base| prepare(&unfixed, &base))
+            .map(|_| ())
+            .unwrap_err();
+        assert!(e.contains("horizon") && e.contains("-3600"), "{e}");
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

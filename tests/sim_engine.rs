@@ -359,7 +359,8 @@ fn report_serialises_to_json_and_csv() {
         + report.by_interval_type.len()
         + report.by_interval_group.len()
         + report.by_interval_channel.len();
-    let metrics = skillroute::sim::Metrics::<f64>::NAMES.len();
+    // All but short_abandoned, written only when a target sets short_abandon.
+    let metrics = skillroute::sim::Metrics::<f64>::NAMES.len() - 1;
     let fairness = report.fairness.len() * skillroute::sim::Fairness::<f64>::NAMES.len();
     // The top-level figures: five of the run, two per channel's target and
     // two per contact type's.
@@ -2200,6 +2201,7 @@ fn a_contact_types_own_target_judges_its_answers() {
     let own = skillroute::sim::ServiceTarget {
         threshold: 5.0,
         fraction: 0.9,
+        short_abandon: 0.0,
     };
     s.contact_types[0].service_level = Some(own);
     let sim = Simulation::new(s.clone()).unwrap();
@@ -2297,7 +2299,8 @@ fn replications_csv_holds_what_the_report_averages() {
     let lines: Vec<&str> = csv.lines().collect();
     assert_eq!(lines.len(), 1 + reps.len());
     let header: Vec<&str> = lines[0].split(',').collect();
-    let width = 7 + Metrics::<f64>::NAMES.len() + skillroute::sim::Fairness::<f64>::NAMES.len();
+    // No short_abandoned column: the scenario sets no short_abandon.
+    let width = 6 + Metrics::<f64>::NAMES.len() + skillroute::sim::Fairness::<f64>::NAMES.len();
     assert_eq!(header.len(), width);
     let col = |name: &str| header.iter().position(|h| *h == name).unwrap();
     let cells: Vec<Vec<&str>> = lines[1..].iter().map(|l| l.split(',').collect()).collect();

@@ -112,6 +112,7 @@ fn single_queue(q: &Queue, seed: u64) -> Simulation {
                 let target = ServiceTarget {
                     threshold,
                     fraction: 0.8,
+                    short_abandon: 0.0,
                 };
                 BTreeMap::from([(q.channel.into(), target)])
             })

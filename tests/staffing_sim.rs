@@ -34,6 +34,7 @@ const AHT: f64 = 300.0;
 const TARGET: ServiceTarget = ServiceTarget {
     threshold: 20.0,
     fraction: 0.8,
+    short_abandon: 0.0,
 };
 const SL: Target = Target::ServiceLevel {
     fraction: 0.8,
@@ -322,6 +323,7 @@ fn a_types_own_target_is_the_one_staffed_to() {
     let own = ServiceTarget {
         threshold: 5.0,
         fraction: 0.905,
+        short_abandon: 0.0,
     };
     let (lambda, mu) = (loads[2] / AHT, 1.0 / AHT);
     let n_own = staff_erlang_c(
@@ -399,6 +401,7 @@ fn a_target_out_of_reach_is_named_not_chased() {
     let easy = ServiceTarget {
         threshold: 60.0,
         fraction: 0.8,
+        short_abandon: 0.0,
     };
     two.contact_types[0].service_level = Some(easy);
     let p = search.staff_rates(&two, &rates).unwrap();
@@ -438,6 +441,7 @@ fn a_staffing_below_the_load_never_meets_a_target() {
     let target = ServiceTarget {
         threshold: day,
         fraction: 0.9,
+        short_abandon: 0.0,
     };
     // One e-mail a minute, 10 minutes each: 10 Erlangs.
     let (lambda, mu) = (1.0 / 60.0, 1.0 / 600.0);
@@ -483,6 +487,7 @@ fn a_long_patience_or_threshold_is_warned_about() {
     let target = ServiceTarget {
         threshold: 86_400.0,
         fraction: 0.95,
+        short_abandon: 0.0,
     };
     let scenario = single_skill_scenario(lambda, mu, Some(theta), target);
     let name = &scenario.contact_types[0].name;

@@ -1337,7 +1337,10 @@ impl<'a, P: RoutingPolicy, O: SimObserver> Engine<'a, P, O> {
         self.in_queue -= 1;
         self.in_system -= 1;
         if slot.counted {
-            let wait = now - slot.arrival;
+            let wait = super::stats::Abandon::after(
+                now - slot.arrival,
+                self.plan.types[slot.ctype as usize].target.short_abandon,
+            );
             let k = slot.ctype as usize;
             self.type_seg[k * self.plan.segments.len() + slot.segment as usize].abandon(wait);
             if !self.one_row {

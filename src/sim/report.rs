@@ -403,7 +403,8 @@ fn ratio(a: f64, b: f64) -> f64 {
 }
 
 /// A row's metrics; `fit` says whether the scenario has a fit table (else
-/// `mean_fit` is undefined).
+/// `mean_fit` is undefined), `short` whether a target sets `short_abandon`
+/// (else `short_abandoned` is).
 fn metrics(
     q: &QueueAcc,
     staff: Option<(&StaffAcc, f64)>,
@@ -411,8 +412,11 @@ fn metrics(
     outcomes: bool,
     ewt: bool,
     rona: bool,
+    short: bool,
 ) -> Metrics<f64> {
     let handled = (q.answered + q.abandoned) as f64;
+    // Short abandons are neither hits nor misses (`short_abandon`).
+    let judged = (q.answered + q.abandoned - q.short_abandoned + q.late) as f64;
     let answered = q.answered as f64;
     let (agents, occupancy, utilisation, not_ready) = match staff {
         Some((s, duration)) => (
@@ -432,9 +436,14 @@ fn metrics(
         offered: q.offered as f64,
         answered,
         abandoned: q.abandoned as f64,
+        short_abandoned: if short {
+            q.short_abandoned as f64
+        } else {
+            f64::NAN
+        },
         waiting_at_end: q.offered.saturating_sub(q.answered + q.abandoned) as f64,
         late_at_end: q.late as f64,
-        service_level: ratio(q.within as f64, handled + q.late as f64),
+        service_level: ratio(q.within as f64, judged),
         asa: ratio(q.wait_answered, answered),
         mean_wait: ratio(q.wait_answered + q.wait_abandoned, handled),
         p_wait: ratio(q.waited as f64, handled),
@@ -503,12 +512,16 @@ impl Replication {
     /// `mean_in_queue`, `mean_in_system` and `overtime`, then each of
     /// `total`'s [`Metrics`], then each [`Fairness`] figure over all agents,
     /// prefixed `fairness_`. Undefined values are empty; numbers are
-    /// written so that they read back to the same `f64`.
+    /// written so that they read back to the same `f64`. The
+    /// `short_abandoned` column is there only if some replication defines
+    /// it (its scenario sets a `short_abandon`), as the JSON has it.
     pub fn to_csv(reps: &[Replication]) -> String {
         let mut out = String::from(
             "policy,replication,arrived,end_time,mean_in_queue,mean_in_system,overtime",
         );
-        for name in Metrics::<f64>::NAMES {
+        let short = reps.iter().any(|r| !r.total.short_abandoned.is_nan());
+        let shown = |name: &str| short || name != "short_abandoned";
+        for name in Metrics::<f64>::NAMES.iter().filter(|n| shown(n)) {
             out.push(',');
             out.push_str(name);
         }
@@ -534,7 +547,12 @@ impl Replication {
                 .first()
                 .map(|f| f.values().copied().collect::<Vec<_>>());
             let fair = all.unwrap_or_else(|| vec![f64::NAN; Fairness::<f64>::NAMES.len()]);
-            for x in r.total.values().chain(fair.iter()) {
+            let total = Metrics::<f64>::NAMES
+                .iter()
+                .zip(r.total.values())
+                .filter(|(name, _)| shown(name))
+                .map(|(_, x)| x);
+            for x in total.chain(fair.iter()) {
                 out.push(',');
                 out.push_str(&num(*x));
             }
@@ -555,8 +573,9 @@ impl Replication {
         let outcomes = plan.resolution.is_some();
         let ewt = plan.expected_wait;
         let rona = plan.rona.is_some();
+        let short = plan.types.iter().any(|t| t.target.short_abandon > 0.0);
         let metrics = |q: &QueueAcc, staff: Option<(&StaffAcc, f64)>| {
-            metrics(q, staff, fit, outcomes, ewt, rona)
+            metrics(q, staff, fit, outcomes, ewt, rona, short)
         };
         let sum = |it: &mut dyn Iterator<Item = &QueueAcc>| {
             let mut acc = QueueAcc::default();
@@ -934,6 +953,11 @@ pub struct Report {
     pub by_interval_channel: Vec<IntervalChannelRow>,
     /// Agent fairness: `all`, then each group.
     pub fairness: Vec<FairnessRow>,
+    /// Whether the figures are a [`Comparison`]'s paired differences, whose
+    /// CSV does not clip its intervals: set by the comparison, also when
+    /// read back from its JSON, which does not hold it.
+    #[serde(skip)]
+    paired: bool,
 }
 
 fn rows(
@@ -1271,6 +1295,7 @@ impl Report {
         let over: Vec<f64> = reps.iter().map(|r| r.overtime).collect();
         let rejected: Vec<f64> = reps.iter().map(|r| r.rejected_proposals as f64).collect();
         Report {
+            paired: false,
             scenario: plan.name.clone(),
             policy: reps.first().map(|r| r.policy.clone()).unwrap_or_default(),
             seed: plan.seed,
@@ -1321,8 +1346,28 @@ impl Report {
     /// (each contact type's, likewise);
     /// undefined values are empty). The four `interval…` sections give
     /// the interval's `start` and `end` in seconds and its clock `label`
-    /// (`08:00-08:30`); the other sections leave the three empty.
+    /// (`08:00-08:30`); the other sections leave the three empty. A target
+    /// with `short_abandon` has a third line, `short_abandon`; without, none
+    /// (`short_abandoned` lines likewise: only when a target sets it).
+    ///
+    /// `low` and `high` are the interval's ends, `mean ∓ half_width`,
+    /// clipped to the range the figure can take, so that a count's interval
+    /// does not go below 0 nor a share's above 1: [0, 1] for shares
+    /// (`service_level`, `p_wait`, `p_abandon`, `mean_fit`, `resolution`,
+    /// `occupancy`, `utilisation`, `not_ready`, and the fairness section's
+    /// `occupancy_mean`, `occupancy_min` and `occupancy_max`), the whole
+    /// line for `ewt_bias` (a signed error), and [0, ∞) for every other
+    /// figure (counts, times, standard deviations). `mean` and `half_width`
+    /// are as estimated, unclipped: `low` may be above `mean − half_width`.
+    /// A [`Comparison`]'s differences are not clipped (its CSV, or its
+    /// `differences` report's): a difference can be negative.
     pub fn to_csv(&self) -> String {
+        self.csv(!self.paired)
+    }
+
+    /// [`to_csv`](Self::to_csv), with the intervals' ends clipped to each
+    /// figure's range or not.
+    fn csv(&self, clip: bool) -> String {
         use super::csv_field as quote;
         let mut out =
             String::from("section,name,start,end,label,metric,mean,half_width,low,high,n\n");
@@ -1334,6 +1379,11 @@ impl Report {
             let (s, t, label) = span.map_or((String::new(), String::new(), ""), |(a, b, l)| {
                 (num(a), num(b), l)
             });
+            let (lo, hi) = if clip {
+                range(metric)
+            } else {
+                (f64::NEG_INFINITY, f64::INFINITY)
+            };
             let _ = writeln!(
                 out,
                 "{section},{},{s},{t},{},{metric},{},{},{},{},{}",
@@ -1341,14 +1391,14 @@ impl Report {
                 quote(label),
                 num(e.mean),
                 num(e.half_width),
-                num(e.low()),
-                num(e.high()),
+                num(e.low().clamp(lo, hi)),
+                num(e.high().clamp(lo, hi)),
                 e.n
             );
         };
         let mut metrics =
             |section: &str, name: &str, span: Option<(f64, f64, &str)>, m: &Metrics<Estimate>| {
-                for (metric, e) in Metrics::<Estimate>::NAMES.iter().zip(m.values()) {
+                for (metric, e) in m.written() {
                     line(section, name, span, metric, e);
                 }
             };
@@ -1402,27 +1452,41 @@ impl Report {
             "rejected_proposals",
             &self.rejected_proposals,
         );
-        for (row, t) in self.by_channel.iter().zip(&self.targets) {
-            line("target", &row.name, None, "threshold", &given(t.threshold));
-            line("target", &row.name, None, "fraction", &given(t.fraction));
-        }
-        for (row, t) in self.by_type.iter().zip(&self.type_targets) {
-            line(
-                "type-target",
-                &row.name,
-                None,
-                "threshold",
-                &given(t.threshold),
-            );
-            line(
-                "type-target",
-                &row.name,
-                None,
-                "fraction",
-                &given(t.fraction),
-            );
+        for (section, rows, targets) in [
+            ("target", &self.by_channel, &self.targets),
+            ("type-target", &self.by_type, &self.type_targets),
+        ] {
+            for (row, t) in rows.iter().zip(targets) {
+                line(section, &row.name, None, "threshold", &given(t.threshold));
+                line(section, &row.name, None, "fraction", &given(t.fraction));
+                if t.short_abandon > 0.0 {
+                    let short = given(t.short_abandon);
+                    line(section, &row.name, None, "short_abandon", &short);
+                }
+            }
         }
         out
+    }
+}
+
+/// The range a report's figure named `metric` can take, which its CSV
+/// clips the interval's ends to (see [`Report::to_csv`]).
+fn range(metric: &str) -> (f64, f64) {
+    const SHARE: (f64, f64) = (0.0, 1.0);
+    const SIGNED: (f64, f64) = (f64::NEG_INFINITY, f64::INFINITY);
+    const NONNEG: (f64, f64) = (0.0, f64::INFINITY);
+    match metric {
+        "service_level" | "p_wait" | "p_abandon" | "mean_fit" | "resolution" | "occupancy"
+        | "utilisation" | "not_ready" | "occupancy_mean" | "occupancy_min" | "occupancy_max" => {
+            SHARE
+        }
+        "offered" | "answered" | "abandoned" | "short_abandoned" | "waiting_at_end"
+        | "late_at_end" | "asa" | "mean_wait" | "wait_p50" | "wait_p90" | "wait_p95"
+        | "wait_p99" | "handle_time" | "ewt_count" | "ewt_mae" | "agents" | "occupancy_sd"
+        | "idle_mean" | "idle_sd" | "answered_mean" | "answered_sd" | "contacts"
+        | "mean_in_queue" | "end_time" | "overtime" | "rejected_proposals" => NONNEG,
+        // `ewt_bias`, and a figure not named here: not clipped.
+        _ => SIGNED,
     }
 }
 
@@ -1454,6 +1518,7 @@ impl Report {
 /// ([`Replication::waits`] `None` in either list, or [`Waits`] without
 /// the cells for the cells) are means of the pairs' differences.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(from = "ComparisonFile")]
 pub struct Comparison {
     /// The policy subtracted.
     pub base: String,
@@ -1468,6 +1533,28 @@ pub struct Comparison {
     /// `rejected_proposals` is `other`'s own, not a difference (see each
     /// policy's report for the base's).
     pub differences: Report,
+}
+
+/// A [`Comparison`] as its JSON holds it, before its report is marked as
+/// differences.
+#[derive(Deserialize)]
+struct ComparisonFile {
+    base: String,
+    other: String,
+    differences: Report,
+}
+
+impl From<ComparisonFile> for Comparison {
+    fn from(c: ComparisonFile) -> Comparison {
+        Comparison {
+            base: c.base,
+            other: c.other,
+            differences: Report {
+                paired: true,
+                ..c.differences
+            },
+        }
+    }
 }
 
 impl Comparison {
@@ -1541,7 +1628,10 @@ impl Comparison {
         Ok(Comparison {
             base: base[0].policy.clone(),
             other: other[0].policy.clone(),
-            differences: Report::build(plan, &diffs, confidence, pools),
+            differences: Report {
+                paired: true,
+                ..Report::build(plan, &diffs, confidence, pools)
+            },
         })
     }
 
@@ -1600,10 +1690,12 @@ impl Comparison {
     /// The differences as CSV in [`Report::to_csv`]'s long form, without
     /// the lines that are not differences: the run's contact count and
     /// rejected proposals (`other`'s; in the JSON) and the service-level
-    /// targets (the same for both policies; in the JSON).
+    /// targets (the same for both policies; in the JSON). Unlike a
+    /// report's, `low` and `high` are not clipped: a difference of counts
+    /// can be negative, and one of shares anywhere in [−1, 1].
     pub fn to_csv(&self) -> String {
         self.differences
-            .to_csv()
+            .csv(false)
             .lines()
             .filter(|l| {
                 !(l.starts_with("target,")
@@ -1618,7 +1710,37 @@ impl Comparison {
 
 #[cfg(test)]
 mod tests {
-    use super::num;
+    use super::{Fairness, Metrics, num, range};
+
+    /// Every figure a report's CSV writes is placed in a range on purpose:
+    /// [0, 1] or [0, ∞), or unclipped if signed (`ewt_bias`); a new figure
+    /// not named in `range` fails here rather than go unclipped unseen.
+    #[test]
+    fn every_figure_has_its_range() {
+        let run = [
+            "contacts",
+            "mean_in_queue",
+            "end_time",
+            "overtime",
+            "rejected_proposals",
+        ];
+        let names = Metrics::<f64>::NAMES
+            .iter()
+            .chain(Fairness::<f64>::NAMES)
+            .chain(&run);
+        for name in names {
+            let (low, high) = range(name);
+            if *name == "ewt_bias" {
+                assert_eq!((low, high), (f64::NEG_INFINITY, f64::INFINITY));
+            } else {
+                assert_eq!(low, 0.0, "{name}");
+                assert!(high == 1.0 || high == f64::INFINITY, "{name}");
+            }
+        }
+        assert_eq!(range("service_level"), (0.0, 1.0));
+        assert_eq!(range("occupancy_max"), (0.0, 1.0));
+        assert_eq!(range("wait_p99"), (0.0, f64::INFINITY));
+    }
 
     /// CSV numbers read back exactly; extreme ones are in exponent form.
     #[test]

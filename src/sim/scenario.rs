@@ -199,8 +199,8 @@ fn is_default_max_in_system(n: &u32) -> bool {
 /// [policy]
 /// kind = "optimal-assignment"
 ///
-/// [service_levels]
-/// voice = { threshold = 20.0, fraction = 0.8 }
+/// [service_levels]          # short_abandon: abandons within 5 s are not in it
+/// voice = { threshold = 20.0, fraction = 0.8, short_abandon = 5.0 }
 ///
 /// [offers]                 # optional: offers ring until answered or timed out
 /// ring_delay = { kind = "exponential", mean = 4.0 }
@@ -686,6 +686,22 @@ pub struct ServiceTarget {
     pub threshold: f64,
     /// Target fraction in `0..=1`.
     pub fraction: f64,
+    /// Short abandons, in seconds (default 0: none): a contact that
+    /// abandons after waiting less than this was never really waiting (a
+    /// caller who hangs up in 3 s), and many centres leave it out of the
+    /// service level, as the report's `service_level` then does; it is
+    /// counted in `short_abandoned`, and still in `abandoned`. At most
+    /// `threshold` (equal to it, every abandon within the threshold is
+    /// left out). A contact type's own `service_level` replaces its
+    /// channel's whole, this included.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub short_abandon: f64,
+}
+
+/// Whether a setting is 0, left out of the scenario's JSON and TOML (and
+/// so of its key) as a file that does not set it.
+fn is_zero(x: &f64) -> bool {
+    *x == 0.0
 }
 
 impl Default for ServiceTarget {
@@ -693,6 +709,7 @@ impl Default for ServiceTarget {
         ServiceTarget {
             threshold: 20.0,
             fraction: 0.8,
+            short_abandon: 0.0,
         }
     }
 }
@@ -1259,7 +1276,8 @@ impl Scenario {
                             "groups[{gi}].shifts[{si}]: starts at {} s, at or after the horizon ({} s): \
                              a draining run does not start it (the center is closed; the agents on \
                              shift at the horizon serve the contacts left)",
-                            sh.start, self.horizon
+                            num(sh.start),
+                            num(self.horizon)
                         ));
                     }
                 }
@@ -1267,7 +1285,9 @@ impl Scenario {
             if idle(g) {
                 out.push(format!(
                     "groups[{gi}].shifts: group {:?} starts work at {} s, at or after the horizon ({} s): its agents never work",
-                    g.name, g.shifts[0].start, self.horizon
+                    g.name,
+                    num(g.shifts[0].start),
+                    num(self.horizon)
                 ));
             }
             // Utilisation divides by the total: one never reached lowers it.
@@ -1494,10 +1514,12 @@ impl Scenario {
             let arriving = |a: f64, b: f64| arrivals_in(&t.arrivals, trace, a, b) > 0.0;
             for (a, b) in gaps.into_iter().filter(|&(a, b)| arriving(a, b)) {
                 out.push(format!(
-                    "contact_types[{ti}]: no agent able to serve {:?} is on shift from {a} s to \
-                     {b} s ({}-{}) while its contacts arrive: they wait, or abandon, until a \
+                    "contact_types[{ti}]: no agent able to serve {:?} is on shift from {} s to \
+                     {} s ({}-{}) while its contacts arrive: they wait, or abandon, until a \
                      shift starts",
                     t.name,
+                    num(a),
+                    num(b),
                     clock_label(day_start, a),
                     clock_label(day_start, b),
                 ));
@@ -1657,10 +1679,11 @@ impl Scenario {
             && i < 60.0
         {
             out.push(format!(
-                "interval: report intervals of {i} s give {} rows per section in a {} s run: \
+                "interval: report intervals of {} s give {} per section in a {} s run: \
                  the report interval is in seconds, not minutes (30 minutes is 1800.0)",
-                interval_count(self.horizon, i),
-                self.horizon
+                num(i),
+                quantity(interval_count(self.horizon, i), "row", "rows"),
+                num(self.horizon)
             ));
         }
         for (ti, t) in self.contact_types.iter().enumerate() {
@@ -1693,15 +1716,15 @@ impl Scenario {
             let load = peak * t.service.mean();
             if slots > 0.0 && load > 10.0 * slots {
                 out.push(format!(
-                    "contact_types[{ti}].arrivals: {:?} peaks at {} arrivals a second, \
-                     {} erlangs of work ({} s each), over 10 times the {} contacts \
+                    "contact_types[{ti}].arrivals: {:?} peaks at {} a second, \
+                     {} of work ({} s each), over 10 times the {} \
                      all the agents able to serve it hold at once: rates are per second \
                      (120 an hour is 0.0333)",
                     t.name,
-                    num(peak),
-                    num(load.round()),
+                    quantity(peak, "arrival", "arrivals"),
+                    quantity(load.round(), "erlang", "erlangs"),
                     num(t.service.mean()),
-                    num(slots),
+                    quantity(slots, "contact", "contacts"),
                 ));
             }
         }
@@ -1821,13 +1844,15 @@ impl Scenario {
             let share = late as f64 / DRAWS as f64;
             if late == DRAWS {
                 out.push(format!(
-                    "offers.timeout: all of {DRAWS} rings drawn from offers.ring_delay last {to} s or more: (nearly) every offer times out and (nearly) no contact is answered"
+                    "offers.timeout: all of {DRAWS} rings drawn from offers.ring_delay last {} s or more: (nearly) every offer times out and (nearly) no contact is answered",
+                    num(to)
                 ));
                 return out; // every target is out of reach: said once
             } else if share >= 0.5 {
                 out.push(format!(
-                    "offers.timeout: about {:.0}% of offers ring {to} s or more (offers.ring_delay) and time out",
-                    100.0 * share
+                    "offers.timeout: about {:.0}% of offers ring {} s or more (offers.ring_delay) and time out",
+                    100.0 * share,
+                    num(to)
                 ));
             }
         }
@@ -1840,10 +1865,10 @@ impl Scenario {
                 "contact_types[{ti}]: even with an agent free for every contact, about {:.1}% of {:?} would be answered within {} s (the ring delay{}{}), below its target of {}%: no staffing meets it",
                 100.0 * r.share,
                 t.name,
-                r.target.threshold,
+                num(r.target.threshold),
                 if self.offers.timeout.is_some() { ", time-outs" } else { "" },
                 if t.patience.is_some() { ", patience" } else { "" },
-                (1e4 * r.target.fraction).round() / 100.0,
+                num((1e4 * r.target.fraction).round() / 100.0),
             ));
         }
         out
@@ -1951,6 +1976,7 @@ impl RingReach {
             substitute: ServiceTarget {
                 threshold,
                 fraction,
+                short_abandon: target.short_abandon,
             },
         }
     }
@@ -2216,6 +2242,12 @@ fn finite_nonneg(field: impl Into<String>, v: f64) -> Result<(), ScenarioError> 
             format!("must be finite and >= 0, got {}", num(v)),
         ))
     }
+}
+
+/// `x` of a unit for a message: `1 erlang`, `2 erlangs`, `0.5 erlangs`,
+/// the number as [`num`] writes it (not 300 digits).
+fn quantity(x: f64, one: &str, many: &str) -> String {
+    format!("{} {}", num(x), if x == 1.0 { one } else { many })
 }
 
 /// `"HH:MM"` or `"HH:MM:SS"` as seconds after midnight.
@@ -2883,6 +2915,19 @@ impl Plan {
                 return Err(invalid(
                     format!("{f}.fraction"),
                     format!("must be in 0..=1, got {}", num(t.fraction)),
+                ));
+            }
+            finite_nonneg(format!("{f}.short_abandon"), t.short_abandon)?;
+            // Above the threshold, an answer after the threshold would be a
+            // miss while an abandon at the same wait counted for nothing.
+            if t.short_abandon > t.threshold {
+                return Err(invalid(
+                    format!("{f}.short_abandon"),
+                    format!(
+                        "must not exceed {f}.threshold ({} s), got {} s",
+                        num(t.threshold),
+                        num(t.short_abandon)
+                    ),
                 ));
             }
             Ok(())

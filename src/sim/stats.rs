@@ -425,12 +425,35 @@ impl WaitHistogram {
     }
 }
 
+/// An abandonment as a row counts it: the wait, and whether it was a short
+/// abandon (under the contact type's `short_abandon`, which leaves it out
+/// of the service level).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Abandon {
+    pub wait: f64,
+    pub short: bool,
+}
+
+impl Abandon {
+    /// An abandonment after `wait` seconds, judged against `short_abandon`
+    /// (0: none is short).
+    #[inline]
+    pub fn after(wait: f64, short_abandon: f64) -> Abandon {
+        Abandon {
+            wait,
+            short: wait < short_abandon,
+        }
+    }
+}
+
 /// Contacts' side of a report row, streamed.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct QueueAcc {
     pub offered: u64,
     pub answered: u64,
     pub abandoned: u64,
+    /// Of `abandoned`, those that left before their type's `short_abandon`.
+    pub short_abandoned: u64,
     /// Answered after queueing (not offered on arrival to the agent
     /// who answered), or abandoned.
     pub waited: u64,
@@ -488,10 +511,11 @@ impl QueueAcc {
     }
 
     #[inline]
-    pub fn abandon(&mut self, wait: f64) {
+    pub fn abandon(&mut self, a: Abandon) {
         self.abandoned += 1;
+        self.short_abandoned += u64::from(a.short);
         self.waited += 1;
-        self.wait_abandoned += wait;
+        self.wait_abandoned += a.wait;
     }
 
     /// The row that the same answers alone would have made: this row
@@ -502,6 +526,7 @@ impl QueueAcc {
         QueueAcc {
             offered: 0,
             abandoned: 0,
+            short_abandoned: 0,
             late: 0,
             waited: self.waited - self.abandoned,
             wait_abandoned: 0.0,
@@ -513,6 +538,7 @@ impl QueueAcc {
         self.offered += o.offered;
         self.answered += o.answered;
         self.abandoned += o.abandoned;
+        self.short_abandoned += o.short_abandoned;
         self.waited += o.waited;
         self.within += o.within;
         self.late += o.late;
@@ -564,6 +590,11 @@ pub trait MetricValue: Sized {
     fn ser<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error>;
     /// Reads the value.
     fn de<'de, D: Deserializer<'de>>(d: D) -> Result<Self, D::Error>;
+    /// The value of a metric the run does not define (NaN; an estimate of
+    /// no replication): what a file written before the metric existed reads as.
+    fn undefined() -> Self;
+    /// Whether this is such a value.
+    fn is_undefined(&self) -> bool;
 }
 
 impl MetricValue for f64 {
@@ -573,6 +604,12 @@ impl MetricValue for f64 {
     fn de<'de, D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         nan_null::deserialize(d)
     }
+    fn undefined() -> Self {
+        f64::NAN
+    }
+    fn is_undefined(&self) -> bool {
+        self.is_nan()
+    }
 }
 
 impl MetricValue for Estimate {
@@ -581,6 +618,16 @@ impl MetricValue for Estimate {
     }
     fn de<'de, D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         Estimate::deserialize(d)
+    }
+    fn undefined() -> Self {
+        Estimate {
+            mean: f64::NAN,
+            half_width: f64::NAN,
+            n: 0,
+        }
+    }
+    fn is_undefined(&self) -> bool {
+        self.n == 0 && self.mean.is_nan()
     }
 }
 
@@ -700,16 +747,31 @@ metric_struct! {
     /// the interval is about the mean per-replication ratio.
     /// For the ratio of totals, weight each replication's ratio by its
     /// denominator: the counts are in each row (`answered`, `abandoned`,
-    /// `late_at_end`, `offered`; a report's count × `replications` is the
-    /// total), e.g. Σ service_level × (answered + abandoned + late_at_end)
-    /// over Σ (answered + abandoned + late_at_end).
+    /// `short_abandoned`, `late_at_end`, `offered`; a report's count ×
+    /// `replications` is the total), e.g. Σ service_level × (answered +
+    /// abandoned − short_abandoned + late_at_end) over the Σ of the same
+    /// (`short_abandoned` counting 0 where undefined).
     Metrics {
         /// Contacts that arrived.
         offered,
         /// Contacts answered (service started).
         answered,
-        /// Contacts that abandoned (waiting or while the offer rang).
+        /// Contacts that abandoned (waiting or while the offer rang), all
+        /// of them: short abandons included.
         abandoned,
+        /// Of `abandoned`, those that left after waiting less than their
+        /// type's `short_abandon` (its service-level target's, or its
+        /// channel's): left out of `service_level`, though still in
+        /// `abandoned`, `p_abandon`, `p_wait` and `mean_wait`. Undefined
+        /// (absent from the JSON and the CSV files, so that their bytes are
+        /// those of a run before it existed) when no target of the
+        /// scenario sets `short_abandon`; a report written before it reads
+        /// as undefined.
+        #[serde(
+            default = "MetricValue::undefined",
+            skip_serializing_if = "MetricValue::is_undefined"
+        )]
+        short_abandoned,
         /// Contacts still waiting at the end (`offered − answered − abandoned`).
         waiting_at_end,
         /// Of those, the ones already past their service-level threshold
@@ -717,8 +779,9 @@ metric_struct! {
         late_at_end,
         /// Answered within the threshold of each contact's own type (its
         /// `service_level`, or its channel's; by the instant arrival +
-        /// threshold) / (answered + abandoned + still waiting at the end
-        /// past the threshold). A contact still waiting (or ringing) when
+        /// threshold) / (answered + abandoned − short abandons + still
+        /// waiting at the end past the threshold): a short abandon (see
+        /// `short_abandoned`) is neither a hit nor a miss. A contact still waiting (or ringing) when
         /// the run stopped, already past its threshold, is a miss whatever
         /// would have happened next, as a draining run would have counted
         /// it; one still inside its threshold is in no service level.
@@ -794,6 +857,20 @@ metric_struct! {
         /// pause time without work out of its denominator, so a pause can
         /// raise it: read the two together.
         not_ready,
+    }
+}
+
+impl<T: MetricValue> Metrics<T> {
+    /// The metrics' names and values as a report's files write them: all of
+    /// them in field order, but for `short_abandoned` where it is undefined
+    /// (left out, as the JSON leaves it out).
+    pub fn written(&self) -> impl Iterator<Item = (&'static str, &T)> {
+        let short = &self.short_abandoned;
+        Self::NAMES
+            .iter()
+            .copied()
+            .zip(self.values())
+            .filter(move |(_, v)| !(std::ptr::eq(*v, short) && v.is_undefined()))
     }
 }
 
@@ -1170,12 +1247,42 @@ mod tests {
 
     #[test]
     fn metrics_round_trip_with_nan() {
-        let m = Metrics::from_fn(|i| if i == 6 { f64::NAN } else { i as f64 });
+        let m = Metrics::from_fn(|i| if i == 7 { f64::NAN } else { i as f64 });
         let js = serde_json::to_string(&m).unwrap();
         assert!(js.contains("\"asa\":null"));
         let back: Metrics<f64> = serde_json::from_str(&js).unwrap();
         assert!(back.asa.is_nan());
         assert_eq!(back.offered, 0.0);
-        assert_eq!(Metrics::<f64>::NAMES[6], "asa");
+        assert_eq!(Metrics::<f64>::NAMES[7], "asa");
+    }
+
+    /// `short_abandoned` is written only where defined, so that a run
+    /// without short abandons writes the JSON it wrote before the metric
+    /// existed; that JSON reads back with it undefined. Every other
+    /// undefined metric is still written, as `null`.
+    #[test]
+    fn short_abandoned_is_written_only_where_defined() {
+        let mut m = Metrics::from_fn(|i| i as f64);
+        assert_eq!(Metrics::<f64>::NAMES[3], "short_abandoned");
+        let js = serde_json::to_string(&m).unwrap();
+        assert!(js.contains(r#""abandoned":2.0,"short_abandoned":3.0,"waiting_at_end""#));
+        assert_eq!(m.written().count(), Metrics::<f64>::NAMES.len());
+        m.short_abandoned = f64::NAN;
+        m.asa = f64::NAN;
+        let js = serde_json::to_string(&m).unwrap();
+        assert!(js.contains(r#""abandoned":2.0,"waiting_at_end""#), "{js}");
+        assert!(js.contains(r#""asa":null"#));
+        let back: Metrics<f64> = serde_json::from_str(&js).unwrap();
+        assert!(back.short_abandoned.is_nan() && back.asa.is_nan());
+        let names: Vec<&str> = m.written().map(|(n, _)| n).collect();
+        assert!(!names.contains(&"short_abandoned") && names.contains(&"asa"));
+        assert_eq!(names.len(), Metrics::<f64>::NAMES.len() - 1);
+        // Estimates alike: undefined is no replication.
+        let e = Metrics::estimate(&[&m, &m], 0.95);
+        let js = serde_json::to_string(&e).unwrap();
+        assert!(!js.contains("short_abandoned") && js.contains(r#""asa":{"mean":null"#));
+        let back: Metrics<Estimate> = serde_json::from_str(&js).unwrap();
+        assert!(back.short_abandoned.is_undefined());
+        assert_eq!(serde_json::to_string(&back).unwrap(), js);
     }
 }

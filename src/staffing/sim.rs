@@ -189,7 +189,7 @@
 //!
 //! // 2 calls a minute, 4-minute calls, 80% answered within 20 s (seconds).
 //! let (lambda, mu) = (2.0 / 60.0, 1.0 / 240.0);
-//! let target = ServiceTarget { threshold: 20.0, fraction: 0.8 };
+//! let target = ServiceTarget { threshold: 20.0, fraction: 0.8, short_abandon: 0.0 };
 //! let scenario = single_skill_scenario(lambda, mu, None, target);
 //! let search = SimStaffing::new().replications(6).run_length(20_000.0).warm_up(2_000.0);
 //! let point = search.staff_rates(&scenario, &[lambda])?;
@@ -2195,10 +2195,12 @@ mod tests {
                 ServiceTarget {
                     threshold: 20.0,
                     fraction: 0.8,
+                    short_abandon: 0.0,
                 },
                 ServiceTarget {
                     threshold: 60.0,
                     fraction: 0.925,
+                    short_abandon: 0.0,
                 },
             ],
             seed: 1,
@@ -2284,6 +2286,7 @@ mod tests {
             targets: vec![ServiceTarget {
                 threshold: 20.0,
                 fraction: 0.8,
+                short_abandon: 0.0,
             }],
             seed: 1,
             replications: 2,
@@ -2355,6 +2358,7 @@ mod tests {
             ServiceTarget {
                 threshold: 1.0,
                 fraction: 0.8,
+                short_abandon: 0.0,
             },
         );
         let e = SimStaffing::new().replications(1).staff(&s).unwrap_err();
@@ -2392,6 +2396,7 @@ mod tests {
         t.contact_types[0].service_level = Some(ServiceTarget {
             threshold: 1.0,
             fraction: 1.0,
+            short_abandon: 0.0,
         });
         let e = SimStaffing::new().staff(&t).unwrap_err();
         assert_eq!(
