@@ -1667,10 +1667,7 @@ impl<'a> Model<'a> {
             } else {
                 // Kept (indexes stay), but never logs in.
                 g.count = 1;
-                g.shifts = vec![Shift {
-                    start: s.horizon + 1.0,
-                    end: s.horizon + 2.0,
-                }];
+                g.shifts = vec![Shift::new(s.horizon + 1.0, s.horizon + 2.0)];
             }
         }
         for ((t, &r), info) in s.contact_types.iter_mut().zip(rates).zip(&self.types) {
