@@ -112,9 +112,17 @@
 //! for a spreadsheet as well: one row per interval, with its load per
 //! type, agents per group, agent-hours, and every type's simulated service
 //! level (and half-width), at the Erlang staffing too, with its target. A
-//! spinner with the elapsed time runs on stderr while the search runs (when
-//! stderr is a terminal), as `--profile` draws a bar over its rows. A voice
+//! bar of the intervals staffed so far, with the elapsed time, runs on
+//! stderr while the search runs (when stderr is a terminal), as `--profile`
+//! draws a bar over its rows. A voice
 //! or chat type whose mean service is under 10 s (minutes?) is warned of.
+//! `--write-plan PLAN.toml` (or `PLAN.json`, by the extension) writes the
+//! input scenario with the plan as its shifts: each group's `count` is its
+//! most agents in any interval, and its `shifts` the plan's stretches of
+//! back-to-back intervals with the same count (`{ start, end, count }`;
+//! stretches of 0 left out), everything else the file's. `simulate
+//! PLAN.toml --all-policies` then runs the plan over the file's day. The
+//! output's last line says where it went (stderr with `--json`).
 //!
 //! The simulated search (of `--profile` with `--target-sl`, and of
 //! `--scenario`) tries at most `--max-agents N` agents per group (default
@@ -1456,17 +1464,22 @@ fn center(args: &Args, path: &str, out: &mut impl Write) -> Result<Outcome, Fail
     for line in said_before_search(&scenario, &search) {
         eprintln!("{line}");
     }
-    // The search says nothing until its last interval is staffed: a
-    // ticking clock shows it is at work.
-    let spinner = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
-    spinner.set_style(
-        ProgressStyle::with_template("{spinner} [{elapsed_precise}] {msg}")
-            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+    // The intervals staffed so far of all, with a ticking clock: an
+    // interval of a large center takes seconds.
+    let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} intervals {msg}",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
-    spinner.set_message(format!("staffing {path} by simulation"));
-    spinner.enable_steady_tick(std::time::Duration::from_millis(250));
-    let table = search.staff(&scenario);
-    spinner.finish_and_clear();
+    bar.set_message(format!("staffing {path} by simulation"));
+    bar.enable_steady_tick(std::time::Duration::from_millis(250));
+    let table = search.staff_with_progress(&scenario, |done, total| {
+        bar.set_length(total as u64);
+        bar.set_position(done as u64);
+    });
+    bar.finish_and_clear();
     let table = table.map_err(|e| format!("{path}: {e}"))?;
     let elapsed = started.elapsed().as_secs_f64();
     let outcome = Outcome {

@@ -394,3 +394,38 @@ fn a_one_interval_plan_gives_the_search_s_service_levels() {
         );
     }
 }
+
+/// `staff_with_progress` says each interval as its search ends, up to
+/// all of them, and the table is `staff`'s, in parallel or not.
+#[test]
+fn the_search_says_its_progress_per_interval() {
+    let mut s = Scenario::from_toml_str(DAY).unwrap();
+    // Four intervals, two of them alike (searched once, done together).
+    s.horizon = 7200.0;
+    for t in &mut s.contact_types {
+        if let ArrivalSpec::Piecewise { rates, .. } = &mut t.arrivals {
+            rates.push(rates[0]);
+        }
+    }
+    let search = SimStaffing::new()
+        .replications(3)
+        .warm_up(300.0)
+        .run_length(3600.0);
+    let table = search.staff(&s).unwrap();
+    for parallel in [false, true] {
+        let seen = std::sync::Mutex::new(Vec::new());
+        let with = search
+            .clone()
+            .parallel(parallel)
+            .staff_with_progress(&s, |done, total| seen.lock().unwrap().push((done, total)))
+            .unwrap();
+        assert_eq!(with, search.clone().parallel(parallel).staff(&s).unwrap());
+        assert_eq!(with, table);
+        let mut seen = seen.into_inner().unwrap();
+        seen.sort();
+        assert_eq!(seen.len(), 3, "three searches: {seen:?}");
+        assert!(seen.iter().all(|&(_, total)| total == 4), "{seen:?}");
+        assert_eq!(seen.last(), Some(&(4, 4)));
+        assert!(seen.windows(2).all(|w| w[0].0 < w[1].0), "{seen:?}");
+    }
+}
