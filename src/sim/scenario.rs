@@ -178,6 +178,14 @@ fn is_default_max_in_system(n: &u32) -> bool {
 /// capacity = { voice = 1 }             # concurrent contacts per channel
 /// shifts = [{ start = 0.0, end = 28800.0 }]   # none: on for the whole run
 ///
+/// [[groups]]
+/// name = "planned"         # a staffing plan: count is the headcount,
+/// count = 12               # each shift's count who works it
+/// skills = { billing = 5 }
+/// capacity = { voice = 1 }
+/// shifts = [{ start = 0.0, end = 14400.0, count = 8 },
+///           { start = 14400.0, end = 28800.0, count = 12 }]   # 4 more join
+///
 /// [[contact_types]]
 /// name = "billing-call"
 /// channel = "voice"
@@ -219,6 +227,15 @@ fn is_default_max_in_system(n: &u32) -> bool {
 /// (`times`, or a CSV `file` of `time[,type]` rows, relative to the scenario
 /// file; a type whose name holds a comma in double quotes). Distributions
 /// are described in [`Dist`].
+///
+/// A shift's optional `count` is how many of its group work it (the
+/// group's first ones, 0 to the group's `count`; default all): the group's
+/// `count` is then the headcount its shifts draw on. Back to back (one
+/// ending where the next starts), only the difference changes: the agents
+/// on both stay on as they are, those leaving finish what they hold and
+/// log out, those joining log in. `staffing --scenario X.toml --write-plan
+/// PLAN.toml` writes a scenario whose shifts are its plan
+/// ([`Scenario::with_staffing`]), for `simulate PLAN.toml` to run.
 ///
 /// # Customer fit
 ///
@@ -412,7 +429,8 @@ pub struct Scenario {
 pub struct GroupSpec {
     /// The group's name.
     pub name: String,
-    /// How many agents (≥ 1; at most 1,000,000 over all the groups).
+    /// How many agents (≥ 1; at most 1,000,000 over all the groups): with
+    /// shifts that give their own `count`, the headcount they draw on.
     pub count: u32,
     /// Skill name → proficiency level `1..=10`.
     #[serde(default, deserialize_with = "unique_keys")]
@@ -426,8 +444,9 @@ pub struct GroupSpec {
     /// Service speed: service time = sampled work / speed (default 1).
     #[serde(default = "one_f64")]
     pub speed: f64,
-    /// When the agents work: sorted, non-overlapping `[start, end)` intervals.
-    /// Empty: the whole run.
+    /// When the agents work: sorted, non-overlapping `[start, end)` intervals,
+    /// each with the agents on it ([`Shift::count`]). Empty: the whole run,
+    /// every agent.
     #[serde(default)]
     pub shifts: Vec<Shift>,
 }
