@@ -242,6 +242,7 @@ impl Point {
                 ServiceTarget {
                     threshold: THRESHOLD,
                     fraction: 0.8,
+                    short_abandon: 0.0,
                 },
             )]),
             offers: Default::default(),

@@ -12,7 +12,7 @@
 //! cargo run --release --example staffing -- --scenario examples/data/staffing-center.toml \
 //!     [--seed S] [--json] [--csv FILE] [--warm-up S] [--run-length S] [--replications N] \
 //!     [--max-agents N] [--meet mean|lower-bound] [--allow-not-met]
-//!     [--group-cost GROUP=COST]... [--no-exchanges]
+//!     [--group-cost GROUP=COST]... [--no-exchanges] [--write-plan PLAN.toml]
 //! ```
 //!
 //! For one interval, all rates, the threshold and the ASA are in one time
@@ -112,9 +112,17 @@
 //! for a spreadsheet as well: one row per interval, with its load per
 //! type, agents per group, agent-hours, and every type's simulated service
 //! level (and half-width), at the Erlang staffing too, with its target. A
-//! spinner with the elapsed time runs on stderr while the search runs (when
-//! stderr is a terminal), as `--profile` draws a bar over its rows. A voice
+//! bar of the intervals staffed so far, with the elapsed time, runs on
+//! stderr while the search runs (when stderr is a terminal), as `--profile`
+//! draws a bar over its rows. A voice
 //! or chat type whose mean service is under 10 s (minutes?) is warned of.
+//! `--write-plan PLAN.toml` (or `PLAN.json`, by the extension) writes the
+//! input scenario with the plan as its shifts: each group's `count` is its
+//! most agents in any interval, and its `shifts` the plan's stretches of
+//! back-to-back intervals with the same count (`{ start, end, count }`;
+//! stretches of 0 left out), everything else the file's. `simulate
+//! PLAN.toml --all-policies` then runs the plan over the file's day. The
+//! output's last line says where it went (stderr with `--json`).
 //!
 //! The simulated search (of `--profile` with `--target-sl`, and of
 //! `--scenario`) tries at most `--max-agents N` agents per group (default
@@ -158,6 +166,7 @@ const USAGE: &str = "usage: staffing --arrival-rate L --service-rate M
        staffing --scenario FILE.toml [--seed S] [--json] [--csv FILE] [--warm-up S]
            [--run-length S] [--replications N] [--max-agents N] [--meet mean|lower-bound]
            [--allow-not-met] [--group-cost GROUP=COST]... [--no-exchanges]
+           [--write-plan PLAN.toml|PLAN.json]
 Rates per second, threshold, ASA and handle times in seconds (one line: any one
 time unit). --profile FILE: a CSV of interval,arrival_rate,mean_handle_time, one
 row per interval (clock-time names must be one interval apart, in order; a
@@ -170,6 +179,8 @@ level). --group-cost GROUP=COST (repeatable) prices one agent of a group (defaul
 each): the search finds the cheapest staffing, not the fewest agents.
 --no-exchanges stops the search once no agent can be removed, without moving
 agents between groups: several times faster, often dearer (a first look).
+--write-plan PLAN.toml (or .json) writes the scenario with the plan as its
+shifts (agents per group per interval), for `simulate PLAN.toml` to run.
 The simulated search (--target-sl with --profile, and --scenario):
   --max-agents N  the most agents it tries per group (default 10000, at most
                   1000000); a row that needs more says NOT MET and why
@@ -214,6 +225,8 @@ struct Args {
     group_costs: Vec<(String, f64)>,
     /// `--no-exchanges`: the search without exchanges between groups.
     no_exchanges: bool,
+    /// `--write-plan FILE`: the scenario running `--scenario`'s plan.
+    write_plan: Option<String>,
 }
 
 /// Why the program stops early.
@@ -286,6 +299,7 @@ fn parse_args(raw: impl IntoIterator<Item = String>) -> Result<Option<Args>, Str
         csv: None,
         group_costs: Vec::new(),
         no_exchanges: false,
+        write_plan: None,
     };
     let mut it = raw.into_iter();
     while let Some(arg) = it.next() {
@@ -336,6 +350,7 @@ fn parse_args(raw: impl IntoIterator<Item = String>) -> Result<Option<Args>, Str
             "--meet",
             "--csv",
             "--group-cost",
+            "--write-plan",
         ];
         if !known.contains(&flag.as_str()) {
             return Err(format!("unknown argument {arg:?}"));
@@ -363,6 +378,7 @@ fn parse_args(raw: impl IntoIterator<Item = String>) -> Result<Option<Args>, Str
             "--max-agents" => set(&mut args.max_agents, f, max_agents(&value)?)?,
             "--meet" => set(&mut args.meet, f, meet_rule(&value)?)?,
             "--csv" => set(&mut args.csv, f, value)?,
+            "--write-plan" => set(&mut args.write_plan, f, value)?,
             "--group-cost" => {
                 let (group, cost) = value
                     .split_once('=')
@@ -1449,17 +1465,22 @@ fn center(args: &Args, path: &str, out: &mut impl Write) -> Result<Outcome, Fail
     for line in said_before_search(&scenario, &search) {
         eprintln!("{line}");
     }
-    // The search says nothing until its last interval is staffed: a
-    // ticking clock shows it is at work.
-    let spinner = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
-    spinner.set_style(
-        ProgressStyle::with_template("{spinner} [{elapsed_precise}] {msg}")
-            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+    // The intervals staffed so far of all, with a ticking clock: an
+    // interval of a large center takes seconds.
+    let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} intervals {msg}",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
-    spinner.set_message(format!("staffing {path} by simulation"));
-    spinner.enable_steady_tick(std::time::Duration::from_millis(250));
-    let table = search.staff(&scenario);
-    spinner.finish_and_clear();
+    bar.set_message(format!("staffing {path} by simulation"));
+    bar.enable_steady_tick(std::time::Duration::from_millis(250));
+    let table = search.staff_with_progress(&scenario, |done, total| {
+        bar.set_length(total as u64);
+        bar.set_position(done as u64);
+    });
+    bar.finish_and_clear();
     let table = table.map_err(|e| format!("{path}: {e}"))?;
     let elapsed = started.elapsed().as_secs_f64();
     let outcome = Outcome {
@@ -1469,9 +1490,17 @@ fn center(args: &Args, path: &str, out: &mut impl Write) -> Result<Outcome, Fail
     if let Some(file) = &args.csv {
         write_csv(&table, file)?;
     }
+    let plan_note = match &args.write_plan {
+        Some(file) => Some(write_plan(&scenario, &table, file)?),
+        None => None,
+    };
     if args.json {
         let json = serde_json::to_string(&table).map_err(|e| e.to_string())?;
         writeln!(out, "{json}")?;
+        // Stdout is one JSON object: where the plan went is said apart.
+        if let Some(note) = plan_note {
+            eprintln!("staffing: {note}");
+        }
         return Ok(outcome);
     }
     writeln!(
@@ -1510,7 +1539,49 @@ fn center(args: &Args, path: &str, out: &mut impl Write) -> Result<Outcome, Fail
         "{} configurations simulated in {elapsed:.1} s",
         table.simulated_configurations
     )?;
+    if let Some(note) = plan_note {
+        writeln!(out, "{note}")?;
+    }
     Ok(outcome)
+}
+
+/// `--write-plan FILE`: `scenario` running the plan of `table` (its
+/// agents per group per interval as shifts, `Scenario::with_staffing`),
+/// as JSON if `file` ends in `.json`, else TOML. Returns the line that
+/// says where it went.
+fn write_plan(scenario: &Scenario, table: &StaffingTable, file: &str) -> Result<String, Failure> {
+    let spans: Vec<(f64, f64)> = table.intervals.iter().map(|r| (r.start, r.end)).collect();
+    let agents: Vec<Vec<u32>> = table
+        .intervals
+        .iter()
+        .map(|r| r.point.agents_by_group.clone())
+        .collect();
+    let plan = scenario
+        .with_staffing(&spans, &agents)
+        .map_err(|e| format!("--write-plan {file}: {e}"))?;
+    let json = std::path::Path::new(file)
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("json"));
+    let text = if json {
+        plan.to_json_string()
+    } else {
+        plan.to_toml_string()
+    };
+    std::fs::write(file, text)
+        .map_err(|e| Failure::Output(std::io::Error::other(format!("{file}: {e}"))))?;
+    let missed = table.intervals.iter().filter(|r| !r.point.met).count();
+    Ok(format!(
+        "plan written to {file}: each group's shifts are its agents per interval \
+         (`simulate {file}` runs it under the file's own arrivals and replications){}",
+        if missed == 0 {
+            String::new()
+        } else {
+            format!(
+                "; {} NOT MET, with the agents the search stopped at",
+                count(missed, "interval")
+            )
+        }
+    ))
 }
 
 /// What the `--scenario` table's columns mean, printed above it.
@@ -1900,6 +1971,12 @@ fn exit_code(outcome: Outcome, args: &Args) -> u8 {
 fn run_to(args: &Args, out: &mut impl Write) -> Result<Outcome, Failure> {
     if args.csv.is_some() && args.scenario.is_none() {
         return Err("--csv goes only with --scenario (--profile writes --json lines)".into());
+    }
+    if args.write_plan.is_some() && args.scenario.is_none() {
+        return Err(
+            "--write-plan goes only with --scenario (a plan is a scenario's groups per interval)"
+                .into(),
+        );
     }
     let search = [
         ("--warm-up", args.warm_up.is_some()),
@@ -2751,6 +2828,87 @@ mod tests {
             "{first}"
         );
         assert_eq!(count(48, "interval"), "48 intervals");
+    }
+
+    /// `--write-plan FILE` writes the scenario running the search's plan,
+    /// TOML or JSON by the file's extension: it loads, puts the table's
+    /// agents on shift per interval, and the output says where it went.
+    /// Without `--scenario` the flag is refused.
+    #[test]
+    fn the_plan_is_written_for_simulate() {
+        let text = "name = \"two\"\nhorizon = 3600.0\ninterval = 1800.0\nskills = [\"s\"]\n\
+                    [[groups]]\nname = \"g\"\ncount = 1\nskills = { s = 5 }\ncapacity = { voice = 1 }\n\
+                    [[contact_types]]\nname = \"t\"\nchannel = \"voice\"\nrequires = { s = 5 }\n\
+                    arrivals = { kind = \"piecewise\", interval = 1800.0, rates = [0.01, 0.04] }\n\
+                    service = { kind = \"exponential\", mean = 100.0 }\n";
+        let dir = std::env::temp_dir().join(format!("staffing-plan-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("day.toml");
+        std::fs::write(&path, text).unwrap();
+        let path = path.to_str().unwrap().to_string();
+        for ext in ["toml", "json"] {
+            let plan = dir.join(format!("plan.{ext}"));
+            let plan = plan.to_str().unwrap();
+            let flags = [
+                "--scenario",
+                &path,
+                "--replications",
+                "3",
+                "--run-length",
+                "3600",
+                "--warm-up",
+                "300",
+                "--write-plan",
+                plan,
+            ];
+            let args = parse_args(flags.map(str::to_string)).unwrap().unwrap();
+            let mut out = Vec::new();
+            center(&args, &path, &mut out).ok().unwrap();
+            let out = String::from_utf8(out).unwrap();
+            assert!(
+                out.lines()
+                    .any(|l| l.starts_with(&format!("plan written to {plan}:"))),
+                "{out}"
+            );
+            let written = std::fs::read_to_string(plan).unwrap();
+            assert_eq!(written.trim_start().starts_with('{'), ext == "json");
+            let s = Scenario::load(plan).unwrap();
+            // The table's agents, from its JSON.
+            let mut json = Vec::new();
+            let args = parse_args(
+                [&flags[..8], &["--json"]]
+                    .concat()
+                    .into_iter()
+                    .map(str::to_string),
+            )
+            .unwrap()
+            .unwrap();
+            center(&args, &path, &mut json).ok().unwrap();
+            let table: StaffingTable = serde_json::from_slice(&json).unwrap();
+            let on: Vec<u32> = table
+                .intervals
+                .iter()
+                .map(|r| s.groups[0].on_shift_at((r.start + r.end) / 2.0))
+                .collect();
+            let planned: Vec<u32> = table
+                .intervals
+                .iter()
+                .map(|r| r.point.agents_by_group[0])
+                .collect();
+            assert_eq!(on, planned);
+            assert!(planned[1] > planned[0], "{planned:?}");
+            assert_eq!(s.groups[0].count, planned[1]);
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
+        let args = parse_args(["--profile", "p.csv", "--write-plan", "x.toml"].map(str::to_string))
+            .unwrap()
+            .unwrap();
+        match run_to(&args, &mut Vec::new()) {
+            Err(Failure::Input(e)) => {
+                assert!(e.contains("--write-plan goes only with --scenario"), "{e}")
+            }
+            _ => panic!("--write-plan without --scenario was accepted"),
+        }
     }
 
     /// `--scenario`'s search takes its warm-up, run length and replications

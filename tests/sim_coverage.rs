@@ -109,6 +109,7 @@ fn scenario(seed: u64) -> Scenario {
             ServiceTarget {
                 threshold: THRESHOLD,
                 fraction: 0.8,
+                short_abandon: 0.0,
             },
         )]),
         offers: Default::default(),

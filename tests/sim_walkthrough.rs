@@ -107,10 +107,7 @@ fn an_open_ended_shift_survives_json() {
     let mut s = multiskill();
     // No trace file: the JSON is read from a string, with no directory.
     s.contact_types[3].arrivals = skillroute::sim::ArrivalSpec::Poisson { rate: 0.01 };
-    s.groups[1].shifts = vec![skillroute::sim::Shift {
-        start: 600.0,
-        end: f64::INFINITY,
-    }];
+    s.groups[1].shifts = vec![skillroute::sim::Shift::new(600.0, f64::INFINITY)];
     Simulation::new(s.clone()).unwrap();
     let js = s.to_json_string();
     let mut back = Scenario::from_json_str(&js).expect("its own JSON loads");

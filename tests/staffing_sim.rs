@@ -216,10 +216,7 @@ fn simulate(scenario: &Scenario, rates: &[f64], counts: &[u32], s: &Setup) -> Ve
     for (g, &n) in sc.groups.iter_mut().zip(counts) {
         g.count = n.max(1);
         g.shifts = if n == 0 {
-            vec![Shift {
-                start: sc.horizon + 1.0,
-                end: sc.horizon + 2.0,
-            }]
+            vec![Shift::new(sc.horizon + 1.0, sc.horizon + 2.0)]
         } else {
             vec![]
         };

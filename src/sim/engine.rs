@@ -620,7 +620,7 @@ impl<'a, P: RoutingPolicy, O: SimObserver> Engine<'a, P, O> {
             })?;
         }
         for (g, grp) in plan.groups.iter().enumerate() {
-            if let Some(&(start, _)) = grp.shifts.first()
+            if let Some(&(start, _, _)) = grp.shifts.first()
                 && start < plan.horizon
             {
                 self.queue.push(start, Ev::ShiftStart(g as u32));
@@ -1443,12 +1443,51 @@ impl<'a, P: RoutingPolicy, O: SimObserver> Engine<'a, P, O> {
 
     fn shift_start(&mut self, g: usize) -> Result<(), SimError> {
         let grp = &self.plan.groups[g];
-        let (_, end) = grp.shifts[self.shift_ix[g]];
+        let (_, end, on) = grp.shifts[self.shift_ix[g]];
         if end.is_finite() {
             self.queue.push(end, Ev::ShiftEnd(g as u32));
         }
+        let first = grp.first_agent as usize;
+        self.join(first..first + on as usize)
+    }
+
+    /// A group's shift ends. A next shift starting at the same instant
+    /// takes over at once: only the difference in headcount logs out or
+    /// in, so that the agents of both shifts go on as they are (their
+    /// pauses, idle time and contacts untouched) instead of leaving and
+    /// coming back within the instant.
+    fn shift_end(&mut self, g: usize) -> Result<(), SimError> {
+        let plan = self.plan;
+        let grp = &plan.groups[g];
+        let (_, end, on) = grp.shifts[self.shift_ix[g]];
+        self.shift_ix[g] += 1;
+        let first = grp.first_agent as usize;
+        let next = grp
+            .shifts
+            .get(self.shift_ix[g])
+            .filter(|&&(start, _, _)| start < plan.horizon);
+        match next {
+            Some(&(start, next_end, next_on)) if start == end => {
+                if next_end.is_finite() {
+                    self.queue.push(next_end, Ev::ShiftEnd(g as u32));
+                }
+                self.leave(first + next_on as usize..first + on as usize)?;
+                self.join(first + on as usize..first + next_on as usize)
+            }
+            next => {
+                if let Some(&(start, _, _)) = next {
+                    self.queue.push(start, Ev::ShiftStart(g as u32));
+                }
+                self.leave(first..first + on as usize)
+            }
+        }
+    }
+
+    /// Agents `agents` come on shift: logged in (if they are not still
+    /// finishing a contact of an earlier shift) and ready.
+    fn join(&mut self, agents: std::ops::Range<usize>) -> Result<(), SimError> {
         let now = self.now;
-        for a in grp.first_agent as usize..(grp.first_agent + grp.count) as usize {
+        for a in agents {
             self.touch(a, now);
             self.end_pause(a);
             if !self.agents[a].logged_in {
@@ -1466,17 +1505,11 @@ impl<'a, P: RoutingPolicy, O: SimObserver> Engine<'a, P, O> {
         Ok(())
     }
 
-    fn shift_end(&mut self, g: usize) -> Result<(), SimError> {
-        let plan = self.plan;
-        let grp = &plan.groups[g];
-        self.shift_ix[g] += 1;
-        if let Some(&(start, _)) = grp.shifts.get(self.shift_ix[g])
-            && start < plan.horizon
-        {
-            self.queue.push(start, Ev::ShiftStart(g as u32));
-        }
+    /// Agents `agents` go off shift: they take no more work and log out
+    /// once they hold nothing.
+    fn leave(&mut self, agents: std::ops::Range<usize>) -> Result<(), SimError> {
         let now = self.now;
-        for a in grp.first_agent as usize..(grp.first_agent + grp.count) as usize {
+        for a in agents {
             self.touch(a, now);
             self.end_pause(a);
             let id = AgentId(a as u32);

@@ -284,7 +284,8 @@ pub enum SimError {
         /// mean service time); `None` for a trace.
         offered_load: Option<f64>,
         /// The contacts that all the agents able to serve it hold at once
-        /// (on shift or not), each weighted by its speed.
+        /// (on shift or not; a group whose shifts give a `count` counts its
+        /// largest), each weighted by its speed.
         capacity: f64,
     },
     /// [`RunOptions::cancel`] was set: the replications not yet started

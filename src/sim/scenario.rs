@@ -178,6 +178,14 @@ fn is_default_max_in_system(n: &u32) -> bool {
 /// capacity = { voice = 1 }             # concurrent contacts per channel
 /// shifts = [{ start = 0.0, end = 28800.0 }]   # none: on for the whole run
 ///
+/// [[groups]]
+/// name = "planned"         # a staffing plan: count is the headcount,
+/// count = 12               # each shift's count who works it
+/// skills = { billing = 5 }
+/// capacity = { voice = 1 }
+/// shifts = [{ start = 0.0, end = 14400.0, count = 8 },
+///           { start = 14400.0, end = 28800.0, count = 12 }]   # 4 more join
+///
 /// [[contact_types]]
 /// name = "billing-call"
 /// channel = "voice"
@@ -219,6 +227,15 @@ fn is_default_max_in_system(n: &u32) -> bool {
 /// (`times`, or a CSV `file` of `time[,type]` rows, relative to the scenario
 /// file; a type whose name holds a comma in double quotes). Distributions
 /// are described in [`Dist`].
+///
+/// A shift's optional `count` is how many of its group work it (the
+/// group's first ones, 0 to the group's `count`; default all): the group's
+/// `count` is then the headcount its shifts draw on. Back to back (one
+/// ending where the next starts), only the difference changes: the agents
+/// on both stay on as they are, those leaving finish what they hold and
+/// log out, those joining log in. `staffing --scenario X.toml --write-plan
+/// PLAN.toml` writes a scenario whose shifts are its plan
+/// ([`Scenario::with_staffing`]), for `simulate PLAN.toml` to run.
 ///
 /// # Customer fit
 ///
@@ -412,7 +429,8 @@ pub struct Scenario {
 pub struct GroupSpec {
     /// The group's name.
     pub name: String,
-    /// How many agents (≥ 1; at most 1,000,000 over all the groups).
+    /// How many agents (≥ 1; at most 1,000,000 over all the groups): with
+    /// shifts that give their own `count`, the headcount they draw on.
     pub count: u32,
     /// Skill name → proficiency level `1..=10`.
     #[serde(default, deserialize_with = "unique_keys")]
@@ -426,8 +444,9 @@ pub struct GroupSpec {
     /// Service speed: service time = sampled work / speed (default 1).
     #[serde(default = "one_f64")]
     pub speed: f64,
-    /// When the agents work: sorted, non-overlapping `[start, end)` intervals.
-    /// Empty: the whole run.
+    /// When the agents work: sorted, non-overlapping `[start, end)` intervals,
+    /// each with the agents on it ([`Shift::count`]). Empty: the whole run,
+    /// every agent.
     #[serde(default)]
     pub shifts: Vec<Shift>,
 }
@@ -528,6 +547,66 @@ pub struct Shift {
     /// (`inf`: never; in JSON, which has no infinity, `null`).
     #[serde(deserialize_with = "shift_end")]
     pub end: f64,
+    /// How many of the group's agents work this shift: its first `count`
+    /// (0 to the group's `count`; 0: nobody). Default: all of them. The
+    /// group's `count` is then the headcount the shifts draw on. When a
+    /// shift starts where the one before ends, only the difference
+    /// changes: the agents of both stay on as they are (no log-out, their
+    /// pauses and the contacts they hold untouched), those leaving finish
+    /// what they hold and log out, those joining log in and become ready.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub count: Option<u32>,
+}
+
+impl Shift {
+    /// A shift of every agent of its group from `start` to `end`.
+    pub fn new(start: f64, end: f64) -> Shift {
+        Shift {
+            start,
+            end,
+            count: None,
+        }
+    }
+}
+
+impl GroupSpec {
+    /// The agents of the group who work shift `sh`: its `count`, or the
+    /// whole group.
+    fn shift_count(&self, sh: &Shift) -> u32 {
+        sh.count.unwrap_or(self.count)
+    }
+
+    /// The shifts that someone works (a `count` of 0 leaves nobody on).
+    fn worked_shifts(&self) -> impl Iterator<Item = &Shift> {
+        self.shifts.iter().filter(|sh| self.shift_count(sh) > 0)
+    }
+
+    /// The most of the group's agents on shift at once: its `count`
+    /// without shifts, else its largest shift's.
+    fn peak_count(&self) -> u32 {
+        if self.shifts.is_empty() {
+            return self.count;
+        }
+        self.shifts
+            .iter()
+            .map(|sh| self.shift_count(sh))
+            .max()
+            .unwrap_or(0)
+    }
+
+    /// The agents of the group on shift at time `at` (seconds from the
+    /// run's start): its `count` without shifts, the `count` of the shift
+    /// `[start, end)` holding `at`, 0 between shifts. Agents who left
+    /// and still finish a contact are not counted.
+    pub fn on_shift_at(&self, at: f64) -> u32 {
+        if self.shifts.is_empty() {
+            return self.count;
+        }
+        self.shifts
+            .iter()
+            .find(|sh| sh.start <= at && at < sh.end)
+            .map_or(0, |sh| self.shift_count(sh))
+    }
 }
 
 fn shift_start<'de, D: serde::Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
@@ -1054,6 +1133,93 @@ impl Scenario {
         serde_json::to_string_pretty(self).expect("a scenario is always representable in JSON")
     }
 
+    /// The scenario running a staffing plan: `agents[i][g]` agents of
+    /// group `g` on shift over `intervals[i]` (`[start, end)` in seconds,
+    /// in order), as a search such as
+    /// [`SimStaffing::staff`](crate::staffing::SimStaffing::staff) gives
+    /// them. Each group's `count` becomes its most agents in any interval
+    /// (the headcount its shifts draw on) and its `shifts` the plan:
+    /// one `{ start, end, count }` per stretch of back-to-back intervals
+    /// with the same count, stretches of 0 left out. A group the plan
+    /// never staffs keeps one agent, on a single shift of 0 over the plan
+    /// (a group without shifts would work the whole run). Everything else
+    /// is the scenario's, so that a simulation of the result runs the plan
+    /// under the scenario's own arrivals, policy and replications.
+    ///
+    /// An interval count other than `agents.len()`, or a row without one
+    /// count per group, is an error naming `plan[i]`; the result is
+    /// validated, and a plan that it refuses (intervals out of order, more
+    /// agents than a scenario holds) is that error. `self` is never
+    /// changed.
+    pub fn with_staffing(
+        &self,
+        intervals: &[(f64, f64)],
+        agents: &[Vec<u32>],
+    ) -> Result<Scenario, ScenarioError> {
+        if intervals.is_empty() {
+            return Err(invalid("plan", "has no intervals"));
+        }
+        if intervals.len() != agents.len() {
+            return Err(invalid(
+                "plan",
+                format!(
+                    "{} intervals but {} rows of agent counts (one row per interval)",
+                    intervals.len(),
+                    agents.len()
+                ),
+            ));
+        }
+        if let Some((i, row)) = agents
+            .iter()
+            .enumerate()
+            .find(|(_, r)| r.len() != self.groups.len())
+        {
+            return Err(invalid(
+                format!("plan[{i}]"),
+                format!(
+                    "{} agent counts for {} groups (one per group, in the scenario's order)",
+                    row.len(),
+                    self.groups.len()
+                ),
+            ));
+        }
+        let mut out = self.clone();
+        for (g, group) in out.groups.iter_mut().enumerate() {
+            let mut shifts: Vec<Shift> = Vec::new();
+            for (&(start, end), row) in intervals.iter().zip(agents) {
+                let n = row[g];
+                match shifts.last_mut() {
+                    Some(last) if last.end == start && last.count == Some(n) => last.end = end,
+                    _ => shifts.push(Shift {
+                        start,
+                        end,
+                        count: Some(n),
+                    }),
+                }
+            }
+            shifts.retain(|sh| sh.count != Some(0));
+            let most = agents.iter().map(|r| r[g]).max().unwrap_or(0);
+            if most == 0 {
+                // Kept, so that the other groups and the contact types keep
+                // their indexes and random streams, but never on shift.
+                group.count = 1;
+                group.shifts = match (intervals.first(), intervals.last()) {
+                    (Some(&(start, _)), Some(&(_, end))) => vec![Shift {
+                        start,
+                        end,
+                        count: Some(0),
+                    }],
+                    _ => Vec::new(),
+                };
+            } else {
+                group.count = most;
+                group.shifts = shifts;
+            }
+        }
+        out.validate()?;
+        Ok(out)
+    }
+
     /// Sets one field, named as errors name fields: `seed`,
     /// `groups[1].count`, `contact_types[0].arrivals.rate`,
     /// `service_levels.voice.fraction`. A list element may be named by its
@@ -1212,6 +1378,8 @@ impl Scenario {
 
     /// The contacts of type `t` that every agent able to serve it holds
     /// at once, weighted by speed: its work per second with every slot busy.
+    /// A group counts its most agents on shift at once (a headcount that
+    /// no shift puts to work all at once serves nothing more).
     fn slots_for(&self, t: &ContactTypeSpec) -> f64 {
         self.groups
             .iter()
@@ -1223,7 +1391,7 @@ impl Scenario {
             .map(|g| {
                 let c = g.capacity.get(&t.channel).copied().unwrap_or(0);
                 let c = g.total_capacity.map_or(c, |tc| c.min(tc));
-                f64::from(g.count) * f64::from(c) * g.speed
+                f64::from(g.peak_count()) * f64::from(c) * g.speed
             })
             .sum()
     }
@@ -1264,14 +1432,18 @@ impl Scenario {
     /// `simulate` prints these on stderr.
     pub fn warnings(&self) -> Vec<String> {
         let mut out = Vec::new();
-        let idle = |g: &GroupSpec| g.shifts.first().is_some_and(|sh| sh.start >= self.horizon);
+        // A shift of nobody (`count = 0`) is no work: a group whose only
+        // shifts with agents on start at or after the horizon never works.
+        let idle = |g: &GroupSpec| {
+            !g.shifts.is_empty() && !g.worked_shifts().any(|sh| sh.start < self.horizon)
+        };
         for (gi, g) in self.groups.iter().enumerate() {
             // A draining run goes on past the horizon, but starts no shift
             // there (the center is closed): a later shift of a group that
             // works before it is said (one that never works is, below).
             if self.drain && !idle(g) {
                 for (si, sh) in g.shifts.iter().enumerate() {
-                    if sh.start >= self.horizon {
+                    if sh.start >= self.horizon && g.shift_count(sh) > 0 {
                         out.push(format!(
                             "groups[{gi}].shifts[{si}]: starts at {} s, at or after the horizon ({} s): \
                              a draining run does not start it (the center is closed; the agents on \
@@ -1283,12 +1455,18 @@ impl Scenario {
                 }
             }
             if idle(g) {
-                out.push(format!(
-                    "groups[{gi}].shifts: group {:?} starts work at {} s, at or after the horizon ({} s): its agents never work",
-                    g.name,
-                    num(g.shifts[0].start),
-                    num(self.horizon)
-                ));
+                out.push(match g.worked_shifts().next() {
+                    Some(first) => format!(
+                        "groups[{gi}].shifts: group {:?} starts work at {} s, at or after the horizon ({} s): its agents never work",
+                        g.name,
+                        num(first.start),
+                        num(self.horizon)
+                    ),
+                    None => format!(
+                        "groups[{gi}].shifts: every shift of group {:?} has a count of 0: its agents never work",
+                        g.name
+                    ),
+                });
             }
             // Utilisation divides by the total: one never reached lowers it.
             let sum: u32 = g.capacity.values().map(|&c| u32::from(c)).sum();
@@ -1488,7 +1666,7 @@ impl Scenario {
             for g in &self.groups {
                 if serves(g, t, 0) {
                     always |= g.shifts.is_empty();
-                    on.extend(g.shifts.iter().map(|sh| (sh.start, sh.end)));
+                    on.extend(g.worked_shifts().map(|sh| (sh.start, sh.end)));
                 }
             }
             if always || !on.iter().any(|&(start, _)| start < self.horizon) {
@@ -1620,8 +1798,7 @@ impl Scenario {
         };
         let on = |g: &GroupSpec| {
             g.shifts.is_empty()
-                || g.shifts
-                    .iter()
+                || g.worked_shifts()
                     .any(|sh| spans.iter().any(|&(a, b)| sh.start < b && sh.end > a))
         };
         for step in steps {
@@ -2062,9 +2239,9 @@ pub(crate) enum ArrivalPlan {
 pub(crate) struct GroupPlan {
     pub name: String,
     pub first_agent: u32,
-    pub count: u32,
-    /// `[start, end)` intervals; `end` may be infinite.
-    pub shifts: Vec<(f64, f64)>,
+    /// `[start, end)` intervals and the agents on shift in each (the
+    /// group's first ones); `end` may be infinite.
+    pub shifts: Vec<(f64, f64, u32)>,
 }
 
 /// A validated, compiled scenario: indexes instead of names, samplers instead
@@ -3006,11 +3183,22 @@ impl Plan {
                         ),
                     ));
                 }
+                let on = g.shift_count(sh);
+                if on > g.count {
+                    return Err(invalid(
+                        format!("{fs}.count"),
+                        format!(
+                            "{on} agents on shift, but group {:?} has {} (its count is the \
+                             headcount its shifts draw on: raise groups[{gi}].count to at least {on})",
+                            g.name, g.count
+                        ),
+                    ));
+                }
                 last_end = sh.end;
-                shifts.push((sh.start, sh.end));
+                shifts.push((sh.start, sh.end, on));
             }
             if shifts.is_empty() {
-                shifts.push((0.0, f64::INFINITY));
+                shifts.push((0.0, f64::INFINITY, g.count));
             }
             let first = agents.len();
             if first + g.count as usize > MAX_AGENTS {
@@ -3042,7 +3230,6 @@ impl Plan {
             groups.push(GroupPlan {
                 name: g.name.clone(),
                 first_agent: first as u32,
-                count: g.count,
                 shifts,
             });
         }

@@ -577,6 +577,24 @@ impl SimStaffing {
     /// interval over the horizon), as described in the
     /// [module documentation](self).
     pub fn staff(&self, scenario: &Scenario) -> Result<StaffingTable, SimStaffingError> {
+        self.staff_with_progress(scenario, |_, _| {})
+    }
+
+    /// [`staff`](SimStaffing::staff), telling `progress` how far it is:
+    /// `progress(done, total)` each time an interval's search ends, `done`
+    /// the intervals staffed so far of `total` (intervals with the same
+    /// rates, searched once, are done together). In parallel it is called
+    /// from the search's threads, so two calls close together may come in
+    /// either order; the table is the same as
+    /// [`staff`](SimStaffing::staff)'s, bit for bit.
+    pub fn staff_with_progress<F>(
+        &self,
+        scenario: &Scenario,
+        progress: F,
+    ) -> Result<StaffingTable, SimStaffingError>
+    where
+        F: Fn(usize, usize) + Sync,
+    {
         self.validate()?;
         let model = Model::new(self, scenario)?;
         let length = scenario.interval.unwrap_or(scenario.horizon);
@@ -611,9 +629,14 @@ impl SimStaffing {
             });
             which.push(ix);
         }
+        let done = std::sync::atomic::AtomicUsize::new(0);
         let solve = |(k, r): (usize, &&Vec<f64>)| {
             let first = which.iter().position(|&w| w == k).unwrap_or(0);
-            model.point(first, r)
+            let point = model.point(first, r)?;
+            let same = which.iter().filter(|&&w| w == k).count();
+            let now = done.fetch_add(same, std::sync::atomic::Ordering::Relaxed) + same;
+            progress(now, count);
+            Ok::<_, SimStaffingError>(point)
         };
         let points: Vec<StaffingPoint> = if self.parallel {
             unique
@@ -1667,10 +1690,7 @@ impl<'a> Model<'a> {
             } else {
                 // Kept (indexes stay), but never logs in.
                 g.count = 1;
-                g.shifts = vec![Shift {
-                    start: s.horizon + 1.0,
-                    end: s.horizon + 2.0,
-                }];
+                g.shifts = vec![Shift::new(s.horizon + 1.0, s.horizon + 2.0)];
             }
         }
         for ((t, &r), info) in s.contact_types.iter_mut().zip(rates).zip(&self.types) {
