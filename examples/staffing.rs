@@ -1417,7 +1417,7 @@ fn center(args: &Args, path: &str, out: &mut impl Write) -> Result<Outcome, Fail
     ];
     if flags.iter().any(|&f| f) {
         return Err(
-            "--scenario takes its rates and targets from the file: only --seed, --json, --csv, --warm-up, --run-length, --replications, --max-agents, --meet and --allow-not-met go with it"
+            "--scenario takes its rates and targets from the file: only --seed, --json, --csv, --write-plan, --warm-up, --run-length, --replications, --max-agents, --meet, --group-cost, --no-exchanges and --allow-not-met go with it"
                 .into(),
         );
     }
@@ -3598,5 +3598,47 @@ mod tests {
         let (mean, hw) = row[11].split_once('±').unwrap();
         assert!(mean.parse::<f64>().unwrap() > 50.0 && hw.parse::<f64>().unwrap() < 50.0);
         assert!(table.contains("\n\nload_erl: erlangs of work"), "{table}");
+    }
+
+    /// `--scenario` with a flag it does not take names the flags it does:
+    /// every search flag among them (the list once left out
+    /// `--group-cost`, `--no-exchanges` and `--write-plan`).
+    #[test]
+    fn the_scenario_flag_list_names_every_search_flag() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/examples/data/staffing-center.toml"
+        );
+        let args = parse_args(
+            ["--scenario", path, "--agents", "3"]
+                .iter()
+                .map(|a| a.to_string()),
+        )
+        .unwrap()
+        .unwrap();
+        let mut out = Vec::new();
+        let Err(Failure::Input(e)) = center(&args, path, &mut out) else {
+            panic!("--agents with --scenario was accepted")
+        };
+        for flag in [
+            "--seed",
+            "--json",
+            "--csv",
+            "--write-plan",
+            "--warm-up",
+            "--run-length",
+            "--replications",
+            "--max-agents",
+            "--meet",
+            "--group-cost",
+            "--no-exchanges",
+            "--allow-not-met",
+        ] {
+            assert!(
+                e.contains(&format!("{flag},")) || e.contains(&format!("{flag} ")),
+                "{flag}: {e}"
+            );
+            assert!(USAGE.contains(flag), "{flag} not in the usage");
+        }
     }
 }
