@@ -503,10 +503,44 @@ impl<A: SimObserver, B: SimObserver> SimObserver for (A, B) {
 /// A name with a comma or a double quote is written in double quotes
 /// (RFC 4180), which a scenario's arrival trace file reads back too.
 #[derive(Debug)]
-pub struct TraceWriter<W: Write> {
+pub struct TraceWriter<W: Write>(CsvLog<W>);
+
+/// What [`TraceWriter`] and [`OfferTraceWriter`] share: the output, the
+/// first write error (kept, so that an observer, which cannot fail, loses
+/// no error: `finish` returns it), and the names if the trace is named.
+#[derive(Debug)]
+struct CsvLog<W: Write> {
     out: W,
     error: Option<std::io::Error>,
     names: Option<TraceNames>,
+}
+
+impl<W: Write> CsvLog<W> {
+    fn start(mut out: W, header: &str, names: Option<TraceNames>) -> std::io::Result<Self> {
+        writeln!(out, "{header}")?;
+        Ok(CsvLog {
+            out,
+            error: None,
+            names,
+        })
+    }
+
+    /// Writes one line with `line`, unless an earlier write failed.
+    fn line(&mut self, line: impl FnOnce(&mut W, Option<&TraceNames>) -> std::io::Result<()>) {
+        if self.error.is_none()
+            && let Err(e) = line(&mut self.out, self.names.as_ref())
+        {
+            self.error = Some(e);
+        }
+    }
+
+    fn finish(mut self) -> std::io::Result<W> {
+        if let Some(e) = self.error {
+            return Err(e);
+        }
+        self.out.flush()?;
+        Ok(self.out)
+    }
 }
 
 /// The names a [`TraceWriter::named`] trace writes, CSV-quoted once.
@@ -554,87 +588,73 @@ pub(crate) fn csv_field(s: &str) -> String {
 
 impl<W: Write> TraceWriter<W> {
     /// Starts a trace with indexes (writes the header).
-    pub fn new(mut out: W) -> std::io::Result<Self> {
-        writeln!(
+    pub fn new(out: W) -> std::io::Result<Self> {
+        CsvLog::start(
             out,
-            "serial,contact_type,segment,arrival,work,offered,answered,agent,end,left,resolved,offers"
-        )?;
-        Ok(TraceWriter {
-            out,
-            error: None,
-            names: None,
-        })
+            "serial,contact_type,segment,arrival,work,offered,answered,agent,end,left,resolved,offers",
+            None,
+        )
+        .map(TraceWriter)
     }
 
     /// Starts a trace of `sim`'s replications with names (writes the
     /// header): contact types, segments and the answering agent's group.
-    pub fn named(mut out: W, sim: &Simulation) -> std::io::Result<Self> {
-        writeln!(
+    pub fn named(out: W, sim: &Simulation) -> std::io::Result<Self> {
+        CsvLog::start(
             out,
-            "serial,contact_type,segment,arrival,work,offered,answered,agent,group,end,left,resolved,offers"
-        )?;
-        Ok(TraceWriter {
-            out,
-            error: None,
-            names: Some(TraceNames::of(sim)),
-        })
+            "serial,contact_type,segment,arrival,work,offered,answered,agent,group,end,left,resolved,offers",
+            Some(TraceNames::of(sim)),
+        )
+        .map(TraceWriter)
     }
 
     /// Flushes, and returns the writer or the first write error.
-    pub fn finish(mut self) -> std::io::Result<W> {
-        if let Some(e) = self.error {
-            return Err(e);
-        }
-        self.out.flush()?;
-        Ok(self.out)
+    pub fn finish(self) -> std::io::Result<W> {
+        self.0.finish()
     }
 }
 
 impl<W: Write> SimObserver for TraceWriter<W> {
     fn on_contact(&mut self, r: &ContactRecord) {
-        if self.error.is_some() {
-            return;
-        }
-        let end = match r.end {
-            ContactEnd::Completed => "completed",
-            ContactEnd::Abandoned => "abandoned",
-            ContactEnd::InSystem => "in-system",
-        };
-        let offered = r.offered.map_or(String::new(), |t| t.to_string());
-        let answered = r.answered.map_or(String::new(), |t| t.to_string());
-        let agent = r.agent.map_or(String::new(), |a| a.0.to_string());
-        let resolved = match r.resolved {
-            Some(true) => "true",
-            Some(false) => "false",
-            None => "",
-        };
-        let written = match &self.names {
-            None => writeln!(
-                self.out,
-                "{},{},{},{},{},{offered},{answered},{agent},{end},{},{resolved},{}",
-                r.serial, r.contact_type, r.segment, r.arrival, r.work, r.left, r.offers
-            ),
-            Some(n) => {
-                let group = r
-                    .agent
-                    .and_then(|a| n.agent_group.get(a.0 as usize))
-                    .map_or("", String::as_str);
-                writeln!(
-                    self.out,
-                    "{},{},{},{},{},{offered},{answered},{agent},{group},{end},{},{resolved},{}",
-                    r.serial,
-                    name(&n.types, r.contact_type),
-                    name(&n.segments, r.segment),
-                    r.arrival,
-                    r.work,
-                    r.left,
-                    r.offers
-                )
+        self.0.line(|out, names| {
+            let end = match r.end {
+                ContactEnd::Completed => "completed",
+                ContactEnd::Abandoned => "abandoned",
+                ContactEnd::InSystem => "in-system",
+            };
+            let offered = r.offered.map_or(String::new(), |t| t.to_string());
+            let answered = r.answered.map_or(String::new(), |t| t.to_string());
+            let agent = r.agent.map_or(String::new(), |a| a.0.to_string());
+            let resolved = match r.resolved {
+                Some(true) => "true",
+                Some(false) => "false",
+                None => "",
+            };
+            match names {
+                None => writeln!(
+                    out,
+                    "{},{},{},{},{},{offered},{answered},{agent},{end},{},{resolved},{}",
+                    r.serial, r.contact_type, r.segment, r.arrival, r.work, r.left, r.offers
+                ),
+                Some(n) => {
+                    let group = r
+                        .agent
+                        .and_then(|a| n.agent_group.get(a.0 as usize))
+                        .map_or("", String::as_str);
+                    writeln!(
+                        out,
+                        "{},{},{},{},{},{offered},{answered},{agent},{group},{end},{},{resolved},{}",
+                        r.serial,
+                        name(&n.types, r.contact_type),
+                        name(&n.segments, r.segment),
+                        r.arrival,
+                        r.work,
+                        r.left,
+                        r.offers
+                    )
+                }
             }
-        };
-        if let Err(e) = written {
-            self.error = Some(e);
-        }
+        });
     }
 }
 
@@ -652,75 +672,59 @@ impl<W: Write> SimObserver for TraceWriter<W> {
 /// `abandoned` or `in-system` ([`OfferEnd::as_str`]). Names are quoted as
 /// [`TraceWriter`]'s are.
 #[derive(Debug)]
-pub struct OfferTraceWriter<W: Write> {
-    out: W,
-    error: Option<std::io::Error>,
-    names: Option<TraceNames>,
-}
+pub struct OfferTraceWriter<W: Write>(CsvLog<W>);
 
 impl<W: Write> OfferTraceWriter<W> {
     /// Starts a trace with indexes (writes the header).
-    pub fn new(mut out: W) -> std::io::Result<Self> {
-        writeln!(out, "serial,contact_type,agent,offered,end,ended")?;
-        Ok(OfferTraceWriter {
-            out,
-            error: None,
-            names: None,
-        })
+    pub fn new(out: W) -> std::io::Result<Self> {
+        CsvLog::start(out, "serial,contact_type,agent,offered,end,ended", None)
+            .map(OfferTraceWriter)
     }
 
     /// Starts a trace of `sim`'s replications with names (writes the
     /// header): contact types and the agent's group.
-    pub fn named(mut out: W, sim: &Simulation) -> std::io::Result<Self> {
-        writeln!(out, "serial,contact_type,agent,group,offered,end,ended")?;
-        Ok(OfferTraceWriter {
+    pub fn named(out: W, sim: &Simulation) -> std::io::Result<Self> {
+        CsvLog::start(
             out,
-            error: None,
-            names: Some(TraceNames::of(sim)),
-        })
+            "serial,contact_type,agent,group,offered,end,ended",
+            Some(TraceNames::of(sim)),
+        )
+        .map(OfferTraceWriter)
     }
 
     /// Flushes, and returns the writer or the first write error.
-    pub fn finish(mut self) -> std::io::Result<W> {
-        if let Some(e) = self.error {
-            return Err(e);
-        }
-        self.out.flush()?;
-        Ok(self.out)
+    pub fn finish(self) -> std::io::Result<W> {
+        self.0.finish()
     }
 }
 
 impl<W: Write> SimObserver for OfferTraceWriter<W> {
     fn on_offer(&mut self, r: &OfferRecord) {
-        if self.error.is_some() {
-            return;
-        }
-        let end = r.end.as_str();
-        let written = match &self.names {
-            None => writeln!(
-                self.out,
-                "{},{},{},{},{end},{}",
-                r.serial, r.contact_type, r.agent.0, r.offered, r.ended
-            ),
-            Some(n) => {
-                let group = n
-                    .agent_group
-                    .get(r.agent.0 as usize)
-                    .map_or("", String::as_str);
-                writeln!(
-                    self.out,
-                    "{},{},{},{group},{},{end},{}",
-                    r.serial,
-                    name(&n.types, r.contact_type),
-                    r.agent.0,
-                    r.offered,
-                    r.ended
-                )
+        self.0.line(|out, names| {
+            let end = r.end.as_str();
+            match names {
+                None => writeln!(
+                    out,
+                    "{},{},{},{},{end},{}",
+                    r.serial, r.contact_type, r.agent.0, r.offered, r.ended
+                ),
+                Some(n) => {
+                    let group = n
+                        .agent_group
+                        .get(r.agent.0 as usize)
+                        .map_or("", String::as_str);
+                    writeln!(
+                        out,
+                        "{},{},{},{group},{},{end},{}",
+                        r.serial,
+                        name(&n.types, r.contact_type),
+                        r.agent.0,
+                        r.offered,
+                        r.ended
+                    )
+                }
             }
-        };
-        if let Err(e) = written {
-            self.error = Some(e);
-        }
+        });
     }
 }
 
