@@ -1565,7 +1565,7 @@ fn write_plan(scenario: &Scenario, table: &StaffingTable, file: &str) -> Result<
     let text = if json {
         plan.to_json_string()
     } else {
-        plan.to_toml_string()
+        inline_shifts(&plan.to_toml_string())
     };
     std::fs::write(file, text)
         .map_err(|e| Failure::Output(std::io::Error::other(format!("{file}: {e}"))))?;
@@ -1582,6 +1582,43 @@ fn write_plan(scenario: &Scenario, table: &StaffingTable, file: &str) -> Result<
             )
         }
     ))
+}
+
+/// `text` (a scenario's TOML) with each group's shifts as one inline
+/// table per line (`{ start = 27000.0, end = 28800.0, count = 2 }`)
+/// instead of a `[[groups.shifts]]` block of four lines each: a day's
+/// plan is a few dozen shifts per group, read by a planner. The same
+/// scenario either way; `text` as it is if it does not parse.
+fn inline_shifts(text: &str) -> String {
+    let Ok(mut doc) = text.parse::<toml_edit::DocumentMut>() else {
+        return text.to_string();
+    };
+    if let Some(groups) = doc
+        .get_mut("groups")
+        .and_then(|g| g.as_array_of_tables_mut())
+    {
+        for group in groups.iter_mut() {
+            let Some(tables) = group.get("shifts").and_then(|s| s.as_array_of_tables()) else {
+                continue;
+            };
+            let mut inline = toml_edit::Array::new();
+            for t in tables.iter() {
+                let mut row = t.clone().into_inline_table();
+                row.fmt();
+                inline.push(row);
+            }
+            for v in inline.iter_mut() {
+                v.decor_mut().set_prefix("\n    ");
+            }
+            inline.set_trailing_comma(true);
+            inline.set_trailing("\n");
+            // Inserted anew (not assigned in place), for the key's usual
+            // ` = ` around it.
+            group.remove("shifts");
+            group.insert("shifts", toml_edit::value(inline));
+        }
+    }
+    doc.to_string()
 }
 
 /// What the `--scenario` table's columns mean, printed above it.
@@ -2828,6 +2865,36 @@ mod tests {
             "{first}"
         );
         assert_eq!(count(48, "interval"), "48 intervals");
+    }
+
+    /// A written plan's shifts are one inline table per line, and read back
+    /// as the same scenario as the serializer's `[[groups.shifts]]` blocks.
+    #[test]
+    fn a_plan_file_lists_shifts_one_per_line() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/examples/data/staffing-center.toml"
+        );
+        let s = Scenario::load(path).unwrap();
+        let spans: Vec<(f64, f64)> = (0..4)
+            .map(|i| (i as f64 * 1800.0, (i + 1) as f64 * 1800.0))
+            .collect();
+        let n = s.groups.len();
+        let agents: Vec<Vec<u32>> = [1, 3, 3, 2].iter().map(|&k| vec![k; n]).collect();
+        let plan = s.with_staffing(&spans, &agents).unwrap();
+        let blocks = plan.to_toml_string();
+        assert!(blocks.contains("[[groups.shifts]]"), "{blocks}");
+        let text = inline_shifts(&blocks);
+        assert!(!text.contains("[[groups.shifts]]"), "{text}");
+        assert!(
+            text.contains("shifts = [\n    { start = 0.0, end = 1800.0, count = 1 },\n    { start = 1800.0, end = 5400.0, count = 3 },\n"),
+            "{text}"
+        );
+        // The file does not hold where its scenario was read from (a
+        // search refuses trace arrivals, the only paths a scenario has).
+        let mut plan = plan;
+        plan.base_dir = None;
+        assert_eq!(Scenario::from_toml_str(&text).unwrap(), plan);
     }
 
     /// `--write-plan FILE` writes the scenario running the search's plan,
