@@ -761,6 +761,23 @@ fn warn_rejected(reports: &[Report]) {
 /// behind quick chats). Each header names the targets the channel's
 /// contacts are judged by (as the plot does); `<` marks a mean below the
 /// target when there is one.
+/// A service-level target as a column head says it: `80% in 20 s`, and
+/// `80% in 20 s, abandons < 5 s excluded` with a `short_abandon` (those
+/// abandons are not in its denominator, so the figure is not comparable
+/// with one that counts them).
+fn target_label(t: &ServiceTarget) -> String {
+    let excl = if t.short_abandon > 0.0 {
+        format!(", abandons < {} s excluded", short(t.short_abandon))
+    } else {
+        String::new()
+    };
+    format!(
+        "{}% in {} s{excl}",
+        short(100.0 * t.fraction),
+        short(t.threshold)
+    )
+}
+
 fn print_channels(reports: &[Report]) {
     let Some(first) = reports.first() else {
         return;
@@ -788,10 +805,7 @@ fn print_channels(reports: &[Report]) {
         .iter()
         .zip(&judged)
         .map(|(&c, ts)| {
-            let ts: Vec<String> = ts
-                .iter()
-                .map(|t| format!("{}% in {} s", short(100.0 * t.fraction), short(t.threshold)))
-                .collect();
+            let ts: Vec<String> = ts.iter().map(target_label).collect();
             format!("{} ({})", first.by_channel[c].name, ts.join("; "))
         })
         .collect();
@@ -1730,5 +1744,18 @@ service = { kind = "exponential", mean = 60.0 }
                 "error bar dot {bar:?} is on no marker: {markers:?}"
             );
         }
+    }
+
+    /// A channel's column head names a target's short-abandon exclusion.
+    #[test]
+    fn a_target_label_names_short_abandons() {
+        let mut t = ServiceTarget {
+            threshold: 20.0,
+            fraction: 0.8,
+            short_abandon: 0.0,
+        };
+        assert_eq!(target_label(&t), "80% in 20 s");
+        t.short_abandon = 5.0;
+        assert_eq!(target_label(&t), "80% in 20 s, abandons < 5 s excluded");
     }
 }
