@@ -1441,6 +1441,9 @@ fn center(args: &Args, path: &str, out: &mut impl Write) -> Result<Outcome, Fail
         )
         .into());
     }
+    if let Some(file) = &args.write_plan {
+        check_plan_file(file, path)?;
+    }
     let scenario = Scenario::load(path).map_err(|e| format!("{path}: {e}"))?;
     let started = Instant::now();
     // The file's seed unless --seed overrides it; the rest (replications,
@@ -1556,23 +1559,40 @@ fn write_plan(scenario: &Scenario, table: &StaffingTable, file: &str) -> Result<
         .iter()
         .map(|r| r.point.agents_by_group.clone())
         .collect();
-    let plan = scenario
+    let mut plan = scenario
         .with_staffing(&spans, &agents)
         .map_err(|e| format!("--write-plan {file}: {e}"))?;
+    // A file of one replication (or few) would run the plan without a
+    // confidence interval, or a wide one: it runs with the search's.
+    let file_reps = plan.replications;
+    plan.replications = plan.replications.max(table.replications);
     let json = std::path::Path::new(file)
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("json"));
+    let not_met: Vec<&str> = table
+        .intervals
+        .iter()
+        .filter(|r| !r.point.met)
+        .map(|r| r.label.as_str())
+        .collect();
     let text = if json {
         plan.to_json_string()
     } else {
-        inline_shifts(&plan.to_toml_string())
+        plan_header(&table.scenario, &not_met, file_reps, plan.replications)
+            + &inline_shifts(&plan.to_toml_string())
     };
     std::fs::write(file, text)
         .map_err(|e| Failure::Output(std::io::Error::other(format!("{file}: {e}"))))?;
-    let missed = table.intervals.iter().filter(|r| !r.point.met).count();
+    let missed = not_met.len();
     Ok(format!(
         "plan written to {file}: each group's shifts are its agents per interval \
-         (`simulate {file}` runs it under the file's own arrivals and replications){}",
+         (`simulate {file}` runs it under the file's own arrivals, {} replications{}){}",
+        plan.replications,
+        if plan.replications > file_reps {
+            format!(", the search's: the scenario had {file_reps}")
+        } else {
+            String::new()
+        },
         if missed == 0 {
             String::new()
         } else {
@@ -1582,6 +1602,58 @@ fn write_plan(scenario: &Scenario, table: &StaffingTable, file: &str) -> Result<
             )
         }
     ))
+}
+
+/// Checked before the search runs (which takes seconds to minutes): a
+/// plan's file says its format by its extension, and is not the scenario
+/// the search reads (writing over it would lose the planner's file, its
+/// comments and counts).
+fn check_plan_file(file: &str, scenario: &str) -> Result<(), Failure> {
+    let ext = std::path::Path::new(file)
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase);
+    if !matches!(ext.as_deref(), Some("toml" | "json")) {
+        return Err(format!(
+            "--write-plan {file}: the file must end in .toml or .json (the format written)"
+        )
+        .into());
+    }
+    let same = match (std::fs::canonicalize(file), std::fs::canonicalize(scenario)) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => std::path::Path::new(file) == std::path::Path::new(scenario),
+    };
+    if same {
+        return Err(format!(
+            "--write-plan {file}: that is the scenario the search reads (--scenario): \
+             write the plan to another file"
+        )
+        .into());
+    }
+    Ok(())
+}
+
+/// The comment lines a TOML plan starts with: what it is, the intervals
+/// the search could not meet (their agents are where it stopped), and a
+/// raised replication count.
+fn plan_header(scenario: &str, not_met: &[&str], file_reps: u32, reps: u32) -> String {
+    let mut h = format!(
+        "# The staffing plan of {scenario:?} (staffing --write-plan): each group's shifts\n\
+         # are its agents per interval; `count` of a group is its most in any interval.\n"
+    );
+    if reps > file_reps {
+        h.push_str(&format!(
+            "# replications = {reps}: the search's (the scenario had {file_reps}).\n"
+        ));
+    }
+    if !not_met.is_empty() {
+        h.push_str(&format!(
+            "# NOT MET (the search stopped short of a target): {}\n",
+            not_met.join(", ")
+        ));
+    }
+    h.push('\n');
+    h
 }
 
 /// `text` (a scenario's TOML) with each group's shifts as one inline
@@ -2897,6 +2969,70 @@ mod tests {
         assert_eq!(Scenario::from_toml_str(&text).unwrap(), plan);
     }
 
+    /// A plan's file must end in `.toml` or `.json` and must not be the
+    /// scenario read: refused before the search, the input untouched. A
+    /// plan with intervals NOT MET names them in its first lines.
+    #[test]
+    fn a_plan_file_is_checked_and_marks_what_is_not_met() {
+        let text = "name = \"two\"\nhorizon = 3600.0\ninterval = 1800.0\nskills = [\"s\"]\n\
+                    [[groups]]\nname = \"g\"\ncount = 1\nskills = { s = 5 }\ncapacity = { voice = 1 }\n\
+                    [[contact_types]]\nname = \"t\"\nchannel = \"voice\"\nrequires = { s = 5 }\n\
+                    arrivals = { kind = \"piecewise\", interval = 1800.0, rates = [0.01, 0.04] }\n\
+                    service = { kind = \"exponential\", mean = 100.0 }\n";
+        let dir = std::env::temp_dir().join(format!("staffing-plan-check-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("day.toml");
+        std::fs::write(&path, text).unwrap();
+        let path = path.to_str().unwrap().to_string();
+        let run = |plan: &str, more: &[&str]| {
+            let mut flags = vec![
+                "--scenario",
+                &path,
+                "--replications",
+                "3",
+                "--run-length",
+                "3600",
+                "--warm-up",
+                "300",
+                "--write-plan",
+                plan,
+            ];
+            flags.extend_from_slice(more);
+            let args = parse_args(flags.into_iter().map(str::to_string))
+                .unwrap()
+                .unwrap();
+            let mut out = Vec::new();
+            center(&args, &path, &mut out)
+        };
+        let yaml = dir.join("plan.yaml");
+        match run(yaml.to_str().unwrap(), &[]) {
+            Err(Failure::Input(e)) => assert!(e.contains("must end in .toml or .json"), "{e}"),
+            _ => panic!("a .yaml plan was accepted"),
+        }
+        assert!(!yaml.exists());
+        match run(&path, &[]) {
+            Err(Failure::Input(e)) => {
+                assert!(e.contains("that is the scenario the search reads"), "{e}")
+            }
+            _ => panic!("writing the plan over the scenario was accepted"),
+        }
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), text);
+        // One agent carries neither interval's load (1 and 4 erlangs).
+        let plan = dir.join("short.toml");
+        let outcome = run(plan.to_str().unwrap(), &["--max-agents", "1"])
+            .ok()
+            .unwrap();
+        assert_eq!(outcome.not_met, 2);
+        let written = std::fs::read_to_string(&plan).unwrap();
+        assert!(
+            written.contains(
+                "# NOT MET (the search stopped short of a target): 00:00-00:30, 00:30-01:00\n"
+            ),
+            "{written}"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
     /// `--write-plan FILE` writes the scenario running the search's plan,
     /// TOML or JSON by the file's extension: it loads, puts the table's
     /// agents on shift per interval, and the output says where it went.
@@ -2940,6 +3076,20 @@ mod tests {
             let written = std::fs::read_to_string(plan).unwrap();
             assert_eq!(written.trim_start().starts_with('{'), ext == "json");
             let s = Scenario::load(plan).unwrap();
+            // The file had no `replications` (1): the plan runs the
+            // search's 3, for an interval, and a TOML plan says so.
+            assert_eq!(s.replications, 3);
+            if ext == "toml" {
+                assert!(
+                    written.starts_with("# The staffing plan of \"two\""),
+                    "{written}"
+                );
+                assert!(
+                    written.contains("# replications = 3: the search's (the scenario had 1).\n"),
+                    "{written}"
+                );
+                assert!(!written.contains("NOT MET"), "{written}");
+            }
             // The table's agents, from its JSON.
             let mut json = Vec::new();
             let args = parse_args(
