@@ -196,8 +196,9 @@
 //! generalists, who hold a call and a chat at once). The neighbour starts
 //! (the default) then simulate 290 more configurations (2931, +11%) and
 //! bring it to 538 agent-intervals (10:30 from 28 to 23 agents, 07:30
-//! from 12 to 11); timed only on a shared machine, 38.3–38.6 s against
-//! 31.4–40.1 s without them beside it. Without exchanges, they bring 649
+//! from 12 to 11); timed only on a shared machine, 19.6–20.8 s against
+//! 19.2–20.4 s without them beside it (load 2; at load 4, 38.3–38.6 s
+//! against 31.4–40.1 s). Without exchanges, they bring 649
 //! to 585 agent-intervals, from 2072 configurations. The planner's day
 //! above (24 intervals, 3 groups): 160 configurations in 4.5 s before
 //! exchanges, 405 after. [`SimStaffing::max_evaluations`] bounds each
