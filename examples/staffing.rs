@@ -12,7 +12,8 @@
 //! cargo run --release --example staffing -- --scenario examples/data/staffing-center.toml \
 //!     [--seed S] [--json] [--csv FILE] [--warm-up S] [--run-length S] [--replications N] \
 //!     [--max-agents N] [--meet mean|lower-bound] [--allow-not-met]
-//!     [--group-cost GROUP=COST]... [--no-exchanges] [--write-plan PLAN.toml]
+//!     [--group-cost GROUP=COST]... [--no-exchanges] [--no-neighbour-starts]
+//!     [--write-plan PLAN.toml]
 //! ```
 //!
 //! For one interval, all rates, the threshold and the ASA are in one time
@@ -166,7 +167,7 @@ const USAGE: &str = "usage: staffing --arrival-rate L --service-rate M
        staffing --scenario FILE.toml [--seed S] [--json] [--csv FILE] [--warm-up S]
            [--run-length S] [--replications N] [--max-agents N] [--meet mean|lower-bound]
            [--allow-not-met] [--group-cost GROUP=COST]... [--no-exchanges]
-           [--write-plan PLAN.toml|PLAN.json]
+           [--no-neighbour-starts] [--write-plan PLAN.toml|PLAN.json]
 Rates per second, threshold, ASA and handle times in seconds (one line: any one
 time unit). --profile FILE: a CSV of interval,arrival_rate,mean_handle_time, one
 row per interval (clock-time names must be one interval apart, in order; a
@@ -178,7 +179,10 @@ CSV, one row per interval (agents per group, agent-hours, every type's service
 level). --group-cost GROUP=COST (repeatable) prices one agent of a group (default 1
 each): the search finds the cheapest staffing, not the fewest agents.
 --no-exchanges stops the search once no agent can be removed, without moving
-agents between groups: several times faster, often dearer (a first look).
+agents between groups: with --no-neighbour-starts too, several times faster,
+often dearer (a first look).
+--no-neighbour-starts keeps each interval's own search, without searching it
+again from the neighbouring intervals' answers (faster, sometimes dearer).
 --write-plan PLAN.toml (or .json) writes the scenario with the plan as its
 shifts (agents per group per interval), for `simulate PLAN.toml` to run.
 The simulated search (--target-sl with --profile, and --scenario):
@@ -225,6 +229,8 @@ struct Args {
     group_costs: Vec<(String, f64)>,
     /// `--no-exchanges`: the search without exchanges between groups.
     no_exchanges: bool,
+    /// `--no-neighbour-starts`: each interval searched from its own start only.
+    no_neighbour_starts: bool,
     /// `--write-plan FILE`: the scenario running `--scenario`'s plan.
     write_plan: Option<String>,
 }
@@ -299,6 +305,7 @@ fn parse_args(raw: impl IntoIterator<Item = String>) -> Result<Option<Args>, Str
         csv: None,
         group_costs: Vec::new(),
         no_exchanges: false,
+        no_neighbour_starts: false,
         write_plan: None,
     };
     let mut it = raw.into_iter();
@@ -318,6 +325,13 @@ fn parse_args(raw: impl IntoIterator<Item = String>) -> Result<Option<Args>, Str
                 return Err("--no-exchanges given twice".into());
             }
             args.no_exchanges = true;
+            continue;
+        }
+        if arg == "--no-neighbour-starts" {
+            if args.no_neighbour_starts {
+                return Err("--no-neighbour-starts given twice".into());
+            }
+            args.no_neighbour_starts = true;
             continue;
         }
         if arg == "--allow-not-met" {
@@ -1417,7 +1431,7 @@ fn center(args: &Args, path: &str, out: &mut impl Write) -> Result<Outcome, Fail
     ];
     if flags.iter().any(|&f| f) {
         return Err(
-            "--scenario takes its rates and targets from the file: only --seed, --json, --csv, --write-plan, --warm-up, --run-length, --replications, --max-agents, --meet, --group-cost, --no-exchanges and --allow-not-met go with it"
+            "--scenario takes its rates and targets from the file: only --seed, --json, --csv, --write-plan, --warm-up, --run-length, --replications, --max-agents, --meet, --group-cost, --no-exchanges, --no-neighbour-starts and --allow-not-met go with it"
                 .into(),
         );
     }
@@ -1464,6 +1478,9 @@ fn center(args: &Args, path: &str, out: &mut impl Write) -> Result<Outcome, Fail
     }
     if args.no_exchanges {
         search = search.exchanges(false);
+    }
+    if args.no_neighbour_starts {
+        search = search.neighbour_starts(false);
     }
     for line in said_before_search(&scenario, &search) {
         eprintln!("{line}");
@@ -2093,6 +2110,7 @@ fn run_to(args: &Args, out: &mut impl Write) -> Result<Outcome, Failure> {
         ("--replications", args.replications.is_some()),
         ("--group-cost", !args.group_costs.is_empty()),
         ("--no-exchanges", args.no_exchanges),
+        ("--no-neighbour-starts", args.no_neighbour_starts),
     ];
     if args.scenario.is_none()
         && let Some((flag, _)) = search.iter().find(|(_, given)| *given)
@@ -3849,6 +3867,7 @@ mod tests {
             "--meet",
             "--group-cost",
             "--no-exchanges",
+            "--no-neighbour-starts",
             "--allow-not-met",
         ] {
             assert!(

@@ -59,6 +59,21 @@
 //!    (its largest saving, then its best margins). A move taken is then
 //!    tried again twice as far, while it helps. Then back to 4; the search
 //!    ends when neither a removal nor an exchange helps.
+//! 6. *Neighbour starts* ([`SimStaffing::staff`] only, unless
+//!    [`SimStaffing::neighbour_starts`] is off): once every interval is
+//!    staffed, each interval is searched again (steps 3–5) from the answers
+//!    of the intervals just before and after it, skipping a start equal to
+//!    its own answer or already tried, and keeps the best of its answer and
+//!    theirs: met first, then the lower cost, then the better margins (a
+//!    tie keeps its own). A pass reads only the previous pass's answers, so
+//!    the order the intervals are searched in does not matter; passes
+//!    repeat while one improves some interval, at most 3 (each lets an
+//!    answer travel one interval further). Neighbouring intervals have
+//!    similar loads, and a neighbour's answer may lie in a basin that the
+//!    local moves cannot reach from this interval's own start: in
+//!    `examples/data/staffing-center.toml`, 10:30 stopped at 28 agents
+//!    (3/9/5/10/1) while 11:00, with more load, was met by 24 (0/0/0/10/14);
+//!    from 11:00's answer, 10:30 needs 23.
 //!
 //! Each step is strictly better in (cost, then margins), so no
 //! configuration comes back and the search ends. The result is a local
@@ -73,7 +88,8 @@
 //! = 73 met every target too; with them it finds 0/54/18 = 72 (every
 //! voice agent in the team that takes both kinds of call).
 //!
-//! Every configuration is simulated at most once per interval (a cache), the
+//! Every configuration is simulated at most once per interval (a cache kept
+//! for its neighbour starts), the
 //! candidates of a step are simulated in parallel, and so are the intervals
 //! (rayon); results are reduced in order, so the answer is the same, bit for
 //! bit, in parallel or not.
@@ -173,13 +189,20 @@
 //! parameters: 10 replications of 8 hours per configuration), timed with
 //! the example (`cargo run --release --example staffing -- --scenario
 //! examples/data/staffing-center.toml`), median of 3 runs on a quiet
-//! machine: without exchanges 760 configurations in 3.0 s, 649
-//! agent-intervals; with them 2641 configurations in 14.1 s (14.0–14.2 s;
+//! machine, without neighbour starts (step 6): without exchanges 760
+//! configurations in 3.0 s, 649 agent-intervals; with them 2641 configurations in 14.1 s (14.0–14.2 s;
 //! 81.9–90.1 s while five other builds shared the two cores), 544
 //! agent-intervals (−16%: most of the voice and chat work moves to the
-//! generalists, who hold a call and a chat at once). The planner's day
-//! above (24 intervals, 3 groups): 160 configurations in 4.5 s before,
-//! 405 after. [`SimStaffing::max_evaluations`] bounds it per interval.
+//! generalists, who hold a call and a chat at once). The neighbour starts
+//! (the default) then simulate 290 more configurations (2931, +11%) and
+//! bring it to 538 agent-intervals (10:30 from 28 to 23 agents, 07:30
+//! from 12 to 11); timed only on a shared machine, 19.6–20.8 s against
+//! 19.2–20.4 s without them beside it (load 2; at load 4, 38.3–38.6 s
+//! against 31.4–40.1 s). Without exchanges, they bring 649
+//! to 585 agent-intervals, from 2072 configurations. The planner's day
+//! above (24 intervals, 3 groups): 160 configurations in 4.5 s before
+//! exchanges, 405 after. [`SimStaffing::max_evaluations`] bounds each
+//! search run.
 //!
 //! # Example
 //!
@@ -349,6 +372,7 @@ pub struct SimStaffing {
     parallel: bool,
     group_costs: Option<Vec<f64>>,
     exchanges: bool,
+    neighbour_starts: bool,
 }
 
 impl Default for SimStaffing {
@@ -367,6 +391,7 @@ impl Default for SimStaffing {
             parallel: true,
             group_costs: None,
             exchanges: true,
+            neighbour_starts: true,
         }
     }
 }
@@ -435,10 +460,14 @@ impl SimStaffing {
         self
     }
 
-    /// A budget of simulated configurations per interval (≥ 1): no new step
-    /// of the search starts once it is spent (the step under way finishes,
-    /// so it may be exceeded by one step's candidates). A search cut short is
-    /// reported with `met = false` if its targets are not met.
+    /// A budget of simulated configurations per search run (≥ 1): no new
+    /// step of the search starts once it is spent (the step under way
+    /// finishes, so it may be exceeded by one step's candidates). A search
+    /// cut short is reported with `met = false` if its targets are not met.
+    /// Each neighbour start ([`SimStaffing::neighbour_starts`]) is a run of
+    /// its own with its own budget, so an interval may simulate up to this
+    /// many per start tried (configurations already simulated for it are
+    /// not simulated, nor counted, again).
     pub fn max_evaluations(mut self, n: u32) -> Self {
         self.max_evaluations = n;
         self
@@ -466,11 +495,24 @@ impl SimStaffing {
     /// Whether to try exchanges between groups once no agent can be removed
     /// (default true; see [the search](crate::staffing::sim#method)). Without them the
     /// search stops at the first staffing from which no single agent can
-    /// be removed: several times fewer configurations, and an answer that
-    /// can be well above the cheapest (16% more agent-intervals on
-    /// `examples/data/staffing-center.toml`). For a quick first look.
+    /// be removed: an answer that can be well above the cheapest (on
+    /// `examples/data/staffing-center.toml`, 649 agent-intervals against
+    /// 544, without neighbour starts either, from 760 configurations
+    /// against 2641; with them, 585 from 2072). For a quick first look,
+    /// with [`SimStaffing::neighbour_starts`] off too.
     pub fn exchanges(mut self, yes: bool) -> Self {
         self.exchanges = yes;
+        self
+    }
+
+    /// Whether [`SimStaffing::staff`] also searches each interval from its
+    /// neighbours' answers once every interval is staffed (default true;
+    /// see [the search](crate::staffing::sim#method), step 6). Without it
+    /// each interval keeps the answer of the search from its own pooled
+    /// start, which can be a local minimum its neighbours escaped.
+    /// [`SimStaffing::staff_rates`] has no neighbours and ignores it.
+    pub fn neighbour_starts(mut self, yes: bool) -> Self {
+        self.neighbour_starts = yes;
         self
     }
 
@@ -583,7 +625,12 @@ impl SimStaffing {
     /// [`staff`](SimStaffing::staff), telling `progress` how far it is:
     /// `progress(done, total)` each time an interval's search ends, `done`
     /// the intervals staffed so far of `total` (intervals with the same
-    /// rates, searched once, are done together). In parallel it is called
+    /// rates, searched once, are done together). Only the first, independent
+    /// search of each interval is counted: the neighbour passes
+    /// ([`SimStaffing::neighbour_starts`]) that follow it report nothing, as
+    /// how many there will be, and how long each takes, is not known ahead
+    /// (on `examples/data/staffing-center.toml` they take about a third of
+    /// the time). In parallel it is called
     /// from the search's threads, so two calls close together may come in
     /// either order; the table is the same as
     /// [`staff`](SimStaffing::staff)'s, bit for bit.
@@ -632,13 +679,13 @@ impl SimStaffing {
         let done = std::sync::atomic::AtomicUsize::new(0);
         let solve = |(k, r): (usize, &&Vec<f64>)| {
             let first = which.iter().position(|&w| w == k).unwrap_or(0);
-            let point = model.point(first, r)?;
+            let found = model.point_cached(first, r)?;
             let same = which.iter().filter(|&&w| w == k).count();
             let now = done.fetch_add(same, std::sync::atomic::Ordering::Relaxed) + same;
             progress(now, count);
-            Ok::<_, SimStaffingError>(point)
+            Ok::<_, SimStaffingError>(found)
         };
-        let points: Vec<StaffingPoint> = if self.parallel {
+        let found: Vec<(StaffingPoint, Cache)> = if self.parallel {
             unique
                 .par_iter()
                 .enumerate()
@@ -651,6 +698,63 @@ impl SimStaffing {
                 .map(solve)
                 .collect::<Result<_, _>>()?
         };
+        let (mut points, mut caches): (Vec<StaffingPoint>, Vec<Cache>) = found.into_iter().unzip();
+        if self.neighbour_starts {
+            // Starts tried per unique rate vector (its own answer first), so
+            // that no start is searched twice.
+            let mut tried: Vec<Vec<Vec<u32>>> = points
+                .iter()
+                .map(|p| vec![p.agents_by_group.clone()])
+                .collect();
+            for _ in 0..NEIGHBOUR_PASSES {
+                // Every start is a previous pass's answer (Jacobi, not
+                // Gauss-Seidel), so the order in which the intervals are
+                // searched cannot change the table.
+                let mut starts: Vec<Vec<Vec<u32>>> = vec![Vec::new(); unique.len()];
+                for (i, &k) in which.iter().enumerate() {
+                    for j in [i.checked_sub(1), Some(i + 1)].into_iter().flatten() {
+                        let Some(&n) = which.get(j) else { continue };
+                        let s = &points[n].agents_by_group;
+                        if *s != points[k].agents_by_group
+                            && !tried[k].contains(s)
+                            && !starts[k].contains(s)
+                        {
+                            starts[k].push(s.clone());
+                        }
+                    }
+                }
+                if starts.iter().all(Vec::is_empty) {
+                    break;
+                }
+                for (t, s) in tried.iter_mut().zip(&starts) {
+                    t.extend(s.iter().cloned());
+                }
+                let jobs: Vec<Restart<'_>> = points
+                    .into_iter()
+                    .zip(caches)
+                    .zip(&starts)
+                    .zip(&unique)
+                    .map(|(((p, c), s), r)| (p, c, s.as_slice(), r.as_slice()))
+                    .collect();
+                let again = |(p, c, s, r): Restart<'_>| model.restart(r, p, c, s);
+                let next: Vec<(StaffingPoint, Cache, bool)> = if self.parallel {
+                    jobs.into_par_iter().map(again).collect::<Result<_, _>>()?
+                } else {
+                    jobs.into_iter().map(again).collect::<Result<_, _>>()?
+                };
+                let mut improved = false;
+                (points, caches) = next
+                    .into_iter()
+                    .map(|(p, c, i)| {
+                        improved |= i;
+                        (p, c)
+                    })
+                    .unzip();
+                if !improved {
+                    break;
+                }
+            }
+        }
         let day_start = scenario
             .day_start
             .as_deref()
@@ -846,7 +950,8 @@ pub struct StaffingPoint {
     /// (its answer is that limit, not a staffing that meets the target).
     #[serde(default)]
     pub group_limit: bool,
-    /// Configurations simulated by the search.
+    /// Configurations simulated by the search, its neighbour starts
+    /// included ([`SimStaffing::neighbour_starts`]).
     pub evaluations: u32,
     /// The types with contacts in the interval whose target no staffing
     /// meets (indexes, as in `service_level`): the ring delay (with its time-outs and the
@@ -1527,6 +1632,16 @@ impl<'a> Model<'a> {
 
     /// Searches one stationary point.
     fn point(&self, interval: usize, rates: &[f64]) -> Result<StaffingPoint, SimStaffingError> {
+        Ok(self.point_cached(interval, rates)?.0)
+    }
+
+    /// [`Model::point`], and the configurations it simulated (for the
+    /// neighbour starts, which search the same point again).
+    fn point_cached(
+        &self,
+        interval: usize,
+        rates: &[f64],
+    ) -> Result<(StaffingPoint, Cache), SimStaffingError> {
         let nt = self.types.len();
         let ng = self.speed.len();
         // Erlang baseline.
@@ -1590,6 +1705,7 @@ impl<'a> Model<'a> {
             rates,
             cache: HashMap::new(),
             evaluations: 0,
+            run_from: 0,
             at_limit: false,
             at_group_limit: false,
         };
@@ -1613,7 +1729,7 @@ impl<'a> Model<'a> {
             .filter(|&t| self.types[t].staffed_to.is_some() && rates[t] > 0.0)
             .collect();
         let agents_total: u32 = counts.iter().sum();
-        Ok(StaffingPoint {
+        let point = StaffingPoint {
             cost: self.cost(&counts),
             arrival_rates: rates.to_vec(),
             offered_load,
@@ -1634,7 +1750,85 @@ impl<'a> Model<'a> {
             out_of_reach,
             reach: self.types.iter().map(|t| t.reach).collect(),
             staffed_to: self.types.iter().map(|t| t.staffed_to).collect(),
-        })
+        };
+        Ok((point, search.cache))
+    }
+
+    /// Searches the point of `rates` again from each of `starts` (its
+    /// neighbours' answers), each its own run with its own
+    /// `max_evaluations`, and keeps the best of `point`'s answer and theirs
+    /// ([`Model::preferred`]; a tie keeps `point`'s). Returns the point
+    /// (with the new runs' evaluations counted, whether or not one helped),
+    /// the grown cache, and whether the answer changed.
+    fn restart(
+        &self,
+        rates: &[f64],
+        mut point: StaffingPoint,
+        cache: Cache,
+        starts: &[Vec<u32>],
+    ) -> Result<(StaffingPoint, Cache, bool), SimStaffingError> {
+        if starts.is_empty() {
+            return Ok((point, cache, false));
+        }
+        let mut search = Search {
+            model: self,
+            rates,
+            cache,
+            evaluations: 0,
+            run_from: 0,
+            at_limit: false,
+            at_group_limit: false,
+        };
+        let mut counts = point.agents_by_group.clone();
+        // Already in the cache: the search that gave it simulated it.
+        let mut eval = search.eval(std::slice::from_ref(&counts))?.remove(0);
+        let mut limits = None;
+        for start in starts {
+            search.run_from = search.evaluations;
+            search.at_limit = false;
+            search.at_group_limit = false;
+            let (c, e) = search.run(start.clone())?;
+            if self.preferred((&c, &e), (&counts, &eval)) {
+                limits = Some((
+                    search.at_limit && !e.met(),
+                    search.at_group_limit && !e.met(),
+                ));
+                counts = c;
+                eval = e;
+            }
+        }
+        point.evaluations += search.evaluations;
+        let Some((agent_limit, group_limit)) = limits else {
+            return Ok((point, search.cache, false));
+        };
+        point.agents_total = counts.iter().sum();
+        point.difference = point.agents_total as i64 - point.erlang_total as i64;
+        point.cost = self.cost(&counts);
+        point.met = eval.met() && point.out_of_reach.is_empty();
+        point.agent_limit = agent_limit;
+        point.group_limit = group_limit;
+        point.service_level = eval.sl;
+        point.agents_by_group = counts;
+        Ok((point, search.cache, true))
+    }
+
+    /// Whether answer `a` is better than `b` in the search's own order:
+    /// met first; then, both met, the lower cost, then the better margins
+    /// (leximin, as an exchange at the same cost); both missing, the better
+    /// (worst, total) margin, as an added agent.
+    fn preferred(&self, (ca, ea): (&[u32], &Eval), (cb, eb): (&[u32], &Eval)) -> bool {
+        match (ea.met(), eb.met()) {
+            (true, false) => true,
+            (false, true) => false,
+            (false, false) => better(ea.key(), eb.key()),
+            (true, true) => {
+                let (a, b) = (self.cost(ca), self.cost(cb));
+                // Sums of the same costs in another order may differ in
+                // the last bits: that is the same cost.
+                let tol = 1e-9 * b.abs().max(1.0);
+                a < b - tol || (a <= b + tol && leximin(ea) > leximin(eb))
+            }
+        }
     }
 
     /// `n_pooled / Σ n_type` with Erlang C for the types `members`; 1 if it
@@ -1719,12 +1913,28 @@ fn scenario_agents(counts: &[u32]) -> u64 {
     counts.iter().map(|&n| u64::from(n.max(1))).sum()
 }
 
+/// The configurations one interval's search simulated, by agents per group.
+type Cache = HashMap<Vec<u32>, Eval>;
+
+/// One interval's neighbour search: its answer so far, its cache, the
+/// starts to try and its rates.
+type Restart<'s> = (StaffingPoint, Cache, &'s [Vec<u32>], &'s [f64]);
+
+/// The most neighbour passes [`SimStaffing::staff`] makes: each lets an
+/// answer travel one interval further, and on
+/// `examples/data/staffing-center.toml` the passes after the second find
+/// almost nothing, while each costs about as much as the one before.
+const NEIGHBOUR_PASSES: usize = 3;
+
 /// One interval's search state.
 struct Search<'m, 'a> {
     model: &'m Model<'a>,
     rates: &'m [f64],
-    cache: HashMap<Vec<u32>, Eval>,
+    cache: Cache,
     evaluations: u32,
+    /// `evaluations` when the current run started: each run (the pooled
+    /// start, and each neighbour start) has its own `max_evaluations`.
+    run_from: u32,
     /// Whether an agent was not added for [`MAX_SCENARIO_AGENTS`].
     at_limit: bool,
     /// Whether the search stopped adding because every group able to serve
@@ -1756,7 +1966,7 @@ impl Search<'_, '_> {
     }
 
     fn budget_left(&self) -> bool {
-        self.evaluations < self.model.cfg.max_evaluations
+        self.evaluations - self.run_from < self.model.cfg.max_evaluations
     }
 
     /// Greedy add, then greedy remove, from `start`.
