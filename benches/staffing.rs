@@ -13,9 +13,10 @@
 //! ([`SimStaffing::staff`](skillroute::staffing::SimStaffing::staff)) on a
 //! 48-interval day of a 4-skill center (`examples/data/staffing-center.toml`,
 //! default search parameters): the issue asks for under a minute. It runs 10
-//! samples of about 14 s each on a quiet machine since the search moves
-//! agents between groups (about 3 s before; see the `staffing::sim`
-//! module's "Cost"); to time it
+//! samples of about 17–19 s each on a quiet machine (15.5 s without the
+//! neighbour starts, 14.1 s at best; about 3 s before the search moved
+//! agents between groups; see the `staffing::sim` module's "Cost"); to
+//! time it
 //! once instead:
 //! `cargo run --release --example staffing -- --scenario examples/data/staffing-center.toml`.
 
