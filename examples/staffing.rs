@@ -2987,16 +2987,20 @@ mod tests {
         assert_eq!(Scenario::from_toml_str(&text).unwrap(), plan);
     }
 
+    /// Two half-hour intervals of one type and one group, at 1 and 4
+    /// erlangs: the plans' tests' scenario.
+    const TWO_INTERVALS: &str = "name = \"two\"\nhorizon = 3600.0\ninterval = 1800.0\nskills = [\"s\"]\n\
+        [[groups]]\nname = \"g\"\ncount = 1\nskills = { s = 5 }\ncapacity = { voice = 1 }\n\
+        [[contact_types]]\nname = \"t\"\nchannel = \"voice\"\nrequires = { s = 5 }\n\
+        arrivals = { kind = \"piecewise\", interval = 1800.0, rates = [0.01, 0.04] }\n\
+        service = { kind = \"exponential\", mean = 100.0 }\n";
+
     /// A plan's file must end in `.toml` or `.json` and must not be the
     /// scenario read: refused before the search, the input untouched. A
     /// plan with intervals NOT MET names them in its first lines.
     #[test]
     fn a_plan_file_is_checked_and_marks_what_is_not_met() {
-        let text = "name = \"two\"\nhorizon = 3600.0\ninterval = 1800.0\nskills = [\"s\"]\n\
-                    [[groups]]\nname = \"g\"\ncount = 1\nskills = { s = 5 }\ncapacity = { voice = 1 }\n\
-                    [[contact_types]]\nname = \"t\"\nchannel = \"voice\"\nrequires = { s = 5 }\n\
-                    arrivals = { kind = \"piecewise\", interval = 1800.0, rates = [0.01, 0.04] }\n\
-                    service = { kind = \"exponential\", mean = 100.0 }\n";
+        let text = TWO_INTERVALS;
         let dir = std::env::temp_dir().join(format!("staffing-plan-check-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("day.toml");
@@ -3057,11 +3061,7 @@ mod tests {
     /// Without `--scenario` the flag is refused.
     #[test]
     fn the_plan_is_written_for_simulate() {
-        let text = "name = \"two\"\nhorizon = 3600.0\ninterval = 1800.0\nskills = [\"s\"]\n\
-                    [[groups]]\nname = \"g\"\ncount = 1\nskills = { s = 5 }\ncapacity = { voice = 1 }\n\
-                    [[contact_types]]\nname = \"t\"\nchannel = \"voice\"\nrequires = { s = 5 }\n\
-                    arrivals = { kind = \"piecewise\", interval = 1800.0, rates = [0.01, 0.04] }\n\
-                    service = { kind = \"exponential\", mean = 100.0 }\n";
+        let text = TWO_INTERVALS;
         let dir = std::env::temp_dir().join(format!("staffing-plan-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("day.toml");
