@@ -2995,17 +2995,22 @@ mod tests {
         arrivals = { kind = \"piecewise\", interval = 1800.0, rates = [0.01, 0.04] }\n\
         service = { kind = \"exponential\", mean = 100.0 }\n";
 
+    /// A fresh directory named `tag` and this process, holding
+    /// [`TWO_INTERVALS`] as `day.toml`: the directory, and the file's path.
+    fn two_intervals_in(tag: &str) -> (std::path::PathBuf, String) {
+        let dir = std::env::temp_dir().join(format!("{tag}{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("day.toml");
+        std::fs::write(&path, TWO_INTERVALS).unwrap();
+        (dir, path.to_str().unwrap().to_string())
+    }
+
     /// A plan's file must end in `.toml` or `.json` and must not be the
     /// scenario read: refused before the search, the input untouched. A
     /// plan with intervals NOT MET names them in its first lines.
     #[test]
     fn a_plan_file_is_checked_and_marks_what_is_not_met() {
-        let text = TWO_INTERVALS;
-        let dir = std::env::temp_dir().join(format!("staffing-plan-check-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join("day.toml");
-        std::fs::write(&path, text).unwrap();
-        let path = path.to_str().unwrap().to_string();
+        let (dir, path) = two_intervals_in("staffing-plan-check-");
         let run = |plan: &str, more: &[&str]| {
             let mut flags = vec![
                 "--scenario",
@@ -3038,7 +3043,7 @@ mod tests {
             }
             _ => panic!("writing the plan over the scenario was accepted"),
         }
-        assert_eq!(std::fs::read_to_string(&path).unwrap(), text);
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), TWO_INTERVALS);
         // One agent carries neither interval's load (1 and 4 erlangs).
         let plan = dir.join("short.toml");
         let outcome = run(plan.to_str().unwrap(), &["--max-agents", "1"])
@@ -3061,12 +3066,7 @@ mod tests {
     /// Without `--scenario` the flag is refused.
     #[test]
     fn the_plan_is_written_for_simulate() {
-        let text = TWO_INTERVALS;
-        let dir = std::env::temp_dir().join(format!("staffing-plan-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join("day.toml");
-        std::fs::write(&path, text).unwrap();
-        let path = path.to_str().unwrap().to_string();
+        let (dir, path) = two_intervals_in("staffing-plan-");
         for ext in ["toml", "json"] {
             let plan = dir.join(format!("plan.{ext}"));
             let plan = plan.to_str().unwrap();

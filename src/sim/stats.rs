@@ -865,12 +865,11 @@ impl<T: MetricValue> Metrics<T> {
     /// them in field order, but for `short_abandoned` where it is undefined
     /// (left out, as the JSON leaves it out).
     pub fn written(&self) -> impl Iterator<Item = (&'static str, &T)> {
-        let short = &self.short_abandoned;
         Self::NAMES
             .iter()
             .copied()
             .zip(self.values())
-            .filter(move |(_, v)| !(std::ptr::eq(*v, short) && v.is_undefined()))
+            .filter(|(name, v)| !(*name == "short_abandoned" && v.is_undefined()))
     }
 }
 
