@@ -186,7 +186,7 @@ pub use policy::{
 };
 pub use router::{
     AgentSnapshot, ContactSnapshot, Counts, Event, Offer, Router, RouterBuilder, RouterConfig,
-    RouterError, RouterSnapshot, SNAPSHOT_FORMAT, WaitingReasons,
+    RouterError, RouterSnapshot, SNAPSHOT_FORMAT, SnapshotConfig, WaitingReasons,
 };
 pub use score::{AffinityTable, FitModel, NeutralFit, ScoreBreakdown, ScoreWeights};
 pub use staffing::{ErlangA, ErlangC, StaffingError};

@@ -876,7 +876,9 @@ fn state_of(st: &State, held: Held) -> ContactState {
 /// a part it does not know is refused, never dropped. A later build raises
 /// the format only when an older one would misread a snapshot: an older
 /// standby then refuses it while reading, with an error that names both
-/// formats (in a rolling upgrade, upgrade the standbys first).
+/// formats (in a rolling upgrade, upgrade the standbys first). The one
+/// part always written, [`config`](RouterSnapshot::config), is refused by
+/// builds from before it: upgrade the standbys first there too.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RouterSnapshot {
@@ -926,6 +928,92 @@ pub struct RouterSnapshot {
     /// under another policy on purpose.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub policy_state: Option<serde_json::Value>,
+    /// How the router that took it was configured: its policy's
+    /// [`name`](RoutingPolicy::name) and the parts of its [`RouterConfig`]
+    /// that decide offers. [`Router::restore`] refuses a snapshot whose
+    /// configuration differs from the restoring router's, naming the
+    /// first field that differs: a standby built otherwise than its primary
+    /// (other score weights, another policy, auto-answer where the primary
+    /// rang) would restore the queue and then route it otherwise, without a
+    /// word. `None` in a snapshot saved before the field existed, and no
+    /// check then; set it to `None` to restore into a router configured
+    /// otherwise on purpose (a new configuration rolled out at the
+    /// takeover).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub config: Option<SnapshotConfig>,
+}
+
+/// The configuration of the router that took a [`RouterSnapshot`]
+/// ([`RouterSnapshot::config`]). Not in it: [`RouterConfig::explain`],
+/// which changes no decision; the fit model and the policy's own
+/// parameters, which the router cannot read (a learning policy's are in
+/// [`RouterSnapshot::policy_state`], checked by the policy itself).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct SnapshotConfig {
+    /// The policy's [`name`](RoutingPolicy::name).
+    pub policy: String,
+    /// [`RouterConfig::weights`].
+    pub weights: ScoreWeights,
+    /// [`RouterConfig::decline_cooldown`].
+    pub decline_cooldown: f64,
+    /// [`RouterConfig::auto_accept`].
+    pub auto_accept: bool,
+}
+
+impl SnapshotConfig {
+    /// The first field in which `self` (the snapshot's) and `other` (the
+    /// restoring router's) differ, named as in the snapshot's JSON, with
+    /// both values.
+    fn first_difference(&self, other: &SnapshotConfig) -> Option<String> {
+        let differ = |field: &str, mine: String, theirs: String| {
+            Some(format!(
+                "config.{field}: the snapshot's router had {mine}, this one has {theirs}"
+            ))
+        };
+        if self.policy != other.policy {
+            return differ(
+                "policy",
+                format!("{:?}", self.policy),
+                format!("{:?}", other.policy),
+            );
+        }
+        let (a, b) = (&self.weights, &other.weights);
+        for (field, x, y) in [
+            ("skill", a.skill, b.skill),
+            ("fit", a.fit, b.fit),
+            ("preference", a.preference, b.preference),
+            ("idle", a.idle, b.idle),
+            ("load", a.load, b.load),
+            ("wait", a.wait, b.wait),
+            ("priority", a.priority, b.priority),
+            ("idle_scale", a.idle_scale, b.idle_scale),
+            ("wait_scale", a.wait_scale, b.wait_scale),
+        ] {
+            // Bits, not `==`: the same configuration read back gives the
+            // same bits, and a NaN (refused by validation anyway) would
+            // otherwise never match.
+            if x.to_bits() != y.to_bits() {
+                return differ(&format!("weights.{field}"), num(x), num(y));
+            }
+        }
+        if self.decline_cooldown.to_bits() != other.decline_cooldown.to_bits() {
+            return differ(
+                "decline_cooldown",
+                num(self.decline_cooldown),
+                num(other.decline_cooldown),
+            );
+        }
+        if self.auto_accept != other.auto_accept {
+            return differ(
+                "auto_accept",
+                self.auto_accept.to_string(),
+                other.auto_accept.to_string(),
+            );
+        }
+        None
+    }
 }
 
 /// The [`RouterSnapshot::format`] this build writes and reads.
@@ -1286,6 +1374,17 @@ impl<P: RoutingPolicy> Router<P> {
             contacts,
             proposals: proposals.into_iter().map(|(_, p)| p).collect(),
             policy_state: self.policy.state(),
+            config: Some(self.snapshot_config()),
+        }
+    }
+
+    /// What [`RouterSnapshot::config`] records of this router.
+    fn snapshot_config(&self) -> SnapshotConfig {
+        SnapshotConfig {
+            policy: self.policy.name().to_owned(),
+            weights: self.config.weights,
+            decline_cooldown: self.config.decline_cooldown,
+            auto_accept: self.config.auto_accept,
         }
     }
 
@@ -1314,7 +1413,10 @@ impl<P: RoutingPolicy> Router<P> {
     /// ([`RoutingPolicy::restore_in_flight`], [`RoutingPolicy::restore_state`]):
     /// a policy other than the primary's, one configured otherwise, or a
     /// wrapper that does not forward them, would otherwise drop them
-    /// without a word, and decide otherwise than the primary.
+    /// without a word, and decide otherwise than the primary. And so does a
+    /// snapshot whose [`config`](RouterSnapshot::config) (the primary's
+    /// policy name, score weights, cool-down and auto-answer) is not this
+    /// router's.
     /// O(agents + contacts · log contacts).
     ///
     /// ```
@@ -1337,6 +1439,16 @@ impl<P: RoutingPolicy> Router<P> {
     /// ```
     pub fn restore(&mut self, snapshot: &RouterSnapshot) -> Result<(), RouterError> {
         let index = check_snapshot(snapshot, self.config.decline_cooldown)?;
+        if let Some(config) = &snapshot.config
+            && let Some(what) = config.first_difference(&self.snapshot_config())
+        {
+            return Err(RouterError::InvalidSnapshot {
+                what: format!(
+                    "{what}: build the standby as the primary was built, or set the \
+                     snapshot's config to None to restore into another configuration"
+                ),
+            });
+        }
         // The policy checks its parts before it takes them, and before the
         // router's state is touched.
         // What the policy had, to give back if the state is refused after

@@ -357,14 +357,24 @@ fn refused<P: RoutingPolicy>(standby: &mut Router<P>, snap: &RouterSnapshot) -> 
 }
 
 /// A `LearnedFit`'s state restored into a `LongestIdleAgent` standby is
-/// refused, the router unchanged: for the work in flight first (named
+/// refused, the router unchanged: for the other policy first (named
+/// `config.policy`); with that check waived, for the work in flight (named
 /// `proposals`), and with that emptied, for the state (named
-/// `policy_state`, saying whose it is). With both emptied on purpose, it
-/// restores.
+/// `policy_state`, saying whose it is). With all three emptied on purpose,
+/// it restores.
 #[test]
 fn a_learned_state_is_refused_by_a_policy_that_takes_none() {
     let (_, mut snap) = learned_primary(&LearnedFitConfig::default());
     assert!(!snap.proposals.is_empty());
+    let what = refused(&mut busy_standby(LongestIdleAgent), &snap);
+    assert!(
+        what.starts_with(
+            "config.policy: the snapshot's router had \"learned-fit\", \
+             this one has \"longest-idle-agent\""
+        ),
+        "{what}"
+    );
+    snap.config = None;
     let what = refused(&mut busy_standby(LongestIdleAgent), &snap);
     assert!(what.starts_with("proposals: "), "{what}");
     snap.proposals.clear();
@@ -627,4 +637,99 @@ fn a_newer_format_is_refused_by_name() {
         what.contains("format 0 is not one this build reads"),
         "{what}"
     );
+}
+
+/// A standby built otherwise than its primary (other score weights, a
+/// longer cool-down, auto-answer where the primary rang, another policy)
+/// would restore the queue and then route it otherwise: it is refused,
+/// naming the first field that differs with both values, and left as it
+/// was. The same configuration restores, also through JSON and with
+/// `explain` off (which changes no decision); with the snapshot's `config`
+/// emptied on purpose, or missing (a snapshot saved before the field
+/// existed), so does another.
+#[test]
+fn a_standby_configured_otherwise_is_refused_by_field() {
+    use skillroute::{RouterConfig, ScoreWeights};
+    let build = |config: RouterConfig| {
+        let mut r = Router::builder(LongestIdleAgent)
+            .config(config)
+            .build()
+            .unwrap();
+        let mut out = Vec::new();
+        let agent = Agent::builder(AgentId(77))
+            .channel(ChannelId::VOICE, 1)
+            .build()
+            .unwrap();
+        r.handle(0.0, Event::AgentLogin { agent }, &mut out)
+            .unwrap();
+        r
+    };
+    let mut primary = build(RouterConfig::default());
+    let contact = Contact::builder(ContactId(900), ChannelId::VOICE, 0.5)
+        .build()
+        .unwrap();
+    primary
+        .handle(0.5, Event::ContactArrived { contact }, &mut Vec::new())
+        .unwrap();
+    let snap: RouterSnapshot =
+        serde_json::from_str(&serde_json::to_string(&primary.snapshot()).unwrap()).unwrap();
+    let base = RouterConfig::default();
+
+    let otherwise: [(RouterConfig, &str); 3] = [
+        (
+            RouterConfig {
+                weights: ScoreWeights {
+                    skill: 0.0,
+                    ..base.weights
+                },
+                ..base
+            },
+            "config.weights.skill: the snapshot's router had 1, this one has 0: ",
+        ),
+        (
+            RouterConfig {
+                decline_cooldown: 60.0,
+                ..base
+            },
+            "config.decline_cooldown: the snapshot's router had 30, this one has 60: ",
+        ),
+        (
+            RouterConfig {
+                auto_accept: true,
+                ..base
+            },
+            "config.auto_accept: the snapshot's router had false, this one has true: ",
+        ),
+    ];
+    for (config, want) in otherwise {
+        let what = refused(&mut build(config), &snap);
+        assert!(what.starts_with(want), "{what}");
+        let mut waived = snap.clone();
+        waived.config = None;
+        build(config).restore(&waived).unwrap();
+    }
+    let policy: Box<dyn RoutingPolicy> = Box::new(skillroute::OptimalAssignment::default());
+    let what = refused(&mut busy_standby(policy), &snap);
+    assert!(
+        what.starts_with("config.policy: the snapshot's router had \"longest-idle-agent\""),
+        "{what}"
+    );
+
+    // The same configuration, explained or not: restored, the same state.
+    for explain in [true, false] {
+        let mut standby = build(RouterConfig { explain, ..base });
+        standby.restore(&snap).unwrap();
+        assert_eq!(standby.snapshot().contacts, snap.contacts);
+    }
+    // A snapshot from before the field: no check.
+    let mut json = serde_json::to_value(&snap).unwrap();
+    assert!(json.as_object_mut().unwrap().remove("config").is_some());
+    let old: RouterSnapshot = serde_json::from_value(json).unwrap();
+    assert_eq!(old.config, None);
+    build(RouterConfig {
+        auto_accept: true,
+        ..base
+    })
+    .restore(&old)
+    .unwrap();
 }
