@@ -182,7 +182,11 @@ pub struct Offer {
     /// The pair's score, term by term, at the time of the decision, with
     /// the router's weights and fit model (or the policy's own terms where
     /// it brings them: [`RoutingPolicy::explain`]); all zeros when
-    /// [`RouterConfig::explain`] is off.
+    /// [`RouterConfig::explain`] is off. Several offers from one decision
+    /// (a re-plan, or any policy proposing more than one pair at once) are
+    /// each scored on the state that decision was made on, before any of
+    /// them was applied: a re-plan's offers add up to the total it
+    /// maximised, though one agent got several of them.
     ///
     /// It is the reason for the choice only under a policy that chooses by
     /// it. [`OptimalAssignment`](crate::OptimalAssignment) and
@@ -529,6 +533,9 @@ pub struct Router<P: RoutingPolicy = Box<dyn RoutingPolicy>> {
     now: f64,
     wakeups: BinaryHeap<Reverse<Wakeup>>,
     proposals: Vec<Proposal>,
+    /// The explanations of a decision's proposals when it made several,
+    /// each scored on the state the policy decided on (index for index).
+    explained: Vec<ScoreBreakdown>,
     /// The best score the policy computed in the decision under way.
     memo: ScoreMemo,
     vouched: Vouched,
@@ -643,6 +650,7 @@ impl<P: RoutingPolicy> RouterBuilder<P> {
             now: f64::NEG_INFINITY,
             wakeups: BinaryHeap::new(),
             proposals: Vec::new(),
+            explained: Vec::new(),
             memo: ScoreMemo::default(),
             vouched: Vouched::default(),
             deferred: None,
@@ -2299,12 +2307,43 @@ impl<P: RoutingPolicy> Router<P> {
             vouched: Some(&self.vouched),
         };
         self.policy.decide(&view, trigger, &mut props);
+        // Several proposals are one decision, made on the state as it was:
+        // each offer is explained by that state, not by the one the earlier
+        // offers left (where an agent already given one contact of a plan
+        // is busy, its idle and load terms other than those the plan
+        // weighed). Scored before any is applied.
+        let several = self.config.explain && props.len() > 1;
+        if several {
+            self.explain_all(&props);
+        }
         let mut made = 0;
-        for p in &props {
-            made += usize::from(self.offer(*p, trigger, out));
+        for (i, p) in props.iter().enumerate() {
+            let score = several.then(|| self.explained[i]);
+            made += usize::from(self.offer(*p, trigger, out, score));
         }
         self.proposals = props;
         made
+    }
+
+    /// Fills `explained` with each proposal's score as the state stands (a
+    /// pair the router will refuse gets zeros: never offered, never read).
+    #[cold]
+    fn explain_all(&mut self, props: &[Proposal]) {
+        let mut explained = std::mem::take(&mut self.explained);
+        explained.clear();
+        for p in props {
+            let slots = self
+                .st
+                .contact_slot(p.contact)
+                .zip(self.st.agent_slot(p.agent));
+            explained.push(match slots {
+                Some((ix, a)) => self
+                    .view()
+                    .score_slots(ix, a, |v, c, ag| self.policy.explain(v, c, ag)),
+                None => ScoreBreakdown::default(),
+            });
+        }
+        self.explained = explained;
     }
 
     fn rebalance(&mut self, out: &mut Vec<Offer>) {
@@ -2337,7 +2376,13 @@ impl<P: RoutingPolicy> Router<P> {
 
     /// Applies one proposal if feasible; returns whether it was.
     #[inline]
-    fn offer(&mut self, p: Proposal, trigger: Trigger, out: &mut Vec<Offer>) -> bool {
+    fn offer(
+        &mut self,
+        p: Proposal,
+        trigger: Trigger,
+        out: &mut Vec<Offer>,
+        explained: Option<ScoreBreakdown>,
+    ) -> bool {
         let (Some(ix), Some(a)) = (self.st.contact_slot(p.contact), self.st.agent_slot(p.agent))
         else {
             self.rejected += 1;
@@ -2361,6 +2406,8 @@ impl<P: RoutingPolicy> Router<P> {
         // explained, and cleared as it is taken.
         let score = if !self.config.explain {
             ScoreBreakdown::default()
+        } else if let Some(s) = explained {
+            s
         } else {
             match self.memo.take(&rec.contact, a) {
                 Some(s) => s,

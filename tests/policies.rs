@@ -610,6 +610,71 @@ fn replan_one_agent(
     (r, o)
 }
 
+/// A global plan's offers are explained by the weights the plan was made
+/// on: a re-plan that gives one agent three chats scored each pair with
+/// the agent as it was (idle, holding nothing), and so must the three
+/// offers' breakdowns be, not the second and third scored after the
+/// earlier offers made the agent busy (which took the idle term to 0 and
+/// added load, so that the offers' totals no longer summed to the plan's).
+/// Each offer's breakdown is checked against the view's score of its pair
+/// as the policy saw it, also with two agents sharing four chats.
+#[test]
+fn a_global_plans_offers_carry_the_weights_it_was_made_on() {
+    use std::collections::BTreeMap;
+    use std::sync::{Arc, Mutex};
+    type Seen = Arc<Mutex<BTreeMap<(u64, u32), skillroute::ScoreBreakdown>>>;
+    /// Decides only at a re-plan, noting first every pair's score as the
+    /// view gives it.
+    struct Noted(OptimalAssignment, Seen);
+    impl RoutingPolicy for Noted {
+        fn decide(&mut self, view: &RouterView<'_>, trigger: Trigger, out: &mut Vec<Proposal>) {
+            if trigger != Trigger::Rebalance {
+                return;
+            }
+            let mut seen = self.1.lock().unwrap();
+            for c in view.waiting() {
+                for a in view.available_agents() {
+                    if view.is_eligible(&c, &a) {
+                        seen.insert((c.id().0, a.id().0), view.score(c.contact(), &a));
+                    }
+                }
+            }
+            self.0.decide(view, trigger, out);
+        }
+        fn plans_globally(&self) -> bool {
+            true
+        }
+    }
+    for agents in [1u32, 2] {
+        let seen = Seen::default();
+        let mut r = Router::new(Noted(OptimalAssignment::default(), seen.clone()));
+        for id in 1..=agents {
+            let a = Agent::builder(AgentId(id))
+                .channel(ChannelId::CHAT, 3)
+                .build()
+                .unwrap();
+            ready(&mut r, 0.0, a);
+        }
+        for id in 1..=4u64 {
+            let c = Contact::builder(ContactId(id), ChannelId::CHAT, id as f64)
+                .build()
+                .unwrap();
+            assert!(arrive(&mut r, 10.0, c).is_empty());
+        }
+        let o = ev(&mut r, 20.0, Event::Rebalance);
+        assert_eq!(o.len(), if agents == 1 { 3 } else { 4 }, "{:?}", pairs(&o));
+        let seen = seen.lock().unwrap();
+        for offer in &o {
+            let want = seen[&(offer.contact.0, offer.agent.0)];
+            assert_eq!(offer.score, want, "{agents} agent(s): {:?}", pairs(&o));
+        }
+        // Not a vacuous check: an offer to an agent that already got one in
+        // this plan would score otherwise once the agent is busy.
+        let per_agent = |id| o.iter().filter(|x| x.agent == AgentId(id)).count();
+        assert!(per_agent(1) >= 2, "{:?}", pairs(&o));
+    }
+}
+
 #[test]
 fn rebalance_fills_a_multi_chat_agent_within_its_channel_capacities() {
     // One agent: 1 call or 3 chats, 3 contacts in all. Two calls (waiting
@@ -1734,10 +1799,11 @@ impl RoutingPolicy for LargestIdsFirst {
 
 /// The router reuses the best score the policy computed when the policy
 /// proposes that pair before anything changed; otherwise (another pair, a
-/// contact the policy made up, a proposal after an earlier one changed the
-/// agent's load) it scores afresh. Either way every offer's score must be
-/// what a policy that scored nothing gets: the pair's score at the moment of
-/// the offer.
+/// contact the policy made up, several proposals in one decision) it
+/// scores afresh. Either way every offer's score must be what a policy
+/// that scored nothing gets: the pair's score at the time of the decision,
+/// which for the second of two proposals in one decision is before the
+/// first was offered.
 #[test]
 fn an_offer_explains_the_pair_offered_whatever_the_policy_scored() {
     let run = |score: bool, fake: bool| {
@@ -1782,8 +1848,11 @@ fn an_offer_explains_the_pair_offered_whatever_the_policy_scored() {
             assert_eq!(s.score, p.score, "score {score}, fake {fake}: {s:?}");
         }
     }
-    // Chat 3 was offered with agent 4 holding chat 2: half its room free.
-    assert_eq!(plain[2].score.load, ScoreWeights::default().load * 0.5);
+    // Chat 3 was proposed in the decision that offered chat 2 to agent 4
+    // too: explained as agent 4 stood then, its whole room free.
+    assert_eq!(plain[2].score.load, ScoreWeights::default().load);
+    // Chat 5, decided alone with agent 4 holding chat 3: half its room.
+    assert_eq!(plain[3].score.load, ScoreWeights::default().load * 0.5);
 }
 
 /// A case proptest found: two contacts whose skill terms differ by 0.4, and
