@@ -2172,8 +2172,7 @@ impl<P: RoutingPolicy> Router<P> {
     /// One call of the policy; returns how many offers were made.
     #[inline(always)]
     fn ask(&mut self, trigger: Trigger, out: &mut Vec<Offer>) -> usize {
-        let mut props = std::mem::take(&mut self.proposals);
-        props.clear();
+        self.proposals.clear();
         self.memo.clear();
         self.vouched.clear();
         let view = RouterView {
@@ -2186,12 +2185,15 @@ impl<P: RoutingPolicy> Router<P> {
             memo: self.config.explain.then_some(&self.memo),
             vouched: Some(&self.vouched),
         };
-        self.policy.decide(&view, trigger, &mut props);
+        // Into the router's own buffer, borrowed beside the view's fields
+        // and read back by index: not moved out and back for every call.
+        self.policy.decide(&view, trigger, &mut self.proposals);
         let mut made = 0;
-        for p in &props {
-            made += usize::from(self.offer(*p, trigger, out));
+        let mut i = 0;
+        while let Some(&p) = self.proposals.get(i) {
+            made += usize::from(self.offer(p, trigger, out));
+            i += 1;
         }
-        self.proposals = props;
         made
     }
 
