@@ -2292,8 +2292,7 @@ impl<P: RoutingPolicy> Router<P> {
     /// One call of the policy; returns how many offers were made.
     #[inline(always)]
     fn ask(&mut self, trigger: Trigger, out: &mut Vec<Offer>) -> usize {
-        let mut props = std::mem::take(&mut self.proposals);
-        props.clear();
+        self.proposals.clear();
         self.memo.clear();
         self.vouched.clear();
         let view = RouterView {
@@ -2306,32 +2305,35 @@ impl<P: RoutingPolicy> Router<P> {
             memo: self.config.explain.then_some(&self.memo),
             vouched: Some(&self.vouched),
         };
-        self.policy.decide(&view, trigger, &mut props);
+        // Into the router's own buffer, borrowed beside the view's fields
+        // and read back by index: not moved out and back for every call.
+        self.policy.decide(&view, trigger, &mut self.proposals);
         // Several proposals are one decision, made on the state as it was:
         // each offer is explained by that state, not by the one the earlier
         // offers left (where an agent already given one contact of a plan
         // is busy, its idle and load terms other than those the plan
         // weighed). Scored before any is applied.
-        let several = self.config.explain && props.len() > 1;
+        let several = self.config.explain && self.proposals.len() > 1;
         if several {
-            self.explain_all(&props);
+            self.explain_all();
         }
         let mut made = 0;
-        for (i, p) in props.iter().enumerate() {
+        let mut i = 0;
+        while let Some(&p) = self.proposals.get(i) {
             let score = several.then(|| self.explained[i]);
-            made += usize::from(self.offer(*p, trigger, out, score));
+            made += usize::from(self.offer(p, trigger, out, score));
+            i += 1;
         }
-        self.proposals = props;
         made
     }
 
     /// Fills `explained` with each proposal's score as the state stands (a
     /// pair the router will refuse gets zeros: never offered, never read).
     #[cold]
-    fn explain_all(&mut self, props: &[Proposal]) {
+    fn explain_all(&mut self) {
         let mut explained = std::mem::take(&mut self.explained);
         explained.clear();
-        for p in props {
+        for p in &self.proposals {
             let slots = self
                 .st
                 .contact_slot(p.contact)

@@ -341,8 +341,6 @@ pub(crate) struct AgentRec {
     pub wrapping: u16,
     /// When the agent last became free of all work (or ready).
     pub idle_since: f64,
-    /// Position in `free_all`; NONE if not available.
-    pub all_pos: u32,
     /// Its profile (see [`Profile`]); set at login, while it is in no list.
     pub profile: u32,
     /// Its fit class ([`FitModel::agent_class`]), part of the profile.
@@ -377,7 +375,6 @@ impl AgentRec {
             used_total: 0,
             wrapping: 0,
             idle_since: now,
-            all_pos: NONE,
             presence: Presence::NotReady,
             profile,
             class,
@@ -423,7 +420,7 @@ impl AgentRec {
     /// which the caller checked), and it gets a new login key, since what
     /// policies derived from the old profile no longer holds.
     pub fn reprofile(&mut self, agent: Agent, profile: u32, class: u64) {
-        debug_assert!(self.bucket == NONE && self.all_pos == NONE);
+        debug_assert!(self.bucket == NONE);
         let used = agent
             .capacities()
             .iter()
@@ -646,7 +643,6 @@ pub(crate) struct State {
     pub contacts: Vec<ContactRec>,
     pub free_slots: Vec<u32>,
     pub contact_ix: IdMap<ContactId, u32>,
-    free_all: Vec<u32>,
     profiles: Vec<Profile>,
     profile_by_hash: IdMap<u64, u32>,
     buckets: Vec<Bucket>,
@@ -1056,9 +1052,31 @@ impl State {
         !self.active_buckets_all.is_empty()
     }
 
+    /// How many agents are listed as available. O(non-empty buckets).
+    fn available_len(&self) -> usize {
+        self.active_buckets_all
+            .iter()
+            .map(|&b| self.buckets[b as usize].len as usize)
+            .sum()
+    }
+
+    /// The agents listed as available, bucket by bucket, each bucket in its
+    /// order. O(available): every listed bucket holds an agent.
+    fn available(&self) -> impl Iterator<Item = u32> + '_ {
+        self.active_buckets_all.iter().flat_map(move |&b| {
+            let head = self.buckets[b as usize].head;
+            std::iter::successors((head != NONE).then_some(head), move |&a| {
+                let next = self.agents[a as usize].b_next;
+                (next != NONE).then_some(next)
+            })
+        })
+    }
+
+    /// The buckets are the one list of available agents (an agent is in a
+    /// bucket exactly while available): a second list kept beside them cost
+    /// every agent's every change of availability a push or a swap-remove.
     pub fn refresh_agent(&mut self, ix: u32) {
         let available = self.agents[ix as usize].available();
-        self.refresh_free(ix, available);
         let want = if available { self.bucket_for(ix) } else { NONE };
         let have = self.agents[ix as usize].bucket;
         if want != have {
@@ -1215,25 +1233,6 @@ impl State {
             && self.eligible(c, a, now)
         {
             f(a);
-        }
-    }
-
-    /// Keeps `free_all`, the list of available agents, in step with `should`
-    /// (whether agent `ix` is available now).
-    fn refresh_free(&mut self, ix: u32, should: bool) {
-        let rec = &self.agents[ix as usize];
-        if should == (rec.all_pos != NONE) {
-            return;
-        }
-        if should {
-            self.agents[ix as usize].all_pos = self.free_all.len() as u32;
-            self.free_all.push(ix);
-        } else {
-            let all_pos = rec.all_pos;
-            if let Some(moved) = bucket_remove(&mut self.free_all, all_pos) {
-                self.agents[moved as usize].all_pos = all_pos;
-            }
-            self.agents[ix as usize].all_pos = NONE;
         }
     }
 
@@ -1869,8 +1868,7 @@ impl State {
         self.check_buckets()?;
         for (a, rec) in self.agents.iter().enumerate() {
             let a = a as u32;
-            let free = rec.all_pos != NONE && self.free_all.get(rec.all_pos as usize) == Some(&a);
-            if rec.available() != free {
+            if rec.available() != (rec.bucket != NONE) {
                 return Err(format!("agent slot {a}: availability out of step"));
             }
         }
@@ -2402,7 +2400,7 @@ impl std::fmt::Debug for RouterView<'_> {
         f.debug_struct("RouterView")
             .field("now", &self.now)
             .field("waiting", &self.st.waiting_all.len())
-            .field("available_agents", &self.st.free_all.len())
+            .field("available_agents", &self.st.available_len())
             .field("known_agents", &self.st.agents.len())
             .finish_non_exhaustive()
     }
@@ -2456,11 +2454,12 @@ impl<'a> RouterView<'a> {
         self.st.waiting_all.len()
     }
 
-    /// Every available agent (ready, with a free slot). O(available).
+    /// Every available agent (ready, with a free slot), in no promised
+    /// order (sort them, e.g. by [`AgentRef::index`], for one). O(available).
     pub fn available_agents(&self) -> impl Iterator<Item = AgentRef<'a>> + 'a {
         let view = *self;
         let st: &'a State = self.st;
-        st.free_all.iter().map(move |&ix| view.aref(ix))
+        st.available().map(move |ix| view.aref(ix))
     }
 
     /// Whether `agent` may be offered `contact` now.
