@@ -312,25 +312,32 @@ impl WaitHistogram {
 
     /// The bins that hold something, in order.
     fn sparse(&self) -> SparseWaits {
-        // Counted first: a cell's counts are kept for the whole run, and
-        // a vector grown by doubling would hold up to twice their room.
-        // Counted per made chunk with a fixed-length sum (a report keeps
-        // hundreds of cells per replication; a flattened walk of every
-        // octave cost a third more).
-        let held: usize = self
-            .chunks
-            .iter()
-            .map(|c| c.iter().map(|&n| usize::from(n > 0)).sum::<usize>())
-            .sum();
+        // A mask of each made chunk's bins that hold something (SUB = 32
+        // bits), counted first: a cell's counts are kept for the whole
+        // run, and a vector grown by doubling would hold up to twice their
+        // room. The bins are then read off the masks' set bits, an octave
+        // at a time: a report keeps hundreds of cells per replication, and
+        // testing every bin of every octave twice cost three times more.
+        const _: () = assert!(SUB == u32::BITS as usize);
+        let mut masks = [0u32; OCTAVES];
+        let mut held = 0;
+        for (mask, chunk) in masks.iter_mut().zip(&self.chunks) {
+            for (j, &n) in chunk.iter().enumerate() {
+                *mask |= u32::from(n > 0) << j;
+            }
+            held += mask.count_ones() as usize;
+        }
         let mut bins = Vec::with_capacity(held);
-        for o in 0..OCTAVES {
-            if let Some(chunk) = self.octave(o) {
-                for (j, &n) in chunk.iter().enumerate() {
-                    if n > 0 {
-                        // OCTAVES · SUB = 1280 bins: an index fits a u16.
-                        bins.push(((o * SUB + j) as u16, n));
-                    }
-                }
+        for (o, &i) in self.index.iter().enumerate() {
+            if i == 0 {
+                continue;
+            }
+            let (chunk, mut mask) = (&self.chunks[i as usize - 1], masks[i as usize - 1]);
+            while mask != 0 {
+                let j = mask.trailing_zeros() as usize;
+                mask &= mask - 1;
+                // OCTAVES · SUB = 1280 bins: an index fits a u16.
+                bins.push(((o * SUB + j) as u16, chunk[j]));
             }
         }
         SparseWaits {
