@@ -10,6 +10,7 @@
 //! * [Concepts](#concepts)
 //! * [API themes](#api-themes)
 //! * [Cookbook](#cookbook)
+//! * [Cargo features](#cargo-features)
 //!
 //! ## Quick start
 //!
@@ -157,6 +158,30 @@
 //! ACD's event loop), `examples/custom_policy.rs`,
 //! `examples/replay.rs` (replay an event log through any policy),
 //! `examples/assign.rs` (the solver on an instance file).
+//!
+//! ## Cargo features
+//!
+//! * `sim` (on by default): the discrete-event simulator (`skillroute::sim`)
+//!   and the simulation-based staffing search (`staffing::SimStaffing`,
+//!   `StaffingTable`, `single_skill_scenario`… and module `staffing::sim`),
+//!   with the crates only they use: rayon, statrs, toml and csv.
+//! * `python`: the Python bindings of `examples/python.rs`; implies `sim`.
+//!
+//! An ACD that embeds only the router leaves `sim` out:
+//!
+//! ```toml
+//! [dependencies]
+//! skillroute = { version = "0.1", default-features = false }
+//! ```
+//!
+//! It keeps everything above: [`model`], [`score`], [`assign`], [`policy`]
+//! ([`LearnedFit`] included), [`router`] with its serde snapshots, and the
+//! analytic half of [`staffing`] (Erlang B, C and A, their inverses and
+//! square-root staffing, [`ErlangC`], [`ErlangA`], [`StaffingError`]), on
+//! rand, rand_distr, rand_pcg, serde, serde_json, smallvec and thiserror
+//! alone. It loses the simulator, the staffing search by simulation, and
+//! `sim::PolicySpec`, the built-in policies by name from a settings file
+//! (which `examples/acd_loop.rs` uses).
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]
 
@@ -171,6 +196,7 @@ pub mod model;
 pub mod policy;
 pub mod router;
 pub mod score;
+#[cfg(feature = "sim")]
 pub mod sim;
 pub mod staffing;
 mod state;

@@ -661,6 +661,7 @@ impl Contact {
     /// A copy with another id, arrival time and segment: the rest was
     /// validated when `self` was built. For the simulator, which builds one
     /// such template per contact type. `arrival` must be finite.
+    #[cfg(feature = "sim")]
     pub(crate) fn renewed(&self, id: ContactId, arrival: f64, segment: SegmentId) -> Contact {
         debug_assert!(arrival.is_finite());
         // Field by field: a derived clone goes through the generic
