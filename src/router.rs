@@ -536,6 +536,8 @@ pub struct Router<P: RoutingPolicy = Box<dyn RoutingPolicy>> {
     /// The explanations of a decision's proposals when it made several,
     /// each scored on the state the policy decided on (index for index).
     explained: Vec<ScoreBreakdown>,
+    /// The proposal of those being offered, while `explained` holds them.
+    explaining: Option<usize>,
     /// The best score the policy computed in the decision under way.
     memo: ScoreMemo,
     vouched: Vouched,
@@ -651,6 +653,7 @@ impl<P: RoutingPolicy> RouterBuilder<P> {
             wakeups: BinaryHeap::new(),
             proposals: Vec::new(),
             explained: Vec::new(),
+            explaining: None,
             memo: ScoreMemo::default(),
             vouched: Vouched::default(),
             deferred: None,
@@ -2308,28 +2311,42 @@ impl<P: RoutingPolicy> Router<P> {
         // Into the router's own buffer, borrowed beside the view's fields
         // and read back by index: not moved out and back for every call.
         self.policy.decide(&view, trigger, &mut self.proposals);
-        // Several proposals are one decision, made on the state as it was:
-        // each offer is explained by that state, not by the one the earlier
-        // offers left (where an agent already given one contact of a plan
-        // is busy, its idle and load terms other than those the plan
-        // weighed). Scored before any is applied.
-        let several = self.config.explain && self.proposals.len() > 1;
-        if several {
-            self.explain_all();
+        if self.config.explain && self.proposals.len() > 1 {
+            return self.offer_several(trigger, out);
         }
         let mut made = 0;
         let mut i = 0;
         while let Some(&p) = self.proposals.get(i) {
-            let score = several.then(|| self.explained[i]);
-            made += usize::from(self.offer(p, trigger, out, score));
+            made += usize::from(self.offer(p, trigger, out));
             i += 1;
         }
         made
     }
 
+    /// [`ask`](Self::ask)'s offers when one explained decision proposed
+    /// several pairs. They are one decision, made on the state as it was:
+    /// each offer is explained by that state, not by the one the earlier
+    /// offers left (where an agent already given one contact of a plan is
+    /// busy, its idle and load terms other than those the plan weighed), so
+    /// all are scored before any is applied. Out of line, so that the
+    /// common decision's code stays as it was.
+    #[cold]
+    #[inline(never)]
+    fn offer_several(&mut self, trigger: Trigger, out: &mut Vec<Offer>) -> usize {
+        self.explain_all();
+        let mut made = 0;
+        let mut i = 0;
+        while let Some(&p) = self.proposals.get(i) {
+            self.explaining = Some(i);
+            made += usize::from(self.offer(p, trigger, out));
+            i += 1;
+        }
+        self.explaining = None;
+        made
+    }
+
     /// Fills `explained` with each proposal's score as the state stands (a
     /// pair the router will refuse gets zeros: never offered, never read).
-    #[cold]
     fn explain_all(&mut self) {
         let mut explained = std::mem::take(&mut self.explained);
         explained.clear();
@@ -2378,13 +2395,7 @@ impl<P: RoutingPolicy> Router<P> {
 
     /// Applies one proposal if feasible; returns whether it was.
     #[inline]
-    fn offer(
-        &mut self,
-        p: Proposal,
-        trigger: Trigger,
-        out: &mut Vec<Offer>,
-        explained: Option<ScoreBreakdown>,
-    ) -> bool {
+    fn offer(&mut self, p: Proposal, trigger: Trigger, out: &mut Vec<Offer>) -> bool {
         let (Some(ix), Some(a)) = (self.st.contact_slot(p.contact), self.st.agent_slot(p.agent))
         else {
             self.rejected += 1;
@@ -2408,8 +2419,8 @@ impl<P: RoutingPolicy> Router<P> {
         // explained, and cleared as it is taken.
         let score = if !self.config.explain {
             ScoreBreakdown::default()
-        } else if let Some(s) = explained {
-            s
+        } else if let Some(i) = self.explaining {
+            self.explained[i]
         } else {
             match self.memo.take(&rec.contact, a) {
                 Some(s) => s,

@@ -596,7 +596,7 @@ impl<'a, P: RoutingPolicy, O: SimObserver> Engine<'a, P, O> {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     fn handle(&mut self, ev: Event) -> Result<(), SimError> {
         let now = self.now;
         match self.router.handle(now, ev, &mut self.offers) {
