@@ -326,7 +326,11 @@ fn learned_primary(config: &LearnedFitConfig) -> (Router<LearnedFit>, RouterSnap
 /// A router that has seen something of its own, to show a refused restore
 /// leaves it as it was.
 fn busy_standby<P: RoutingPolicy>(policy: P) -> Router<P> {
-    let mut r = Router::new(policy);
+    busy(Router::new(policy))
+}
+
+/// `r` with agent 77 logged in (not ready) and contact 900 waiting.
+fn busy<P: RoutingPolicy>(mut r: Router<P>) -> Router<P> {
     let mut out = Vec::new();
     let agent = Agent::builder(AgentId(77))
         .channel(ChannelId::VOICE, 1)
@@ -651,26 +655,14 @@ fn a_newer_format_is_refused_by_name() {
 fn a_standby_configured_otherwise_is_refused_by_field() {
     use skillroute::{RouterConfig, ScoreWeights};
     let build = |config: RouterConfig| {
-        let mut r = Router::builder(LongestIdleAgent)
-            .config(config)
-            .build()
-            .unwrap();
-        let mut out = Vec::new();
-        let agent = Agent::builder(AgentId(77))
-            .channel(ChannelId::VOICE, 1)
-            .build()
-            .unwrap();
-        r.handle(0.0, Event::AgentLogin { agent }, &mut out)
-            .unwrap();
-        r
+        busy(
+            Router::builder(LongestIdleAgent)
+                .config(config)
+                .build()
+                .unwrap(),
+        )
     };
-    let mut primary = build(RouterConfig::default());
-    let contact = Contact::builder(ContactId(900), ChannelId::VOICE, 0.5)
-        .build()
-        .unwrap();
-    primary
-        .handle(0.5, Event::ContactArrived { contact }, &mut Vec::new())
-        .unwrap();
+    let primary = build(RouterConfig::default());
     let snap: RouterSnapshot =
         serde_json::from_str(&serde_json::to_string(&primary.snapshot()).unwrap()).unwrap();
     let base = RouterConfig::default();
