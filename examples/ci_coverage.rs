@@ -68,14 +68,12 @@
 //! replications in series); their results are reduced in experiment order,
 //! so the output is the same on any number of threads.
 
-use std::collections::BTreeMap;
-
 use rayon::prelude::*;
 use serde::Serialize;
 use skillroute::sim::{
-    ArrivalSpec, ContactTypeSpec, Dist, Estimate, GroupSpec, Metrics, PolicySpec, Replication,
-    RunOptions, Scenario, ServiceTarget, Simulation, t_quantile,
+    Estimate, Metrics, Replication, RunOptions, Scenario, ServiceTarget, Simulation, t_quantile,
 };
+use skillroute::staffing::single_skill_scenario;
 use skillroute::{ErlangA, ErlangC, LongestIdleAgent};
 
 /// Mean service time (s) at every point.
@@ -198,60 +196,26 @@ impl Point {
     }
 
     fn scenario(&self, args: &Args, seed: u64) -> Scenario {
-        Scenario {
-            day_start: None,
-            name: self.name.into(),
-            seed,
-            horizon: args.horizon,
-            warm_up: args.warm_up,
-            replications: args.replications,
-            interval: None,
-            drain: args.drain,
-            rebalance_every: None,
-            batch_window: false,
-            channels: vec!["voice".into()],
-            skills: vec!["s".into()],
-            groups: vec![GroupSpec {
-                name: "agents".into(),
-                count: self.agents,
-                skills: BTreeMap::from([("s".into(), 1)]),
-                capacity: BTreeMap::from([("voice".into(), 1)]),
-                total_capacity: None,
-                speed: 1.0,
-                shifts: vec![],
-            }],
-            contact_types: vec![ContactTypeSpec {
-                name: "calls".into(),
-                channel: "voice".into(),
-                requires: BTreeMap::from([("s".into(), 1)]),
-                priority: 0,
-                tier: 0,
-                segments: BTreeMap::new(),
-                arrivals: ArrivalSpec::Poisson {
-                    rate: self.arrival_rate(),
-                },
-                service: Dist::Exponential { mean: AHT },
-                patience: self.patience.map(|mean| Dist::Exponential { mean }),
-                wrap_up: None,
-                service_level: None,
-            }],
-            policy: PolicySpec::LongestIdleAgent,
-            router: Default::default(),
-            service_levels: BTreeMap::from([(
-                "voice".into(),
-                ServiceTarget {
-                    threshold: THRESHOLD,
-                    fraction: 0.8,
-                    short_abandon: 0.0,
-                },
-            )]),
-            offers: Default::default(),
-            fit: None,
-            outcomes: None,
-            expected_wait: false,
-            max_in_system: skillroute::sim::DEFAULT_MAX_IN_SYSTEM,
-            base_dir: None,
-        }
+        // The crate's own M/M/n(+M); 1 / (1 / x) is x exactly for the
+        // service and patience means used here (300 s, 600 s).
+        let mut s = single_skill_scenario(
+            self.arrival_rate(),
+            1.0 / AHT,
+            self.patience.map(|mean| 1.0 / mean),
+            ServiceTarget {
+                threshold: THRESHOLD,
+                fraction: 0.8,
+                short_abandon: 0.0,
+            },
+        );
+        s.name = self.name.into();
+        s.seed = seed;
+        s.horizon = args.horizon;
+        s.warm_up = args.warm_up;
+        s.replications = args.replications;
+        s.drain = args.drain;
+        s.groups[0].count = self.agents;
+        s
     }
 }
 

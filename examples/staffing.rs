@@ -3005,6 +3005,28 @@ mod tests {
         (dir, path.to_str().unwrap().to_string())
     }
 
+    /// A short search of the scenario at `path` with `more` flags: what
+    /// `center` returned, and what it printed.
+    fn short_search(path: &str, more: &[&str]) -> (Result<Outcome, Failure>, String) {
+        let mut flags = vec![
+            "--scenario",
+            path,
+            "--replications",
+            "3",
+            "--run-length",
+            "3600",
+            "--warm-up",
+            "300",
+        ];
+        flags.extend_from_slice(more);
+        let args = parse_args(flags.into_iter().map(str::to_string))
+            .unwrap()
+            .unwrap();
+        let mut out = Vec::new();
+        let got = center(&args, path, &mut out);
+        (got, String::from_utf8(out).unwrap())
+    }
+
     /// A plan's file must end in `.toml` or `.json` and must not be the
     /// scenario read: refused before the search, the input untouched. A
     /// plan with intervals NOT MET names them in its first lines.
@@ -3012,24 +3034,7 @@ mod tests {
     fn a_plan_file_is_checked_and_marks_what_is_not_met() {
         let (dir, path) = two_intervals_in("staffing-plan-check-");
         let run = |plan: &str, more: &[&str]| {
-            let mut flags = vec![
-                "--scenario",
-                &path,
-                "--replications",
-                "3",
-                "--run-length",
-                "3600",
-                "--warm-up",
-                "300",
-                "--write-plan",
-                plan,
-            ];
-            flags.extend_from_slice(more);
-            let args = parse_args(flags.into_iter().map(str::to_string))
-                .unwrap()
-                .unwrap();
-            let mut out = Vec::new();
-            center(&args, &path, &mut out)
+            short_search(&path, &[&["--write-plan", plan], more].concat()).0
         };
         let yaml = dir.join("plan.yaml");
         match run(yaml.to_str().unwrap(), &[]) {
@@ -3070,22 +3075,8 @@ mod tests {
         for ext in ["toml", "json"] {
             let plan = dir.join(format!("plan.{ext}"));
             let plan = plan.to_str().unwrap();
-            let flags = [
-                "--scenario",
-                &path,
-                "--replications",
-                "3",
-                "--run-length",
-                "3600",
-                "--warm-up",
-                "300",
-                "--write-plan",
-                plan,
-            ];
-            let args = parse_args(flags.map(str::to_string)).unwrap().unwrap();
-            let mut out = Vec::new();
-            center(&args, &path, &mut out).ok().unwrap();
-            let out = String::from_utf8(out).unwrap();
+            let (got, out) = short_search(&path, &["--write-plan", plan]);
+            got.ok().unwrap();
             assert!(
                 out.lines()
                     .any(|l| l.starts_with(&format!("plan written to {plan}:"))),
@@ -3109,17 +3100,9 @@ mod tests {
                 assert!(!written.contains("NOT MET"), "{written}");
             }
             // The table's agents, from its JSON.
-            let mut json = Vec::new();
-            let args = parse_args(
-                [&flags[..8], &["--json"]]
-                    .concat()
-                    .into_iter()
-                    .map(str::to_string),
-            )
-            .unwrap()
-            .unwrap();
-            center(&args, &path, &mut json).ok().unwrap();
-            let table: StaffingTable = serde_json::from_slice(&json).unwrap();
+            let (got, json) = short_search(&path, &["--json"]);
+            got.ok().unwrap();
+            let table: StaffingTable = serde_json::from_str(&json).unwrap();
             let on: Vec<u32> = table
                 .intervals
                 .iter()

@@ -27,14 +27,10 @@
 //! contacts: a few seconds in release mode; a debug build runs a quarter of
 //! the experiments (wider Wilson intervals, same checks).
 
-use std::collections::BTreeMap;
-
 use rayon::prelude::*;
 use skillroute::LongestIdleAgent;
-use skillroute::sim::{
-    ArrivalSpec, ContactTypeSpec, Dist, GroupSpec, PolicySpec, RunOptions, Scenario, ServiceTarget,
-    Simulation,
-};
+use skillroute::sim::{RunOptions, Scenario, ServiceTarget, Simulation};
+use skillroute::staffing::single_skill_scenario;
 
 const AGENTS: u32 = 10;
 const AHT: f64 = 300.0;
@@ -67,58 +63,24 @@ fn wilson(hits: u64, n: u64) -> (f64, f64) {
 }
 
 fn scenario(seed: u64) -> Scenario {
-    Scenario {
-        day_start: None,
-        name: "coverage".into(),
-        seed,
-        horizon: HORIZON,
-        warm_up: WARM_UP,
-        replications: REPS,
-        interval: None,
-        drain: false,
-        rebalance_every: None,
-        batch_window: false,
-        channels: vec!["voice".into()],
-        skills: vec!["s".into()],
-        groups: vec![GroupSpec {
-            name: "agents".into(),
-            count: AGENTS,
-            skills: BTreeMap::from([("s".into(), 1)]),
-            capacity: BTreeMap::from([("voice".into(), 1)]),
-            total_capacity: None,
-            speed: 1.0,
-            shifts: vec![],
-        }],
-        contact_types: vec![ContactTypeSpec {
-            name: "calls".into(),
-            channel: "voice".into(),
-            requires: BTreeMap::from([("s".into(), 1)]),
-            priority: 0,
-            tier: 0,
-            segments: BTreeMap::new(),
-            arrivals: ArrivalSpec::Poisson { rate: LOAD / AHT },
-            service: Dist::Exponential { mean: AHT },
-            patience: None,
-            wrap_up: None,
-            service_level: None,
-        }],
-        policy: PolicySpec::LongestIdleAgent,
-        router: Default::default(),
-        service_levels: BTreeMap::from([(
-            "voice".into(),
-            ServiceTarget {
-                threshold: THRESHOLD,
-                fraction: 0.8,
-                short_abandon: 0.0,
-            },
-        )]),
-        offers: Default::default(),
-        fit: None,
-        outcomes: None,
-        expected_wait: false,
-        max_in_system: skillroute::sim::DEFAULT_MAX_IN_SYSTEM,
-        base_dir: None,
-    }
+    // The crate's own M/M/n; 1 / (1 / AHT) is AHT exactly for 300 s.
+    let mut s = single_skill_scenario(
+        LOAD / AHT,
+        1.0 / AHT,
+        None,
+        ServiceTarget {
+            threshold: THRESHOLD,
+            fraction: 0.8,
+            short_abandon: 0.0,
+        },
+    );
+    s.name = "coverage".into();
+    s.seed = seed;
+    s.horizon = HORIZON;
+    s.warm_up = WARM_UP;
+    s.replications = REPS;
+    s.groups[0].count = AGENTS;
+    s
 }
 
 #[test]
