@@ -990,6 +990,19 @@ impl SnapshotConfig {
                 format!("{:?}", other.policy),
             );
         }
+        // Every field by name: a weight added later breaks this pattern at
+        // compile time rather than going unchecked.
+        let ScoreWeights {
+            skill: _,
+            fit: _,
+            preference: _,
+            idle: _,
+            load: _,
+            wait: _,
+            priority: _,
+            idle_scale: _,
+            wait_scale: _,
+        } = self.weights;
         let (a, b) = (&self.weights, &other.weights);
         for (field, x, y) in [
             ("skill", a.skill, b.skill),
@@ -1391,11 +1404,19 @@ impl<P: RoutingPolicy> Router<P> {
 
     /// What [`RouterSnapshot::config`] records of this router.
     fn snapshot_config(&self) -> SnapshotConfig {
+        // Every field by name, so that one added later is placed here or
+        // left out on purpose (as `explain`, which changes no decision).
+        let RouterConfig {
+            weights,
+            decline_cooldown,
+            auto_accept,
+            explain: _,
+        } = self.config;
         SnapshotConfig {
             policy: self.policy.name().to_owned(),
-            weights: self.config.weights,
-            decline_cooldown: self.config.decline_cooldown,
-            auto_accept: self.config.auto_accept,
+            weights,
+            decline_cooldown,
+            auto_accept,
         }
     }
 
