@@ -70,6 +70,7 @@ fn main() {
             }),
             wrap_up: None,
             service_level: None,
+            self_service: None,
         }],
         policy: PolicySpec::LongestIdleAgent,
         router: Default::default(),

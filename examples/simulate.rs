@@ -459,6 +459,7 @@ fn main() -> ExitCode {
         );
     }
     print_channels(&reports);
+    print_self_service(&reports);
     if sc.expected_wait {
         print_expected_wait(&reports, sc.replications);
     }
@@ -776,6 +777,36 @@ fn target_label(t: &ServiceTarget) -> String {
         short(100.0 * t.fraction),
         short(t.threshold)
     )
+}
+
+/// A self-service tier's work, when a contact type has one: the
+/// contacts that entered it and the share it contained, per type (the
+/// table's `offered` counts only those it passed on to the queue).
+fn print_self_service(reports: &[Report]) {
+    let Some(first) = reports.first() else {
+        return;
+    };
+    // The tier meets the same customers under every policy (common
+    // random numbers): the first report's figures are every report's.
+    let tiers: Vec<_> = first
+        .by_type
+        .iter()
+        .filter(|t| t.metrics.self_served.n > 0 && t.metrics.self_served.mean > 0.0)
+        .collect();
+    if tiers.is_empty() {
+        return;
+    }
+    println!(
+        "\nself-service (before the queue; `offered` above counts the contacts it passed on):"
+    );
+    for t in tiers {
+        println!(
+            "  {}: {} entered, {}% contained",
+            t.name,
+            pm(&t.metrics.self_served, 1.0, 0),
+            pm(&t.metrics.containment, 100.0, 1)
+        );
+    }
 }
 
 fn print_channels(reports: &[Report]) {

@@ -55,8 +55,10 @@
 //! `--set` or the swept field inside what an earlier `--set` set refines
 //! it (`--set 'offers.rona_pause={ kind = "constant", value = 120.0 }'`,
 //! then `--field offers.rona_pause.value`), and is kept. The CSV writes
-//! `short_abandoned` only where a target sets `short_abandon`, as the
-//! report does. The file is validated with the `--set`s and each value
+//! `short_abandoned` only where a target sets `short_abandon`, and the
+//! self-service figures only where a type has a `self_service` tier, as
+//! the report does (sweep `contact_types[0].self_service.containment` for
+//! a bot's what-if). The file is validated with the `--set`s and each value
 //! in, as `simulate`'s is, so that they may fix what it has wrong (`--set
 //! horizon=28800.0` on a file whose horizon is negative).
 //! A bad option, file or value exits with status 2, naming it.

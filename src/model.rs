@@ -660,8 +660,11 @@ impl ContactBuilder {
 impl Contact {
     /// A copy with another id, arrival time and segment: the rest was
     /// validated when `self` was built. For the simulator, which builds one
-    /// such template per contact type. `arrival` must be finite.
+    /// such template per contact type. `arrival` must be finite. Inlined
+    /// always: once out of line (the engine has two callers since the
+    /// self-service tier), the call costs M/M/n 0.8% more instructions.
     #[cfg(feature = "sim")]
+    #[inline(always)]
     pub(crate) fn renewed(&self, id: ContactId, arrival: f64, segment: SegmentId) -> Contact {
         debug_assert!(arrival.is_finite());
         // Field by field: a derived clone goes through the generic

@@ -359,8 +359,10 @@ fn report_serialises_to_json_and_csv() {
         + report.by_interval_type.len()
         + report.by_interval_group.len()
         + report.by_interval_channel.len();
-    // All but short_abandoned, written only when a target sets short_abandon.
-    let metrics = skillroute::sim::Metrics::<f64>::NAMES.len() - 1;
+    // All but short_abandoned and the self-service figures, written only
+    // when a target sets short_abandon, a type has a self-service tier.
+    let metrics = skillroute::sim::Metrics::<f64>::NAMES.len()
+        - skillroute::sim::Metrics::<f64>::OPTIONAL.len();
     let fairness = report.fairness.len() * skillroute::sim::Fairness::<f64>::NAMES.len();
     // The top-level figures: five of the run, two per channel's target and
     // two per contact type's.
@@ -2299,8 +2301,10 @@ fn replications_csv_holds_what_the_report_averages() {
     let lines: Vec<&str> = csv.lines().collect();
     assert_eq!(lines.len(), 1 + reps.len());
     let header: Vec<&str> = lines[0].split(',').collect();
-    // No short_abandoned column: the scenario sets no short_abandon.
-    let width = 6 + Metrics::<f64>::NAMES.len() + skillroute::sim::Fairness::<f64>::NAMES.len();
+    // No short_abandoned column (the scenario sets no short_abandon), nor
+    // the self-service ones (no tier); the six columns of the run.
+    let width = 7 + Metrics::<f64>::NAMES.len() - Metrics::<f64>::OPTIONAL.len()
+        + skillroute::sim::Fairness::<f64>::NAMES.len();
     assert_eq!(header.len(), width);
     let col = |name: &str| header.iter().position(|h| *h == name).unwrap();
     let cells: Vec<Vec<&str>> = lines[1..].iter().map(|l| l.split(',').collect()).collect();

@@ -103,6 +103,7 @@ fn single_queue(q: &Queue, seed: u64) -> Simulation {
             patience: q.patience.clone(),
             wrap_up: q.wrap_up.clone(),
             service_level: None,
+            self_service: None,
         }],
         policy: PolicySpec::LongestIdleAgent,
         router: Default::default(),

@@ -46,6 +46,9 @@ pub(crate) enum Ev {
     /// An agent's not-ready pause after a timed-out offer (RONA) ends;
     /// the second number is the pause's, to tell a cancelled one.
     Ready(u32, u32),
+    /// A contact of type `.0` (segment `.1`) that its type's self-service
+    /// tier did not contain reaches the queue.
+    Escalate(u32, u32),
 }
 
 /// A scheduled event. The key packs the time's bits (times are never
@@ -361,6 +364,7 @@ struct TypeStreams {
     wrap: Pcg64Mcg,
     attributes: Pcg64Mcg,
     outcome: Pcg64Mcg,
+    self_service: Pcg64Mcg,
     trace_pos: usize,
 }
 
@@ -433,6 +437,9 @@ pub(crate) struct Engine<'a, P: RoutingPolicy, O: SimObserver> {
     events: u64,
     in_queue: u32,
     in_system: u32,
+    /// Contacts in a self-service tier that will reach the queue (those it
+    /// contains are not followed): a draining run waits for them too.
+    in_self_service: u32,
     area_last: f64,
     queue_area: f64,
     system_area: f64,
@@ -488,6 +495,7 @@ impl<'a, P: RoutingPolicy, O: SimObserver> Engine<'a, P, O> {
                 wrap: stream(plan.seed, rep, Purpose::WrapUp, k),
                 attributes: stream(plan.seed, rep, Purpose::Attributes, k),
                 outcome: stream(plan.seed, rep, Purpose::Outcome, k),
+                self_service: stream(plan.seed, rep, Purpose::SelfService, k),
                 trace_pos: 0,
             })
             .collect();
@@ -534,6 +542,7 @@ impl<'a, P: RoutingPolicy, O: SimObserver> Engine<'a, P, O> {
             events: 0,
             in_queue: 0,
             in_system: 0,
+            in_self_service: 0,
             area_last: 0.0,
             queue_area: 0.0,
             system_area: 0.0,
@@ -645,7 +654,9 @@ impl<'a, P: RoutingPolicy, O: SimObserver> Engine<'a, P, O> {
             // 1e308, a speed near 0), a shift or a cool-down that far off.
             // The run then ends with those contacts still in the system, as
             // a run that is not draining would.
-            if e.t() >= horizon && (!plan.drain || self.in_system == 0 || e.t() > TIME_LIMIT) {
+            if e.t() >= horizon
+                && (!plan.drain || self.in_system + self.in_self_service == 0 || e.t() > TIME_LIMIT)
+            {
                 break;
             }
             self.now = e.t();
@@ -682,6 +693,7 @@ impl<'a, P: RoutingPolicy, O: SimObserver> Engine<'a, P, O> {
                 }
                 Ev::Rebalance(k) => self.rebalance(k)?,
                 Ev::Ready(a, pause) => self.pause_end(a as usize, pause)?,
+                Ev::Escalate(k, segment) => self.escalate(k as usize, segment)?,
             }
             if let Some(w) = self.router.next_wakeup()
                 && w < self.tick_at
@@ -692,7 +704,7 @@ impl<'a, P: RoutingPolicy, O: SimObserver> Engine<'a, P, O> {
             if self.events & 0xffff == 0 {
                 self.obs.on_progress(self.rep, self.now, horizon);
             }
-            if plan.drain && self.now >= horizon && self.in_system == 0 {
+            if plan.drain && self.now >= horizon && self.in_system + self.in_self_service == 0 {
                 break;
             }
         }
@@ -966,13 +978,19 @@ impl<'a, P: RoutingPolicy, O: SimObserver> Engine<'a, P, O> {
         if let Some(t) = self.next_arrival(k, now) {
             self.queue.push(t, Ev::Arrival(k as u32));
         }
-        let plan = self.plan;
-        let ty = &plan.types[k];
-        let st = &mut self.streams[k];
-        // Every attribute of the customer is drawn now, from the type's own
-        // streams, in arrival order: the same customers under every policy.
-        let segment = if ty.segments.len() > 1 {
-            let u: f64 = st.attributes.random();
+        if self.plan.types[k].self_service.is_some() {
+            self.self_service(k);
+            return Ok(());
+        }
+        self.enter(k, None)
+    }
+
+    /// The segment of the next customer of type `k`, from its own stream.
+    #[inline(always)]
+    fn draw_segment(&mut self, k: usize) -> u32 {
+        let ty = &self.plan.types[k];
+        if ty.segments.len() > 1 {
+            let u: f64 = self.streams[k].attributes.random();
             ty.segments
                 .iter()
                 .find(|(cum, _)| u < *cum)
@@ -980,7 +998,67 @@ impl<'a, P: RoutingPolicy, O: SimObserver> Engine<'a, P, O> {
                 .1
         } else {
             ty.segments[0].1
+        }
+    }
+
+    /// A contact of type `k` enters its type's self-service tier: whether
+    /// the tier contains it and its time there are drawn now, in arrival
+    /// order, from the type's own stream (its segment too, from the
+    /// attributes' stream, as a queued arrival's); one it does not contain
+    /// reaches the queue at the end of that time ([`Ev::Escalate`]). Out
+    /// of line: a type without the tier never comes here.
+    #[inline(never)]
+    fn self_service(&mut self, k: usize) {
+        let now = self.now;
+        let plan = self.plan;
+        let Some((containment, time)) = &plan.types[k].self_service else {
+            return;
         };
+        let segment = self.draw_segment(k);
+        let st = &mut self.streams[k];
+        let u: f64 = st.self_service.random();
+        let contained = u < *containment;
+        let t = time.sample(&mut st.self_service);
+        if now >= plan.warm_up {
+            let count = |q: &mut QueueAcc| {
+                q.self_served += 1;
+                q.contained += u64::from(contained);
+            };
+            count(&mut self.type_seg[k * plan.segments.len() + segment as usize]);
+            if !self.one_row {
+                let i = self.interval_of(now);
+                count(&mut self.by_interval[i]);
+                count(&mut self.by_interval_type[i * plan.types.len() + k]);
+            }
+        }
+        if !contained {
+            self.in_self_service += 1;
+            self.queue.push(now + t, Ev::Escalate(k as u32, segment));
+        }
+    }
+
+    /// A contact of type `k` that its self-service tier passed on reaches
+    /// the queue, as an arrival of segment `segment` now.
+    #[inline(never)]
+    fn escalate(&mut self, k: usize, segment: u32) -> Result<(), SimError> {
+        self.in_self_service -= 1;
+        self.enter(k, Some(segment))
+    }
+
+    /// A contact of type `k` joins the queue now: the router hears of it.
+    /// `segment`: the one drawn when it entered self-service, if it did.
+    #[inline(always)]
+    fn enter(&mut self, k: usize, segment: Option<u32>) -> Result<(), SimError> {
+        let now = self.now;
+        // Every attribute of the customer is drawn now, from the type's own
+        // streams, in arrival order: the same customers under every policy.
+        let segment = match segment {
+            Some(s) => s,
+            None => self.draw_segment(k),
+        };
+        let plan = self.plan;
+        let ty = &plan.types[k];
+        let st = &mut self.streams[k];
         let work = ty.service.sample(&mut st.service);
         let patience = ty.patience.as_ref().map(|p| p.sample(&mut st.patience));
         let wrap = ty.wrap.as_ref().map_or(0.0, |w| w.sample(&mut st.wrap));

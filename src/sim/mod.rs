@@ -65,8 +65,12 @@
 //! # What is simulated
 //!
 //! Contacts of each type arrive (Poisson, piecewise-constant Poisson, or a
-//! trace); each draws, on arrival, its segment, its work (service time at
-//! speed 1), its patience and its wrap-up time. It is handed to the router as
+//! trace). A type with a self-service tier ([`SelfService`]) first keeps
+//! each in it for a while: the tier resolves some (they leave), and passes
+//! the others on to the queue, where they arrive then. Each contact draws,
+//! on arrival at the queue, its work (service time at speed 1), its
+//! patience and its wrap-up time, and its segment (on entering the tier,
+//! if its type has one). It is handed to the router as
 //! [`Event::ContactArrived`](crate::Event::ContactArrived), and every
 //! [`Offer`](crate::Offer) the router makes is played out: the agent answers
 //! after a ring delay (none by default; an offer not answered within the
@@ -217,7 +221,8 @@ pub use report::{
 };
 pub use scenario::{
     ArrivalSpec, ContactTypeSpec, DEFAULT_CHANNELS, DEFAULT_MAX_IN_SYSTEM, FitSpec, GroupSpec,
-    OfferSpec, OutcomeSpec, PolicySpec, Scenario, ScenarioError, ServiceTarget, Shift, clock_label,
+    OfferSpec, OutcomeSpec, PolicySpec, Scenario, ScenarioError, SelfService, ServiceTarget, Shift,
+    clock_label,
 };
 pub(crate) use scenario::{interval_count, parse_day_start};
 pub use stats::{
@@ -376,7 +381,9 @@ pub struct ContactRecord {
     pub contact_type: u32,
     /// Index of its segment ([`Simulation::segments`]).
     pub segment: u32,
-    /// Arrival time.
+    /// Arrival time (in the queue: the end of its time in its type's
+    /// self-service tier, if it has one; contacts the tier contains are
+    /// not traced).
     pub arrival: f64,
     /// Its work: the service time at speed 1, drawn on arrival.
     pub work: f64,

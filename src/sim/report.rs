@@ -402,18 +402,35 @@ fn ratio(a: f64, b: f64) -> f64 {
     if b > 0.0 { a / b } else { f64::NAN }
 }
 
-/// A row's metrics; `fit` says whether the scenario has a fit table (else
-/// `mean_fit` is undefined), `short` whether a target sets `short_abandon`
-/// (else `short_abandoned` is).
-fn metrics(
-    q: &QueueAcc,
-    staff: Option<(&StaffAcc, f64)>,
+/// What a scenario measures beyond the queue and the agents: each says
+/// whether the metrics of that part are defined.
+#[derive(Clone, Copy)]
+struct Defined {
+    /// A fit table (else `mean_fit` is undefined).
     fit: bool,
+    /// Ground-truth outcomes (`resolution`).
     outcomes: bool,
+    /// Expected-wait announcements (`ewt_count`).
     ewt: bool,
+    /// Not-ready pauses after a timed-out offer (`not_ready`).
     rona: bool,
+    /// A target that sets `short_abandon` (`short_abandoned`).
     short: bool,
-) -> Metrics<f64> {
+    /// A contact type with a self-service tier, in a row of contacts (not
+    /// of an agent group): `self_served`, `contained`, `containment`.
+    self_service: bool,
+}
+
+/// A row's metrics, those of `def` undefined where it says so.
+fn metrics(q: &QueueAcc, staff: Option<(&StaffAcc, f64)>, def: Defined) -> Metrics<f64> {
+    let Defined {
+        fit,
+        outcomes,
+        ewt,
+        rona,
+        short,
+        self_service,
+    } = def;
     let handled = (q.answered + q.abandoned) as f64;
     // Short abandons are neither hits nor misses (`short_abandon`).
     let judged = (q.answered + q.abandoned - q.short_abandoned + q.late) as f64;
@@ -470,6 +487,21 @@ fn metrics(
         occupancy,
         utilisation,
         not_ready,
+        self_served: if self_service {
+            q.self_served as f64
+        } else {
+            f64::NAN
+        },
+        contained: if self_service {
+            q.contained as f64
+        } else {
+            f64::NAN
+        },
+        containment: if self_service {
+            ratio(q.contained as f64, q.self_served as f64)
+        } else {
+            f64::NAN
+        },
     }
 }
 
@@ -512,15 +544,25 @@ impl Replication {
     /// `mean_in_queue`, `mean_in_system` and `overtime`, then each of
     /// `total`'s [`Metrics`], then each [`Fairness`] figure over all agents,
     /// prefixed `fairness_`. Undefined values are empty; numbers are
-    /// written so that they read back to the same `f64`. The
-    /// `short_abandoned` column is there only if some replication defines
-    /// it (its scenario sets a `short_abandon`), as the JSON has it.
+    /// written so that they read back to the same `f64`. A column of
+    /// [`Metrics::OPTIONAL`] (`short_abandoned`, the self-service figures)
+    /// is there only if some replication defines it (its scenario sets a
+    /// `short_abandon`, a `self_service`), as the JSON has it.
     pub fn to_csv(reps: &[Replication]) -> String {
         let mut out = String::from(
             "policy,replication,arrived,end_time,mean_in_queue,mean_in_system,overtime",
         );
-        let short = reps.iter().any(|r| !r.total.short_abandoned.is_nan());
-        let shown = |name: &str| short || name != "short_abandoned";
+        let defined: Vec<&str> = Metrics::<f64>::NAMES
+            .iter()
+            .zip(0..)
+            .filter(|(_, i)| {
+                reps.iter()
+                    .any(|r| !r.total.values().nth(*i).is_some_and(|x| x.is_nan()))
+            })
+            .map(|(name, _)| *name)
+            .collect();
+        let shown =
+            |name: &str| !Metrics::<f64>::OPTIONAL.contains(&name) || defined.contains(&name);
         for name in Metrics::<f64>::NAMES.iter().filter(|n| shown(n)) {
             out.push(',');
             out.push_str(name);
@@ -569,13 +611,20 @@ impl Replication {
     ) -> Replication {
         let segs = plan.segments.len();
         let groups = plan.groups.len();
-        let fit = plan.fit.is_some();
-        let outcomes = plan.resolution.is_some();
-        let ewt = plan.expected_wait;
-        let rona = plan.rona.is_some();
-        let short = plan.types.iter().any(|t| t.target.short_abandon > 0.0);
-        let metrics = |q: &QueueAcc, staff: Option<(&StaffAcc, f64)>| {
-            metrics(q, staff, fit, outcomes, ewt, rona, short)
+        let def = Defined {
+            fit: plan.fit.is_some(),
+            outcomes: plan.resolution.is_some(),
+            ewt: plan.expected_wait,
+            rona: plan.rona.is_some(),
+            short: plan.types.iter().any(|t| t.target.short_abandon > 0.0),
+            self_service: plan.types.iter().any(|t| t.self_service.is_some()),
+        };
+        let metrics = |q: &QueueAcc, staff: Option<(&StaffAcc, f64)>| metrics(q, staff, def);
+        // An agent group's row counts the contacts it answered; the
+        // self-service tier is before any group.
+        let group_def = Defined {
+            self_service: false,
+            ..def
         };
         let sum = |it: &mut dyn Iterator<Item = &QueueAcc>| {
             let mut acc = QueueAcc::default();
@@ -623,7 +672,7 @@ impl Replication {
                 // clone would copy the histogram).
                 let q = &mut raw.group[g];
                 q.offered = q.answered;
-                metrics(q, Some((&st, day)))
+                self::metrics(q, Some((&st, day)), group_def)
             })
             .collect();
         // Interval `i`'s agent time span, after the warm-up.
@@ -649,7 +698,7 @@ impl Replication {
             .map(|j| {
                 let q = &mut raw.interval_group[j];
                 q.offered = q.answered;
-                metrics(q, Some((&raw.staff[j], span(j / groups))))
+                self::metrics(q, Some((&raw.staff[j], span(j / groups))), group_def)
             })
             .collect();
         let types = plan.types.len();
@@ -1348,7 +1397,9 @@ impl Report {
     /// the interval's `start` and `end` in seconds and its clock `label`
     /// (`08:00-08:30`); the other sections leave the three empty. A target
     /// with `short_abandon` has a third line, `short_abandon`; without, none
-    /// (`short_abandoned` lines likewise: only when a target sets it).
+    /// (`short_abandoned` lines likewise: only when a target sets it; and
+    /// the self-service figures only when a contact type has that tier, in
+    /// the rows of contacts).
     ///
     /// `low` and `high` are the interval's ends, `mean ∓ half_width`,
     /// clipped to the range the figure can take, so that a count's interval
@@ -1477,14 +1528,14 @@ fn range(metric: &str) -> (f64, f64) {
     const NONNEG: (f64, f64) = (0.0, f64::INFINITY);
     match metric {
         "service_level" | "p_wait" | "p_abandon" | "mean_fit" | "resolution" | "occupancy"
-        | "utilisation" | "not_ready" | "occupancy_mean" | "occupancy_min" | "occupancy_max" => {
-            SHARE
-        }
+        | "utilisation" | "not_ready" | "occupancy_mean" | "occupancy_min" | "occupancy_max"
+        | "containment" => SHARE,
         "offered" | "answered" | "abandoned" | "short_abandoned" | "waiting_at_end"
         | "late_at_end" | "asa" | "mean_wait" | "wait_p50" | "wait_p90" | "wait_p95"
         | "wait_p99" | "handle_time" | "ewt_count" | "ewt_mae" | "agents" | "occupancy_sd"
         | "idle_mean" | "idle_sd" | "answered_mean" | "answered_sd" | "contacts"
-        | "mean_in_queue" | "end_time" | "overtime" | "rejected_proposals" => NONNEG,
+        | "mean_in_queue" | "end_time" | "overtime" | "rejected_proposals" | "self_served"
+        | "contained" => NONNEG,
         // `ewt_bias`, and a figure not named here: not clipped.
         _ => SIGNED,
     }

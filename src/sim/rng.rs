@@ -66,6 +66,11 @@ pub enum Purpose {
     /// [`Simulation::replications_seeded`](super::Simulation::replications_seeded)),
     /// apart from the built-ins' [`Purpose::Policy`].
     CustomPolicy = 10,
+    /// The self-service tier of one contact type (the scenario's
+    /// `self_service`): whether each contact is contained there, and its
+    /// time there. Apart from the other purposes, so that a self-service
+    /// tier added to a scenario leaves every other stream as it was.
+    SelfService = 11,
 }
 
 const GOLDEN: u64 = 0x9e37_79b9_7f4a_7c15;

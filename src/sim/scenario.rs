@@ -203,6 +203,8 @@ fn is_default_max_in_system(n: &u32) -> bool {
 /// requires = { tech = 3 }
 /// arrivals = { kind = "poisson", rate = 0.02 }
 /// service = { kind = "exponential", mean = 400.0 }
+/// # a bot first: it resolves 30% alone, the others queue after its 60 s
+/// self_service = { containment = 0.3, time = { kind = "constant", value = 60.0 } }
 ///
 /// [policy]
 /// kind = "optimal-assignment"
@@ -720,6 +722,41 @@ pub struct ContactTypeSpec {
     /// threshold, in every row it belongs to.
     #[serde(default)]
     pub service_level: Option<ServiceTarget>,
+    /// A self-service tier (a bot, an IVR) that every contact of the type
+    /// enters first; none: contacts reach the queue as they arrive. See
+    /// [`SelfService`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub self_service: Option<SelfService>,
+}
+
+/// A self-service tier in front of a contact type's queue: machines take
+/// the standard steps, people the hard ones. Each contact that arrives
+/// spends [`time`](Self::time) there; the tier resolves a share
+/// [`containment`](Self::containment) of them on its own (they leave), and
+/// the others reach the queue at the end of their time there, as arrivals
+/// of the type then: their wait, patience, service-level clock and
+/// interval start at that instant (the customer's time with the bot is not
+/// time in queue). Whether a contact is contained, and its time there, are
+/// drawn from a stream of their own ([`Purpose::SelfService`](super::rng::Purpose::SelfService)), so
+/// every policy meets the same customers, and adding a tier to one type
+/// leaves the other types' and purposes' draws as they were.
+///
+/// With Poisson arrivals at rate λ the contacts the tier passes on are, in
+/// the long run, a Poisson stream at rate λ(1 − containment), whatever the
+/// time distribution (M/G/∞'s departures): the queue behind it is the same
+/// queue fed that rate. Reports count the tier in `self_served`,
+/// `contained` and `containment` ([`Metrics`](super::Metrics)).
+///
+/// ```toml
+/// self_service = { containment = 0.3, time = { kind = "exponential", mean = 90.0 } }
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SelfService {
+    /// The share of contacts resolved in self-service, in `0..=1`.
+    pub containment: f64,
+    /// Time spent in self-service (s), by contained and passed-on contacts alike.
+    pub time: Dist,
 }
 
 /// How contacts of a type arrive.
@@ -1361,7 +1398,8 @@ impl Scenario {
     }
 
     /// Type `t`'s offered load at time `at` in erlangs (its arrival rate
-    /// then × its mean service time; `None` for a trace), and the contacts
+    /// then, less what its self-service tier contains, × its mean service
+    /// time; `None` for a trace), and the contacts
     /// of it that every agent able to serve it holds at once, weighted by
     /// speed: what [`SimError::InSystemLimit`](crate::sim::SimError::InSystemLimit)
     /// reports.
@@ -1373,7 +1411,14 @@ impl Scenario {
             }
             ArrivalSpec::Trace { .. } => None,
         };
-        (rate.map(|r| r * t.service.mean()), self.slots_for(t))
+        let passed = t
+            .self_service
+            .as_ref()
+            .map_or(1.0, |ss| 1.0 - ss.containment);
+        (
+            rate.map(|r| r * passed * t.service.mean()),
+            self.slots_for(t),
+        )
     }
 
     /// The contacts of type `t` that every agent able to serve it holds
@@ -2226,6 +2271,8 @@ pub(crate) struct TypePlan {
     pub wrap: Option<Sampler>,
     /// Its service-level target: its own, or its channel's.
     pub target: ServiceTarget,
+    /// Its self-service tier: the containment and the time there.
+    pub self_service: Option<(f64, Sampler)>,
 }
 
 #[derive(Debug, Clone)]
@@ -2572,6 +2619,10 @@ fn spec_path_error(doc: &Written, message: &str) -> Option<ScenarioError> {
             for (name, optional) in [("service", false), ("patience", true), ("wrap_up", true)] {
                 let field = format!("contact_types[{i}].{name}");
                 at.push((field, t.get(name), optional, Spec::Dist));
+            }
+            if let Some(ss) = t.get("self_service") {
+                let field = format!("contact_types[{i}].self_service.time");
+                at.push((field, ss.get("time"), false, Spec::Dist));
             }
         }
     }
@@ -3425,6 +3476,19 @@ impl Plan {
                         *own
                     }
                     None => targets[ch.0 as usize],
+                },
+                self_service: match &t.self_service {
+                    Some(ss) => {
+                        let c = ss.containment;
+                        if !(0.0..=1.0).contains(&c) {
+                            return Err(invalid(
+                                format!("{f}.self_service.containment"),
+                                format!("{} is not a share in 0..=1", num(c)),
+                            ));
+                        }
+                        Some((c, dist(&format!("{f}.self_service.time"), &ss.time)?))
+                    }
+                    None => None,
                 },
             });
         }

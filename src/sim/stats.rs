@@ -485,6 +485,10 @@ pub(crate) struct QueueAcc {
     pub predicted: u64,
     pub predicted_error: f64,
     pub predicted_abs_error: f64,
+    /// Contacts that entered the type's self-service tier (in the row's
+    /// time, by their entry), and of those the ones contained there.
+    pub self_served: u64,
+    pub contained: u64,
     pub hist: WaitHistogram,
 }
 
@@ -535,6 +539,8 @@ impl QueueAcc {
             abandoned: 0,
             short_abandoned: 0,
             late: 0,
+            self_served: 0,
+            contained: 0,
             waited: self.waited - self.abandoned,
             wait_abandoned: 0.0,
             ..self.clone()
@@ -557,6 +563,8 @@ impl QueueAcc {
         self.predicted += o.predicted;
         self.predicted_error += o.predicted_error;
         self.predicted_abs_error += o.predicted_abs_error;
+        self.self_served += o.self_served;
+        self.contained += o.contained;
         self.hist.merge(&o.hist);
     }
 }
@@ -864,19 +872,55 @@ metric_struct! {
         /// pause time without work out of its denominator, so a pause can
         /// raise it: read the two together.
         not_ready,
+        /// Contacts that entered a self-service tier (a contact type's
+        /// `self_service`: a bot or an IVR in front of the queue), counted
+        /// by the instant they entered it (after the warm-up, in the row's
+        /// interval). Those it did not contain reach the queue after their
+        /// time there and count in `offered` from then (by that instant:
+        /// one that entered in one interval may be offered in the next, or
+        /// after the run stopped). Undefined (absent from the JSON and the
+        /// CSV files, so that their bytes are those of a run before it
+        /// existed) when no contact type has a self-service tier, and for
+        /// agent-group rows.
+        #[serde(
+            default = "MetricValue::undefined",
+            skip_serializing_if = "MetricValue::is_undefined"
+        )]
+        self_served,
+        /// Of `self_served`, those the tier resolved on its own: they never
+        /// reach the queue. Undefined where `self_served` is.
+        #[serde(
+            default = "MetricValue::undefined",
+            skip_serializing_if = "MetricValue::is_undefined"
+        )]
+        contained,
+        /// `contained / self_served`: the tier's containment rate. Undefined
+        /// where `self_served` is (and NaN, `null`, in a row where no
+        /// contact entered it).
+        #[serde(
+            default = "MetricValue::undefined",
+            skip_serializing_if = "MetricValue::is_undefined"
+        )]
+        containment,
     }
 }
 
 impl<T: MetricValue> Metrics<T> {
+    /// The metrics written only where defined (see each one's docs): a
+    /// scenario that does not use what they measure writes the bytes it
+    /// wrote before they existed.
+    pub const OPTIONAL: &'static [&'static str] =
+        &["short_abandoned", "self_served", "contained", "containment"];
+
     /// The metrics' names and values as a report's files write them: all of
-    /// them in field order, but for `short_abandoned` where it is undefined
-    /// (left out, as the JSON leaves it out).
+    /// them in field order, but for those of [`OPTIONAL`](Self::OPTIONAL)
+    /// where they are undefined (left out, as the JSON leaves them out).
     pub fn written(&self) -> impl Iterator<Item = (&'static str, &T)> {
         Self::NAMES
             .iter()
             .copied()
             .zip(self.values())
-            .filter(|(name, v)| !(*name == "short_abandoned" && v.is_undefined()))
+            .filter(|(name, v)| !(v.is_undefined() && Self::OPTIONAL.contains(name)))
     }
 }
 

@@ -909,7 +909,8 @@ pub struct StaffingPoint {
     /// Arrival rate per contact type (per second).
     pub arrival_rates: Vec<f64>,
     /// Offered load per contact type, in Erlangs (rate × handle time at the
-    /// home group).
+    /// home group; the rate into its queue: with a self-service tier, the
+    /// arrival rate less the share the tier contains).
     pub offered_load: Vec<f64>,
     /// Erlang C / Erlang A agents per contact type, each staffed alone.
     pub erlang_by_type: Vec<u32>,
@@ -1352,6 +1353,7 @@ pub fn chained_scenario(
                 patience: abandon_rate.map(|t| Dist::Exponential { mean: 1.0 / t }),
                 wrap_up: None,
                 service_level: None,
+                self_service: None,
             })
             .collect(),
         policy: PolicySpec::LongestIdleAgent,
@@ -1383,6 +1385,11 @@ struct TypeInfo {
     wrap: f64,
     /// 1 / mean patience, if customers abandon.
     theta: Option<f64>,
+    /// The share of its arrivals that reach the queue: 1 less its
+    /// self-service tier's containment (1 without a tier). The Erlang
+    /// formulas and the overload check see the queue's rate; the simulated
+    /// configurations, the arrivals (their tier passes on the rest).
+    passed: f64,
     /// Groups that can serve it after the widest relaxation of the policy.
     candidates: Vec<usize>,
     home: usize,
@@ -1543,6 +1550,10 @@ impl<'a> Model<'a> {
                     .map(Dist::mean)
                     .filter(|m| *m > 0.0)
                     .map(|m| 1.0 / m),
+                passed: t
+                    .self_service
+                    .as_ref()
+                    .map_or(1.0, |ss| 1.0 - ss.containment),
                 candidates,
                 home,
             });
@@ -1599,6 +1610,16 @@ impl<'a> Model<'a> {
             .sum()
     }
 
+    /// Each type's rate into its queue, of `rates` into the center: what
+    /// its self-service tier does not contain.
+    fn queued(&self, rates: &[f64]) -> Vec<f64> {
+        rates
+            .iter()
+            .zip(&self.types)
+            .map(|(r, ty)| r * ty.passed)
+            .collect()
+    }
+
     /// Handle time of type `t` at its home group.
     fn handle(&self, t: usize) -> f64 {
         let ty = &self.types[t];
@@ -1645,17 +1666,18 @@ impl<'a> Model<'a> {
     ) -> Result<(StaffingPoint, Cache), SimStaffingError> {
         let nt = self.types.len();
         let ng = self.speed.len();
+        let queued = self.queued(rates);
         // Erlang baseline.
         let mut erlang_by_type = vec![0u32; nt];
         let mut erlang_by_group = vec![0u32; ng];
         let mut offered_load = vec![0.0; nt];
         for t in 0..nt {
-            offered_load[t] = rates[t] * self.handle(t);
-            if rates[t] > 0.0 {
+            offered_load[t] = queued[t] * self.handle(t);
+            if queued[t] > 0.0 {
                 let home = self.types[t].home;
                 let k = self.servers[home][t];
                 let n = self
-                    .erlang_servers(interval, t, rates[t], true)?
+                    .erlang_servers(interval, t, queued[t], true)?
                     .div_ceil(k);
                 erlang_by_type[t] = n;
                 erlang_by_group[home] += n;
@@ -1671,9 +1693,9 @@ impl<'a> Model<'a> {
                 continue;
             }
             let members: Vec<usize> = (0..nt)
-                .filter(|&t| self.component[t] == c && rates[t] > 0.0)
+                .filter(|&t| self.component[t] == c && queued[t] > 0.0)
                 .collect();
-            let f = self.pooling_factor(interval, &members, rates)?;
+            let f = self.pooling_factor(interval, &members, &queued)?;
             factor.insert(c, f);
         }
         let mut start = vec![0u32; ng];
@@ -1727,7 +1749,7 @@ impl<'a> Model<'a> {
             };
         let (counts, eval) = search.run(start)?;
         let out_of_reach: Vec<usize> = (0..nt)
-            .filter(|&t| self.types[t].staffed_to.is_some() && rates[t] > 0.0)
+            .filter(|&t| self.types[t].staffed_to.is_some() && queued[t] > 0.0)
             .collect();
         let agents_total: u32 = counts.iter().sum();
         let point = StaffingPoint {
@@ -2288,6 +2310,7 @@ impl Model<'_> {
     /// named.
     fn overload(&self, rates: &[f64], counts: &[u32]) -> Vec<Option<f64>> {
         let nt = self.types.len();
+        let rates = &self.queued(rates)[..];
         let patient = |t: usize| rates[t] > 0.0 && self.types[t].theta.is_none();
         let channel = |t: usize| &self.base.contact_types[t].channel;
         // Contacts of `t` per second one agent of group `g` can handle.
