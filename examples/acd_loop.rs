@@ -29,16 +29,16 @@ use std::collections::{BinaryHeap, HashMap};
 use std::error::Error;
 
 use serde::Deserialize;
-use skillroute::sim::PolicySpec;
 use skillroute::{
-    Agent, AgentId, ChannelId, Contact, ContactId, Counts, Event, Offer, Outcome, Router,
-    RouterConfig, RouterError, SkillId, WaitingReasons,
+    Agent, AgentId, ChannelId, Contact, ContactId, Counts, Event, Offer, Outcome, PolicySpec,
+    Router, RouterConfig, RouterError, SkillId, WaitingReasons,
 };
 
 /// The routing settings, as an ACD keeps them in a file. `[policy]` is any
-/// built-in by `kind` (as `simulate`'s scenarios name them), `[router]` a
-/// [`RouterConfig`], its weights included; a field left out keeps its
-/// default, and a field misspelt is an error that names it.
+/// built-in by `kind`, a [`PolicySpec`] (as `simulate`'s scenarios name
+/// them; it needs no simulator: this builds with `--no-default-features`),
+/// `[router]` a [`RouterConfig`], its weights included; a field left out
+/// keeps its default, and a field misspelt is an error that names it.
 const SETTINGS: &str = r#"
 [policy]
 kind = "skill-expansion"
@@ -894,5 +894,29 @@ mod tests {
         let misspelt = SETTINGS.replace("decline_cooldown", "decline_cooldwn");
         let e = router_from(&misspelt).unwrap_err();
         assert!(e.to_string().contains("decline_cooldwn"), "{e}");
+    }
+
+    /// The policy's settings too: a parameter misspelt, a kind that is no
+    /// built-in's, steps out of order.
+    #[test]
+    fn a_bad_policy_is_named() {
+        for (from, to, named) in [
+            ("steps =", "step =", "step"),
+            (
+                "\"skill-expansion\"",
+                "\"skill-expanson\"",
+                "skill-expanson",
+            ),
+            (
+                "[{ after = 20, relax = 2 }]",
+                "[{ after = 20, relax = 2 }, { after = 10, relax = 3 }]",
+                "relaxation step 1",
+            ),
+        ] {
+            let bad = SETTINGS.replace(from, to);
+            assert_ne!(bad, SETTINGS, "{from}");
+            let e = router_from(&bad).unwrap_err();
+            assert!(e.to_string().contains(named), "{to}: {e}");
+        }
     }
 }

@@ -67,6 +67,8 @@
 //!   [`PriorityAging`], [`SkillExpansion`], [`CMu`], [`OptimalAssignment`],
 //!   and [`LearnedFit`], the optimal assignment with a customer fit learned
 //!   online from outcomes (Beta–Bernoulli; Thompson sampling, UCB or greedy).
+//!   A [`PolicySpec`] names a built-in and its parameters in a settings
+//!   file (`kind = "skill-expansion"`…) and builds it.
 //! * **Router** ([`router`]): what an ACD embeds. Events in, [`Offer`]s out.
 //!
 //! ## API themes
@@ -175,13 +177,13 @@
 //! ```
 //!
 //! It keeps everything above: [`model`], [`score`], [`assign`], [`policy`]
-//! ([`LearnedFit`] included), [`router`] with its serde snapshots, and the
-//! analytic half of [`staffing`] (Erlang B, C and A, their inverses and
-//! square-root staffing, [`ErlangC`], [`ErlangA`], [`StaffingError`]), on
-//! rand, rand_distr, rand_pcg, serde, serde_json, smallvec and thiserror
-//! alone. It loses the simulator, the staffing search by simulation, and
-//! `sim::PolicySpec`, the built-in policies by name from a settings file
-//! (which `examples/acd_loop.rs` uses).
+//! ([`LearnedFit`] included, and [`PolicySpec`], the built-in policies by
+//! name from a settings file, as `examples/acd_loop.rs` reads them),
+//! [`router`] with its serde snapshots, and the analytic half of
+//! [`staffing`] (Erlang B, C and A, their inverses and square-root
+//! staffing, [`ErlangC`], [`ErlangA`], [`StaffingError`]), on rand,
+//! rand_distr, rand_pcg, serde, serde_json, smallvec and thiserror alone.
+//! It loses the simulator and the staffing search by simulation.
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]
 
@@ -207,8 +209,8 @@ pub use model::{
 };
 pub use policy::{
     AgentRef, CMu, ContactRef, LearnedFit, LongestIdleAgent, OptimalAssignment, PolicyError,
-    PriorityAging, Proposal, RelaxStep, RouterView, RoutingPolicy, SkillExpansion, Trigger,
-    Urgency,
+    PolicySpec, PolicySpecError, PriorityAging, Proposal, RelaxStep, RouterView, RoutingPolicy,
+    SkillExpansion, Trigger, Urgency,
 };
 pub use router::{
     AgentSnapshot, ContactSnapshot, Counts, Event, Offer, Router, RouterBuilder, RouterConfig,

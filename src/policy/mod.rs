@@ -52,7 +52,9 @@ use crate::score::ScoreBreakdown;
 pub use crate::state::{AgentRef, ContactRef, RouterView};
 
 mod learned;
+mod spec;
 pub use learned::{ArmRecord, Exploration, FitEstimate, LearnedFit, LearnedFitConfig};
+pub use spec::{PolicySpec, PolicySpecError};
 
 /// What changed, and so what the policy is asked to decide.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -219,9 +219,12 @@ pub use report::{
     Comparison, FairnessRow, IntervalChannelRow, IntervalGroupRow, IntervalRow, IntervalTypeRow,
     Replication, Report, ReportError, Row, Waits,
 };
+// Where it lived before it moved to `policy` (which an embedder without
+// this feature has): code naming it here still compiles.
+pub use crate::policy::PolicySpec;
 pub use scenario::{
     ArrivalSpec, ContactTypeSpec, DEFAULT_CHANNELS, DEFAULT_MAX_IN_SYSTEM, FitSpec, GroupSpec,
-    OfferSpec, OutcomeSpec, PolicySpec, Scenario, ScenarioError, SelfService, ServiceTarget, Shift,
+    OfferSpec, OutcomeSpec, Scenario, ScenarioError, SelfService, ServiceTarget, Shift,
     clock_label,
 };
 pub(crate) use scenario::{interval_count, parse_day_start};

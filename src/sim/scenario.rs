@@ -11,12 +11,8 @@ use serde::{Deserialize, Serialize};
 mod csv_rows;
 
 use super::dist::{Dist, Sampler, Written, locate};
-use crate::assign::Mode;
 use crate::model::{Agent, AgentId, ChannelId, Contact, ContactId, SkillId, TierId};
-use crate::policy::{
-    CMu, LearnedFit, LearnedFitConfig, LongestIdleAgent, OptimalAssignment, PriorityAging,
-    RelaxStep, RoutingPolicy, SkillExpansion,
-};
+use crate::policy::{PolicySpec, PolicySpecError};
 use crate::router::{RouterConfig, num};
 use crate::score::FitModel;
 
@@ -109,6 +105,22 @@ pub enum ScenarioError {
         /// has sales at 4, needs 5`.
         why: String,
     },
+}
+
+/// A scenario's policy is its field `policy`: the same message as the
+/// policy's own error, as [`ScenarioError::Invalid`].
+impl From<PolicySpecError> for ScenarioError {
+    fn from(e: PolicySpecError) -> Self {
+        invalid("policy", e.rule())
+    }
+}
+
+/// So that `spec.validate()?` reads as it did when [`PolicySpec`] was the
+/// simulator's own and its errors were [`ScenarioError`]s.
+impl From<PolicySpecError> for super::SimError {
+    fn from(e: PolicySpecError) -> Self {
+        ScenarioError::from(e).into()
+    }
 }
 
 fn invalid(field: impl Into<String>, rule: impl Into<String>) -> ScenarioError {
@@ -853,88 +865,6 @@ pub struct OfferSpec {
     pub rona_pause: Option<Dist>,
 }
 
-/// A built-in routing policy and its parameters (serde, tagged by `kind`).
-/// A parameter the policy does not have is an error naming it, not
-/// ignored: `step = [...]` for `steps` would otherwise run the default
-/// steps without a word.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(
-    tag = "kind",
-    rename_all = "kebab-case",
-    from = "PolicyText",
-    deny_unknown_fields
-)]
-#[non_exhaustive]
-pub enum PolicySpec {
-    /// [`LongestIdleAgent`].
-    #[default]
-    LongestIdleAgent,
-    /// [`PriorityAging`] with its parameters.
-    PriorityAging(PriorityAging),
-    /// [`SkillExpansion`] with its relaxation steps (default steps if omitted).
-    SkillExpansion {
-        /// The bullseye's rings.
-        #[serde(default = "default_steps")]
-        steps: Vec<RelaxStep>,
-    },
-    /// [`CMu`] with its parameter.
-    CMu(CMu),
-    /// [`OptimalAssignment`]; re-plans place the most offers first, then the
-    /// best total score (as the library's default), or with `non_idling = false`
-    /// maximise the total score only.
-    OptimalAssignment {
-        /// Solve re-plans in [`Mode::NonIdling`] (default true).
-        #[serde(default = "yes")]
-        non_idling: bool,
-    },
-    /// [`LearnedFit`](crate::policy::LearnedFit): the optimal assignment
-    /// with a fit learned from the outcomes of the scenario's `outcomes`
-    /// (the router's `fit` table is not used). Its draws come from the
-    /// replication's own stream, mixed with `seed`.
-    LearnedFit(LearnedFitConfig),
-}
-
-fn yes() -> bool {
-    true
-}
-
-/// [`PolicySpec`] as a file has it. Serde lets a unit variant of an
-/// internally tagged enum take any fields and drop them, whatever
-/// `deny_unknown_fields` says: `longest-idle-agent` is read here as a
-/// struct variant with no fields, so that a parameter given to it (meant
-/// for another policy) is refused too.
-#[derive(Deserialize)]
-#[serde(tag = "kind", rename_all = "kebab-case", deny_unknown_fields)]
-enum PolicyText {
-    LongestIdleAgent {},
-    PriorityAging(PriorityAging),
-    SkillExpansion {
-        #[serde(default = "default_steps")]
-        steps: Vec<RelaxStep>,
-    },
-    CMu(CMu),
-    OptimalAssignment {
-        #[serde(default = "yes")]
-        non_idling: bool,
-    },
-    LearnedFit(LearnedFitConfig),
-}
-
-impl From<PolicyText> for PolicySpec {
-    fn from(p: PolicyText) -> Self {
-        match p {
-            PolicyText::LongestIdleAgent {} => PolicySpec::LongestIdleAgent,
-            PolicyText::PriorityAging(p) => PolicySpec::PriorityAging(p),
-            PolicyText::SkillExpansion { steps } => PolicySpec::SkillExpansion { steps },
-            PolicyText::CMu(p) => PolicySpec::CMu(p),
-            PolicyText::OptimalAssignment { non_idling } => {
-                PolicySpec::OptimalAssignment { non_idling }
-            }
-            PolicyText::LearnedFit(c) => PolicySpec::LearnedFit(c),
-        }
-    }
-}
-
 /// A field path's steps ([`Scenario::set`]'s form): `name` or
 /// `name[index]`, the index a number or an element's `name`.
 fn path_steps(path: &str) -> Result<Vec<(&str, Option<&str>)>, String> {
@@ -983,133 +913,6 @@ fn list_index<'a>(
         Err(_) => names
             .position(|e| e == Some(ix))
             .ok_or_else(|| format!("{name}: none is named {ix:?}")),
-    }
-}
-
-fn default_steps() -> Vec<RelaxStep> {
-    SkillExpansion::default().steps().to_vec()
-}
-
-impl PolicySpec {
-    /// Every built-in policy with its default parameters.
-    pub fn builtins() -> Vec<PolicySpec> {
-        vec![
-            PolicySpec::LongestIdleAgent,
-            PolicySpec::PriorityAging(PriorityAging::default()),
-            PolicySpec::SkillExpansion {
-                steps: default_steps(),
-            },
-            PolicySpec::CMu(CMu::default()),
-            PolicySpec::OptimalAssignment { non_idling: true },
-            PolicySpec::LearnedFit(LearnedFitConfig {
-                pool_by: Some("group".into()),
-                ..LearnedFitConfig::default()
-            }),
-        ]
-    }
-
-    /// The built-ins named (in the order given, each once; `"all"` for
-    /// every one), with their default parameters except that a built-in of
-    /// the same kind as `own` (a scenario's policy) takes `own`'s. No names:
-    /// `own` alone. An unknown name is an error that lists the known ones.
-    pub fn named<S: AsRef<str>>(
-        names: &[S],
-        own: &PolicySpec,
-    ) -> Result<Vec<PolicySpec>, ScenarioError> {
-        if names.is_empty() {
-            return Ok(vec![own.clone()]);
-        }
-        let builtins = PolicySpec::builtins();
-        let pick = |p: &PolicySpec| {
-            if p.name() == own.name() {
-                own.clone()
-            } else {
-                p.clone()
-            }
-        };
-        let mut out: Vec<PolicySpec> = Vec::new();
-        for name in names {
-            let name = name.as_ref();
-            let found: Vec<PolicySpec> = if name == "all" {
-                builtins.iter().map(pick).collect()
-            } else {
-                match builtins.iter().find(|p| p.name() == name) {
-                    Some(p) => vec![pick(p)],
-                    None => {
-                        let known: Vec<&str> = builtins.iter().map(PolicySpec::name).collect();
-                        return Err(invalid(
-                            "policy",
-                            format!(
-                                "no built-in policy is named {name:?} (known: {}, or all)",
-                                known.join(", ")
-                            ),
-                        ));
-                    }
-                }
-            };
-            for p in found {
-                if !out.iter().any(|q| q.name() == p.name()) {
-                    out.push(p);
-                }
-            }
-        }
-        Ok(out)
-    }
-
-    /// The policy's name, as its [`RoutingPolicy::name`].
-    pub fn name(&self) -> &'static str {
-        match self {
-            PolicySpec::LongestIdleAgent => "longest-idle-agent",
-            PolicySpec::PriorityAging(_) => "priority-aging",
-            PolicySpec::SkillExpansion { .. } => "skill-expansion",
-            PolicySpec::CMu(_) => "c-mu",
-            PolicySpec::OptimalAssignment { .. } => "optimal-assignment",
-            PolicySpec::LearnedFit(_) => "learned-fit",
-        }
-    }
-
-    /// Checks the parameters.
-    pub fn validate(&self) -> Result<(), ScenarioError> {
-        let err = |e: crate::policy::PolicyError| invalid("policy", e.to_string());
-        match self {
-            PolicySpec::PriorityAging(p) => p.validate().map_err(err),
-            PolicySpec::SkillExpansion { steps } => {
-                SkillExpansion::new(steps.clone()).map(|_| ()).map_err(err)
-            }
-            PolicySpec::CMu(p) => p.validate().map_err(err),
-            PolicySpec::LearnedFit(c) => c.validate().map_err(err),
-            _ => Ok(()),
-        }
-    }
-
-    /// Builds the policy as a trait object (the simulator itself monomorphises
-    /// the built-ins instead).
-    pub fn build(&self) -> Result<Box<dyn RoutingPolicy>, ScenarioError> {
-        self.validate()?;
-        Ok(match self {
-            PolicySpec::LongestIdleAgent => Box::new(LongestIdleAgent),
-            PolicySpec::PriorityAging(p) => Box::new(p.clone()),
-            PolicySpec::SkillExpansion { steps } => Box::new(
-                SkillExpansion::new(steps.clone()).map_err(|e| invalid("policy", e.to_string()))?,
-            ),
-            PolicySpec::CMu(p) => Box::new(*p),
-            PolicySpec::OptimalAssignment { non_idling } => {
-                Box::new(OptimalAssignment::new(if *non_idling {
-                    Mode::NonIdling
-                } else {
-                    Mode::MaxWeight
-                }))
-            }
-            PolicySpec::LearnedFit(c) => {
-                Box::new(LearnedFit::new(c.clone()).map_err(|e| invalid("policy", e.to_string()))?)
-            }
-        })
-    }
-}
-
-impl fmt::Display for PolicySpec {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
     }
 }
 
@@ -3814,5 +3617,43 @@ mod tests {
             "{MINI}\n[policy]\nkind = \"skill-expansion\"\nsteps = [{{after = 5, relax = 2}}, {{after = 3, relax = 3}}]\n"
         );
         assert!(Scenario::from_toml_str(&bad).is_err());
+    }
+
+    /// A policy's error, now the policy module's own, reads in a scenario
+    /// as it did when the scenario made it: the field `policy`, then the
+    /// same words.
+    #[test]
+    fn policy_errors_read_as_a_scenario_field() {
+        let steps = "[{after = 5, relax = 2}, {after = 3, relax = 3}]";
+        let text = format!("{MINI}\n[policy]\nkind = \"skill-expansion\"\nsteps = {steps}\n");
+        let rule = "relaxation step 1 does not come after the previous one \
+                    (times and levels must increase)";
+        assert_eq!(Scenario::from_toml_str(&text), Err(invalid("policy", rule)));
+        assert_eq!(
+            Scenario::from_toml_str(&text).unwrap_err().to_string(),
+            format!("policy: {rule}")
+        );
+
+        let unknown = PolicySpec::named(&["cmu"], &PolicySpec::default()).unwrap_err();
+        assert_eq!(
+            unknown.to_string(),
+            ScenarioError::from(unknown.clone()).to_string()
+        );
+        assert!(matches!(
+            ScenarioError::from(unknown),
+            ScenarioError::Invalid { field, rule } if field == "policy"
+                && rule.starts_with("no built-in policy is named \"cmu\" (known: longest-idle-agent, ")
+        ));
+
+        // Through the simulator's own `?`.
+        let sim = crate::sim::Simulation::new(Scenario::from_toml_str(MINI).unwrap()).unwrap();
+        let step = |after, relax| crate::policy::RelaxStep { after, relax };
+        let bad = PolicySpec::SkillExpansion {
+            steps: vec![step(5, 2), step(3, 3)],
+        };
+        assert_eq!(
+            sim.replications_policy(&bad, Default::default()).err(),
+            Some(crate::sim::SimError::Scenario(invalid("policy", rule)))
+        );
     }
 }

@@ -330,6 +330,15 @@ pub enum SimStaffingError {
     },
 }
 
+/// A policy's error is the scenario's (its field `policy`), as it was
+/// when [`PolicySpec`] was the simulator's own: `spec.validate()?` reads
+/// as before.
+impl From<crate::policy::PolicySpecError> for SimStaffingError {
+    fn from(e: crate::policy::PolicySpecError) -> Self {
+        SimStaffingError::Scenario(e.into())
+    }
+}
+
 /// When a simulated service level counts as meeting its target; see the
 /// [module documentation](self#when-a-target-is-met).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
