@@ -38,6 +38,36 @@ pub enum Event {
         /// The agent.
         agent: AgentId,
     },
+    /// Forget a logged-out agent for good: staff who left, or an id given
+    /// for one shift (a temporary or virtual agent). A logged-out agent is
+    /// otherwise kept, with its profile and idle time, for its next login,
+    /// so an ACD that gives new ids as staff come and go sends this once an
+    /// agent will not come back: the router's memory and its
+    /// [`snapshot`](Router::snapshot) then follow the agents it knows now,
+    /// not every id it ever saw.
+    ///
+    /// Refused for an agent the router does not know
+    /// ([`RouterError::UnknownAgent`]) or one still logged in
+    /// ([`RouterError::StillLoggedIn`]: send [`Event::AgentLogout`] first,
+    /// which an agent holding work cannot do).
+    ///
+    /// Forgotten with it: its profile and idle time, the cool-downs its
+    /// declines and time-outs left on waiting contacts (a wake-up kept only
+    /// for one of them goes too), its share in the channels served (a
+    /// channel it alone served is served by nobody: see
+    /// [`RouterError::ChannelNotServed`]), and what the policy kept of it
+    /// ([`RoutingPolicy::agent_removed`]: [`LearnedFit`](crate::LearnedFit)
+    /// drops its own arm, not its pool's). The counts and the contacts
+    /// stay as they are. The id is then unknown, as if it had never logged
+    /// in: events naming it are refused ([`RouterError::UnknownAgent`]),
+    /// [`Router::agent_state`] is `None`, and a later login with it is a
+    /// new agent's (idle from that login, nothing carried over). The agents
+    /// that logged in after it move down one [`index`](crate::AgentRef::index).
+    /// O(agents + contacts in the system).
+    AgentRemoved {
+        /// The agent.
+        agent: AgentId,
+    },
     /// A logged-in agent is ready for work.
     AgentReady {
         /// The agent.
@@ -270,6 +300,10 @@ pub enum RouterError {
     /// The agent is not logged in.
     #[error("{0} is not logged in")]
     NotLoggedIn(AgentId),
+    /// [`Event::AgentRemoved`] names an agent that is logged in: it logs
+    /// out first.
+    #[error("{0} is still logged in: log it out before removing it")]
+    StillLoggedIn(AgentId),
     /// The agent still holds contacts.
     #[error("{agent} still holds {held} contact(s)")]
     AgentHoldsWork {
@@ -906,7 +940,8 @@ pub struct RouterSnapshot {
     /// [`Router::rejected_proposals`].
     pub rejected_proposals: u64,
     /// Every agent the router knows, logged out ones included, in the order
-    /// they first logged in.
+    /// they first logged in; not those it forgot
+    /// ([`Event::AgentRemoved`]).
     pub agents: Vec<AgentSnapshot>,
     /// Every contact in the system, in the order it reached the router
     /// (which breaks ties between equal arrival times).
@@ -1588,6 +1623,7 @@ impl<P: RoutingPolicy> Router<P> {
     /// | --- | --- |
     /// | `AgentLogin` | `AlreadyLoggedIn` |
     /// | `AgentLogout` | `UnknownAgent`, `NotLoggedIn`, `AgentHoldsWork` |
+    /// | `AgentRemoved` | `UnknownAgent`, `StillLoggedIn` |
     /// | `AgentReady`, `AgentNotReady` | `UnknownAgent`, `NotLoggedIn` |
     /// | `AgentUpdated` | `UnknownAgent`, `NotLoggedIn`, `ChannelInUse` (a channel it holds work on is dropped) |
     /// | `ContactArrived` | `DuplicateContact`, `ArrivalInFuture`, `ChannelNotServed` |
@@ -1837,6 +1873,13 @@ impl<P: RoutingPolicy> Router<P> {
                 self.st.agents[a as usize].presence = Presence::LoggedOut;
                 self.st.refresh_agent(a);
             }
+            Event::AgentRemoved { agent } => {
+                let a = self.agent_ix(agent)?;
+                if self.st.agent(a).presence != Presence::LoggedOut {
+                    return Err(RouterError::StillLoggedIn(agent));
+                }
+                self.remove_agent(now, agent, a);
+            }
             Event::AgentUpdated { agent } => {
                 let id = agent.id();
                 let a = self.logged_in(id)?;
@@ -2084,6 +2127,34 @@ impl<P: RoutingPolicy> Router<P> {
         let rec = &mut self.st.agents[a as usize];
         rec.wrapping = rec.wrapping.saturating_sub(1);
         Ok(([Some(self.complete(a, ix, held, now)), None], None))
+    }
+
+    /// Forgets logged-out agent `agent`, at slot `a` (see
+    /// [`Event::AgentRemoved`]).
+    fn remove_agent(&mut self, now: f64, agent: AgentId, a: u32) {
+        self.count_channels(a, -1);
+        // Slots are about to move: nothing may keep one across this.
+        self.memo.clear();
+        self.vouched.clear();
+        debug_assert!(self.deferred.is_none());
+        let cooled = self.st.remove_agent(a);
+        self.policy.agent_removed(agent);
+        // A waiting contact whose next wake-up was the end of the agent's
+        // cool-down needs it no more: its wake-up is worked out again (a
+        // standby restored from a snapshot, which lacks the cool-down, works
+        // it out so). One due by now is left to the wake-ups of this very
+        // event, which take the change into account: re-armed here, the
+        // relaxation step due with it would be taken without the decision
+        // that follows a wake-up.
+        for ix in cooled {
+            if self
+                .st
+                .contact(ix)
+                .is_some_and(|r| r.held == Held::Waiting && r.wake_at.is_none_or(|w| w > now))
+            {
+                self.arm(ix, now);
+            }
+        }
     }
 
     /// Tells the policy what came of contact `ix`, served by agent `a`.

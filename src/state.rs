@@ -1034,6 +1034,65 @@ impl State {
         id
     }
 
+    /// Forgets agent `a`, which must be logged out (so holding nothing and in
+    /// no bucket), and returns the contacts that were cooling down for it.
+    /// The agents after it move down a slot, keeping their order, and every
+    /// slot number kept of them moves with them: in the id map, the bucket
+    /// links, the contacts held and the cool-downs. O(agents, contact slots
+    /// and buckets), for an event as rare as a removal, so that nothing on an
+    /// event's path checks for a hole in the slots; and since the order is
+    /// kept, a restored router, which numbers the agents it is given in
+    /// order, numbers them as this one does.
+    pub fn remove_agent(&mut self, a: u32) -> Vec<u32> {
+        debug_assert!(self.agents[a as usize].presence == Presence::LoggedOut);
+        debug_assert!(self.agents[a as usize].used_total == 0);
+        debug_assert!(self.agents[a as usize].bucket == NONE);
+        let shift = |x: &mut u32| {
+            if *x != NONE && *x > a {
+                *x -= 1;
+            }
+        };
+        let gone = self.agents.remove(a as usize);
+        self.agent_ix.remove(&gone.agent.id());
+        for (i, rec) in self.agents.iter_mut().enumerate() {
+            shift(&mut rec.b_prev);
+            shift(&mut rec.b_next);
+            if i >= a as usize {
+                self.agent_ix.insert(rec.agent.id(), i as u32);
+            }
+        }
+        for bk in &mut self.buckets {
+            shift(&mut bk.head);
+            shift(&mut bk.tail);
+        }
+        let mut cooled = Vec::new();
+        for (ix, rec) in self.contacts.iter_mut().enumerate() {
+            // A dead record's agent and cool-downs are rewritten before use.
+            if !rec.live {
+                continue;
+            }
+            if let Held::Offered(x) | Held::InService(x) | Held::WrapUp(x) = &mut rec.held {
+                debug_assert!(*x != a, "a logged-out agent holds work");
+                shift(x);
+            }
+            if rec.cooldowns.is_empty() {
+                continue;
+            }
+            let before = rec.cooldowns.len();
+            rec.cooldowns.retain(|&(x, _)| x != a);
+            if rec.cooldowns.len() != before {
+                cooled.push(ix as u32);
+            }
+            for (x, _) in &mut rec.cooldowns {
+                shift(x);
+            }
+        }
+        // Its profile may be the last of its kind: profiles stay bounded by
+        // the agents known now.
+        self.sweep_profiles();
+        cooled
+    }
+
     /// Puts the agent in or out of the available indexes to match its state.
     /// Whether some contact is queued (a newcomer not queued yet during its
     /// own decision, see [`crate::RoutingPolicy::arrival_reads_agents_only`],
@@ -1782,10 +1841,32 @@ impl State {
                 self.contact_ix.len()
             ));
         }
+        let mut channels = vec![0u32; self.channel_agents.len()];
         for (ix, rec) in self.agents.iter().enumerate() {
             if self.agent_slot(rec.agent.id()) != Some(ix as u32) {
                 return Err(format!("{} not found at its slot {ix}", rec.agent.id()));
             }
+            for c in rec.agent.capacities() {
+                let i = usize::from(c.channel.0);
+                if channels.len() <= i {
+                    return Err(format!("{}: {} not counted", rec.agent.id(), c.channel));
+                }
+                channels[i] += 1;
+            }
+        }
+        // Every agent is in the map: ids no agent has any more must not be.
+        if self.agent_ix.len() != self.agents.len() {
+            return Err(format!(
+                "agent map holds {} ids for {} agents",
+                self.agent_ix.len(),
+                self.agents.len()
+            ));
+        }
+        if channels != self.channel_agents {
+            return Err(format!(
+                "agents per channel counted {:?}, known agents give {channels:?}",
+                self.channel_agents
+            ));
         }
         let mut in_groups = 0usize;
         let mut live = 0usize;
@@ -2347,9 +2428,12 @@ impl<'a> AgentRef<'a> {
         self.rec.state()
     }
     /// Its index in this router: agents are numbered 0, 1, 2… in the order
-    /// they first logged in, and keep their number for the router's life.
-    /// With [`login`](AgentRef::login), the key of a policy's per-agent cache
-    /// held in a plain `Vec`.
+    /// they first logged in, and keep their number until an agent numbered
+    /// before them is removed ([`Event::AgentRemoved`](crate::Event::AgentRemoved)),
+    /// which moves each of them down by one, in the same order. With
+    /// [`login`](AgentRef::login), the key of a policy's per-agent cache
+    /// held in a plain `Vec`: an entry whose login key is not the agent's
+    /// was another agent's (logins are never given twice).
     pub fn index(&self) -> usize {
         self.ix as usize
     }

@@ -185,6 +185,7 @@ fn one_of_each() -> Vec<Event> {
             agent: agent(9, false),
         },
         Event::AgentLogout { agent: AgentId(4) },
+        Event::AgentRemoved { agent: AgentId(9) },
         Event::AgentReady { agent: AgentId(1) },
         Event::AgentNotReady { agent: AgentId(1) },
         Event::AgentUpdated {
@@ -281,6 +282,10 @@ fn every_listed_error_is_reached_and_no_other() {
         (Event::AgentLogout { agent: a77 }, "UnknownAgent"),
         (Event::AgentLogout { agent: a9 }, "NotLoggedIn"),
         (Event::AgentLogout { agent: a1 }, "AgentHoldsWork"),
+        (Event::AgentRemoved { agent: a77 }, "UnknownAgent"),
+        // Logged in holding work, and holding nothing: both log out first.
+        (Event::AgentRemoved { agent: a1 }, "StillLoggedIn"),
+        (Event::AgentRemoved { agent: AgentId(4) }, "StillLoggedIn"),
         (
             Event::AgentUpdated {
                 agent: agent(77, false),

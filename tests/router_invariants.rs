@@ -3,7 +3,7 @@
 //!
 //! A random sequence mixes every [`Event`] variant, legal and illegal (unknown
 //! ids, offers answered twice or by the wrong agent, logging out while holding
-//! work, time going backwards, NaN time, duplicate contacts, arrivals in the
+//! work, removing an agent still logged in, time going backwards, NaN time, duplicate contacts, arrivals in the
 //! future, channels nobody serves, ticks, re-plans). The *same* abstract
 //! sequence is run under each of the five built-in policies, and under two
 //! user-defined policies that wrap a built-in in garbage proposals; each abstract step
@@ -231,6 +231,8 @@ enum Op {
     /// A logged-in agent takes the profile of one of its two variants.
     UpdateAgent(AgentPick, bool),
     Logout(AgentPick),
+    /// A logged-out agent is forgotten (`Event::AgentRemoved`).
+    Remove(AgentPick),
     Ready(AgentPick),
     NotReady(AgentPick),
     Arrive(ContactSpec, IdPick),
@@ -301,6 +303,7 @@ fn op() -> impl Strategy<Value = Op> {
     prop_oneof![
         5 => (agent(), any::<bool>()).prop_map(|(a, v)| Op::Login(a, v)),
         1 => agent().prop_map(Op::Logout),
+        1 => agent().prop_map(Op::Remove),
         6 => agent().prop_map(Op::Ready),
         2 => agent().prop_map(Op::NotReady),
         2 => (agent(), any::<bool>()).prop_map(|(a, v)| Op::UpdateAgent(a, v)),
@@ -434,6 +437,9 @@ impl RoutingPolicy for Noisy {
     fn observe_outcome(&mut self, c: &Contact, agent: AgentId, outcome: &Outcome) {
         self.inner.observe_outcome(c, agent, outcome)
     }
+    fn agent_removed(&mut self, agent: AgentId) {
+        self.inner.agent_removed(agent)
+    }
     fn in_flight(&self) -> Vec<InFlightProposal> {
         self.inner.in_flight()
     }
@@ -513,6 +519,9 @@ impl RoutingPolicy for QueuedFirst {
     }
     fn observe_outcome(&mut self, c: &Contact, agent: AgentId, outcome: &Outcome) {
         self.0.observe_outcome(c, agent, outcome)
+    }
+    fn agent_removed(&mut self, agent: AgentId) {
+        self.0.agent_removed(agent)
     }
     fn explain(
         &self,
@@ -840,6 +849,21 @@ impl Shadow {
                 }
                 a.presence = Presence::LoggedOut;
             }
+            // Forgotten whole: its id unknown, its cool-downs gone; a
+            // channel only it served is served by nobody.
+            Event::AgentRemoved { agent } => {
+                match self.agents.get(agent) {
+                    None => return Err(RouterError::UnknownAgent(*agent)),
+                    Some(a) if a.presence != Presence::LoggedOut => {
+                        return Err(RouterError::StillLoggedIn(*agent));
+                    }
+                    Some(_) => {}
+                }
+                self.agents.remove(agent);
+                for c in self.contacts.values_mut() {
+                    c.cooldowns.retain(|&(a, _)| a != *agent);
+                }
+            }
             Event::AgentUpdated { agent } => {
                 let id = agent.id();
                 self.logged_in(id)?;
@@ -1089,6 +1113,11 @@ impl Gen<'_> {
             }
             Op::Logout(pick) => Event::AgentLogout {
                 agent: agent_id(agent_pick(*pick, &|a| logged_in(a))),
+            },
+            Op::Remove(pick) => Event::AgentRemoved {
+                agent: agent_id(agent_pick(*pick, &|a| {
+                    a.is_some_and(|a| a.presence == Presence::LoggedOut)
+                })),
             },
             Op::Ready(pick) => Event::AgentReady {
                 agent: agent_id(agent_pick(*pick, &|a| {
@@ -1372,6 +1401,13 @@ fn check_state(
         }
     }
     prop_assert_eq!(r.agent_state(UNKNOWN_AGENT), None);
+    // Never logged in, or forgotten.
+    for id in (0..AGENTS).map(agent_id) {
+        if !sh.agents.contains_key(&id) {
+            prop_assert_eq!(r.agent_state(id), None, "agent {}", id);
+            prop_assert!(view.agent(id).is_none(), "agent {}", id);
+        }
+    }
 
     // The view lists exactly the waiting contacts and the available agents.
     let waiting: BTreeSet<ContactId> = view.waiting().map(|c| c.id()).collect();

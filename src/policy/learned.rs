@@ -541,7 +541,10 @@ impl Model {
 /// through its pool (its attributes), so decisions read only the heads of
 /// alike contacts and, when pooling, of alike agents; with one arm per agent
 /// an arriving contact compares every eligible agent (O(degree)). Learning
-/// is O(1) per outcome; memory is O(segments × arms).
+/// is O(1) per outcome; memory is O(segments × arms). With one arm per
+/// agent, an agent the router forgets ([`Event::AgentRemoved`](crate::Event::AgentRemoved))
+/// takes its arms with it, so that they follow the agents known now; a
+/// pool's arms stay, whoever leaves it.
 ///
 /// ```
 /// use skillroute::{Agent, AgentId, ChannelId, Contact, ContactId, Event, Outcome, Router, SegmentId};
@@ -723,7 +726,10 @@ impl LearnedFit {
         Ok(p)
     }
 
-    /// Outcomes learned so far (from the router and from [`learn`](LearnedFit::learn)).
+    /// Outcomes learned so far (from the router and from [`learn`](LearnedFit::learn))
+    /// that its arms hold: those of an agent's own arm leave with it when
+    /// the router forgets the agent ([`RoutingPolicy::agent_removed`]).
+    /// The total of UCB's bonus.
     pub fn learned(&self) -> u64 {
         self.model.learned
     }
@@ -845,6 +851,31 @@ impl RoutingPolicy for LearnedFit {
             }
             _ => self.unattributed += 1,
         }
+    }
+    /// With one arm per agent, drops the agent's arms, in every segment:
+    /// they are its alone, and its id logging in again is a new agent,
+    /// which starts from the prior. Their outcomes leave
+    /// [`learned`](LearnedFit::learned) with them, as a standby restored
+    /// from a snapshot counts only the outcomes its arms hold (under UCB
+    /// the two then explore alike). A pool's arms stay: what the pool
+    /// learned is its other members' too. The agent's proposals go as well
+    /// (it holds nothing, so no outcome will come for them). O(arms +
+    /// proposals).
+    fn agent_removed(&mut self, agent: AgentId) {
+        let model = &mut self.model;
+        if model.config.pool_by.is_none() {
+            let mut forgotten = 0u64;
+            model.arms.retain(|&(_, who), arm| {
+                let mine = who == Who::Agent(agent);
+                if mine {
+                    forgotten =
+                        forgotten.saturating_add(arm.resolved.saturating_add(arm.unresolved));
+                }
+                !mine
+            });
+            model.learned = model.learned.saturating_sub(forgotten);
+        }
+        self.seen.retain(|_, &mut (a, _)| a != agent);
     }
     fn in_flight(&self) -> Vec<InFlightProposal> {
         let names = self.pool_names();

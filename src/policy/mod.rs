@@ -284,6 +284,20 @@ pub trait RoutingPolicy: Send {
     /// Told when a contact this policy routed was completed, with its outcome.
     fn observe_outcome(&mut self, _contact: &Contact, _agent: AgentId, _outcome: &Outcome) {}
 
+    /// Told when the router has forgotten `agent`
+    /// ([`Event::AgentRemoved`](crate::Event::AgentRemoved)): it was logged
+    /// out and held nothing, its id is now unknown to the view, and a later
+    /// login with it is a new agent's. A policy that keeps anything per
+    /// agent id drops it here, or its memory grows with every id the
+    /// router ever saw (an ACD that gives agents an id per shift sends one
+    /// removal per shift). The agents that logged in after it have moved
+    /// down one [`AgentRef::index`] by then: a cache by index checked
+    /// against [`AgentRef::login`] needs nothing done. A wrapper forwards
+    /// it. Default: nothing (a policy that keeps nothing per agent).
+    /// [`LearnedFit`] drops the agent's own arms (with no `pool_by`), not
+    /// what it learned of a pool.
+    fn agent_removed(&mut self, _agent: AgentId) {}
+
     /// What the policy keeps of the work it routed whose outcome has not
     /// come yet, for [`Router::snapshot`](crate::Router::snapshot): a
     /// standby's policy given it back
@@ -431,6 +445,9 @@ impl<P: RoutingPolicy + ?Sized> RoutingPolicy for Box<P> {
     }
     fn observe_outcome(&mut self, contact: &Contact, agent: AgentId, outcome: &Outcome) {
         (**self).observe_outcome(contact, agent, outcome)
+    }
+    fn agent_removed(&mut self, agent: AgentId) {
+        (**self).agent_removed(agent)
     }
     fn in_flight(&self) -> Vec<InFlightProposal> {
         (**self).in_flight()
@@ -1645,6 +1662,7 @@ mod tests {
         for m in [
             "decide",
             "observe_outcome",
+            "agent_removed",
             "in_flight",
             "restore_in_flight",
             "state",
