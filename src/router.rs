@@ -616,8 +616,8 @@ pub struct Router<P: RoutingPolicy = Box<dyn RoutingPolicy>> {
 /// ```
 ///
 /// `examples/acd_loop.rs` reads the policy too from a settings file
-/// (`[policy] kind = "skill-expansion"`, through the simulator's
-/// `PolicySpec`).
+/// (`[policy] kind = "skill-expansion"`, through
+/// [`PolicySpec`](crate::PolicySpec), which builds any built-in by name).
 pub struct RouterBuilder<P: RoutingPolicy> {
     policy: P,
     fit: Box<dyn FitModel>,
