@@ -96,9 +96,11 @@ const USAGE: &str = "usage: simulate [FILE.toml|FILE.json] [--all-policies | --p
   --seed S          seed instead of the scenario's
   --confidence C    confidence level of the intervals (default 0.95)
   --trace           also write trace-POLICY.csv: one line per contact of
-                    replication 0 under each policy (its offers column: how
-                    many offers it received), and offers-POLICY.csv: one line
-                    per offer (end: answered, timed-out, abandoned, in-system)
+                    replication 0 under each policy that reached the queue
+                    (not those a self-service tier contained; its offers
+                    column: how many offers it received), and
+                    offers-POLICY.csv: one line per offer (end: answered,
+                    timed-out, abandoned, in-system)
   --out DIR         write report.json, report.csv, replications.csv and
                     report.svg there (default: .), with two or more
                     policies comparison.json and comparison.csv
@@ -805,6 +807,13 @@ fn print_self_service(reports: &[Report]) {
             t.name,
             pm(&t.metrics.self_served, 1.0, 0),
             pm(&t.metrics.containment, 100.0, 1)
+        );
+    }
+    let left = &first.in_self_service_at_end;
+    if left.mean > 0.0 {
+        println!(
+            "  {} still in it when the run stopped, bound for the queue (in no row's `offered`)",
+            pm(left, 1.0, 1)
         );
     }
 }

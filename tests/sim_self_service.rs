@@ -104,6 +104,14 @@ fn the_queue_behind_the_tier_is_erlang_c_at_the_rate_passed_on() {
             c,
         );
         for r in &rs {
+            // A few are still in the tier when the run stops (about λ(1 − c)
+            // times the mean time there).
+            let expected = lambda * (1.0 - c) * 2.0;
+            assert!(
+                (r.in_self_service_at_end as f64) < 4.0 * expected + 10.0,
+                "{} still in the tier",
+                r.in_self_service_at_end
+            );
             // The queue's offered are the tier's passed-on, give or take
             // those in the tier at either end of the run.
             let passed = r.total.self_served - r.total.contained;
@@ -144,6 +152,7 @@ fn no_contact_is_lost_in_the_tier() {
             assert_eq!(m.containment, m.contained / m.self_served);
         }
         assert_eq!(r.total.offered as u64, r.arrived);
+        assert_eq!(r.in_self_service_at_end, 0, "a draining run waits for them");
         assert_eq!(r.router_counts.arrived, r.arrived);
         // The intervals split the day's entries into the tier.
         let entered: f64 = r.by_interval.iter().map(|m| m.self_served).sum();
@@ -279,10 +288,21 @@ service = { kind = "exponential", mean = 1.0 }
             "{ containment = 0.5, time = { kind = \"exponential\", mena = 1.0 } }",
             "contact_types[0].self_service.time",
         ),
-        ("{ containment = 0.5 }", "missing field `time`"),
+        (
+            "{ containment = 0.5 }",
+            "contact_types[0].self_service.time",
+        ),
+        (
+            "{ time = { kind = \"constant\", value = 3.0 } }",
+            "contact_types[0].self_service.containment",
+        ),
+        (
+            "{ containment = \"half\", time = { kind = \"constant\", value = 3.0 } }",
+            "contact_types[0].self_service.containment",
+        ),
         (
             "{ containment = 0.5, time = { kind = \"constant\", value = 3.0 }, rate = 2 }",
-            "rate",
+            "contact_types[0].self_service: unknown field rate",
         ),
     ] {
         let text = format!("{base}self_service = {tier}\n");
@@ -334,5 +354,100 @@ fn the_staffing_search_staffs_what_the_tier_passes_on() {
         point.agents_total.abs_diff(erlang) <= 1,
         "{} agents against Erlang's {erlang}",
         point.agents_total
+    );
+}
+
+/// A tier delays its contacts: the queue of an interval is fed by the
+/// arrivals of one time in the tier earlier. With a constant time of one
+/// interval, interval i is staffed for interval i − 1's arrivals (none
+/// for the first), and its Erlang baseline is Erlang C at the share the
+/// tier passes on of them.
+#[test]
+fn the_staffing_search_staffs_each_interval_for_what_reaches_its_queue() {
+    use skillroute::sim::ArrivalSpec;
+    use skillroute::staffing::{SimStaffing, Target, staff_erlang_c};
+    let (mu, c, interval) = (1.0 / 240.0, 0.4, 1800.0);
+    let rates = vec![1.0 / 60.0, 4.0 / 60.0, 2.0 / 60.0];
+    let mut s = single_skill_scenario(rates[0], mu, None, target());
+    s.interval = Some(interval);
+    s.horizon = 3.0 * interval;
+    s.contact_types[0].arrivals = ArrivalSpec::Piecewise {
+        interval,
+        rates: rates.clone(),
+    };
+    s.contact_types[0].self_service = Some(SelfService {
+        containment: c,
+        time: Dist::Constant { value: interval },
+    });
+    let table = SimStaffing::new()
+        .replications(2)
+        .run_length(2_000.0)
+        .warm_up(500.0)
+        .staff(&s)
+        .unwrap();
+    let fed: Vec<f64> = table
+        .intervals
+        .iter()
+        .map(|i| i.point.arrival_rates[0])
+        .collect();
+    assert_eq!(fed, vec![0.0, rates[0], rates[1]]);
+    for (i, row) in table.intervals.iter().enumerate().skip(1) {
+        let erlang = staff_erlang_c(
+            rates[i - 1] * (1.0 - c),
+            mu,
+            Target::ServiceLevel {
+                fraction: 0.8,
+                threshold: 0.1,
+            },
+        )
+        .unwrap();
+        assert_eq!(row.point.erlang_total, erlang, "interval {i}");
+    }
+}
+
+/// A contact still in the tier when a run that does not drain stops is
+/// counted there, not lost: with a time in the tier longer than the run,
+/// every contact the tier passes on is still in it.
+#[test]
+fn contacts_still_in_the_tier_at_the_end_are_counted() {
+    let mut s = tiered(2.0, 5, 0.25, None);
+    s.contact_types[0].self_service.as_mut().unwrap().time = Dist::Constant { value: 1e6 };
+    s.horizon = 500.0;
+    s.replications = 3;
+    let sim = Simulation::new(s).unwrap();
+    let rs = sim
+        .replications_policy(&PolicySpec::LongestIdleAgent, RunOptions::default())
+        .unwrap();
+    for r in &rs {
+        assert_eq!(r.arrived, 0);
+        assert_eq!(
+            r.in_self_service_at_end as f64,
+            r.total.self_served - r.total.contained
+        );
+        assert!(r.in_self_service_at_end > 500);
+    }
+    let report = sim.report(&rs, 0.95).unwrap();
+    assert!(report.in_self_service_at_end.mean > 500.0);
+    assert!(
+        report
+            .to_csv()
+            .contains("run,all,,,,in_self_service_at_end,")
+    );
+    // Without a tier: neither in the replications' JSON nor the report's.
+    let plain = Simulation::new(single_skill_scenario(2.0, 1.0, None, target())).unwrap();
+    let rs = plain
+        .replications_policy(&PolicySpec::LongestIdleAgent, RunOptions::default())
+        .unwrap();
+    assert!(
+        !serde_json::to_string(&rs)
+            .unwrap()
+            .contains("in_self_service")
+    );
+    assert!(
+        !plain
+            .report(&rs, 0.95)
+            .unwrap()
+            .to_json()
+            .contains("in_self_service")
     );
 }

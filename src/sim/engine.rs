@@ -396,6 +396,8 @@ pub(crate) struct Raw {
     pub rebalances: u64,
     /// Agent-seconds of work after the horizon (a draining run's overtime).
     pub overtime: f64,
+    /// Contacts still in a self-service tier at the end, bound for the queue.
+    pub in_self_service: u64,
 }
 
 /// The later of two instants (never NaN): one `maxsd`, where `f64::max`
@@ -780,6 +782,7 @@ impl<'a, P: RoutingPolicy, O: SimObserver> Engine<'a, P, O> {
             rejected: self.router.rejected_proposals(),
             rebalances: self.rebalances,
             overtime: self.overtime,
+            in_self_service: u64::from(self.in_self_service),
         };
         Ok((raw, self.router.into_policy()))
     }

@@ -495,7 +495,10 @@ impl<A: SimObserver, B: SimObserver> SimObserver for (A, B) {
     }
 }
 
-/// Writes a per-contact trace as CSV, one line per contact as it leaves.
+/// Writes a per-contact trace as CSV, one line per contact as it leaves
+/// (of those that reached the queue: a self-service tier's contained
+/// contacts are not traced, and `arrival` is the end of a passed-on
+/// contact's time in the tier; see [`ContactRecord::arrival`]).
 ///
 /// [`new`](TraceWriter::new) writes indexes:
 /// `serial,contact_type,segment,arrival,work,offered,answered,agent,end,left,resolved,offers`.

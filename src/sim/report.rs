@@ -7,7 +7,9 @@ use serde::{Deserialize, Serialize};
 
 use super::engine::Raw;
 use super::scenario::Plan;
-use super::stats::{Estimate, Fairness, Metrics, QueueAcc, StaffAcc, WaitCounts, WaitHistogram};
+use super::stats::{
+    Estimate, Fairness, MetricValue, Metrics, QueueAcc, StaffAcc, WaitCounts, WaitHistogram,
+};
 use crate::router::Counts;
 
 /// What one replication measured. Vectors are parallel to the scenario's
@@ -33,7 +35,9 @@ pub struct Replication {
     /// ([`ReportError::OtherPolicy`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub policy_key: Option<String>,
-    /// Contacts that arrived, warm-up included.
+    /// Contacts that arrived at the queue (the router), warm-up included:
+    /// of a type with a self-service tier, those it passed on (see
+    /// [`Metrics::self_served`] for those that entered it).
     pub arrived: u64,
     /// Events processed.
     pub events: u64,
@@ -61,6 +65,12 @@ pub struct Replication {
     /// which the agents' time metrics (occupancy…) leave out; 0 otherwise.
     #[serde(default)]
     pub overtime: f64,
+    /// Contacts still in a self-service tier when the run stopped, that it
+    /// will pass on to the queue (not yet in any row's `offered`; those it
+    /// contains are counted in `contained` on entering). 0, and not
+    /// written, without a tier.
+    #[serde(default, skip_serializing_if = "none")]
+    pub in_self_service_at_end: u64,
     /// Everything together.
     pub total: Metrics<f64>,
     /// Per contact type.
@@ -758,6 +768,7 @@ impl Replication {
             rejected_proposals: raw.rejected,
             rebalances: raw.rebalances,
             overtime: raw.overtime,
+            in_self_service_at_end: raw.in_self_service,
             total,
             by_type,
             by_channel,
@@ -945,7 +956,9 @@ pub struct Report {
     /// scenario's `day_start`), if it has one.
     #[serde(default)]
     pub day_start: Option<f64>,
-    /// Contacts simulated in all replications, warm-up included.
+    /// Contacts that arrived at the queue in all replications, warm-up
+    /// included ([`Replication::arrived`]: a self-service tier's contained
+    /// contacts are not in it).
     pub contacts: u64,
     /// Time-average number waiting, from the warm-up to each replication's
     /// end (past the horizon in a draining run; see
@@ -959,6 +972,15 @@ pub struct Report {
     /// see [`Replication::overtime`]).
     #[serde(default = "undefined")]
     pub overtime: Estimate,
+    /// Contacts still in a self-service tier when the run stopped, bound
+    /// for the queue, per replication
+    /// ([`Replication::in_self_service_at_end`]). Undefined, and not
+    /// written, without a tier.
+    #[serde(
+        default = "undefined",
+        skip_serializing_if = "MetricValue::is_undefined"
+    )]
+    pub in_self_service_at_end: Estimate,
     /// Policy proposals the router refused, per replication
     /// ([`Replication::rejected_proposals`]: an unknown agent or contact, a
     /// contact proposed twice, no free slot, an agent not eligible). 0 for
@@ -1158,6 +1180,12 @@ fn used_channels<T>(plan: &Plan, per_channel: Vec<T>) -> Vec<T> {
 }
 
 /// An estimate nothing defines: a report written before the field existed.
+/// Whether a count is 0 (left out of the JSON: a run without what it
+/// counts writes what it wrote before the count existed).
+fn none(n: &u64) -> bool {
+    *n == 0
+}
+
 fn undefined() -> Estimate {
     Estimate {
         mean: f64::NAN,
@@ -1357,6 +1385,15 @@ impl Report {
             mean_in_queue: Estimate::from_samples(&q, confidence),
             end_time: Estimate::from_samples(&ends, confidence),
             overtime: Estimate::from_samples(&over, confidence),
+            in_self_service_at_end: if plan.types.iter().any(|t| t.self_service.is_some()) {
+                let tier: Vec<f64> = reps
+                    .iter()
+                    .map(|r| r.in_self_service_at_end as f64)
+                    .collect();
+                Estimate::from_samples(&tier, confidence)
+            } else {
+                undefined()
+            },
             rejected_proposals: Estimate::from_samples(&rejected, confidence),
             total,
             by_type,
@@ -1496,6 +1533,10 @@ impl Report {
         line("run", "all", None, "mean_in_queue", &self.mean_in_queue);
         line("run", "all", None, "end_time", &self.end_time);
         line("run", "all", None, "overtime", &self.overtime);
+        if !self.in_self_service_at_end.is_undefined() {
+            let tier = &self.in_self_service_at_end;
+            line("run", "all", None, "in_self_service_at_end", tier);
+        }
         line(
             "run",
             "all",
@@ -1530,12 +1571,35 @@ fn range(metric: &str) -> (f64, f64) {
         "service_level" | "p_wait" | "p_abandon" | "mean_fit" | "resolution" | "occupancy"
         | "utilisation" | "not_ready" | "occupancy_mean" | "occupancy_min" | "occupancy_max"
         | "containment" => SHARE,
-        "offered" | "answered" | "abandoned" | "short_abandoned" | "waiting_at_end"
-        | "late_at_end" | "asa" | "mean_wait" | "wait_p50" | "wait_p90" | "wait_p95"
-        | "wait_p99" | "handle_time" | "ewt_count" | "ewt_mae" | "agents" | "occupancy_sd"
-        | "idle_mean" | "idle_sd" | "answered_mean" | "answered_sd" | "contacts"
-        | "mean_in_queue" | "end_time" | "overtime" | "rejected_proposals" | "self_served"
-        | "contained" => NONNEG,
+        "offered"
+        | "answered"
+        | "abandoned"
+        | "short_abandoned"
+        | "waiting_at_end"
+        | "late_at_end"
+        | "asa"
+        | "mean_wait"
+        | "wait_p50"
+        | "wait_p90"
+        | "wait_p95"
+        | "wait_p99"
+        | "handle_time"
+        | "ewt_count"
+        | "ewt_mae"
+        | "agents"
+        | "occupancy_sd"
+        | "idle_mean"
+        | "idle_sd"
+        | "answered_mean"
+        | "answered_sd"
+        | "contacts"
+        | "mean_in_queue"
+        | "end_time"
+        | "overtime"
+        | "rejected_proposals"
+        | "self_served"
+        | "contained"
+        | "in_self_service_at_end" => NONNEG,
         // `ewt_bias`, and a figure not named here: not clipped.
         _ => SIGNED,
     }
@@ -1648,6 +1712,7 @@ impl Comparison {
                 rejected_proposals: o.rejected_proposals,
                 rebalances: o.rebalances,
                 overtime: o.overtime - b.overtime,
+                in_self_service_at_end: o.in_self_service_at_end,
                 mean_in_queue: o.mean_in_queue - b.mean_in_queue,
                 mean_in_system: o.mean_in_system - b.mean_in_system,
                 total: o.total.minus(&b.total),
@@ -1773,6 +1838,7 @@ mod tests {
             "mean_in_queue",
             "end_time",
             "overtime",
+            "in_self_service_at_end",
             "rejected_proposals",
         ];
         let names = Metrics::<f64>::NAMES

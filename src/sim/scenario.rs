@@ -420,7 +420,9 @@ pub struct Scenario {
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub expected_wait: bool,
     /// The most contacts in the system at once (waiting, ringing, in
-    /// service or wrap-up), > 0; default [`DEFAULT_MAX_IN_SYSTEM`]. An
+    /// service or wrap-up; not those in a self-service tier, which are
+    /// bounded by the arrivals during the time there), > 0; default
+    /// [`DEFAULT_MAX_IN_SYSTEM`]. An
     /// arrival beyond it ends the replication with
     /// [`SimError::InSystemLimit`](crate::sim::SimError::InSystemLimit):
     /// memory grows with the contacts in the system, and an unstable queue
@@ -2412,6 +2414,7 @@ fn spec_path_error(doc: &Written, message: &str) -> Option<ScenarioError> {
         Dist,
         Arrivals,
         Policy,
+        SelfService,
     }
     // (field, as written, optional: JSON's null leaves it out, what it is)
     let mut at: Vec<(String, Option<&Written>, bool, Spec)> = Vec::new();
@@ -2426,6 +2429,8 @@ fn spec_path_error(doc: &Written, message: &str) -> Option<ScenarioError> {
             if let Some(ss) = t.get("self_service") {
                 let field = format!("contact_types[{i}].self_service.time");
                 at.push((field, ss.get("time"), false, Spec::Dist));
+                let field = format!("contact_types[{i}].self_service");
+                at.push((field, Some(ss), true, Spec::SelfService));
             }
         }
     }
@@ -2445,6 +2450,7 @@ fn spec_path_error(doc: &Written, message: &str) -> Option<ScenarioError> {
             }
             Spec::Arrivals => locate::<ArrivalSpec>(w, "kind")?,
             Spec::Policy => locate::<PolicySpec>(w, "policy")?,
+            Spec::SelfService => locate::<SelfService>(w, "self_service")?,
         };
         message.contains(&text).then(|| {
             if e.key.is_empty() {

@@ -22,6 +22,14 @@
 //! channels and capacities, service, patience and wrap-up distributions,
 //! speeds, the routing policy, ring delays) is the scenario's.
 //!
+//! **A self-service tier** ([`SelfService`](crate::sim::SelfService))
+//! delays its contacts on their way to the queue: an interval's queue is
+//! fed by the arrivals of one mean time in the tier earlier. An interval's
+//! rate for a type with a tier is therefore its arrivals' mean rate over
+//! the interval shifted back by that mean (exact for a constant time in
+//! the tier, to first order otherwise; `arrival_rates` gives it); the tier
+//! then passes on its share, and the Erlang baseline staffs that.
+//!
 //! **Common random numbers.** Every configuration of one interval is
 //! simulated with the same seed, so the customers (arrival times, work,
 //! patience) are the same whatever the staffing: two candidate staffings are
@@ -670,7 +678,12 @@ impl SimStaffing {
                 scenario
                     .contact_types
                     .iter()
-                    .map(|t| mean_rate(&t.arrivals, start, end))
+                    .map(|t| {
+                        // What reaches the queue now entered the tier one
+                        // mean time there ago.
+                        let lag = t.self_service.as_ref().map_or(0.0, |ss| ss.time.mean());
+                        mean_rate(&t.arrivals, start - lag, end - lag)
+                    })
                     .collect::<Vec<f64>>(),
             );
         }
@@ -915,7 +928,10 @@ fn mean_rate(a: &ArrivalSpec, start: f64, end: f64) -> f64 {
 /// What one interval's search found.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StaffingPoint {
-    /// Arrival rate per contact type (per second).
+    /// Arrival rate per contact type (per second): the interval's mean; for
+    /// a type with a self-service tier, of the arrivals one mean time in
+    /// the tier earlier, the tier's share of which reaches the queue in
+    /// this interval.
     pub arrival_rates: Vec<f64>,
     /// Offered load per contact type, in Erlangs (rate × handle time at the
     /// home group; the rate into its queue: with a self-service tier, the
