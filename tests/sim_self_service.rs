@@ -451,3 +451,31 @@ fn contacts_still_in_the_tier_at_the_end_are_counted() {
             .contains("in_self_service")
     );
 }
+
+/// A type its tier contains whole (a bot-only line) needs no agent: it
+/// loads with no group able to serve it, and its contacts are all counted
+/// contained. One that passes on any share is still refused, naming it.
+#[test]
+fn a_type_contained_whole_needs_no_agent() {
+    let mut s = tiered(1.0, 3, 1.0, None);
+    s.horizon = 200.0;
+    s.groups[0].skills.clear();
+    s.groups[0].skills.insert("other".into(), 5);
+    s.skills.push("other".into());
+    let sim = Simulation::new(s.clone()).expect("nobody need serve a bot-only type");
+    let rs = sim
+        .replications_policy(&PolicySpec::LongestIdleAgent, RunOptions::default())
+        .unwrap();
+    assert!(rs[0].total.self_served > 100.0);
+    assert_eq!(rs[0].total.contained, rs[0].total.self_served);
+    assert_eq!(rs[0].arrived, 0);
+    s.contact_types[0]
+        .self_service
+        .as_mut()
+        .unwrap()
+        .containment = 0.99;
+    let err = Simulation::new(s)
+        .expect_err("some reach the queue")
+        .to_string();
+    assert!(err.contains("contact_types[0]"), "{err}");
+}

@@ -3127,7 +3127,13 @@ impl Plan {
                         .iter()
                         .all(|&(sk, l)| agent.level(sk).is_some_and(|x| x.get() >= l))
             });
-            if !servable {
+            // A type its self-service tier contains whole never reaches an
+            // agent (a bot-only line): nobody need serve it.
+            let all_contained = t
+                .self_service
+                .as_ref()
+                .is_some_and(|ss| ss.containment == 1.0);
+            if !servable && !all_contained {
                 return Err(ScenarioError::Unservable {
                     field: f,
                     contact_type: t.name.clone(),
