@@ -54,8 +54,11 @@ pub enum Event {
     /// Forgotten with it: its profile and idle time, the cool-downs its
     /// declines and time-outs left on waiting contacts (a wake-up kept only
     /// for one of them goes too), its share in the channels served (a
-    /// channel it alone served is served by nobody: see
-    /// [`RouterError::ChannelNotServed`]), and what the policy kept of it
+    /// channel it alone served is served by nobody, and refuses arrivals
+    /// until an agent who serves it logs in: see
+    /// [`RouterError::ChannelNotServed`]; a logged-out agent still counts
+    /// as serving, so with an id per shift, remove the night's agents once
+    /// the morning's have logged in, not before), and what the policy kept of it
     /// ([`RoutingPolicy::agent_removed`]: [`LearnedFit`](crate::LearnedFit)
     /// drops its own arm, not its pool's). The counts and the contacts
     /// stay as they are. The id is then unknown, as if it had never logged
@@ -261,7 +264,8 @@ pub enum RouterError {
         /// The time of the last event.
         last: f64,
     },
-    /// The agent is not known (never logged in).
+    /// The agent is not known (never logged in, or forgotten since:
+    /// [`Event::AgentRemoved`]).
     #[error("unknown {0}")]
     UnknownAgent(AgentId),
     /// The contact is not in the system (never arrived, or already left:

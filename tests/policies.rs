@@ -2261,6 +2261,30 @@ fn the_router_refuses_invalid_policy_settings() {
     let boxed: Box<dyn RoutingPolicy> = Box::new(bad.clone());
     assert_eq!(Err(refused(Router::builder(boxed).build())), expected);
     assert_eq!(Err(refused(Router::builder(Batch(bad)).build())), expected);
+    // A bad maximum wait is named by its own field, and the message allows
+    // the infinite wait that means no maximum.
+    let late = PriorityAging {
+        default_max_wait: -1.0,
+        ..PriorityAging::default()
+    };
+    let e = refused(Router::builder(late).build());
+    assert_eq!(
+        e,
+        PolicyError::BadWait {
+            field: "default_max_wait",
+            value: -1.0
+        }
+    );
+    assert!(e.to_string().contains("or infinite"), "{e}");
+    let mut tier = PriorityAging::default();
+    tier.max_wait.insert(skillroute::TierId(1), f64::NAN);
+    assert!(matches!(
+        refused(Router::builder(tier).build()),
+        PolicyError::BadWait {
+            field: "max_wait",
+            ..
+        }
+    ));
     let cmu = CMu {
         cost_per_priority: f64::NAN,
     };

@@ -552,6 +552,15 @@ pub enum PolicyError {
         /// The largest value it may take.
         max: f64,
     },
+    /// A maximum wait that is negative or NaN (infinite is allowed: no
+    /// maximum).
+    #[error("policy parameter `{field}` must be >= 0 seconds (or infinite: no maximum), got {}", crate::model::short_number(*.value, 1e15))]
+    BadWait {
+        /// The parameter (`max_wait` for a tier's, `default_max_wait`).
+        field: &'static str,
+        /// Its value.
+        value: f64,
+    },
     /// A name that must not be empty is.
     #[error("policy parameter `{field}` must not be empty")]
     EmptyName {
@@ -967,12 +976,10 @@ impl PriorityAging {
     pub fn validate(&self) -> Result<(), PolicyError> {
         check("aging_per_second", self.aging_per_second)?;
         check("tier_boost", self.tier_boost)?;
-        for &w in self.max_wait.values().chain([&self.default_max_wait]) {
-            if w.is_nan() || w < 0.0 {
-                return Err(PolicyError::BadParameter {
-                    field: "max_wait",
-                    value: w,
-                });
+        let waits = self.max_wait.values().map(|&w| ("max_wait", w));
+        for (field, value) in waits.chain([("default_max_wait", self.default_max_wait)]) {
+            if value.is_nan() || value < 0.0 {
+                return Err(PolicyError::BadWait { field, value });
             }
         }
         Ok(())

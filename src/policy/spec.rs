@@ -163,7 +163,12 @@ impl fmt::Display for PolicySpecError {
 impl std::error::Error for PolicySpecError {}
 
 impl PolicySpec {
-    /// Every built-in policy with its default parameters.
+    /// Every built-in policy with its default parameters, but for
+    /// [`LearnedFit`](crate::LearnedFit), pooled by the `group` attribute
+    /// (`pool_by = "group"`, which the simulator gives every agent; a file's
+    /// `kind = "learned-fit"` without `pool_by` learns per agent). An ACD
+    /// whose agents have no `group` attribute gets one arm for them all:
+    /// set `pool_by` to an attribute they have.
     pub fn builtins() -> Vec<PolicySpec> {
         vec![
             PolicySpec::LongestIdleAgent,
@@ -181,7 +186,7 @@ impl PolicySpec {
     }
 
     /// The built-ins named (in the order given, each once; `"all"` for
-    /// every one), with their default parameters except that a built-in of
+    /// every one), with their parameters in [`builtins`](Self::builtins) except that a built-in of
     /// the same kind as `own` (a scenario's policy) takes `own`'s. No names:
     /// `own` alone. An unknown name is an error that lists the known ones.
     pub fn named<S: AsRef<str>>(
