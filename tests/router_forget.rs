@@ -40,6 +40,23 @@ fn h<P: RoutingPolicy>(r: &mut Router<P>, t: f64, e: Event) -> Vec<Offer> {
     out
 }
 
+/// Voice contact `id` arrives at `t`.
+fn arrive<P: RoutingPolicy>(r: &mut Router<P>, t: f64, id: u64) -> Vec<Offer> {
+    h(
+        r,
+        t,
+        Event::ContactArrived {
+            contact: voice(id, t),
+        },
+    )
+}
+
+/// Agent `agent` accepts contact `contact` at `t`.
+fn accept<P: RoutingPolicy>(r: &mut Router<P>, t: f64, contact: u64, agent: u32) -> Vec<Offer> {
+    let (contact, agent) = (ContactId(contact), AgentId(agent));
+    h(r, t, Event::OfferAccepted { contact, agent })
+}
+
 fn json<P: RoutingPolicy>(r: &Router<P>) -> String {
     serde_json::to_string(&r.snapshot()).unwrap()
 }
@@ -77,13 +94,7 @@ fn a_removal_is_refused_for_an_unknown_or_logged_in_agent() {
     login_ready(&mut r, 0.0, 1);
     login_ready(&mut r, 0.0, 2);
     h(&mut r, 0.0, Event::AgentLogin { agent: agent(3) });
-    let offers = h(
-        &mut r,
-        1.0,
-        Event::ContactArrived {
-            contact: voice(1, 1.0),
-        },
-    );
+    let offers = arrive(&mut r, 1.0, 1);
     let held = offers[0].agent;
     let idle = if held == AgentId(1) { 2 } else { 1 };
     let still = |id| RouterError::StillLoggedIn(AgentId(id));
@@ -120,23 +131,10 @@ fn a_removed_agent_is_unknown_and_comes_back_as_new() {
     let mut r = Router::new(LongestIdleAgent);
     login_ready(&mut r, 0.0, 1);
     login_ready(&mut r, 0.5, 2);
-    let offers = h(
-        &mut r,
-        1.0,
-        Event::ContactArrived {
-            contact: voice(1, 1.0),
-        },
-    );
+    let offers = arrive(&mut r, 1.0, 1);
     assert_eq!(offers[0].agent, AgentId(1));
     let (c, a) = (ContactId(1), AgentId(1));
-    h(
-        &mut r,
-        1.0,
-        Event::OfferAccepted {
-            contact: c,
-            agent: a,
-        },
-    );
+    accept(&mut r, 1.0, 1, 1);
     let outcome = Outcome::default();
     h(
         &mut r,
@@ -147,13 +145,7 @@ fn a_removed_agent_is_unknown_and_comes_back_as_new() {
         },
     );
     // Agent 2, logged in after it, holds a contact through the removal.
-    let offers = h(
-        &mut r,
-        3.0,
-        Event::ContactArrived {
-            contact: voice(2, 3.0),
-        },
-    );
+    let offers = arrive(&mut r, 3.0, 2);
     assert_eq!(offers[0].agent, AgentId(2));
     h(&mut r, 4.0, Event::AgentNotReady { agent: a });
     h(&mut r, 4.0, Event::AgentLogout { agent: a });
@@ -189,14 +181,7 @@ fn a_removed_agent_is_unknown_and_comes_back_as_new() {
         refused(&mut r, 6.0, e, unknown.clone());
     }
     // The contact agent 2 holds goes on as before.
-    h(
-        &mut r,
-        6.0,
-        Event::OfferAccepted {
-            contact: ContactId(2),
-            agent: AgentId(2),
-        },
-    );
+    accept(&mut r, 6.0, 2, 2);
     // Back as a new agent: idle from its new login (a logged-out agent
     // that logs in again keeps the idle time it had), not ready, last in
     // the order of first login.
@@ -211,13 +196,7 @@ fn a_removed_agent_is_unknown_and_comes_back_as_new() {
     assert_eq!(ids, [AgentId(2), a]);
     // And it serves.
     h(&mut r, 11.0, Event::AgentReady { agent: a });
-    let offers = h(
-        &mut r,
-        12.0,
-        Event::ContactArrived {
-            contact: voice(3, 12.0),
-        },
-    );
+    let offers = arrive(&mut r, 12.0, 3);
     assert_eq!(offers[0].agent, a);
 }
 
@@ -229,13 +208,7 @@ fn a_channel_only_a_removed_agent_served_is_served_by_nobody() {
     h(&mut r, 0.0, Event::AgentLogin { agent: agent(1) });
     h(&mut r, 0.0, Event::AgentLogout { agent: AgentId(1) });
     // Logged out, it still counts as serving voice.
-    h(
-        &mut r,
-        1.0,
-        Event::ContactArrived {
-            contact: voice(1, 1.0),
-        },
-    );
+    arrive(&mut r, 1.0, 1);
     h(&mut r, 2.0, Event::AgentRemoved { agent: AgentId(1) });
     refused(
         &mut r,
@@ -286,13 +259,7 @@ fn a_removed_agents_cool_down_keeps_nobody_from_a_contact() {
                 },
             );
         }
-        let offers = h(
-            &mut r,
-            1.0,
-            Event::ContactArrived {
-                contact: voice(1, 1.0),
-            },
-        );
+        let offers = arrive(&mut r, 1.0, 1);
         assert_eq!(offers[0].agent, AgentId(1));
         let (c, a) = (ContactId(1), AgentId(1));
         h(
@@ -356,13 +323,7 @@ fn a_cool_down_follows_its_agent_when_an_earlier_one_is_removed() {
         .unwrap();
     h(&mut r, 0.0, Event::AgentLogin { agent: agent(1) });
     login_ready(&mut r, 0.0, 2);
-    let offers = h(
-        &mut r,
-        1.0,
-        Event::ContactArrived {
-            contact: voice(1, 1.0),
-        },
-    );
+    let offers = arrive(&mut r, 1.0, 1);
     assert_eq!(offers[0].agent, AgentId(2));
     let c = ContactId(1);
     h(
@@ -526,22 +487,9 @@ fn learned_fit_forgets_an_agents_own_arm_not_its_pools() {
         }
         // Agent 1000 is gone, agent 1001 too; one more served, left in.
         login_ready(&mut r, 5.0, 7);
-        let offers = h(
-            &mut r,
-            5.0,
-            Event::ContactArrived {
-                contact: voice(50, 5.0),
-            },
-        );
+        let offers = arrive(&mut r, 5.0, 50);
         let c = offers[0].contact;
-        h(
-            &mut r,
-            5.0,
-            Event::OfferAccepted {
-                contact: c,
-                agent: AgentId(7),
-            },
-        );
+        accept(&mut r, 5.0, c.0, 7);
         let outcome = resolved();
         h(
             &mut r,
