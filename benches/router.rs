@@ -110,8 +110,8 @@ impl<P: RoutingPolicy> RoutingPolicy for Hold<P> {
     fn observe_outcome(&mut self, contact: &Contact, agent: AgentId, outcome: &Outcome) {
         self.inner.observe_outcome(contact, agent, outcome)
     }
-    fn agent_removed(&mut self, agent: AgentId) {
-        self.inner.agent_removed(agent)
+    fn agent_removed(&mut self, agent: AgentId, index: usize) {
+        self.inner.agent_removed(agent, index)
     }
     fn in_flight(&self) -> Vec<InFlightProposal> {
         self.inner.in_flight()

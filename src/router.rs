@@ -2142,7 +2142,7 @@ impl<P: RoutingPolicy> Router<P> {
         self.vouched.clear();
         debug_assert!(self.deferred.is_none());
         let cooled = self.st.remove_agent(a);
-        self.policy.agent_removed(agent);
+        self.policy.agent_removed(agent, a as usize);
         // A waiting contact whose next wake-up was the end of the agent's
         // cool-down needs it no more: its wake-up is worked out again (a
         // standby restored from a snapshot, which lacks the cool-down, works

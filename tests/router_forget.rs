@@ -533,3 +533,41 @@ fn learned_fit_forgets_an_agents_own_arm_not_its_pools() {
         assert_eq!(standby.policy().learned(), r.policy().learned());
     }
 }
+
+/// A policy hears of a removal with the index the agent had, so that a
+/// cache kept by index can drop that entry and stay in step with the
+/// agents after it, who move down one.
+#[test]
+fn a_policy_hears_the_removed_agents_index() {
+    use skillroute::policy::{Proposal, Trigger};
+    #[derive(Default)]
+    struct Heard(LongestIdleAgent, Vec<(AgentId, usize)>);
+    impl RoutingPolicy for Heard {
+        fn decide(
+            &mut self,
+            view: &skillroute::RouterView<'_>,
+            trigger: Trigger,
+            out: &mut Vec<Proposal>,
+        ) {
+            self.0.decide(view, trigger, out)
+        }
+        fn agent_removed(&mut self, agent: AgentId, index: usize) {
+            self.1.push((agent, index));
+        }
+    }
+    let mut r = Router::new(Heard::default());
+    for id in [7, 3, 9] {
+        login_ready(&mut r, 0.0, id);
+    }
+    let index_of = |r: &Router<Heard>, id: u32| r.view().agent(AgentId(id)).map(|a| a.index());
+    assert_eq!(index_of(&r, 3), Some(1));
+    assert_eq!(index_of(&r, 9), Some(2));
+    remove(&mut r, 1.0, 3);
+    assert_eq!(
+        index_of(&r, 9),
+        Some(1),
+        "the agents after it move down one"
+    );
+    remove(&mut r, 2.0, 7);
+    assert_eq!(r.policy().1, vec![(AgentId(3), 1), (AgentId(7), 0)]);
+}

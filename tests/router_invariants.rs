@@ -437,8 +437,8 @@ impl RoutingPolicy for Noisy {
     fn observe_outcome(&mut self, c: &Contact, agent: AgentId, outcome: &Outcome) {
         self.inner.observe_outcome(c, agent, outcome)
     }
-    fn agent_removed(&mut self, agent: AgentId) {
-        self.inner.agent_removed(agent)
+    fn agent_removed(&mut self, agent: AgentId, index: usize) {
+        self.inner.agent_removed(agent, index)
     }
     fn in_flight(&self) -> Vec<InFlightProposal> {
         self.inner.in_flight()
@@ -520,8 +520,8 @@ impl RoutingPolicy for QueuedFirst {
     fn observe_outcome(&mut self, c: &Contact, agent: AgentId, outcome: &Outcome) {
         self.0.observe_outcome(c, agent, outcome)
     }
-    fn agent_removed(&mut self, agent: AgentId) {
-        self.0.agent_removed(agent)
+    fn agent_removed(&mut self, agent: AgentId, index: usize) {
+        self.0.agent_removed(agent, index)
     }
     fn explain(
         &self,

@@ -861,7 +861,7 @@ impl RoutingPolicy for LearnedFit {
     /// learned is its other members' too. The agent's proposals go as well
     /// (it holds nothing, so no outcome will come for them). O(arms +
     /// proposals).
-    fn agent_removed(&mut self, agent: AgentId) {
+    fn agent_removed(&mut self, agent: AgentId, _index: usize) {
         let model = &mut self.model;
         if model.config.pool_by.is_none() {
             let mut forgotten = 0u64;

@@ -290,13 +290,14 @@ pub trait RoutingPolicy: Send {
     /// login with it is a new agent's. A policy that keeps anything per
     /// agent id drops it here, or its memory grows with every id the
     /// router ever saw (an ACD that gives agents an id per shift sends one
-    /// removal per shift). The agents that logged in after it have moved
-    /// down one [`AgentRef::index`] by then: a cache by index checked
-    /// against [`AgentRef::login`] needs nothing done. A wrapper forwards
-    /// it. Default: nothing (a policy that keeps nothing per agent).
-    /// [`LearnedFit`] drops the agent's own arms (with no `pool_by`), not
-    /// what it learned of a pool.
-    fn agent_removed(&mut self, _agent: AgentId) {}
+    /// removal per shift). `index` was its [`AgentRef::index`]: the agents
+    /// after it have moved down one by then, so a cache kept by index
+    /// removes entry `index` to stay in step (one checked against
+    /// [`AgentRef::login`] is safe either way, but misses for every later
+    /// agent until refilled). A wrapper forwards it. Default: nothing (a
+    /// policy that keeps nothing per agent). [`LearnedFit`] drops the
+    /// agent's own arms (with no `pool_by`), not what it learned of a pool.
+    fn agent_removed(&mut self, _agent: AgentId, _index: usize) {}
 
     /// What the policy keeps of the work it routed whose outcome has not
     /// come yet, for [`Router::snapshot`](crate::Router::snapshot): a
@@ -446,8 +447,8 @@ impl<P: RoutingPolicy + ?Sized> RoutingPolicy for Box<P> {
     fn observe_outcome(&mut self, contact: &Contact, agent: AgentId, outcome: &Outcome) {
         (**self).observe_outcome(contact, agent, outcome)
     }
-    fn agent_removed(&mut self, agent: AgentId) {
-        (**self).agent_removed(agent)
+    fn agent_removed(&mut self, agent: AgentId, index: usize) {
+        (**self).agent_removed(agent, index)
     }
     fn in_flight(&self) -> Vec<InFlightProposal> {
         (**self).in_flight()
