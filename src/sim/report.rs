@@ -562,18 +562,22 @@ impl Replication {
         let mut out = String::from(
             "policy,replication,arrived,end_time,mean_in_queue,mean_in_system,overtime",
         );
-        let defined: Vec<&str> = Metrics::<f64>::NAMES
+        // Each column: always, or for one of `OPTIONAL` if some
+        // replication writes it.
+        let shown: Vec<bool> = Metrics::<f64>::NAMES
             .iter()
-            .zip(0..)
-            .filter(|(_, i)| {
-                reps.iter()
-                    .any(|r| !r.total.values().nth(*i).is_some_and(|x| x.is_nan()))
+            .map(|name| {
+                !Metrics::<f64>::OPTIONAL.contains(name)
+                    || reps
+                        .iter()
+                        .any(|r| r.total.written().any(|(w, _)| w == *name))
             })
-            .map(|(name, _)| *name)
             .collect();
-        let shown =
-            |name: &str| !Metrics::<f64>::OPTIONAL.contains(&name) || defined.contains(&name);
-        for name in Metrics::<f64>::NAMES.iter().filter(|n| shown(n)) {
+        for (name, _) in Metrics::<f64>::NAMES
+            .iter()
+            .zip(&shown)
+            .filter(|(_, s)| **s)
+        {
             out.push(',');
             out.push_str(name);
         }
@@ -599,11 +603,12 @@ impl Replication {
                 .first()
                 .map(|f| f.values().copied().collect::<Vec<_>>());
             let fair = all.unwrap_or_else(|| vec![f64::NAN; Fairness::<f64>::NAMES.len()]);
-            let total = Metrics::<f64>::NAMES
-                .iter()
-                .zip(r.total.values())
-                .filter(|(name, _)| shown(name))
-                .map(|(_, x)| x);
+            let total = r
+                .total
+                .values()
+                .zip(&shown)
+                .filter(|(_, s)| **s)
+                .map(|(x, _)| x);
             for x in total.chain(fair.iter()) {
                 out.push(',');
                 out.push_str(&num(*x));
@@ -627,7 +632,7 @@ impl Replication {
             ewt: plan.expected_wait,
             rona: plan.rona.is_some(),
             short: plan.types.iter().any(|t| t.target.short_abandon > 0.0),
-            self_service: plan.types.iter().any(|t| t.self_service.is_some()),
+            self_service: plan.has_self_service(),
         };
         let metrics = |q: &QueueAcc, staff: Option<(&StaffAcc, f64)>| metrics(q, staff, def);
         // An agent group's row counts the contacts it answered; the
@@ -1385,7 +1390,7 @@ impl Report {
             mean_in_queue: Estimate::from_samples(&q, confidence),
             end_time: Estimate::from_samples(&ends, confidence),
             overtime: Estimate::from_samples(&over, confidence),
-            in_self_service_at_end: if plan.types.iter().any(|t| t.self_service.is_some()) {
+            in_self_service_at_end: if plan.has_self_service() {
                 let tier: Vec<f64> = reps
                     .iter()
                     .map(|r| r.in_self_service_at_end as f64)

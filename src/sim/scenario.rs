@@ -743,6 +743,16 @@ pub struct ContactTypeSpec {
     pub self_service: Option<SelfService>,
 }
 
+impl ContactTypeSpec {
+    /// The share of its arrivals that reach its queue: what its
+    /// self-service tier does not contain (all of them without a tier).
+    pub(crate) fn passed_on(&self) -> f64 {
+        self.self_service
+            .as_ref()
+            .map_or(1.0, |ss| 1.0 - ss.containment)
+    }
+}
+
 /// A self-service tier in front of a contact type's queue: machines take
 /// the standard steps, people the hard ones. Each contact that arrives
 /// spends [`time`](Self::time) there; the tier resolves a share
@@ -1216,12 +1226,8 @@ impl Scenario {
             }
             ArrivalSpec::Trace { .. } => None,
         };
-        let passed = t
-            .self_service
-            .as_ref()
-            .map_or(1.0, |ss| 1.0 - ss.containment);
         (
-            rate.map(|r| r * passed * t.service.mean()),
+            rate.map(|r| r * t.passed_on() * t.service.mean()),
             self.slots_for(t),
         )
     }
@@ -2854,6 +2860,12 @@ fn read_trace(
 }
 
 impl Plan {
+    /// Whether some contact type has a self-service tier (whose figures a
+    /// report then writes).
+    pub(crate) fn has_self_service(&self) -> bool {
+        self.types.iter().any(|t| t.self_service.is_some())
+    }
+
     pub(crate) fn compile(s: &Scenario) -> Result<Plan, ScenarioError> {
         finite_pos("horizon", s.horizon)?;
         if s.horizon > crate::TIME_LIMIT {

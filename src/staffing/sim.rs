@@ -1575,10 +1575,7 @@ impl<'a> Model<'a> {
                     .map(Dist::mean)
                     .filter(|m| *m > 0.0)
                     .map(|m| 1.0 / m),
-                passed: t
-                    .self_service
-                    .as_ref()
-                    .map_or(1.0, |ss| 1.0 - ss.containment),
+                passed: t.passed_on(),
                 candidates,
                 home,
             });
