@@ -73,28 +73,82 @@ impl ChannelId {
     pub const SOCIAL: ChannelId = ChannelId(4);
 }
 
-/// Why a piece of the model is invalid.
+/// Whose profile a [`ModelError`] is about: an ACD that loads thousands of
+/// agents from a file needs to know which one to fix.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Owner {
+    /// An agent's profile ([`Agent::builder`]).
+    Agent(AgentId),
+    /// A contact ([`Contact::builder`]).
+    Contact(ContactId),
+}
+
+impl fmt::Display for Owner {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Owner::Agent(a) => a.fmt(f),
+            Owner::Contact(c) => c.fmt(f),
+        }
+    }
+}
+
+impl From<AgentId> for Owner {
+    fn from(a: AgentId) -> Owner {
+        Owner::Agent(a)
+    }
+}
+
+impl From<ContactId> for Owner {
+    fn from(c: ContactId) -> Owner {
+        Owner::Contact(c)
+    }
+}
+
+/// Why an agent or a contact is invalid, from its builder or its serde
+/// form. Every variant names the agent or contact (`agent#17: skill#3 at
+/// level 11 is outside 1..=10`), and the skill or channel where there is one.
 #[derive(Debug, Clone, PartialEq, Error)]
 #[non_exhaustive]
 pub enum ModelError {
-    /// A proficiency level outside `1..=10`.
-    #[error("proficiency level {0} is outside 1..=10")]
-    LevelOutOfRange(u8),
+    /// A proficiency level outside `1..=10`: an agent's level in a skill, or
+    /// the lowest level a contact accepts for one.
+    #[error("{owner}: {skill} at level {level} is outside 1..=10")]
+    LevelOutOfRange {
+        /// The agent or contact.
+        owner: Owner,
+        /// The skill.
+        skill: SkillId,
+        /// The level given.
+        level: u8,
+    },
     /// A skill listed twice for one agent or one contact.
-    #[error("{0} is listed twice")]
-    DuplicateSkill(SkillId),
+    #[error("{owner}: {skill} is listed twice")]
+    DuplicateSkill {
+        /// The agent or contact.
+        owner: Owner,
+        /// The skill.
+        skill: SkillId,
+    },
     /// A channel listed twice in an agent's capacities.
-    #[error("{0} is listed twice in the capacities")]
-    DuplicateChannel(ChannelId),
+    #[error("{agent}: {channel} is listed twice in the capacities")]
+    DuplicateChannel {
+        /// The agent.
+        agent: AgentId,
+        /// The channel.
+        channel: ChannelId,
+    },
     /// An agent that can take no work at all.
     #[error("{0} has no channel with a capacity of at least 1")]
     NoCapacity(AgentId),
     /// An agent whose total capacity is zero.
     #[error("{0} has a total capacity of 0")]
     ZeroTotalCapacity(AgentId),
-    /// A number that must be finite (and maybe positive) is not.
-    #[error("{field} must be finite{extra}, got {}", short_number(*.value, 1e15))]
+    /// A number that must be finite (and maybe positive) is not: an
+    /// agent's speed, a contact's arrival time.
+    #[error("{owner}: {field} must be finite{extra}, got {}", short_number(*.value, 1e15))]
     BadNumber {
+        /// The agent or contact.
+        owner: Owner,
         /// The field that is wrong.
         field: &'static str,
         /// The value given.
@@ -103,6 +157,13 @@ pub enum ModelError {
         extra: &'static str,
     },
 }
+
+/// A proficiency level outside `1..=10` given to [`Level::new`], which
+/// knows no agent, contact or skill to name: the builders do, and say so
+/// in [`ModelError::LevelOutOfRange`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
+#[error("proficiency level {0} is outside 1..=10")]
+pub struct LevelError(pub u8);
 
 /// The largest magnitude of a time the router accepts, in seconds from its
 /// origin (about 31,700 years). Up to it, `f64` steps stay under 0.13 ms,
@@ -150,11 +211,11 @@ impl Level {
     pub const MAX: Level = Level(10);
 
     /// A level, if `v` is in `1..=10`.
-    pub fn new(v: u8) -> Result<Level, ModelError> {
+    pub fn new(v: u8) -> Result<Level, LevelError> {
         if (1..=10).contains(&v) {
             Ok(Level(v))
         } else {
-            Err(ModelError::LevelOutOfRange(v))
+            Err(LevelError(v))
         }
     }
 
@@ -170,8 +231,8 @@ impl Level {
 }
 
 impl TryFrom<u8> for Level {
-    type Error = ModelError;
-    fn try_from(v: u8) -> Result<Self, ModelError> {
+    type Error = LevelError;
+    fn try_from(v: u8) -> Result<Self, LevelError> {
         Level::new(v)
     }
 }
@@ -231,7 +292,7 @@ pub struct Agent {
 struct AgentSpec {
     id: AgentId,
     #[serde(default)]
-    skills: Vec<SkillLevel>,
+    skills: Vec<SkillLevelSpec>,
     capacity: Vec<ChannelCapacity>,
     #[serde(default)]
     total_capacity: Option<u16>,
@@ -239,6 +300,23 @@ struct AgentSpec {
     speed: f64,
     #[serde(default)]
     attributes: BTreeMap<String, String>,
+}
+
+/// A [`SkillLevel`] as written, its level not yet checked: checked as
+/// [`Level`] on reading, a level out of range would be refused before the
+/// agent's id is known, and the message could not say whose it is.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+struct SkillLevelSpec {
+    skill: SkillId,
+    level: u8,
+}
+
+/// A [`Requirement`] as written, its level not yet checked (see
+/// [`SkillLevelSpec`]).
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+struct RequirementSpec {
+    skill: SkillId,
+    min_level: u8,
 }
 
 fn one() -> f64 {
@@ -250,7 +328,7 @@ impl TryFrom<AgentSpec> for Agent {
     fn try_from(s: AgentSpec) -> Result<Agent, ModelError> {
         let mut b = Agent::builder(s.id).speed(s.speed);
         for sl in s.skills {
-            b = b.skill(sl.skill, sl.level.get());
+            b = b.skill(sl.skill, sl.level);
         }
         for c in s.capacity {
             b = b.channel(c.channel, c.max);
@@ -390,21 +468,32 @@ impl AgentBuilder {
 
     /// Validates and builds the agent.
     pub fn build(self) -> Result<Agent, ModelError> {
+        let owner = Owner::Agent(self.id);
         let mut skills = Vec::with_capacity(self.skills.len());
         for (skill, level) in self.skills {
             skills.push(SkillLevel {
                 skill,
-                level: Level::new(level)?,
+                level: Level::new(level).map_err(|_| ModelError::LevelOutOfRange {
+                    owner,
+                    skill,
+                    level,
+                })?,
             });
         }
         skills.sort_by_key(|s| s.skill);
         if let Some(w) = skills.windows(2).find(|w| w[0].skill == w[1].skill) {
-            return Err(ModelError::DuplicateSkill(w[0].skill));
+            return Err(ModelError::DuplicateSkill {
+                owner,
+                skill: w[0].skill,
+            });
         }
         let mut capacity = self.capacity;
         capacity.sort_by_key(|c| c.channel);
         if let Some(w) = capacity.windows(2).find(|w| w[0].channel == w[1].channel) {
-            return Err(ModelError::DuplicateChannel(w[0].channel));
+            return Err(ModelError::DuplicateChannel {
+                agent: self.id,
+                channel: w[0].channel,
+            });
         }
         capacity.retain(|c| c.max > 0);
         let Some(largest) = capacity.iter().map(|c| c.max).max() else {
@@ -416,6 +505,7 @@ impl AgentBuilder {
         }
         if !(self.speed.is_finite() && self.speed > 0.0) {
             return Err(ModelError::BadNumber {
+                owner,
                 field: "speed",
                 value: self.speed,
                 extra: " and > 0",
@@ -489,7 +579,7 @@ struct ContactSpec {
     id: ContactId,
     channel: ChannelId,
     #[serde(default)]
-    requirements: Vec<Requirement>,
+    requirements: Vec<RequirementSpec>,
     #[serde(default)]
     priority: u8,
     #[serde(default)]
@@ -511,7 +601,7 @@ impl TryFrom<ContactSpec> for Contact {
             .tier(s.tier)
             .segment(s.segment);
         for r in s.requirements {
-            b = b.requires(r.skill, r.min_level.get());
+            b = b.requires(r.skill, r.min_level);
         }
         if let Some(a) = s.preferred_agent {
             b = b.preferred_agent(a);
@@ -625,23 +715,32 @@ impl ContactBuilder {
     }
     /// Validates and builds the contact.
     pub fn build(self) -> Result<Contact, ModelError> {
+        let owner = Owner::Contact(self.id);
         if !in_time_range(self.arrival) {
             return Err(ModelError::BadNumber {
+                owner,
                 field: "arrival",
                 value: self.arrival,
                 extra: " and within ±1e12 s (TIME_LIMIT)",
             });
         }
         let mut requirements = Requirements::new();
-        for (skill, l) in self.requirements {
+        for (skill, level) in self.requirements {
             requirements.push(Requirement {
                 skill,
-                min_level: Level::new(l)?,
+                min_level: Level::new(level).map_err(|_| ModelError::LevelOutOfRange {
+                    owner,
+                    skill,
+                    level,
+                })?,
             });
         }
         requirements.sort_by_key(|r| r.skill);
         if let Some(w) = requirements.windows(2).find(|w| w[0].skill == w[1].skill) {
-            return Err(ModelError::DuplicateSkill(w[0].skill));
+            return Err(ModelError::DuplicateSkill {
+                owner,
+                skill: w[0].skill,
+            });
         }
         Ok(Contact {
             id: self.id,
@@ -765,14 +864,22 @@ mod tests {
                 .skill(SkillId(1), 11)
                 .channel(ChannelId::VOICE, 1)
                 .build(),
-            Err(ModelError::LevelOutOfRange(11))
+            Err(ModelError::LevelOutOfRange {
+                owner: Owner::Agent(AgentId(1)),
+                skill: SkillId(1),
+                level: 11
+            })
         );
         assert_eq!(
             Agent::builder(AgentId(1))
                 .skill(SkillId(1), 0)
                 .channel(ChannelId::VOICE, 1)
                 .build(),
-            Err(ModelError::LevelOutOfRange(0))
+            Err(ModelError::LevelOutOfRange {
+                owner: Owner::Agent(AgentId(1)),
+                skill: SkillId(1),
+                level: 0
+            })
         );
         assert_eq!(
             Agent::builder(AgentId(1))
@@ -780,7 +887,10 @@ mod tests {
                 .skill(SkillId(1), 4)
                 .channel(ChannelId::VOICE, 1)
                 .build(),
-            Err(ModelError::DuplicateSkill(SkillId(1)))
+            Err(ModelError::DuplicateSkill {
+                owner: Owner::Agent(AgentId(1)),
+                skill: SkillId(1)
+            })
         );
         assert_eq!(
             Agent::builder(AgentId(1)).skill(SkillId(1), 3).build(),

@@ -376,9 +376,18 @@ pub enum RouterError {
         /// Its value.
         value: f64,
     },
-    /// An invalid agent or contact.
+    /// An invalid agent or contact, naming it. Boxed: a [`ModelError`]
+    /// names the agent or contact and the field, which would make every
+    /// `Result` of [`Router::handle`] larger, and `handle` never returns
+    /// it.
     #[error("invalid model: {0}")]
-    Model(#[from] ModelError),
+    Model(#[source] Box<ModelError>),
+}
+
+impl From<ModelError> for RouterError {
+    fn from(e: ModelError) -> RouterError {
+        RouterError::Model(Box::new(e))
+    }
 }
 
 /// Why a contact is still waiting ([`Router::why_waiting`]): the agents
