@@ -2,6 +2,7 @@
 
 use std::fmt;
 
+use serde::de::{self, DeserializeSeed, Deserializer, IntoDeserializer, MapAccess, Unexpected};
 use serde::{Deserialize, Serialize};
 
 use super::{
@@ -13,7 +14,9 @@ use crate::assign::Mode;
 /// A built-in routing policy and its parameters (serde, tagged by `kind`).
 /// A parameter the policy does not have is an error naming it, not
 /// ignored: `step = [...]` for `steps` would otherwise run the default
-/// steps without a word.
+/// steps without a word. A parameter of the wrong type is named by its
+/// path under the setting `policy`, and its policy: `invalid type: string
+/// "ten" at policy.max_wait (priority-aging), expected a map`.
 ///
 /// An ACD reads it from its settings and [`build`](PolicySpec::build)s the
 /// policy (`examples/acd_loop.rs`); the simulator's scenarios name their
@@ -29,13 +32,8 @@ use crate::assign::Mode;
 /// # let _ = router;
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(
-    tag = "kind",
-    rename_all = "kebab-case",
-    from = "PolicyText",
-    deny_unknown_fields
-)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
 #[non_exhaustive]
 pub enum PolicySpec {
     /// [`LongestIdleAgent`].
@@ -77,40 +75,526 @@ fn default_steps() -> Vec<RelaxStep> {
     SkillExpansion::default().steps().to_vec()
 }
 
-/// [`PolicySpec`] as a file has it. Serde lets a unit variant of an
-/// internally tagged enum take any fields and drop them, whatever
-/// `deny_unknown_fields` says: `longest-idle-agent` is read here as a
-/// struct variant with no fields, so that a parameter given to it (meant
-/// for another policy) is refused too.
+/// The built-ins' kinds, in the order of [`PolicySpec::builtins`]: an
+/// unknown kind is told of them.
+const KINDS: &[&str] = &[
+    "longest-idle-agent",
+    "priority-aging",
+    "skill-expansion",
+    "c-mu",
+    "optimal-assignment",
+    "learned-fit",
+];
+
+/// `longest-idle-agent`'s parameters: none, so that one given to it (meant
+/// for another policy) is refused.
 #[derive(Deserialize)]
-#[serde(tag = "kind", rename_all = "kebab-case", deny_unknown_fields)]
-enum PolicyText {
-    LongestIdleAgent {},
-    PriorityAging(PriorityAging),
-    SkillExpansion {
-        #[serde(default = "default_steps")]
-        steps: Vec<RelaxStep>,
-    },
-    CMu(CMu),
-    OptimalAssignment {
-        #[serde(default = "yes")]
-        non_idling: bool,
-    },
-    LearnedFit(LearnedFitConfig),
+#[serde(deny_unknown_fields)]
+struct NoParameters {}
+
+/// `skill-expansion`'s parameters.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StepsText {
+    #[serde(default = "default_steps")]
+    steps: Vec<RelaxStep>,
 }
 
-impl From<PolicyText> for PolicySpec {
-    fn from(p: PolicyText) -> Self {
-        match p {
-            PolicyText::LongestIdleAgent {} => PolicySpec::LongestIdleAgent,
-            PolicyText::PriorityAging(p) => PolicySpec::PriorityAging(p),
-            PolicyText::SkillExpansion { steps } => PolicySpec::SkillExpansion { steps },
-            PolicyText::CMu(p) => PolicySpec::CMu(p),
-            PolicyText::OptimalAssignment { non_idling } => {
-                PolicySpec::OptimalAssignment { non_idling }
+/// `optimal-assignment`'s parameters.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NonIdlingText {
+    #[serde(default = "yes")]
+    non_idling: bool,
+}
+
+// Read by hand rather than by serde's derive for a tagged enum: the
+// derive reads the table whole before the parameters, so that a
+// parameter of the wrong type was told of with no name (TOML's caret on
+// the whole table, JSON's message without a position). Here the
+// parameters are read from the table as written (`Written`), which
+// keeps the path to the value at fault. Every other error is passed on
+// as serde words it, by kind (an unknown field, a field missing, an
+// unknown `kind`...), as the derive did: the simulator's scenarios find
+// the path of those from their kind.
+impl<'de> Deserialize<'de> for PolicySpec {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<PolicySpec, D::Error> {
+        d.deserialize_map(PolicyVisitor)
+    }
+}
+
+struct PolicyVisitor;
+
+impl<'de> de::Visitor<'de> for PolicyVisitor {
+    type Value = PolicySpec;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // serde's words for a tagged enum, which the simulator's
+        // scenarios put as "a table with a `kind`".
+        f.write_str("internally tagged enum PolicySpec")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<PolicySpec, A::Error> {
+        let mut kind: Option<Kind> = None;
+        let mut parameters = Vec::new();
+        while let Some(key) = map.next_key::<String>()? {
+            if key == "kind" {
+                if kind.is_some() {
+                    return Err(de::Error::duplicate_field("kind"));
+                }
+                // Read at once: a kind unknown is told where it is written.
+                kind = Some(map.next_value::<Kind>()?);
+            } else {
+                parameters.push((key, map.next_value::<Written>()?));
             }
-            PolicyText::LearnedFit(c) => PolicySpec::LearnedFit(c),
         }
+        let kind = kind.ok_or_else(|| de::Error::missing_field("kind"))?;
+        let table = Written::Table(parameters);
+        let read = match kind {
+            Kind::LongestIdleAgent => {
+                NoParameters::deserialize(table).map(|NoParameters {}| PolicySpec::LongestIdleAgent)
+            }
+            Kind::PriorityAging => PriorityAging::deserialize(table).map(PolicySpec::PriorityAging),
+            Kind::SkillExpansion => {
+                StepsText::deserialize(table).map(|t| PolicySpec::SkillExpansion { steps: t.steps })
+            }
+            Kind::CMu => CMu::deserialize(table).map(PolicySpec::CMu),
+            Kind::OptimalAssignment => {
+                NonIdlingText::deserialize(table).map(|t| PolicySpec::OptimalAssignment {
+                    non_idling: t.non_idling,
+                })
+            }
+            Kind::LearnedFit => LearnedFitConfig::deserialize(table).map(PolicySpec::LearnedFit),
+        };
+        read.map_err(|e| e.passed_on(kind.name()))
+    }
+}
+
+/// A policy's `kind`.
+#[derive(Debug, Clone, Copy)]
+enum Kind {
+    LongestIdleAgent,
+    PriorityAging,
+    SkillExpansion,
+    CMu,
+    OptimalAssignment,
+    LearnedFit,
+}
+
+impl Kind {
+    /// Every kind, in the order of [`KINDS`].
+    const ALL: [Kind; 6] = [
+        Kind::LongestIdleAgent,
+        Kind::PriorityAging,
+        Kind::SkillExpansion,
+        Kind::CMu,
+        Kind::OptimalAssignment,
+        Kind::LearnedFit,
+    ];
+
+    fn name(self) -> &'static str {
+        KINDS[self as usize]
+    }
+}
+
+impl<'de> Deserialize<'de> for Kind {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Kind, D::Error> {
+        struct KindVisitor;
+        impl de::Visitor<'_> for KindVisitor {
+            type Value = Kind;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                // serde's words for a variant's name, as the derive had them.
+                f.write_str("variant identifier")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Kind, E> {
+                Kind::ALL
+                    .into_iter()
+                    .find(|k| k.name() == v)
+                    .ok_or_else(|| E::unknown_variant(v, KINDS))
+            }
+        }
+        d.deserialize_identifier(KindVisitor)
+    }
+}
+
+/// A value as a settings file writes it, kept to be read again as a
+/// policy's parameter once the table's `kind` is known.
+#[derive(Debug, Clone, PartialEq)]
+enum Written {
+    Bool(bool),
+    Unsigned(u64),
+    Signed(i64),
+    Float(f64),
+    Text(String),
+    /// JSON's `null`.
+    Null,
+    List(Vec<Written>),
+    Table(Vec<(String, Written)>),
+}
+
+impl<'de> Deserialize<'de> for Written {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Written, D::Error> {
+        d.deserialize_any(WrittenVisitor)
+    }
+}
+
+struct WrittenVisitor;
+
+impl<'de> de::Visitor<'de> for WrittenVisitor {
+    type Value = Written;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a value")
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<Written, E> {
+        Ok(Written::Bool(v))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Written, E> {
+        Ok(Written::Signed(v))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Written, E> {
+        Ok(Written::Unsigned(v))
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<Written, E> {
+        Ok(Written::Float(v))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Written, E> {
+        Ok(Written::Text(v.to_string()))
+    }
+    fn visit_string<E>(self, v: String) -> Result<Written, E> {
+        Ok(Written::Text(v))
+    }
+    fn visit_unit<E>(self) -> Result<Written, E> {
+        Ok(Written::Null)
+    }
+    fn visit_none<E>(self) -> Result<Written, E> {
+        Ok(Written::Null)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Written, D::Error> {
+        d.deserialize_any(self)
+    }
+    fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Written, A::Error> {
+        let mut out = Vec::new();
+        while let Some(v) = seq.next_element()? {
+            out.push(v);
+        }
+        Ok(Written::List(out))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Written, A::Error> {
+        let mut out = Vec::new();
+        while let Some(entry) = map.next_entry::<String, Written>()? {
+            out.push(entry);
+        }
+        Ok(Written::Table(out))
+    }
+}
+
+impl Written {
+    /// What serde calls this value in a message.
+    fn unexpected(&self) -> Unexpected<'_> {
+        match self {
+            Written::Bool(b) => Unexpected::Bool(*b),
+            Written::Unsigned(n) => Unexpected::Unsigned(*n),
+            Written::Signed(n) => Unexpected::Signed(*n),
+            Written::Float(x) => Unexpected::Float(*x),
+            Written::Text(s) => Unexpected::Str(s),
+            Written::Null => Unexpected::Unit,
+            Written::List(_) => Unexpected::Seq,
+            Written::Table(_) => Unexpected::Map,
+        }
+    }
+}
+
+/// One step from a value into a part of it.
+#[derive(Debug, Clone, PartialEq)]
+enum Step {
+    Key(String),
+    Index(usize),
+}
+
+/// Why a policy's parameters do not read: serde's error kept by kind, with
+/// the path to the value at fault, to be passed on as the reader's own
+/// error ([`Fault::passed_on`]).
+#[derive(Debug)]
+struct Fault {
+    kind: FaultKind,
+    /// From the parameters' table to the value at fault, outermost first.
+    path: Vec<Step>,
+}
+
+#[derive(Debug)]
+enum FaultKind {
+    /// A value of the wrong type (`value`: of the right type, out of
+    /// range): serde's words for the value given (`string "ten"`, `null`
+    /// for JSON's) and for what was expected.
+    Type {
+        value: bool,
+        given: String,
+        expected: String,
+    },
+    Length(usize, String),
+    UnknownVariant(String, &'static [&'static str]),
+    UnknownField(String, &'static [&'static str]),
+    Missing(&'static str),
+    Duplicate(&'static str),
+    Other(String),
+}
+
+// Shown by no one (a fault is passed on as the parser's error), but an
+// error must be displayable.
+impl fmt::Display for Fault {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {:?}", self.path_text(), self.kind)
+    }
+}
+
+impl std::error::Error for Fault {}
+
+impl Fault {
+    fn new(kind: FaultKind) -> Fault {
+        Fault {
+            kind,
+            path: Vec::new(),
+        }
+    }
+
+    fn at(mut self, step: Step) -> Fault {
+        self.path.insert(0, step);
+        self
+    }
+
+    /// `policy.steps[0].after`: the path as a settings file names it.
+    fn path_text(&self) -> String {
+        let mut out = String::from("policy");
+        for step in &self.path {
+            match step {
+                Step::Key(k) => {
+                    out.push('.');
+                    out.push_str(k);
+                }
+                Step::Index(i) => out.push_str(&format!("[{i}]")),
+            }
+        }
+        out
+    }
+
+    /// The fault as the reader's error `E` (the settings file's parser).
+    /// A value of the wrong type is named by its path and its policy, in
+    /// serde's given slot (`invalid type: string "ten" at policy.max_wait
+    /// (priority-aging), expected f64`): the words serde's kind of error
+    /// is told by (what was expected) stay as they were, so that the
+    /// simulator, which names the field from them, still reads them. The
+    /// others already name their field, or are the reader's own words.
+    fn passed_on<E: de::Error>(self, kind: &str) -> E {
+        let path = self.path_text();
+        match self.kind {
+            FaultKind::Type {
+                value,
+                given,
+                expected,
+            } => {
+                let given = format!("{given} at {path} ({kind})");
+                let expected = Expected(&expected);
+                if value {
+                    E::invalid_value(Unexpected::Other(&given), &expected)
+                } else {
+                    E::invalid_type(Unexpected::Other(&given), &expected)
+                }
+            }
+            FaultKind::Length(n, expected) => E::invalid_length(n, &Expected(&expected)),
+            FaultKind::UnknownVariant(v, known) => E::unknown_variant(&v, known),
+            FaultKind::UnknownField(field, known) => E::unknown_field(&field, known),
+            FaultKind::Missing(field) => E::missing_field(field),
+            FaultKind::Duplicate(field) => E::duplicate_field(field),
+            FaultKind::Other(text) => E::custom(text),
+        }
+    }
+}
+
+/// serde's words for what was expected, kept as text.
+struct Expected<'a>(&'a str);
+
+impl de::Expected for Expected<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.0)
+    }
+}
+
+/// serde's words for a value given, but `null` for JSON's, as serde_json
+/// says it (only JSON has a null).
+fn given_words(unexp: Unexpected<'_>) -> String {
+    match unexp {
+        Unexpected::Unit => "null".into(),
+        u => u.to_string(),
+    }
+}
+
+impl de::Error for Fault {
+    fn custom<T: fmt::Display>(msg: T) -> Fault {
+        Fault::new(FaultKind::Other(msg.to_string()))
+    }
+    fn invalid_type(unexp: Unexpected<'_>, exp: &dyn de::Expected) -> Fault {
+        Fault::new(FaultKind::Type {
+            value: false,
+            given: given_words(unexp),
+            expected: exp.to_string(),
+        })
+    }
+    fn invalid_value(unexp: Unexpected<'_>, exp: &dyn de::Expected) -> Fault {
+        Fault::new(FaultKind::Type {
+            value: true,
+            given: given_words(unexp),
+            expected: exp.to_string(),
+        })
+    }
+    fn invalid_length(len: usize, exp: &dyn de::Expected) -> Fault {
+        Fault::new(FaultKind::Length(len, exp.to_string()))
+    }
+    fn unknown_variant(variant: &str, expected: &'static [&'static str]) -> Fault {
+        Fault::new(FaultKind::UnknownVariant(variant.to_string(), expected))
+    }
+    fn unknown_field(field: &str, expected: &'static [&'static str]) -> Fault {
+        Fault::new(FaultKind::UnknownField(field.to_string(), expected))
+    }
+    fn missing_field(field: &'static str) -> Fault {
+        Fault::new(FaultKind::Missing(field))
+    }
+    fn duplicate_field(field: &'static str) -> Fault {
+        Fault::new(FaultKind::Duplicate(field))
+    }
+}
+
+/// A [`Written`] value read by a parameter's own `Deserialize`, as the
+/// parser would hand it over, each part's fault marked with its path.
+impl<'de> Deserializer<'de> for Written {
+    type Error = Fault;
+
+    fn deserialize_any<V: de::Visitor<'de>>(self, v: V) -> Result<V::Value, Fault> {
+        match self {
+            Written::Bool(b) => v.visit_bool(b),
+            Written::Unsigned(n) => v.visit_u64(n),
+            Written::Signed(n) => v.visit_i64(n),
+            Written::Float(x) => v.visit_f64(x),
+            Written::Text(s) => v.visit_string(s),
+            Written::Null => v.visit_unit(),
+            Written::List(items) => {
+                let n = items.len();
+                let mut list = List {
+                    items: items.into_iter().enumerate(),
+                };
+                let out = v.visit_seq(&mut list)?;
+                match list.items.len() {
+                    0 => Ok(out),
+                    left => Err(de::Error::invalid_length(n - left, &"fewer elements")),
+                }
+            }
+            Written::Table(entries) => {
+                let mut table = Table {
+                    entries: entries.into_iter(),
+                    value: None,
+                };
+                let out = v.visit_map(&mut table)?;
+                match table.entries.len() {
+                    0 => Ok(out),
+                    left => Err(de::Error::invalid_length(left, &"fewer entries")),
+                }
+            }
+        }
+    }
+
+    fn deserialize_option<V: de::Visitor<'de>>(self, v: V) -> Result<V::Value, Fault> {
+        match self {
+            Written::Null => v.visit_none(),
+            w => v.visit_some(w),
+        }
+    }
+
+    fn deserialize_newtype_struct<V: de::Visitor<'de>>(
+        self,
+        _name: &'static str,
+        v: V,
+    ) -> Result<V::Value, Fault> {
+        v.visit_newtype_struct(self)
+    }
+
+    fn deserialize_enum<V: de::Visitor<'de>>(
+        self,
+        _name: &'static str,
+        _variants: &'static [&'static str],
+        v: V,
+    ) -> Result<V::Value, Fault> {
+        match self {
+            Written::Text(s) => v.visit_enum(s.into_deserializer()),
+            w => Err(de::Error::invalid_type(w.unexpected(), &v)),
+        }
+    }
+
+    fn deserialize_ignored_any<V: de::Visitor<'de>>(self, v: V) -> Result<V::Value, Fault> {
+        v.visit_unit()
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
+        bytes byte_buf unit unit_struct seq tuple tuple_struct map struct
+        identifier
+    }
+}
+
+struct List {
+    items: std::iter::Enumerate<std::vec::IntoIter<Written>>,
+}
+
+impl<'de> de::SeqAccess<'de> for &mut List {
+    type Error = Fault;
+
+    fn next_element_seed<T: DeserializeSeed<'de>>(
+        &mut self,
+        seed: T,
+    ) -> Result<Option<T::Value>, Fault> {
+        self.items
+            .next()
+            .map(|(i, w)| seed.deserialize(w).map_err(|e| e.at(Step::Index(i))))
+            .transpose()
+    }
+
+    fn size_hint(&self) -> Option<usize> {
+        Some(self.items.len())
+    }
+}
+
+struct Table {
+    entries: std::vec::IntoIter<(String, Written)>,
+    /// The value of the key just read, and the key.
+    value: Option<(String, Written)>,
+}
+
+impl<'de> MapAccess<'de> for &mut Table {
+    type Error = Fault;
+
+    fn next_key_seed<K: DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, Fault> {
+        let Some((key, value)) = self.entries.next() else {
+            return Ok(None);
+        };
+        // A key the table does not take is the table's fault, not the
+        // key's value's: no step.
+        let read = seed.deserialize(key.as_str().into_deserializer())?;
+        self.value = Some((key, value));
+        Ok(Some(read))
+    }
+
+    fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, Fault> {
+        let (key, value) = self
+            .value
+            .take()
+            .ok_or_else(|| <Fault as de::Error>::custom("a value asked for before its key"))?;
+        seed.deserialize(value).map_err(|e| e.at(Step::Key(key)))
+    }
+
+    fn size_hint(&self) -> Option<usize> {
+        Some(self.entries.len())
     }
 }
 
@@ -450,6 +934,186 @@ mod tests {
         let e = json_spec(r#"{"kind": "skil-expansion"}"#).unwrap_err();
         for name in ["longest-idle-agent", "skill-expansion", "learned-fit"] {
             assert!(e.contains(name), "{e}");
+        }
+    }
+
+    /// A parameter of the wrong type is named by its path and its policy,
+    /// in both formats, for every built-in that has parameters (the
+    /// derive's message named neither: TOML's caret fell on the whole
+    /// table, JSON's message had no position).
+    #[test]
+    fn a_wrong_typed_parameter_is_named_by_its_path() {
+        // (kind, TOML parameters, JSON parameters, the path and what serde
+        // says of the value)
+        let cases = [
+            (
+                "priority-aging",
+                r#"aging_per_second = "ten""#,
+                r#""aging_per_second": "ten""#,
+                r#"invalid type: string "ten" at policy.aging_per_second (priority-aging), expected f64"#,
+            ),
+            (
+                "priority-aging",
+                r#"max_wait = "ten""#,
+                r#""max_wait": "ten""#,
+                r#"invalid type: string "ten" at policy.max_wait (priority-aging), expected a map"#,
+            ),
+            (
+                "priority-aging",
+                r#"max_wait = { 1 = "ten" }"#,
+                r#""max_wait": {"1": "ten"}"#,
+                r#"invalid type: string "ten" at policy.max_wait.1 (priority-aging), expected f64"#,
+            ),
+            (
+                "priority-aging",
+                "default_max_wait = true",
+                r#""default_max_wait": true"#,
+                "invalid type: boolean `true` at policy.default_max_wait (priority-aging), expected f64",
+            ),
+            (
+                "skill-expansion",
+                r#"steps = [{ after = 10, relax = 1 }, { after = "30", relax = 2 }]"#,
+                r#""steps": [{"after": 10, "relax": 1}, {"after": "30", "relax": 2}]"#,
+                r#"invalid type: string "30" at policy.steps[1].after (skill-expansion), expected u32"#,
+            ),
+            (
+                "skill-expansion",
+                "steps = [{ after = 10, relax = 300 }]",
+                r#""steps": [{"after": 10, "relax": 300}]"#,
+                "invalid value: integer `300` at policy.steps[0].relax (skill-expansion), expected u8",
+            ),
+            (
+                "skill-expansion",
+                "steps = 5",
+                r#""steps": 5"#,
+                "invalid type: integer `5` at policy.steps (skill-expansion), expected a sequence",
+            ),
+            (
+                "c-mu",
+                "cost_per_priority = [1]",
+                r#""cost_per_priority": [1]"#,
+                "invalid type: sequence at policy.cost_per_priority (c-mu), expected f64",
+            ),
+            (
+                "optimal-assignment",
+                r#"non_idling = "yes""#,
+                r#""non_idling": "yes""#,
+                r#"invalid type: string "yes" at policy.non_idling (optimal-assignment), expected a boolean"#,
+            ),
+            (
+                "learned-fit",
+                r#"max_exploration = "0.1""#,
+                r#""max_exploration": "0.1""#,
+                r#"invalid type: string "0.1" at policy.max_exploration (learned-fit), expected f64"#,
+            ),
+            (
+                "learned-fit",
+                "seed = -1",
+                r#""seed": -1"#,
+                "invalid value: integer `-1` at policy.seed (learned-fit), expected u64",
+            ),
+            (
+                "learned-fit",
+                "pool_by = 3",
+                r#""pool_by": 3"#,
+                "invalid type: integer `3` at policy.pool_by (learned-fit), expected a string",
+            ),
+        ];
+        for (kind, toml_text, json_text, want) in cases {
+            let toml_text = format!("kind = \"{kind}\"\n{toml_text}");
+            let e = toml_spec(&toml_text).unwrap_err();
+            assert!(e.contains(want), "{toml_text}: {e}");
+            // The key first or last: the same message.
+            for json_text in [
+                format!(r#"{{"kind": "{kind}", {json_text}}}"#),
+                format!(r#"{{{json_text}, "kind": "{kind}"}}"#),
+            ] {
+                let e = json_spec(&json_text).unwrap_err();
+                assert!(e.starts_with(want), "{json_text}: {e}");
+            }
+        }
+        // JSON's null where a number goes is named so.
+        let e = json_spec(r#"{"kind": "c-mu", "cost_per_priority": null}"#).unwrap_err();
+        assert!(
+            e.starts_with("invalid type: null at policy.cost_per_priority (c-mu), expected f64"),
+            "{e}"
+        );
+    }
+
+    /// Reading by hand keeps what the derive read: every built-in, its
+    /// `kind` anywhere in the table, `null` for an infinite wait; and the
+    /// derive's errors of other kinds, in its words.
+    #[test]
+    fn reading_by_hand_reads_as_the_derive_did() {
+        for (name, _, json_text) in WRITTEN {
+            let spec = json_spec(json_text).unwrap();
+            // `kind` last.
+            let value: serde_json::Value = serde_json::from_str(json_text).unwrap();
+            let mut rest: Vec<String> = value
+                .as_object()
+                .unwrap()
+                .iter()
+                .filter(|(k, _)| *k != "kind")
+                .map(|(k, v)| format!("{k:?}: {v}"))
+                .collect();
+            rest.push(format!(r#""kind": "{name}""#));
+            let last = format!("{{{}}}", rest.join(", "));
+            assert_eq!(json_spec(&last).unwrap(), spec, "{last}");
+        }
+        let names: Vec<&str> = PolicySpec::builtins()
+            .iter()
+            .map(PolicySpec::name)
+            .collect();
+        assert_eq!(KINDS, names.as_slice());
+        for kind in Kind::ALL {
+            let spec = json_spec(&format!(r#"{{"kind": "{}"}}"#, kind.name())).unwrap();
+            assert_eq!(spec.name(), kind.name());
+        }
+        let p = json_spec(
+            r#"{"kind": "priority-aging", "max_wait": {"1": 30, "2": null}, "default_max_wait": null}"#,
+        )
+        .unwrap();
+        let PolicySpec::PriorityAging(p) = p else {
+            panic!("not priority-aging")
+        };
+        assert_eq!(
+            p.max_wait.values().copied().collect::<Vec<_>>(),
+            [30.0, f64::INFINITY]
+        );
+        assert_eq!(p.default_max_wait, f64::INFINITY);
+        for (json_text, want) in [
+            (r#"{"aging_per_second": 1}"#, "missing field `kind`"),
+            (
+                r#"{"kind": "c-mu", "kind": "c-mu"}"#,
+                "duplicate field `kind`",
+            ),
+            (
+                r#"{"kind": 1}"#,
+                "invalid type: integer `1`, expected variant identifier",
+            ),
+            (
+                "3",
+                "invalid type: integer `3`, expected internally tagged enum PolicySpec",
+            ),
+            (
+                r#"{"kind": "c-mu", "cost": 1}"#,
+                "unknown field `cost`, expected `cost_per_priority`",
+            ),
+            (
+                r#"{"kind": "longest-idle-agent", "steps": []}"#,
+                "unknown field `steps`, there are no fields",
+            ),
+            (
+                r#"{"kind": "skill-expansion", "steps": [{"after": 1}]}"#,
+                "missing field `relax`",
+            ),
+            (
+                r#"{"kind": "learned-fit", "exploration": {"kind": "ucbb"}}"#,
+                "unknown variant `ucbb`",
+            ),
+        ] {
+            let e = json_spec(json_text).unwrap_err();
+            assert!(e.starts_with(want), "{json_text}: {e}");
         }
     }
 
