@@ -67,7 +67,10 @@
 //! Contacts of each type arrive (Poisson, piecewise-constant Poisson, or a
 //! trace). A type with a self-service tier ([`SelfService`]) first keeps
 //! each in it for a while: the tier resolves some (they leave), and passes
-//! the others on to the queue, where they arrive then. Each contact draws,
+//! the others on to the queue, where they arrive then. A type with a
+//! dialer ([`Dialer`]) is outbound work: its items wait in the dialer,
+//! which releases the oldest to the router while more agents able to
+//! serve it are free than its reserve (blending). Each contact draws,
 //! on arrival at the queue, its work (service time at speed 1), its
 //! patience and its wrap-up time, and its segment (on entering the tier,
 //! if its type has one). It is handed to the router as
@@ -223,8 +226,8 @@ pub use report::{
 // this feature has): code naming it here still compiles.
 pub use crate::policy::PolicySpec;
 pub use scenario::{
-    ArrivalSpec, ContactTypeSpec, DEFAULT_CHANNELS, DEFAULT_MAX_IN_SYSTEM, FitSpec, GroupSpec,
-    OfferSpec, OutcomeSpec, Scenario, ScenarioError, SelfService, ServiceTarget, Shift,
+    ArrivalSpec, ContactTypeSpec, DEFAULT_CHANNELS, DEFAULT_MAX_IN_SYSTEM, Dialer, FitSpec,
+    GroupSpec, OfferSpec, OutcomeSpec, Scenario, ScenarioError, SelfService, ServiceTarget, Shift,
     clock_label,
 };
 pub(crate) use scenario::{interval_count, parse_day_start};

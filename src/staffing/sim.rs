@@ -1379,6 +1379,7 @@ pub fn chained_scenario(
                 wrap_up: None,
                 service_level: None,
                 self_service: None,
+                dialer: None,
             })
             .collect(),
         policy: PolicySpec::LongestIdleAgent,
