@@ -958,9 +958,15 @@ impl Simulation {
         let every = plan.rebalance_every.filter(|_| plan.batch_window);
         let policy = batch::Windowed::new(policy, every, plan.horizon);
         let replanned_at = every.map(|_| policy.replanned_at());
-        let (raw, policy) = engine::Engine::new(plan, policy, replication, observer, replanned_at)?
-            .run()
-            .map_err(|e| self.with_load(e))?;
+        // Two engines: the one without dialers has none of their costs.
+        let run = if plan.has_dialer() {
+            engine::Engine::<_, _, true>::new(plan, policy, replication, observer, replanned_at)?
+                .run()
+        } else {
+            engine::Engine::<_, _, false>::new(plan, policy, replication, observer, replanned_at)?
+                .run()
+        };
+        let (raw, policy) = run.map_err(|e| self.with_load(e))?;
         let rep = Replication::from_raw(&self.plan, replication, name, raw);
         Ok((rep, policy.into_inner()))
     }
