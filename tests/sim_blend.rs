@@ -392,3 +392,50 @@ fn no_dialer_no_figures() {
     assert!(!json.contains("dialer"), "{json}");
     assert!(!report.to_csv().contains("dialer"));
 }
+
+/// The staffing search staffs the inbound work alone: the Erlang baseline
+/// gives a dialer type no agents (it fills idle capacity), and its service
+/// level is no target; the search still simulates it beside the inbound
+/// type, whose target it meets.
+#[test]
+fn staffing_ignores_the_dialer_type() {
+    use skillroute::staffing::{SimStaffing, Target, staff_erlang_c};
+    // 2 calls a minute, 4-minute calls, 80% within 20 s; outbound calls
+    // created at 1 a minute, none kept back (reserve 0 is the hardest on
+    // inbound).
+    let (lambda, mu) = (2.0 / 60.0, 1.0 / 240.0);
+    let target = ServiceTarget {
+        threshold: 20.0,
+        fraction: 0.8,
+        short_abandon: 0.0,
+    };
+    let mut s = single_skill_scenario(lambda, mu, None, target);
+    let mut out = s.contact_types[0].clone();
+    out.name = "outbound".into();
+    out.dialer = Some(Dialer {
+        reserve: 1,
+        backlog: 0,
+    });
+    s.contact_types.push(out);
+    let search = SimStaffing::new()
+        .replications(6)
+        .run_length(20_000.0 * scale())
+        .warm_up(2_000.0);
+    let point = search.staff_rates(&s, &[lambda, 1.0 / 60.0]).unwrap();
+    let erlang = staff_erlang_c(
+        lambda,
+        mu,
+        Target::ServiceLevel {
+            fraction: 0.8,
+            threshold: 20.0,
+        },
+    )
+    .unwrap();
+    assert_eq!(point.erlang_by_type, vec![erlang, 0]);
+    assert_eq!(point.erlang_total, erlang);
+    assert_eq!(point.offered_load[1], 0.0);
+    assert!(point.met, "{point:?}");
+    // The inbound type's simulated service level is what was judged.
+    let sl = point.service_level[0];
+    assert!(sl.mean >= 0.8 - sl.half_width, "{sl:?}");
+}
