@@ -439,3 +439,23 @@ fn staffing_ignores_the_dialer_type() {
     let sl = point.service_level[0];
     assert!(sl.mean >= 0.8 - sl.half_width, "{sl:?}");
 }
+
+/// A campaign alone (a dialer type with a backlog and no arrivals of its
+/// own) is what was meant: no warning that none of its contacts arrives.
+/// Without a backlog the warning stands.
+#[test]
+fn a_campaign_alone_is_not_a_silent_type() {
+    let mut s = blended(1.0, 4, 1, 50);
+    s.horizon = 100.0;
+    let silent = |s: &Scenario| {
+        s.warnings()
+            .iter()
+            .any(|w| w.starts_with("contact_types[1].arrivals.rate"))
+    };
+    assert!(!silent(&s), "{:?}", s.warnings());
+    s.contact_types[1].dialer = Some(Dialer {
+        reserve: 1,
+        backlog: 0,
+    });
+    assert!(silent(&s));
+}

@@ -1512,6 +1512,11 @@ impl Scenario {
         let mut out = Vec::new();
         for (ti, t) in self.contact_types.iter().enumerate() {
             let name = &t.name;
+            // A dialer's campaign is its items: a type without arrivals of
+            // its own is a campaign alone, as meant.
+            if t.dialer.as_ref().is_some_and(|d| d.backlog > 0) {
+                continue;
+            }
             match &t.arrivals {
                 ArrivalSpec::Poisson { rate } if *rate == 0.0 => out.push(format!(
                     "contact_types[{ti}].arrivals.rate: {name:?} arrives at a rate of 0 a second: \
