@@ -813,12 +813,17 @@ pub struct SelfService {
 /// backlog) to its answer: the type's row reports it in `asa`, `mean_wait`
 /// and the wait percentiles, and counts the items by their release (in
 /// `offered`, after the warm-up). Its segment, service and wrap-up are
-/// drawn at release from the type's streams. The type's row also has
-/// `dialer_created`, `dialer_released` (over the whole run, warm-up
-/// included) and `in_dialer_at_end`. Only the type's own rows (and its
-/// interval × type cells) count its contacts: the total, channel, segment,
-/// interval, interval × channel and agent-group rows stay inbound figures,
-/// while the agents' occupancy and utilisation include the outbound work.
+/// drawn at release from the dialer's own streams
+/// ([`Purpose::Dialer`](super::rng::Purpose::Dialer)). The type's row also
+/// has `dialer_created`, `dialer_released` (over the whole run, warm-up
+/// included) and `in_dialer_at_end`. Only the type's own whole-run row
+/// counts its contacts (its interval × type cells stay empty): the total,
+/// channel, segment, interval, interval × channel and agent-group rows
+/// stay inbound figures, while the agents' occupancy and utilisation
+/// include the outbound work.
+/// A released item is a contact in the system like any other: the run's
+/// `arrived`, `mean_in_queue` and `mean_in_system`, and `max_in_system`,
+/// count it.
 ///
 /// ```toml
 /// dialer = { reserve = 2, backlog = 5000 }   # 5000 calls to make, 2 agents kept for inbound
