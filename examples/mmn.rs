@@ -71,6 +71,7 @@ fn main() {
             wrap_up: None,
             service_level: None,
             self_service: None,
+            dialer: None,
         }],
         policy: PolicySpec::LongestIdleAgent,
         router: Default::default(),

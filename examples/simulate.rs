@@ -462,6 +462,7 @@ fn main() -> ExitCode {
     }
     print_channels(&reports);
     print_self_service(&reports);
+    print_dialer(&reports);
     if sc.expected_wait {
         print_expected_wait(&reports, sc.replications);
     }
@@ -815,6 +816,44 @@ fn print_self_service(reports: &[Report]) {
             "  {} still in it when the run stopped, bound for the queue (in no row's `offered`)",
             pm(left, 1.0, 1)
         );
+    }
+}
+
+/// Outbound work, when a contact type has a dialer: per policy and type,
+/// the items created, released and answered, those still in the dialer at
+/// the end, and their age at answer (from creation). They depend on the
+/// policy (the dialer releases as agents fall idle), so each report has
+/// its line. The table above is inbound alone.
+fn print_dialer(reports: &[Report]) {
+    let Some(first) = reports.first() else {
+        return;
+    };
+    let dialers: Vec<usize> = (0..first.by_type.len())
+        .filter(|&k| first.by_type[k].metrics.dialer_created.n > 0)
+        .collect();
+    if dialers.is_empty() {
+        return;
+    }
+    println!(
+        "
+outbound (dialer types; in no other row, but in the agents' occupancy; age: creation to answer):"
+    );
+    for r in reports {
+        for &k in &dialers {
+            let m = &r.by_type[k].metrics;
+            println!(
+                "  {} {}: {} created, {} released, {} still in the dialer (whole run); \
+                 {} answered after the warm-up, age {} s mean, {} s p90",
+                r.policy,
+                r.by_type[k].name,
+                pm(&m.dialer_created, 1.0, 0),
+                pm(&m.dialer_released, 1.0, 0),
+                pm(&m.in_dialer_at_end, 1.0, 0),
+                pm(&m.answered, 1.0, 0),
+                pm(&m.asa, 1.0, 1),
+                pm(&m.wait_p90, 1.0, 1)
+            );
+        }
     }
 }
 

@@ -104,6 +104,7 @@ fn single_queue(q: &Queue, seed: u64) -> Simulation {
             wrap_up: q.wrap_up.clone(),
             service_level: None,
             self_service: None,
+            dialer: None,
         }],
         policy: PolicySpec::LongestIdleAgent,
         router: Default::default(),

@@ -67,7 +67,10 @@
 //! Contacts of each type arrive (Poisson, piecewise-constant Poisson, or a
 //! trace). A type with a self-service tier ([`SelfService`]) first keeps
 //! each in it for a while: the tier resolves some (they leave), and passes
-//! the others on to the queue, where they arrive then. Each contact draws,
+//! the others on to the queue, where they arrive then. A type with a
+//! dialer ([`Dialer`]) is outbound work: its items wait in the dialer,
+//! which releases the oldest to the router while more agents able to
+//! serve it are free than its reserve (blending). Each contact draws,
 //! on arrival at the queue, its work (service time at speed 1), its
 //! patience and its wrap-up time, and its segment (on entering the tier,
 //! if its type has one). It is handed to the router as
@@ -223,8 +226,8 @@ pub use report::{
 // this feature has): code naming it here still compiles.
 pub use crate::policy::PolicySpec;
 pub use scenario::{
-    ArrivalSpec, ContactTypeSpec, DEFAULT_CHANNELS, DEFAULT_MAX_IN_SYSTEM, FitSpec, GroupSpec,
-    OfferSpec, OutcomeSpec, Scenario, ScenarioError, SelfService, ServiceTarget, Shift,
+    ArrivalSpec, ContactTypeSpec, DEFAULT_CHANNELS, DEFAULT_MAX_IN_SYSTEM, Dialer, FitSpec,
+    GroupSpec, OfferSpec, OutcomeSpec, Scenario, ScenarioError, SelfService, ServiceTarget, Shift,
     clock_label,
 };
 pub(crate) use scenario::{interval_count, parse_day_start};
@@ -955,9 +958,15 @@ impl Simulation {
         let every = plan.rebalance_every.filter(|_| plan.batch_window);
         let policy = batch::Windowed::new(policy, every, plan.horizon);
         let replanned_at = every.map(|_| policy.replanned_at());
-        let (raw, policy) = engine::Engine::new(plan, policy, replication, observer, replanned_at)?
-            .run()
-            .map_err(|e| self.with_load(e))?;
+        // Two engines: the one without dialers has none of their costs.
+        let run = if plan.has_dialer() {
+            engine::Engine::<_, _, true>::new(plan, policy, replication, observer, replanned_at)?
+                .run()
+        } else {
+            engine::Engine::<_, _, false>::new(plan, policy, replication, observer, replanned_at)?
+                .run()
+        };
+        let (raw, policy) = run.map_err(|e| self.with_load(e))?;
         let rep = Replication::from_raw(&self.plan, replication, name, raw);
         Ok((rep, policy.into_inner()))
     }

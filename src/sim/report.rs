@@ -512,6 +512,10 @@ fn metrics(q: &QueueAcc, staff: Option<(&StaffAcc, f64)>, def: Defined) -> Metri
         } else {
             f64::NAN
         },
+        // A dialer type's row gets them from its dialer (`from_raw`).
+        dialer_created: f64::NAN,
+        dialer_released: f64::NAN,
+        in_dialer_at_end: f64::NAN,
     }
 }
 
@@ -651,21 +655,29 @@ impl Replication {
         let mut by_type_acc: Vec<QueueAcc> = (0..plan.types.len())
             .map(|k| sum(&mut raw.type_seg[k * segs..(k + 1) * segs].iter()))
             .collect();
+        // The total, channel and segment rows are inbound figures: a
+        // dialer type's contacts (outbound work) are in its own row alone.
+        let inbound = |k: &usize| plan.inbound(*k);
         let mut channel_acc: Vec<QueueAcc> = (0..plan.channels.len())
             .map(|c| {
-                sum(&mut by_type_acc
-                    .iter()
-                    .zip(&plan.types)
-                    .filter(|(_, t)| t.channel.0 as usize == c)
-                    .map(|(q, _)| q))
+                sum(&mut (0..plan.types.len())
+                    .filter(inbound)
+                    .filter(|&k| plan.types[k].channel.0 as usize == c)
+                    .map(|k| &by_type_acc[k]))
             })
             .collect();
         let by_channel: Vec<Metrics<f64>> = channel_acc.iter().map(|q| metrics(q, None)).collect();
         let mut segment_acc: Vec<QueueAcc> = (0..segs)
-            .map(|s| sum(&mut raw.type_seg.iter().skip(s).step_by(segs)))
+            .map(|s| {
+                sum(&mut (0..plan.types.len())
+                    .filter(inbound)
+                    .map(|k| &raw.type_seg[k * segs + s]))
+            })
             .collect();
         let by_segment: Vec<Metrics<f64>> = segment_acc.iter().map(|q| metrics(q, None)).collect();
-        let mut total_q = sum(&mut by_type_acc.iter());
+        let mut total_q = sum(&mut (0..plan.types.len())
+            .filter(inbound)
+            .map(|k| &by_type_acc[k]));
 
         let warm = plan.warm_up;
         let end = raw.end_time;
@@ -731,7 +743,19 @@ impl Replication {
             .collect();
         let by_interval_type = raw.interval_type.iter().map(|q| metrics(q, None)).collect();
         let total = metrics(&total_q, Some((&total_staff, day)));
-        let by_type = by_type_acc.iter().map(|q| metrics(q, None)).collect();
+        let by_type = by_type_acc
+            .iter()
+            .enumerate()
+            .map(|(k, q)| {
+                let mut m = metrics(q, None);
+                if let Some(d) = raw.dialer.get(k).filter(|_| !plan.inbound(k)) {
+                    m.dialer_created = d.created as f64;
+                    m.dialer_released = d.released as f64;
+                    m.in_dialer_at_end = d.waiting as f64;
+                }
+                m
+            })
+            .collect();
         // Every row's metrics are made: its histogram can go to `waits`.
         let keep = |h: &mut WaitHistogram| {
             let mut h = std::mem::take(h);
@@ -1604,7 +1628,10 @@ fn range(metric: &str) -> (f64, f64) {
         | "rejected_proposals"
         | "self_served"
         | "contained"
-        | "in_self_service_at_end" => NONNEG,
+        | "in_self_service_at_end"
+        | "dialer_created"
+        | "dialer_released"
+        | "in_dialer_at_end" => NONNEG,
         // `ewt_bias`, and a figure not named here: not clipped.
         _ => SIGNED,
     }

@@ -71,6 +71,11 @@ pub enum Purpose {
     /// time there. Apart from the other purposes, so that a self-service
     /// tier added to a scenario leaves every other stream as it was.
     SelfService = 11,
+    /// The dialer of one contact type (the scenario's `dialer`): its
+    /// items' segments, service and wrap-up times, drawn as the dialer
+    /// releases them. Apart from the other purposes, so that a dialer type
+    /// added to a scenario leaves every other type's draws as they were.
+    Dialer = 12,
 }
 
 const GOLDEN: u64 = 0x9e37_79b9_7f4a_7c15;

@@ -741,6 +741,12 @@ pub struct ContactTypeSpec {
     /// [`SelfService`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub self_service: Option<SelfService>,
+    /// Outbound or proactive work (blending): the type's items wait in a
+    /// dialer, which releases them to the router only while enough agents
+    /// able to serve them are free; none: contacts reach the queue as they
+    /// arrive. See [`Dialer`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dialer: Option<Dialer>,
 }
 
 impl ContactTypeSpec {
@@ -781,6 +787,61 @@ pub struct SelfService {
     pub containment: f64,
     /// Time spent in self-service (s), by contained and passed-on contacts alike.
     pub time: Dist,
+}
+
+/// A dialer in front of a contact type: its items are outbound or
+/// proactive work (calls to make, e-mails to answer ahead of time) that
+/// fill the agents' idle capacity at low priority, as a blending ACD's
+/// dialer does. Items come from the type's `arrivals` (any process) and,
+/// with [`backlog`](Self::backlog), from a campaign list present at time 0;
+/// they do not reach the router when created, but wait in the dialer, the
+/// oldest first. After every event, while the dialer holds an item of the
+/// type and more than [`reserve`](Self::reserve) agents able to serve it
+/// are free (logged in, on shift, ready, with a free slot on its channel,
+/// at its skill levels), the dialer releases the oldest item to the router
+/// as an arrival then; a non-idling policy assigns it at once. The agents
+/// in reserve are kept for inbound contacts: `reserve = 0` fills every idle
+/// agent, a reserve as large as the agents never releases anything. The
+/// dialer releases nothing at or after the horizon (the centre is closed;
+/// a draining run finishes the items already released), and stops for the
+/// instant if a release left the free agents as they were (a policy that
+/// holds work, a batch window).
+///
+/// Items have no patience (they wait in the dialer, not on the line: a
+/// dialer type with `patience` or `self_service` is refused). An item's
+/// wait is its age, from its creation (its arrival, or time 0 for the
+/// backlog) to its answer: the type's row reports it in `asa`, `mean_wait`
+/// and the wait percentiles, and counts the items by their release (in
+/// `offered`, after the warm-up). Its segment, service and wrap-up are
+/// drawn at release from the dialer's own streams
+/// ([`Purpose::Dialer`](super::rng::Purpose::Dialer)). The type's row also
+/// has `dialer_created`, `dialer_released` (over the whole run, warm-up
+/// included) and `in_dialer_at_end`. Only the type's own whole-run row
+/// counts its contacts (its interval × type cells stay empty): the total,
+/// channel, segment, interval, interval × channel and agent-group rows
+/// stay inbound figures, while the agents' occupancy and utilisation
+/// include the outbound work.
+/// A released item is a contact in the system like any other: the run's
+/// `arrived`, `mean_in_queue` and `mean_in_system`, and `max_in_system`,
+/// count it.
+///
+/// ```toml
+/// dialer = { reserve = 2, backlog = 5000 }   # 5000 calls to make, 2 agents kept for inbound
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Dialer {
+    /// Free eligible agents the dialer leaves for inbound contacts: it
+    /// releases an item only while more than this many are free.
+    pub reserve: u32,
+    /// Campaign items present in the dialer at time 0 (default 0), before
+    /// any of the type's arrivals. They cost no memory each: a count.
+    #[serde(default, skip_serializing_if = "is_zero_u64")]
+    pub backlog: u64,
+}
+
+fn is_zero_u64(x: &u64) -> bool {
+    *x == 0
 }
 
 /// How contacts of a type arrive.
@@ -1456,6 +1517,11 @@ impl Scenario {
         let mut out = Vec::new();
         for (ti, t) in self.contact_types.iter().enumerate() {
             let name = &t.name;
+            // A dialer's campaign is its items: a type without arrivals of
+            // its own is a campaign alone, as meant.
+            if t.dialer.as_ref().is_some_and(|d| d.backlog > 0) {
+                continue;
+            }
             match &t.arrivals {
                 ArrivalSpec::Poisson { rate } if *rate == 0.0 => out.push(format!(
                     "contact_types[{ti}].arrivals.rate: {name:?} arrives at a rate of 0 a second: \
@@ -2084,6 +2150,15 @@ pub(crate) struct TypePlan {
     pub target: ServiceTarget,
     /// Its self-service tier: the containment and the time there.
     pub self_service: Option<(f64, Sampler)>,
+    /// Its dialer: the reserve and the campaign backlog.
+    pub dialer: Option<DialerPlan>,
+}
+
+/// A contact type's dialer, compiled.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct DialerPlan {
+    pub reserve: u32,
+    pub backlog: u64,
 }
 
 #[derive(Debug, Clone)]
@@ -2421,6 +2496,7 @@ fn spec_path_error(doc: &Written, message: &str) -> Option<ScenarioError> {
         Arrivals,
         Policy,
         SelfService,
+        Dialer,
     }
     // (field, as written, optional: JSON's null leaves it out, what it is)
     let mut at: Vec<(String, Option<&Written>, bool, Spec)> = Vec::new();
@@ -2437,6 +2513,10 @@ fn spec_path_error(doc: &Written, message: &str) -> Option<ScenarioError> {
                 at.push((field, ss.get("time"), false, Spec::Dist));
                 let field = format!("contact_types[{i}].self_service");
                 at.push((field, Some(ss), true, Spec::SelfService));
+            }
+            if let Some(d) = t.get("dialer") {
+                let field = format!("contact_types[{i}].dialer");
+                at.push((field, Some(d), true, Spec::Dialer));
             }
         }
     }
@@ -2457,6 +2537,7 @@ fn spec_path_error(doc: &Written, message: &str) -> Option<ScenarioError> {
             Spec::Arrivals => locate::<ArrivalSpec>(w, "kind")?,
             Spec::Policy => locate::<PolicySpec>(w, "policy")?,
             Spec::SelfService => locate::<SelfService>(w, "self_service")?,
+            Spec::Dialer => locate::<Dialer>(w, "dialer")?,
         };
         message.contains(&text).then(|| {
             if e.key.is_empty() {
@@ -2864,6 +2945,17 @@ impl Plan {
     /// report then writes).
     pub(crate) fn has_self_service(&self) -> bool {
         self.types.iter().any(|t| t.self_service.is_some())
+    }
+
+    /// Whether some contact type has a dialer (outbound work, blending).
+    pub(crate) fn has_dialer(&self) -> bool {
+        self.types.iter().any(|t| t.dialer.is_some())
+    }
+
+    /// Whether type `k`'s contacts count in the inbound rows (total,
+    /// channel, segment, interval, group): all but a dialer's.
+    pub(crate) fn inbound(&self, k: usize) -> bool {
+        self.types[k].dialer.is_none()
     }
 
     pub(crate) fn compile(s: &Scenario) -> Result<Plan, ScenarioError> {
@@ -3314,6 +3406,31 @@ impl Plan {
                             ));
                         }
                         Some((c, dist(&format!("{f}.self_service.time"), &ss.time)?))
+                    }
+                    None => None,
+                },
+                dialer: match &t.dialer {
+                    Some(d) => {
+                        // Its items wait in the dialer, not on the line:
+                        // nobody hangs up on a call not yet made.
+                        if t.patience.is_some() {
+                            return Err(invalid(
+                                format!("{f}.patience"),
+                                "a dialer type's items have no patience (they wait in the \
+                                 dialer, not on the line): drop patience or dialer",
+                            ));
+                        }
+                        if t.self_service.is_some() {
+                            return Err(invalid(
+                                format!("{f}.self_service"),
+                                "a dialer type's items go to agents, not through a \
+                                 self-service tier: drop self_service or dialer",
+                            ));
+                        }
+                        Some(DialerPlan {
+                            reserve: d.reserve,
+                            backlog: d.backlog,
+                        })
                     }
                     None => None,
                 },

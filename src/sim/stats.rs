@@ -902,6 +902,33 @@ metric_struct! {
             skip_serializing_if = "MetricValue::is_undefined"
         )]
         containment,
+        /// Items created in a contact type's dialer (its `dialer`:
+        /// outbound work) over the whole run, warm-up included: its
+        /// campaign backlog and its arrivals. Defined only in the rows of
+        /// a type with a dialer (absent from the JSON and the CSV files
+        /// elsewhere, and in a scenario without one). Such a type's
+        /// `offered` counts its items released after the warm-up, and its
+        /// waits (`asa`, `mean_wait`, the percentiles) are their ages, from
+        /// creation to answer.
+        #[serde(
+            default = "MetricValue::undefined",
+            skip_serializing_if = "MetricValue::is_undefined"
+        )]
+        dialer_created,
+        /// Of `dialer_created`, those the dialer released to the router
+        /// (over the whole run). Undefined where `dialer_created` is.
+        #[serde(
+            default = "MetricValue::undefined",
+            skip_serializing_if = "MetricValue::is_undefined"
+        )]
+        dialer_released,
+        /// Items still in the dialer when the run stopped (never released).
+        /// Undefined where `dialer_created` is.
+        #[serde(
+            default = "MetricValue::undefined",
+            skip_serializing_if = "MetricValue::is_undefined"
+        )]
+        in_dialer_at_end,
     }
 }
 
@@ -909,8 +936,15 @@ impl<T: MetricValue> Metrics<T> {
     /// The metrics written only where defined (see each one's docs): a
     /// scenario that does not use what they measure writes the bytes it
     /// wrote before they existed.
-    pub const OPTIONAL: &'static [&'static str] =
-        &["short_abandoned", "self_served", "contained", "containment"];
+    pub const OPTIONAL: &'static [&'static str] = &[
+        "short_abandoned",
+        "self_served",
+        "contained",
+        "containment",
+        "dialer_created",
+        "dialer_released",
+        "in_dialer_at_end",
+    ];
 
     /// The metrics' names and values as a report's files write them: all of
     /// them in field order, but for those of [`OPTIONAL`](Self::OPTIONAL)

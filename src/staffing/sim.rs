@@ -1379,6 +1379,7 @@ pub fn chained_scenario(
                 wrap_up: None,
                 service_level: None,
                 self_service: None,
+                dialer: None,
             })
             .collect(),
         policy: PolicySpec::LongestIdleAgent,
@@ -1413,7 +1414,10 @@ struct TypeInfo {
     /// The share of its arrivals that reach the queue: 1 less its
     /// self-service tier's containment (1 without a tier). The Erlang
     /// formulas and the overload check see the queue's rate; the simulated
-    /// configurations, the arrivals (their tier passes on the rest).
+    /// configurations, the arrivals (their tier passes on the rest). 0 for
+    /// a type with a dialer (outbound work, blending): it is simulated, so
+    /// that the inbound targets are judged beside it, but staffed for and
+    /// judged by nothing.
     passed: f64,
     /// Groups that can serve it after the widest relaxation of the policy.
     candidates: Vec<usize>,
@@ -1575,7 +1579,13 @@ impl<'a> Model<'a> {
                     .map(Dist::mean)
                     .filter(|m| *m > 0.0)
                     .map(|m| 1.0 / m),
-                passed: t.passed_on(),
+                // A dialer's items fill idle capacity: no agent is staffed
+                // for them, and its service level is not a target.
+                passed: if t.dialer.is_some() {
+                    0.0
+                } else {
+                    t.passed_on()
+                },
                 candidates,
                 home,
             });
@@ -2417,7 +2427,9 @@ impl Model<'_> {
                 // (however short the run, however long the threshold),
                 // and the less capacity the lower.
                 Some(ratio) => -OVERLOADED * (2.0 - ratio),
-                None if rates[t] > 0.0 && judged.is_finite() => judged - ty.judged.fraction,
+                None if rates[t] * ty.passed > 0.0 && judged.is_finite() => {
+                    judged - ty.judged.fraction
+                }
                 None => f64::NAN,
             });
             sl.push(e);
