@@ -202,6 +202,7 @@ pub mod score;
 pub mod sim;
 pub mod staffing;
 mod state;
+mod written;
 
 pub use model::{
     Agent, AgentId, AgentState, ChannelId, Contact, ContactId, ContactState, Level, Outcome,

@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use serde::de::{self, DeserializeSeed, Deserializer, IntoDeserializer, MapAccess, Unexpected};
+use serde::de::{self, Deserializer, MapAccess, Unexpected};
 use serde::{Deserialize, Serialize};
 
 use super::{
@@ -10,6 +10,7 @@ use super::{
     PriorityAging, RelaxStep, RoutingPolicy, SkillExpansion,
 };
 use crate::assign::Mode;
+use crate::written::{Fault, FaultKind, Written, path_text};
 
 /// A built-in routing policy and its parameters (serde, tagged by `kind`).
 /// A parameter the policy does not have is an error naming it, not
@@ -149,24 +150,24 @@ impl<'de> de::Visitor<'de> for PolicyVisitor {
             }
         }
         let kind = kind.ok_or_else(|| de::Error::missing_field("kind"))?;
-        let table = Written::Table(parameters);
+        let params = &Written::Table(parameters);
         let read = match kind {
-            Kind::LongestIdleAgent => {
-                NoParameters::deserialize(table).map(|NoParameters {}| PolicySpec::LongestIdleAgent)
+            Kind::LongestIdleAgent => NoParameters::deserialize(params)
+                .map(|NoParameters {}| PolicySpec::LongestIdleAgent),
+            Kind::PriorityAging => {
+                PriorityAging::deserialize(params).map(PolicySpec::PriorityAging)
             }
-            Kind::PriorityAging => PriorityAging::deserialize(table).map(PolicySpec::PriorityAging),
-            Kind::SkillExpansion => {
-                StepsText::deserialize(table).map(|t| PolicySpec::SkillExpansion { steps: t.steps })
-            }
-            Kind::CMu => CMu::deserialize(table).map(PolicySpec::CMu),
+            Kind::SkillExpansion => StepsText::deserialize(params)
+                .map(|t| PolicySpec::SkillExpansion { steps: t.steps }),
+            Kind::CMu => CMu::deserialize(params).map(PolicySpec::CMu),
             Kind::OptimalAssignment => {
-                NonIdlingText::deserialize(table).map(|t| PolicySpec::OptimalAssignment {
+                NonIdlingText::deserialize(params).map(|t| PolicySpec::OptimalAssignment {
                     non_idling: t.non_idling,
                 })
             }
-            Kind::LearnedFit => LearnedFitConfig::deserialize(table).map(PolicySpec::LearnedFit),
+            Kind::LearnedFit => LearnedFitConfig::deserialize(params).map(PolicySpec::LearnedFit),
         };
-        read.map_err(|e| e.passed_on(kind.name()))
+        read.map_err(|e| passed_on(e, params, kind.name()))
     }
 }
 
@@ -217,197 +218,39 @@ impl<'de> Deserialize<'de> for Kind {
     }
 }
 
-/// A value as a settings file writes it, kept to be read again as a
-/// policy's parameter once the table's `kind` is known.
-#[derive(Debug, Clone, PartialEq)]
-enum Written {
-    Bool(bool),
-    Unsigned(u64),
-    Signed(i64),
-    Float(f64),
-    Text(String),
-    /// JSON's `null`.
-    Null,
-    List(Vec<Written>),
-    Table(Vec<(String, Written)>),
-}
-
-impl<'de> Deserialize<'de> for Written {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Written, D::Error> {
-        d.deserialize_any(WrittenVisitor)
-    }
-}
-
-struct WrittenVisitor;
-
-impl<'de> de::Visitor<'de> for WrittenVisitor {
-    type Value = Written;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a value")
-    }
-    fn visit_bool<E>(self, v: bool) -> Result<Written, E> {
-        Ok(Written::Bool(v))
-    }
-    fn visit_i64<E>(self, v: i64) -> Result<Written, E> {
-        Ok(Written::Signed(v))
-    }
-    fn visit_u64<E>(self, v: u64) -> Result<Written, E> {
-        Ok(Written::Unsigned(v))
-    }
-    fn visit_f64<E>(self, v: f64) -> Result<Written, E> {
-        Ok(Written::Float(v))
-    }
-    fn visit_str<E>(self, v: &str) -> Result<Written, E> {
-        Ok(Written::Text(v.to_string()))
-    }
-    fn visit_string<E>(self, v: String) -> Result<Written, E> {
-        Ok(Written::Text(v))
-    }
-    fn visit_unit<E>(self) -> Result<Written, E> {
-        Ok(Written::Null)
-    }
-    fn visit_none<E>(self) -> Result<Written, E> {
-        Ok(Written::Null)
-    }
-    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Written, D::Error> {
-        d.deserialize_any(self)
-    }
-    fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Written, A::Error> {
-        let mut out = Vec::new();
-        while let Some(v) = seq.next_element()? {
-            out.push(v);
-        }
-        Ok(Written::List(out))
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Written, A::Error> {
-        let mut out = Vec::new();
-        while let Some(entry) = map.next_entry::<String, Written>()? {
-            out.push(entry);
-        }
-        Ok(Written::Table(out))
-    }
-}
-
-impl Written {
-    /// What serde calls this value in a message.
-    fn unexpected(&self) -> Unexpected<'_> {
-        match self {
-            Written::Bool(b) => Unexpected::Bool(*b),
-            Written::Unsigned(n) => Unexpected::Unsigned(*n),
-            Written::Signed(n) => Unexpected::Signed(*n),
-            Written::Float(x) => Unexpected::Float(*x),
-            Written::Text(s) => Unexpected::Str(s),
-            Written::Null => Unexpected::Unit,
-            Written::List(_) => Unexpected::Seq,
-            Written::Table(_) => Unexpected::Map,
-        }
-    }
-}
-
-/// One step from a value into a part of it.
-#[derive(Debug, Clone, PartialEq)]
-enum Step {
-    Key(String),
-    Index(usize),
-}
-
-/// Why a policy's parameters do not read: serde's error kept by kind, with
-/// the path to the value at fault, to be passed on as the reader's own
-/// error ([`Fault::passed_on`]).
-#[derive(Debug)]
-struct Fault {
-    kind: FaultKind,
-    /// From the parameters' table to the value at fault, outermost first.
-    path: Vec<Step>,
-}
-
-#[derive(Debug)]
-enum FaultKind {
-    /// A value of the wrong type (`value`: of the right type, out of
-    /// range): serde's words for the value given (`string "ten"`, `null`
-    /// for JSON's) and for what was expected.
-    Type {
-        value: bool,
-        given: String,
-        expected: String,
-    },
-    Length(usize, String),
-    UnknownVariant(String, &'static [&'static str]),
-    UnknownField(String, &'static [&'static str]),
-    Missing(&'static str),
-    Duplicate(&'static str),
-    Other(String),
-}
-
-// Shown by no one (a fault is passed on as the parser's error), but an
-// error must be displayable.
-impl fmt::Display for Fault {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {:?}", self.path_text(), self.kind)
-    }
-}
-
-impl std::error::Error for Fault {}
-
-impl Fault {
-    fn new(kind: FaultKind) -> Fault {
-        Fault {
-            kind,
-            path: Vec::new(),
-        }
-    }
-
-    fn at(mut self, step: Step) -> Fault {
-        self.path.insert(0, step);
-        self
-    }
-
-    /// `policy.steps[0].after`: the path as a settings file names it.
-    fn path_text(&self) -> String {
-        let mut out = String::from("policy");
-        for step in &self.path {
-            match step {
-                Step::Key(k) => {
-                    out.push('.');
-                    out.push_str(k);
-                }
-                Step::Index(i) => out.push_str(&format!("[{i}]")),
+/// A fault in a policy's parameters (`params`) as the reader's error `E`
+/// (the settings file's parser). A value of the
+/// wrong type is named by its path and its policy, in serde's given slot
+/// (`invalid type: string "ten" at policy.max_wait (priority-aging),
+/// expected f64`): the words serde's kind of error is told by (what was
+/// expected) stay as they were, so that the simulator, which names the
+/// field from them, still reads them. The others already name their
+/// field, or are the reader's own words.
+fn passed_on<E: de::Error>(fault: Fault, params: &Written, kind: &str) -> E {
+    match fault.kind {
+        FaultKind::Type {
+            value,
+            given,
+            expected,
+        } => {
+            let path = match path_text(params, &fault.path).as_str() {
+                "" => "policy".to_string(),
+                p => format!("policy.{p}"),
+            };
+            let given = format!("{given} at {path} ({kind})");
+            let expected = Expected(&expected);
+            if value {
+                E::invalid_value(Unexpected::Other(&given), &expected)
+            } else {
+                E::invalid_type(Unexpected::Other(&given), &expected)
             }
         }
-        out
-    }
-
-    /// The fault as the reader's error `E` (the settings file's parser).
-    /// A value of the wrong type is named by its path and its policy, in
-    /// serde's given slot (`invalid type: string "ten" at policy.max_wait
-    /// (priority-aging), expected f64`): the words serde's kind of error
-    /// is told by (what was expected) stay as they were, so that the
-    /// simulator, which names the field from them, still reads them. The
-    /// others already name their field, or are the reader's own words.
-    fn passed_on<E: de::Error>(self, kind: &str) -> E {
-        let path = self.path_text();
-        match self.kind {
-            FaultKind::Type {
-                value,
-                given,
-                expected,
-            } => {
-                let given = format!("{given} at {path} ({kind})");
-                let expected = Expected(&expected);
-                if value {
-                    E::invalid_value(Unexpected::Other(&given), &expected)
-                } else {
-                    E::invalid_type(Unexpected::Other(&given), &expected)
-                }
-            }
-            FaultKind::Length(n, expected) => E::invalid_length(n, &Expected(&expected)),
-            FaultKind::UnknownVariant(v, known) => E::unknown_variant(&v, known),
-            FaultKind::UnknownField(field, known) => E::unknown_field(&field, known),
-            FaultKind::Missing(field) => E::missing_field(field),
-            FaultKind::Duplicate(field) => E::duplicate_field(field),
-            FaultKind::Other(text) => E::custom(text),
-        }
+        FaultKind::Length(n, expected) => E::invalid_length(n, &Expected(&expected)),
+        FaultKind::UnknownVariant(v, known) => E::unknown_variant(&v, known),
+        FaultKind::UnknownField(field, known) => E::unknown_field(&field, known),
+        FaultKind::Missing(field) => E::missing_field(field),
+        FaultKind::Duplicate(field) => E::duplicate_field(field),
+        FaultKind::Other => E::custom(fault.text),
     }
 }
 
@@ -417,184 +260,6 @@ struct Expected<'a>(&'a str);
 impl de::Expected for Expected<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.0)
-    }
-}
-
-/// serde's words for a value given, but `null` for JSON's, as serde_json
-/// says it (only JSON has a null).
-fn given_words(unexp: Unexpected<'_>) -> String {
-    match unexp {
-        Unexpected::Unit => "null".into(),
-        u => u.to_string(),
-    }
-}
-
-impl de::Error for Fault {
-    fn custom<T: fmt::Display>(msg: T) -> Fault {
-        Fault::new(FaultKind::Other(msg.to_string()))
-    }
-    fn invalid_type(unexp: Unexpected<'_>, exp: &dyn de::Expected) -> Fault {
-        Fault::new(FaultKind::Type {
-            value: false,
-            given: given_words(unexp),
-            expected: exp.to_string(),
-        })
-    }
-    fn invalid_value(unexp: Unexpected<'_>, exp: &dyn de::Expected) -> Fault {
-        Fault::new(FaultKind::Type {
-            value: true,
-            given: given_words(unexp),
-            expected: exp.to_string(),
-        })
-    }
-    fn invalid_length(len: usize, exp: &dyn de::Expected) -> Fault {
-        Fault::new(FaultKind::Length(len, exp.to_string()))
-    }
-    fn unknown_variant(variant: &str, expected: &'static [&'static str]) -> Fault {
-        Fault::new(FaultKind::UnknownVariant(variant.to_string(), expected))
-    }
-    fn unknown_field(field: &str, expected: &'static [&'static str]) -> Fault {
-        Fault::new(FaultKind::UnknownField(field.to_string(), expected))
-    }
-    fn missing_field(field: &'static str) -> Fault {
-        Fault::new(FaultKind::Missing(field))
-    }
-    fn duplicate_field(field: &'static str) -> Fault {
-        Fault::new(FaultKind::Duplicate(field))
-    }
-}
-
-/// A [`Written`] value read by a parameter's own `Deserialize`, as the
-/// parser would hand it over, each part's fault marked with its path.
-impl<'de> Deserializer<'de> for Written {
-    type Error = Fault;
-
-    fn deserialize_any<V: de::Visitor<'de>>(self, v: V) -> Result<V::Value, Fault> {
-        match self {
-            Written::Bool(b) => v.visit_bool(b),
-            Written::Unsigned(n) => v.visit_u64(n),
-            Written::Signed(n) => v.visit_i64(n),
-            Written::Float(x) => v.visit_f64(x),
-            Written::Text(s) => v.visit_string(s),
-            Written::Null => v.visit_unit(),
-            Written::List(items) => {
-                let n = items.len();
-                let mut list = List {
-                    items: items.into_iter().enumerate(),
-                };
-                let out = v.visit_seq(&mut list)?;
-                match list.items.len() {
-                    0 => Ok(out),
-                    left => Err(de::Error::invalid_length(n - left, &"fewer elements")),
-                }
-            }
-            Written::Table(entries) => {
-                let mut table = Table {
-                    entries: entries.into_iter(),
-                    value: None,
-                };
-                let out = v.visit_map(&mut table)?;
-                match table.entries.len() {
-                    0 => Ok(out),
-                    left => Err(de::Error::invalid_length(left, &"fewer entries")),
-                }
-            }
-        }
-    }
-
-    fn deserialize_option<V: de::Visitor<'de>>(self, v: V) -> Result<V::Value, Fault> {
-        match self {
-            Written::Null => v.visit_none(),
-            w => v.visit_some(w),
-        }
-    }
-
-    fn deserialize_newtype_struct<V: de::Visitor<'de>>(
-        self,
-        _name: &'static str,
-        v: V,
-    ) -> Result<V::Value, Fault> {
-        v.visit_newtype_struct(self)
-    }
-
-    fn deserialize_enum<V: de::Visitor<'de>>(
-        self,
-        _name: &'static str,
-        _variants: &'static [&'static str],
-        v: V,
-    ) -> Result<V::Value, Fault> {
-        match self {
-            Written::Text(s) => v.visit_enum(s.into_deserializer()),
-            w => Err(de::Error::invalid_type(w.unexpected(), &v)),
-        }
-    }
-
-    fn deserialize_ignored_any<V: de::Visitor<'de>>(self, v: V) -> Result<V::Value, Fault> {
-        v.visit_unit()
-    }
-
-    serde::forward_to_deserialize_any! {
-        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
-        bytes byte_buf unit unit_struct seq tuple tuple_struct map struct
-        identifier
-    }
-}
-
-struct List {
-    items: std::iter::Enumerate<std::vec::IntoIter<Written>>,
-}
-
-impl<'de> de::SeqAccess<'de> for &mut List {
-    type Error = Fault;
-
-    fn next_element_seed<T: DeserializeSeed<'de>>(
-        &mut self,
-        seed: T,
-    ) -> Result<Option<T::Value>, Fault> {
-        self.items
-            .next()
-            .map(|(i, w)| seed.deserialize(w).map_err(|e| e.at(Step::Index(i))))
-            .transpose()
-    }
-
-    fn size_hint(&self) -> Option<usize> {
-        Some(self.items.len())
-    }
-}
-
-struct Table {
-    entries: std::vec::IntoIter<(String, Written)>,
-    /// The value of the key just read, and the key.
-    value: Option<(String, Written)>,
-}
-
-impl<'de> MapAccess<'de> for &mut Table {
-    type Error = Fault;
-
-    fn next_key_seed<K: DeserializeSeed<'de>>(
-        &mut self,
-        seed: K,
-    ) -> Result<Option<K::Value>, Fault> {
-        let Some((key, value)) = self.entries.next() else {
-            return Ok(None);
-        };
-        // A key the table does not take is the table's fault, not the
-        // key's value's: no step.
-        let read = seed.deserialize(key.as_str().into_deserializer())?;
-        self.value = Some((key, value));
-        Ok(Some(read))
-    }
-
-    fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, Fault> {
-        let (key, value) = self
-            .value
-            .take()
-            .ok_or_else(|| <Fault as de::Error>::custom("a value asked for before its key"))?;
-        seed.deserialize(value).map_err(|e| e.at(Step::Key(key)))
-    }
-
-    fn size_hint(&self) -> Option<usize> {
-        Some(self.entries.len())
     }
 }
 

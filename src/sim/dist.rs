@@ -108,28 +108,8 @@ fn non_negative(field: &'static str, v: f64) -> Result<(), DistError> {
 /// The kinds, in the words of an error message.
 const KINDS: &str = "exponential, lognormal, gamma, constant or empirical";
 
-/// A value as a TOML or JSON file writes it, kept whatever its type, so
-/// that a distribution's fields are checked one by one and the one at
-/// fault is named. Serde's derived reading of a table tagged by `kind`
-/// reads the table whole first, and its error ("invalid type: string
-/// \"180\", expected f64") names no field: TOML's caret falls on the whole
-/// table, JSON's column on its end.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) enum Written {
-    /// A number (an integer is read as the `f64` it stands for).
-    Number(f64),
-    /// A string.
-    Text(String),
-    /// `true` or `false`.
-    Bool(bool),
-    /// A list.
-    List(Vec<Written>),
-    /// A table, its keys in the order written (a key given twice is kept
-    /// twice, to be refused).
-    Table(Vec<(String, Written)>),
-    /// JSON's `null`.
-    Null,
-}
+pub(crate) use crate::written::Written;
+use crate::written::{Fault, FaultKind, Step, path_text};
 
 /// The key under which the `toml` crate hands over a date or time (as a
 /// one-entry table holding its text).
@@ -144,10 +124,22 @@ impl Written {
         }
     }
 
+    /// The number, as the `f64` a distribution reads it as, if it is one.
+    fn number(&self) -> Option<f64> {
+        match *self {
+            Written::Unsigned(n) => Some(n as f64),
+            Written::Signed(n) => Some(n as f64),
+            Written::Float(x) => Some(x),
+            _ => None,
+        }
+    }
+
     /// What it is, for an error message: `the string "180"`.
     pub(crate) fn describe(&self) -> String {
+        if let Some(v) = self.number() {
+            return format!("the number {v}");
+        }
         match self {
-            Written::Number(v) => format!("the number {v}"),
             Written::Text(s) => format!("the string {s:?}"),
             Written::Bool(b) => format!("the boolean {b}"),
             Written::List(_) => "a list".into(),
@@ -155,264 +147,36 @@ impl Written {
                 [(k, Written::Text(t))] if k == TOML_DATETIME => format!("the date or time {t}"),
                 _ => "a table".into(),
             },
-            Written::Null => "null".into(),
+            _ => "null".into(),
         }
     }
 }
 
-impl<'de> Deserialize<'de> for Written {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Written, D::Error> {
-        d.deserialize_any(WrittenVisitor)
-    }
-}
-
-struct WrittenVisitor;
-
-impl<'de> serde::de::Visitor<'de> for WrittenVisitor {
-    type Value = Written;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a value")
-    }
-    fn visit_bool<E>(self, v: bool) -> Result<Written, E> {
-        Ok(Written::Bool(v))
-    }
-    fn visit_i64<E>(self, v: i64) -> Result<Written, E> {
-        Ok(Written::Number(v as f64))
-    }
-    fn visit_u64<E>(self, v: u64) -> Result<Written, E> {
-        Ok(Written::Number(v as f64))
-    }
-    fn visit_f64<E>(self, v: f64) -> Result<Written, E> {
-        Ok(Written::Number(v))
-    }
-    fn visit_str<E>(self, v: &str) -> Result<Written, E> {
-        Ok(Written::Text(v.to_string()))
-    }
-    fn visit_string<E>(self, v: String) -> Result<Written, E> {
-        Ok(Written::Text(v))
-    }
-    fn visit_unit<E>(self) -> Result<Written, E> {
-        Ok(Written::Null)
-    }
-    fn visit_none<E>(self) -> Result<Written, E> {
-        Ok(Written::Null)
-    }
-    fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> Result<Written, D::Error> {
-        d.deserialize_any(self)
-    }
-    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Written, A::Error> {
-        let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
-        while let Some(v) = seq.next_element()? {
-            out.push(v);
-        }
-        Ok(Written::List(out))
-    }
-    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Written, A::Error> {
-        let mut out = Vec::new();
-        while let Some(entry) = map.next_entry::<String, Written>()? {
-            out.push(entry);
-        }
-        Ok(Written::Table(out))
-    }
-}
-
-/// How serde's derived reading of a value went wrong, kept apart by kind
-/// so that a message can be put in the words of [`SpecError`].
-#[derive(Debug, Clone, PartialEq)]
-enum Fault {
-    /// A value of the wrong type or out of range: what was expected, in
-    /// serde's words (`f64`, `u8`, `a sequence`).
-    Type(String),
-    /// A key the table does not take, and those it takes.
-    UnknownField(String, &'static [&'static str]),
-    /// A `kind` not among those known.
-    UnknownVariant(String, &'static [&'static str]),
-    /// A field not given.
-    Missing(&'static str),
-    /// A field given twice.
-    Duplicate(&'static str),
-    /// Anything else, in its own words.
-    Other,
-}
-
-/// serde's error from reading a [`Written`] value: its kind, and its text
-/// as serde words it (the text a TOML or JSON parser's error holds, so that
-/// the two can be matched).
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) struct ReadError {
-    fault: Fault,
-    text: String,
-}
-
-impl fmt::Display for ReadError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.text)
-    }
-}
-
-impl std::error::Error for ReadError {}
-
-/// serde's default wording of each error, which the parsers keep.
-#[derive(Debug)]
-struct SerdeText(String);
-
-impl fmt::Display for SerdeText {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for SerdeText {}
-
-impl serde::de::Error for SerdeText {
-    fn custom<T: fmt::Display>(msg: T) -> Self {
-        SerdeText(msg.to_string())
-    }
-}
-
-fn serde_text(e: SerdeText) -> String {
-    e.0
-}
-
-impl serde::de::Error for ReadError {
-    fn custom<T: fmt::Display>(msg: T) -> Self {
-        ReadError {
-            fault: Fault::Other,
-            text: msg.to_string(),
-        }
-    }
-    fn invalid_type(unexp: serde::de::Unexpected, exp: &dyn serde::de::Expected) -> Self {
-        ReadError {
-            fault: Fault::Type(exp.to_string()),
-            text: serde_text(SerdeText::invalid_type(unexp, exp)),
-        }
-    }
-    fn invalid_value(unexp: serde::de::Unexpected, exp: &dyn serde::de::Expected) -> Self {
-        ReadError {
-            fault: Fault::Type(exp.to_string()),
-            text: serde_text(SerdeText::invalid_value(unexp, exp)),
-        }
-    }
-    fn unknown_field(field: &str, expected: &'static [&'static str]) -> Self {
-        ReadError {
-            fault: Fault::UnknownField(field.to_string(), expected),
-            text: serde_text(SerdeText::unknown_field(field, expected)),
-        }
-    }
-    fn unknown_variant(variant: &str, expected: &'static [&'static str]) -> Self {
-        ReadError {
-            fault: Fault::UnknownVariant(variant.to_string(), expected),
-            text: serde_text(SerdeText::unknown_variant(variant, expected)),
-        }
-    }
-    fn missing_field(field: &'static str) -> Self {
-        ReadError {
-            fault: Fault::Missing(field),
-            text: serde_text(SerdeText::missing_field(field)),
-        }
-    }
-    fn duplicate_field(field: &'static str) -> Self {
-        ReadError {
-            fault: Fault::Duplicate(field),
-            text: serde_text(SerdeText::duplicate_field(field)),
-        }
-    }
-}
-
-/// A [`Written`] value read again by a type's own `Deserialize`, as the
-/// parser read it: a whole number is handed over as an integer (as both
-/// parsers do), so that an integer field reads it.
-struct Reader<'a>(&'a Written);
-
-/// 2^64 and 2^63: whole numbers in `-2^63..2^64` are handed over as
-/// integers, as the parsers do; others as the float they are.
+/// 2^64 and 2^63: the whole numbers in `-2^63..2^64` are those an integer
+/// type can hold.
 const TWO_64: f64 = 18_446_744_073_709_551_616.0;
 const TWO_63: f64 = 9_223_372_036_854_775_808.0;
 
-impl<'de> serde::Deserializer<'de> for Reader<'_> {
-    type Error = ReadError;
-
-    fn deserialize_any<V: serde::de::Visitor<'de>>(self, v: V) -> Result<V::Value, ReadError> {
-        match self.0 {
-            Written::Number(x) if x.fract() == 0.0 && *x >= 0.0 && *x < TWO_64 => {
-                v.visit_u64(*x as u64)
-            }
-            Written::Number(x) if x.fract() == 0.0 && *x < 0.0 && *x >= -TWO_63 => {
-                v.visit_i64(*x as i64)
-            }
-            Written::Number(x) => v.visit_f64(*x),
-            Written::Text(s) => v.visit_str(s),
-            Written::Bool(b) => v.visit_bool(*b),
-            Written::List(items) => v.visit_seq(ListReader(items.iter())),
-            Written::Table(entries) => v.visit_map(TableReader(entries.iter(), None)),
-            Written::Null => v.visit_unit(),
+/// Makes each whole float in `w` that an integer type can hold that
+/// integer, for [`locate`]: a spec's fault is named only where its reading
+/// of `w` fails as the parser's did, and a float in an integer field
+/// (`after = 30.0`) is better left to the parser's words ("floating point
+/// `30.0`") than named here as "the number 30".
+fn whole_floats_as_integers(w: &mut Written) {
+    match w {
+        Written::Float(x) if x.fract() == 0.0 && (-TWO_63..TWO_64).contains(x) => {
+            *w = if *x >= 0.0 {
+                Written::Unsigned(*x as u64)
+            } else {
+                Written::Signed(*x as i64)
+            };
         }
+        Written::List(items) => items.iter_mut().for_each(whole_floats_as_integers),
+        Written::Table(entries) => entries
+            .iter_mut()
+            .for_each(|(_, v)| whole_floats_as_integers(v)),
+        _ => {}
     }
-
-    fn deserialize_option<V: serde::de::Visitor<'de>>(self, v: V) -> Result<V::Value, ReadError> {
-        match self.0 {
-            Written::Null => v.visit_none(),
-            _ => v.visit_some(self),
-        }
-    }
-
-    serde::forward_to_deserialize_any! {
-        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
-        bytes byte_buf unit unit_struct newtype_struct seq tuple
-        tuple_struct map struct enum identifier ignored_any
-    }
-}
-
-struct ListReader<'a>(std::slice::Iter<'a, Written>);
-
-impl<'de> serde::de::SeqAccess<'de> for ListReader<'_> {
-    type Error = ReadError;
-
-    fn next_element_seed<T: serde::de::DeserializeSeed<'de>>(
-        &mut self,
-        seed: T,
-    ) -> Result<Option<T::Value>, ReadError> {
-        self.0
-            .next()
-            .map(|w| seed.deserialize(Reader(w)))
-            .transpose()
-    }
-}
-
-struct TableReader<'a>(std::slice::Iter<'a, (String, Written)>, Option<&'a Written>);
-
-impl<'de> serde::de::MapAccess<'de> for TableReader<'_> {
-    type Error = ReadError;
-
-    fn next_key_seed<K: serde::de::DeserializeSeed<'de>>(
-        &mut self,
-        seed: K,
-    ) -> Result<Option<K::Value>, ReadError> {
-        let Some((k, v)) = self.0.next() else {
-            return Ok(None);
-        };
-        self.1 = Some(v);
-        seed.deserialize(serde::de::value::StrDeserializer::new(k))
-            .map(Some)
-    }
-
-    fn next_value_seed<V: serde::de::DeserializeSeed<'de>>(
-        &mut self,
-        seed: V,
-    ) -> Result<V::Value, ReadError> {
-        let v = self.1.take().expect("a value follows its key");
-        seed.deserialize(Reader(v))
-    }
-}
-
-/// One step from a value into a part of it.
-#[derive(Debug, Clone, Copy)]
-enum Step {
-    /// The table's entry at this position.
-    Entry(usize),
-    /// The list's item at this index.
-    Item(usize),
 }
 
 fn part_mut<'a>(w: &'a mut Written, path: &[Step]) -> &'a mut Written {
@@ -429,29 +193,6 @@ fn part<'a>(w: &'a Written, path: &[Step]) -> &'a Written {
         (Written::List(items), Step::Item(i)) => &items[i],
         _ => unreachable!("a path is built from the value it walks"),
     })
-}
-
-/// `steps[0].after`: a path as a message names it.
-fn path_text(w: &Written, path: &[Step]) -> String {
-    let mut out = String::new();
-    let mut at = w;
-    for step in path {
-        match (at, *step) {
-            (Written::Table(entries), Step::Entry(i)) => {
-                if !out.is_empty() {
-                    out.push('.');
-                }
-                out.push_str(&entries[i].0);
-                at = &entries[i].1;
-            }
-            (Written::List(items), Step::Item(i)) => {
-                out.push_str(&format!("[{i}]"));
-                at = &items[i];
-            }
-            _ => unreachable!("a path is built from the value it walks"),
-        }
-    }
-    out
 }
 
 /// `a, b or c`: a spec's kinds for a message.
@@ -500,13 +241,16 @@ pub(crate) fn locate<T: serde::de::DeserializeOwned>(
     w: &Written,
     noun: &str,
 ) -> Option<(SpecError, String)> {
-    let read = |w: &Written| T::deserialize(Reader(w)).err();
+    let mut whole = w.clone();
+    whole_floats_as_integers(&mut whole);
+    let w = &whole;
+    let read = |w: &Written| T::deserialize(w).err();
     let error = read(w)?;
     let fails_here =
-        |doc: &Written| read(doc).is_some_and(|e| !matches!(e.fault, Fault::Missing(_)));
+        |doc: &Written| read(doc).is_some_and(|e| !matches!(e.kind, FaultKind::Missing(_)));
     let mut doc = w.clone();
     let mut path: Vec<Step> = Vec::new();
-    if let Fault::Missing(field) = error.fault {
+    if let FaultKind::Missing(field) = error.kind {
         path = missing_at(w, field, &error, &read)?;
     } else {
         loop {
@@ -566,12 +310,12 @@ pub(crate) fn locate<T: serde::de::DeserializeOwned>(
     let at = part(&doc, &path);
     let key = path_text(&doc, &path);
     let container = || path_text(&doc, &path[..path.len().saturating_sub(1)]);
-    let spec = match &error.fault {
-        Fault::Type(exp) => spec_error(
+    let spec = match &error.kind {
+        FaultKind::Type { expected: exp, .. } => spec_error(
             key,
             format!("expected {}, found {}", expected_words(exp), at.describe()),
         ),
-        Fault::UnknownField(field, fields) => {
+        FaultKind::UnknownField(field, fields) => {
             let owner = path[..path.len().saturating_sub(1)]
                 .iter()
                 .fold(&doc, |w, s| part(w, std::slice::from_ref(s)));
@@ -589,10 +333,10 @@ pub(crate) fn locate<T: serde::de::DeserializeOwned>(
                 format!("unknown field {field} ({takes} {fields})"),
             )
         }
-        Fault::UnknownVariant(kind, kinds) => {
+        FaultKind::UnknownVariant(kind, kinds) => {
             spec_error(key, format!("unknown {noun} {kind:?} ({})", or_list(kinds)))
         }
-        Fault::Missing(field) => {
+        FaultKind::Missing(field) => {
             let key = if key.is_empty() {
                 field.to_string()
             } else {
@@ -605,15 +349,15 @@ pub(crate) fn locate<T: serde::de::DeserializeOwned>(
             }
             let mut doc = w.clone();
             *part_mut(&mut doc, &path) = probe;
-            match read(&doc).map(|e| e.fault) {
-                Some(Fault::UnknownVariant(_, kinds)) => {
+            match read(&doc).map(|e| e.kind) {
+                Some(FaultKind::UnknownVariant(_, kinds)) => {
                     spec_error(key, format!("missing: one of {}", or_list(kinds)))
                 }
                 _ => spec_error(key, "missing"),
             }
         }
-        Fault::Duplicate(_) => spec_error(key, "given twice"),
-        Fault::Other => spec_error(key, error.text.clone()),
+        FaultKind::Duplicate(_) => spec_error(key, "given twice"),
+        FaultKind::Length(..) | FaultKind::Other => spec_error(key, error.text.clone()),
     };
     Some((spec, error.text))
 }
@@ -623,8 +367,8 @@ pub(crate) fn locate<T: serde::de::DeserializeOwned>(
 fn missing_at(
     w: &Written,
     field: &str,
-    error: &ReadError,
-    read: &dyn Fn(&Written) -> Option<ReadError>,
+    error: &Fault,
+    read: &dyn Fn(&Written) -> Option<Fault>,
 ) -> Option<Vec<Step>> {
     let mut tables: Vec<Vec<Step>> = Vec::new();
     let mut stack = vec![Vec::new()];
@@ -761,12 +505,10 @@ impl Dist {
                 )
             })
         };
-        let number = |key: String, v: &Written| match v {
-            Written::Number(x) => Ok(*x),
-            other => Err(spec_error(
-                key,
-                format!("expected a number, found {}", other.describe()),
-            )),
+        let number = |key: String, v: &Written| {
+            v.number().ok_or_else(|| {
+                spec_error(key, format!("expected a number, found {}", v.describe()))
+            })
         };
         let num = |name: &str| number(name.to_string(), field(name)?);
         Ok(match kind {
@@ -987,6 +729,38 @@ mod tests {
         );
         let back: Dist = serde_json::from_str(&serde_json::to_string(&d).unwrap()).unwrap();
         assert_eq!(back, d);
+    }
+
+    /// A whole number is read back as written: a seed of `u64::MAX` is a
+    /// `u64`, not the float 2^64 it rounds to, so that the fault after it
+    /// is the one found, as the parser found it.
+    #[test]
+    fn a_seed_above_2_53_reads_exact_while_locating() {
+        let text = r#"{"kind": "learned-fit", "seed": 18446744073709551615, "pool_by": 1}"#;
+        let w: Written = serde_json::from_str(text).unwrap();
+        let (e, serde_text) = locate::<crate::PolicySpec>(&w, "policy").unwrap();
+        assert_eq!(
+            e.to_string(),
+            "pool_by: expected a string, found the number 1"
+        );
+        let parsed = serde_json::from_str::<crate::PolicySpec>(text).unwrap_err();
+        assert!(parsed.to_string().contains(&serde_text), "{parsed}");
+    }
+
+    /// A whole float where an integer goes is read as that integer while
+    /// locating, and so left to the parser's words ("floating point
+    /// `30.0`"), not named as "the number 30"; a fraction is named.
+    #[test]
+    fn a_whole_float_in_an_integer_field_is_left_to_the_parser() {
+        let w = |text| serde_json::from_str::<Written>(text).unwrap();
+        let whole = w(r#"{"kind": "skill-expansion", "steps": [{"after": 30.0, "relax": 1}]}"#);
+        assert_eq!(locate::<crate::PolicySpec>(&whole, "policy"), None);
+        let part = w(r#"{"kind": "skill-expansion", "steps": [{"after": 30.5, "relax": 1}]}"#);
+        let (e, _) = locate::<crate::PolicySpec>(&part, "policy").unwrap();
+        assert_eq!(
+            e.to_string(),
+            "steps[0].after: expected a number, whole and from 0 to 4294967295, found the number 30.5"
+        );
     }
 
     #[test]
