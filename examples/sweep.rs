@@ -58,7 +58,13 @@
 //! `short_abandoned` only where a target sets `short_abandon`, and the
 //! self-service figures only where a type has a `self_service` tier, as
 //! the report does (sweep `contact_types[0].self_service.containment` for
-//! a bot's what-if). The file is validated with the `--set`s and each value
+//! a bot's what-if). The totals are inbound figures: when a contact type
+//! has a dialer (outbound work), it also prints a table of each dialer
+//! type's items answered (after the warm-up) and left in the dialer at the
+//! end, paired like the totals, and writes `answered[TYPE]`,
+//! `dialer_released[TYPE]`, `in_dialer_at_end[TYPE]` and `asa[TYPE]` (the
+//! items' age at answer), so that a sweep of `contact_types[i].dialer.reserve`
+//! shows both sides of the trade-off. The file is validated with the `--set`s and each value
 //! in, as `simulate`'s is, so that they may fix what it has wrong (`--set
 //! horizon=28800.0` on a file whose horizon is negative).
 //! A bad option, file or value exits with status 2, naming it.
@@ -282,6 +288,11 @@ struct Run {
     /// Per channel some contact type uses: its name, its index among the
     /// scenario's channels (the replications' `by_channel`), its metrics.
     channels: Vec<(String, usize, Metrics<Estimate>)>,
+    /// Per contact type with a dialer (outbound work): its name, its index
+    /// among the scenario's types (the replications' `by_type`), its
+    /// metrics. The totals are inbound figures: a reserve's sweep needs
+    /// these for the other side of the trade-off.
+    outbound: Vec<(String, usize, Metrics<Estimate>)>,
 }
 
 impl Run {
@@ -292,6 +303,14 @@ impl Run {
             .iter()
             .find(|(n, _, _)| n == name)
             .map(|(_, c, m)| (*c, m))
+    }
+
+    /// Dialer type `name`'s index among the run's contact types.
+    fn outbound_type(&self, name: &str) -> Option<usize> {
+        self.outbound
+            .iter()
+            .find(|(n, _, _)| n == name)
+            .map(|(_, k, _)| *k)
     }
 }
 
@@ -376,12 +395,21 @@ fn run_value(
             Some((row.name, c, row.metrics))
         })
         .collect();
+    let types = &sim.scenario().contact_types;
+    let outbound = report
+        .by_type
+        .into_iter()
+        .enumerate()
+        .filter(|(k, _)| types.get(*k).is_some_and(|t| t.dialer.is_some()))
+        .map(|(k, row)| (row.name, k, row.metrics))
+        .collect();
     Ok(Run {
         value: value.to_string(),
         policy: policy.clone(),
         reps,
         total: report.total,
         channels,
+        outbound,
     })
 }
 
@@ -426,6 +454,102 @@ fn paired_channel(base: &Run, run: &Run, name: &str, confidence: f64) -> Option<
         confidence,
     )
     .ok()
+}
+
+/// Dialer type `name`'s paired differences `run − base`, replication by
+/// replication, if both runs have it.
+fn paired_outbound(
+    base: &Run,
+    run: &Run,
+    name: &str,
+    confidence: f64,
+) -> Option<Metrics<Estimate>> {
+    let kb = base.outbound_type(name)?;
+    let kr = run.outbound_type(name)?;
+    Comparison::paired_row(
+        &base.reps,
+        &run.reps,
+        |r| (&r.by_type[kb], r.waits.as_ref().map(|w| &w.by_type[kb])),
+        |r| (&r.by_type[kr], r.waits.as_ref().map(|w| &w.by_type[kr])),
+        confidence,
+    )
+    .ok()
+}
+
+/// The dialer types some run has, each once, in the order the runs name
+/// them.
+fn outbound_union(runs: &[Run]) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    for run in runs {
+        for (name, _, _) in &run.outbound {
+            if !names.contains(name) {
+                names.push(name.clone());
+            }
+        }
+    }
+    names
+}
+
+/// The dialer types' figures a planner weighs against inbound service:
+/// items answered (after the warm-up) and left in the dialer at the end.
+const OUTBOUND: [(&str, Pick); 2] = [
+    ("answered", |m| &m.answered),
+    ("in dialer at end", |m| &m.in_dialer_at_end),
+];
+
+/// The outbound table's rows, if some run has a dialer type.
+fn outbound_rows(field: &str, runs: &[Run], confidence: f64) -> Option<(Vec<Vec<String>>, Marked)> {
+    let first = runs.first()?;
+    let names = outbound_union(runs);
+    if names.is_empty() {
+        return None;
+    }
+    let cells = runs
+        .iter()
+        .map(|run| {
+            let replications = run.reps.len() as u32;
+            let d = |name: &str| {
+                (!std::ptr::eq(run, first))
+                    .then(|| paired_outbound(first, run, name, confidence))
+                    .flatten()
+            };
+            names
+                .iter()
+                .flat_map(|name| {
+                    let own = run.outbound.iter().find(|(n, _, _)| n == name);
+                    let d = d(name);
+                    OUTBOUND.iter().map(move |(_, pick)| {
+                        let (_, _, m) = own?;
+                        Some(Cell::new(
+                            pick(m),
+                            d.as_ref().map(pick),
+                            1.0,
+                            0,
+                            replications,
+                        ))
+                    })
+                })
+                .collect()
+        })
+        .collect();
+    let header = names
+        .iter()
+        .flat_map(|n| OUTBOUND.iter().map(move |(what, _)| format!("{n} {what}")))
+        .collect();
+    Some(lay_out(field, header, runs, cells))
+}
+
+/// Outbound work per dialer type: the other side of a reserve's trade-off.
+fn print_outbound(field: &str, runs: &[Run], confidence: f64) {
+    let Some((rows, marked)) = outbound_rows(field, runs, confidence) else {
+        return;
+    };
+    println!(
+        "\noutbound work per dialer type (items answered after the warm-up, items still in the \
+         dialer at the end; the tables above are inbound figures):"
+    );
+    print_grid(&rows);
+    print_few_note(marked, "items", runs);
 }
 
 /// Each total metric's paired difference `run − base`, replication by
@@ -755,6 +879,18 @@ fn csv(runs: &[Run], diffs: &[Metrics<Estimate>], order: &[String], confidence: 
                 line(name, e, Some(de));
             }
         }
+        // Each dialer type's outbound work: the totals are inbound.
+        for (name, _, m) in &run.outbound {
+            let d = paired_outbound(&runs[0], run, name, confidence);
+            for (metric, pick) in [
+                ("answered", (|m| &m.answered) as Pick),
+                ("dialer_released", |m| &m.dialer_released),
+                ("in_dialer_at_end", |m| &m.in_dialer_at_end),
+                ("asa", |m| &m.asa),
+            ] {
+                line(&format!("{metric}[{name}]"), pick(m), d.as_ref().map(pick));
+            }
+        }
         // Each channel's service level, when contacts came on several.
         if several_channels {
             for (channel, _, m) in &run.channels {
@@ -876,6 +1012,7 @@ fn main() -> ExitCode {
         }
     }
     print_channels(&args.field, &runs, &base.channels, args.confidence);
+    print_outbound(&args.field, &runs, args.confidence);
     println!(
         "\n{}",
         footnote(
@@ -1210,6 +1347,70 @@ mod tests {
         assert_eq!(prepared("groups[g].count", &["3", "4", "5"]), Ok(3));
     }
 
+    /// A reserve's sweep shows both sides of its trade-off: the dialer
+    /// types' outbound work (table and CSV), paired like the totals; a
+    /// scenario without a dialer has no such table or lines.
+    #[test]
+    fn a_reserve_sweep_shows_the_outbound_work() {
+        let mut s = Scenario::from_toml_str(DEFAULT_CENTER).unwrap();
+        s.replications = 4;
+        let plain = run_value(
+            &Simulation::new(s.clone()).unwrap(),
+            &PolicySpec::LongestIdleAgent,
+            "plain",
+            0.95,
+        )
+        .unwrap();
+        assert!(outbound_rows("f", std::slice::from_ref(&plain), 0.95).is_none());
+        assert!(
+            !csv(
+                std::slice::from_ref(&plain),
+                std::slice::from_ref(&plain.total),
+                &[],
+                0.95
+            )
+            .contains("answered[")
+        );
+        let mut out = s.contact_types[0].clone();
+        out.name = "campaign".into();
+        out.arrivals = skillroute::sim::ArrivalSpec::Poisson { rate: 0.0 };
+        out.patience = None;
+        out.self_service = None;
+        out.dialer = Some(skillroute::sim::Dialer {
+            reserve: 0,
+            backlog: 100_000,
+        });
+        s.contact_types.push(out);
+        let k = s.contact_types.len() - 1;
+        let runs: Vec<Run> = ["0", "4"]
+            .iter()
+            .map(|v| {
+                let mut s = s.clone();
+                s.set(&format!("contact_types[{k}].dialer.reserve"), v)
+                    .unwrap();
+                run_value(
+                    &Simulation::new(s).unwrap(),
+                    &PolicySpec::LongestIdleAgent,
+                    v,
+                    0.95,
+                )
+                .unwrap()
+            })
+            .collect();
+        let d = paired_outbound(&runs[0], &runs[1], "campaign", 0.95).unwrap();
+        assert!(d.answered.mean < 0.0, "a larger reserve makes fewer calls");
+        let (rows, _) = outbound_rows("f", &runs, 0.95).unwrap();
+        assert_eq!(rows[0][1], "campaign answered");
+        assert_eq!(rows.len(), 3, "a header and one row per value");
+        let diffs: Vec<_> = runs
+            .iter()
+            .map(|r| paired(&runs[0], r, 0.95).unwrap())
+            .collect();
+        let text = csv(&runs, &diffs, &[], 0.95);
+        assert_eq!(text.matches(",answered[campaign],").count(), 2, "{text}");
+        assert!(text.contains(",in_dialer_at_end[campaign],"));
+    }
+
     /// The paired difference is the mean of the per-replication differences,
     /// and a run against itself differs by exactly 0.
     #[test]
@@ -1232,6 +1433,7 @@ mod tests {
                 reps,
                 total,
                 channels: vec![],
+                outbound: vec![],
             }
         };
         let (mut a, mut b) = (run(&sim), run(&sim2));

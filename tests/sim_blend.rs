@@ -459,3 +459,77 @@ fn a_campaign_alone_is_not_a_silent_type() {
     });
     assert!(silent(&s));
 }
+
+/// An agent with several slots on the channel stays free for another item
+/// until its last is taken: with chat 3 and reserve 0, a campaign alone
+/// keeps every slot busy, so items are answered at slots / mean service
+/// (each busy slot ends at rate 1/mean: a Poisson stream of completions).
+/// The dialer once stopped after every release that left the free count
+/// as it was, releasing an agent's later slots only on the next event.
+#[test]
+fn every_slot_of_a_multi_slot_channel_is_filled() {
+    let text = format!(
+        r#"
+horizon = {horizon}
+warm_up = 600.0
+replications = 4
+skills = ["s"]
+[[groups]]
+name = "g"
+count = 5
+skills = {{ s = 5 }}
+capacity = {{ chat = 3 }}
+[[contact_types]]
+name = "out"
+channel = "chat"
+requires = {{ s = 1 }}
+arrivals = {{ kind = "poisson", rate = 0.0 }}
+service = {{ kind = "exponential", mean = 300.0 }}
+dialer = {{ reserve = 0, backlog = {ENDLESS} }}
+"#,
+        horizon = 600.0 + 36_000.0 * scale()
+    );
+    let s = Scenario::from_toml_str(&text).expect("valid");
+    let span = s.horizon - s.warm_up;
+    let rs = reps(s, &PolicySpec::LongestIdleAgent);
+    let expected = 15.0 / 300.0 * span;
+    for r in &rs {
+        let answered = r.by_type[0].answered;
+        // Poisson count: within 5 standard deviations.
+        assert!(
+            (answered - expected).abs() <= 5.0 * expected.sqrt(),
+            "{answered} items answered, against {expected} with every slot busy"
+        );
+        assert!((r.by_group[0].occupancy - 1.0).abs() < 1e-9);
+    }
+}
+
+/// A backlog beyond 2^53 cannot be counted exactly in the reports (and
+/// near `u64::MAX` it wrapped with the arrivals added): refused, named.
+#[test]
+fn an_uncountable_backlog_is_refused() {
+    let named = |e: ScenarioError| {
+        let text = e.to_string();
+        assert!(
+            text.contains("contact_types[0].dialer.backlog") && text.contains("2^53"),
+            "{text}"
+        );
+    };
+    named(load_err(&with_dialer(&format!(
+        "dialer = {{ reserve = 0, backlog = {} }}",
+        (1u64 << 53) + 1
+    ))));
+    let mut s = Scenario::from_toml_str(&with_dialer("dialer = { reserve = 0 }")).expect("valid");
+    for backlog in [(1u64 << 53) + 1, u64::MAX] {
+        s.contact_types[0].dialer = Some(Dialer {
+            reserve: 0,
+            backlog,
+        });
+        named(Simulation::new(s.clone()).map(|_| ()).expect_err("refused"));
+    }
+    s.contact_types[0].dialer = Some(Dialer {
+        reserve: 0,
+        backlog: 1 << 53,
+    });
+    assert!(Simulation::new(s).is_ok());
+}

@@ -1254,6 +1254,7 @@ impl<'a, P: RoutingPolicy, O: SimObserver, const DIAL: bool> Engine<'a, P, O, DI
             f64::NAN
         };
 
+        // `next_slot` must name the slot taken here.
         let s = match self.free.pop() {
             Some(s) => s,
             None => {
@@ -1349,6 +1350,12 @@ impl<'a, P: RoutingPolicy, O: SimObserver, const DIAL: bool> Engine<'a, P, O, DI
             self.arm_patience(s);
         }
         Ok(())
+    }
+
+    /// The slot the next contact to [`enter`](Self::enter) will take: the
+    /// last freed, or a new one.
+    fn next_slot(&self) -> u32 {
+        self.free.last().copied().unwrap_or(self.slots.len() as u32)
     }
 
     /// Pushes contact `s`'s abandonment timer if it is not queued yet.
@@ -1787,10 +1794,13 @@ impl<'a, P: RoutingPolicy, O: SimObserver, const DIAL: bool> Engine<'a, P, O, DI
     /// After an event: each dialer releases its oldest items, one at a
     /// time, while more agents able to serve them are free than its
     /// reserve. Each goes to the router as an arrival now; a non-idling
-    /// policy assigns it at once, which lowers the count. A release that
-    /// leaves the count as it was (a policy holding work) ends the
-    /// dialer's turn at this instant, so that it cannot flood the queue.
-    /// Nothing is released from the horizon on: the centre is closed.
+    /// policy offers it at once, which in the end lowers the count (an
+    /// agent with several slots on the channel counts as free until its
+    /// last is taken). A release the policy does not offer (it holds work)
+    /// ends the dialer's turn at this instant, so that it cannot flood the
+    /// queue. The dialers go in the order of their types: the first listed
+    /// fills the free agents first. Nothing is released from the horizon
+    /// on: the centre is closed.
     #[inline(never)]
     fn dial(&mut self) -> Result<(), SimError> {
         let plan = self.plan;
@@ -1801,17 +1811,19 @@ impl<'a, P: RoutingPolicy, O: SimObserver, const DIAL: bool> Engine<'a, P, O, DI
             let Some(d) = plan.types[k].dialer else {
                 continue;
             };
-            let mut free = self.free_for(k);
-            while free > u64::from(d.reserve) {
+            while self.free_for(k) > u64::from(d.reserve) {
                 let Some(created) = self.dial.dialer[k].pop() else {
                     break;
                 };
+                let s = self.next_slot();
                 self.enter(k, None, Some(created))?;
-                let now_free = self.free_for(k);
-                if now_free >= free {
+                // Not offered: the policy holds it (a batch window), and
+                // more would only queue beside it. Offered without the
+                // count moving is normal (an agent with chat 3 stays free
+                // for another until its last slot is taken).
+                if self.slots[s as usize].state == SlotState::Waiting {
                     break;
                 }
-                free = now_free;
             }
         }
         Ok(())

@@ -804,8 +804,11 @@ pub struct SelfService {
 /// agent, a reserve as large as the agents never releases anything. The
 /// dialer releases nothing at or after the horizon (the centre is closed;
 /// a draining run finishes the items already released), and stops for the
-/// instant if a release left the free agents as they were (a policy that
-/// holds work, a batch window).
+/// instant if the policy does not offer a released item (it holds work: a
+/// batch window). An agent with several slots on the channel (chat 3)
+/// counts as free until its last is taken. Several dialer types go in the
+/// order they are listed: the first fills the free agents it can use
+/// before the next is asked (no weights between campaigns yet).
 ///
 /// Items have no patience (they wait in the dialer, not on the line: a
 /// dialer type with `patience` or `self_service` is refused). An item's
@@ -834,8 +837,9 @@ pub struct Dialer {
     /// Free eligible agents the dialer leaves for inbound contacts: it
     /// releases an item only while more than this many are free.
     pub reserve: u32,
-    /// Campaign items present in the dialer at time 0 (default 0), before
-    /// any of the type's arrivals. They cost no memory each: a count.
+    /// Campaign items present in the dialer at time 0 (default 0, at most
+    /// 2^53, which the reports' numbers count exactly), before any of the
+    /// type's arrivals. They cost no memory each: a count.
     #[serde(default, skip_serializing_if = "is_zero_u64")]
     pub backlog: u64,
 }
@@ -2154,6 +2158,10 @@ pub(crate) struct TypePlan {
     pub dialer: Option<DialerPlan>,
 }
 
+/// The largest campaign backlog: 2^53, counted exactly as the reports'
+/// `f64` figures.
+const MAX_BACKLOG: u64 = 1 << 53;
+
 /// A contact type's dialer, compiled.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct DialerPlan {
@@ -3425,6 +3433,14 @@ impl Plan {
                                 format!("{f}.self_service"),
                                 "a dialer type's items go to agents, not through a \
                                  self-service tier: drop self_service or dialer",
+                            ));
+                        }
+                        // Counts are reported as f64, and a count near
+                        // u64::MAX would wrap with the arrivals added.
+                        if d.backlog > MAX_BACKLOG {
+                            return Err(invalid(
+                                format!("{f}.dialer.backlog"),
+                                format!("{} is more than 2^53 items", d.backlog),
                             ));
                         }
                         Some(DialerPlan {
